@@ -1,0 +1,1 @@
+//! mm-core (being written)

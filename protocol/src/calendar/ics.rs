@@ -1,0 +1,1 @@
+//! PLACEHOLDER: being written (RFC 5545 text).

@@ -1,0 +1,164 @@
+//! The error body every `/api/v1` endpoint answers with on failure.
+//! `code` is stable (clients branch on it); `message` is for people,
+//! Polish first.
+
+use serde::{Deserialize, Serialize};
+
+/// A failed request, as sent on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: Message,
+    /// The request field that was wrong, when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// User-facing text in both languages of the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub pl: String,
+    pub en: String,
+}
+
+impl Message {
+    pub fn new(pl: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { pl: pl.into(), en: en.into() }
+    }
+}
+
+/// Stable machine codes. Never rename one: apps in the field branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON, or not the JSON this endpoint takes.
+    MalformedJson,
+    /// A field failed validation (see `field`).
+    InvalidField,
+    /// A query parameter is missing or malformed.
+    InvalidQuery,
+    /// The sync cursor is not one this server issued.
+    InvalidCursor,
+    /// The body is larger than this endpoint accepts.
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    /// No credentials, or credentials this server does not know.
+    Unauthorized,
+    /// The token was valid once but has expired; sign in again.
+    TokenExpired,
+    /// Wrong login or password.
+    InvalidCredentials,
+    /// Signed in, but this role may not do this.
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    /// The same Idempotency-Key was used with a different request.
+    IdempotencyConflict,
+    /// The change conflicts with the current state.
+    Conflict,
+    RateLimited,
+    /// The server could not do it; nothing was changed.
+    Internal,
+    Unavailable,
+    /// A code from a newer server that this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with the code.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            MalformedJson | InvalidField | InvalidQuery | InvalidCursor => 400,
+            Unauthorized | TokenExpired | InvalidCredentials => 401,
+            Forbidden => 403,
+            NotFound => 404,
+            MethodNotAllowed => 405,
+            IdempotencyConflict | Conflict => 409,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            RateLimited => 429,
+            Internal | Unknown => 500,
+            Unavailable => 503,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MalformedJson => "malformed_json",
+            InvalidField => "invalid_field",
+            InvalidQuery => "invalid_query",
+            InvalidCursor => "invalid_cursor",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            Unauthorized => "unauthorized",
+            TokenExpired => "token_expired",
+            InvalidCredentials => "invalid_credentials",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            IdempotencyConflict => "idempotency_conflict",
+            Conflict => "conflict",
+            RateLimited => "rate_limited",
+            Internal => "internal",
+            Unavailable => "unavailable",
+            Unknown => "unknown",
+        }
+    }
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: Message) -> Self {
+        Self { code, message, field: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl From<crate::validation::FieldError> for ApiError {
+    fn from(e: crate::validation::FieldError) -> Self {
+        ApiError {
+            code: ErrorCode::InvalidField,
+            message: Message::new(e.pl, e.en),
+            field: Some(e.field),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message.en)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_stable_names() {
+        for code in [ErrorCode::MalformedJson, ErrorCode::InvalidCursor, ErrorCode::TokenExpired] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn unknown_codes_from_newer_servers_still_parse() {
+        let e: ApiError = serde_json::from_str(
+            r#"{"code":"brand_new","message":{"pl":"x","en":"y"}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.code, ErrorCode::Unknown);
+    }
+}

@@ -1,0 +1,25 @@
+//! The wire contract of mMieszkaniec: what the core and the server say to
+//! each other over HTTP. Plain data plus validation; no I/O. Both sides
+//! compile against this crate, so they cannot drift apart.
+//!
+//! Conventions: times are UTC (RFC 3339) on the wire, Europe/Warsaw only for
+//! calendar rules; money is integer grosze; coordinates are WGS84.
+
+pub mod error;
+pub mod validation;
+pub mod geo;
+
+pub mod auth;
+pub mod devices;
+pub mod gmina;
+pub mod news;
+pub mod events;
+pub mod calendar;
+pub mod sync;
+
+/// The time zone of every Polish gmina: calendar rules (recurrence, "today",
+/// all-day events) are evaluated here, never in UTC.
+pub const LOCAL_TZ: chrono_tz::Tz = chrono_tz::Europe::Warsaw;
+
+/// Prefix of every app endpoint.
+pub const API_PREFIX: &str = "/api/v1";

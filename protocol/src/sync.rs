@@ -1,0 +1,143 @@
+//! Delta sync: `GET /api/v1/sync?cursor=C&limit=N`.
+//!
+//! The server keeps one change sequence over every public collection.
+//! Each change (upsert or delete) takes the next sequence number inside the
+//! writing transaction, so a cursor is "everything up to and including
+//! sequence C" and no change can be skipped when writes race with a sync.
+//! An entity appears once per page, with its latest state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::{Event, EventCategory};
+use crate::gmina::{Gmina, Locality};
+use crate::news::News;
+
+pub const SYNC_DEFAULT_LIMIT: u32 = 500;
+pub const SYNC_MAX_LIMIT: u32 = 2000;
+
+/// Query of `GET /api/v1/sync`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct SyncQuery {
+    /// `next_cursor` of the previous page; absent for a first sync.
+    pub cursor: Option<String>,
+    /// At most this many changes (1..=2000, default 500).
+    pub limit: Option<u32>,
+}
+
+/// The public collections that sync carries. Later features add theirs
+/// (report categories, public reports, places, budget projects, surveys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Collection {
+    Gmina,
+    Localities,
+    News,
+    Events,
+    EventCategories,
+}
+
+impl Collection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Collection::Gmina => "gmina",
+            Collection::Localities => "localities",
+            Collection::News => "news",
+            Collection::Events => "events",
+            Collection::EventCategories => "event_categories",
+        }
+    }
+}
+
+/// One public entity in its latest state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "collection", content = "data", rename_all = "snake_case")]
+pub enum Item {
+    Gmina(Gmina),
+    Localities(Locality),
+    News(News),
+    Events(Event),
+    EventCategories(EventCategory),
+}
+
+impl Item {
+    pub fn collection(&self) -> Collection {
+        match self {
+            Item::Gmina(_) => Collection::Gmina,
+            Item::Localities(_) => Collection::Localities,
+            Item::News(_) => Collection::News,
+            Item::Events(_) => Collection::Events,
+            Item::EventCategories(_) => Collection::EventCategories,
+        }
+    }
+
+    /// The entity's id within its collection, as a string.
+    pub fn id(&self) -> String {
+        match self {
+            Item::Gmina(g) => g.id.clone(),
+            Item::Localities(l) => l.id.to_string(),
+            Item::News(n) => n.id.to_string(),
+            Item::Events(e) => e.id.to_string(),
+            Item::EventCategories(c) => c.id.clone(),
+        }
+    }
+}
+
+/// One change in the sequence.
+///
+/// Wire form: `{"op":"upsert","seq":7,"item":{"collection":"events","data":{…}}}`
+/// or `{"op":"delete","seq":8,"collection":"events","id":"12"}`.
+/// A client skips changes of collections it does not know (newer server).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    Upsert { seq: u64, item: Item },
+    Delete { seq: u64, collection: Collection, id: String },
+}
+
+impl Change {
+    pub fn seq(&self) -> u64 {
+        match self {
+            Change::Upsert { seq, .. } | Change::Delete { seq, .. } => *seq,
+        }
+    }
+}
+
+/// One page of changes, in sequence order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncPage {
+    /// Changes are `serde_json::Value`s on the wire side of a client so
+    /// that one unknown collection does not fail the page; see
+    /// [`Change`] for their form.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Change>))]
+    pub changes: Vec<serde_json::Value>,
+    /// Opaque; pass it back as `cursor`. Equal to the request's cursor when
+    /// nothing changed.
+    pub next_cursor: String,
+    /// More changes wait beyond this page: ask again at once.
+    pub has_more: bool,
+}
+
+impl SyncPage {
+    /// Parses the changes this build knows; unknown collections and ops
+    /// are skipped (they come from a newer server), and reported so.
+    pub fn known_changes(&self) -> (Vec<Change>, usize) {
+        let mut skipped = 0;
+        let known = self
+            .changes
+            .iter()
+            .filter_map(|v| match serde_json::from_value::<Change>(v.clone()) {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    skipped += 1;
+                    None
+                }
+            })
+            .collect();
+        (known, skipped)
+    }
+}
