@@ -1,1 +1,47 @@
-//! mm-core (being written)
+//! mm-core: the resident side of mMieszkaniec. The core owns the state;
+//! the Android and iOS shells (through `mm-bindings`) and the `mm` CLI only
+//! render what it hands back.
+//!
+//! [`Core`] is the one entry point: it opens the offline store, syncs it
+//! from the server, queues writes in a persistent outbox and answers one
+//! coarse query per screen. No FFI here: the bindings crate wraps it.
+//!
+//! In the order things start:
+
+/// Public errors with stable codes and Polish + English messages.
+pub mod error;
+/// The SQLite store: pragmas, migrations, one writer and one reader.
+mod store;
+/// HTTP client and the page-by-page pull of `GET /api/v1/sync`.
+mod sync;
+/// Persistent queue of writes, retried with backoff.
+mod outbox;
+/// Registration of this install (`POST /api/v1/devices`).
+mod devices;
+/// Feature modules: persistence and queries of what sync brings.
+mod gmina;
+mod news;
+mod events;
+mod search;
+mod notifications;
+/// The facade: `Core` and the records it returns.
+mod app;
+
+#[cfg(test)]
+mod testing;
+
+pub use app::{
+    Core, CoreConfig, CoreStatus, DayCount, EventDetail, EventOccurrence, HomeScreen, MonthView,
+    OutboxSummary, SearchHit, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary,
+};
+pub use error::CoreError;
+pub use notifications::Notification;
+pub use search::fold;
+
+pub use mm_protocol::calendar::rrule::Occurrence;
+pub use mm_protocol::devices::Platform;
+pub use mm_protocol::error::{ErrorCode, Message};
+pub use mm_protocol::events::{Event, EventCategory};
+pub use mm_protocol::geo::{GeoPoint, Polygon};
+pub use mm_protocol::gmina::{Gmina, Locality, LocalityKind};
+pub use mm_protocol::news::{News, Priority};

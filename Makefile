@@ -1,0 +1,48 @@
+# mMieszkaniec entry points. The two that matter: `make run` and `make test`.
+# Both set up what they need on a fresh machine (scripts/setup.sh).
+
+CARGO ?= cargo
+MVN   ?= mvn
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: run test test-rust test-e2e bench bench-core setup build clean-data help
+
+help:
+	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
+	@echo "make test   - every test suite (Rust, Kotlin on the JVM, Android sources compiled)"
+	@echo "make bench  - benchmarks, printing figures"
+
+setup:
+	@scripts/setup.sh
+
+## The server on 127.0.0.1:8080, embedded SQLite under ./data, demo data loaded once.
+run: setup
+	$(CARGO) build --release -p mm-server -p mm-cli
+	./target/release/mm-server --addr 127.0.0.1:8080 --data-dir ./data --demo
+
+## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
+test: setup test-rust test-kotlin compile-android
+	@echo "make test: all suites passed"
+
+test-rust:
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace --no-fail-fast
+
+## Cross-process tests alone (real mm-server and mm binaries).
+test-e2e:
+	$(CARGO) build --workspace --bins
+	$(CARGO) test -p mm-e2e
+
+build:
+	$(CARGO) build --workspace --release
+
+bench: setup bench-core bench-kotlin
+
+bench-core:
+	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
+	./target/release/mm-bench
+
+clean-data:
+	rm -rf ./data
+
+-include mk/*.mk

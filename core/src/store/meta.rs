@@ -1,0 +1,33 @@
+//! Small key/value settings kept in the store (server URL, sync cursor).
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+
+use crate::error::CoreError;
+
+pub const SERVER_URL: &str = "server_url";
+/// `next_cursor` of the last applied sync page.
+pub const CURSOR: &str = "sync_cursor";
+pub const LAST_SYNC_AT: &str = "last_sync_at";
+/// `"<cursor>\n<etag>"` of the last sync request, for `If-None-Match`.
+pub const SYNC_ETAG: &str = "sync_etag";
+/// Unix seconds at which the occurrence window was last laid out.
+pub const OCCURRENCE_ANCHOR: &str = "occurrence_anchor";
+
+pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, CoreError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set(tx: &Transaction, key: &str, value: &str) -> Result<(), CoreError> {
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+pub fn delete(tx: &Transaction, key: &str) -> Result<(), CoreError> {
+    tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The HTTP side of the core: one reqwest client with timeouts, gzip and a
+//! User-Agent naming the app, and the mapping of failures to [`CoreError`]:
+//! no answer -> `Network`, an `ApiError` body -> `Server`.
+
+use std::time::Duration;
+
+use mm_protocol::devices::Platform;
+use mm_protocol::error::{ApiError, ErrorCode, Message};
+use mm_protocol::sync::SyncPage;
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+
+use crate::error::CoreError;
+
+/// A phone on a bad connection: fail a stuck request rather than hang the UI.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
+pub(crate) enum HttpError {
+    /// No usable answer: offline, refused, timed out, dropped, garbled.
+    Network(String),
+    /// The server answered with an error status.
+    Status { status: u16, api: Option<ApiError> },
+}
+
+impl HttpError {
+    /// Worth retrying later: the request may not have reached the server,
+    /// or the server failed through no fault of the request.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HttpError::Network(_) => true,
+            HttpError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+        }
+    }
+}
+
+impl From<HttpError> for CoreError {
+    fn from(e: HttpError) -> Self {
+        match e {
+            HttpError::Network(detail) => CoreError::Network { detail },
+            HttpError::Status { api: Some(api), .. } => {
+                CoreError::Server { code: api.code, message: api.message, field: api.field }
+            }
+            HttpError::Status { status, api: None } => {
+                let code = match status {
+                    400 => ErrorCode::InvalidQuery,
+                    401 => ErrorCode::Unauthorized,
+                    403 => ErrorCode::Forbidden,
+                    404 => ErrorCode::NotFound,
+                    405 => ErrorCode::MethodNotAllowed,
+                    409 => ErrorCode::Conflict,
+                    413 => ErrorCode::PayloadTooLarge,
+                    415 => ErrorCode::UnsupportedMediaType,
+                    429 => ErrorCode::RateLimited,
+                    503 => ErrorCode::Unavailable,
+                    500..=599 => ErrorCode::Internal,
+                    _ => ErrorCode::Unknown,
+                };
+                CoreError::Server {
+                    code,
+                    message: Message::new(
+                        format!("Serwer gminy odpowiedział błędem (HTTP {status})."),
+                        format!("The municipality's server answered with an error (HTTP {status})."),
+                    ),
+                    field: None,
+                }
+            }
+        }
+    }
+}
+
+pub(crate) enum SyncResponse {
+    NotModified,
+    Page { page: SyncPage, etag: Option<String> },
+}
+
+pub(crate) struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new(app_version: &str, platform: Platform) -> Result<Http, CoreError> {
+        let client = reqwest::Client::builder()
+            .user_agent(format!("mMieszkaniec/{app_version} ({})", platform.as_str()))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .gzip(true)
+            .build()
+            .map_err(CoreError::internal)?;
+        Ok(Http { client })
+    }
+
+    /// `GET /api/v1/sync?cursor=&limit=`.
+    pub async fn sync_page(
+        &self,
+        base: &str,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+        if_none_match: Option<&str>,
+    ) -> Result<SyncResponse, HttpError> {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(c) = cursor {
+            query.push(("cursor", c.to_owned()));
+        }
+        if let Some(l) = limit {
+            query.push(("limit", l.to_string()));
+        }
+        let mut req = self.client.get(format!("{base}{}/sync", mm_protocol::API_PREFIX)).query(&query);
+        if let Some(tag) = if_none_match {
+            req = req.header(IF_NONE_MATCH, tag);
+        }
+        let resp = req.send().await.map_err(network)?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(SyncResponse::NotModified);
+        }
+        let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = body_of(resp).await?;
+        let page = serde_json::from_str(&text).map_err(|e| HttpError::Network(format!("bad sync page: {e}")))?;
+        Ok(SyncResponse::Page { page, etag })
+    }
+
+    /// A resident write: `POST` of a JSON body with its idempotency key,
+    /// so a retry after a lost answer never does it twice.
+    pub async fn post(
+        &self,
+        base: &str,
+        path: &str,
+        idempotency_key: &str,
+        bearer: Option<&str>,
+        body: &str,
+    ) -> Result<String, HttpError> {
+        let mut req = self
+            .client
+            .post(format!("{base}{}{path}", mm_protocol::API_PREFIX))
+            .header("Idempotency-Key", idempotency_key)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_owned());
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.map_err(network)?;
+        body_of(resp).await
+    }
+}
+
+fn network(e: reqwest::Error) -> HttpError {
+    // Without the URL: it is in our logs already and may carry a query.
+    HttpError::Network(e.without_url().to_string())
+}
+
+async fn body_of(resp: reqwest::Response) -> Result<String, HttpError> {
+    let status = resp.status();
+    let text = resp.text().await.map_err(network)?;
+    if status.is_success() {
+        return Ok(text);
+    }
+    Err(HttpError::Status { status: status.as_u16(), api: serde_json::from_str::<ApiError>(&text).ok() })
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the build and the test suites need, on a fresh machine.
+# Debian packages only when run as root; otherwise says what is missing.
+# Under CI=true anything still missing is an error, so no suite is skipped silently.
+set -euo pipefail
+
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$1"); }
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing $*; install them (apt-get install $*) or run as root" >&2
+    return 1
+  fi
+  if [ $apt_updated = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Rust: the toolchain comes with rustup; Debian's cargo is too old for edition 2024.
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "setup: cargo (Rust >= 1.85) is required; install it with rustup" >&2
+    exit 1
+  fi
+fi
+
+# JVM side: Maven and a JDK >= 17 for the Kotlin suites.
+command -v mvn >/dev/null 2>&1 || apt_install maven default-jdk-headless || true
+need mvn
+need java
+
+# Stripping the shipped mobile library.
+command -v strip >/dev/null 2>&1 || apt_install binutils || true
+need strip
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: still missing: ${missing[*]}" >&2
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+fi
+exit 0

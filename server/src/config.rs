@@ -1,0 +1,82 @@
+//! The command line: `mm-server [serve] …` and `mm-server user add …`.
+//! Every serve option can also come from the environment (`MM_*`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mm_protocol::auth::Role;
+
+#[derive(Debug, Parser)]
+#[command(name = "mm-server", version, about = "mMieszkaniec: the gmina's API and back office")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Manage officials' accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "MM_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Load the Siechnice demo data (once per database).
+    #[arg(long, env = "MM_DEMO", value_parser = BoolishValueParser::new(), default_value_t = false,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Where `mm.sqlite` lives.
+    #[arg(long, env = "MM_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an official.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password as one line from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Editor,
+    Dispatcher,
+    Department,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Dispatcher => Role::Dispatcher,
+            RoleArg::Department => Role::Department,
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! What every handler shares: the store and the few settings that tests
+//! need to change (the clock, the session lifetime).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::store::Store;
+
+/// "Now", injectable so tests can move time (token expiry, news visibility).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(Arc::new(Utc::now))
+    }
+
+    pub fn from_fn(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    /// How long an official's token lives: 12 h (docs/DESIGN.md).
+    pub session_ttl: Duration,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState { store, clock: Clock::system(), session_ttl: Duration::hours(12) }
+    }
+}

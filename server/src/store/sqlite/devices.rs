@@ -1,0 +1,72 @@
+//! Residents' devices, and the idempotency table their writes share.
+
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{ts, SqliteStore};
+use crate::store::{DeviceStore, IdempotencyKey, NewDevice, StoreError, StoreResult, StoredResponse};
+
+/// The stored response for a retried key; `IdempotencyConflict` when the key
+/// came with another request. Run inside the write's transaction so two
+/// racing retries cannot both write.
+pub fn replay(tx: &Transaction, k: &IdempotencyKey) -> StoreResult<Option<StoredResponse>> {
+    let found: Option<(String, i64, String)> = tx
+        .query_row(
+            "SELECT request_hash, status, response FROM idempotency WHERE scope = ?1 AND key = ?2",
+            params![k.scope, k.key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    match found {
+        Some((hash, status, body)) if hash == k.request_hash => Ok(Some(StoredResponse { status: status as u16, body })),
+        Some(_) => Err(StoreError::IdempotencyConflict),
+        None => Ok(None),
+    }
+}
+
+pub fn remember(tx: &Transaction, k: &IdempotencyKey, response: &StoredResponse) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO idempotency (scope, key, request_hash, status, response, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![k.scope, k.key, k.request_hash, response.status as i64, response.body, ts(chrono::Utc::now())],
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl DeviceStore for SqliteStore {
+    async fn register_device(
+        &self,
+        idempotency: Option<IdempotencyKey>,
+        device: NewDevice,
+        response: StoredResponse,
+    ) -> StoreResult<StoredResponse> {
+        self.write(move |tx| {
+            if let Some(k) = &idempotency {
+                if let Some(stored) = replay(tx, k)? {
+                    return Ok(stored);
+                }
+            }
+            let d = &device.input;
+            tx.execute(
+                "INSERT INTO devices (id, token_hash, platform, app_version, locale, os_version, push_token, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    device.id,
+                    device.token_hash,
+                    d.platform.as_str(),
+                    d.app_version,
+                    d.locale,
+                    d.os_version,
+                    d.push_token,
+                    ts(device.created_at)
+                ],
+            )?;
+            if let Some(k) = &idempotency {
+                remember(tx, k, &response)?;
+            }
+            Ok(response)
+        })
+        .await
+    }
+}

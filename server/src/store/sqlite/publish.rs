@@ -1,0 +1,84 @@
+//! The two logs every write shares: the sync publication log
+//! (`public_items`) and the officials' audit log.
+
+use chrono::{DateTime, Utc};
+use mm_protocol::sync::{Collection, Item};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{parse_ts, ts};
+use crate::audit::model::AuditEntry;
+use crate::store::{Actor, StoreResult};
+
+pub fn max_seq(c: &Connection) -> StoreResult<u64> {
+    let max: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| r.get(0))?;
+    Ok(max as u64)
+}
+
+/// Stores `item` as the entity's latest state under the next seq. One
+/// writer means seq order is commit order.
+pub fn publish(tx: &Transaction, item: &Item) -> StoreResult<u64> {
+    let body = serde_json::to_string(item)?;
+    put(tx, item.collection(), &item.id(), Some(body))
+}
+
+/// Replaces the entity's latest state with a tombstone under the next seq.
+pub fn tombstone(tx: &Transaction, collection: Collection, id: &str) -> StoreResult<u64> {
+    put(tx, collection, id, None)
+}
+
+fn put(tx: &Transaction, collection: Collection, id: &str, body: Option<String>) -> StoreResult<u64> {
+    let seq = max_seq(tx)? + 1;
+    tx.execute(
+        "INSERT INTO public_items (collection, id, seq, body) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
+        params![collection.as_str(), id, seq as i64, body],
+    )?;
+    Ok(seq)
+}
+
+pub fn audit(
+    tx: &Transaction,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<&str>,
+    details: serde_json::Value,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ts(at), actor.0, action, entity, entity_id, details.to_string()],
+    )?;
+    Ok(())
+}
+
+pub fn list_audit(c: &Connection, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+    let mut stmt = c.prepare(
+        "SELECT id, at, actor, action, entity, entity_id, details FROM audit_log ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        let details: String = r.get(6)?;
+        Ok(AuditEntry {
+            id: r.get(0)?,
+            at: parse_ts(&r.get::<_, String>(1)?)?,
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            entity: r.get(4)?,
+            entity_id: r.get(5)?,
+            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get_setting(c: &Connection, key: &str) -> StoreResult<Option<String>> {
+    Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+pub fn set_setting(tx: &Transaction, key: &str, value: &str) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
