@@ -1,1 +1,75 @@
-fn main() {}
+//! `mm`: a terminal shell on the mMieszkaniec core, for demos, scripting
+//! and end-to-end tests. Everything but `sync` reads the local store, so it
+//! works offline after one sync.
+//!
+//! Output is Polish for people, or JSON with the core's own shapes under
+//! `--json`. Errors print the Polish message, the English one and the
+//! code, and exit 1 (2 for usage errors).
+
+mod args;
+mod format;
+mod output;
+
+mod events;
+mod news;
+mod notifications;
+mod search;
+mod sync;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mm_core::{Core, CoreConfig, CoreError, Platform};
+
+use args::{Args, Command};
+use output::Output;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let out = Output { json: args.json };
+    match run(args, &out).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
+    let core = open(&args)?;
+    match args.command {
+        Command::Sync { page_size } => sync::sync(&core, out, page_size).await,
+        Command::Status => sync::status(&core, out),
+        Command::News => news::list(&core, out),
+        Command::Events { from, to, category } => {
+            events::list(&core, out, from, to, category.as_deref())
+        }
+        Command::Event { id } => events::detail(&core, out, id),
+        Command::Calendar { month } => events::calendar(&core, out, month),
+        Command::Ics { id } => events::ics(&core, out, id),
+        Command::Search { text } => search::search(&core, out, &text.join(" ")),
+        Command::Notifications => notifications::list(&core, out),
+    }
+}
+
+/// The CLI's server is always the one it was given (flag, env or default).
+fn open(args: &Args) -> Result<Core, CoreError> {
+    let core = Core::open(CoreConfig {
+        data_dir: args.data_dir(),
+        server_url: args.server.clone(),
+        platform: Platform::Cli,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        locale: Some("pl-PL".into()),
+    })?;
+    core.set_server_url(&args.server)?;
+    Ok(core)
+}

@@ -12,7 +12,11 @@ pub enum CoreError {
     Network { detail: String },
     /// The server answered with an error (`ApiError` body, or a bare status).
     #[error("server: {}: {}", code.as_str(), message.en)]
-    Server { code: ErrorCode, message: Message, field: Option<String> },
+    Server {
+        code: ErrorCode,
+        message: Message,
+        field: Option<String>,
+    },
     #[error("invalid input in {field}: {}", message.en)]
     InvalidInput { field: String, message: Message },
     #[error("not found: {what}")]
@@ -73,26 +77,34 @@ impl CoreError {
     }
 
     pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
-        CoreError::Internal { detail: detail.to_string() }
+        CoreError::Internal {
+            detail: detail.to_string(),
+        }
     }
 }
 
 impl From<rusqlite::Error> for CoreError {
     fn from(e: rusqlite::Error) -> Self {
-        CoreError::Storage { detail: e.to_string() }
+        CoreError::Storage {
+            detail: e.to_string(),
+        }
     }
 }
 
 impl From<serde_json::Error> for CoreError {
     fn from(e: serde_json::Error) -> Self {
         // Our own stored JSON failed to parse: a bug, not the resident's problem.
-        CoreError::Internal { detail: format!("json: {e}") }
+        CoreError::Internal {
+            detail: format!("json: {e}"),
+        }
     }
 }
 
 impl From<std::io::Error> for CoreError {
     fn from(e: std::io::Error) -> Self {
-        CoreError::Storage { detail: e.to_string() }
+        CoreError::Storage {
+            detail: e.to_string(),
+        }
     }
 }
 
@@ -106,14 +118,44 @@ mod tests {
         let cases = [
             (CoreError::Network { detail: "x".into() }, "network"),
             (
-                CoreError::Server { code: ErrorCode::InvalidCursor, message: m.clone(), field: None },
+                CoreError::Server {
+                    code: ErrorCode::InvalidCursor,
+                    message: m.clone(),
+                    field: None,
+                },
                 "invalid_cursor",
             ),
-            (CoreError::InvalidInput { field: "f".into(), message: m.clone() }, "invalid_input"),
-            (CoreError::NotFound { what: "news 1".into() }, "not_found"),
-            (CoreError::Storage { detail: "disk".into() }, "storage"),
-            (CoreError::InvalidServerUrl { url: "ftp://x".into() }, "invalid_server_url"),
-            (CoreError::Internal { detail: "bug".into() }, "internal"),
+            (
+                CoreError::InvalidInput {
+                    field: "f".into(),
+                    message: m.clone(),
+                },
+                "invalid_input",
+            ),
+            (
+                CoreError::NotFound {
+                    what: "news 1".into(),
+                },
+                "not_found",
+            ),
+            (
+                CoreError::Storage {
+                    detail: "disk".into(),
+                },
+                "storage",
+            ),
+            (
+                CoreError::InvalidServerUrl {
+                    url: "ftp://x".into(),
+                },
+                "invalid_server_url",
+            ),
+            (
+                CoreError::Internal {
+                    detail: "bug".into(),
+                },
+                "internal",
+            ),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);
@@ -125,10 +167,14 @@ mod tests {
 
     #[test]
     fn messages_never_leak_details() {
-        let e = CoreError::Storage { detail: "/home/jan.kowalski/db: disk I/O error".into() };
+        let e = CoreError::Storage {
+            detail: "/home/jan.kowalski/db: disk I/O error".into(),
+        };
         assert!(!e.message().pl.contains("kowalski"));
         assert!(!e.message().en.contains("kowalski"));
-        let e = CoreError::Network { detail: "10.1.2.3 refused".into() };
+        let e = CoreError::Network {
+            detail: "10.1.2.3 refused".into(),
+        };
         assert!(!e.message().en.contains("10.1.2.3"));
     }
 

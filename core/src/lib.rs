@@ -8,24 +8,24 @@
 //!
 //! In the order things start:
 
+/// The facade: `Core` and the records it returns.
+mod app;
+/// Registration of this install (`POST /api/v1/devices`).
+mod devices;
 /// Public errors with stable codes and Polish + English messages.
 pub mod error;
+mod events;
+// Feature modules: persistence and queries of what sync brings.
+mod gmina;
+mod news;
+mod notifications;
+/// Persistent queue of writes, retried with backoff.
+mod outbox;
+mod search;
 /// The SQLite store: pragmas, migrations, one writer and one reader.
 mod store;
 /// HTTP client and the page-by-page pull of `GET /api/v1/sync`.
 mod sync;
-/// Persistent queue of writes, retried with backoff.
-mod outbox;
-/// Registration of this install (`POST /api/v1/devices`).
-mod devices;
-/// Feature modules: persistence and queries of what sync brings.
-mod gmina;
-mod news;
-mod events;
-mod search;
-mod notifications;
-/// The facade: `Core` and the records it returns.
-mod app;
 
 #[cfg(test)]
 mod testing;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{optional_text, required_text, FieldError, Validate};
+use crate::validation::{required_text, FieldError, Validate};
 
 /// How loudly a news item speaks. Ordered: `Alert` is the loudest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]

@@ -1,15 +1,20 @@
 //! The command line: `mm-server [serve] …` and `mm-server user add …`.
-//! Every serve option can also come from the environment (`MM_*`).
+//! Every option can also come from the environment (`MM_*`), and is global,
+//! so `mm-server --demo serve` and `mm-server serve --demo` mean the same.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::builder::BoolishValueParser;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use mm_protocol::auth::Role;
 
 #[derive(Debug, Parser)]
-#[command(name = "mm-server", version, about = "mMieszkaniec: the gmina's API and back office")]
+#[command(
+    name = "mm-server",
+    version,
+    about = "mMieszkaniec: the gmina's API and back office"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -20,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default).
-    Serve(ServeArgs),
+    Serve,
     /// Manage officials' accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -29,20 +34,20 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free one.
-    #[arg(long, env = "MM_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "MM_ADDR", default_value = "127.0.0.1:8080", global = true)]
     pub addr: SocketAddr,
     #[command(flatten)]
     pub data: DataArgs,
     /// Load the Siechnice demo data (once per database).
-    #[arg(long, env = "MM_DEMO", value_parser = BoolishValueParser::new(), default_value_t = false,
-          num_args = 0..=1, default_missing_value = "true")]
+    /// `MM_DEMO` takes 1/0, true/false, yes/no.
+    #[arg(long, env = "MM_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub demo: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Where `mm.sqlite` lives.
-    #[arg(long, env = "MM_DATA_DIR", default_value = "./data")]
+    #[arg(long, env = "MM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 }
 
@@ -57,8 +62,6 @@ pub enum UserCommand {
         /// Read the password as one line from standard input.
         #[arg(long)]
         password_stdin: bool,
-        #[command(flatten)]
-        data: DataArgs,
     },
 }
 

@@ -59,7 +59,12 @@ impl AppError {
     }
 
     pub fn invalid_query(field: &str, en: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidQuery, "Nieprawidłowy parametr zapytania.", en).with_field(field)
+        Self::new(
+            ErrorCode::InvalidQuery,
+            "Nieprawidłowy parametr zapytania.",
+            en,
+        )
+        .with_field(field)
     }
 
     pub fn internal() -> Self {
@@ -97,8 +102,8 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, axum::Json(self.0)).into_response()
     }
 }

@@ -1,1 +1,154 @@
-fn main() {}
+//! `mm-server`: serve the API, or manage officials' accounts.
+//!
+//! Start-up order: parse the command line, set up logging, open and
+//! migrate the database, load the demo data if asked, bind, announce the
+//! address on stdout (tests read it), serve until SIGTERM/SIGINT, then let
+//! in-flight requests finish and close the database.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use mm_protocol::auth::Role;
+use mm_server::config::{Cli, Command, ServeArgs, UserCommand};
+use mm_server::state::AppState;
+use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store};
+use mm_server::{auth, demo};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        None | Some(Command::Serve) => serve(cli.serve).await,
+        Some(Command::User(UserCommand::Add {
+            login,
+            role,
+            password_stdin,
+        })) => {
+            add_user(
+                &cli.serve.data.data_dir,
+                &login,
+                role.into(),
+                password_stdin,
+            )
+            .await
+        }
+    }
+}
+
+/// `MM_LOG` filters (default `info`); `MM_LOG_FORMAT=json` writes JSON
+/// lines. Logs go to stderr: stdout carries only the listening line.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("MM_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
+    let dir = data_dir.to_owned();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
+        .await?
+        .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
+    Ok(Arc::new(store))
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let store = open_store(&args.data.data_dir).await?;
+    let state = AppState::new(store.clone() as Arc<dyn Store>);
+    if args.demo {
+        let loaded = demo::load(store.as_ref(), state.clock.now()).await?;
+        tracing::info!(loaded_now = loaded, "demo data (Gmina Siechnice) present");
+        tracing::info!("create an account with: mm-server user add --login LOGIN --role admin");
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "mm-server listening on http://{addr}")?;
+    out.flush()?;
+    drop(out);
+    tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
+    axum::serve(listener, mm_server::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: closing the database");
+    store.close().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn add_user(
+    data_dir: &std::path::Path,
+    login: &str,
+    role: Role,
+    password_stdin: bool,
+) -> Result<()> {
+    let login = login.trim();
+    if login.is_empty() || login.chars().count() > 100 || login.chars().any(char::is_control) {
+        bail!("the login must be 1 to 100 visible characters");
+    }
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Hasło / Password: ")?;
+        let second = rpassword::prompt_password("Powtórz / Repeat: ")?;
+        if first != second {
+            bail!("the passwords differ");
+        }
+        (first, false)
+    } else {
+        (auth::password::generate(), true)
+    };
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    let hash =
+        tokio::task::spawn_blocking(move || auth::password::hash(&password).map(|h| (h, password)))
+            .await?
+            .map_err(anyhow::Error::msg)?;
+    let store = open_store(data_dir).await?;
+    store
+        .create_user(Actor("cli".into()), login, role, &hash.0)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.close().await.ok();
+    if generated {
+        println!("{}", hash.1);
+        eprintln!(
+            "user {login} ({}) added; the password above is shown only once",
+            role.as_str()
+        );
+    } else {
+        eprintln!("user {login} ({}) added", role.as_str());
+    }
+    Ok(())
+}

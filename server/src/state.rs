@@ -35,6 +35,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store, clock: Clock::system(), session_ttl: Duration::hours(12) }
+        AppState {
+            store,
+            clock: Clock::system(),
+            session_ttl: Duration::hours(12),
+        }
     }
 }

@@ -20,27 +20,30 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// Path of a workspace binary, built once per test process if missing or
-/// stale (cargo decides), so `cargo test -p mm-e2e` works on its own.
+/// Path of a workspace binary. `make test` builds them before the tests
+/// run; when one is missing (`cargo test -p mm-e2e` on a fresh tree) it is
+/// built here once. Not rebuilt otherwise: a `cargo build` from inside a
+/// test would resolve features differently from `cargo test` and rebuild
+/// half the workspace each time.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let profile = std::env::var("MM_E2E_PROFILE").unwrap_or_else(|_| "debug".into());
-    BUILT.get_or_init(|| {
-        if std::env::var_os("MM_E2E_NO_BUILD").is_some() {
-            return;
-        }
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "-q", "-p", "mm-server", "-p", "mm-cli"]);
-        if profile == "release" {
-            cmd.arg("--release");
-        }
-        let status = cmd
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build of mm-server and mm failed");
-    });
-    target_dir().join(&profile).join(name)
+    let path = target_dir().join(&profile).join(name);
+    if !path.exists() {
+        BUILT.get_or_init(|| {
+            let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            cmd.args(["build", "-q", "-p", "mm-server", "-p", "mm-cli"]);
+            if profile == "release" {
+                cmd.arg("--release");
+            }
+            let status = cmd
+                .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build of mm-server and mm failed");
+        });
+    }
+    path
 }
 
 /// A running `mm-server` process. Killed on drop.
@@ -58,8 +61,14 @@ impl Server {
     }
 
     pub fn start_with(data_dir: &Path, demo: bool, extra: &[(&str, &str)]) -> Result<Server> {
+        Self::start_at(data_dir, demo, "127.0.0.1:0", extra)
+    }
+
+    /// Starts on a given address, e.g. the one a stopped server had, so the
+    /// app sees the same server come back.
+    pub fn start_at(data_dir: &Path, demo: bool, addr: &str, extra: &[(&str, &str)]) -> Result<Server> {
         let mut cmd = Command::new(bin("mm-server"));
-        cmd.arg("--addr").arg("127.0.0.1:0").arg("--data-dir").arg(data_dir);
+        cmd.arg("--addr").arg(addr).arg("--data-dir").arg(data_dir);
         if demo {
             cmd.arg("--demo");
         }
@@ -91,6 +100,11 @@ impl Server {
             }
         };
         Ok(Server { child: Some(child), url, data_dir: data_dir.to_path_buf() })
+    }
+
+    /// `IP:PORT` this server listens on.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_string()
     }
 
     pub fn pid(&self) -> u32 {

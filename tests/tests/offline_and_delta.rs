@@ -23,6 +23,7 @@ fn offline_after_one_sync_then_exact_delta() -> anyhow::Result<()> {
     assert_eq!(again["applied"], json!(0), "{again}");
     assert_eq!(again["unchanged"], json!(true), "{again}");
 
+    let addr = server.addr();
     let status = server.stop()?;
     assert!(status.success(), "mm-server should exit 0 on SIGTERM, got {status}");
 
@@ -49,7 +50,8 @@ fn offline_after_one_sync_then_exact_delta() -> anyhow::Result<()> {
     let next = today + Days::days(31);
     let next_month = format!("{:04}-{:02}", next.year(), next.month());
     let cal = mm.json(&["calendar", &next_month])?;
-    assert!(!cal["days"].as_array().unwrap().is_empty(), "next month has event days: {cal}");
+    assert!(!cal["month"]["days"].as_array().unwrap().is_empty(), "next month has event days: {cal}");
+    assert!(!cal["events"].as_array().unwrap().is_empty());
     mm.json(&["calendar", &month])?;
 
     let first_event = events[0]["event_id"].as_i64().unwrap();
@@ -60,8 +62,8 @@ fn offline_after_one_sync_then_exact_delta() -> anyhow::Result<()> {
     let ics_text = String::from_utf8(ics.stdout)?;
     assert!(ics_text.contains("BEGIN:VCALENDAR"), "{ics_text}");
 
-    // Back online: an official edits one event and deletes another.
-    let server = Server::start(&server_dir, true)?;
+    // Back online (same address): an official edits one event and deletes another.
+    let server = Server::start_at(&server_dir, true, &addr, &[])?;
     let mm = Mm::new(&app_dir, &server.url);
     let editor = server.official("redaktorka", "editor")?;
     let all: Value = mm_e2e::reqwest::blocking_client()

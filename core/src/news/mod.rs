@@ -34,7 +34,11 @@ pub fn delete(tx: &Transaction, id: i64) -> Result<(), CoreError> {
 
 /// The stored priority of a news item, if the item is stored.
 pub fn priority_of(conn: &Connection, id: i64) -> Result<Option<Priority>, CoreError> {
-    let r: Option<i64> = conn.query_row("SELECT priority FROM news WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let r: Option<i64> = conn
+        .query_row("SELECT priority FROM news WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
     Ok(r.map(|p| match p {
         2 => Priority::Alert,
         1 => Priority::Important,
@@ -43,7 +47,9 @@ pub fn priority_of(conn: &Connection, id: i64) -> Result<Option<Priority>, CoreE
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<News, CoreError> {
-    let body: Option<String> = conn.query_row("SELECT body FROM news WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM news WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
     match body {
         Some(b) => Ok(serde_json::from_str(&b)?),
         None => Err(CoreError::not_found(format!("news {id}"))),
@@ -65,13 +71,40 @@ pub fn visible(
          ORDER BY priority DESC, published_at DESC, id DESC
          LIMIT ?4",
     )?;
-    let rows = stmt.query_map(params![ts(now), rank(min_priority), rank(max_priority), limit], |r| {
+    let rows = stmt.query_map(
+        params![ts(now), rank(min_priority), rank(max_priority), limit],
+        |r| r.get::<_, String>(0),
+    )?;
+    let mut out = Vec::new();
+    for body in rows {
+        let n: News = serde_json::from_str(&body?)?;
+        // Stored times are whole seconds; the body decides to the instant.
+        if n.is_visible_at(now) {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+/// Visible items at or below `max_priority`, newest first.
+pub fn visible_newest(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    max_priority: Priority,
+    limit: u32,
+) -> Result<Vec<News>, CoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM news
+         WHERE published_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) AND priority <= ?2
+         ORDER BY published_at DESC, id DESC
+         LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![ts(now), rank(max_priority), limit], |r| {
         r.get::<_, String>(0)
     })?;
     let mut out = Vec::new();
     for body in rows {
         let n: News = serde_json::from_str(&body?)?;
-        // Stored times are whole seconds; the body decides to the instant.
         if n.is_visible_at(now) {
             out.push(n);
         }
@@ -106,17 +139,34 @@ mod tests {
     fn alerts_first_then_important_then_newest_and_expired_hidden() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.db")).unwrap();
-        let mut expired = sample(4, "Stare ostrzeżenie", Priority::Alert, "2026-01-01T10:00:00Z");
+        let mut expired = sample(
+            4,
+            "Stare ostrzeżenie",
+            Priority::Alert,
+            "2026-01-01T10:00:00Z",
+        );
         expired.expires_at = Some("2026-01-02T10:00:00Z".parse().unwrap());
         let future = sample(5, "Jutro", Priority::Normal, "2026-03-01T10:00:00Z");
         store
             .write(|tx| {
-                upsert(tx, &sample(1, "Stare zwykłe", Priority::Normal, "2026-01-10T10:00:00Z"))?;
-                upsert(tx, &sample(2, "Nowe zwykłe", Priority::Normal, "2026-02-10T10:00:00Z"))?;
-                upsert(tx, &sample(3, "Ważne", Priority::Important, "2026-01-05T10:00:00Z"))?;
+                upsert(
+                    tx,
+                    &sample(1, "Stare zwykłe", Priority::Normal, "2026-01-10T10:00:00Z"),
+                )?;
+                upsert(
+                    tx,
+                    &sample(2, "Nowe zwykłe", Priority::Normal, "2026-02-10T10:00:00Z"),
+                )?;
+                upsert(
+                    tx,
+                    &sample(3, "Ważne", Priority::Important, "2026-01-05T10:00:00Z"),
+                )?;
                 upsert(tx, &expired)?;
                 upsert(tx, &future)?;
-                upsert(tx, &sample(6, "Burza", Priority::Alert, "2026-01-03T10:00:00Z"))?;
+                upsert(
+                    tx,
+                    &sample(6, "Burza", Priority::Alert, "2026-01-03T10:00:00Z"),
+                )?;
                 Ok(())
             })
             .unwrap();
@@ -128,7 +178,13 @@ mod tests {
             .map(|n| n.id)
             .collect();
         assert_eq!(ids, vec![6, 3, 2, 1]);
-        assert_eq!(store.read(|c| get(c, 4)).unwrap().title, "Stare ostrzeżenie");
-        assert!(matches!(store.read(|c| get(c, 99)), Err(CoreError::NotFound { .. })));
+        assert_eq!(
+            store.read(|c| get(c, 4)).unwrap().title,
+            "Stare ostrzeżenie"
+        );
+        assert!(matches!(
+            store.read(|c| get(c, 99)),
+            Err(CoreError::NotFound { .. })
+        ));
     }
 }

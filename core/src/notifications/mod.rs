@@ -81,7 +81,11 @@ pub fn mark_read(tx: &Transaction, id: i64) -> Result<(), CoreError> {
 }
 
 pub fn unread_count(conn: &Connection) -> Result<u32, CoreError> {
-    Ok(conn.query_row("SELECT count(*) FROM notifications WHERE read = 0", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT count(*) FROM notifications WHERE read = 0",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 #[cfg(test)]
@@ -94,8 +98,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.db")).unwrap();
         let now = Utc::now();
-        let first = store.write(|tx| create(tx, KIND_ALERT, "Burza", "Uwaga", now, Some("7"))).unwrap();
-        let again = store.write(|tx| create(tx, KIND_ALERT, "Burza", "Uwaga", now, Some("7"))).unwrap();
+        let first = store
+            .write(|tx| create(tx, KIND_ALERT, "Burza", "Uwaga", now, Some("7")))
+            .unwrap();
+        let again = store
+            .write(|tx| create(tx, KIND_ALERT, "Burza", "Uwaga", now, Some("7")))
+            .unwrap();
         assert!(first.is_some());
         assert!(again.is_none());
         assert_eq!(store.read(unread_count).unwrap(), 1);
@@ -103,6 +111,9 @@ mod tests {
         store.write(|tx| mark_read(tx, id)).unwrap();
         assert_eq!(store.read(unread_count).unwrap(), 0);
         assert!(store.read(list).unwrap()[0].read);
-        assert!(matches!(store.write(|tx| mark_read(tx, 999)), Err(CoreError::NotFound { .. })));
+        assert!(matches!(
+            store.write(|tx| mark_read(tx, 999)),
+            Err(CoreError::NotFound { .. })
+        ));
     }
 }

@@ -3,8 +3,8 @@
 //! write take a `&Transaction`, functions that read take a `&Connection`;
 //! the raw connections never leave this module.
 
-mod schema;
 pub(crate) mod meta;
+mod schema;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -14,6 +14,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::CoreError;
 
+#[cfg(test)]
 pub(crate) use schema::SCHEMA_VERSION;
 
 pub(crate) struct Store {
@@ -32,10 +33,16 @@ impl Store {
         schema::migrate(&mut writer)?;
         let reader = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&reader)?;
-        Ok(Store { path: path.to_owned(), writer: Mutex::new(writer), reader: Mutex::new(reader) })
+        Ok(Store {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+        })
     }
 
     #[allow(dead_code)]
@@ -44,7 +51,10 @@ impl Store {
     }
 
     /// Runs `f` on the reader connection.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, CoreError>) -> Result<T, CoreError> {
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, CoreError>,
+    ) -> Result<T, CoreError> {
         let conn = lock(&self.reader)?;
         f(&conn)
     }
@@ -52,7 +62,10 @@ impl Store {
     /// Runs `f` in one write transaction, committed when `f` succeeds and
     /// rolled back otherwise. IMMEDIATE takes the write lock up front, so a
     /// transaction never fails half-way on a lock upgrade.
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T, CoreError>) -> Result<T, CoreError> {
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction) -> Result<T, CoreError>,
+    ) -> Result<T, CoreError> {
         let mut conn = lock(&self.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
@@ -76,6 +89,15 @@ fn lock(m: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, CoreError> 
     Ok(m.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
+/// Indexed times are Unix seconds; entities keep full precision in `body`.
+pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,21 +107,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mm.sqlite3");
         let store = Store::open(&path).unwrap();
-        let version: i64 = store.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?)).unwrap();
+        let version: i64 = store
+            .read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+            .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
-        let mode: String =
-            store.read(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?)).unwrap();
+        let mode: String = store
+            .read(|c| Ok(c.pragma_query_value(None, "journal_mode", |r| r.get(0))?))
+            .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
-        for table in ["meta", "news", "events", "event_occurrences", "event_categories", "gmina", "localities", "outbox", "device", "notifications", "search_index"] {
+        for table in [
+            "meta",
+            "news",
+            "events",
+            "event_occurrences",
+            "event_categories",
+            "gmina",
+            "localities",
+            "outbox",
+            "device",
+            "notifications",
+            "search_index",
+        ] {
             let n: i64 = store
-                .read(|c| Ok(c.query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0))?))
+                .read(|c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                        [table],
+                        |r| r.get(0),
+                    )?)
+                })
                 .unwrap();
             assert_eq!(n, 1, "table {table} missing");
         }
         store.write(|tx| meta::set(tx, "k", "v")).unwrap();
         drop(store);
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.read(|c| meta::get(c, "k")).unwrap().as_deref(), Some("v"));
+        assert_eq!(
+            store.read(|c| meta::get(c, "k")).unwrap().as_deref(),
+            Some("v")
+        );
     }
 
     #[test]
@@ -118,16 +164,8 @@ mod tests {
     fn the_reader_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("mm.sqlite3")).unwrap();
-        let r = store.read(|c| Ok(c.execute("INSERT INTO meta(key, value) VALUES ('a', 'b')", [])?));
+        let r =
+            store.read(|c| Ok(c.execute("INSERT INTO meta(key, value) VALUES ('a', 'b')", [])?));
         assert!(r.is_err());
     }
-}
-
-/// Indexed times are Unix seconds; entities keep full precision in `body`.
-pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> i64 {
-    t.timestamp()
-}
-
-pub(crate) fn from_ts(secs: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }

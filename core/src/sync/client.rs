@@ -39,9 +39,11 @@ impl From<HttpError> for CoreError {
     fn from(e: HttpError) -> Self {
         match e {
             HttpError::Network(detail) => CoreError::Network { detail },
-            HttpError::Status { api: Some(api), .. } => {
-                CoreError::Server { code: api.code, message: api.message, field: api.field }
-            }
+            HttpError::Status { api: Some(api), .. } => CoreError::Server {
+                code: api.code,
+                message: api.message,
+                field: api.field,
+            },
             HttpError::Status { status, api: None } => {
                 let code = match status {
                     400 => ErrorCode::InvalidQuery,
@@ -61,7 +63,9 @@ impl From<HttpError> for CoreError {
                     code,
                     message: Message::new(
                         format!("Serwer gminy odpowiedział błędem (HTTP {status})."),
-                        format!("The municipality's server answered with an error (HTTP {status})."),
+                        format!(
+                            "The municipality's server answered with an error (HTTP {status})."
+                        ),
                     ),
                     field: None,
                 }
@@ -72,7 +76,10 @@ impl From<HttpError> for CoreError {
 
 pub(crate) enum SyncResponse {
     NotModified,
-    Page { page: SyncPage, etag: Option<String> },
+    Page {
+        page: SyncPage,
+        etag: Option<String>,
+    },
 }
 
 pub(crate) struct Http {
@@ -82,7 +89,10 @@ pub(crate) struct Http {
 impl Http {
     pub fn new(app_version: &str, platform: Platform) -> Result<Http, CoreError> {
         let client = reqwest::Client::builder()
-            .user_agent(format!("mMieszkaniec/{app_version} ({})", platform.as_str()))
+            .user_agent(format!(
+                "mMieszkaniec/{app_version} ({})",
+                platform.as_str()
+            ))
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .gzip(true)
@@ -106,7 +116,10 @@ impl Http {
         if let Some(l) = limit {
             query.push(("limit", l.to_string()));
         }
-        let mut req = self.client.get(format!("{base}{}/sync", mm_protocol::API_PREFIX)).query(&query);
+        let mut req = self
+            .client
+            .get(format!("{base}{}/sync", mm_protocol::API_PREFIX))
+            .query(&query);
         if let Some(tag) = if_none_match {
             req = req.header(IF_NONE_MATCH, tag);
         }
@@ -114,9 +127,14 @@ impl Http {
         if resp.status() == StatusCode::NOT_MODIFIED {
             return Ok(SyncResponse::NotModified);
         }
-        let etag = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let etag = resp
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = body_of(resp).await?;
-        let page = serde_json::from_str(&text).map_err(|e| HttpError::Network(format!("bad sync page: {e}")))?;
+        let page = serde_json::from_str(&text)
+            .map_err(|e| HttpError::Network(format!("bad sync page: {e}")))?;
         Ok(SyncResponse::Page { page, etag })
     }
 
@@ -155,5 +173,8 @@ async fn body_of(resp: reqwest::Response) -> Result<String, HttpError> {
     if status.is_success() {
         return Ok(text);
     }
-    Err(HttpError::Status { status: status.as_u16(), api: serde_json::from_str::<ApiError>(&text).ok() })
+    Err(HttpError::Status {
+        status: status.as_u16(),
+        api: serde_json::from_str::<ApiError>(&text).ok(),
+    })
 }

@@ -99,8 +99,20 @@ pub struct LogRow {
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     async fn find_user(&self, login: &str) -> StoreResult<Option<UserRecord>>;
-    async fn create_user(&self, actor: Actor, login: &str, role: Role, password_hash: &str) -> StoreResult<i64>;
-    async fn create_session(&self, user: &UserRecord, token_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    async fn create_user(
+        &self,
+        actor: Actor,
+        login: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> StoreResult<i64>;
+    async fn create_session(
+        &self,
+        user: &UserRecord,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 }
@@ -121,18 +133,45 @@ pub trait DeviceStore: Send + Sync {
 pub trait ContentStore: Send + Sync {
     async fn list_news(&self) -> StoreResult<Vec<News>>;
     async fn get_news(&self, id: i64) -> StoreResult<Option<News>>;
-    async fn create_news(&self, actor: Actor, input: NewsInput, now: DateTime<Utc>) -> StoreResult<News>;
-    async fn update_news(&self, actor: Actor, id: i64, input: NewsInput, now: DateTime<Utc>) -> StoreResult<News>;
+    async fn create_news(
+        &self,
+        actor: Actor,
+        input: NewsInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<News>;
+    async fn update_news(
+        &self,
+        actor: Actor,
+        id: i64,
+        input: NewsInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<News>;
     async fn delete_news(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
 
     async fn list_events(&self, category: Option<String>) -> StoreResult<Vec<Event>>;
     async fn get_event(&self, id: i64) -> StoreResult<Option<Event>>;
-    async fn create_event(&self, actor: Actor, input: EventInput, now: DateTime<Utc>) -> StoreResult<Event>;
-    async fn update_event(&self, actor: Actor, id: i64, input: EventInput, now: DateTime<Utc>) -> StoreResult<Event>;
+    async fn create_event(
+        &self,
+        actor: Actor,
+        input: EventInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event>;
+    async fn update_event(
+        &self,
+        actor: Actor,
+        id: i64,
+        input: EventInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event>;
     async fn delete_event(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
 
     async fn list_categories(&self) -> StoreResult<Vec<EventCategory>>;
-    async fn create_category(&self, actor: Actor, category: EventCategory, now: DateTime<Utc>) -> StoreResult<EventCategory>;
+    async fn create_category(
+        &self,
+        actor: Actor,
+        category: EventCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<EventCategory>;
 
     async fn gmina(&self) -> StoreResult<(Option<Gmina>, Vec<Locality>)>;
     /// Loads the demo data unless it was loaded before; true when it loaded now.
@@ -162,6 +201,9 @@ pub trait HealthStore: Send + Sync {
 }
 
 /// Everything the server stores.
-pub trait Store: AuthStore + DeviceStore + ContentStore + SyncStore + AuditStore + HealthStore {}
+pub trait Store:
+    AuthStore + DeviceStore + ContentStore + SyncStore + AuditStore + HealthStore
+{
+}
 
 impl<T: AuthStore + DeviceStore + ContentStore + SyncStore + AuditStore + HealthStore> Store for T {}

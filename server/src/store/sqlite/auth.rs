@@ -3,15 +3,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mm_protocol::auth::Role;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use super::publish::audit;
-use super::{parse_ts, ts, SqliteStore};
+use super::{SqliteStore, parse_ts, ts};
 use crate::store::{Actor, AuthStore, SessionRecord, StoreError, StoreResult, UserRecord};
 
 fn role(s: String) -> rusqlite::Result<Role> {
-    Role::parse(&s).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
+    Role::parse(&s)
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
 }
 
 #[async_trait]
@@ -36,7 +37,13 @@ impl AuthStore for SqliteStore {
         .await
     }
 
-    async fn create_user(&self, actor: Actor, login: &str, role: Role, password_hash: &str) -> StoreResult<i64> {
+    async fn create_user(
+        &self,
+        actor: Actor,
+        login: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> StoreResult<i64> {
         let (login, hash) = (login.to_owned(), password_hash.to_owned());
         self.write(move |tx| {
             let exists: bool =

@@ -8,11 +8,11 @@ use mm_protocol::events::{Event, EventCategory, EventInput};
 use mm_protocol::gmina::{Gmina, Locality};
 use mm_protocol::news::{News, NewsInput, Priority};
 use mm_protocol::sync::{Collection, Item};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::publish::{audit, get_setting, publish, set_setting, tombstone};
-use super::{parse_ts, ts, SqliteStore};
+use super::{SqliteStore, parse_ts, ts};
 use crate::demo::DemoData;
 use crate::store::{Actor, ContentStore, StoreError, StoreResult};
 
@@ -33,7 +33,10 @@ fn news_row(r: &Row) -> rusqlite::Result<News> {
         body: r.get(2)?,
         priority: priority(&r.get::<_, String>(3)?),
         published_at: parse_ts(&r.get::<_, String>(4)?)?,
-        expires_at: r.get::<_, Option<String>>(5)?.map(|s| parse_ts(&s)).transpose()?,
+        expires_at: r
+            .get::<_, Option<String>>(5)?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
         updated_at: parse_ts(&r.get::<_, String>(6)?)?,
     })
 }
@@ -41,10 +44,20 @@ fn news_row(r: &Row) -> rusqlite::Result<News> {
 const NEWS_COLUMNS: &str = "id, title, body, priority, published_at, expires_at, updated_at";
 
 fn get_news(c: &Connection, id: i64) -> StoreResult<Option<News>> {
-    Ok(c.query_row(&format!("SELECT {NEWS_COLUMNS} FROM news WHERE id = ?1"), [id], news_row).optional()?)
+    Ok(c.query_row(
+        &format!("SELECT {NEWS_COLUMNS} FROM news WHERE id = ?1"),
+        [id],
+        news_row,
+    )
+    .optional()?)
 }
 
-fn write_news(tx: &Transaction, id: Option<i64>, input: NewsInput, now: DateTime<Utc>) -> StoreResult<News> {
+fn write_news(
+    tx: &Transaction,
+    id: Option<i64>,
+    input: NewsInput,
+    now: DateTime<Utc>,
+) -> StoreResult<News> {
     let published_at = input.published_at.unwrap_or(now);
     let values = params![
         input.title,
@@ -96,14 +109,23 @@ fn get_event(c: &Connection, id: i64) -> StoreResult<Option<Event>> {
 }
 
 fn category_exists(c: &Connection, id: &str) -> StoreResult<bool> {
-    Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM event_categories WHERE id = ?1)", [id], |r| r.get(0))?)
+    Ok(c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM event_categories WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
-fn write_event(tx: &Transaction, id: Option<i64>, input: EventInput, now: DateTime<Utc>) -> StoreResult<Event> {
-    if let Some(cat) = &input.category {
-        if !category_exists(tx, cat)? {
-            return Err(StoreError::UnknownReference { field: "category" });
-        }
+fn write_event(
+    tx: &Transaction,
+    id: Option<i64>,
+    input: EventInput,
+    now: DateTime<Utc>,
+) -> StoreResult<Event> {
+    if let Some(cat) = &input.category
+        && !category_exists(tx, cat)?
+    {
+        return Err(StoreError::UnknownReference { field: "category" });
     }
     let id = match id {
         None => {
@@ -124,7 +146,12 @@ fn write_event(tx: &Transaction, id: Option<i64>, input: EventInput, now: DateTi
     let event = input.into_event(id, now);
     tx.execute(
         "UPDATE events SET category = ?1, starts_at = ?2, data = ?3 WHERE id = ?4",
-        params![event.category, ts(event.starts_at), serde_json::to_string(&event)?, id],
+        params![
+            event.category,
+            ts(event.starts_at),
+            serde_json::to_string(&event)?,
+            id
+        ],
     )?;
     publish(tx, &Item::Events(event.clone()))?;
     Ok(event)
@@ -149,8 +176,9 @@ fn write_category(tx: &Transaction, c: &EventCategory) -> StoreResult<()> {
 impl ContentStore for SqliteStore {
     async fn list_news(&self) -> StoreResult<Vec<News>> {
         self.read(|c| {
-            let mut stmt =
-                c.prepare_cached(&format!("SELECT {NEWS_COLUMNS} FROM news ORDER BY published_at DESC, id DESC"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {NEWS_COLUMNS} FROM news ORDER BY published_at DESC, id DESC"
+            ))?;
             Ok(stmt.query_map([], news_row)?.collect::<Result<_, _>>()?)
         })
         .await
@@ -160,19 +188,46 @@ impl ContentStore for SqliteStore {
         self.read(move |c| get_news(c, id)).await
     }
 
-    async fn create_news(&self, actor: Actor, input: NewsInput, now: DateTime<Utc>) -> StoreResult<News> {
+    async fn create_news(
+        &self,
+        actor: Actor,
+        input: NewsInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<News> {
         self.write(move |tx| {
             let news = write_news(tx, None, input, now)?;
-            audit(tx, &actor, now, "news.create", "news", Some(&news.id.to_string()), json!({"title": news.title}))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "news.create",
+                "news",
+                Some(&news.id.to_string()),
+                json!({"title": news.title}),
+            )?;
             Ok(news)
         })
         .await
     }
 
-    async fn update_news(&self, actor: Actor, id: i64, input: NewsInput, now: DateTime<Utc>) -> StoreResult<News> {
+    async fn update_news(
+        &self,
+        actor: Actor,
+        id: i64,
+        input: NewsInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<News> {
         self.write(move |tx| {
             let news = write_news(tx, Some(id), input, now)?;
-            audit(tx, &actor, now, "news.update", "news", Some(&id.to_string()), json!({"title": news.title}))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "news.update",
+                "news",
+                Some(&id.to_string()),
+                json!({"title": news.title}),
+            )?;
             Ok(news)
         })
         .await
@@ -183,7 +238,15 @@ impl ContentStore for SqliteStore {
             let old = get_news(tx, id)?.ok_or(StoreError::NotFound)?;
             tx.execute("DELETE FROM news WHERE id = ?1", [id])?;
             tombstone(tx, Collection::News, &id.to_string())?;
-            audit(tx, &actor, now, "news.delete", "news", Some(&id.to_string()), json!({"title": old.title}))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "news.delete",
+                "news",
+                Some(&id.to_string()),
+                json!({"title": old.title}),
+            )?;
             Ok(())
         })
         .await
@@ -194,7 +257,9 @@ impl ContentStore for SqliteStore {
             let mut stmt = c.prepare_cached(
                 "SELECT data FROM events WHERE ?1 IS NULL OR category = ?1 ORDER BY starts_at, id",
             )?;
-            let rows = stmt.query_map([category], event_row)?.collect::<Result<Vec<_>, _>>()?;
+            let rows = stmt
+                .query_map([category], event_row)?
+                .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(decode_event).collect()
         })
         .await
@@ -204,19 +269,46 @@ impl ContentStore for SqliteStore {
         self.read(move |c| get_event(c, id)).await
     }
 
-    async fn create_event(&self, actor: Actor, input: EventInput, now: DateTime<Utc>) -> StoreResult<Event> {
+    async fn create_event(
+        &self,
+        actor: Actor,
+        input: EventInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event> {
         self.write(move |tx| {
             let e = write_event(tx, None, input, now)?;
-            audit(tx, &actor, now, "event.create", "event", Some(&e.id.to_string()), json!({"title": e.title}))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "event.create",
+                "event",
+                Some(&e.id.to_string()),
+                json!({"title": e.title}),
+            )?;
             Ok(e)
         })
         .await
     }
 
-    async fn update_event(&self, actor: Actor, id: i64, input: EventInput, now: DateTime<Utc>) -> StoreResult<Event> {
+    async fn update_event(
+        &self,
+        actor: Actor,
+        id: i64,
+        input: EventInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event> {
         self.write(move |tx| {
             let e = write_event(tx, Some(id), input, now)?;
-            audit(tx, &actor, now, "event.update", "event", Some(&id.to_string()), json!({"title": e.title}))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "event.update",
+                "event",
+                Some(&id.to_string()),
+                json!({"title": e.title}),
+            )?;
             Ok(e)
         })
         .await
@@ -227,7 +319,15 @@ impl ContentStore for SqliteStore {
             let old = get_event(tx, id)?.ok_or(StoreError::NotFound)?;
             tx.execute("DELETE FROM events WHERE id = ?1", [id])?;
             tombstone(tx, Collection::Events, &id.to_string())?;
-            audit(tx, &actor, now, "event.delete", "event", Some(&id.to_string()), json!({"title": old.title}))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "event.delete",
+                "event",
+                Some(&id.to_string()),
+                json!({"title": old.title}),
+            )?;
             Ok(())
         })
         .await
@@ -235,14 +335,26 @@ impl ContentStore for SqliteStore {
 
     async fn list_categories(&self) -> StoreResult<Vec<EventCategory>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT id, name_pl, name_en FROM event_categories ORDER BY id")?;
-            let rows = stmt.query_map([], |r| Ok(EventCategory { id: r.get(0)?, name_pl: r.get(1)?, name_en: r.get(2)? }))?;
+            let mut stmt =
+                c.prepare_cached("SELECT id, name_pl, name_en FROM event_categories ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(EventCategory {
+                    id: r.get(0)?,
+                    name_pl: r.get(1)?,
+                    name_en: r.get(2)?,
+                })
+            })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }
 
-    async fn create_category(&self, actor: Actor, category: EventCategory, now: DateTime<Utc>) -> StoreResult<EventCategory> {
+    async fn create_category(
+        &self,
+        actor: Actor,
+        category: EventCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<EventCategory> {
         self.write(move |tx| {
             write_category(tx, &category)?;
             audit(
@@ -261,11 +373,18 @@ impl ContentStore for SqliteStore {
 
     async fn gmina(&self) -> StoreResult<(Option<Gmina>, Vec<Locality>)> {
         self.read(|c| {
-            let gmina: Option<String> = c.query_row("SELECT data FROM gmina LIMIT 1", [], |r| r.get(0)).optional()?;
+            let gmina: Option<String> = c
+                .query_row("SELECT data FROM gmina LIMIT 1", [], |r| r.get(0))
+                .optional()?;
             let gmina = gmina.map(|s| serde_json::from_str(&s)).transpose()?;
             let mut stmt = c.prepare_cached("SELECT data FROM localities ORDER BY id")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            let localities = rows.iter().map(|s| serde_json::from_str(s)).collect::<Result<_, _>>()?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let localities = rows
+                .iter()
+                .map(|s| serde_json::from_str(s))
+                .collect::<Result<_, _>>()?;
             Ok((gmina, localities))
         })
         .await

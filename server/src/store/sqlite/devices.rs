@@ -1,10 +1,12 @@
 //! Residents' devices, and the idempotency table their writes share.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{ts, SqliteStore};
-use crate::store::{DeviceStore, IdempotencyKey, NewDevice, StoreError, StoreResult, StoredResponse};
+use super::{SqliteStore, ts};
+use crate::store::{
+    DeviceStore, IdempotencyKey, NewDevice, StoreError, StoreResult, StoredResponse,
+};
 
 /// The stored response for a retried key; `IdempotencyConflict` when the key
 /// came with another request. Run inside the write's transaction so two
@@ -18,17 +20,31 @@ pub fn replay(tx: &Transaction, k: &IdempotencyKey) -> StoreResult<Option<Stored
         )
         .optional()?;
     match found {
-        Some((hash, status, body)) if hash == k.request_hash => Ok(Some(StoredResponse { status: status as u16, body })),
+        Some((hash, status, body)) if hash == k.request_hash => Ok(Some(StoredResponse {
+            status: status as u16,
+            body,
+        })),
         Some(_) => Err(StoreError::IdempotencyConflict),
         None => Ok(None),
     }
 }
 
-pub fn remember(tx: &Transaction, k: &IdempotencyKey, response: &StoredResponse) -> StoreResult<()> {
+pub fn remember(
+    tx: &Transaction,
+    k: &IdempotencyKey,
+    response: &StoredResponse,
+) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO idempotency (scope, key, request_hash, status, response, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![k.scope, k.key, k.request_hash, response.status as i64, response.body, ts(chrono::Utc::now())],
+        params![
+            k.scope,
+            k.key,
+            k.request_hash,
+            response.status as i64,
+            response.body,
+            ts(chrono::Utc::now())
+        ],
     )?;
     Ok(())
 }
@@ -42,10 +58,10 @@ impl DeviceStore for SqliteStore {
         response: StoredResponse,
     ) -> StoreResult<StoredResponse> {
         self.write(move |tx| {
-            if let Some(k) = &idempotency {
-                if let Some(stored) = replay(tx, k)? {
-                    return Ok(stored);
-                }
+            if let Some(k) = &idempotency
+                && let Some(stored) = replay(tx, k)?
+            {
+                return Ok(stored);
             }
             let d = &device.input;
             tx.execute(

@@ -44,12 +44,17 @@ impl SqliteStore {
         // WAL persists in the file; readers opened after this see it.
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrations::run(&mut writer)?;
-        let max: i64 = writer.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| r.get(0))?;
+        let max: i64 =
+            writer.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| {
+                r.get(0)
+            })?;
         let readers = (0..READERS)
             .map(|_| {
                 let c = Connection::open_with_flags(
                     &path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
                 )?;
                 configure(&c)?;
                 Ok(Mutex::new(c))
@@ -119,7 +124,9 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
 }
 
 #[async_trait]

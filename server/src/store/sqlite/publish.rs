@@ -3,14 +3,16 @@
 
 use chrono::{DateTime, Utc};
 use mm_protocol::sync::{Collection, Item};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{parse_ts, ts};
 use crate::audit::model::AuditEntry;
 use crate::store::{Actor, StoreResult};
 
 pub fn max_seq(c: &Connection) -> StoreResult<u64> {
-    let max: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| r.get(0))?;
+    let max: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| {
+        r.get(0)
+    })?;
     Ok(max as u64)
 }
 
@@ -26,7 +28,12 @@ pub fn tombstone(tx: &Transaction, collection: Collection, id: &str) -> StoreRes
     put(tx, collection, id, None)
 }
 
-fn put(tx: &Transaction, collection: Collection, id: &str, body: Option<String>) -> StoreResult<u64> {
+fn put(
+    tx: &Transaction,
+    collection: Collection,
+    id: &str,
+    body: Option<String>,
+) -> StoreResult<u64> {
     let seq = max_seq(tx)? + 1;
     tx.execute(
         "INSERT INTO public_items (collection, id, seq, body) VALUES (?1, ?2, ?3, ?4)
@@ -72,7 +79,12 @@ pub fn list_audit(c: &Connection, limit: u32) -> StoreResult<Vec<AuditEntry>> {
 }
 
 pub fn get_setting(c: &Connection, key: &str) -> StoreResult<Option<String>> {
-    Ok(c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(
+        c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?,
+    )
 }
 
 pub fn set_setting(tx: &Transaction, key: &str, value: &str) -> StoreResult<()> {

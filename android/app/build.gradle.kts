@@ -1,0 +1,69 @@
+// For Android Studio users; not run by CI, which compiles the same sources
+// with Maven against android-all (`make compile-android`).
+//
+// Needs: Android SDK + NDK, `cargo install cargo-ndk`, and
+// `rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android`.
+plugins {
+    id("com.android.application")
+    id("org.jetbrains.kotlin.android")
+}
+
+val repoRoot: File = rootDir.parentFile
+val jniLibsDir = layout.projectDirectory.dir("src/main/jniLibs")
+
+android {
+    namespace = "pl.mmieszkaniec.app"
+    compileSdk = 35
+
+    defaultConfig {
+        applicationId = "pl.mmieszkaniec.app"
+        // 28: accessibility headings (View.setAccessibilityHeading).
+        minSdk = 28
+        targetSdk = 35
+        versionCode = 1
+        versionName = "0.1.0"
+        ndk { abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64") }
+    }
+
+    sourceSets["main"].apply {
+        // The platform-free layer (Maven module `core`) and the generated bindings.
+        java.srcDirs("../core/src/main/kotlin", "${repoRoot}/bindings/generated/kotlin")
+        // libmm_bindings.so per ABI, written by cargoNdk below.
+        jniLibs.srcDirs(jniLibsDir)
+    }
+
+    compileOptions {
+        sourceCompatibility = JavaVersion.VERSION_17
+        targetCompatibility = JavaVersion.VERSION_17
+    }
+    kotlinOptions { jvmTarget = "17" }
+
+    // AGP strips the .so files when packaging (UniFFI needs no symbols at
+    // run time; generation reads them from the unstripped build output).
+}
+
+dependencies {
+    implementation("net.java.dev.jna:jna:5.17.0@aar")
+    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+}
+
+// The Rust core for each ABI, size-optimised (`--profile mobile`). Only the
+// cdylib crate type: built together with the crate's `lib` type, rustc
+// skips LTO (see mk/mobile.mk).
+val cargoNdk by tasks.registering(Exec::class) {
+    workingDir = repoRoot
+    commandLine(
+        "cargo", "ndk",
+        "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64",
+        "-o", jniLibsDir.asFile.path,
+        "rustc", "-p", "mm-bindings", "--profile", "mobile", "--lib", "--crate-type", "cdylib",
+    )
+}
+
+// Kotlin sources generated from the library's UniFFI metadata.
+val uniffiBindings by tasks.registering(Exec::class) {
+    workingDir = repoRoot
+    commandLine("make", "-f", "mk/mobile.mk", "bindings-debug")
+}
+
+tasks.named("preBuild") { dependsOn(cargoNdk, uniffiBindings) }

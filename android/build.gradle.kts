@@ -1,0 +1,5 @@
+// For Android Studio users; not run by CI (see settings.gradle.kts).
+plugins {
+    id("com.android.application") version "8.7.3" apply false
+    id("org.jetbrains.kotlin.android") version "2.2.21" apply false
+}

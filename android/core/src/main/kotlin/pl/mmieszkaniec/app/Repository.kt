@@ -1,0 +1,83 @@
+package pl.mmieszkaniec.app
+
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import pl.mmieszkaniec.core.CoreConfig
+import pl.mmieszkaniec.core.CoreListener
+import pl.mmieszkaniec.core.CoreStatus
+import pl.mmieszkaniec.core.EventDetail
+import pl.mmieszkaniec.core.EventOccurrence
+import pl.mmieszkaniec.core.HomeScreen
+import pl.mmieszkaniec.core.MmCore
+import pl.mmieszkaniec.core.MonthView
+import pl.mmieszkaniec.core.News
+import pl.mmieszkaniec.core.Platform
+import pl.mmieszkaniec.core.SearchHit
+import pl.mmieszkaniec.core.SyncSummary
+import java.io.File
+import java.time.LocalDate
+import java.time.YearMonth
+
+/**
+ * The app's one door to the Rust core. Each screen's data is one call into
+ * the core (the boundary costs microseconds per call, so it is coarse).
+ * Query calls read the local SQLite store: they run on [io], never on the
+ * UI thread. Holds no Android types, so it is tested on the JVM.
+ *
+ * Errors are thrown as the generated `MmException` (see [UserError]).
+ */
+class Repository(
+    val core: MmCore,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+) : AutoCloseable {
+
+    suspend fun sync(listener: CoreListener? = null): SyncSummary = core.sync(null, listener)
+
+    suspend fun home(): HomeScreen = withContext(io) { core.home() }
+
+    suspend fun news(): List<News> = withContext(io) { core.news() }
+
+    suspend fun newsItem(id: Long): News = withContext(io) { core.newsItem(id) }
+
+    suspend fun upcomingEvents(limit: Int = 50, category: String? = null): List<EventOccurrence> =
+        withContext(io) { core.upcomingEvents(limit.toUInt(), category) }
+
+    suspend fun eventsOn(day: LocalDate, category: String? = null): List<EventOccurrence> =
+        withContext(io) { core.eventsBetween(day.toString(), day.toString(), category) }
+
+    suspend fun event(id: Long): EventDetail = withContext(io) { core.event(id) }
+
+    suspend fun eventIcs(id: Long): String = withContext(io) { core.eventIcs(id) }
+
+    suspend fun month(month: YearMonth): MonthView =
+        withContext(io) { core.month(month.year, month.monthValue.toUInt()) }
+
+    suspend fun search(text: String, limit: Int = 30): List<SearchHit> =
+        withContext(io) { core.search(text, limit.toUInt()) }
+
+    suspend fun status(): CoreStatus = withContext(io) { core.status() }
+
+    suspend fun setServerUrl(url: String) = withContext(io) { core.setServerUrl(url) }
+
+    /** Releases the native core now rather than when the GC gets to it. */
+    override fun close() = core.close()
+
+    companion object {
+        /** The address a fresh install talks to (Gmina Siechnice's server). */
+        const val DEFAULT_SERVER_URL = "https://mmieszkaniec.siechnice.gmina.pl"
+
+        /** Opens the core with its store under [dataDir]. No network. */
+        fun open(
+            dataDir: File,
+            serverUrl: String = DEFAULT_SERVER_URL,
+            platform: Platform = Platform.ANDROID,
+            appVersion: String = "0.1.0",
+            locale: String? = "pl-PL",
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): Repository = Repository(
+            MmCore(CoreConfig(dataDir.path, serverUrl, platform, appVersion, locale)),
+            io,
+        )
+    }
+}

@@ -1,0 +1,54 @@
+package pl.mmieszkaniec.app
+
+import pl.mmieszkaniec.core.InternalException
+import pl.mmieszkaniec.core.MmException
+
+/**
+ * What a screen shows when something failed: the core's stable [code]
+ * (screens branch on it, e.g. `network` offers "try again") and its text,
+ * Polish first. Never the exception's detail, which is for logs.
+ */
+data class UserError(val code: String, val messagePl: String, val messageEn: String) {
+    /** The text for the resident's language (Polish unless English). */
+    fun message(language: String = "pl"): String = if (language == "en") messageEn else messagePl
+
+    companion object {
+        val INTERNAL = UserError(
+            "internal",
+            "Wystąpił nieoczekiwany błąd aplikacji.",
+            "An unexpected error occurred in the app.",
+        )
+    }
+}
+
+/** The stable code of any core error. */
+val MmException.code: String
+    get() = when (this) {
+        is MmException.Network -> code
+        is MmException.Server -> code
+        is MmException.InvalidInput -> code
+        is MmException.NotFound -> code
+        is MmException.Storage -> code
+        is MmException.InvalidServerUrl -> code
+        is MmException.Internal -> code
+    }
+
+fun MmException.toUserError(): UserError = when (this) {
+    is MmException.Network -> UserError(code, messagePl, messageEn)
+    is MmException.Server -> UserError(code, messagePl, messageEn)
+    is MmException.InvalidInput -> UserError(code, messagePl, messageEn)
+    is MmException.NotFound -> UserError(code, messagePl, messageEn)
+    is MmException.Storage -> UserError(code, messagePl, messageEn)
+    is MmException.InvalidServerUrl -> UserError(code, messagePl, messageEn)
+    is MmException.Internal -> UserError(code, messagePl, messageEn)
+}
+
+/**
+ * Any failure as a [UserError]. A Rust panic arrives as UniFFI's
+ * [InternalException]; anything else unexpected is `internal` too.
+ */
+fun Throwable.toUserError(): UserError = when (this) {
+    is MmException -> toUserError()
+    is InternalException -> UserError.INTERNAL
+    else -> UserError.INTERNAL
+}

@@ -1,0 +1,180 @@
+package pl.mmieszkaniec.app.state
+
+import pl.mmieszkaniec.app.Repository
+import pl.mmieszkaniec.app.UserError
+import pl.mmieszkaniec.app.day
+import pl.mmieszkaniec.app.toUserError
+import pl.mmieszkaniec.core.CoreListener
+import pl.mmieszkaniec.core.CoreStatus
+import pl.mmieszkaniec.core.EventDetail
+import pl.mmieszkaniec.core.EventOccurrence
+import pl.mmieszkaniec.core.HomeScreen
+import pl.mmieszkaniec.core.MonthView
+import pl.mmieszkaniec.core.News
+import pl.mmieszkaniec.core.SearchHit
+import java.time.LocalDate
+import java.time.YearMonth
+import kotlinx.coroutines.CancellationException
+
+data class HomeState(
+    val content: Load<HomeScreen> = Load.Loading,
+    val syncing: Boolean = false,
+    /** The last sync's failure; the local data above still shows. */
+    val syncError: UserError? = null,
+)
+
+/** Home: alerts, upcoming events, latest news. Reads first, then syncs. */
+class HomeModel(private val repo: Repository) : StateHolder<HomeState>(HomeState()) {
+    suspend fun load() {
+        val content = load { repo.home() }
+        update { it.copy(content = content) }
+    }
+
+    /** Pulls from the server, then shows what the store holds (even offline). */
+    suspend fun sync(listener: CoreListener? = null) {
+        update { it.copy(syncing = true) }
+        val error = try {
+            repo.sync(listener)
+            null
+        } catch (e: CancellationException) {
+            update { it.copy(syncing = false) }
+            throw e
+        } catch (e: Exception) {
+            e.toUserError()
+        }
+        update { it.copy(syncing = false, syncError = error) }
+        load()
+    }
+}
+
+data class NewsState(
+    val list: Load<List<News>> = Load.Loading,
+    /** The item opened, if any. */
+    val open: Load<News>? = null,
+)
+
+class NewsModel(private val repo: Repository) : StateHolder<NewsState>(NewsState()) {
+    suspend fun load() {
+        val list = load { repo.news() }
+        update { it.copy(list = list) }
+    }
+
+    suspend fun open(id: Long) {
+        update { it.copy(open = Load.Loading) }
+        val item = load { repo.newsItem(id) }
+        update { it.copy(open = item) }
+    }
+
+    fun closeItem() = update { it.copy(open = null) }
+}
+
+data class EventsState(
+    val category: String? = null,
+    val list: Load<List<EventOccurrence>> = Load.Loading,
+) {
+    /** The list grouped by Warsaw day, in order, for section headings. */
+    val byDay: Map<LocalDate, List<EventOccurrence>>
+        get() = list.valueOrNull.orEmpty().groupBy { it.day }
+}
+
+class EventsModel(private val repo: Repository, private val limit: Int = 100) :
+    StateHolder<EventsState>(EventsState()) {
+    suspend fun load(category: String? = state.value.category) {
+        update { it.copy(category = category, list = Load.Loading) }
+        val list = load { repo.upcomingEvents(limit, category) }
+        update { it.copy(list = list) }
+    }
+}
+
+data class EventDetailState(
+    val detail: Load<EventDetail> = Load.Loading,
+    /** The iCalendar text once asked for (share as .ics). */
+    val ics: Load<String>? = null,
+)
+
+class EventDetailModel(private val repo: Repository, val eventId: Long) :
+    StateHolder<EventDetailState>(EventDetailState()) {
+    suspend fun load() {
+        val detail = load { repo.event(eventId) }
+        update { it.copy(detail = detail) }
+    }
+
+    suspend fun loadIcs() {
+        val ics = load { repo.eventIcs(eventId) }
+        update { it.copy(ics = ics) }
+    }
+}
+
+data class SearchState(
+    val query: String = "",
+    /** Null until the first search; empty when nothing matched. */
+    val hits: Load<List<SearchHit>>? = null,
+)
+
+class SearchModel(private val repo: Repository) : StateHolder<SearchState>(SearchState()) {
+    suspend fun search(query: String) {
+        if (query.isBlank()) {
+            update { SearchState(query = query) }
+            return
+        }
+        update { it.copy(query = query, hits = Load.Loading) }
+        val hits = load { repo.search(query) }
+        // A newer query may have been typed meanwhile: keep only the latest's hits.
+        update { if (it.query == query) it.copy(hits = hits) else it }
+    }
+}
+
+data class CalendarMonthState(
+    val month: YearMonth,
+    val days: Load<MonthView> = Load.Loading,
+    val selectedDay: LocalDate? = null,
+    val dayEvents: Load<List<EventOccurrence>>? = null,
+) {
+    /** Events per day of the month (absent days have none). */
+    val counts: Map<Int, Int>
+        get() = days.valueOrNull?.days.orEmpty().associate { it.day.toInt() to it.count.toInt() }
+}
+
+class CalendarMonthModel(private val repo: Repository, month: YearMonth) :
+    StateHolder<CalendarMonthState>(CalendarMonthState(month)) {
+    suspend fun show(month: YearMonth = state.value.month) {
+        update { CalendarMonthState(month) }
+        val days = load { repo.month(month) }
+        update { if (it.month == month) it.copy(days = days) else it }
+    }
+
+    suspend fun next() = show(state.value.month.plusMonths(1))
+    suspend fun previous() = show(state.value.month.minusMonths(1))
+
+    suspend fun select(day: LocalDate) {
+        update { it.copy(selectedDay = day, dayEvents = Load.Loading) }
+        val events = load { repo.eventsOn(day) }
+        update { if (it.selectedDay == day) it.copy(dayEvents = events) else it }
+    }
+}
+
+data class SettingsState(
+    val status: Load<CoreStatus> = Load.Loading,
+    /** What the resident typed in the server address field. */
+    val serverUrlInput: String = "",
+    val saving: Boolean = false,
+    val saveError: UserError? = null,
+)
+
+class SettingsModel(private val repo: Repository) : StateHolder<SettingsState>(SettingsState()) {
+    suspend fun load() {
+        val status = load { repo.status() }
+        update { it.copy(status = status, serverUrlInput = status.valueOrNull?.serverUrl ?: it.serverUrlInput) }
+    }
+
+    fun edit(url: String) = update { it.copy(serverUrlInput = url, saveError = null) }
+
+    /** Stores the address (the core validates it); true when it was taken. */
+    suspend fun save(): Boolean {
+        update { it.copy(saving = true, saveError = null) }
+        val result = load { repo.setServerUrl(state.value.serverUrlInput) }
+        update { it.copy(saving = false, saveError = result.errorOrNull) }
+        if (result is Load.Ready) load()
+        return result is Load.Ready
+    }
+}

@@ -1,0 +1,69 @@
+package pl.mmieszkaniec.app
+
+import pl.mmieszkaniec.core.CoreConfig
+import pl.mmieszkaniec.core.MmCore
+import pl.mmieszkaniec.core.Platform
+import java.io.File
+import java.nio.file.Files
+import java.util.concurrent.TimeUnit
+
+/**
+ * A real `mm-server --demo` on an ephemeral loopback port, in its own temp
+ * data dir. The binary comes from the `mm.server.bin` system property
+ * (Surefire sets it; default `target/debug/mm-server` of the workspace).
+ */
+class TestServer private constructor(private val process: Process, val url: String, private val dir: File) :
+    AutoCloseable {
+
+    val isAlive: Boolean get() = process.isAlive
+
+    /** Stops the server and waits for it to go (port closed). */
+    override fun close() {
+        process.destroy()
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+        dir.deleteRecursively()
+    }
+
+    companion object {
+        private val LISTENING = Regex("""mm-server listening on (http://\S+)""")
+
+        fun binary(): File {
+            val path = System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server"
+            val f = File(path)
+            check(f.canExecute()) { "mm-server not found at ${f.absolutePath}: run `cargo build -p mm-server`" }
+            return f
+        }
+
+        fun start(): TestServer {
+            val dir = Files.createTempDirectory("mm-server-").toFile()
+            val process = ProcessBuilder(
+                binary().path, "--addr", "127.0.0.1:0", "--data-dir", dir.path, "--demo",
+            ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+            val out = process.inputStream.bufferedReader()
+            val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
+            while (System.nanoTime() < deadline) {
+                val line = out.readLine() ?: break
+                val m = LISTENING.find(line) ?: continue
+                // Keep draining stdout so the server never blocks on a full pipe.
+                Thread({ out.useLines { lines -> lines.forEach { } } }, "mm-server-stdout").apply {
+                    isDaemon = true
+                    start()
+                }
+                return TestServer(process, m.groupValues[1], dir)
+            }
+            process.destroyForcibly()
+            error("mm-server did not report its address (exit: ${if (process.isAlive) "running" else process.exitValue()})")
+        }
+
+        /** One demo server for the whole JVM (read-only tests share it). */
+        val shared: TestServer by lazy {
+            start().also { s -> Runtime.getRuntime().addShutdownHook(Thread { s.close() }) }
+        }
+    }
+}
+
+fun tempDir(prefix: String = "mm-core-"): File = Files.createTempDirectory(prefix).toFile().apply { deleteOnExit() }
+
+fun config(dataDir: File, url: String) = CoreConfig(dataDir.path, url, Platform.ANDROID, "1.0.0", "pl-PL")
+
+fun openCore(url: String, dataDir: File = tempDir()): MmCore = MmCore(config(dataDir, url))

@@ -1,0 +1,39 @@
+//! mm-bindings: the UniFFI 0.32 layer between `mm-core` and the Kotlin and
+//! Swift shells. Mapping only: every business rule lives in the core; this
+//! crate converts types, errors and callbacks at the boundary.
+//!
+//! Conventions of everything that crosses:
+//! - an instant is `i64` milliseconds since the Unix epoch, UTC (fields end
+//!   in `_ms`; Kotlin: `Instant.ofEpochMilli`, Swift: `Date(timeIntervalSince1970:)`);
+//! - a calendar day (Europe/Warsaw, as the core counts days) is an ISO 8601
+//!   `YYYY-MM-DD` string (Kotlin: `LocalDate.parse`);
+//! - errors are one typed hierarchy, [`MmError`] (`MmException` in Kotlin,
+//!   `MmError` in Swift), with a stable `code` and Polish and English texts;
+//! - a Rust panic is caught by UniFFI and reaches the shell as its
+//!   `InternalException`: the library keeps panics unwinding (see the
+//!   `mobile` profile), so nothing crossing the boundary kills the app.
+//!
+//! In the order a shell meets them:
+
+uniffi::setup_scaffolding!("mm_core");
+
+/// `init_logging`: tracing to logcat on Android, to stderr elsewhere.
+mod logging;
+/// [`MmError`] and its mapping from `mm_core::CoreError`.
+mod error;
+/// Records and enums that cross, and their conversions from the core's types.
+mod records;
+/// [`CoreListener`], the shell's callback interface for sync progress and
+/// notifications, adapted to `mm_core::SyncListener`.
+mod listener;
+/// [`MmCore`], the object wrapping `mm_core::Core`: one call per screen.
+mod object;
+
+pub use error::{ListenerError, MmError};
+pub use listener::CoreListener;
+pub use logging::init_logging;
+pub use object::{MmCore, live_core_objects};
+pub use records::*;
+
+#[cfg(test)]
+mod tests;

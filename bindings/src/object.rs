@@ -1,0 +1,169 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+
+use crate::error::MmError;
+use crate::listener::{Adapter, CoreListener};
+use crate::records::*;
+
+/// How many [`MmCore`] objects are alive in this process. Tests use it to
+/// prove the shells release what they create.
+static LIVE_CORES: AtomicU64 = AtomicU64::new(0);
+
+/// Live [`MmCore`] objects (created and not yet released by the shell).
+#[uniffi::export]
+pub fn live_core_objects() -> u64 {
+    LIVE_CORES.load(Ordering::SeqCst)
+}
+
+/// The resident's side of mMieszkaniec: one per app process. Kotlin:
+/// `MmCore(config).use { … }` or keep one for the process; Swift: an
+/// ordinary class. Thread-safe: any method may be called from any thread.
+/// The query methods read the local store (milliseconds, no network): call
+/// them off the UI thread. "Now" is this device's clock.
+#[derive(uniffi::Object)]
+pub struct MmCore {
+    core: mm_core::Core,
+}
+
+impl Drop for MmCore {
+    fn drop(&mut self) {
+        LIVE_CORES.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn one<T, U: From<T>>(r: Result<T, mm_core::CoreError>) -> Result<U, MmError> {
+    r.map(Into::into).map_err(Into::into)
+}
+
+fn all<T, U: From<T>>(r: Result<Vec<T>, mm_core::CoreError>) -> Result<Vec<U>, MmError> {
+    r.map(|v| v.into_iter().map(Into::into).collect()).map_err(Into::into)
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl MmCore {
+    /// Opens (creating and migrating) the store in `config.data_dir` and
+    /// queues this install's registration if it has none. No network.
+    #[uniffi::constructor]
+    pub fn new(config: CoreConfig) -> Result<Arc<Self>, MmError> {
+        let core = mm_core::Core::open(config.into())?;
+        LIVE_CORES.fetch_add(1, Ordering::SeqCst);
+        Ok(Arc::new(MmCore { core }))
+    }
+
+    pub fn server_url(&self) -> String {
+        self.core.server_url()
+    }
+
+    /// Validates and stores the address; a different server starts over.
+    pub fn set_server_url(&self, url: String) -> Result<(), MmError> {
+        Ok(self.core.set_server_url(&url)?)
+    }
+
+    /// Sends queued writes (the device registration first), then pulls all
+    /// changes. Kotlin: `suspend`; Swift: `async`.
+    #[uniffi::method(default(page_size = None, listener = None))]
+    pub async fn sync(
+        &self,
+        page_size: Option<u32>,
+        listener: Option<Arc<dyn CoreListener>>,
+    ) -> Result<SyncSummary, MmError> {
+        let listener = listener.map(|l| Arc::new(Adapter(l)) as Arc<dyn mm_core::SyncListener>);
+        one(self.core.sync(mm_core::SyncOptions { page_size }, listener).await)
+    }
+
+    /// Sends what is due in the outbox.
+    pub async fn flush_outbox(&self) -> Result<OutboxSummary, MmError> {
+        one(self.core.flush_outbox().await)
+    }
+
+    /// Settings screen: server, registration, last sync, queue sizes.
+    pub fn status(&self) -> Result<CoreStatus, MmError> {
+        one(self.core.status())
+    }
+
+    /// Home screen: alerts, upcoming events, latest news, unread count.
+    pub fn home(&self) -> Result<HomeScreen, MmError> {
+        one(self.core.home(Utc::now()))
+    }
+
+    /// News screen: visible news, alerts first.
+    pub fn news(&self) -> Result<Vec<News>, MmError> {
+        all(self.core.news(Utc::now()))
+    }
+
+    pub fn news_item(&self, id: i64) -> Result<News, MmError> {
+        one(self.core.news_item(id))
+    }
+
+    /// Occurrences on the Warsaw days `from..=to` (`YYYY-MM-DD`).
+    #[uniffi::method(default(category = None))]
+    pub fn events_between(
+        &self,
+        from: String,
+        to: String,
+        category: Option<String>,
+    ) -> Result<Vec<EventOccurrence>, MmError> {
+        let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+        all(self.core.events_between(from, to, category.as_deref()))
+    }
+
+    /// Events screen: the next `limit` occurrences not yet over.
+    #[uniffi::method(default(category = None))]
+    pub fn upcoming_events(&self, limit: u32, category: Option<String>) -> Result<Vec<EventOccurrence>, MmError> {
+        all(self.core.upcoming_events(Utc::now(), limit, category.as_deref()))
+    }
+
+    /// Event screen: the event, its category's name, its next occurrences.
+    pub fn event(&self, id: i64) -> Result<EventDetail, MmError> {
+        one(self.core.event(id, Utc::now()))
+    }
+
+    /// Calendar screen: days of `month` (1–12) that have events.
+    pub fn month(&self, year: i32, month: u32) -> Result<MonthView, MmError> {
+        one(self.core.month(year, month))
+    }
+
+    pub fn categories(&self) -> Result<Vec<EventCategory>, MmError> {
+        all(self.core.categories())
+    }
+
+    /// Search screen: news and events; diacritics optional ("zlobek").
+    pub fn search(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, MmError> {
+        all(self.core.search(&text, limit))
+    }
+
+    /// iCalendar text of one event ("add to calendar", share as .ics).
+    pub fn event_ics(&self, id: i64) -> Result<String, MmError> {
+        Ok(self.core.event_ics(id)?)
+    }
+
+    /// iCalendar text of the events on the Warsaw days `from..=to`.
+    #[uniffi::method(default(category = None))]
+    pub fn events_ics(&self, from: String, to: String, category: Option<String>) -> Result<String, MmError> {
+        let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+        Ok(self.core.events_ics(from, to, category.as_deref())?)
+    }
+
+    pub fn gmina(&self) -> Result<Option<Gmina>, MmError> {
+        Ok(self.core.gmina()?.map(Into::into))
+    }
+
+    pub fn localities(&self) -> Result<Vec<Locality>, MmError> {
+        all(self.core.localities())
+    }
+
+    /// Whether the point lies inside the synced gmina boundary.
+    pub fn contains_point(&self, point: GeoPoint) -> Result<bool, MmError> {
+        Ok(self.core.contains_point(point.into())?)
+    }
+
+    pub fn notifications(&self) -> Result<Vec<Notification>, MmError> {
+        all(self.core.notifications())
+    }
+
+    pub fn mark_notification_read(&self, id: i64) -> Result<(), MmError> {
+        Ok(self.core.mark_notification_read(id)?)
+    }
+}

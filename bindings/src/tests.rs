@@ -1,0 +1,117 @@
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use mm_core::{CoreError, ErrorCode, Message, SyncListener};
+
+use crate::listener::Adapter;
+use crate::*;
+
+/// The live-object counter is process-wide; tests that create cores take turns.
+static CORES: Mutex<()> = Mutex::new(());
+
+fn config(dir: &std::path::Path, url: &str) -> CoreConfig {
+    CoreConfig {
+        data_dir: dir.to_string_lossy().into_owned(),
+        server_url: url.into(),
+        platform: Platform::Cli,
+        app_version: "1.0.0".into(),
+        locale: Some("pl-PL".into()),
+    }
+}
+
+#[test]
+fn every_core_error_keeps_its_code_and_both_messages() {
+    let m = Message::new("Zła wersja.", "Bad version.");
+    let cases = [
+        CoreError::Network { detail: "refused".into() },
+        CoreError::Server { code: ErrorCode::InvalidCursor, message: m.clone(), field: Some("cursor".into()) },
+        CoreError::InvalidInput { field: "to".into(), message: m.clone() },
+        CoreError::NotFound { what: "news 7".into() },
+        CoreError::Storage { detail: "disk".into() },
+        CoreError::InvalidServerUrl { url: "ftp://x".into() },
+        CoreError::Internal { detail: "bug".into() },
+    ];
+    for e in cases {
+        let (code, message) = (e.code(), e.message());
+        let (c, pl, en) = match MmError::from(e) {
+            MmError::Network { code, message_pl, message_en, .. }
+            | MmError::Server { code, message_pl, message_en, .. }
+            | MmError::InvalidInput { code, message_pl, message_en, .. }
+            | MmError::NotFound { code, message_pl, message_en, .. }
+            | MmError::Storage { code, message_pl, message_en, .. }
+            | MmError::InvalidServerUrl { code, message_pl, message_en, .. }
+            | MmError::Internal { code, message_pl, message_en, .. } => (code, message_pl, message_en),
+        };
+        assert_eq!((c.as_str(), pl, en), (code, message.pl, message.en));
+    }
+}
+
+#[test]
+fn a_server_error_keeps_the_field() {
+    let e = CoreError::Server { code: ErrorCode::InvalidField, message: Message::new("a", "b"), field: Some("title".into()) };
+    assert!(matches!(MmError::from(e), MmError::Server { code, field: Some(f), .. } if code == "invalid_field" && f == "title"));
+}
+
+struct Failing(AtomicU32);
+
+impl CoreListener for Failing {
+    fn on_sync_progress(&self, _: SyncProgress) -> Result<(), ListenerError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Err(ListenerError::Failed { reason: "boom".into() })
+    }
+    fn on_notification(&self, _: Notification) -> Result<(), ListenerError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Err(uniffi::UnexpectedUniFFICallbackError { reason: "NullPointerException".into() }.into())
+    }
+}
+
+#[test]
+fn a_failing_listener_is_called_and_its_errors_stay_here() {
+    let l = Arc::new(Failing(AtomicU32::new(0)));
+    let adapter = Adapter(l.clone());
+    adapter.on_progress(mm_core::SyncProgress { page: 1, applied_total: 3, has_more: false });
+    adapter.on_notification(mm_core::Notification {
+        id: 1,
+        kind: "alert".into(),
+        title: "t".into(),
+        body: "b".into(),
+        created_at: chrono::Utc::now(),
+        read: false,
+        entity_id: None,
+    });
+    assert_eq!(l.0.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_core_opens_offline_and_is_counted_until_dropped() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let before = live_core_objects();
+    let core = MmCore::new(config(dir.path(), "http://127.0.0.1:1")).unwrap();
+    assert_eq!(live_core_objects(), before + 1);
+    assert_eq!(core.server_url(), "http://127.0.0.1:1");
+    assert!(!core.status().unwrap().device_registered);
+    assert!(core.news().unwrap().is_empty());
+    drop(core);
+    assert_eq!(live_core_objects(), before);
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let err = MmCore::new(config(dir.path(), "ftp://nope")).err().expect("ftp is refused");
+    assert!(matches!(err, MmError::InvalidServerUrl { ref code, .. } if code == "invalid_server_url"));
+    let core = MmCore::new(config(dir.path(), "http://127.0.0.1:1")).unwrap();
+    let err = core.events_between("2025-13-01".into(), "2025-12-31".into(), None).unwrap_err();
+    assert!(matches!(err, MmError::InvalidInput { ref field, .. } if field == "from"));
+    let err = core.news_item(424242).unwrap_err();
+    assert!(matches!(err, MmError::NotFound { ref code, .. } if code == "not_found"));
+}
+
+#[test]
+fn logging_starts_once_and_takes_any_level_string() {
+    init_logging("mm_core=debug,info".into());
+    init_logging("not a level at all".into());
+    tracing::info!("logging works");
+}

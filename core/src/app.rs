@@ -1,0 +1,519 @@
+//! The facade: [`Core`] and the records it hands to shells. One call per
+//! screen's data, so the FFI boundary stays coarse.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mm_protocol::calendar::ics::{self, IcsOptions};
+use mm_protocol::calendar::rrule::Occurrence;
+use mm_protocol::devices::{Platform, RegisterDevice};
+use mm_protocol::events::{Event, EventCategory};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::gmina::{Gmina, Locality};
+use mm_protocol::news::{News, Priority};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+use crate::notifications::{self, Notification};
+use crate::store::{Store, meta};
+use crate::sync::client::Http;
+use crate::{devices, events, gmina, news, outbox, search, sync};
+
+/// The store's file inside `data_dir`.
+const STORE_FILE: &str = "mm.sqlite3";
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Created when missing; the store lives here.
+    pub data_dir: PathBuf,
+    /// Used until [`Core::set_server_url`] stores another one.
+    pub server_url: String,
+    pub platform: Platform,
+    /// `X.Y.Z`; sent in the User-Agent and at registration.
+    pub app_version: String,
+    /// BCP 47, e.g. `pl-PL`.
+    pub locale: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncOptions {
+    /// Changes per page (server default 500, at most 2000).
+    pub page_size: Option<u32>,
+}
+
+/// Told about sync as it goes. Called on the syncing task, between pages.
+pub trait SyncListener: Send + Sync {
+    fn on_progress(&self, progress: SyncProgress);
+    fn on_notification(&self, notification: Notification);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub page: u32,
+    pub applied_total: u32,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSummary {
+    pub pages: u32,
+    /// Changes applied (upserts and deletes).
+    pub applied: u32,
+    /// Changes of collections this build does not know (newer server).
+    pub skipped: u32,
+    /// Nothing new since the last sync.
+    pub unchanged: bool,
+    pub cursor: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxSummary {
+    pub sent: u32,
+    /// Still queued (will be retried).
+    pub pending: u32,
+    /// Rejected by the server; kept for the resident to see.
+    pub failed: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoreStatus {
+    pub server_url: String,
+    pub device_registered: bool,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    pub pending_writes: u32,
+    pub failed_writes: u32,
+    pub news_count: u32,
+    pub event_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeScreen {
+    /// Visible alerts, newest first.
+    pub alerts: Vec<News>,
+    /// The next 5 occurrences not yet over (under way ones included).
+    pub upcoming: Vec<EventOccurrence>,
+    /// The 5 newest visible items that are not alerts (those are above).
+    pub latest_news: Vec<News>,
+    pub unread_notifications: u32,
+}
+
+/// One occurrence of an event, as lists and calendars show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventOccurrence {
+    pub event_id: i64,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub all_day: bool,
+    pub place_name: Option<String>,
+    /// Category slug.
+    pub category: Option<String>,
+    pub cancelled: bool,
+    pub recurring: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub event: Event,
+    pub category_name_pl: Option<String>,
+    pub category_name_en: Option<String>,
+    /// Up to 10 occurrences not over yet, from the rule itself.
+    pub next_occurrences: Vec<Occurrence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthView {
+    pub year: i32,
+    pub month: u32,
+    /// Only days with events, in order.
+    pub days: Vec<DayCount>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCount {
+    pub day: u32,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    News,
+    Event,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub kind: SearchKind,
+    pub id: i64,
+    pub title: String,
+    pub snippet: String,
+}
+
+/// The resident's side of mMieszkaniec: one per app process.
+pub struct Core {
+    config: CoreConfig,
+    store: Store,
+    http: Http,
+    server_url: RwLock<String>,
+    /// One sync at a time; a second caller waits for the first.
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+impl Core {
+    /// Creates `data_dir`, opens and migrates the store, and queues the
+    /// device registration when this install has none.
+    pub fn open(config: CoreConfig) -> Result<Core, CoreError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.data_dir.join(STORE_FILE))?;
+        let stored_url = store.read(|c| meta::get(c, meta::SERVER_URL))?;
+        let server_url = match stored_url {
+            Some(url) => url,
+            None => normalise_url(&config.server_url)?,
+        };
+        let request = registration(&config);
+        store.write(|tx| devices::ensure_queued(tx, &request, Utc::now()).map(|_| ()))?;
+        let http = Http::new(&config.app_version, config.platform)?;
+        Ok(Core {
+            config,
+            store,
+            http,
+            server_url: RwLock::new(server_url),
+            sync_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn server_url(&self) -> String {
+        self.server_url
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Validates (http/https with a host) and stores the URL. Pointing at a
+    /// different server starts over: its cursor, content and device token
+    /// mean nothing there. Queued writes stay and go to the new server.
+    pub fn set_server_url(&self, url: &str) -> Result<(), CoreError> {
+        let url = normalise_url(url)?;
+        let _sync = self
+            .sync_lock
+            .try_lock()
+            .map_err(|_| CoreError::InvalidInput {
+                field: "server_url".into(),
+                message: mm_protocol::error::Message::new(
+                    "Trwa synchronizacja; spróbuj za chwilę.",
+                    "A sync is running; try again in a moment.",
+                ),
+            })?;
+        let changed = self.server_url() != url;
+        let request = registration(&self.config);
+        self.store.write(|tx| {
+            meta::set(tx, meta::SERVER_URL, &url)?;
+            if changed {
+                for table in [
+                    "news",
+                    "event_occurrences",
+                    "events",
+                    "event_categories",
+                    "gmina",
+                    "localities",
+                    "search_index",
+                ] {
+                    tx.execute(&format!("DELETE FROM {table}"), [])?;
+                }
+                for key in [meta::CURSOR, meta::SYNC_ETAG, meta::LAST_SYNC_AT] {
+                    meta::delete(tx, key)?;
+                }
+                devices::forget(tx)?;
+                devices::ensure_queued(tx, &request, Utc::now())?;
+            }
+            Ok(())
+        })?;
+        *self.server_url.write().unwrap_or_else(|p| p.into_inner()) = url;
+        Ok(())
+    }
+
+    /// Flushes the outbox, then pulls every page of changes. A flush that
+    /// cannot reach the server leaves the writes queued; the pull then
+    /// reports the network error.
+    pub async fn sync(
+        &self,
+        options: SyncOptions,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncSummary, CoreError> {
+        let _sync = self.sync_lock.lock().await;
+        let base = self.server_url();
+        outbox::flush(&self.store, &self.http, &base).await?;
+        sync::pull(
+            &self.store,
+            &self.http,
+            &base,
+            options.page_size,
+            listener.as_ref(),
+        )
+        .await
+    }
+
+    /// Sends what is due in the outbox.
+    pub async fn flush_outbox(&self) -> Result<OutboxSummary, CoreError> {
+        let base = self.server_url();
+        let f = outbox::flush(&self.store, &self.http, &base).await?;
+        Ok(OutboxSummary {
+            sent: f.sent,
+            pending: f.pending,
+            failed: f.failed,
+        })
+    }
+
+    pub fn status(&self) -> Result<CoreStatus, CoreError> {
+        let server_url = self.server_url();
+        self.store.read(|c| {
+            let (pending_writes, failed_writes) = outbox::counts(c)?;
+            Ok(CoreStatus {
+                server_url,
+                device_registered: devices::is_registered(c)?,
+                last_sync_at: meta::get(c, meta::LAST_SYNC_AT)?
+                    .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+                cursor: meta::get(c, meta::CURSOR)?,
+                pending_writes,
+                failed_writes,
+                news_count: news::count(c)?,
+                event_count: events::count(c)?,
+            })
+        })
+    }
+
+    pub fn home(&self, now: DateTime<Utc>) -> Result<HomeScreen, CoreError> {
+        self.store.read(|c| {
+            Ok(HomeScreen {
+                alerts: news::visible(c, now, Priority::Alert, Priority::Alert, 100)?,
+                upcoming: events::upcoming(c, now, 5, None)?,
+                latest_news: news::visible_newest(c, now, Priority::Important, 5)?,
+                unread_notifications: notifications::unread_count(c)?,
+            })
+        })
+    }
+
+    /// Visible news: alerts first, then important, then newest.
+    pub fn news(&self, now: DateTime<Utc>) -> Result<Vec<News>, CoreError> {
+        self.store
+            .read(|c| news::visible(c, now, Priority::Normal, Priority::Alert, u32::MAX))
+    }
+
+    pub fn news_item(&self, id: i64) -> Result<News, CoreError> {
+        self.store.read(|c| news::get(c, id))
+    }
+
+    /// Occurrences on the Warsaw days `from..=to`, recurrences expanded.
+    pub fn events_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        category: Option<&str>,
+    ) -> Result<Vec<EventOccurrence>, CoreError> {
+        let (from, to) = day_range(from, to)?;
+        self.store
+            .read(|c| events::overlapping(c, from, to, category))
+    }
+
+    pub fn upcoming_events(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        category: Option<&str>,
+    ) -> Result<Vec<EventOccurrence>, CoreError> {
+        self.store
+            .read(|c| events::upcoming(c, now, limit, category))
+    }
+
+    pub fn event(&self, id: i64, now: DateTime<Utc>) -> Result<EventDetail, CoreError> {
+        let (event, category) = self.store.read(|c| {
+            let event = events::get(c, id)?;
+            let category = match &event.category {
+                Some(slug) => events::category(c, slug)?,
+                None => None,
+            };
+            Ok((event, category))
+        })?;
+        let next_occurrences = events::next_occurrences(&event, now, 10);
+        Ok(EventDetail {
+            category_name_pl: category.as_ref().map(|c| c.name_pl.clone()),
+            category_name_en: category.map(|c| c.name_en),
+            event,
+            next_occurrences,
+        })
+    }
+
+    /// Which Warsaw days of the month have events, with counts.
+    pub fn month(&self, year: i32, month: u32) -> Result<MonthView, CoreError> {
+        let days = self.store.read(|c| events::month_days(c, year, month))?;
+        Ok(MonthView { year, month, days })
+    }
+
+    pub fn categories(&self) -> Result<Vec<EventCategory>, CoreError> {
+        self.store.read(events::categories)
+    }
+
+    /// News and events matching `text`, folded ("zlobek" finds "Żłobek"),
+    /// the last word as a prefix.
+    pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, CoreError> {
+        self.store.read(|c| {
+            let mut hits = Vec::new();
+            for (kind, id) in search::query(c, text, limit)? {
+                let hit = match kind.as_str() {
+                    search::KIND_NEWS => {
+                        let n = news::get(c, id)?;
+                        SearchHit {
+                            kind: SearchKind::News,
+                            id,
+                            snippet: search::snippet(&n.body, text, 160),
+                            title: n.title,
+                        }
+                    }
+                    _ => {
+                        let e = events::get(c, id)?;
+                        SearchHit {
+                            kind: SearchKind::Event,
+                            id,
+                            snippet: search::snippet(&e.description, text, 160),
+                            title: e.title,
+                        }
+                    }
+                };
+                hits.push(hit);
+            }
+            Ok(hits)
+        })
+    }
+
+    /// An iCalendar file with one event ("add to calendar").
+    pub fn event_ics(&self, id: i64) -> Result<String, CoreError> {
+        let (event, categories, name) = self.store.read(|c| {
+            Ok((
+                events::get(c, id)?,
+                events::categories(c)?,
+                gmina::get(c)?.map(|g| g.name),
+            ))
+        })?;
+        let domain = self.uid_domain()?;
+        Ok(ics::single_event(
+            &event,
+            &self.ics_options(name.as_deref(), &domain, &categories),
+        ))
+    }
+
+    /// An iCalendar file with the events on the Warsaw days `from..=to`.
+    pub fn events_ics(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        category: Option<&str>,
+    ) -> Result<String, CoreError> {
+        let (from, to) = day_range(from, to)?;
+        let (list, categories, name) = self.store.read(|c| {
+            Ok((
+                events::events_overlapping(c, from, to, category)?,
+                events::categories(c)?,
+                gmina::get(c)?.map(|g| g.name),
+            ))
+        })?;
+        let domain = self.uid_domain()?;
+        Ok(ics::calendar(
+            &list,
+            &self.ics_options(name.as_deref(), &domain, &categories),
+        ))
+    }
+
+    pub fn gmina(&self) -> Result<Option<Gmina>, CoreError> {
+        self.store.read(gmina::get)
+    }
+
+    pub fn localities(&self) -> Result<Vec<Locality>, CoreError> {
+        self.store.read(gmina::localities)
+    }
+
+    /// Whether `point` lies inside the synced gmina boundary.
+    pub fn contains_point(&self, point: GeoPoint) -> Result<bool, CoreError> {
+        let g = self.gmina()?.ok_or_else(|| CoreError::not_found("gmina"))?;
+        Ok(gmina::contains(&g.boundary, point))
+    }
+
+    pub fn notifications(&self) -> Result<Vec<Notification>, CoreError> {
+        self.store.read(notifications::list)
+    }
+
+    pub fn mark_notification_read(&self, id: i64) -> Result<(), CoreError> {
+        self.store.write(|tx| notifications::mark_read(tx, id))
+    }
+
+    fn ics_options<'a>(
+        &self,
+        name: Option<&'a str>,
+        uid_domain: &'a str,
+        categories: &'a [EventCategory],
+    ) -> IcsOptions<'a> {
+        IcsOptions {
+            calendar_name: name.unwrap_or("mMieszkaniec"),
+            uid_domain,
+            categories,
+        }
+    }
+
+    /// The shared UID rule (`mm_protocol::calendar::ics::uid_domain`):
+    /// an "added" event and the same event from the subscribed feed are
+    /// one event in the resident's calendar.
+    fn uid_domain(&self) -> Result<String, CoreError> {
+        Ok(mm_protocol::calendar::ics::uid_domain(self.gmina()?.as_ref()))
+    }
+}
+
+fn registration(config: &CoreConfig) -> RegisterDevice {
+    RegisterDevice {
+        platform: config.platform,
+        app_version: config.app_version.clone(),
+        locale: config.locale.clone(),
+        os_version: None,
+        push_token: None,
+    }
+}
+
+/// `http(s)://host[:port][/path]` without a trailing slash.
+fn normalise_url(url: &str) -> Result<String, CoreError> {
+    let invalid = || CoreError::InvalidServerUrl {
+        url: url.to_owned(),
+    };
+    let trimmed = url.trim();
+    let parsed = reqwest::Url::parse(trimmed).map_err(|_| invalid())?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none_or(str::is_empty)
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+    {
+        return Err(invalid());
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `[00:00 of from, 00:00 of the day after to)` in Warsaw.
+fn day_range(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), CoreError> {
+    if to < from {
+        return Err(CoreError::InvalidInput {
+            field: "to".into(),
+            message: mm_protocol::error::Message::new(
+                "Data końcowa jest przed początkową.",
+                "The end date is before the start date.",
+            ),
+        });
+    }
+    let after = to
+        .succ_opt()
+        .ok_or_else(|| CoreError::internal("date out of range"))?;
+    Ok((events::local_midnight(from), events::local_midnight(after)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,460 @@
+//! The facade over real HTTP on loopback and a real store file.
+
+use std::sync::Mutex;
+
+use serde_json::json;
+
+use super::*;
+use crate::testing::*;
+
+fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
+    CoreConfig {
+        data_dir: dir.path().join("data"),
+        server_url: url.into(),
+        platform: Platform::Cli,
+        app_version: "1.2.3".into(),
+        locale: Some("pl-PL".into()),
+    }
+}
+
+fn registered() -> Reply {
+    Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))
+}
+
+fn api_error(status: u16, code: &str) -> Reply {
+    Reply::Json(
+        status,
+        json!({"code": code, "message": {"pl": "Błąd po polsku.", "en": "Error in English."}, "field": "cursor"}),
+    )
+}
+
+#[derive(Default)]
+struct Recorder {
+    progress: Mutex<Vec<SyncProgress>>,
+    notes: Mutex<Vec<Notification>>,
+}
+
+impl SyncListener for Recorder {
+    fn on_progress(&self, p: SyncProgress) {
+        self.progress.lock().unwrap().push(p);
+    }
+    fn on_notification(&self, n: Notification) {
+        self.notes.lock().unwrap().push(n);
+    }
+}
+
+fn first_page() -> Reply {
+    Reply::Json(
+        200,
+        page(
+            vec![
+                upsert(1, "gmina", gmina()),
+                upsert(
+                    2,
+                    "event_categories",
+                    category("kultura", "Kultura", "Culture"),
+                ),
+                upsert(
+                    3,
+                    "news",
+                    news(
+                        1,
+                        "Nowy żłobek w Siechnicach",
+                        "normal",
+                        "2020-01-01T10:00:00Z",
+                    ),
+                ),
+                upsert(4, "news", news(2, "Burza", "alert", "2020-01-02T10:00:00Z")),
+            ],
+            "4",
+            true,
+        ),
+    )
+}
+
+fn second_page() -> Reply {
+    Reply::WithHeaders(
+        200,
+        vec![("etag", "\"4-5-500\"".into())],
+        page(
+            vec![upsert(
+                5,
+                "events",
+                event(
+                    7,
+                    "Koncert noworoczny",
+                    "2099-01-01T18:00:00Z",
+                    "2099-01-01T20:00:00Z",
+                    Some("kultura"),
+                    None,
+                ),
+            )],
+            "5",
+            false,
+        ),
+    )
+}
+
+#[test]
+fn core_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Core>();
+}
+
+#[tokio::test]
+async fn first_sync_registers_the_device_and_pulls_every_page() {
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(first_page())
+        .reply(second_page());
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    assert_eq!(
+        core.status().unwrap().pending_writes,
+        1,
+        "registration queued at open"
+    );
+
+    let recorder = Arc::new(Recorder::default());
+    let summary = core
+        .sync(SyncOptions { page_size: Some(4) }, Some(recorder.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        summary,
+        SyncSummary {
+            pages: 2,
+            applied: 5,
+            skipped: 0,
+            unchanged: false,
+            cursor: "5".into()
+        }
+    );
+
+    let reqs = server.requests();
+    assert_eq!(reqs[0].method, "POST");
+    assert_eq!(reqs[0].target, "/api/v1/devices");
+    assert!(uuid::Uuid::parse_str(reqs[0].header("idempotency-key").unwrap()).is_ok());
+    assert_eq!(
+        reqs[0].header("user-agent"),
+        Some("mMieszkaniec/1.2.3 (cli)")
+    );
+    let body: serde_json::Value = serde_json::from_str(&reqs[0].body).unwrap();
+    assert_eq!(body["platform"], "cli");
+    assert_eq!(reqs[1].target, "/api/v1/sync?limit=4");
+    assert_eq!(reqs[2].target, "/api/v1/sync?cursor=4&limit=4");
+
+    let p = recorder.progress.lock().unwrap().clone();
+    assert_eq!(p.len(), 2);
+    assert!(p[0].has_more && !p[1].has_more);
+    assert_eq!(p[1].applied_total, 5);
+    assert_eq!(recorder.notes.lock().unwrap().len(), 1);
+
+    let status = core.status().unwrap();
+    assert!(status.device_registered);
+    assert_eq!(
+        (status.pending_writes, status.news_count, status.event_count),
+        (0, 2, 1)
+    );
+    assert_eq!(status.cursor.as_deref(), Some("5"));
+    assert!(status.last_sync_at.is_some());
+
+    let now: DateTime<Utc> = "2026-02-01T00:00:00Z".parse().unwrap();
+    let home = core.home(now).unwrap();
+    assert_eq!(home.alerts.len(), 1);
+    assert_eq!(
+        home.latest_news.len(),
+        1,
+        "alerts are not repeated among the latest"
+    );
+    assert_eq!(home.upcoming[0].event_id, 7);
+    assert_eq!(home.unread_notifications, 1);
+    assert_eq!(core.news(now).unwrap()[0].title, "Burza");
+
+    let hits = core.search("zlobek", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].kind, hits[0].id), (SearchKind::News, 1));
+    assert_eq!(core.search("konc", 10).unwrap()[0].kind, SearchKind::Event);
+
+    let detail = core.event(7, now).unwrap();
+    assert_eq!(detail.category_name_pl.as_deref(), Some("Kultura"));
+    assert_eq!(detail.next_occurrences.len(), 1);
+    let json = serde_json::to_value(&detail).unwrap();
+    assert_eq!(
+        json["next_occurrences"][0]["starts_at"],
+        "2099-01-01T18:00:00Z"
+    );
+    let back: EventDetail = serde_json::from_value(json).unwrap();
+    assert_eq!(back, detail);
+
+    let ics = core.event_ics(7).unwrap();
+    assert!(
+        ics.contains("BEGIN:VEVENT") && ics.contains("Koncert noworoczny"),
+        "{ics}"
+    );
+    let feed = core
+        .events_ics(
+            "2099-01-01".parse().unwrap(),
+            "2099-01-31".parse().unwrap(),
+            Some("kultura"),
+        )
+        .unwrap();
+    assert_eq!(feed.matches("BEGIN:VEVENT").count(), 1);
+    let month = core.month(2099, 1).unwrap();
+    assert_eq!(month.days, vec![DayCount { day: 1, count: 1 }]);
+
+    assert!(
+        core.contains_point(GeoPoint {
+            lat: 51.1,
+            lon: 17.1
+        })
+        .unwrap()
+    );
+    assert!(
+        !core
+            .contains_point(GeoPoint {
+                lat: 52.2,
+                lon: 21.0
+            })
+            .unwrap()
+    );
+
+    let note = &core.notifications().unwrap()[0];
+    core.mark_notification_read(note.id).unwrap();
+    assert_eq!(core.home(now).unwrap().unread_notifications, 0);
+    assert!(matches!(
+        core.news_item(99),
+        Err(CoreError::NotFound { .. })
+    ));
+
+    // Nothing new: an empty page with an ETag for this cursor…
+    server.reply(Reply::WithHeaders(
+        200,
+        vec![("etag", "\"5-5-4\"".into())],
+        page(vec![], "5", false),
+    ));
+    let again = core
+        .sync(SyncOptions { page_size: Some(4) }, None)
+        .await
+        .unwrap();
+    assert!(again.unchanged);
+    assert_eq!(
+        server.requests().last().unwrap().header("if-none-match"),
+        None,
+        "the ETag of cursor 4 is not sent for 5"
+    );
+    // …then a 304 to that ETag.
+    server.reply(Reply::Status(304));
+    let again = core
+        .sync(SyncOptions { page_size: Some(4) }, None)
+        .await
+        .unwrap();
+    assert!(again.unchanged);
+    assert_eq!((again.pages, again.cursor.as_str()), (0, "5"));
+    assert_eq!(
+        server.requests().last().unwrap().header("if-none-match"),
+        Some("\"5-5-4\"")
+    );
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count(),
+        1,
+        "registered once"
+    );
+}
+
+#[tokio::test]
+async fn a_500_keeps_the_registration_queued_with_backoff_and_the_same_key() {
+    let server = FakeServer::start().await;
+    server.reply(Reply::Status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let out = core.flush_outbox().await.unwrap();
+    assert_eq!(
+        out,
+        OutboxSummary {
+            sent: 0,
+            pending: 1,
+            failed: 0
+        }
+    );
+    // Backed off: an immediate flush sends nothing.
+    assert_eq!(core.flush_outbox().await.unwrap().sent, 0);
+    assert_eq!(server.requests().len(), 1);
+    drop(core);
+    // Across a restart, once due, it is sent again with the same key.
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    assert_eq!(core.status().unwrap().pending_writes, 1, "not queued twice");
+    core.store
+        .write(|tx| Ok(tx.execute("UPDATE outbox SET next_attempt_at = 0", [])?))
+        .unwrap();
+    server.reply(registered());
+    assert_eq!(
+        core.flush_outbox().await.unwrap(),
+        OutboxSummary {
+            sent: 1,
+            pending: 0,
+            failed: 0
+        }
+    );
+    let reqs = server.requests();
+    assert_eq!(
+        reqs[0].header("idempotency-key"),
+        reqs[1].header("idempotency-key")
+    );
+    assert!(core.status().unwrap().device_registered);
+}
+
+#[tokio::test]
+async fn a_4xx_marks_the_write_failed() {
+    let server = FakeServer::start().await;
+    server.reply(Reply::Json(400, json!({"code": "invalid_field", "message": {"pl": "Zła wersja.", "en": "Bad version."}, "field": "app_version"})));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    assert_eq!(
+        core.flush_outbox().await.unwrap(),
+        OutboxSummary {
+            sent: 0,
+            pending: 0,
+            failed: 1
+        }
+    );
+    let s = core.status().unwrap();
+    assert_eq!(
+        (s.pending_writes, s.failed_writes, s.device_registered),
+        (0, 1, false)
+    );
+}
+
+#[tokio::test]
+async fn an_api_error_body_becomes_a_server_error() {
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(api_error(400, "invalid_cursor"));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let err = core.sync(SyncOptions::default(), None).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_cursor");
+    match err {
+        CoreError::Server {
+            code,
+            message,
+            field,
+        } => {
+            assert_eq!(code, mm_protocol::error::ErrorCode::InvalidCursor);
+            assert_eq!(message.pl, "Błąd po polsku.");
+            assert_eq!(field.as_deref(), Some("cursor"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_network_error_and_changes_nothing() {
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(first_page())
+        .reply(Reply::Drop);
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let err = core.sync(SyncOptions::default(), None).await.unwrap_err();
+    assert!(matches!(err, CoreError::Network { .. }), "{err:?}");
+    assert_eq!(err.code(), "network");
+    // Page 1 stays applied; the next sync continues after it.
+    assert_eq!(core.status().unwrap().cursor.as_deref(), Some("4"));
+    server.reply(second_page());
+    let s = core.sync(SyncOptions::default(), None).await.unwrap();
+    assert_eq!((s.pages, s.applied, s.cursor.as_str()), (1, 1, "5"));
+    assert_eq!(
+        server.requests().last().unwrap().target,
+        "/api/v1/sync?cursor=4"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_network_error() {
+    // Bind then drop a listener: nothing listens on that port now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &format!("http://127.0.0.1:{port}"))).unwrap();
+    let err = core.sync(SyncOptions::default(), None).await.unwrap_err();
+    assert_eq!(err.code(), "network");
+    assert_eq!(
+        core.status().unwrap().pending_writes,
+        1,
+        "the registration waits"
+    );
+}
+
+#[test]
+fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, "http://127.0.0.1:8080/")).unwrap();
+    assert_eq!(core.server_url(), "http://127.0.0.1:8080");
+    for bad in [
+        "ftp://x.pl",
+        "siechnice.pl",
+        "http://",
+        "javascript:alert(1)",
+        "https://a.pl/?q=1",
+    ] {
+        let err = core.set_server_url(bad).unwrap_err();
+        assert_eq!(err.code(), "invalid_server_url", "{bad}");
+    }
+    core.store
+        .write(|tx| meta::set(tx, meta::CURSOR, "42"))
+        .unwrap();
+    core.set_server_url("http://127.0.0.1:8080").unwrap();
+    assert_eq!(
+        core.status().unwrap().cursor.as_deref(),
+        Some("42"),
+        "same server keeps its cursor"
+    );
+    core.set_server_url("https://api.siechnice.gmina.pl/")
+        .unwrap();
+    drop(core);
+    let core = Core::open(config(&dir, "http://127.0.0.1:8080")).unwrap();
+    let s = core.status().unwrap();
+    assert_eq!(
+        s.server_url, "https://api.siechnice.gmina.pl",
+        "the stored URL wins over the default"
+    );
+    assert_eq!(s.cursor, None);
+    assert_eq!(
+        s.pending_writes, 1,
+        "registration queued once for the new server"
+    );
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, "http://127.0.0.1:8080")).unwrap();
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    assert_eq!(
+        core.events_between(d("2026-02-01"), d("2026-01-01"), None)
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    assert_eq!(core.month(2026, 0).unwrap_err().code(), "invalid_input");
+    assert_eq!(core.event(1, Utc::now()).unwrap_err().code(), "not_found");
+    assert_eq!(
+        core.contains_point(GeoPoint { lat: 0.0, lon: 0.0 })
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    assert!(core.search("", 10).unwrap().is_empty());
+    assert_eq!(core.gmina().unwrap(), None);
+}

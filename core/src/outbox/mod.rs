@@ -1,0 +1,292 @@
+//! The outbox: every resident write is stored here first, with an
+//! idempotency key, and sent when the server can be reached. It survives
+//! restarts; a retry carries the same key, so the server never does a write
+//! twice (DESIGN.md, "Idempotency").
+//!
+//! A network failure, a 5xx, 408 or 429 is retried with exponential backoff
+//! and jitter; any other 4xx means the server will never accept the write
+//! as it is, so the item is marked `failed` and kept for the resident to see.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::Rng;
+use rusqlite::{Connection, Transaction, params};
+use serde::Serialize;
+
+use crate::devices;
+use crate::error::CoreError;
+use crate::store::{Store, ts};
+use crate::sync::client::Http;
+
+/// What a queued write does; the string is stored, so never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    RegisterDevice,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::RegisterDevice => "register_device",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "register_device" => Some(Kind::RegisterDevice),
+            _ => None,
+        }
+    }
+
+    /// The endpoint under `/api/v1`.
+    fn path(self) -> &'static str {
+        match self {
+            Kind::RegisterDevice => "/devices",
+        }
+    }
+
+    /// Whether the request carries the device's bearer token.
+    fn needs_device_token(self) -> bool {
+        !matches!(self, Kind::RegisterDevice)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: i64,
+    pub kind: String,
+    pub idempotency_key: String,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+const BACKOFF_BASE: Duration = Duration::from_secs(2);
+const BACKOFF_MAX: Duration = Duration::from_secs(3600);
+
+/// Delay before the next try after `attempts` failed ones (1 = the first
+/// failure): 2 s doubling to at most an hour, then "equal jitter" (a
+/// uniform draw in its upper half, `jitter` in 0..=1) so that phones that
+/// failed together do not all retry in the same second.
+pub fn backoff(attempts: u32, jitter: f64) -> Duration {
+    let exp = attempts.saturating_sub(1).min(20);
+    let full = BACKOFF_BASE.saturating_mul(1u32 << exp).min(BACKOFF_MAX);
+    let jitter = jitter.clamp(0.0, 1.0);
+    full.mul_f64(0.5 + 0.5 * jitter)
+}
+
+pub fn enqueue(
+    tx: &Transaction,
+    kind: Kind,
+    payload: &impl Serialize,
+    now: DateTime<Utc>,
+) -> Result<i64, CoreError> {
+    tx.execute(
+        "INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at, state, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?4)",
+        params![
+            kind.as_str(),
+            uuid::Uuid::new_v4().to_string(),
+            serde_json::to_string(payload)?,
+            ts(now)
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Pending items whose time has come, oldest first (writes keep their order).
+pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Item>, CoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, idempotency_key, payload, attempts FROM outbox
+         WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([ts(now)], |r| {
+        Ok(Item {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            idempotency_key: r.get(2)?,
+            payload: r.get(3)?,
+            attempts: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn has_kind(conn: &Connection, kind: Kind) -> Result<bool, CoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = ?1)",
+        [kind.as_str()],
+        |r| r.get(0),
+    )?)
+}
+
+/// `(pending, failed)`.
+pub fn counts(conn: &Connection) -> Result<(u32, u32), CoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'failed') FROM outbox",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+fn schedule_retry(
+    tx: &Transaction,
+    item: &Item,
+    now: DateTime<Utc>,
+    error: &str,
+) -> Result<(), CoreError> {
+    let attempts = item.attempts + 1;
+    let delay = backoff(attempts, rand::rng().random::<f64>());
+    let next = now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
+    tx.execute(
+        "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
+        params![item.id, attempts, ts(next), error],
+    )?;
+    Ok(())
+}
+
+fn mark_failed(tx: &Transaction, item: &Item, error: &str) -> Result<(), CoreError> {
+    tx.execute(
+        "UPDATE outbox SET attempts = attempts + 1, state = 'failed', last_error = ?2 WHERE id = ?1",
+        params![item.id, error],
+    )?;
+    Ok(())
+}
+
+/// What one flush did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flushed {
+    pub sent: u32,
+    pub pending: u32,
+    pub failed: u32,
+}
+
+/// Sends every due item in order. A network failure stops the flush (the
+/// rest would fail the same way) without charging the others an attempt.
+pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, CoreError> {
+    let mut sent = 0;
+    let items = store.read(|c| due(c, Utc::now()))?;
+    for item in items {
+        let Some(kind) = Kind::parse(&item.kind) else {
+            store.write(|tx| mark_failed(tx, &item, "unknown kind"))?;
+            continue;
+        };
+        let token = if kind.needs_device_token() {
+            store.read(devices::token)?
+        } else {
+            None
+        };
+        if kind.needs_device_token() && token.is_none() {
+            // Registration comes first in the queue; wait for it.
+            continue;
+        }
+        let result = http
+            .post(
+                base,
+                kind.path(),
+                &item.idempotency_key,
+                token.as_deref(),
+                &item.payload,
+            )
+            .await;
+        match result {
+            Ok(body) => {
+                store.write(|tx| {
+                    match kind {
+                        Kind::RegisterDevice => {
+                            devices::save(tx, &serde_json::from_str(&body)?, Utc::now())?
+                        }
+                    }
+                    tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
+                    Ok(())
+                })?;
+                sent += 1;
+            }
+            Err(e) if e.is_transient() => {
+                let network = matches!(e, crate::sync::client::HttpError::Network(_));
+                let error = CoreError::from(e);
+                tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox send failed; will retry");
+                store.write(|tx| schedule_retry(tx, &item, Utc::now(), &error.to_string()))?;
+                if network {
+                    break;
+                }
+            }
+            Err(e) => {
+                let error = CoreError::from(e);
+                tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox write rejected");
+                store.write(|tx| mark_failed(tx, &item, &error.to_string()))?;
+            }
+        }
+    }
+    let (pending, failed) = store.read(counts)?;
+    Ok(Flushed {
+        sent,
+        pending,
+        failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters_within_bounds() {
+        assert_eq!(backoff(1, 1.0), Duration::from_secs(2));
+        assert_eq!(backoff(1, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff(2, 1.0), Duration::from_secs(4));
+        assert_eq!(backoff(5, 1.0), Duration::from_secs(32));
+        assert_eq!(backoff(30, 1.0), BACKOFF_MAX);
+        assert_eq!(backoff(u32::MAX, 0.0), BACKOFF_MAX / 2);
+        assert_eq!(backoff(0, 1.0), Duration::from_secs(2));
+        for a in 1..40 {
+            for j in [0.0, 0.3, 0.99, 1.0, -5.0, 7.0] {
+                let full = BACKOFF_BASE
+                    .saturating_mul(1u32 << (a - 1).min(20))
+                    .min(BACKOFF_MAX);
+                let d = backoff(a, j);
+                assert!(d >= full / 2 && d <= full, "attempt {a} jitter {j}: {d:?}");
+                assert!(backoff(a + 1, j) >= d, "never shrinks");
+            }
+        }
+    }
+
+    #[test]
+    fn items_survive_a_reopen_and_retry_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let now = Utc::now();
+        let key = {
+            let store = Store::open(&path).unwrap();
+            store
+                .write(|tx| enqueue(tx, Kind::RegisterDevice, &serde_json::json!({"a": 1}), now))
+                .unwrap();
+            let item = store.read(|c| due(c, now)).unwrap().remove(0);
+            store
+                .write(|tx| schedule_retry(tx, &item, now, "network: refused"))
+                .unwrap();
+            item.idempotency_key
+        };
+        let store = Store::open(&path).unwrap();
+        assert!(
+            store.read(|c| due(c, now)).unwrap().is_empty(),
+            "backed off"
+        );
+        assert_eq!(store.read(counts).unwrap(), (1, 0));
+        let later = store.read(|c| due(c, now + TimeDelta::seconds(3))).unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].attempts, 1);
+        assert_eq!(later[0].idempotency_key, key, "a retry keeps its key");
+        assert!(uuid::Uuid::parse_str(&key).is_ok());
+        store
+            .write(|tx| mark_failed(tx, &later[0], "invalid_field"))
+            .unwrap();
+        assert_eq!(store.read(counts).unwrap(), (0, 1));
+        assert!(
+            store
+                .read(|c| due(c, now + TimeDelta::days(1)))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

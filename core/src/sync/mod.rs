@@ -1,0 +1,183 @@
+//! Delta sync: pull `GET /api/v1/sync` page by page and apply each page in
+//! one transaction together with its `next_cursor` (and `last_sync_at`),
+//! so a sync killed at any point leaves the store as of the last applied
+//! page, and the next sync continues from there.
+//!
+//! Alerts: a news item that arrives as an `alert` (new, or raised to alert),
+//! visible at sync time, creates a notification and is passed to the
+//! listener. This holds on the very first sync too: a resident who installs
+//! the app during a storm warning should see it; expired alerts, and alerts
+//! published for later, never notify, so old history stays quiet.
+
+pub(crate) mod client;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use mm_protocol::news::Priority;
+use mm_protocol::sync::{Change, Collection, Item, SyncPage};
+use rusqlite::Transaction;
+
+use crate::app::{SyncListener, SyncProgress, SyncSummary};
+use crate::error::CoreError;
+use crate::notifications::{self, Notification};
+use crate::store::{Store, meta};
+use crate::{events, gmina, news};
+use client::{Http, SyncResponse};
+
+/// Guard against a server that keeps saying `has_more` without moving on.
+const MAX_PAGES: u32 = 100_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct PageOutcome {
+    pub applied: u32,
+    pub skipped: u32,
+    pub notifications: Vec<Notification>,
+}
+
+/// Applies one page and stores its cursor, all in `tx`.
+pub(crate) fn apply_page(
+    tx: &Transaction,
+    page: &SyncPage,
+    now: DateTime<Utc>,
+) -> Result<PageOutcome, CoreError> {
+    let (changes, skipped) = page.known_changes();
+    let window = events::window_for(tx, now)?;
+    let mut out = PageOutcome {
+        skipped: skipped as u32,
+        ..Default::default()
+    };
+    for change in changes {
+        match change {
+            Change::Upsert { item, .. } => match item {
+                Item::Gmina(g) => gmina::upsert(tx, &g)?,
+                Item::Localities(l) => gmina::upsert_locality(tx, &l)?,
+                Item::EventCategories(c) => events::upsert_category(tx, &c)?,
+                Item::Events(e) => events::upsert(tx, &e, window)?,
+                Item::News(n) => {
+                    let was_alert = news::priority_of(tx, n.id)? == Some(Priority::Alert);
+                    news::upsert(tx, &n)?;
+                    if n.priority == Priority::Alert && !was_alert && n.is_visible_at(now) {
+                        let body: String = n.body.chars().take(300).collect();
+                        let id = n.id.to_string();
+                        if let Some(note) = notifications::create(
+                            tx,
+                            notifications::KIND_ALERT,
+                            &n.title,
+                            &body,
+                            now,
+                            Some(&id),
+                        )? {
+                            out.notifications.push(note);
+                        }
+                    }
+                }
+            },
+            Change::Delete { collection, id, .. } => {
+                let int_id = || {
+                    id.parse::<i64>()
+                        .map_err(|_| CoreError::internal(format!("bad {} id", collection.as_str())))
+                };
+                match collection {
+                    Collection::Gmina => gmina::delete(tx, &id)?,
+                    Collection::Localities => gmina::delete_locality(tx, int_id()?)?,
+                    Collection::EventCategories => events::delete_category(tx, &id)?,
+                    Collection::Events => events::delete(tx, int_id()?)?,
+                    Collection::News => news::delete(tx, int_id()?)?,
+                }
+            }
+        }
+        out.applied += 1;
+    }
+    meta::set(tx, meta::CURSOR, &page.next_cursor)?;
+    meta::set(tx, meta::LAST_SYNC_AT, &now.to_rfc3339())?;
+    Ok(out)
+}
+
+/// Pulls every page from the stored cursor on.
+pub(crate) async fn pull(
+    store: &Store,
+    http: &Http,
+    base: &str,
+    page_size: Option<u32>,
+    listener: Option<&Arc<dyn SyncListener>>,
+) -> Result<SyncSummary, CoreError> {
+    let start_cursor = store.read(|c| meta::get(c, meta::CURSOR))?;
+    let mut cursor = start_cursor.clone();
+    let mut summary = SyncSummary {
+        pages: 0,
+        applied: 0,
+        skipped: 0,
+        unchanged: false,
+        cursor: String::new(),
+    };
+    loop {
+        // Only the first request can be "nothing new since last time".
+        let if_none_match = if summary.pages == 0 {
+            stored_etag(store, cursor.as_deref())?
+        } else {
+            None
+        };
+        let response = http
+            .sync_page(base, cursor.as_deref(), page_size, if_none_match.as_deref())
+            .await?;
+        let (page, etag) = match response {
+            SyncResponse::NotModified => {
+                store.write(|tx| meta::set(tx, meta::LAST_SYNC_AT, &Utc::now().to_rfc3339()))?;
+                summary.unchanged = true;
+                break;
+            }
+            SyncResponse::Page { page, etag } => (page, etag),
+        };
+        let request_cursor = cursor.clone().unwrap_or_default();
+        let outcome = store.write(|tx| {
+            let outcome = apply_page(tx, &page, Utc::now())?;
+            match &etag {
+                Some(tag) => meta::set(tx, meta::SYNC_ETAG, &format!("{request_cursor}\n{tag}"))?,
+                None => meta::delete(tx, meta::SYNC_ETAG)?,
+            }
+            Ok(outcome)
+        })?;
+        summary.pages += 1;
+        summary.applied += outcome.applied;
+        summary.skipped += outcome.skipped;
+        if let Some(l) = listener {
+            l.on_progress(SyncProgress {
+                page: summary.pages,
+                applied_total: summary.applied,
+                has_more: page.has_more,
+            });
+            for n in outcome.notifications {
+                l.on_notification(n);
+            }
+        }
+        let moved = cursor.as_deref() != Some(page.next_cursor.as_str());
+        cursor = Some(page.next_cursor);
+        if !page.has_more {
+            break;
+        }
+        if !moved || summary.pages >= MAX_PAGES {
+            return Err(CoreError::internal(
+                "server said has_more without moving the cursor",
+            ));
+        }
+    }
+    summary.cursor = cursor.unwrap_or_default();
+    if !summary.unchanged {
+        summary.unchanged = summary.applied == 0
+            && summary.skipped == 0
+            && start_cursor.as_deref() == Some(summary.cursor.as_str());
+    }
+    Ok(summary)
+}
+
+fn stored_etag(store: &Store, cursor: Option<&str>) -> Result<Option<String>, CoreError> {
+    let stored = store.read(|c| meta::get(c, meta::SYNC_ETAG))?;
+    Ok(stored.and_then(|s| {
+        let (c, tag) = s.split_once('\n')?;
+        (c == cursor.unwrap_or("")).then(|| tag.to_owned())
+    }))
+}
+
+#[cfg(test)]
+mod tests;

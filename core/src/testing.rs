@@ -1,0 +1,206 @@
+//! Test helpers: a tiny HTTP/1.1 server on loopback that answers canned
+//! responses in order and records what it was asked, able to fail on
+//! demand (5xx, an `ApiError`, a dropped connection); and sync fixtures.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// Status and JSON body.
+    Json(u16, Value),
+    /// Status, extra headers, JSON body.
+    WithHeaders(u16, Vec<(&'static str, String)>, Value),
+    /// A bare status, no body.
+    Status(u16),
+    /// Read the request, then close without answering.
+    Drop,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub struct FakeServer {
+    pub url: String,
+    replies: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl FakeServer {
+    pub async fn start() -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let replies: Arc<Mutex<VecDeque<Reply>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let (r, q) = (replies.clone(), requests.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let (r, q) = (r.clone(), q.clone());
+                tokio::spawn(async move {
+                    let Some(req) = read_request(&mut sock).await else {
+                        return;
+                    };
+                    q.lock().unwrap().push(req);
+                    let reply = r.lock().unwrap().pop_front().unwrap_or(Reply::Json(
+                        404,
+                        json!({"code": "not_found", "message": {"pl": "Brak odpowiedzi.", "en": "No canned reply."}}),
+                    ));
+                    let (status, headers, body) = match reply {
+                        Reply::Drop => return,
+                        Reply::Status(s) => (s, vec![], String::new()),
+                        Reply::Json(s, v) => (s, vec![], v.to_string()),
+                        Reply::WithHeaders(s, h, v) => (s, h, v.to_string()),
+                    };
+                    let mut head = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                        body.len()
+                    );
+                    if !body.is_empty() {
+                        head.push_str("content-type: application/json\r\n");
+                    }
+                    for (k, v) in headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(body.as_bytes()).await;
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        FakeServer {
+            url,
+            replies,
+            requests,
+        }
+    }
+
+    pub fn reply(&self, reply: Reply) -> &Self {
+        self.replies.lock().unwrap().push_back(reply);
+        self
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Recorded> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let (method, target) = (first.next()?.to_owned(), first.next()?.to_owned());
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+    Some(Recorded {
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+// ---- fixtures: sync changes in their wire form ----
+
+pub fn upsert(seq: u64, collection: &str, data: Value) -> Value {
+    json!({"op": "upsert", "seq": seq, "item": {"collection": collection, "data": data}})
+}
+
+pub fn delete(seq: u64, collection: &str, id: &str) -> Value {
+    json!({"op": "delete", "seq": seq, "collection": collection, "id": id})
+}
+
+pub fn page(changes: Vec<Value>, next_cursor: &str, has_more: bool) -> Value {
+    json!({"changes": changes, "next_cursor": next_cursor, "has_more": has_more})
+}
+
+pub fn news(id: i64, title: &str, priority: &str, published_at: &str) -> Value {
+    json!({"id": id, "title": title, "body": format!("Treść: {title}."), "priority": priority,
+           "published_at": published_at, "updated_at": published_at})
+}
+
+pub fn event(
+    id: i64,
+    title: &str,
+    starts_at: &str,
+    ends_at: &str,
+    category: Option<&str>,
+    rrule: Option<&str>,
+) -> Value {
+    let mut v = json!({"id": id, "title": title, "description": format!("Opis: {title}."),
+        "starts_at": starts_at, "ends_at": ends_at, "all_day": false, "cancelled": false,
+        "updated_at": "2026-01-01T00:00:00Z"});
+    if let Some(c) = category {
+        v["category"] = json!(c);
+    }
+    if let Some(r) = rrule {
+        v["rrule"] = json!(r);
+    }
+    v
+}
+
+pub fn category(id: &str, name_pl: &str, name_en: &str) -> Value {
+    json!({"id": id, "name_pl": name_pl, "name_en": name_en})
+}
+
+pub fn gmina() -> Value {
+    json!({"id": "gmina", "name": "Gmina Siechnice", "teryt": "0223083",
+        "boundary": {"rings": [[[17.0, 51.0], [17.3, 51.0], [17.3, 51.2], [17.0, 51.2], [17.0, 51.0]]]},
+        "center": {"lat": 51.1, "lon": 17.15}})
+}
+
+pub fn locality(id: i64, name: &str) -> Value {
+    json!({"id": id, "name": name, "kind": "village", "point": {"lat": 51.1, "lon": 17.1}})
+}
+
+pub fn parse_page(v: Value) -> mm_protocol::sync::SyncPage {
+    serde_json::from_value(v).unwrap()
+}

@@ -1,0 +1,5 @@
+//! Events (wydarzenia), their categories, and the ICS feeds.
+
+pub mod ics;
+pub mod model;
+pub mod routes;

@@ -1,0 +1,65 @@
+//! mm-server: the mMieszkaniec backend. Contents, in the order a request
+//! meets them:
+//!
+//! - [`app`]: the router (`/healthz`, `/api/v1/*`) with its layers;
+//! - [`error`]: every failure as the wire's `ApiError`;
+//! - [`auth`], [`devices`], [`news`], [`events`], [`gmina`], [`sync`],
+//!   [`audit`]: one module per feature, each with its routes;
+//! - [`store`]: persistence behind async traits, SQLite today;
+//! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
+
+pub mod config;
+pub mod error;
+pub mod state;
+pub mod store;
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod devices;
+pub mod events;
+pub mod gmina;
+pub mod health;
+pub mod news;
+pub mod openapi;
+pub mod sync;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use error::AppError;
+use state::AppState;
+
+/// Largest request body any endpoint takes.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// Every `/api/v1` route with its OpenAPI path, one router per feature.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .merge(auth::routes::router())
+        .merge(devices::routes::router())
+        .merge(news::routes::router())
+        .merge(events::routes::router())
+        .merge(gmina::routes::router())
+        .merge(sync::routes::router())
+        .merge(audit::routes::router())
+        .merge(openapi::router());
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
+}
+
+/// The whole HTTP app.
+pub fn app(state: AppState) -> Router {
+    let (api, _doc) = api_router().split_for_parts();
+    api.route("/healthz", get(health::healthz))
+        .fallback(|| async { AppError::not_found() })
+        .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

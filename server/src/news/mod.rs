@@ -1,0 +1,3 @@
+//! News and alerts (aktualności, komunikaty).
+
+pub mod routes;

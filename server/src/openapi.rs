@@ -1,0 +1,64 @@
+//! `GET /api/v1/openapi.json`: OpenAPI 3.1, generated from the handlers'
+//! `#[utoipa::path]` attributes. Routes are registered through
+//! utoipa-axum's `routes!`, which takes each route's path from the same
+//! attribute, so the document and the router cannot drift.
+
+use std::sync::OnceLock;
+
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mMieszkaniec API", description = "The app API of mMieszkaniec, a gmina in your phone."),
+    paths(crate::events::routes::event_ics_doc),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Officials' sign-in"),
+        (name = "devices", description = "Residents' app installs"),
+        (name = "news", description = "News and alerts"),
+        (name = "events", description = "Events, categories, ICS feeds"),
+        (name = "sync", description = "Delta sync of public collections"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `official`: a token from /auth/login; `device`: a token from /devices.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        for (name, what) in [
+            ("official", "Official's session token"),
+            ("device", "App install's device token"),
+        ] {
+            let mut http = Http::new(HttpAuthScheme::Bearer);
+            http.description = Some(what.into());
+            components.add_security_scheme(name, SecurityScheme::Http(http));
+        }
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(openapi_json))
+}
+
+/// The document, built once from the same routers the app serves.
+pub fn document() -> &'static Document {
+    static DOC: OnceLock<Document> = OnceLock::new();
+    DOC.get_or_init(|| crate::api_router().split_for_parts().1)
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> Response {
+    axum::Json(document()).into_response()
+}

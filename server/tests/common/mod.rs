@@ -1,0 +1,165 @@
+//! An in-process server on a temp SQLite file, and request helpers.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use chrono::{Duration, Utc};
+use mm_protocol::auth::Role;
+use mm_server::state::{AppState, Clock};
+use mm_server::store::{Actor, AuditStore, AuthStore, SqliteStore, Store, SyncStore};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub app: Router,
+    pub store: Arc<SqliteStore>,
+    pub state: AppState,
+    /// Seconds added to the real clock (to move time forward).
+    pub offset: Arc<AtomicI64>,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or("").to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        Self::in_dir(dir).await
+    }
+
+    pub async fn in_dir(dir: tempfile::TempDir) -> TestApp {
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let offset = Arc::new(AtomicI64::new(0));
+        let o = offset.clone();
+        let mut state = AppState::new(store.clone() as Arc<dyn Store>);
+        state.clock =
+            Clock::from_fn(move || Utc::now() + Duration::seconds(o.load(Ordering::SeqCst)));
+        let app = mm_server::app(state.clone());
+        TestApp {
+            app,
+            store,
+            state,
+            offset,
+            dir,
+        }
+    }
+
+    pub fn advance(&self, d: Duration) {
+        self.offset.fetch_add(d.num_seconds(), Ordering::SeqCst);
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Resp {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    /// A request with an optional bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(uri);
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(v) => b
+                .header("content-type", "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Resp {
+        self.call("GET", uri, None, None).await
+    }
+
+    pub async fn add_user(&self, login: &str, role: Role, password: &str) {
+        let hash = mm_server::auth::password::hash(password).unwrap();
+        self.store
+            .create_user(Actor("test".into()), login, role, &hash)
+            .await
+            .unwrap();
+    }
+
+    /// A signed-in official of `role`; returns the token.
+    pub async fn official(&self, role: Role) -> String {
+        let login = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4());
+        self.add_user(&login, role, "hasło-testowe-1").await;
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"login": login, "password": "hasło-testowe-1"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        r.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn max_seq(&self) -> u64 {
+        self.store.max_seq()
+    }
+
+    pub async fn audit_len(&self) -> usize {
+        self.store.list_audit(100_000).await.unwrap().len()
+    }
+}
+
+pub fn news_input(title: &str) -> Value {
+    serde_json::json!({"title": title, "body": "Treść komunikatu.", "priority": "important"})
+}
+
+pub fn event_input(title: &str, category: Option<&str>) -> Value {
+    let start = Utc::now() + Duration::days(3);
+    let mut v = serde_json::json!({
+        "title": title,
+        "description": "Opis",
+        "starts_at": start.to_rfc3339(),
+        "ends_at": (start + Duration::hours(2)).to_rfc3339(),
+        "place_name": "Rynek",
+    });
+    if let Some(c) = category {
+        v["category"] = Value::from(c);
+    }
+    v
+}

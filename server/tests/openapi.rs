@@ -1,0 +1,93 @@
+//! The OpenAPI document: parses with an independent parser and lists
+//! every `/api/v1` route the app serves.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+
+/// Every route under /api/v1 (method, path). A route added to the app but
+/// not here fails `document_lists_exactly_the_served_routes`.
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/devices"),
+    ("get", "/api/v1/news"),
+    ("post", "/api/v1/news"),
+    ("get", "/api/v1/news/{id}"),
+    ("put", "/api/v1/news/{id}"),
+    ("delete", "/api/v1/news/{id}"),
+    ("get", "/api/v1/events"),
+    ("post", "/api/v1/events"),
+    ("get", "/api/v1/events/{id}"),
+    ("put", "/api/v1/events/{id}"),
+    ("delete", "/api/v1/events/{id}"),
+    ("get", "/api/v1/events/{id}.ics"),
+    ("get", "/api/v1/event-categories"),
+    ("post", "/api/v1/event-categories"),
+    ("get", "/api/v1/calendar.ics"),
+    ("get", "/api/v1/gmina"),
+    ("get", "/api/v1/sync"),
+    ("get", "/api/v1/audit"),
+    ("get", "/api/v1/openapi.json"),
+];
+
+#[tokio::test]
+async fn document_parses_with_an_independent_parser() {
+    let t = TestApp::new().await;
+    let r = t.get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let spec = oas3::from_json(r.text()).expect("a valid OpenAPI 3.1 document");
+    assert!(spec.openapi.starts_with("3.1"));
+    let schemes = &spec.components.as_ref().unwrap().security_schemes;
+    assert!(schemes.contains_key("official") && schemes.contains_key("device"));
+    let schemas = &spec.components.as_ref().unwrap().schemas;
+    for s in [
+        "ApiError",
+        "News",
+        "Event",
+        "SyncPage",
+        "RegisterDevice",
+        "LoginResponse",
+    ] {
+        assert!(schemas.contains_key(s), "schema {s}");
+    }
+}
+
+#[tokio::test]
+async fn document_lists_exactly_the_served_routes() {
+    let t = TestApp::new().await;
+    let doc = t.get("/api/v1/openapi.json").await.json();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "parameters")
+        {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    let mut expected: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    documented.sort();
+    expected.sort();
+    assert_eq!(documented, expected);
+
+    // And the app serves each: no routing 404/405 (a handler's own 404 is JSON with a message).
+    for (method, path) in ROUTES {
+        let uri = path.replace("{id}", "1");
+        let r = t.call(&method.to_uppercase(), &uri, None, None).await;
+        assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+        if r.status == StatusCode::NOT_FOUND {
+            // Only "that entity does not exist" answers are allowed here.
+            assert!(
+                uri.contains("/1") || uri.ends_with("/gmina"),
+                "{method} {uri} is not routed"
+            );
+        }
+    }
+}
