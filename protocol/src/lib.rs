@@ -15,6 +15,7 @@ pub mod gmina;
 pub mod news;
 pub mod events;
 pub mod calendar;
+pub mod reports;
 pub mod sync;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
