@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::events::{Event, EventCategory};
 use crate::gmina::{Gmina, Locality};
 use crate::news::News;
+use crate::reports::{Report, ReportCategory};
 
 pub const SYNC_DEFAULT_LIMIT: u32 = 500;
 pub const SYNC_MAX_LIMIT: u32 = 2000;
@@ -36,6 +37,9 @@ pub enum Collection {
     News,
     Events,
     EventCategories,
+    ReportCategories,
+    /// Public views of residents' reports (no personal data).
+    Reports,
 }
 
 impl Collection {
@@ -46,6 +50,8 @@ impl Collection {
             Collection::News => "news",
             Collection::Events => "events",
             Collection::EventCategories => "event_categories",
+            Collection::ReportCategories => "report_categories",
+            Collection::Reports => "reports",
         }
     }
 }
@@ -60,6 +66,8 @@ pub enum Item {
     News(News),
     Events(Event),
     EventCategories(EventCategory),
+    ReportCategories(ReportCategory),
+    Reports(Report),
 }
 
 impl Item {
@@ -70,6 +78,8 @@ impl Item {
             Item::News(_) => Collection::News,
             Item::Events(_) => Collection::Events,
             Item::EventCategories(_) => Collection::EventCategories,
+            Item::ReportCategories(_) => Collection::ReportCategories,
+            Item::Reports(_) => Collection::Reports,
         }
     }
 
@@ -81,6 +91,8 @@ impl Item {
             Item::News(n) => n.id.to_string(),
             Item::Events(e) => e.id.to_string(),
             Item::EventCategories(c) => c.id.clone(),
+            Item::ReportCategories(c) => c.id.clone(),
+            Item::Reports(r) => r.id.to_string(),
         }
     }
 }

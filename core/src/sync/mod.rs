@@ -54,6 +54,11 @@ pub(crate) fn apply_page(
                 Item::Localities(l) => gmina::upsert_locality(tx, &l)?,
                 Item::EventCategories(c) => events::upsert_category(tx, &c)?,
                 Item::Events(e) => events::upsert(tx, &e, window)?,
+                // Reports arrive with the reports feature (issue 4); until then skipped.
+                Item::ReportCategories(_) | Item::Reports(_) => {
+                    out.skipped += 1;
+                    continue;
+                }
                 Item::News(n) => {
                     let was_alert = news::priority_of(tx, n.id)? == Some(Priority::Alert);
                     news::upsert(tx, &n)?;
@@ -84,6 +89,10 @@ pub(crate) fn apply_page(
                     Collection::EventCategories => events::delete_category(tx, &id)?,
                     Collection::Events => events::delete(tx, int_id()?)?,
                     Collection::News => news::delete(tx, int_id()?)?,
+                    Collection::ReportCategories | Collection::Reports => {
+                        out.skipped += 1;
+                        continue;
+                    }
                 }
             }
         }
