@@ -43,8 +43,11 @@ MM_MVN := cd $(MM_ANDROID) && $(MVN) $(MVN_FLAGS) \
 
 # Generation reads UniFFI's metadata from the symbols of the unstripped
 # library; the API is the same in every profile, so the debug lib serves.
+# `--workspace`: the same feature set as the main Makefile's builds, so CI
+# compiles the shared dependencies once (`-p mm-bindings -p uniffi-bindgen`
+# would unify features differently and rebuild them).
 bindings-debug:
-	$(CARGO) build -p mm-bindings -p uniffi-bindgen
+	$(CARGO) build --workspace
 	rm -rf $(BINDINGS_OUT)/kotlin $(BINDINGS_OUT)/swift
 	$(UNIFFI_BINDGEN) generate --no-format --library $(MM_DEBUG_LIB) --language kotlin --out-dir $(BINDINGS_OUT)/kotlin
 	$(UNIFFI_BINDGEN) generate --no-format --library $(MM_DEBUG_LIB) --language swift --out-dir $(BINDINGS_OUT)/swift
@@ -62,7 +65,7 @@ bindings-mobile:
 bindings: bindings-debug bindings-mobile
 
 mm-server-debug:
-	$(CARGO) build -p mm-server
+	$(CARGO) build --workspace
 
 # Surefire writes android/core/target/surefire-reports/.
 test-kotlin: bindings-debug mm-server-debug

@@ -49,7 +49,10 @@ class LifecycleTest {
         val rssGrowthMb = (last.rssKb - first.rssKb) / 1024.0
         val heapGrowthMb = (last.heapKb - first.heapKb) / 1024.0
         assertTrue(last.fds - first.fds <= 4, "file descriptors leak: ${samples.map { it.fds }}")
-        assertTrue(rssGrowthMb < 16, "native memory grows over 8,000 cycles: +$rssGrowthMb MB")
+        // RSS wanders by ±20 MB here (malloc arenas, GC); a leaked core (SQLite
+        // connection + page cache + HTTP client, well over 8 KB) would add
+        // more than 64 MB over 8,000 cycles.
+        assertTrue(rssGrowthMb < 64, "native memory grows over 8,000 cycles: +$rssGrowthMb MB")
         assertTrue(heapGrowthMb < 8, "JVM heap grows over 8,000 cycles: +$heapGrowthMb MB")
     }
 
