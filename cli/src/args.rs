@@ -80,6 +80,88 @@ pub enum Command {
     Ics { id: i64 },
     /// Notifications, newest first.
     Notifications,
+    /// A report: `mm report new …`, `mm report follow ID`, or `mm report ID`
+    /// (the server's id; one of mine prints as my report, with its history).
+    #[command(args_conflicts_with_subcommands = true)]
+    Report {
+        #[command(subcommand)]
+        action: Option<ReportAction>,
+        /// The report's id on the server.
+        id: Option<i64>,
+        /// ID is this device's number for one of my reports (it has one before the server's).
+        #[arg(long)]
+        local: bool,
+    },
+    /// My reports with their status; `mm reports near …` for public ones.
+    Reports {
+        #[command(subcommand)]
+        action: Option<ReportsAction>,
+    },
+    /// Report categories with their questions.
+    ReportCategories,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// Make a report: draft, photos normalised on this device, a check for
+    /// possible duplicates, then queued and sent at once when online.
+    New {
+        /// Category code (`mm report-categories`).
+        #[arg(long)]
+        category: String,
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lon: f64,
+        /// Accuracy of a GPS fix in metres (without it the point is a pin).
+        #[arg(long)]
+        accuracy: Option<f64>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        description: String,
+        /// An answer to the category's question, `code=value`; repeatable.
+        #[arg(long = "answer", value_parser = parse_answer)]
+        answers: Vec<(String, String)>,
+        /// A JPEG or PNG file; repeatable (at most 5).
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+        /// Send even when similar open reports are nearby, without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Follow a report: its status changes become notifications.
+    Follow { id: i64 },
+    /// Stop following a report.
+    Unfollow { id: i64 },
+    /// Drop one of my reports that the server refused (local number).
+    Discard { local_id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsAction {
+    /// Public reports near a point, nearest first.
+    Near {
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lon: f64,
+        /// Metres.
+        #[arg(long, default_value_t = 500.0)]
+        radius: f64,
+        #[arg(long)]
+        category: Option<String>,
+        /// Only reports still being handled.
+        #[arg(long)]
+        open_only: bool,
+    },
+}
+
+fn parse_answer(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("oczekiwano KOD=WARTOŚĆ / expected CODE=VALUE, got `{s}`")),
+    }
 }
 
 fn parse_month(s: &str) -> Result<(i32, u32), String> {
@@ -103,6 +185,29 @@ mod tests {
         assert!(parse_month("2026-13").is_err());
         assert!(parse_month("26-01").is_err());
         assert!(parse_month("2026/01").is_err());
+    }
+
+    #[test]
+    fn report_commands_parse() {
+        let a = Args::try_parse_from(["mm", "report", "12"]).unwrap();
+        assert!(matches!(a.command, Command::Report { id: Some(12), action: None, .. }));
+        let a = Args::try_parse_from([
+            "mm", "report", "new", "--category", "street_lamp", "--lat", "51.03", "--lon", "17.15",
+            "--description", "Nie świeci.", "--answer", "kind=not_lit", "--photo", "a.jpg", "--photo", "b.png",
+        ])
+        .unwrap();
+        match a.command {
+            Command::Report { action: Some(ReportAction::New { answers, photos, .. }), .. } => {
+                assert_eq!(answers, vec![("kind".to_string(), "not_lit".to_string())]);
+                assert_eq!(photos.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Args::try_parse_from(["mm", "report", "new", "--category", "x", "--lat", "1", "--lon", "2", "--description", "d", "--answer", "nope"]).is_err());
+        let a = Args::try_parse_from(["mm", "reports", "near", "--lat", "51", "--lon", "17"]).unwrap();
+        assert!(matches!(a.command, Command::Reports { action: Some(ReportsAction::Near { .. }) }));
+        let a = Args::try_parse_from(["mm", "reports"]).unwrap();
+        assert!(matches!(a.command, Command::Reports { action: None }));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod output;
 mod events;
 mod news;
 mod notifications;
+mod reports;
 mod search;
 mod sync;
 
@@ -58,6 +59,9 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::Ics { id } => events::ics(&core, out, id),
         Command::Search { text } => search::search(&core, out, &text.join(" ")),
         Command::Notifications => notifications::list(&core, out),
+        Command::Report { action, id, local } => reports::report(&core, out, action, id, local).await,
+        Command::Reports { action } => reports::reports(&core, out, action),
+        Command::ReportCategories => reports::categories(&core, out),
     }
 }
 

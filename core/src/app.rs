@@ -18,7 +18,9 @@ use crate::error::CoreError;
 use crate::notifications::{self, Notification};
 use crate::store::{Store, meta};
 use crate::sync::client::Http;
-use crate::{devices, events, gmina, news, outbox, search, sync};
+use crate::reports::model::{MyReport, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportSummary};
+use crate::{devices, events, gmina, news, outbox, reports, search, sync};
+use mm_protocol::reports::{Report, ReportCategory};
 
 /// The store's file inside `data_dir`.
 const STORE_FILE: &str = "mm.sqlite3";
@@ -220,6 +222,9 @@ impl Core {
                     "gmina",
                     "localities",
                     "search_index",
+                    "report_categories",
+                    "reports",
+                    "reports_rtree",
                 ] {
                     tx.execute(&format!("DELETE FROM {table}"), [])?;
                 }
@@ -237,7 +242,8 @@ impl Core {
 
     /// Flushes the outbox, then pulls every page of changes. A flush that
     /// cannot reach the server leaves the writes queued; the pull then
-    /// reports the network error.
+    /// reports the network error. Once the pull got through, writes that
+    /// were waiting out a network failure's backoff are sent at once.
     pub async fn sync(
         &self,
         options: SyncOptions,
@@ -246,14 +252,23 @@ impl Core {
         let _sync = self.sync_lock.lock().await;
         let base = self.server_url();
         outbox::flush(&self.store, &self.http, &base).await?;
-        sync::pull(
+        let summary = sync::pull(
             &self.store,
             &self.http,
             &base,
             options.page_size,
             listener.as_ref(),
         )
-        .await
+        .await?;
+        // The server answered: writes held back only because it could not
+        // be reached (a report made offline) go now, not after their backoff.
+        let woken = self
+            .store
+            .write(|tx| outbox::retry_network_failures(tx, Utc::now()))?;
+        if woken > 0 {
+            outbox::flush(&self.store, &self.http, &base).await?;
+        }
+        Ok(summary)
     }
 
     /// Sends what is due in the outbox.
@@ -447,6 +462,129 @@ impl Core {
 
     pub fn mark_notification_read(&self, id: i64) -> Result<(), CoreError> {
         self.store.write(|tx| notifications::mark_read(tx, id))
+    }
+
+    // ---- reports (zgłoszenia) ----
+
+    /// Active report categories with their questions, by Polish name.
+    pub fn report_categories(&self) -> Result<Vec<ReportCategory>, CoreError> {
+        self.store.read(reports::store::categories)
+    }
+
+    /// Public reports within `radius_m` (1 m..50 km) of `point`, nearest
+    /// first, from the local store.
+    pub fn reports_near(
+        &self,
+        point: GeoPoint,
+        radius_m: f64,
+        category: Option<&str>,
+        open_only: bool,
+    ) -> Result<Vec<ReportSummary>, CoreError> {
+        self.store
+            .read(|c| reports::near(c, point, radius_m, category, open_only))
+    }
+
+    /// One public report as last synced, with its history.
+    pub fn report(&self, id: i64) -> Result<Report, CoreError> {
+        self.store
+            .read(|c| reports::store::report(c, id))?
+            .ok_or_else(|| CoreError::not_found(format!("report {id}")))
+    }
+
+    /// A new, empty draft, stored at once.
+    pub fn create_report_draft(&self, category: &str) -> Result<ReportDraft, CoreError> {
+        reports::create_draft(&self.store, &self.config.data_dir, category, Utc::now())
+    }
+
+    pub fn update_report_draft(
+        &self,
+        id: &str,
+        update: ReportDraftUpdate,
+    ) -> Result<ReportDraft, CoreError> {
+        reports::update_draft(&self.store, &self.config.data_dir, id, update, Utc::now())
+    }
+
+    /// Normalises the photo on the device (JPEG, longest edge ≤ 2048 px,
+    /// every bit of metadata dropped) and attaches it to the draft; at
+    /// most 5. Not a JPEG/PNG, or too large: `invalid_input`.
+    pub fn add_report_photo(&self, draft_id: &str, bytes: Vec<u8>) -> Result<PhotoInfo, CoreError> {
+        reports::add_photo(&self.store, &self.config.data_dir, draft_id, &bytes, Utc::now())
+    }
+
+    pub fn remove_report_photo(&self, draft_id: &str, photo_id: &str) -> Result<(), CoreError> {
+        reports::remove_photo(&self.store, &self.config.data_dir, draft_id, photo_id)
+    }
+
+    /// Unfinished drafts, most recently changed first.
+    pub fn report_drafts(&self) -> Result<Vec<ReportDraft>, CoreError> {
+        self.store
+            .read(|c| reports::store::drafts(c, &self.config.data_dir))
+    }
+
+    pub fn report_draft(&self, id: &str) -> Result<ReportDraft, CoreError> {
+        self.store
+            .read(|c| reports::store::draft(c, &self.config.data_dir, id))
+    }
+
+    pub fn delete_report_draft(&self, id: &str) -> Result<(), CoreError> {
+        reports::delete_draft(&self.store, &self.config.data_dir, id)
+    }
+
+    /// Every check the device can make: texts, the category and its
+    /// questions, the point inside the synced gmina boundary.
+    /// `invalid_input` names the field.
+    pub fn validate_report_draft(&self, id: &str) -> Result<(), CoreError> {
+        self.store.read(|c| reports::validate(c, id))
+    }
+
+    /// "This may already be reported": open reports of the draft's category
+    /// within 30 m of its point, nearest first.
+    pub fn possible_duplicates(&self, draft_id: &str) -> Result<Vec<ReportSummary>, CoreError> {
+        self.store
+            .read(|c| reports::possible_duplicates(c, draft_id))
+    }
+
+    /// Validates, then queues the report (fresh idempotency key) and
+    /// deletes the draft, in one transaction. Sent by the next
+    /// [`Core::flush_outbox`] or [`Core::sync`].
+    pub fn submit_report_draft(&self, id: &str) -> Result<MyReport, CoreError> {
+        reports::submit(&self.store, id, Utc::now())
+    }
+
+    /// Reports made on this device: queued, sending, failed and sent (with
+    /// the synced status, history and replies), newest first.
+    pub fn my_reports(&self) -> Result<Vec<MyReport>, CoreError> {
+        self.store.read(reports::store::my_reports)
+    }
+
+    pub fn my_report(&self, local_id: i64) -> Result<MyReport, CoreError> {
+        self.store
+            .read(|c| reports::store::my_report(c, local_id))
+    }
+
+    /// Drops a report the server refused (or one not tried yet).
+    pub fn discard_failed_report(&self, local_id: i64) -> Result<(), CoreError> {
+        reports::discard(&self.store, &self.config.data_dir, local_id)
+    }
+
+    /// A refused report back as a draft, photos included, to fix and submit again.
+    pub fn edit_failed_report(&self, local_id: i64) -> Result<ReportDraft, CoreError> {
+        reports::failed_to_draft(&self.store, &self.config.data_dir, local_id, Utc::now())
+    }
+
+    /// Follows a public report (through the outbox): its status changes
+    /// notify from the next sync on.
+    pub fn follow_report(&self, id: i64) -> Result<(), CoreError> {
+        reports::set_followed(&self.store, id, true, Utc::now())
+    }
+
+    pub fn unfollow_report(&self, id: i64) -> Result<(), CoreError> {
+        reports::set_followed(&self.store, id, false, Utc::now())
+    }
+
+    /// Reports this device follows, as last synced.
+    pub fn followed_reports(&self) -> Result<Vec<Report>, CoreError> {
+        self.store.read(reports::store::followed)
     }
 
     fn ics_options<'a>(

@@ -21,6 +21,8 @@ mod news;
 mod notifications;
 /// Persistent queue of writes, retried with backoff.
 mod outbox;
+/// Residents' reports: drafts, photo normalisation, sending, my reports.
+mod reports;
 mod search;
 /// The SQLite store: pragmas, migrations, one writer and one reader.
 mod store;
@@ -35,6 +37,10 @@ pub use app::{
     OutboxSummary, SearchHit, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary,
 };
 pub use error::CoreError;
+pub use reports::KIND_REPORT_STATUS;
+pub use reports::model::{
+    MyReport, MyReportState, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportError, ReportSummary,
+};
 pub use notifications::Notification;
 pub use search::fold;
 
@@ -45,3 +51,7 @@ pub use mm_protocol::events::{Event, EventCategory};
 pub use mm_protocol::geo::{GeoPoint, Polygon};
 pub use mm_protocol::gmina::{Gmina, Locality, LocalityKind};
 pub use mm_protocol::news::{News, Priority};
+pub use mm_protocol::reports::{
+    AttributeType, AttributeValue, CategoryAttribute, Contact, LocationSource, PhotoRef, Report,
+    ReportCategory, ReportStatus, StatusChange,
+};

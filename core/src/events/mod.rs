@@ -71,13 +71,14 @@ pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, CoreEr
 }
 
 pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO events (id, title, category, place_name, all_day, cancelled, recurring, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, category = excluded.category,
              place_name = excluded.place_name, all_day = excluded.all_day, cancelled = excluded.cancelled,
              recurring = excluded.recurring, body = excluded.body",
-        params![
+    )?
+    .execute(params![
             e.id,
             e.title,
             e.category,
@@ -86,8 +87,7 @@ pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreErr
             e.cancelled,
             e.rrule.is_some(),
             serde_json::to_string(e)?
-        ],
-    )?;
+    ])?;
     write_occurrences(tx, e, window)?;
     let text = [
         e.description.as_str(),
@@ -99,7 +99,8 @@ pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreErr
 }
 
 fn write_occurrences(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreError> {
-    tx.execute("DELETE FROM event_occurrences WHERE event_id = ?1", [e.id])?;
+    tx.prepare_cached("DELETE FROM event_occurrences WHERE event_id = ?1")?
+        .execute([e.id])?;
     let occurrences = if e.rrule.is_some() {
         rrule::occurrences(e, window.from, window.to, MAX_OCCURRENCES)
     } else {

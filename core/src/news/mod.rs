@@ -18,12 +18,12 @@ fn rank(p: Priority) -> i64 {
 }
 
 pub fn upsert(tx: &Transaction, n: &News) -> Result<(), CoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO news (id, priority, published_at, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, published_at = excluded.published_at,
              expires_at = excluded.expires_at, body = excluded.body",
-        params![n.id, rank(n.priority), ts(n.published_at), n.expires_at.map(ts), serde_json::to_string(n)?],
-    )?;
+    )?
+    .execute(params![n.id, rank(n.priority), ts(n.published_at), n.expires_at.map(ts), serde_json::to_string(n)?])?;
     search::index(tx, search::KIND_NEWS, n.id, &n.title, &n.body)
 }
 
@@ -35,9 +35,8 @@ pub fn delete(tx: &Transaction, id: i64) -> Result<(), CoreError> {
 /// The stored priority of a news item, if the item is stored.
 pub fn priority_of(conn: &Connection, id: i64) -> Result<Option<Priority>, CoreError> {
     let r: Option<i64> = conn
-        .query_row("SELECT priority FROM news WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT priority FROM news WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     Ok(r.map(|p| match p {
         2 => Priority::Alert,

@@ -17,34 +17,39 @@ use serde::Serialize;
 use crate::devices;
 use crate::error::CoreError;
 use crate::store::{Store, ts};
-use crate::sync::client::Http;
+use crate::reports;
+use crate::sync::client::{Http, HttpError};
 
 /// What a queued write does; the string is stored, so never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     RegisterDevice,
+    /// A report of mine (payload: its `local_id`): photos, then the report.
+    SubmitReport,
+    FollowReport,
+    UnfollowReport,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::RegisterDevice => "register_device",
+            Kind::SubmitReport => "submit_report",
+            Kind::FollowReport => "follow_report",
+            Kind::UnfollowReport => "unfollow_report",
         }
     }
 
     fn parse(s: &str) -> Option<Kind> {
         match s {
             "register_device" => Some(Kind::RegisterDevice),
+            "submit_report" => Some(Kind::SubmitReport),
+            "follow_report" => Some(Kind::FollowReport),
+            "unfollow_report" => Some(Kind::UnfollowReport),
             _ => None,
         }
     }
 
-    /// The endpoint under `/api/v1`.
-    fn path(self) -> &'static str {
-        match self {
-            Kind::RegisterDevice => "/devices",
-        }
-    }
 
     /// Whether the request carries the device's bearer token.
     fn needs_device_token(self) -> bool {
@@ -120,6 +125,23 @@ pub fn has_kind(conn: &Connection, kind: Kind) -> Result<bool, CoreError> {
     )?)
 }
 
+/// Makes items that wait only because the server could not be reached due
+/// now; returns how many. Called once the server answered again: backoff
+/// spares a failing server, not an absent network.
+pub fn retry_network_failures(tx: &Transaction, now: DateTime<Utc>) -> Result<usize, CoreError> {
+    Ok(tx.execute(
+        "UPDATE outbox SET next_attempt_at = ?1
+         WHERE state = 'pending' AND next_attempt_at > ?1 AND last_error LIKE 'network:%'",
+        [ts(now)],
+    )?)
+}
+
+/// Drops an item (the resident withdrew what it would send).
+pub fn remove(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+    tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+    Ok(())
+}
+
 /// `(pending, failed)`.
 pub fn counts(conn: &Connection) -> Result<(u32, u32), CoreError> {
     Ok(conn.query_row(
@@ -161,6 +183,60 @@ pub struct Flushed {
     pub failed: u32,
 }
 
+/// What a successful send brings back, applied in the transaction that
+/// deletes the item.
+enum Done {
+    Device(String),
+    Report(reports::sync::Acked),
+    Nothing,
+}
+
+enum Failure {
+    Http(HttpError),
+    Local(CoreError),
+}
+
+async fn send(
+    store: &Store,
+    http: &Http,
+    base: &str,
+    kind: Kind,
+    item: &Item,
+    token: Option<&str>,
+) -> Result<Done, Failure> {
+    match kind {
+        Kind::RegisterDevice => http
+            .post(base, "/devices", &item.idempotency_key, token, &item.payload)
+            .await
+            .map(Done::Device)
+            .map_err(Failure::Http),
+        Kind::SubmitReport => {
+            let data_dir = store.path().parent().unwrap_or(std::path::Path::new("."));
+            reports::sync::send_report(store, http, base, data_dir, token.unwrap_or_default(), item)
+                .await
+                .map(Done::Report)
+                .map_err(|e| match e {
+                    reports::sync::SendError::Http(e) => Failure::Http(e),
+                    reports::sync::SendError::Local(e) => Failure::Local(e),
+                })
+        }
+        Kind::FollowReport | Kind::UnfollowReport => {
+            let p: reports::sync::FollowPayload =
+                serde_json::from_str(&item.payload).map_err(|e| Failure::Local(e.into()))?;
+            let method = if kind == Kind::FollowReport {
+                reqwest::Method::POST
+            } else {
+                reqwest::Method::DELETE
+            };
+            let path = format!("/reports/{}/follow", p.report_id);
+            http.send(method, base, &path, &item.idempotency_key, token)
+                .await
+                .map(|_| Done::Nothing)
+                .map_err(Failure::Http)
+        }
+    }
+}
+
 /// Sends every due item in order. A network failure stops the flush (the
 /// rest would fail the same way) without charging the others an attempt.
 pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, CoreError> {
@@ -180,41 +256,55 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Co
             // Registration comes first in the queue; wait for it.
             continue;
         }
-        let result = http
-            .post(
-                base,
-                kind.path(),
-                &item.idempotency_key,
-                token.as_deref(),
-                &item.payload,
-            )
-            .await;
+        let result = send(store, http, base, kind, &item, token.as_deref()).await;
         match result {
-            Ok(body) => {
-                store.write(|tx| {
-                    match kind {
-                        Kind::RegisterDevice => {
-                            devices::save(tx, &serde_json::from_str(&body)?, Utc::now())?
+            Ok(done) => {
+                let unused = store.write(|tx| {
+                    let mut unused = Vec::new();
+                    match &done {
+                        Done::Device(body) => {
+                            devices::save(tx, &serde_json::from_str(body)?, Utc::now())?
                         }
+                        Done::Report(acked) => {
+                            unused = reports::sync::acknowledge(tx, acked, Utc::now())?
+                        }
+                        Done::Nothing => {}
                     }
                     tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
-                    Ok(())
+                    Ok(unused)
                 })?;
+                if !unused.is_empty() {
+                    let data_dir = store.path().parent().unwrap_or(std::path::Path::new("."));
+                    reports::delete_unused_files(store, data_dir, &unused);
+                }
                 sent += 1;
             }
-            Err(e) if e.is_transient() => {
-                let network = matches!(e, crate::sync::client::HttpError::Network(_));
+            Err(Failure::Http(e)) if e.is_transient() => {
+                let network = matches!(e, HttpError::Network(_));
                 let error = CoreError::from(e);
                 tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox send failed; will retry");
-                store.write(|tx| schedule_retry(tx, &item, Utc::now(), &error.to_string()))?;
+                store.write(|tx| {
+                    if kind == Kind::SubmitReport {
+                        reports::sync::record_failure(tx, &item.payload, &error, false)?;
+                    }
+                    schedule_retry(tx, &item, Utc::now(), &error.to_string())
+                })?;
                 if network {
                     break;
                 }
             }
-            Err(e) => {
-                let error = CoreError::from(e);
+            Err(f) => {
+                let error = match f {
+                    Failure::Http(e) => CoreError::from(e),
+                    Failure::Local(e) => e,
+                };
                 tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox write rejected");
-                store.write(|tx| mark_failed(tx, &item, &error.to_string()))?;
+                store.write(|tx| {
+                    if kind == Kind::SubmitReport {
+                        reports::sync::record_failure(tx, &item.payload, &error, true)?;
+                    }
+                    mark_failed(tx, &item, &error.to_string())
+                })?;
             }
         }
     }

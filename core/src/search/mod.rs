@@ -46,20 +46,32 @@ pub fn index(
     title: &str,
     body: &str,
 ) -> Result<(), CoreError> {
-    remove(tx, kind, id)?;
-    tx.execute(
-        "INSERT INTO search_index (kind, entity_id, title, body) VALUES (?1, ?2, ?3, ?4)",
-        params![kind, id, fold(title), fold(body)],
-    )?;
+    let rowid = rowid(kind, id);
+    tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+        .execute([rowid])?;
+    tx.prepare_cached(
+        "INSERT INTO search_index (rowid, kind, entity_id, title, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![rowid, kind, id, fold(title), fold(body)])?;
     Ok(())
 }
 
 pub fn remove(tx: &Transaction, kind: &str, id: i64) -> Result<(), CoreError> {
-    tx.execute(
-        "DELETE FROM search_index WHERE kind = ?1 AND entity_id = ?2",
-        params![kind, id],
-    )?;
+    tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+        .execute([rowid(kind, id)])?;
     Ok(())
+}
+
+/// Each entry's FTS5 rowid is derived from what it indexes, so replacing or
+/// removing one is a rowid lookup. (A `WHERE kind = ? AND entity_id = ?`
+/// on UNINDEXED columns scans the whole index: quadratic over a first sync.)
+fn rowid(kind: &str, id: i64) -> i64 {
+    let tag = match kind {
+        KIND_NEWS => 0,
+        KIND_EVENT => 1,
+        _ => 3,
+    };
+    id * 4 + tag
 }
 
 /// The FTS5 query for what the resident typed: each folded word quoted

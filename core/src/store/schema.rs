@@ -87,6 +87,72 @@ const MIGRATIONS: &[&str] = &[
         tokenize = 'unicode61'
     );
     "#,
+    // 2: residents' reports (zgłoszenia): synced categories and public
+    // reports with an R*Tree over their points, drafts, photos waiting to be
+    // sent, my reports and the reports I follow.
+    r#"
+    CREATE TABLE report_categories (
+        id TEXT PRIMARY KEY,
+        name_pl TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        category TEXT NOT NULL,
+        status TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        updated_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    -- "Near me" and the 30 m duplicate check: a box query on this index,
+    -- then the exact distance on the few candidates.
+    CREATE VIRTUAL TABLE reports_rtree USING rtree (id, min_lat, max_lat, min_lon, max_lon);
+
+    CREATE TABLE report_drafts (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+
+    -- One row per report made on this device. `request` is the NewReport
+    -- (without photo ids); the outbox item with the idempotency key is
+    -- `outbox_id` until the server acknowledges it (`server_id`).
+    CREATE TABLE my_reports (
+        local_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'failed', 'sent')),
+        outbox_id INTEGER,
+        server_id INTEGER,
+        request TEXT NOT NULL,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+    );
+    CREATE INDEX my_reports_by_server_id ON my_reports (server_id);
+
+    -- Normalised photos (files under data_dir/photos, named by SHA-256),
+    -- attached to a draft or to a report not yet acknowledged.
+    CREATE TABLE report_photos (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        draft_id TEXT REFERENCES report_drafts(id) ON DELETE CASCADE,
+        local_report_id INTEGER REFERENCES my_reports(local_id) ON DELETE CASCADE,
+        photo_id TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        uploaded_id TEXT,
+        CHECK ((draft_id IS NULL) <> (local_report_id IS NULL))
+    );
+    CREATE INDEX report_photos_by_draft ON report_photos (draft_id);
+    CREATE INDEX report_photos_by_report ON report_photos (local_report_id);
+    CREATE INDEX report_photos_by_photo ON report_photos (photo_id);
+
+    CREATE TABLE followed_reports (report_id INTEGER PRIMARY KEY, followed_at INTEGER NOT NULL);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -162,6 +162,51 @@ impl Http {
     }
 }
 
+impl Http {
+    /// A resident write with any method (`DELETE` of a follow), with its
+    /// idempotency key.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        base: &str,
+        path: &str,
+        idempotency_key: &str,
+        bearer: Option<&str>,
+    ) -> Result<String, HttpError> {
+        let mut req = self
+            .client
+            .request(method, format!("{base}{}{path}", mm_protocol::API_PREFIX))
+            .header("Idempotency-Key", idempotency_key);
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.map_err(network)?;
+        body_of(resp).await
+    }
+
+    /// A raw upload (`POST /api/v1/photos`): content-addressed on the
+    /// server, so a retry needs no key.
+    pub async fn upload(
+        &self,
+        base: &str,
+        path: &str,
+        bearer: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, HttpError> {
+        let resp = self
+            .client
+            .post(format!("{base}{}{path}", mm_protocol::API_PREFIX))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .bearer_auth(bearer)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(network)?;
+        body_of(resp).await
+    }
+}
+
 fn network(e: reqwest::Error) -> HttpError {
     // Without the URL: it is in our logs already and may carry a query.
     HttpError::Network(e.without_url().to_string())

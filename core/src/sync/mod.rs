@@ -8,6 +8,9 @@
 //! listener. This holds on the very first sync too: a resident who installs
 //! the app during a storm warning should see it; expired alerts, and alerts
 //! published for later, never notify, so old history stays quiet.
+//!
+//! Reports: a status change of one of my reports, or of one I follow,
+//! creates a `report_status` notification (see `reports::sync`).
 
 pub(crate) mod client;
 
@@ -22,7 +25,7 @@ use crate::app::{SyncListener, SyncProgress, SyncSummary};
 use crate::error::CoreError;
 use crate::notifications::{self, Notification};
 use crate::store::{Store, meta};
-use crate::{events, gmina, news};
+use crate::{events, gmina, news, reports};
 use client::{Http, SyncResponse};
 
 /// Guard against a server that keeps saying `has_more` without moving on.
@@ -54,10 +57,11 @@ pub(crate) fn apply_page(
                 Item::Localities(l) => gmina::upsert_locality(tx, &l)?,
                 Item::EventCategories(c) => events::upsert_category(tx, &c)?,
                 Item::Events(e) => events::upsert(tx, &e, window)?,
-                // Reports arrive with the reports feature (issue 4); until then skipped.
-                Item::ReportCategories(_) | Item::Reports(_) => {
-                    out.skipped += 1;
-                    continue;
+                Item::ReportCategories(c) => reports::store::upsert_category(tx, &c)?,
+                Item::Reports(r) => {
+                    if let Some(note) = reports::sync::apply_report(tx, &r, now)? {
+                        out.notifications.push(note);
+                    }
                 }
                 Item::News(n) => {
                     let was_alert = news::priority_of(tx, n.id)? == Some(Priority::Alert);
@@ -89,10 +93,8 @@ pub(crate) fn apply_page(
                     Collection::EventCategories => events::delete_category(tx, &id)?,
                     Collection::Events => events::delete(tx, int_id()?)?,
                     Collection::News => news::delete(tx, int_id()?)?,
-                    Collection::ReportCategories | Collection::Reports => {
-                        out.skipped += 1;
-                        continue;
-                    }
+                    Collection::ReportCategories => reports::store::delete_category(tx, &id)?,
+                    Collection::Reports => reports::store::delete_report(tx, int_id()?)?,
                 }
             }
         }

@@ -1,0 +1,178 @@
+//! Reports over the wire: what sync brings (categories, public reports and
+//! the status-change notifications of mine and followed ones), and how the
+//! outbox sends a queued report.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use mm_protocol::reports::{PhotoUploaded, Report, ReportStatus};
+use rusqlite::Transaction;
+use serde::{Deserialize, Serialize};
+
+use super::model::{MyReportState, ReportError};
+use super::{photos, store};
+use crate::error::CoreError;
+use crate::notifications::{self, Notification};
+use crate::outbox::Item;
+use crate::store::Store;
+use crate::sync::client::{Http, HttpError};
+
+/// Notification kind of a status change. Its `entity_id` is
+/// `"{report_id}:{history length}"`: the report to open is the part before
+/// the colon (one notification per step, never two for the same step).
+pub const KIND_REPORT_STATUS: &str = "report_status";
+
+/// Outbox payload of a report: the rest lives in `my_reports`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SubmitPayload {
+    pub local_id: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FollowPayload {
+    pub report_id: i64,
+}
+
+/// Applies a public report from sync; a status change of one of mine or a
+/// followed one raises a notification.
+pub fn apply_report(
+    tx: &Transaction,
+    r: &Report,
+    now: DateTime<Utc>,
+) -> Result<Option<Notification>, CoreError> {
+    let old = store::upsert_report(tx, r)?;
+    let changed = match old {
+        Some(o) => o != r.status,
+        None => r.status != ReportStatus::New,
+    };
+    if !changed || !(store::is_mine(tx, r.id)? || store::is_followed(tx, r.id)?) {
+        return Ok(None);
+    }
+    let title = format!("Zgłoszenie nr {}: {}", r.id, r.status.label_pl());
+    let body = r
+        .history
+        .last()
+        .and_then(|h| h.public_reply.clone())
+        .map(|s| s.chars().take(300).collect())
+        .unwrap_or_else(|| format!("Nowy status zgłoszenia: {}.", r.status.label_pl()));
+    let entity = format!("{}:{}", r.id, r.history.len());
+    notifications::create(tx, KIND_REPORT_STATUS, &title, &body, now, Some(&entity))
+}
+
+/// The server acknowledged a report.
+pub struct Acked {
+    pub local_id: i64,
+    pub report: Report,
+}
+
+pub enum SendError {
+    Http(HttpError),
+    /// Something on the device (a photo file gone): retrying will not help.
+    Local(CoreError),
+}
+
+impl From<HttpError> for SendError {
+    fn from(e: HttpError) -> Self {
+        SendError::Http(e)
+    }
+}
+
+impl From<CoreError> for SendError {
+    fn from(e: CoreError) -> Self {
+        SendError::Local(e)
+    }
+}
+
+/// Uploads the photos not uploaded yet, then posts the report with the
+/// item's idempotency key. Each upload is remembered as it completes, so a
+/// retry only sends what is missing.
+pub async fn send_report(
+    store: &Store,
+    http: &Http,
+    base: &str,
+    data_dir: &Path,
+    token: &str,
+    item: &Item,
+) -> Result<Acked, SendError> {
+    let SubmitPayload { local_id } =
+        serde_json::from_str(&item.payload).map_err(CoreError::from)?;
+    store.write(|tx| store::set_state(tx, local_id, MyReportState::Sending, None))?;
+    let (mut request, queued) = store.read(|c| {
+        Ok((
+            store::request_of(c, local_id)?,
+            store::report_photos(c, local_id)?,
+        ))
+    })?;
+    for p in queued {
+        let id = match p.uploaded_id {
+            Some(id) => id,
+            None => {
+                let bytes = std::fs::read(photos::path_of(data_dir, &p.photo_id))
+                    .map_err(CoreError::from)?;
+                let text = http
+                    .upload(base, "/photos", token, "image/jpeg", bytes)
+                    .await?;
+                let up: PhotoUploaded = serde_json::from_str(&text)
+                    .map_err(|e| HttpError::Network(format!("bad photo answer: {e}")))?;
+                store.write(|tx| store::mark_photo_uploaded(tx, p.row, &up.photo_id))?;
+                up.photo_id
+            }
+        };
+        request.photo_ids.push(id);
+    }
+    let body = serde_json::to_string(&request).map_err(CoreError::from)?;
+    let text = http
+        .post(base, "/reports", &item.idempotency_key, Some(token), &body)
+        .await?;
+    // A garbled answer is retried: the same key gets the same report back.
+    let report: Report = serde_json::from_str(&text)
+        .map_err(|e| HttpError::Network(format!("bad report answer: {e}")))?;
+    Ok(Acked { local_id, report })
+}
+
+/// In the transaction that deletes the outbox item: the report is sent.
+/// Returns the photo ids whose files may go once this commits.
+pub fn acknowledge(
+    tx: &Transaction,
+    acked: &Acked,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, CoreError> {
+    let newer = match store::report_updated_at(tx, acked.report.id)? {
+        Some(t) => acked.report.updated_at > t,
+        None => true,
+    };
+    if newer {
+        store::upsert_report(tx, &acked.report)?;
+    }
+    store::mark_sent(tx, acked.local_id, acked.report.id, now)
+}
+
+pub fn error_of(e: &CoreError) -> ReportError {
+    let field = match e {
+        CoreError::Server { field, .. } => field.clone(),
+        CoreError::InvalidInput { field, .. } => Some(field.clone()),
+        _ => None,
+    };
+    ReportError {
+        code: e.code().to_owned(),
+        message: e.message(),
+        field,
+    }
+}
+
+/// The item's report after a failed try: still `sending` (will retry) or
+/// `failed` (the server refused it).
+pub fn record_failure(
+    tx: &Transaction,
+    payload: &str,
+    error: &CoreError,
+    permanent: bool,
+) -> Result<(), CoreError> {
+    let SubmitPayload { local_id } = serde_json::from_str(payload)?;
+    let state = if permanent {
+        MyReportState::Failed
+    } else {
+        MyReportState::Sending
+    };
+    store::set_state(tx, local_id, state, Some(&error_of(error)))
+}
