@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
 use crate::notifications::{self, Notification};
+use crate::reports::model::{MyReport, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportSummary};
 use crate::store::{Store, meta};
 use crate::sync::client::Http;
-use crate::reports::model::{MyReport, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportSummary};
 use crate::{devices, events, gmina, news, outbox, reports, search, sync};
 use mm_protocol::reports::{Report, ReportCategory};
 
@@ -214,23 +214,7 @@ impl Core {
         self.store.write(|tx| {
             meta::set(tx, meta::SERVER_URL, &url)?;
             if changed {
-                for table in [
-                    "news",
-                    "event_occurrences",
-                    "events",
-                    "event_categories",
-                    "gmina",
-                    "localities",
-                    "search_index",
-                    "report_categories",
-                    "reports",
-                    "reports_rtree",
-                ] {
-                    tx.execute(&format!("DELETE FROM {table}"), [])?;
-                }
-                for key in [meta::CURSOR, meta::SYNC_ETAG, meta::LAST_SYNC_AT] {
-                    meta::delete(tx, key)?;
-                }
+                sync::forget_synced(tx)?;
                 devices::forget(tx)?;
                 devices::ensure_queued(tx, &request, Utc::now())?;
             }
@@ -508,7 +492,13 @@ impl Core {
     /// every bit of metadata dropped) and attaches it to the draft; at
     /// most 5. Not a JPEG/PNG, or too large: `invalid_input`.
     pub fn add_report_photo(&self, draft_id: &str, bytes: Vec<u8>) -> Result<PhotoInfo, CoreError> {
-        reports::add_photo(&self.store, &self.config.data_dir, draft_id, &bytes, Utc::now())
+        reports::add_photo(
+            &self.store,
+            &self.config.data_dir,
+            draft_id,
+            &bytes,
+            Utc::now(),
+        )
     }
 
     pub fn remove_report_photo(&self, draft_id: &str, photo_id: &str) -> Result<(), CoreError> {
@@ -558,8 +548,7 @@ impl Core {
     }
 
     pub fn my_report(&self, local_id: i64) -> Result<MyReport, CoreError> {
-        self.store
-            .read(|c| reports::store::my_report(c, local_id))
+        self.store.read(|c| reports::store::my_report(c, local_id))
     }
 
     /// Drops a report the server refused (or one not tried yet).
@@ -604,7 +593,9 @@ impl Core {
     /// an "added" event and the same event from the subscribed feed are
     /// one event in the resident's calendar.
     fn uid_domain(&self) -> Result<String, CoreError> {
-        Ok(mm_protocol::calendar::ics::uid_domain(self.gmina()?.as_ref()))
+        Ok(mm_protocol::calendar::ics::uid_domain(
+            self.gmina()?.as_ref(),
+        ))
     }
 }
 

@@ -42,6 +42,13 @@ pub struct ServeArgs {
     /// `MM_DEMO` takes 1/0, true/false, yes/no.
     #[arg(long, env = "MM_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub demo: bool,
+    /// Residents' writes (reports, photos, follows) per device per hour.
+    #[arg(long, env = "MM_RATE_DEVICE_PER_HOUR", default_value_t = 30, global = true)]
+    pub rate_device_per_hour: u32,
+    /// Residents' writes per client IP per hour; high, because an office or
+    /// a mobile network puts many residents behind one address.
+    #[arg(long, env = "MM_RATE_IP_PER_HOUR", default_value_t = 2000, global = true)]
+    pub rate_ip_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Args)]

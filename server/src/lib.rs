@@ -4,7 +4,8 @@
 //! - [`app`]: the router (`/healthz`, `/api/v1/*`) with its layers;
 //! - [`error`]: every failure as the wire's `ApiError`;
 //! - [`auth`], [`devices`], [`news`], [`events`], [`gmina`], [`sync`],
-//!   [`audit`]: one module per feature, each with its routes;
+//!   [`audit`], [`reports`]: one module per feature, each with its routes;
+//! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`store`]: persistence behind async traits, SQLite today;
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
 
@@ -21,7 +22,9 @@ pub mod events;
 pub mod gmina;
 pub mod health;
 pub mod news;
+pub mod open311;
 pub mod openapi;
+pub mod reports;
 pub mod sync;
 
 use axum::Router;
@@ -48,6 +51,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(gmina::routes::router())
         .merge(sync::routes::router())
         .merge(audit::routes::router())
+        .merge(reports::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }
@@ -56,6 +60,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 pub fn app(state: AppState) -> Router {
     let (api, _doc) = api_router().split_for_parts();
     api.route("/healthz", get(health::healthz))
+        .merge(open311::routes::router())
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -64,6 +64,10 @@ async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
 async fn serve(args: ServeArgs) -> Result<()> {
     let store = open_store(&args.data.data_dir).await?;
     let state = AppState::new(store.clone() as Arc<dyn Store>);
+    state.limits.configure(mm_server::reports::ratelimit::Limits {
+        device_per_hour: args.rate_device_per_hour,
+        ip_per_hour: args.rate_ip_per_hour,
+    });
     if args.demo {
         let loaded = demo::load(store.as_ref(), state.clock.now()).await?;
         tracing::info!(loaded_now = loaded, "demo data (Gmina Siechnice) present");
@@ -78,7 +82,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     out.flush()?;
     drop(out);
     tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
-    axum::serve(listener, mm_server::app(state))
+    // Connect info: the client's IP for the per-IP rate limit.
+    axum::serve(
+        listener,
+        mm_server::app(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shutting down: closing the database");

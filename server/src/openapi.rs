@@ -25,6 +25,7 @@ use crate::state::AppState;
         (name = "news", description = "News and alerts"),
         (name = "events", description = "Events, categories, ICS feeds"),
         (name = "sync", description = "Delta sync of public collections"),
+        (name = "reports", description = "Residents' reports, photos, categories, workflow"),
     )
 )]
 pub struct ApiDoc;

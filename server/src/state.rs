@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::reports::boundary::BoundaryCache;
+use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::store::Store;
 
 /// "Now", injectable so tests can move time (token expiry, news visibility).
@@ -31,6 +33,10 @@ pub struct AppState {
     pub clock: Clock,
     /// How long an official's token lives: 12 h (docs/DESIGN.md).
     pub session_ttl: Duration,
+    /// Residents' write limits (reports, photos, follows, Open311 POST).
+    pub limits: Arc<RateLimiter>,
+    /// The gmina boundary, for "is this report inside the gmina?".
+    pub boundary: Arc<BoundaryCache>,
 }
 
 impl AppState {
@@ -39,6 +45,8 @@ impl AppState {
             store,
             clock: Clock::system(),
             session_ttl: Duration::hours(12),
+            limits: Arc::new(RateLimiter::new(Limits::default())),
+            boundary: Arc::new(BoundaryCache::default()),
         }
     }
 }

@@ -30,6 +30,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/sync"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/reports"),
+    ("post", "/api/v1/reports"),
+    ("get", "/api/v1/reports/near"),
+    ("get", "/api/v1/reports/mine"),
+    ("get", "/api/v1/reports/{id}"),
+    ("post", "/api/v1/reports/{id}/follow"),
+    ("delete", "/api/v1/reports/{id}/follow"),
+    ("post", "/api/v1/reports/{id}/status"),
+    ("get", "/api/v1/reports/{id}/internal"),
+    ("get", "/api/v1/report-categories"),
+    ("post", "/api/v1/report-categories"),
+    ("put", "/api/v1/report-categories/{id}"),
+    ("post", "/api/v1/photos"),
+    ("get", "/api/v1/photos/{id}"),
 ];
 
 #[tokio::test]

@@ -94,3 +94,28 @@ fn offline_after_one_sync_then_exact_delta() -> anyhow::Result<()> {
     assert!(!gone.status.success(), "a deleted event must be gone from the store");
     Ok(())
 }
+
+/// The server's database is rebuilt (restored from an older backup, or
+/// wiped): it refuses the app's cursor, and the app starts its copy over
+/// instead of staying stuck or keeping content the server no longer has.
+#[test]
+fn a_rebuilt_server_database_makes_the_app_start_over() -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let app_dir = tmp.path().join("app");
+    let server = Server::start(&tmp.path().join("first"), true)?;
+    let addr = server.addr();
+    let mm = Mm::new(&app_dir, &server.url);
+    mm.json(&["sync"])?;
+    assert!(!mm.json(&["news"])?.as_array().unwrap().is_empty());
+    server.stop()?;
+
+    // Same address, an empty database (no demo content this time).
+    let server = Server::start_at(&tmp.path().join("second"), false, &addr, &[])?;
+    let summary = mm.json(&["sync"])?;
+    assert_eq!(summary["unchanged"], json!(false), "{summary}");
+    assert!(mm.json(&["news"])?.as_array().unwrap().is_empty(), "old news must be gone");
+    let again = mm.json(&["sync"])?;
+    assert_eq!(again["applied"], json!(0), "{again}");
+    drop(server);
+    Ok(())
+}

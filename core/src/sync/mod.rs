@@ -17,6 +17,7 @@ pub(crate) mod client;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use mm_protocol::error::{ApiError, ErrorCode};
 use mm_protocol::news::Priority;
 use mm_protocol::sync::{Change, Collection, Item, SyncPage};
 use rusqlite::Transaction;
@@ -26,7 +27,7 @@ use crate::error::CoreError;
 use crate::notifications::{self, Notification};
 use crate::store::{Store, meta};
 use crate::{events, gmina, news, reports};
-use client::{Http, SyncResponse};
+use client::{Http, HttpError, SyncResponse};
 
 /// Guard against a server that keeps saying `has_more` without moving on.
 const MAX_PAGES: u32 = 100_000;
@@ -105,6 +106,30 @@ pub(crate) fn apply_page(
     Ok(out)
 }
 
+/// Drops every synced collection with its cursor, keeping what is the
+/// resident's own (drafts, queued writes, my reports, notifications): the
+/// next pull rebuilds the copy from scratch.
+pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), CoreError> {
+    for table in [
+        "news",
+        "event_occurrences",
+        "events",
+        "event_categories",
+        "gmina",
+        "localities",
+        "search_index",
+        "report_categories",
+        "reports",
+        "reports_rtree",
+    ] {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    for key in [meta::CURSOR, meta::SYNC_ETAG, meta::LAST_SYNC_AT] {
+        meta::delete(tx, key)?;
+    }
+    Ok(())
+}
+
 /// Pulls every page from the stored cursor on.
 pub(crate) async fn pull(
     store: &Store,
@@ -115,6 +140,7 @@ pub(crate) async fn pull(
 ) -> Result<SyncSummary, CoreError> {
     let start_cursor = store.read(|c| meta::get(c, meta::CURSOR))?;
     let mut cursor = start_cursor.clone();
+    let mut restarted = false;
     let mut summary = SyncSummary {
         pages: 0,
         applied: 0,
@@ -129,9 +155,29 @@ pub(crate) async fn pull(
         } else {
             None
         };
-        let response = http
+        let response = match http
             .sync_page(base, cursor.as_deref(), page_size, if_none_match.as_deref())
-            .await?;
+            .await
+        {
+            // The server does not know our cursor: its database was
+            // restored or rebuilt. What we hold may no longer match it, so
+            // start over from an empty copy (once) rather than stay stuck.
+            Err(HttpError::Status {
+                api:
+                    Some(ApiError {
+                        code: ErrorCode::InvalidCursor,
+                        ..
+                    }),
+                ..
+            }) if cursor.is_some() && summary.pages == 0 && !restarted => {
+                tracing::warn!("server refused the sync cursor; syncing from scratch");
+                store.write(forget_synced)?;
+                cursor = None;
+                restarted = true;
+                continue;
+            }
+            other => other?,
+        };
         let (page, etag) = match response {
             SyncResponse::NotModified => {
                 store.write(|tx| meta::set(tx, meta::LAST_SYNC_AT, &Utc::now().to_rfc3339()))?;

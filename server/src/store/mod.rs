@@ -16,9 +16,12 @@ use mm_protocol::devices::RegisterDevice;
 use mm_protocol::events::{Event, EventCategory, EventInput};
 use mm_protocol::gmina::{Gmina, Locality};
 use mm_protocol::news::{News, NewsInput};
+use mm_protocol::reports::{NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest};
+use mm_protocol::validation::FieldError;
 
 use crate::audit::model::AuditEntry;
 use crate::demo::DemoData;
+use crate::reports::model::{PhotoMeta, ReportInternal};
 
 pub use sqlite::SqliteStore;
 
@@ -31,6 +34,10 @@ pub enum StoreError {
     /// A field names an entity that does not exist (e.g. an event's category).
     #[error("unknown {field}")]
     UnknownReference { field: &'static str },
+    /// A field failed a check that needs stored data (a report's category,
+    /// photos, the original of a duplicate).
+    #[error("invalid {}", .0.field)]
+    Invalid(FieldError),
     #[error("idempotency key reused with another request")]
     IdempotencyConflict,
     #[error("database: {0}")]
@@ -96,6 +103,43 @@ pub struct LogRow {
     pub body: Option<String>,
 }
 
+/// A report to create, with who sent it and the retry key.
+#[derive(Debug, Clone)]
+pub struct NewReportRecord {
+    /// The reporting device (it follows its report); `None` for reports
+    /// made by other channels.
+    pub device_id: Option<String>,
+    pub idempotency: Option<IdempotencyKey>,
+    pub input: NewReport,
+    pub now: DateTime<Utc>,
+}
+
+/// Which reports to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    /// Empty: every status.
+    pub statuses: Vec<ReportStatus>,
+    pub category: Option<String>,
+    /// Only these ids (Open311 `service_request_id=1,2,3`).
+    pub ids: Option<Vec<i64>>,
+    /// `created_at` from (inclusive) / to (exclusive).
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// Reports around a point (radius in metres).
+#[derive(Debug, Clone)]
+pub struct NearFilter {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+    pub category: Option<String>,
+    pub open_only: bool,
+    pub limit: u32,
+}
+
 #[async_trait]
 pub trait AuthStore: Send + Sync {
     async fn find_user(&self, login: &str) -> StoreResult<Option<UserRecord>>;
@@ -127,6 +171,60 @@ pub trait DeviceStore: Send + Sync {
         device: NewDevice,
         response: StoredResponse,
     ) -> StoreResult<StoredResponse>;
+    /// The id of the device whose token hashes to this.
+    async fn find_device(&self, token_hash: &str) -> StoreResult<Option<String>>;
+}
+
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>>;
+    async fn create_report_category(
+        &self,
+        actor: Actor,
+        category: ReportCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReportCategory>;
+    async fn update_report_category(
+        &self,
+        actor: Actor,
+        category: ReportCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReportCategory>;
+
+    /// Stores an uploaded photo (the file atomically, then its row); true
+    /// when it was new.
+    async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool>;
+    async fn photo_exists(&self, id: &str) -> StoreResult<bool>;
+    /// The photo and its bytes.
+    async fn photo(&self, id: &str) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
+    /// Whether a write with this key was already answered (a retry).
+    async fn has_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<bool>;
+
+    /// Creates a report, or replays the stored answer for a retried key.
+    /// Returns only after the report is durably committed.
+    async fn create_report(&self, report: NewReportRecord) -> StoreResult<StoredResponse>;
+    async fn get_report(&self, id: i64) -> StoreResult<Option<Report>>;
+    async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>>;
+    async fn near_reports(&self, filter: NearFilter) -> StoreResult<Vec<Report>>;
+    /// The device's own reports and the ones it follows, newest first.
+    async fn device_reports(&self, device_id: &str) -> StoreResult<Vec<Report>>;
+    /// Follows (or unfollows) a report; idempotent.
+    async fn set_following(
+        &self,
+        device_id: &str,
+        report_id: i64,
+        follow: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn change_report_status(
+        &self,
+        actor: Actor,
+        id: i64,
+        change: StatusChangeRequest,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report>;
+    /// Officials' view: the public report plus contact, device, notes.
+    async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>>;
 }
 
 #[async_trait]
@@ -202,8 +300,12 @@ pub trait HealthStore: Send + Sync {
 
 /// Everything the server stores.
 pub trait Store:
-    AuthStore + DeviceStore + ContentStore + SyncStore + AuditStore + HealthStore
+    AuthStore + DeviceStore + ContentStore + ReportStore + SyncStore + AuditStore + HealthStore
 {
 }
 
-impl<T: AuthStore + DeviceStore + ContentStore + SyncStore + AuditStore + HealthStore> Store for T {}
+impl<
+    T: AuthStore + DeviceStore + ContentStore + ReportStore + SyncStore + AuditStore + HealthStore,
+> Store for T
+{
+}

@@ -85,4 +85,13 @@ impl DeviceStore for SqliteStore {
         })
         .await
     }
+
+    async fn find_device(&self, token_hash: &str) -> StoreResult<Option<String>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached("SELECT id FROM devices WHERE token_hash = ?1")?;
+            Ok(stmt.query_row([token_hash], |r| r.get(0)).optional()?)
+        })
+        .await
+    }
 }

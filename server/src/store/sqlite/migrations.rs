@@ -1,11 +1,19 @@
 //! Schema upgrades as a numbered list; `PRAGMA user_version` records how
 //! many have run. Never edit a shipped migration: append a new one.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use crate::store::StoreResult;
 
-const MIGRATIONS: &[&str] = &[
+/// One schema step: SQL, or Rust for steps that must also publish to the
+/// sync log (which needs the wire JSON).
+enum Step {
+    Sql(&'static str),
+    Code(fn(&Transaction) -> StoreResult<()>),
+}
+
+const MIGRATIONS: &[Step] = &[
+    Step::Sql(
     // 1: officials, devices, idempotency, content, the publication log, audit.
     r#"
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -91,13 +99,21 @@ const MIGRATIONS: &[&str] = &[
         details TEXT NOT NULL
     );
     "#,
+    ),
+    // 2: residents' reports (zgłoszenia), their categories, photos, followers.
+    Step::Sql(super::reports::SCHEMA),
+    // 3: the default report categories every gmina starts with.
+    Step::Code(super::reports::seed_default_categories),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {
     let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(done as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match step {
+            Step::Sql(sql) => tx.execute_batch(sql)?,
+            Step::Code(f) => f(&tx)?,
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "database migrated");

@@ -9,6 +9,7 @@ mod content;
 mod devices;
 mod migrations;
 mod publish;
+mod reports;
 mod sync;
 
 use std::path::Path;
@@ -31,6 +32,10 @@ pub struct SqliteStore {
     next_reader: AtomicUsize,
     /// Highest committed seq; lets an unchanged sync answer without the DB.
     max_seq: Arc<AtomicU64>,
+    /// New reports, for the group-commit writer thread (`reports::group_commit`).
+    reports: std::sync::mpsc::Sender<reports::ReportJob>,
+    /// Where photos live (`DATA_DIR/photos`).
+    photos_dir: std::path::PathBuf,
 }
 
 impl SqliteStore {
@@ -60,11 +65,22 @@ impl SqliteStore {
                 Ok(Mutex::new(c))
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        let writer = Arc::new(Mutex::new(writer));
+        let max_seq = Arc::new(AtomicU64::new(max as u64));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (w, m) = (writer.clone(), max_seq.clone());
+        // Ends when the store (the only sender) is dropped.
+        std::thread::Builder::new()
+            .name("mm-report-writer".into())
+            .spawn(move || reports::group_commit(w, m, rx))
+            .map_err(|e| StoreError::Other(format!("cannot start the report writer: {e}")))?;
         Ok(SqliteStore {
-            writer: Arc::new(Mutex::new(writer)),
+            writer,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
-            max_seq: Arc::new(AtomicU64::new(max as u64)),
+            max_seq,
+            reports: tx,
+            photos_dir: data_dir.join("photos"),
         })
     }
 

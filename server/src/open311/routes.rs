@@ -1,0 +1,501 @@
+//! The GeoReport v2 endpoints. `{file}` is `name.json` or `name.xml`.
+//! A request POSTed here goes through the same creation code as the app's
+//! (`reports::routes::submit`), so each is an ordinary report of the other.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use mm_protocol::error::ErrorCode;
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::reports::{
+    AttributeType, Contact, NewReport, Report, ReportCategory, ReportStatus,
+};
+use serde_json::{Value, json};
+
+use super::format::{Format, Open311Error, respond, split};
+use crate::devices::auth::device_by_token;
+use crate::error::AppError;
+use crate::reports::ratelimit::{ClientIp, WriteError};
+use crate::reports::routes::{charge, precheck, submit};
+use crate::state::AppState;
+use crate::store::ReportFilter;
+
+type O311 = Result<Response, Open311Error>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/open311/{file}", get(discovery))
+        .route("/open311/v2/{file}", get(list).post(post_request))
+        .route("/open311/v2/services/{file}", get(service_definition))
+        .route("/open311/v2/requests/{file}", get(one_request))
+        .route("/open311/v2/tokens/{file}", get(token))
+}
+
+/// The format from the file name; anything else is an unknown resource.
+fn format_of(file: &str) -> Result<(&str, Format), Open311Error> {
+    split(file).ok_or_else(|| {
+        Open311Error::not_found("Unknown resource; use .json or .xml.", Format::Json)
+    })
+}
+
+fn internal(format: Format) -> impl Fn(crate::store::StoreError) -> Open311Error {
+    move |e| {
+        tracing::error!(error = %e, "open311 storage failed");
+        Open311Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server failed. Nothing was changed.",
+            format,
+        )
+    }
+}
+
+/// Our `ApiError`s in Open311 terms.
+fn from_app(e: AppError, format: Format) -> Open311Error {
+    let status = match e.code() {
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Unauthorized | ErrorCode::Forbidden | ErrorCode::TokenExpired => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Unknown => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let en = &e.0.message.en;
+    let description = match &e.0.field {
+        Some(f) => format!("{f}: {en} / {}", e.0.message.pl),
+        None => format!("{en} / {}", e.0.message.pl),
+    };
+    Open311Error::new(status, description, format)
+}
+
+/// `http://host` as the client addressed us, for absolute URLs.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// `GET /open311/discovery.json|xml`.
+async fn discovery(Path(file): Path<String>, headers: HeaderMap) -> O311 {
+    let (stem, format) = format_of(&file)?;
+    if stem != "discovery" {
+        return Err(Open311Error::not_found("Unknown resource.", format));
+    }
+    let v = json!({
+        "changeset": "2026-01-01T00:00:00+00:00",
+        "contact": "Urząd Gminy — zgłoszenia przez aplikację mMieszkaniec",
+        "key_service": "api_key = the device token from POST /api/v1/devices",
+        "endpoints": [{
+            "specification": "http://wiki.open311.org/GeoReport_v2",
+            "url": format!("{}/open311/v2", base_url(&headers)),
+            "changeset": "2026-01-01T00:00:00+00:00",
+            "type": "production",
+            "formats": ["text/xml", "application/json"],
+        }],
+    });
+    Ok(respond(StatusCode::OK, format, "discovery", &v))
+}
+
+/// `GET /open311/v2/services.json|xml` and `requests.json|xml`.
+async fn list(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> O311 {
+    let (stem, format) = format_of(&file)?;
+    match stem {
+        "services" => services(&state, format).await,
+        "requests" => requests(&state, format, q.as_deref().unwrap_or(""), &headers).await,
+        _ => Err(Open311Error::not_found("Unknown resource.", format)),
+    }
+}
+
+async fn services(state: &AppState, format: Format) -> O311 {
+    let cats = state
+        .store
+        .report_categories()
+        .await
+        .map_err(internal(format))?;
+    let v: Vec<Value> = cats
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| {
+            json!({
+                "service_code": c.id,
+                "service_name": c.name_pl,
+                "description": c.description_pl,
+                "metadata": !c.attributes.is_empty(),
+                "type": "realtime",
+                "keywords": "",
+                "group": "",
+            })
+        })
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        format,
+        "services",
+        &Value::Array(v),
+    ))
+}
+
+/// `GET /open311/v2/services/{code}.json|xml`: the attributes.
+async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+    let (code, format) = format_of(&file)?;
+    let cats = state
+        .store
+        .report_categories()
+        .await
+        .map_err(internal(format))?;
+    let cat = cats
+        .iter()
+        .find(|c| c.id == code && c.active)
+        .ok_or_else(|| Open311Error::not_found(format!("Unknown service_code {code}."), format))?;
+    let attributes: Vec<Value> = cat
+        .attributes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let datatype = match a.datatype {
+                AttributeType::String => "string",
+                AttributeType::Number => "number",
+                AttributeType::SingleChoice => "singlevaluelist",
+            };
+            let mut v = json!({
+                "variable": true,
+                "code": a.code,
+                "datatype": datatype,
+                "required": a.required,
+                "datatype_description": a.label_en,
+                "order": i + 1,
+                "description": a.label_pl,
+            });
+            if a.datatype == AttributeType::SingleChoice {
+                v["values"] = a
+                    .values
+                    .iter()
+                    .map(|x| json!({"key": x.key, "name": x.name_pl}))
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    let v = json!({"service_code": cat.id, "attributes": attributes});
+    Ok(respond(StatusCode::OK, format, "service_definition", &v))
+}
+
+fn parse_query(q: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+}
+
+fn parse_date(name: &str, v: &str, format: Format) -> Result<DateTime<Utc>, Open311Error> {
+    DateTime::parse_from_rfc3339(v)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            Open311Error::bad(
+                format!("{name} must be an ISO 8601 date-time with a zone."),
+                format,
+            )
+        })
+}
+
+/// One report in GeoReport v2's request fields.
+fn request_json(
+    r: &Report,
+    cats: &BTreeMap<String, ReportCategory>,
+    agency: &str,
+    base: &str,
+) -> Value {
+    let cat = cats.get(&r.category);
+    let notes = r.history.iter().rev().find_map(|h| h.public_reply.clone());
+    let expected = cat
+        .and_then(|c| c.target_hours)
+        .map(|h| iso(r.created_at + Duration::hours(i64::from(h))));
+    json!({
+        "service_request_id": r.id.to_string(),
+        "status": if r.status.is_open() { "open" } else { "closed" },
+        "status_notes": notes,
+        "service_name": cat.map(|c| c.name_pl.clone()).unwrap_or_else(|| r.category.clone()),
+        "service_code": r.category,
+        "description": r.description,
+        "agency_responsible": agency,
+        "service_notice": Value::Null,
+        "requested_datetime": iso(r.created_at),
+        "updated_datetime": iso(r.updated_at),
+        "expected_datetime": expected,
+        "address": r.address,
+        "address_id": Value::Null,
+        "zipcode": Value::Null,
+        "lat": r.point.lat,
+        "long": r.point.lon,
+        "media_url": r.photos.first().map(|p| format!("{base}{}", p.url)),
+    })
+}
+
+async fn render(
+    state: &AppState,
+    reports: &[Report],
+    headers: &HeaderMap,
+    format: Format,
+) -> Result<Value, Open311Error> {
+    let cats: BTreeMap<String, ReportCategory> = state
+        .store
+        .report_categories()
+        .await
+        .map_err(internal(format))?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let (gmina, _) = state.store.gmina().await.map_err(internal(format))?;
+    let agency = gmina
+        .map(|g| format!("Urząd Gminy {}", g.name))
+        .unwrap_or_else(|| "Urząd Gminy".into());
+    let base = base_url(headers);
+    Ok(Value::Array(
+        reports
+            .iter()
+            .map(|r| request_json(r, &cats, &agency, &base))
+            .collect(),
+    ))
+}
+
+/// `GET /open311/v2/requests.json|xml` with the spec's filters plus the
+/// `page`/`page_size` extension. Without dates, the last 90 days (spec).
+async fn requests(state: &AppState, format: Format, q: &str, headers: &HeaderMap) -> O311 {
+    let q = parse_query(q);
+    let mut filter = ReportFilter::default();
+    let (offset, limit) = crate::reports::routes::parse_page(
+        q.get("page").map(String::as_str),
+        q.get("page_size").map(String::as_str),
+        100,
+        1000,
+    )
+    .map_err(|e| from_app(e, format))?;
+    filter.offset = offset;
+    filter.limit = limit;
+    if let Some(ids) = q.get("service_request_id").filter(|s| !s.is_empty()) {
+        // The spec: with ids, the other parameters are ignored.
+        let ids = ids
+            .split(',')
+            .map(|s| s.trim().parse::<i64>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                Open311Error::bad(
+                    "service_request_id must be a comma-separated list of ids.",
+                    format,
+                )
+            })?;
+        filter.ids = Some(ids);
+    } else {
+        if let Some(code) = q.get("service_code").filter(|s| !s.is_empty()) {
+            filter.category = Some(code.clone());
+        }
+        if let Some(s) = q.get("status").filter(|s| !s.is_empty()) {
+            for part in s.split(',') {
+                let open = match part.trim() {
+                    "open" => true,
+                    "closed" => false,
+                    _ => return Err(Open311Error::bad("status must be open or closed.", format)),
+                };
+                use ReportStatus::*;
+                filter.statuses.extend(
+                    [New, Accepted, InProgress, Resolved, Rejected, Duplicate]
+                        .into_iter()
+                        .filter(|x| x.is_open() == open),
+                );
+            }
+        }
+        let end = q
+            .get("end_date")
+            .map(|v| parse_date("end_date", v, format))
+            .transpose()?;
+        let start = q
+            .get("start_date")
+            .map(|v| parse_date("start_date", v, format))
+            .transpose()?;
+        if let (Some(s), Some(e)) = (start, end)
+            && s > e
+        {
+            return Err(Open311Error::bad(
+                "start_date must not be after end_date.",
+                format,
+            ));
+        }
+        filter.start = Some(
+            start.unwrap_or_else(|| end.unwrap_or_else(|| state.clock.now()) - Duration::days(90)),
+        );
+        filter.end = end;
+    }
+    let reports = state
+        .store
+        .list_reports(filter)
+        .await
+        .map_err(internal(format))?;
+    let v = render(state, &reports, headers, format).await?;
+    Ok(respond(StatusCode::OK, format, "service_requests", &v))
+}
+
+/// `GET /open311/v2/requests/{id}.json|xml`.
+async fn one_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> O311 {
+    let (id, format) = format_of(&file)?;
+    let report = match id.parse::<i64>() {
+        Ok(id) => state.store.get_report(id).await.map_err(internal(format))?,
+        Err(_) => None,
+    };
+    let report = report
+        .ok_or_else(|| Open311Error::not_found(format!("No service request {id}."), format))?;
+    let v = render(&state, &[report], &headers, format).await?;
+    Ok(respond(StatusCode::OK, format, "service_requests", &v))
+}
+
+/// `GET /open311/v2/tokens/{token}.json|xml`. Requests get their id at
+/// once, so a token is the request id itself.
+async fn token(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+    let (token, format) = format_of(&file)?;
+    let found = match token.parse::<i64>() {
+        Ok(id) => state.store.get_report(id).await.map_err(internal(format))?,
+        Err(_) => None,
+    };
+    let r =
+        found.ok_or_else(|| Open311Error::not_found(format!("Unknown token {token}."), format))?;
+    let v = json!([{"service_request_id": r.id.to_string(), "token": token}]);
+    Ok(respond(StatusCode::OK, format, "service_requests", &v))
+}
+
+/// `POST /open311/v2/requests.json|xml`, form-encoded.
+async fn post_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    ClientIp(ip): ClientIp,
+    body: Bytes,
+) -> O311 {
+    let (stem, format) = format_of(&file)?;
+    if stem != "requests" {
+        return Err(Open311Error::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Only requests take a POST.",
+            format,
+        ));
+    }
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let api_key = field("api_key")
+        .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key is required.", format))?;
+    let device = device_by_token(&state, &api_key)
+        .await
+        .map_err(|e| from_app(e, format))?
+        .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "Invalid api_key.", format))?;
+    let service_code = field("service_code")
+        .ok_or_else(|| Open311Error::bad("service_code is required.", format))?;
+    let coord = |name: &str| -> Result<f64, Open311Error> {
+        field(name)
+            .ok_or_else(|| {
+                Open311Error::bad(
+                    format!("{name} is required (lat and long locate the problem)."),
+                    format,
+                )
+            })?
+            .parse::<f64>()
+            .map_err(|_| Open311Error::bad(format!("{name} must be a number."), format))
+    };
+    let point = GeoPoint {
+        lat: coord("lat")?,
+        lon: coord("long")?,
+    };
+    let mut answers = BTreeMap::new();
+    for (k, v) in &form {
+        if let Some(code) = k
+            .strip_prefix("attribute[")
+            .and_then(|r| r.strip_suffix(']'))
+        {
+            answers.insert(code.to_owned(), v.trim().to_owned());
+        }
+    }
+    // Only our own photos can be attached (we do not fetch foreign URLs).
+    let photo_ids = field("media_url")
+        .and_then(|u| {
+            u.rsplit_once("/api/v1/photos/")
+                .map(|(_, id)| id.to_owned())
+        })
+        .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .into_iter()
+        .collect();
+    let name = [field("first_name"), field("last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let contact = Contact {
+        name: Some(name).filter(|n| !n.is_empty()),
+        email: field("email"),
+        phone: field("phone"),
+    };
+    let input = NewReport {
+        category: service_code,
+        point,
+        location_source: Default::default(),
+        accuracy_m: None,
+        address: field("address_string"),
+        description: field("description").unwrap_or_default(),
+        answers,
+        photo_ids,
+        contact: (contact != Contact::default()).then_some(contact),
+    };
+    precheck(&state, &input)
+        .await
+        .map_err(|e| from_app(e, format))?;
+    match charge(&state, Some(&device.id), ip, None).await {
+        Ok(()) => {}
+        Err(WriteError::RateLimited(wait)) => {
+            let mut e = Open311Error::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests; try again later.",
+                format,
+            );
+            e.retry_after = Some(wait.as_secs().max(1));
+            return Err(e);
+        }
+        Err(WriteError::App(e)) => return Err(from_app(e, format)),
+    }
+    let stored = submit(&state, Some(device.id), None, input)
+        .await
+        .map_err(|e| from_app(e, format))?;
+    let report: Report = serde_json::from_str(&stored.body).map_err(|_| {
+        Open311Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server failed.",
+            format,
+        )
+    })?;
+    let v = json!([{"service_request_id": report.id.to_string(), "service_notice": "", "account_id": Value::Null}]);
+    Ok(respond(StatusCode::CREATED, format, "service_requests", &v))
+}

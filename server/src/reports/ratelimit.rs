@@ -1,0 +1,249 @@
+//! Rate limits on residents' writes (reports, photos, follows, Open311
+//! POST): token buckets in memory, one per device and one per client IP.
+//! A bucket holds an hour's allowance and refills continuously, so a
+//! resident may send a burst and then keeps the hourly rate. The per-IP
+//! default is high because an office or a mobile operator's NAT puts many
+//! residents behind one address. A retried request (same idempotency key)
+//! is not charged again.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use mm_protocol::error::ErrorCode;
+use mm_protocol::validation::FieldError;
+
+use crate::error::AppError;
+use crate::store::StoreError;
+
+/// Writes allowed per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub device_per_hour: u32,
+    pub ip_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            device_per_hour: 30,
+            ip_per_hour: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    limits: Limits,
+    buckets: HashMap<String, Bucket>,
+    /// Idempotency keys already charged (device/key -> when).
+    charged: HashMap<String, Instant>,
+}
+
+#[derive(Default)]
+pub struct RateLimiter {
+    inner: Mutex<Inner>,
+}
+
+const HOUR: f64 = 3600.0;
+/// Above this many tracked buckets, full ones are forgotten.
+const PRUNE_AT: usize = 100_000;
+
+impl RateLimiter {
+    pub fn new(limits: Limits) -> RateLimiter {
+        let r = RateLimiter::default();
+        r.configure(limits);
+        r
+    }
+
+    /// Changes the limits (tests set them low); forgets every bucket.
+    pub fn configure(&self, limits: Limits) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.limits = limits;
+        g.buckets.clear();
+        g.charged.clear();
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).limits
+    }
+
+    /// Takes one token from the device's and the IP's bucket, or says how
+    /// long to wait. `retry` names a request already charged (device and
+    /// idempotency key): it passes free.
+    pub fn check(
+        &self,
+        device: Option<&str>,
+        ip: Option<IpAddr>,
+        retry: Option<&str>,
+    ) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let retry_id = retry.map(|k| format!("{}/{k}", device.unwrap_or("-")));
+        if let Some(id) = &retry_id
+            && g.charged.contains_key(id)
+        {
+            return Ok(());
+        }
+        let limits = g.limits;
+        let mut wanted = Vec::with_capacity(2);
+        if let Some(d) = device {
+            wanted.push((format!("d:{d}"), limits.device_per_hour));
+        }
+        if let Some(ip) = ip {
+            wanted.push((format!("i:{ip}"), limits.ip_per_hour));
+        }
+        let mut wait = Duration::ZERO;
+        let mut refreshed = Vec::with_capacity(2);
+        for (key, per_hour) in &wanted {
+            let cap = f64::from(*per_hour);
+            let rate = cap / HOUR;
+            let b = g.buckets.get(key).copied().unwrap_or(Bucket {
+                tokens: cap,
+                at: now,
+            });
+            let tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(cap);
+            if tokens < 1.0 {
+                let secs = if rate > 0.0 {
+                    (1.0 - tokens) / rate
+                } else {
+                    HOUR
+                };
+                wait = wait.max(Duration::from_secs_f64(secs.ceil().max(1.0)));
+            }
+            refreshed.push((key.clone(), tokens));
+        }
+        if wait > Duration::ZERO {
+            return Err(wait);
+        }
+        for (key, tokens) in refreshed {
+            g.buckets.insert(
+                key,
+                Bucket {
+                    tokens: tokens - 1.0,
+                    at: now,
+                },
+            );
+        }
+        if let Some(id) = retry_id {
+            g.charged.insert(id, now);
+        }
+        if g.buckets.len() > PRUNE_AT || g.charged.len() > PRUNE_AT {
+            let hour = Duration::from_secs(3600);
+            g.charged.retain(|_, at| now.duration_since(*at) < hour);
+            g.buckets.retain(|_, b| now.duration_since(b.at) < hour);
+        }
+        Ok(())
+    }
+}
+
+/// The client's address as the listener saw it (no proxy headers are
+/// trusted: a reverse proxy in front would need its own limit).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// A write refused: an ordinary error, or 429 with `Retry-After`.
+#[derive(Debug)]
+pub enum WriteError {
+    App(AppError),
+    RateLimited(Duration),
+}
+
+impl WriteError {
+    pub fn rate_limited_error() -> AppError {
+        AppError::new(
+            ErrorCode::RateLimited,
+            "Za dużo zgłoszeń w krótkim czasie. Spróbuj ponownie później.",
+            "Too many requests in a short time. Try again later.",
+        )
+    }
+}
+
+impl IntoResponse for WriteError {
+    fn into_response(self) -> Response {
+        match self {
+            WriteError::App(e) => e.into_response(),
+            WriteError::RateLimited(wait) => {
+                let mut r = Self::rate_limited_error().into_response();
+                if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+        }
+    }
+}
+
+impl From<AppError> for WriteError {
+    fn from(e: AppError) -> Self {
+        WriteError::App(e)
+    }
+}
+
+impl From<StoreError> for WriteError {
+    fn from(e: StoreError) -> Self {
+        WriteError::App(e.into())
+    }
+}
+
+impl From<FieldError> for WriteError {
+    fn from(e: FieldError) -> Self {
+        WriteError::App(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_empty_and_retries_pass_free() {
+        let r = RateLimiter::new(Limits {
+            device_per_hour: 2,
+            ip_per_hour: 1000,
+        });
+        assert!(r.check(Some("a"), None, Some("k1")).is_ok());
+        assert!(
+            r.check(Some("a"), None, Some("k1")).is_ok(),
+            "a retry is free"
+        );
+        assert!(r.check(Some("a"), None, Some("k2")).is_ok());
+        let wait = r.check(Some("a"), None, Some("k3")).unwrap_err();
+        assert!(wait >= Duration::from_secs(1) && wait <= Duration::from_secs(1800));
+        assert!(
+            r.check(Some("b"), None, None).is_ok(),
+            "other devices unaffected"
+        );
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let r = RateLimiter::new(Limits {
+            device_per_hour: 100,
+            ip_per_hour: 1,
+        });
+        assert!(r.check(Some("x"), Some(ip), None).is_ok());
+        assert!(r.check(Some("y"), Some(ip), None).is_err());
+    }
+}

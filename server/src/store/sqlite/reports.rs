@@ -1,0 +1,827 @@
+//! Reports, their categories, photos and followers. Creating a report goes
+//! through the group-commit writer ([`group_commit`]): many reports share
+//! one transaction and one fsync, and each is answered only after COMMIT.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::reports::{
+    PhotoRef, Report, ReportCategory, ReportStatus, StatusChange, StatusChangeRequest, distance_m,
+};
+use mm_protocol::sync::Item;
+use mm_protocol::validation::FieldError;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde_json::json;
+
+use super::devices::{remember, replay};
+use super::publish::{self, audit, publish};
+use super::{SqliteStore, parse_ts, ts};
+use crate::reports::model::{
+    InternalNote, PhotoMeta, PrivatePart, ReportInternal, default_categories, photo_url,
+};
+use crate::store::{
+    Actor, NearFilter, NewReportRecord, ReportFilter, ReportStore, StoreError, StoreResult,
+    StoredResponse,
+};
+
+pub const SCHEMA: &str = r#"
+    -- Open311 services. The whole category as JSON, in display order.
+    CREATE TABLE report_categories (
+        id TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    -- Content-addressed photos (id = SHA-256 hex); the bytes live in
+    -- DATA_DIR/photos/ab/<id>.jpg|png.
+    CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        content_type TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    -- `data` is the public Report JSON (no personal data); `private` holds
+    -- the contact and location details only officials see.
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        category TEXT NOT NULL REFERENCES report_categories(id),
+        status TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        device_id TEXT REFERENCES devices(id),
+        duplicate_of INTEGER REFERENCES reports(id),
+        private TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX reports_status ON reports(status);
+    CREATE INDEX reports_category ON reports(category);
+    CREATE INDEX reports_created ON reports(created_at);
+    CREATE INDEX reports_lat_lon ON reports(lat, lon);
+    CREATE INDEX reports_device ON reports(device_id);
+    CREATE TABLE report_followers (
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        device_id TEXT NOT NULL REFERENCES devices(id),
+        since TEXT NOT NULL,
+        PRIMARY KEY (report_id, device_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX report_followers_device ON report_followers(device_id);
+    -- Officials' internal notes (never public).
+    CREATE TABLE report_notes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        status TEXT,
+        note TEXT NOT NULL
+    );
+    CREATE INDEX report_notes_report ON report_notes(report_id);
+"#;
+
+/// Migration 3: the default categories, published to the sync log.
+pub fn seed_default_categories(tx: &Transaction) -> StoreResult<()> {
+    for c in default_categories() {
+        if get_category(tx, &c.id)?.is_none() {
+            put_category(tx, &c, true)?;
+        }
+    }
+    Ok(())
+}
+
+fn put_category(tx: &Transaction, c: &ReportCategory, new: bool) -> StoreResult<()> {
+    let data = serde_json::to_string(c)?;
+    if new {
+        tx.execute(
+            "INSERT INTO report_categories (id, position, data)
+             VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM report_categories), ?2)",
+            params![c.id, data],
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE report_categories SET data = ?2 WHERE id = ?1",
+            params![c.id, data],
+        )?;
+    }
+    publish(tx, &Item::ReportCategories(c.clone()))?;
+    Ok(())
+}
+
+fn get_category(c: &Connection, id: &str) -> StoreResult<Option<ReportCategory>> {
+    let mut stmt = c.prepare_cached("SELECT data FROM report_categories WHERE id = ?1")?;
+    let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+    Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
+    let mut stmt = c.prepare_cached("SELECT data FROM reports WHERE id = ?1")?;
+    let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+    Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+/// Saves the public JSON and republishes it to the sync log.
+fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
+    tx.prepare_cached(
+        "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, data = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        r.id,
+        r.status.as_str(),
+        ts(r.updated_at),
+        r.duplicate_of,
+        serde_json::to_string(r)?
+    ])?;
+    publish(tx, &Item::Reports(r.clone()))?;
+    Ok(())
+}
+
+fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
+    let n: i64 = c
+        .prepare_cached("SELECT COUNT(*) FROM report_followers WHERE report_id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    Ok(n as u32)
+}
+
+fn decode_all(rows: Vec<String>) -> StoreResult<Vec<Report>> {
+    rows.iter()
+        .map(|d| serde_json::from_str(d).map_err(StoreError::from))
+        .collect()
+}
+
+/// `photos/ab/<id>.jpg|png`: the first two hex digits fan the files out.
+fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
+    let ext = if content_type == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
+    dir.join(&id[..2.min(id.len())]).join(format!("{id}.{ext}"))
+}
+
+/// Temp file in the same directory, fsync, rename over, fsync the
+/// directory: the file is either absent or complete, even after a crash.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let dir = path.parent().expect("photo paths have a directory");
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("photo"),
+        uuid::Uuid::new_v4()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// What a queued report waits for.
+pub(super) struct ReportJob {
+    pub record: NewReportRecord,
+    pub reply: tokio::sync::oneshot::Sender<StoreResult<StoredResponse>>,
+}
+
+/// Most reports in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// The group-commit loop, on its own thread: wait for one report, take
+/// every other one already queued, insert them all in one IMMEDIATE
+/// transaction on the single writer, COMMIT (one fsync with
+/// `synchronous=FULL`), and only then answer each. A report whose checks
+/// fail is answered with its error and writes nothing; a database failure
+/// rolls the whole batch back and fails every report in it.
+pub(super) fn group_commit(
+    writer: Arc<Mutex<Connection>>,
+    max_seq: Arc<AtomicU64>,
+    rx: Receiver<ReportJob>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        let outcome = {
+            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+            commit_batch(&mut conn, &jobs)
+        };
+        match outcome {
+            Ok((answers, max)) => {
+                max_seq.fetch_max(max, Ordering::SeqCst);
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = job.reply.send(answer);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, batch = jobs.len(), "report batch failed");
+                for job in jobs {
+                    let _ = job.reply.send(Err(StoreError::Other(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+type Batch = (Vec<StoreResult<StoredResponse>>, u64);
+
+fn commit_batch(conn: &mut Connection, jobs: &[ReportJob]) -> StoreResult<Batch> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut answers = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        // Checks only read, so a failed one leaves nothing behind; an error
+        // while writing is fatal for the batch (the `?`).
+        match check_report(&tx, &job.record) {
+            Ok(Checked::Replay(stored)) => answers.push(Ok(stored)),
+            Ok(Checked::Insert) => answers.push(Ok(insert_report(&tx, &job.record)?)),
+            Err(e) => answers.push(Err(e)),
+        }
+    }
+    let max = publish::max_seq(&tx)?;
+    tx.commit()?;
+    Ok((answers, max))
+}
+
+enum Checked {
+    Replay(StoredResponse),
+    Insert,
+}
+
+fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked> {
+    if let Some(k) = &rec.idempotency
+        && let Some(stored) = replay(tx, k)?
+    {
+        return Ok(Checked::Replay(stored));
+    }
+    let category = get_category(tx, &rec.input.category)?;
+    rec.input
+        .validate_against(category.as_ref())
+        .map_err(StoreError::Invalid)?;
+    let mut stmt = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)")?;
+    for p in &rec.input.photo_ids {
+        let exists: bool = stmt.query_row([p], |r| r.get(0))?;
+        if !exists {
+            return Err(StoreError::Invalid(FieldError::new(
+                "photo_ids",
+                "Nie znaleziono przesłanego zdjęcia; prześlij je ponownie.",
+                format!("Photo {p} was not uploaded; upload it again."),
+            )));
+        }
+    }
+    if let Some(d) = &rec.device_id {
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)")?
+            .query_row([d], |r| r.get(0))?;
+        if !known {
+            return Err(StoreError::UnknownReference { field: "device" });
+        }
+    }
+    Ok(Checked::Insert)
+}
+
+fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredResponse> {
+    let input = &rec.input;
+    let now = rec.now;
+    let private = PrivatePart {
+        contact: input.contact.clone(),
+        location_source: input.location_source,
+        accuracy_m: input.accuracy_m,
+    };
+    tx.prepare_cached(
+        "INSERT INTO reports (category, status, lat, lon, created_at, updated_at, device_id, private, data)
+         VALUES (?1, 'new', ?2, ?3, ?4, ?4, ?5, ?6, '{}')",
+    )?
+    .execute(params![
+        input.category,
+        input.point.lat,
+        input.point.lon,
+        ts(now),
+        rec.device_id,
+        serde_json::to_string(&private)?
+    ])?;
+    let id = tx.last_insert_rowid();
+    if let Some(d) = &rec.device_id {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO report_followers (report_id, device_id, since) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![id, d, ts(now)])?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let report = Report {
+        id,
+        category: input.category.clone(),
+        point: input.point,
+        address: input
+            .address
+            .as_ref()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
+        description: input.description.trim().to_owned(),
+        answers: input
+            .answers
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+            .collect(),
+        status: ReportStatus::New,
+        created_at: now,
+        updated_at: now,
+        photos: input
+            .photo_ids
+            .iter()
+            .filter(|p| seen.insert(p.as_str()))
+            .map(|p| PhotoRef {
+                id: p.clone(),
+                url: photo_url(p),
+            })
+            .collect(),
+        history: vec![StatusChange {
+            status: ReportStatus::New,
+            at: now,
+            public_reply: None,
+        }],
+        duplicate_of: None,
+        case_reference: None,
+        followers: u32::from(rec.device_id.is_some()),
+    };
+    save_report(tx, &report)?;
+    let response = StoredResponse {
+        status: 201,
+        body: serde_json::to_string(&report)?,
+    };
+    if let Some(k) = &rec.idempotency {
+        remember(tx, k, &response)?;
+    }
+    Ok(response)
+}
+
+fn set_following(
+    tx: &Transaction,
+    device_id: &str,
+    id: i64,
+    follow: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let changed = if follow {
+        tx.execute(
+            "INSERT OR IGNORE INTO report_followers (report_id, device_id, since) VALUES (?1, ?2, ?3)",
+            params![id, device_id, ts(now)],
+        )?
+    } else {
+        tx.execute(
+            "DELETE FROM report_followers WHERE report_id = ?1 AND device_id = ?2",
+            params![id, device_id],
+        )?
+    };
+    if changed > 0 {
+        report.followers = followers(tx, id)?;
+        save_report(tx, &report)?;
+    }
+    Ok(())
+}
+
+fn change_status(
+    tx: &Transaction,
+    actor: &Actor,
+    id: i64,
+    change: StatusChangeRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<Report> {
+    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let from = report.status;
+    if !from.can_move_to(change.status) {
+        return Err(StoreError::Conflict {
+            pl: format!(
+                "Nie można zmienić statusu z „{}” na „{}”.",
+                from.label_pl(),
+                change.status.label_pl()
+            ),
+            en: format!(
+                "Cannot move from {} to {}.",
+                from.as_str(),
+                change.status.as_str()
+            ),
+        });
+    }
+    let reply = change
+        .public_reply
+        .as_ref()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    let note = change
+        .internal_note
+        .as_ref()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(original_id) = change.duplicate_of {
+        let bad = |pl: &str, en: &str| {
+            StoreError::Invalid(FieldError::new(
+                "duplicate_of",
+                pl.to_owned(),
+                en.to_owned(),
+            ))
+        };
+        if original_id == id {
+            return Err(bad(
+                "Zgłoszenie nie może być duplikatem samego siebie.",
+                "A report cannot duplicate itself.",
+            ));
+        }
+        let mut original = get_report(tx, original_id)?.ok_or_else(|| {
+            bad(
+                "Nie ma zgłoszenia o tym numerze.",
+                "There is no report with this id.",
+            )
+        })?;
+        if original.status == ReportStatus::Duplicate {
+            return Err(bad(
+                "Wskaż zgłoszenie pierwotne, nie inny duplikat.",
+                "Name the original report, not another duplicate.",
+            ));
+        }
+        // Followers move to the original so they keep hearing about the fix.
+        tx.execute(
+            "INSERT OR IGNORE INTO report_followers (report_id, device_id, since)
+             SELECT ?1, device_id, since FROM report_followers WHERE report_id = ?2",
+            params![original_id, id],
+        )?;
+        tx.execute("DELETE FROM report_followers WHERE report_id = ?1", [id])?;
+        original.followers = followers(tx, original_id)?;
+        original.updated_at = now;
+        save_report(tx, &original)?;
+        report.followers = 0;
+    }
+    report.status = change.status;
+    report.duplicate_of = change.duplicate_of;
+    report.updated_at = now;
+    report.history.push(StatusChange {
+        status: change.status,
+        at: now,
+        public_reply: reply.clone(),
+    });
+    save_report(tx, &report)?;
+    if let Some(n) = &note {
+        tx.execute(
+            "INSERT INTO report_notes (report_id, at, actor, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, ts(now), actor.0, change.status.as_str(), n],
+        )?;
+    }
+    audit(
+        tx,
+        actor,
+        now,
+        "report.status",
+        "report",
+        Some(&id.to_string()),
+        json!({
+            "from": from,
+            "to": change.status,
+            "duplicate_of": change.duplicate_of,
+            "public_reply": reply,
+            "internal_note": note.is_some(),
+        }),
+    )?;
+    Ok(report)
+}
+
+fn internal(c: &Connection, id: i64) -> StoreResult<Option<ReportInternal>> {
+    let row: Option<(String, Option<String>, String)> = c
+        .query_row(
+            "SELECT data, device_id, private FROM reports WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((data, device_id, private)) = row else {
+        return Ok(None);
+    };
+    let private: PrivatePart = serde_json::from_str(&private)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT at, actor, status, note FROM report_notes WHERE report_id = ?1 ORDER BY id",
+    )?;
+    let notes = stmt
+        .query_map([id], |r| {
+            Ok(InternalNote {
+                at: parse_ts(&r.get::<_, String>(0)?)?,
+                actor: r.get(1)?,
+                status: r
+                    .get::<_, Option<String>>(2)?
+                    .and_then(|s| ReportStatus::parse(&s)),
+                note: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(ReportInternal {
+        report: serde_json::from_str(&data)?,
+        contact: private.contact,
+        device_id,
+        location_source: private.location_source,
+        accuracy_m: private.accuracy_m,
+        notes,
+    }))
+}
+
+fn list(c: &Connection, f: &ReportFilter) -> StoreResult<Vec<Report>> {
+    let mut sql = String::from("SELECT data FROM reports WHERE 1 = 1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if !f.statuses.is_empty() {
+        let marks = vec!["?"; f.statuses.len()].join(", ");
+        sql.push_str(&format!(" AND status IN ({marks})"));
+        args.extend(f.statuses.iter().map(|s| s.as_str().to_owned().into()));
+    }
+    if let Some(cat) = &f.category {
+        sql.push_str(" AND category = ?");
+        args.push(cat.clone().into());
+    }
+    if let Some(ids) = &f.ids {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let marks = vec!["?"; ids.len()].join(", ");
+        sql.push_str(&format!(" AND id IN ({marks})"));
+        args.extend(ids.iter().map(|i| (*i).into()));
+    }
+    if let Some(s) = f.start {
+        sql.push_str(" AND created_at >= ?");
+        args.push(ts(s).into());
+    }
+    if let Some(e) = f.end {
+        sql.push_str(" AND created_at < ?");
+        args.push(ts(e).into());
+    }
+    // Ids grow with time: id order is creation order.
+    sql.push_str(" ORDER BY id DESC LIMIT ? OFFSET ?");
+    args.push(i64::from(f.limit).into());
+    args.push(i64::from(f.offset).into());
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    decode_all(rows)
+}
+
+fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
+    // A bounding box first (the index), then the exact distance.
+    let dlat = f.radius_m / 111_320.0;
+    let dlon = f.radius_m / (111_320.0 * f.lat.to_radians().cos().max(0.01));
+    let mut stmt = c.prepare_cached(
+        "SELECT data FROM reports WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4
+         AND (?5 IS NULL OR category = ?5)
+         AND (?6 = 0 OR status IN ('new', 'accepted', 'in_progress'))",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![
+                f.lat - dlat,
+                f.lat + dlat,
+                f.lon - dlon,
+                f.lon + dlon,
+                f.category,
+                f.open_only
+            ],
+            |r| r.get::<_, String>(0),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let here = GeoPoint {
+        lat: f.lat,
+        lon: f.lon,
+    };
+    let mut found: Vec<(f64, Report)> = decode_all(rows)?
+        .into_iter()
+        .map(|r| (distance_m(here, r.point), r))
+        .filter(|(d, _)| *d <= f.radius_m)
+        .collect();
+    found.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.id.cmp(&a.1.id)));
+    found.truncate(f.limit as usize);
+    Ok(found.into_iter().map(|(_, r)| r).collect())
+}
+
+#[async_trait]
+impl ReportStore for SqliteStore {
+    async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT data FROM report_categories ORDER BY position, id")?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.iter()
+                .map(|d| serde_json::from_str(d).map_err(StoreError::from))
+                .collect()
+        })
+        .await
+    }
+
+    async fn create_report_category(
+        &self,
+        actor: Actor,
+        category: ReportCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReportCategory> {
+        self.write(move |tx| {
+            if get_category(tx, &category.id)?.is_some() {
+                return Err(StoreError::Conflict {
+                    pl: "Kategoria o tym identyfikatorze już istnieje.".into(),
+                    en: "A category with this id already exists.".into(),
+                });
+            }
+            put_category(tx, &category, true)?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "report_category.create",
+                "report_category",
+                Some(&category.id),
+                serde_json::to_value(&category)?,
+            )?;
+            Ok(category)
+        })
+        .await
+    }
+
+    async fn update_report_category(
+        &self,
+        actor: Actor,
+        category: ReportCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReportCategory> {
+        self.write(move |tx| {
+            if get_category(tx, &category.id)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            put_category(tx, &category, false)?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "report_category.update",
+                "report_category",
+                Some(&category.id),
+                serde_json::to_value(&category)?,
+            )?;
+            Ok(category)
+        })
+        .await
+    }
+
+    async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool> {
+        let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
+        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
+            .await
+            .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+            .map_err(|e| StoreError::Other(format!("cannot store a photo: {e}")))?;
+        // The row comes after the file: a row never names a missing file.
+        self.write(move |tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO photos (id, content_type, bytes, width, height, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    photo.id,
+                    photo.content_type,
+                    photo.bytes as i64,
+                    photo.width,
+                    photo.height,
+                    ts(photo.created_at)
+                ],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn photo(&self, id: &str) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        let id = id.to_owned();
+        let meta = self
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT id, content_type, bytes, width, height, created_at FROM photos WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok(PhotoMeta {
+                            id: r.get(0)?,
+                            content_type: r.get(1)?,
+                            bytes: r.get::<_, i64>(2)? as u64,
+                            width: r.get(3)?,
+                            height: r.get(4)?,
+                            created_at: parse_ts(&r.get::<_, String>(5)?)?,
+                        })
+                    },
+                )
+                .optional()?)
+            })
+            .await?;
+        let Some(meta) = meta else { return Ok(None) };
+        let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| StoreError::Other(format!("cannot read a photo: {e}")))?;
+        Ok(Some((meta, bytes)))
+    }
+
+    async fn photo_exists(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            Ok(
+                c.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)")?
+                    .query_row([id], |r| r.get(0))?,
+            )
+        })
+        .await
+    }
+
+    async fn has_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<bool> {
+        let (scope, key) = (scope.to_owned(), key.to_owned());
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM idempotency WHERE scope = ?1 AND key = ?2)",
+                params![scope, key],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn create_report(&self, record: NewReportRecord) -> StoreResult<StoredResponse> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.reports
+            .send(ReportJob { record, reply })
+            .map_err(|_| StoreError::Other("the report writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other("the report writer dropped a report".into()))?
+    }
+
+    async fn get_report(&self, id: i64) -> StoreResult<Option<Report>> {
+        self.read(move |c| get_report(c, id)).await
+    }
+
+    async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>> {
+        self.read(move |c| list(c, &filter)).await
+    }
+
+    async fn near_reports(&self, filter: NearFilter) -> StoreResult<Vec<Report>> {
+        self.read(move |c| near(c, &filter)).await
+    }
+
+    async fn device_reports(&self, device_id: &str) -> StoreResult<Vec<Report>> {
+        let device_id = device_id.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT data FROM reports WHERE device_id = ?1
+                 OR id IN (SELECT report_id FROM report_followers WHERE device_id = ?1)
+                 ORDER BY id DESC LIMIT 1000",
+            )?;
+            let rows = stmt
+                .query_map([device_id], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            decode_all(rows)
+        })
+        .await
+    }
+
+    async fn set_following(
+        &self,
+        device_id: &str,
+        report_id: i64,
+        follow: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let device_id = device_id.to_owned();
+        self.write(move |tx| set_following(tx, &device_id, report_id, follow, now))
+            .await
+    }
+
+    async fn change_report_status(
+        &self,
+        actor: Actor,
+        id: i64,
+        change: StatusChangeRequest,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report> {
+        self.write(move |tx| change_status(tx, &actor, id, change, now))
+            .await
+    }
+
+    async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>> {
+        self.read(move |c| internal(c, id)).await
+    }
+}
