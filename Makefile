@@ -5,7 +5,7 @@ CARGO ?= cargo
 MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: run test test-rust test-e2e bench bench-core setup build clean-data help
+.PHONY: run test test-rust test-e2e bench bench-build bench-core bench-reports setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
@@ -36,11 +36,19 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-kotlin
+bench: setup bench-core bench-reports bench-kotlin
 
-bench-core:
+bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
+
+## Sync, calendar queries and the sync endpoint under load (issue 2).
+bench-core: bench-build
 	./target/release/mm-bench
+
+## Report submission, Open311 listings, the duplicate check (issue 4).
+bench-reports: bench-build
+	MM_E2E_PROFILE=release ./target/release/mm-bench-reports
+	./target/release/mm-bench-reports-core
 
 clean-data:
 	rm -rf ./data
