@@ -28,12 +28,16 @@ mod records;
 mod listener;
 /// [`MmCore`], the object wrapping `mm_core::Core`: one call per screen.
 mod object;
+/// Residents' reports: records and the `MmCore` methods of the reporting
+/// flow (categories, drafts, photos, review, submit, my reports, follow).
+mod reports;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
 pub use logging::init_logging;
 pub use object::{MmCore, live_core_objects};
 pub use records::*;
+pub use reports::*;
 
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@ pub fn live_core_objects() -> u64 {
 /// them off the UI thread. "Now" is this device's clock.
 #[derive(uniffi::Object)]
 pub struct MmCore {
-    core: mm_core::Core,
+    pub(crate) core: mm_core::Core,
 }
 
 impl Drop for MmCore {
@@ -33,11 +33,11 @@ impl Drop for MmCore {
     }
 }
 
-fn one<T, U: From<T>>(r: Result<T, mm_core::CoreError>) -> Result<U, MmError> {
+pub(crate) fn one<T, U: From<T>>(r: Result<T, mm_core::CoreError>) -> Result<U, MmError> {
     r.map(Into::into).map_err(Into::into)
 }
 
-fn all<T, U: From<T>>(r: Result<Vec<T>, mm_core::CoreError>) -> Result<Vec<U>, MmError> {
+pub(crate) fn all<T, U: From<T>>(r: Result<Vec<T>, mm_core::CoreError>) -> Result<Vec<U>, MmError> {
     r.map(|v| v.into_iter().map(Into::into).collect()).map_err(Into::into)
 }
 

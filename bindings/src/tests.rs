@@ -115,3 +115,35 @@ fn logging_starts_once_and_takes_any_level_string() {
     init_logging("not a level at all".into());
     tracing::info!("logging works");
 }
+
+#[test]
+fn a_draft_review_names_the_failing_field_and_labels_are_polish_first() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let core = MmCore::new(config(dir.path(), "http://127.0.0.1:1")).unwrap();
+    let draft = core.create_report_draft("street_lamp".into()).unwrap();
+    assert_eq!(draft.location_source, LocationSource::Pin);
+    let review = core.report_review(draft.id.clone()).unwrap();
+    let problem = review.problem.expect("no point yet");
+    assert_eq!((problem.code.as_str(), problem.field.as_str()), ("invalid_input", "point"));
+    assert!(review.possible_duplicates.is_empty());
+    let err = core.submit_report_draft(draft.id.clone()).unwrap_err();
+    assert!(matches!(err, MmError::InvalidInput { ref field, .. } if field == "point"));
+    let update = ReportDraftUpdate {
+        point: Some(GeoPoint { lat: 51.0335, lon: 17.15 }),
+        location_source: Some(LocationSource::Gps),
+        accuracy_m: Some(8.0),
+        answers: Some([("kind".to_owned(), "not_lit".to_owned())].into()),
+        ..Default::default()
+    };
+    let d = core.update_report_draft(draft.id.clone(), update).unwrap();
+    assert_eq!((d.location_source, d.accuracy_m), (LocationSource::Gps, Some(8.0)));
+    assert_eq!(d.answers.get("kind").map(String::as_str), Some("not_lit"));
+    let err = core.add_report_photo(draft.id.clone(), b"not an image".to_vec()).unwrap_err();
+    assert!(matches!(err, MmError::InvalidInput { .. }), "{err:?}");
+    assert_eq!(report_status_label(ReportStatus::Accepted, false), "Przyjęte");
+    assert_eq!(report_status_label(ReportStatus::Accepted, true), "Accepted");
+    assert!(report_status_is_open(ReportStatus::InProgress) && !report_status_is_open(ReportStatus::Resolved));
+    core.delete_report_draft(draft.id).unwrap();
+    assert!(core.report_drafts().unwrap().is_empty());
+}

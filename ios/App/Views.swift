@@ -28,6 +28,9 @@ struct MieszkaniecApp: App {
                 NavigationStack { HomeView() }.tabItem { Label("Start", systemImage: "house") }
                 NavigationStack { NewsListView() }.tabItem { Label("Aktualności", systemImage: "newspaper") }
                 NavigationStack { EventsView() }.tabItem { Label("Wydarzenia", systemImage: "calendar") }
+                NavigationStack { ReportFlowView(flow: ReportFlowModel(core: model.core)) }
+                    .tabItem { Label("Zgłoś", systemImage: "exclamationmark.bubble") }
+                NavigationStack { MyReportsView(core: model.core) }.tabItem { Label("Moje zgłoszenia", systemImage: "tray.full") }
                 NavigationStack { SearchView() }.tabItem { Label("Szukaj", systemImage: "magnifyingglass") }
                 NavigationStack { SettingsView() }.tabItem { Label("Ustawienia", systemImage: "gear") }
             }

@@ -8,6 +8,17 @@ import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.CoreStatus
 import pl.mmieszkaniec.core.EventDetail
 import pl.mmieszkaniec.core.EventOccurrence
+import pl.mmieszkaniec.core.GeoPoint
+import pl.mmieszkaniec.core.MyReport
+import pl.mmieszkaniec.core.Notification
+import pl.mmieszkaniec.core.OutboxSummary
+import pl.mmieszkaniec.core.PhotoInfo
+import pl.mmieszkaniec.core.ReportCategory
+import pl.mmieszkaniec.core.ReportDetail
+import pl.mmieszkaniec.core.ReportDraft
+import pl.mmieszkaniec.core.ReportDraftUpdate
+import pl.mmieszkaniec.core.ReportReview
+import pl.mmieszkaniec.core.ReportSummary
 import pl.mmieszkaniec.core.HomeScreen
 import pl.mmieszkaniec.core.MmCore
 import pl.mmieszkaniec.core.MonthView
@@ -59,6 +70,54 @@ class Repository(
     suspend fun status(): CoreStatus = withContext(io) { core.status() }
 
     suspend fun setServerUrl(url: String) = withContext(io) { core.setServerUrl(url) }
+
+    // ---- reports (zgłoszenia): one call per screen ----
+
+    suspend fun reportCategories(): List<ReportCategory> = withContext(io) { core.reportCategories() }
+
+    suspend fun reportDrafts(): List<ReportDraft> = withContext(io) { core.reportDrafts() }
+
+    suspend fun reportDraft(id: String): ReportDraft = withContext(io) { core.reportDraft(id) }
+
+    suspend fun createReportDraft(category: String): ReportDraft = withContext(io) { core.createReportDraft(category) }
+
+    suspend fun updateReportDraft(id: String, update: ReportDraftUpdate): ReportDraft =
+        withContext(io) { core.updateReportDraft(id, update) }
+
+    /** Decodes and re-encodes on [io]: a 12-megapixel photo takes a moment. */
+    suspend fun addReportPhoto(draftId: String, bytes: ByteArray): PhotoInfo =
+        withContext(io) { core.addReportPhoto(draftId, bytes) }
+
+    suspend fun removeReportPhoto(draftId: String, photoId: String) =
+        withContext(io) { core.removeReportPhoto(draftId, photoId) }
+
+    suspend fun deleteReportDraft(id: String) = withContext(io) { core.deleteReportDraft(id) }
+
+    suspend fun reportReview(draftId: String): ReportReview = withContext(io) { core.reportReview(draftId) }
+
+    suspend fun submitReportDraft(id: String): MyReport = withContext(io) { core.submitReportDraft(id) }
+
+    suspend fun myReports(): List<MyReport> = withContext(io) { core.myReports() }
+
+    suspend fun myReport(localId: Long): MyReport = withContext(io) { core.myReport(localId) }
+
+    suspend fun discardFailedReport(localId: Long) = withContext(io) { core.discardFailedReport(localId) }
+
+    suspend fun editFailedReport(localId: Long): ReportDraft = withContext(io) { core.editFailedReport(localId) }
+
+    suspend fun reportDetail(id: Long): ReportDetail = withContext(io) { core.reportDetail(id) }
+
+    suspend fun reportsNear(point: GeoPoint, radiusM: Double, category: String? = null, openOnly: Boolean = false): List<ReportSummary> =
+        withContext(io) { core.reportsNear(point, radiusM, category, openOnly) }
+
+    suspend fun followReport(id: Long) = withContext(io) { core.followReport(id) }
+
+    suspend fun unfollowReport(id: Long) = withContext(io) { core.unfollowReport(id) }
+
+    suspend fun notifications(): List<Notification> = withContext(io) { core.notifications() }
+
+    /** Sends what is queued (reports made offline) without pulling. */
+    suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()
 
     /** Releases the native core now rather than when the GC gets to it. */
     override fun close() = core.close()

@@ -8,7 +8,13 @@ import pl.mmieszkaniec.core.MmException
  * (screens branch on it, e.g. `network` offers "try again") and its text,
  * Polish first. Never the exception's detail, which is for logs.
  */
-data class UserError(val code: String, val messagePl: String, val messageEn: String) {
+data class UserError(
+    val code: String,
+    val messagePl: String,
+    val messageEn: String,
+    /** The input that was wrong (`point`, `answers.kind`, …), when one was. */
+    val field: String? = null,
+) {
     /** The text for the resident's language (Polish unless English). */
     fun message(language: String = "pl"): String = if (language == "en") messageEn else messagePl
 
@@ -35,8 +41,8 @@ val MmException.code: String
 
 fun MmException.toUserError(): UserError = when (this) {
     is MmException.Network -> UserError(code, messagePl, messageEn)
-    is MmException.Server -> UserError(code, messagePl, messageEn)
-    is MmException.InvalidInput -> UserError(code, messagePl, messageEn)
+    is MmException.Server -> UserError(code, messagePl, messageEn, field)
+    is MmException.InvalidInput -> UserError(code, messagePl, messageEn, field)
     is MmException.NotFound -> UserError(code, messagePl, messageEn)
     is MmException.Storage -> UserError(code, messagePl, messageEn)
     is MmException.InvalidServerUrl -> UserError(code, messagePl, messageEn)

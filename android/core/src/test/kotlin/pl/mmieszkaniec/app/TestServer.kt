@@ -12,16 +12,34 @@ import java.util.concurrent.TimeUnit
  * data dir. The binary comes from the `mm.server.bin` system property
  * (Surefire sets it; default `target/debug/mm-server` of the workspace).
  */
-class TestServer private constructor(private val process: Process, val url: String, private val dir: File) :
+class TestServer private constructor(private val process: Process, val url: String, val dir: File) :
     AutoCloseable {
 
     val isAlive: Boolean get() = process.isAlive
 
-    /** Stops the server and waits for it to go (port closed). */
-    override fun close() {
+    /** Stops the server (SIGTERM) and waits for it to go; keeps its data dir for [restart]. */
+    fun stop() {
         process.destroy()
         if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+
+    /** The same data dir on the same address (after [stop]). */
+    fun restart(): TestServer = start(dir, url.removePrefix("http://").trimEnd('/'))
+
+    /** Stops the server and deletes its data. */
+    override fun close() {
+        stop()
         dir.deleteRecursively()
+    }
+
+    /** `mm-server user add` on this server's database: an official's account. */
+    fun addUser(login: String, role: String, password: String) {
+        val p = ProcessBuilder(
+            binary().path, "user", "add", "--login", login, "--role", role, "--password-stdin", "--data-dir", dir.path,
+        ).redirectErrorStream(true).start()
+        p.outputStream.bufferedWriter().use { it.write(password + "\n") }
+        val out = p.inputStream.bufferedReader().readText()
+        check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) { "user add failed: $out" }
     }
 
     companion object {
@@ -34,10 +52,12 @@ class TestServer private constructor(private val process: Process, val url: Stri
             return f
         }
 
-        fun start(): TestServer {
-            val dir = Files.createTempDirectory("mm-server-").toFile()
+        fun start(
+            dir: File = Files.createTempDirectory("mm-server-").toFile(),
+            addr: String = "127.0.0.1:0",
+        ): TestServer {
             val process = ProcessBuilder(
-                binary().path, "--addr", "127.0.0.1:0", "--data-dir", dir.path, "--demo",
+                binary().path, "--addr", addr, "--data-dir", dir.path, "--demo",
             ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val out = process.inputStream.bufferedReader()
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
