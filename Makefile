@@ -5,6 +5,7 @@ CARGO ?= cargo
 MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
+.PHONY: web-assets
 .PHONY: run test test-rust test-e2e bench bench-build bench-core bench-reports setup build clean-data help
 
 help:
@@ -16,12 +17,18 @@ setup:
 	@scripts/setup.sh
 
 ## The server on 127.0.0.1:8080, embedded SQLite under ./data, demo data loaded once.
-run: setup
+run: setup web-assets
 	$(CARGO) build --release -p mm-server -p mm-cli
 	./target/release/mm-server --addr 127.0.0.1:8080 --data-dir ./data --demo
 
+## Leaflet for the back office's map, vendored from npm (no CDN). Without
+## it the map page still shows its table.
+web-assets:
+	@if [ ! -f server/assets/vendor/leaflet/leaflet.js ] && command -v npm >/dev/null; then \
+	  cd web && npm ci --no-audit --no-fund; fi
+
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup test-rust test-kotlin compile-android
+test: setup test-rust test-kotlin compile-android test-browser
 	@echo "make test: all suites passed"
 
 test-rust:

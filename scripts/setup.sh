@@ -35,6 +35,10 @@ command -v mvn >/dev/null 2>&1 || apt_install maven default-jdk-headless || true
 need mvn
 need java
 
+# Node.js and npm: the back office's vendored Leaflet and its browser tests.
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm || true
+need npm
+
 # Stripping the shipped mobile library.
 command -v strip >/dev/null 2>&1 || apt_install binutils || true
 need strip

@@ -163,6 +163,11 @@ impl MmCore {
         all(self.core.notifications())
     }
 
+    /// The badge on the bell icon; polled often, so it returns a number.
+    pub fn unread_notification_count(&self) -> Result<u32, MmError> {
+        Ok(self.core.unread_notification_count()?)
+    }
+
     pub fn mark_notification_read(&self, id: i64) -> Result<(), MmError> {
         Ok(self.core.mark_notification_read(id)?)
     }

@@ -444,6 +444,11 @@ impl Core {
         self.store.read(notifications::list)
     }
 
+    /// The badge on the bell: how many notifications are unread.
+    pub fn unread_notification_count(&self) -> Result<u32, CoreError> {
+        self.store.read(notifications::unread_count)
+    }
+
     pub fn mark_notification_read(&self, id: i64) -> Result<(), CoreError> {
         self.store.write(|tx| notifications::mark_read(tx, id))
     }

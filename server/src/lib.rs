@@ -6,6 +6,7 @@
 //! - [`auth`], [`devices`], [`news`], [`events`], [`gmina`], [`sync`],
 //!   [`audit`], [`reports`]: one module per feature, each with its routes;
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
+//! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
 //! - [`store`]: persistence behind async traits, SQLite today;
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
 
@@ -14,6 +15,7 @@ pub mod error;
 pub mod state;
 pub mod store;
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod demo;
@@ -61,6 +63,7 @@ pub fn app(state: AppState) -> Router {
     let (api, _doc) = api_router().split_for_parts();
     api.route("/healthz", get(health::healthz))
         .merge(open311::routes::router())
+        .merge(admin::router())
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(MAX_BODY))

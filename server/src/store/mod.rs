@@ -290,6 +290,89 @@ pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// A unit of the town hall that handles reports (wydział, referat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The back office's report list: the filters that SQL applies. Overdue,
+/// sorting and paging are applied by the caller (they need the categories).
+#[derive(Debug, Clone, Default)]
+pub struct AdminReportFilter {
+    pub statuses: Vec<ReportStatus>,
+    pub category: Option<String>,
+    /// `Some(None)`: unassigned reports only.
+    pub department: Option<Option<i64>>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    /// Matched (case-insensitively) in the description, address and id.
+    pub text: Option<String>,
+}
+
+/// A report as the back office lists it: with its department.
+#[derive(Debug, Clone)]
+pub struct AdminReport {
+    pub report: Report,
+    pub department_id: Option<i64>,
+}
+
+/// Wrong passwords in a row, and until when the account is locked.
+#[derive(Debug, Clone, Default)]
+pub struct LoginFailures {
+    pub failures: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// The back office's own persistence: departments, assignment, lock-out,
+/// password changes. Everything an official changes is audited.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    async fn list_departments(&self) -> StoreResult<Vec<Department>>;
+    async fn create_department(&self, actor: Actor, name: &str, now: DateTime<Utc>)
+    -> StoreResult<Department>;
+    /// Puts an official into a department (`None`: out of any).
+    async fn set_user_department(
+        &self,
+        actor: Actor,
+        login: &str,
+        department: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn user_department(&self, user_id: i64) -> StoreResult<Option<i64>>;
+    async fn set_password(
+        &self,
+        actor: Actor,
+        user_id: i64,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Assigns a report to a department (`None`: unassigns), with an
+    /// optional internal note.
+    async fn assign_report(
+        &self,
+        actor: Actor,
+        id: i64,
+        department: Option<i64>,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn report_department(&self, id: i64) -> StoreResult<Option<i64>>;
+    async fn admin_reports(&self, filter: AdminReportFilter) -> StoreResult<Vec<AdminReport>>;
+    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures>;
+    /// Counts one more wrong password; at `max` in a row the account locks
+    /// until `now + lock`. Returns the new state.
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        now: DateTime<Utc>,
+        max: u32,
+        lock: chrono::Duration,
+    ) -> StoreResult<LoginFailures>;
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait HealthStore: Send + Sync {
     /// `SELECT 1` on a reader.
@@ -300,12 +383,26 @@ pub trait HealthStore: Send + Sync {
 
 /// Everything the server stores.
 pub trait Store:
-    AuthStore + DeviceStore + ContentStore + ReportStore + SyncStore + AuditStore + HealthStore
+    AuthStore
+    + DeviceStore
+    + ContentStore
+    + ReportStore
+    + SyncStore
+    + AuditStore
+    + AdminStore
+    + HealthStore
 {
 }
 
 impl<
-    T: AuthStore + DeviceStore + ContentStore + ReportStore + SyncStore + AuditStore + HealthStore,
+    T: AuthStore
+        + DeviceStore
+        + ContentStore
+        + ReportStore
+        + SyncStore
+        + AuditStore
+        + AdminStore
+        + HealthStore,
 > Store for T
 {
 }

@@ -104,6 +104,8 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(super::reports::SCHEMA),
     // 3: the default report categories every gmina starts with.
     Step::Code(super::reports::seed_default_categories),
+    // 4: the back office: departments, report assignment, login lock-out.
+    Step::Sql(super::admin::SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {

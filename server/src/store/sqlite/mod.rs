@@ -4,6 +4,7 @@
 //! blocking pool. Functions that write take a `&Transaction`, functions
 //! that read take a `&Connection`; raw connections never leave this module.
 
+mod admin;
 mod auth;
 mod content;
 mod devices;

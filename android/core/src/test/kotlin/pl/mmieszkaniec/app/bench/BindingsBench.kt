@@ -26,7 +26,8 @@ fun main() {
             println("first full sync of the demo data: %.1f ms".format((System.nanoTime() - t0) / 1e6))
 
             report("free function  liveCoreObjects()", iterations) { liveCoreObjects() }
-            report("object method  serverUrl()", iterations) { core.serverUrl() }
+            report("object method  serverUrl() -> String", iterations) { core.serverUrl() }
+            report("object method  unreadNotificationCount() -> UInt (SQLite read)", iterations) { core.unreadNotificationCount() }
 
             println()
             println("== one call per screen (local store, after sync), 2000 calls each ==")

@@ -1,0 +1,218 @@
+//! Officials' browser sessions: the session cookie (HttpOnly,
+//! SameSite=Strict, Secure behind TLS), CSRF tokens, the `Staff` extractor
+//! that every back-office page takes, and form bodies.
+//!
+//! The session token is the same kind as the API's bearer token (stored as
+//! SHA-256 in `sessions`, 12 h). The CSRF token is derived from it
+//! (SHA-256 of "csrf:" + token), so it needs no storage and an attacker
+//! without the cookie cannot compute it.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use mm_protocol::auth::Role;
+
+use super::html::{Lang, error_page};
+use crate::auth::token::{hash_token, sha256_hex};
+use crate::state::AppState;
+use crate::store::Actor;
+
+pub const SESSION_COOKIE: &str = "mm_session";
+pub const LANG_COOKIE: &str = "mm_lang";
+/// The sign-in form's own CSRF token (double submit: cookie = field).
+pub const LOGIN_CSRF_COOKIE: &str = "mm_login_csrf";
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Secure cookies when the request came over TLS (a reverse proxy says so
+/// with `X-Forwarded-Proto: https`) or when `MM_COOKIE_SECURE=1`.
+pub fn is_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        || std::env::var("MM_COOKIE_SECURE").is_ok_and(|v| v == "1")
+}
+
+pub fn set_cookie(headers: &HeaderMap, name: &str, value: &str, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    if is_tls(headers) {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+pub fn csrf_for(token: &str) -> String {
+    sha256_hex(format!("csrf:{token}").as_bytes())
+}
+
+/// Compares without an early exit, so timing does not leak the token.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A signed-in official, as a back-office page sees them.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub user_id: i64,
+    pub login: String,
+    pub role: Role,
+    pub department: Option<i64>,
+    pub csrf: String,
+    pub token_hash: String,
+    pub lang: Lang,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor(self.login.clone())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// May open the report list (which a department user sees narrowed).
+    pub fn can_triage(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Dispatcher | Role::Department)
+    }
+
+    /// Sees and handles every report (assigns, merges duplicates).
+    pub fn all_reports(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Dispatcher)
+    }
+
+    /// May open and act on a report assigned to `department`.
+    pub fn may_handle(&self, department: Option<i64>) -> bool {
+        self.all_reports()
+            || (self.role == Role::Department
+                && self.department.is_some()
+                && self.department == department)
+    }
+
+    pub fn forbidden(&self) -> Response {
+        error_page(
+            StatusCode::FORBIDDEN,
+            self.lang,
+            Some(self),
+            self.lang.t(
+                "Nie masz uprawnień do tej strony lub operacji.",
+                "Your role may not open this page or do this.",
+            ),
+        )
+    }
+
+    pub fn require(&self, ok: bool) -> Result<(), Response> {
+        if ok { Ok(()) } else { Err(self.forbidden()) }
+    }
+
+    /// Parses a posted form and checks its CSRF token (403 without it).
+    pub fn form(&self, body: &[u8]) -> Result<Form, Response> {
+        let form = Form::parse(body);
+        match form.get("csrf") {
+            Some(t) if same(t, &self.csrf) => Ok(form),
+            _ => Err(csrf_refused(self.lang, Some(self))),
+        }
+    }
+}
+
+pub fn csrf_refused(lang: Lang, staff: Option<&Staff>) -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        lang,
+        staff,
+        lang.t(
+            "Formularz wygasł lub nie pochodzi z tego panelu (brak tokenu CSRF). Otwórz stronę ponownie.",
+            "The form expired or did not come from this back office (no CSRF token). Open the page again.",
+        ),
+    )
+}
+
+/// Without a session: pages send the browser to the sign-in form; posts
+/// are refused.
+pub struct NotSignedIn(bool);
+
+impl IntoResponse for NotSignedIn {
+    fn into_response(self) -> Response {
+        if self.0 {
+            Redirect::to("/admin/login").into_response()
+        } else {
+            (StatusCode::FORBIDDEN, "Zaloguj się / Sign in").into_response()
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_get = parts.method == axum::http::Method::GET;
+        let token = cookie(&parts.headers, SESSION_COOKIE)
+            .filter(|t| !t.is_empty())
+            .ok_or(NotSignedIn(is_get))?;
+        let token_hash = hash_token(&token);
+        let session = state
+            .store
+            .find_session(&token_hash)
+            .await
+            .ok()
+            .flatten()
+            .filter(|s| s.expires_at > state.clock.now())
+            .ok_or(NotSignedIn(is_get))?;
+        let department = state
+            .store
+            .user_department(session.user_id)
+            .await
+            .map_err(|_| NotSignedIn(is_get))?;
+        Ok(Staff {
+            user_id: session.user_id,
+            login: session.login,
+            role: session.role,
+            department,
+            csrf: csrf_for(&token),
+            token_hash,
+            lang: Lang::from_headers(&parts.headers),
+        })
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body, repeated keys kept
+/// (bulk actions post `id` once per selected report).
+#[derive(Debug, Default)]
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Form {
+        Form(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    /// The value, trimmed; None when missing or blank.
+    pub fn text(&self, k: &str) -> Option<String> {
+        self.get(k).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
+    pub fn all(&self, k: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect()
+    }
+
+    pub fn flag(&self, k: &str) -> bool {
+        self.get(k).is_some_and(|v| v == "on" || v == "1" || v == "true")
+    }
+}

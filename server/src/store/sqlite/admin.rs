@@ -1,0 +1,371 @@
+//! The back office's tables: departments, which report each one handles,
+//! which official belongs to which, and the wrong-password counter.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+use super::publish::audit;
+use super::{SqliteStore, parse_ts, ts};
+use crate::store::{
+    Actor, AdminReport, AdminReportFilter, AdminStore, Department, LoginFailures, StoreError,
+    StoreResult,
+};
+
+/// Migration 4.
+pub const SCHEMA: &str = r#"
+    CREATE TABLE departments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    -- A `department` official belongs to one department.
+    ALTER TABLE users ADD COLUMN department_id INTEGER REFERENCES departments(id);
+    -- Which department handles a report (internal, never public).
+    ALTER TABLE reports ADD COLUMN department_id INTEGER REFERENCES departments(id);
+    CREATE INDEX reports_department ON reports(department_id);
+    -- Wrong passwords in a row per login (known or not, so the answer does
+    -- not tell which logins exist).
+    CREATE TABLE login_failures (
+        login TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        locked_until TEXT
+    );
+"#;
+
+#[async_trait]
+impl AdminStore for SqliteStore {
+    async fn list_departments(&self) -> StoreResult<Vec<Department>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT id, name FROM departments ORDER BY name")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Department {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn create_department(
+        &self,
+        actor: Actor,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Department> {
+        let name = name.trim().to_owned();
+        self.write(move |tx| {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM departments WHERE name = ?1)",
+                [&name],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(StoreError::Conflict {
+                    pl: "Wydział o tej nazwie już istnieje.".into(),
+                    en: "A department with this name already exists.".into(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO departments (name, created_at) VALUES (?1, ?2)",
+                params![name, ts(now)],
+            )?;
+            let id = tx.last_insert_rowid();
+            audit(
+                tx,
+                &actor,
+                now,
+                "department.create",
+                "department",
+                Some(&id.to_string()),
+                json!({ "name": name }),
+            )?;
+            Ok(Department { id, name })
+        })
+        .await
+    }
+
+    async fn set_user_department(
+        &self,
+        actor: Actor,
+        login: &str,
+        department: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let login = login.to_owned();
+        self.write(move |tx| {
+            if let Some(d) = department {
+                let ok: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM departments WHERE id = ?1)",
+                    [d],
+                    |r| r.get(0),
+                )?;
+                if !ok {
+                    return Err(StoreError::UnknownReference { field: "department" });
+                }
+            }
+            let n = tx.execute(
+                "UPDATE users SET department_id = ?2 WHERE login = ?1",
+                params![login, department],
+            )?;
+            if n == 0 {
+                return Err(StoreError::UnknownReference { field: "login" });
+            }
+            audit(
+                tx,
+                &actor,
+                now,
+                "user.department",
+                "user",
+                Some(&login),
+                json!({ "department_id": department }),
+            )
+        })
+        .await
+    }
+
+    async fn user_department(&self, user_id: i64) -> StoreResult<Option<i64>> {
+        self.read(move |c| {
+            Ok(c
+                .query_row(
+                    "SELECT department_id FROM users WHERE id = ?1",
+                    [user_id],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .optional()?
+                .flatten())
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        actor: Actor,
+        user_id: i64,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let hash = password_hash.to_owned();
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![user_id, hash],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit(
+                tx,
+                &actor,
+                now,
+                "user.password",
+                "user",
+                Some(&user_id.to_string()),
+                json!({}),
+            )
+        })
+        .await
+    }
+
+    async fn assign_report(
+        &self,
+        actor: Actor,
+        id: i64,
+        department: Option<i64>,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write(move |tx| {
+            let before: Option<Option<i64>> = tx
+                .query_row(
+                    "SELECT department_id FROM reports WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let before = before.ok_or(StoreError::NotFound)?;
+            if let Some(d) = department {
+                let ok: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM departments WHERE id = ?1)",
+                    [d],
+                    |r| r.get(0),
+                )?;
+                if !ok {
+                    return Err(StoreError::UnknownReference { field: "department" });
+                }
+            }
+            tx.execute(
+                "UPDATE reports SET department_id = ?2 WHERE id = ?1",
+                params![id, department],
+            )?;
+            let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+            if let Some(n) = &note {
+                tx.execute(
+                    "INSERT INTO report_notes (report_id, at, actor, status, note) VALUES (?1, ?2, ?3, NULL, ?4)",
+                    params![id, ts(now), actor.0, n],
+                )?;
+            }
+            audit(
+                tx,
+                &actor,
+                now,
+                "report.assign",
+                "report",
+                Some(&id.to_string()),
+                json!({ "from": before, "to": department, "internal_note": note.is_some() }),
+            )
+        })
+        .await
+    }
+
+    async fn report_department(&self, id: i64) -> StoreResult<Option<i64>> {
+        self.read(move |c| {
+            let d: Option<Option<i64>> = c
+                .query_row(
+                    "SELECT department_id FROM reports WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            d.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    async fn admin_reports(&self, f: AdminReportFilter) -> StoreResult<Vec<AdminReport>> {
+        self.read(move |c| {
+            let mut sql = String::from("SELECT data, department_id FROM reports WHERE 1 = 1");
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            if !f.statuses.is_empty() {
+                let marks = vec!["?"; f.statuses.len()].join(", ");
+                sql.push_str(&format!(" AND status IN ({marks})"));
+                args.extend(f.statuses.iter().map(|s| s.as_str().to_owned().into()));
+            }
+            if let Some(cat) = &f.category {
+                sql.push_str(" AND category = ?");
+                args.push(cat.clone().into());
+            }
+            match f.department {
+                Some(Some(d)) => {
+                    sql.push_str(" AND department_id = ?");
+                    args.push(d.into());
+                }
+                Some(None) => sql.push_str(" AND department_id IS NULL"),
+                None => {}
+            }
+            if let Some(s) = f.start {
+                sql.push_str(" AND created_at >= ?");
+                args.push(ts(s).into());
+            }
+            if let Some(e) = f.end {
+                sql.push_str(" AND created_at < ?");
+                args.push(ts(e).into());
+            }
+            if let Some(t) = f.text.as_ref().filter(|t| !t.trim().is_empty()) {
+                let like = format!(
+                    "%{}%",
+                    t.trim()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
+                sql.push_str(
+                    " AND (CAST(id AS TEXT) = ? OR json_extract(data, '$.description') LIKE ? ESCAPE '\\'
+                       OR COALESCE(json_extract(data, '$.address'), '') LIKE ? ESCAPE '\\')",
+                );
+                args.push(t.trim().to_owned().into());
+                args.push(like.clone().into());
+                args.push(like.into());
+            }
+            sql.push_str(" ORDER BY id DESC");
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(data, department_id)| {
+                    Ok(AdminReport {
+                        report: serde_json::from_str(&data)?,
+                        department_id,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures> {
+        let login = login.to_owned();
+        self.read(move |c| read_failures(c, &login)).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        now: DateTime<Utc>,
+        max: u32,
+        lock: chrono::Duration,
+    ) -> StoreResult<LoginFailures> {
+        let login = login.to_owned();
+        self.write(move |tx| {
+            let mut f = read_failures(tx, &login)?;
+            // A lock that ran out starts a fresh count.
+            if f.locked_until.is_some_and(|u| u <= now) {
+                f = LoginFailures::default();
+            }
+            f.failures += 1;
+            if f.failures >= max {
+                f.locked_until = Some(now + lock);
+            }
+            tx.execute(
+                "INSERT INTO login_failures (login, failures, locked_until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (login) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+                params![login, f.failures, f.locked_until.map(ts)],
+            )?;
+            if f.failures == max {
+                audit(
+                    tx,
+                    &Actor(login.clone()),
+                    now,
+                    "auth.locked",
+                    "user",
+                    Some(&login),
+                    json!({ "failures": f.failures, "locked_until": f.locked_until }),
+                )?;
+            }
+            Ok(f)
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
+        let login = login.to_owned();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn read_failures(c: &rusqlite::Connection, login: &str) -> StoreResult<LoginFailures> {
+    let row: Option<(u32, Option<String>)> = c
+        .query_row(
+            "SELECT failures, locked_until FROM login_failures WHERE login = ?1",
+            [login],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        None => LoginFailures::default(),
+        Some((failures, until)) => LoginFailures {
+            failures,
+            locked_until: until.as_deref().map(parse_ts).transpose()?,
+        },
+    })
+}
