@@ -43,6 +43,10 @@ need npm
 command -v strip >/dev/null 2>&1 || apt_install binutils || true
 need strip
 
+# xmllint validates the EZD package metadata against its XSD (server/tests/ezd_package.rs).
+command -v xmllint >/dev/null 2>&1 || apt_install libxml2-utils || true
+need xmllint
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: still missing: ${missing[*]}" >&2
   if [ "${CI:-}" = "true" ]; then exit 1; fi

@@ -31,6 +31,8 @@ mod object;
 /// Residents' reports: records and the `MmCore` methods of the reporting
 /// flow (categories, drafts, photos, review, submit, my reports, follow).
 mod reports;
+/// The map: places with accessibility, filters, nearest, search, bike paths.
+mod places;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -38,6 +40,7 @@ pub use logging::init_logging;
 pub use object::{MmCore, live_core_objects};
 pub use records::*;
 pub use reports::*;
+pub use places::*;
 
 #[cfg(test)]
 mod tests;

@@ -99,6 +99,70 @@ pub enum Command {
     },
     /// Report categories with their questions.
     ReportCategories,
+    /// Places on the map: nearest to `--near`, or in `--box` (default: the
+    /// gmina's area); `mm places search TEXT` to search by name.
+    #[command(args_conflicts_with_subcommands = true)]
+    Places {
+        #[command(subcommand)]
+        action: Option<PlacesAction>,
+        #[command(flatten)]
+        query: PlacesQuery,
+    },
+    /// One place's card: accessibility, opening hours and whether it is open now.
+    Place { id: i64 },
+    /// Bike paths crossing a box (default: the gmina's area), with lengths.
+    BikePaths {
+        /// MINLAT,MINLON,MAXLAT,MAXLON
+        #[arg(long = "box", value_parser = parse_box, allow_negative_numbers = true)]
+        bbox: Option<[f64; 4]>,
+    },
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PlacesQuery {
+    /// LAT,LON: the nearest places, nearest first, with distances.
+    #[arg(long, value_parser = parse_point, allow_negative_numbers = true, conflicts_with = "bbox")]
+    pub near: Option<(f64, f64)>,
+    /// MINLAT,MINLON,MAXLAT,MAXLON
+    #[arg(long = "box", value_parser = parse_box, allow_negative_numbers = true)]
+    pub bbox: Option<[f64; 4]>,
+    /// infrastructure, attractions, monuments or bike_paths; repeatable.
+    #[arg(long = "layer")]
+    pub layers: Vec<String>,
+    /// Category slug (school, toilets, ...); repeatable.
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// step-free, accessible-toilet, hearing-loop, tactile-paving, braille,
+    /// sign-language, changing-table, disabled-parking; repeatable, all must be met.
+    #[arg(long = "need")]
+    pub needs: Vec<String>,
+    /// Only places open now (by their opening hours, Polish holidays included).
+    #[arg(long)]
+    pub open_now: bool,
+    /// At most N places [default: 20 with --near].
+    #[arg(long)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlacesAction {
+    /// Places by name, category or address (Polish letters optional).
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+}
+
+fn parse_point(s: &str) -> Result<(f64, f64), String> {
+    let err = || format!("oczekiwano SZER,DŁUG / expected LAT,LON, got `{s}`");
+    let (a, b) = s.split_once(',').ok_or_else(err)?;
+    Ok((a.trim().parse().map_err(|_| err())?, b.trim().parse().map_err(|_| err())?))
+}
+
+fn parse_box(s: &str) -> Result<[f64; 4], String> {
+    let err = || format!("oczekiwano MINSZER,MINDŁUG,MAXSZER,MAXDŁUG / expected MINLAT,MINLON,MAXLAT,MAXLON, got `{s}`");
+    let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| err())?;
+    <[f64; 4]>::try_from(v).map_err(|_| err())
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +272,29 @@ mod tests {
         assert!(matches!(a.command, Command::Reports { action: Some(ReportsAction::Near { .. }) }));
         let a = Args::try_parse_from(["mm", "reports"]).unwrap();
         assert!(matches!(a.command, Command::Reports { action: None }));
+    }
+
+    #[test]
+    fn place_commands_parse() {
+        let a = Args::try_parse_from(["mm", "places", "--near", "51.0335,17.15", "--need", "step-free", "--need", "accessible-toilet", "--open-now", "--limit", "5"]).unwrap();
+        match a.command {
+            Command::Places { action: None, query } => {
+                assert_eq!(query.near, Some((51.0335, 17.15)));
+                assert_eq!(query.needs, vec!["step-free", "accessible-toilet"]);
+                assert!(query.open_now);
+                assert_eq!(query.limit, Some(5));
+            }
+            other => panic!("{other:?}"),
+        }
+        let a = Args::try_parse_from(["mm", "places", "--box", "51.0,17.0,51.1,17.3", "--layer", "monuments"]).unwrap();
+        assert!(matches!(a.command, Command::Places { query: PlacesQuery { bbox: Some([51.0, 17.0, 51.1, 17.3]), .. }, .. }));
+        let a = Args::try_parse_from(["mm", "places", "search", "swietej", "katarzyny"]).unwrap();
+        assert!(matches!(a.command, Command::Places { action: Some(PlacesAction::Search { .. }), .. }));
+        assert!(Args::try_parse_from(["mm", "places", "--near", "51.0"]).is_err());
+        assert!(Args::try_parse_from(["mm", "places", "--box", "1,2,3"]).is_err());
+        assert!(Args::try_parse_from(["mm", "places", "--near", "51,17", "--box", "1,2,3,4"]).is_err());
+        assert!(matches!(Args::try_parse_from(["mm", "place", "7"]).unwrap().command, Command::Place { id: 7 }));
+        assert!(matches!(Args::try_parse_from(["mm", "bike-paths"]).unwrap().command, Command::BikePaths { bbox: None }));
     }
 
     #[test]

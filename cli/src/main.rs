@@ -13,6 +13,7 @@ mod output;
 mod events;
 mod news;
 mod notifications;
+mod places;
 mod reports;
 mod search;
 mod sync;
@@ -62,6 +63,9 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::Report { action, id, local } => reports::report(&core, out, action, id, local).await,
         Command::Reports { action } => reports::reports(&core, out, action),
         Command::ReportCategories => reports::categories(&core, out),
+        Command::Places { action, query } => places::places(&core, out, action, query),
+        Command::Place { id } => places::place(&core, out, id),
+        Command::BikePaths { bbox } => places::bike_paths(&core, out, bbox),
     }
 }
 

@@ -19,7 +19,8 @@ use crate::notifications::{self, Notification};
 use crate::reports::model::{MyReport, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportSummary};
 use crate::store::{Store, meta};
 use crate::sync::client::Http;
-use crate::{devices, events, gmina, news, outbox, reports, search, sync};
+use crate::places::model::{BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary};
+use crate::{devices, events, gmina, news, outbox, places, reports, search, sync};
 use mm_protocol::reports::{Report, ReportCategory};
 
 /// The store's file inside `data_dir`.
@@ -579,6 +580,64 @@ impl Core {
     /// Reports this device follows, as last synced.
     pub fn followed_reports(&self) -> Result<Vec<Report>, CoreError> {
         self.store.read(reports::store::followed)
+    }
+
+    // ---- the map (places) ----
+
+    /// Places whose geometry lies in or crosses `bbox`, filtered by layer,
+    /// category, accessibility needs (all must be met; unknown never meets
+    /// one) and "open at"; nearest the box's centre first, at most
+    /// `filter.limit`. From the local store.
+    pub fn places_in_box(&self, bbox: BoundingBox, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, CoreError> {
+        places::check_box(&bbox)?;
+        self.store.read(|c| places::store::in_box(c, &bbox, filter))
+    }
+
+    /// The `n` places nearest `point` that pass `filter`, nearest first,
+    /// with exact (haversine) distances; a line counts by its closest point.
+    pub fn nearest_places(&self, point: GeoPoint, n: u32, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, CoreError> {
+        places::check_point(point, "point")?;
+        self.store.read(|c| places::store::nearest(c, point, n, filter))
+    }
+
+    /// A place's card: the place, its category's names, and whether it is
+    /// open at `now` with the next change (Europe/Warsaw, Polish holidays).
+    pub fn place(&self, id: i64, now: DateTime<Utc>) -> Result<PlaceDetail, CoreError> {
+        self.store.read(|c| places::detail(c, id, now))
+    }
+
+    /// Places whose name, category, address or description match `text`,
+    /// diacritics and case ignored ("swietej katarzyny"), last word a prefix.
+    pub fn search_places(&self, text: &str, limit: u32) -> Result<Vec<PlaceSummary>, CoreError> {
+        self.store.read(|c| places::store::search(c, text, limit))
+    }
+
+    /// Bike paths and trails crossing `bbox` (not only those with a vertex
+    /// inside), longest first, with their lengths.
+    pub fn bike_paths_in_box(&self, bbox: BoundingBox) -> Result<Vec<BikePathSummary>, CoreError> {
+        places::check_box(&bbox)?;
+        self.store.read(|c| places::store::bike_paths_in_box(c, &bbox))
+    }
+
+    /// The box around the synced gmina boundary: the map's first view.
+    /// `None` before the first sync.
+    pub fn gmina_bbox(&self) -> Result<Option<BoundingBox>, CoreError> {
+        Ok(self.gmina()?.and_then(|g| {
+            let mut it = g.boundary.rings.iter().flatten();
+            let first = it.next()?;
+            let init = BoundingBox { min_lat: first[1], min_lon: first[0], max_lat: first[1], max_lon: first[0] };
+            Some(it.fold(init, |b, p| BoundingBox {
+                min_lat: b.min_lat.min(p[1]),
+                min_lon: b.min_lon.min(p[0]),
+                max_lat: b.max_lat.max(p[1]),
+                max_lon: b.max_lon.max(p[0]),
+            }))
+        }))
+    }
+
+    /// How many places the local store holds.
+    pub fn place_count(&self) -> Result<u32, CoreError> {
+        self.store.read(places::store::count)
     }
 
     fn ics_options<'a>(

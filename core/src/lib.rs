@@ -21,6 +21,8 @@ mod news;
 mod notifications;
 /// Persistent queue of writes, retried with backoff.
 mod outbox;
+/// The map: places, accessibility needs, opening hours, bike paths.
+mod places;
 /// Residents' reports: drafts, photo normalisation, sending, my reports.
 mod reports;
 mod search;
@@ -42,6 +44,9 @@ pub use reports::model::{
     MyReport, MyReportState, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportError, ReportSummary,
 };
 pub use notifications::Notification;
+pub use places::model::{
+    AccessNeed, BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary,
+};
 pub use search::fold;
 
 pub use mm_protocol::calendar::rrule::Occurrence;
@@ -51,6 +56,10 @@ pub use mm_protocol::events::{Event, EventCategory};
 pub use mm_protocol::geo::{GeoPoint, Polygon};
 pub use mm_protocol::gmina::{Gmina, Locality, LocalityKind};
 pub use mm_protocol::news::{News, Priority};
+pub use mm_protocol::opening_hours::{OpeningHours, OpeningHoursError, is_polish_public_holiday};
+pub use mm_protocol::places::{
+    Accessibility, Layer, Monument, Place, PlaceContact, PlaceGeometry, Tri, Wheelchair,
+};
 pub use mm_protocol::reports::{
     AttributeType, AttributeValue, CategoryAttribute, Contact, LocationSource, PhotoRef, Report,
     ReportCategory, ReportStatus, StatusChange,

@@ -16,7 +16,9 @@ pub mod news;
 pub mod events;
 pub mod calendar;
 pub mod reports;
+pub mod places;
 pub mod sync;
+pub mod opening_hours;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
 /// all-day events) are evaluated here, never in UTC.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::events::{Event, EventCategory};
 use crate::gmina::{Gmina, Locality};
 use crate::news::News;
+use crate::places::Place;
 use crate::reports::{Report, ReportCategory};
 
 pub const SYNC_DEFAULT_LIMIT: u32 = 500;
@@ -40,6 +41,8 @@ pub enum Collection {
     ReportCategories,
     /// Public views of residents' reports (no personal data).
     Reports,
+    /// Places on the map (infrastructure, attractions, monuments, bike paths).
+    Places,
 }
 
 impl Collection {
@@ -52,6 +55,7 @@ impl Collection {
             Collection::EventCategories => "event_categories",
             Collection::ReportCategories => "report_categories",
             Collection::Reports => "reports",
+            Collection::Places => "places",
         }
     }
 }
@@ -68,6 +72,7 @@ pub enum Item {
     EventCategories(EventCategory),
     ReportCategories(ReportCategory),
     Reports(Report),
+    Places(Place),
 }
 
 impl Item {
@@ -80,6 +85,7 @@ impl Item {
             Item::EventCategories(_) => Collection::EventCategories,
             Item::ReportCategories(_) => Collection::ReportCategories,
             Item::Reports(_) => Collection::Reports,
+            Item::Places(_) => Collection::Places,
         }
     }
 
@@ -93,6 +99,7 @@ impl Item {
             Item::EventCategories(c) => c.id.clone(),
             Item::ReportCategories(c) => c.id.clone(),
             Item::Reports(r) => r.id.to_string(),
+            Item::Places(p) => p.id.to_string(),
         }
     }
 }

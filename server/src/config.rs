@@ -29,6 +29,9 @@ pub enum Command {
     /// Manage officials' accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the map's places.
+    #[command(subcommand)]
+    Places(PlacesCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -49,6 +52,45 @@ pub struct ServeArgs {
     /// a mobile network puts many residents behind one address.
     #[arg(long, env = "MM_RATE_IP_PER_HOUR", default_value_t = 2000, global = true)]
     pub rate_ip_per_hour: u32,
+    #[command(flatten)]
+    pub ezd: EzdArgs,
+}
+
+/// The EZD bridge (`crate::ezd`).
+#[derive(Debug, Clone, Args)]
+pub struct EzdArgs {
+    /// Where reports are registered: `package` (folders under
+    /// DATA_DIR/ezd), `rp-api` (EZD RP Integrator API v2) or `off`.
+    #[arg(long = "ezd", env = "MM_EZD", value_enum, default_value = "package", global = true)]
+    pub mode: EzdMode,
+    /// The EZD RP base URL (paths begin with /ezdrp/integrator/v2).
+    #[arg(long, env = "MM_EZD_URL", global = true)]
+    pub ezd_url: Option<String>,
+    /// JSON file with pid, aki, api_key, sid, obieg_id (and sso_url).
+    #[arg(long, env = "MM_EZD_CREDENTIALS", global = true)]
+    pub ezd_credentials: Option<PathBuf>,
+    /// The first retry's delay in milliseconds (doubled each attempt).
+    #[arg(long, env = "MM_EZD_RETRY_BASE_MS", default_value_t = 2000, global = true)]
+    pub ezd_retry_base_ms: u64,
+    /// The longest delay between attempts, in milliseconds.
+    #[arg(long, env = "MM_EZD_RETRY_MAX_MS", default_value_t = 900_000, global = true)]
+    pub ezd_retry_max_ms: u64,
+    /// Attempts before a delivery becomes a dead letter.
+    #[arg(long, env = "MM_EZD_MAX_ATTEMPTS", default_value_t = 12, global = true)]
+    pub ezd_max_attempts: u32,
+    /// How often open cases are polled, in milliseconds.
+    #[arg(long, env = "MM_EZD_POLL_MS", default_value_t = 300_000, global = true)]
+    pub ezd_poll_ms: u64,
+    /// Timeout of one request to the EZD, in milliseconds.
+    #[arg(long, env = "MM_EZD_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    pub ezd_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EzdMode {
+    Package,
+    RpApi,
+    Off,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -69,6 +111,17 @@ pub enum UserCommand {
         /// Read the password as one line from standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlacesCommand {
+    /// Import an OpenStreetMap extract (.osm XML or GeoJSON): idempotent on
+    /// OSM ids; prints what it created, updated, left unchanged and skipped
+    /// (with reasons). Exits 1 on a malformed file.
+    Import {
+        /// The extract.
+        file: PathBuf,
     },
 }
 

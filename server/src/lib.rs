@@ -4,9 +4,10 @@
 //! - [`app`]: the router (`/healthz`, `/api/v1/*`) with its layers;
 //! - [`error`]: every failure as the wire's `ApiError`;
 //! - [`auth`], [`devices`], [`news`], [`events`], [`gmina`], [`sync`],
-//!   [`audit`], [`reports`]: one module per feature, each with its routes;
+//!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
+//! - [`ezd`]: the EZD bridge (outbox, worker, Integrator API and package adapters);
 //! - [`store`]: persistence behind async traits, SQLite today;
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
 
@@ -21,11 +22,13 @@ pub mod auth;
 pub mod demo;
 pub mod devices;
 pub mod events;
+pub mod ezd;
 pub mod gmina;
 pub mod health;
 pub mod news;
 pub mod open311;
 pub mod openapi;
+pub mod places;
 pub mod reports;
 pub mod sync;
 
@@ -54,6 +57,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(sync::routes::router())
         .merge(audit::routes::router())
         .merge(reports::routes::router())
+        .merge(places::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }

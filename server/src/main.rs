@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, ServeArgs, UserCommand};
+use mm_server::config::{Cli, Command, PlacesCommand, ServeArgs, UserCommand};
 use mm_server::state::AppState;
 use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store};
 use mm_server::{auth, demo};
@@ -35,7 +35,31 @@ async fn main() -> Result<()> {
             )
             .await
         }
+        Some(Command::Places(PlacesCommand::Import { file })) => {
+            import_places(&cli.serve.data.data_dir, &file).await
+        }
     }
+}
+
+/// `mm-server places import FILE`: the OSM import, reported on stdout.
+async fn import_places(data_dir: &std::path::Path, file: &std::path::Path) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let store = open_store(data_dir).await?;
+    let report = mm_server::places::import(store.as_ref(), Actor("cli".into()), &bytes, chrono::Utc::now())
+        .await
+        .with_context(|| format!("cannot import {}", file.display()))?;
+    println!(
+        "created {}, updated {}, unchanged {}, skipped {}",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.skipped.len()
+    );
+    for s in &report.skipped {
+        println!("skipped {}: {}", s.element, s.reason);
+    }
+    store.close().await?;
+    Ok(())
 }
 
 /// `MM_LOG` filters (default `info`); `MM_LOG_FORMAT=json` writes JSON
@@ -73,6 +97,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         tracing::info!(loaded_now = loaded, "demo data (Gmina Siechnice) present");
         tracing::info!("create an account with: mm-server user add --login LOGIN --role admin");
     }
+    let _bridge = start_ezd_bridge(&args, store.clone(), state.clock.clone())?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -93,6 +118,41 @@ async fn serve(args: ServeArgs) -> Result<()> {
     tracing::info!("shutting down: closing the database");
     store.close().await?;
     Ok(())
+}
+
+/// The EZD bridge on its own task (`--ezd package|rp-api|off`).
+fn start_ezd_bridge(
+    args: &ServeArgs,
+    store: Arc<SqliteStore>,
+    clock: mm_server::state::Clock,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    use mm_server::config::EzdMode;
+    use mm_server::ezd::{bridge, package, rp_api};
+    use std::time::Duration;
+    let e = &args.ezd;
+    let ezd: Arc<dyn mm_server::ezd::Ezd> = match e.mode {
+        EzdMode::Off => return Ok(None),
+        EzdMode::Package => {
+            let dir = args.data.data_dir.join("ezd");
+            Arc::new(package::PackageEzd::new(&dir).with_context(|| format!("cannot use {}", dir.display()))?)
+        }
+        EzdMode::RpApi => {
+            let url = e.ezd_url.as_deref().context("--ezd rp-api needs --ezd-url")?;
+            let file = e.ezd_credentials.as_deref().context("--ezd rp-api needs --ezd-credentials FILE")?;
+            let creds = rp_api::Credentials::load(file)
+                .with_context(|| format!("cannot read the EZD credentials {}", file.display()))?;
+            Arc::new(rp_api::RpApi::new(url, creds, Duration::from_millis(e.ezd_timeout_ms))?)
+        }
+    };
+    let cfg = bridge::BridgeConfig {
+        retry_base: Duration::from_millis(e.ezd_retry_base_ms),
+        retry_max: Duration::from_millis(e.ezd_retry_max_ms),
+        max_attempts: e.ezd_max_attempts.max(1),
+        poll_every: Duration::from_millis(e.ezd_poll_ms),
+        ..Default::default()
+    };
+    tracing::info!(mode = ?e.mode, "ezd bridge started");
+    Ok(Some(bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock).spawn()))
 }
 
 async fn shutdown_signal() {

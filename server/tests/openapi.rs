@@ -44,6 +44,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/report-categories/{id}"),
     ("post", "/api/v1/photos"),
     ("get", "/api/v1/photos/{id}"),
+    ("get", "/api/v1/places"),
+    ("post", "/api/v1/places"),
+    ("get", "/api/v1/places/{id}"),
+    ("put", "/api/v1/places/{id}"),
+    ("delete", "/api/v1/places/{id}"),
+    ("post", "/api/v1/places/import"),
+    ("get", "/api/v1/map/places.geojson"),
 ];
 
 #[tokio::test]

@@ -74,6 +74,21 @@ const PERSONAL: &[&str] = &[
     "contact",
 ];
 
+/// The sync feed without the map's places: a place's `contact` is an
+/// institution's public phone and website, not a reporter's (the personal
+/// values themselves are still checked in the whole feed).
+fn without_places(uri: &str, text: &str) -> String {
+    if !uri.starts_with("/api/v1/sync") {
+        return text.to_owned();
+    }
+    let mut page: serde_json::Value = serde_json::from_str(text).unwrap();
+    page["changes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["item"]["collection"] != "places" && c["collection"] != "places");
+    page.to_string()
+}
+
 fn assert_no_personal_data(what: &str, text: &str) {
     for p in PERSONAL {
         assert!(!text.contains(p), "{what} leaks {p}: {text}");
@@ -804,7 +819,10 @@ async fn no_personal_data_in_any_public_answer_or_the_sync_feed() {
         let r = t.get(&uri).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}");
         assert!(r.text().contains("51.0335"), "{uri} shows the report");
-        assert_no_personal_data(&uri, &r.text());
+        assert_no_personal_data(&uri, &without_places(&uri, &r.text()));
+        for p in &PERSONAL[..3] {
+            assert!(!r.text().contains(p), "{uri} leaks {p}");
+        }
     }
     // "mine" is the device's own view, still without personal data.
     assert_no_personal_data(

@@ -153,6 +153,30 @@ const MIGRATIONS: &[&str] = &[
 
     CREATE TABLE followed_reports (report_id INTEGER PRIMARY KEY, followed_at INTEGER NOT NULL);
     "#,
+    // 3: the map (places): a narrow row with what the map's lists show
+    // (needs is a bit mask of places::model::AccessNeed), the wire JSON apart
+    // (so a box query reads few pages), an R*Tree over each geometry's
+    // bounding box carrying the filter columns (so filtered-out candidates
+    // are never looked up), and folded names for search (rowid = place id).
+    r#"
+    CREATE TABLE places (
+        id INTEGER PRIMARY KEY,
+        layer INTEGER NOT NULL,             -- 0 infrastructure, 1 attractions, 2 monuments, 3 bike paths
+        category TEXT NOT NULL,
+        name TEXT NOT NULL,
+        lat REAL NOT NULL,                  -- the point, or a line's first point
+        lon REAL NOT NULL,
+        is_line INTEGER NOT NULL,
+        wheelchair TEXT NOT NULL,
+        needs INTEGER NOT NULL,
+        address TEXT,
+        opening_hours TEXT,
+        length_m REAL NOT NULL
+    );
+    CREATE TABLE place_bodies (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+    CREATE VIRTUAL TABLE places_rtree USING rtree (id, min_lat, max_lat, min_lon, max_lon, +needs, +layer);
+    CREATE VIRTUAL TABLE places_fts USING fts5 (title, body, tokenize = 'unicode61');
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -26,7 +26,7 @@ use crate::app::{SyncListener, SyncProgress, SyncSummary};
 use crate::error::CoreError;
 use crate::notifications::{self, Notification};
 use crate::store::{Store, meta};
-use crate::{events, gmina, news, reports};
+use crate::{events, gmina, news, places, reports};
 use client::{Http, HttpError, SyncResponse};
 
 /// Guard against a server that keeps saying `has_more` without moving on.
@@ -64,6 +64,7 @@ pub(crate) fn apply_page(
                         out.notifications.push(note);
                     }
                 }
+                Item::Places(p) => places::store::upsert(tx, &p)?,
                 Item::News(n) => {
                     let was_alert = news::priority_of(tx, n.id)? == Some(Priority::Alert);
                     news::upsert(tx, &n)?;
@@ -96,6 +97,7 @@ pub(crate) fn apply_page(
                     Collection::News => news::delete(tx, int_id()?)?,
                     Collection::ReportCategories => reports::store::delete_category(tx, &id)?,
                     Collection::Reports => reports::store::delete_report(tx, int_id()?)?,
+                    Collection::Places => places::store::delete(tx, int_id()?)?,
                 }
             }
         }
@@ -121,6 +123,10 @@ pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), CoreError> {
         "report_categories",
         "reports",
         "reports_rtree",
+        "places",
+        "place_bodies",
+        "places_rtree",
+        "places_fts",
     ] {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }

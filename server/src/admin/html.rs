@@ -74,6 +74,9 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, path: &str, body: &s
         if s.is_admin() {
             links.push(("/admin/departments", t("Wydziały", "Departments")));
             links.push(("/admin/audit", t("Dziennik zdarzeń", "Audit log")));
+            links.push(("/admin/categories", t("Kategorie", "Categories")));
+            links.push(("/admin/accounts", t("Konta", "Accounts")));
+            links.push(("/admin/settings", t("Ustawienia", "Settings")));
         }
         links.push(("/admin/password", t("Zmiana hasła", "Change password")));
         nav.push_str(&format!(

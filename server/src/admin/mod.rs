@@ -6,12 +6,19 @@
 //! - [`signin`]: sign-in with lock-out, sign-out, password change, language;
 //! - [`reports`]: triage (list, map, CSV, detail, actions, bulk);
 //! - [`content`]: news and events;
+//! - [`categories`], [`accounts`], [`settings`]: admins' report and event
+//!   categories, officials' accounts, the map's tile URL;
+//! - [`assignee`]: a report's person in charge;
 //! - here: departments, the audit log, transparency, static assets.
 
+pub mod accounts;
+pub mod assignee;
+pub mod categories;
 pub mod content;
 pub mod html;
 pub mod reports;
 pub mod session;
+pub mod settings;
 pub mod signin;
 
 use std::collections::BTreeMap;
@@ -57,6 +64,22 @@ pub fn router() -> Router<AppState> {
         .route("/admin/departments", get(departments).post(department_create))
         .route("/admin/departments/members", post(department_member))
         .route("/admin/audit", get(audit))
+        .route("/admin/ezd", get(crate::ezd::admin::page_get))
+        .route("/admin/ezd/classes", post(crate::ezd::admin::set_class))
+        .route("/admin/ezd/{id}/retry", post(crate::ezd::admin::retry))
+        // Admins: categories, accounts, settings; anyone handling a report: its person.
+        .route("/admin/categories", get(categories::list).post(categories::create))
+        .route("/admin/categories/new", get(categories::new))
+        .route("/admin/categories/{id}", get(categories::edit).post(categories::update))
+        .route("/admin/event-categories", post(categories::event_create))
+        .route("/admin/event-categories/{id}", get(categories::event_edit).post(categories::event_update))
+        .route("/admin/accounts", get(accounts::list).post(accounts::create))
+        .route("/admin/accounts/{id}", get(accounts::edit).post(accounts::update))
+        .route("/admin/accounts/{id}/password", post(accounts::reset_password))
+        .route("/admin/accounts/{id}/disable", post(accounts::disable))
+        .route("/admin/accounts/{id}/delete", post(accounts::delete))
+        .route("/admin/settings", get(settings::get).post(settings::post))
+        .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         .route("/admin/assets/{*path}", get(asset))
         .route("/transparency", get(transparency))
 }

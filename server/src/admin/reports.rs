@@ -68,6 +68,8 @@ struct ListQuery {
     from: String,
     to: String,
     overdue: bool,
+    /// Only reports assigned to the signed-in official personally.
+    mine: bool,
     q: String,
     sort: String,
     page: usize,
@@ -84,6 +86,7 @@ impl ListQuery {
             from: s("from"),
             to: s("to"),
             overdue: f.flag("overdue"),
+            mine: f.flag("mine"),
             q: s("q"),
             sort: s("sort"),
             page: f.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
@@ -108,6 +111,9 @@ impl ListQuery {
         }
         if self.overdue {
             parts.push("overdue=1".into());
+        }
+        if self.mine {
+            parts.push("mine=1".into());
         }
         parts.join("&")
     }
@@ -150,6 +156,10 @@ async fn filtered(
     let mut rows = state.store.admin_reports(filter).await?;
     if q.overdue {
         rows.retain(|r| is_overdue(&r.report, cats, now));
+    }
+    if q.mine {
+        let mine = super::assignee::assignees(state).await;
+        rows.retain(|r| mine.get(&r.report.id).is_some_and(|a| a.user_id == staff.user_id));
     }
     match q.sort.as_str() {
         "oldest" => rows.sort_by_key(|r| r.report.id),
@@ -224,6 +234,7 @@ fn filter_form(staff: &Staff, q: &ListQuery, cats: &HashMap<String, ReportCatego
 <div><label for="f-from">{from}</label><input id="f-from" name="from" type="date" value="{fv}"></div>
 <div><label for="f-to">{to}</label><input id="f-to" name="to" type="date" value="{tv}"></div>
 <div class="check"><input id="f-overdue" name="overdue" type="checkbox" value="1"{ov}><label for="f-overdue">{od}</label></div>
+<div class="check"><input id="f-mine" name="mine" type="checkbox" value="1"{mine}><label for="f-mine">{mel}</label></div>
 <div><label for="f-sort">{sort}</label><select id="f-sort" name="sort">{sorto}</select></div>
 <div><button type="submit">{apply}</button></div>
 </form>"#,
@@ -239,6 +250,8 @@ fn filter_form(staff: &Staff, q: &ListQuery, cats: &HashMap<String, ReportCatego
         tv = esc(&q.to),
         ov = if q.overdue { " checked" } else { "" },
         od = t("Tylko po terminie", "Overdue only"),
+        mine = if q.mine { " checked" } else { "" },
+        mel = t("Przypisane do mnie", "Assigned to me"),
         sort = t("Sortowanie", "Sort by"),
         sorto = options(&sorts, if q.sort.is_empty() { "newest" } else { &q.sort }),
         apply = t("Filtruj", "Filter"),
@@ -278,22 +291,24 @@ pub async fn list(State(state): State<AppState>, staff: Staff, RawQuery(raw): Ra
     body.push_str(&format!(
         r#"<form method="post" action="/admin/reports/bulk"><input type="hidden" name="csrf" value="{}">
 <table class="reports"><caption>{}</caption><thead><tr>
-<th scope="col"><span class="sr-only">{}</span></th><th scope="col">#</th><th scope="col">{}</th><th scope="col">Status</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+<th scope="col"><span class="sr-only">{}</span></th><th scope="col">#</th><th scope="col">{}</th><th scope="col">Status</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
         staff.csrf,
         t("Zgłoszenia mieszkańców", "Residents' reports"),
         t("Zaznacz", "Select"),
         t("Kategoria", "Category"),
         t("Wydział", "Department"),
+        t("Osoba", "Person"),
         t("Przyjęto", "Received"),
         t("Termin", "Deadline"),
         t("Opis", "Description"),
     ));
+    let people = super::assignee::assignees(&state).await;
     for r in shown {
         let rep = &r.report;
         let overdue = is_overdue(rep, &cats, now);
         let desc: String = rep.description.chars().take(80).collect();
         body.push_str(&format!(
-            r#"<tr{cls}><td><input type="checkbox" name="id" value="{id}" id="sel-{id}"><label for="sel-{id}" class="sr-only">{sel} {id}</label></td><td><a href="/admin/reports/{id}">#{id}</a></td><td>{cat}</td><td><span class="status s-{st}">{stl}</span></td><td>{dept}</td><td>{at}</td><td>{od}</td><td>{desc}</td></tr>"#,
+            r#"<tr{cls}><td><input type="checkbox" name="id" value="{id}" id="sel-{id}"><label for="sel-{id}" class="sr-only">{sel} {id}</label></td><td><a href="/admin/reports/{id}">#{id}</a></td><td>{cat}</td><td><span class="status s-{st}">{stl}</span></td><td>{dept}</td><td>{person}</td><td>{at}</td><td>{od}</td><td>{desc}</td></tr>"#,
             cls = if overdue { r#" class="overdue""# } else { "" },
             id = rep.id,
             sel = t("Zaznacz zgłoszenie", "Select report"),
@@ -301,13 +316,14 @@ pub async fn list(State(state): State<AppState>, staff: Staff, RawQuery(raw): Ra
             st = rep.status.as_str(),
             stl = status_label(lang, rep.status),
             dept = esc(&dept_name(&depts, r.department_id)),
+            person = people.get(&rep.id).map(|a| esc(&a.login)).unwrap_or_default(),
             at = local(rep.created_at),
             od = if overdue { t("<strong>po terminie</strong>", "<strong>overdue</strong>") } else { "" },
             desc = esc(&desc),
         ));
     }
     if total == 0 {
-        body.push_str(&format!(r#"<tr><td colspan="8">{}</td></tr>"#, t("Brak zgłoszeń.", "No reports.")));
+        body.push_str(&format!(r#"<tr><td colspan="9">{}</td></tr>"#, t("Brak zgłoszeń.", "No reports.")));
     }
     body.push_str("</tbody></table>");
     // Bulk actions on the selection.
@@ -421,9 +437,9 @@ pub async fn map(State(state): State<AppState>, staff: Staff, RawQuery(raw): Raw
         .collect();
     // `</` cannot appear in JSON numbers/keys we emit, but escape anyway.
     let data = serde_json::to_string(&points).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/");
-    // The tile URL is a setting (MM_TILE_URL); without it the map shows
+    // The tile URL is a setting (admins set it; MM_TILE_URL is the default); without it the map shows
     // the points on a plain background, which is enough to triage.
-    let tiles = std::env::var("MM_TILE_URL").unwrap_or_default();
+    let tiles = super::settings::tile_url(&state).await;
     let mut body = filter_form(&staff, &q, &cats, &depts, "/admin/map");
     body.push_str(&format!(
         r#"<link rel="stylesheet" href="/admin/assets/vendor/leaflet/leaflet.css">
@@ -631,6 +647,7 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
         ));
     }
     body.push_str("</section>");
+    body.push_str(&super::assignee::detail_section(&state, &staff, id).await);
     let title = format!("{} #{id}", t("Zgłoszenie", "Report"));
     page(lang, &title, Some(&staff), "/admin/reports", &body).into_response()
 }

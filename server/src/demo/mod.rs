@@ -1,5 +1,7 @@
-//! Demo data (`--demo`): Gmina Siechnice, loaded once per database.
+//! Demo data (`--demo`): Gmina Siechnice, loaded once per database; its
+//! map places live in [`places`].
 
+pub mod places;
 mod siechnice;
 
 pub use siechnice::{DemoData, siechnice};
@@ -16,5 +18,8 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
     let data = tokio::task::spawn_blocking(move || siechnice(today))
         .await
         .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
-    store.load_demo(data, now).await
+    let loaded = store.load_demo(data, now).await?;
+    // Places have their own flag, so older demo databases gain them too.
+    let places = store.load_demo_places(places::siechnice_places(), now).await?;
+    Ok(loaded || places)
 }

@@ -7,6 +7,7 @@
 //! publication log in the same transaction (docs/DESIGN.md, "Sync"), and
 //! every write an official makes also writes the audit log there.
 
+pub mod backoffice;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use mm_protocol::devices::RegisterDevice;
 use mm_protocol::events::{Event, EventCategory, EventInput};
 use mm_protocol::gmina::{Gmina, Locality};
 use mm_protocol::news::{News, NewsInput};
+use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
 use mm_protocol::reports::{NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest};
 use mm_protocol::validation::FieldError;
 
@@ -23,6 +25,7 @@ use crate::audit::model::AuditEntry;
 use crate::demo::DemoData;
 use crate::reports::model::{PhotoMeta, ReportInternal};
 
+pub use backoffice::BackOfficeStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -276,6 +279,47 @@ pub trait ContentStore: Send + Sync {
     async fn load_demo(&self, data: DemoData, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 
+/// Which places to list (SQL filters); `bbox` keeps places whose bounding
+/// box overlaps `[min_lon, min_lat, max_lon, max_lat]` (a pre-filter: the
+/// caller checks the exact geometry).
+#[derive(Debug, Clone, Default)]
+pub struct PlaceFilter {
+    pub layer: Option<Layer>,
+    pub category: Option<String>,
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// The map's places (issue 7). Every write publishes `Item::Places` and
+/// audits, in the same transaction.
+#[async_trait]
+pub trait PlaceStore: Send + Sync {
+    /// In id order.
+    async fn list_places(&self, filter: PlaceFilter) -> StoreResult<Vec<Place>>;
+    async fn get_place(&self, id: i64) -> StoreResult<Option<Place>>;
+    async fn create_place(&self, actor: Actor, input: PlaceInput, now: DateTime<Utc>) -> StoreResult<Place>;
+    async fn update_place(
+        &self,
+        actor: Actor,
+        id: i64,
+        input: PlaceInput,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Place>;
+    async fn delete_place(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Upserts places by their `osm_id` (every input has one) in one
+    /// transaction: an unchanged place is not written (no new seq), so a
+    /// re-import of the same extract changes nothing. `skipped` is carried
+    /// into the report and the audit entry.
+    async fn import_places(
+        &self,
+        actor: Actor,
+        places: Vec<PlaceInput>,
+        skipped: Vec<mm_protocol::places::ImportSkip>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PlaceImportReport>;
+    /// Loads the demo places unless loaded before; true when it loaded now.
+    async fn load_demo_places(&self, places: Vec<PlaceInput>, now: DateTime<Utc>) -> StoreResult<bool>;
+}
+
 #[async_trait]
 pub trait SyncStore: Send + Sync {
     /// The highest published seq, from memory (set after each commit).
@@ -390,7 +434,10 @@ pub trait Store:
     + SyncStore
     + AuditStore
     + AdminStore
+    + BackOfficeStore
     + HealthStore
+    + PlaceStore
+    + crate::ezd::outbox::EzdStore
 {
 }
 
@@ -402,7 +449,10 @@ impl<
         + SyncStore
         + AuditStore
         + AdminStore
-        + HealthStore,
+        + BackOfficeStore
+        + HealthStore
+        + PlaceStore
+        + crate::ezd::outbox::EzdStore,
 > Store for T
 {
 }

@@ -21,7 +21,7 @@ impl AuthStore for SqliteStore {
         let login = login.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT id, login, role, password_hash FROM users WHERE login = ?1",
+                "SELECT id, login, role, password_hash FROM users WHERE login = ?1 AND disabled_at IS NULL",
                 [login],
                 |r| {
                     Ok(UserRecord {

@@ -106,6 +106,12 @@ const MIGRATIONS: &[Step] = &[
     Step::Code(super::reports::seed_default_categories),
     // 4: the back office: departments, report assignment, login lock-out.
     Step::Sql(super::admin::SCHEMA),
+    // 5: the EZD bridge: its outbox, registrations, JRWA class per category.
+    Step::Sql(crate::ezd::outbox::SCHEMA),
+    // 6: the map's places (infrastructure, attractions, monuments, bike paths).
+    Step::Sql(super::places::SCHEMA),
+    // 7: disabled accounts, a report's personal assignee (back office).
+    Step::Sql(super::backoffice::SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {

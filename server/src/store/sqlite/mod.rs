@@ -6,11 +6,13 @@
 
 mod admin;
 mod auth;
+mod backoffice;
 mod content;
 mod devices;
 mod migrations;
-mod publish;
-mod reports;
+mod places;
+pub(crate) mod publish;
+pub(crate) mod reports;
 mod sync;
 
 use std::path::Path;
@@ -87,7 +89,7 @@ impl SqliteStore {
 
     /// Runs `f` in an IMMEDIATE transaction on the writer; commits when it
     /// returns Ok, rolls back (changing nothing) when it returns Err.
-    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> StoreResult<T> + Send + 'static,
@@ -109,7 +111,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on one of the reader connections.
-    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,

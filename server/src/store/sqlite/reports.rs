@@ -120,14 +120,14 @@ fn get_category(c: &Connection, id: &str) -> StoreResult<Option<ReportCategory>>
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
-fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
+pub(crate) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
     let mut stmt = c.prepare_cached("SELECT data FROM reports WHERE id = ?1")?;
     let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
 /// Saves the public JSON and republishes it to the sync log.
-fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
+pub(crate) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
     tx.prepare_cached(
         "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, data = ?5 WHERE id = ?1",
     )?
@@ -362,6 +362,8 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredR
         followers: u32::from(rec.device_id.is_some()),
     };
     save_report(tx, &report)?;
+    // The EZD bridge's outbox row, in this same transaction.
+    crate::ezd::outbox::enqueue_registration(tx, &report)?;
     let response = StoredResponse {
         status: 201,
         body: serde_json::to_string(&report)?,
@@ -398,7 +400,7 @@ fn set_following(
     Ok(())
 }
 
-fn change_status(
+pub(crate) fn change_status(
     tx: &Transaction,
     actor: &Actor,
     id: i64,
@@ -478,6 +480,8 @@ fn change_status(
         public_reply: reply.clone(),
     });
     save_report(tx, &report)?;
+    // Acceptance opens a case in the EZD: the outbox row, in this transaction.
+    crate::ezd::outbox::enqueue_case(tx, id, change.status, now)?;
     if let Some(n) = &note {
         tx.execute(
             "INSERT INTO report_notes (report_id, at, actor, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -1,0 +1,115 @@
+//! The map (mapa): places synced from the server (municipal
+//! infrastructure, attractions, monuments, bike paths), with accessibility
+//! needs, "open now" from OSM `opening_hours` (evaluated in Europe/Warsaw,
+//! Polish public holidays for `PH`), diacritic-free search and bike paths
+//! with their lengths. One call per screen; see [`model`] for the records.
+
+pub mod model;
+pub(crate) mod store;
+
+use chrono::{DateTime, Utc};
+use mm_protocol::error::Message;
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::opening_hours::OpeningHours;
+use mm_protocol::places::{Layer, PlaceGeometry};
+use mm_protocol::LOCAL_TZ;
+use rusqlite::Connection;
+
+use crate::error::CoreError;
+use model::{AccessNeed, BoundingBox, PlaceDetail};
+
+/// Polish and English names of the categories the app knows; an unknown
+/// slug (a newer server's) shows as itself.
+pub fn category_names(slug: &str) -> (&str, &str) {
+    match slug {
+        "town_hall" => ("Urząd gminy", "Town hall"),
+        "office" => ("Urząd / biuro", "Office"),
+        "school" => ("Szkoła", "School"),
+        "kindergarten" => ("Przedszkole", "Kindergarten"),
+        "library" => ("Biblioteka", "Library"),
+        "health_centre" => ("Przychodnia", "Health centre"),
+        "sports" => ("Obiekt sportowy", "Sports facility"),
+        "playground" => ("Plac zabaw", "Playground"),
+        "toilets" => ("Toaleta publiczna", "Public toilets"),
+        "parking" => ("Parking", "Parking"),
+        "ev_charger" => ("Ładowarka samochodów elektrycznych", "EV charger"),
+        "waste_point" => ("Punkt selektywnej zbiórki odpadów (PSZOK)", "Waste collection point"),
+        "attraction" => ("Atrakcja turystyczna", "Tourist attraction"),
+        "monument" => ("Zabytek", "Monument"),
+        "bike_path" => ("Ścieżka rowerowa", "Bike path"),
+        other => (other, other),
+    }
+}
+
+pub fn layer_names(layer: Layer) -> (&'static str, &'static str) {
+    match layer {
+        Layer::Infrastructure => ("Infrastruktura gminna", "Municipal infrastructure"),
+        Layer::Attractions => ("Atrakcje turystyczne", "Tourist attractions"),
+        Layer::Monuments => ("Zabytki", "Monuments"),
+        Layer::BikePaths => ("Ścieżki rowerowe", "Bike paths"),
+    }
+}
+
+/// Open at `at`? `None` without hours, or when they cannot be read.
+pub(crate) fn open_state(hours: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
+    OpeningHours::parse(hours?).ok().map(|h| h.is_open(at))
+}
+
+fn invalid(field: &str, pl: &str, en: &str) -> CoreError {
+    CoreError::InvalidInput { field: field.into(), message: Message::new(pl, en) }
+}
+
+pub(crate) fn check_point(p: GeoPoint, field: &str) -> Result<(), CoreError> {
+    if !(p.lat.is_finite() && (-90.0..=90.0).contains(&p.lat) && p.lon.is_finite() && (-180.0..=180.0).contains(&p.lon)) {
+        return Err(invalid(field, "Nieprawidłowe współrzędne.", "Invalid coordinates."));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_box(b: &BoundingBox) -> Result<(), CoreError> {
+    check_point(GeoPoint { lat: b.min_lat, lon: b.min_lon }, "bbox")?;
+    check_point(GeoPoint { lat: b.max_lat, lon: b.max_lon }, "bbox")?;
+    if b.min_lat > b.max_lat || b.min_lon > b.max_lon {
+        return Err(invalid(
+            "bbox",
+            "Nieprawidłowy obszar mapy: minimum większe od maksimum.",
+            "Invalid map box: a minimum is above its maximum.",
+        ));
+    }
+    Ok(())
+}
+
+/// A place's card at `now`.
+pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<PlaceDetail, CoreError> {
+    let place = store::get(conn, id)?.ok_or_else(|| CoreError::not_found(format!("place {id}")))?;
+    let (category_name_pl, category_name_en) = category_names(&place.category);
+    let (layer_name_pl, layer_name_en) = layer_names(place.layer);
+    let (mut open_now, mut next_change, mut opening_hours_error, mut hours_today) = (None, None, None, Vec::new());
+    if let Some(text) = &place.opening_hours {
+        match OpeningHours::parse(text) {
+            Ok(h) => {
+                open_now = Some(h.is_open(now));
+                next_change = h.next_change(now);
+                hours_today = h.intervals_on(now.with_timezone(&LOCAL_TZ).date_naive()).iter().map(|i| i.to_string()).collect();
+            }
+            Err(e) => opening_hours_error = Some(e.to_string()),
+        }
+    }
+    let length_m = matches!(place.geometry, PlaceGeometry::Line { .. }).then(|| store::length_m(&place.geometry));
+    Ok(PlaceDetail {
+        category_name_pl: category_name_pl.to_string(),
+        category_name_en: category_name_en.to_string(),
+        layer_name_pl: layer_name_pl.to_string(),
+        layer_name_en: layer_name_en.to_string(),
+        open_now,
+        next_change,
+        opening_hours_error,
+        hours_today,
+        needs_met: AccessNeed::from_mask(AccessNeed::mask_of(&place.accessibility, &place.category)),
+        length_m,
+        place,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! [`BackOfficeStore`] on SQLite: accounts, a report's assignee, event
+//! category edits, settings.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mm_protocol::auth::Role;
+use mm_protocol::events::EventCategory;
+use mm_protocol::sync::Item;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+
+use super::publish::{audit, get_setting, publish};
+use super::{SqliteStore, parse_ts, ts};
+use crate::store::backoffice::{Account, Assignee, BackOfficeStore};
+use crate::store::{Actor, StoreError, StoreResult};
+
+/// The migration that adds disabled accounts and personal assignment.
+pub const SCHEMA: &str = r#"
+    -- Set while an account is disabled (it cannot sign in).
+    ALTER TABLE users ADD COLUMN disabled_at TEXT;
+    -- The person handling a report (internal, never public).
+    ALTER TABLE reports ADD COLUMN assignee_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+    CREATE INDEX reports_assignee ON reports(assignee_id);
+"#;
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let role: String = r.get(2)?;
+    Ok(Account {
+        id: r.get(0)?,
+        login: r.get(1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnType(2, role, rusqlite::types::Type::Text))?,
+        department_id: r.get(3)?,
+        disabled: r.get::<_, Option<String>>(4)?.is_some(),
+        created_at: parse_ts(&r.get::<_, String>(5)?)?,
+    })
+}
+
+const ACCOUNT_COLUMNS: &str = "id, login, role, department_id, disabled_at, created_at";
+
+fn login_of(c: &Connection, user_id: i64) -> StoreResult<String> {
+    c.query_row("SELECT login FROM users WHERE id = ?1", [user_id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Dispatchers, and `department` officials of the report's department;
+/// never disabled accounts.
+const ASSIGNABLE: &str = "SELECT u.id, u.login FROM users u, reports r
+    WHERE r.id = ?1 AND u.disabled_at IS NULL
+      AND (u.role = 'dispatcher' OR (u.role = 'department' AND u.department_id = r.department_id))";
+
+#[async_trait]
+impl BackOfficeStore for SqliteStore {
+    async fn list_accounts(&self) -> StoreResult<Vec<Account>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM users ORDER BY login"))?;
+            Ok(stmt.query_map([], account_row)?.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn get_account(&self, id: i64) -> StoreResult<Option<Account>> {
+        self.read(move |c| {
+            Ok(c.query_row(&format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = ?1"), [id], account_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn set_user_role(&self, actor: Actor, user_id: i64, role: Role, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write(move |tx| {
+            let login = login_of(tx, user_id)?;
+            tx.execute("UPDATE users SET role = ?2 WHERE id = ?1", params![user_id, role.as_str()])?;
+            audit(tx, &actor, now, "user.role", "user", Some(&user_id.to_string()), json!({ "login": login, "role": role }))
+        })
+        .await
+    }
+
+    async fn set_user_disabled(&self, actor: Actor, user_id: i64, disabled: bool, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write(move |tx| {
+            let login = login_of(tx, user_id)?;
+            tx.execute(
+                "UPDATE users SET disabled_at = ?2 WHERE id = ?1",
+                params![user_id, disabled.then(|| ts(now))],
+            )?;
+            if disabled {
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+            }
+            let action = if disabled { "user.disable" } else { "user.enable" };
+            audit(tx, &actor, now, action, "user", Some(&user_id.to_string()), json!({ "login": login }))
+        })
+        .await
+    }
+
+    async fn delete_user(&self, actor: Actor, user_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        self.write(move |tx| {
+            let login = login_of(tx, user_id)?;
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+            tx.execute("UPDATE reports SET assignee_id = NULL WHERE assignee_id = ?1", [user_id])?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
+            audit(tx, &actor, now, "user.delete", "user", Some(&user_id.to_string()), json!({ "login": login }))
+        })
+        .await
+    }
+
+    async fn assign_report_person(
+        &self,
+        actor: Actor,
+        report_id: i64,
+        user_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.write(move |tx| {
+            let before: Option<Option<i64>> = tx
+                .query_row("SELECT assignee_id FROM reports WHERE id = ?1", [report_id], |r| r.get(0))
+                .optional()?;
+            let before = before.ok_or(StoreError::NotFound)?;
+            let login = match user_id {
+                None => None,
+                Some(u) => {
+                    let hit: Option<String> = tx
+                        .query_row(&format!("{ASSIGNABLE} AND u.id = ?2"), params![report_id, u], |r| r.get(1))
+                        .optional()?;
+                    match hit {
+                        Some(l) => Some(l),
+                        None => {
+                            return Err(StoreError::Conflict {
+                                pl: "Tej osobie nie można przypisać zgłoszenia: przypisz dyspozytora albo urzędnika wydziału zgłoszenia.".into(),
+                                en: "This person cannot take the report: assign a dispatcher or an official of the report's department.".into(),
+                            });
+                        }
+                    }
+                }
+            };
+            tx.execute("UPDATE reports SET assignee_id = ?2 WHERE id = ?1", params![report_id, user_id])?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "report.assign_person",
+                "report",
+                Some(&report_id.to_string()),
+                json!({ "from": before, "to": user_id, "login": login }),
+            )
+        })
+        .await
+    }
+
+    async fn report_assignee(&self, report_id: i64) -> StoreResult<Option<Assignee>> {
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT u.id, u.login FROM reports r JOIN users u ON u.id = r.assignee_id WHERE r.id = ?1",
+                [report_id],
+                |r| Ok(Assignee { user_id: r.get(0)?, login: r.get(1)? }),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn report_assignees(&self) -> StoreResult<Vec<(i64, Assignee)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT r.id, u.id, u.login FROM reports r JOIN users u ON u.id = r.assignee_id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, Assignee { user_id: r.get(1)?, login: r.get(2)? })))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn assignable_users(&self, report_id: i64) -> StoreResult<Vec<Assignee>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!("{ASSIGNABLE} ORDER BY u.login"))?;
+            let rows = stmt.query_map([report_id], |r| Ok(Assignee { user_id: r.get(0)?, login: r.get(1)? }))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_event_category(
+        &self,
+        actor: Actor,
+        category: EventCategory,
+        now: DateTime<Utc>,
+    ) -> StoreResult<EventCategory> {
+        self.write(move |tx| {
+            let n = tx.execute(
+                "UPDATE event_categories SET name_pl = ?2, name_en = ?3 WHERE id = ?1",
+                params![category.id, category.name_pl, category.name_en],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            publish(tx, &Item::EventCategories(category.clone()))?;
+            audit(
+                tx,
+                &actor,
+                now,
+                "event_category.update",
+                "event_category",
+                Some(&category.id),
+                json!({ "name_pl": category.name_pl, "name_en": category.name_en }),
+            )?;
+            Ok(category)
+        })
+        .await
+    }
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let key = key.to_owned();
+        self.read(move |c| get_setting(c, &key)).await
+    }
+
+    async fn put_setting(&self, actor: Actor, key: &str, value: Option<String>, now: DateTime<Utc>) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |tx| {
+            match &value {
+                Some(v) => super::publish::set_setting(tx, &key, v)?,
+                None => {
+                    tx.execute("DELETE FROM settings WHERE key = ?1", [&key])?;
+                }
+            }
+            audit(tx, &actor, now, "setting.update", "setting", Some(&key), json!({ "value": value }))
+        })
+        .await
+    }
+}

@@ -1,0 +1,203 @@
+//! `make bench`: the map in the core with 100,000 places in the local
+//! store. Targets: a bounding-box query with an accessibility filter p99
+//! under 2 ms; the nearest 20 under 1 ms. Printed, never asserted.
+//!
+//! The places reach the store the way they do on a phone: by sync, from a
+//! small loopback server that serves synthetic `GET /api/v1/sync` pages
+//! (realistic mixes of wheelchair yes/limited/no/unknown, toilets, ramps,
+//! opening hours). Then many queries at random spots in the same area.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use mm_core::{AccessNeed, BoundingBox, Core, CoreConfig, GeoPoint, PlaceFilter, SyncOptions};
+use mm_protocol::devices::Platform;
+use serde_json::{Value, json};
+
+const PLACES: u64 = 100_000;
+const PAGE: u64 = 2_000;
+const RUNS: usize = 5_000;
+const CATEGORIES: [&str; 8] = ["school", "library", "office", "playground", "toilets", "parking", "sports", "attraction"];
+const WHEELCHAIR: [&str; 10] = ["yes", "yes", "yes", "limited", "no", "no", "unknown", "unknown", "unknown", "yes"];
+
+/// xorshift: reproducible points without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Inside Gmina Siechnice's rough box (~11 × 14 km).
+    fn point(&mut self) -> (f64, f64) {
+        (51.00 + 0.10 * self.next(), 17.05 + 0.20 * self.next())
+    }
+}
+
+fn place(i: u64, rng: &mut Rng) -> Value {
+    let (lat, lon) = rng.point();
+    let category = CATEGORIES[(i % 8) as usize];
+    let layer = if category == "attraction" { "attractions" } else { "infrastructure" };
+    let mut access = json!({"wheelchair": WHEELCHAIR[(rng.next() * 10.0) as usize]});
+    if rng.next() < 0.3 {
+        access["toilets_wheelchair"] = json!(if rng.next() < 0.6 { "yes" } else { "no" });
+    }
+    if rng.next() < 0.2 {
+        access["entrance_step_count"] = json!((rng.next() * 3.0) as u32);
+    }
+    if rng.next() < 0.1 {
+        access["ramp"] = json!("yes");
+    }
+    let mut p = json!({"id": i + 1, "layer": layer, "category": category,
+        "name": format!("Miejsce syntetyczne nr {i} – {category}"),
+        "geometry": {"type": "point", "point": {"lat": lat, "lon": lon}},
+        "address": "ul. Testowa 1, 55-011 Siechnice",
+        "description_pl": "Opis syntetyczny miejsca na mapie gminy.",
+        "accessibility": access, "updated_at": "2026-01-01T10:00:00Z"});
+    if i % 3 == 0 {
+        p["opening_hours"] = json!("Mo-Fr 08:00-16:00; Sa 09:00-13:00; PH off");
+    }
+    p
+}
+
+fn page(cursor: u64) -> String {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ cursor.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+    let end = (cursor + PAGE).min(PLACES);
+    let changes: Vec<_> = (cursor..end)
+        .map(|i| json!({"op": "upsert", "seq": i + 1, "item": {"collection": "places", "data": place(i, &mut rng)}}))
+        .collect();
+    json!({"changes": changes, "next_cursor": end.to_string(), "has_more": end < PLACES}).to_string()
+}
+
+/// Answers `POST /api/v1/devices` and `GET /api/v1/sync?cursor=C…`.
+fn serve(listener: TcpListener) {
+    for stream in listener.incoming() {
+        let Ok(mut stream) = stream else { continue };
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut first = String::new();
+        if reader.read_line(&mut first).is_err() {
+            continue;
+        }
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; len];
+        let _ = reader.read_exact(&mut body);
+        let target = first.split(' ').nth(1).unwrap_or("");
+        let (status, answer) = if target.starts_with("/api/v1/devices") {
+            (
+                "201 Created",
+                json!({"device_id": "bench", "token": "bench"}).to_string(),
+            )
+        } else {
+            let cursor = target
+                .split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("cursor="))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            ("200 OK", page(cursor))
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+            answer.len()
+        );
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn report(what: &str, mut times: Vec<Duration>, found: usize, target: &str) {
+    times.sort();
+    println!(
+        "{what}: {} runs, median {:?}, p99 {:?}, max {:?}; {:.1} places per answer ({target})",
+        times.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.last().unwrap(),
+        found as f64 / times.len() as f64
+    );
+}
+
+fn main() -> anyhow::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    std::thread::spawn(move || serve(listener));
+
+    let tmp = tempfile::tempdir()?;
+    let core = Core::open(CoreConfig {
+        data_dir: tmp.path().join("app"),
+        server_url: url,
+        platform: Platform::Cli,
+        app_version: "0.0.0".into(),
+        locale: None,
+    })?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let t = Instant::now();
+    let s = rt.block_on(core.sync(SyncOptions { page_size: Some(PAGE as u32) }, None))?;
+    println!(
+        "synced {} places in {} pages into the local store in {:.1} s ({} stored)",
+        s.applied,
+        s.pages,
+        t.elapsed().as_secs_f64(),
+        core.place_count()?
+    );
+
+    // A phone screen at street zoom: about 0.8 km × 1.2 km (≈ 650 places here).
+    let screen = |lat: f64, lon: f64| BoundingBox { min_lat: lat - 0.0036, max_lat: lat + 0.0036, min_lon: lon - 0.0086, max_lon: lon + 0.0086 };
+    let step_free = PlaceFilter { needs: vec![AccessNeed::StepFree], ..Default::default() };
+    let step_free_toilet = PlaceFilter { needs: vec![AccessNeed::StepFree, AccessNeed::AccessibleToilet], ..Default::default() };
+    let none = PlaceFilter::default();
+    let mut rng = Rng(42);
+    let (mut bbox_sf, mut bbox_sft, mut bbox_all, mut near, mut near_sf) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut f_sf, mut f_sft, mut f_all, mut f_near, mut f_near_sf) = (0, 0, 0, 0, 0);
+    // Warm the page cache the way a map screen would have.
+    for _ in 0..200 {
+        let (lat, lon) = rng.point();
+        core.places_in_box(screen(lat, lon), &step_free)?;
+    }
+    // Each query kind gets its own random spots, so none rides on the page
+    // cache another one just warmed.
+    for _ in 0..RUNS {
+        let (lat, lon) = rng.point();
+        let t = Instant::now();
+        f_sf += core.places_in_box(screen(lat, lon), &step_free)?.len();
+        bbox_sf.push(t.elapsed());
+        let (lat, lon) = rng.point();
+        let t = Instant::now();
+        f_sft += core.places_in_box(screen(lat, lon), &step_free_toilet)?.len();
+        bbox_sft.push(t.elapsed());
+        let (lat, lon) = rng.point();
+        let t = Instant::now();
+        f_all += core.places_in_box(screen(lat, lon), &none)?.len();
+        bbox_all.push(t.elapsed());
+        let (lat, lon) = rng.point();
+        let t = Instant::now();
+        f_near += core.nearest_places(GeoPoint { lat, lon }, 20, &none)?.len();
+        near.push(t.elapsed());
+        let (lat, lon) = rng.point();
+        let t = Instant::now();
+        f_near_sf += core.nearest_places(GeoPoint { lat, lon }, 20, &step_free)?.len();
+        near_sf.push(t.elapsed());
+    }
+    println!("over {PLACES} places:");
+    report("places_in_box, screen box, need step-free", bbox_sf, f_sf, "target p99 < 2 ms");
+    report("places_in_box, screen box, step-free + accessible toilet", bbox_sft, f_sft, "target p99 < 2 ms");
+    report("places_in_box, screen box, no filter", bbox_all, f_all, "for comparison");
+    report("nearest_places 20, no filter", near, f_near, "target < 1 ms");
+    report("nearest_places 20, need step-free", near_sf, f_near_sf, "target < 1 ms");
+    Ok(())
+}
