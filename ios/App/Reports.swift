@@ -68,6 +68,16 @@ final class ReportFlowModel: ObservableObject {
         if let d { draft = d; step = .location }
     }
 
+    /// A report started from the map's place card: the category, the pin
+    /// (source `.pin`), description and address filled in; the resident
+    /// confirms the pin first (mirrors Kotlin `ReportFlow.start`).
+    func start(category: String, point: GeoPoint, description: String, address: String?) async {
+        guard let d = await run({ [core] in try core.createReportDraft(category: category) }) else { return }
+        draft = d
+        step = .location
+        await update(ReportDraftUpdate(point: point, locationSource: .pin, address: address, description: description))
+    }
+
     func update(_ u: ReportDraftUpdate) async {
         guard let id = draft?.id else { return }
         if let d = await run({ [core] in try core.updateReportDraft(id: id, update: u) }) { draft = d }
@@ -253,11 +263,14 @@ struct ReportFlowView: View {
                 picked = []
             }
         }
-        .onChange(of: flow.draft?.id) { _, _ in
-            answers = flow.draft?.answers ?? [:]
-            text = flow.draft?.description ?? ""
-            address = flow.draft?.address ?? ""
-        }
+        .onAppear(perform: fillFromDraft)  // a draft started elsewhere (the map's "report a barrier")
+        .onChange(of: flow.draft?.id) { _, _ in fillFromDraft() }
+    }
+
+    private func fillFromDraft() {
+        answers = flow.draft?.answers ?? [:]
+        text = flow.draft?.description ?? ""
+        address = flow.draft?.address ?? ""
     }
 }
 

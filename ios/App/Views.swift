@@ -28,6 +28,7 @@ struct MieszkaniecApp: App {
                 NavigationStack { HomeView() }.tabItem { Label("Start", systemImage: "house") }
                 NavigationStack { NewsListView() }.tabItem { Label("Aktualności", systemImage: "newspaper") }
                 NavigationStack { EventsView() }.tabItem { Label("Wydarzenia", systemImage: "calendar") }
+                NavigationStack { MapView(model: MapModel(core: model.core)) }.tabItem { Label("Mapa", systemImage: "map") }
                 NavigationStack { ReportFlowView(flow: ReportFlowModel(core: model.core)) }
                     .tabItem { Label("Zgłoś", systemImage: "exclamationmark.bubble") }
                 NavigationStack { MyReportsView(core: model.core) }.tabItem { Label("Moje zgłoszenia", systemImage: "tray.full") }

@@ -3,6 +3,8 @@ package pl.mmieszkaniec.app
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import pl.mmieszkaniec.core.BikePathSummary
+import pl.mmieszkaniec.core.BoundingBox
 import pl.mmieszkaniec.core.CoreConfig
 import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.CoreStatus
@@ -13,6 +15,9 @@ import pl.mmieszkaniec.core.MyReport
 import pl.mmieszkaniec.core.Notification
 import pl.mmieszkaniec.core.OutboxSummary
 import pl.mmieszkaniec.core.PhotoInfo
+import pl.mmieszkaniec.core.PlaceDetail
+import pl.mmieszkaniec.core.PlaceFilter
+import pl.mmieszkaniec.core.PlaceSummary
 import pl.mmieszkaniec.core.ReportCategory
 import pl.mmieszkaniec.core.ReportDetail
 import pl.mmieszkaniec.core.ReportDraft
@@ -113,6 +118,25 @@ class Repository(
     suspend fun followReport(id: Long) = withContext(io) { core.followReport(id) }
 
     suspend fun unfollowReport(id: Long) = withContext(io) { core.unfollowReport(id) }
+
+    // ---- the map: places with accessibility, bike paths ----
+
+    /** The box around the gmina (the map's first view); null before the first sync. */
+    suspend fun gminaBbox(): BoundingBox? = withContext(io) { core.gminaBbox() }
+
+    suspend fun placesInBox(box: BoundingBox, filter: PlaceFilter): List<PlaceSummary> =
+        withContext(io) { core.placesInBox(box, filter) }
+
+    suspend fun nearestPlaces(point: GeoPoint, n: Int, filter: PlaceFilter): List<PlaceSummary> =
+        withContext(io) { core.nearestPlaces(point, n.toUInt(), filter) }
+
+    /** A place's card, evaluated at [atMs] ("open now", today's hours). */
+    suspend fun place(id: Long, atMs: Long? = null): PlaceDetail = withContext(io) { core.place(id, atMs) }
+
+    suspend fun searchPlaces(text: String, limit: Int = 20): List<PlaceSummary> =
+        withContext(io) { core.searchPlaces(text, limit.toUInt()) }
+
+    suspend fun bikePathsInBox(box: BoundingBox): List<BikePathSummary> = withContext(io) { core.bikePathsInBox(box) }
 
     suspend fun notifications(): List<Notification> = withContext(io) { core.notifications() }
 

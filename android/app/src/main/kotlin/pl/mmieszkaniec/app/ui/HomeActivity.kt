@@ -21,6 +21,7 @@ class HomeActivity : ScreenActivity() {
         content = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = android.view.View.generateViewId() }
         nav.addView(button(t("Zgłoś problem", "Report a problem")) { open(ReportActivity::class.java) })
         nav.addView(button(t("Moje zgłoszenia", "My reports")) { open(MyReportsActivity::class.java) })
+        nav.addView(button(t("Mapa", "Map")) { open(MapActivity::class.java) })
         nav.addView(button(t("Aktualności", "News")) { open(NewsActivity::class.java) })
         nav.addView(button(t("Wydarzenia", "Events")) { open(EventsActivity::class.java) })
         nav.addView(button(t("Kalendarz", "Calendar")) { open(CalendarActivity::class.java) })

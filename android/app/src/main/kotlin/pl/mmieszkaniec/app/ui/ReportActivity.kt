@@ -25,6 +25,7 @@ import kotlinx.coroutines.withContext
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.ReportFlow
 import pl.mmieszkaniec.app.state.ReportFlowState
+import pl.mmieszkaniec.app.state.ReportPrefill
 import pl.mmieszkaniec.app.state.ReportStatusLabels
 import pl.mmieszkaniec.app.state.ReportStep
 import pl.mmieszkaniec.core.AttributeType
@@ -58,10 +59,25 @@ class ReportActivity : ScreenActivity() {
         column.addView(content)
         collect(model.state, ::show)
         val draftId = intent.getStringExtra(EXTRA_DRAFT_ID) ?: savedInstanceState?.getString(EXTRA_DRAFT_ID)
+        // A report started elsewhere (the map's "Zgłoś barierę"), once: after a
+        // restart the draft it made is resumed through the saved draft id.
+        val prefill = if (draftId == null) prefill() else null
         scope.launch {
             model.loadCategories()
-            if (draftId != null) model.resume(draftId)
+            if (draftId != null) model.resume(draftId) else if (prefill != null) model.start(prefill)
         }
+    }
+
+    private fun prefill(): ReportPrefill? {
+        val category = intent.getStringExtra(EXTRA_PREFILL_CATEGORY) ?: return null
+        if (!intent.hasExtra(EXTRA_PREFILL_LAT) || !intent.hasExtra(EXTRA_PREFILL_LON)) return null
+        return ReportPrefill(
+            category = category,
+            lat = intent.getDoubleExtra(EXTRA_PREFILL_LAT, 0.0),
+            lon = intent.getDoubleExtra(EXTRA_PREFILL_LON, 0.0),
+            description = intent.getStringExtra(EXTRA_PREFILL_DESCRIPTION).orEmpty(),
+            address = intent.getStringExtra(EXTRA_PREFILL_ADDRESS),
+        )
     }
 
     override fun onSaveInstanceState(outState: Bundle) {
@@ -465,6 +481,13 @@ class ReportActivity : ScreenActivity() {
     companion object {
         /** A draft (or an edited failed report) to continue. */
         const val EXTRA_DRAFT_ID = "draft_id"
+
+        /** A new report pre-filled ([ReportPrefill]): category, pin (Double extras), description, address. */
+        const val EXTRA_PREFILL_CATEGORY = "prefill_category"
+        const val EXTRA_PREFILL_LAT = "prefill_lat"
+        const val EXTRA_PREFILL_LON = "prefill_lon"
+        const val EXTRA_PREFILL_DESCRIPTION = "prefill_description"
+        const val EXTRA_PREFILL_ADDRESS = "prefill_address"
         private const val STATE_CAMERA_URI = "camera_uri"
         private const val REQUEST_LOCATION = 1
         private const val REQUEST_CAMERA = 2

@@ -42,6 +42,19 @@ enum class ReportStep {
     }
 }
 
+/**
+ * A report started from somewhere else (a place's card on the map): the
+ * category, a pin, and text the resident then completes. Plain values, so
+ * a screen can pass it on as Intent extras.
+ */
+data class ReportPrefill(
+    val category: String,
+    val lat: Double,
+    val lon: Double,
+    val description: String,
+    val address: String? = null,
+)
+
 data class ReportFlowState(
     val step: ReportStep = ReportStep.CATEGORY,
     val categories: Load<List<ReportCategory>> = Load.Loading,
@@ -91,6 +104,29 @@ class ReportFlow(private val repo: Repository) : StateHolder<ReportFlowState>(Re
         val step = if (draft.point == null) ReportStep.LOCATION else ReportStep.REVIEW
         update { it.copy(draft = draft, category = category, step = step) }
         if (step == ReportStep.REVIEW) loadReview()
+    }
+
+    /**
+     * Starts a draft already filled in from [prefill] (category, the pin as
+     * [LocationSource.PIN], description, address), then shows the place so
+     * the resident can confirm or nudge the pin before the photos.
+     */
+    suspend fun start(prefill: ReportPrefill) = action {
+        val created = repo.createReportDraft(prefill.category)
+        val category = state.value.categories.valueOrNull?.find { it.id == prefill.category }
+            ?: repo.reportCategories().find { it.id == prefill.category }
+        // Kept at once: if filling it in fails, the draft is still this flow's (and discardable).
+        update { it.copy(draft = created, category = category, step = ReportStep.LOCATION) }
+        val draft = repo.updateReportDraft(
+            created.id,
+            ReportDraftUpdate(
+                point = GeoPoint(prefill.lat, prefill.lon),
+                locationSource = LocationSource.PIN,
+                description = prefill.description,
+                address = prefill.address,
+            ),
+        )
+        update { it.copy(draft = draft) }
     }
 
     /** Starts the draft (or changes its category), then asks for the place. */
