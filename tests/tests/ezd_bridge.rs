@@ -157,6 +157,24 @@ fn hundred_reports_while_ezd_is_down_then_cases_and_closure_reach_the_core() {
     let my_znak = get_report(&server.url, mine_id)["case_reference"].as_str().unwrap().to_owned();
     assert!(my.contains(&my_znak), "core shows {my_znak}: {my}");
 
+    // The office suspends the case, then resumes it: each reaches the
+    // resident as a public note under the report's current status.
+    let notes = |needle: &str| {
+        get_report(&server.url, mine_id)["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["public_reply"].as_str().is_some_and(|r| r.contains(needle)))
+    };
+    assert!(fake.set_case_status(&my_znak, 3));
+    wait("a note on suspension", 30, || notes("zawieszona"));
+    assert_eq!(get_report(&server.url, mine_id)["status"], "accepted", "suspension keeps the status");
+    assert!(fake.set_case_status(&my_znak, 5));
+    wait("a note on resumption", 30, || notes("wznowiona"));
+    mm.json(&["sync"]).unwrap();
+    let mine = mm.json(&["report", &mine_id.to_string()]).unwrap().to_string();
+    assert!(mine.contains("zawieszona") && mine.contains("wznowiona"), "the core sees both notes: {mine}");
+
     // The office closes the case in the EZD: the report is resolved, with a
     // public note naming the case, and the core sees it.
     assert!(fake.set_case_status(&my_znak, 4));

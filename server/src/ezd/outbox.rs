@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mm_protocol::reports::{Report, ReportStatus, StatusChangeRequest};
+use mm_protocol::reports::{Report, ReportStatus, StatusChange, StatusChangeRequest};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
@@ -81,7 +81,12 @@ pub fn enqueue_registration(tx: &Transaction, report: &Report) -> StoreResult<()
 
 /// Called in the transaction of a status change: acceptance opens a case
 /// (once; a report reopened later keeps its case).
-pub fn enqueue_case(tx: &Transaction, report_id: i64, status: ReportStatus, now: DateTime<Utc>) -> StoreResult<()> {
+pub fn enqueue_case(
+    tx: &Transaction,
+    report_id: i64,
+    status: ReportStatus,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     if status != ReportStatus::Accepted {
         return Ok(());
     }
@@ -136,26 +141,60 @@ pub trait EzdStore: Send + Sync {
     /// report's registration.
     async fn ezd_due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<OutboxJob>>;
     async fn ezd_context(&self, report_id: i64) -> StoreResult<JobContext>;
-    async fn ezd_registered(&self, job: i64, report_id: i64, r: Registered, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn ezd_registered(
+        &self,
+        job: i64,
+        report_id: i64,
+        r: Registered,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Stores the case; with a case reference, publishes it on the report.
-    async fn ezd_case_opened(&self, job: i64, report_id: i64, c: OpenedCase, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn ezd_case_opened(
+        &self,
+        job: i64,
+        report_id: i64,
+        c: OpenedCase,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Records a failed attempt: retried at `retry_at`, or dead when `None`.
-    async fn ezd_failed(&self, job: i64, error: String, retry_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn ezd_failed(
+        &self,
+        job: i64,
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn ezd_open_cases(&self) -> StoreResult<Vec<OpenCase>>;
     /// A case's new state from the EZD; a closed case resolves the report.
-    async fn ezd_case_state(&self, report_id: i64, state: CaseState, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn ezd_case_state(
+        &self,
+        report_id: i64,
+        state: CaseState,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn ezd_dead_letters(&self) -> StoreResult<Vec<DeadLetter>>;
     /// Puts a dead letter back in the queue, due now (audited).
     async fn ezd_retry(&self, actor: Actor, job: i64, now: DateTime<Utc>) -> StoreResult<()>;
     /// Sets the JRWA class of a report category (audited).
-    async fn ezd_set_category_class(&self, actor: Actor, category: String, jrwa: String, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn ezd_set_category_class(
+        &self,
+        actor: Actor,
+        category: String,
+        jrwa: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn ezd_category_classes(&self) -> StoreResult<Vec<(String, String)>>;
 }
 
 fn context(c: &Connection, report_id: i64) -> StoreResult<JobContext> {
-    let report = crate::store::sqlite::reports::get_report(c, report_id)?.ok_or(StoreError::NotFound)?;
+    let report =
+        crate::store::sqlite::reports::get_report(c, report_id)?.ok_or(StoreError::NotFound)?;
     let cat: Option<String> = c
-        .query_row("SELECT data FROM report_categories WHERE id = ?1", [&report.category], |r| r.get(0))
+        .query_row(
+            "SELECT data FROM report_categories WHERE id = ?1",
+            [&report.category],
+            |r| r.get(0),
+        )
         .optional()?;
     let category_name = cat
         .and_then(|d| serde_json::from_str::<mm_protocol::reports::ReportCategory>(&d).ok())
@@ -171,9 +210,13 @@ fn context(c: &Connection, report_id: i64) -> StoreResult<JobContext> {
     let (jrwa, archival_category) = match class {
         Some(x) => x,
         None => (
-            c.query_row("SELECT value FROM settings WHERE key = 'ezd_default_jrwa'", [], |r| r.get(0))
-                .optional()?
-                .unwrap_or_else(|| "7021".to_owned()),
+            c.query_row(
+                "SELECT value FROM settings WHERE key = 'ezd_default_jrwa'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_else(|| "7021".to_owned()),
             "B5".to_owned(),
         ),
     };
@@ -184,7 +227,13 @@ fn context(c: &Connection, report_id: i64) -> StoreResult<JobContext> {
             |r| Ok(Registered { rpw_number: r.get(0)?, document_id: r.get(1)? }),
         )
         .optional()?;
-    Ok(JobContext { report, category_name, jrwa, archival_category, registered })
+    Ok(JobContext {
+        report,
+        category_name,
+        jrwa,
+        archival_category,
+        registered,
+    })
 }
 
 fn mark_done(tx: &Transaction, job: i64, now: DateTime<Utc>) -> StoreResult<()> {
@@ -226,7 +275,13 @@ impl EzdStore for SqliteStore {
         self.read(move |c| context(c, report_id)).await
     }
 
-    async fn ezd_registered(&self, job: i64, report_id: i64, r: Registered, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn ezd_registered(
+        &self,
+        job: i64,
+        report_id: i64,
+        r: Registered,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute(
                 "UPDATE ezd_registrations SET rpw_number = ?2, document_id = ?3, updated_at = ?4 WHERE report_id = ?1",
@@ -237,7 +292,13 @@ impl EzdStore for SqliteStore {
         .await
     }
 
-    async fn ezd_case_opened(&self, job: i64, report_id: i64, c: OpenedCase, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn ezd_case_opened(
+        &self,
+        job: i64,
+        report_id: i64,
+        c: OpenedCase,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute(
                 "UPDATE ezd_registrations SET case_id = ?2, case_reference = ?3,
@@ -258,7 +319,13 @@ impl EzdStore for SqliteStore {
         .await
     }
 
-    async fn ezd_failed(&self, job: i64, error: String, retry_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn ezd_failed(
+        &self,
+        job: i64,
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
             let (state, next) = match retry_at {
                 Some(t) => ("pending", ts(t)),
@@ -296,7 +363,12 @@ impl EzdStore for SqliteStore {
         .await
     }
 
-    async fn ezd_case_state(&self, report_id: i64, state: CaseState, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn ezd_case_state(
+        &self,
+        report_id: i64,
+        state: CaseState,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
             let (old, znak): (Option<String>, Option<String>) = tx.query_row(
                 "SELECT case_state, case_reference FROM ezd_registrations WHERE report_id = ?1",
@@ -312,19 +384,43 @@ impl EzdStore for SqliteStore {
             )?;
             let report = crate::store::sqlite::reports::get_report(tx, report_id)?.ok_or(StoreError::NotFound)?;
             let znak = znak.unwrap_or_default();
-            // Only a closed case changes the report's status; suspension and
-            // resumption are kept on the registration (the report workflow
-            // has no "suspended" state).
-            if state == CaseState::Closed && report.status.can_move_to(ReportStatus::Resolved) {
-                let change = StatusChangeRequest {
-                    status: ReportStatus::Resolved,
-                    public_reply: Some(format!(
-                        "Sprawa {znak} została zakończona w urzędzie. / Case {znak} was closed by the office."
-                    )),
-                    internal_note: Some("Zakończono w EZD / closed in the EZD".into()),
-                    duplicate_of: None,
-                };
-                crate::store::sqlite::reports::change_status(tx, &Actor("ezd".into()), report_id, change, now)?;
+            // A closed case resolves the report. Suspension and resumption
+            // have no status of their own in the report workflow, so they
+            // reach the resident as a public note in the report's history,
+            // under its current status.
+            match state {
+                CaseState::Closed if report.status.can_move_to(ReportStatus::Resolved) => {
+                    let change = StatusChangeRequest {
+                        status: ReportStatus::Resolved,
+                        public_reply: Some(format!(
+                            "Sprawa {znak} została zakończona w urzędzie. / Case {znak} was closed by the office."
+                        )),
+                        internal_note: Some("Zakończono w EZD / closed in the EZD".into()),
+                        duplicate_of: None,
+                    };
+                    crate::store::sqlite::reports::change_status(tx, &Actor("ezd".into()), report_id, change, now)?;
+                }
+                CaseState::Suspended | CaseState::Resumed if report.status.is_open() => {
+                    let reply = if state == CaseState::Suspended {
+                        format!("Sprawa {znak} została zawieszona w urzędzie. / Case {znak} was suspended by the office.")
+                    } else {
+                        format!("Sprawa {znak} została wznowiona w urzędzie. / Case {znak} was resumed by the office.")
+                    };
+                    let mut report = report;
+                    report.history.push(StatusChange { status: report.status, at: now, public_reply: Some(reply) });
+                    report.updated_at = now;
+                    crate::store::sqlite::reports::save_report(tx, &report)?;
+                    crate::store::sqlite::publish::audit(
+                        tx,
+                        &Actor("ezd".into()),
+                        now,
+                        "report.case_state",
+                        "report",
+                        Some(&report_id.to_string()),
+                        json!({ "case_state": state.as_str(), "case_reference": znak }),
+                    )?;
+                }
+                _ => {}
             }
             Ok(())
         })
@@ -370,7 +466,13 @@ impl EzdStore for SqliteStore {
         .await
     }
 
-    async fn ezd_set_category_class(&self, actor: Actor, category: String, jrwa: String, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn ezd_set_category_class(
+        &self,
+        actor: Actor,
+        category: String,
+        jrwa: String,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
             let known: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM report_categories WHERE id = ?1)",
@@ -386,7 +488,13 @@ impl EzdStore for SqliteStore {
                 params![category, jrwa],
             )?;
             crate::store::sqlite::publish::audit(
-                tx, &actor, now, "ezd.category_class", "report_category", Some(&category), json!({ "jrwa": jrwa }),
+                tx,
+                &actor,
+                now,
+                "ezd.category_class",
+                "report_category",
+                Some(&category),
+                json!({ "jrwa": jrwa }),
             )?;
             Ok(())
         })
