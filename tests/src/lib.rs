@@ -3,6 +3,7 @@
 //! the API as an official would.
 
 pub mod fake_ezd;
+pub mod fake_sync;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader, Write};

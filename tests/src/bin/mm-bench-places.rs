@@ -7,7 +7,6 @@
 //! (realistic mixes of wheelchair yes/limited/no/unknown, toilets, ramps,
 //! opening hours). Then many queries at random spots in the same area.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -18,8 +17,19 @@ use serde_json::{Value, json};
 const PLACES: u64 = 100_000;
 const PAGE: u64 = 2_000;
 const RUNS: usize = 5_000;
-const CATEGORIES: [&str; 8] = ["school", "library", "office", "playground", "toilets", "parking", "sports", "attraction"];
-const WHEELCHAIR: [&str; 10] = ["yes", "yes", "yes", "limited", "no", "no", "unknown", "unknown", "unknown", "yes"];
+const CATEGORIES: [&str; 8] = [
+    "school",
+    "library",
+    "office",
+    "playground",
+    "toilets",
+    "parking",
+    "sports",
+    "attraction",
+];
+const WHEELCHAIR: [&str; 10] = [
+    "yes", "yes", "yes", "limited", "no", "no", "unknown", "unknown", "unknown", "yes",
+];
 
 /// xorshift: reproducible points without a dependency.
 struct Rng(u64);
@@ -41,7 +51,11 @@ impl Rng {
 fn place(i: u64, rng: &mut Rng) -> Value {
     let (lat, lon) = rng.point();
     let category = CATEGORIES[(i % 8) as usize];
-    let layer = if category == "attraction" { "attractions" } else { "infrastructure" };
+    let layer = if category == "attraction" {
+        "attractions"
+    } else {
+        "infrastructure"
+    };
     let mut access = json!({"wheelchair": WHEELCHAIR[(rng.next() * 10.0) as usize]});
     if rng.next() < 0.3 {
         access["toilets_wheelchair"] = json!(if rng.next() < 0.6 { "yes" } else { "no" });
@@ -70,50 +84,8 @@ fn page(cursor: u64) -> String {
     let changes: Vec<_> = (cursor..end)
         .map(|i| json!({"op": "upsert", "seq": i + 1, "item": {"collection": "places", "data": place(i, &mut rng)}}))
         .collect();
-    json!({"changes": changes, "next_cursor": end.to_string(), "has_more": end < PLACES}).to_string()
-}
-
-/// Answers `POST /api/v1/devices` and `GET /api/v1/sync?cursor=C…`.
-fn serve(listener: TcpListener) {
-    for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut first = String::new();
-        if reader.read_line(&mut first).is_err() {
-            continue;
-        }
-        let mut len = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; len];
-        let _ = reader.read_exact(&mut body);
-        let target = first.split(' ').nth(1).unwrap_or("");
-        let (status, answer) = if target.starts_with("/api/v1/devices") {
-            (
-                "201 Created",
-                json!({"device_id": "bench", "token": "bench"}).to_string(),
-            )
-        } else {
-            let cursor = target
-                .split(['?', '&'])
-                .find_map(|kv| kv.strip_prefix("cursor="))
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0);
-            ("200 OK", page(cursor))
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-            answer.len()
-        );
-    }
+    json!({"changes": changes, "next_cursor": end.to_string(), "has_more": end < PLACES})
+        .to_string()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -135,7 +107,7 @@ fn report(what: &str, mut times: Vec<Duration>, found: usize, target: &str) {
 fn main() -> anyhow::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let url = format!("http://{}", listener.local_addr()?);
-    std::thread::spawn(move || serve(listener));
+    std::thread::spawn(move || mm_e2e::fake_sync::serve(listener, page));
 
     let tmp = tempfile::tempdir()?;
     let core = Core::open(CoreConfig {
@@ -145,9 +117,16 @@ fn main() -> anyhow::Result<()> {
         app_version: "0.0.0".into(),
         locale: None,
     })?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let t = Instant::now();
-    let s = rt.block_on(core.sync(SyncOptions { page_size: Some(PAGE as u32) }, None))?;
+    let s = rt.block_on(core.sync(
+        SyncOptions {
+            page_size: Some(PAGE as u32),
+        },
+        None,
+    ))?;
     println!(
         "synced {} places in {} pages into the local store in {:.1} s ({} stored)",
         s.applied,
@@ -157,12 +136,24 @@ fn main() -> anyhow::Result<()> {
     );
 
     // A phone screen at street zoom: about 0.8 km × 1.2 km (≈ 650 places here).
-    let screen = |lat: f64, lon: f64| BoundingBox { min_lat: lat - 0.0036, max_lat: lat + 0.0036, min_lon: lon - 0.0086, max_lon: lon + 0.0086 };
-    let step_free = PlaceFilter { needs: vec![AccessNeed::StepFree], ..Default::default() };
-    let step_free_toilet = PlaceFilter { needs: vec![AccessNeed::StepFree, AccessNeed::AccessibleToilet], ..Default::default() };
+    let screen = |lat: f64, lon: f64| BoundingBox {
+        min_lat: lat - 0.0036,
+        max_lat: lat + 0.0036,
+        min_lon: lon - 0.0086,
+        max_lon: lon + 0.0086,
+    };
+    let step_free = PlaceFilter {
+        needs: vec![AccessNeed::StepFree],
+        ..Default::default()
+    };
+    let step_free_toilet = PlaceFilter {
+        needs: vec![AccessNeed::StepFree, AccessNeed::AccessibleToilet],
+        ..Default::default()
+    };
     let none = PlaceFilter::default();
     let mut rng = Rng(42);
-    let (mut bbox_sf, mut bbox_sft, mut bbox_all, mut near, mut near_sf) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut bbox_sf, mut bbox_sft, mut bbox_all, mut near, mut near_sf) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let (mut f_sf, mut f_sft, mut f_all, mut f_near, mut f_near_sf) = (0, 0, 0, 0, 0);
     // Warm the page cache the way a map screen would have.
     for _ in 0..200 {
@@ -178,7 +169,9 @@ fn main() -> anyhow::Result<()> {
         bbox_sf.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
-        f_sft += core.places_in_box(screen(lat, lon), &step_free_toilet)?.len();
+        f_sft += core
+            .places_in_box(screen(lat, lon), &step_free_toilet)?
+            .len();
         bbox_sft.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
@@ -190,14 +183,41 @@ fn main() -> anyhow::Result<()> {
         near.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
-        f_near_sf += core.nearest_places(GeoPoint { lat, lon }, 20, &step_free)?.len();
+        f_near_sf += core
+            .nearest_places(GeoPoint { lat, lon }, 20, &step_free)?
+            .len();
         near_sf.push(t.elapsed());
     }
     println!("over {PLACES} places:");
-    report("places_in_box, screen box, need step-free", bbox_sf, f_sf, "target p99 < 2 ms");
-    report("places_in_box, screen box, step-free + accessible toilet", bbox_sft, f_sft, "target p99 < 2 ms");
-    report("places_in_box, screen box, no filter", bbox_all, f_all, "for comparison");
-    report("nearest_places 20, no filter", near, f_near, "target < 1 ms");
-    report("nearest_places 20, need step-free", near_sf, f_near_sf, "target < 1 ms");
+    report(
+        "places_in_box, screen box, need step-free",
+        bbox_sf,
+        f_sf,
+        "target p99 < 2 ms",
+    );
+    report(
+        "places_in_box, screen box, step-free + accessible toilet",
+        bbox_sft,
+        f_sft,
+        "target p99 < 2 ms",
+    );
+    report(
+        "places_in_box, screen box, no filter",
+        bbox_all,
+        f_all,
+        "for comparison",
+    );
+    report(
+        "nearest_places 20, no filter",
+        near,
+        f_near,
+        "target < 1 ms",
+    );
+    report(
+        "nearest_places 20, need step-free",
+        near_sf,
+        f_near_sf,
+        "target < 1 ms",
+    );
     Ok(())
 }

@@ -7,7 +7,6 @@
 //! Then drafts at random points in the same area, and the median and p99
 //! of `possible_duplicates` (and of a 500 m "near me" list) over many runs.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -63,49 +62,6 @@ fn page(cursor: u64) -> String {
         .to_string()
 }
 
-/// Answers `POST /api/v1/devices` and `GET /api/v1/sync?cursor=C…`.
-fn serve(listener: TcpListener) {
-    for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut first = String::new();
-        if reader.read_line(&mut first).is_err() {
-            continue;
-        }
-        let mut len = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; len];
-        let _ = reader.read_exact(&mut body);
-        let target = first.split(' ').nth(1).unwrap_or("");
-        let (status, answer) = if target.starts_with("/api/v1/devices") {
-            (
-                "201 Created",
-                json!({"device_id": "bench", "token": "bench"}).to_string(),
-            )
-        } else {
-            let cursor = target
-                .split(['?', '&'])
-                .find_map(|kv| kv.strip_prefix("cursor="))
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0);
-            ("200 OK", page(cursor))
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-            answer.len()
-        );
-    }
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -113,7 +69,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() -> anyhow::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let url = format!("http://{}", listener.local_addr()?);
-    std::thread::spawn(move || serve(listener));
+    std::thread::spawn(move || mm_e2e::fake_sync::serve(listener, page));
 
     let tmp = tempfile::tempdir()?;
     let core = Core::open(CoreConfig {
