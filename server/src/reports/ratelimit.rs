@@ -102,7 +102,7 @@ impl RateLimiter {
             wanted.push((format!("d:{d}"), limits.device_per_hour));
         }
         if let Some(ip) = ip {
-            wanted.push((format!("i:{ip}"), limits.ip_per_hour));
+            wanted.push((format!("i:{}", address_key(ip)), limits.ip_per_hour));
         }
         let mut wait = Duration::ZERO;
         let mut refreshed = Vec::with_capacity(2);
@@ -145,6 +145,23 @@ impl RateLimiter {
             g.buckets.retain(|_, b| now.duration_since(b.at) < hour);
         }
         Ok(())
+    }
+}
+
+/// The key a client address is counted under: an IPv4 address as it is,
+/// an IPv6 address by its /64 prefix (RFC 6177: one subscriber, one LAN,
+/// usually holds a whole /64, so counting single addresses lets one client
+/// rotate through 2^64 of them). IPv4-mapped IPv6 counts as the IPv4.
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -245,5 +262,23 @@ mod tests {
         });
         assert!(r.check(Some("x"), Some(ip), None).is_ok());
         assert!(r.check(Some("y"), Some(ip), None).is_err());
+    }
+
+    #[test]
+    fn ipv6_counts_by_its_64_prefix() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(address_key(mapped), "10.0.0.1");
+        let r = RateLimiter::new(Limits {
+            device_per_hour: 100,
+            ip_per_hour: 1,
+        });
+        assert!(r.check(None, Some(a), None).is_ok());
+        assert!(r.check(None, Some(b), None).is_err(), "same /64, same bucket");
+        assert!(r.check(None, Some(c), None).is_ok());
     }
 }
