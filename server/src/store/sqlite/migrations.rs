@@ -112,6 +112,9 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(super::places::SCHEMA),
     // 7: disabled accounts, a report's personal assignee (back office).
     Step::Sql(super::backoffice::SCHEMA),
+    // 8: photos stored raw queued for cleaning, devices' last-seen time,
+    // plaintext device tokens out of `idempotency` (security review 5, 7, 8).
+    Step::Sql(super::maintenance::SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {

@@ -9,6 +9,7 @@ mod auth;
 mod backoffice;
 mod content;
 mod devices;
+mod maintenance;
 mod migrations;
 mod places;
 pub(crate) mod publish;
