@@ -74,10 +74,18 @@ pub trait MaintenanceStore: Send + Sync {
     async fn raw_photos(&self, limit: u32) -> StoreResult<Vec<String>>;
     /// Replaces a raw photo's file and row by its clean copy; `None`: it
     /// does not decode, so its row and file go. Either way it leaves the list.
-    async fn replace_raw_photo(&self, id: &str, clean: Option<(PhotoMeta, Vec<u8>)>) -> StoreResult<()>;
+    async fn replace_raw_photo(
+        &self,
+        id: &str,
+        clean: Option<(PhotoMeta, Vec<u8>)>,
+    ) -> StoreResult<()>;
     /// Deletes up to `limit` photos uploaded before `uploaded_before` that
     /// no report names (rows and files).
-    async fn collect_orphan_photos(&self, uploaded_before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+    async fn collect_orphan_photos(
+        &self,
+        uploaded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64>;
     async fn collect_idempotency(&self, created_before: DateTime<Utc>) -> StoreResult<u64>;
     /// Deletes up to `limit` devices last seen before `seen_before` that
     /// neither made nor follow an open report. Their follows of closed
@@ -140,22 +148,20 @@ impl Maintenance {
             }
             for id in ids {
                 let clean = match self.store.photo(&id).await {
-                    Ok(Some((meta, bytes))) => {
-                        match photos::clean_blocking(bytes.into()).await {
-                            Ok(c) => Some(PhotoMeta {
-                                content_type: "image/jpeg".into(),
-                                bytes: c.jpeg.len() as u64,
-                                width: c.width,
-                                height: c.height,
-                                ..meta
-                            })
-                            .map(|m| (m, c.jpeg)),
-                            Err(e) => {
-                                tracing::warn!(photo = %id, error = %e.0.message.en, "a stored photo does not decode; removed");
-                                None
-                            }
+                    Ok(Some((meta, bytes))) => match photos::clean_blocking(bytes.into()).await {
+                        Ok(c) => Some(PhotoMeta {
+                            content_type: "image/jpeg".into(),
+                            bytes: c.jpeg.len() as u64,
+                            width: c.width,
+                            height: c.height,
+                            ..meta
+                        })
+                        .map(|m| (m, c.jpeg)),
+                        Err(e) => {
+                            tracing::warn!(photo = %id, error = %e.0.message.en, "a stored photo does not decode; removed");
+                            None
                         }
-                    }
+                    },
                     Ok(None) => None,
                     Err(e) => {
                         tracing::warn!(photo = %id, error = %e, "a stored photo cannot be read; removed");

@@ -43,7 +43,12 @@ async fn app() -> TestApp {
 
 async fn device(t: &TestApp) -> String {
     let r = t
-        .call("POST", "/api/v1/devices", None, Some(json!({"platform": "android", "app_version": "1.0.0"})))
+        .call(
+            "POST",
+            "/api/v1/devices",
+            None,
+            Some(json!({"platform": "android", "app_version": "1.0.0"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     r.json()["token"].as_str().unwrap().to_owned()
@@ -115,7 +120,11 @@ fn assert_clean_jpeg(bytes: &[u8]) {
         i += 2 + u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
     }
     for s in SECRETS {
-        assert!(!contains(bytes, s), "{} survived", String::from_utf8_lossy(s));
+        assert!(
+            !contains(bytes, s),
+            "{} survived",
+            String::from_utf8_lossy(s)
+        );
     }
 }
 
@@ -137,7 +146,8 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
 
 fn photo_rows(t: &TestApp) -> i64 {
     let c = rusqlite::Connection::open(t.dir.path().join("mm.sqlite")).unwrap();
-    c.query_row("SELECT COUNT(*) FROM photos", [], |r| r.get(0)).unwrap()
+    c.query_row("SELECT COUNT(*) FROM photos", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -146,7 +156,11 @@ async fn finding_05_uploads_are_stored_served_and_sent_to_the_ezd_without_metada
     let token = device(&t).await;
     let raw = camera_jpeg();
     for s in &SECRETS[..6] {
-        assert!(contains(&raw, s), "the fixture carries {}", String::from_utf8_lossy(s));
+        assert!(
+            contains(&raw, s),
+            "the fixture carries {}",
+            String::from_utf8_lossy(s)
+        );
     }
     let r = upload(&t, &token, "image/jpeg", raw.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -158,7 +172,11 @@ async fn finding_05_uploads_are_stored_served_and_sent_to_the_ezd_without_metada
     assert_ne!(got.bytes, raw);
     assert_clean_jpeg(&got.bytes);
     let img = image::load_from_memory(&got.bytes).unwrap();
-    assert_eq!((img.width(), img.height()), (640, 480), "the pixels are kept");
+    assert_eq!(
+        (img.width(), img.height()),
+        (640, 480),
+        "the pixels are kept"
+    );
 
     // On disk, only the clean copy.
     let stored = files(&t.dir.path().join("photos"));
@@ -198,7 +216,9 @@ async fn finding_05_a_large_png_becomes_a_clean_jpeg_of_at_most_2048_px() {
     let t = app().await;
     let token = device(&t).await;
     // A PNG with a text chunk naming its author, 3000×2000 px.
-    let smooth = image::RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x / 12) as u8, (y / 8) as u8, 128]));
+    let smooth = image::RgbImage::from_fn(3000, 2000, |x, y| {
+        image::Rgb([(x / 12) as u8, (y / 8) as u8, 128])
+    });
     let mut png = Cursor::new(Vec::new());
     smooth.write_to(&mut png, image::ImageFormat::Png).unwrap();
     let png = png.into_inner();
@@ -236,14 +256,27 @@ async fn finding_05_the_same_upload_keeps_its_id_after_reencoding() {
     assert_eq!(id, mm_server::auth::token::sha256_hex(&raw));
     let served = t.get(&format!("/api/v1/photos/{id}")).await.bytes;
     let again = upload(&t, &token, "image/jpeg", raw.clone()).await;
-    assert_eq!((again.status, again.json()["photo_id"].as_str().unwrap()), (StatusCode::OK, id.as_str()));
-    assert_eq!(t.get(&format!("/api/v1/photos/{id}")).await.bytes, served, "the clean copy never changes");
+    assert_eq!(
+        (again.status, again.json()["photo_id"].as_str().unwrap()),
+        (StatusCode::OK, id.as_str())
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/photos/{id}")).await.bytes,
+        served,
+        "the clean copy never changes"
+    );
     assert_eq!(photo_rows(&t), 1);
     // Re-encoding is deterministic: a second server stores the same bytes.
     let other = app().await;
     let token2 = device(&other).await;
-    assert_eq!(upload(&other, &token2, "image/jpeg", raw).await.status, StatusCode::CREATED);
-    assert_eq!(other.get(&format!("/api/v1/photos/{id}")).await.bytes, served);
+    assert_eq!(
+        upload(&other, &token2, "image/jpeg", raw).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        other.get(&format!("/api/v1/photos/{id}")).await.bytes,
+        served
+    );
 }
 
 #[tokio::test]
@@ -254,12 +287,33 @@ async fn finding_06_a_decompression_bomb_is_refused_from_its_header_and_nothing_
     assert!(bomb.len() < 60_000, "a few KB: {}", bomb.len());
     let started = std::time::Instant::now();
     let r = upload(&t, &token, "image/png", bomb).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "image_too_large"), "{}", r.text());
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "image_too_large"),
+        "{}",
+        r.text()
+    );
     let body = r.json();
     assert_eq!(body["field"], "photo");
-    assert!(body["message"]["en"].as_str().unwrap().contains("20000×20000 px"), "{body}");
-    assert!(body["message"]["pl"].as_str().unwrap().contains("rozdzielczość"), "{body}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused before decoding: {:?}", started.elapsed());
+    assert!(
+        body["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("20000×20000 px"),
+        "{body}"
+    );
+    assert!(
+        body["message"]["pl"]
+            .as_str()
+            .unwrap()
+            .contains("rozdzielczość"),
+        "{body}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused before decoding: {:?}",
+        started.elapsed()
+    );
     assert_eq!(photo_rows(&t), 0);
     assert!(files(&t.dir.path().join("photos")).is_empty());
 }
@@ -285,7 +339,10 @@ async fn finding_06_png_or_jpeg_magic_followed_by_html_is_refused() {
             r.text()
         );
         let body = r.json();
-        assert!(!body["message"]["pl"].as_str().unwrap().is_empty() && !body["message"]["en"].as_str().unwrap().is_empty());
+        assert!(
+            !body["message"]["pl"].as_str().unwrap().is_empty()
+                && !body["message"]["en"].as_str().unwrap().is_empty()
+        );
     }
     assert_eq!(photo_rows(&t), 0);
     assert!(files(&t.dir.path().join("photos")).is_empty());
@@ -294,7 +351,12 @@ async fn finding_06_png_or_jpeg_magic_followed_by_html_is_refused() {
     tail.extend(b"<html><body><script>alert(1)</script></body></html>");
     let r = upload(&t, &token, "image/png", tail).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let got = t.get(&format!("/api/v1/photos/{}", r.json()["photo_id"].as_str().unwrap())).await;
+    let got = t
+        .get(&format!(
+            "/api/v1/photos/{}",
+            r.json()["photo_id"].as_str().unwrap()
+        ))
+        .await;
     assert_clean_jpeg(&got.bytes);
 }
 
@@ -302,12 +364,26 @@ async fn finding_06_png_or_jpeg_magic_followed_by_html_is_refused() {
 async fn finding_06_photos_are_served_with_nosniff_and_a_csp_that_allows_nothing() {
     let t = app().await;
     let token = device(&t).await;
-    let r = upload(&t, &token, "image/jpeg", photo(32, 32, image::ImageFormat::Jpeg)).await;
-    let got = t.get(&format!("/api/v1/photos/{}", r.json()["photo_id"].as_str().unwrap())).await;
+    let r = upload(
+        &t,
+        &token,
+        "image/jpeg",
+        photo(32, 32, image::ImageFormat::Jpeg),
+    )
+    .await;
+    let got = t
+        .get(&format!(
+            "/api/v1/photos/{}",
+            r.json()["photo_id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.headers["x-content-type-options"], "nosniff");
     let csp = got.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("sandbox"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("sandbox"),
+        "{csp}"
+    );
 }
 
 /// A database as the server before the fix left it (migrations 1 to 7),
@@ -318,35 +394,56 @@ async fn finding_05_photos_stored_before_the_fix_are_cleaned_by_the_start_up_pas
     let raw = camera_jpeg();
     let bomb = bomb_png(20_000, 20_000);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let ids = [mm_server::auth::token::sha256_hex(&raw), mm_server::auth::token::sha256_hex(&bomb)];
+    let ids = [
+        mm_server::auth::token::sha256_hex(&raw),
+        mm_server::auth::token::sha256_hex(&bomb),
+    ];
     {
         let mut c = rusqlite::Connection::open(dir.path().join("mm.sqlite")).unwrap();
         mm_server::store::sqlite::migrate_until(&mut c, 7).unwrap();
-        for (id, ct, ext, bytes) in [(&ids[0], "image/jpeg", "jpg", &raw), (&ids[1], "image/png", "png", &bomb)] {
+        for (id, ct, ext, bytes) in [
+            (&ids[0], "image/jpeg", "jpg", &raw),
+            (&ids[1], "image/png", "png", &bomb),
+        ] {
             c.execute(
                 "INSERT INTO photos (id, content_type, bytes, width, height, created_at) VALUES (?1, ?2, ?3, 1, 1, ?4)",
                 rusqlite::params![id, ct, bytes.len() as i64, now],
             )
             .unwrap();
-            let path = dir.path().join("photos").join(&id[..2]).join(format!("{id}.{ext}"));
+            let path = dir
+                .path()
+                .join("photos")
+                .join(&id[..2])
+                .join(format!("{id}.{ext}"));
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, bytes).unwrap();
         }
     }
     let t = TestApp::in_dir(dir).await;
     // Before the pass, the raw file is what is on disk.
-    assert!(files(&t.dir.path().join("photos")).iter().any(|p| contains(&std::fs::read(p).unwrap(), b"CAM-SERIAL-123456")));
+    assert!(
+        files(&t.dir.path().join("photos"))
+            .iter()
+            .any(|p| contains(&std::fs::read(p).unwrap(), b"CAM-SERIAL-123456"))
+    );
     let maintenance = Maintenance {
         store: t.store.clone() as Arc<dyn Store>,
         clock: t.state.clock.clone(),
         retention: Retention::default(),
     };
     let done = maintenance.run_once().await.unwrap();
-    assert_eq!((done.photos_cleaned, done.photos_undecodable), (1, 1), "{done:?}");
+    assert_eq!(
+        (done.photos_cleaned, done.photos_undecodable),
+        (1, 1),
+        "{done:?}"
+    );
     let got = t.get(&format!("/api/v1/photos/{}", ids[0])).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_clean_jpeg(&got.bytes);
-    assert_eq!(t.get(&format!("/api/v1/photos/{}", ids[1])).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.get(&format!("/api/v1/photos/{}", ids[1])).await.status,
+        StatusCode::NOT_FOUND
+    );
     let left = files(&t.dir.path().join("photos"));
     assert_eq!(left.len(), 1, "only the clean copy: {left:?}");
     assert_clean_jpeg(&std::fs::read(&left[0]).unwrap());
@@ -360,7 +457,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -393,14 +494,25 @@ fn bomb_png(width: u32, height: u32) -> Vec<u8> {
         }
     }
     let raw_len = u64::from(height) * (1 + u64::from(width.div_ceil(8)));
-    let mut b = Bits { out: vec![0x78, 0x01], acc: 0, n: 0 };
+    let mut b = Bits {
+        out: vec![0x78, 0x01],
+        acc: 0,
+        n: 0,
+    };
     b.num(1, 1);
     b.num(2, 2);
     b.num(29, 5);
     b.num(0, 5);
     b.num(14, 4);
     for sym in [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1] {
-        b.num(match sym { 18 => 1, 1 | 2 => 2, _ => 0 }, 3);
+        b.num(
+            match sym {
+                18 => 1,
+                1 | 2 => 2,
+                _ => 0,
+            },
+            3,
+        );
     }
     b.code(0b11, 2);
     b.code(0, 1);

@@ -33,7 +33,10 @@ struct Registered {
 /// retry from a new address (the phone moved from Wi-Fi to mobile data)
 /// registers a new device; the first one is collected as never seen.
 fn scope(ip: Option<std::net::IpAddr>) -> String {
-    format!("devices/{}", ip.map(address_key).unwrap_or_else(|| "-".into()))
+    format!(
+        "devices/{}",
+        ip.map(address_key).unwrap_or_else(|| "-".into())
+    )
 }
 
 /// Register a device. Honours `Idempotency-Key` from the same client
@@ -112,7 +115,10 @@ async fn charge(
     ip: Option<std::net::IpAddr>,
     key: Option<&IdempotencyKey>,
 ) -> Result<(), WriteError> {
-    match state.limits.check_registration(ip, key.map(|k| k.key.as_str())) {
+    match state
+        .limits
+        .check_registration(ip, key.map(|k| k.key.as_str()))
+    {
         Ok(()) => Ok(()),
         Err(wait) => match key {
             Some(k) if state.store.has_idempotency_key(&k.scope, &k.key).await? => Ok(()),

@@ -38,7 +38,9 @@ impl std::fmt::Debug for DeviceTokens {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("the device token key must have at least {KEY_MIN_BYTES} bytes (e.g. `openssl rand -hex 32`)")]
+    #[error(
+        "the device token key must have at least {KEY_MIN_BYTES} bytes (e.g. `openssl rand -hex 32`)"
+    )]
     TooShort,
     #[error("cannot use the device token key file {path}: {source}")]
     File {
@@ -93,8 +95,8 @@ impl DeviceTokens {
 
     /// The token of this device: the same for the same id and key.
     pub fn token_for(&self, device_id: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key)
-            .expect("HMAC takes a key of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
         mac.update(b"mm-device-token/v1/");
         mac.update(device_id.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
@@ -130,7 +132,10 @@ mod tests {
         assert_eq!(t, a.token_for("device-1"), "derived again: the same");
         assert_ne!(t, a.token_for("device-2"));
         assert_ne!(t, b.token_for("device-1"));
-        assert!(matches!(DeviceTokens::from_key(b"short"), Err(KeyError::TooShort)));
+        assert!(matches!(
+            DeviceTokens::from_key(b"short"),
+            Err(KeyError::TooShort)
+        ));
     }
 
     #[test]
@@ -138,15 +143,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = DeviceTokens::load(dir.path(), None).unwrap();
         let again = DeviceTokens::load(dir.path(), None).unwrap();
-        assert_eq!(first.token_for("d"), again.token_for("d"), "the same key after a restart");
+        assert_eq!(
+            first.token_for("d"),
+            again.token_for("d"),
+            "the same key after a restart"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let configured = DeviceTokens::load(dir.path(), Some(&"k".repeat(40))).unwrap();
-        assert_ne!(configured.token_for("d"), first.token_for("d"), "the configured key wins");
+        assert_ne!(
+            configured.token_for("d"),
+            first.token_for("d"),
+            "the configured key wins"
+        );
         assert!(DeviceTokens::load(dir.path(), Some("too short")).is_err());
     }
 }

@@ -57,7 +57,11 @@ impl MaintenanceStore for SqliteStore {
         .await
     }
 
-    async fn replace_raw_photo(&self, id: &str, clean: Option<(PhotoMeta, Vec<u8>)>) -> StoreResult<()> {
+    async fn replace_raw_photo(
+        &self,
+        id: &str,
+        clean: Option<(PhotoMeta, Vec<u8>)>,
+    ) -> StoreResult<()> {
         let id = id.to_owned();
         let dir = self.photos_dir.clone();
         let stale = self
@@ -95,7 +99,11 @@ impl MaintenanceStore for SqliteStore {
         Ok(())
     }
 
-    async fn collect_orphan_photos(&self, uploaded_before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+    async fn collect_orphan_photos(
+        &self,
+        uploaded_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64> {
         let dir = self.photos_dir.clone();
         self.write(move |tx| {
             // The photos reports name, from the reports' own JSON (a scan of
@@ -109,7 +117,9 @@ impl MaintenanceStore for SqliteStore {
                          WHERE json_extract(j.value, '$.id') IS NOT NULL)
                      LIMIT ?2",
                 )?
-                .query_map(params![ts(uploaded_before), limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![ts(uploaded_before), limit], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<Result<_, _>>()?;
             for (id, content_type) in &gone {
                 tx.execute("DELETE FROM photos WHERE id = ?1", [id])?;
@@ -125,7 +135,10 @@ impl MaintenanceStore for SqliteStore {
 
     async fn collect_idempotency(&self, created_before: DateTime<Utc>) -> StoreResult<u64> {
         self.write(move |tx| {
-            Ok(tx.execute("DELETE FROM idempotency WHERE created_at < ?1", [ts(created_before)])? as u64)
+            Ok(tx.execute(
+                "DELETE FROM idempotency WHERE created_at < ?1",
+                [ts(created_before)],
+            )? as u64)
         })
         .await
     }
