@@ -63,6 +63,11 @@ pub enum ErrorCode {
     /// The server could not do it; nothing was changed.
     Internal,
     Unavailable,
+    /// A photo with more pixels than `reports::PHOTO_MAX_PIXELS` (a
+    /// "decompression bomb" is a few KB that claim gigapixels).
+    ImageTooLarge,
+    /// Claims to be a JPEG or PNG but does not decode as one.
+    ImageUnreadable,
     /// A code from a newer server that this build does not know.
     #[serde(other)]
     Unknown,
@@ -79,8 +84,8 @@ impl ErrorCode {
             NotFound => 404,
             MethodNotAllowed => 405,
             IdempotencyConflict | Conflict => 409,
-            PayloadTooLarge => 413,
-            UnsupportedMediaType => 415,
+            PayloadTooLarge | ImageTooLarge => 413,
+            UnsupportedMediaType | ImageUnreadable => 415,
             RateLimited => 429,
             Internal | Unknown => 500,
             Unavailable => 503,
@@ -107,6 +112,8 @@ impl ErrorCode {
             RateLimited => "rate_limited",
             Internal => "internal",
             Unavailable => "unavailable",
+            ImageTooLarge => "image_too_large",
+            ImageUnreadable => "image_unreadable",
             Unknown => "unknown",
         }
     }

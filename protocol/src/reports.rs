@@ -23,6 +23,13 @@ pub const MAX_PHOTOS: usize = 5;
 pub const PHOTO_MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Longest edge after normalisation on the device.
 pub const PHOTO_MAX_EDGE: u32 = 2048;
+/// Most pixels a photo may have to be decoded at all, by the core or the
+/// server: 2^26 (about 67 Mpx). Every phone's default output (12 Mpx
+/// binned) and the full-resolution 48, 50 and 64 Mpx modes fit; the opt-in
+/// 108 and 200 Mpx modes do not (a 200 Mpx frame is 600 MB as RGB, too much
+/// to allocate at once in a phone app or per upload on the server). Checked
+/// from the header, before any pixel is allocated.
+pub const PHOTO_MAX_PIXELS: u64 = 1 << 26;
 /// "This may already be reported": open reports of the same category this close.
 pub const DUPLICATE_RADIUS_M: f64 = 30.0;
 

@@ -52,8 +52,50 @@ pub struct ServeArgs {
     /// a mobile network puts many residents behind one address.
     #[arg(long, env = "MM_RATE_IP_PER_HOUR", default_value_t = 2000, global = true)]
     pub rate_ip_per_hour: u32,
+    /// Device registrations per client address per hour (an IPv6 client
+    /// counts by its /64).
+    #[arg(long, env = "MM_RATE_REGISTRATIONS_PER_HOUR", default_value_t = 60, global = true)]
+    pub rate_registrations_per_hour: u32,
+    /// The key device tokens are derived from: at least 32 bytes, e.g.
+    /// `openssl rand -hex 32`; every instance behind one load balancer needs
+    /// the same. Without it, one is made in DATA_DIR/device-token.key (0600).
+    #[arg(long, env = "MM_DEVICE_TOKEN_KEY", hide_env_values = true, global = true)]
+    pub device_token_key: Option<String>,
+    #[command(flatten)]
+    pub maintenance: MaintenanceArgs,
     #[command(flatten)]
     pub ezd: EzdArgs,
+}
+
+/// The periodic clean-up (`crate::maintenance`).
+#[derive(Debug, Clone, Args)]
+pub struct MaintenanceArgs {
+    /// Minutes between clean-up passes.
+    #[arg(long, env = "MM_MAINTENANCE_EVERY_MINUTES", default_value_t = 60, global = true)]
+    pub maintenance_every_minutes: u64,
+    /// Hours an uploaded photo may stay without a report naming it.
+    #[arg(long, env = "MM_ORPHAN_PHOTO_HOURS", default_value_t = 72, global = true)]
+    pub orphan_photo_hours: i64,
+    /// Days an idempotency key (and its stored answer) is kept.
+    #[arg(long, env = "MM_IDEMPOTENCY_DAYS", default_value_t = 30, global = true)]
+    pub idempotency_days: i64,
+    /// Days after which an unseen device with no open report is deleted.
+    #[arg(long, env = "MM_DEVICE_UNSEEN_DAYS", default_value_t = 730, global = true)]
+    pub device_unseen_days: i64,
+}
+
+impl MaintenanceArgs {
+    pub fn retention(&self) -> crate::maintenance::Retention {
+        crate::maintenance::Retention {
+            orphan_photos: chrono::Duration::hours(self.orphan_photo_hours.max(1)),
+            idempotency: chrono::Duration::days(self.idempotency_days.max(1)),
+            unseen_devices: chrono::Duration::days(self.device_unseen_days.max(1)),
+        }
+    }
+
+    pub fn every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.maintenance_every_minutes.max(1) * 60)
+    }
 }
 
 /// The EZD bridge (`crate::ezd`).

@@ -9,6 +9,7 @@
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
 //! - [`ezd`]: the EZD bridge (outbox, worker, Integrator API and package adapters);
 //! - [`store`]: persistence behind async traits, SQLite today;
+//! - [`maintenance`]: the periodic clean-up (raw photos, orphans, old rows);
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
 
 pub mod config;
@@ -25,6 +26,7 @@ pub mod events;
 pub mod ezd;
 pub mod gmina;
 pub mod health;
+pub mod maintenance;
 pub mod news;
 pub mod open311;
 pub mod openapi;

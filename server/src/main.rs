@@ -87,16 +87,30 @@ async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let store = open_store(&args.data.data_dir).await?;
-    let state = AppState::new(store.clone() as Arc<dyn Store>);
+    let mut state = AppState::new(store.clone() as Arc<dyn Store>);
     state.limits.configure(mm_server::reports::ratelimit::Limits {
         device_per_hour: args.rate_device_per_hour,
         ip_per_hour: args.rate_ip_per_hour,
     });
+    state.limits.set_registrations_per_hour(args.rate_registrations_per_hour);
+    state.device_tokens = Arc::new(mm_server::devices::tokens::DeviceTokens::load(
+        &args.data.data_dir,
+        args.device_token_key.as_deref(),
+    )?);
     if args.demo {
         let loaded = demo::load(store.as_ref(), state.clock.now()).await?;
         tracing::info!(loaded_now = loaded, "demo data (Gmina Siechnice) present");
         tracing::info!("create an account with: mm-server user add --login LOGIN --role admin");
     }
+    // One clean-up pass before serving (photos stored raw are cleaned
+    // before anyone or the EZD bridge reads them), then one periodically.
+    let maintenance = mm_server::maintenance::Maintenance {
+        store: store.clone() as Arc<dyn Store>,
+        clock: state.clock.clone(),
+        retention: args.maintenance.retention(),
+    };
+    maintenance.run_once().await?;
+    let _maintenance = maintenance.spawn(args.maintenance.every());
     let _bridge = start_ezd_bridge(&args, store.clone(), state.clock.clone())?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::devices::tokens::DeviceTokens;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::store::Store;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub limits: Arc<RateLimiter>,
     /// The gmina boundary, for "is this report inside the gmina?".
     pub boundary: Arc<BoundaryCache>,
+    /// Derives device tokens (`devices::tokens`); `main` loads the key.
+    pub device_tokens: Arc<DeviceTokens>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             session_ttl: Duration::hours(12),
             limits: Arc::new(RateLimiter::new(Limits::default())),
             boundary: Arc::new(BoundaryCache::default()),
+            device_tokens: Arc::new(DeviceTokens::ephemeral()),
         }
     }
 }

@@ -64,20 +64,26 @@ fn report(url: &str, token: &str, key: &str, photo_ids: &[String]) -> i64 {
     r.json::<Value>().unwrap()["id"].as_i64().unwrap()
 }
 
-/// A minimal baseline JPEG whose header (SOI, APP0/JFIF, SOF0 with the
-/// size, EOI) is all the server reads; different sizes, different bytes.
+/// A real JPEG of `w`×`h` px (the server decodes every upload, finding
+/// 6); different sizes, different bytes.
 fn jpeg(w: u16, h: u16) -> Vec<u8> {
-    let mut b = vec![0xFF, 0xD8];
-    b.extend_from_slice(&[
-        0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00,
-        0x01, 0x00, 0x00,
-    ]);
-    b.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
-    b.extend_from_slice(&h.to_be_bytes());
-    b.extend_from_slice(&w.to_be_bytes());
-    b.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
-    b.extend_from_slice(&[0xFF, 0xD9]);
-    b
+    let img = image::RgbImage::from_fn(u32::from(w), u32::from(h), |x, y| {
+        image::Rgb([(x * 40) as u8, (y * 60) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// The photo as the server stores it: its clean copy (finding 5).
+fn stored_len(url: &str, id: &str) -> usize {
+    reqwest::blocking_client()
+        .get(format!("{url}/api/v1/photos/{id}"))
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap()
+        .len()
 }
 
 fn upload_photo(url: &str, token: &str, bytes: Vec<u8>) -> String {
@@ -357,8 +363,8 @@ fn photos_travel_as_attachments_of_the_rpw_entry() {
     assert_eq!(
         got,
         vec![
-            ("zdjecie-1.jpg".to_owned(), photos[0].len()),
-            ("zdjecie-2.jpg".to_owned(), photos[1].len())
+            ("zdjecie-1.jpg".to_owned(), stored_len(&server.url, &ids[0])),
+            ("zdjecie-2.jpg".to_owned(), stored_len(&server.url, &ids[1]))
         ]
     );
     assert!(entry(without).zalaczniki.is_empty());

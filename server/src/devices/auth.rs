@@ -1,5 +1,7 @@
 //! The `Device` extractor: a resident's app install, by the bearer token
-//! `POST /api/v1/devices` gave it.
+//! `POST /api/v1/devices` gave it. Using a token also records that the
+//! device was seen, to the day (`maintenance` collects devices unseen for
+//! years): at most one write per device per day, not one per request.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -14,13 +16,22 @@ pub struct Device {
     pub id: String,
 }
 
+/// How stale `last_seen_at` may get before a request updates it.
+const SEEN_GRANULARITY: chrono::Duration = chrono::Duration::days(1);
+
 /// The device a token belongs to; `None` for an unknown token.
 pub async fn device_by_token(state: &AppState, token: &str) -> Result<Option<Device>, AppError> {
-    Ok(state
-        .store
-        .find_device(&hash_token(token))
-        .await?
-        .map(|id| Device { id }))
+    let Some(known) = state.store.find_device(&hash_token(token)).await? else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    if known
+        .last_seen_at
+        .is_none_or(|seen| now - seen >= SEEN_GRANULARITY)
+    {
+        state.store.touch_device(&known.id, now).await?;
+    }
+    Ok(Some(Device { id: known.id }))
 }
 
 impl FromRequestParts<AppState> for Device {

@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod idempotency;
 pub mod routes;
+pub mod tokens;
 
 pub use auth::Device;

@@ -5,6 +5,10 @@
 //! default is high because an office or a mobile operator's NAT puts many
 //! residents behind one address. A retried request (same idempotency key)
 //! is not charged again.
+//!
+//! Device registrations (`POST /api/v1/devices`, anonymous) have a bucket
+//! of their own per client address: without it, a fresh device per write
+//! would escape the per-device limit (security review, finding 7).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -43,12 +47,28 @@ struct Bucket {
     at: Instant,
 }
 
-#[derive(Default)]
+/// Registrations per client address per hour. An install registers once
+/// in its life, so this is generous for the residents behind one office
+/// or carrier NAT address, and tight for a script minting devices.
+pub const REGISTRATIONS_PER_HOUR: u32 = 60;
+
 struct Inner {
     limits: Limits,
+    registrations_per_hour: u32,
     buckets: HashMap<String, Bucket>,
     /// Idempotency keys already charged (device/key -> when).
     charged: HashMap<String, Instant>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            limits: Limits::default(),
+            registrations_per_hour: REGISTRATIONS_PER_HOUR,
+            buckets: HashMap::new(),
+            charged: HashMap::new(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -79,6 +99,32 @@ impl RateLimiter {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).limits
     }
 
+    /// Changes the registrations allowed per address per hour.
+    pub fn set_registrations_per_hour(&self, per_hour: u32) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.registrations_per_hour = per_hour;
+        g.buckets.retain(|k, _| !k.starts_with("r:"));
+    }
+
+    /// Takes one token from the client address's registration bucket, or
+    /// says how long to wait. An address the server does not know (only
+    /// in-process tests have none) is not limited. `retry` names an
+    /// idempotency key already charged from this address: it passes free.
+    pub fn check_registration(&self, ip: Option<IpAddr>, retry: Option<&str>) -> Result<(), Duration> {
+        let Some(ip) = ip else { return Ok(()) };
+        let now = Instant::now();
+        let address = address_key(ip);
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let retry_id = retry.map(|k| format!("r:{address}/{k}"));
+        if let Some(id) = &retry_id
+            && g.charged.contains_key(id)
+        {
+            return Ok(());
+        }
+        let per_hour = g.registrations_per_hour;
+        take(&mut g, &[(format!("r:{address}"), per_hour)], retry_id, now)
+    }
+
     /// Takes one token from the device's and the IP's bucket, or says how
     /// long to wait. `retry` names a request already charged (device and
     /// idempotency key): it passes free.
@@ -104,48 +150,59 @@ impl RateLimiter {
         if let Some(ip) = ip {
             wanted.push((format!("i:{}", address_key(ip)), limits.ip_per_hour));
         }
-        let mut wait = Duration::ZERO;
-        let mut refreshed = Vec::with_capacity(2);
-        for (key, per_hour) in &wanted {
-            let cap = f64::from(*per_hour);
-            let rate = cap / HOUR;
-            let b = g.buckets.get(key).copied().unwrap_or(Bucket {
-                tokens: cap,
-                at: now,
-            });
-            let tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(cap);
-            if tokens < 1.0 {
-                let secs = if rate > 0.0 {
-                    (1.0 - tokens) / rate
-                } else {
-                    HOUR
-                };
-                wait = wait.max(Duration::from_secs_f64(secs.ceil().max(1.0)));
-            }
-            refreshed.push((key.clone(), tokens));
-        }
-        if wait > Duration::ZERO {
-            return Err(wait);
-        }
-        for (key, tokens) in refreshed {
-            g.buckets.insert(
-                key,
-                Bucket {
-                    tokens: tokens - 1.0,
-                    at: now,
-                },
-            );
-        }
-        if let Some(id) = retry_id {
-            g.charged.insert(id, now);
-        }
-        if g.buckets.len() > PRUNE_AT || g.charged.len() > PRUNE_AT {
-            let hour = Duration::from_secs(3600);
-            g.charged.retain(|_, at| now.duration_since(*at) < hour);
-            g.buckets.retain(|_, b| now.duration_since(b.at) < hour);
-        }
-        Ok(())
+        take(&mut g, &wanted, retry_id, now)
     }
+}
+
+/// Takes one token from each of `wanted`'s buckets (key, allowance per
+/// hour), all or none; remembers `retry_id` as charged.
+fn take(
+    g: &mut Inner,
+    wanted: &[(String, u32)],
+    retry_id: Option<String>,
+    now: Instant,
+) -> Result<(), Duration> {
+    let mut wait = Duration::ZERO;
+    let mut refreshed = Vec::with_capacity(wanted.len());
+    for (key, per_hour) in wanted {
+        let cap = f64::from(*per_hour);
+        let rate = cap / HOUR;
+        let b = g.buckets.get(key).copied().unwrap_or(Bucket {
+            tokens: cap,
+            at: now,
+        });
+        let tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(cap);
+        if tokens < 1.0 {
+            let secs = if rate > 0.0 {
+                (1.0 - tokens) / rate
+            } else {
+                HOUR
+            };
+            wait = wait.max(Duration::from_secs_f64(secs.ceil().max(1.0)));
+        }
+        refreshed.push((key.clone(), tokens));
+    }
+    if wait > Duration::ZERO {
+        return Err(wait);
+    }
+    for (key, tokens) in refreshed {
+        g.buckets.insert(
+            key,
+            Bucket {
+                tokens: tokens - 1.0,
+                at: now,
+            },
+        );
+    }
+    if let Some(id) = retry_id {
+        g.charged.insert(id, now);
+    }
+    if g.buckets.len() > PRUNE_AT || g.charged.len() > PRUNE_AT {
+        let hour = Duration::from_secs(3600);
+        g.charged.retain(|_, at| now.duration_since(*at) < hour);
+        g.buckets.retain(|_, b| now.duration_since(b.at) < hour);
+    }
+    Ok(())
 }
 
 /// The key a client address is counted under: an IPv4 address as it is,
@@ -280,5 +337,21 @@ mod tests {
         assert!(r.check(None, Some(a), None).is_ok());
         assert!(r.check(None, Some(b), None).is_err(), "same /64, same bucket");
         assert!(r.check(None, Some(c), None).is_ok());
+    }
+
+    #[test]
+    fn registrations_count_per_address_apart_from_writes() {
+        let r = RateLimiter::new(Limits::default());
+        r.set_registrations_per_hour(2);
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_64: IpAddr = "2001:db8:1:2:ffff::2".parse().unwrap();
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        assert!(r.check_registration(Some(a), Some("k1")).is_ok());
+        assert!(r.check_registration(Some(a), Some("k1")).is_ok(), "a retry is free");
+        assert!(r.check_registration(Some(same_64), None).is_ok());
+        assert!(r.check_registration(Some(a), None).is_err(), "the /64's bucket is empty");
+        assert!(r.check_registration(Some(other), None).is_ok());
+        assert!(r.check(Some("d"), Some(a), None).is_ok(), "writes have their own bucket");
+        assert!(r.check_registration(None, None).is_ok(), "no address: not limited");
     }
 }

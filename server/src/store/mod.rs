@@ -174,8 +174,22 @@ pub trait DeviceStore: Send + Sync {
         device: NewDevice,
         response: StoredResponse,
     ) -> StoreResult<StoredResponse>;
-    /// The id of the device whose token hashes to this.
-    async fn find_device(&self, token_hash: &str) -> StoreResult<Option<String>>;
+    /// The device whose token hashes to this.
+    async fn find_device(&self, token_hash: &str) -> StoreResult<Option<KnownDevice>>;
+    /// Records that the device was seen (`maintenance` collects devices
+    /// unseen for years).
+    async fn touch_device(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Sets the hash of the device's token (a registration retried after
+    /// the token key changed); false when there is no such device.
+    async fn set_device_token_hash(&self, id: &str, token_hash: &str) -> StoreResult<bool>;
+}
+
+/// A registered device, as its token finds it.
+#[derive(Debug, Clone)]
+pub struct KnownDevice {
+    pub id: String,
+    /// Updated at most once a day (`devices::auth`).
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -438,6 +452,7 @@ pub trait Store:
     + HealthStore
     + PlaceStore
     + crate::ezd::outbox::EzdStore
+    + crate::maintenance::MaintenanceStore
 {
 }
 
@@ -452,7 +467,8 @@ impl<
         + BackOfficeStore
         + HealthStore
         + PlaceStore
-        + crate::ezd::outbox::EzdStore,
+        + crate::ezd::outbox::EzdStore
+        + crate::maintenance::MaintenanceStore,
 > Store for T
 {
 }

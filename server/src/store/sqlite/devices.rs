@@ -1,11 +1,15 @@
-//! Residents' devices, and the idempotency table their writes share.
+//! Residents' devices, and the idempotency table their writes share. A
+//! device row holds its token's SHA-256 only; no response stored here
+//! carries a token (`devices::tokens`).
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{SqliteStore, ts};
+use chrono::{DateTime, Utc};
+
+use super::{SqliteStore, parse_ts, ts};
 use crate::store::{
-    DeviceStore, IdempotencyKey, NewDevice, StoreError, StoreResult, StoredResponse,
+    DeviceStore, IdempotencyKey, KnownDevice, NewDevice, StoreError, StoreResult, StoredResponse,
 };
 
 /// The stored response for a retried key; `IdempotencyConflict` when the key
@@ -65,8 +69,8 @@ impl DeviceStore for SqliteStore {
             }
             let d = &device.input;
             tx.execute(
-                "INSERT INTO devices (id, token_hash, platform, app_version, locale, os_version, push_token, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO devices (id, token_hash, platform, app_version, locale, os_version, push_token, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                 params![
                     device.id,
                     device.token_hash,
@@ -86,11 +90,49 @@ impl DeviceStore for SqliteStore {
         .await
     }
 
-    async fn find_device(&self, token_hash: &str) -> StoreResult<Option<String>> {
+    async fn find_device(&self, token_hash: &str) -> StoreResult<Option<KnownDevice>> {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
-            let mut stmt = c.prepare_cached("SELECT id FROM devices WHERE token_hash = ?1")?;
-            Ok(stmt.query_row([token_hash], |r| r.get(0)).optional()?)
+            let mut stmt = c.prepare_cached(
+                "SELECT id, last_seen_at FROM devices WHERE token_hash = ?1",
+            )?;
+            let row: Option<(String, Option<String>)> = stmt
+                .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            row.map(|(id, seen)| -> StoreResult<KnownDevice> {
+                Ok(KnownDevice {
+                    id,
+                    last_seen_at: seen.as_deref().map(parse_ts).transpose()?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn touch_device(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            tx.prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1")?
+                .execute(params![id, ts(now)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_device_token_hash(&self, id: &str, token_hash: &str) -> StoreResult<bool> {
+        let (id, token_hash) = (id.to_owned(), token_hash.to_owned());
+        self.write(move |tx| {
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
+                [&id],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "UPDATE devices SET token_hash = ?2 WHERE id = ?1 AND token_hash <> ?2",
+                params![id, token_hash],
+            )?;
+            Ok(exists)
         })
         .await
     }

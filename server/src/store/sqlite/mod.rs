@@ -9,6 +9,7 @@ mod auth;
 mod backoffice;
 mod content;
 mod devices;
+mod maintenance;
 mod migrations;
 mod places;
 pub(crate) mod publish;
@@ -25,6 +26,9 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use super::{AuditStore, HealthStore, StoreError, StoreResult};
 use crate::audit::model::AuditEntry;
+
+#[doc(hidden)]
+pub use migrations::run_until as migrate_until;
 
 const READERS: usize = 4;
 pub const DB_FILE: &str = "mm.sqlite";

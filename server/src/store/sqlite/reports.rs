@@ -156,7 +156,7 @@ fn decode_all(rows: Vec<String>) -> StoreResult<Vec<Report>> {
 }
 
 /// `photos/ab/<id>.jpg|png`: the first two hex digits fan the files out.
-fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
+pub(super) fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
     let ext = if content_type == "image/png" {
         "png"
     } else {
@@ -167,8 +167,9 @@ fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
 
 /// Temp file in the same directory, fsync, rename over, fsync the
 /// directory: the file is either absent or complete, even after a crash.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if path.exists() {
+/// An existing file is kept unless `replace` (a raw photo's clean copy).
+pub(super) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
+    if path.exists() && !replace {
         return Ok(());
     }
     let dir = path.parent().expect("photo paths have a directory");
@@ -689,7 +690,7 @@ impl ReportStore for SqliteStore {
 
     async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool> {
         let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
-        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
+        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
             .await
             .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
             .map_err(|e| StoreError::Other(format!("cannot store a photo: {e}")))?;
