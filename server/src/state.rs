@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::auth::password::PasswordGate;
+use crate::auth::signin::SignInPolicy;
+use crate::config::PublicUrl;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::store::Store;
@@ -37,6 +40,12 @@ pub struct AppState {
     pub limits: Arc<RateLimiter>,
     /// The gmina boundary, for "is this report inside the gmina?".
     pub boundary: Arc<BoundaryCache>,
+    /// Where residents and officials reach this server (`--public-url`).
+    pub public_url: PublicUrl,
+    /// Bounds concurrent Argon2 work (every password hash and check).
+    pub passwords: Arc<PasswordGate>,
+    /// Officials' sign-in limits (lock-out, per-address limit, slow-down).
+    pub sign_in: SignInPolicy,
 }
 
 impl AppState {
@@ -47,6 +56,9 @@ impl AppState {
             session_ttl: Duration::hours(12),
             limits: Arc::new(RateLimiter::new(Limits::default())),
             boundary: Arc::new(BoundaryCache::default()),
+            public_url: PublicUrl::for_addr(([127, 0, 0, 1], 8080).into()),
+            passwords: Arc::new(PasswordGate::default()),
+            sign_in: SignInPolicy::default(),
         }
     }
 }

@@ -112,6 +112,8 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(super::places::SCHEMA),
     // 7: disabled accounts, a report's personal assignee (back office).
     Step::Sql(super::backoffice::SCHEMA),
+    // 8: sign-in counted per login and client address; sessions get a kind.
+    Step::Sql(super::auth::SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {
