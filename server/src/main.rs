@@ -90,28 +90,29 @@ fn owner_only_files() {
 
 /// Tightens a data directory made before (or by hand, with the default
 /// umask) to 0700, and its database files to 0600. What lies inside the
-/// directory is then out of other users' reach whatever its own mode.
-fn restrict_data_dir(data_dir: &std::path::Path) -> Result<()> {
+/// directory is then out of other users' reach whatever its own mode. A
+/// directory this user may not change (another owner) is only warned about.
+fn restrict_data_dir(data_dir: &std::path::Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let set = |p: &std::path::Path, mode: u32| match std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(anyhow::Error::new(e).context(format!("cannot restrict {}", p.display())))
+        let set = |p: &std::path::Path, mode: u32| {
+            if let Err(e) = std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %p.display(), error = %e, "cannot make this owner-only");
             }
-            _ => Ok(()),
         };
-        set(data_dir, 0o700)?;
+        set(data_dir, 0o700);
         for f in ["mm.sqlite", "mm.sqlite-wal", "mm.sqlite-shm"] {
-            set(&data_dir.join(f), 0o600)?;
+            set(&data_dir.join(f), 0o600);
         }
     }
-    Ok(())
 }
 
 async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    restrict_data_dir(data_dir)?;
+    restrict_data_dir(data_dir);
     let dir = data_dir.to_owned();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
         .await?

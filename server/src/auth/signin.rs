@@ -433,7 +433,7 @@ mod tests {
         assert_eq!(c.account.next_attempt_at, Some(now + p.account_spacing));
         // Each next one (from other addresses) waits for its slot; once the
         // wait would pass max_delay, it is refused.
-        let mut from_elsewhere = |c: &mut SignInCounters| {
+        let from_elsewhere = |c: &mut SignInCounters| {
             c.pair = Counter::default();
             c.address = Counter::default();
             begin(c, now)
