@@ -198,3 +198,19 @@ impl From<RoleArg> for Role {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn public_urls() {
+        let u = PublicUrl::parse("https://Zgloszenia.Gmina.pl/").unwrap();
+        assert_eq!(u.base(), "https://zgloszenia.gmina.pl");
+        assert!(u.is_https());
+        assert_eq!(PublicUrl::parse("http://[::1]:8080").unwrap().base(), "http://[::1]:8080");
+        for bad in ["zgloszenia.gmina.pl", "ftp://x.pl", "https://x.pl/app", "https://u@x.pl", "https://x.pl/?a=1", "https://"] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

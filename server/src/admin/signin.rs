@@ -1,4 +1,5 @@
-//! Sign-in, sign-out, password change and the language switch.
+//! Sign-in (the one sign-in service, `auth::signin`, answered as pages),
+//! sign-out, password change and the language switch.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
