@@ -63,6 +63,13 @@ pub struct ServeArgs {
     pub device_token_key: Option<String>,
     #[command(flatten)]
     pub maintenance: MaintenanceArgs,
+    /// The address residents and officials use, e.g.
+    /// `https://zgloszenia.gmina.pl`: absolute URLs (Open311) are built from
+    /// it, never from the request's `Host`; when it is https, cookies are
+    /// `Secure` with the `__Host-` prefix and HSTS is sent. Default:
+    /// `http://` + the address the server listens on.
+    #[arg(long, env = "MM_PUBLIC_URL", value_parser = PublicUrl::parse, global = true)]
+    pub public_url: Option<PublicUrl>,
     #[command(flatten)]
     pub ezd: EzdArgs,
 }
@@ -95,6 +102,54 @@ impl MaintenanceArgs {
 
     pub fn every(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.maintenance_every_minutes.max(1) * 60)
+    }
+}
+
+/// The server's public base URL: a scheme (http or https) and a host with
+/// an optional port, no path (every route is absolute), no trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    base: String,
+    https: bool,
+}
+
+impl PublicUrl {
+    pub fn parse(s: &str) -> Result<PublicUrl, String> {
+        let uri: axum::http::Uri = s.trim().parse().map_err(|e| format!("not a URL: {e}"))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err("the public URL must begin with https:// or http://".into()),
+        };
+        let authority = uri.authority().ok_or("the public URL needs a host")?;
+        if authority.as_str().contains('@') || authority.host().is_empty() {
+            return Err("the public URL needs a host and no user name".into());
+        }
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err("the public URL takes no path: the server answers at the root".into());
+        }
+        let scheme = if https { "https" } else { "http" };
+        Ok(PublicUrl { base: format!("{scheme}://{}", authority.as_str().to_ascii_lowercase()), https })
+    }
+
+    /// `http://ADDR`, the default when none is configured.
+    pub fn for_addr(addr: SocketAddr) -> PublicUrl {
+        PublicUrl { base: format!("http://{addr}"), https: false }
+    }
+
+    /// `scheme://host[:port]`, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+}
+
+impl std::fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.base)
     }
 }
 
@@ -182,6 +237,22 @@ impl From<RoleArg> for Role {
             RoleArg::Editor => Role::Editor,
             RoleArg::Dispatcher => Role::Dispatcher,
             RoleArg::Department => Role::Department,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn public_urls() {
+        let u = PublicUrl::parse("https://Zgloszenia.Gmina.pl/").unwrap();
+        assert_eq!(u.base(), "https://zgloszenia.gmina.pl");
+        assert!(u.is_https());
+        assert_eq!(PublicUrl::parse("http://[::1]:8080").unwrap().base(), "http://[::1]:8080");
+        for bad in ["zgloszenia.gmina.pl", "ftp://x.pl", "https://x.pl/app", "https://u@x.pl", "https://x.pl/?a=1", "https://"] {
+            assert!(PublicUrl::parse(bad).is_err(), "{bad}");
         }
     }
 }

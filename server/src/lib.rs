@@ -2,6 +2,7 @@
 //! meets them:
 //!
 //! - [`app`]: the router (`/healthz`, `/api/v1/*`) with its layers;
+//! - [`headers`]: security headers on every response;
 //! - [`error`]: every failure as the wire's `ApiError`;
 //! - [`auth`], [`devices`], [`news`], [`events`], [`gmina`], [`sync`],
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
@@ -25,6 +26,7 @@ pub mod devices;
 pub mod events;
 pub mod ezd;
 pub mod gmina;
+pub mod headers;
 pub mod health;
 pub mod maintenance;
 pub mod news;
@@ -36,6 +38,7 @@ pub mod sync;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -72,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

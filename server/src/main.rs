@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, PlacesCommand, ServeArgs, UserCommand};
+use mm_server::config::{Cli, Command, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
 use mm_server::state::AppState;
 use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store};
 use mm_server::{auth, demo};
@@ -19,6 +19,7 @@ use mm_server::{auth, demo};
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    owner_only_files();
     init_logging();
     match cli.command {
         None | Some(Command::Serve) => serve(cli.serve).await,
@@ -77,7 +78,41 @@ fn init_logging() {
     }
 }
 
+/// Every file and directory this process creates is its owner's only
+/// (umask 077): the database holds residents' contacts, photos show them.
+fn owner_only_files() {
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-mode mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// Tightens a data directory made before (or by hand, with the default
+/// umask) to 0700, and its database files to 0600. What lies inside the
+/// directory is then out of other users' reach whatever its own mode. A
+/// directory this user may not change (another owner) is only warned about.
+fn restrict_data_dir(data_dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |p: &std::path::Path, mode: u32| {
+            if let Err(e) = std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %p.display(), error = %e, "cannot make this owner-only");
+            }
+        };
+        set(data_dir, 0o700);
+        for f in ["mm.sqlite", "mm.sqlite-wal", "mm.sqlite-shm"] {
+            set(&data_dir.join(f), 0o600);
+        }
+    }
+}
+
 async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    restrict_data_dir(data_dir);
     let dir = data_dir.to_owned();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
         .await?
@@ -116,6 +151,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
+    state.public_url = args.public_url.clone().unwrap_or_else(|| PublicUrl::for_addr(addr));
     let mut out = std::io::stdout().lock();
     writeln!(out, "mm-server listening on http://{addr}")?;
     out.flush()?;

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::devices::tokens::DeviceTokens;
+use crate::auth::password::PasswordGate;
+use crate::auth::signin::SignInPolicy;
+use crate::config::PublicUrl;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::store::Store;
@@ -40,6 +43,12 @@ pub struct AppState {
     pub boundary: Arc<BoundaryCache>,
     /// Derives device tokens (`devices::tokens`); `main` loads the key.
     pub device_tokens: Arc<DeviceTokens>,
+    /// Where residents and officials reach this server (`--public-url`).
+    pub public_url: PublicUrl,
+    /// Bounds concurrent Argon2 work (every password hash and check).
+    pub passwords: Arc<PasswordGate>,
+    /// Officials' sign-in limits (lock-out, per-address limit, slow-down).
+    pub sign_in: SignInPolicy,
 }
 
 impl AppState {
@@ -51,6 +60,9 @@ impl AppState {
             limits: Arc::new(RateLimiter::new(Limits::default())),
             boundary: Arc::new(BoundaryCache::default()),
             device_tokens: Arc::new(DeviceTokens::ephemeral()),
+            public_url: PublicUrl::for_addr(([127, 0, 0, 1], 8080).into()),
+            passwords: Arc::new(PasswordGate::default()),
+            sign_in: SignInPolicy::default(),
         }
     }
 }

@@ -112,7 +112,10 @@ async fn five_wrong_passwords_lock_the_account() {
     let (s, tok, _) = login(&app, "disp1", PASS).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert!(tok.is_none());
-    assert!(store.login_failures("disp1").await.unwrap().locked_until.is_some());
+    // Locked for this client (in-process requests carry no address: "unknown").
+    let policy = mm_server::auth::signin::SignInPolicy::default();
+    let counters = store.sign_in_counters("disp1", "unknown", policy, Utc::now()).await.unwrap();
+    assert!(counters.pair.locked_until.is_some());
     // Others are not affected.
     assert_eq!(login(&app, "admin1", PASS).await.0, StatusCode::SEE_OTHER);
 }

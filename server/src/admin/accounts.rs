@@ -14,7 +14,6 @@ use mm_protocol::auth::Role;
 
 use super::html::{Lang, error_page, esc, options, page};
 use super::session::{Form, Staff};
-use crate::auth::password;
 use crate::state::AppState;
 use crate::store::Department;
 use crate::store::backoffice::Account;
@@ -72,9 +71,9 @@ fn new_password(staff: &Staff, f: &Form) -> Result<String, Response> {
     Ok(p)
 }
 
-async fn hash(p: String) -> Option<String> {
-    // Argon2 is deliberately slow: keep it off the async workers.
-    tokio::task::spawn_blocking(move || password::hash(&p).ok()).await.ok().flatten()
+/// Argon2 behind the server's gate (None when it is busy or failed).
+async fn hash(state: &AppState, p: String) -> Option<String> {
+    state.passwords.hash(p).await.ok().flatten()
 }
 
 fn parse_dept(f: &Form, depts: &[Department]) -> Result<Option<i64>, ()> {
@@ -161,7 +160,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Some(hash) = hash(pass).await else {
+    let Some(hash) = hash(&state, pass).await else {
         return error_page(StatusCode::INTERNAL_SERVER_ERROR, staff.lang, Some(&staff), "argon2");
     };
     let id = match state.store.create_user(staff.actor(), &login, role, &hash).await {
@@ -312,10 +311,12 @@ pub async fn reset_password(State(state): State<AppState>, staff: Staff, Path(id
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Some(hash) = hash(pass).await else {
+    let Some(hash) = hash(&state, pass).await else {
         return error_page(StatusCode::INTERNAL_SERVER_ERROR, staff.lang, Some(&staff), "argon2");
     };
-    match state.store.set_password(staff.actor(), a.id, &hash, state.clock.now()).await {
+    // Ends every session and API token of the account (a reset answers a
+    // suspected leak); the admin's own session stays even on their own account.
+    match state.store.set_password(staff.actor(), a.id, &hash, Some(&staff.token_hash), state.clock.now()).await {
         Ok(()) => Redirect::to(&format!("/admin/accounts/{id}")).into_response(),
         Err(e) => store_fail(&staff, e),
     }

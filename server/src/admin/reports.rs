@@ -435,8 +435,8 @@ pub async fn map(State(state): State<AppState>, staff: Staff, RawQuery(raw): Raw
             })
         })
         .collect();
-    // `</` cannot appear in JSON numbers/keys we emit, but escape anyway.
-    let data = serde_json::to_string(&points).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/");
+    // Category names are an admin's text: the JSON must not leave its <script>.
+    let data = super::html::json_for_script(&points);
     // The tile URL is a setting (admins set it; MM_TILE_URL is the default); without it the map shows
     // the points on a plain background, which is enough to triage.
     let tiles = super::settings::tile_url(&state).await;

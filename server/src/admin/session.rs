@@ -1,9 +1,11 @@
 //! Officials' browser sessions: the session cookie (HttpOnly,
-//! SameSite=Strict, Secure behind TLS), CSRF tokens, the `Staff` extractor
-//! that every back-office page takes, and form bodies.
+//! SameSite=Strict, `Secure` and `__Host-` when the public URL is https),
+//! CSRF tokens, the `Staff` extractor that every back-office page takes,
+//! and form bodies.
 //!
-//! The session token is the same kind as the API's bearer token (stored as
-//! SHA-256 in `sessions`, 12 h). The CSRF token is derived from it
+//! The session token is made like the API's bearer token (stored as
+//! SHA-256 in `sessions`, 12 h) but is a session of another kind: neither
+//! works in place of the other. The CSRF token is derived from it
 //! (SHA-256 of "csrf:" + token), so it needs no storage and an attacker
 //! without the cookie cannot compute it.
 
@@ -16,7 +18,7 @@ use mm_protocol::auth::Role;
 use super::html::{Lang, error_page};
 use crate::auth::token::{hash_token, sha256_hex};
 use crate::state::AppState;
-use crate::store::Actor;
+use crate::store::{Actor, SessionKind};
 
 pub const SESSION_COOKIE: &str = "mm_session";
 pub const LANG_COOKIE: &str = "mm_lang";
@@ -34,25 +36,44 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Secure cookies when the request came over TLS (a reverse proxy says so
-/// with `X-Forwarded-Proto: https`) or when `MM_COOKIE_SECURE=1`.
-pub fn is_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-        || std::env::var("MM_COOKIE_SECURE").is_ok_and(|v| v == "1")
+/// The back office's cookies, as the public URL (`--public-url`) decides.
+/// Over https every cookie is `Secure`, and the session and sign-in cookies
+/// carry the `__Host-` prefix, which browsers accept only with `Secure`,
+/// `Path=/` and no `Domain` (RFC 6265bis §4.1.3.2): a sibling subdomain
+/// cannot set or shadow them. Over plain http (local use, the tests) they
+/// keep their plain names. A proxy's `X-Forwarded-Proto` changes nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct Cookies {
+    secure: bool,
 }
 
-pub fn set_cookie(headers: &HeaderMap, name: &str, value: &str, max_age: Option<i64>) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
-    if let Some(a) = max_age {
-        c.push_str(&format!("; Max-Age={a}"));
+impl Cookies {
+    pub fn of(state: &AppState) -> Cookies {
+        Cookies { secure: state.public_url.is_https() }
     }
-    if is_tls(headers) {
-        c.push_str("; Secure");
+
+    /// The name `base` goes by (the language choice is not a secret and
+    /// keeps its plain name).
+    pub fn name(self, base: &str) -> String {
+        if self.secure && base != LANG_COOKIE { format!("__Host-{base}") } else { base.to_owned() }
     }
-    c
+
+    /// The request's cookie `base`, under the name it goes by.
+    pub fn get(self, headers: &HeaderMap, base: &str) -> Option<String> {
+        cookie(headers, &self.name(base))
+    }
+
+    /// A `Set-Cookie` value for `base` (HttpOnly, SameSite=Strict, Path=/).
+    pub fn set(self, base: &str, value: &str, max_age: Option<i64>) -> String {
+        let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Strict", self.name(base));
+        if let Some(a) = max_age {
+            c.push_str(&format!("; Max-Age={a}"));
+        }
+        if self.secure {
+            c.push_str("; Secure");
+        }
+        c
+    }
 }
 
 pub fn csrf_for(token: &str) -> String {
@@ -160,13 +181,14 @@ impl FromRequestParts<AppState> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let is_get = parts.method == axum::http::Method::GET;
-        let token = cookie(&parts.headers, SESSION_COOKIE)
+        let token = Cookies::of(state)
+            .get(&parts.headers, SESSION_COOKIE)
             .filter(|t| !t.is_empty())
             .ok_or(NotSignedIn(is_get))?;
         let token_hash = hash_token(&token);
         let session = state
             .store
-            .find_session(&token_hash)
+            .find_session(&token_hash, SessionKind::BackOffice)
             .await
             .ok()
             .flatten()

@@ -1,23 +1,19 @@
-//! Sign-in, sign-out, password change and the language switch.
+//! Sign-in (the one sign-in service, `auth::signin`, answered as pages),
+//! sign-out, password change and the language switch.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Duration;
-use serde::Deserialize;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::html::{Lang, error_page, esc, page};
-use super::session::{
-    Form, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Staff, cookie, csrf_refused, same,
-    set_cookie,
-};
-use crate::auth::{password, token};
+use super::session::{Cookies, Form, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Staff, csrf_refused, same};
+use crate::auth::password::Busy;
+use crate::auth::signin::{self, SignInError};
+use crate::auth::token;
+use crate::reports::ratelimit::ClientIp;
 use crate::state::AppState;
-
-/// Wrong passwords in a row before the account locks, and for how long.
-pub const MAX_FAILURES: u32 = 5;
-pub const LOCK_MINUTES: i64 = 15;
+use crate::store::SessionKind;
 
 fn login_form(lang: Lang, csrf: &str, message: Option<&str>) -> String {
     let t = |pl, en| lang.t(pl, en);
@@ -39,29 +35,44 @@ fn login_form(lang: Lang, csrf: &str, message: Option<&str>) -> String {
     )
 }
 
-fn login_page(headers: &HeaderMap, status: StatusCode, message: Option<&str>) -> Response {
+fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, message: Option<&str>) -> Response {
     let lang = Lang::from_headers(headers);
+    let cookies = Cookies::of(state);
     // Keep the sign-in CSRF token across attempts; make one when missing.
-    let csrf = cookie(headers, LOGIN_CSRF_COOKIE)
+    let csrf = cookies
+        .get(headers, LOGIN_CSRF_COOKIE)
         .filter(|c| c.len() == 43)
         .unwrap_or_else(token::new_token);
     let body = login_form(lang, &csrf, message);
     (
         status,
-        [(header::SET_COOKIE, set_cookie(headers, LOGIN_CSRF_COOKIE, &csrf, None))],
+        [(header::SET_COOKIE, cookies.set(LOGIN_CSRF_COOKIE, &csrf, None))],
         page(lang, lang.t("Logowanie urzędnika", "Official sign-in"), None, "/admin/login", &body),
     )
         .into_response()
 }
 
-pub async fn login_get(headers: HeaderMap) -> Response {
-    login_page(&headers, StatusCode::OK, None)
+pub async fn login_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_page(&state, &headers, StatusCode::OK, None)
 }
 
-pub async fn login_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Whole minutes, rounded up, for a message.
+fn minutes(d: chrono::Duration) -> i64 {
+    ((d.num_seconds() + 59) / 60).max(1)
+}
+
+/// `POST /admin/login`: the same sign-in service as the API
+/// (`auth::signin`), answered as pages.
+pub async fn login_post(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = Lang::from_headers(&headers);
+    let cookies = Cookies::of(&state);
     let form = Form::parse(&body);
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = cookies.get(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     match form.get("csrf") {
         Some(t) if !expected.is_empty() && same(t, &expected) => {}
         _ => return csrf_refused(lang, None),
@@ -70,90 +81,78 @@ pub async fn login_post(State(state): State<AppState>, headers: HeaderMap, body:
     let pass = form.get("password").unwrap_or_default().to_owned();
     if login.is_empty() || login.chars().count() > 100 || pass.is_empty() || pass.len() > 1000 {
         return login_page(
+            &state,
             &headers,
             StatusCode::BAD_REQUEST,
             Some(lang.t("Podaj login i hasło.", "Enter your login and password.")),
         );
     }
-    let now = state.clock.now();
-    let locked = |until: chrono::DateTime<chrono::Utc>| {
-        let mins = ((until - now).num_seconds() + 59) / 60;
-        login_page(
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(&match lang {
-                Lang::Pl => format!("Konto jest zablokowane po zbyt wielu błędnych hasłach. Spróbuj za {mins} min."),
-                Lang::En => format!("The account is locked after too many wrong passwords. Try again in {mins} min."),
-            }),
-        )
-    };
-    match state.store.login_failures(&login).await {
-        Ok(f) => {
-            if let Some(until) = f.locked_until.filter(|u| *u > now) {
-                return locked(until);
+    let signed_in = match signin::sign_in(&state, &login, &pass, client, SessionKind::BackOffice).await {
+        Ok(s) => s,
+        Err(e) => {
+            let retry = e.retry_after_secs();
+            let (status, msg) = match e {
+                SignInError::InvalidCredentials => (
+                    StatusCode::UNAUTHORIZED,
+                    lang.t("Nieprawidłowy login lub hasło.", "Wrong login or password.").to_owned(),
+                ),
+                SignInError::Locked { retry_after } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    match lang {
+                        Lang::Pl => format!(
+                            "Logowanie na to konto z tego adresu jest zablokowane po zbyt wielu błędnych hasłach. Spróbuj za {} min.",
+                            minutes(retry_after)
+                        ),
+                        Lang::En => format!(
+                            "Signing in to this account from this address is locked after too many wrong passwords. Try again in {} min.",
+                            minutes(retry_after)
+                        ),
+                    },
+                ),
+                SignInError::TooManyAttempts { retry_after } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    match lang {
+                        Lang::Pl => format!("Zbyt wiele prób logowania. Spróbuj za {} min.", minutes(retry_after)),
+                        Lang::En => format!("Too many sign-in attempts. Try again in {} min.", minutes(retry_after)),
+                    },
+                ),
+                SignInError::Busy => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    lang.t("Serwer jest chwilowo zajęty. Spróbuj ponownie za chwilę.", "The server is busy. Try again in a moment.")
+                        .to_owned(),
+                ),
+                SignInError::Store(e) => {
+                    tracing::error!(error = %e, "sign-in failed in the store");
+                    return error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, None, "database");
+                }
+            };
+            let mut resp = login_page(&state, &headers, status, Some(&msg));
+            if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
-        }
-        Err(_) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, None, "database"),
-    }
-    let user = match state.store.find_user(&login).await {
-        Ok(u) => u,
-        Err(_) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, None, "database"),
-    };
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pass, stored.as_deref()))
-        .await
-        .unwrap_or(false);
-    let user = match user {
-        Some(u) if ok => u,
-        _ => {
-            let f = state
-                .store
-                .record_login_failure(&login, now, MAX_FAILURES, Duration::minutes(LOCK_MINUTES))
-                .await;
-            if let Ok(Some(until)) = f.map(|f| f.locked_until) {
-                return locked(until);
-            }
-            return login_page(
-                &headers,
-                StatusCode::UNAUTHORIZED,
-                Some(lang.t("Nieprawidłowy login lub hasło.", "Wrong login or password.")),
-            );
+            return resp;
         }
     };
-    let _ = state.store.clear_login_failures(&login).await;
-    let tok = token::new_token();
-    let expires_at = now + state.session_ttl;
-    if state
-        .store
-        .create_session(&user, &token::hash_token(&tok), now, expires_at)
-        .await
-        .is_err()
-    {
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, None, "database");
-    }
     let mut resp = Redirect::to("/admin").into_response();
     let h = resp.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(&headers, SESSION_COOKIE, &tok, Some(state.session_ttl.num_seconds()))
+        cookies
+            .set(SESSION_COOKIE, &signed_in.token, Some(state.session_ttl.num_seconds()))
             .parse()
             .expect("cookie is ASCII"),
     );
-    h.append(
-        header::SET_COOKIE,
-        set_cookie(&headers, LOGIN_CSRF_COOKIE, "", Some(0)).parse().expect("ascii"),
-    );
+    h.append(header::SET_COOKIE, cookies.set(LOGIN_CSRF_COOKIE, "", Some(0)).parse().expect("ascii"));
     resp
 }
 
-pub async fn logout(State(state): State<AppState>, staff: Staff, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn logout(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
     if let Err(r) = staff.form(&body) {
         return r;
     }
     let _ = state.store.delete_session(&staff.token_hash).await;
     (
-        [(header::SET_COOKIE, set_cookie(&headers, SESSION_COOKIE, "", Some(0)))],
+        [(header::SET_COOKIE, Cookies::of(&state).set(SESSION_COOKIE, "", Some(0)))],
         Redirect::to("/admin/login"),
     )
         .into_response()
@@ -211,39 +210,109 @@ pub async fn password_post(State(state): State<AppState>, staff: Staff, body: By
         Ok(Some(u)) => u,
         _ => return staff.forbidden(),
     };
-    let stored = user.password_hash.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        if password::verify(&current, Some(&stored)) { password::hash(&new).ok() } else { None }
-    })
-    .await
-    .ok()
-    .flatten();
-    let Some(hash) = res else {
-        return password_page(&staff, StatusCode::BAD_REQUEST, Some((t("Obecne hasło jest nieprawidłowe.", "The current password is wrong."), true)));
+    let busy = || {
+        password_page(
+            &staff,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some((t("Serwer jest chwilowo zajęty. Spróbuj ponownie za chwilę.", "The server is busy. Try again in a moment."), true)),
+        )
     };
-    if state.store.set_password(staff.actor(), user.id, &hash, state.clock.now()).await.is_err() {
+    match state.passwords.verify(current, Some(user.password_hash.clone())).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return password_page(&staff, StatusCode::BAD_REQUEST, Some((t("Obecne hasło jest nieprawidłowe.", "The current password is wrong."), true)));
+        }
+        Err(Busy) => return busy(),
+    }
+    let hash = match state.passwords.hash(new).await {
+        Ok(Some(h)) => h,
+        Ok(None) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, staff.lang, Some(&staff), "argon2"),
+        Err(Busy) => return busy(),
+    };
+    // Every other session and API token of this account ends; this one stays.
+    if state
+        .store
+        .set_password(staff.actor(), user.id, &hash, Some(&staff.token_hash), state.clock.now())
+        .await
+        .is_err()
+    {
         return error_page(StatusCode::INTERNAL_SERVER_ERROR, staff.lang, Some(&staff), "database");
     }
-    password_page(&staff, StatusCode::OK, Some((t("Hasło zostało zmienione.", "The password was changed."), false)))
+    password_page(
+        &staff,
+        StatusCode::OK,
+        Some((t("Hasło zostało zmienione. Inne sesje tego konta zostały zakończone.", "The password was changed. Every other session of this account has ended."), false)),
+    )
 }
 
-#[derive(Deserialize)]
-pub struct LangQuery {
-    to: String,
-    back: Option<String>,
-}
-
-/// `GET /admin/lang?to=en&back=/admin/reports`: only local pages as `back`.
-pub async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    let to = if q.to == "en" { "en" } else { "pl" };
-    let back = q
-        .back
-        .filter(|b| (b.starts_with("/admin") || b.starts_with("/transparency")) && !b.contains("//"))
-        .unwrap_or_else(|| "/admin".into());
-    let _ = Html("");
+/// `GET /admin/lang?to=en&back=/admin/reports`: sets the language and goes
+/// back to `back` when it is a local page, else to `/admin`. Any query is
+/// accepted (never a 400 or 500).
+pub async fn set_lang(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let mut to = "pl";
+    let mut back = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "to" if v == "en" => to = "en",
+            "back" => back = local_back(&v),
+            _ => {}
+        }
+    }
+    let location = back
+        .and_then(|b| HeaderValue::from_str(&b).ok())
+        .unwrap_or_else(|| HeaderValue::from_static("/admin"));
     (
-        [(header::SET_COOKIE, set_cookie(&headers, LANG_COOKIE, to, Some(365 * 86400)))],
-        Redirect::to(&back),
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, Cookies::of(&state).set(LANG_COOKIE, to, Some(365 * 86400))),
+            (header::LOCATION, location.to_str().unwrap_or("/admin").to_owned()),
+        ],
     )
         .into_response()
+}
+
+/// `back` when it names a page of the back office or the transparency
+/// page, with anything a `Location` header cannot carry percent-encoded;
+/// None for anything else: another site (`//host`, `https://…`, `/\host`,
+/// which browsers read as `//host`), control characters (CR/LF would split
+/// the header) or white space.
+fn local_back(back: &str) -> Option<String> {
+    let under = |prefix: &str| {
+        back.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+    };
+    if !(under("/admin") || under("/transparency"))
+        || back.contains("//")
+        || back.contains('\\')
+        || back.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(back.len());
+    for c in back.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_back;
+
+    #[test]
+    fn only_local_pages_go_back() {
+        assert_eq!(local_back("/admin/reports").as_deref(), Some("/admin/reports"));
+        assert_eq!(local_back("/transparency").as_deref(), Some("/transparency"));
+        assert_eq!(local_back("/admin/zgłoszenia").as_deref(), Some("/admin/zg%C5%82oszenia"));
+        for bad in ["//evil", "https://evil", "/\\evil", "/admin\r\nX: 1", "/admin.evil", "/admin/ x", "/admin//evil", "/other"] {
+            assert_eq!(local_back(bad), None, "{bad:?}");
+        }
+    }
 }

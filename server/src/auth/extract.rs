@@ -1,4 +1,5 @@
-//! The `Official` extractor: a valid, unexpired official's bearer token.
+//! The `Official` extractor: a valid, unexpired official's bearer token
+//! (an API session; a back-office cookie's token is not accepted here).
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -9,7 +10,7 @@ use mm_protocol::auth::Role;
 use super::token::hash_token;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::Actor;
+use crate::store::{Actor, SessionKind};
 
 #[derive(Debug, Clone)]
 pub struct Official {
@@ -56,7 +57,7 @@ pub async fn official(state: &AppState, headers: &HeaderMap) -> Result<Official,
     let token_hash = hash_token(token);
     let session = state
         .store
-        .find_session(&token_hash)
+        .find_session(&token_hash, SessionKind::Api)
         .await?
         .ok_or_else(AppError::unauthorized)?;
     if session.expires_at <= state.clock.now() {

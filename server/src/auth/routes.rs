@@ -2,15 +2,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use mm_protocol::auth::{LoginRequest, LoginResponse};
-use mm_protocol::error::{ApiError, ErrorCode};
+use mm_protocol::error::ApiError;
 use mm_protocol::validation::Validate;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Official, password, token};
+use super::{Official, signin};
 use crate::error::{ApiResult, AppError, Json};
+use crate::reports::ratelimit::ClientIp;
 use crate::state::AppState;
+use crate::store::SessionKind;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -18,49 +21,35 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
 }
 
-fn invalid_credentials() -> AppError {
-    AppError::new(
-        ErrorCode::InvalidCredentials,
-        "Nieprawidłowy login lub hasło.",
-        "Wrong login or password.",
-    )
-}
-
-/// Sign in as an official.
+/// Sign in as an official. Shares its lock-out and limits with the back
+/// office's sign-in (`auth::signin`): 429 with `Retry-After` when this
+/// login is locked for this address or the address made too many attempts,
+/// 503 with `Retry-After` when the server is too busy to check a password.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
         (status = 400, body = ApiError),
         (status = 401, description = "invalid_credentials", body = ApiError),
+        (status = 429, description = "rate_limited (see Retry-After)", body = ApiError),
+        (status = 503, description = "unavailable: too busy to check a password now (see Retry-After)", body = ApiError),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     Json(req): Json<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
-    req.validate()?;
-    let user = state.store.find_user(&req.login).await?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let ok =
-        tokio::task::spawn_blocking(move || password::verify(&req.password, stored.as_deref()))
-            .await
-            .map_err(|_| AppError::internal())?;
-    let user = match user {
-        Some(u) if ok => u,
-        _ => return Err(invalid_credentials()),
-    };
-    let token = token::new_token();
-    let now = state.clock.now();
-    let expires_at = now + state.session_ttl;
-    state
-        .store
-        .create_session(&user, &token::hash_token(&token), now, expires_at)
-        .await?;
-    Ok(Json(LoginResponse {
-        token,
-        expires_at,
-        role: user.role,
-    }))
+) -> Response {
+    if let Err(e) = req.validate() {
+        return AppError::from(e).into_response();
+    }
+    match signin::sign_in(&state, &req.login, &req.password, client, SessionKind::Api).await {
+        Ok(s) => Json(LoginResponse {
+            token: s.token,
+            expires_at: s.expires_at,
+            role: s.user.role,
+        })
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// End this session: the token stops working.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -76,18 +76,11 @@ fn from_app(e: AppError, format: Format) -> Open311Error {
     Open311Error::new(status, description, format)
 }
 
-/// `http://host` as the client addressed us, for absolute URLs.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    format!("{proto}://{host}")
+/// The configured public URL (`--public-url`), for absolute URLs: never
+/// the request's `Host` or `X-Forwarded-Proto`, which a client chooses and
+/// a shared cache would then serve to everyone.
+fn base_url(state: &AppState) -> &str {
+    state.public_url.base()
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -95,7 +88,7 @@ fn iso(t: DateTime<Utc>) -> String {
 }
 
 /// `GET /open311/discovery.json|xml`.
-async fn discovery(Path(file): Path<String>, headers: HeaderMap) -> O311 {
+async fn discovery(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
     let (stem, format) = format_of(&file)?;
     if stem != "discovery" {
         return Err(Open311Error::not_found("Unknown resource.", format));
@@ -106,7 +99,7 @@ async fn discovery(Path(file): Path<String>, headers: HeaderMap) -> O311 {
         "key_service": "api_key = the device token from POST /api/v1/devices",
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": format!("{}/open311/v2", base_url(&headers)),
+            "url": format!("{}/open311/v2", base_url(&state)),
             "changeset": "2026-01-01T00:00:00+00:00",
             "type": "production",
             "formats": ["text/xml", "application/json"],
@@ -120,12 +113,11 @@ async fn list(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
-    headers: HeaderMap,
 ) -> O311 {
     let (stem, format) = format_of(&file)?;
     match stem {
         "services" => services(&state, format).await,
-        "requests" => requests(&state, format, q.as_deref().unwrap_or(""), &headers).await,
+        "requests" => requests(&state, format, q.as_deref().unwrap_or("")).await,
         _ => Err(Open311Error::not_found("Unknown resource.", format)),
     }
 }
@@ -255,7 +247,6 @@ fn request_json(
 async fn render(
     state: &AppState,
     reports: &[Report],
-    headers: &HeaderMap,
     format: Format,
 ) -> Result<Value, Open311Error> {
     let cats: BTreeMap<String, ReportCategory> = state
@@ -270,7 +261,7 @@ async fn render(
     let agency = gmina
         .map(|g| format!("Urząd Gminy {}", g.name))
         .unwrap_or_else(|| "Urząd Gminy".into());
-    let base = base_url(headers);
+    let base = base_url(state);
     Ok(Value::Array(
         reports
             .iter()
@@ -281,7 +272,7 @@ async fn render(
 
 /// `GET /open311/v2/requests.json|xml` with the spec's filters plus the
 /// `page`/`page_size` extension. Without dates, the last 90 days (spec).
-async fn requests(state: &AppState, format: Format, q: &str, headers: &HeaderMap) -> O311 {
+async fn requests(state: &AppState, format: Format, q: &str) -> O311 {
     let q = parse_query(q);
     let mut filter = ReportFilter::default();
     let (offset, limit) = crate::reports::routes::parse_page(
@@ -351,7 +342,7 @@ async fn requests(state: &AppState, format: Format, q: &str, headers: &HeaderMap
         .list_reports(filter)
         .await
         .map_err(internal(format))?;
-    let v = render(state, &reports, headers, format).await?;
+    let v = render(state, &reports, format).await?;
     Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
 
@@ -359,7 +350,6 @@ async fn requests(state: &AppState, format: Format, q: &str, headers: &HeaderMap
 async fn one_request(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    headers: HeaderMap,
 ) -> O311 {
     let (id, format) = format_of(&file)?;
     let report = match id.parse::<i64>() {
@@ -368,7 +358,7 @@ async fn one_request(
     };
     let report = report
         .ok_or_else(|| Open311Error::not_found(format!("No service request {id}."), format))?;
-    let v = render(&state, &[report], &headers, format).await?;
+    let v = render(&state, &[report], format).await?;
     Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
 

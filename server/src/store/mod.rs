@@ -22,6 +22,7 @@ use mm_protocol::reports::{NewReport, Report, ReportCategory, ReportStatus, Stat
 use mm_protocol::validation::FieldError;
 
 use crate::audit::model::AuditEntry;
+use crate::auth::signin::{Admission, SignInCounters, SignInPolicy, SignInStep};
 use crate::demo::DemoData;
 use crate::reports::model::{PhotoMeta, ReportInternal};
 
@@ -63,6 +64,25 @@ pub struct UserRecord {
     pub login: String,
     pub role: Role,
     pub password_hash: String,
+}
+
+/// What a session was made for. A token of one kind never works as the
+/// other: an API bearer token is not a back-office cookie, nor the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// `POST /api/v1/auth/login`: an `Authorization: Bearer` token.
+    Api,
+    /// `POST /admin/login`: the back office's session cookie.
+    BackOffice,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Api => "api",
+            SessionKind::BackOffice => "back_office",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -156,12 +176,33 @@ pub trait AuthStore: Send + Sync {
     async fn create_session(
         &self,
         user: &UserRecord,
+        kind: SessionKind,
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// The session of `kind` with this token hash (expired ones too: the
+    /// caller tells "expired" from "unknown").
+    async fn find_session(&self, token_hash: &str, kind: SessionKind) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// The sign-in counters of `login` from `address` that have not
+    /// expired, read without writing (`auth::signin`).
+    async fn sign_in_counters(
+        &self,
+        login: &str,
+        address: &str,
+        policy: SignInPolicy,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SignInCounters>;
+    /// Applies one step of a sign-in to its counters in one transaction
+    /// (`auth::signin::apply`), deleting every expired counter row.
+    async fn sign_in_step(
+        &self,
+        login: &str,
+        address: &str,
+        step: SignInStep,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Admission>;
 }
 
 #[async_trait]
@@ -376,15 +417,8 @@ pub struct AdminReport {
     pub department_id: Option<i64>,
 }
 
-/// Wrong passwords in a row, and until when the account is locked.
-#[derive(Debug, Clone, Default)]
-pub struct LoginFailures {
-    pub failures: u32,
-    pub locked_until: Option<DateTime<Utc>>,
-}
-
-/// The back office's own persistence: departments, assignment, lock-out,
-/// password changes. Everything an official changes is audited.
+/// The back office's own persistence: departments, assignment, password
+/// changes. Everything an official changes is audited.
 #[async_trait]
 pub trait AdminStore: Send + Sync {
     async fn list_departments(&self) -> StoreResult<Vec<Department>>;
@@ -399,11 +433,15 @@ pub trait AdminStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn user_department(&self, user_id: i64) -> StoreResult<Option<i64>>;
+    /// Replaces an account's password and ends every session and API token
+    /// of that account except `keep` (the token hash of the session that
+    /// made the change, when it is the account's own).
     async fn set_password(
         &self,
         actor: Actor,
         user_id: i64,
         password_hash: &str,
+        keep: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Assigns a report to a department (`None`: unassigns), with an
@@ -418,17 +456,6 @@ pub trait AdminStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn report_department(&self, id: i64) -> StoreResult<Option<i64>>;
     async fn admin_reports(&self, filter: AdminReportFilter) -> StoreResult<Vec<AdminReport>>;
-    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures>;
-    /// Counts one more wrong password; at `max` in a row the account locks
-    /// until `now + lock`. Returns the new state.
-    async fn record_login_failure(
-        &self,
-        login: &str,
-        now: DateTime<Utc>,
-        max: u32,
-        lock: chrono::Duration,
-    ) -> StoreResult<LoginFailures>;
-    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
 }
 
 #[async_trait]

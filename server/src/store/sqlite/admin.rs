@@ -1,5 +1,6 @@
 //! The back office's tables: departments, which report each one handles,
-//! which official belongs to which, and the wrong-password counter.
+//! which official belongs to which, and password changes. (The sign-in
+//! counters moved to `auth.rs` with migration 8.)
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -7,9 +8,9 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use super::publish::audit;
-use super::{SqliteStore, parse_ts, ts};
+use super::{SqliteStore, ts};
 use crate::store::{
-    Actor, AdminReport, AdminReportFilter, AdminStore, Department, LoginFailures, StoreError,
+    Actor, AdminReport, AdminReportFilter, AdminStore, Department, StoreError,
     StoreResult,
 };
 
@@ -26,7 +27,7 @@ pub const SCHEMA: &str = r#"
     ALTER TABLE reports ADD COLUMN department_id INTEGER REFERENCES departments(id);
     CREATE INDEX reports_department ON reports(department_id);
     -- Wrong passwords in a row per login (known or not, so the answer does
-    -- not tell which logins exist).
+    -- not tell which logins exist). Replaced by migration 8.
     CREATE TABLE login_failures (
         login TEXT PRIMARY KEY,
         failures INTEGER NOT NULL,
@@ -146,9 +147,10 @@ impl AdminStore for SqliteStore {
         actor: Actor,
         user_id: i64,
         password_hash: &str,
+        keep: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let hash = password_hash.to_owned();
+        let (hash, keep) = (password_hash.to_owned(), keep.map(str::to_owned));
         self.write(move |tx| {
             let n = tx.execute(
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
@@ -157,6 +159,12 @@ impl AdminStore for SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
+            // A new password answers a suspected leak: every other session
+            // and API token of the account ends with the old password.
+            let ended = tx.execute(
+                "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+                params![user_id, keep],
+            )?;
             audit(
                 tx,
                 &actor,
@@ -164,7 +172,7 @@ impl AdminStore for SqliteStore {
                 "user.password",
                 "user",
                 Some(&user_id.to_string()),
-                json!({}),
+                json!({ "sessions_ended": ended }),
             )
         })
         .await
@@ -298,74 +306,4 @@ impl AdminStore for SqliteStore {
         })
         .await
     }
-
-    async fn login_failures(&self, login: &str) -> StoreResult<LoginFailures> {
-        let login = login.to_owned();
-        self.read(move |c| read_failures(c, &login)).await
-    }
-
-    async fn record_login_failure(
-        &self,
-        login: &str,
-        now: DateTime<Utc>,
-        max: u32,
-        lock: chrono::Duration,
-    ) -> StoreResult<LoginFailures> {
-        let login = login.to_owned();
-        self.write(move |tx| {
-            let mut f = read_failures(tx, &login)?;
-            // A lock that ran out starts a fresh count.
-            if f.locked_until.is_some_and(|u| u <= now) {
-                f = LoginFailures::default();
-            }
-            f.failures += 1;
-            if f.failures >= max {
-                f.locked_until = Some(now + lock);
-            }
-            tx.execute(
-                "INSERT INTO login_failures (login, failures, locked_until) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (login) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
-                params![login, f.failures, f.locked_until.map(ts)],
-            )?;
-            if f.failures == max {
-                audit(
-                    tx,
-                    &Actor(login.clone()),
-                    now,
-                    "auth.locked",
-                    "user",
-                    Some(&login),
-                    json!({ "failures": f.failures, "locked_until": f.locked_until }),
-                )?;
-            }
-            Ok(f)
-        })
-        .await
-    }
-
-    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
-        let login = login.to_owned();
-        self.write(move |tx| {
-            tx.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
-            Ok(())
-        })
-        .await
-    }
-}
-
-fn read_failures(c: &rusqlite::Connection, login: &str) -> StoreResult<LoginFailures> {
-    let row: Option<(u32, Option<String>)> = c
-        .query_row(
-            "SELECT failures, locked_until FROM login_failures WHERE login = ?1",
-            [login],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(match row {
-        None => LoginFailures::default(),
-        Some((failures, until)) => LoginFailures {
-            failures,
-            locked_until: until.as_deref().map(parse_ts).transpose()?,
-        },
-    })
 }

@@ -1,14 +1,62 @@
-//! Officials and their sessions.
+//! Officials, their sessions, and the sign-in counters (`auth::signin`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mm_protocol::auth::Role;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
-use crate::store::{Actor, AuthStore, SessionRecord, StoreError, StoreResult, UserRecord};
+use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
+use crate::store::{Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
+
+/// Migration 8: sign-in counted per login and client address, sessions
+/// with a kind (security review 2026-12, findings 1-3). Self-contained: it
+/// only drops and creates its own tables and touches `sessions`.
+pub const SCHEMA: &str = r#"
+    -- The old per-login counter let anyone lock any official out.
+    DROP TABLE IF EXISTS login_failures;
+    -- Wrong passwords for one login from one client address (IPv6 by /64).
+    CREATE TABLE login_failures_by_address (
+        login TEXT NOT NULL,
+        address TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        locked_until TEXT,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (login, address)
+    );
+    CREATE INDEX login_failures_by_address_expiry ON login_failures_by_address(expires_at);
+    -- Wrong passwords from one client address, any logins.
+    CREATE TABLE login_address_failures (
+        address TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX login_address_failures_expiry ON login_address_failures(expires_at);
+    -- Wrong passwords for one login from any address, and the next free
+    -- slot while its attempts are spaced out.
+    CREATE TABLE login_account_failures (
+        login TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        next_attempt_at TEXT,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX login_account_failures_expiry ON login_account_failures(expires_at);
+    -- Addresses an account signed in from (never spaced out).
+    CREATE TABLE login_trusted_addresses (
+        login TEXT NOT NULL,
+        address TEXT NOT NULL,
+        last_success_at TEXT NOT NULL,
+        PRIMARY KEY (login, address)
+    );
+    CREATE INDEX login_trusted_addresses_age ON login_trusted_addresses(last_success_at);
+    -- An API token is not a back-office cookie. Sessions from before had no
+    -- kind: they end, and officials sign in once more.
+    DELETE FROM sessions;
+    ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'api';
+    CREATE INDEX sessions_user ON sessions(user_id);
+"#;
 
 fn role(s: String) -> rusqlite::Result<Role> {
     Role::parse(&s)
@@ -69,6 +117,7 @@ impl AuthStore for SqliteStore {
     async fn create_session(
         &self,
         user: &UserRecord,
+        kind: SessionKind,
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
@@ -76,24 +125,32 @@ impl AuthStore for SqliteStore {
         let (user_id, login, token_hash) = (user.id, user.login.clone(), token_hash.to_owned());
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, user_id, ts(now), ts(expires_at)],
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, user_id, ts(now), ts(expires_at), kind.as_str()],
             )?;
             // Expired sessions are useless; sweeping them here keeps the table small.
             tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [ts(now - chrono::Duration::days(1))])?;
-            audit(tx, &Actor(login), now, "auth.login", "user", Some(&user_id.to_string()), json!({}))?;
+            audit(
+                tx,
+                &Actor(login),
+                now,
+                "auth.login",
+                "user",
+                Some(&user_id.to_string()),
+                json!({ "via": kind.as_str() }),
+            )?;
             Ok(())
         })
         .await
     }
 
-    async fn find_session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+    async fn find_session(&self, token_hash: &str, kind: SessionKind) -> StoreResult<Option<SessionRecord>> {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
                 "SELECT u.id, u.login, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1",
-                [token_hash],
+                 WHERE s.token_hash = ?1 AND s.kind = ?2",
+                params![token_hash, kind.as_str()],
                 |r| {
                     Ok(SessionRecord {
                         user_id: r.get(0)?,
@@ -116,4 +173,169 @@ impl AuthStore for SqliteStore {
         })
         .await
     }
+
+    async fn sign_in_counters(
+        &self,
+        login: &str,
+        address: &str,
+        policy: SignInPolicy,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SignInCounters> {
+        let (login, address) = (login.to_owned(), address.to_owned());
+        self.read(move |c| read_counters(c, &login, &address, now, policy)).await
+    }
+
+    async fn sign_in_step(
+        &self,
+        login: &str,
+        address: &str,
+        step: SignInStep,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Admission> {
+        let (login, address) = (login.to_owned(), address.to_owned());
+        self.write(move |tx| {
+            let policy = match step {
+                SignInStep::Begin(p) => p,
+                _ => SignInPolicy::default(),
+            };
+            purge_counters(tx, now, policy)?;
+            let mut counters = read_counters(tx, &login, &address, now, policy)?;
+            let before = counters.clone();
+            let admission = signin::apply(step, &mut counters, now);
+            if counters != before {
+                write_counters(tx, &login, &address, &counters, now)?;
+            }
+            if let (SignInStep::Locked, Some(until)) = (step, counters.pair.locked_until) {
+                audit(
+                    tx,
+                    &Actor(login.clone()),
+                    now,
+                    "auth.locked",
+                    "user",
+                    Some(&login),
+                    json!({ "failures": counters.pair.failures, "locked_until": until, "address": address }),
+                )?;
+            }
+            Ok(admission)
+        })
+        .await
+    }
+}
+
+/// Deletes every counter row that no longer matters. Each table has an
+/// index on its expiry, so this costs little on every write.
+fn purge_counters(tx: &Connection, now: DateTime<Utc>, policy: SignInPolicy) -> StoreResult<()> {
+    let now_s = ts(now);
+    for table in ["login_failures_by_address", "login_address_failures", "login_account_failures"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE expires_at <= ?1"), [&now_s])?;
+    }
+    tx.execute(
+        "DELETE FROM login_trusted_addresses WHERE last_success_at < ?1",
+        [ts(now - policy.trusted_for)],
+    )?;
+    Ok(())
+}
+
+fn opt_ts(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+/// The counters that have not expired (expired rows read as nothing).
+fn read_counters(
+    c: &Connection,
+    login: &str,
+    address: &str,
+    now: DateTime<Utc>,
+    policy: SignInPolicy,
+) -> StoreResult<SignInCounters> {
+    let now_s = ts(now);
+    let pair = c
+        .query_row(
+            "SELECT failures, locked_until, expires_at FROM login_failures_by_address
+             WHERE login = ?1 AND address = ?2 AND expires_at > ?3",
+            params![login, address, now_s],
+            |r| {
+                Ok(Counter {
+                    failures: r.get(0)?,
+                    locked_until: opt_ts(r.get(1)?)?,
+                    next_attempt_at: None,
+                    expires_at: opt_ts(r.get(2)?)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default();
+    let address_row = c
+        .query_row(
+            "SELECT failures, expires_at FROM login_address_failures WHERE address = ?1 AND expires_at > ?2",
+            params![address, now_s],
+            |r| Ok(Counter { failures: r.get(0)?, expires_at: opt_ts(r.get(1)?)?, ..Default::default() }),
+        )
+        .optional()?
+        .unwrap_or_default();
+    let account = c
+        .query_row(
+            "SELECT failures, next_attempt_at, expires_at FROM login_account_failures WHERE login = ?1 AND expires_at > ?2",
+            params![login, now_s],
+            |r| {
+                Ok(Counter {
+                    failures: r.get(0)?,
+                    locked_until: None,
+                    next_attempt_at: opt_ts(r.get(1)?)?,
+                    expires_at: opt_ts(r.get(2)?)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default();
+    let trusted = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM login_trusted_addresses WHERE login = ?1 AND address = ?2 AND last_success_at > ?3)",
+        params![login, address, ts(now - policy.trusted_for)],
+        |r| r.get(0),
+    )?;
+    Ok(SignInCounters { pair, address: address_row, account, trusted, trust_now: false })
+}
+
+/// Stores the counters; a counter with nothing left to remember is deleted.
+fn write_counters(c: &Connection, login: &str, address: &str, k: &SignInCounters, now: DateTime<Utc>) -> StoreResult<()> {
+    // Every live row has an expiry; a default one only when it is empty.
+    let exp = |x: &Counter| ts(x.expires_at.unwrap_or(now));
+    if k.pair.is_empty() {
+        c.execute("DELETE FROM login_failures_by_address WHERE login = ?1 AND address = ?2", params![login, address])?;
+    } else {
+        c.execute(
+            "INSERT INTO login_failures_by_address (login, address, failures, locked_until, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (login, address) DO UPDATE SET failures = excluded.failures,
+                 locked_until = excluded.locked_until, expires_at = excluded.expires_at",
+            params![login, address, k.pair.failures, k.pair.locked_until.map(ts), exp(&k.pair)],
+        )?;
+    }
+    if k.address.is_empty() {
+        c.execute("DELETE FROM login_address_failures WHERE address = ?1", [address])?;
+    } else {
+        c.execute(
+            "INSERT INTO login_address_failures (address, failures, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (address) DO UPDATE SET failures = excluded.failures, expires_at = excluded.expires_at",
+            params![address, k.address.failures, exp(&k.address)],
+        )?;
+    }
+    if k.account.is_empty() {
+        c.execute("DELETE FROM login_account_failures WHERE login = ?1", [login])?;
+    } else {
+        c.execute(
+            "INSERT INTO login_account_failures (login, failures, next_attempt_at, expires_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (login) DO UPDATE SET failures = excluded.failures,
+                 next_attempt_at = excluded.next_attempt_at, expires_at = excluded.expires_at",
+            params![login, k.account.failures, k.account.next_attempt_at.map(ts), exp(&k.account)],
+        )?;
+    }
+    if k.trust_now {
+        c.execute(
+            "INSERT INTO login_trusted_addresses (login, address, last_success_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (login, address) DO UPDATE SET last_success_at = excluded.last_success_at",
+            params![login, address, ts(now)],
+        )?;
+    }
+    Ok(())
 }

@@ -115,6 +115,8 @@ const MIGRATIONS: &[Step] = &[
     // 8: photos stored raw queued for cleaning, devices' last-seen time,
     // plaintext device tokens out of `idempotency` (security review 5, 7, 8).
     Step::Sql(super::maintenance::SCHEMA),
+    // 9: sign-in counted per login and client address; sessions get a kind.
+    Step::Sql(super::auth::SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {
