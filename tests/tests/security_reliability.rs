@@ -165,3 +165,143 @@ fn finding_18_an_unparseable_ezd_answer_does_not_flap_the_case_nor_repeat_the_no
     wait("a note on resumption", 20, || public_notes(&server.url, id, "wznowiona") == 1);
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
+
+// ---- finding 13: slow clients, the connection limit, the shutdown deadline ----
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+fn plain_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    Server::start_with(dir, false, env).unwrap()
+}
+
+fn connect(server: &Server) -> TcpStream {
+    let s = TcpStream::connect(server.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    s
+}
+
+/// Waits for the server to close the connection (EOF or reset), for at
+/// most `within`, writing `trickle` one byte at a time every 200 ms
+/// meanwhile (a client that keeps the request alive). What the server
+/// sent before closing, or `None` if it is still open.
+fn closed_by_server(stream: &mut TcpStream, within: Duration, trickle: &[u8]) -> Option<Vec<u8>> {
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut next_byte = 0;
+    let mut last_write = Instant::now();
+    while start.elapsed() < within {
+        if next_byte < trickle.len() && last_write.elapsed() >= Duration::from_millis(200) {
+            if stream.write_all(&trickle[next_byte..next_byte + 1]).is_err() {
+                return Some(got);
+            }
+            next_byte += 1;
+            last_write = Instant::now();
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return Some(got),
+        }
+    }
+    None
+}
+
+fn healthz_ok(server: &Server) -> bool {
+    reqwest::blocking_client()
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .is_ok_and(|r| r.status().is_success())
+}
+
+const SLOW: [(&str, &str); 3] =
+    [("MM_HEADER_READ_TIMEOUT_MS", "1000"), ("MM_BODY_READ_TIMEOUT_MS", "1000"), ("MM_SHUTDOWN_DEADLINE_MS", "1500")];
+
+#[test]
+fn finding_13_a_client_holding_partial_headers_is_disconnected_after_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = plain_server(dir.path(), &SLOW);
+
+    let mut partial = connect(&server);
+    partial.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let answer = closed_by_server(&mut partial, Duration::from_secs(8), b"");
+    assert!(answer.is_some(), "a client with partial headers is still connected after 8 s (timeout 1 s)");
+
+    // Dripping a header byte now and then does not extend the deadline.
+    let mut dripping = connect(&server);
+    dripping.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    let answer = closed_by_server(&mut dripping, Duration::from_secs(8), b"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert!(answer.is_some(), "a client dripping header bytes is still connected after 8 s");
+
+    // A connection that never sends a byte is not kept either.
+    let mut idle = connect(&server);
+    assert!(closed_by_server(&mut idle, Duration::from_secs(8), b"").is_some(), "an idle connection is kept open");
+
+    assert!(healthz_ok(&server), "normal requests are served meanwhile");
+}
+
+#[test]
+fn finding_13_a_partial_body_is_cut_after_the_body_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = plain_server(dir.path(), &SLOW);
+    let mut slow = connect(&server);
+    slow.write_all(b"POST /api/v1/devices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    let answer = closed_by_server(&mut slow, Duration::from_secs(8), b"").expect("a partial body still holds the connection after 8 s (timeout 1 s)");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(!text.starts_with("HTTP/1.1 2"), "an unfinished body is never a success: {text}");
+    assert!(healthz_ok(&server));
+}
+
+#[test]
+fn finding_13_sigterm_ends_the_server_within_the_deadline_despite_a_slow_client() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long read timeouts: only the shutdown deadline can end this client.
+    let server = plain_server(
+        dir.path(),
+        &[("MM_HEADER_READ_TIMEOUT_MS", "60000"), ("MM_BODY_READ_TIMEOUT_MS", "60000"), ("MM_SHUTDOWN_DEADLINE_MS", "1500")],
+    );
+    let mut slow = connect(&server);
+    slow.write_all(b"POST /api/v1/devices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{").unwrap();
+    // The client keeps sending a byte every 200 ms from its own thread.
+    let dripper = std::thread::spawn(move || closed_by_server(&mut slow, Duration::from_secs(25), &[b' '; 120]).is_some());
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let status = server.stop().expect("the server stops after SIGTERM");
+    let took = started.elapsed();
+    assert!(status.success(), "exit status {status}");
+    assert!(took < Duration::from_secs(6), "SIGTERM took {took:?} with a slow client open (deadline 1.5 s)");
+    assert!(dripper.join().unwrap(), "the slow client was disconnected");
+}
+
+#[test]
+fn finding_13_connections_over_the_limit_wait_and_normal_requests_succeed_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = plain_server(dir.path(), &[("MM_MAX_CONNECTIONS", "4"), ("MM_HEADER_READ_TIMEOUT_MS", "60000")]);
+    let holders: Vec<TcpStream> = (0..4).map(|_| connect(&server)).collect();
+    std::thread::sleep(Duration::from_millis(500));
+
+    let mut fifth = connect(&server);
+    fifth.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = [0u8; 512];
+    let early = Instant::now();
+    let mut served_early = Vec::new();
+    while early.elapsed() < Duration::from_millis(1500) {
+        match fifth.read(&mut buf) {
+            Ok(n) => {
+                served_early.extend_from_slice(&buf[..n]);
+                break;
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) => panic!("the fifth connection failed: {e}"),
+        }
+    }
+    assert!(served_early.is_empty(), "a fifth connection was served over the limit of 4: {}", String::from_utf8_lossy(&served_early));
+
+    drop(holders);
+    let answer = closed_by_server(&mut fifth, Duration::from_secs(10), b"").expect("the queued connection is served once others close");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+    assert!(healthz_ok(&server), "normal requests succeed after");
+}
