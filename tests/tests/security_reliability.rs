@@ -305,3 +305,70 @@ fn finding_13_connections_over_the_limit_wait_and_normal_requests_succeed_after(
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
     assert!(healthz_ok(&server), "normal requests succeed after");
 }
+
+// ---- finding 14: the core recovers from a 401; a refused write can be retried ----
+
+use mm_e2e::Mm;
+
+const LAMP_REPORT: [&str; 11] = [
+    "report", "new", "--category", "street_lamp", "--lat", "51.0335", "--lon", "17.15",
+    "--description", "Latarnia przy przystanku nie świeci", "--answer",
+];
+
+fn lamp_report(mm: &Mm) -> Value {
+    let mut args = LAMP_REPORT.to_vec();
+    args.push("kind=not_lit");
+    mm.json(&args).unwrap()
+}
+
+#[test]
+fn finding_14_a_report_gets_through_after_the_server_forgot_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("server"), true).unwrap();
+    let mm = Mm::new(&dir.path().join("mm"), &server.url);
+    mm.json(&["sync"]).unwrap();
+    assert_eq!(mm.json(&["status"]).unwrap()["device_registered"], true);
+
+    // As if the server were restored from a backup without this device.
+    let db = rusqlite::Connection::open(server.data_dir.join("mm.sqlite")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(db.execute("UPDATE devices SET token_hash = 'lost'", []).unwrap(), 1);
+
+    let first = lamp_report(&mm);
+    assert_eq!(first["state"], "sent", "{first}");
+    assert!(first["server_id"].is_i64());
+    let second = lamp_report(&mm);
+    assert_eq!(second["state"], "sent", "{second}");
+    let status = mm.json(&["status"]).unwrap();
+    assert_eq!((status["pending_writes"].as_i64(), status["failed_writes"].as_i64()), (Some(0), Some(0)), "{status}");
+    let devices: i64 = db.query_row("SELECT count(*) FROM devices", [], |r| r.get(0)).unwrap();
+    assert_eq!(devices, 2, "registered once more, not once per write");
+}
+
+#[test]
+fn finding_14_mm_report_retry_sends_a_refused_report_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("server"), true).unwrap();
+    let admin = server.official("admin1", "admin").unwrap();
+    let mm = Mm::new(&dir.path().join("mm"), &server.url);
+    mm.json(&["sync"]).unwrap();
+
+    let set_active = |active: bool| {
+        let (s, list) = admin.request(reqwest::Method::GET, "/api/v1/report-categories", None).unwrap();
+        assert_eq!(s, 200);
+        let mut lamp = list.as_array().unwrap().iter().find(|c| c["id"] == "street_lamp").unwrap().clone();
+        lamp["active"] = json!(active);
+        let (s, body) = admin.request(reqwest::Method::PUT, "/api/v1/report-categories/street_lamp", Some(lamp)).unwrap();
+        assert_eq!(s, 200, "{body}");
+    };
+    // The office closes the category before the app has synced it.
+    set_active(false);
+    let refused = lamp_report(&mm);
+    assert_eq!(refused["state"], "failed", "{refused}");
+    let local_id = refused["local_id"].as_i64().unwrap().to_string();
+
+    set_active(true);
+    let sent = mm.json(&["report", "retry", &local_id]).unwrap();
+    assert_eq!(sent["state"], "sent", "{sent}");
+    assert_eq!(mm.json(&["status"]).unwrap()["failed_writes"], 0);
+}
