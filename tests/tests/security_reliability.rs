@@ -2,10 +2,12 @@
 //! each reproduced against the real binaries: `mm-server` (with the fake
 //! EZD RP where the EZD is involved) and the `mm` CLI or the core.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use mm_e2e::fake_ezd::{CaseAnswer, FakeEzd};
-use mm_e2e::{Official, Server, reqwest};
+use mm_e2e::{Mm, Official, Server, reqwest};
 use serde_json::{Value, json};
 
 // ---- helpers ----
@@ -168,8 +170,6 @@ fn finding_18_an_unparseable_ezd_answer_does_not_flap_the_case_nor_repeat_the_no
 
 // ---- finding 13: slow clients, the connection limit, the shutdown deadline ----
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 
 fn plain_server(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     Server::start_with(dir, false, env).unwrap()
@@ -308,7 +308,6 @@ fn finding_13_connections_over_the_limit_wait_and_normal_requests_succeed_after(
 
 // ---- finding 14: the core recovers from a 401; a refused write can be retried ----
 
-use mm_e2e::Mm;
 
 const LAMP_REPORT: [&str; 11] = [
     "report", "new", "--category", "street_lamp", "--lat", "51.0335", "--lon", "17.15",
