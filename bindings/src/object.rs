@@ -78,6 +78,12 @@ impl MmCore {
         one(self.core.flush_outbox().await)
     }
 
+    /// Every write the server refused (`CoreStatus.failed_writes`) back in
+    /// the queue; how many. Sent by the next flush or sync.
+    pub fn retry_failed_writes(&self) -> Result<u32, MmError> {
+        Ok(self.core.retry_failed_writes()?)
+    }
+
     /// Settings screen: server, registration, last sync, queue sizes.
     pub fn status(&self) -> Result<CoreStatus, MmError> {
         one(self.core.status())

@@ -648,6 +648,12 @@ impl MmCore {
         one(self.core.edit_failed_report(local_id))
     }
 
+    /// A refused report back in the queue as it was (once the reason for
+    /// the refusal has gone); sent by the next flush or sync.
+    pub fn retry_failed_report(&self, local_id: i64) -> Result<(), MmError> {
+        Ok(self.core.retry_failed_report(local_id)?)
+    }
+
     /// Follows a public report (through the outbox); its status changes
     /// notify from the next sync on.
     pub fn follow_report(&self, id: i64) -> Result<(), MmError> {

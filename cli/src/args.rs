@@ -200,6 +200,9 @@ pub enum ReportAction {
     Unfollow { id: i64 },
     /// Drop one of my reports that the server refused (local number).
     Discard { local_id: i64 },
+    /// Send again, as it was, one of my reports that the server refused
+    /// (local number).
+    Retry { local_id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

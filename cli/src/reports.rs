@@ -1,4 +1,4 @@
-//! `mm report new|follow|unfollow|discard|ID`, `mm reports [near]`,
+//! `mm report new|follow|unfollow|discard|retry|ID`, `mm reports [near]`,
 //! `mm report-categories`.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -109,21 +109,13 @@ pub async fn report(
             // Offline is fine: it stays queued for the next sync.
             core.flush_outbox().await?;
             let mine = core.my_report(mine.local_id)?;
-            out.show(&mine, |m| match m.state {
-                MyReportState::Sent => println!(
-                    "Wysłano: zgłoszenie nr {} (na urządzeniu: {}).",
-                    m.server_id.unwrap_or_default(),
-                    m.local_id
-                ),
-                MyReportState::Failed => println!(
-                    "Serwer odrzucił zgłoszenie: {}",
-                    m.error.as_ref().map(|e| e.message.pl.as_str()).unwrap_or("")
-                ),
-                _ => println!(
-                    "W kolejce (queued): zgłoszenie {} zostanie wysłane przy następnej synchronizacji.",
-                    m.local_id
-                ),
-            });
+            out.show(&mine, print_sending_outcome);
+            Ok(())
+        }
+        (Some(ReportAction::Retry { local_id }), _) => {
+            core.retry_failed_report(local_id)?;
+            core.flush_outbox().await?;
+            out.show(&core.my_report(local_id)?, print_sending_outcome);
             Ok(())
         }
         (Some(ReportAction::Follow { id }), _) => follow(core, out, id, true).await,
@@ -143,6 +135,25 @@ pub async fn report(
                 "Give a report id or a command (new, follow).",
             ),
         }),
+    }
+}
+
+/// Where a report just sent (or queued) stands.
+fn print_sending_outcome(m: &MyReport) {
+    match m.state {
+        MyReportState::Sent => println!(
+            "Wysłano: zgłoszenie nr {} (na urządzeniu: {}).",
+            m.server_id.unwrap_or_default(),
+            m.local_id
+        ),
+        MyReportState::Failed => println!(
+            "Serwer odrzucił zgłoszenie: {}",
+            m.error.as_ref().map(|e| e.message.pl.as_str()).unwrap_or("")
+        ),
+        _ => println!(
+            "W kolejce (queued): zgłoszenie {} zostanie wysłane przy następnej synchronizacji.",
+            m.local_id
+        ),
     }
 }
 

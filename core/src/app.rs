@@ -163,6 +163,10 @@ pub struct Core {
     server_url: RwLock<String>,
     /// One sync at a time; a second caller waits for the first.
     sync_lock: tokio::sync::Mutex<()>,
+    /// One outbox flush at a time, whoever asks (`sync` or `flush_outbox`):
+    /// two flushes would read the same due items and send them both, and
+    /// a follow and its unfollow could land in either order.
+    flush_lock: tokio::sync::Mutex<()>,
 }
 
 impl Core {
@@ -185,6 +189,7 @@ impl Core {
             http,
             server_url: RwLock::new(server_url),
             sync_lock: tokio::sync::Mutex::new(()),
+            flush_lock: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -200,16 +205,15 @@ impl Core {
     /// mean nothing there. Queued writes stay and go to the new server.
     pub fn set_server_url(&self, url: &str) -> Result<(), CoreError> {
         let url = normalise_url(url)?;
-        let _sync = self
-            .sync_lock
-            .try_lock()
-            .map_err(|_| CoreError::InvalidInput {
-                field: "server_url".into(),
-                message: mm_protocol::error::Message::new(
-                    "Trwa synchronizacja; spróbuj za chwilę.",
-                    "A sync is running; try again in a moment.",
-                ),
-            })?;
+        let busy = |_| CoreError::InvalidInput {
+            field: "server_url".into(),
+            message: mm_protocol::error::Message::new(
+                "Trwa synchronizacja; spróbuj za chwilę.",
+                "A sync is running; try again in a moment.",
+            ),
+        };
+        let _sync = self.sync_lock.try_lock().map_err(busy)?;
+        let _flushing = self.flush_lock.try_lock().map_err(busy)?;
         let changed = self.server_url() != url;
         let request = registration(&self.config);
         self.store.write(|tx| {
@@ -236,7 +240,7 @@ impl Core {
     ) -> Result<SyncSummary, CoreError> {
         let _sync = self.sync_lock.lock().await;
         let base = self.server_url();
-        outbox::flush(&self.store, &self.http, &base).await?;
+        self.flush(&base).await?;
         let summary = sync::pull(
             &self.store,
             &self.http,
@@ -251,7 +255,7 @@ impl Core {
             .store
             .write(|tx| outbox::retry_network_failures(tx, Utc::now()))?;
         if woken > 0 {
-            outbox::flush(&self.store, &self.http, &base).await?;
+            self.flush(&base).await?;
         }
         Ok(summary)
     }
@@ -259,12 +263,50 @@ impl Core {
     /// Sends what is due in the outbox.
     pub async fn flush_outbox(&self) -> Result<OutboxSummary, CoreError> {
         let base = self.server_url();
-        let f = outbox::flush(&self.store, &self.http, &base).await?;
+        let f = self.flush(&base).await?;
         Ok(OutboxSummary {
             sent: f.sent,
             pending: f.pending,
             failed: f.failed,
         })
+    }
+
+    /// The one way the outbox is flushed: under `flush_lock`, and with a
+    /// registration queued whenever the install has none pending (one the
+    /// server refused is replaced, so writes never wait for ever).
+    async fn flush(&self, base: &str) -> Result<outbox::Flushed, CoreError> {
+        let _flushing = self.flush_lock.lock().await;
+        let request = registration(&self.config);
+        self.store
+            .write(|tx| devices::ensure_queued(tx, &request, Utc::now()).map(|_| ()))?;
+        outbox::flush(&self.store, &self.http, base).await
+    }
+
+    /// A report the server refused, back in the queue as it was (same
+    /// idempotency key), for a refusal that has gone away since (the
+    /// category reopened, a limit passed). Sent by the next flush or sync.
+    pub fn retry_failed_report(&self, local_id: i64) -> Result<(), CoreError> {
+        self.store.write(|tx| {
+            match reports::store::state_of(tx, local_id)? {
+                (reports::model::MyReportState::Failed, Some(item)) => {
+                    outbox::retry_failed(tx, Some(item), Utc::now())?;
+                    Ok(())
+                }
+                _ => Err(CoreError::InvalidInput {
+                    field: "local_id".into(),
+                    message: mm_protocol::error::Message::new(
+                        "Ponowić można tylko zgłoszenie odrzucone przez serwer.",
+                        "Only a report the server refused can be sent again.",
+                    ),
+                }),
+            }
+        })
+    }
+
+    /// Every write the server refused (reports, follows, the registration),
+    /// back in the queue; how many. Sent by the next flush or sync.
+    pub fn retry_failed_writes(&self) -> Result<u32, CoreError> {
+        self.store.write(|tx| outbox::retry_failed(tx, None, Utc::now()))
     }
 
     pub fn status(&self) -> Result<CoreStatus, CoreError> {

@@ -72,6 +72,32 @@ pub struct ServeArgs {
     pub public_url: Option<PublicUrl>,
     #[command(flatten)]
     pub ezd: EzdArgs,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+/// Limits on clients' connections (`crate::connections` in the binary):
+/// a slow or idle client must not hold the server (slowloris), and a
+/// shutdown must end in bounded time. Even behind a reverse proxy these
+/// stay on, as the last line.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// How long a client may take to send a request's headers (also how
+    /// long an idle connection stays open), in milliseconds.
+    #[arg(long, env = "MM_HEADER_READ_TIMEOUT_MS", default_value_t = 15_000, global = true)]
+    pub header_read_timeout_ms: u64,
+    /// The longest pause while a request's body arrives, in milliseconds;
+    /// the request fails and the connection closes after it.
+    #[arg(long, env = "MM_BODY_READ_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    pub body_read_timeout_ms: u64,
+    /// Connections served at once; further clients wait in the listen
+    /// queue until one closes.
+    #[arg(long, env = "MM_MAX_CONNECTIONS", default_value_t = 512, global = true)]
+    pub max_connections: usize,
+    /// After SIGTERM/SIGINT, how long requests under way may finish before
+    /// the remaining connections are dropped, in milliseconds.
+    #[arg(long, env = "MM_SHUTDOWN_DEADLINE_MS", default_value_t = 10_000, global = true)]
+    pub shutdown_deadline_ms: u64,
 }
 
 /// The periodic clean-up (`crate::maintenance`).

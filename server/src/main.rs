@@ -2,8 +2,11 @@
 //!
 //! Start-up order: parse the command line, set up logging, open and
 //! migrate the database, load the demo data if asked, bind, announce the
-//! address on stdout (tests read it), serve until SIGTERM/SIGINT, then let
-//! in-flight requests finish and close the database.
+//! address on stdout (tests read it), serve until SIGTERM/SIGINT
+//! ([`connections`]: timeouts, a connection limit), then let in-flight
+//! requests finish until the shutdown deadline and close the database.
+
+mod connections;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -157,14 +160,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     out.flush()?;
     drop(out);
     tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
-    // Connect info: the client's IP for the per-IP rate limit.
-    axum::serve(
-        listener,
-        mm_server::app(state)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    connections::serve(listener, mm_server::app(state), (&args.connections).into(), shutdown_signal()).await;
     tracing::info!("shutting down: closing the database");
     store.close().await?;
     Ok(())

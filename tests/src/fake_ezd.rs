@@ -77,6 +77,8 @@ struct St {
     violations: Vec<String>,
     requests: Vec<(String, String)>,
     next_id: u64,
+    /// `GET /sprawy/{id}` answers that replace the real one, by znak.
+    case_answers: HashMap<String, CaseAnswer>,
 }
 
 pub struct FakeEzd {
@@ -405,6 +407,7 @@ fn route(st: &Arc<Mutex<St>>, method: &Method, path: &str, uri: &Uri, headers: &
             }
         }
         ("GET", ["sprawy", id]) => match s.cases.iter().find(|c| c.id == *id) {
+            Some(c) if s.case_answers.contains_key(&c.znak) => s.case_answers[&c.znak].respond(),
             Some(c) => axum::Json(case_json(c)).into_response(),
             None => problem(StatusCode::NOT_FOUND, "no such case"),
         },
@@ -592,5 +595,43 @@ pub fn validate(spec: &Value, schema: &Value, value: &Value, at: &str, out: &mut
         Some("number") if !value.is_number() => out.push(format!("{at}: expected a number")),
         Some("boolean") if !value.is_boolean() => out.push(format!("{at}: expected a boolean")),
         _ => {}
+    }
+}
+
+/// How `GET /sprawy/{id}` answers for one case, whatever its state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseAnswer {
+    /// 404 problem details: the case was deleted in the EZD.
+    NotFound,
+    /// 200 with an HTML page (a proxy's maintenance page), not JSON.
+    Html(String),
+}
+
+impl CaseAnswer {
+    fn respond(&self) -> Response {
+        match self {
+            CaseAnswer::NotFound => problem(StatusCode::NOT_FOUND, "Sprawa nie istnieje"),
+            CaseAnswer::Html(page) => (StatusCode::OK, [("content-type", "text/html")], page.clone()).into_response(),
+        }
+    }
+}
+
+impl FakeEzd {
+    /// From now on the case answers `answer` instead of its state;
+    /// `None` restores the real answer.
+    pub fn set_case_answer(&self, znak: &str, answer: Option<CaseAnswer>) {
+        let mut st = self.st.lock().unwrap();
+        match answer {
+            Some(a) => st.case_answers.insert(znak.to_owned(), a),
+            None => st.case_answers.remove(znak),
+        };
+    }
+
+    /// How many times the case's status was asked for (`GET /sprawy/{id}`).
+    pub fn case_polls(&self, znak: &str) -> usize {
+        let st = self.st.lock().unwrap();
+        let Some(id) = st.cases.iter().find(|c| c.znak == znak).map(|c| c.id.clone()) else { return 0 };
+        let path = format!("{PREFIX}/sprawy/{id}");
+        st.requests.iter().filter(|(m, p)| m == "GET" && *p == path).count()
     }
 }

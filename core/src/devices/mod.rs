@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::error::CoreError;
 use crate::outbox;
-use crate::store::ts;
+use crate::store::{meta, ts};
 
 pub fn save(tx: &Transaction, d: &DeviceRegistered, now: DateTime<Utc>) -> Result<(), CoreError> {
     tx.execute(
@@ -31,16 +31,40 @@ pub fn is_registered(conn: &Connection) -> Result<bool, CoreError> {
     Ok(token(conn)?.is_some())
 }
 
-/// Queues a registration unless the install is registered or one is queued.
+/// `meta` key: the registration request this install sends, kept so that
+/// the outbox can register again on its own (see [`replace_dead_token`]).
+const REGISTRATION_REQUEST: &str = "device_registration_request";
+
+/// Queues a registration unless the install is registered or one is
+/// pending. A refused (failed) registration never blocks a new one: it is
+/// replaced, so the writes waiting for a token are not stuck for ever.
 pub fn ensure_queued(
     tx: &Transaction,
     request: &RegisterDevice,
     now: DateTime<Utc>,
 ) -> Result<bool, CoreError> {
-    if is_registered(tx)? || outbox::has_kind(tx, outbox::Kind::RegisterDevice)? {
+    meta::set(tx, REGISTRATION_REQUEST, &serde_json::to_string(request)?)?;
+    if is_registered(tx)? || outbox::has_pending(tx, outbox::Kind::RegisterDevice)? {
         return Ok(false);
     }
+    tx.execute(
+        "DELETE FROM outbox WHERE kind = ?1",
+        [outbox::Kind::RegisterDevice.as_str()],
+    )?;
     outbox::enqueue(tx, outbox::Kind::RegisterDevice, request, now)?;
+    Ok(true)
+}
+
+/// The server refused our token (401): drops it and queues a registration
+/// with the request last used. False when there is none to send (a store
+/// no `Core` has opened), so the caller treats the 401 as final.
+pub fn replace_dead_token(tx: &Transaction, now: DateTime<Utc>) -> Result<bool, CoreError> {
+    let Some(request) = meta::get(tx, REGISTRATION_REQUEST)? else {
+        return Ok(false);
+    };
+    let request: RegisterDevice = serde_json::from_str(&request)?;
+    forget(tx)?;
+    outbox::enqueue(tx, outbox::Kind::RegisterDevice, &request, now)?;
     Ok(true)
 }
 

@@ -5,7 +5,14 @@
 //!
 //! A network failure, a 5xx, 408 or 429 is retried with exponential backoff
 //! and jitter; any other 4xx means the server will never accept the write
-//! as it is, so the item is marked `failed` and kept for the resident to see.
+//! as it is, so the item is marked `failed` and kept for the resident to see
+//! (who may discard it or put it back in the queue: [`retry_failed`]).
+//!
+//! Except a 401 on a write that carries the device token: the server no
+//! longer knows this install (its database was restored from a backup, the
+//! device was collected), which no resident can fix. The dead token is
+//! dropped, a new registration is queued ahead of everything, and the
+//! write is sent again with the new token, once per flush.
 
 use std::time::Duration;
 
@@ -99,11 +106,13 @@ pub fn enqueue(
     Ok(tx.last_insert_rowid())
 }
 
-/// Pending items whose time has come, oldest first (writes keep their order).
+/// Pending items whose time has come: a registration first (every other
+/// write needs its token), then oldest first (writes keep their order).
 pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Item>, CoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, idempotency_key, payload, attempts FROM outbox
-         WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id",
+         WHERE state = 'pending' AND next_attempt_at <= ?1
+         ORDER BY kind = 'register_device' DESC, id",
     )?;
     let rows = stmt.query_map([ts(now)], |r| {
         Ok(Item {
@@ -117,12 +126,40 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Item>, CoreError
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn has_kind(conn: &Connection, kind: Kind) -> Result<bool, CoreError> {
+/// Whether an item of `kind` is still queued; a failed one does not count
+/// (it will never be sent by itself, so it must not hold back a new one).
+pub fn has_pending(conn: &Connection, kind: Kind) -> Result<bool, CoreError> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = ?1 AND state = 'pending')",
         [kind.as_str()],
         |r| r.get(0),
     )?)
+}
+
+/// Puts failed items back in the queue, due now, with their attempts
+/// counted afresh: `only` one item, or every failed one. They keep their
+/// idempotency key: the server refused them, so it holds nothing under it,
+/// and should an earlier answer have been lost, the key still makes the
+/// resend harmless. A report goes back to `queued`. Returns how many.
+pub fn retry_failed(tx: &Transaction, only: Option<i64>, now: DateTime<Utc>) -> Result<u32, CoreError> {
+    let failed: Vec<(i64, String, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, kind, payload FROM outbox WHERE state = 'failed' AND (?1 IS NULL OR id = ?1)",
+        )?;
+        let rows = stmt.query_map([only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (id, kind, payload) in &failed {
+        tx.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2, last_error = NULL WHERE id = ?1",
+            params![id, ts(now)],
+        )?;
+        if Kind::parse(kind) == Some(Kind::SubmitReport) {
+            let reports::sync::SubmitPayload { local_id } = serde_json::from_str(payload)?;
+            reports::store::set_state(tx, local_id, reports::model::MyReportState::Queued, None)?;
+        }
+    }
+    Ok(failed.len() as u32)
 }
 
 /// Makes items that wait only because the server could not be reached due
@@ -239,74 +276,95 @@ async fn send(
 
 /// Sends every due item in order. A network failure stops the flush (the
 /// rest would fail the same way) without charging the others an attempt.
+/// A 401 on a write with the device token registers the install again and
+/// starts the pass over (once per flush; see the module's comment).
 pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, CoreError> {
     let mut sent = 0;
-    let items = store.read(|c| due(c, Utc::now()))?;
-    for item in items {
-        let Some(kind) = Kind::parse(&item.kind) else {
-            store.write(|tx| mark_failed(tx, &item, "unknown kind"))?;
-            continue;
-        };
-        let token = if kind.needs_device_token() {
-            store.read(devices::token)?
-        } else {
-            None
-        };
-        if kind.needs_device_token() && token.is_none() {
-            // Registration comes first in the queue; wait for it.
-            continue;
-        }
-        let result = send(store, http, base, kind, &item, token.as_deref()).await;
-        match result {
-            Ok(done) => {
-                let unused = store.write(|tx| {
-                    let mut unused = Vec::new();
-                    match &done {
-                        Done::Device(body) => {
-                            devices::save(tx, &serde_json::from_str(body)?, Utc::now())?
+    let mut registered_again = false;
+    'pass: loop {
+        let items = store.read(|c| due(c, Utc::now()))?;
+        for item in items {
+            let Some(kind) = Kind::parse(&item.kind) else {
+                store.write(|tx| mark_failed(tx, &item, "unknown kind"))?;
+                continue;
+            };
+            let token = if kind.needs_device_token() {
+                store.read(devices::token)?
+            } else {
+                None
+            };
+            if kind.needs_device_token() && token.is_none() {
+                // Registration comes first in the queue; wait for it.
+                continue;
+            }
+            let result = send(store, http, base, kind, &item, token.as_deref()).await;
+            match result {
+                Ok(done) => {
+                    let unused = store.write(|tx| {
+                        let mut unused = Vec::new();
+                        match &done {
+                            Done::Device(body) => {
+                                devices::save(tx, &serde_json::from_str(body)?, Utc::now())?
+                            }
+                            Done::Report(acked) => {
+                                unused = reports::sync::acknowledge(tx, acked, Utc::now())?
+                            }
+                            Done::Nothing => {}
                         }
-                        Done::Report(acked) => {
-                            unused = reports::sync::acknowledge(tx, acked, Utc::now())?
+                        tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
+                        Ok(unused)
+                    })?;
+                    if !unused.is_empty() {
+                        let data_dir = store.path().parent().unwrap_or(std::path::Path::new("."));
+                        reports::delete_unused_files(store, data_dir, &unused);
+                    }
+                    sent += 1;
+                }
+                Err(Failure::Http(e)) if e.is_unauthorized() && kind.needs_device_token() && !registered_again => {
+                    // The item stays pending and due, without an attempt charged.
+                    tracing::warn!(id = item.id, kind = %item.kind, "the server does not know this device; registering again");
+                    if store.write(|tx| devices::replace_dead_token(tx, Utc::now()))? {
+                        registered_again = true;
+                        continue 'pass;
+                    }
+                    let error = CoreError::from(e);
+                    store.write(|tx| {
+                        if kind == Kind::SubmitReport {
+                            reports::sync::record_failure(tx, &item.payload, &error, true)?;
                         }
-                        Done::Nothing => {}
-                    }
-                    tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
-                    Ok(unused)
-                })?;
-                if !unused.is_empty() {
-                    let data_dir = store.path().parent().unwrap_or(std::path::Path::new("."));
-                    reports::delete_unused_files(store, data_dir, &unused);
+                        mark_failed(tx, &item, &error.to_string())
+                    })?;
                 }
-                sent += 1;
-            }
-            Err(Failure::Http(e)) if e.is_transient() => {
-                let network = matches!(e, HttpError::Network(_));
-                let error = CoreError::from(e);
-                tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox send failed; will retry");
-                store.write(|tx| {
-                    if kind == Kind::SubmitReport {
-                        reports::sync::record_failure(tx, &item.payload, &error, false)?;
+                Err(Failure::Http(e)) if e.is_transient() => {
+                    let network = matches!(e, HttpError::Network(_));
+                    let error = CoreError::from(e);
+                    tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox send failed; will retry");
+                    store.write(|tx| {
+                        if kind == Kind::SubmitReport {
+                            reports::sync::record_failure(tx, &item.payload, &error, false)?;
+                        }
+                        schedule_retry(tx, &item, Utc::now(), &error.to_string())
+                    })?;
+                    if network {
+                        break;
                     }
-                    schedule_retry(tx, &item, Utc::now(), &error.to_string())
-                })?;
-                if network {
-                    break;
                 }
-            }
-            Err(f) => {
-                let error = match f {
-                    Failure::Http(e) => CoreError::from(e),
-                    Failure::Local(e) => e,
-                };
-                tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox write rejected");
-                store.write(|tx| {
-                    if kind == Kind::SubmitReport {
-                        reports::sync::record_failure(tx, &item.payload, &error, true)?;
-                    }
-                    mark_failed(tx, &item, &error.to_string())
-                })?;
+                Err(f) => {
+                    let error = match f {
+                        Failure::Http(e) => CoreError::from(e),
+                        Failure::Local(e) => e,
+                    };
+                    tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox write rejected");
+                    store.write(|tx| {
+                        if kind == Kind::SubmitReport {
+                            reports::sync::record_failure(tx, &item.payload, &error, true)?;
+                        }
+                        mark_failed(tx, &item, &error.to_string())
+                    })?;
+                }
             }
         }
+        break;
     }
     let (pending, failed) = store.read(counts)?;
     Ok(Flushed {
@@ -315,6 +373,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Co
         failed,
     })
 }
+
+#[cfg(test)]
+mod reliability_tests;
 
 #[cfg(test)]
 mod tests {

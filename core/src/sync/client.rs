@@ -33,6 +33,11 @@ impl HttpError {
             HttpError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
         }
     }
+
+    /// 401: the credentials sent (the device token) are not valid there.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, HttpError::Status { status: 401, .. })
+    }
 }
 
 impl From<HttpError> for CoreError {

@@ -30,13 +30,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
-use mm_protocol::reports::ReportStatus;
 
 use html::{Lang, error_page, esc, options, page};
 use session::Staff;
 
 use crate::state::AppState;
-use crate::store::ReportFilter;
+use crate::store::CategoryReportStats;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -81,7 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         .route("/admin/assets/{*path}", get(asset))
-        .route("/transparency", get(transparency))
+        .route("/transparency", get(transparency).layer(axum::Extension(TransparencyCache::default())))
 }
 
 /// The first page an official's role can use.
@@ -202,33 +201,49 @@ async fn audit(State(state): State<AppState>, staff: Staff) -> Response {
     page(staff.lang, t("Dziennik zdarzeń", "Audit log"), Some(&staff), "/admin/audit", &body).into_response()
 }
 
-/// `/transparency`: per category over the last 90 days, reports received,
-/// resolved, and the median time from receipt to the first resolution.
-async fn transparency(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = Lang::from_headers(&headers);
-    let t = |pl, en| lang.t(pl, en);
-    let now = state.clock.now();
-    let cats = state.store.report_categories().await.unwrap_or_default();
-    let reports = state
-        .store
-        .list_reports(ReportFilter {
-            start: Some(now - Duration::days(90)),
-            limit: u32::MAX,
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_default();
-    let mut per: BTreeMap<String, (u32, u32, Vec<i64>)> = BTreeMap::new();
-    for r in &reports {
-        let e = per.entry(r.category.clone()).or_default();
-        e.0 += 1;
-        if r.status == ReportStatus::Resolved {
-            e.1 += 1;
-            if let Some(h) = r.history.iter().find(|h| h.status == ReportStatus::Resolved) {
-                e.2.push((h.at - r.created_at).num_minutes());
+/// How long `/transparency`'s numbers are reused: the page is public, so
+/// a burst of views must not each run the aggregates over 90 days.
+const TRANSPARENCY_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The last computed numbers and when. A lock held while computing, so
+/// concurrent views on an expired cache wait for one computation.
+#[derive(Clone, Default)]
+pub struct TransparencyCache(std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<CategoryReportStats>)>>>);
+
+impl TransparencyCache {
+    async fn stats(&self, state: &AppState) -> Vec<CategoryReportStats> {
+        let mut slot = self.0.lock().await;
+        if let Some((at, stats)) = slot.as_ref()
+            && at.elapsed() < TRANSPARENCY_TTL
+        {
+            return stats.clone();
+        }
+        match state.store.report_stats(state.clock.now() - Duration::days(90)).await {
+            Ok(stats) => {
+                *slot = Some((std::time::Instant::now(), stats.clone()));
+                stats
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "transparency: cannot compute the report statistics");
+                Vec::new()
             }
         }
     }
+}
+
+/// `/transparency`: per category over the last 90 days, reports received,
+/// resolved, and the median time from receipt to the first resolution;
+/// from SQL aggregates, cached for [`TRANSPARENCY_TTL`].
+async fn transparency(
+    State(state): State<AppState>,
+    axum::Extension(cache): axum::Extension<TransparencyCache>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let t = |pl, en| lang.t(pl, en);
+    let cats = state.store.report_categories().await.unwrap_or_default();
+    let mut per: BTreeMap<String, CategoryReportStats> =
+        cache.stats(&state).await.into_iter().map(|s| (s.category.clone(), s)).collect();
     let mut body = format!(
         r#"<p>{}</p><table><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
         t("Zgłoszenia mieszkańców z ostatnich 90 dni i czas ich załatwienia.", "Residents' reports of the last 90 days and how long they took."),
@@ -239,21 +254,14 @@ async fn transparency(State(state): State<AppState>, headers: HeaderMap) -> Resp
         t("Mediana czasu załatwienia", "Median time to resolve"),
     );
     for c in &cats {
-        let (received, resolved, mut mins) = per.remove(&c.id).unwrap_or_default();
-        mins.sort_unstable();
-        let median = if mins.is_empty() {
-            "—".to_owned()
-        } else {
-            let m = if mins.len() % 2 == 1 {
-                mins[mins.len() / 2]
-            } else {
-                (mins[mins.len() / 2 - 1] + mins[mins.len() / 2]) / 2
-            };
-            if m < 48 * 60 {
-                format!("{:.1} h", m as f64 / 60.0)
-            } else {
-                format!("{:.1} {}", m as f64 / 1440.0, t("dni", "days"))
-            }
+        let (received, resolved, median) = per
+            .remove(&c.id)
+            .map(|s| (s.received, s.resolved, s.median_minutes_to_resolve))
+            .unwrap_or_default();
+        let median = match median {
+            None => "—".to_owned(),
+            Some(m) if m < 48 * 60 => format!("{:.1} h", m as f64 / 60.0),
+            Some(m) => format!("{:.1} {}", m as f64 / 1440.0, t("dni", "days")),
         };
         body.push_str(&format!(
             r#"<tr data-category="{}"><th scope="row">{}</th><td>{received}</td><td>{resolved}</td><td>{median}</td></tr>"#,

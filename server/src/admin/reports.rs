@@ -17,9 +17,14 @@ use super::html::{Lang, error_page, esc, options, page, qenc};
 use super::session::{Form, Staff};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{AdminReport, AdminReportFilter, Department};
+use crate::store::{AdminReportFilter, AdminReportPage, AdminReportSort, Department};
 
 const PAGE_SIZE: usize = 50;
+/// The most rows one CSV export carries (the newest by the chosen order);
+/// the `X-Total-Count` header and the list say when more matched.
+pub const CSV_MAX_ROWS: usize = 10_000;
+/// The most points the map shows (the newest by the chosen order).
+const MAP_MAX_POINTS: usize = 2000;
 const ALL_STATUSES: [ReportStatus; 6] = [
     ReportStatus::New,
     ReportStatus::Accepted,
@@ -127,13 +132,16 @@ fn day(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Runs the filters; a department user only ever sees their department.
+/// Runs the filters, the order and the window (`offset`, at most `limit`
+/// rows) in the store; a department user only ever sees their department.
 async fn filtered(
     state: &AppState,
     staff: &Staff,
     q: &ListQuery,
     cats: &HashMap<String, ReportCategory>,
-) -> Result<Vec<AdminReport>, crate::store::StoreError> {
+    offset: usize,
+    limit: Option<usize>,
+) -> Result<AdminReportPage, crate::store::StoreError> {
     let department = if staff.all_reports() {
         match q.department.as_str() {
             "" => None,
@@ -144,6 +152,21 @@ async fn filtered(
         // No department: nothing to see.
         Some(Some(staff.department.unwrap_or(-1)))
     };
+    let now = state.clock.now();
+    // Overdue: older than the category's target (`is_overdue`), as cutoffs.
+    let overdue_before = q.overdue.then(|| {
+        cats.values()
+            .filter_map(|c| c.target_hours.map(|h| (c.id.clone(), now - chrono::Duration::hours(i64::from(h)))))
+            .collect()
+    });
+    let sort = match q.sort.as_str() {
+        "oldest" => AdminReportSort::Oldest,
+        "updated" => AdminReportSort::RecentlyUpdated,
+        "status" => AdminReportSort::Status,
+        "category" => AdminReportSort::Category,
+        _ => AdminReportSort::Newest,
+    };
+    let window = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let filter = AdminReportFilter {
         statuses: ReportStatus::parse(&q.status).into_iter().collect(),
         category: Some(q.category.clone()).filter(|c| !c.is_empty()),
@@ -151,24 +174,13 @@ async fn filtered(
         start: day(&q.from),
         end: day(&q.to).map(|t| t + chrono::Duration::days(1)),
         text: Some(q.q.clone()).filter(|t| !t.is_empty()),
+        overdue_before,
+        assignee: q.mine.then_some(staff.user_id),
+        sort,
+        offset: window(offset),
+        limit: limit.map(window),
     };
-    let now = state.clock.now();
-    let mut rows = state.store.admin_reports(filter).await?;
-    if q.overdue {
-        rows.retain(|r| is_overdue(&r.report, cats, now));
-    }
-    if q.mine {
-        let mine = super::assignee::assignees(state).await;
-        rows.retain(|r| mine.get(&r.report.id).is_some_and(|a| a.user_id == staff.user_id));
-    }
-    match q.sort.as_str() {
-        "oldest" => rows.sort_by_key(|r| r.report.id),
-        "updated" => rows.sort_by(|a, b| b.report.updated_at.cmp(&a.report.updated_at)),
-        "status" => rows.sort_by_key(|r| (r.report.status.as_str(), std::cmp::Reverse(r.report.id))),
-        "category" => rows.sort_by(|a, b| a.report.category.cmp(&b.report.category).then(b.report.id.cmp(&a.report.id))),
-        _ => {} // newest first, from the store
-    }
-    Ok(rows)
+    state.store.admin_reports(filter).await
 }
 
 async fn lookups(state: &AppState) -> Result<(HashMap<String, ReportCategory>, Vec<Department>), crate::store::StoreError> {
@@ -269,19 +281,32 @@ pub async fn list(State(state): State<AppState>, staff: Staff, RawQuery(raw): Ra
         Ok(x) => x,
         Err(e) => return store_err(&staff, e),
     };
-    let rows = match filtered(&state, &staff, &q, &cats).await {
+    // One page from the store; past the last page, the last page.
+    let page_at = |n: usize| n.saturating_sub(1).saturating_mul(PAGE_SIZE);
+    let mut found = match filtered(&state, &staff, &q, &cats, page_at(q.page), Some(PAGE_SIZE)).await {
         Ok(r) => r,
         Err(e) => return store_err(&staff, e),
     };
-    let now = state.clock.now();
-    let total = rows.len();
+    let total = usize::try_from(found.total).unwrap_or(usize::MAX);
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let pageno = q.page.min(pages);
-    let shown = rows.iter().skip((pageno - 1) * PAGE_SIZE).take(PAGE_SIZE);
+    if pageno < q.page {
+        found = match filtered(&state, &staff, &q, &cats, page_at(pageno), Some(PAGE_SIZE)).await {
+            Ok(r) => r,
+            Err(e) => return store_err(&staff, e),
+        };
+    }
+    let now = state.clock.now();
+    let shown = found.rows.iter();
     let mut body = filter_form(&staff, &q, &cats, &depts, "/admin/reports");
     let qs = q.to_query();
+    let csv_cut = if total > CSV_MAX_ROWS {
+        format!(" ({} {CSV_MAX_ROWS})", t("pierwsze", "the first"))
+    } else {
+        String::new()
+    };
     body.push_str(&format!(
-        r#"<p class="count" role="status">{} {total}. <a href="/admin/reports.csv?{}">{}</a> · <a href="/admin/map?{}">{}</a></p>"#,
+        r#"<p class="count" role="status">{} {total}. <a href="/admin/reports.csv?{}">{}{csv_cut}</a> · <a href="/admin/map?{}">{}</a></p>"#,
         t("Znalezione zgłoszenia:", "Reports found:"),
         esc(&qs),
         t("Pobierz CSV", "Download CSV"),
@@ -374,13 +399,13 @@ pub async fn csv(State(state): State<AppState>, staff: Staff, RawQuery(raw): Raw
         Ok(x) => x,
         Err(e) => return store_err(&staff, e),
     };
-    let rows = match filtered(&state, &staff, &q, &cats).await {
+    let found = match filtered(&state, &staff, &q, &cats, 0, Some(CSV_MAX_ROWS)).await {
         Ok(r) => r,
         Err(e) => return store_err(&staff, e),
     };
     let now = state.clock.now();
     let mut out = String::from("id,created_at,category,status,department,lat,lon,address,description,overdue,followers\r\n");
-    for r in rows {
+    for r in found.rows {
         let p = &r.report;
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{}\r\n",
@@ -399,8 +424,10 @@ pub async fn csv(State(state): State<AppState>, staff: Staff, RawQuery(raw): Raw
     }
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"zgloszenia.csv\""),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"zgloszenia.csv\"".to_owned()),
+            // How many matched: more than the rows above means the export was cut.
+            (header::HeaderName::from_static("x-total-count"), found.total.to_string()),
         ],
         out,
     )
@@ -418,14 +445,13 @@ pub async fn map(State(state): State<AppState>, staff: Staff, RawQuery(raw): Raw
         Ok(x) => x,
         Err(e) => return store_err(&staff, e),
     };
-    let rows = match filtered(&state, &staff, &q, &cats).await {
-        Ok(r) => r,
+    let rows = match filtered(&state, &staff, &q, &cats, 0, Some(MAP_MAX_POINTS)).await {
+        Ok(r) => r.rows,
         Err(e) => return store_err(&staff, e),
     };
     let now = state.clock.now();
     let points: Vec<_> = rows
         .iter()
-        .take(2000)
         .map(|r| {
             serde_json::json!({
                 "id": r.report.id, "lat": r.report.point.lat, "lon": r.report.point.lon,
@@ -454,7 +480,7 @@ pub async fn map(State(state): State<AppState>, staff: Staff, RawQuery(raw): Raw
         t("Kategoria", "Category"),
         t("Położenie", "Location"),
     ));
-    for r in rows.iter().take(2000) {
+    for r in &rows {
         body.push_str(&format!(
             r#"<tr><td><a href="/admin/reports/{id}">#{id}</a></td><td>{}</td><td>{}</td><td>{:.5}, {:.5}</td></tr>"#,
             esc(&cat_name(lang, &cats, &r.report.category)),

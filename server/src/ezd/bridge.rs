@@ -8,9 +8,15 @@
 //! the row is a dead letter, shown in the back office with its last error
 //! and a retry action. It runs on its own task and holds the database only
 //! for short writes, so residents and officials never wait for the EZD.
+//!
+//! Case polling: each open case is asked on its own. A case whose poll
+//! fails (deleted in the EZD: 404; an unparseable answer) waits out a
+//! backoff of its own and never holds up the others; only a run of
+//! temporary failures in a row (the EZD itself is down) ends a round early.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Utc};
 use mm_protocol::reports::Report;
@@ -55,16 +61,31 @@ pub fn backoff(cfg: &BridgeConfig, attempts: u32) -> Duration {
     d.mul_f64(0.5 + rand::random::<f64>() * 0.5)
 }
 
+/// Temporary failures in a row after which a polling round stops: the EZD
+/// itself is unreachable, so asking about the remaining cases now would
+/// only wait out one timeout per case. Cases that failed are backed off,
+/// so the next round starts with others.
+const POLL_TEMPORARY_FAILURES_IN_A_ROW: u32 = 3;
+
+/// A case whose last polls failed: how many in a row, and when to ask again.
+#[derive(Debug, Clone, Copy)]
+struct PollBackoff {
+    failures: u32,
+    next_at: Instant,
+}
+
 pub struct Bridge {
     store: Arc<dyn Store>,
     ezd: Arc<dyn Ezd>,
     cfg: BridgeConfig,
     clock: Clock,
+    /// Per report; in memory (a restart simply asks every case again).
+    poll_backoff: Mutex<HashMap<i64, PollBackoff>>,
 }
 
 impl Bridge {
     pub fn new(store: Arc<dyn Store>, ezd: Arc<dyn Ezd>, cfg: BridgeConfig, clock: Clock) -> Bridge {
-        Bridge { store, ezd, cfg, clock }
+        Bridge { store, ezd, cfg, clock, poll_backoff: Mutex::new(HashMap::new()) }
     }
 
     /// Runs until the task is dropped.
@@ -163,7 +184,9 @@ impl Bridge {
         }
     }
 
-    /// Asks the EZD about every open case; a change flows back to the report.
+    /// Asks the EZD about every open case not backed off; a change flows
+    /// back to the report. A failing case is backed off on its own
+    /// (`backoff`, at least one poll interval) and the round goes on.
     pub async fn poll_cases(&self) {
         let cases = match self.store.ezd_open_cases().await {
             Ok(c) => c,
@@ -172,20 +195,59 @@ impl Bridge {
                 return;
             }
         };
+        self.forget_backoff_of_closed(&cases);
+        let mut temporary_in_a_row = 0;
         for c in cases {
+            if self.backed_off(c.report_id) {
+                continue;
+            }
             match self.ezd.case_state(&c.case_id).await {
-                Ok(Some(state)) if state != c.state => {
-                    if let Err(e) = self.store.ezd_case_state(c.report_id, state, self.clock.now()).await {
+                Ok(state) => {
+                    temporary_in_a_row = 0;
+                    self.poll_backoff.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.report_id);
+                    if let Some(state) = state.filter(|s| *s != c.state)
+                        && let Err(e) = self.store.ezd_case_state(c.report_id, state, self.clock.now()).await
+                    {
                         tracing::warn!(report = c.report_id, error = %e, "ezd bridge: cannot apply a case state");
                     }
                 }
-                Ok(_) => {}
                 Err(e) => {
-                    tracing::info!(report = c.report_id, error = %e, "ezd bridge: case status poll failed");
-                    // The EZD is likely down: try again at the next poll.
-                    return;
+                    let wait = self.back_off(c.report_id);
+                    tracing::info!(report = c.report_id, error = %e, retry_in_ms = wait.as_millis() as u64, "ezd bridge: case status poll failed");
+                    if matches!(e, EzdError::Temporary(_)) {
+                        temporary_in_a_row += 1;
+                        if temporary_in_a_row >= POLL_TEMPORARY_FAILURES_IN_A_ROW {
+                            tracing::info!("ezd bridge: the EZD seems unreachable; the next poll goes on");
+                            return;
+                        }
+                    } else {
+                        temporary_in_a_row = 0;
+                    }
                 }
             }
+        }
+    }
+
+    fn backed_off(&self, report_id: i64) -> bool {
+        let map = self.poll_backoff.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&report_id).is_some_and(|b| b.next_at > Instant::now())
+    }
+
+    /// Records one more failed poll of the case; the wait before the next.
+    fn back_off(&self, report_id: i64) -> Duration {
+        let mut map = self.poll_backoff.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = map.get(&report_id).map_or(0, |b| b.failures);
+        let wait = backoff(&self.cfg, failures).max(self.cfg.poll_every);
+        map.insert(report_id, PollBackoff { failures: failures.saturating_add(1), next_at: Instant::now() + wait });
+        wait
+    }
+
+    /// Drops the entries of cases no longer open, so the map stays small.
+    fn forget_backoff_of_closed(&self, open: &[super::outbox::OpenCase]) {
+        let mut map = self.poll_backoff.lock().unwrap_or_else(|p| p.into_inner());
+        if !map.is_empty() {
+            let ids: std::collections::HashSet<i64> = open.iter().map(|c| c.report_id).collect();
+            map.retain(|id, _| ids.contains(id));
         }
     }
 }

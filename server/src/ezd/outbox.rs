@@ -406,6 +406,13 @@ impl EzdStore for SqliteStore {
                     } else {
                         format!("Sprawa {znak} została wznowiona w urzędzie. / Case {znak} was resumed by the office.")
                     };
+                    // The same note twice in a row says nothing new (a case
+                    // that went suspended -> open -> suspended in the EZD):
+                    // the resident is told once per transition.
+                    let last_note = report.history.iter().rev().find_map(|h| h.public_reply.as_deref());
+                    if last_note == Some(reply.as_str()) {
+                        return Ok(());
+                    }
                     let mut report = report;
                     report.history.push(StatusChange { status: report.status, at: now, public_reply: Some(reply) });
                     report.updated_at = now;

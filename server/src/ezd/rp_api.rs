@@ -177,11 +177,22 @@ impl RpApi {
         let resp = build(req).send().await.map_err(temporary)?;
         let status = resp.status();
         let text = resp.text().await.map_err(temporary)?;
-        let body: Value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         if status == StatusCode::UNAUTHORIZED {
             self.forget_token().await;
         }
-        if status.is_success() { Ok(body) } else { Err(classify(status, &body)) }
+        let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str::<Value>(&text) };
+        match parsed {
+            Ok(body) if status.is_success() => Ok(body),
+            Ok(body) => Err(classify(status, &body)),
+            // A success that is not JSON (a proxy's or the EZD's HTML
+            // maintenance page answering 200) says nothing about the
+            // request: an error for this attempt, never an answer.
+            Err(_) if status.is_success() => Err(EzdError::Temporary(format!(
+                "HTTP {} with an unparseable body (not JSON)",
+                status.as_u16()
+            ))),
+            Err(_) => Err(classify(status, &Value::Null)),
+        }
     }
 
     /// The RPW entry with our reference, if any: (number, document id, the
@@ -192,7 +203,8 @@ impl RpApi {
             let body = self
                 .call(Method::POST, "/rpw/_search", Some(json!({"searchValue": reference, "page": page, "pageSize": 50})))
                 .await?;
-            for e in body["lista"].as_array().into_iter().flatten() {
+            let lista = body["lista"].as_array().ok_or_else(|| temporary("no lista in the RPW search answer"))?;
+            for e in lista {
                 if e["czyUsuniety"].as_bool() == Some(true) || !e["tytul"].as_str().unwrap_or("").contains(reference) {
                     continue;
                 }
@@ -235,6 +247,23 @@ fn classify(status: StatusCode, body: &Value) -> EzdError {
         EzdError::Temporary(msg)
     } else {
         EzdError::Rejected(msg)
+    }
+}
+
+/// A case's state from `GET /sprawy/{id}`: `statusEnum` (`StatusSprawyIntegrator`)
+/// 3 suspended, 4 closed, 5 resumed; the document's other states are open.
+/// An answer without a known `statusEnum` is an error for this poll and
+/// never a state, so a garbled answer cannot move (flap) a case.
+pub fn case_state_of(body: &Value) -> Result<CaseState, EzdError> {
+    /// The document's values, without 0 ("all", a search filter).
+    const KNOWN: [i64; 15] = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 16, 17, 18];
+    match body.get("statusEnum").and_then(Value::as_i64) {
+        Some(3) => Ok(CaseState::Suspended),
+        Some(4) => Ok(CaseState::Closed),
+        Some(5) => Ok(CaseState::Resumed),
+        Some(n) if KNOWN.contains(&n) => Ok(CaseState::Open),
+        Some(n) => Err(EzdError::Temporary(format!("unknown statusEnum {n} in the case answer"))),
+        None => Err(EzdError::Temporary("no statusEnum in the case answer".into())),
     }
 }
 
@@ -294,7 +323,10 @@ impl Ezd for RpApi {
                 Some(json!({"status": 0, "tytulSprawy": c.reference})),
             )
             .await?;
-        let existing = found["lista"].as_array().into_iter().flatten().find(|s| {
+        // Without a list the search did not answer: creating a case now
+        // could make a second one.
+        let lista = found["lista"].as_array().ok_or_else(|| temporary("no lista in the case search answer"))?;
+        let existing = lista.iter().find(|s| {
             s["czyUsuniety"].as_bool() != Some(true) && s["tytul"].as_str().unwrap_or("").contains(&c.reference)
         });
         let (id, znak) = match existing {
@@ -338,12 +370,7 @@ impl Ezd for RpApi {
 
     async fn case_state(&self, case_id: &str) -> Result<Option<CaseState>, EzdError> {
         let s = self.call(Method::GET, &format!("/sprawy/{case_id}"), None).await?;
-        Ok(Some(match s["statusEnum"].as_i64() {
-            Some(3) => CaseState::Suspended,
-            Some(4) => CaseState::Closed,
-            Some(5) => CaseState::Resumed,
-            _ => CaseState::Open,
-        }))
+        case_state_of(&s).map(Some)
     }
 
     fn polls(&self) -> bool {
@@ -362,6 +389,25 @@ mod tests {
         assert_eq!(client_id("ezd.example.gov.pl"), "api_dmYEVh1hqsbhEmnPPjhMrZMTlT4wwHfx1Ca5dwWIVtg=");
         assert_eq!(akh("1700000000", "key"), "QaF12MT5wWjDSVdnRJzsG8+4bYmfz324SBhNPJ7fdy0=");
         assert_ne!(akh("1700000000", "key"), akh("1700000001", "key"));
+    }
+
+    #[test]
+    fn finding_18_an_unparseable_case_answer_is_an_error_not_a_state() {
+        assert_eq!(case_state_of(&json!({"statusEnum": 3})).unwrap(), CaseState::Suspended);
+        assert_eq!(case_state_of(&json!({"statusEnum": 4})).unwrap(), CaseState::Closed);
+        assert_eq!(case_state_of(&json!({"statusEnum": 5})).unwrap(), CaseState::Resumed);
+        assert_eq!(case_state_of(&json!({"statusEnum": 1})).unwrap(), CaseState::Open);
+        for garbled in [
+            Value::String("<html>maintenance</html>".into()),
+            Value::Null,
+            json!({}),
+            json!({"statusEnum": "3"}),
+            json!({"statusEnum": 0}),
+            json!({"statusEnum": 99}),
+            json!([{"statusEnum": 3}]),
+        ] {
+            assert!(case_state_of(&garbled).is_err(), "{garbled} must not be a state");
+        }
     }
 
     #[test]

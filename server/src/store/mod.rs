@@ -396,8 +396,8 @@ pub struct Department {
     pub name: String,
 }
 
-/// The back office's report list: the filters that SQL applies. Overdue,
-/// sorting and paging are applied by the caller (they need the categories).
+/// The back office's report list: every filter, the order and the page
+/// are applied in SQL, so a page view reads one page (finding 19).
 #[derive(Debug, Clone, Default)]
 pub struct AdminReportFilter {
     pub statuses: Vec<ReportStatus>,
@@ -408,6 +408,44 @@ pub struct AdminReportFilter {
     pub end: Option<DateTime<Utc>>,
     /// Matched (case-insensitively) in the description, address and id.
     pub text: Option<String>,
+    /// Overdue only: open reports of these categories created before the
+    /// category's cutoff (now minus its target time). Empty: none overdue.
+    pub overdue_before: Option<Vec<(String, DateTime<Utc>)>>,
+    /// Only reports assigned to this official personally.
+    pub assignee: Option<i64>,
+    pub sort: AdminReportSort,
+    pub offset: u32,
+    /// `None`: every matching report.
+    pub limit: Option<u32>,
+}
+
+/// The list's orders; ties go to the newest report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AdminReportSort {
+    #[default]
+    Newest,
+    Oldest,
+    RecentlyUpdated,
+    Status,
+    Category,
+}
+
+/// One page of the list and how many reports matched in all.
+#[derive(Debug, Clone, Default)]
+pub struct AdminReportPage {
+    pub rows: Vec<AdminReport>,
+    pub total: u64,
+}
+
+/// `/transparency` for one category: reports received in the window, how
+/// many of them are resolved, and the median minutes from receipt to the
+/// first resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryReportStats {
+    pub category: String,
+    pub received: u64,
+    pub resolved: u64,
+    pub median_minutes_to_resolve: Option<i64>,
 }
 
 /// A report as the back office lists it: with its department.
@@ -455,7 +493,9 @@ pub trait AdminStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn report_department(&self, id: i64) -> StoreResult<Option<i64>>;
-    async fn admin_reports(&self, filter: AdminReportFilter) -> StoreResult<Vec<AdminReport>>;
+    async fn admin_reports(&self, filter: AdminReportFilter) -> StoreResult<AdminReportPage>;
+    /// Per category with reports created since `since`, by SQL aggregates.
+    async fn report_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CategoryReportStats>>;
 }
 
 #[async_trait]

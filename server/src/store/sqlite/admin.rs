@@ -10,8 +10,8 @@ use serde_json::json;
 use super::publish::audit;
 use super::{SqliteStore, ts};
 use crate::store::{
-    Actor, AdminReport, AdminReportFilter, AdminStore, Department, StoreError,
-    StoreResult,
+    Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminReportSort, AdminStore,
+    CategoryReportStats, Department, StoreError, StoreResult,
 };
 
 /// Migration 4.
@@ -243,67 +243,160 @@ impl AdminStore for SqliteStore {
         .await
     }
 
-    async fn admin_reports(&self, f: AdminReportFilter) -> StoreResult<Vec<AdminReport>> {
+    async fn admin_reports(&self, f: AdminReportFilter) -> StoreResult<AdminReportPage> {
         self.read(move |c| {
-            let mut sql = String::from("SELECT data, department_id FROM reports WHERE 1 = 1");
-            let mut args: Vec<rusqlite::types::Value> = Vec::new();
-            if !f.statuses.is_empty() {
-                let marks = vec!["?"; f.statuses.len()].join(", ");
-                sql.push_str(&format!(" AND status IN ({marks})"));
-                args.extend(f.statuses.iter().map(|s| s.as_str().to_owned().into()));
-            }
-            if let Some(cat) = &f.category {
-                sql.push_str(" AND category = ?");
-                args.push(cat.clone().into());
-            }
-            match f.department {
-                Some(Some(d)) => {
-                    sql.push_str(" AND department_id = ?");
-                    args.push(d.into());
-                }
-                Some(None) => sql.push_str(" AND department_id IS NULL"),
-                None => {}
-            }
-            if let Some(s) = f.start {
-                sql.push_str(" AND created_at >= ?");
-                args.push(ts(s).into());
-            }
-            if let Some(e) = f.end {
-                sql.push_str(" AND created_at < ?");
-                args.push(ts(e).into());
-            }
-            if let Some(t) = f.text.as_ref().filter(|t| !t.trim().is_empty()) {
-                let like = format!(
-                    "%{}%",
-                    t.trim()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                sql.push_str(
-                    " AND (CAST(id AS TEXT) = ? OR json_extract(data, '$.description') LIKE ? ESCAPE '\\'
-                       OR COALESCE(json_extract(data, '$.address'), '') LIKE ? ESCAPE '\\')",
-                );
-                args.push(t.trim().to_owned().into());
-                args.push(like.clone().into());
-                args.push(like.into());
-            }
-            sql.push_str(" ORDER BY id DESC");
-            let mut stmt = c.prepare(&sql)?;
+            let (filter, mut args) = admin_report_conditions(&f);
+            let total: i64 = c.query_row(
+                &format!("SELECT COUNT(*) FROM reports WHERE {filter}"),
+                rusqlite::params_from_iter(args.iter()),
+                |r| r.get(0),
+            )?;
+            let order = match f.sort {
+                AdminReportSort::Newest => "id DESC",
+                AdminReportSort::Oldest => "id ASC",
+                AdminReportSort::RecentlyUpdated => "updated_at DESC, id DESC",
+                AdminReportSort::Status => "status ASC, id DESC",
+                AdminReportSort::Category => "category ASC, id DESC",
+            };
+            // LIMIT -1: no limit (SQLite).
+            args.push(f.limit.map_or(-1, i64::from).into());
+            args.push(i64::from(f.offset).into());
+            let mut stmt = c.prepare(&format!(
+                "SELECT data, department_id FROM reports WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?"
+            ))?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(args), |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            rows.into_iter()
+            let rows = rows
+                .into_iter()
                 .map(|(data, department_id)| {
                     Ok(AdminReport {
-                        report: serde_json::from_str(&data)?,
+                        report: super::reports::decode(&data)?,
                         department_id,
                     })
                 })
-                .collect()
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(AdminReportPage { rows, total: total as u64 })
         })
         .await
     }
+
+    async fn report_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CategoryReportStats>> {
+        self.read(move |c| {
+            // The first resolution's time comes from the report's history
+            // (JSON, read by SQLite itself); the median is the middle row,
+            // or the mean of the two middle rows, of each category.
+            let mut stmt = c.prepare_cached(
+                "WITH recent AS (
+                     SELECT category, status, created_at, data FROM reports WHERE created_at >= ?1
+                 ),
+                 resolved AS (
+                     SELECT category,
+                            CAST((unixepoch((SELECT json_extract(h.value, '$.at') FROM json_each(data, '$.history') h
+                                             WHERE json_extract(h.value, '$.status') = 'resolved'
+                                             ORDER BY CAST(h.key AS INTEGER) LIMIT 1), 'subsec')
+                                  - unixepoch(created_at, 'subsec')) / 60 AS INTEGER) AS minutes
+                     FROM recent WHERE status = 'resolved'
+                 ),
+                 ranked AS (
+                     SELECT category, minutes,
+                            ROW_NUMBER() OVER (PARTITION BY category ORDER BY minutes) AS i,
+                            COUNT(*) OVER (PARTITION BY category) AS n
+                     FROM resolved WHERE minutes IS NOT NULL
+                 ),
+                 medians AS (
+                     SELECT category, SUM(minutes) / COUNT(*) AS median FROM ranked
+                     WHERE i IN ((n + 1) / 2, (n + 2) / 2) GROUP BY category
+                 )
+                 SELECT t.category, t.received, t.resolved, m.median
+                 FROM (SELECT category, COUNT(*) AS received, SUM(status = 'resolved') AS resolved
+                       FROM recent GROUP BY category) t
+                 LEFT JOIN medians m ON m.category = t.category
+                 ORDER BY t.category",
+            )?;
+            let rows = stmt
+                .query_map([ts(since)], |r| {
+                    Ok(CategoryReportStats {
+                        category: r.get(0)?,
+                        received: r.get::<_, i64>(1)? as u64,
+                        resolved: r.get::<_, i64>(2)? as u64,
+                        median_minutes_to_resolve: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
+
+/// The list's filters as one SQL condition over `reports`, with its values.
+fn admin_report_conditions(f: &AdminReportFilter) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from("1 = 1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if !f.statuses.is_empty() {
+        let marks = vec!["?"; f.statuses.len()].join(", ");
+        sql.push_str(&format!(" AND status IN ({marks})"));
+        args.extend(f.statuses.iter().map(|s| s.as_str().to_owned().into()));
+    }
+    if let Some(cat) = &f.category {
+        sql.push_str(" AND category = ?");
+        args.push(cat.clone().into());
+    }
+    match f.department {
+        Some(Some(d)) => {
+            sql.push_str(" AND department_id = ?");
+            args.push(d.into());
+        }
+        Some(None) => sql.push_str(" AND department_id IS NULL"),
+        None => {}
+    }
+    if let Some(s) = f.start {
+        sql.push_str(" AND created_at >= ?");
+        args.push(ts(s).into());
+    }
+    if let Some(e) = f.end {
+        sql.push_str(" AND created_at < ?");
+        args.push(ts(e).into());
+    }
+    if let Some(t) = f.text.as_ref().filter(|t| !t.trim().is_empty()) {
+        let like = format!(
+            "%{}%",
+            t.trim()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        sql.push_str(
+            " AND (CAST(id AS TEXT) = ? OR json_extract(data, '$.description') LIKE ? ESCAPE '\\'
+               OR COALESCE(json_extract(data, '$.address'), '') LIKE ? ESCAPE '\\')",
+        );
+        args.push(t.trim().to_owned().into());
+        args.push(like.clone().into());
+        args.push(like.into());
+    }
+    if let Some(cutoffs) = &f.overdue_before {
+        use mm_protocol::reports::ReportStatus::*;
+        let open: Vec<&str> = [New, Accepted, InProgress, Resolved, Rejected, Duplicate]
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        sql.push_str(&format!(" AND status IN ({})", vec!["?"; open.len()].join(", ")));
+        args.extend(open.into_iter().map(|s| s.to_owned().into()));
+        let mut any = vec!["0".to_owned()];
+        for (category, before) in cutoffs {
+            any.push("(category = ? AND created_at < ?)".into());
+            args.push(category.clone().into());
+            args.push(ts(*before).into());
+        }
+        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+    }
+    if let Some(user) = f.assignee {
+        sql.push_str(" AND assignee_id = ?");
+        args.push(user.into());
+    }
+    (sql, args)
 }
