@@ -376,6 +376,8 @@ pub struct StatusChangeRequest {
     pub duplicate_of: Option<i64>,
 }
 
+/// Every edge that moves a report (the API, the back office's single and
+/// bulk actions) checks the move with this, so none is looser than another.
 impl Validate for StatusChangeRequest {
     fn validate(&self) -> Result<(), FieldError> {
         if let Some(r) = &self.public_reply {
@@ -383,6 +385,15 @@ impl Validate for StatusChangeRequest {
         }
         if let Some(n) = &self.internal_note {
             optional_text("internal_note", n, REPLY_MAX)?;
+        }
+        // The resident is owed the reason their report is refused (and the
+        // public sees it next to the report).
+        if self.status == ReportStatus::Rejected && self.public_reply.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(FieldError::new(
+                "public_reply",
+                "Odrzucenie wymaga podania powodu w odpowiedzi publicznej.",
+                "A rejection needs the reason in the public reply.",
+            ));
         }
         match (self.status, self.duplicate_of) {
             (ReportStatus::Duplicate, None) => Err(FieldError::new(

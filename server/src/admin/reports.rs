@@ -686,12 +686,10 @@ pub async fn action(State(state): State<AppState>, staff: Staff, Path(id): Path<
     if action == "duplicate" && !staff.all_reports() {
         return staff.forbidden();
     }
-    let Ok(Some(report)) = state.store.get_report(id).await else {
+    // The officials' view: a report hidden from the public is still handled.
+    let Ok(Some(report)) = state.store.report_internal(id).await.map(|r| r.map(|r| r.report)) else {
         return error_page(StatusCode::NOT_FOUND, lang, Some(&staff), "?");
     };
-    if action == "reject" && form.text("public_reply").is_none() {
-        return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Odrzucenie wymaga podania powodu w odpowiedzi publicznej.", "A rejection needs the reason in the public reply."));
-    }
     let Some(change) = change_for(action, &form, report.status) else {
         return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Nieznane działanie.", "Unknown action."));
     };
@@ -746,6 +744,21 @@ pub async fn bulk(State(state): State<AppState>, staff: Staff, body: Bytes) -> R
     let action = form.get("action").unwrap_or("").to_owned();
     let now = state.clock.now();
     let mut failed = Vec::new();
+    // The move is the same for every selected report (notes and duplicates
+    // are single-report actions), so it is checked once, before anything
+    // changes, with the same rules as a single report's form and the API.
+    let assign = action.strip_prefix("assign:");
+    if assign.is_none() {
+        let change = change_for(&action, &form, ReportStatus::New).filter(|_| !matches!(action.as_str(), "duplicate" | "note"));
+        let Some(change) = change else {
+            return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Nieznane działanie.", "Unknown action."));
+        };
+        if let Err(e) = change.validate() {
+            return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t(&e.pl, &e.en));
+        }
+    } else if !staff.all_reports() {
+        return staff.forbidden();
+    }
     // Check every report first: one forbidden report refuses the lot.
     for id in &ids {
         if let Err(r) = guarded(&state, &staff, *id).await {
@@ -753,14 +766,11 @@ pub async fn bulk(State(state): State<AppState>, staff: Staff, body: Bytes) -> R
         }
     }
     for id in &ids {
-        let res = if let Some(d) = action.strip_prefix("assign:") {
-            if !staff.all_reports() {
-                return staff.forbidden();
-            }
+        let res = if let Some(d) = assign {
             state.store.assign_report(staff.actor(), *id, d.parse().ok(), None, now).await
         } else {
-            let Ok(Some(rep)) = state.store.get_report(*id).await else { continue };
-            match change_for(&action, &form, rep.status).filter(|_| !matches!(action.as_str(), "duplicate" | "note")) {
+            let Ok(Some(int)) = state.store.report_internal(*id).await else { continue };
+            match change_for(&action, &form, int.report.status) {
                 Some(c) => state.store.change_report_status(staff.actor(), *id, c, now).await.map(|_| ()),
                 None => return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Nieznane działanie.", "Unknown action.")),
             }

@@ -390,6 +390,17 @@ pub fn check_category(c: &ReportCategory) -> Result<(), FieldError> {
                 {
                     return Err(bad(&field, "Value keys must be unique and non-empty."));
                 }
+                // An answer is trimmed before it is matched against the
+                // keys, and the back office edits values one per line: a
+                // key with spaces around it could never be chosen, and a
+                // line break in a key or name could not be edited.
+                let one_line = |t: &str| !t.chars().any(char::is_control);
+                if !a.values.iter().all(|v| v.key.trim() == v.key && one_line(&v.key) && one_line(&v.name_pl) && one_line(&v.name_en)) {
+                    return Err(bad(
+                        &field,
+                        "Value keys have no spaces around them, and keys and names are one line.",
+                    ));
+                }
             }
             _ if !a.values.is_empty() => {
                 return Err(bad(&field, "Only a single choice has values."));
