@@ -52,6 +52,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/reports/{id}", get(reports::detail))
         .route("/admin/reports/{id}/action", post(reports::action))
         .route("/admin/reports/{id}/assign", post(reports::assign))
+        .route("/admin/reports/{id}/visibility", post(reports::visibility))
+        .route("/admin/reports/{id}/photos/{photo}", get(reports::photo))
         .route("/admin/map", get(reports::map))
         .route("/admin/events", get(content::events).post(content::event_create))
         .route("/admin/events/new", get(content::event_new))
@@ -214,6 +216,8 @@ async fn transparency(State(state): State<AppState>, headers: HeaderMap) -> Resp
         .list_reports(ReportFilter {
             start: Some(now - Duration::days(90)),
             limit: u32::MAX,
+            // Withheld reports were still received and handled: they count.
+            include_hidden: true,
             ..Default::default()
         })
         .await

@@ -8,6 +8,7 @@ use mm_protocol::auth::Role;
 use mm_protocol::error::{ApiError, ErrorCode};
 use mm_protocol::reports::{
     AttributeType, NearQuery, NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest,
+    VisibilityChangeRequest,
 };
 use mm_protocol::validation::{FieldError, Validate};
 use serde::Deserialize;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_report))
         .routes(routes!(follow, unfollow))
         .routes(routes!(change_status))
+        .routes(routes!(change_visibility))
         .routes(routes!(internal))
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category))
@@ -308,6 +310,32 @@ pub async fn change_status(
         state
             .store
             .change_report_status(official.actor(), id, change, state.clock.now())
+            .await?,
+    ))
+}
+
+/// Withhold a report from the public, whole (`hidden`) or its resident's
+/// words and photos (`redacted`), or publish it again (`public`); the
+/// reason goes to the audit log. Officials and the resident who made it
+/// still see it whole; the EZD record is not touched. Answers the
+/// officials' view. Admins and dispatchers here; a department's officials
+/// do it for their department's reports in the back office.
+#[utoipa::path(post, path = "/reports/{id}/visibility", tag = "reports", params(("id" = i64, Path)),
+    request_body = VisibilityChangeRequest, security(("official" = [])),
+    responses((status = 200, body = Report), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn change_visibility(
+    State(state): State<AppState>,
+    official: Official,
+    Path(id): Path<i64>,
+    Json(change): Json<VisibilityChangeRequest>,
+) -> ApiResult<Json<Report>> {
+    require_handler(&official)?;
+    change.validate()?;
+    Ok(Json(
+        state
+            .store
+            .set_report_visibility(official.actor(), id, change, state.clock.now())
             .await?,
     ))
 }

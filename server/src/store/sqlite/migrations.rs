@@ -112,6 +112,8 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(super::places::SCHEMA),
     // 7: disabled accounts, a report's personal assignee (back office).
     Step::Sql(super::backoffice::SCHEMA),
+    // 8: what the public may see of a report, its photos, the decisions.
+    Step::Sql(super::reports::VISIBILITY_SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {
