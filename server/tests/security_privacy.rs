@@ -219,7 +219,7 @@ async fn finding_15_an_official_withholds_a_report_from_the_public_whole_or_reda
     assert_eq!(r.status, StatusCode::OK);
     let public = t.get(&format!("/api/v1/reports/{id}")).await.json();
     assert_eq!(public["visibility"], "redacted");
-    assert_eq!(public["description"], mm_protocol::reports::REDACTED_DESCRIPTION);
+    assert!(public["description"].as_str().unwrap().contains("ukryta przez urząd"), "{public}");
     assert!(public.get("address").is_none(), "{public}");
     assert_eq!(public["answers"], json!({"kind": "not_lit"}));
     assert_eq!(public["photos"], json!([]));
@@ -230,7 +230,7 @@ async fn finding_15_an_official_withholds_a_report_from_the_public_whole_or_reda
     assert_eq!(change["item"]["data"], public, "the feed carries the redacted view");
     assert!(ids(&t.get("/api/v1/reports").await.json()).contains(&id));
     let o311 = t.get(&format!("/open311/v2/requests/{id}.json")).await.json();
-    assert_eq!(o311[0]["description"], mm_protocol::reports::REDACTED_DESCRIPTION);
+    assert_eq!(o311[0]["description"], public["description"]);
     assert!(o311[0]["media_url"].is_null());
     assert_eq!(t.get(&photo_url).await.status, StatusCode::NOT_FOUND);
     assert_nothing_personal(&public_texts(&t, id).await);

@@ -10,7 +10,9 @@
 //! published for later, never notify, so old history stays quiet.
 //!
 //! Reports: a status change of one of my reports, or of one I follow,
-//! creates a `report_status` notification (see `reports::sync`).
+//! creates a `report_status` notification (see `reports::sync`). A report
+//! of mine withheld from the public is kept, and its reporter's view is
+//! fetched after the pull (`reports::sync::refresh_mine`).
 
 pub(crate) mod client;
 

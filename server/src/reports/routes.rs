@@ -217,7 +217,9 @@ pub async fn near_reports(
     Ok(Json(state.store.near_reports(filter).await?))
 }
 
-/// This device's reports and the ones it follows, newest first.
+/// This device's reports, as their reporter sees them (a report withheld
+/// from the public is here whole, marked, without the withheld photos),
+/// and the ones it follows, as the public sees them; newest first.
 #[utoipa::path(get, path = "/reports/mine", tag = "reports", security(("device" = [])),
     responses((status = 200, body = Vec<Report>), (status = 401, body = ApiError)))]
 pub async fn my_reports(
