@@ -66,7 +66,11 @@ async fn synced(t: &TestApp, id: i64) -> Value {
         .unwrap()
         .iter()
         .rev()
-        .find(|c| c["item"]["collection"] == "reports" && c["item"]["data"]["id"] == id || c["collection"] == "reports" && c["id"] == id.to_string())
+        .find(|c| {
+            let upsert = c["item"]["collection"] == "reports" && c["item"]["data"]["id"] == id;
+            let delete = c["collection"] == "reports" && c["id"].as_str() == Some(id.to_string().as_str());
+            upsert || delete
+        })
         .cloned()
         .expect("the report in the sync feed")
 }
