@@ -246,6 +246,30 @@ pub struct Report {
     /// Znak sprawy in the EZD, once the town hall registered it.
     pub case_reference: Option<String>,
     pub followers: u32,
+    /// What the public sees of it; one of my reports can be `Hidden` or
+    /// `Redacted` here while I still see it whole: show the resident that
+    /// the town hall withheld it from the public.
+    pub visibility: ReportVisibility,
+}
+
+/// What the public may see of a report (the town hall decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ReportVisibility {
+    Public,
+    /// The resident's description, address, typed answers and photos withheld.
+    Redacted,
+    /// Withheld from the public entirely.
+    Hidden,
+}
+
+impl From<core::Visibility> for ReportVisibility {
+    fn from(v: core::Visibility) -> Self {
+        match v {
+            core::Visibility::Public => ReportVisibility::Public,
+            core::Visibility::Redacted => ReportVisibility::Redacted,
+            core::Visibility::Hidden => ReportVisibility::Hidden,
+        }
+    }
 }
 
 impl From<core::Report> for Report {
@@ -269,6 +293,7 @@ impl From<core::Report> for Report {
             duplicate_of: r.duplicate_of,
             case_reference: r.case_reference,
             followers: r.followers,
+            visibility: r.visibility.into(),
         }
     }
 }

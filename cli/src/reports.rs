@@ -233,6 +233,15 @@ fn print_mine(m: &MyReport) {
     if let Some(e) = &m.error {
         println!("  Błąd:      {}", e.message.pl);
     }
+    match m.report.as_ref().map(|r| r.visibility) {
+        Some(mm_protocol::reports::Visibility::Hidden) => {
+            println!("  Widoczność: ukryte przez urząd przed publicznym widokiem (widzisz je tylko Ty i urzędnicy)")
+        }
+        Some(mm_protocol::reports::Visibility::Redacted) => {
+            println!("  Widoczność: opis i zdjęcia ukryte przez urząd przed publicznym widokiem")
+        }
+        _ => {}
+    }
     match &m.report {
         Some(r) => print_body(r),
         None => {

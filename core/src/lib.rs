@@ -62,5 +62,5 @@ pub use mm_protocol::places::{
 };
 pub use mm_protocol::reports::{
     AttributeType, AttributeValue, CategoryAttribute, Contact, LocationSource, PhotoRef, Report,
-    ReportCategory, ReportStatus, StatusChange,
+    ReportCategory, ReportStatus, StatusChange, Visibility,
 };

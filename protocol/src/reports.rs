@@ -354,6 +354,95 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_reference: Option<String>,
     pub followers: u32,
+    /// Whether the town hall withheld the report from the public. Absent
+    /// (public) on almost every report. The public never receives a hidden
+    /// report, and receives a redacted one as [`Report::redacted`] makes
+    /// it; officials and the resident who made it see it whole, marked.
+    #[serde(default, skip_serializing_if = "Visibility::is_public")]
+    pub visibility: Visibility,
+}
+
+/// What the public may see of a report. An official withholds a report
+/// when it carries what must not be published: personal data of the
+/// resident or of someone else, a face or a number plate in a photo,
+/// abusive content (GDPR Art. 5(1)(c) and 17; the report itself stays in
+/// the EZD, where the town hall's duty to keep it applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Everyone sees the whole report.
+    #[default]
+    Public,
+    /// The public sees that the report exists, where, its category,
+    /// status and the officials' replies, but not the resident's own
+    /// words and pictures: description, address, typed answers, photos.
+    Redacted,
+    /// The public does not see the report at all.
+    Hidden,
+}
+
+impl Visibility {
+    pub fn is_public(&self) -> bool {
+        *self == Visibility::Public
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Redacted => "redacted",
+            Visibility::Hidden => "hidden",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Visibility> {
+        [Visibility::Public, Visibility::Redacted, Visibility::Hidden]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// The description a redacted report shows in its place, in both
+/// languages (apps that predate `visibility` show it as it is).
+pub const REDACTED_DESCRIPTION: &str =
+    "Treść zgłoszenia ukryta przez urząd (ochrona danych). / Content withheld by the town hall (data protection).";
+
+impl Report {
+    /// The public view of a redacted report: the resident's description,
+    /// address, free-text answers and photos withheld. `keep_answer`
+    /// says which answers to keep: only single-choice answers, whose
+    /// values are the category's fixed keys, not the resident's words (a
+    /// number field could hold a phone number).
+    pub fn redacted(&self, keep_answer: impl Fn(&str) -> bool) -> Report {
+        Report {
+            description: REDACTED_DESCRIPTION.to_owned(),
+            address: None,
+            answers: self.answers.iter().filter(|(k, _)| keep_answer(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            photos: Vec::new(),
+            visibility: Visibility::Redacted,
+            ..self.clone()
+        }
+    }
+}
+
+/// An official's decision on what the public sees of a report
+/// (`POST /api/v1/reports/{id}/visibility`, or the back office's form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VisibilityChangeRequest {
+    pub visibility: Visibility,
+    /// Why: goes to the audit log, for officials only. Required both ways,
+    /// so that every withholding and every restoring can be accounted for.
+    pub reason: String,
+}
+
+pub const VISIBILITY_REASON_MAX: usize = 1_000;
+
+impl Validate for VisibilityChangeRequest {
+    fn validate(&self) -> Result<(), FieldError> {
+        required_text("reason", &self.reason, VISIBILITY_REASON_MAX)
+    }
 }
 
 /// Response to `POST /api/v1/photos`.
@@ -383,6 +472,8 @@ pub struct StatusChangeRequest {
     pub duplicate_of: Option<i64>,
 }
 
+/// Every edge that moves a report (the API, the back office's single and
+/// bulk actions) checks the move with this, so none is looser than another.
 impl Validate for StatusChangeRequest {
     fn validate(&self) -> Result<(), FieldError> {
         if let Some(r) = &self.public_reply {
@@ -390,6 +481,15 @@ impl Validate for StatusChangeRequest {
         }
         if let Some(n) = &self.internal_note {
             optional_text("internal_note", n, REPLY_MAX)?;
+        }
+        // The resident is owed the reason their report is refused (and the
+        // public sees it next to the report).
+        if self.status == ReportStatus::Rejected && self.public_reply.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err(FieldError::new(
+                "public_reply",
+                "Odrzucenie wymaga podania powodu w odpowiedzi publicznej.",
+                "A rejection needs the reason in the public reply.",
+            ));
         }
         match (self.status, self.duplicate_of) {
             (ReportStatus::Duplicate, None) => Err(FieldError::new(

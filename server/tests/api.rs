@@ -287,11 +287,13 @@ async fn news_crud_with_visibility_and_audit() {
 async fn events_categories_filters_and_ics() {
     let t = TestApp::new().await;
     let editor = t.official(Role::Editor).await;
+    // Event categories are an admin's (security review, finding 25).
+    let admin = t.official(Role::Admin).await;
     let r = t
         .call(
             "POST",
             "/api/v1/event-categories",
-            Some(&editor),
+            Some(&admin),
             Some(json!({"id": "sport", "name_pl": "Sport", "name_en": "Sport"})),
         )
         .await;
@@ -300,7 +302,7 @@ async fn events_categories_filters_and_ics() {
         .call(
             "POST",
             "/api/v1/event-categories",
-            Some(&editor),
+            Some(&admin),
             Some(json!({"id": "sport", "name_pl": "S", "name_en": "S"})),
         )
         .await;

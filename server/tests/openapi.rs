@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/reports/{id}/follow"),
     ("delete", "/api/v1/reports/{id}/follow"),
     ("post", "/api/v1/reports/{id}/status"),
+    ("post", "/api/v1/reports/{id}/visibility"),
     ("get", "/api/v1/reports/{id}/internal"),
     ("get", "/api/v1/report-categories"),
     ("post", "/api/v1/report-categories"),

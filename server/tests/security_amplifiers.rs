@@ -67,6 +67,7 @@ fn seed(app: &TestApp, n: usize, cats: &[ReportCategory], now: DateTime<Utc>) ->
             duplicate_of: None,
             case_reference: None,
             followers: 0,
+            visibility: Default::default(),
         };
         let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
         tx.execute(

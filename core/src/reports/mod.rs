@@ -16,10 +16,15 @@
 //! local photo files deleted. A 4xx makes it `failed`, kept with the
 //! server's reason until the resident discards it or edits and resends it.
 //!
-//! `GET /api/v1/reports/mine` is not used: the public view of every report
-//! arrives by sync (republished on every status change), and this device
-//! knows its own reports' server ids and the ids it follows, so "my
-//! reports" is a join in the local store and works offline.
+//! The public view of every report arrives by sync (republished on every
+//! status change), and this device knows its own reports' server ids and
+//! the ids it follows, so "my reports" is a join in the local store and
+//! works offline. One exception: a report of mine that the town hall
+//! withheld from the public reaches the public feed as a tombstone or a
+//! redacted view; the sync keeps my copy and then fetches the reporter's
+//! view from `GET /api/v1/reports/mine` with the device token
+//! (`sync::refresh_mine`), so the resident still follows it, marked as
+//! hidden from the public.
 
 pub mod model;
 pub(crate) mod photos;

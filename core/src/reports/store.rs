@@ -155,7 +155,11 @@ pub fn near(
         let d = distance_m(point, p);
         if d <= radius_m {
             let report: Report = serde_json::from_str(&body)?;
-            out.push(summary(&report, d));
+            // My own report hidden from the public is mine to see, not a
+            // public report near here.
+            if report.visibility != mm_protocol::reports::Visibility::Hidden {
+                out.push(summary(&report, d));
+            }
         }
     }
     out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));

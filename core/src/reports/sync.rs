@@ -59,6 +59,42 @@ pub fn apply_report(
     notifications::create(tx, KIND_REPORT_STATUS, &title, &body, now, Some(&entity))
 }
 
+/// When sync marked one of my reports as withheld from the public (a
+/// tombstone or a redacted view in the public feed), fetches my reports as
+/// their reporter sees them (`GET /reports/mine`, with the device token)
+/// and applies those that are mine: the resident keeps seeing their own
+/// report, its status changes and replies, marked as hidden from the
+/// public. Status changes raise notifications as sync's do.
+pub async fn refresh_mine(
+    store: &Store,
+    http: &Http,
+    base: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Notification>, CoreError> {
+    let (marked, token) = store.read(|c| {
+        Ok((
+            crate::store::meta::get(c, crate::store::meta::REFRESH_MY_REPORTS)?.is_some(),
+            crate::devices::token(c)?,
+        ))
+    })?;
+    let (true, Some(token)) = (marked, token) else {
+        return Ok(Vec::new());
+    };
+    let text = http.get_authed(base, "/reports/mine", &token).await?;
+    let reports: Vec<Report> = serde_json::from_str(&text)
+        .map_err(|e| CoreError::from(HttpError::Network(format!("bad reports answer: {e}"))))?;
+    store.write(|tx| {
+        let mut notes = Vec::new();
+        for r in &reports {
+            if store::is_mine(tx, r.id)? {
+                notes.extend(apply_report(tx, r, now)?);
+            }
+        }
+        crate::store::meta::delete(tx, crate::store::meta::REFRESH_MY_REPORTS)?;
+        Ok(notes)
+    })
+}
+
 /// The server acknowledged a report.
 pub struct Acked {
     pub local_id: i64,

@@ -12,6 +12,9 @@ pub const LAST_SYNC_AT: &str = "last_sync_at";
 pub const SYNC_ETAG: &str = "sync_etag";
 /// Unix seconds at which the occurrence window was last laid out.
 pub const OCCURRENCE_ANCHOR: &str = "occurrence_anchor";
+/// Set when sync brought a withheld report of mine: its reporter's view
+/// is then fetched with the device token (`reports::sync::refresh_mine`).
+pub const REFRESH_MY_REPORTS: &str = "refresh_my_reports";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, CoreError> {
     Ok(conn

@@ -212,6 +212,20 @@ impl Http {
     }
 }
 
+impl Http {
+    /// A resident's read with the device token (`GET /reports/mine`).
+    pub async fn get_authed(&self, base: &str, path: &str, bearer: &str) -> Result<String, HttpError> {
+        let resp = self
+            .client
+            .get(format!("{base}{}{path}", mm_protocol::API_PREFIX))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .map_err(network)?;
+        body_of(resp).await
+    }
+}
+
 fn network(e: reqwest::Error) -> HttpError {
     // Without the URL: it is in our logs already and may carry a query.
     HttpError::Network(e.without_url().to_string())

@@ -10,7 +10,9 @@
 //! published for later, never notify, so old history stays quiet.
 //!
 //! Reports: a status change of one of my reports, or of one I follow,
-//! creates a `report_status` notification (see `reports::sync`).
+//! creates a `report_status` notification (see `reports::sync`). A report
+//! of mine withheld from the public is kept, and its reporter's view is
+//! fetched after the pull (`reports::sync::refresh_mine`).
 
 pub(crate) mod client;
 
@@ -63,6 +65,11 @@ pub(crate) fn apply_page(
                     if let Some(note) = reports::sync::apply_report(tx, &r, now)? {
                         out.notifications.push(note);
                     }
+                    // The public's view of a redacted report of mine: my
+                    // own words come with the reporter's view.
+                    if !r.visibility.is_public() && reports::store::is_mine(tx, r.id)? {
+                        meta::set(tx, meta::REFRESH_MY_REPORTS, "1")?;
+                    }
                 }
                 Item::Places(p) => places::store::upsert(tx, &p)?,
                 Item::News(n) => {
@@ -96,6 +103,11 @@ pub(crate) fn apply_page(
                     Collection::Events => events::delete(tx, int_id()?)?,
                     Collection::News => news::delete(tx, int_id()?)?,
                     Collection::ReportCategories => reports::store::delete_category(tx, &id)?,
+                    // A report of mine hidden from the public: it stays
+                    // here, and its reporter's view is fetched after the pull.
+                    Collection::Reports if reports::store::is_mine(tx, int_id()?)? => {
+                        meta::set(tx, meta::REFRESH_MY_REPORTS, "1")?
+                    }
                     Collection::Reports => reports::store::delete_report(tx, int_id()?)?,
                     Collection::Places => places::store::delete(tx, int_id()?)?,
                 }
@@ -226,6 +238,18 @@ pub(crate) async fn pull(
         }
     }
     summary.cursor = cursor.unwrap_or_default();
+    // Not a failed sync when it cannot be done now: the mark stays and the
+    // next sync tries again.
+    match reports::sync::refresh_mine(store, http, base, Utc::now()).await {
+        Ok(notes) => {
+            for n in notes {
+                if let Some(l) = listener {
+                    l.on_notification(n);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot fetch my withheld reports; will retry"),
+    }
     if !summary.unchanged {
         summary.unchanged = summary.applied == 0
             && summary.skipped == 0

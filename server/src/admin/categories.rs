@@ -5,8 +5,10 @@
 //! form's change exactly as an API call's.
 //!
 //! Questions are fieldsets of plain fields, no JavaScript: every existing
-//! question plus two empty slots; a slot left without a code is ignored.
-//! Choice values are one per line: `key | nazwa | English name`.
+//! question (however many) plus two empty slots; a slot left without a code
+//! is ignored. Choice values are one per line: `key | nazwa | English name`,
+//! with `\|` and `\\` for a `|` or `\` inside a part, so any key the API
+//! accepts survives an unchanged save.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -22,9 +24,41 @@ use crate::events::model::CategoryInput;
 use crate::reports::routes::check_category;
 use crate::state::AppState;
 
-/// Most questions a category form carries.
-const MAX_QUESTIONS: usize = 30;
 const EMPTY_SLOTS: usize = 2;
+
+/// One part of a choice line, with `\` and `|` escaped.
+fn escape_part(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('|', "\\|")
+}
+
+/// Splits a choice line at its unescaped `|`, unescaping `\|` and `\\`
+/// (a `\` before anything else stays as it is); parts are trimmed.
+fn split_choice(line: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('|' | '\\')) => {
+                parts.last_mut().expect("one part").push(chars.next().expect("peeked"));
+            }
+            '|' => parts.push(String::new()),
+            c => parts.last_mut().expect("one part").push(c),
+        }
+    }
+    parts.iter().map(|p| p.trim().to_owned()).collect()
+}
+
+/// The question numbers a posted form carries (`q{n}_code`), in order.
+fn question_slots(f: &Form) -> Vec<usize> {
+    let mut slots: Vec<usize> = f
+        .0
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix('q')?.strip_suffix("_code")?.parse().ok())
+        .collect();
+    slots.sort_unstable();
+    slots.dedup();
+    slots
+}
 
 fn store_fail(staff: &Staff, e: crate::store::StoreError) -> Response {
     let crate::error::AppError(api) = e.into();
@@ -155,13 +189,13 @@ fn category_form(staff: &Staff, c: Option<&ReportCategory>, is_new: bool, error:
         ("single_choice", t("jeden wybór z listy", "single choice")),
     ]
     .map(|(a, b)| (a.to_owned(), b.to_owned()));
-    for i in 0..(attrs.len() + EMPTY_SLOTS).min(MAX_QUESTIONS) {
+    for i in 0..attrs.len() + EMPTY_SLOTS {
         let a = attrs.get(i);
         let values: String = a
             .map(|a| {
                 a.values
                     .iter()
-                    .map(|v| format!("{} | {} | {}\n", v.key, v.name_pl, v.name_en))
+                    .map(|v| format!("{} | {} | {}\n", escape_part(&v.key), escape_part(&v.name_pl), escape_part(&v.name_en)))
                     .collect()
             })
             .unwrap_or_default();
@@ -220,7 +254,7 @@ fn category_from(f: &Form, id: String) -> Result<ReportCategory, FieldError> {
         })?),
     };
     let mut attributes = Vec::new();
-    for i in 0..MAX_QUESTIONS {
+    for i in question_slots(f) {
         let k = |s: &str| format!("q{i}_{s}");
         let Some(code) = f.text(&k("code")) else { continue };
         if f.flag(&k("remove")) {
@@ -238,10 +272,10 @@ fn category_from(f: &Form, id: String) -> Result<ReportCategory, FieldError> {
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(|l| {
-                let mut parts = l.split('|').map(str::trim);
-                let key = parts.next().unwrap_or("").to_owned();
-                let name_pl = parts.next().filter(|s| !s.is_empty()).unwrap_or(&key).to_owned();
-                let name_en = parts.next().filter(|s| !s.is_empty()).unwrap_or(&name_pl).to_owned();
+                let mut parts = split_choice(l).into_iter();
+                let key = parts.next().unwrap_or_default();
+                let name_pl = parts.next().filter(|s| !s.is_empty()).unwrap_or_else(|| key.clone());
+                let name_en = parts.next().filter(|s| !s.is_empty()).unwrap_or_else(|| name_pl.clone());
                 AttributeValue { key, name_pl, name_en }
             })
             .collect();
@@ -428,4 +462,19 @@ pub async fn event_create(State(state): State<AppState>, staff: Staff, body: Byt
 
 pub async fn event_update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> Response {
     event_save(state, staff, Some(id), body).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choice_parts_escape_and_split_back() {
+        for key in ["a|b", "back\\slash", "\\|", "x | y", "end\\", "<&>", "zwykły"] {
+            let line = format!("{} | {} | {}", escape_part(key), escape_part("Nazwa | PL"), escape_part("Name"));
+            assert_eq!(split_choice(&line), vec![key.to_owned(), "Nazwa | PL".to_owned(), "Name".to_owned()], "{line}");
+        }
+        // Hand-typed lines keep working, a lone backslash included.
+        assert_eq!(split_choice(" k | n\\a "), vec!["k".to_owned(), "n\\a".to_owned()]);
+    }
 }

@@ -159,24 +159,45 @@ pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): P
     page(staff.lang, staff.lang.t("Edycja wydarzenia", "Edit event"), Some(&staff), "/admin/events", &body).into_response()
 }
 
-fn event_input(f: &Form) -> Result<EventInput, FieldError> {
+/// The event the form describes. The form shows only some of an event's
+/// fields; the rest (the map point, the picture, the accessibility notes,
+/// and whatever `EventInput` gains later) come from `existing`, so saving
+/// an edit never erases what the form cannot show. A new event starts
+/// without them.
+fn event_input(f: &Form, existing: Option<EventInput>) -> Result<EventInput, FieldError> {
     let time = |k: &'static str| {
         f.get(k).and_then(parse_local).ok_or_else(|| FieldError::new(k, "Podaj datę i godzinę.", "Enter a date and time."))
     };
+    let starts_at = time("starts_at")?;
+    let ends_at = time("ends_at")?;
+    let kept = existing.unwrap_or(EventInput {
+        title: String::new(),
+        description: String::new(),
+        starts_at,
+        ends_at,
+        all_day: false,
+        place_name: None,
+        point: None,
+        category: None,
+        organiser: None,
+        image_url: None,
+        accessibility: None,
+        cancelled: false,
+        rrule: None,
+    });
+    // Only the fields the form has; `..kept` carries every other one.
     Ok(EventInput {
         title: f.text("title").unwrap_or_default(),
         description: f.text("description").unwrap_or_default(),
-        starts_at: time("starts_at")?,
-        ends_at: time("ends_at")?,
+        starts_at,
+        ends_at,
         all_day: f.flag("all_day"),
         place_name: f.text("place_name"),
-        point: None,
         category: f.text("category"),
         organiser: f.text("organiser"),
-        image_url: None,
-        accessibility: None,
         cancelled: f.flag("cancelled"),
         rrule: f.text("rrule"),
+        ..kept
     })
 }
 
@@ -188,7 +209,15 @@ pub async fn event_save(State(state): State<AppState>, staff: Staff, id: Option<
     if let Err(r) = staff.require(staff.role.can_publish()) {
         return r;
     }
-    let input = match event_input(&form).and_then(|i| i.validate().map(|_| i)) {
+    let existing = match &id {
+        Some(Path(id)) => match state.store.get_event(*id).await {
+            Ok(Some(e)) => Some(e.to_input()),
+            Ok(None) => return error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), "?"),
+            Err(e) => return store_fail(&staff, e),
+        },
+        None => None,
+    };
+    let input = match event_input(&form, existing).and_then(|i| i.validate().map(|_| i)) {
         Ok(i) => i,
         Err(e) => return bad_field(&staff, e),
     };

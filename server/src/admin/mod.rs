@@ -51,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/reports/{id}", get(reports::detail))
         .route("/admin/reports/{id}/action", post(reports::action))
         .route("/admin/reports/{id}/assign", post(reports::assign))
+        .route("/admin/reports/{id}/visibility", post(reports::visibility))
+        .route("/admin/reports/{id}/photos/{photo}", get(reports::photo))
         .route("/admin/map", get(reports::map))
         .route("/admin/events", get(content::events).post(content::event_create))
         .route("/admin/events/new", get(content::event_new))

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
-use mm_protocol::reports::{Report, ReportCategory, ReportStatus, StatusChangeRequest};
+use mm_protocol::reports::{Report, ReportCategory, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest};
 use mm_protocol::validation::Validate;
 
 use super::html::{Lang, error_page, esc, options, page, qenc};
@@ -38,6 +38,23 @@ fn status_label(lang: Lang, s: ReportStatus) -> &'static str {
     match lang {
         Lang::Pl => s.label_pl(),
         Lang::En => s.label_en(),
+    }
+}
+
+fn visibility_label(lang: Lang, v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => lang.t("publiczne", "public"),
+        Visibility::Redacted => lang.t("treść i zdjęcia ukryte przed publicznym widokiem", "content and photos withheld from the public"),
+        Visibility::Hidden => lang.t("całe ukryte przed publicznym widokiem", "withheld from the public entirely"),
+    }
+}
+
+/// The mark next to a withheld report, wherever officials see it.
+fn visibility_badge(lang: Lang, v: Visibility) -> String {
+    if v.is_public() {
+        String::new()
+    } else {
+        format!(r#" <span class="visibility v-{}">{}</span>"#, v.as_str(), visibility_label(lang, v))
     }
 }
 
@@ -333,13 +350,14 @@ pub async fn list(State(state): State<AppState>, staff: Staff, RawQuery(raw): Ra
         let overdue = is_overdue(rep, &cats, now);
         let desc: String = rep.description.chars().take(80).collect();
         body.push_str(&format!(
-            r#"<tr{cls}><td><input type="checkbox" name="id" value="{id}" id="sel-{id}"><label for="sel-{id}" class="sr-only">{sel} {id}</label></td><td><a href="/admin/reports/{id}">#{id}</a></td><td>{cat}</td><td><span class="status s-{st}">{stl}</span></td><td>{dept}</td><td>{person}</td><td>{at}</td><td>{od}</td><td>{desc}</td></tr>"#,
+            r#"<tr{cls}><td><input type="checkbox" name="id" value="{id}" id="sel-{id}"><label for="sel-{id}" class="sr-only">{sel} {id}</label></td><td><a href="/admin/reports/{id}">#{id}</a></td><td>{cat}</td><td><span class="status s-{st}">{stl}</span>{vis}</td><td>{dept}</td><td>{person}</td><td>{at}</td><td>{od}</td><td>{desc}</td></tr>"#,
             cls = if overdue { r#" class="overdue""# } else { "" },
             id = rep.id,
             sel = t("Zaznacz zgłoszenie", "Select report"),
             cat = esc(&cat_name(lang, &cats, &rep.category)),
             st = rep.status.as_str(),
             stl = status_label(lang, rep.status),
+            vis = visibility_badge(lang, rep.visibility),
             dept = esc(&dept_name(&depts, r.department_id)),
             person = people.get(&rep.id).map(|a| esc(&a.login)).unwrap_or_default(),
             at = local(rep.created_at),
@@ -553,6 +571,7 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
         r#"<p><a href="/admin/reports">{back}</a></p>
 <section aria-labelledby="h-data"><h2 id="h-data">{data}</h2><dl class="facts">
 <dt>Status</dt><dd><span class="status s-{st}">{stl}</span>{od}</dd>
+<dt>{vl}</dt><dd id="visibility">{vis}</dd>
 <dt>{cl}</dt><dd>{cat}</dd>
 <dt>{dl}</dt><dd>{dept}</dd>
 <dt>{rl}</dt><dd>{at}</dd>
@@ -569,6 +588,8 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
         st = r.status.as_str(),
         stl = status_label(lang, r.status),
         od = if overdue { t(" <strong>(po terminie)</strong>", " <strong>(overdue)</strong>") } else { "" },
+        vl = t("Widoczność publiczna", "Public visibility"),
+        vis = if r.visibility.is_public() { visibility_label(lang, r.visibility).to_owned() } else { visibility_badge(lang, r.visibility) },
         cl = t("Kategoria", "Category"),
         cat = esc(&cat_name(lang, &cats, &r.category)),
         dl = t("Wydział", "Department"),
@@ -594,7 +615,9 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
     if !r.photos.is_empty() {
         body.push_str(&format!("<h3>{}</h3><ul class=\"photos\">", t("Zdjęcia", "Photos")));
         for (i, p) in r.photos.iter().enumerate() {
-            body.push_str(&format!(r#"<li><a href="{u}"><img src="{u}" alt="{} {}" width="240"></a></li>"#, t("Zdjęcie", "Photo"), i + 1, u = esc(&p.url)));
+            // A withheld photo 404s at its public URL; officials get it here.
+            let url = if r.visibility.is_public() { p.url.clone() } else { format!("/admin/reports/{id}/photos/{}", p.id) };
+            body.push_str(&format!(r#"<li><a href="{u}"><img src="{u}" alt="{} {}" width="240"></a></li>"#, t("Zdjęcie", "Photo"), i + 1, u = esc(&url)));
         }
         body.push_str("</ul>");
     }
@@ -673,9 +696,113 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
         ));
     }
     body.push_str("</section>");
+    body.push_str(&visibility_section(&staff, id, r.visibility, &int.visibility_log));
     body.push_str(&super::assignee::detail_section(&state, &staff, id).await);
     let title = format!("{} #{id}", t("Zgłoszenie", "Report"));
     page(lang, &title, Some(&staff), "/admin/reports", &body).into_response()
+}
+
+/// What the public sees of the report, the decisions so far, and the form
+/// to change it (anyone who may handle the report).
+fn visibility_section(staff: &Staff, id: i64, current: Visibility, log: &[crate::reports::model::VisibilityDecision]) -> String {
+    let lang = staff.lang;
+    let t = |pl, en| lang.t(pl, en);
+    let mut out = format!(
+        r#"<section aria-labelledby="h-vis"><h2 id="h-vis">{}</h2><p>{}</p>"#,
+        t("Widoczność publiczna", "Public visibility"),
+        t(
+            "Ukryj zgłoszenie, gdy zawiera dane osobowe (mieszkańca lub innej osoby), wizerunek, numer rejestracyjny albo treści obraźliwe. Urzędnicy i autor zgłoszenia nadal je widzą; rejestracja w EZD pozostaje bez zmian.",
+            "Withhold a report that holds personal data (the resident's or someone else's), a face, a number plate or abusive content. Officials and the resident who made it still see it; its EZD record stays as it is.",
+        ),
+    );
+    if !log.is_empty() {
+        out.push_str(&format!(
+            r#"<table class="visibility-log"><caption class="sr-only">{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+            t("Decyzje o widoczności", "Visibility decisions"),
+            t("Kiedy", "When"),
+            t("Kto", "Who"),
+            t("Widoczność", "Visibility"),
+            t("Powód", "Reason"),
+        ));
+        for d in log {
+            out.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                local(d.at),
+                esc(&d.actor),
+                visibility_label(lang, d.visibility),
+                esc(&d.reason)
+            ));
+        }
+        out.push_str("</tbody></table>");
+    }
+    let choices: Vec<(String, String)> = [Visibility::Public, Visibility::Redacted, Visibility::Hidden]
+        .into_iter()
+        .map(|v| (v.as_str().to_owned(), visibility_label(lang, v).to_owned()))
+        .collect();
+    out.push_str(&format!(
+        r#"<form method="post" action="/admin/reports/{id}/visibility" class="stack">
+<input type="hidden" name="csrf" value="{csrf}">
+<label for="visibility-choice">{vl}</label><select id="visibility-choice" name="visibility">{opts}</select>
+<label for="visibility-reason">{rl}</label><textarea id="visibility-reason" name="reason" rows="2" required maxlength="1000" aria-describedby="visibility-hint"></textarea>
+<p id="visibility-hint" class="hint">{hint}</p>
+<button type="submit">{s}</button></form></section>"#,
+        csrf = staff.csrf,
+        vl = t("Co widzi publiczność", "What the public sees"),
+        opts = options(&choices, current.as_str()),
+        rl = t("Powód (trafia do dziennika zdarzeń)", "Reason (goes to the audit log)"),
+        hint = t("Opisz powód, nie przepisując danych osobowych, np. „opis zawiera numer telefonu osoby trzeciej”.", "Give the reason without copying the personal data, e.g. “the description holds a third person's phone number”."),
+        s = t("Zapisz widoczność", "Save the visibility"),
+    ));
+    out
+}
+
+/// `POST /admin/reports/{id}/visibility`: withhold or publish again.
+pub async fn visibility(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> Response {
+    let form = match staff.form(&body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if let Err(r) = guarded(&state, &staff, id).await {
+        return r;
+    }
+    let lang = staff.lang;
+    let Some(visibility) = form.get("visibility").and_then(Visibility::parse) else {
+        return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Wybierz widoczność.", "Choose the visibility."));
+    };
+    let change = VisibilityChangeRequest { visibility, reason: form.get("reason").unwrap_or("").to_owned() };
+    if let Err(e) = change.validate() {
+        return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), &format!("{}: {}", lang.t("Powód", "Reason"), lang.t(&e.pl, &e.en)));
+    }
+    match state.store.set_report_visibility(staff.actor(), id, change, state.clock.now()).await {
+        Ok(_) => Redirect::to(&format!("/admin/reports/{id}")).into_response(),
+        Err(e) => store_err(&staff, e),
+    }
+}
+
+/// `GET /admin/reports/{id}/photos/{photo}`: a report's photo for the
+/// officials who may handle the report, whatever the public sees of it.
+pub async fn photo(State(state): State<AppState>, staff: Staff, Path((id, photo)): Path<(i64, String)>) -> Response {
+    if let Err(r) = guarded(&state, &staff, id).await {
+        return r;
+    }
+    let not_found = || error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), "?");
+    if !matches!(state.store.report_has_photo(id, &photo).await, Ok(true)) {
+        return not_found();
+    }
+    let Ok(Some((meta, bytes))) = state.store.photo(&photo).await else {
+        return not_found();
+    };
+    let ct = if meta.content_type == "image/png" { "image/png" } else { "image/jpeg" };
+    (
+        [
+            (header::CONTENT_TYPE, ct),
+            // Withheld content stays out of shared caches.
+            (header::CACHE_CONTROL, "private, no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Turns a form's action into a workflow move.
@@ -712,12 +839,10 @@ pub async fn action(State(state): State<AppState>, staff: Staff, Path(id): Path<
     if action == "duplicate" && !staff.all_reports() {
         return staff.forbidden();
     }
-    let Ok(Some(report)) = state.store.get_report(id).await else {
+    // The officials' view: a report hidden from the public is still handled.
+    let Ok(Some(report)) = state.store.report_internal(id).await.map(|r| r.map(|r| r.report)) else {
         return error_page(StatusCode::NOT_FOUND, lang, Some(&staff), "?");
     };
-    if action == "reject" && form.text("public_reply").is_none() {
-        return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Odrzucenie wymaga podania powodu w odpowiedzi publicznej.", "A rejection needs the reason in the public reply."));
-    }
     let Some(change) = change_for(action, &form, report.status) else {
         return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Nieznane działanie.", "Unknown action."));
     };
@@ -772,6 +897,21 @@ pub async fn bulk(State(state): State<AppState>, staff: Staff, body: Bytes) -> R
     let action = form.get("action").unwrap_or("").to_owned();
     let now = state.clock.now();
     let mut failed = Vec::new();
+    // The move is the same for every selected report (notes and duplicates
+    // are single-report actions), so it is checked once, before anything
+    // changes, with the same rules as a single report's form and the API.
+    let assign = action.strip_prefix("assign:");
+    if assign.is_none() {
+        let change = change_for(&action, &form, ReportStatus::New).filter(|_| !matches!(action.as_str(), "duplicate" | "note"));
+        let Some(change) = change else {
+            return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Nieznane działanie.", "Unknown action."));
+        };
+        if let Err(e) = change.validate() {
+            return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t(&e.pl, &e.en));
+        }
+    } else if !staff.all_reports() {
+        return staff.forbidden();
+    }
     // Check every report first: one forbidden report refuses the lot.
     for id in &ids {
         if let Err(r) = guarded(&state, &staff, *id).await {
@@ -779,14 +919,11 @@ pub async fn bulk(State(state): State<AppState>, staff: Staff, body: Bytes) -> R
         }
     }
     for id in &ids {
-        let res = if let Some(d) = action.strip_prefix("assign:") {
-            if !staff.all_reports() {
-                return staff.forbidden();
-            }
+        let res = if let Some(d) = assign {
             state.store.assign_report(staff.actor(), *id, d.parse().ok(), None, now).await
         } else {
-            let Ok(Some(rep)) = state.store.get_report(*id).await else { continue };
-            match change_for(&action, &form, rep.status).filter(|_| !matches!(action.as_str(), "duplicate" | "note")) {
+            let Ok(Some(int)) = state.store.report_internal(*id).await else { continue };
+            match change_for(&action, &form, int.report.status) {
                 Some(c) => state.store.change_report_status(staff.actor(), *id, c, now).await.map(|_| ()),
                 None => return error_page(StatusCode::BAD_REQUEST, lang, Some(&staff), lang.t("Nieznane działanie.", "Unknown action.")),
             }

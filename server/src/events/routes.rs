@@ -137,6 +137,8 @@ pub async fn list_categories(State(state): State<AppState>) -> ApiResult<Json<Ve
     Ok(Json(state.store.list_categories().await?))
 }
 
+/// Add an event category (admins, as in the back office: categories shape
+/// every editor's work, so creating one is an admin's decision).
 #[utoipa::path(post, path = "/event-categories", tag = "events", request_body = CategoryInput,
     security(("official" = [])),
     responses((status = 201, body = EventCategory), (status = 400, body = ApiError), (status = 401, body = ApiError),
@@ -146,7 +148,7 @@ pub async fn create_category(
     official: Official,
     Json(input): Json<CategoryInput>,
 ) -> ApiResult<(StatusCode, Json<EventCategory>)> {
-    official.require_publisher()?;
+    official.require_admin()?;
     input.validate()?;
     let category = state
         .store

@@ -10,14 +10,35 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::admin::html::{error_page, esc, page};
 use crate::admin::session::Staff;
+use crate::ezd::outbox::DeadLetter;
 use crate::state::AppState;
+
+/// The dead letters this official may see and retry: all of them for
+/// admins and dispatchers, those of their own department's reports for a
+/// `department` official (the same rule as the report list). A dead
+/// letter names a report and carries the EZD's error text about it.
+async fn visible_dead_letters(state: &AppState, staff: &Staff) -> Vec<DeadLetter> {
+    let dead = state.store.ezd_dead_letters().await.unwrap_or_default();
+    if staff.all_reports() {
+        return dead;
+    }
+    let mut mine = Vec::with_capacity(dead.len());
+    for d in dead {
+        if let Ok(dept) = state.store.report_department(d.report_id).await
+            && staff.may_handle(dept)
+        {
+            mine.push(d);
+        }
+    }
+    mine
+}
 
 pub async fn page_get(State(state): State<AppState>, staff: Staff) -> Response {
     if let Err(r) = staff.require(staff.can_triage()) {
         return r;
     }
     let t = |pl, en| staff.lang.t(pl, en);
-    let dead = state.store.ezd_dead_letters().await.unwrap_or_default();
+    let dead = visible_dead_letters(&state, &staff).await;
     let mut body = format!(
         r#"<h2>{}</h2><table><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col"></th></tr></thead><tbody>"#,
         t("Niedostarczone do EZD", "Not delivered to the EZD"),
@@ -70,6 +91,11 @@ pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i
     }
     if let Err(r) = staff.require(staff.can_triage()) {
         return r;
+    }
+    // Another department's entry is answered like a missing one: its
+    // existence is not theirs to learn either.
+    if !staff.all_reports() && !visible_dead_letters(&state, &staff).await.iter().any(|d| d.id == id) {
+        return error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), staff.lang.t("Nie ma takiej pozycji.", "No such entry."));
     }
     match state.store.ezd_retry(staff.actor(), id, state.clock.now()).await {
         Ok(()) => Redirect::to("/admin/ezd").into_response(),

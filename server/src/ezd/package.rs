@@ -99,8 +99,10 @@ pub fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters outright.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            // Outside XML 1.0's `Char` (C0 controls, U+FFFE, U+FFFF) a
+            // character cannot be written even as a reference; a space
+            // keeps the words it separated apart.
+            c if !mm_protocol::validation::is_xml_char(c) => out.push(' '),
             c => out.push(c),
         }
     }

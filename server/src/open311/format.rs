@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mm_protocol::validation::is_xml_char;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,10 @@ fn item_name(parent: &str) -> &'static str {
     }
 }
 
+/// Escapes text for element content. A character outside XML 1.0's `Char`
+/// production cannot be written at all, not even as a character
+/// reference, so it is dropped: stored text from before the edge refused
+/// it must not make the whole feed malformed for every consumer.
 fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
@@ -41,7 +46,7 @@ fn escape(s: &str, out: &mut String) {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c if !is_xml_char(c) => {}
             c => out.push(c),
         }
     }
@@ -145,6 +150,15 @@ mod tests {
         assert_eq!(
             xml("errors", &v),
             r#"<?xml version="1.0" encoding="utf-8"?><errors><error><code>400</code><description>a &lt; b &amp; c</description></error></errors>"#
+        );
+    }
+
+    #[test]
+    fn characters_outside_the_xml_char_production_are_dropped() {
+        let v = json!({"description": "a\u{FFFE}b\u{FFFF}c\u{1}d\te\u{FFFD}"});
+        assert_eq!(
+            xml("request", &v),
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><request><description>abcd\te\u{FFFD}</description></request>"
         );
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use mm_protocol::reports::{
     AttributeType, AttributeValue, CategoryAttribute, Contact, LocationSource, Report,
-    ReportCategory, ReportStatus,
+    ReportCategory, ReportStatus, Visibility,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -45,6 +45,20 @@ pub struct ReportInternal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_m: Option<f64>,
     pub notes: Vec<InternalNote>,
+    /// Officials' decisions on what the public sees, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visibility_log: Vec<VisibilityDecision>,
+}
+
+/// One official's decision to withhold a report from the public, or to
+/// publish it again, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VisibilityDecision {
+    pub at: DateTime<Utc>,
+    /// The official's login.
+    pub actor: String,
+    pub visibility: Visibility,
+    pub reason: String,
 }
 
 /// Personal and internal fields of a report, stored apart from the public JSON.

@@ -303,6 +303,11 @@ pub async fn get_photo(
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::not_found());
     }
+    // A photo of a report withheld from the public is not public either
+    // (officials see it through the back office).
+    if !state.store.photo_is_public(&id).await? {
+        return Err(AppError::not_found());
+    }
     let (meta, bytes) = state
         .store
         .photo(&id)

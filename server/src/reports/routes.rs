@@ -8,6 +8,7 @@ use mm_protocol::auth::Role;
 use mm_protocol::error::{ApiError, ErrorCode};
 use mm_protocol::reports::{
     AttributeType, NearQuery, NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest,
+    VisibilityChangeRequest,
 };
 use mm_protocol::validation::{FieldError, Validate};
 use serde::Deserialize;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_report))
         .routes(routes!(follow, unfollow))
         .routes(routes!(change_status))
+        .routes(routes!(change_visibility))
         .routes(routes!(internal))
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category))
@@ -215,7 +217,9 @@ pub async fn near_reports(
     Ok(Json(state.store.near_reports(filter).await?))
 }
 
-/// This device's reports and the ones it follows, newest first.
+/// This device's reports, as their reporter sees them (a report withheld
+/// from the public is here whole, marked, without the withheld photos),
+/// and the ones it follows, as the public sees them; newest first.
 #[utoipa::path(get, path = "/reports/mine", tag = "reports", security(("device" = [])),
     responses((status = 200, body = Vec<Report>), (status = 401, body = ApiError)))]
 pub async fn my_reports(
@@ -312,6 +316,32 @@ pub async fn change_status(
     ))
 }
 
+/// Withhold a report from the public, whole (`hidden`) or its resident's
+/// words and photos (`redacted`), or publish it again (`public`); the
+/// reason goes to the audit log. Officials and the resident who made it
+/// still see it whole; the EZD record is not touched. Answers the
+/// officials' view. Admins and dispatchers here; a department's officials
+/// do it for their department's reports in the back office.
+#[utoipa::path(post, path = "/reports/{id}/visibility", tag = "reports", params(("id" = i64, Path)),
+    request_body = VisibilityChangeRequest, security(("official" = [])),
+    responses((status = 200, body = Report), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn change_visibility(
+    State(state): State<AppState>,
+    official: Official,
+    Path(id): Path<i64>,
+    Json(change): Json<VisibilityChangeRequest>,
+) -> ApiResult<Json<Report>> {
+    require_handler(&official)?;
+    change.validate()?;
+    Ok(Json(
+        state
+            .store
+            .set_report_visibility(official.actor(), id, change, state.clock.now())
+            .await?,
+    ))
+}
+
 /// Officials' view of a report: contact, device, location details, notes.
 #[utoipa::path(get, path = "/reports/{id}/internal", tag = "reports", params(("id" = i64, Path)), security(("official" = [])),
     responses((status = 200, body = ReportInternal), (status = 401, body = ApiError), (status = 403, body = ApiError),
@@ -389,6 +419,17 @@ pub fn check_category(c: &ReportCategory) -> Result<(), FieldError> {
                     .all(|v| !v.key.trim().is_empty() && keys.insert(v.key.as_str()))
                 {
                     return Err(bad(&field, "Value keys must be unique and non-empty."));
+                }
+                // An answer is trimmed before it is matched against the
+                // keys, and the back office edits values one per line: a
+                // key with spaces around it could never be chosen, and a
+                // line break in a key or name could not be edited.
+                let one_line = |t: &str| !t.chars().any(char::is_control);
+                if !a.values.iter().all(|v| v.key.trim() == v.key && one_line(&v.key) && one_line(&v.name_pl) && one_line(&v.name_en)) {
+                    return Err(bad(
+                        &field,
+                        "Value keys have no spaces around them, and keys and names are one line.",
+                    ));
                 }
             }
             _ if !a.values.is_empty() => {

@@ -18,7 +18,9 @@ use mm_protocol::events::{Event, EventCategory, EventInput};
 use mm_protocol::gmina::{Gmina, Locality};
 use mm_protocol::news::{News, NewsInput};
 use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
-use mm_protocol::reports::{NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest};
+use mm_protocol::reports::{
+    NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest, VisibilityChangeRequest,
+};
 use mm_protocol::validation::FieldError;
 
 use crate::audit::model::AuditEntry;
@@ -150,6 +152,8 @@ pub struct ReportFilter {
     pub end: Option<DateTime<Utc>>,
     pub offset: u32,
     pub limit: u32,
+    /// Also hidden reports, as their redacted views (aggregate counts only).
+    pub include_hidden: bool,
 }
 
 /// Reports around a point (radius in metres).
@@ -283,6 +287,22 @@ pub trait ReportStore: Send + Sync {
     ) -> StoreResult<Report>;
     /// Officials' view: the public report plus contact, device, notes.
     async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>>;
+    /// An official's decision on what the public sees of a report: the
+    /// report, the sync log (its redacted view or a tombstone), the
+    /// report's visibility log and the audit log, in one transaction.
+    /// Returns the officials' view; the same visibility again changes
+    /// nothing.
+    async fn set_report_visibility(
+        &self,
+        actor: Actor,
+        id: i64,
+        change: VisibilityChangeRequest,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report>;
+    /// Whether the public may fetch this photo: not when every report it
+    /// belongs to is withheld.
+    async fn photo_is_public(&self, id: &str) -> StoreResult<bool>;
+    async fn report_has_photo(&self, report_id: i64, photo_id: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]

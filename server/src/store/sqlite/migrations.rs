@@ -117,6 +117,8 @@ const MIGRATIONS: &[Step] = &[
     Step::Sql(super::maintenance::SCHEMA),
     // 9: sign-in counted per login and client address; sessions get a kind.
     Step::Sql(super::auth::SCHEMA),
+    // 10: what the public may see of a report, its photos, the decisions.
+    Step::Sql(super::reports::VISIBILITY_SCHEMA),
 ];
 
 pub fn run(conn: &mut Connection) -> StoreResult<()> {

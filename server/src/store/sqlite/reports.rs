@@ -12,18 +12,20 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::reports::{
-    PhotoRef, Report, ReportCategory, ReportStatus, StatusChange, StatusChangeRequest, distance_m,
+    AttributeType, PhotoRef, Report, ReportCategory, ReportStatus, StatusChange,
+    StatusChangeRequest, Visibility, VisibilityChangeRequest, distance_m,
 };
-use mm_protocol::sync::Item;
+use mm_protocol::sync::{Collection, Item};
 use mm_protocol::validation::FieldError;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::json;
 
 use super::devices::{remember, replay};
-use super::publish::{self, audit, publish};
+use super::publish::{self, audit, publish, tombstone};
 use super::{SqliteStore, parse_ts, ts};
 use crate::reports::model::{
-    InternalNote, PhotoMeta, PrivatePart, ReportInternal, default_categories, photo_url,
+    InternalNote, PhotoMeta, PrivatePart, ReportInternal, VisibilityDecision, default_categories,
+    photo_url,
 };
 use crate::store::{
     Actor, NearFilter, NewReportRecord, ReportFilter, ReportStore, StoreError, StoreResult,
@@ -86,6 +88,33 @@ pub const SCHEMA: &str = r#"
     CREATE INDEX report_notes_report ON report_notes(report_id);
 "#;
 
+/// Migration 8: what the public may see of a report (security review,
+/// finding 15). `reports.visibility` mirrors the report JSON's field for
+/// the public queries; `report_photos` says which report a photo belongs
+/// to, so a withheld report's photos are withheld too; the visibility log
+/// is the report's own record of officials' decisions (the audit log has
+/// them as well).
+pub const VISIBILITY_SCHEMA: &str = r#"
+    ALTER TABLE reports ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
+    CREATE TABLE report_photos (
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        photo_id TEXT NOT NULL,
+        PRIMARY KEY (report_id, photo_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX report_photos_photo ON report_photos(photo_id);
+    INSERT OR IGNORE INTO report_photos (report_id, photo_id)
+        SELECT r.id, json_extract(p.value, '$.id') FROM reports r, json_each(r.data, '$.photos') p;
+    CREATE TABLE report_visibility_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        visibility TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX report_visibility_log_report ON report_visibility_log(report_id);
+"#;
+
 /// Migration 3: the default categories, published to the sync log.
 pub fn seed_default_categories(tx: &Transaction) -> StoreResult<()> {
     for c in default_categories() {
@@ -126,20 +155,141 @@ pub(crate) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>>
     data.map(|d| decode(&d)).transpose()
 }
 
-/// Saves the public JSON and republishes it to the sync log.
+/// Saves the report (whole, as officials see it) and republishes what the
+/// public may see of it to the sync log, in the caller's transaction: the
+/// report, its redacted view, or a tombstone when it is hidden.
 pub(crate) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
     tx.prepare_cached(
-        "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, data = ?5 WHERE id = ?1",
+        "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, visibility = ?5, data = ?6 WHERE id = ?1",
     )?
     .execute(params![
         r.id,
         r.status.as_str(),
         ts(r.updated_at),
         r.duplicate_of,
+        r.visibility.as_str(),
         serde_json::to_string(r)?
     ])?;
-    publish(tx, &Item::Reports(r.clone()))?;
+    match public_view(tx, r)? {
+        Some(p) => publish(tx, &Item::Reports(p))?,
+        None => tombstone(tx, Collection::Reports, &r.id.to_string())?,
+    };
     Ok(())
+}
+
+/// Which answers a redacted report keeps: single choices, whose values are
+/// the category's own keys; anything typed by the resident goes.
+fn choice_answers(category: Option<&ReportCategory>) -> impl Fn(&str) -> bool + '_ {
+    move |code| {
+        category.is_some_and(|c| {
+            c.attributes.iter().any(|a| a.code == code && a.datatype == AttributeType::SingleChoice)
+        })
+    }
+}
+
+/// What the public may see of a report: all of it, its redacted view, or
+/// nothing.
+fn public_view(c: &Connection, r: &Report) -> StoreResult<Option<Report>> {
+    Ok(match r.visibility {
+        Visibility::Public => Some(r.clone()),
+        Visibility::Redacted => Some(r.redacted(choice_answers(get_category(c, &r.category)?.as_ref()))),
+        Visibility::Hidden => None,
+    })
+}
+
+/// What the resident who made a report sees of it: their own words, with
+/// the mark that the public does not; its photos only while they are
+/// public (a withheld photo is served to no one but officials).
+fn owner_view(r: Report) -> Report {
+    if r.visibility.is_public() {
+        r
+    } else {
+        Report { photos: Vec::new(), ..r }
+    }
+}
+
+/// Public views of stored reports, hidden ones left out; with
+/// `keep_hidden`, a hidden one is kept as its redacted view, still marked
+/// hidden (for aggregate counts, never for content).
+fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
+    let mut categories: std::collections::HashMap<String, Option<ReportCategory>> = Default::default();
+    let mut out = Vec::with_capacity(reports.len());
+    for r in reports {
+        if r.visibility.is_public() {
+            out.push(r);
+            continue;
+        }
+        if r.visibility == Visibility::Hidden && !keep_hidden {
+            continue;
+        }
+        if !categories.contains_key(&r.category) {
+            categories.insert(r.category.clone(), get_category(c, &r.category)?);
+        }
+        let cat = categories[&r.category].as_ref();
+        out.push(Report { visibility: r.visibility, ..r.redacted(choice_answers(cat)) });
+    }
+    Ok(out)
+}
+
+fn set_visibility(
+    tx: &Transaction,
+    actor: &Actor,
+    id: i64,
+    change: &VisibilityChangeRequest,
+    now: DateTime<Utc>,
+) -> StoreResult<Report> {
+    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let from = report.visibility;
+    if from == change.visibility {
+        return Ok(report);
+    }
+    report.visibility = change.visibility;
+    // `updated_at` stays: it tells residents when the handling last moved.
+    save_report(tx, &report)?;
+    let reason = change.reason.trim();
+    tx.execute(
+        "INSERT INTO report_visibility_log (report_id, at, actor, visibility, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, ts(now), actor.0, change.visibility.as_str(), reason],
+    )?;
+    audit(
+        tx,
+        actor,
+        now,
+        "report.visibility",
+        "report",
+        Some(&id.to_string()),
+        json!({"from": from, "to": change.visibility, "reason": reason}),
+    )?;
+    Ok(report)
+}
+
+fn visibility_log(c: &Connection, id: i64) -> StoreResult<Vec<VisibilityDecision>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT at, actor, visibility, reason FROM report_visibility_log WHERE report_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok(VisibilityDecision {
+                at: parse_ts(&r.get::<_, String>(0)?)?,
+                actor: r.get(1)?,
+                visibility: Visibility::parse(&r.get::<_, String>(2)?).unwrap_or(Visibility::Hidden),
+                reason: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A photo is served to the public unless every report it belongs to is
+/// withheld (an upload not yet attached to a report is its sender's, as
+/// before).
+fn photo_is_public(c: &Connection, photo_id: &str) -> StoreResult<bool> {
+    Ok(c.prepare_cached(
+        "SELECT NOT EXISTS (SELECT 1 FROM report_photos WHERE photo_id = ?1)
+             OR EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
+                        WHERE p.photo_id = ?1 AND r.visibility = 'public')",
+    )?
+    .query_row([photo_id], |r| r.get(0))?)
 }
 
 fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
@@ -377,7 +527,12 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredR
         duplicate_of: None,
         case_reference: None,
         followers: u32::from(rec.device_id.is_some()),
+        visibility: Visibility::Public,
     };
+    for p in &report.photos {
+        tx.prepare_cached("INSERT OR IGNORE INTO report_photos (report_id, photo_id) VALUES (?1, ?2)")?
+            .execute(params![id, p.id])?;
+    }
     save_report(tx, &report)?;
     // The EZD bridge's outbox row, in this same transaction.
     crate::ezd::outbox::enqueue_registration(tx, &report)?;
@@ -399,6 +554,13 @@ fn set_following(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    if follow && report.visibility == Visibility::Hidden {
+        let reporter: Option<String> =
+            tx.query_row("SELECT device_id FROM reports WHERE id = ?1", [id], |r| r.get(0))?;
+        if reporter.as_deref() != Some(device_id) {
+            return Err(StoreError::NotFound);
+        }
+    }
     let changed = if follow {
         tx.execute(
             "INSERT OR IGNORE INTO report_followers (report_id, device_id, since) VALUES (?1, ?2, ?3)",
@@ -557,11 +719,15 @@ fn internal(c: &Connection, id: i64) -> StoreResult<Option<ReportInternal>> {
         location_source: private.location_source,
         accuracy_m: private.accuracy_m,
         notes,
+        visibility_log: visibility_log(c, id)?,
     }))
 }
 
 fn list(c: &Connection, f: &ReportFilter) -> StoreResult<Vec<Report>> {
     let mut sql = String::from("SELECT data FROM reports WHERE 1 = 1");
+    if !f.include_hidden {
+        sql.push_str(" AND visibility <> 'hidden'");
+    }
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if !f.statuses.is_empty() {
         let marks = vec!["?"; f.statuses.len()].join(", ");
@@ -596,7 +762,7 @@ fn list(c: &Connection, f: &ReportFilter) -> StoreResult<Vec<Report>> {
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
-    decode_all(rows)
+    public_views(c, decode_all(rows)?, f.include_hidden)
 }
 
 fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
@@ -608,7 +774,8 @@ fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, lat, lon FROM reports WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4
          AND (?5 IS NULL OR category = ?5)
-         AND (?6 = 0 OR status IN ('new', 'accepted', 'in_progress'))",
+         AND (?6 = 0 OR status IN ('new', 'accepted', 'in_progress'))
+         AND visibility <> 'hidden'",
     )?;
     let here = GeoPoint {
         lat: f.lat,
@@ -632,10 +799,13 @@ fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
     found.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
     found.truncate(f.limit as usize);
     let mut data = c.prepare_cached("SELECT data FROM reports WHERE id = ?1")?;
-    found
+    let reports = found
         .into_iter()
         .map(|(_, id)| decode(&data.query_row([id], |r| r.get::<_, String>(0))?))
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    // Hidden reports never reach here (the SQL above); redacted ones are
+    // shown as the public may see them.
+    public_views(c, reports, false)
 }
 
 #[async_trait]
@@ -795,7 +965,11 @@ impl ReportStore for SqliteStore {
     }
 
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>> {
-        self.read(move |c| get_report(c, id)).await
+        self.read(move |c| match get_report(c, id)? {
+            Some(r) => public_view(c, &r),
+            None => Ok(None),
+        })
+        .await
     }
 
     async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>> {
@@ -810,14 +984,49 @@ impl ReportStore for SqliteStore {
         let device_id = device_id.to_owned();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT data FROM reports WHERE device_id = ?1
+                "SELECT data, device_id IS ?1 FROM reports WHERE device_id = ?1
                  OR id IN (SELECT report_id FROM report_followers WHERE device_id = ?1)
                  ORDER BY id DESC LIMIT 1000",
             )?;
             let rows = stmt
-                .query_map([device_id], |r| r.get::<_, String>(0))?
+                .query_map([device_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
-            decode_all(rows)
+            // Its own reports the device sees as their reporter does;
+            // followed ones as the public does.
+            let mut out = Vec::with_capacity(rows.len());
+            for (data, own) in rows {
+                let r: Report = serde_json::from_str(&data)?;
+                if own {
+                    out.push(owner_view(r));
+                } else if let Some(p) = public_view(c, &r)? {
+                    out.push(p);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn set_report_visibility(
+        &self,
+        actor: Actor,
+        id: i64,
+        change: VisibilityChangeRequest,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report> {
+        self.write(move |tx| set_visibility(tx, &actor, id, &change, now)).await
+    }
+
+    async fn photo_is_public(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.read(move |c| photo_is_public(c, &id)).await
+    }
+
+    async fn report_has_photo(&self, report_id: i64, photo_id: &str) -> StoreResult<bool> {
+        let photo_id = photo_id.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT EXISTS (SELECT 1 FROM report_photos WHERE report_id = ?1 AND photo_id = ?2)")?
+                .query_row(params![report_id, photo_id], |r| r.get(0))?)
         })
         .await
     }
