@@ -404,6 +404,16 @@ pub fn mark_photo_uploaded(tx: &Transaction, row: i64, uploaded_id: &str) -> Res
     Ok(())
 }
 
+/// Forgets that this report's photos were uploaded (the server no longer
+/// has them), so the next send uploads them again.
+pub fn forget_uploads(tx: &Transaction, local_id: i64) -> Result<(), CoreError> {
+    tx.execute(
+        "UPDATE report_photos SET uploaded_id = NULL WHERE local_report_id = ?1",
+        [local_id],
+    )?;
+    Ok(())
+}
+
 // ---- my reports ----
 
 /// Turns the draft into a report of mine (its photos move along) and

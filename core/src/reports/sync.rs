@@ -139,6 +139,44 @@ pub async fn send_report(
             store::report_photos(c, local_id)?,
         ))
     })?;
+    request.photo_ids = upload_photos(store, http, base, data_dir, token, queued).await?;
+    let body = serde_json::to_string(&request).map_err(CoreError::from)?;
+    let text = match http
+        .post(base, "/reports", &item.idempotency_key, Some(token), &body)
+        .await
+    {
+        // The server collected our uploads as orphans (the phone went
+        // offline between the uploads and the report for longer than the
+        // server keeps unclaimed photos): upload them again, post once more.
+        Err(e) if names_missing_photos(&e) => {
+            let queued = store.write(|tx| {
+                store::forget_uploads(tx, local_id)?;
+                store::report_photos(tx, local_id)
+            })?;
+            request.photo_ids = upload_photos(store, http, base, data_dir, token, queued).await?;
+            let body = serde_json::to_string(&request).map_err(CoreError::from)?;
+            http.post(base, "/reports", &item.idempotency_key, Some(token), &body)
+                .await?
+        }
+        other => other?,
+    };
+    // A garbled answer is retried: the same key gets the same report back.
+    let report: Report = serde_json::from_str(&text)
+        .map_err(|e| HttpError::Network(format!("bad report answer: {e}")))?;
+    Ok(Acked { local_id, report })
+}
+
+/// Uploads the photos not uploaded yet, remembering each id as it comes,
+/// and returns every photo's server id in order.
+async fn upload_photos(
+    store: &Store,
+    http: &Http,
+    base: &str,
+    data_dir: &Path,
+    token: &str,
+    queued: Vec<store::QueuedPhoto>,
+) -> Result<Vec<String>, SendError> {
+    let mut ids = Vec::with_capacity(queued.len());
     for p in queued {
         let id = match p.uploaded_id {
             Some(id) => id,
@@ -154,16 +192,14 @@ pub async fn send_report(
                 up.photo_id
             }
         };
-        request.photo_ids.push(id);
+        ids.push(id);
     }
-    let body = serde_json::to_string(&request).map_err(CoreError::from)?;
-    let text = http
-        .post(base, "/reports", &item.idempotency_key, Some(token), &body)
-        .await?;
-    // A garbled answer is retried: the same key gets the same report back.
-    let report: Report = serde_json::from_str(&text)
-        .map_err(|e| HttpError::Network(format!("bad report answer: {e}")))?;
-    Ok(Acked { local_id, report })
+    Ok(ids)
+}
+
+/// A 400 on `photo_ids`: the server does not know a photo we uploaded.
+fn names_missing_photos(e: &HttpError) -> bool {
+    matches!(e, HttpError::Status { status: 400, api: Some(api) } if api.field.as_deref() == Some("photo_ids"))
 }
 
 /// In the transaction that deletes the outbox item: the report is sent.

@@ -10,8 +10,9 @@
 //!
 //! The id is the SHA-256 of the bytes as uploaded: the same upload again
 //! gets the same id without being decoded again (the core retries uploads
-//! and refers to the id in its report), and the clean copy of an id never
-//! changes, so it is cached as immutable.
+//! and refers to the id in its report). The clean copy of an id never
+//! changes, but an official may withhold it from the public later
+//! (security finding 15), so caches keep it for an hour, not for ever.
 
 use std::io::Cursor;
 
@@ -291,8 +292,8 @@ pub async fn upload_photo(
     Ok((status, Json(answer)).into_response())
 }
 
-/// A stored photo with its media type; cached for a year (an id's clean
-/// copy never changes). `nosniff` and a CSP that allows nothing keep a
+/// A stored photo with its media type; cached for an hour (withholding a
+/// report's photos must reach caches soon; the ETag makes revalidation cheap). `nosniff` and a CSP that allows nothing keep a
 /// browser from treating the bytes as anything but an image.
 #[utoipa::path(get, path = "/photos/{id}", tag = "reports", params(("id" = String, Path)),
     responses((status = 200, description = "the photo", content_type = "image/jpeg"), (status = 404, body = ApiError)))]
@@ -321,7 +322,7 @@ pub async fn get_photo(
     );
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
+        HeaderValue::from_static("public, max-age=3600"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
