@@ -1,0 +1,53 @@
+//! Measurement, not a check: how many of the reference `opening_hours`
+//! values (`../shared/reference/opening-hours/values.tsv`, read in place,
+//! never copied into the project) each parser accepts, by source category.
+//!
+//! `cargo test -p mm-protocol --test opening_hours_values -- --ignored --nocapture`
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mm_protocol::opening_hours::OpeningHours;
+
+fn values_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("MM_OPENING_HOURS_VALUES") {
+        return p.into();
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/opening-hours/values.tsv")
+}
+
+#[test]
+#[ignore = "measurement over the shared reference values; run by hand"]
+fn acceptance_by_category() {
+    let path = values_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("no reference values at {}; nothing measured", path.display());
+        return;
+    };
+    // (source, expect) -> [values, ours, crate alone]
+    let mut counts: BTreeMap<(String, String), [usize; 3]> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let mut f = line.split('\t');
+        let (Some(value), Some(source), Some(expect)) = (f.next(), f.next(), f.next()) else { continue };
+        let c = counts.entry((source.to_string(), expect.to_string())).or_default();
+        c[0] += 1;
+        c[1] += OpeningHours::parse(value).is_ok() as usize;
+        c[2] += value.parse::<opening_hours::OpeningHours>().is_ok() as usize;
+    }
+    let pct = |n: usize, d: usize| 100.0 * n as f64 / d.max(1) as f64;
+    println!("{:<16} {:<24} {:>6} {:>14} {:>14}", "source", "expect", "values", "ours", "crate alone");
+    let mut total = [0usize; 3];
+    for ((source, expect), c) in &counts {
+        println!(
+            "{source:<16} {expect:<24} {:>6} {:>6} {:>6.1}% {:>6} {:>6.1}%",
+            c[0], c[1], pct(c[1], c[0]), c[2], pct(c[2], c[0])
+        );
+        for i in 0..3 {
+            total[i] += c[i];
+        }
+    }
+    println!(
+        "{:<41} {:>6} {:>6} {:>6.1}% {:>6} {:>6.1}%",
+        "all", total[0], total[1], pct(total[1], total[0]), total[2], pct(total[2], total[0])
+    );
+}
