@@ -474,8 +474,9 @@ enum Tok {
     Month(usize),
     /// `off`, `closed`, `open`, `unknown`.
     State(&'static str),
-    /// A time of day in minutes; `bare`: written as an hour alone (`8`).
-    Time { min: u16, bare: bool },
+    /// A time of day in minutes; `bare`: written as an hour alone (`8`);
+    /// `meridiem`: with `am`/`pm`.
+    Time { min: u16, bare: bool, meridiem: bool },
     /// Digits not (yet) known to be a time.
     Num(u32, usize),
     /// Words meaning "to" between two times.
@@ -499,7 +500,7 @@ fn correct(text: &str) -> Option<String> {
     }
     let toks = tokenize(text)?;
     let toks = times(toks)?;
-    Some(emit(&toks))
+    emit(&toks)
 }
 
 /// Whole values that can only mean `24/7` (Polish: całodobowo = round the clock).
@@ -526,6 +527,8 @@ const DAY_NAMES: &[(&str, usize)] = &[
     ("sob", 5), ("sobota", 5),
     ("nd", 6), ("ndz", 6), ("niedz", 6), ("niedziela", 6),
 ];
+
+const SUN_EVENTS: [&str; 4] = ["dawn", "sunrise", "sunset", "dusk"];
 
 const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const MONTH_FULL: [&str; 12] = [
@@ -627,7 +630,11 @@ fn times(toks: Vec<(Tok, bool)>) -> Option<Vec<(Tok, bool)>> {
         // After a month, in `week`, `[..]` or a `/` step, or before a `/`:
         // a day, week or year number, not a time.
         let prev = out.iter().rev().map(|(t, _)| t).find(|t| !matches!(t, Tok::Sym(' ')));
-        let in_date = matches!(prev, Some(Tok::Month(_)) | Some(Tok::Sym('[')) | Some(Tok::Sym('/')))
+        let clock = matches!((toks.get(i + 1), toks.get(i + 2)), (Some((Tok::Sym(':'), false)), Some((Tok::Num(_, 2), false))));
+        // `Dec 24,31`: a list of day numbers continues.
+        let day_list = matches!(prev, Some(Tok::Sym(','))) && matches!(out.iter().rev().nth(1).map(|(t, _)| t), Some(Tok::Num(..)));
+        let in_date = !clock && day_list
+            || !clock && matches!(prev, Some(Tok::Month(_)) | Some(Tok::Sym('[')) | Some(Tok::Sym('/')))
             || matches!(prev, Some(Tok::Word(w)) if w.eq_ignore_ascii_case("week"))
             || matches!(prev, Some(Tok::Sym('-')) if matches!(out.iter().rev().nth(1).map(|(t, _)| t), Some(Tok::Month(_)) | Some(Tok::Num(..))))
             || matches!(toks.get(i + 1), Some((Tok::Sym('/'), _)) | Some((Tok::Sym(']'), _)))
@@ -681,17 +688,25 @@ fn times(toks: Vec<(Tok, bool)>) -> Option<Vec<(Tok, bool)>> {
             None => h,
         };
         let bare = minutes.is_none() && meridiem.is_none();
-        out.push((Tok::Time { min: (h * 60 + m) as u16, bare }, space));
+        out.push((Tok::Time { min: (h * 60 + m) as u16, bare, meridiem: meridiem.is_some() }, space));
         i += used;
     }
     // A bare hour must be one end of a range with another time: `10-18`;
     // `10-5` could be 10:00-17:00 or 10:00-05:00, so it stays unread, as do
     // bare numbers elsewhere.
+    let is_dash = |t: &Tok| matches!(t, Tok::Sym('-') | Tok::To);
+    for k in 0..out.len().saturating_sub(2) {
+        // `4-10 pm`, `4:00-10:00 pm`: does the `pm` belong to both ends?
+        if let (Tok::Time { meridiem: a, .. }, d, Tok::Time { meridiem: b, .. }) = (&out[k].0, &out[k + 1].0, &out[k + 2].0) {
+            if is_dash(d) && a != b {
+                return None;
+            }
+        }
+    }
     for k in 0..out.len() {
-        let Tok::Time { min, bare: true } = out[k].0 else { continue };
+        let Tok::Time { min, bare: true, .. } = out[k].0 else { continue };
         let before = k.checked_sub(2).map(|j| (&out[j].0, &out[j + 1].0));
         let after = out.get(k + 1).zip(out.get(k + 2)).map(|(a, b)| (&a.0, &b.0));
-        let is_dash = |t: &Tok| matches!(t, Tok::Sym('-') | Tok::To);
         let (start, end) = match (before, after) {
             (_, Some((d, Tok::Time { min: e, .. }))) if is_dash(d) => (min, *e),
             (Some((Tok::Time { min: s, .. }, d)), _) if is_dash(d) => (*s, min),
@@ -705,13 +720,18 @@ fn times(toks: Vec<(Tok, bool)>) -> Option<Vec<(Tok, bool)>> {
     Some(out)
 }
 
-/// Writes the tokens back in the specification's format.
-fn emit(toks: &[(Tok, bool)]) -> String {
+/// Writes the tokens back in the specification's format; `None` where a
+/// missing separator could be read two ways.
+fn emit(toks: &[(Tok, bool)]) -> Option<String> {
     let mut s = String::new();
     let n = toks.len();
+    // The current rule has weekdays or holidays before its times.
+    let mut rule_has_days = false;
+    let mut last_month: Option<usize> = None;
     let mut i = 0;
     let is_time = |t: Option<&(Tok, bool)>| matches!(t, Some((Tok::Time { .. }, _)));
     let is_selector = |t: Option<&(Tok, bool)>| matches!(t, Some((Tok::Day(_) | Tok::Holiday(_) | Tok::Month(_), _)));
+    let is_sun = |t: Option<&(Tok, bool)>| matches!(t, Some((Tok::Word(w), _)) if SUN_EVENTS.contains(&w.to_lowercase().as_str()));
     while i < n {
         let (tok, space) = &toks[i];
         let prev = if i > 0 { Some(&toks[i - 1]) } else { None };
@@ -728,6 +748,8 @@ fn emit(toks: &[(Tok, bool)]) -> String {
             }
             Tok::Sym('-') | Tok::To if is_time(prev) && is_time(next) => s.push('-'),
             Tok::Sym('-') | Tok::To if is_selector(prev) && is_selector(next) => s.push('-'),
+            // `Dawn to Dusk`.
+            Tok::To if is_sun(prev) && is_sun(next) => s.push('-'),
             Tok::To => {
                 sep(&mut s);
                 s.push_str("to");
@@ -738,6 +760,7 @@ fn emit(toks: &[(Tok, bool)]) -> String {
                 if before_sel && after_times {
                     // A rule after a rule: the additional-rule separator.
                     s.push_str(", ");
+                    rule_has_days = false;
                 } else if is_time(prev) && next.is_some_and(|(t, _)| matches!(t, Tok::Time { .. })) {
                     s.push(',');
                 } else if i + 1 == n {
@@ -755,30 +778,42 @@ fn emit(toks: &[(Tok, bool)]) -> String {
                 if i + 1 < n {
                     s.push_str("; ");
                 }
+                rule_has_days = false;
             }
             // `Mo-Fr: 08:00`, `Mo: closed`: the colon after weekdays goes.
             Tok::Sym(':') if matches!(prev, Some((Tok::Day(_) | Tok::Holiday(_), _))) => {}
             Tok::Day(d) => {
-                if is_time(prev) || matches!(prev, Some((Tok::State(_), _))) {
-                    // `Mo-Fr 10:00-20:00 Sa 10:00-14:00`: a missing `;`.
+                if is_time(prev) {
+                    // `Mo-Fr 10:00-20:00 Sa 10:00-14:00`: a missing `;`. Only
+                    // after a rule with its own weekdays: `10:00-16:00 We open`
+                    // may be `We 10:00-16:00` written backwards.
+                    if !rule_has_days {
+                        return None;
+                    }
                     trim_end(&mut s);
                     s.push_str("; ");
+                } else if matches!(prev, Some((Tok::State(_), _))) {
+                    // `Closed Monday`, `open We 10:00`: not a rule order we read.
+                    return None;
                 } else if !matches!(prev, Some((Tok::Sym('-' | ',' | '['), _))) {
                     sep(&mut s);
                 }
                 s.push_str(WEEKDAYS[*d]);
+                rule_has_days = true;
             }
             Tok::Holiday(h) => {
                 if !matches!(prev, Some((Tok::Sym(','), _))) {
                     sep(&mut s);
                 }
                 s.push_str(h);
+                rule_has_days = true;
             }
             Tok::Month(m) => {
                 if !matches!(prev, Some((Tok::Sym('-' | ','), _))) {
                     sep(&mut s);
                 }
                 s.push_str(MONTHS[*m]);
+                last_month = Some(*m);
             }
             Tok::State(w) => {
                 sep(&mut s);
@@ -789,10 +824,21 @@ fn emit(toks: &[(Tok, bool)]) -> String {
                 s.push_str(if *pm { "pm" } else { "am" });
             }
             Tok::Num(v, digits) => {
-                if *space {
+                let before = if i >= 2 { Some(&toks[i - 2].0) } else { None };
+                if matches!(prev, Some((Tok::Sym(','), _))) && matches!(before, Some(Tok::Num(..))) && last_month.is_some() {
+                    // `Dec 24,31`: the specification repeats the month.
+                    s.push_str(MONTHS[last_month.unwrap_or(0)]);
+                    s.push(' ');
+                } else if *space {
                     sep(&mut s);
                 }
                 s.push_str(&format!("{v:0digits$}"));
+            }
+            Tok::Word(w) if SUN_EVENTS.contains(&w.to_lowercase().as_str()) => {
+                if *space && !s.ends_with('-') {
+                    sep(&mut s);
+                }
+                s.push_str(&w.to_lowercase());
             }
             Tok::Word(w) | Tok::Comment(w) => {
                 if *space {
@@ -811,7 +857,7 @@ fn emit(toks: &[(Tok, bool)]) -> String {
     }
     // `24/7` after a selector (`Mo-Fr 24/7`, `Jan-Dec: 24/7`) means the whole
     // of those days; the crate takes `24/7` only alone.
-    s.split("; ")
+    let s = s.split("; ")
         .map(|rule| match rule.strip_suffix("24/7") {
             Some(head) if !head.trim().is_empty() && !rule.contains('"') => {
                 format!("{} 00:00-24:00", head.trim_end().trim_end_matches(':'))
@@ -819,7 +865,8 @@ fn emit(toks: &[(Tok, bool)]) -> String {
             _ => rule.to_string(),
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    Some(s)
 }
 
 /// A space before the next token unless at the start or after one.

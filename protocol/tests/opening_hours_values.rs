@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use mm_protocol::opening_hours::OpeningHours;
 
@@ -25,14 +28,32 @@ fn acceptance_by_category() {
         return;
     };
     // (source, expect) -> [values, ours, crate alone]
+    let dump = std::env::var_os("MM_OPENING_HOURS_DUMP").is_some();
     let mut counts: BTreeMap<(String, String), [usize; 3]> = BTreeMap::new();
+    let mut slowest: Vec<(Duration, String)> = Vec::new();
     for line in text.lines().skip(1) {
         let mut f = line.split('\t');
         let (Some(value), Some(source), Some(expect)) = (f.next(), f.next(), f.next()) else { continue };
         let c = counts.entry((source.to_string(), expect.to_string())).or_default();
         c[0] += 1;
-        c[1] += OpeningHours::parse(value).is_ok() as usize;
-        c[2] += value.parse::<opening_hours::OpeningHours>().is_ok() as usize;
+        let ours = OpeningHours::parse(value);
+        if let Ok(h) = &ours {
+            // Every accepted value is evaluated: no panic, and how long the
+            // slowest next-change search takes (bounded to 400 days).
+            let t = Instant::now();
+            for at in instants() {
+                let _ = h.is_open(at);
+                let _ = h.next_change(at);
+            }
+            slowest.push((t.elapsed(), value.to_string()));
+        }
+        let alone = value.parse::<opening_hours::OpeningHours>().is_ok();
+        c[1] += ours.is_ok() as usize;
+        c[2] += alone as usize;
+        if dump && ours.is_ok() != alone {
+            let reading = ours.as_ref().ok().and_then(|h| h.reading().map(str::to_string));
+            println!("{source}\t{expect}\tours={}\tcrate={alone}\t{value}\t=> {reading:?}", ours.is_ok());
+        }
     }
     let pct = |n: usize, d: usize| 100.0 * n as f64 / d.max(1) as f64;
     println!("{:<16} {:<24} {:>6} {:>14} {:>14}", "source", "expect", "values", "ours", "crate alone");
@@ -50,4 +71,16 @@ fn acceptance_by_category() {
         "{:<41} {:>6} {:>6} {:>6.1}% {:>6} {:>6.1}%",
         "all", total[0], total[1], pct(total[1], total[0]), total[2], pct(total[2], total[0])
     );
+    slowest.sort();
+    println!("slowest evaluations (is_open + next_change at {} instants, this build):", instants().len());
+    for (t, v) in slowest.iter().rev().take(5) {
+        println!("  {t:?}  {v}");
+    }
+}
+
+fn instants() -> Vec<DateTime<Utc>> {
+    ["2026-06-03T10:00:00Z", "2026-12-24T18:30:00Z", "2026-03-29T00:30:00Z", "2026-10-25T00:30:00Z"]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect()
 }

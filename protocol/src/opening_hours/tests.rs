@@ -329,3 +329,4 @@ fn whats_new_in_the_syntax() {
     assert!(oh("Jun-Aug Mo-Su 09:00-21:00; Sep-May Mo-Fr 09:00-17:00").is_open(at));
     assert!(oh("Mo-Fr 10:00-20:00; PH off; 2026 Jun 03 off").next_change(at).is_some());
 }
+
