@@ -782,17 +782,25 @@ fn emit(toks: &[(Tok, bool)]) -> Option<String> {
             }
             // `Mo-Fr: 08:00`, `Mo: closed`: the colon after weekdays goes.
             Tok::Sym(':') if matches!(prev, Some((Tok::Day(_) | Tok::Holiday(_), _))) => {}
+            Tok::Day(_) | Tok::Holiday(_) if is_time(prev) => {
+                // `Mo-Fr 10:00-20:00 Sa 10:00-14:00`: a missing `;`. Only
+                // after a rule with its own weekdays (`10:00-16:00 We open`
+                // may be `We 10:00-16:00` written backwards) and before
+                // weekdays with their own times (`... Sa` alone may belong
+                // to the rule before).
+                if !rule_has_days || !has_own_times(&toks[i..]) {
+                    return None;
+                }
+                trim_end(&mut s);
+                s.push_str("; ");
+                match tok {
+                    Tok::Day(d) => s.push_str(WEEKDAYS[*d]),
+                    Tok::Holiday(h) => s.push_str(h),
+                    _ => {}
+                }
+            }
             Tok::Day(d) => {
-                if is_time(prev) {
-                    // `Mo-Fr 10:00-20:00 Sa 10:00-14:00`: a missing `;`. Only
-                    // after a rule with its own weekdays: `10:00-16:00 We open`
-                    // may be `We 10:00-16:00` written backwards.
-                    if !rule_has_days {
-                        return None;
-                    }
-                    trim_end(&mut s);
-                    s.push_str("; ");
-                } else if matches!(prev, Some((Tok::State(_), _))) {
+                if matches!(prev, Some((Tok::State(_), _))) {
                     // `Closed Monday`, `open We 10:00`: not a rule order we read.
                     return None;
                 } else if !matches!(prev, Some((Tok::Sym('-' | ',' | '['), _))) {
@@ -867,6 +875,15 @@ fn emit(toks: &[(Tok, bool)]) -> Option<String> {
         .collect::<Vec<_>>()
         .join("; ");
     Some(s)
+}
+
+/// Weekdays (or `PH`) followed by times, a state or a comment of their own.
+fn has_own_times(toks: &[(Tok, bool)]) -> bool {
+    let rest = toks
+        .iter()
+        .map(|(t, _)| t)
+        .find(|t| !matches!(t, Tok::Day(_) | Tok::Holiday(_) | Tok::Sym('-' | ',' | ':' | '[' | ']') | Tok::Num(..)));
+    matches!(rest, Some(Tok::Time { .. } | Tok::State(_) | Tok::Comment(_)))
 }
 
 /// A space before the next token unless at the start or after one.
