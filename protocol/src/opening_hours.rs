@@ -74,9 +74,11 @@ const POLAND_CENTRE: (f64, f64) = (52.07, 19.48);
 pub struct OpeningHours {
     inner: opening_hours::OpeningHours<WarsawWallClock>,
     /// As written.
-    text: String,
+    text: Arc<str>,
     /// The text evaluated, when it is not the one written (a correction).
-    corrected: Option<String>,
+    corrected: Option<Arc<str>>,
+    /// Uses sun times, so the place's coordinates matter.
+    sun: bool,
 }
 
 impl fmt::Debug for OpeningHours {
@@ -143,10 +145,12 @@ impl OpeningHours {
                 }
             }
         };
+        let evaluated = corrected.as_deref().unwrap_or(text).to_lowercase();
         Ok(OpeningHours {
             inner: inner.with_context(context(WarsawWallClock::at(POLAND_CENTRE.0, POLAND_CENTRE.1))),
-            text: text.to_string(),
-            corrected,
+            text: text.into(),
+            sun: SUN_EVENTS.iter().any(|e| evaluated.contains(e)),
+            corrected: corrected.map(Into::into),
         })
     }
 
@@ -158,6 +162,13 @@ impl OpeningHours {
         }
         let ctx = context(WarsawWallClock::at(lat, lon));
         OpeningHours { inner: self.inner.with_context(ctx), ..self }
+    }
+
+    /// Whether the hours depend on where the place is (`sunrise`,
+    /// `sunset`, `dawn`, `dusk`): only then is [`at_location`](Self::at_location)
+    /// worth calling.
+    pub fn depends_on_location(&self) -> bool {
+        self.sun
     }
 
     /// The value as written.
