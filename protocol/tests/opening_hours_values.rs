@@ -71,6 +71,23 @@ fn acceptance_by_category() {
         "{:<41} {:>6} {:>6} {:>6.1}% {:>6} {:>6.1}%",
         "all", total[0], total[1], pct(total[1], total[0]), total[2], pct(total[2], total[0])
     );
+    // Reading cost, all values, ours and the crate alone (a debug build
+    // here: an upper bound, the release figure is far lower).
+    let values: Vec<&str> = text.lines().skip(1).filter_map(|l| l.split('\t').next()).collect();
+    let t = Instant::now();
+    let read = values.iter().filter(|v| OpeningHours::parse(v).is_ok()).count();
+    let ours = t.elapsed();
+    let t = Instant::now();
+    let alone = values.iter().filter(|v| v.parse::<opening_hours::OpeningHours>().is_ok()).count();
+    let crate_alone = t.elapsed();
+    println!(
+        "reading {} values: ours {:?} ({:?} each, {read} read), the crate alone {:?} ({:?} each, {alone} read)",
+        values.len(),
+        ours,
+        ours / values.len() as u32,
+        crate_alone,
+        crate_alone / values.len() as u32
+    );
     slowest.sort();
     println!("slowest evaluations (is_open + next_change at {} instants, this build):", instants().len());
     for (t, v) in slowest.iter().rev().take(5) {
