@@ -133,9 +133,11 @@ impl OpeningHours {
             // wrong case: `mo-fr`, `Off`), the reading is shown beside it.
             Ok((expr, false)) => (expr, None),
             Ok((expr, true)) => {
-                let same = correct(text).filter(|f| parse_strict(f).is_ok_and(|(e, _)| e == expr));
-                let reading = same.unwrap_or_else(|| expr.to_string());
-                (expr, Some(reading).filter(|r| r != text))
+                // Our corrected text, else the crate's own writing of it; only
+                // a text that reads back as the same hours is shown.
+                let same = |f: &String| parse_strict(f).is_ok_and(|(e, _)| e == expr);
+                let reading = correct(text).filter(same).or_else(|| Some(expr.to_string()).filter(same));
+                (expr, reading.filter(|r| r != text))
             }
             Err(e) => {
                 let Some(fixed) = correct(text).filter(|f| f != text) else { return Err(e) };
@@ -224,7 +226,7 @@ impl OpeningHours {
     pub fn next_change(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let now = self.is_open(at);
         let local = at.with_timezone(&LOCAL_TZ).naive_local();
-        // From an hour before: after the October change the wall clock
+        // From two hours before: after the October change the wall clock
         // passes again through times already passed.
         let from = local - Duration::hours(2);
         let to = local + Duration::days(NEXT_CHANGE_HORIZON_DAYS);
@@ -644,8 +646,7 @@ fn times(toks: Vec<(Tok, bool)>) -> Option<Vec<(Tok, bool)>> {
         let clock = matches!((toks.get(i + 1), toks.get(i + 2)), (Some((Tok::Sym(':'), false)), Some((Tok::Num(_, 2), false))));
         // `Dec 24,31`: a list of day numbers continues.
         let day_list = matches!(prev, Some(Tok::Sym(','))) && matches!(out.iter().rev().nth(1).map(|(t, _)| t), Some(Tok::Num(..)));
-        let in_date = !clock && day_list
-            || !clock && matches!(prev, Some(Tok::Month(_)) | Some(Tok::Sym('[')) | Some(Tok::Sym('/')))
+        let in_date = (!clock && (day_list || matches!(prev, Some(Tok::Month(_)) | Some(Tok::Sym('[')) | Some(Tok::Sym('/')))))
             || matches!(prev, Some(Tok::Word(w)) if w.eq_ignore_ascii_case("week"))
             || matches!(prev, Some(Tok::Sym('-')) if matches!(out.iter().rev().nth(1).map(|(t, _)| t), Some(Tok::Month(_)) | Some(Tok::Num(..))))
             || matches!(toks.get(i + 1), Some((Tok::Sym('/'), _)) | Some((Tok::Sym(']'), _)))
@@ -708,10 +709,11 @@ fn times(toks: Vec<(Tok, bool)>) -> Option<Vec<(Tok, bool)>> {
     let is_dash = |t: &Tok| matches!(t, Tok::Sym('-') | Tok::To);
     for k in 0..out.len().saturating_sub(2) {
         // `4-10 pm`, `4:00-10:00 pm`: does the `pm` belong to both ends?
-        if let (Tok::Time { meridiem: a, .. }, d, Tok::Time { meridiem: b, .. }) = (&out[k].0, &out[k + 1].0, &out[k + 2].0) {
-            if is_dash(d) && a != b {
-                return None;
-            }
+        if let (Tok::Time { meridiem: a, .. }, d, Tok::Time { meridiem: b, .. }) = (&out[k].0, &out[k + 1].0, &out[k + 2].0)
+            && is_dash(d)
+            && a != b
+        {
+            return None;
         }
     }
     for k in 0..out.len() {
