@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod reports;
 pub mod places;
 pub mod sync;
+pub mod holidays;
 pub mod opening_hours;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",

@@ -1,83 +1,109 @@
-//! OpenStreetMap `opening_hours` (<https://wiki.openstreetmap.org/wiki/Key:opening_hours>):
-//! a practical subset, evaluated in Europe/Warsaw wall-clock time, with
+//! OpenStreetMap `opening_hours` (<https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification>)
+//! as mappers write them, evaluated in Europe/Warsaw wall-clock time with
 //! Polish public holidays for `PH`.
 //!
-//! The subset:
-//! - `24/7`;
-//! - rules separated by `;`; a later rule replaces earlier ones for the
-//!   days it selects (OSM's "normal rule" semantics);
-//! - an optional month selector first: `Apr-Oct`, `Jan,Dec`, `Nov-Feb`
-//!   (wrapping), optionally followed by `:`;
-//! - a day selector: weekdays `Mo Tu We Th Fr Sa Su`, ranges (`Mo-Fr`,
-//!   wrapping `Fr-Mo`), lists (`Mo,We,Fr`), and `PH` (Polish public
-//!   holidays), also in a list (`Su,PH`);
-//! - times: `08:00-16:00`, comma lists `08:00-12:00,13:00-16:00`, ends
-//!   past midnight (`22:00-02:00`, or OSM's extended `22:00-26:00`), `24:00`
-//!   as an end; or `off` / `closed`. A rule with a day selector and no times
-//!   means the whole day (`Sa,Su` = open all day), as in OSM.
+//! The grammar and the evaluation are those of the `opening-hours` crate
+//! (remi-dupre): the whole specification (dates, `easter`, week numbers,
+//! `Su[1]`, `PH +1 day`, `sunrise`/`sunset`, open ends `18:00+`, `||`
+//! fallbacks, comments, years, `unknown`), plus the relaxations real data
+//! needs (`8:00`, `08:00 - 18:00`, any case in `mo-fr`, `Off`). This module
+//! adds what the crate leaves to its user:
 //!
-//! Everything else (`sunrise`, `+` open ends, `||` fallbacks, week numbers,
-//! dates such as `Dec 24`, `SH`, comments, `PH +1 day`, ...) is a parse
-//! error naming the token: a place's hours are never guessed.
+//! - **our holidays**: the crate's holiday calendar is filled from
+//!   [`crate::holidays`] (24 December from 2025 on), not from its own data;
+//! - **our time zone**: the crate evaluates naive wall-clock times; this
+//!   module converts instants to Europe/Warsaw wall time and back, DST
+//!   included (no time-zone database of the crate's);
+//! - **sun times** for `sunrise`/`sunset`/`dawn`/`dusk`, computed at the
+//!   place's coordinates ([`OpeningHours::at_location`]) or, without them,
+//!   at the centre of Poland (within about 20 minutes anywhere in Poland);
+//! - **format corrections** for values the crate rejects but that mean one
+//!   thing only (`mo-fr 8-16`, `10.00-18.00`, `Pn-Pt`, `Mo-Fr: 9:00 – 17:00`,
+//!   `9am-5pm`, a missing `;` or `,`). Such a value is kept and evaluated,
+//!   and [`OpeningHours::reading`] gives the text actually evaluated, to be
+//!   shown beside the raw one. A value neither the crate nor a correction
+//!   can read is a [`OpeningHoursError`]: its text is shown as written and
+//!   the place's hours are unknown, never guessed;
+//! - **a bounded look-ahead**: [`OpeningHours::next_change`] looks at most
+//!   [`NEXT_CHANGE_HORIZON_DAYS`] ahead.
 //!
-//! Evaluation: the wall-clock intervals of a local day D are those of the
-//! last rule selecting D, plus the part past midnight of the intervals of the
-//! last rule selecting D-1 (the spill-over belongs to the day whose rule
-//! wrote it). An instant is open when its Europe/Warsaw wall time falls in
-//! one of those half-open intervals, so on the October night the repeated
-//! hour is evaluated twice, and a March interval that covers the skipped
-//! hour is simply shorter.
+//! Evaluation follows the specification. In particular, a normal rule
+//! (`;`) that selects a day replaces everything earlier rules said about
+//! that day, including the part past midnight of the previous day's range:
+//! in `Fr 22:00-03:00; Sa 10:00-18:00` Saturday 01:00 is closed (write
+//! `Fr 22:00-03:00, Sa 10:00-18:00` to keep the night). The hand-written
+//! parser this module replaced kept the night; see the test
+//! `range_past_midnight_follows_the_specification`.
+//!
+//! Only `open` counts as open: `unknown` and comments-only states answer
+//! "not open" in [`OpeningHours::is_open`].
+//!
+//! Time zone: an instant is open when its Europe/Warsaw wall time is, so on
+//! the October night the repeated hour is evaluated twice, and in March an
+//! interval that covers the skipped hour is simply shorter; an interval
+//! starting inside the skipped hour opens when the clocks jump.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
 use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc, Weekday};
+use compact_calendar::CompactCalendar;
+use opening_hours::localization::{Coordinates, Localize};
+use opening_hours::{Context, ContextHolidays, RuleKind};
+use opening_hours_syntax::rules::time::TimeEvent;
 
 use crate::LOCAL_TZ;
 
+pub use crate::holidays::{easter_sunday, is_polish_public_holiday, polish_public_holiday};
+
 /// How far [`OpeningHours::next_change`] looks ahead, in days: enough for a
-/// seasonal (`Apr-Oct`) rule and a year's holidays.
+/// seasonal (`Apr-Oct`) rule and a year's holidays. Unbounded, the search
+/// can take seconds on a value that never changes.
 pub const NEXT_CHANGE_HORIZON_DAYS: i64 = 400;
 
-const DAY_MIN: u16 = 24 * 60;
+/// Years whose Polish holidays fill the crate's `PH` calendar (outside
+/// them `PH` selects no day).
+const HOLIDAY_YEARS: std::ops::RangeInclusive<i32> = 2000..=2199;
+
+/// Where sun times are computed when the caller gives no place: the
+/// geometric centre of Poland (Piątek, łódzkie).
+const POLAND_CENTRE: (f64, f64) = (52.07, 19.48);
 
 /// A parsed `opening_hours` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct OpeningHours {
-    rules: Vec<Rule>,
+    inner: opening_hours::OpeningHours<WarsawWallClock>,
+    /// As written.
+    text: Arc<str>,
+    /// The text evaluated, when it is not the one written (a correction).
+    corrected: Option<Arc<str>>,
+    /// Uses sun times, so the place's coordinates matter.
+    sun: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Rule {
-    /// Bit `m-1` for month m; 0 = every month.
-    months: u16,
-    /// Bit 0 = Monday .. bit 6 = Sunday.
-    weekdays: u8,
-    /// The rule selects Polish public holidays.
-    holidays: bool,
-    /// Neither weekdays nor `PH` given: every day (of the selected months).
-    every_day: bool,
-    /// Wall-clock minutes from the day's midnight; `end` may pass 24:00
-    /// (at most 48:00). Empty = closed.
-    times: Vec<(u16, u16)>,
-}
-
-impl Rule {
-    fn selects(&self, date: NaiveDate) -> bool {
-        if self.months != 0 && self.months & (1 << date.month0()) == 0 {
-            return false;
-        }
-        self.every_day
-            || self.weekdays & (1 << date.weekday().num_days_from_monday()) != 0
-            || (self.holidays && is_polish_public_holiday(date))
+impl fmt::Debug for OpeningHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpeningHours").field("text", &self.text).field("reading", &self.corrected).finish()
     }
 }
 
-/// Why a value could not be parsed.
+/// Same hours: the same expression evaluated at the same place (however
+/// it was written).
+impl PartialEq for OpeningHours {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+
+impl Eq for OpeningHours {}
+
+/// Why a value could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("opening_hours: {reason} (rule {rule}: `{token}`)")]
 pub struct OpeningHoursError {
-    /// 1-based number of the `;`-separated rule.
+    /// 1-based number of the `;`-separated rule where reading stopped.
     pub rule: usize,
-    /// The token that could not be read.
+    /// The text from where reading stopped (at most a word or two).
     pub token: String,
     pub reason: &'static str,
 }
@@ -92,76 +118,106 @@ pub struct LocalInterval {
 }
 
 const WEEKDAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 impl OpeningHours {
-    /// Parses the subset described in the module documentation.
+    /// Reads a value as mappers write it: as the specification (with the
+    /// crate's relaxations) has it, else after an unambiguous correction of
+    /// case or format (see [`reading`](Self::reading)).
     pub fn parse(text: &str) -> Result<OpeningHours, OpeningHoursError> {
-        let mut rules = Vec::new();
-        let parts: Vec<&str> = text.split(';').collect();
-        for (i, part) in parts.iter().enumerate() {
-            let part = part.trim();
-            if part.is_empty() {
-                // A trailing `;` is tolerated (common in OSM data); an empty rule elsewhere is not.
-                if i + 1 == parts.len() && i > 0 {
-                    continue;
-                }
-                return Err(OpeningHoursError { rule: i + 1, token: String::new(), reason: "empty rule" });
-            }
-            rules.push(parse_rule(part, i + 1)?);
+        if text.trim().is_empty() {
+            // The crate reads blanks as "always open".
+            return Err(OpeningHoursError { rule: 1, token: String::new(), reason: "empty value" });
         }
-        Ok(OpeningHours { rules })
+        let (inner, corrected) = match parse_strict(text) {
+            // Read as written; when the crate only warned (a literal in the
+            // wrong case: `mo-fr`, `Off`), the reading is shown beside it.
+            Ok((expr, false)) => (expr, None),
+            Ok((expr, true)) => {
+                // Our corrected text, else the crate's own writing of it; only
+                // a text that reads back as the same hours is shown.
+                let same = |f: &String| parse_strict(f).is_ok_and(|(e, _)| e == expr);
+                let reading = correct(text).filter(same).or_else(|| Some(expr.to_string()).filter(same));
+                (expr, reading.filter(|r| r != text))
+            }
+            Err(e) => {
+                let Some(fixed) = correct(text).filter(|f| f != text) else { return Err(e) };
+                match parse_strict(&fixed) {
+                    Ok((expr, _)) => (expr, Some(fixed)),
+                    Err(_) => return Err(e),
+                }
+            }
+        };
+        let evaluated = corrected.as_deref().unwrap_or(text).to_lowercase();
+        Ok(OpeningHours {
+            inner: inner.with_context(context(WarsawWallClock::at(POLAND_CENTRE.0, POLAND_CENTRE.1))),
+            text: text.into(),
+            sun: SUN_EVENTS.iter().any(|e| evaluated.contains(e)),
+            corrected: corrected.map(Into::into),
+        })
     }
 
-    /// The rule that decides `date`, if any.
-    fn rule_for(&self, date: NaiveDate) -> Option<&Rule> {
-        self.rules.iter().rev().find(|r| r.selects(date))
+    /// The same hours at a place, for its sun times (`sunrise`, `sunset`,
+    /// `dawn`, `dusk`); coordinates outside WGS84 ranges are ignored.
+    pub fn at_location(self, lat: f64, lon: f64) -> OpeningHours {
+        if Coordinates::new(lat, lon).is_none() {
+            return self;
+        }
+        let ctx = context(WarsawWallClock::at(lat, lon));
+        OpeningHours { inner: self.inner.with_context(ctx), ..self }
     }
 
-    /// Wall-clock intervals of local day `date` (the day's own rule, clipped at
-    /// 24:00, plus the previous day's spill past midnight), sorted and merged.
+    /// Whether the hours depend on where the place is (`sunrise`,
+    /// `sunset`, `dawn`, `dusk`): only then is [`at_location`](Self::at_location)
+    /// worth calling.
+    pub fn depends_on_location(&self) -> bool {
+        self.sun
+    }
+
+    /// The value as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The value as evaluated, when that differs from what was written (a
+    /// case or format correction: `mo-fr 8-16` is read as
+    /// `Mo-Fr 08:00-16:00`). Shown beside the raw text so that a reader can
+    /// see what the app understood. `None`: read as written.
+    pub fn reading(&self) -> Option<&str> {
+        self.corrected.as_deref()
+    }
+
+    /// Wall-clock intervals of local day `date` during which the place is
+    /// open (the previous day's ranges past midnight included), sorted and
+    /// merged.
     pub fn intervals_on(&self, date: NaiveDate) -> Vec<LocalInterval> {
-        let mut out: Vec<(u16, u16)> = Vec::new();
-        if let Some(prev) = date.pred_opt().and_then(|d| self.rule_for(d)) {
-            for &(_, e) in &prev.times {
-                if e > DAY_MIN {
-                    out.push((0, e - DAY_MIN));
-                }
+        let mut out: Vec<LocalInterval> = Vec::new();
+        for r in self.inner.schedule_at(date) {
+            if r.kind != RuleKind::Open {
+                continue;
             }
-        }
-        if let Some(rule) = self.rule_for(date) {
-            for &(s, e) in &rule.times {
-                out.push((s, e.min(DAY_MIN)));
+            let (s, e) = (r.range.start.mins_from_midnight(), r.range.end.mins_from_midnight().min(DAY_MIN));
+            if s >= e {
+                continue;
             }
-        }
-        out.sort_unstable();
-        let mut merged: Vec<LocalInterval> = Vec::new();
-        for (s, e) in out {
-            match merged.last_mut() {
+            match out.last_mut() {
                 Some(last) if s <= last.end_min => last.end_min = last.end_min.max(e),
-                _ => merged.push(LocalInterval { start_min: s, end_min: e }),
+                _ => out.push(LocalInterval { start_min: s, end_min: e }),
             }
         }
-        merged
+        out
     }
 
     /// Open at this instant (Europe/Warsaw wall clock)?
     pub fn is_open(&self, at: DateTime<Utc>) -> bool {
-        let local = at.with_timezone(&LOCAL_TZ).naive_local();
+        self.is_open_local(at.with_timezone(&LOCAL_TZ).naive_local())
+    }
+
+    fn is_open_local(&self, local: NaiveDateTime) -> bool {
         let minute = (local.hour() * 60 + local.minute()) as u16;
-        let date = local.date();
-        if let Some(rule) = self.rule_for(date) {
-            if rule.times.iter().any(|&(s, e)| s <= minute && minute < e) {
-                return true;
-            }
-        }
-        if let Some(prev) = date.pred_opt().and_then(|d| self.rule_for(d)) {
-            let m = minute + DAY_MIN;
-            if prev.times.iter().any(|&(s, e)| e > DAY_MIN && s <= m && m < e) {
-                return true;
-            }
-        }
-        false
+        self.inner.schedule_at(local.date()).into_iter().any(|r| {
+            r.range.start.mins_from_midnight() <= minute && minute < r.range.end.mins_from_midnight()
+                && r.kind == RuleKind::Open
+        })
     }
 
     /// The first instant after `at` at which [`is_open`](Self::is_open)
@@ -169,64 +225,198 @@ impl OpeningHours {
     /// when nothing changes in that time (`24/7`, or never open).
     pub fn next_change(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let now = self.is_open(at);
-        let first = at.with_timezone(&LOCAL_TZ).date_naive().pred_opt()?;
-        // A short look first (the usual answer is within a week), then the horizon.
-        for span in [9i64, NEXT_CHANGE_HORIZON_DAYS] {
-            let to = first + Duration::days(span);
-            let mut candidates = Vec::new();
-            let mut d = first;
-            while d <= to {
-                self.candidates_of_day(d, &mut candidates);
-                d = d.succ_opt()?;
-            }
-            // Candidates from later days are never before those days' midnight,
-            // so everything before the midnight after `to` is complete.
-            let complete_before = local_midnight_utc(to.succ_opt()?);
-            candidates.sort_unstable();
-            candidates.dedup();
-            for c in candidates {
-                if c > at && c < complete_before && self.is_open(c) != now {
-                    return Some(c);
-                }
-            }
-        }
-        None
-    }
+        let local = at.with_timezone(&LOCAL_TZ).naive_local();
+        // From two hours before: after the October change the wall clock
+        // passes again through times already passed.
+        let from = local - Duration::hours(2);
+        let to = local + Duration::days(NEXT_CHANGE_HORIZON_DAYS);
+        let horizon = at + Duration::days(NEXT_CHANGE_HORIZON_DAYS);
 
-    /// UTC instants at which the state may change because of day `d`: its
-    /// intervals' ends (possibly on the next day) and a DST change on `d`.
-    fn candidates_of_day(&self, d: NaiveDate, out: &mut Vec<DateTime<Utc>>) {
-        let midnight = d.and_hms_opt(0, 0, 0).expect("midnight");
-        out.push(local_midnight_utc(d));
-        if let Some(rule) = self.rule_for(d) {
-            for &(s, e) in &rule.times {
-                for m in [s, e] {
-                    push_local(midnight + Duration::minutes(m as i64), out);
-                }
+        // The crate yields the wall-clock ranges of constant state; their
+        // ends, as instants, are where `is_open` may change. So are the DST
+        // changes themselves (the wall clock jumps).
+        let mut candidates: Vec<DateTime<Utc>> = Vec::new();
+        let mut stop_after: Option<NaiveDateTime> = None;
+        for range in self.inner.iter_range(from, to) {
+            let end = range.range.end;
+            if end >= to || stop_after.is_some_and(|s| end > s) {
+                break;
+            }
+            let before = candidates.len();
+            push_local(end, &mut candidates);
+            // A flip found: a later wall time maps to a later instant once
+            // it is more than the DST shift (1 h) ahead, so stop there.
+            if stop_after.is_none()
+                && candidates[before..].iter().any(|&c| c > at && self.is_open(c) != now)
+            {
+                stop_after = Some(end + Duration::hours(2));
             }
         }
-        // A DST change moves the wall clock, which can open or close by itself.
-        let start = local_midnight_utc(d);
-        if let Some(next) = d.succ_opt() {
-            let end = local_midnight_utc(next);
-            let offset = |t: DateTime<Utc>| t.with_timezone(&LOCAL_TZ).naive_local() - t.naive_utc();
-            if offset(start) != offset(end) {
-                let mut t = start;
-                while t < end {
-                    let n = t + Duration::hours(1);
-                    if offset(n) != offset(t) {
-                        out.push(n);
-                        break;
-                    }
-                    t = n;
-                }
-            }
-        }
+        let last = candidates.iter().copied().filter(|&c| c > at).max().unwrap_or(horizon).min(horizon);
+        candidates.extend(dst_changes(at, last));
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.into_iter().find(|&c| c > at && c <= horizon && self.is_open(c) != now)
     }
 }
 
-/// The UTC instant(s) of a wall-clock time; for one in the spring gap, the
-/// instant the clocks jump (where the gap ends).
+const DAY_MIN: u16 = 24 * 60;
+
+/// A rule that is only a comment (`Mo-Fr 08:00-16:00 || "by appointment"`)
+/// says nothing about being open: the specification makes it `unknown`,
+/// where the crate would make it open all day. Rewritten as
+/// `unknown "by appointment"` before the crate reads it.
+fn comment_rules_unknown(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut changed = false;
+    let mut rule_start = 0;
+    let mut in_quote = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i <= bytes.len() {
+        let at_sep = i == bytes.len()
+            || (!in_quote && (bytes[i] == b';' || bytes[i] == b',' || (bytes[i] == b'|' && bytes.get(i + 1) == Some(&b'|'))));
+        if at_sep {
+            let rule = &text[rule_start..i];
+            let t = rule.trim();
+            if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') && t[1..t.len() - 1].find('"').is_none() {
+                let lead = &rule[..rule.len() - rule.trim_start().len()];
+                out.push_str(lead);
+                out.push_str("unknown ");
+                out.push_str(rule.trim_start());
+                changed = true;
+            } else {
+                out.push_str(rule);
+            }
+            if i == bytes.len() {
+                break;
+            }
+            let sep_len = if bytes[i] == b'|' { 2 } else { 1 };
+            out.push_str(&text[i..i + sep_len]);
+            i += sep_len;
+            rule_start = i;
+            continue;
+        }
+        if bytes[i] == b'"' {
+            in_quote = !in_quote;
+        }
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// The crate's parse (its relaxed grammar); `true` when it warned (a
+/// literal in the wrong case).
+fn parse_strict(text: &str) -> Result<(opening_hours::OpeningHours, bool), OpeningHoursError> {
+    let mut warned = false;
+    let unknown = comment_rules_unknown(text);
+    let text = unknown.as_deref().unwrap_or(text);
+    // The crate asserts its own invariants; a value that trips one is a
+    // value we cannot read, not a reason to stop the app.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut parser = opening_hours_syntax::Parser::default().with_warning_handler(|_| warned = true);
+        opening_hours::OpeningHours::parse_with(&mut parser, text)
+    }));
+    match result {
+        Ok(Ok(expr)) => Ok((expr, warned)),
+        Ok(Err(e)) => Err(error_at(text, &e)),
+        Err(_) => Err(OpeningHoursError { rule: 1, token: snippet(text), reason: "value the parser cannot handle" }),
+    }
+}
+
+fn error_at(text: &str, e: &opening_hours_syntax::Error) -> OpeningHoursError {
+    use opening_hours_syntax::Error as E;
+    let (pos, reason) = match e {
+        E::Syntax(p) => {
+            let pos = match p.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((p, _)) => p,
+            };
+            (pos, if text.trim().is_empty() { "empty value" } else { "not opening_hours syntax" })
+        }
+        E::Unsupported(_) => (0, "unsupported opening_hours feature"),
+        E::Overflow { .. } => (0, "number out of range"),
+        E::InvalidExtendedTime { .. } => (0, "time out of range"),
+        E::InvertedYearRange { .. } | E::InvertedWeekRange { .. } => (0, "range that ends before it starts"),
+        _ => (0, "not opening_hours syntax"),
+    };
+    let pos = (0..=pos.min(text.len())).rev().find(|&p| text.is_char_boundary(p)).unwrap_or(0);
+    let rule = text[..pos].matches(';').count() + 1;
+    // The whole rule for an error that has no position.
+    let token = if pos == 0 && !matches!(e, E::Syntax(_)) {
+        snippet(text)
+    } else {
+        let start = text[..pos].rfind([';', ' ']).map(|i| i + 1).unwrap_or(0);
+        snippet(&text[start..])
+    };
+    OpeningHoursError { rule, token, reason }
+}
+
+/// Up to the end of the rule, at most 40 characters.
+fn snippet(text: &str) -> String {
+    let rule = text.split(';').next().unwrap_or("").trim();
+    rule.chars().take(40).collect()
+}
+
+// --
+// -- Evaluation context: our holidays, our clock, sun times.
+// --
+
+/// Polish public holidays as the crate's `PH` calendar; school holidays
+/// (`SH`) differ by voivodeship and year and are left empty.
+static POLISH_HOLIDAYS: LazyLock<ContextHolidays> = LazyLock::new(|| {
+    let mut public = CompactCalendar::default();
+    for year in HOLIDAY_YEARS {
+        for date in crate::holidays::polish_public_holidays(year) {
+            public.insert(date);
+        }
+    }
+    ContextHolidays::new(Arc::new(public), Arc::new(CompactCalendar::default()))
+});
+
+fn context(clock: WarsawWallClock) -> Context<WarsawWallClock> {
+    Context::default().with_holidays(POLISH_HOLIDAYS.clone()).with_locale(clock)
+}
+
+/// Europe/Warsaw wall-clock time as the crate's naive time: the crate sees
+/// local times only, and this module maps instants to them and back.
+/// Coordinates in micro-degrees (so that the hours compare and hash).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct WarsawWallClock {
+    lat_e6: i32,
+    lon_e6: i32,
+}
+
+impl WarsawWallClock {
+    fn at(lat: f64, lon: f64) -> WarsawWallClock {
+        WarsawWallClock { lat_e6: (lat * 1e6).round() as i32, lon_e6: (lon * 1e6).round() as i32 }
+    }
+}
+
+impl Localize for WarsawWallClock {
+    type DateTime = NaiveDateTime;
+
+    fn naive(&self, dt: NaiveDateTime) -> NaiveDateTime {
+        dt
+    }
+
+    fn datetime(&self, naive: NaiveDateTime) -> NaiveDateTime {
+        naive
+    }
+
+    fn event_time(&self, date: NaiveDate, event: TimeEvent) -> Option<NaiveTime> {
+        let at = Coordinates::new(self.lat_e6 as f64 / 1e6, self.lon_e6 as f64 / 1e6)?;
+        Some(at.event_time(date, event)?.with_timezone(&LOCAL_TZ).time())
+    }
+}
+
+// --
+// -- Wall clock and instants.
+// --
+
+/// The instant(s) of a wall-clock time: both for one in the repeated
+/// October hour; for one in the skipped March hour, the instant the clocks
+/// jump (where the gap ends).
 fn push_local(local: NaiveDateTime, out: &mut Vec<DateTime<Utc>>) {
     match LOCAL_TZ.from_local_datetime(&local) {
         LocalResult::Single(t) => out.push(t.with_timezone(&Utc)),
@@ -235,7 +425,7 @@ fn push_local(local: NaiveDateTime, out: &mut Vec<DateTime<Utc>>) {
             out.push(b.with_timezone(&Utc));
         }
         LocalResult::None => {
-            // Walk forward to the first wall time that exists (gaps are ≤ 1 h in Poland).
+            // Gaps are at most an hour in Poland.
             for m in 1..=120 {
                 if let LocalResult::Single(t) = LOCAL_TZ.from_local_datetime(&(local + Duration::minutes(m))) {
                     out.push(t.with_timezone(&Utc));
@@ -246,113 +436,30 @@ fn push_local(local: NaiveDateTime, out: &mut Vec<DateTime<Utc>>) {
     }
 }
 
-fn local_midnight_utc(d: NaiveDate) -> DateTime<Utc> {
-    let mut out = Vec::with_capacity(2);
-    push_local(d.and_hms_opt(0, 0, 0).expect("midnight"), &mut out);
-    out[0]
-}
-
-fn parse_rule(text: &str, rule: usize) -> Result<Rule, OpeningHoursError> {
-    let err = |token: &str, reason: &'static str| OpeningHoursError { rule, token: token.to_string(), reason };
-    if text == "24/7" {
-        return Ok(Rule { months: 0, weekdays: 0, holidays: false, every_day: true, times: vec![(0, DAY_MIN)] });
-    }
-    let mut tokens: Vec<&str> = text.split_whitespace().collect();
-    let mut months = 0u16;
-    // Month selector.
-    if let Some(first) = tokens.first() {
-        let t = first.strip_suffix(':').unwrap_or(first);
-        if t.split(',').all(|p| p.split('-').all(|m| MONTHS.contains(&m))) && !t.is_empty() {
-            months = parse_list(t, &MONTHS).map_err(|_| err(first, "invalid month selector"))? as u16;
-            tokens.remove(0);
-        }
-    }
-    let mut weekdays = 0u8;
-    let mut holidays = false;
-    let mut day_selector = false;
-    if let Some(first) = tokens.first() {
-        let looks_like_days = first.split(',').all(|p| p == "PH" || p.split('-').all(|d| WEEKDAYS.contains(&d)));
-        if looks_like_days {
-            for part in first.split(',') {
-                if part == "PH" {
-                    holidays = true;
-                } else {
-                    weekdays |= parse_list(part, &WEEKDAYS).map_err(|_| err(first, "invalid weekday selector"))? as u8;
-                }
-            }
-            day_selector = true;
-            tokens.remove(0);
-        } else if first.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && !matches!(*first, "off" | "closed")
-        {
-            return Err(err(first, "unsupported selector (supported: 24/7, months, Mo-Su, PH)"));
-        }
-    }
-    let times = match tokens.as_slice() {
-        [] if day_selector || months != 0 => vec![(0, DAY_MIN)],
-        [] => return Err(err(text, "a rule needs days or times")),
-        ["off"] | ["closed"] => Vec::new(),
-        [times] => parse_times(times).map_err(|(t, reason)| err(t, reason))?,
-        [_, extra, ..] => return Err(err(extra, "unexpected token")),
-    };
-    Ok(Rule { months, weekdays, holidays, every_day: !day_selector, times })
-}
-
-/// `A`, `A-B` (wrapping) over `names`; a bit mask.
-fn parse_list(text: &str, names: &[&str]) -> Result<u32, ()> {
-    let idx = |s: &str| names.iter().position(|n| *n == s).ok_or(());
-    let mut mask = 0u32;
-    for part in text.split(',') {
-        match part.split('-').collect::<Vec<_>>().as_slice() {
-            [one] => mask |= 1 << idx(one)?,
-            [a, b] => {
-                let (a, b) = (idx(a)?, idx(b)?);
-                let mut i = a;
-                loop {
-                    mask |= 1 << i;
-                    if i == b {
-                        break;
-                    }
-                    i = (i + 1) % names.len();
-                }
-            }
-            _ => return Err(()),
-        }
-    }
-    Ok(mask)
-}
-
-fn parse_times(text: &str) -> Result<Vec<(u16, u16)>, (&str, &'static str)> {
+/// Europe/Warsaw offset changes in `(from, to]`: found where the offset at
+/// two weeks' distance differs, then narrowed to the second.
+fn dst_changes(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let offset = |t: DateTime<Utc>| t.with_timezone(&LOCAL_TZ).naive_local() - t.naive_utc();
+    let step = Duration::days(14);
     let mut out = Vec::new();
-    for range in text.split(',') {
-        let (s, e) = range.split_once('-').ok_or((range, "expected a time range HH:MM-HH:MM"))?;
-        let start = parse_time(s).ok_or((s, "invalid time"))?;
-        let mut end = parse_time(e).ok_or((e, "invalid time"))?;
-        if start >= DAY_MIN {
-            return Err((s, "a range cannot start at or after 24:00"));
+    let mut a = from;
+    while a < to {
+        let b = (a + step).min(to);
+        if offset(a) != offset(b) {
+            let (mut lo, mut hi) = (a, b);
+            while hi - lo > Duration::seconds(1) {
+                let mid = lo + (hi - lo) / 2;
+                if offset(mid) == offset(lo) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.push(hi.with_nanosecond(0).unwrap_or(hi));
         }
-        if end == start {
-            return Err((range, "empty time range"));
-        }
-        if end < start {
-            end += DAY_MIN; // past midnight: 22:00-02:00 = 22:00-26:00
-        }
-        if end > 2 * DAY_MIN {
-            return Err((e, "a range cannot end after 48:00"));
-        }
-        out.push((start, end));
+        a = b;
     }
-    Ok(out)
-}
-
-/// `HH:MM`, 00:00..=48:00.
-fn parse_time(text: &str) -> Option<u16> {
-    let (h, m) = text.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (m < 60 && h * 60 + m <= 2 * DAY_MIN).then_some(h * 60 + m)
+    out
 }
 
 impl fmt::Display for LocalInterval {
@@ -361,308 +468,449 @@ impl fmt::Display for LocalInterval {
     }
 }
 
-/// Easter Sunday (Gregorian), by the anonymous Gregorian computus
-/// (Meeus/Jones/Butcher).
-pub fn easter_sunday(year: i32) -> NaiveDate {
-    let a = year % 19;
-    let b = year / 100;
-    let c = year % 100;
-    let d = b / 4;
-    let e = b % 4;
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let i = c / 4;
-    let k = c % 4;
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("computus gives a valid date")
-}
-
-/// The Polish name of the public holiday (dzień wolny od pracy, ustawa z
-/// 18 stycznia 1951 r. as amended; 6 January since 2011, 24 December since
-/// 2025) on `date`, if it is one.
-pub fn polish_public_holiday(date: NaiveDate) -> Option<&'static str> {
-    let year = date.year();
-    let easter = easter_sunday(year);
-    let fixed = match (date.month(), date.day()) {
-        (1, 1) => Some("Nowy Rok"),
-        (1, 6) if year >= 2011 => Some("Święto Trzech Króli"),
-        (5, 1) => Some("Święto Pracy"),
-        (5, 3) => Some("Święto Narodowe Trzeciego Maja"),
-        (8, 15) => Some("Wniebowzięcie Najświętszej Maryi Panny"),
-        (11, 1) => Some("Wszystkich Świętych"),
-        (11, 11) => Some("Narodowe Święto Niepodległości"),
-        (12, 24) if year >= 2025 => Some("Wigilia Bożego Narodzenia"),
-        (12, 25) => Some("Boże Narodzenie (pierwszy dzień)"),
-        (12, 26) => Some("Boże Narodzenie (drugi dzień)"),
-        _ => None,
-    };
-    if fixed.is_some() {
-        return fixed;
-    }
-    match (date - easter).num_days() {
-        0 => Some("Wielkanoc"),
-        1 => Some("Poniedziałek Wielkanocny"),
-        49 => Some("Zielone Świątki"),
-        60 => Some("Boże Ciało"),
-        _ => None,
-    }
-}
-
-/// Is `date` a Polish public holiday (OSM `PH` in Poland)?
-pub fn is_polish_public_holiday(date: NaiveDate) -> bool {
-    polish_public_holiday(date).is_some()
-}
-
 /// Local weekday helper for callers formatting hours.
 pub fn weekday_abbrev(day: Weekday) -> &'static str {
     WEEKDAYS[day.num_days_from_monday() as usize]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+// --
+// -- Corrections: what real values get wrong, when it can mean one thing only.
+// --
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    /// A weekday, 0 = Monday.
+    Day(usize),
+    /// `PH` or `SH`.
+    Holiday(&'static str),
+    /// A month, 0 = January.
+    Month(usize),
+    /// `off`, `closed`, `open`, `unknown`.
+    State(&'static str),
+    /// A time of day in minutes; `bare`: written as an hour alone (`8`);
+    /// `meridiem`: with `am`/`pm`.
+    Time { min: u16, bare: bool, meridiem: bool },
+    /// Digits not (yet) known to be a time.
+    Num(u32, usize),
+    /// Words meaning "to" between two times.
+    To,
+    /// `am`/`pm` (`a.m.`, `p.m.`).
+    Meridiem(bool),
+    /// Any other word, kept as written.
+    Word(String),
+    /// A quoted comment, kept as written.
+    Comment(String),
+    Sym(char),
+}
+
+/// A corrected text for a value the crate rejects, when every change is
+/// one that cannot alter its meaning; `None` when there is nothing to
+/// correct (or a part that cannot be read for sure).
+fn correct(text: &str) -> Option<String> {
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    if ALWAYS_OPEN.contains(&words.as_str()) {
+        return Some("24/7".into());
     }
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    let toks = tokenize(text)?;
+    let toks = times(toks)?;
+    emit(&toks)
+}
+
+/// Whole values that can only mean `24/7` (Polish: całodobowo = round the clock).
+const ALWAYS_OPEN: &[&str] = &[
+    "24h", "24 h", "24/24", "24h/24h", "24h/24", "24h/7", "24/7/365", "24x7", "24 hours", "24hrs", "0-24", "00-24",
+    "nonstop", "non-stop", "całodobowo", "całodobowy", "całodobowa", "czynne całodobowo",
+];
+
+const DAY_NAMES: &[(&str, usize)] = &[
+    ("mo", 0), ("mon", 0), ("monday", 0), ("mondays", 0),
+    ("tu", 1), ("tue", 1), ("tues", 1), ("tuesday", 1), ("tuesdays", 1),
+    ("we", 2), ("wed", 2), ("wednesday", 2), ("wednesdays", 2),
+    ("th", 3), ("thu", 3), ("thur", 3), ("thurs", 3), ("thursday", 3), ("thursdays", 3),
+    ("fr", 4), ("fri", 4), ("friday", 4), ("fridays", 4),
+    ("sa", 5), ("sat", 5), ("saturday", 5), ("saturdays", 5),
+    ("su", 6), ("sun", 6), ("sunday", 6), ("sundays", 6),
+    // Polish (the abbreviations of the Polish calendar; `so` is left out:
+    // sobota in Polish, Sonntag in German).
+    ("pn", 0), ("pon", 0), ("poniedziałek", 0), ("poniedzialek", 0),
+    ("wt", 1), ("wtorek", 1),
+    ("śr", 2), ("sr", 2), ("środa", 2), ("sroda", 2),
+    ("cz", 3), ("czw", 3), ("czwartek", 3),
+    ("pt", 4), ("pią", 4), ("piątek", 4), ("piatek", 4),
+    ("sob", 5), ("sobota", 5),
+    ("nd", 6), ("ndz", 6), ("niedz", 6), ("niedziela", 6),
+];
+
+const SUN_EVENTS: [&str; 4] = ["dawn", "sunrise", "sunset", "dusk"];
+
+const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTH_FULL: [&str; 12] = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn word(w: &str) -> Tok {
+    let lower = w.to_lowercase();
+    let l = lower.as_str();
+    if let Some(&(_, d)) = DAY_NAMES.iter().find(|(n, _)| *n == l) {
+        return Tok::Day(d);
     }
-    fn oh(s: &str) -> OpeningHours {
-        OpeningHours::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    if let Some(m) = MONTH_NAMES.iter().position(|n| *n == l).or_else(|| MONTH_FULL.iter().position(|n| *n == l)) {
+        return Tok::Month(m);
     }
-
-    #[test]
-    fn easter_dates() {
-        assert_eq!(easter_sunday(2025), d(2025, 4, 20));
-        assert_eq!(easter_sunday(2026), d(2026, 4, 5));
-        assert_eq!(easter_sunday(2027), d(2027, 3, 28));
-        assert_eq!(easter_sunday(2038), d(2038, 4, 25));
-        assert_eq!(easter_sunday(2008), d(2008, 3, 23));
-    }
-
-    #[test]
-    fn polish_holidays_2025_to_2027() {
-        let expect: &[(NaiveDate, &str)] = &[
-            (d(2025, 1, 1), "Nowy Rok"),
-            (d(2025, 1, 6), "Święto Trzech Króli"),
-            (d(2025, 4, 20), "Wielkanoc"),
-            (d(2025, 4, 21), "Poniedziałek Wielkanocny"),
-            (d(2025, 6, 8), "Zielone Świątki"),
-            (d(2025, 6, 19), "Boże Ciało"),
-            (d(2025, 12, 24), "Wigilia Bożego Narodzenia"),
-            (d(2026, 4, 5), "Wielkanoc"),
-            (d(2026, 4, 6), "Poniedziałek Wielkanocny"),
-            (d(2026, 5, 1), "Święto Pracy"),
-            (d(2026, 5, 3), "Święto Narodowe Trzeciego Maja"),
-            (d(2026, 5, 24), "Zielone Świątki"),
-            (d(2026, 6, 4), "Boże Ciało"),
-            (d(2026, 8, 15), "Wniebowzięcie Najświętszej Maryi Panny"),
-            (d(2026, 11, 1), "Wszystkich Świętych"),
-            (d(2026, 11, 11), "Narodowe Święto Niepodległości"),
-            (d(2026, 12, 24), "Wigilia Bożego Narodzenia"),
-            (d(2026, 12, 25), "Boże Narodzenie (pierwszy dzień)"),
-            (d(2026, 12, 26), "Boże Narodzenie (drugi dzień)"),
-            (d(2027, 3, 28), "Wielkanoc"),
-            (d(2027, 3, 29), "Poniedziałek Wielkanocny"),
-            (d(2027, 5, 16), "Zielone Świątki"),
-            (d(2027, 5, 27), "Boże Ciało"),
-        ];
-        for (date, name) in expect {
-            assert_eq!(polish_public_holiday(*date), Some(*name), "{date}");
-        }
-        for year in 2025..=2027 {
-            let count = (0..366).filter_map(|i| d(year, 1, 1).checked_add_signed(Duration::days(i)))
-                .filter(|x| x.year() == year && is_polish_public_holiday(*x)).count();
-            assert_eq!(count, 14, "{year}: 13 fixed-or-movable + Wigilia");
-        }
-        assert!(!is_polish_public_holiday(d(2024, 12, 24)), "Wigilia is a holiday only since 2025");
-        assert!(!is_polish_public_holiday(d(2026, 4, 7)));
-        assert!(!is_polish_public_holiday(d(2026, 5, 2)));
-        assert!(!is_polish_public_holiday(d(2026, 11, 2)));
-    }
-
-    #[test]
-    fn ph_off_closes_on_holidays() {
-        let h = oh("Mo-Su 10:00-18:00; PH off");
-        assert!(!h.is_open(utc("2026-05-03T10:00:00Z")), "3 May");
-        assert!(h.is_open(utc("2026-05-04T10:00:00Z")));
-        assert!(!h.is_open(utc("2027-05-03T10:00:00Z")), "3 May 2027 (a Monday)");
-        assert!(!h.is_open(utc("2026-12-24T12:00:00Z")), "Wigilia 2026");
-        assert!(h.is_open(utc("2026-12-23T12:00:00Z")));
-        assert!(!h.is_open(utc("2026-04-06T12:00:00Z")), "Easter Monday 2026");
-        let p = oh("Mo-Fr 08:00-16:00; PH 10:00-14:00");
-        assert!(p.is_open(utc("2026-12-26T10:00:00Z")), "Saturday 26 Dec 11:00 local, PH hours");
-        assert!(!p.is_open(utc("2026-12-26T14:00:00Z")), "15:00 local");
-        let s = oh("Mo-Sa 09:00-17:00; Su,PH off");
-        assert!(!s.is_open(utc("2026-08-15T10:00:00Z")), "Saturday, 15 Aug");
-        assert!(s.is_open(utc("2026-08-22T10:00:00Z")));
-    }
-
-    #[test]
-    fn town_hall_hours_open_now() {
-        // Urząd: Mo 8-17, Tu-Th 7:30-15:30, Fr 7:30-14, closed on holidays.
-        let h = oh("Mo 08:00-17:00; Tu-Th 07:30-15:30; Fr 07:30-14:00; PH off");
-        // Monday 1 June 2026, CEST (UTC+2).
-        assert!(!h.is_open(utc("2026-06-01T05:59:00Z")), "07:59 local");
-        assert!(h.is_open(utc("2026-06-01T06:00:00Z")), "08:00 local");
-        assert!(h.is_open(utc("2026-06-01T14:59:00Z")), "16:59 local");
-        assert!(!h.is_open(utc("2026-06-01T15:00:00Z")), "17:00 local");
-        assert!(h.is_open(utc("2026-06-02T05:30:00Z")), "Tuesday 07:30");
-        assert!(!h.is_open(utc("2026-06-04T08:00:00Z")), "Thursday, Corpus Christi");
-        assert!(h.is_open(utc("2026-06-05T11:59:00Z")), "Friday 13:59");
-        assert!(!h.is_open(utc("2026-06-05T12:00:00Z")), "Friday 14:00");
-        assert!(!h.is_open(utc("2026-06-06T08:00:00Z")), "Saturday");
-        // Winter: CET (UTC+1).
-        assert!(h.is_open(utc("2026-12-07T07:00:00Z")), "Monday 08:00 CET");
-        assert!(!h.is_open(utc("2026-12-07T06:59:00Z")));
-        // Next change: Wednesday 3 June 16:00 -> Thursday is a holiday -> Friday 07:30.
-        assert_eq!(h.next_change(utc("2026-06-03T14:00:00Z")), Some(utc("2026-06-05T05:30:00Z")));
-        assert_eq!(h.next_change(utc("2026-06-01T10:00:00Z")), Some(utc("2026-06-01T15:00:00Z")));
-        assert_eq!(h.intervals_on(d(2026, 6, 1)), vec![LocalInterval { start_min: 480, end_min: 1020 }]);
-        assert!(h.intervals_on(d(2026, 6, 4)).is_empty());
-        // Lunch break.
-        let l = oh("Mo-Fr 08:00-12:00,13:00-16:00");
-        assert!(!l.is_open(utc("2026-06-01T10:30:00Z")), "12:30 local");
-        assert_eq!(l.next_change(utc("2026-06-01T10:30:00Z")), Some(utc("2026-06-01T11:00:00Z")));
-    }
-
-    #[test]
-    fn later_rules_override_earlier_days() {
-        let h = oh("Mo-Fr 08:00-16:00; We 12:00-20:00");
-        assert!(!h.is_open(utc("2026-06-03T07:00:00Z")), "Wednesday 09:00: replaced");
-        assert!(h.is_open(utc("2026-06-03T17:00:00Z")), "Wednesday 19:00");
-        assert!(h.is_open(utc("2026-06-02T07:00:00Z")), "Tuesday 09:00");
-        let w = oh("Sa,Su");
-        assert!(w.is_open(utc("2026-06-06T01:00:00Z")), "a day selector alone = the whole day");
-        assert!(!w.is_open(utc("2026-06-05T12:00:00Z")));
-        let wrap = oh("Fr-Mo 10:00-12:00");
-        assert!(wrap.is_open(utc("2026-06-07T08:30:00Z")), "Sunday");
-        assert!(!wrap.is_open(utc("2026-06-03T08:30:00Z")), "Wednesday");
-    }
-
-    #[test]
-    fn ranges_past_midnight() {
-        let h = oh("Fr,Sa 22:00-02:00");
-        assert!(h.is_open(utc("2026-06-05T20:00:00Z")), "Fri 22:00");
-        assert!(h.is_open(utc("2026-06-05T23:59:00Z")), "Sat 01:59");
-        assert!(!h.is_open(utc("2026-06-06T00:00:00Z")), "Sat 02:00");
-        assert!(h.is_open(utc("2026-06-06T23:30:00Z")), "Sun 01:30 from Saturday's rule");
-        assert!(!h.is_open(utc("2026-06-07T20:30:00Z")), "Sun 22:30");
-        assert_eq!(h.next_change(utc("2026-06-05T21:00:00Z")), Some(utc("2026-06-06T00:00:00Z")));
-        assert_eq!(oh("Fr 22:00-26:00"), oh("Fr 22:00-02:00"));
-    }
-
-    #[test]
-    fn months_and_long_horizon() {
-        let h = oh("Apr-Oct: Mo-Su 10:00-18:00; Nov-Mar off");
-        assert!(h.is_open(utc("2026-07-01T10:00:00Z")));
-        assert!(!h.is_open(utc("2026-12-01T10:00:00Z")));
-        // After the last October evening, next open: 1 April 2027 10:00 CEST.
-        assert_eq!(h.next_change(utc("2026-10-31T18:00:00Z")), Some(utc("2027-04-01T08:00:00Z")));
-        let wrap = oh("Nov-Feb 08:00-12:00");
-        assert!(wrap.is_open(utc("2027-01-15T08:00:00Z")));
-        assert!(!wrap.is_open(utc("2026-06-15T08:00:00Z")));
-    }
-
-    #[test]
-    fn spring_forward_28_to_29_march_2026() {
-        // 29 March 2026: 02:00 CET -> 03:00 CEST at 01:00 UTC.
-        let all = oh("Mo-Su 00:00-24:00");
-        for t in ["2026-03-28T22:59:00Z", "2026-03-28T23:00:00Z", "2026-03-29T00:59:00Z", "2026-03-29T01:00:00Z", "2026-03-29T22:00:00Z"] {
-            assert!(all.is_open(utc(t)), "{t}");
-        }
-        assert_eq!(all.next_change(utc("2026-03-28T12:00:00Z")), None);
-        assert_eq!(oh("24/7").next_change(utc("2026-03-28T12:00:00Z")), None);
-
-        let sat = oh("Sa 01:00-04:00");
-        assert!(sat.is_open(utc("2026-03-28T00:00:00Z")), "Sat 01:00 CET");
-        assert!(!sat.is_open(utc("2026-03-28T03:00:00Z")), "Sat 04:00 CET");
-        assert!(!sat.is_open(utc("2026-03-29T00:30:00Z")), "Sunday night is not Saturday");
-
-        // The same hours on the Sunday of the change last 2 real hours: 01:00 CET .. 04:00 CEST.
-        let sun = oh("Su 01:00-04:00");
-        assert!(!sun.is_open(utc("2026-03-28T23:59:00Z")), "00:59 CET");
-        assert!(sun.is_open(utc("2026-03-29T00:00:00Z")), "01:00 CET");
-        assert!(sun.is_open(utc("2026-03-29T01:00:00Z")), "03:00 CEST");
-        assert!(sun.is_open(utc("2026-03-29T01:59:00Z")), "03:59 CEST");
-        assert!(!sun.is_open(utc("2026-03-29T02:00:00Z")), "04:00 CEST");
-        assert_eq!(sun.next_change(utc("2026-03-28T22:00:00Z")), Some(utc("2026-03-29T00:00:00Z")));
-        assert_eq!(sun.next_change(utc("2026-03-29T00:30:00Z")), Some(utc("2026-03-29T02:00:00Z")));
-
-        // Saturday night across the change: 22:00 CET .. 04:00 CEST = 5 real hours.
-        let night = oh("Sa 22:00-04:00");
-        assert!(night.is_open(utc("2026-03-28T21:00:00Z")));
-        assert!(night.is_open(utc("2026-03-29T01:30:00Z")), "03:30 CEST");
-        assert_eq!(night.next_change(utc("2026-03-28T21:00:00Z")), Some(utc("2026-03-29T02:00:00Z")));
-        // An interval starting inside the skipped hour opens when the clocks jump.
-        let gap = oh("Su 02:30-05:00");
-        assert_eq!(gap.next_change(utc("2026-03-28T23:00:00Z")), Some(utc("2026-03-29T01:00:00Z")));
-        assert!(gap.is_open(utc("2026-03-29T01:00:00Z")));
-    }
-
-    #[test]
-    fn fall_back_25_october_2026() {
-        // 25 October 2026: 03:00 CEST -> 02:00 CET at 01:00 UTC.
-        let all = oh("Mo-Su 00:00-24:00");
-        for t in ["2026-10-24T21:59:00Z", "2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z", "2026-10-25T23:00:00Z"] {
-            assert!(all.is_open(utc(t)), "{t}");
-        }
-        let sat = oh("Sa 01:00-04:00");
-        assert!(sat.is_open(utc("2026-10-23T23:00:00Z")), "Sat 01:00 CEST");
-        assert!(!sat.is_open(utc("2026-10-24T02:00:00Z")), "Sat 04:00 CEST");
-        // Sunday 01:00 CEST (23:00Z Sat) .. 04:00 CET (03:00Z): 4 real hours.
-        let sun = oh("Su 01:00-04:00");
-        assert!(!sun.is_open(utc("2026-10-24T22:59:00Z")));
-        assert!(sun.is_open(utc("2026-10-24T23:00:00Z")));
-        assert!(sun.is_open(utc("2026-10-25T00:30:00Z")), "02:30 CEST");
-        assert!(sun.is_open(utc("2026-10-25T01:30:00Z")), "02:30 CET");
-        assert!(sun.is_open(utc("2026-10-25T02:59:00Z")), "03:59 CET");
-        assert!(!sun.is_open(utc("2026-10-25T03:00:00Z")), "04:00 CET");
-        assert_eq!(sun.next_change(utc("2026-10-24T23:30:00Z")), Some(utc("2026-10-25T03:00:00Z")));
-        // The repeated hour is evaluated twice: open in both 02:00-02:30s.
-        let rep = oh("Su 02:00-02:30");
-        assert!(rep.is_open(utc("2026-10-25T00:10:00Z")), "02:10 CEST");
-        assert!(!rep.is_open(utc("2026-10-25T00:45:00Z")), "02:45 CEST");
-        assert!(rep.is_open(utc("2026-10-25T01:10:00Z")), "02:10 CET");
-        assert_eq!(rep.next_change(utc("2026-10-25T00:45:00Z")), Some(utc("2026-10-25T01:00:00Z")));
-        assert_eq!(rep.next_change(utc("2026-10-25T01:00:00Z")), Some(utc("2026-10-25T01:30:00Z")));
-    }
-
-    #[test]
-    fn parse_errors_never_guess() {
-        for bad in [
-            "",
-            "sunrise-sunset",
-            "Mo-Fr 08:00-16:00 || \"by appointment\"",
-            "Mo-Fr 8:00-16:00",
-            "Mo-Fr 08:00-16:61",
-            "Mo-Fr 08:00-49:00",
-            "Mo-Fr 24:00-02:00",
-            "Mo-Fr 10:00-10:00",
-            "Dec 24 off",
-            "SH off",
-            "Mo-Fr 08:00+",
-            "mo-fr 08:00-16:00",
-            "Mo-Xx 08:00-16:00",
-            "Mo-Fr 08:00-16:00 extra",
-            "; Mo 08:00-16:00",
-            "Mo-Fr 08:00-16:00; ; Sa off",
-            "PH +1 day off",
-            "week 01-10 Mo 08:00-10:00",
-        ] {
-            let e = OpeningHours::parse(bad).expect_err(bad);
-            assert!(!e.to_string().is_empty());
-        }
-        let e = OpeningHours::parse("Mo-Fr 08:00-16:00; sunrise-sunset").unwrap_err();
-        assert_eq!(e.rule, 2);
-        assert_eq!(e.token, "sunrise-sunset");
-        // Tolerated: a trailing `;`, `closed` for `off`.
-        assert_eq!(oh("Mo-Fr 08:00-16:00;"), oh("Mo-Fr 08:00-16:00"));
-        assert_eq!(oh("PH closed"), oh("PH off"));
+    match l {
+        "ph" => Tok::Holiday("PH"),
+        "sh" => Tok::Holiday("SH"),
+        "off" => Tok::State("off"),
+        "closed" => Tok::State("closed"),
+        "open" => Tok::State("open"),
+        "unknown" => Tok::State("unknown"),
+        "to" | "till" | "til" | "until" => Tok::To,
+        "am" | "a.m." | "a.m" => Tok::Meridiem(false),
+        "pm" | "p.m." | "p.m" => Tok::Meridiem(true),
+        _ => Tok::Word(w.to_string()),
     }
 }
+
+/// Words, numbers and symbols, with a flag for "a space came before".
+fn tokenize(text: &str) -> Option<Vec<(Tok, bool)>> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut space = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            space = true;
+            i += 1;
+            continue;
+        }
+        if c == '"' {
+            let end = chars[i + 1..].iter().position(|&c| c == '"')? + i + 1;
+            out.push((Tok::Comment(chars[i..=end].iter().collect()), space));
+            i = end + 1;
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let digits: String = chars[start..i].iter().collect();
+            out.push((Tok::Num(digits.parse().ok()?, digits.len()), space));
+        } else if c.is_alphabetic() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphabetic() || (chars[i] == '.' && is_meridiem_dot(&chars, start, i))) {
+                i += 1;
+            }
+            let w: String = chars[start..i].iter().collect();
+            // `mon.`, `Apr.`: an abbreviation's dot goes.
+            let tok = word(&w);
+            if matches!(tok, Tok::Day(_) | Tok::Month(_)) && chars.get(i) == Some(&'.') {
+                i += 1;
+            }
+            out.push((tok, space));
+        } else {
+            let sym = match c {
+                '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FF5E}' | '~' | '\u{2192}' => '-',
+                '\u{FF1A}' => ':',
+                c => c,
+            };
+            out.push((Tok::Sym(sym), space));
+            i += 1;
+        }
+        space = false;
+    }
+    Some(out)
+}
+
+/// `a.m.`/`p.m.` keep their dots inside the word.
+fn is_meridiem_dot(chars: &[char], start: usize, i: usize) -> bool {
+    let w: String = chars[start..i].iter().collect::<String>().to_lowercase();
+    matches!(w.as_str(), "a" | "p" | "a.m" | "p.m")
+}
+
+/// Reads times (`8`, `8:00`, `8.00`, `8h`, `8h30`, `8am`, `010:00`) where
+/// they can only be times, and checks what stays ambiguous.
+fn times(toks: Vec<(Tok, bool)>) -> Option<Vec<(Tok, bool)>> {
+    let mut out: Vec<(Tok, bool)> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let (tok, space) = toks[i].clone();
+        let Tok::Num(h, hd) = tok else {
+            out.push((tok, space));
+            i += 1;
+            continue;
+        };
+        // After a month, in `week`, `[..]` or a `/` step, or before a `/`:
+        // a day, week or year number, not a time.
+        let prev = out.iter().rev().map(|(t, _)| t).find(|t| !matches!(t, Tok::Sym(' ')));
+        let clock = matches!((toks.get(i + 1), toks.get(i + 2)), (Some((Tok::Sym(':'), false)), Some((Tok::Num(_, 2), false))));
+        // `Dec 24,31`: a list of day numbers continues.
+        let day_list = matches!(prev, Some(Tok::Sym(','))) && matches!(out.iter().rev().nth(1).map(|(t, _)| t), Some(Tok::Num(..)));
+        let in_date = (!clock && (day_list || matches!(prev, Some(Tok::Month(_)) | Some(Tok::Sym('[')) | Some(Tok::Sym('/')))))
+            || matches!(prev, Some(Tok::Word(w)) if w.eq_ignore_ascii_case("week"))
+            || matches!(prev, Some(Tok::Sym('-')) if matches!(out.iter().rev().nth(1).map(|(t, _)| t), Some(Tok::Month(_)) | Some(Tok::Num(..))))
+            || matches!(toks.get(i + 1), Some((Tok::Sym('/'), _)) | Some((Tok::Sym(']'), _)))
+            || matches!(toks.get(i + 1), Some((Tok::Word(w), _)) if w.eq_ignore_ascii_case("day") || w.eq_ignore_ascii_case("days"))
+            || hd == 4;
+        if in_date {
+            out.push((Tok::Num(h, hd), space));
+            i += 1;
+            continue;
+        }
+        let next = |k: usize| toks.get(i + k).map(|(t, s)| (t, *s));
+        let mut minutes = None;
+        let mut used = 1;
+        match (next(1), next(2)) {
+            (Some((Tok::Sym(':' | '.'), false)), Some((Tok::Num(m, 2), false))) => {
+                minutes = Some(*m);
+                used = 3;
+            }
+            (Some((Tok::Word(w), false)), after) if w.eq_ignore_ascii_case("h") => {
+                match after {
+                    Some((Tok::Num(m, 2), false)) => {
+                        minutes = Some(*m);
+                        used = 3;
+                    }
+                    _ => {
+                        minutes = Some(0);
+                        used = 2;
+                    }
+                }
+            }
+            _ => {}
+        }
+        let meridiem = match next(used) {
+            Some((Tok::Meridiem(pm), _)) => {
+                used += 1;
+                Some(*pm)
+            }
+            _ => None,
+        };
+        // Hours with more digits than a time has (`010:00` is 10:00).
+        if hd > 3 || (hd == 3 && h >= 100) {
+            return None;
+        }
+        let m = minutes.unwrap_or(0);
+        if m >= 60 || h > 48 {
+            return None;
+        }
+        let h = match meridiem {
+            Some(pm) if (1..=12).contains(&h) => (h % 12) + if pm { 12 } else { 0 },
+            Some(_) => return None,
+            None => h,
+        };
+        let bare = minutes.is_none() && meridiem.is_none();
+        out.push((Tok::Time { min: (h * 60 + m) as u16, bare, meridiem: meridiem.is_some() }, space));
+        i += used;
+    }
+    // A bare hour must be one end of a range with another time: `10-18`;
+    // `10-5` could be 10:00-17:00 or 10:00-05:00, so it stays unread, as do
+    // bare numbers elsewhere.
+    let is_dash = |t: &Tok| matches!(t, Tok::Sym('-') | Tok::To);
+    for k in 0..out.len().saturating_sub(2) {
+        // `4-10 pm`, `4:00-10:00 pm`: does the `pm` belong to both ends?
+        if let (Tok::Time { meridiem: a, .. }, d, Tok::Time { meridiem: b, .. }) = (&out[k].0, &out[k + 1].0, &out[k + 2].0)
+            && is_dash(d)
+            && a != b
+        {
+            return None;
+        }
+    }
+    for k in 0..out.len() {
+        let Tok::Time { min, bare: true, .. } = out[k].0 else { continue };
+        let before = k.checked_sub(2).map(|j| (&out[j].0, &out[j + 1].0));
+        let after = out.get(k + 1).zip(out.get(k + 2)).map(|(a, b)| (&a.0, &b.0));
+        let (start, end) = match (before, after) {
+            (_, Some((d, Tok::Time { min: e, .. }))) if is_dash(d) => (min, *e),
+            (Some((Tok::Time { min: s, .. }, d)), _) if is_dash(d) => (*s, min),
+            _ => return None,
+        };
+        let night = start >= 17 * 60 && end <= 8 * 60;
+        if !(start < end || night) {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Writes the tokens back in the specification's format; `None` where a
+/// missing separator could be read two ways.
+fn emit(toks: &[(Tok, bool)]) -> Option<String> {
+    let mut s = String::new();
+    let n = toks.len();
+    // The current rule has weekdays or holidays before its times.
+    let mut rule_has_days = false;
+    let mut last_month: Option<usize> = None;
+    let mut i = 0;
+    let is_time = |t: Option<&(Tok, bool)>| matches!(t, Some((Tok::Time { .. }, _)));
+    let is_selector = |t: Option<&(Tok, bool)>| matches!(t, Some((Tok::Day(_) | Tok::Holiday(_) | Tok::Month(_), _)));
+    let is_sun = |t: Option<&(Tok, bool)>| matches!(t, Some((Tok::Word(w), _)) if SUN_EVENTS.contains(&w.to_lowercase().as_str()));
+    while i < n {
+        let (tok, space) = &toks[i];
+        let prev = if i > 0 { Some(&toks[i - 1]) } else { None };
+        let next = toks.get(i + 1);
+        match tok {
+            Tok::Time { min, .. } => {
+                if is_time(prev) {
+                    // `12:00-14:00 16:00-18:00`: a missing comma.
+                    s.push(',');
+                } else if *space || !matches!(prev, Some((Tok::Sym(_), _))) {
+                    sep(&mut s);
+                }
+                s.push_str(&format!("{:02}:{:02}", min / 60, min % 60));
+            }
+            Tok::Sym('-') | Tok::To if is_time(prev) && is_time(next) => s.push('-'),
+            Tok::Sym('-') | Tok::To if is_selector(prev) && is_selector(next) => s.push('-'),
+            // `Dawn to Dusk`.
+            Tok::To if is_sun(prev) && is_sun(next) => s.push('-'),
+            Tok::To => {
+                sep(&mut s);
+                s.push_str("to");
+            }
+            Tok::Sym(',') => {
+                let before_sel = is_selector(next);
+                let after_times = matches!(prev, Some((Tok::Time { .. } | Tok::State(_) | Tok::Comment(_), _)));
+                if before_sel && after_times {
+                    // A rule after a rule: the additional-rule separator.
+                    s.push_str(", ");
+                    rule_has_days = false;
+                } else if is_time(prev) && next.is_some_and(|(t, _)| matches!(t, Tok::Time { .. })) {
+                    s.push(',');
+                } else if i + 1 == n {
+                    // A trailing comma.
+                } else {
+                    trim_end(&mut s);
+                    s.push(',');
+                    if matches!(next, Some((Tok::Comment(_), _))) {
+                        s.push(' ');
+                    }
+                }
+            }
+            Tok::Sym(';') => {
+                trim_end(&mut s);
+                if i + 1 < n {
+                    s.push_str("; ");
+                }
+                rule_has_days = false;
+            }
+            // `Mo-Fr: 08:00`, `Mo: closed`: the colon after weekdays goes.
+            Tok::Sym(':') if matches!(prev, Some((Tok::Day(_) | Tok::Holiday(_), _))) => {}
+            Tok::Day(_) | Tok::Holiday(_) if is_time(prev) => {
+                // `Mo-Fr 10:00-20:00 Sa 10:00-14:00`: a missing `;`. Only
+                // after a rule with its own weekdays (`10:00-16:00 We open`
+                // may be `We 10:00-16:00` written backwards) and before
+                // weekdays with their own times (`... Sa` alone may belong
+                // to the rule before).
+                if !rule_has_days || !has_own_times(&toks[i..]) {
+                    return None;
+                }
+                trim_end(&mut s);
+                s.push_str("; ");
+                match tok {
+                    Tok::Day(d) => s.push_str(WEEKDAYS[*d]),
+                    Tok::Holiday(h) => s.push_str(h),
+                    _ => {}
+                }
+            }
+            Tok::Day(d) => {
+                if matches!(prev, Some((Tok::State(_), _))) {
+                    // `Closed Monday`, `open We 10:00`: not a rule order we read.
+                    return None;
+                } else if !matches!(prev, Some((Tok::Sym('-' | ',' | '['), _))) {
+                    sep(&mut s);
+                }
+                s.push_str(WEEKDAYS[*d]);
+                rule_has_days = true;
+            }
+            Tok::Holiday(h) => {
+                if !matches!(prev, Some((Tok::Sym(','), _))) {
+                    sep(&mut s);
+                }
+                s.push_str(h);
+                rule_has_days = true;
+            }
+            Tok::Month(m) => {
+                if !matches!(prev, Some((Tok::Sym('-' | ','), _))) {
+                    sep(&mut s);
+                }
+                s.push_str(MONTHS[*m]);
+                last_month = Some(*m);
+            }
+            Tok::State(w) => {
+                sep(&mut s);
+                s.push_str(w);
+            }
+            Tok::Meridiem(pm) => {
+                sep(&mut s);
+                s.push_str(if *pm { "pm" } else { "am" });
+            }
+            Tok::Num(v, digits) => {
+                let before = if i >= 2 { Some(&toks[i - 2].0) } else { None };
+                if matches!(prev, Some((Tok::Sym(','), _))) && matches!(before, Some(Tok::Num(..))) && last_month.is_some() {
+                    // `Dec 24,31`: the specification repeats the month.
+                    s.push_str(MONTHS[last_month.unwrap_or(0)]);
+                    s.push(' ');
+                } else if *space {
+                    sep(&mut s);
+                }
+                s.push_str(&format!("{v:0digits$}"));
+            }
+            Tok::Word(w) if SUN_EVENTS.contains(&w.to_lowercase().as_str()) => {
+                if *space && !s.ends_with('-') {
+                    sep(&mut s);
+                }
+                s.push_str(&w.to_lowercase());
+            }
+            Tok::Word(w) | Tok::Comment(w) => {
+                if *space {
+                    sep(&mut s);
+                }
+                s.push_str(w);
+            }
+            Tok::Sym(c) => {
+                if *space && !matches!(c, ')' | ']') {
+                    sep(&mut s);
+                }
+                s.push(*c);
+            }
+        }
+        i += 1;
+    }
+    // `24/7` after a selector (`Mo-Fr 24/7`, `Jan-Dec: 24/7`) means the whole
+    // of those days; the crate takes `24/7` only alone.
+    let s = s.split("; ")
+        .map(|rule| match rule.strip_suffix("24/7") {
+            Some(head) if !head.trim().is_empty() && !rule.contains('"') => {
+                format!("{} 00:00-24:00", head.trim_end().trim_end_matches(':'))
+            }
+            _ => rule.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(s)
+}
+
+/// Weekdays (or `PH`) followed by times, a state or a comment of their own.
+fn has_own_times(toks: &[(Tok, bool)]) -> bool {
+    let rest = toks
+        .iter()
+        .map(|(t, _)| t)
+        .find(|t| !matches!(t, Tok::Day(_) | Tok::Holiday(_) | Tok::Sym('-' | ',' | ':' | '[' | ']') | Tok::Num(..)));
+    matches!(rest, Some(Tok::Time { .. } | Tok::State(_) | Tok::Comment(_)))
+}
+
+/// A space before the next token unless at the start or after one.
+fn sep(s: &mut String) {
+    if !s.is_empty() && !s.ends_with([' ', '-', ',', '[', '(']) {
+        s.push(' ');
+    }
+}
+
+fn trim_end(s: &mut String) {
+    while s.ends_with(' ') {
+        s.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests;

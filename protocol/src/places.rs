@@ -713,6 +713,19 @@ pub struct ImportSkip {
     pub reason: String,
 }
 
+/// An imported place whose `opening_hours` the app cannot read: the place
+/// is kept, its value as written, and the app shows "hours unknown".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnreadHours {
+    /// `node/123`, `way/45`, or `feature/3`.
+    pub element: String,
+    /// The value as written.
+    pub value: String,
+    /// Where reading stopped.
+    pub reason: String,
+}
+
 /// What an OSM import did.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -722,6 +735,18 @@ pub struct PlaceImportReport {
     /// Present already with the same data: nothing written.
     pub unchanged: u32,
     pub skipped: Vec<ImportSkip>,
+    /// Imported places with `opening_hours` (any value).
+    #[serde(default)]
+    pub opening_hours: u32,
+    /// Of those, values read only after a case or format correction
+    /// (`pn-pt 8-16`): kept as written, evaluated as read, the reading shown
+    /// beside the raw text.
+    #[serde(default)]
+    pub opening_hours_corrected: u32,
+    /// Of those, values that cannot be read at all: kept as text, hours
+    /// unknown. Worth fixing in OSM.
+    #[serde(default)]
+    pub opening_hours_unread: Vec<UnreadHours>,
 }
 
 #[cfg(test)]

@@ -62,6 +62,15 @@ async fn import_places(data_dir: &std::path::Path, file: &std::path::Path) -> Re
     for s in &report.skipped {
         println!("skipped {}: {}", s.element, s.reason);
     }
+    println!(
+        "opening_hours: {} values, {} read after a correction, {} unreadable (kept as text)",
+        report.opening_hours,
+        report.opening_hours_corrected,
+        report.opening_hours_unread.len()
+    );
+    for u in &report.opening_hours_unread {
+        println!("unreadable opening_hours {}: {:?}", u.element, u.value);
+    }
     store.close().await?;
     Ok(())
 }

@@ -427,12 +427,26 @@ async fn osm_import_maps_tags_is_idempotent_and_reports_skips() {
     let gj = json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": "node/5001", "geometry": {"type": "Point", "coordinates": [17.1500, 51.0340]},
          "properties": {"amenity": "toilets", "wheelchair": "yes", "fee": "no"}},
+        {"type": "Feature", "id": "node/5002", "geometry": {"type": "Point", "coordinates": [17.1510, 51.0341]},
+         "properties": {"amenity": "library", "name": "Filia biblioteki", "opening_hours": "pn-pt 8-16; sob 9-13"}},
+        {"type": "Feature", "id": "node/5003", "geometry": {"type": "Point", "coordinates": [17.1520, 51.0342]},
+         "properties": {"amenity": "townhall", "name": "Punkt konsultacyjny", "opening_hours": "po uzgodnieniu telefonicznym"}},
+        {"type": "Feature", "id": "node/5004", "geometry": {"type": "Point", "coordinates": [17.1530, 51.0343]},
+         "properties": {"amenity": "clinic", "name": "Gabinet", "opening_hours": "Mo-Fr 08:00-18:00; Dec 24 08:00-12:00; PH off"}},
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [17.15, 51.034]},
          "properties": {"amenity": "toilets"}}
     ]});
     let report = import(&t, &admin, gj.to_string().into_bytes()).await.json();
-    assert_eq!(report["created"], 1, "{report}");
-    assert_eq!(report["skipped"][0]["element"], "feature/1");
+    assert_eq!(report["created"], 4, "{report}");
+    assert_eq!(report["skipped"][0]["element"], "feature/4");
+    // Opening hours: all kept as written; one read after a correction, one unreadable.
+    assert_eq!((report["opening_hours"].as_u64(), report["opening_hours_corrected"].as_u64()), (Some(3), Some(1)), "{report}");
+    let unread = report["opening_hours_unread"].as_array().unwrap();
+    assert_eq!(unread.len(), 1, "{report}");
+    assert_eq!((unread[0]["element"].as_str(), unread[0]["value"].as_str()), (Some("node/5003"), Some("po uzgodnieniu telefonicznym")));
+    let all_now = places(&t, "").await;
+    assert_eq!(by_osm(&all_now, "node/5002").opening_hours.as_deref(), Some("pn-pt 8-16; sob 9-13"), "kept as written");
+    assert_eq!(by_osm(&all_now, "node/5003").opening_hours.as_deref(), Some("po uzgodnieniu telefonicznym"), "kept as text");
     let all = places(&t, "").await;
     let p = by_osm(&all, "node/5001");
     assert_eq!((p.accessibility.wheelchair, p.extra_tags["fee"].as_str()), (Wheelchair::Yes, "no"));
@@ -465,6 +479,7 @@ fn cli_import_reports_and_rejects_malformed_files() {
     assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("created 9, updated 0, unchanged 0, skipped 4"), "{stdout}");
     assert!(stdout.contains("skipped node/1008: outside the gmina boundary"), "{stdout}");
+    assert!(stdout.contains("opening_hours: 1 values, 0 read after a correction, 0 unreadable"), "{stdout}");
     let out = run(SAMPLE);
     assert!(String::from_utf8_lossy(&out.stdout).contains("created 0, updated 0, unchanged 9"));
 

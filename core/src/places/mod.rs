@@ -7,6 +7,9 @@
 pub mod model;
 pub(crate) mod store;
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use chrono::{DateTime, Utc};
 use mm_protocol::error::Message;
 use mm_protocol::geo::GeoPoint;
@@ -50,9 +53,39 @@ pub fn layer_names(layer: Layer) -> (&'static str, &'static str) {
     }
 }
 
+/// Parsed opening hours by text: a map screen evaluates hundreds of places
+/// per query and most share a few values, while reading one takes far
+/// longer than evaluating it. Bounded; emptied when full.
+static HOURS: LazyLock<Mutex<HashMap<Box<str>, Option<Arc<OpeningHours>>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const HOURS_CACHED: usize = 4096;
+
+/// The hours of `text` at `point` (for sun times), `None` when they cannot
+/// be read.
+pub(crate) fn hours_at(text: &str, point: GeoPoint) -> Option<Arc<OpeningHours>> {
+    let parsed = {
+        let mut cache = HOURS.lock().unwrap_or_else(|e| e.into_inner());
+        match cache.get(text) {
+            Some(h) => h.clone(),
+            None => {
+                let h = OpeningHours::parse(text).ok().map(Arc::new);
+                if cache.len() >= HOURS_CACHED {
+                    cache.clear();
+                }
+                cache.insert(text.into(), h.clone());
+                h
+            }
+        }
+    }?;
+    if parsed.depends_on_location() {
+        return Some(Arc::new((*parsed).clone().at_location(point.lat, point.lon)));
+    }
+    Some(parsed)
+}
+
 /// Open at `at`? `None` without hours, or when they cannot be read.
-pub(crate) fn open_state(hours: Option<&str>, at: DateTime<Utc>) -> Option<bool> {
-    OpeningHours::parse(hours?).ok().map(|h| h.is_open(at))
+pub(crate) fn open_state(hours: Option<&str>, point: GeoPoint, at: DateTime<Utc>) -> Option<bool> {
+    hours_at(hours?, point).map(|h| h.is_open(at))
 }
 
 fn invalid(field: &str, pl: &str, en: &str) -> CoreError {
@@ -85,12 +118,18 @@ pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<P
     let (category_name_pl, category_name_en) = category_names(&place.category);
     let (layer_name_pl, layer_name_en) = layer_names(place.layer);
     let (mut open_now, mut next_change, mut opening_hours_error, mut hours_today) = (None, None, None, Vec::new());
+    let mut opening_hours_reading = None;
     if let Some(text) = &place.opening_hours {
         match OpeningHours::parse(text) {
             Ok(h) => {
+                let h = match place.geometry.anchor() {
+                    Some(p) if h.depends_on_location() => h.at_location(p.lat, p.lon),
+                    _ => h,
+                };
                 open_now = Some(h.is_open(now));
                 next_change = h.next_change(now);
                 hours_today = h.intervals_on(now.with_timezone(&LOCAL_TZ).date_naive()).iter().map(|i| i.to_string()).collect();
+                opening_hours_reading = h.reading().map(str::to_string);
             }
             Err(e) => opening_hours_error = Some(e.to_string()),
         }
@@ -104,6 +143,7 @@ pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<P
         open_now,
         next_change,
         opening_hours_error,
+        opening_hours_reading,
         hours_today,
         needs_met: AccessNeed::from_mask(AccessNeed::mask_of(&place.accessibility, &place.category)),
         length_m,

@@ -171,8 +171,13 @@ pub struct PlaceDetail {
     pub open_now: Option<bool>,
     /// When `open_now` next flips (within about a year).
     pub next_change: Option<DateTime<Utc>>,
-    /// Why the opening hours could not be read (shown as "hours: see text").
+    /// Why the opening hours could not be read: the raw text is shown with
+    /// "hours unknown" (godziny nieznane), never a guess.
     pub opening_hours_error: Option<String>,
+    /// The hours as the app read them, when that differs from the raw text
+    /// (a case or format correction: `pn-pt 8-16` read as
+    /// `Mo-Fr 08:00-16:00`), to be shown beside it.
+    pub opening_hours_reading: Option<String>,
     /// Today's (Europe/Warsaw) opening intervals, e.g. `08:00-16:00`.
     pub hours_today: Vec<String>,
     pub needs_met: Vec<AccessNeed>,

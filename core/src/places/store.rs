@@ -199,7 +199,7 @@ fn candidates(
             continue;
         }
         if let Some(at) = filter.open_at {
-            match open_state(row.opening_hours.as_deref(), at) {
+            match open_state(row.opening_hours.as_deref(), row.summary.point, at) {
                 Some(true) => row.summary.open_now = Some(true),
                 _ => continue,
             }

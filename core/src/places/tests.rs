@@ -47,17 +47,21 @@ fn fixtures() -> Vec<Value> {
     library["opening_hours"] = json!("Mo-Fr 10:00-18:00; Sa 09:00-13:00; PH off");
     let school = place(4, "infrastructure", "school", "Szkoła Podstawowa", 51.0360, 17.1450,
         json!({"wheelchair": "no", "ramp": "yes"}));
-    let toilets = place(5, "infrastructure", "toilets", "Toaleta w parku", 51.0320, 17.1510, json!({"wheelchair": "yes"}));
+    let mut toilets = place(5, "infrastructure", "toilets", "Toaleta w parku", 51.0320, 17.1510, json!({"wheelchair": "yes"}));
+    // As a mapper might write it: read as Mo-Su 07:00-21:00.
+    toilets["opening_hours"] = json!("pn-nd 7-21");
     let unknown = place(6, "attractions", "attraction", "Stawy w Kotowicach", 51.0150, 17.2000, json!({}));
     let ramp = place(7, "infrastructure", "health_centre", "Przychodnia", 51.0338, 17.1490,
         json!({"ramp": "yes", "changing_table": "yes", "braille": "yes", "tactile_paving": "yes", "sign_language": "yes"}));
     let mut bad_hours = place(8, "infrastructure", "sports", "Hala sportowa", 51.0400, 17.1400, json!({"wheelchair": "yes"}));
-    bad_hours["opening_hours"] = json!("sunrise-sunset");
+    bad_hours["opening_hours"] = json!("po uzgodnieniu telefonicznym");
+    let mut sun = place(10, "attractions", "attraction", "Punkt widokowy", 51.0500, 17.1900, json!({}));
+    sun["opening_hours"] = json!("sunrise-sunset");
     let far = place(9, "attractions", "attraction", "Pałac w Bogusławicach", 51.0700, 17.2300, json!({"wheelchair": "no"}));
     // A path that crosses the test box with no vertex inside it.
     let crossing = line(20, "Wał przeciwpowodziowy", &[(51.030, 17.100), (51.030, 17.200)]);
     let far_path = line(21, "Trasa do Trestna", &[(51.060, 17.100), (51.070, 17.150), (51.080, 17.200)]);
-    vec![hall, church, library, school, toilets, unknown, ramp, bad_hours, far, crossing, far_path]
+    vec![hall, church, library, school, toilets, unknown, ramp, bad_hours, far, sun, crossing, far_path]
 }
 
 fn sync_page() -> Value {
@@ -97,7 +101,7 @@ fn ids(v: &[PlaceSummary]) -> Vec<i64> {
 async fn box_query_filters_by_layer_category_and_needs() {
     let dir = tempfile::tempdir().unwrap();
     let (core, _s) = synced_core(&dir).await;
-    assert_eq!(core.place_count().unwrap(), 11);
+    assert_eq!(core.place_count().unwrap(), 12);
 
     let all = core.places_in_box(town_box(), &PlaceFilter::default()).unwrap();
     assert_eq!(ids(&all), vec![1, 3, 4, 5, 7, 8, 20], "points inside, and the path crossing the box");
@@ -154,13 +158,17 @@ async fn open_now_uses_warsaw_time_and_polish_holidays() {
     let monday = t("2026-05-04T08:00:00Z");
     let open = PlaceFilter { open_at: Some(monday), ..Default::default() };
     let found = core.places_in_box(town_box(), &open).unwrap();
-    assert_eq!(ids(&found), vec![1, 3], "places without or with unreadable hours are not 'open'");
+    assert_eq!(ids(&found), vec![1, 3, 5], "places without or with unreadable hours are not 'open'");
     assert!(found.iter().all(|s| s.open_now == Some(true)));
     // Sunday 3 May 2026 (a holiday and a Sunday) and Friday 1 May (Święto Pracy): closed.
     for at in ["2026-05-03T08:00:00Z", "2026-05-01T08:00:00Z", "2026-12-24T09:00:00Z"] {
         let f = PlaceFilter { open_at: Some(t(at)), ..Default::default() };
-        assert!(core.places_in_box(town_box(), &f).unwrap().is_empty(), "{at}");
+        let open = ids(&core.places_in_box(town_box(), &f).unwrap());
+        assert_eq!(open, vec![5], "{at}: only the toilets, which do not close on holidays");
     }
+    // At night: nothing (the toilets close at 21:00).
+    let night = PlaceFilter { open_at: Some(t("2026-05-04T21:30:00Z")), ..Default::default() };
+    assert!(core.places_in_box(town_box(), &night).unwrap().is_empty());
 
     let d = core.place(1, t("2026-04-30T12:00:00Z")).unwrap(); // Thursday 14:00 CEST
     assert_eq!(d.open_now, Some(true));
@@ -176,9 +184,22 @@ async fn open_now_uses_warsaw_time_and_polish_holidays() {
     assert_eq!(core.place(1, t("2026-04-06T08:00:00Z")).unwrap().open_now, Some(false));
     assert_eq!(core.place(1, t("2026-04-07T08:00:00Z")).unwrap().open_now, Some(true));
 
+    // Hours neither the crate nor a correction can read: kept as text, unknown.
     let bad = core.place(8, t("2026-05-04T08:00:00Z")).unwrap();
     assert_eq!(bad.open_now, None);
-    assert!(bad.opening_hours_error.unwrap().contains("sunrise-sunset"));
+    assert_eq!(bad.place.opening_hours.as_deref(), Some("po uzgodnieniu telefonicznym"));
+    assert!(bad.opening_hours_error.unwrap().contains("po uzgodnieniu"));
+    // Hours read after a correction: evaluated, the reading shown beside the raw text.
+    let corrected = core.place(5, t("2026-05-04T19:30:00Z")).unwrap(); // Monday 21:30 CEST
+    assert_eq!(corrected.place.opening_hours.as_deref(), Some("pn-nd 7-21"));
+    assert_eq!(corrected.opening_hours_reading.as_deref(), Some("Mo-Su 07:00-21:00"));
+    assert_eq!((corrected.open_now, corrected.next_change), (Some(false), Some(t("2026-05-05T05:00:00Z"))));
+    assert_eq!(core.place(1, t("2026-05-04T08:00:00Z")).unwrap().opening_hours_reading, None, "read as written");
+    // Sun times at the place (Siechnice, 4 May: sunrise about 05:10, sunset about 20:25 CEST).
+    let sun = core.place(10, t("2026-05-04T12:00:00Z")).unwrap();
+    assert_eq!(sun.open_now, Some(true));
+    let sunset = sun.next_change.unwrap().with_timezone(&mm_protocol::LOCAL_TZ);
+    assert!(sunset.format("%H").to_string() == "20", "sunset at {sunset}");
     let none = core.place(6, t("2026-05-04T08:00:00Z")).unwrap();
     assert_eq!((none.open_now, none.opening_hours_error), (None, None));
     assert_eq!(core.place(999, t("2026-05-04T08:00:00Z")).unwrap_err().code(), "not_found");

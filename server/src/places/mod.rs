@@ -37,5 +37,7 @@ pub async fn import(
     let (gmina, _) = store.gmina().await?;
     let boundary = gmina.map(|g| osm::boundary_polygon(&g.boundary));
     let parsed = osm::parse(bytes, boundary.as_ref()).map_err(ImportError::Malformed)?;
-    Ok(store.import_places(actor, parsed.places, parsed.skipped, now).await?)
+    let mut report = store.import_places(actor, parsed.places, parsed.skipped, now).await?;
+    parsed.hours.report(&mut report);
+    Ok(report)
 }

@@ -22,13 +22,19 @@
 //! Every tag that is not mapped to a field stays in `extra_tags` (the
 //! feature tag too, e.g. `amenity=toilets`, and `historic=church`), so
 //! nothing is lost and an export writes the element back whole.
+//!
+//! `opening_hours` is kept as written, whatever it says; the import report
+//! counts the values read only after a correction and lists those that
+//! cannot be read (the app shows them as text, hours unknown).
 
 use std::collections::{BTreeMap, HashMap};
 
 use geo::{Centroid, Contains, Coord, LineString, Point, Polygon};
 use mm_protocol::geo::GeoPoint;
+use mm_protocol::opening_hours::OpeningHours;
 use mm_protocol::places::{
-    Accessibility, ImportSkip, Layer, Monument, PlaceContact, PlaceGeometry, PlaceInput, is_osm_id,
+    Accessibility, ImportSkip, Layer, Monument, PlaceContact, PlaceGeometry, PlaceImportReport, PlaceInput, UnreadHours,
+    is_osm_id,
 };
 use mm_protocol::validation::Validate;
 
@@ -49,6 +55,42 @@ fn malformed(pl: impl Into<String>, en: impl Into<String>) -> MalformedInput {
 pub struct Parsed {
     pub places: Vec<PlaceInput>,
     pub skipped: Vec<ImportSkip>,
+    /// How the places' `opening_hours` read (for the import report).
+    pub hours: HoursCount,
+}
+
+/// The `opening_hours` values of an import, as the app will read them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HoursCount {
+    pub values: u32,
+    /// Read only after a case or format correction.
+    pub corrected: u32,
+    /// Not readable: kept as text, "hours unknown".
+    pub unread: Vec<UnreadHours>,
+}
+
+impl HoursCount {
+    /// Counts one imported place's value.
+    fn count(&mut self, element: &str, value: Option<&str>) {
+        let Some(value) = value else { return };
+        self.values += 1;
+        match OpeningHours::parse(value) {
+            Ok(h) if h.reading().is_some() => self.corrected += 1,
+            Ok(_) => {}
+            Err(e) => self.unread.push(UnreadHours {
+                element: element.to_string(),
+                value: value.to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Into the import report.
+    pub fn report(self, report: &mut PlaceImportReport) {
+        report.opening_hours = self.values;
+        report.opening_hours_corrected = self.corrected;
+        report.opening_hours_unread = self.unread;
+    }
 }
 
 /// One OSM element with its tags and coordinates, whatever the format.
@@ -86,7 +128,11 @@ pub fn parse(bytes: &[u8], boundary: Option<&Polygon<f64>>) -> Result<Parsed, Ma
     let mut out = Parsed::default();
     for e in elements {
         match map(&e, boundary) {
-            Ok(p) => out.places.push(p),
+            Ok(p) => {
+                // Kept whatever its hours: an unreadable value stays as text.
+                out.hours.count(&e.id, p.opening_hours.as_deref());
+                out.places.push(p)
+            }
             Err(reason) => out.skipped.push(ImportSkip { element: e.id.clone(), reason }),
         }
     }
