@@ -113,7 +113,7 @@ async function act(page, action, { reply, note, dup } = {}) {
   if (dup) await page.getByLabel('Numer zgłoszenia pierwotnego (dla duplikatu)').fill(String(dup));
   if (reply) await page.getByLabel('Odpowiedź publiczna (widzi mieszkaniec)').fill(reply);
   if (note) await page.getByLabel('Notatka wewnętrzna', { exact: true }).fill(note);
-  await page.getByRole('button', { name: 'Zapisz' }).click();
+  await page.getByRole('button', { name: 'Zapisz', exact: true }).click();
   await page.waitForLoadState();
 }
 
@@ -233,7 +233,7 @@ test('a form posted without the CSRF token is refused', async () => {
   await page.evaluate(() => document.querySelector('form[action$="/action"] input[name=csrf]').remove());
   await page.getByLabel('Działanie', { exact: true }).selectOption('accept');
   const [resp] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'),
-    page.getByRole('button', { name: 'Zapisz' }).click()]);
+    page.getByRole('button', { name: 'Zapisz', exact: true }).click()]);
   assert.equal(resp.status(), 403);
   await page.goto(`${base}/admin/reports/${rep.id}`);
   assert.match(await page.locator('main').innerText(), /Nowe/);
