@@ -9,6 +9,9 @@
 #   bindings-debug   just what the Kotlin tests need (debug lib + sources)
 #   test-kotlin      Maven Surefire against the real lib and a real mm-server
 #   compile-android  the Android app sources against android-all (provided)
+#   test-android     the app's Activities under Robolectric (android/app-tests),
+#                    against the real lib and a real mm-server; screenshots
+#                    into docs/screenshots/android/ (not in `make test` yet)
 #   ios              XCFramework + Swift sources (macOS only)
 #   bench-kotlin     FFI round trip, per-screen load times, library size
 
@@ -39,7 +42,7 @@ MM_MVN := cd $(MM_ANDROID) && $(MVN) $(MVN_FLAGS) \
 	-Dmm.server.bin=$(MM_SERVER_BIN) -Dmm.generated.dir=$(BINDINGS_OUT)/kotlin
 
 .PHONY: bindings bindings-debug bindings-mobile mm-server-debug test-kotlin compile-android \
-	ios bench-kotlin bench-lib-size
+	test-android android-test-deps ios bench-kotlin bench-lib-size
 
 # Generation reads UniFFI's metadata from the symbols of the unstripped
 # library; the API is the same in every profile, so the debug lib serves.
@@ -75,6 +78,30 @@ test-kotlin: bindings-debug mm-server-debug
 # (org.robolectric:android-all, provided). No APK: no Android SDK here.
 compile-android: bindings-debug
 	$(MM_MVN) -Dmm.lib.dir=$(MM_TARGET_DIR)/debug -pl app -am compile
+
+# Robolectric runs Android 16 (API 36), whose framework jar is Java 21
+# bytecode: a JDK 21+ runs the tests (Maven itself stays on the default 17).
+# aapt (Debian's package aapt) compiles the app's manifest into the small
+# resource APK Robolectric reads the Activities, labels and theme from.
+MM_ROBOLECTRIC_JAVA ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk-amd64/bin/java \
+	/usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/java-2[1-9]-openjdk*/bin/java))
+AAPT ?= aapt
+
+android-test-deps:
+	@if ! command -v $(AAPT) >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends aapt; \
+	  else echo "test-android: aapt missing (Debian package aapt)"; exit 1; fi; \
+	fi
+	@if [ -z "$(MM_ROBOLECTRIC_JAVA)" ] || [ ! -x "$(MM_ROBOLECTRIC_JAVA)" ]; then \
+	  echo "test-android: no Java 21+ found (set MM_ROBOLECTRIC_JAVA=/path/to/bin/java)"; exit 1; \
+	fi
+
+# Surefire writes android/app-tests/target/surefire-reports/ (the app's and the
+# core's log lines in *-output.txt).
+test-android: bindings-debug mm-server-debug android-test-deps
+	$(MM_MVN) -Dmm.lib.dir=$(MM_TARGET_DIR)/debug -Dmm.robolectric.java=$(MM_ROBOLECTRIC_JAVA) \
+		-Dmm.aapt=$$(command -v $(AAPT)) -pl app-tests test
 
 ios:
 ifeq ($(shell uname -s),Darwin)

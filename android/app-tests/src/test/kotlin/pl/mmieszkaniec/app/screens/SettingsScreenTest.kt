@@ -1,0 +1,37 @@
+package pl.mmieszkaniec.app.screens
+
+import android.view.View
+import android.widget.EditText
+import org.junit.Test
+import pl.mmieszkaniec.app.ui.HomeActivity
+import pl.mmieszkaniec.app.ui.SettingsActivity
+import kotlin.test.assertEquals
+import kotlin.test.assertTrue
+
+/** Settings: the server's address and the sync status, and a wrong address refused. */
+class SettingsScreenTest : ScreenTest() {
+
+    @Test
+    fun `settings show the server and the sync status`() {
+        launch(HomeActivity::class.java)
+        waitUntil("the first sync") { findView("Komunikat:") != null && findView("Synchronizacja…") == null }
+        click("Ustawienia", exact = true)
+        followTo(SettingsActivity::class.java)
+
+        waitFor("Serwer: ${server.url}", exact = true)
+        waitFor("Urządzenie zarejestrowane", exact = true)
+        waitFor("Zmiany czekające na wysłanie: 0", exact = true)
+        val field = shownViews().filterIsInstance<EditText>().single()
+        waitUntil("the address in the field") { field.text.toString() == server.url }
+        assertEquals("Adres serwera gminy", labelOf(field), "the field is labelled for TalkBack")
+        TalkBack.check(root, headings = listOf("Ustawienia", "Stan"))
+        screenshot("settings")
+
+        // The core decides what an address is; the screen says why it refused.
+        type("Adres serwera gminy", "ftp://siechnice.pl")
+        click("Zapisz adres", exact = true)
+        val error = waitFor("Nieprawidłowy adres serwera")
+        assertEquals(View.ACCESSIBILITY_LIVE_REGION_ASSERTIVE, error.accessibilityLiveRegion, "the error is announced")
+        assertTrue(findView("Serwer: ${server.url}", exact = true) != null, "the saved address is unchanged")
+    }
+}
