@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
+        .layer(middleware::from_fn(error::log_app_errors))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())

@@ -18,5 +18,6 @@ pub mod model;
 pub mod outbox;
 pub mod package;
 pub mod rp_api;
+pub mod rules;
 
 pub use model::{Ezd, EzdError};

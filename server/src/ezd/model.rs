@@ -86,6 +86,16 @@ impl CaseState {
     }
 }
 
+/// What a case's new state does to its report ([`super::rules`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseOutcome {
+    /// A workflow move, made as the official `ezd`.
+    Move(mm_protocol::reports::StatusChangeRequest),
+    /// A public note in the report's history, under its current status.
+    PublicNote(String),
+    Nothing,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EzdError {
     /// Worth retrying: the EZD is down, slow, or answered 5xx/429.

@@ -6,11 +6,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mm_protocol::reports::{Report, ReportStatus, StatusChange, StatusChangeRequest};
+use mm_protocol::reports::{Report, ReportStatus, StatusChange};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
-use super::model::{CaseState, OpenedCase, Registered};
+use super::model::{CaseOutcome, CaseState, OpenedCase, Registered};
 use crate::store::sqlite::{SqliteStore, parse_ts, ts};
 use crate::store::{Actor, StoreError, StoreResult};
 
@@ -384,42 +384,19 @@ impl EzdStore for SqliteStore {
             )?;
             let report = crate::store::sqlite::reports::get_report(tx, report_id)?.ok_or(StoreError::NotFound)?;
             let znak = znak.unwrap_or_default();
-            // A closed case resolves the report. Suspension and resumption
-            // have no status of their own in the report workflow, so they
-            // reach the resident as a public note in the report's history,
-            // under its current status.
-            match state {
-                CaseState::Closed if report.status.can_move_to(ReportStatus::Resolved) => {
-                    let change = StatusChangeRequest {
-                        status: ReportStatus::Resolved,
-                        public_reply: Some(format!(
-                            "Sprawa {znak} została zakończona w urzędzie. / Case {znak} was closed by the office."
-                        )),
-                        internal_note: Some("Zakończono w EZD / closed in the EZD".into()),
-                        duplicate_of: None,
-                    };
-                    crate::store::sqlite::reports::change_status(tx, &Actor("ezd".into()), report_id, change, now)?;
+            let actor = Actor(super::rules::ACTOR.into());
+            match super::rules::on_case_state(&report, state, &znak) {
+                CaseOutcome::Move(change) => {
+                    crate::store::sqlite::reports::change_status(tx, &actor, report_id, change, now)?;
                 }
-                CaseState::Suspended | CaseState::Resumed if report.status.is_open() => {
-                    let reply = if state == CaseState::Suspended {
-                        format!("Sprawa {znak} została zawieszona w urzędzie. / Case {znak} was suspended by the office.")
-                    } else {
-                        format!("Sprawa {znak} została wznowiona w urzędzie. / Case {znak} was resumed by the office.")
-                    };
-                    // The same note twice in a row says nothing new (a case
-                    // that went suspended -> open -> suspended in the EZD):
-                    // the resident is told once per transition.
-                    let last_note = report.history.iter().rev().find_map(|h| h.public_reply.as_deref());
-                    if last_note == Some(reply.as_str()) {
-                        return Ok(());
-                    }
+                CaseOutcome::PublicNote(reply) => {
                     let mut report = report;
                     report.history.push(StatusChange { status: report.status, at: now, public_reply: Some(reply) });
                     report.updated_at = now;
                     crate::store::sqlite::reports::save_report(tx, &report)?;
                     crate::store::sqlite::publish::audit(
                         tx,
-                        &Actor("ezd".into()),
+                        &actor,
                         now,
                         "report.case_state",
                         "report",
@@ -427,7 +404,7 @@ impl EzdStore for SqliteStore {
                         json!({ "case_state": state.as_str(), "case_reference": znak }),
                     )?;
                 }
-                _ => {}
+                CaseOutcome::Nothing => {}
             }
             Ok(())
         })

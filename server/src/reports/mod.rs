@@ -7,3 +7,5 @@ pub mod model;
 pub mod photos;
 pub mod ratelimit;
 pub mod routes;
+pub mod service;
+pub mod workflow;

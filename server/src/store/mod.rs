@@ -27,31 +27,63 @@ use crate::audit::model::AuditEntry;
 use crate::auth::signin::{Admission, SignInCounters, SignInPolicy, SignInStep};
 use crate::demo::DemoData;
 use crate::reports::model::{PhotoMeta, ReportInternal};
+use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
 pub use sqlite::SqliteStore;
 
+/// Why a store call failed, whatever the backend: what the caller may act
+/// on, plus `Backend` for everything else (the database, the disk), whose
+/// details are for the log only. Each backend converts its own errors into
+/// `Backend` (SQLite: `store/sqlite/mod.rs`), as matrix-sdk's stores do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    #[error("conflict: {en}")]
-    Conflict { pl: String, en: String },
+    /// The write collides with what is stored.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The report workflow refused the change (`reports::workflow`).
+    #[error("workflow: {0}")]
+    Workflow(#[from] WorkflowError),
     /// A field names an entity that does not exist (e.g. an event's category).
     #[error("unknown {field}")]
     UnknownReference { field: &'static str },
-    /// A field failed a check that needs stored data (a report's category,
-    /// photos, the original of a duplicate).
+    /// A field failed a check that needs stored data.
     #[error("invalid {}", .0.field)]
     Invalid(FieldError),
     #[error("idempotency key reused with another request")]
     IdempotencyConflict,
-    #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
-    #[error("serialisation: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("{0}")]
-    Other(String),
+    #[error("backend: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A backend failure from anything that is an error or a message.
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+        StoreError::Backend(e.into())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::backend(e)
+    }
+}
+
+/// Stored data a write collides with; the edge words it
+/// (`error.rs`, `Conflict::message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// A report or event category with this id exists.
+    CategoryExists,
+    LoginTaken,
+    DepartmentExists,
+    /// Another place has this OpenStreetMap id.
+    OsmIdTaken,
+    /// The person may not take this report (not a dispatcher, not of the
+    /// report's department).
+    NotAssignable,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -109,6 +141,21 @@ pub struct IdempotencyKey {
 pub struct StoredResponse {
     pub status: u16,
     pub body: String,
+}
+
+impl StoredResponse {
+    /// The first answer to a write that created something (201).
+    pub fn created(body: String) -> StoredResponse {
+        StoredResponse { status: 201, body }
+    }
+}
+
+/// What `create_report` did: made the report, or found the retried key's
+/// first answer (which the edge sends again as it was).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    New(Report),
+    Replayed(StoredResponse),
 }
 
 #[derive(Debug, Clone)]
@@ -255,7 +302,7 @@ pub trait ReportStore: Send + Sync {
 
     /// Stores an uploaded photo (the file atomically, then its row); true
     /// when it was new.
-    async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool>;
+    async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool>;
     async fn photo_exists(&self, id: &str) -> StoreResult<bool>;
     /// The photo and its bytes.
     async fn photo(&self, id: &str) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
@@ -264,7 +311,7 @@ pub trait ReportStore: Send + Sync {
 
     /// Creates a report, or replays the stored answer for a retried key.
     /// Returns only after the report is durably committed.
-    async fn create_report(&self, report: NewReportRecord) -> StoreResult<StoredResponse>;
+    async fn create_report(&self, report: NewReportRecord) -> StoreResult<Created>;
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>>;
     async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>>;
     async fn near_reports(&self, filter: NearFilter) -> StoreResult<Vec<Report>>;

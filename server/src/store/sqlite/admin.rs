@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::publish::audit;
 use super::{SqliteStore, ts};
-use crate::store::{
+use crate::store::{Conflict, 
     Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminReportSort, AdminStore,
     CategoryReportStats, Department, StoreError, StoreResult,
 };
@@ -65,10 +65,7 @@ impl AdminStore for SqliteStore {
                 |r| r.get(0),
             )?;
             if exists {
-                return Err(StoreError::Conflict {
-                    pl: "Wydział o tej nazwie już istnieje.".into(),
-                    en: "A department with this name already exists.".into(),
-                });
+                return Err(StoreError::Conflict(Conflict::DepartmentExists));
             }
             tx.execute(
                 "INSERT INTO departments (name, created_at) VALUES (?1, ?2)",

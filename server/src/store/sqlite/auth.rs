@@ -9,7 +9,7 @@ use serde_json::json;
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
-use crate::store::{Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
+use crate::store::{Conflict, Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
 
 /// Migration 8: sign-in counted per login and client address, sessions
 /// with a kind (security review 2026-12, findings 1-3). Self-contained: it
@@ -97,10 +97,7 @@ impl AuthStore for SqliteStore {
             let exists: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE login = ?1)", [&login], |r| r.get(0))?;
             if exists {
-                return Err(StoreError::Conflict {
-                    pl: "Konto o tym loginie już istnieje.".into(),
-                    en: "An account with this login already exists.".into(),
-                });
+                return Err(StoreError::Conflict(Conflict::LoginTaken));
             }
             let now = Utc::now();
             tx.execute(

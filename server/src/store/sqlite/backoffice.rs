@@ -12,7 +12,7 @@ use serde_json::json;
 use super::publish::{audit, get_setting, publish};
 use super::{SqliteStore, parse_ts, ts};
 use crate::store::backoffice::{Account, Assignee, BackOfficeStore};
-use crate::store::{Actor, StoreError, StoreResult};
+use crate::store::{Conflict, Actor, StoreError, StoreResult};
 
 /// The migration that adds disabled accounts and personal assignment.
 pub const SCHEMA: &str = r#"
@@ -125,10 +125,7 @@ impl BackOfficeStore for SqliteStore {
                     match hit {
                         Some(l) => Some(l),
                         None => {
-                            return Err(StoreError::Conflict {
-                                pl: "Tej osobie nie można przypisać zgłoszenia: przypisz dyspozytora albo urzędnika wydziału zgłoszenia.".into(),
-                                en: "This person cannot take the report: assign a dispatcher or an official of the report's department.".into(),
-                            });
+                            return Err(StoreError::Conflict(Conflict::NotAssignable));
                         }
                     }
                 }

@@ -40,7 +40,7 @@ fn remove_file(path: &std::path::Path) -> StoreResult<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StoreError::Other(format!("cannot delete a photo: {e}"))),
+        Err(e) => Err(StoreError::backend(format!("cannot delete a photo: {e}"))),
     }
 }
 
@@ -78,7 +78,7 @@ impl MaintenanceStore for SqliteStore {
                         // The file first, then the row: the row never names
                         // a missing or raw file once this commits.
                         write_atomically(&path, &bytes, true)
-                            .map_err(|e| StoreError::Other(format!("cannot store a photo: {e}")))?;
+                            .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
                         tx.execute(
                             "UPDATE photos SET content_type = ?2, bytes = ?3, width = ?4, height = ?5 WHERE id = ?1",
                             params![id, meta.content_type, meta.bytes as i64, meta.width, meta.height],

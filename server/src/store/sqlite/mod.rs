@@ -49,7 +49,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", data_dir.display())))?;
+            .map_err(|e| StoreError::backend(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DB_FILE);
         let mut writer = Connection::open(&path)?;
         configure(&writer)?;
@@ -80,7 +80,7 @@ impl SqliteStore {
         std::thread::Builder::new()
             .name("mm-report-writer".into())
             .spawn(move || reports::group_commit(w, m, rx))
-            .map_err(|e| StoreError::Other(format!("cannot start the report writer: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("cannot start the report writer: {e}")))?;
         Ok(SqliteStore {
             writer,
             readers: Arc::new(readers),
@@ -111,7 +111,7 @@ impl SqliteStore {
             Ok(out)
         })
         .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
     }
 
     /// Runs `f` on one of the reader connections.
@@ -127,7 +127,15 @@ impl SqliteStore {
             f(&conn)
         })
         .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
+    }
+}
+
+/// SQLite's errors reach callers as backend failures (the trait's error
+/// names no backend).
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(Box::new(e))
     }
 }
 
@@ -177,6 +185,6 @@ impl HealthStore for SqliteStore {
             Ok(())
         })
         .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
     }
 }

@@ -12,24 +12,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::reports::{
-    AttributeType, PhotoRef, Report, ReportCategory, ReportStatus, StatusChange,
-    StatusChangeRequest, Visibility, VisibilityChangeRequest, distance_m,
+    Report, ReportCategory, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest,
+    distance_m,
 };
 use mm_protocol::sync::{Collection, Item};
-use mm_protocol::validation::FieldError;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use serde_json::json;
 
 use super::devices::{remember, replay};
 use super::publish::{self, audit, publish, tombstone};
 use super::{SqliteStore, parse_ts, ts};
 use crate::reports::model::{
     InternalNote, PhotoMeta, PrivatePart, ReportInternal, VisibilityDecision, default_categories,
-    photo_url,
 };
+use crate::reports::workflow;
 use crate::store::{
-    Actor, NearFilter, NewReportRecord, ReportFilter, ReportStore, StoreError, StoreResult,
-    StoredResponse,
+    Actor, Conflict, Created, NearFilter, NewReportRecord, ReportFilter, ReportStore, StoreError,
+    StoreResult, StoredResponse,
 };
 
 pub const SCHEMA: &str = r#"
@@ -177,40 +175,18 @@ pub(crate) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
     Ok(())
 }
 
-/// Which answers a redacted report keeps: single choices, whose values are
-/// the category's own keys; anything typed by the resident goes.
-fn choice_answers(category: Option<&ReportCategory>) -> impl Fn(&str) -> bool + '_ {
-    move |code| {
-        category.is_some_and(|c| {
-            c.attributes.iter().any(|a| a.code == code && a.datatype == AttributeType::SingleChoice)
-        })
-    }
-}
-
-/// What the public may see of a report: all of it, its redacted view, or
-/// nothing.
+/// What the public may see of a report (`workflow::public_view`), with its
+/// category loaded.
 fn public_view(c: &Connection, r: &Report) -> StoreResult<Option<Report>> {
-    Ok(match r.visibility {
-        Visibility::Public => Some(r.clone()),
-        Visibility::Redacted => Some(r.redacted(choice_answers(get_category(c, &r.category)?.as_ref()))),
-        Visibility::Hidden => None,
-    })
-}
-
-/// What the resident who made a report sees of it: their own words, with
-/// the mark that the public does not; its photos only while they are
-/// public (a withheld photo is served to no one but officials).
-fn owner_view(r: Report) -> Report {
     if r.visibility.is_public() {
-        r
-    } else {
-        Report { photos: Vec::new(), ..r }
+        return Ok(Some(r.clone()));
     }
+    Ok(workflow::public_view(r, get_category(c, &r.category)?.as_ref()))
 }
 
 /// Public views of stored reports, hidden ones left out; with
-/// `keep_hidden`, a hidden one is kept as its redacted view, still marked
-/// hidden (for aggregate counts, never for content).
+/// `keep_hidden`, a hidden one is kept as its counted view (aggregate
+/// counts only, never content).
 fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
     let mut categories: std::collections::HashMap<String, Option<ReportCategory>> = Default::default();
     let mut out = Vec::with_capacity(reports.len());
@@ -225,8 +201,7 @@ fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> Stor
         if !categories.contains_key(&r.category) {
             categories.insert(r.category.clone(), get_category(c, &r.category)?);
         }
-        let cat = categories[&r.category].as_ref();
-        out.push(Report { visibility: r.visibility, ..r.redacted(choice_answers(cat)) });
+        out.push(workflow::counted_view(&r, categories[&r.category].as_ref()));
     }
     Ok(out)
 }
@@ -238,29 +213,17 @@ fn set_visibility(
     change: &VisibilityChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
-    let from = report.visibility;
-    if from == change.visibility {
+    let report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let Some(m) = workflow::change_visibility(&report, change)? else {
         return Ok(report);
-    }
-    report.visibility = change.visibility;
-    // `updated_at` stays: it tells residents when the handling last moved.
-    save_report(tx, &report)?;
-    let reason = change.reason.trim();
+    };
+    save_report(tx, &m.report)?;
     tx.execute(
         "INSERT INTO report_visibility_log (report_id, at, actor, visibility, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, ts(now), actor.0, change.visibility.as_str(), reason],
+        params![id, ts(now), actor.0, m.report.visibility.as_str(), m.reason],
     )?;
-    audit(
-        tx,
-        actor,
-        now,
-        "report.visibility",
-        "report",
-        Some(&id.to_string()),
-        json!({"from": from, "to": change.visibility, "reason": reason}),
-    )?;
-    Ok(report)
+    audit(tx, actor, now, "report.visibility", "report", Some(&id.to_string()), m.audit)?;
+    Ok(m.report)
 }
 
 fn visibility_log(c: &Connection, id: i64) -> StoreResult<Vec<VisibilityDecision>> {
@@ -361,7 +324,7 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std:
 /// What a queued report waits for.
 pub(super) struct ReportJob {
     pub record: NewReportRecord,
-    pub reply: tokio::sync::oneshot::Sender<StoreResult<StoredResponse>>,
+    pub reply: tokio::sync::oneshot::Sender<StoreResult<Created>>,
 }
 
 /// Most reports in one transaction.
@@ -400,14 +363,14 @@ pub(super) fn group_commit(
             Err(e) => {
                 tracing::error!(error = %e, batch = jobs.len(), "report batch failed");
                 for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Other(e.to_string())));
+                    let _ = job.reply.send(Err(StoreError::backend(format!("the report batch failed: {e}"))));
                 }
             }
         }
     }
 }
 
-type Batch = (Vec<StoreResult<StoredResponse>>, u64);
+type Batch = (Vec<StoreResult<Created>>, u64);
 
 fn commit_batch(conn: &mut Connection, jobs: &[ReportJob]) -> StoreResult<Batch> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -416,8 +379,8 @@ fn commit_batch(conn: &mut Connection, jobs: &[ReportJob]) -> StoreResult<Batch>
         // Checks only read, so a failed one leaves nothing behind; an error
         // while writing is fatal for the batch (the `?`).
         match check_report(&tx, &job.record) {
-            Ok(Checked::Replay(stored)) => answers.push(Ok(stored)),
-            Ok(Checked::Insert) => answers.push(Ok(insert_report(&tx, &job.record)?)),
+            Ok(Checked::Replay(stored)) => answers.push(Ok(Created::Replayed(stored))),
+            Ok(Checked::Insert) => answers.push(Ok(Created::New(insert_report(&tx, &job.record)?))),
             Err(e) => answers.push(Err(e)),
         }
     }
@@ -438,20 +401,14 @@ fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked>
         return Ok(Checked::Replay(stored));
     }
     let category = get_category(tx, &rec.input.category)?;
-    rec.input
-        .validate_against(category.as_ref())
-        .map_err(StoreError::Invalid)?;
     let mut stmt = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)")?;
+    let mut uploaded = std::collections::HashSet::new();
     for p in &rec.input.photo_ids {
-        let exists: bool = stmt.query_row([p], |r| r.get(0))?;
-        if !exists {
-            return Err(StoreError::Invalid(FieldError::new(
-                "photo_ids",
-                "Nie znaleziono przesłanego zdjęcia; prześlij je ponownie.",
-                format!("Photo {p} was not uploaded; upload it again."),
-            )));
+        if stmt.query_row([p], |r| r.get::<_, bool>(0))? {
+            uploaded.insert(p.as_str());
         }
     }
+    workflow::check_new_report(&rec.input, category.as_ref(), |p| uploaded.contains(p))?;
     if let Some(d) = &rec.device_id {
         let known: bool = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)")?
@@ -463,7 +420,7 @@ fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked>
     Ok(Checked::Insert)
 }
 
-fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredResponse> {
+fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Report> {
     let input = &rec.input;
     let now = rec.now;
     let private = PrivatePart {
@@ -490,45 +447,7 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredR
         )?
         .execute(params![id, d, ts(now)])?;
     }
-    let mut seen = std::collections::HashSet::new();
-    let report = Report {
-        id,
-        category: input.category.clone(),
-        point: input.point,
-        address: input
-            .address
-            .as_ref()
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty()),
-        description: input.description.trim().to_owned(),
-        answers: input
-            .answers
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
-            .collect(),
-        status: ReportStatus::New,
-        created_at: now,
-        updated_at: now,
-        photos: input
-            .photo_ids
-            .iter()
-            .filter(|p| seen.insert(p.as_str()))
-            .map(|p| PhotoRef {
-                id: p.clone(),
-                url: photo_url(p),
-            })
-            .collect(),
-        history: vec![StatusChange {
-            status: ReportStatus::New,
-            at: now,
-            public_reply: None,
-        }],
-        duplicate_of: None,
-        case_reference: None,
-        followers: u32::from(rec.device_id.is_some()),
-        visibility: Visibility::Public,
-    };
+    let report = workflow::new_report(id, input, rec.device_id.is_some(), now);
     for p in &report.photos {
         tx.prepare_cached("INSERT OR IGNORE INTO report_photos (report_id, photo_id) VALUES (?1, ?2)")?
             .execute(params![id, p.id])?;
@@ -536,14 +455,10 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredR
     save_report(tx, &report)?;
     // The EZD bridge's outbox row, in this same transaction.
     crate::ezd::outbox::enqueue_registration(tx, &report)?;
-    let response = StoredResponse {
-        status: 201,
-        body: serde_json::to_string(&report)?,
-    };
     if let Some(k) = &rec.idempotency {
-        remember(tx, k, &response)?;
+        remember(tx, k, &StoredResponse::created(serde_json::to_string(&report)?))?;
     }
-    Ok(response)
+    Ok(report)
 }
 
 fn set_following(
@@ -554,10 +469,10 @@ fn set_following(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
-    if follow && report.visibility == Visibility::Hidden {
+    if !workflow::may_follow(&report, follow, false) {
         let reporter: Option<String> =
             tx.query_row("SELECT device_id FROM reports WHERE id = ?1", [id], |r| r.get(0))?;
-        if reporter.as_deref() != Some(device_id) {
+        if !workflow::may_follow(&report, follow, reporter.as_deref() == Some(device_id)) {
             return Err(StoreError::NotFound);
         }
     }
@@ -579,6 +494,10 @@ fn set_following(
     Ok(())
 }
 
+/// Loads the report (and the original it names), lets the workflow decide
+/// (`workflow::move_status`), and persists the move: followers to the
+/// original, both reports republished, the note, the audit entry, and the
+/// EZD case an acceptance opens.
 pub(crate) fn change_status(
     tx: &Transaction,
     actor: &Actor,
@@ -586,103 +505,34 @@ pub(crate) fn change_status(
     change: StatusChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
-    let from = report.status;
-    if !from.can_move_to(change.status) {
-        return Err(StoreError::Conflict {
-            pl: format!(
-                "Nie można zmienić statusu z „{}” na „{}”.",
-                from.label_pl(),
-                change.status.label_pl()
-            ),
-            en: format!(
-                "Cannot move from {} to {}.",
-                from.as_str(),
-                change.status.as_str()
-            ),
-        });
-    }
-    let reply = change
-        .public_reply
-        .as_ref()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    let note = change
-        .internal_note
-        .as_ref()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if let Some(original_id) = change.duplicate_of {
-        let bad = |pl: &str, en: &str| {
-            StoreError::Invalid(FieldError::new(
-                "duplicate_of",
-                pl.to_owned(),
-                en.to_owned(),
-            ))
-        };
-        if original_id == id {
-            return Err(bad(
-                "Zgłoszenie nie może być duplikatem samego siebie.",
-                "A report cannot duplicate itself.",
-            ));
-        }
-        let mut original = get_report(tx, original_id)?.ok_or_else(|| {
-            bad(
-                "Nie ma zgłoszenia o tym numerze.",
-                "There is no report with this id.",
-            )
-        })?;
-        if original.status == ReportStatus::Duplicate {
-            return Err(bad(
-                "Wskaż zgłoszenie pierwotne, nie inny duplikat.",
-                "Name the original report, not another duplicate.",
-            ));
-        }
-        // Followers move to the original so they keep hearing about the fix.
+    let report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let original = match change.duplicate_of {
+        Some(o) if o != id => get_report(tx, o)?,
+        _ => None,
+    };
+    let m = workflow::move_status(&report, original.as_ref(), &change, now)?;
+    if let (Some(f), Some(mut original)) = (m.move_followers, m.original) {
         tx.execute(
             "INSERT OR IGNORE INTO report_followers (report_id, device_id, since)
              SELECT ?1, device_id, since FROM report_followers WHERE report_id = ?2",
-            params![original_id, id],
+            params![f.to, f.from],
         )?;
-        tx.execute("DELETE FROM report_followers WHERE report_id = ?1", [id])?;
-        original.followers = followers(tx, original_id)?;
-        original.updated_at = now;
+        tx.execute("DELETE FROM report_followers WHERE report_id = ?1", [f.from])?;
+        original.followers = followers(tx, f.to)?;
         save_report(tx, &original)?;
-        report.followers = 0;
     }
-    report.status = change.status;
-    report.duplicate_of = change.duplicate_of;
-    report.updated_at = now;
-    report.history.push(StatusChange {
-        status: change.status,
-        at: now,
-        public_reply: reply.clone(),
-    });
-    save_report(tx, &report)?;
-    // Acceptance opens a case in the EZD: the outbox row, in this transaction.
-    crate::ezd::outbox::enqueue_case(tx, id, change.status, now)?;
-    if let Some(n) = &note {
+    save_report(tx, &m.report)?;
+    if m.opens_case {
+        crate::ezd::outbox::enqueue_case(tx, id, ReportStatus::Accepted, now)?;
+    }
+    if let Some(n) = &m.note {
         tx.execute(
             "INSERT INTO report_notes (report_id, at, actor, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, ts(now), actor.0, change.status.as_str(), n],
+            params![id, ts(now), actor.0, m.report.status.as_str(), n],
         )?;
     }
-    audit(
-        tx,
-        actor,
-        now,
-        "report.status",
-        "report",
-        Some(&id.to_string()),
-        json!({
-            "from": from,
-            "to": change.status,
-            "duplicate_of": change.duplicate_of,
-            "public_reply": reply,
-            "internal_note": note.is_some(),
-        }),
-    )?;
-    Ok(report)
+    audit(tx, actor, now, "report.status", "report", Some(&id.to_string()), m.audit)?;
+    Ok(m.report)
 }
 
 fn internal(c: &Connection, id: i64) -> StoreResult<Option<ReportInternal>> {
@@ -832,10 +682,7 @@ impl ReportStore for SqliteStore {
     ) -> StoreResult<ReportCategory> {
         self.write(move |tx| {
             if get_category(tx, &category.id)?.is_some() {
-                return Err(StoreError::Conflict {
-                    pl: "Kategoria o tym identyfikatorze już istnieje.".into(),
-                    en: "A category with this id already exists.".into(),
-                });
+                return Err(StoreError::Conflict(Conflict::CategoryExists));
             }
             put_category(tx, &category, true)?;
             audit(
@@ -877,12 +724,12 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool> {
+    async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool> {
         let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
             .await
-            .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
-            .map_err(|e| StoreError::Other(format!("cannot store a photo: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
+            .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
         // The row comes after the file: a row never names a missing file.
         self.write(move |tx| {
             let n = tx.execute(
@@ -927,7 +774,7 @@ impl ReportStore for SqliteStore {
         let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
         let bytes = tokio::fs::read(&path)
             .await
-            .map_err(|e| StoreError::Other(format!("cannot read a photo: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("cannot read a photo: {e}")))?;
         Ok(Some((meta, bytes)))
     }
 
@@ -954,14 +801,14 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn create_report(&self, record: NewReportRecord) -> StoreResult<StoredResponse> {
+    async fn create_report(&self, record: NewReportRecord) -> StoreResult<Created> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.reports
             .send(ReportJob { record, reply })
-            .map_err(|_| StoreError::Other("the report writer has stopped".into()))?;
+            .map_err(|_| StoreError::backend("the report writer has stopped"))?;
         answer
             .await
-            .map_err(|_| StoreError::Other("the report writer dropped a report".into()))?
+            .map_err(|_| StoreError::backend("the report writer dropped a report"))?
     }
 
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>> {
@@ -997,7 +844,7 @@ impl ReportStore for SqliteStore {
             for (data, own) in rows {
                 let r: Report = serde_json::from_str(&data)?;
                 if own {
-                    out.push(owner_view(r));
+                    out.push(workflow::owner_view(r));
                 } else if let Some(p) = public_view(c, &r)? {
                     out.push(p);
                 }
