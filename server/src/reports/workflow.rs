@@ -26,6 +26,9 @@ use mm_protocol::validation::{FieldError, Validate};
 use serde_json::json;
 
 use super::model::photo_url;
+use crate::ezd::jobs::{OpenCase, RegisterReport};
+use crate::jobs::new_job;
+use crate::store::jobs::NewJob;
 
 /// Why the workflow refuses a change.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -136,6 +139,12 @@ pub fn new_report(id: i64, input: &NewReport, device: bool, now: DateTime<Utc>) 
     }
 }
 
+/// What a new report starts in outside systems, enqueued in its own
+/// transaction: its registration in the EZD.
+pub fn jobs_for_new_report(report: &Report) -> Vec<NewJob> {
+    vec![new_job(&RegisterReport { report_id: report.id })]
+}
+
 /// What the store checks against stored data before a new report is
 /// written: the category's questions (the contract's rule) and that every
 /// photo was uploaded.
@@ -171,6 +180,14 @@ pub struct StatusMove {
     pub opens_case: bool,
     /// The audit log's details of the move.
     pub audit: serde_json::Value,
+}
+
+impl StatusMove {
+    /// What the move starts in outside systems, enqueued in its own
+    /// transaction: an acceptance opens the report's EZD case.
+    pub fn jobs(&self) -> Vec<NewJob> {
+        if self.opens_case { vec![new_job(&OpenCase { report_id: self.report.id })] } else { Vec::new() }
+    }
 }
 
 /// Followers of `from` become followers of `to`.

@@ -8,6 +8,8 @@
 //! every write an official makes also writes the audit log there.
 
 pub mod backoffice;
+pub mod ezd;
+pub mod jobs;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -30,6 +32,8 @@ use crate::reports::model::{PhotoMeta, ReportInternal};
 use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
+pub use ezd::EzdStore;
+pub use jobs::JobStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed, whatever the backend: what the caller may act
@@ -585,7 +589,8 @@ pub trait Store:
     + BackOfficeStore
     + HealthStore
     + PlaceStore
-    + crate::ezd::outbox::EzdStore
+    + EzdStore
+    + JobStore
     + crate::maintenance::MaintenanceStore
 {
 }
@@ -601,7 +606,8 @@ impl<
         + BackOfficeStore
         + HealthStore
         + PlaceStore
-        + crate::ezd::outbox::EzdStore
+        + EzdStore
+        + JobStore
         + crate::maintenance::MaintenanceStore,
 > Store for T
 {

@@ -14,15 +14,6 @@ use super::{SqliteStore, parse_ts, ts};
 use crate::store::backoffice::{Account, Assignee, BackOfficeStore};
 use crate::store::{Conflict, Actor, StoreError, StoreResult};
 
-/// The migration that adds disabled accounts and personal assignment.
-pub const SCHEMA: &str = r#"
-    -- Set while an account is disabled (it cannot sign in).
-    ALTER TABLE users ADD COLUMN disabled_at TEXT;
-    -- The person handling a report (internal, never public).
-    ALTER TABLE reports ADD COLUMN assignee_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
-    CREATE INDEX reports_assignee ON reports(assignee_id);
-"#;
-
 fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let role: String = r.get(2)?;
     Ok(Account {

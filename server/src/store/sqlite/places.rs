@@ -14,24 +14,6 @@ use super::SqliteStore;
 use super::publish::{audit, get_setting, publish, set_setting, tombstone};
 use crate::store::{Conflict, Actor, PlaceFilter, PlaceStore, StoreError, StoreResult};
 
-pub const SCHEMA: &str = r#"
-CREATE TABLE places (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    layer TEXT NOT NULL,
-    category TEXT NOT NULL,
-    -- "node/123", "way/45": the import's key (idempotent on OSM ids).
-    osm_id TEXT UNIQUE,
-    min_lon REAL NOT NULL,
-    min_lat REAL NOT NULL,
-    max_lon REAL NOT NULL,
-    max_lat REAL NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX places_layer ON places(layer, category);
-CREATE INDEX places_category ON places(category);
-CREATE INDEX places_bbox ON places(min_lon, max_lon);
-"#;
-
 const DEMO_PLACES_LOADED: &str = "demo_places_loaded";
 
 fn get(c: &Connection, id: i64) -> StoreResult<Option<Place>> {

@@ -30,89 +30,6 @@ use crate::store::{
     StoreResult, StoredResponse,
 };
 
-pub const SCHEMA: &str = r#"
-    -- Open311 services. The whole category as JSON, in display order.
-    CREATE TABLE report_categories (
-        id TEXT PRIMARY KEY,
-        position INTEGER NOT NULL,
-        data TEXT NOT NULL
-    );
-    -- Content-addressed photos (id = SHA-256 hex); the bytes live in
-    -- DATA_DIR/photos/ab/<id>.jpg|png.
-    CREATE TABLE photos (
-        id TEXT PRIMARY KEY,
-        content_type TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    -- `data` is the public Report JSON (no personal data); `private` holds
-    -- the contact and location details only officials see.
-    CREATE TABLE reports (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        category TEXT NOT NULL REFERENCES report_categories(id),
-        status TEXT NOT NULL,
-        lat REAL NOT NULL,
-        lon REAL NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        device_id TEXT REFERENCES devices(id),
-        duplicate_of INTEGER REFERENCES reports(id),
-        private TEXT NOT NULL,
-        data TEXT NOT NULL
-    );
-    CREATE INDEX reports_status ON reports(status);
-    CREATE INDEX reports_category ON reports(category);
-    CREATE INDEX reports_created ON reports(created_at);
-    CREATE INDEX reports_lat_lon ON reports(lat, lon);
-    CREATE INDEX reports_device ON reports(device_id);
-    CREATE TABLE report_followers (
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        device_id TEXT NOT NULL REFERENCES devices(id),
-        since TEXT NOT NULL,
-        PRIMARY KEY (report_id, device_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX report_followers_device ON report_followers(device_id);
-    -- Officials' internal notes (never public).
-    CREATE TABLE report_notes (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        status TEXT,
-        note TEXT NOT NULL
-    );
-    CREATE INDEX report_notes_report ON report_notes(report_id);
-"#;
-
-/// Migration 8: what the public may see of a report (security review,
-/// finding 15). `reports.visibility` mirrors the report JSON's field for
-/// the public queries; `report_photos` says which report a photo belongs
-/// to, so a withheld report's photos are withheld too; the visibility log
-/// is the report's own record of officials' decisions (the audit log has
-/// them as well).
-pub const VISIBILITY_SCHEMA: &str = r#"
-    ALTER TABLE reports ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
-    CREATE TABLE report_photos (
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        photo_id TEXT NOT NULL,
-        PRIMARY KEY (report_id, photo_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX report_photos_photo ON report_photos(photo_id);
-    INSERT OR IGNORE INTO report_photos (report_id, photo_id)
-        SELECT r.id, json_extract(p.value, '$.id') FROM reports r, json_each(r.data, '$.photos') p;
-    CREATE TABLE report_visibility_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        visibility TEXT NOT NULL,
-        reason TEXT NOT NULL
-    );
-    CREATE INDEX report_visibility_log_report ON report_visibility_log(report_id);
-"#;
-
 /// Migration 3: the default categories, published to the sync log.
 pub fn seed_default_categories(tx: &Transaction) -> StoreResult<()> {
     for c in default_categories() {
@@ -147,7 +64,7 @@ fn get_category(c: &Connection, id: &str) -> StoreResult<Option<ReportCategory>>
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
-pub(crate) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
+pub(super) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
     let mut stmt = c.prepare_cached("SELECT data FROM reports WHERE id = ?1")?;
     let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
     data.map(|d| decode(&d)).transpose()
@@ -156,7 +73,7 @@ pub(crate) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>>
 /// Saves the report (whole, as officials see it) and republishes what the
 /// public may see of it to the sync log, in the caller's transaction: the
 /// report, its redacted view, or a tombstone when it is hidden.
-pub(crate) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
+pub(super) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
     tx.prepare_cached(
         "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, visibility = ?5, data = ?6 WHERE id = ?1",
     )?
@@ -268,7 +185,7 @@ fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
 static REPORTS_DECODED: AtomicU64 = AtomicU64::new(0);
 
 /// One report from its stored JSON (counted in [`REPORTS_DECODED`]).
-pub(crate) fn decode(data: &str) -> StoreResult<Report> {
+pub(super) fn decode(data: &str) -> StoreResult<Report> {
     REPORTS_DECODED.fetch_add(1, Ordering::Relaxed);
     Ok(serde_json::from_str(data)?)
 }
@@ -339,6 +256,7 @@ const MAX_BATCH: usize = 512;
 pub(super) fn group_commit(
     writer: Arc<Mutex<Connection>>,
     max_seq: Arc<AtomicU64>,
+    jobs_ready: Arc<tokio::sync::Notify>,
     rx: Receiver<ReportJob>,
 ) {
     while let Ok(first) = rx.recv() {
@@ -356,6 +274,10 @@ pub(super) fn group_commit(
         match outcome {
             Ok((answers, max)) => {
                 max_seq.fetch_max(max, Ordering::SeqCst);
+                // Every new report enqueued its registration.
+                if answers.iter().any(|a| matches!(a, Ok(Created::New(_)))) {
+                    jobs_ready.notify_one();
+                }
                 for (job, answer) in jobs.into_iter().zip(answers) {
                     let _ = job.reply.send(answer);
                 }
@@ -453,8 +375,11 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Report>
             .execute(params![id, p.id])?;
     }
     save_report(tx, &report)?;
-    // The EZD bridge's outbox row, in this same transaction.
-    crate::ezd::outbox::enqueue_registration(tx, &report)?;
+    // What the report starts outside (its EZD registration), in this
+    // same transaction.
+    for job in workflow::jobs_for_new_report(&report) {
+        super::jobs::enqueue(tx, &job, now)?;
+    }
     if let Some(k) = &rec.idempotency {
         remember(tx, k, &StoredResponse::created(serde_json::to_string(&report)?))?;
     }
@@ -498,7 +423,7 @@ fn set_following(
 /// (`workflow::move_status`), and persists the move: followers to the
 /// original, both reports republished, the note, the audit entry, and the
 /// EZD case an acceptance opens.
-pub(crate) fn change_status(
+pub(super) fn change_status(
     tx: &Transaction,
     actor: &Actor,
     id: i64,
@@ -511,6 +436,7 @@ pub(crate) fn change_status(
         _ => None,
     };
     let m = workflow::move_status(&report, original.as_ref(), &change, now)?;
+    let jobs = m.jobs();
     if let (Some(f), Some(mut original)) = (m.move_followers, m.original) {
         tx.execute(
             "INSERT OR IGNORE INTO report_followers (report_id, device_id, since)
@@ -522,8 +448,8 @@ pub(crate) fn change_status(
         save_report(tx, &original)?;
     }
     save_report(tx, &m.report)?;
-    if m.opens_case {
-        crate::ezd::outbox::enqueue_case(tx, id, ReportStatus::Accepted, now)?;
+    for job in jobs {
+        super::jobs::enqueue(tx, &job, now)?;
     }
     if let Some(n) = &m.note {
         tx.execute(
@@ -897,8 +823,10 @@ impl ReportStore for SqliteStore {
         change: StatusChangeRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        self.write(move |tx| change_status(tx, &actor, id, change, now))
-            .await
+        let report = self.write(move |tx| change_status(tx, &actor, id, change, now)).await?;
+        // An acceptance enqueued its EZD case.
+        self.jobs_ready.notify_one();
+        Ok(report)
     }
 
     async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>> {
