@@ -236,7 +236,12 @@ fn start_ezd_bridge(
             max_attempts: e.ezd_max_attempts.max(1),
         },
         poll_every: Duration::from_millis(e.ezd_poll_ms),
-        ..Default::default()
+        // Packages are bound by fsync latency, so many at once keep up with
+        // the write rate (`make bench-jobs`); a live EZD gets a few at once.
+        concurrency: match e.mode {
+            EzdMode::Package => 64,
+            _ => 8,
+        },
     };
     let bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock);
     bridge.register_jobs(worker);

@@ -44,7 +44,7 @@ async fn visible_dead_letters(state: &AppState, staff: &Staff) -> Vec<JobRow> {
     mine
 }
 
-fn kind_label<'a>(staff: &Staff, kind: &'a str) -> String {
+fn kind_label(staff: &Staff, kind: &str) -> String {
     match JobKind::parse(kind) {
         Some(k) => {
             let (pl, en) = k.label();

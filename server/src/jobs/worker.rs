@@ -212,6 +212,9 @@ impl Worker {
                 Some(_) = set.join_next(), if !set.is_empty() => {}
                 _ = tokio::time::sleep(sleep) => {}
             }
+            // Every job finished meanwhile frees its slot before the next
+            // claim, so one claim refills them all.
+            while set.try_join_next().is_some() {}
         }
         while set.join_next().await.is_some() {}
         tracing::info!("jobs: worker stopped");

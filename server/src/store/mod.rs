@@ -1,7 +1,11 @@
-//! The storage layer: every feature's persistence as an async trait, all of
-//! them together as [`Store`]. Handlers hold an `Arc<dyn Store>` and never
-//! see SQL, so a PostgreSQL implementation can join [`sqlite`] later without
-//! touching them.
+//! The storage layer, the only owner of SQL: every feature's persistence
+//! as an async trait, all of them together as [`Store`]. Handlers hold an
+//! `Arc<dyn Store>` and never see SQL; domain rules are pure functions in
+//! their features (`reports::workflow`, `ezd::rules`) that a store calls
+//! between loading and persisting, so a PostgreSQL implementation joins
+//! [`sqlite`] by writing that glue and passing `tests/store_contract.rs`.
+//! [`jobs`] is the one queue for outside systems; [`ezd`] what the EZD
+//! bridge keeps.
 //!
 //! Every write that changes a public entity also appends it to the sync
 //! publication log in the same transaction (docs/DESIGN.md, "Sync"), and
@@ -263,7 +267,7 @@ pub trait AuthStore: Send + Sync {
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
     /// Registers a device, or replays the stored answer for a retried key.
-    /// `respond` turns the new device into the response that is stored.
+    /// `response` is what a retry is answered with (it carries no token).
     async fn register_device(
         &self,
         idempotency: Option<IdempotencyKey>,
