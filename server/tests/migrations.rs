@@ -71,7 +71,8 @@ fn the_ezd_outbox_becomes_the_job_queue_with_nothing_lost() {
     .unwrap();
     drop(c);
     let c = at_version(dir.path(), mm_server::store::sqlite::SCHEMA_VERSION);
-    let rows: Vec<(i64, String, String, String, i64, String, Option<String>, String, Option<String>, String)> = c
+    type Row = (i64, String, String, String, i64, String, Option<String>, String, Option<String>, String);
+    let rows: Vec<Row> = c
         .prepare("SELECT id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, waits_for, updated_at FROM jobs ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))
