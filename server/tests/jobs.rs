@@ -3,6 +3,8 @@
 //! by a commit rather than by polling, `Retry-After` honoured, dead
 //! letters after the last attempt, and a clean stop.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -154,4 +156,14 @@ async fn retry_after_sets_the_next_attempt_and_the_last_attempt_dead_letters() {
     assert_eq!(ezd.calls.load(Ordering::SeqCst), 3, "exactly max_attempts attempts");
     let dead = s.jobs(JobFilter { state: Some(JobState::Dead), kind: None, limit: 10 }).await.unwrap();
     assert_eq!((dead.len(), dead[0].attempts), (1, 3));
+}
+
+#[tokio::test]
+async fn the_old_ezd_page_redirects_to_the_job_queue() {
+    let t = common::TestApp::new().await;
+    let r = t.get("/admin/ezd").await;
+    assert_eq!(r.status, axum::http::StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers.get("location").unwrap(), "/admin/jobs");
+    // Without a session the queue itself sends to the sign-in page.
+    assert!(t.get("/admin/jobs").await.status.is_redirection());
 }
