@@ -194,7 +194,6 @@ impl From<StoreError> for AppError {
                 format!("The referenced {field} does not exist."),
             )
             .with_field(field),
-            StoreError::Invalid(e) => AppError::from(e),
             StoreError::IdempotencyConflict => AppError::new(
                 ErrorCode::IdempotencyConflict,
                 "Ten klucz idempotencji użyto już dla innego żądania.",

@@ -27,7 +27,6 @@ use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
 use mm_protocol::reports::{
     NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest, VisibilityChangeRequest,
 };
-use mm_protocol::validation::FieldError;
 
 use crate::audit::model::AuditEntry;
 use crate::auth::signin::{Admission, SignInCounters, SignInPolicy, SignInStep};
@@ -57,9 +56,6 @@ pub enum StoreError {
     /// A field names an entity that does not exist (e.g. an event's category).
     #[error("unknown {field}")]
     UnknownReference { field: &'static str },
-    /// A field failed a check that needs stored data.
-    #[error("invalid {}", .0.field)]
-    Invalid(FieldError),
     #[error("idempotency key reused with another request")]
     IdempotencyConflict,
     #[error("backend: {0}")]
