@@ -6,7 +6,7 @@ MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: web-assets
-.PHONY: run test test-rust test-e2e bench bench-build bench-core bench-reports bench-places setup build clean-data help
+.PHONY: run test test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
@@ -43,7 +43,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-kotlin
+bench: setup bench-core bench-reports bench-places bench-jobs bench-kotlin
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
@@ -60,6 +60,11 @@ bench-reports: bench-build
 ## Map queries over 100,000 places in the core (issue 7).
 bench-places: bench-build
 	./target/release/mm-bench-places
+
+## The job queue against the accepted write rate: EZD registrations per
+## second through the package adapter under report load (issue 11).
+bench-jobs: bench-build
+	MM_E2E_PROFILE=release ./target/release/mm-bench-jobs
 
 clean-data:
 	rm -rf ./data

@@ -1,24 +1,46 @@
 //! The HTTP edge of every error: an [`AppError`] becomes the wire's
 //! `ApiError` JSON with the status its code goes with. Internal details are
-//! logged, never sent (they could carry personal data).
+//! logged, never sent (they could carry personal data): the response
+//! carries its cause as an extension, and [`log_app_errors`] logs it inside
+//! the request's span (axum's `error-handling` example), so converting an
+//! error never logs as a side effect.
 
+use std::sync::Arc;
+
+use axum::extract::Request;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mm_protocol::error::{ApiError, ErrorCode, Message};
 use mm_protocol::validation::FieldError;
 
-use crate::store::StoreError;
+use crate::store::{Conflict, StoreError};
 
-/// A failed request, ready to be answered.
+/// A failed request, ready to be answered: what the client reads, and the
+/// internal cause (for the log only) when there is one.
 #[derive(Debug)]
-pub struct AppError(pub ApiError);
+pub struct AppError(pub ApiError, Option<Cause>);
+
+/// The internal cause of an error answer, put into the response's
+/// extensions for [`log_app_errors`].
+#[derive(Debug, Clone)]
+pub struct Cause(pub Arc<StoreError>);
 
 pub type ApiResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode, pl: impl Into<String>, en: impl Into<String>) -> Self {
-        AppError(ApiError::new(code, Message::new(pl, en)))
+        AppError(ApiError::new(code, Message::new(pl, en)), None)
+    }
+
+    /// The answer alone, for an edge that renders it its own way (a page,
+    /// Open311's format); the cause, dropped here, is logged first.
+    pub fn into_api(self) -> ApiError {
+        if let Some(Cause(e)) = &self.1 {
+            tracing::error!(error = %e, "storage failed");
+        }
+        self.0
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -104,13 +126,49 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self.0)).into_response()
+        let mut response = (status, axum::Json(self.0)).into_response();
+        if let Some(cause) = self.1 {
+            response.extensions_mut().insert(cause);
+        }
+        response
     }
+}
+
+/// Logs the cause of every error answer that has one, in the request's
+/// span (the layer sits inside `TraceLayer`).
+pub async fn log_app_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(Cause(e)) = response.extensions().get::<Cause>() {
+        tracing::error!(error = %e, "storage failed");
+    }
+    response
 }
 
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
-        AppError(e.into())
+        AppError(e.into(), None)
+    }
+}
+
+/// What a stored-data conflict tells the user (the store names it; the
+/// edge words it).
+impl Conflict {
+    pub fn message(self) -> Message {
+        let (pl, en) = match self {
+            Conflict::CategoryExists => {
+                ("Kategoria o tym identyfikatorze już istnieje.", "A category with this id already exists.")
+            }
+            Conflict::LoginTaken => ("Konto o tym loginie już istnieje.", "An account with this login already exists."),
+            Conflict::DepartmentExists => {
+                ("Wydział o tej nazwie już istnieje.", "A department with this name already exists.")
+            }
+            Conflict::OsmIdTaken => ("Inne miejsce ma już ten identyfikator OSM.", "Another place already has this OSM id."),
+            Conflict::NotAssignable => (
+                "Tej osobie nie można przypisać zgłoszenia: przypisz dyspozytora albo urzędnika wydziału zgłoszenia.",
+                "This person cannot take the report: assign a dispatcher or an official of the report's department.",
+            ),
+        };
+        Message::new(pl, en)
     }
 }
 
@@ -118,22 +176,33 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::not_found(),
-            StoreError::Conflict { pl, en } => AppError::new(ErrorCode::Conflict, pl, en),
+            StoreError::Conflict(c) => {
+                let m = c.message();
+                AppError::new(ErrorCode::Conflict, m.pl, m.en)
+            }
+            StoreError::Workflow(w) => {
+                let m = w.message();
+                let e = AppError::new(w.code(), m.pl, m.en);
+                match w.field() {
+                    Some(f) => e.with_field(f),
+                    None => e,
+                }
+            }
             StoreError::UnknownReference { field } => AppError::new(
                 ErrorCode::InvalidField,
                 "Wskazany obiekt nie istnieje.",
                 format!("The referenced {field} does not exist."),
             )
             .with_field(field),
-            StoreError::Invalid(e) => AppError::from(e),
             StoreError::IdempotencyConflict => AppError::new(
                 ErrorCode::IdempotencyConflict,
                 "Ten klucz idempotencji użyto już dla innego żądania.",
                 "This Idempotency-Key was already used for another request.",
             ),
-            other => {
-                tracing::error!(error = %other, "storage failed");
-                AppError::internal()
+            other @ StoreError::Backend(_) => {
+                let mut e = AppError::internal();
+                e.1 = Some(Cause(Arc::new(other)));
+                e
             }
         }
     }

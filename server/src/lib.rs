@@ -8,7 +8,8 @@
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
-//! - [`ezd`]: the EZD bridge (outbox, worker, Integrator API and package adapters);
+//! - [`jobs`]: the one persisted job queue for outside systems and its worker;
+//! - [`ezd`]: the EZD bridge (its jobs, case polling, Integrator API and package adapters);
 //! - [`store`]: persistence behind async traits, SQLite today;
 //! - [`maintenance`]: the periodic clean-up (raw photos, orphans, old rows);
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
@@ -28,6 +29,7 @@ pub mod ezd;
 pub mod gmina;
 pub mod headers;
 pub mod health;
+pub mod jobs;
 pub mod maintenance;
 pub mod news;
 pub mod open311;
@@ -75,6 +77,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router())
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
+        .layer(middleware::from_fn(error::log_app_errors))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())

@@ -1,10 +1,12 @@
 //! `mm-server`: serve the API, or manage officials' accounts.
 //!
 //! Start-up order: parse the command line, set up logging, open and
-//! migrate the database, load the demo data if asked, bind, announce the
-//! address on stdout (tests read it), serve until SIGTERM/SIGINT
-//! ([`connections`]: timeouts, a connection limit), then let in-flight
-//! requests finish until the shutdown deadline and close the database.
+//! migrate the database, load the demo data if asked, start the job
+//! queue's worker (with the EZD's jobs and case polling when configured),
+//! bind, announce the address on stdout (tests read it), serve until
+//! SIGTERM/SIGINT ([`connections`]: timeouts, a connection limit), then let
+//! in-flight requests finish until the shutdown deadline, stop the worker
+//! (running jobs finish, bounded) and close the database.
 
 mod connections;
 
@@ -158,7 +160,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     maintenance.run_once().await?;
     let _maintenance = maintenance.spawn(args.maintenance.every());
-    let _bridge = start_ezd_bridge(&args, store.clone(), state.clock.clone())?;
+    // The job queue's worker and the EZD's case polling stop when this is set.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = move || {
+        let mut rx = stopped.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let mut worker = mm_server::jobs::Worker::new(store.clone() as Arc<dyn Store>, state.clock.clone());
+    let poller = start_ezd_bridge(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
+    let worker = worker.spawn(until_stopped());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -170,16 +182,34 @@ async fn serve(args: ServeArgs) -> Result<()> {
     drop(out);
     tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
     connections::serve(listener, mm_server::app(state), (&args.connections).into(), shutdown_signal()).await;
+    tracing::info!("shutting down: stopping the job queue");
+    let _ = stop.send(true);
+    let background = async {
+        let _ = worker.await;
+        if let Some(p) = poller {
+            let _ = p.await;
+        }
+    };
+    if tokio::time::timeout(JOBS_SHUTDOWN, background).await.is_err() {
+        tracing::warn!("jobs still running at shutdown are attempted again at the next start");
+    }
     tracing::info!("shutting down: closing the database");
     store.close().await?;
     Ok(())
 }
 
-/// The EZD bridge on its own task (`--ezd package|rp-api|off`).
+/// How long running jobs get to finish at shutdown.
+const JOBS_SHUTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The EZD bridge (`--ezd package|rp-api|off`): its two jobs on the
+/// queue's worker, and case polling on its own task when the adapter can
+/// tell a case's state.
 fn start_ezd_bridge(
     args: &ServeArgs,
     store: Arc<SqliteStore>,
     clock: mm_server::state::Clock,
+    worker: &mut mm_server::jobs::Worker,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {
     use mm_server::config::EzdMode;
     use mm_server::ezd::{bridge, package, rp_api};
@@ -200,14 +230,23 @@ fn start_ezd_bridge(
         }
     };
     let cfg = bridge::BridgeConfig {
-        retry_base: Duration::from_millis(e.ezd_retry_base_ms),
-        retry_max: Duration::from_millis(e.ezd_retry_max_ms),
-        max_attempts: e.ezd_max_attempts.max(1),
+        retry: mm_server::jobs::RetryPolicy {
+            base: Duration::from_millis(e.ezd_retry_base_ms),
+            max: Duration::from_millis(e.ezd_retry_max_ms),
+            max_attempts: e.ezd_max_attempts.max(1),
+        },
         poll_every: Duration::from_millis(e.ezd_poll_ms),
-        ..Default::default()
+        // Packages are bound by fsync latency, so many at once keep up with
+        // the write rate (`make bench-jobs`); a live EZD gets a few at once.
+        concurrency: match e.mode {
+            EzdMode::Package => 64,
+            _ => 8,
+        },
     };
+    let bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock);
+    bridge.register_jobs(worker);
     tracing::info!(mode = ?e.mode, "ezd bridge started");
-    Ok(Some(bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock).spawn()))
+    Ok(bridge.spawn_polling(shutdown))
 }
 
 async fn shutdown_signal() {

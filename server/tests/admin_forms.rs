@@ -94,11 +94,14 @@ async fn new_report(store: &SqliteStore, description: &str) -> i64 {
         photo_ids: vec![],
         contact: None,
     };
-    let resp = store
+    match store
         .create_report(NewReportRecord { device_id: None, idempotency: None, input, now: Utc::now() })
         .await
-        .unwrap();
-    serde_json::from_str::<serde_json::Value>(&resp.body).unwrap()["id"].as_i64().unwrap()
+        .unwrap()
+    {
+        mm_server::store::Created::New(r) => r.id,
+        other => panic!("{other:?}"),
+    }
 }
 
 const NEW_PAGES: &[&str] = &[

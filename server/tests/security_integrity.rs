@@ -17,7 +17,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use mm_protocol::auth::Role;
-use mm_server::ezd::outbox::EzdStore;
+use mm_server::store::JobStore;
+use mm_server::store::jobs::{JobFilter, JobState};
 use serde_json::{Value, json};
 
 // ---------- helpers ----------
@@ -220,7 +221,7 @@ async fn finding_10_a_stored_noncharacter_still_gives_well_formed_open311_xml_an
         t.state.clock.clone(),
     );
     assert!(bridge.deliver_due().await.unwrap() >= 2);
-    assert!(t.store.ezd_dead_letters().await.unwrap().is_empty());
+    assert!(t.store.jobs(JobFilter { state: Some(JobState::Dead), kind: None, limit: 10 }).await.unwrap().is_empty());
     let pkg = std::fs::read_dir(&ezd_dir)
         .unwrap()
         .map(|e| e.unwrap().path())

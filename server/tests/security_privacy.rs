@@ -20,7 +20,8 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use common::TestApp;
 use mm_protocol::auth::Role;
-use mm_server::ezd::outbox::EzdStore;
+use mm_server::store::JobStore;
+use mm_server::store::jobs::{JobFilter, JobState};
 use mm_server::store::{Actor, AdminStore};
 use security_support::*;
 use serde_json::{Value, json};
@@ -196,7 +197,7 @@ async fn finding_15_an_official_withholds_a_report_from_the_public_whole_or_reda
         t.state.clock.clone(),
     );
     bridge.deliver_due().await.unwrap();
-    assert!(t.store.ezd_dead_letters().await.unwrap().is_empty());
+    assert!(dead_letters(&t).await.is_empty());
     let pkg = std::fs::read_dir(&ezd_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -297,6 +298,11 @@ async fn finding_15_in_the_back_office_a_department_hides_its_own_reports_only_a
 
 // ---------- finding 17 ----------
 
+/// The job queue's dead letters (of every kind).
+async fn dead_letters(t: &TestApp) -> Vec<mm_server::store::jobs::JobRow> {
+    t.store.jobs(JobFilter { state: Some(JobState::Dead), kind: None, limit: 1000 }).await.unwrap()
+}
+
 #[tokio::test]
 async fn finding_17_a_department_official_sees_and_retries_only_their_departments_dead_letters() {
     let t = app().await;
@@ -312,39 +318,39 @@ async fn finding_17_a_department_official_sees_and_retries_only_their_department
     let db = rusqlite::Connection::open(t.dir.path().join("mm.sqlite")).unwrap();
     db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
     for (id, err) in [(ours, "HTTP 500 błąd-drogi"), (theirs, "HTTP 500 błąd-zieleni")] {
-        db.execute("UPDATE ezd_outbox SET state = 'dead', attempts = 12, last_error = ?2 WHERE report_id = ?1", rusqlite::params![id, err]).unwrap();
+        db.execute("UPDATE jobs SET state = 'dead', attempts = 12, last_error = ?2 WHERE dedupe_key = 'ezd.register:' || ?1", rusqlite::params![id, err]).unwrap();
     }
     drop(db);
-    let dead = t.store.ezd_dead_letters().await.unwrap();
-    let job = |report: i64| dead.iter().find(|d| d.report_id == report).unwrap().id;
+    let dead = dead_letters(&t).await;
+    let job = |report: i64| dead.iter().find(|d| d.report_id() == Some(report)).unwrap().id;
     let (our_job, their_job) = (job(ours), job(theirs));
 
     let (ck, csrf) = department_official(&t, Some(roads.id)).await;
-    let page = page_get(&t, "/admin/ezd", &ck).await;
+    let page = page_get(&t, "/admin/jobs", &ck).await;
     assert_eq!(page.status, StatusCode::OK);
     let page = page.text();
     assert!(page.contains("błąd-drogi") && page.contains(&format!("/admin/reports/{ours}\"")), "{page}");
     assert!(!page.contains("błąd-zieleni") && !page.contains(&format!("/admin/reports/{theirs}\"")), "{page}");
-    assert!(!page.contains(&format!("/admin/ezd/{their_job}/retry")));
+    assert!(!page.contains(&format!("/admin/jobs/{their_job}/retry")));
     // Another department's retry is refused and changes nothing.
-    let r = form_post(&t, &format!("/admin/ezd/{their_job}/retry"), &ck, &format!("csrf={csrf}")).await;
+    let r = form_post(&t, &format!("/admin/jobs/{their_job}/retry"), &ck, &format!("csrf={csrf}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let still_dead: Vec<i64> = t.store.ezd_dead_letters().await.unwrap().iter().map(|d| d.id).collect();
+    let still_dead: Vec<i64> = dead_letters(&t).await.iter().map(|d| d.id).collect();
     assert!(still_dead.contains(&their_job));
     // Their own is retried.
-    let r = form_post(&t, &format!("/admin/ezd/{our_job}/retry"), &ck, &format!("csrf={csrf}")).await;
+    let r = form_post(&t, &format!("/admin/jobs/{our_job}/retry"), &ck, &format!("csrf={csrf}")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let still_dead: Vec<i64> = t.store.ezd_dead_letters().await.unwrap().iter().map(|d| d.id).collect();
+    let still_dead: Vec<i64> = dead_letters(&t).await.iter().map(|d| d.id).collect();
     assert_eq!(still_dead, vec![their_job]);
 
     // An official in no department sees none; a dispatcher sees all.
     let (none_ck, none_csrf) = department_official(&t, None).await;
-    assert!(!page_get(&t, "/admin/ezd", &none_ck).await.text().contains("błąd-zieleni"));
-    assert_eq!(form_post(&t, &format!("/admin/ezd/{their_job}/retry"), &none_ck, &format!("csrf={none_csrf}")).await.status, StatusCode::NOT_FOUND);
+    assert!(!page_get(&t, "/admin/jobs", &none_ck).await.text().contains("błąd-zieleni"));
+    assert_eq!(form_post(&t, &format!("/admin/jobs/{their_job}/retry"), &none_ck, &format!("csrf={none_csrf}")).await.status, StatusCode::NOT_FOUND);
     let (disp, disp_csrf) = staff(&t, Role::Dispatcher).await;
-    assert!(page_get(&t, "/admin/ezd", &disp).await.text().contains("błąd-zieleni"));
-    assert_eq!(form_post(&t, &format!("/admin/ezd/{their_job}/retry"), &disp, &format!("csrf={disp_csrf}")).await.status, StatusCode::SEE_OTHER);
-    assert!(t.store.ezd_dead_letters().await.unwrap().is_empty());
+    assert!(page_get(&t, "/admin/jobs", &disp).await.text().contains("błąd-zieleni"));
+    assert_eq!(form_post(&t, &format!("/admin/jobs/{their_job}/retry"), &disp, &format!("csrf={disp_csrf}")).await.status, StatusCode::SEE_OTHER);
+    assert!(dead_letters(&t).await.is_empty());
 }
 
 // ---------- finding 25 ----------

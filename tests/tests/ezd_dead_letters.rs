@@ -1,7 +1,7 @@
 //! The EZD bridge's dead letters and photo attachments against the fake EZD
 //! RP (`mm_e2e::fake_ezd`), with a real `mm-server --ezd rp-api`:
 //! - a registration the EZD keeps refusing ends as a dead letter, an admin
-//!   sees it in the back office (`/admin/ezd`, signed in over HTTP with the
+//!   sees it in the back office (`/admin/jobs`, signed in over HTTP with the
 //!   cookie + CSRF flow) with its last error, retries it once the EZD is
 //!   back, and the report is then registered exactly once; the retry is
 //!   audited;
@@ -191,7 +191,7 @@ impl Browser {
     }
 }
 
-/// `(outbox id, report id, last error)` of each dead letter on `/admin/ezd`.
+/// `(job id, report id, last error)` of each dead letter on `/admin/jobs`.
 fn dead_letters(html: &str) -> Vec<(i64, i64, String)> {
     html.split(r#"<tr class="dead-letter">"#)
         .skip(1)
@@ -237,8 +237,8 @@ fn a_dead_letter_is_shown_with_its_error_and_retried_from_the_back_office() {
     let admin = server.official("admin-ezd", "admin").unwrap();
     let browser = Browser::sign_in(&server.url, "admin-ezd", "admin-ezd-Haslo-2026!");
     let mut page = String::new();
-    wait("a dead letter on /admin/ezd", 30, || {
-        let (s, body) = browser.get("/admin/ezd");
+    wait("a dead letter on /admin/jobs", 30, || {
+        let (s, body) = browser.get("/admin/jobs");
         assert_eq!(s, 200, "{body}");
         page = body;
         !dead_letters(&page).is_empty()
@@ -279,15 +279,15 @@ fn a_dead_letter_is_shown_with_its_error_and_retried_from_the_back_office() {
     );
 
     // A retry without the CSRF token is refused and changes nothing.
-    let (s, _) = browser.post(&format!("/admin/ezd/{job}/retry"), "wrong");
+    let (s, _) = browser.post(&format!("/admin/jobs/{job}/retry"), "wrong");
     assert_eq!(s, 403);
     std::thread::sleep(Duration::from_millis(500));
     assert!(fake.rpw().is_empty());
 
     let csrf = csrf_in(&page);
-    let (s, location) = browser.post(&format!("/admin/ezd/{job}/retry"), &csrf);
+    let (s, location) = browser.post(&format!("/admin/jobs/{job}/retry"), &csrf);
     assert!((300..400).contains(&s), "retry answered {s}");
-    assert_eq!(location.as_deref(), Some("/admin/ezd"));
+    assert_eq!(location.as_deref(), Some("/admin/jobs"));
     wait("the retried registration", 30, || {
         fake.rpw().len() == 1 && fake.rpw()[0].metadata.is_some()
     });
@@ -299,13 +299,13 @@ fn a_dead_letter_is_shown_with_its_error_and_retried_from_the_back_office() {
         "{}",
         rpw[0].tytul
     );
-    let (_, after) = browser.get("/admin/ezd");
+    let (_, after) = browser.get("/admin/jobs");
     assert!(
         dead_letters(&after).is_empty(),
         "no dead letter left: {after}"
     );
     // Retrying it again is refused: it is no longer a dead letter.
-    let (s, _) = browser.post(&format!("/admin/ezd/{job}/retry"), &csrf);
+    let (s, _) = browser.post(&format!("/admin/jobs/{job}/retry"), &csrf);
     assert_eq!(s, 404);
 
     let (s, audit) = admin

@@ -30,7 +30,7 @@ fn role_label(lang: Lang, r: Role) -> &'static str {
 }
 
 fn store_fail(staff: &Staff, e: crate::store::StoreError) -> Response {
-    let crate::error::AppError(api) = e.into();
+    let api = crate::error::AppError::from(e).into_api();
     let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     error_page(status, staff.lang, Some(staff), staff.lang.t(&api.message.pl, &api.message.en))
 }

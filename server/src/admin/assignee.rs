@@ -73,7 +73,7 @@ pub async fn assign_person(State(state): State<AppState>, staff: Staff, Path(id)
     match state.store.assign_report_person(staff.actor(), id, user, state.clock.now()).await {
         Ok(()) => Redirect::to(&format!("/admin/reports/{id}")).into_response(),
         Err(e) => {
-            let crate::error::AppError(api) = e.into();
+            let api = crate::error::AppError::from(e).into_api();
             let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             error_page(status, lang, Some(&staff), lang.t(&api.message.pl, &api.message.en))
         }

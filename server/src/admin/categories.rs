@@ -21,7 +21,7 @@ use mm_protocol::validation::{FieldError, Validate};
 use super::html::{Lang, error_page, esc, options, page};
 use super::session::{Form, Staff};
 use crate::events::model::CategoryInput;
-use crate::reports::routes::check_category;
+use crate::reports::service::check_category;
 use crate::state::AppState;
 
 const EMPTY_SLOTS: usize = 2;
@@ -61,7 +61,7 @@ fn question_slots(f: &Form) -> Vec<usize> {
 }
 
 fn store_fail(staff: &Staff, e: crate::store::StoreError) -> Response {
-    let crate::error::AppError(api) = e.into();
+    let api = crate::error::AppError::from(e).into_api();
     let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     error_page(status, staff.lang, Some(staff), staff.lang.t(&api.message.pl, &api.message.en))
 }

@@ -9,6 +9,7 @@
 //! - [`categories`], [`accounts`], [`settings`]: admins' report and event
 //!   categories, officials' accounts, the map's tile URL;
 //! - [`assignee`]: a report's person in charge;
+//! - [`jobs`]: the job queue's dead letters of every kind, with retry;
 //! - here: departments, the audit log, transparency, static assets.
 
 pub mod accounts;
@@ -16,6 +17,7 @@ pub mod assignee;
 pub mod categories;
 pub mod content;
 pub mod html;
+pub mod jobs;
 pub mod reports;
 pub mod session;
 pub mod settings;
@@ -65,9 +67,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/departments", get(departments).post(department_create))
         .route("/admin/departments/members", post(department_member))
         .route("/admin/audit", get(audit))
-        .route("/admin/ezd", get(crate::ezd::admin::page_get))
-        .route("/admin/ezd/classes", post(crate::ezd::admin::set_class))
-        .route("/admin/ezd/{id}/retry", post(crate::ezd::admin::retry))
+        .route("/admin/jobs", get(jobs::page_get))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
+        .route("/admin/ezd", get(jobs::old_ezd_page))
+        .route("/admin/ezd/classes", post(jobs::set_class))
         // Admins: categories, accounts, settings; anyone handling a report: its person.
         .route("/admin/categories", get(categories::list).post(categories::create))
         .route("/admin/categories/new", get(categories::new))
@@ -135,7 +138,7 @@ async fn departments(State(state): State<AppState>, staff: Staff) -> Response {
 }
 
 fn store_fail(staff: &Staff, e: crate::store::StoreError) -> Response {
-    let crate::error::AppError(api) = e.into();
+    let api = crate::error::AppError::from(e).into_api();
     let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     error_page(status, staff.lang, Some(staff), staff.lang.t(&api.message.pl, &api.message.en))
 }

@@ -72,7 +72,7 @@ pub fn is_overdue(r: &Report, cats: &HashMap<String, ReportCategory>, now: DateT
 }
 
 fn store_err(staff: &Staff, e: crate::store::StoreError) -> Response {
-    let AppError(api) = AppError::from(e);
+    let api = AppError::from(e).into_api();
     let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     let msg = match staff.lang {
         Lang::Pl => api.message.pl,

@@ -98,7 +98,7 @@ pub async fn post(State(state): State<AppState>, staff: Staff, body: Bytes) -> R
     match state.store.put_setting(staff.actor(), TILE_URL_KEY, value.clone(), state.clock.now()).await {
         Ok(()) => settings_page(value.as_deref(), &staff, StatusCode::OK, Some((lang.t("Zapisano.", "Saved."), false))),
         Err(e) => {
-            let crate::error::AppError(api) = e.into();
+            let api = crate::error::AppError::from(e).into_api();
             error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, Some(&staff), lang.t(&api.message.pl, &api.message.en))
         }
     }

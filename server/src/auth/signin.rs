@@ -335,7 +335,7 @@ pub async fn sign_in(
     let admission = state.store.sign_in_step(login, &address, SignInStep::Begin(policy), now).await?;
     refused(admission, now)?;
     let Admission::Admitted { delay, locks_until } = admission else {
-        return Err(SignInError::Store(StoreError::Other("unexpected sign-in step".into())));
+        return Err(SignInError::Store(StoreError::backend("unexpected sign-in step")));
     };
     if delay > Duration::zero() {
         tokio::time::sleep(delay.to_std().unwrap_or_default()).await;

@@ -27,13 +27,9 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
-/// Where the registration ended up: an RPW number (`RPW/{n}/{yyyy}`) and
-/// the document's id, or the package folder.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Registered {
-    pub rpw_number: String,
-    pub document_id: Option<String>,
-}
+/// What a case's new state does to its report ([`super::rules`]), and
+/// what comes back from an EZD: the store's types, as the store keeps them.
+pub use crate::store::ezd::{CaseOutcome, CaseState, OpenedCase, Registered};
 
 /// A case (sprawa) to open for an accepted report.
 #[derive(Debug, Clone)]
@@ -52,45 +48,15 @@ pub struct CaseRequest {
     pub document: Attachment,
 }
 
-/// A case in the EZD; `case_reference` is the znak sprawy
-/// (`DEPT.JRWA.N.YYYY`), absent where the EZD gives none back (packages).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenedCase {
-    pub case_id: String,
-    pub case_reference: Option<String>,
-}
-
-/// A case's state as the bridge maps it back to the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseState {
-    Open,
-    Suspended,
-    Resumed,
-    Closed,
-}
-
-impl CaseState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::Open => "open",
-            CaseState::Suspended => "suspended",
-            CaseState::Resumed => "resumed",
-            CaseState::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseState> {
-        [CaseState::Open, CaseState::Suspended, CaseState::Resumed, CaseState::Closed]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum EzdError {
     /// Worth retrying: the EZD is down, slow, or answered 5xx/429.
     #[error("temporary: {0}")]
     Temporary(String),
+    /// Worth retrying, no sooner than the EZD asked (`Retry-After` on a
+    /// 429 or 503, RFC 9110 §10.2.3).
+    #[error("temporary: {message}")]
+    Busy { message: String, retry_after: std::time::Duration },
     /// Retrying the same request cannot help (4xx, a bad configuration);
     /// still retried with backoff, since an official may fix the cause.
     #[error("rejected: {0}")]

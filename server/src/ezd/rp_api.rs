@@ -176,6 +176,11 @@ impl RpApi {
             .header("SID", &self.creds.sid);
         let resp = build(req).send().await.map_err(temporary)?;
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, Utc::now()));
         let text = resp.text().await.map_err(temporary)?;
         if status == StatusCode::UNAUTHORIZED {
             self.forget_token().await;
@@ -183,7 +188,7 @@ impl RpApi {
         let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str::<Value>(&text) };
         match parsed {
             Ok(body) if status.is_success() => Ok(body),
-            Ok(body) => Err(classify(status, &body)),
+            Ok(body) => Err(with_retry_after(classify(status, &body), status, retry_after)),
             // A success that is not JSON (a proxy's or the EZD's HTML
             // maintenance page answering 200) says nothing about the
             // request: an error for this attempt, never an answer.
@@ -191,7 +196,7 @@ impl RpApi {
                 "HTTP {} with an unparseable body (not JSON)",
                 status.as_u16()
             ))),
-            Err(_) => Err(classify(status, &Value::Null)),
+            Err(_) => Err(with_retry_after(classify(status, &Value::Null), status, retry_after)),
         }
     }
 
@@ -231,6 +236,32 @@ pub fn rpw_parts(numer: &str) -> Option<(String, String)> {
     match (it.next(), it.next(), it.next(), it.next()) {
         (Some("RPW"), Some(n), Some(y), None) if !n.is_empty() && !y.is_empty() => Some((n.to_owned(), y.to_owned())),
         _ => None,
+    }
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3): seconds, or an HTTP date; a date in
+/// the past is no wait. Capped at a day, so a wrong clock cannot park a job.
+pub fn retry_after(value: &str, now: chrono::DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    let secs = match value.parse::<u64>() {
+        Ok(s) => s,
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            (at.with_timezone(&Utc) - now).num_seconds().max(0) as u64
+        }
+    };
+    Some(Duration::from_secs(secs.min(24 * 3600)))
+}
+
+/// A 429 or 503 that named its wait is retried no sooner than that.
+fn with_retry_after(e: EzdError, status: StatusCode, retry_after: Option<Duration>) -> EzdError {
+    match (e, retry_after) {
+        (EzdError::Temporary(message), Some(retry_after))
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE =>
+        {
+            EzdError::Busy { message, retry_after }
+        }
+        (e, _) => e,
     }
 }
 
@@ -408,6 +439,20 @@ mod tests {
         ] {
             assert!(case_state_of(&garbled).is_err(), "{garbled} must not be a state");
         }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after("Sun, 01 Mar 2026 10:01:30 GMT", now), Some(Duration::from_secs(90)));
+        assert_eq!(retry_after("Sun, 01 Mar 2026 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("99999999", now), Some(Duration::from_secs(24 * 3600)));
+        let busy = with_retry_after(EzdError::Temporary("HTTP 429".into()), StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(5)));
+        assert!(matches!(busy, EzdError::Busy { retry_after, .. } if retry_after == Duration::from_secs(5)));
+        let plain = with_retry_after(EzdError::Temporary("HTTP 500".into()), StatusCode::INTERNAL_SERVER_ERROR, Some(Duration::from_secs(5)));
+        assert!(matches!(plain, EzdError::Temporary(_)));
     }
 
     #[test]

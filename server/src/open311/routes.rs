@@ -1,6 +1,6 @@
 //! The GeoReport v2 endpoints. `{file}` is `name.json` or `name.xml`.
 //! A request POSTed here goes through the same creation code as the app's
-//! (`reports::routes::submit`), so each is an ordinary report of the other.
+//! (`reports::service::submit`), so each is an ordinary report of the other.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,9 +22,9 @@ use super::format::{Format, Open311Error, respond, split};
 use crate::devices::auth::device_by_token;
 use crate::error::AppError;
 use crate::reports::ratelimit::{ClientIp, WriteError};
-use crate::reports::routes::{charge, precheck, submit};
+use crate::reports::service::{charge, precheck, submit};
 use crate::state::AppState;
-use crate::store::ReportFilter;
+use crate::store::{Created, ReportFilter};
 
 type O311 = Result<Response, Open311Error>;
 
@@ -68,10 +68,11 @@ fn from_app(e: AppError, format: Format) -> Open311Error {
         }
         _ => StatusCode::BAD_REQUEST,
     };
-    let en = &e.0.message.en;
-    let description = match &e.0.field {
-        Some(f) => format!("{f}: {en} / {}", e.0.message.pl),
-        None => format!("{en} / {}", e.0.message.pl),
+    let api = e.into_api();
+    let en = &api.message.en;
+    let description = match &api.field {
+        Some(f) => format!("{f}: {en} / {}", api.message.pl),
+        None => format!("{en} / {}", api.message.pl),
     };
     Open311Error::new(status, description, format)
 }
@@ -275,7 +276,7 @@ async fn render(
 async fn requests(state: &AppState, format: Format, q: &str) -> O311 {
     let q = parse_query(q);
     let mut filter = ReportFilter::default();
-    let (offset, limit) = crate::reports::routes::parse_page(
+    let (offset, limit) = crate::reports::service::parse_page(
         q.get("page").map(String::as_str),
         q.get("page_size").map(String::as_str),
         100,
@@ -476,16 +477,16 @@ async fn post_request(
         }
         Err(WriteError::App(e)) => return Err(from_app(e, format)),
     }
-    let stored = submit(&state, Some(device.id), None, input)
+    let report_id = match submit(&state, Some(device.id), None, input)
         .await
-        .map_err(|e| from_app(e, format))?;
-    let report: Report = serde_json::from_str(&stored.body).map_err(|_| {
-        Open311Error::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The server failed.",
-            format,
-        )
-    })?;
-    let v = json!([{"service_request_id": report.id.to_string(), "service_notice": "", "account_id": Value::Null}]);
+        .map_err(|e| from_app(e, format))?
+    {
+        Created::New(report) => report.id,
+        // Open311 sends no Idempotency-Key, so nothing is ever replayed here.
+        Created::Replayed(_) => {
+            return Err(Open311Error::new(StatusCode::INTERNAL_SERVER_ERROR, "The server failed.", format));
+        }
+    };
+    let v = json!([{"service_request_id": report_id.to_string(), "service_notice": "", "account_id": Value::Null}]);
     Ok(respond(StatusCode::CREATED, format, "service_requests", &v))
 }

@@ -283,7 +283,7 @@ pub async fn upload_photo(
         height: clean.height,
         created_at: state.clock.now(),
     };
-    let new = state.store.save_photo(meta, Bytes::from(clean.jpeg)).await?;
+    let new = state.store.save_photo(meta, clean.jpeg).await?;
     let status = if new {
         StatusCode::CREATED
     } else {

@@ -1,13 +1,19 @@
-//! The storage layer: every feature's persistence as an async trait, all of
-//! them together as [`Store`]. Handlers hold an `Arc<dyn Store>` and never
-//! see SQL, so a PostgreSQL implementation can join [`sqlite`] later without
-//! touching them.
+//! The storage layer, the only owner of SQL: every feature's persistence
+//! as an async trait, all of them together as [`Store`]. Handlers hold an
+//! `Arc<dyn Store>` and never see SQL; domain rules are pure functions in
+//! their features (`reports::workflow`, `ezd::rules`) that a store calls
+//! between loading and persisting, so a PostgreSQL implementation joins
+//! [`sqlite`] by writing that glue and passing `tests/store_contract.rs`.
+//! [`jobs`] is the one queue for outside systems; [`ezd`] what the EZD
+//! bridge keeps.
 //!
 //! Every write that changes a public entity also appends it to the sync
 //! publication log in the same transaction (docs/DESIGN.md, "Sync"), and
 //! every write an official makes also writes the audit log there.
 
 pub mod backoffice;
+pub mod ezd;
+pub mod jobs;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -21,37 +27,67 @@ use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
 use mm_protocol::reports::{
     NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest, VisibilityChangeRequest,
 };
-use mm_protocol::validation::FieldError;
 
 use crate::audit::model::AuditEntry;
 use crate::auth::signin::{Admission, SignInCounters, SignInPolicy, SignInStep};
 use crate::demo::DemoData;
 use crate::reports::model::{PhotoMeta, ReportInternal};
+use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
+pub use ezd::EzdStore;
+pub use jobs::JobStore;
 pub use sqlite::SqliteStore;
 
+/// Why a store call failed, whatever the backend: what the caller may act
+/// on, plus `Backend` for everything else (the database, the disk), whose
+/// details are for the log only. Each backend converts its own errors into
+/// `Backend` (SQLite: `store/sqlite/mod.rs`), as matrix-sdk's stores do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    #[error("conflict: {en}")]
-    Conflict { pl: String, en: String },
+    /// The write collides with what is stored.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The report workflow refused the change (`reports::workflow`).
+    #[error("workflow: {0}")]
+    Workflow(#[from] WorkflowError),
     /// A field names an entity that does not exist (e.g. an event's category).
     #[error("unknown {field}")]
     UnknownReference { field: &'static str },
-    /// A field failed a check that needs stored data (a report's category,
-    /// photos, the original of a duplicate).
-    #[error("invalid {}", .0.field)]
-    Invalid(FieldError),
     #[error("idempotency key reused with another request")]
     IdempotencyConflict,
-    #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
-    #[error("serialisation: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("{0}")]
-    Other(String),
+    #[error("backend: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A backend failure from anything that is an error or a message.
+    pub fn backend(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+        StoreError::Backend(e.into())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::backend(e)
+    }
+}
+
+/// Stored data a write collides with; the edge words it
+/// (`error.rs`, `Conflict::message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// A report or event category with this id exists.
+    CategoryExists,
+    LoginTaken,
+    DepartmentExists,
+    /// Another place has this OpenStreetMap id.
+    OsmIdTaken,
+    /// The person may not take this report (not a dispatcher, not of the
+    /// report's department).
+    NotAssignable,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -109,6 +145,23 @@ pub struct IdempotencyKey {
 pub struct StoredResponse {
     pub status: u16,
     pub body: String,
+}
+
+impl StoredResponse {
+    /// The first answer to a write that created something (201).
+    pub fn created(body: String) -> StoredResponse {
+        StoredResponse { status: 201, body }
+    }
+}
+
+/// What `create_report` did: made the report, or found the retried key's
+/// first answer (which the edge sends again as it was).
+#[derive(Debug, Clone, PartialEq)]
+// One per request, moved straight into the answer: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Created {
+    New(Report),
+    Replayed(StoredResponse),
 }
 
 #[derive(Debug, Clone)]
@@ -212,7 +265,7 @@ pub trait AuthStore: Send + Sync {
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
     /// Registers a device, or replays the stored answer for a retried key.
-    /// `respond` turns the new device into the response that is stored.
+    /// `response` is what a retry is answered with (it carries no token).
     async fn register_device(
         &self,
         idempotency: Option<IdempotencyKey>,
@@ -255,7 +308,7 @@ pub trait ReportStore: Send + Sync {
 
     /// Stores an uploaded photo (the file atomically, then its row); true
     /// when it was new.
-    async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool>;
+    async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool>;
     async fn photo_exists(&self, id: &str) -> StoreResult<bool>;
     /// The photo and its bytes.
     async fn photo(&self, id: &str) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
@@ -264,7 +317,7 @@ pub trait ReportStore: Send + Sync {
 
     /// Creates a report, or replays the stored answer for a retried key.
     /// Returns only after the report is durably committed.
-    async fn create_report(&self, report: NewReportRecord) -> StoreResult<StoredResponse>;
+    async fn create_report(&self, report: NewReportRecord) -> StoreResult<Created>;
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>>;
     async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>>;
     async fn near_reports(&self, filter: NearFilter) -> StoreResult<Vec<Report>>;
@@ -538,7 +591,8 @@ pub trait Store:
     + BackOfficeStore
     + HealthStore
     + PlaceStore
-    + crate::ezd::outbox::EzdStore
+    + EzdStore
+    + JobStore
     + crate::maintenance::MaintenanceStore
 {
 }
@@ -554,7 +608,8 @@ impl<
         + BackOfficeStore
         + HealthStore
         + PlaceStore
-        + crate::ezd::outbox::EzdStore
+        + EzdStore
+        + JobStore
         + crate::maintenance::MaintenanceStore,
 > Store for T
 {

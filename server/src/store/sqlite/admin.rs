@@ -9,31 +9,10 @@ use serde_json::json;
 
 use super::publish::audit;
 use super::{SqliteStore, ts};
-use crate::store::{
+use crate::store::{Conflict, 
     Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminReportSort, AdminStore,
     CategoryReportStats, Department, StoreError, StoreResult,
 };
-
-/// Migration 4.
-pub const SCHEMA: &str = r#"
-    CREATE TABLE departments (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL
-    );
-    -- A `department` official belongs to one department.
-    ALTER TABLE users ADD COLUMN department_id INTEGER REFERENCES departments(id);
-    -- Which department handles a report (internal, never public).
-    ALTER TABLE reports ADD COLUMN department_id INTEGER REFERENCES departments(id);
-    CREATE INDEX reports_department ON reports(department_id);
-    -- Wrong passwords in a row per login (known or not, so the answer does
-    -- not tell which logins exist). Replaced by migration 8.
-    CREATE TABLE login_failures (
-        login TEXT PRIMARY KEY,
-        failures INTEGER NOT NULL,
-        locked_until TEXT
-    );
-"#;
 
 #[async_trait]
 impl AdminStore for SqliteStore {
@@ -65,10 +44,7 @@ impl AdminStore for SqliteStore {
                 |r| r.get(0),
             )?;
             if exists {
-                return Err(StoreError::Conflict {
-                    pl: "Wydział o tej nazwie już istnieje.".into(),
-                    en: "A department with this name already exists.".into(),
-                });
+                return Err(StoreError::Conflict(Conflict::DepartmentExists));
             }
             tx.execute(
                 "INSERT INTO departments (name, created_at) VALUES (?1, ?2)",

@@ -9,54 +9,7 @@ use serde_json::json;
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
-use crate::store::{Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
-
-/// Migration 8: sign-in counted per login and client address, sessions
-/// with a kind (security review 2026-12, findings 1-3). Self-contained: it
-/// only drops and creates its own tables and touches `sessions`.
-pub const SCHEMA: &str = r#"
-    -- The old per-login counter let anyone lock any official out.
-    DROP TABLE IF EXISTS login_failures;
-    -- Wrong passwords for one login from one client address (IPv6 by /64).
-    CREATE TABLE login_failures_by_address (
-        login TEXT NOT NULL,
-        address TEXT NOT NULL,
-        failures INTEGER NOT NULL,
-        locked_until TEXT,
-        expires_at TEXT NOT NULL,
-        PRIMARY KEY (login, address)
-    );
-    CREATE INDEX login_failures_by_address_expiry ON login_failures_by_address(expires_at);
-    -- Wrong passwords from one client address, any logins.
-    CREATE TABLE login_address_failures (
-        address TEXT PRIMARY KEY,
-        failures INTEGER NOT NULL,
-        expires_at TEXT NOT NULL
-    );
-    CREATE INDEX login_address_failures_expiry ON login_address_failures(expires_at);
-    -- Wrong passwords for one login from any address, and the next free
-    -- slot while its attempts are spaced out.
-    CREATE TABLE login_account_failures (
-        login TEXT PRIMARY KEY,
-        failures INTEGER NOT NULL,
-        next_attempt_at TEXT,
-        expires_at TEXT NOT NULL
-    );
-    CREATE INDEX login_account_failures_expiry ON login_account_failures(expires_at);
-    -- Addresses an account signed in from (never spaced out).
-    CREATE TABLE login_trusted_addresses (
-        login TEXT NOT NULL,
-        address TEXT NOT NULL,
-        last_success_at TEXT NOT NULL,
-        PRIMARY KEY (login, address)
-    );
-    CREATE INDEX login_trusted_addresses_age ON login_trusted_addresses(last_success_at);
-    -- An API token is not a back-office cookie. Sessions from before had no
-    -- kind: they end, and officials sign in once more.
-    DELETE FROM sessions;
-    ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'api';
-    CREATE INDEX sessions_user ON sessions(user_id);
-"#;
+use crate::store::{Conflict, Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
 
 fn role(s: String) -> rusqlite::Result<Role> {
     Role::parse(&s)
@@ -97,10 +50,7 @@ impl AuthStore for SqliteStore {
             let exists: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE login = ?1)", [&login], |r| r.get(0))?;
             if exists {
-                return Err(StoreError::Conflict {
-                    pl: "Konto o tym loginie już istnieje.".into(),
-                    en: "An account with this login already exists.".into(),
-                });
+                return Err(StoreError::Conflict(Conflict::LoginTaken));
             }
             let now = Utc::now();
             tx.execute(

@@ -12,16 +12,7 @@ use serde_json::json;
 use super::publish::{audit, get_setting, publish};
 use super::{SqliteStore, parse_ts, ts};
 use crate::store::backoffice::{Account, Assignee, BackOfficeStore};
-use crate::store::{Actor, StoreError, StoreResult};
-
-/// The migration that adds disabled accounts and personal assignment.
-pub const SCHEMA: &str = r#"
-    -- Set while an account is disabled (it cannot sign in).
-    ALTER TABLE users ADD COLUMN disabled_at TEXT;
-    -- The person handling a report (internal, never public).
-    ALTER TABLE reports ADD COLUMN assignee_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
-    CREATE INDEX reports_assignee ON reports(assignee_id);
-"#;
+use crate::store::{Conflict, Actor, StoreError, StoreResult};
 
 fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let role: String = r.get(2)?;
@@ -125,10 +116,7 @@ impl BackOfficeStore for SqliteStore {
                     match hit {
                         Some(l) => Some(l),
                         None => {
-                            return Err(StoreError::Conflict {
-                                pl: "Tej osobie nie można przypisać zgłoszenia: przypisz dyspozytora albo urzędnika wydziału zgłoszenia.".into(),
-                                en: "This person cannot take the report: assign a dispatcher or an official of the report's department.".into(),
-                            });
+                            return Err(StoreError::Conflict(Conflict::NotAssignable));
                         }
                     }
                 }

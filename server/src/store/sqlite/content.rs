@@ -14,7 +14,7 @@ use serde_json::json;
 use super::publish::{audit, get_setting, publish, set_setting, tombstone};
 use super::{SqliteStore, parse_ts, ts};
 use crate::demo::DemoData;
-use crate::store::{Actor, ContentStore, StoreError, StoreResult};
+use crate::store::{Conflict, Actor, ContentStore, StoreError, StoreResult};
 
 const DEMO_LOADED: &str = "demo_loaded";
 
@@ -159,10 +159,7 @@ fn write_event(
 
 fn write_category(tx: &Transaction, c: &EventCategory) -> StoreResult<()> {
     if category_exists(tx, &c.id)? {
-        return Err(StoreError::Conflict {
-            pl: "Kategoria o tym identyfikatorze już istnieje.".into(),
-            en: "A category with this id already exists.".into(),
-        });
+        return Err(StoreError::Conflict(Conflict::CategoryExists));
     }
     tx.execute(
         "INSERT INTO event_categories (id, name_pl, name_en) VALUES (?1, ?2, ?3)",

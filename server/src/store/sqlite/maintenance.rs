@@ -11,28 +11,6 @@ use crate::maintenance::MaintenanceStore;
 use crate::reports::model::PhotoMeta;
 use crate::store::{StoreError, StoreResult};
 
-/// Migration 8 (security review, findings 5, 7 and 8).
-pub const SCHEMA: &str = r#"
-    -- Photos stored before uploads were cleaned, still carrying whatever
-    -- metadata the client left in them: `maintenance` re-processes each
-    -- before the server serves again.
-    CREATE TABLE photos_raw (id TEXT PRIMARY KEY) WITHOUT ROWID;
-    INSERT INTO photos_raw (id) SELECT id FROM photos;
-    CREATE INDEX photos_created ON photos(created_at);
-
-    -- When a device last used its token (to the day), so devices unseen
-    -- for years can be collected.
-    ALTER TABLE devices ADD COLUMN last_seen_at TEXT;
-    UPDATE devices SET last_seen_at = created_at;
-    CREATE INDEX devices_last_seen ON devices(last_seen_at);
-
-    -- Registration answers stored device tokens in clear; tokens are now
-    -- derived from a key outside the database, and registration keys are
-    -- scoped by client address, so these rows can never be replayed.
-    DELETE FROM idempotency WHERE scope = 'devices';
-    CREATE INDEX idempotency_created ON idempotency(created_at);
-"#;
-
 /// Statuses in which a report still changes (its followers wait for news).
 const OPEN: &str = "('new', 'accepted', 'in_progress')";
 
@@ -40,7 +18,7 @@ fn remove_file(path: &std::path::Path) -> StoreResult<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StoreError::Other(format!("cannot delete a photo: {e}"))),
+        Err(e) => Err(StoreError::backend(format!("cannot delete a photo: {e}"))),
     }
 }
 
@@ -78,7 +56,7 @@ impl MaintenanceStore for SqliteStore {
                         // The file first, then the row: the row never names
                         // a missing or raw file once this commits.
                         write_atomically(&path, &bytes, true)
-                            .map_err(|e| StoreError::Other(format!("cannot store a photo: {e}")))?;
+                            .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
                         tx.execute(
                             "UPDATE photos SET content_type = ?2, bytes = ?3, width = ?4, height = ?5 WHERE id = ?1",
                             params![id, meta.content_type, meta.bytes as i64, meta.width, meta.height],

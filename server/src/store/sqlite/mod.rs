@@ -9,12 +9,15 @@ mod auth;
 mod backoffice;
 mod content;
 mod devices;
+mod ezd;
+mod jobs;
 mod maintenance;
 mod migrations;
 mod places;
-pub(crate) mod publish;
-pub(crate) mod reports;
+mod publish;
+mod reports;
 mod sync;
+mod writer;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -22,13 +25,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction};
 
 use super::{AuditStore, HealthStore, StoreError, StoreResult};
 use crate::audit::model::AuditEntry;
 
 #[doc(hidden)]
 pub use migrations::run_until as migrate_until;
+pub use migrations::VERSION as SCHEMA_VERSION;
 
 const READERS: usize = 4;
 pub const DB_FILE: &str = "mm.sqlite";
@@ -41,6 +45,10 @@ pub struct SqliteStore {
     max_seq: Arc<AtomicU64>,
     /// New reports, for the group-commit writer thread (`reports::group_commit`).
     reports: std::sync::mpsc::Sender<reports::ReportJob>,
+    /// Every other write, for the group-commit writer thread (`writer::run`).
+    writes: std::sync::mpsc::Sender<writer::Write>,
+    /// Told after a commit that made a job runnable (`JobStore::job_signal`).
+    jobs_ready: Arc<tokio::sync::Notify>,
     /// Where photos live (`DATA_DIR/photos`).
     photos_dir: std::path::PathBuf,
 }
@@ -49,7 +57,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", data_dir.display())))?;
+            .map_err(|e| StoreError::backend(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DB_FILE);
         let mut writer = Connection::open(&path)?;
         configure(&writer)?;
@@ -74,44 +82,53 @@ impl SqliteStore {
             .collect::<StoreResult<Vec<_>>>()?;
         let writer = Arc::new(Mutex::new(writer));
         let max_seq = Arc::new(AtomicU64::new(max as u64));
+        let jobs_ready = Arc::new(tokio::sync::Notify::new());
         let (tx, rx) = std::sync::mpsc::channel();
-        let (w, m) = (writer.clone(), max_seq.clone());
-        // Ends when the store (the only sender) is dropped.
+        let (w, m, j) = (writer.clone(), max_seq.clone(), jobs_ready.clone());
+        // Both writers end when the store (the only sender) is dropped.
         std::thread::Builder::new()
             .name("mm-report-writer".into())
-            .spawn(move || reports::group_commit(w, m, rx))
-            .map_err(|e| StoreError::Other(format!("cannot start the report writer: {e}")))?;
+            .spawn(move || reports::group_commit(w, m, j, rx))
+            .map_err(|e| StoreError::backend(format!("cannot start the report writer: {e}")))?;
+        let (writes, rx) = std::sync::mpsc::channel();
+        let (w, m) = (writer.clone(), max_seq.clone());
+        std::thread::Builder::new()
+            .name("mm-writer".into())
+            .spawn(move || writer::run(w, m, rx))
+            .map_err(|e| StoreError::backend(format!("cannot start the writer: {e}")))?;
         Ok(SqliteStore {
             writer,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
             max_seq,
             reports: tx,
+            writes,
+            jobs_ready,
             photos_dir: data_dir.join("photos"),
         })
     }
 
-    /// Runs `f` in an IMMEDIATE transaction on the writer; commits when it
-    /// returns Ok, rolls back (changing nothing) when it returns Err.
+    /// Runs `f` in the writer's transaction (group-committed with other
+    /// writes, `writer.rs`); answers after COMMIT. When `f` returns Err,
+    /// nothing it did stays.
     pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        let max_seq = self.max_seq.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            let max = publish::max_seq(&tx)?;
-            tx.commit()?;
-            // Only after the commit: a sync must never see a seq it cannot read.
-            max_seq.fetch_max(max, Ordering::SeqCst);
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        let (send, answer) = tokio::sync::oneshot::channel();
+        let write: writer::Write = Box::new(move |tx| {
+            let out = writer::in_savepoint(tx, f);
+            Box::new(move |commit| {
+                let _ = send.send(match (out, commit) {
+                    (Err(e), _) => Err(e),
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(_), Err(e)) => Err(StoreError::backend(format!("commit failed: {e}"))),
+                });
+            })
+        });
+        self.writes.send(write).map_err(|_| StoreError::backend("the writer has stopped"))?;
+        answer.await.map_err(|_| StoreError::backend("the writer dropped a write"))?
     }
 
     /// Runs `f` on one of the reader connections.
@@ -127,7 +144,15 @@ impl SqliteStore {
             f(&conn)
         })
         .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
+    }
+}
+
+/// SQLite's errors reach callers as backend failures (the trait's error
+/// names no backend).
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(Box::new(e))
     }
 }
 
@@ -177,6 +202,6 @@ impl HealthStore for SqliteStore {
             Ok(())
         })
         .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
     }
 }

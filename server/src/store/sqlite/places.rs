@@ -12,25 +12,7 @@ use serde_json::json;
 
 use super::SqliteStore;
 use super::publish::{audit, get_setting, publish, set_setting, tombstone};
-use crate::store::{Actor, PlaceFilter, PlaceStore, StoreError, StoreResult};
-
-pub const SCHEMA: &str = r#"
-CREATE TABLE places (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    layer TEXT NOT NULL,
-    category TEXT NOT NULL,
-    -- "node/123", "way/45": the import's key (idempotent on OSM ids).
-    osm_id TEXT UNIQUE,
-    min_lon REAL NOT NULL,
-    min_lat REAL NOT NULL,
-    max_lon REAL NOT NULL,
-    max_lat REAL NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX places_layer ON places(layer, category);
-CREATE INDEX places_category ON places(category);
-CREATE INDEX places_bbox ON places(min_lon, max_lon);
-"#;
+use crate::store::{Conflict, Actor, PlaceFilter, PlaceStore, StoreError, StoreResult};
 
 const DEMO_PLACES_LOADED: &str = "demo_places_loaded";
 
@@ -49,10 +31,7 @@ fn by_osm_id(c: &Connection, osm_id: &str) -> StoreResult<Option<Place>> {
 }
 
 fn osm_conflict() -> StoreError {
-    StoreError::Conflict {
-        pl: "Inne miejsce ma już ten identyfikator OSM.".into(),
-        en: "Another place already has this OSM id.".into(),
-    }
+    StoreError::Conflict(Conflict::OsmIdTaken)
 }
 
 /// Inserts (`id` None) or replaces a place, publishes it; no audit.
@@ -200,7 +179,7 @@ impl PlaceStore for SqliteStore {
                 let osm = input
                     .osm_id
                     .clone()
-                    .ok_or_else(|| StoreError::Other("an imported place needs an OSM id".into()))?;
+                    .ok_or_else(|| StoreError::backend("an imported place needs an OSM id"))?;
                 match by_osm_id(tx, &osm)? {
                     Some(existing) if existing.to_input() == input => report.unchanged += 1,
                     Some(existing) => {

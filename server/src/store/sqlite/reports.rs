@@ -12,108 +12,23 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::reports::{
-    AttributeType, PhotoRef, Report, ReportCategory, ReportStatus, StatusChange,
-    StatusChangeRequest, Visibility, VisibilityChangeRequest, distance_m,
+    Report, ReportCategory, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest,
+    distance_m,
 };
 use mm_protocol::sync::{Collection, Item};
-use mm_protocol::validation::FieldError;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use serde_json::json;
 
 use super::devices::{remember, replay};
 use super::publish::{self, audit, publish, tombstone};
 use super::{SqliteStore, parse_ts, ts};
 use crate::reports::model::{
     InternalNote, PhotoMeta, PrivatePart, ReportInternal, VisibilityDecision, default_categories,
-    photo_url,
 };
+use crate::reports::workflow;
 use crate::store::{
-    Actor, NearFilter, NewReportRecord, ReportFilter, ReportStore, StoreError, StoreResult,
-    StoredResponse,
+    Actor, Conflict, Created, NearFilter, NewReportRecord, ReportFilter, ReportStore, StoreError,
+    StoreResult, StoredResponse,
 };
-
-pub const SCHEMA: &str = r#"
-    -- Open311 services. The whole category as JSON, in display order.
-    CREATE TABLE report_categories (
-        id TEXT PRIMARY KEY,
-        position INTEGER NOT NULL,
-        data TEXT NOT NULL
-    );
-    -- Content-addressed photos (id = SHA-256 hex); the bytes live in
-    -- DATA_DIR/photos/ab/<id>.jpg|png.
-    CREATE TABLE photos (
-        id TEXT PRIMARY KEY,
-        content_type TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    -- `data` is the public Report JSON (no personal data); `private` holds
-    -- the contact and location details only officials see.
-    CREATE TABLE reports (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        category TEXT NOT NULL REFERENCES report_categories(id),
-        status TEXT NOT NULL,
-        lat REAL NOT NULL,
-        lon REAL NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        device_id TEXT REFERENCES devices(id),
-        duplicate_of INTEGER REFERENCES reports(id),
-        private TEXT NOT NULL,
-        data TEXT NOT NULL
-    );
-    CREATE INDEX reports_status ON reports(status);
-    CREATE INDEX reports_category ON reports(category);
-    CREATE INDEX reports_created ON reports(created_at);
-    CREATE INDEX reports_lat_lon ON reports(lat, lon);
-    CREATE INDEX reports_device ON reports(device_id);
-    CREATE TABLE report_followers (
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        device_id TEXT NOT NULL REFERENCES devices(id),
-        since TEXT NOT NULL,
-        PRIMARY KEY (report_id, device_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX report_followers_device ON report_followers(device_id);
-    -- Officials' internal notes (never public).
-    CREATE TABLE report_notes (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        status TEXT,
-        note TEXT NOT NULL
-    );
-    CREATE INDEX report_notes_report ON report_notes(report_id);
-"#;
-
-/// Migration 8: what the public may see of a report (security review,
-/// finding 15). `reports.visibility` mirrors the report JSON's field for
-/// the public queries; `report_photos` says which report a photo belongs
-/// to, so a withheld report's photos are withheld too; the visibility log
-/// is the report's own record of officials' decisions (the audit log has
-/// them as well).
-pub const VISIBILITY_SCHEMA: &str = r#"
-    ALTER TABLE reports ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public';
-    CREATE TABLE report_photos (
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        photo_id TEXT NOT NULL,
-        PRIMARY KEY (report_id, photo_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX report_photos_photo ON report_photos(photo_id);
-    INSERT OR IGNORE INTO report_photos (report_id, photo_id)
-        SELECT r.id, json_extract(p.value, '$.id') FROM reports r, json_each(r.data, '$.photos') p;
-    CREATE TABLE report_visibility_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        report_id INTEGER NOT NULL REFERENCES reports(id),
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        visibility TEXT NOT NULL,
-        reason TEXT NOT NULL
-    );
-    CREATE INDEX report_visibility_log_report ON report_visibility_log(report_id);
-"#;
 
 /// Migration 3: the default categories, published to the sync log.
 pub fn seed_default_categories(tx: &Transaction) -> StoreResult<()> {
@@ -149,7 +64,7 @@ fn get_category(c: &Connection, id: &str) -> StoreResult<Option<ReportCategory>>
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
-pub(crate) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
+pub(super) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
     let mut stmt = c.prepare_cached("SELECT data FROM reports WHERE id = ?1")?;
     let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
     data.map(|d| decode(&d)).transpose()
@@ -158,7 +73,7 @@ pub(crate) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>>
 /// Saves the report (whole, as officials see it) and republishes what the
 /// public may see of it to the sync log, in the caller's transaction: the
 /// report, its redacted view, or a tombstone when it is hidden.
-pub(crate) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
+pub(super) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
     tx.prepare_cached(
         "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, visibility = ?5, data = ?6 WHERE id = ?1",
     )?
@@ -177,40 +92,18 @@ pub(crate) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
     Ok(())
 }
 
-/// Which answers a redacted report keeps: single choices, whose values are
-/// the category's own keys; anything typed by the resident goes.
-fn choice_answers(category: Option<&ReportCategory>) -> impl Fn(&str) -> bool + '_ {
-    move |code| {
-        category.is_some_and(|c| {
-            c.attributes.iter().any(|a| a.code == code && a.datatype == AttributeType::SingleChoice)
-        })
-    }
-}
-
-/// What the public may see of a report: all of it, its redacted view, or
-/// nothing.
+/// What the public may see of a report (`workflow::public_view`), with its
+/// category loaded.
 fn public_view(c: &Connection, r: &Report) -> StoreResult<Option<Report>> {
-    Ok(match r.visibility {
-        Visibility::Public => Some(r.clone()),
-        Visibility::Redacted => Some(r.redacted(choice_answers(get_category(c, &r.category)?.as_ref()))),
-        Visibility::Hidden => None,
-    })
-}
-
-/// What the resident who made a report sees of it: their own words, with
-/// the mark that the public does not; its photos only while they are
-/// public (a withheld photo is served to no one but officials).
-fn owner_view(r: Report) -> Report {
     if r.visibility.is_public() {
-        r
-    } else {
-        Report { photos: Vec::new(), ..r }
+        return Ok(Some(r.clone()));
     }
+    Ok(workflow::public_view(r, get_category(c, &r.category)?.as_ref()))
 }
 
 /// Public views of stored reports, hidden ones left out; with
-/// `keep_hidden`, a hidden one is kept as its redacted view, still marked
-/// hidden (for aggregate counts, never for content).
+/// `keep_hidden`, a hidden one is kept as its counted view (aggregate
+/// counts only, never content).
 fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
     let mut categories: std::collections::HashMap<String, Option<ReportCategory>> = Default::default();
     let mut out = Vec::with_capacity(reports.len());
@@ -225,8 +118,7 @@ fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> Stor
         if !categories.contains_key(&r.category) {
             categories.insert(r.category.clone(), get_category(c, &r.category)?);
         }
-        let cat = categories[&r.category].as_ref();
-        out.push(Report { visibility: r.visibility, ..r.redacted(choice_answers(cat)) });
+        out.push(workflow::counted_view(&r, categories[&r.category].as_ref()));
     }
     Ok(out)
 }
@@ -238,29 +130,17 @@ fn set_visibility(
     change: &VisibilityChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
-    let from = report.visibility;
-    if from == change.visibility {
+    let report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let Some(m) = workflow::change_visibility(&report, change)? else {
         return Ok(report);
-    }
-    report.visibility = change.visibility;
-    // `updated_at` stays: it tells residents when the handling last moved.
-    save_report(tx, &report)?;
-    let reason = change.reason.trim();
+    };
+    save_report(tx, &m.report)?;
     tx.execute(
         "INSERT INTO report_visibility_log (report_id, at, actor, visibility, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, ts(now), actor.0, change.visibility.as_str(), reason],
+        params![id, ts(now), actor.0, m.report.visibility.as_str(), m.reason],
     )?;
-    audit(
-        tx,
-        actor,
-        now,
-        "report.visibility",
-        "report",
-        Some(&id.to_string()),
-        json!({"from": from, "to": change.visibility, "reason": reason}),
-    )?;
-    Ok(report)
+    audit(tx, actor, now, "report.visibility", "report", Some(&id.to_string()), m.audit)?;
+    Ok(m.report)
 }
 
 fn visibility_log(c: &Connection, id: i64) -> StoreResult<Vec<VisibilityDecision>> {
@@ -305,7 +185,7 @@ fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
 static REPORTS_DECODED: AtomicU64 = AtomicU64::new(0);
 
 /// One report from its stored JSON (counted in [`REPORTS_DECODED`]).
-pub(crate) fn decode(data: &str) -> StoreResult<Report> {
+pub(super) fn decode(data: &str) -> StoreResult<Report> {
     REPORTS_DECODED.fetch_add(1, Ordering::Relaxed);
     Ok(serde_json::from_str(data)?)
 }
@@ -361,7 +241,7 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std:
 /// What a queued report waits for.
 pub(super) struct ReportJob {
     pub record: NewReportRecord,
-    pub reply: tokio::sync::oneshot::Sender<StoreResult<StoredResponse>>,
+    pub reply: tokio::sync::oneshot::Sender<StoreResult<Created>>,
 }
 
 /// Most reports in one transaction.
@@ -376,6 +256,7 @@ const MAX_BATCH: usize = 512;
 pub(super) fn group_commit(
     writer: Arc<Mutex<Connection>>,
     max_seq: Arc<AtomicU64>,
+    jobs_ready: Arc<tokio::sync::Notify>,
     rx: Receiver<ReportJob>,
 ) {
     while let Ok(first) = rx.recv() {
@@ -393,6 +274,10 @@ pub(super) fn group_commit(
         match outcome {
             Ok((answers, max)) => {
                 max_seq.fetch_max(max, Ordering::SeqCst);
+                // Every new report enqueued its registration.
+                if answers.iter().any(|a| matches!(a, Ok(Created::New(_)))) {
+                    jobs_ready.notify_one();
+                }
                 for (job, answer) in jobs.into_iter().zip(answers) {
                     let _ = job.reply.send(answer);
                 }
@@ -400,14 +285,14 @@ pub(super) fn group_commit(
             Err(e) => {
                 tracing::error!(error = %e, batch = jobs.len(), "report batch failed");
                 for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Other(e.to_string())));
+                    let _ = job.reply.send(Err(StoreError::backend(format!("the report batch failed: {e}"))));
                 }
             }
         }
     }
 }
 
-type Batch = (Vec<StoreResult<StoredResponse>>, u64);
+type Batch = (Vec<StoreResult<Created>>, u64);
 
 fn commit_batch(conn: &mut Connection, jobs: &[ReportJob]) -> StoreResult<Batch> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -416,8 +301,8 @@ fn commit_batch(conn: &mut Connection, jobs: &[ReportJob]) -> StoreResult<Batch>
         // Checks only read, so a failed one leaves nothing behind; an error
         // while writing is fatal for the batch (the `?`).
         match check_report(&tx, &job.record) {
-            Ok(Checked::Replay(stored)) => answers.push(Ok(stored)),
-            Ok(Checked::Insert) => answers.push(Ok(insert_report(&tx, &job.record)?)),
+            Ok(Checked::Replay(stored)) => answers.push(Ok(Created::Replayed(stored))),
+            Ok(Checked::Insert) => answers.push(Ok(Created::New(insert_report(&tx, &job.record)?))),
             Err(e) => answers.push(Err(e)),
         }
     }
@@ -438,20 +323,14 @@ fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked>
         return Ok(Checked::Replay(stored));
     }
     let category = get_category(tx, &rec.input.category)?;
-    rec.input
-        .validate_against(category.as_ref())
-        .map_err(StoreError::Invalid)?;
     let mut stmt = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)")?;
+    let mut uploaded = std::collections::HashSet::new();
     for p in &rec.input.photo_ids {
-        let exists: bool = stmt.query_row([p], |r| r.get(0))?;
-        if !exists {
-            return Err(StoreError::Invalid(FieldError::new(
-                "photo_ids",
-                "Nie znaleziono przesłanego zdjęcia; prześlij je ponownie.",
-                format!("Photo {p} was not uploaded; upload it again."),
-            )));
+        if stmt.query_row([p], |r| r.get::<_, bool>(0))? {
+            uploaded.insert(p.as_str());
         }
     }
+    workflow::check_new_report(&rec.input, category.as_ref(), |p| uploaded.contains(p))?;
     if let Some(d) = &rec.device_id {
         let known: bool = tx
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)")?
@@ -463,7 +342,7 @@ fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked>
     Ok(Checked::Insert)
 }
 
-fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredResponse> {
+fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Report> {
     let input = &rec.input;
     let now = rec.now;
     let private = PrivatePart {
@@ -490,60 +369,21 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<StoredR
         )?
         .execute(params![id, d, ts(now)])?;
     }
-    let mut seen = std::collections::HashSet::new();
-    let report = Report {
-        id,
-        category: input.category.clone(),
-        point: input.point,
-        address: input
-            .address
-            .as_ref()
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty()),
-        description: input.description.trim().to_owned(),
-        answers: input
-            .answers
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
-            .collect(),
-        status: ReportStatus::New,
-        created_at: now,
-        updated_at: now,
-        photos: input
-            .photo_ids
-            .iter()
-            .filter(|p| seen.insert(p.as_str()))
-            .map(|p| PhotoRef {
-                id: p.clone(),
-                url: photo_url(p),
-            })
-            .collect(),
-        history: vec![StatusChange {
-            status: ReportStatus::New,
-            at: now,
-            public_reply: None,
-        }],
-        duplicate_of: None,
-        case_reference: None,
-        followers: u32::from(rec.device_id.is_some()),
-        visibility: Visibility::Public,
-    };
+    let report = workflow::new_report(id, input, rec.device_id.is_some(), now);
     for p in &report.photos {
         tx.prepare_cached("INSERT OR IGNORE INTO report_photos (report_id, photo_id) VALUES (?1, ?2)")?
             .execute(params![id, p.id])?;
     }
     save_report(tx, &report)?;
-    // The EZD bridge's outbox row, in this same transaction.
-    crate::ezd::outbox::enqueue_registration(tx, &report)?;
-    let response = StoredResponse {
-        status: 201,
-        body: serde_json::to_string(&report)?,
-    };
-    if let Some(k) = &rec.idempotency {
-        remember(tx, k, &response)?;
+    // What the report starts outside (its EZD registration), in this
+    // same transaction.
+    for job in workflow::jobs_for_new_report(&report) {
+        super::jobs::enqueue(tx, &job, now)?;
     }
-    Ok(response)
+    if let Some(k) = &rec.idempotency {
+        remember(tx, k, &StoredResponse::created(serde_json::to_string(&report)?))?;
+    }
+    Ok(report)
 }
 
 fn set_following(
@@ -554,10 +394,10 @@ fn set_following(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
-    if follow && report.visibility == Visibility::Hidden {
+    if !workflow::may_follow(&report, follow, false) {
         let reporter: Option<String> =
             tx.query_row("SELECT device_id FROM reports WHERE id = ?1", [id], |r| r.get(0))?;
-        if reporter.as_deref() != Some(device_id) {
+        if !workflow::may_follow(&report, follow, reporter.as_deref() == Some(device_id)) {
             return Err(StoreError::NotFound);
         }
     }
@@ -579,110 +419,46 @@ fn set_following(
     Ok(())
 }
 
-pub(crate) fn change_status(
+/// Loads the report (and the original it names), lets the workflow decide
+/// (`workflow::move_status`), and persists the move: followers to the
+/// original, both reports republished, the note, the audit entry, and the
+/// EZD case an acceptance opens.
+pub(super) fn change_status(
     tx: &Transaction,
     actor: &Actor,
     id: i64,
     change: StatusChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
-    let from = report.status;
-    if !from.can_move_to(change.status) {
-        return Err(StoreError::Conflict {
-            pl: format!(
-                "Nie można zmienić statusu z „{}” na „{}”.",
-                from.label_pl(),
-                change.status.label_pl()
-            ),
-            en: format!(
-                "Cannot move from {} to {}.",
-                from.as_str(),
-                change.status.as_str()
-            ),
-        });
-    }
-    let reply = change
-        .public_reply
-        .as_ref()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    let note = change
-        .internal_note
-        .as_ref()
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if let Some(original_id) = change.duplicate_of {
-        let bad = |pl: &str, en: &str| {
-            StoreError::Invalid(FieldError::new(
-                "duplicate_of",
-                pl.to_owned(),
-                en.to_owned(),
-            ))
-        };
-        if original_id == id {
-            return Err(bad(
-                "Zgłoszenie nie może być duplikatem samego siebie.",
-                "A report cannot duplicate itself.",
-            ));
-        }
-        let mut original = get_report(tx, original_id)?.ok_or_else(|| {
-            bad(
-                "Nie ma zgłoszenia o tym numerze.",
-                "There is no report with this id.",
-            )
-        })?;
-        if original.status == ReportStatus::Duplicate {
-            return Err(bad(
-                "Wskaż zgłoszenie pierwotne, nie inny duplikat.",
-                "Name the original report, not another duplicate.",
-            ));
-        }
-        // Followers move to the original so they keep hearing about the fix.
+    let report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let original = match change.duplicate_of {
+        Some(o) if o != id => get_report(tx, o)?,
+        _ => None,
+    };
+    let m = workflow::move_status(&report, original.as_ref(), &change, now)?;
+    let jobs = m.jobs();
+    if let (Some(f), Some(mut original)) = (m.move_followers, m.original) {
         tx.execute(
             "INSERT OR IGNORE INTO report_followers (report_id, device_id, since)
              SELECT ?1, device_id, since FROM report_followers WHERE report_id = ?2",
-            params![original_id, id],
+            params![f.to, f.from],
         )?;
-        tx.execute("DELETE FROM report_followers WHERE report_id = ?1", [id])?;
-        original.followers = followers(tx, original_id)?;
-        original.updated_at = now;
+        tx.execute("DELETE FROM report_followers WHERE report_id = ?1", [f.from])?;
+        original.followers = followers(tx, f.to)?;
         save_report(tx, &original)?;
-        report.followers = 0;
     }
-    report.status = change.status;
-    report.duplicate_of = change.duplicate_of;
-    report.updated_at = now;
-    report.history.push(StatusChange {
-        status: change.status,
-        at: now,
-        public_reply: reply.clone(),
-    });
-    save_report(tx, &report)?;
-    // Acceptance opens a case in the EZD: the outbox row, in this transaction.
-    crate::ezd::outbox::enqueue_case(tx, id, change.status, now)?;
-    if let Some(n) = &note {
+    save_report(tx, &m.report)?;
+    for job in jobs {
+        super::jobs::enqueue(tx, &job, now)?;
+    }
+    if let Some(n) = &m.note {
         tx.execute(
             "INSERT INTO report_notes (report_id, at, actor, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, ts(now), actor.0, change.status.as_str(), n],
+            params![id, ts(now), actor.0, m.report.status.as_str(), n],
         )?;
     }
-    audit(
-        tx,
-        actor,
-        now,
-        "report.status",
-        "report",
-        Some(&id.to_string()),
-        json!({
-            "from": from,
-            "to": change.status,
-            "duplicate_of": change.duplicate_of,
-            "public_reply": reply,
-            "internal_note": note.is_some(),
-        }),
-    )?;
-    Ok(report)
+    audit(tx, actor, now, "report.status", "report", Some(&id.to_string()), m.audit)?;
+    Ok(m.report)
 }
 
 fn internal(c: &Connection, id: i64) -> StoreResult<Option<ReportInternal>> {
@@ -832,10 +608,7 @@ impl ReportStore for SqliteStore {
     ) -> StoreResult<ReportCategory> {
         self.write(move |tx| {
             if get_category(tx, &category.id)?.is_some() {
-                return Err(StoreError::Conflict {
-                    pl: "Kategoria o tym identyfikatorze już istnieje.".into(),
-                    en: "A category with this id already exists.".into(),
-                });
+                return Err(StoreError::Conflict(Conflict::CategoryExists));
             }
             put_category(tx, &category, true)?;
             audit(
@@ -877,12 +650,12 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn save_photo(&self, photo: PhotoMeta, bytes: axum::body::Bytes) -> StoreResult<bool> {
+    async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool> {
         let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
             .await
-            .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
-            .map_err(|e| StoreError::Other(format!("cannot store a photo: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
+            .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
         // The row comes after the file: a row never names a missing file.
         self.write(move |tx| {
             let n = tx.execute(
@@ -927,7 +700,7 @@ impl ReportStore for SqliteStore {
         let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
         let bytes = tokio::fs::read(&path)
             .await
-            .map_err(|e| StoreError::Other(format!("cannot read a photo: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("cannot read a photo: {e}")))?;
         Ok(Some((meta, bytes)))
     }
 
@@ -954,14 +727,14 @@ impl ReportStore for SqliteStore {
         .await
     }
 
-    async fn create_report(&self, record: NewReportRecord) -> StoreResult<StoredResponse> {
+    async fn create_report(&self, record: NewReportRecord) -> StoreResult<Created> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.reports
             .send(ReportJob { record, reply })
-            .map_err(|_| StoreError::Other("the report writer has stopped".into()))?;
+            .map_err(|_| StoreError::backend("the report writer has stopped"))?;
         answer
             .await
-            .map_err(|_| StoreError::Other("the report writer dropped a report".into()))?
+            .map_err(|_| StoreError::backend("the report writer dropped a report"))?
     }
 
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>> {
@@ -997,7 +770,7 @@ impl ReportStore for SqliteStore {
             for (data, own) in rows {
                 let r: Report = serde_json::from_str(&data)?;
                 if own {
-                    out.push(owner_view(r));
+                    out.push(workflow::owner_view(r));
                 } else if let Some(p) = public_view(c, &r)? {
                     out.push(p);
                 }
@@ -1050,8 +823,10 @@ impl ReportStore for SqliteStore {
         change: StatusChangeRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        self.write(move |tx| change_status(tx, &actor, id, change, now))
-            .await
+        let report = self.write(move |tx| change_status(tx, &actor, id, change, now)).await?;
+        // An acceptance enqueued its EZD case.
+        self.jobs_ready.notify_one();
+        Ok(report)
     }
 
     async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>> {

@@ -1,0 +1,22 @@
+//! One persisted job queue for every outside system (crates.io's
+//! `crates_io_worker` is the model). Contents:
+//!
+//! - [`model`]: the [`Job`] trait (`KIND`, `DEDUPLICATED`, `run`), every
+//!   [`JobKind`] in one place, and [`JobError`] (temporary, with an
+//!   optional `Retry-After`, or rejected);
+//! - [`worker`]: the one worker: claims due jobs, runs them with bounded
+//!   concurrency per kind, backs off with jitter, dead-letters after the
+//!   kind's last attempt, wakes on the store's signal after a commit (no
+//!   polling), and stops with the server.
+//!
+//! Jobs are enqueued only inside the business write's transaction (the
+//! store's `enqueue(tx, &NewJob)`); the table and its SQL are the store's
+//! (`store::jobs`). The dead letters of every kind are on `/admin/jobs`.
+//! The queue knows nothing of what a kind does: the EZD's two jobs are in
+//! `crate::ezd::jobs`.
+
+pub mod model;
+pub mod worker;
+
+pub use model::{Job, JobError, JobKind, new_job};
+pub use worker::{RetryPolicy, Worker, backoff};
