@@ -20,6 +20,7 @@ pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod signin;
+pub mod view;
 
 use std::collections::BTreeMap;
 
