@@ -125,6 +125,11 @@ impl<'a> PageCtx<'a> {
         self
     }
 
+    /// The signed-in official's CSRF token, for the page's forms.
+    pub fn csrf(&self) -> &str {
+        self.staff.map(|s| s.csrf.as_str()).unwrap_or_default()
+    }
+
     /// Polish or English text.
     pub fn t<'s>(&self, pl: &'s str, en: &'s str) -> &'s str {
         self.lang.t(pl, en)

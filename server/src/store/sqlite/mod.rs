@@ -15,6 +15,7 @@ mod places;
 pub(crate) mod publish;
 pub(crate) mod reports;
 mod sync;
+mod transparency;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
