@@ -65,7 +65,7 @@
   var el = document.getElementById('map');
   if (el) {
     var data = json('map-data', []);
-    var map = L.map(el, { keyboard: true }).setView(centre, 12);
+    var map = L.map(el, { keyboard: true, zoomSnap: 0.25 }).setView(centre, 12);
     addTiles(map, el);
     var boundary = drawGmina(map, gmina, true);
     var pts = [];
@@ -77,7 +77,10 @@
       m.bindPopup(a).addTo(map);
       pts.push([r.lat, r.lon]);
     });
-    if (pts.length) {
+    // Many reports: the whole gmina with them; a few: just them.
+    if (pts.length > 20 && boundary.length) {
+      map.fitBounds(boundary[0].getBounds().extend(L.latLngBounds(pts)), { padding: [10, 10] });
+    } else if (pts.length) {
       map.fitBounds(pts, { padding: [30, 30], maxZoom: 16 });
     } else if (boundary.length) {
       map.fitBounds(boundary[0].getBounds(), { padding: [10, 10] });
@@ -88,7 +91,7 @@
   var pin = document.getElementById('pin-map');
   if (pin) {
     var at = [parseFloat(pin.getAttribute('data-lat')), parseFloat(pin.getAttribute('data-lon'))];
-    var small = L.map(pin, { keyboard: true, scrollWheelZoom: false }).setView(at, 16);
+    var small = L.map(pin, { keyboard: true, scrollWheelZoom: false }).setView(at, 15);
     addTiles(small, pin);
     drawGmina(small, gmina, false);
     L.circleMarker(at, { radius: 9, color: '#b00020', weight: 3, fillOpacity: 0.5 }).addTo(small);
