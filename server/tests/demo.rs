@@ -69,8 +69,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, header};
 use mm_protocol::reports::ReportStatus;
-use mm_server::ezd::outbox::EzdStore;
-use mm_server::store::{AdminReportFilter, AdminStore, AuthStore, ReportStore, Store};
+use mm_server::store::{AdminReportFilter, Store};
 
 async fn all_reports(store: &dyn Store) -> Vec<mm_server::store::AdminReport> {
     store.admin_reports(AdminReportFilter::default()).await.unwrap().rows
