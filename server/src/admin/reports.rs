@@ -655,7 +655,8 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
         &assignee.as_ref().map(|a| a.user_id.to_string()).unwrap_or_default(),
     );
     let page = ReportPage {
-        ctx: PageCtx::new(&staff, "/admin/reports", format!("{} #{id}", t("Zgłoszenie", "Report"))).wide(),
+        // The language switch comes back to this report.
+        ctx: PageCtx::new(&staff, format!("/admin/reports/{id}"), format!("{} #{id}", t("Zgłoszenie", "Report"))).wide(),
         id,
         status: status_view(lang, r),
         overdue: is_overdue(r, &cats, state.clock.now()),

@@ -96,7 +96,7 @@ impl Canvas {
 
 /// A street lamp at dusk: dark (not lit) unless the seed says it is lit by day.
 fn street_lamp(c: &mut Canvas, n: &mut Noise, seed: u64) {
-    let lit = seed % 3 == 0;
+    let lit = seed.is_multiple_of(3);
     let sky = move |y: u32| if lit { [150, 190, 230] } else { [20 + (y / 8) as u8, 30 + (y / 6) as u8, 70 + (y / 5) as u8] };
     c.textured(0, H * 3 / 4, sky, 4, n);
     c.textured(H * 3 / 4, H, |_| [70, 70, 72], 8, n);
