@@ -5,7 +5,9 @@
 //!   from this server, no inline script or style (the back office has
 //!   none: its map code is `/admin/assets/admin-map.js`, its data a
 //!   `<script type="application/json">` block); images also from the map's
-//!   tile server (the back office's settings); `frame-ancestors 'none'`.
+//!   tile server on the pages with a map (`/admin/map`, a report's page):
+//!   OpenStreetMap's by default, or the back office's setting;
+//!   `frame-ancestors 'none'`.
 //!   A handler that sets its own policy (photos) keeps it.
 //! - `X-Frame-Options: DENY`, for browsers without `frame-ancestors`.
 //! - `X-Content-Type-Options: nosniff`.
@@ -44,7 +46,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if is_plain_text_error(&resp) {
         resp = in_app_format(&path, lang, resp.status());
     }
-    let tiles = if path == "/admin/map" {
+    let tiles = if shows_map(&path) {
         tile_source(&crate::admin::settings::tile_url(&state).await)
     } else {
         None
@@ -77,6 +79,14 @@ pub fn policy(tiles: Option<&str>) -> String {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src {images}; connect-src 'self'; \
          font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
+}
+
+/// The pages that draw a map with tiles: the report map and a report's page.
+fn shows_map(path: &str) -> bool {
+    path == "/admin/map"
+        || path
+            .strip_prefix("/admin/reports/")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Back-office pages (everything under `/admin` but its static assets).
@@ -163,6 +173,15 @@ fn in_app_format(path: &str, lang: Lang, status: StatusCode) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_tiles_are_allowed_where_a_map_is_shown() {
+        let osm = tile_source(crate::admin::settings::OSM_TILES);
+        assert_eq!(osm.as_deref(), Some("https://tile.openstreetmap.org"));
+        assert!(policy(osm.as_deref()).contains("img-src 'self' data: https://tile.openstreetmap.org;"));
+        assert!(shows_map("/admin/map") && shows_map("/admin/reports/12"));
+        assert!(!shows_map("/admin/reports") && !shows_map("/admin/reports/12/photos/x") && !shows_map("/admin/reports.csv"));
+    }
 
     #[test]
     fn tile_sources() {

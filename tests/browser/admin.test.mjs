@@ -2,6 +2,7 @@
 // playwright-core against a real `mm-server --demo`, residents played by the
 // real `mm` CLI. Run with `make test-browser` (or `node --test tests/browser/`
 // from the repository root after `npm ci` in web/ and `cargo build --workspace --bins`).
+// The README's screenshots are taken by office.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -18,7 +19,6 @@ const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
 const SERVER = join(target, 'debug', 'mm-server');
 const MM = join(target, 'debug', 'mm');
 const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = join(root, 'docs', 'screenshots');
 const PASS = 'correct horse battery';
 
 if (!existsSync(CHROMIUM)) {
@@ -79,7 +79,6 @@ before(async () => {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     // playwright gives every launch a fresh temporary user-data-dir.
   });
-  mkdirSync(SHOTS, { recursive: true });
 });
 
 after(async () => {
@@ -138,7 +137,6 @@ test('sign-in, triage a resident report to resolved; the resident sees each stat
   const row = page.locator(`a[href="/admin/reports/${id}"]`);
   await row.waitFor();
   await assertLabelled(page);
-  await page.screenshot({ path: join(SHOTS, 'admin-reports-list.png'), fullPage: true });
 
   await row.click();
   await page.waitForLoadState();
@@ -154,11 +152,9 @@ test('sign-in, triage a resident report to resolved; the resident sees each stat
   const text = await page.locator('main').innerText();
   assert.match(text, /Załatwione/);
   assert.match(text, /Pilne, okolice szkoły\./);
-  await page.screenshot({ path: join(SHOTS, 'admin-report-detail.png'), fullPage: true });
 
   await page.goto(`${base}/admin/map`);
   await page.locator('#map[data-ready]').waitFor();
-  await page.screenshot({ path: join(SHOTS, 'admin-map.png'), fullPage: true });
 
   // CSV of the filtered list.
   const csv = await page.evaluate(async (u) => (await fetch(u)).text(), `${base}/admin/reports.csv?status=resolved`);

@@ -10,6 +10,7 @@
 //! with `\|` and `\\` for a `|` or `\` inside a part, so any key the API
 //! accepts survives an unchanged save.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,8 +19,8 @@ use mm_protocol::events::EventCategory;
 use mm_protocol::reports::{AttributeType, AttributeValue, CategoryAttribute, ReportCategory};
 use mm_protocol::validation::{FieldError, Validate};
 
-use super::html::{Lang, error_page, esc, options, page};
 use super::session::{Form, Staff};
+use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices};
 use crate::events::model::CategoryInput;
 use crate::reports::service::check_category;
 use crate::state::AppState;
@@ -60,12 +61,6 @@ fn question_slots(f: &Form) -> Vec<usize> {
     slots
 }
 
-fn store_fail(staff: &Staff, e: crate::store::StoreError) -> Response {
-    let api = crate::error::AppError::from(e).into_api();
-    let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error_page(status, staff.lang, Some(staff), staff.lang.t(&api.message.pl, &api.message.en))
-}
-
 fn field_msg(lang: Lang, e: &FieldError) -> String {
     format!("{}: {}", e.field, lang.t(&e.pl, &e.en))
 }
@@ -80,169 +75,129 @@ fn type_key(t: AttributeType) -> &'static str {
 
 // ---------- the list ----------
 
-pub async fn list(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
-    let lang = staff.lang;
-    let t = |pl, en| lang.t(pl, en);
-    let cats = match state.store.report_categories().await {
-        Ok(c) => c,
-        Err(e) => return store_fail(&staff, e),
-    };
-    let mut body = format!(
-        r#"<p><a href="/admin/categories/new" class="button">{new}</a></p>
-<table><caption>{cap}</caption><thead><tr><th scope="col">{id}</th><th scope="col">{name}</th><th scope="col">{q}</th><th scope="col">{target}</th><th scope="col">{act}</th></tr></thead><tbody>"#,
-        new = t("Nowa kategoria zgłoszeń", "New report category"),
-        cap = t("Kategorie zgłoszeń", "Report categories"),
-        id = t("Identyfikator", "Id"),
-        name = t("Nazwa", "Name"),
-        q = t("Pytania", "Questions"),
-        target = t("Termin (godziny)", "Target (hours)"),
-        act = t("Aktywna", "Active"),
-    );
-    for c in &cats {
-        body.push_str(&format!(
-            r#"<tr data-category="{id}"><td><code>{id}</code></td><td><a href="/admin/categories/{id}">{name}</a></td><td>{q}</td><td>{target}</td><td>{active}</td></tr>"#,
-            id = esc(&c.id),
-            name = esc(lang.t(&c.name_pl, &c.name_en)),
-            q = c.attributes.len(),
-            target = c.target_hours.map(|h| h.to_string()).unwrap_or_else(|| "—".into()),
-            active = if c.active { t("tak", "yes") } else { t("nie", "no") },
-        ));
-    }
-    body.push_str("</tbody></table>");
+#[derive(Template)]
+#[template(path = "admin/categories.html")]
+struct CategoriesPage<'a> {
+    ctx: PageCtx<'a>,
+    categories: Vec<ReportCategory>,
+    event_categories: Vec<EventCategory>,
+    /// The form below the list makes a new event category.
+    no_category: Option<EventCategory>,
+}
 
-    let events = state.store.list_categories().await.unwrap_or_default();
-    body.push_str(&format!(
-        r#"<h2 id="h-events">{h}</h2><table aria-labelledby="h-events"><thead><tr><th scope="col">{id}</th><th scope="col">{pl}</th><th scope="col">{en}</th></tr></thead><tbody>"#,
-        h = t("Kategorie wydarzeń", "Event categories"),
-        id = t("Identyfikator", "Id"),
-        pl = t("Nazwa po polsku", "Polish name"),
-        en = t("Nazwa po angielsku", "English name"),
-    ));
-    for c in &events {
-        body.push_str(&format!(
-            r#"<tr data-event-category="{id}"><td><code>{id}</code></td><td><a href="/admin/event-categories/{id}">{pl}</a></td><td>{en}</td></tr>"#,
-            id = esc(&c.id),
-            pl = esc(&c.name_pl),
-            en = esc(&c.name_en),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&event_form(&staff, None, None));
-    page(lang, t("Kategorie", "Categories"), Some(&staff), "/admin/categories", &body).into_response()
+pub async fn list(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.is_admin())?;
+    let categories = state.store.report_categories().await?;
+    let event_categories = state.store.list_categories().await?;
+    let ctx = PageCtx::new(&staff, "/admin/categories", staff.lang.t("Kategorie", "Categories"));
+    Ok(Page::ok(CategoriesPage { ctx, categories, event_categories, no_category: None }).into_response())
 }
 
 // ---------- report categories ----------
 
-fn category_form(staff: &Staff, c: Option<&ReportCategory>, is_new: bool, error: Option<&str>) -> String {
-    let lang = staff.lang;
-    let t = |pl, en| lang.t(pl, en);
-    let action = match c {
-        Some(c) if !is_new => format!("/admin/categories/{}", esc(&c.id)),
-        _ => "/admin/categories".into(),
-    };
-    let v = |f: fn(&ReportCategory) -> &str| esc(c.map(f).unwrap_or(""));
-    let id_field = if is_new {
-        format!(
-            r#"<label for="id">{}</label><input id="id" name="id" required maxlength="64" pattern="[a-z0-9_]+" value="{}" aria-describedby="id-hint"><p id="id-hint" class="hint">{}</p>"#,
-            t("Identyfikator (kod usługi Open311)", "Id (Open311 service code)"),
-            v(|c| &c.id),
-            t("Małe litery, cyfry i _, np. street_lamp. Nie można go później zmienić.", "Lowercase letters, digits and _, e.g. street_lamp. It cannot be changed later."),
-        )
-    } else {
-        format!(r#"<p>{} <code>{}</code></p>"#, t("Identyfikator:", "Id:"), v(|c| &c.id))
-    };
-    let msg = error
-        .map(|m| format!(r#"<p class="error" role="alert">{}</p>"#, esc(m)))
-        .unwrap_or_default();
-    let mut out = format!(
-        r#"{msg}<form method="post" action="{action}" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-{id_field}
-<label for="name_pl">{npl}</label><input id="name_pl" name="name_pl" required maxlength="200" value="{name_pl}">
-<label for="name_en">{nen}</label><input id="name_en" name="name_en" required maxlength="200" value="{name_en}">
-<label for="description_pl">{dpl}</label><textarea id="description_pl" name="description_pl" rows="3">{desc_pl}</textarea>
-<label for="description_en">{den}</label><textarea id="description_en" name="description_en" rows="3">{desc_en}</textarea>
-<label for="target_hours">{th}</label><input id="target_hours" name="target_hours" type="number" min="1" max="100000" inputmode="numeric" value="{target}">
-<div class="check"><input id="active" name="active" type="checkbox" value="1"{active}><label for="active">{al}</label></div>
-"#,
-        csrf = staff.csrf,
-        npl = t("Nazwa po polsku", "Polish name"),
-        name_pl = v(|c| &c.name_pl),
-        nen = t("Nazwa po angielsku", "English name"),
-        name_en = v(|c| &c.name_en),
-        dpl = t("Opis po polsku", "Polish description"),
-        desc_pl = v(|c| &c.description_pl),
-        den = t("Opis po angielsku", "English description"),
-        desc_en = v(|c| &c.description_en),
-        th = t("Termin załatwienia w godzinach (puste: brak)", "Target time in hours (empty: none)"),
-        target = c.and_then(|c| c.target_hours).map(|h| h.to_string()).unwrap_or_default(),
-        active = if c.is_none_or(|c| c.active) { " checked" } else { "" },
-        al = t("Aktywna (przyjmuje nowe zgłoszenia)", "Active (takes new reports)"),
-    );
-    let attrs: &[CategoryAttribute] = c.map(|c| c.attributes.as_slice()).unwrap_or(&[]);
-    let types = [
-        ("string", t("tekst", "text")),
-        ("number", t("liczba", "number")),
-        ("single_choice", t("jeden wybór z listy", "single choice")),
-    ]
-    .map(|(a, b)| (a.to_owned(), b.to_owned()));
-    for i in 0..attrs.len() + EMPTY_SLOTS {
-        let a = attrs.get(i);
-        let values: String = a
-            .map(|a| {
-                a.values
-                    .iter()
-                    .map(|v| format!("{} | {} | {}\n", escape_part(&v.key), escape_part(&v.name_pl), escape_part(&v.name_en)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let remove = if a.is_some() {
-            format!(
-                r#"<div class="check"><input id="q{i}_remove" name="q{i}_remove" type="checkbox" value="1"><label for="q{i}_remove">{}</label></div>"#,
-                t("Usuń to pytanie", "Remove this question")
-            )
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            r#"<fieldset class="stack question"><legend>{legend} {n}{newq}</legend>
-<label for="q{i}_code">{cl}</label><input id="q{i}_code" name="q{i}_code" maxlength="64" pattern="[a-z0-9_]+" value="{code}">
-<label for="q{i}_label_pl">{lpl}</label><input id="q{i}_label_pl" name="q{i}_label_pl" maxlength="200" value="{label_pl}">
-<label for="q{i}_label_en">{len}</label><input id="q{i}_label_en" name="q{i}_label_en" maxlength="200" value="{label_en}">
-<label for="q{i}_type">{tl}</label><select id="q{i}_type" name="q{i}_type">{topts}</select>
-<div class="check"><input id="q{i}_required" name="q{i}_required" type="checkbox" value="1"{req}><label for="q{i}_required">{rl}</label></div>
-<label for="q{i}_values">{vl}</label><textarea id="q{i}_values" name="q{i}_values" rows="3" aria-describedby="values-hint">{values}</textarea>
-{remove}</fieldset>
-"#,
-            legend = t("Pytanie", "Question"),
-            n = i + 1,
-            newq = if a.is_none() { t(" (nowe, opcjonalne)", " (new, optional)") } else { "" },
-            cl = t("Kod pytania (puste: pomiń)", "Question code (empty: skip)"),
-            code = esc(a.map(|a| a.code.as_str()).unwrap_or("")),
-            lpl = t("Treść pytania po polsku", "Question in Polish"),
-            label_pl = esc(a.map(|a| a.label_pl.as_str()).unwrap_or("")),
-            len = t("Treść pytania po angielsku", "Question in English"),
-            label_en = esc(a.map(|a| a.label_en.as_str()).unwrap_or("")),
-            tl = t("Rodzaj odpowiedzi", "Answer type"),
-            topts = options(&types, a.map(|a| type_key(a.datatype)).unwrap_or("string")),
-            req = if a.is_some_and(|a| a.required) { " checked" } else { "" },
-            rl = t("Odpowiedź wymagana", "Answer required"),
-            vl = t("Odpowiedzi do wyboru (jedna w wierszu)", "Choices (one per line)"),
-            values = esc(&values),
-        ));
+/// One question's fieldset: an existing question or an empty slot.
+struct Question {
+    /// The slot's number in the field names (`q{i}_code`).
+    i: usize,
+    /// As people count (legend).
+    n: usize,
+    existing: bool,
+    code: String,
+    label_pl: String,
+    label_en: String,
+    types: Vec<Choice>,
+    required: bool,
+    /// `key | nazwa | name` lines.
+    values: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/category_form.html")]
+struct CategoryFormPage<'a> {
+    ctx: PageCtx<'a>,
+    /// What the form shows (blank for a new category).
+    c: ReportCategory,
+    is_new: bool,
+    target_hours: String,
+    active: bool,
+    questions: Vec<Question>,
+    error: Option<String>,
+}
+
+fn blank_category() -> ReportCategory {
+    ReportCategory {
+        id: String::new(),
+        name_pl: String::new(),
+        name_en: String::new(),
+        description_pl: String::new(),
+        description_en: String::new(),
+        attributes: Vec::new(),
+        target_hours: None,
+        active: true,
     }
-    out.push_str(&format!(
-        r#"<p id="values-hint" class="hint">{}</p><button type="submit">{}</button></form>"#,
-        t(
-            "Odpowiedzi do wyboru tylko dla rodzaju „jeden wybór”, w postaci: klucz | nazwa po polsku | nazwa po angielsku. Więcej pustych pytań pojawi się po zapisaniu.",
-            "Choices only for the single choice type, as: key | Polish name | English name. More empty questions appear after saving.",
-        ),
-        t("Zapisz kategorię", "Save the category"),
-    ));
-    out
+}
+
+fn questions(lang: Lang, attrs: &[CategoryAttribute]) -> Vec<Question> {
+    let types = [
+        ("string", lang.t("tekst", "text")),
+        ("number", lang.t("liczba", "number")),
+        ("single_choice", lang.t("jeden wybór z listy", "single choice")),
+    ];
+    (0..attrs.len() + EMPTY_SLOTS)
+        .map(|i| {
+            let a = attrs.get(i);
+            Question {
+                i,
+                n: i + 1,
+                existing: a.is_some(),
+                code: a.map(|a| a.code.clone()).unwrap_or_default(),
+                label_pl: a.map(|a| a.label_pl.clone()).unwrap_or_default(),
+                label_en: a.map(|a| a.label_en.clone()).unwrap_or_default(),
+                types: choices(types, a.map(|a| type_key(a.datatype)).unwrap_or("string")),
+                required: a.is_some_and(|a| a.required),
+                values: a
+                    .map(|a| {
+                        a.values
+                            .iter()
+                            .map(|v| [escape_part(&v.key), escape_part(&v.name_pl), escape_part(&v.name_en)].join(" | ") + "\n")
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+fn form_page(staff: &Staff, status: StatusCode, c: Option<&ReportCategory>, is_new: bool, error: Option<String>) -> Response {
+    let lang = staff.lang;
+    let title = if is_new { lang.t("Nowa kategoria zgłoszeń", "New report category") } else { lang.t("Edycja kategorii zgłoszeń", "Edit report category") };
+    let c = c.cloned().unwrap_or_else(blank_category);
+    let page = CategoryFormPage {
+        ctx: PageCtx::new(staff, "/admin/categories", title),
+        is_new,
+        target_hours: c.target_hours.map(|h| h.to_string()).unwrap_or_default(),
+        active: c.active,
+        questions: questions(lang, &c.attributes),
+        error,
+        c,
+    };
+    Page::with_status(status, page).into_response()
+}
+
+pub async fn new(staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.is_admin())?;
+    Ok(form_page(&staff, StatusCode::OK, None, true, None))
+}
+
+fn no_category() -> AdminError {
+    AdminError::not_found("Nie ma takiej kategorii.", "There is no such category.")
+}
+
+pub async fn edit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
+    staff.permit(staff.is_admin())?;
+    let cats = state.store.report_categories().await?;
+    let c = cats.iter().find(|c| c.id == id).ok_or_else(no_category)?;
+    Ok(form_page(&staff, StatusCode::OK, Some(c), false, None))
 }
 
 /// Reads the form into a category (checked afterwards by `check_category`).
@@ -300,167 +255,75 @@ fn category_from(f: &Form, id: String) -> Result<ReportCategory, FieldError> {
     })
 }
 
-fn form_page(staff: &Staff, status: StatusCode, c: Option<&ReportCategory>, is_new: bool, error: Option<&str>) -> Response {
-    let t = |pl, en| staff.lang.t(pl, en);
-    let title = if is_new { t("Nowa kategoria zgłoszeń", "New report category") } else { t("Edycja kategorii zgłoszeń", "Edit report category") };
-    let body = format!(
-        r#"<p><a href="/admin/categories">{}</a></p>{}"#,
-        t("← Kategorie", "← Categories"),
-        category_form(staff, c, is_new, error)
-    );
-    (status, page(staff.lang, title, Some(staff), "/admin/categories", &body)).into_response()
-}
-
-pub async fn new(staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
-    form_page(&staff, StatusCode::OK, None, true, None)
-}
-
-pub async fn edit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
-    let cats = match state.store.report_categories().await {
-        Ok(c) => c,
-        Err(e) => return store_fail(&staff, e),
-    };
-    match cats.iter().find(|c| c.id == id) {
-        Some(c) => form_page(&staff, StatusCode::OK, Some(c), false, None),
-        None => error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), staff.lang.t("Nie ma takiej kategorii.", "There is no such category.")),
-    }
-}
-
-async fn save(state: AppState, staff: Staff, id: Option<String>, body: Bytes) -> Response {
-    let f = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
+async fn save(state: AppState, staff: Staff, id: Option<String>, body: Bytes) -> AdminResult<Response> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
     let is_new = id.is_none();
     let id = id.unwrap_or_else(|| f.text("id").unwrap_or_default());
     let c = match category_from(&f, id.clone()) {
         Ok(c) => c,
-        Err(e) => {
-            let msg = field_msg(staff.lang, &e);
-            return form_page(&staff, StatusCode::BAD_REQUEST, None, is_new, Some(&msg));
-        }
+        Err(e) => return Ok(form_page(&staff, StatusCode::BAD_REQUEST, None, is_new, Some(field_msg(staff.lang, &e)))),
     };
     if let Err(e) = check_category(&c) {
-        let msg = field_msg(staff.lang, &e);
-        return form_page(&staff, StatusCode::BAD_REQUEST, Some(&c), is_new, Some(&msg));
+        return Ok(form_page(&staff, StatusCode::BAD_REQUEST, Some(&c), is_new, Some(field_msg(staff.lang, &e))));
     }
     let now = state.clock.now();
-    let res = if is_new {
-        state.store.create_report_category(staff.actor(), c, now).await
+    let saved = if is_new {
+        state.store.create_report_category(staff.actor(), c, now).await?
     } else {
-        state.store.update_report_category(staff.actor(), c, now).await
+        state.store.update_report_category(staff.actor(), c, now).await?
     };
-    match res {
-        Ok(c) => Redirect::to(&format!("/admin/categories/{}", c.id)).into_response(),
-        Err(e) => store_fail(&staff, e),
-    }
+    Ok(Redirect::to(&format!("/admin/categories/{}", saved.id)).into_response())
 }
 
-pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
+pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Response> {
     save(state, staff, None, body).await
 }
 
-pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> AdminResult<Response> {
     save(state, staff, Some(id), body).await
 }
 
 // ---------- event categories ----------
 
-fn event_form(staff: &Staff, c: Option<&EventCategory>, error: Option<&str>) -> String {
-    let t = |pl, en| staff.lang.t(pl, en);
-    let msg = error
-        .map(|m| format!(r#"<p class="error" role="alert">{}</p>"#, esc(m)))
-        .unwrap_or_default();
-    let (heading, action, id_field) = match c {
-        Some(c) => (
-            t("Zmiana nazwy kategorii wydarzeń", "Rename the event category"),
-            format!("/admin/event-categories/{}", esc(&c.id)),
-            format!(r#"<p>{} <code>{}</code></p>"#, t("Identyfikator:", "Id:"), esc(&c.id)),
-        ),
-        None => (
-            t("Nowa kategoria wydarzeń", "New event category"),
-            "/admin/event-categories".into(),
-            format!(
-                r#"<label for="ev-id">{}</label><input id="ev-id" name="id" required maxlength="64" pattern="[a-z0-9\-]+">"#,
-                t("Identyfikator (małe litery, cyfry i -)", "Id (lowercase letters, digits and -)")
-            ),
-        ),
-    };
-    format!(
-        r#"<h2>{heading}</h2>{msg}<form method="post" action="{action}" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-{id_field}
-<label for="ev-name_pl">{pl}</label><input id="ev-name_pl" name="name_pl" required maxlength="100" value="{vpl}">
-<label for="ev-name_en">{en}</label><input id="ev-name_en" name="name_en" required maxlength="100" value="{ven}">
-<button type="submit">{s}</button></form>"#,
-        csrf = staff.csrf,
-        pl = t("Nazwa kategorii wydarzeń po polsku", "Event category name in Polish"),
-        vpl = esc(c.map(|c| c.name_pl.as_str()).unwrap_or("")),
-        en = t("Nazwa kategorii wydarzeń po angielsku", "Event category name in English"),
-        ven = esc(c.map(|c| c.name_en.as_str()).unwrap_or("")),
-        s = t("Zapisz kategorię wydarzeń", "Save the event category"),
-    )
+#[derive(Template)]
+#[template(path = "admin/event_category.html")]
+struct EventCategoryPage<'a> {
+    ctx: PageCtx<'a>,
+    category: Option<EventCategory>,
 }
 
-pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
-    let cats = state.store.list_categories().await.unwrap_or_default();
-    let Some(c) = cats.iter().find(|c| c.id == id) else {
-        return error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), staff.lang.t("Nie ma takiej kategorii.", "There is no such category."));
-    };
-    let body = format!(
-        r#"<p><a href="/admin/categories">{}</a></p>{}"#,
-        staff.lang.t("← Kategorie", "← Categories"),
-        event_form(&staff, Some(c), None)
-    );
-    page(staff.lang, staff.lang.t("Kategoria wydarzeń", "Event category"), Some(&staff), "/admin/categories", &body).into_response()
+pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
+    staff.permit(staff.is_admin())?;
+    let category = state.store.list_categories().await?.into_iter().find(|c| c.id == id).ok_or_else(no_category)?;
+    let ctx = PageCtx::new(&staff, "/admin/categories", staff.lang.t("Kategoria wydarzeń", "Event category"));
+    Ok(Page::ok(EventCategoryPage { ctx, category: Some(category) }).into_response())
 }
 
-async fn event_save(state: AppState, staff: Staff, id: Option<String>, body: Bytes) -> Response {
-    let f = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
+async fn event_save(state: AppState, staff: Staff, id: Option<String>, body: Bytes) -> AdminResult<Redirect> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
     let is_new = id.is_none();
     let input = CategoryInput {
         id: id.unwrap_or_else(|| f.text("id").unwrap_or_default()),
         name_pl: f.text("name_pl").unwrap_or_default(),
         name_en: f.text("name_en").unwrap_or_default(),
     };
-    if let Err(e) = input.validate() {
-        return error_page(StatusCode::BAD_REQUEST, staff.lang, Some(&staff), &field_msg(staff.lang, &e));
-    }
+    input.validate()?;
     let now = state.clock.now();
-    let res = if is_new {
-        state.store.create_category(staff.actor(), input.into(), now).await
+    if is_new {
+        state.store.create_category(staff.actor(), input.into(), now).await?;
     } else {
-        state.store.update_event_category(staff.actor(), input.into(), now).await
-    };
-    match res {
-        Ok(_) => Redirect::to("/admin/categories").into_response(),
-        Err(e) => store_fail(&staff, e),
+        state.store.update_event_category(staff.actor(), input.into(), now).await?;
     }
+    Ok(Redirect::to("/admin/categories"))
 }
 
-pub async fn event_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
+pub async fn event_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, None, body).await
 }
 
-pub async fn event_update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn event_update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, Some(id), body).await
 }
 

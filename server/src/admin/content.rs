@@ -2,9 +2,9 @@
 //! through the same store calls as the API, so sync and the audit log see
 //! them the same way.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
@@ -12,8 +12,8 @@ use mm_protocol::events::{Event, EventInput};
 use mm_protocol::news::{News, NewsInput, Priority};
 use mm_protocol::validation::{FieldError, Validate};
 
-use super::html::{Lang, error_page, esc, options, page};
 use super::session::{Form, Staff};
+use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices};
 use crate::state::AppState;
 
 fn local_input(t: DateTime<Utc>) -> String {
@@ -24,20 +24,6 @@ fn local_input(t: DateTime<Utc>) -> String {
 fn parse_local(s: &str) -> Option<DateTime<Utc>> {
     let n = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
     LOCAL_TZ.from_local_datetime(&n).earliest().map(|t| t.with_timezone(&Utc))
-}
-
-fn bad_field(staff: &Staff, e: FieldError) -> Response {
-    let msg = match staff.lang {
-        Lang::Pl => e.pl,
-        Lang::En => e.en,
-    };
-    error_page(StatusCode::BAD_REQUEST, staff.lang, Some(staff), &format!("{}: {msg}", e.field))
-}
-
-fn store_fail(staff: &Staff, e: crate::store::StoreError) -> Response {
-    let api = crate::error::AppError::from(e).into_api();
-    let status = StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error_page(status, staff.lang, Some(staff), staff.lang.t(&api.message.pl, &api.message.en))
 }
 
 // ---------- events ----------
@@ -60,103 +46,107 @@ fn event_to_input(e: &Event) -> EventInput {
     }
 }
 
-pub async fn events(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    let t = |pl, en| staff.lang.t(pl, en);
-    let list = state.store.list_events(None).await.unwrap_or_default();
-    let mut body = format!(r#"<p><a href="/admin/events/new" class="button">{}</a></p><table><caption>{}</caption><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        t("Nowe wydarzenie", "New event"), t("Wydarzenia", "Events"), t("Tytuł", "Title"), t("Początek", "Starts"), t("Uwagi", "Notes"));
-    for e in list.iter().rev() {
-        body.push_str(&format!(r#"<tr><td>{id}</td><td><a href="/admin/events/{id}">{}</a></td><td>{}</td><td>{}{}</td></tr>"#,
-            esc(&e.title), local_input(e.starts_at).replace('T', " "),
-            if e.cancelled { t("odwołane ", "cancelled ") } else { "" },
-            esc(e.rrule.as_deref().unwrap_or("")), id = e.id));
-    }
-    body.push_str("</tbody></table>");
-    page(staff.lang, t("Wydarzenia", "Events"), Some(&staff), "/admin/events", &body).into_response()
+/// An event as the list shows it.
+struct EventRow {
+    id: i64,
+    title: String,
+    starts: String,
+    cancelled: bool,
+    rrule: String,
 }
 
-fn event_form(staff: &Staff, state_cats: &[(String, String)], e: Option<&Event>) -> String {
-    let t = |pl, en| staff.lang.t(pl, en);
-    let owned = e.map(event_to_input);
-    let i = owned.as_ref();
-    let action = e.map(|e| format!("/admin/events/{}", e.id)).unwrap_or_else(|| "/admin/events".into());
-    let mut cats = vec![(String::new(), t("— brak —", "— none —").to_owned())];
-    cats.extend(state_cats.iter().cloned());
-    let v = |f: fn(&EventInput) -> Option<&str>| esc(i.and_then(f).unwrap_or(""));
-    let mut out = format!(
-        r#"<form method="post" action="{action}" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="title">{tl}</label><input id="title" name="title" required maxlength="200" value="{title}">
-<label for="description">{dl}</label><textarea id="description" name="description" rows="4">{desc}</textarea>
-<label for="starts_at">{sl}</label><input id="starts_at" name="starts_at" type="datetime-local" required value="{starts}">
-<label for="ends_at">{el}</label><input id="ends_at" name="ends_at" type="datetime-local" required value="{ends}">
-<div class="check"><input id="all_day" name="all_day" type="checkbox" value="1"{ad}><label for="all_day">{adl}</label></div>
-<label for="place_name">{pl}</label><input id="place_name" name="place_name" value="{place}">
-<label for="category">{cl}</label><select id="category" name="category">{co}</select>
-<label for="organiser">{ol}</label><input id="organiser" name="organiser" value="{org}">
-<label for="rrule">{rl}</label><input id="rrule" name="rrule" placeholder="FREQ=WEEKLY;BYDAY=SA;COUNT=4" value="{rrule}">
-<div class="check"><input id="cancelled" name="cancelled" type="checkbox" value="1"{cc}><label for="cancelled">{ccl}</label></div>
-<button type="submit">{s}</button>
-</form>"#,
-        csrf = staff.csrf,
-        tl = t("Tytuł", "Title"),
-        title = esc(i.map(|i| i.title.as_str()).unwrap_or("")),
-        dl = t("Opis", "Description"),
-        desc = esc(i.map(|i| i.description.as_str()).unwrap_or("")),
-        sl = t("Początek (czas polski)", "Starts (Polish time)"),
-        starts = i.map(|i| local_input(i.starts_at)).unwrap_or_default(),
-        el = t("Koniec (czas polski)", "Ends (Polish time)"),
-        ends = i.map(|i| local_input(i.ends_at)).unwrap_or_default(),
-        ad = if i.is_some_and(|i| i.all_day) { " checked" } else { "" },
-        adl = t("Całodniowe", "All day"),
-        pl = t("Miejsce", "Place"),
-        place = v(|i| i.place_name.as_deref()),
-        cl = t("Kategoria", "Category"),
-        co = options(&cats, i.and_then(|i| i.category.as_deref()).unwrap_or("")),
-        ol = t("Organizator", "Organiser"),
-        org = v(|i| i.organiser.as_deref()),
-        rl = t("Powtarzanie (RRULE, RFC 5545)", "Recurrence (RRULE, RFC 5545)"),
-        rrule = v(|i| i.rrule.as_deref()),
-        cc = if i.is_some_and(|i| i.cancelled) { " checked" } else { "" },
-        ccl = t("Odwołane", "Cancelled"),
-        s = t("Opublikuj", "Publish"),
+#[derive(Template)]
+#[template(path = "admin/events.html")]
+struct EventsPage<'a> {
+    ctx: PageCtx<'a>,
+    events: Vec<EventRow>,
+}
+
+pub async fn events(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.role.can_publish())?;
+    let events = state
+        .store
+        .list_events(None)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|e| EventRow {
+            id: e.id,
+            title: e.title,
+            starts: local_input(e.starts_at).replace('T', " "),
+            cancelled: e.cancelled,
+            rrule: e.rrule.unwrap_or_default(),
+        })
+        .collect();
+    let ctx = PageCtx::new(&staff, "/admin/events", staff.lang.t("Wydarzenia", "Events"));
+    Ok(Page::ok(EventsPage { ctx, events }).into_response())
+}
+
+/// The event form's fields as the form shows them.
+#[derive(Default)]
+struct EventFields {
+    title: String,
+    description: String,
+    starts_at: String,
+    ends_at: String,
+    all_day: bool,
+    place_name: String,
+    organiser: String,
+    rrule: String,
+    cancelled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/event_form.html")]
+struct EventFormPage<'a> {
+    ctx: PageCtx<'a>,
+    /// The event's id when editing (the form posts there and offers deletion).
+    id: Option<i64>,
+    f: EventFields,
+    categories: Vec<Choice>,
+}
+
+async fn event_form(state: &AppState, staff: &Staff, e: Option<&Event>) -> AdminResult<Response> {
+    let lang = staff.lang;
+    let i = e.map(event_to_input);
+    let selected = i.as_ref().and_then(|i| i.category.clone()).unwrap_or_default();
+    let categories = choices(
+        std::iter::once((String::new(), lang.t("— brak —", "— none —").to_owned())).chain(
+            state.store.list_categories().await?.into_iter().map(|c| (c.id.clone(), lang.t(&c.name_pl, &c.name_en).to_owned())),
+        ),
+        &selected,
     );
-    if let Some(e) = e {
-        out.push_str(&format!(
-            r#"<form method="post" action="/admin/events/{}/delete"><input type="hidden" name="csrf" value="{}"><button type="submit" class="danger">{}</button></form>"#,
-            e.id, staff.csrf, t("Usuń wydarzenie", "Delete the event")
-        ));
-    }
-    out
+    let f = i
+        .map(|i| EventFields {
+            title: i.title,
+            description: i.description,
+            starts_at: local_input(i.starts_at),
+            ends_at: local_input(i.ends_at),
+            all_day: i.all_day,
+            place_name: i.place_name.unwrap_or_default(),
+            organiser: i.organiser.unwrap_or_default(),
+            rrule: i.rrule.unwrap_or_default(),
+            cancelled: i.cancelled,
+        })
+        .unwrap_or_default();
+    let title = if e.is_some() { lang.t("Edycja wydarzenia", "Edit event") } else { lang.t("Nowe wydarzenie", "New event") };
+    let ctx = PageCtx::new(staff, "/admin/events", title);
+    Ok(Page::ok(EventFormPage { ctx, id: e.map(|e| e.id), f, categories }).into_response())
 }
 
-async fn event_cats(state: &AppState, lang: Lang) -> Vec<(String, String)> {
-    state.store.list_categories().await.unwrap_or_default().into_iter()
-        .map(|c| (c.id.clone(), lang.t(&c.name_pl, &c.name_en).to_owned())).collect()
+pub async fn event_new(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.role.can_publish())?;
+    event_form(&state, &staff, None).await
 }
 
-pub async fn event_new(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    let cats = event_cats(&state, staff.lang).await;
-    let body = event_form(&staff, &cats, None);
-    page(staff.lang, staff.lang.t("Nowe wydarzenie", "New event"), Some(&staff), "/admin/events", &body).into_response()
+fn no_event() -> AdminError {
+    AdminError::not_found("Nie ma takiego wydarzenia.", "There is no such event.")
 }
 
-pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Response {
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    let Ok(Some(e)) = state.store.get_event(id).await else {
-        return error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), "?");
-    };
-    let cats = event_cats(&state, staff.lang).await;
-    let body = event_form(&staff, &cats, Some(&e));
-    page(staff.lang, staff.lang.t("Edycja wydarzenia", "Edit event"), Some(&staff), "/admin/events", &body).into_response()
+pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
+    staff.permit(staff.role.can_publish())?;
+    let e = state.store.get_event(id).await?.ok_or_else(no_event)?;
+    event_form(&state, &staff, Some(&e)).await
 }
 
 /// The event the form describes. The form shows only some of an event's
@@ -201,176 +191,169 @@ fn event_input(f: &Form, existing: Option<EventInput>) -> Result<EventInput, Fie
     })
 }
 
-pub async fn event_save(State(state): State<AppState>, staff: Staff, id: Option<Path<i64>>, body: Bytes) -> Response {
-    let form = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
+pub async fn event_save(State(state): State<AppState>, staff: Staff, id: Option<Path<i64>>, body: Bytes) -> AdminResult<Redirect> {
+    let form = staff.posted(&body)?;
+    staff.permit(staff.role.can_publish())?;
     let existing = match &id {
-        Some(Path(id)) => match state.store.get_event(*id).await {
-            Ok(Some(e)) => Some(e.to_input()),
-            Ok(None) => return error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), "?"),
-            Err(e) => return store_fail(&staff, e),
-        },
+        Some(Path(id)) => Some(state.store.get_event(*id).await?.ok_or_else(no_event)?.to_input()),
         None => None,
     };
-    let input = match event_input(&form, existing).and_then(|i| i.validate().map(|_| i)) {
-        Ok(i) => i,
-        Err(e) => return bad_field(&staff, e),
-    };
+    let input = event_input(&form, existing)?;
+    input.validate()?;
     let now = state.clock.now();
-    let res = match id {
-        Some(Path(id)) => state.store.update_event(staff.actor(), id, input, now).await,
-        None => state.store.create_event(staff.actor(), input, now).await,
+    match id {
+        Some(Path(id)) => state.store.update_event(staff.actor(), id, input, now).await?,
+        None => state.store.create_event(staff.actor(), input, now).await?,
     };
-    match res {
-        Ok(_) => Redirect::to("/admin/events").into_response(),
-        Err(e) => store_fail(&staff, e),
-    }
+    Ok(Redirect::to("/admin/events"))
 }
 
-pub async fn event_update(state: State<AppState>, staff: Staff, id: Path<i64>, body: Bytes) -> Response {
+pub async fn event_update(state: State<AppState>, staff: Staff, id: Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, Some(id), body).await
 }
 
-pub async fn event_create(state: State<AppState>, staff: Staff, body: Bytes) -> Response {
+pub async fn event_create(state: State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, None, body).await
 }
 
-pub async fn event_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> Response {
-    if let Err(r) = staff.form(&body) {
-        return r;
-    }
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    match state.store.delete_event(staff.actor(), id, state.clock.now()).await {
-        Ok(()) => Redirect::to("/admin/events").into_response(),
-        Err(e) => store_fail(&staff, e),
-    }
+pub async fn event_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+    staff.posted(&body)?;
+    staff.permit(staff.role.can_publish())?;
+    state.store.delete_event(staff.actor(), id, state.clock.now()).await?;
+    Ok(Redirect::to("/admin/events"))
 }
 
 // ---------- news ----------
 
-pub async fn news(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
+fn priority_key(p: Priority) -> &'static str {
+    match p {
+        Priority::Normal => "normal",
+        Priority::Important => "important",
+        Priority::Alert => "alert",
     }
-    let t = |pl, en| staff.lang.t(pl, en);
-    let list = state.store.list_news().await.unwrap_or_default();
-    let mut body = format!(r#"<p><a href="/admin/news/new" class="button">{}</a></p><table><caption>{}</caption><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        t("Nowa wiadomość", "New article"), t("Aktualności", "News"), t("Tytuł", "Title"), t("Priorytet", "Priority"), t("Publikacja", "Published"));
-    for n in &list {
-        body.push_str(&format!(r#"<tr><td>{id}</td><td><a href="/admin/news/{id}">{}</a></td><td>{:?}</td><td>{}</td></tr>"#,
-            esc(&n.title), n.priority, local_input(n.published_at).replace('T', " "), id = n.id));
-    }
-    body.push_str("</tbody></table>");
-    page(staff.lang, t("Aktualności", "News"), Some(&staff), "/admin/news", &body).into_response()
 }
 
-fn news_form(staff: &Staff, n: Option<&News>) -> String {
-    let t = |pl, en| staff.lang.t(pl, en);
-    let owned = n.map(|n| NewsInput { title: n.title.clone(), body: n.body.clone(), priority: n.priority, published_at: Some(n.published_at), expires_at: n.expires_at });
-    let i = owned.as_ref();
-    let action = n.map(|n| format!("/admin/news/{}", n.id)).unwrap_or_else(|| "/admin/news".into());
-    let prio = i.map(|i| match i.priority { Priority::Normal => "normal", Priority::Important => "important", Priority::Alert => "alert" }).unwrap_or("normal");
-    let prios = [("normal", t("zwykły", "normal")), ("important", t("ważny", "important")), ("alert", t("alert (ostrzeżenie, powiadomienie)", "alert (warning, push)"))].map(|(a, b)| (a.to_owned(), b.to_owned()));
-    let mut out = format!(
-        r#"<form method="post" action="{action}" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="title">{tl}</label><input id="title" name="title" required maxlength="200" value="{title}">
-<label for="body">{bl}</label><textarea id="body" name="body" rows="8" required>{body}</textarea>
-<label for="priority">{pl}</label><select id="priority" name="priority">{po}</select>
-<label for="published_at">{pal}</label><input id="published_at" name="published_at" type="datetime-local" value="{pa}">
-<label for="expires_at">{eal}</label><input id="expires_at" name="expires_at" type="datetime-local" value="{ea}">
-<button type="submit">{s}</button></form>"#,
-        csrf = staff.csrf,
-        tl = t("Tytuł", "Title"),
-        title = esc(i.map(|i| i.title.as_str()).unwrap_or("")),
-        bl = t("Treść", "Body"),
-        body = esc(i.map(|i| i.body.as_str()).unwrap_or("")),
-        pl = t("Priorytet", "Priority"),
-        po = options(&prios, prio),
-        pal = t("Publikacja od (puste: teraz)", "Publish from (empty: now)"),
-        pa = i.and_then(|i| i.published_at).map(local_input).unwrap_or_default(),
-        eal = t("Wygasa (opcjonalnie)", "Expires (optional)"),
-        ea = i.and_then(|i| i.expires_at).map(local_input).unwrap_or_default(),
-        s = t("Opublikuj", "Publish"),
-    );
-    if let Some(n) = n {
-        out.push_str(&format!(r#"<form method="post" action="/admin/news/{}/delete"><input type="hidden" name="csrf" value="{}"><button type="submit" class="danger">{}</button></form>"#, n.id, staff.csrf, t("Usuń wiadomość", "Delete the article")));
+fn priority_label(lang: Lang, p: Priority) -> &'static str {
+    match p {
+        Priority::Normal => lang.t("zwykły", "normal"),
+        Priority::Important => lang.t("ważny", "important"),
+        Priority::Alert => lang.t("alert (ostrzeżenie, powiadomienie)", "alert (warning, push)"),
     }
-    out
 }
 
-pub async fn news_new(staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    let body = news_form(&staff, None);
-    page(staff.lang, staff.lang.t("Nowa wiadomość", "New article"), Some(&staff), "/admin/news", &body).into_response()
+/// A news item as the list shows it.
+struct NewsRow {
+    id: i64,
+    title: String,
+    priority: &'static str,
+    published: String,
 }
 
-pub async fn news_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Response {
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    let Ok(Some(n)) = state.store.get_news(id).await else {
-        return error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), "?");
+#[derive(Template)]
+#[template(path = "admin/news.html")]
+struct NewsPage<'a> {
+    ctx: PageCtx<'a>,
+    news: Vec<NewsRow>,
+}
+
+pub async fn news(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.role.can_publish())?;
+    let lang = staff.lang;
+    let news = state
+        .store
+        .list_news()
+        .await?
+        .into_iter()
+        .map(|n| NewsRow {
+            id: n.id,
+            title: n.title,
+            priority: priority_label(lang, n.priority),
+            published: local_input(n.published_at).replace('T', " "),
+        })
+        .collect();
+    let ctx = PageCtx::new(&staff, "/admin/news", lang.t("Aktualności", "News"));
+    Ok(Page::ok(NewsPage { ctx, news }).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/news_form.html")]
+struct NewsFormPage<'a> {
+    ctx: PageCtx<'a>,
+    /// The article's id when editing.
+    id: Option<i64>,
+    title: String,
+    body: String,
+    priorities: Vec<Choice>,
+    published_at: String,
+    expires_at: String,
+}
+
+fn news_form(staff: &Staff, n: Option<&News>) -> Response {
+    let lang = staff.lang;
+    let prio = n.map(|n| n.priority).unwrap_or(Priority::Normal);
+    let priorities = choices([Priority::Normal, Priority::Important, Priority::Alert].map(|p| (priority_key(p), priority_label(lang, p))), priority_key(prio));
+    let title = if n.is_some() { lang.t("Edycja wiadomości", "Edit article") } else { lang.t("Nowa wiadomość", "New article") };
+    let page = NewsFormPage {
+        ctx: PageCtx::new(staff, "/admin/news", title),
+        id: n.map(|n| n.id),
+        title: n.map(|n| n.title.clone()).unwrap_or_default(),
+        body: n.map(|n| n.body.clone()).unwrap_or_default(),
+        priorities,
+        published_at: n.map(|n| local_input(n.published_at)).unwrap_or_default(),
+        expires_at: n.and_then(|n| n.expires_at).map(local_input).unwrap_or_default(),
     };
-    let body = news_form(&staff, Some(&n));
-    page(staff.lang, staff.lang.t("Edycja wiadomości", "Edit article"), Some(&staff), "/admin/news", &body).into_response()
+    Page::ok(page).into_response()
 }
 
-async fn news_save(state: AppState, staff: Staff, id: Option<i64>, body: Bytes) -> Response {
-    let f = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
+pub async fn news_new(staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.role.can_publish())?;
+    Ok(news_form(&staff, None))
+}
+
+pub async fn news_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
+    staff.permit(staff.role.can_publish())?;
+    let n = state
+        .store
+        .get_news(id)
+        .await?
+        .ok_or_else(|| AdminError::not_found("Nie ma takiej wiadomości.", "There is no such article."))?;
+    Ok(news_form(&staff, Some(&n)))
+}
+
+async fn news_save(state: AppState, staff: Staff, id: Option<i64>, body: Bytes) -> AdminResult<Redirect> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.role.can_publish())?;
     let input = NewsInput {
         title: f.text("title").unwrap_or_default(),
         body: f.text("body").unwrap_or_default(),
-        priority: match f.get("priority") { Some("alert") => Priority::Alert, Some("important") => Priority::Important, _ => Priority::Normal },
+        priority: match f.get("priority") {
+            Some("alert") => Priority::Alert,
+            Some("important") => Priority::Important,
+            _ => Priority::Normal,
+        },
         published_at: f.get("published_at").and_then(parse_local),
         expires_at: f.get("expires_at").and_then(parse_local),
     };
-    if let Err(e) = input.validate() {
-        return bad_field(&staff, e);
-    }
+    input.validate()?;
     let now = state.clock.now();
-    let res = match id {
-        Some(id) => state.store.update_news(staff.actor(), id, input, now).await,
-        None => state.store.create_news(staff.actor(), input, now).await,
+    match id {
+        Some(id) => state.store.update_news(staff.actor(), id, input, now).await?,
+        None => state.store.create_news(staff.actor(), input, now).await?,
     };
-    match res {
-        Ok(_) => Redirect::to("/admin/news").into_response(),
-        Err(e) => store_fail(&staff, e),
-    }
+    Ok(Redirect::to("/admin/news"))
 }
 
-pub async fn news_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
+pub async fn news_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     news_save(state, staff, None, body).await
 }
 
-pub async fn news_update(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> Response {
+pub async fn news_update(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     news_save(state, staff, Some(id), body).await
 }
 
-pub async fn news_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> Response {
-    if let Err(r) = staff.form(&body) {
-        return r;
-    }
-    if let Err(r) = staff.require(staff.role.can_publish()) {
-        return r;
-    }
-    match state.store.delete_news(staff.actor(), id, state.clock.now()).await {
-        Ok(()) => Redirect::to("/admin/news").into_response(),
-        Err(e) => store_fail(&staff, e),
-    }
+pub async fn news_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+    staff.posted(&body)?;
+    staff.permit(staff.role.can_publish())?;
+    state.store.delete_news(staff.actor(), id, state.clock.now()).await?;
+    Ok(Redirect::to("/admin/news"))
 }

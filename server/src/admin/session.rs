@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use mm_protocol::auth::Role;
 
 use super::html::{Lang, error_page};
+use super::view::{AdminError, SignedIn};
 use crate::auth::token::{hash_token, sha256_hex};
 use crate::state::AppState;
 use crate::store::{Actor, SessionKind};
@@ -140,7 +141,21 @@ impl Staff {
         if ok { Ok(()) } else { Err(self.forbidden()) }
     }
 
+    /// `Ok` when `ok`, else 403: `staff.permit(staff.is_admin())?`.
+    pub fn permit(&self, ok: bool) -> Result<(), AdminError> {
+        if ok { Ok(()) } else { Err(AdminError::forbidden()) }
+    }
+
     /// Parses a posted form and checks its CSRF token (403 without it).
+    pub fn posted(&self, body: &[u8]) -> Result<Form, AdminError> {
+        let form = Form::parse(body);
+        match form.get("csrf") {
+            Some(t) if same(t, &self.csrf) => Ok(form),
+            _ => Err(AdminError::csrf()),
+        }
+    }
+
+    /// As [`Staff::posted`], answered as a response (pages not yet on templates).
     pub fn form(&self, body: &[u8]) -> Result<Form, Response> {
         let form = Form::parse(body);
         match form.get("csrf") {
@@ -199,7 +214,7 @@ impl FromRequestParts<AppState> for Staff {
             .user_department(session.user_id)
             .await
             .map_err(|_| NotSignedIn(is_get))?;
-        Ok(Staff {
+        let staff = Staff {
             user_id: session.user_id,
             login: session.login,
             role: session.role,
@@ -207,7 +222,12 @@ impl FromRequestParts<AppState> for Staff {
             csrf: csrf_for(&token),
             token_hash,
             lang: Lang::from_headers(&parts.headers),
-        })
+        };
+        // The error page, should the handler fail, shows this official's menu.
+        if let Some(slot) = parts.extensions.get::<SignedIn>() {
+            slot.set(&staff);
+        }
+        Ok(staff)
     }
 }
 

@@ -1,28 +1,42 @@
-//! Admins' settings page. Today one setting: the map's tile URL, stored in
-//! the database; without a stored value the `MM_TILE_URL` environment
-//! variable is the default, and without either the map shows its points on
-//! a plain background.
+//! Admins' settings page. Today one setting: the map's tile server, stored
+//! in the database. Without a stored value the `MM_TILE_URL` environment
+//! variable is the default, and without that OpenStreetMap's standard tiles
+//! ([`OSM_TILES`]); `MM_TILE_URL` set empty turns the background off. The
+//! maps draw the gmina's boundary and localities whatever the tiles do.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::html::{error_page, esc, page};
 use super::session::Staff;
+use super::view::{AdminResult, Page, PageCtx};
 use crate::state::AppState;
 use crate::store::backoffice::TILE_URL_KEY;
 
-/// The tile URL the map page uses: the stored setting, else `MM_TILE_URL`.
+/// OpenStreetMap's standard tile layer. Its tile usage policy
+/// (operations.osmfoundation.org/policies/tiles) asks for the attribution
+/// the maps show ("© OpenStreetMap contributors", linked to
+/// [`OSM_COPYRIGHT`]) and a valid referrer, which `Referrer-Policy`
+/// (`headers.rs`) sends as our origin.
+pub const OSM_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+/// Where the attribution links.
+pub const OSM_COPYRIGHT: &str = "https://www.openstreetmap.org/copyright";
+
+/// The tile URL the maps use: the stored setting, else the server's
+/// default ([`default_tile_url`]). Empty: no background.
 pub async fn tile_url(state: &AppState) -> String {
     match state.store.setting(TILE_URL_KEY).await {
         Ok(Some(v)) => v,
-        _ => env_default(),
+        _ => default_tile_url(),
     }
 }
 
-fn env_default() -> String {
-    std::env::var("MM_TILE_URL").unwrap_or_default()
+/// `MM_TILE_URL` when set (empty turns tiles off, e.g. on an intranet
+/// without internet access), else OpenStreetMap's tiles.
+pub fn default_tile_url() -> String {
+    std::env::var("MM_TILE_URL").unwrap_or_else(|_| OSM_TILES.to_owned())
 }
 
 /// A Leaflet tile template: http(s), with `{z}`, `{x}` and `{y}`, no
@@ -34,72 +48,54 @@ pub fn tile_url_ok(u: &str) -> bool {
         && !u.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'))
 }
 
-fn settings_page(state_value: Option<&str>, staff: &Staff, status: StatusCode, msg: Option<(&str, bool)>) -> Response {
-    let t = |pl, en| staff.lang.t(pl, en);
-    let msg = msg
-        .map(|(m, err)| {
-            format!(
-                r#"<p class="{}" role="{}">{}</p>"#,
-                if err { "error" } else { "ok" },
-                if err { "alert" } else { "status" },
-                esc(m)
-            )
-        })
-        .unwrap_or_default();
-    let default = env_default();
-    let body = format!(
-        r#"{msg}<form method="post" action="/admin/settings" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="tile_url">{tl}</label>
-<input id="tile_url" name="tile_url" type="url" maxlength="500" value="{value}" placeholder="https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png" aria-describedby="tile-hint">
-<p id="tile-hint" class="hint">{hint} <code>{default}</code></p>
-<button type="submit">{save}</button></form>"#,
-        csrf = staff.csrf,
-        tl = t("Adres kafelków mapy", "Map tile URL"),
-        value = esc(state_value.unwrap_or("")),
-        hint = t(
-            "Szablon z {z}, {x} i {y}. Puste pole: ustawienie domyślne serwera (MM_TILE_URL):",
-            "A template with {z}, {x} and {y}. Empty: the server's default (MM_TILE_URL):",
-        ),
-        default = if default.is_empty() { t("brak (mapa bez podkładu)", "none (the map has no background)").to_owned() } else { esc(&default) },
-        save = t("Zapisz ustawienia", "Save the settings"),
-    );
-    (status, page(staff.lang, t("Ustawienia", "Settings"), Some(staff), "/admin/settings", &body)).into_response()
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+struct SettingsPage<'a> {
+    ctx: PageCtx<'a>,
+    /// The stored value (empty: none).
+    value: String,
+    /// What applies without one.
+    default: String,
+    osm: &'static str,
+    notice: Option<(String, bool)>,
 }
 
-pub async fn get(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
-    let stored = state.store.setting(TILE_URL_KEY).await.ok().flatten();
-    settings_page(stored.as_deref(), &staff, StatusCode::OK, None)
+fn settings_page(value: Option<&str>, staff: &Staff, status: StatusCode, notice: Option<(&str, bool)>) -> Response {
+    let ctx = PageCtx::new(staff, "/admin/settings", staff.lang.t("Ustawienia", "Settings"));
+    Page::with_status(
+        status,
+        SettingsPage {
+            ctx,
+            value: value.unwrap_or_default().to_owned(),
+            default: default_tile_url(),
+            osm: OSM_TILES,
+            notice: notice.map(|(m, e)| (m.to_owned(), e)),
+        },
+    )
+    .into_response()
 }
 
-pub async fn post(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
-    let f = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
+pub async fn get(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.is_admin())?;
+    let stored = state.store.setting(TILE_URL_KEY).await?;
+    Ok(settings_page(stored.as_deref(), &staff, StatusCode::OK, None))
+}
+
+pub async fn post(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Response> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
     let lang = staff.lang;
     let value = f.text("tile_url");
     if let Some(v) = &value
         && !tile_url_ok(v)
     {
-        return settings_page(
+        return Ok(settings_page(
             Some(v),
             &staff,
             StatusCode::BAD_REQUEST,
             Some((lang.t("Adres musi zaczynać się od https:// (lub http://) i zawierać {z}, {x} i {y}.", "The URL must start with https:// (or http://) and contain {z}, {x} and {y}."), true)),
-        );
+        ));
     }
-    match state.store.put_setting(staff.actor(), TILE_URL_KEY, value.clone(), state.clock.now()).await {
-        Ok(()) => settings_page(value.as_deref(), &staff, StatusCode::OK, Some((lang.t("Zapisano.", "Saved."), false))),
-        Err(e) => {
-            let api = crate::error::AppError::from(e).into_api();
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, Some(&staff), lang.t(&api.message.pl, &api.message.en))
-        }
-    }
+    state.store.put_setting(staff.actor(), TILE_URL_KEY, value.clone(), state.clock.now()).await?;
+    Ok(settings_page(value.as_deref(), &staff, StatusCode::OK, Some((lang.t("Zapisano.", "Saved."), false))))
 }

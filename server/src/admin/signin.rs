@@ -6,8 +6,10 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::html::{Lang, error_page, esc, page};
+use askama::Template;
+
 use super::session::{Cookies, Form, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Staff, csrf_refused, same};
+use super::view::{AdminError, AdminResult, Lang, Page, PageCtx};
 use crate::auth::password::Busy;
 use crate::auth::signin::{self, SignInError};
 use crate::auth::token;
@@ -15,24 +17,12 @@ use crate::reports::ratelimit::ClientIp;
 use crate::state::AppState;
 use crate::store::SessionKind;
 
-fn login_form(lang: Lang, csrf: &str, message: Option<&str>) -> String {
-    let t = |pl, en| lang.t(pl, en);
-    let msg = message
-        .map(|m| format!(r#"<p class="error" role="alert">{}</p>"#, esc(m)))
-        .unwrap_or_default();
-    format!(
-        r#"{msg}<form method="post" action="/admin/login" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="login">{l}</label>
-<input id="login" name="login" autocomplete="username" required autofocus>
-<label for="password">{p}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">{s}</button>
-</form>"#,
-        l = t("Login", "Login"),
-        p = t("Hasło", "Password"),
-        s = t("Zaloguj", "Sign in"),
-    )
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+struct LoginPage<'a> {
+    ctx: PageCtx<'a>,
+    csrf: String,
+    notice: Option<(String, bool)>,
 }
 
 fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, message: Option<&str>) -> Response {
@@ -43,11 +33,14 @@ fn login_page(state: &AppState, headers: &HeaderMap, status: StatusCode, message
         .get(headers, LOGIN_CSRF_COOKIE)
         .filter(|c| c.len() == 43)
         .unwrap_or_else(token::new_token);
-    let body = login_form(lang, &csrf, message);
+    let page = LoginPage {
+        ctx: PageCtx::public(lang, "/admin/login", lang.t("Logowanie urzędnika", "Official sign-in")),
+        notice: message.map(|m| (m.to_owned(), true)),
+        csrf: csrf.clone(),
+    };
     (
-        status,
         [(header::SET_COOKIE, cookies.set(LOGIN_CSRF_COOKIE, &csrf, None))],
-        page(lang, lang.t("Logowanie urzędnika", "Official sign-in"), None, "/admin/login", &body),
+        Page::with_status(status, page),
     )
         .into_response()
 }
@@ -121,10 +114,7 @@ pub async fn login_post(
                     lang.t("Serwer jest chwilowo zajęty. Spróbuj ponownie za chwilę.", "The server is busy. Try again in a moment.")
                         .to_owned(),
                 ),
-                SignInError::Store(e) => {
-                    tracing::error!(error = %e, "sign-in failed in the store");
-                    return error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, None, "database");
-                }
+                SignInError::Store(e) => return AdminError::from(e).into_response(),
             };
             let mut resp = login_page(&state, &headers, status, Some(&msg));
             if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
@@ -158,91 +148,62 @@ pub async fn logout(State(state): State<AppState>, staff: Staff, body: Bytes) ->
         .into_response()
 }
 
-fn password_page(staff: &Staff, status: StatusCode, message: Option<(&str, bool)>) -> Response {
-    let t = |pl, en| staff.lang.t(pl, en);
-    let msg = message
-        .map(|(m, err)| {
-            format!(
-                r#"<p class="{}" role="{}">{}</p>"#,
-                if err { "error" } else { "ok" },
-                if err { "alert" } else { "status" },
-                esc(m)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        r#"{msg}<form method="post" action="/admin/password" class="stack">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="current">{c}</label><input id="current" name="current" type="password" autocomplete="current-password" required>
-<label for="new">{n}</label><input id="new" name="new" type="password" autocomplete="new-password" minlength="8" required>
-<label for="repeat">{r}</label><input id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="8" required>
-<button type="submit">{s}</button>
-</form>"#,
-        csrf = staff.csrf,
-        c = t("Obecne hasło", "Current password"),
-        n = t("Nowe hasło (co najmniej 8 znaków)", "New password (at least 8 characters)"),
-        r = t("Powtórz nowe hasło", "Repeat the new password"),
-        s = t("Zmień hasło", "Change password"),
-    );
-    (status, page(staff.lang, t("Zmiana hasła", "Change password"), Some(staff), "/admin/password", &body))
-        .into_response()
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+struct PasswordPage<'a> {
+    ctx: PageCtx<'a>,
+    csrf: &'a str,
+    notice: Option<(String, bool)>,
+}
+
+fn password_page<'a>(staff: &'a Staff, status: StatusCode, notice: Option<(&str, bool)>) -> Page<PasswordPage<'a>> {
+    let ctx = PageCtx::new(staff, "/admin/password", staff.lang.t("Zmiana hasła", "Change password"));
+    Page::with_status(status, PasswordPage { ctx, csrf: &staff.csrf, notice: notice.map(|(m, e)| (m.to_owned(), e)) })
 }
 
 pub async fn password_get(staff: Staff) -> Response {
-    password_page(&staff, StatusCode::OK, None)
+    password_page(&staff, StatusCode::OK, None).into_response()
 }
 
-pub async fn password_post(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
-    let form = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn password_post(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Response> {
+    let form = staff.posted(&body)?;
     let t = |pl: &'static str, en: &'static str| staff.lang.t(pl, en);
+    let refuse = |status, pl, en| Ok(password_page(&staff, status, Some((t(pl, en), true))).into_response());
     let current = form.get("current").unwrap_or_default().to_owned();
     let new = form.get("new").unwrap_or_default().to_owned();
     if new.chars().count() < 8 || new.len() > 1000 {
-        return password_page(&staff, StatusCode::BAD_REQUEST, Some((t("Nowe hasło musi mieć co najmniej 8 znaków.", "The new password needs at least 8 characters."), true)));
+        return refuse(StatusCode::BAD_REQUEST, "Nowe hasło musi mieć co najmniej 8 znaków.", "The new password needs at least 8 characters.");
     }
     if form.get("repeat") != Some(new.as_str()) {
-        return password_page(&staff, StatusCode::BAD_REQUEST, Some((t("Powtórzone hasło jest inne.", "The repeated password differs."), true)));
+        return refuse(StatusCode::BAD_REQUEST, "Powtórzone hasło jest inne.", "The repeated password differs.");
     }
-    let user = match state.store.find_user(&staff.login).await {
-        Ok(Some(u)) => u,
-        _ => return staff.forbidden(),
+    let Some(user) = state.store.find_user(&staff.login).await? else {
+        return Err(AdminError::forbidden());
     };
-    let busy = || {
-        password_page(
-            &staff,
-            StatusCode::SERVICE_UNAVAILABLE,
-            Some((t("Serwer jest chwilowo zajęty. Spróbuj ponownie za chwilę.", "The server is busy. Try again in a moment."), true)),
-        )
-    };
+    const BUSY: (&str, &str) = ("Serwer jest chwilowo zajęty. Spróbuj ponownie za chwilę.", "The server is busy. Try again in a moment.");
     match state.passwords.verify(current, Some(user.password_hash.clone())).await {
         Ok(true) => {}
         Ok(false) => {
-            return password_page(&staff, StatusCode::BAD_REQUEST, Some((t("Obecne hasło jest nieprawidłowe.", "The current password is wrong."), true)));
+            return refuse(StatusCode::BAD_REQUEST, "Obecne hasło jest nieprawidłowe.", "The current password is wrong.");
         }
-        Err(Busy) => return busy(),
+        Err(Busy) => return refuse(StatusCode::SERVICE_UNAVAILABLE, BUSY.0, BUSY.1),
     }
     let hash = match state.passwords.hash(new).await {
         Ok(Some(h)) => h,
-        Ok(None) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, staff.lang, Some(&staff), "argon2"),
-        Err(Busy) => return busy(),
+        Ok(None) => return Err(AdminError::internal("argon2 failed to hash")),
+        Err(Busy) => return refuse(StatusCode::SERVICE_UNAVAILABLE, BUSY.0, BUSY.1),
     };
     // Every other session and API token of this account ends; this one stays.
-    if state
+    state
         .store
         .set_password(staff.actor(), user.id, &hash, Some(&staff.token_hash), state.clock.now())
-        .await
-        .is_err()
-    {
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, staff.lang, Some(&staff), "database");
-    }
-    password_page(
+        .await?;
+    Ok(password_page(
         &staff,
         StatusCode::OK,
         Some((t("Hasło zostało zmienione. Inne sesje tego konta zostały zakończone.", "The password was changed. Every other session of this account has ended."), false)),
     )
+    .into_response())
 }
 
 /// `GET /admin/lang?to=en&back=/admin/reports`: sets the language and goes

@@ -1,15 +1,33 @@
-//! Demo data (`--demo`): Gmina Siechnice, loaded once per database; its
-//! map places live in [`places`].
+//! Demo data (`--demo`): Gmina Siechnice, loaded once per database.
+//!
+//! - [`siechnice`]: the gmina, its localities, events and news; [`places`]:
+//!   its map places ([`load`]);
+//! - [`office`]: about 60 residents' reports in every state, with photos
+//!   ([`pictures`]) and EZD case references from the demo's own EZD
+//!   ([`ezd`]);
+//! - [`start`]: what `mm-server --demo` does: the above, and on the first
+//!   start a demo admin account (login `admin`) with a random password
+//!   that only this start knows.
 
+mod ezd;
+pub mod office;
+mod pictures;
 pub mod places;
 mod siechnice;
+
+use std::sync::Arc;
 
 pub use siechnice::{DemoData, siechnice};
 
 use chrono::{DateTime, Utc};
 use mm_protocol::LOCAL_TZ;
+use mm_protocol::auth::Role;
 
-use crate::store::{Store, StoreResult};
+use crate::state::Clock;
+use crate::store::{Actor, Store, StoreError, StoreResult};
+
+/// The demo admin's login.
+pub const ADMIN_LOGIN: &str = "admin";
 
 /// Loads the Siechnice data dated around today (Warsaw) unless this
 /// database already has it; true when it loaded now.
@@ -22,4 +40,42 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
     // Places have their own flag, so older demo databases gain them too.
     let places = store.load_demo_places(places::siechnice_places(), now).await?;
     Ok(loaded || places)
+}
+
+/// What a `--demo` start did.
+#[derive(Debug, Default)]
+pub struct Started {
+    /// The Siechnice content or the office was loaded now (a first start).
+    pub loaded: bool,
+    /// The demo admin's password, when this start created the account:
+    /// shown once, stored only as its Argon2 hash.
+    pub admin_password: Option<String>,
+}
+
+/// `mm-server --demo`: the content, then on the first start the demo
+/// admin, then the office. `with_office` is false beside a real EZD
+/// (`--ezd rp-api`): the demo's reports and their stand-in cases must never
+/// be asked about there.
+pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> StoreResult<Started> {
+    let content = load(store.as_ref(), clock.now()).await?;
+    let office_due = with_office && store.setting(office::LOADED_KEY).await?.is_none();
+    let admin_password = if content || office_due { create_admin(store.as_ref()).await? } else { None };
+    let office = with_office && office::load(store, clock).await?;
+    Ok(Started { loaded: content || office, admin_password })
+}
+
+/// Creates the demo admin unless an account with that login exists; its
+/// random password (`auth::password::generate`) is returned, never stored.
+async fn create_admin(store: &dyn Store) -> StoreResult<Option<String>> {
+    if store.find_user(ADMIN_LOGIN).await?.is_some() {
+        return Ok(None);
+    }
+    let password = crate::auth::password::generate();
+    let for_hash = password.clone();
+    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&for_hash))
+        .await
+        .map_err(|e| StoreError::backend(e.to_string()))?
+        .map_err(StoreError::backend)?;
+    store.create_user(Actor("demo".into()), ADMIN_LOGIN, Role::Admin, &hash).await?;
+    Ok(Some(password))
 }

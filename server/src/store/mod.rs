@@ -521,6 +521,18 @@ pub struct CategoryReportStats {
     pub median_minutes_to_resolve: Option<i64>,
 }
 
+/// `/transparency`'s charts for one month (Warsaw's calendar month as the
+/// UTC instants `start`..`end`): reports received in it, reports first
+/// resolved in it (and resolved still), and the median minutes from
+/// receipt to that first resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthReportStats {
+    pub start: DateTime<Utc>,
+    pub received: u64,
+    pub resolved: u64,
+    pub median_minutes_to_resolve: Option<i64>,
+}
+
 /// A report as the back office lists it: with its department.
 #[derive(Debug, Clone)]
 pub struct AdminReport {
@@ -569,6 +581,11 @@ pub trait AdminStore: Send + Sync {
     async fn admin_reports(&self, filter: AdminReportFilter) -> StoreResult<AdminReportPage>;
     /// Per category with reports created since `since`, by SQL aggregates.
     async fn report_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CategoryReportStats>>;
+    /// Per month `(start, end)`, in the order given, by SQL aggregates.
+    async fn report_stats_by_month(
+        &self,
+        months: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> StoreResult<Vec<MonthReportStats>>;
 }
 
 #[async_trait]

@@ -11,7 +11,7 @@ use super::publish::audit;
 use super::{SqliteStore, ts};
 use crate::store::{Conflict, 
     Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminReportSort, AdminStore,
-    CategoryReportStats, Department, StoreError, StoreResult,
+    CategoryReportStats, Department, MonthReportStats, StoreError, StoreResult,
 };
 
 #[async_trait]
@@ -305,6 +305,13 @@ impl AdminStore for SqliteStore {
             Ok(rows)
         })
         .await
+    }
+
+    async fn report_stats_by_month(
+        &self,
+        months: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> StoreResult<Vec<MonthReportStats>> {
+        self.read(move |c| super::transparency::by_month(c, &months)).await
     }
 }
 

@@ -18,6 +18,7 @@ mod publish;
 mod reports;
 mod sync;
 mod writer;
+mod transparency;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
