@@ -1,24 +1,13 @@
-//! The helpers of pages whose body is still built by hand: the EZD page
-//! (`ezd/admin.rs`) until the job queue's `/admin/jobs` page replaces it.
-//! Their frame and error page come from the same templates as every other
-//! page ([`super::view`]); new pages use templates, not these.
+//! Small helpers the templates' handlers share: inline JSON that cannot
+//! leave its `<script>` element, query-value encoding, the error page
+//! outside a handler (extractors, the header layer).
 
-use askama::Template;
-use askama::filters::Escaper;
 use axum::http::StatusCode;
-use axum::response::{Html, Response};
+use axum::response::Response;
 
 use super::session::Staff;
-use super::view::{Choice, PageCtx, choices, error_response};
+use super::view::error_response;
 pub use super::view::Lang;
-
-/// Escapes text for HTML element content and quoted attribute values, as
-/// the templates do.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let _ = super::view::Html.write_escaped_str(&mut out, s);
-    out
-}
 
 /// JSON for a `<script type="application/json">` block. `<`, `>` and `&`
 /// become `\u003c`, `\u003e` and `\u0026`, so no text can close the
@@ -47,35 +36,7 @@ pub fn qenc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-#[derive(Template)]
-#[template(path = "admin/legacy.html")]
-struct LegacyPage<'a> {
-    ctx: PageCtx<'a>,
-    body: &'a str,
-}
-
-/// A whole page around a body its caller built and escaped. `staff` =
-/// None for the sign-in and public pages.
-pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, path: &str, body: &str) -> Html<String> {
-    let ctx = PageCtx { lang, staff, path: path.into(), title: title.into(), wide: false };
-    Html(LegacyPage { ctx, body }.render().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "a page failed to render");
-        String::from("Błąd / Error")
-    }))
-}
-
 /// A page with a status: 403, 404, 409, 400.
 pub fn error_page(status: StatusCode, lang: Lang, staff: Option<&Staff>, msg: &str) -> Response {
     error_response(status, lang, staff, msg)
-}
-
-#[derive(Template)]
-#[template(path = "admin/legacy_options.html")]
-struct LegacyOptions {
-    items: Vec<Choice>,
-}
-
-/// `<option>`s with one selected.
-pub fn options(items: &[(String, String)], selected: &str) -> String {
-    LegacyOptions { items: choices(items.iter().cloned(), selected) }.render().unwrap_or_default()
 }

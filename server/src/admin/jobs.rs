@@ -4,13 +4,13 @@
 //! Same patterns as the rest of `/admin`: `Staff` for the role, a CSRF
 //! token in every form. `/admin/ezd`, its old place, redirects here.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::admin::html::{error_page, esc, page};
-use crate::admin::session::Staff;
+use super::session::Staff;
+use super::view::{AdminError, AdminResult, Page, PageCtx};
 use crate::jobs::JobKind;
 use crate::state::AppState;
 use crate::store::jobs::{JobFilter, JobRow, JobState};
@@ -18,123 +18,94 @@ use crate::store::jobs::{JobFilter, JobRow, JobState};
 /// Dead letters listed at most (the oldest beyond are still retried by id).
 const DEAD_SHOWN: u32 = 500;
 
+/// One kind's counts, for officials who see every report.
+struct KindCounts {
+    kind: String,
+    label: String,
+    pending: u64,
+    done: u64,
+    dead: u64,
+}
+
+struct DeadLetter {
+    id: i64,
+    report: Option<i64>,
+    kind: String,
+    attempts: u32,
+    last_error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/jobs.html")]
+struct JobsPage<'a> {
+    ctx: PageCtx<'a>,
+    /// `None` for department officials: the queue's totals cover every
+    /// department's reports.
+    counts: Option<Vec<KindCounts>>,
+    dead: Vec<DeadLetter>,
+    classes: Vec<(String, String)>,
+}
+
 /// The dead letters this official may see and retry: all of them for
 /// admins and dispatchers; a `department` official only those about their
 /// own department's reports (the same rule as the report list, security
 /// finding 17). A dead letter names a report and carries the other
 /// system's error text about it.
-async fn visible_dead_letters(state: &AppState, staff: &Staff) -> Vec<JobRow> {
+async fn visible_dead_letters(state: &AppState, staff: &Staff) -> AdminResult<Vec<JobRow>> {
     let dead = state
         .store
         .jobs(JobFilter { state: Some(JobState::Dead), kind: None, limit: DEAD_SHOWN })
-        .await
-        .unwrap_or_default();
+        .await?;
     if staff.all_reports() {
-        return dead;
+        return Ok(dead);
     }
     let mut mine = Vec::with_capacity(dead.len());
     for d in dead {
         let Some(report) = d.report_id() else { continue };
-        if let Ok(dept) = state.store.report_department(report).await
-            && staff.may_handle(dept)
-        {
+        if staff.may_handle(state.store.report_department(report).await?) {
             mine.push(d);
         }
     }
-    mine
+    Ok(mine)
 }
 
-fn kind_label(staff: &Staff, kind: &str) -> String {
-    match JobKind::parse(kind) {
-        Some(k) => {
-            let (pl, en) = k.label();
-            format!("{} <code>{}</code>", esc(staff.lang.t(pl, en)), esc(kind))
-        }
-        None => format!("<code>{}</code>", esc(kind)),
-    }
-}
-
-pub async fn page_get(State(state): State<AppState>, staff: Staff) -> Response {
-    if let Err(r) = staff.require(staff.can_triage()) {
-        return r;
-    }
+pub async fn page_get(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+    staff.permit(staff.can_triage())?;
     let t = |pl, en| staff.lang.t(pl, en);
-    let mut body = String::new();
-    if staff.all_reports() {
-        let counts = state.store.job_counts().await.unwrap_or_default();
-        body.push_str(&format!(
-            r#"<h2>{}</h2><table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            t("Kolejka zadań", "Job queue"),
-            t("Rodzaj", "Kind"),
-            t("Oczekuje", "Pending"),
-            t("Wykonane", "Done"),
-            t("Niedostarczone", "Dead"),
-        ));
-        let mut kinds: Vec<&str> = counts.iter().map(|(k, _, _)| k.as_str()).collect();
+    let counts = if staff.all_reports() {
+        let rows = state.store.job_counts().await?;
+        let mut kinds: Vec<String> = rows.iter().map(|(k, _, _)| k.clone()).collect();
         kinds.dedup();
-        if kinds.is_empty() {
-            body.push_str(&format!(r#"<tr><td colspan="4">{}</td></tr>"#, t("Brak.", "None.")));
-        }
-        for kind in kinds {
-            let n = |s: JobState| counts.iter().find(|(k, st, _)| k == kind && *st == s).map_or(0, |c| c.2);
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                kind_label(&staff, kind),
-                n(JobState::Pending),
-                n(JobState::Done),
-                n(JobState::Dead)
-            ));
-        }
-        body.push_str("</tbody></table>");
-    }
-    let dead = visible_dead_letters(&state, &staff).await;
-    body.push_str(&format!(
-        r#"<h2>{}</h2><table><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col"></th></tr></thead><tbody>"#,
-        t("Niedostarczone", "Dead letters"),
-        t("Zgłoszenie", "Report"),
-        t("Rodzaj", "Kind"),
-        t("Próby", "Attempts"),
-        t("Ostatni błąd", "Last error"),
-    ));
-    if dead.is_empty() {
-        body.push_str(&format!(r#"<tr><td colspan="6">{}</td></tr>"#, t("Brak.", "None.")));
-    }
-    for d in &dead {
-        let report = match d.report_id() {
-            Some(rid) => format!(r#"<a href="/admin/reports/{rid}">{rid}</a>"#),
-            None => "—".to_owned(),
-        };
-        body.push_str(&format!(
-            r#"<tr class="dead-letter"><td>{id}</td><td>{report}</td><td>{kind}</td><td>{att}</td><td class="last-error">{err}</td>
-<td><form method="post" action="/admin/jobs/{id}/retry"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{retry}</button></form></td></tr>"#,
-            id = d.id,
-            kind = esc(&d.kind),
-            att = d.attempts,
-            err = esc(d.last_error.as_deref().unwrap_or("")),
-            csrf = esc(&staff.csrf),
-            retry = t("Ponów", "Retry"),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    let classes = state.store.ezd_category_classes().await.unwrap_or_default();
-    body.push_str(&format!(
-        r#"<h2>{}</h2><table><thead><tr><th scope="col">{}</th><th scope="col">JRWA</th></tr></thead><tbody>"#,
-        t("EZD: klasy JRWA kategorii", "EZD: JRWA classes of categories"),
-        t("Kategoria", "Category"),
-    ));
-    for (cat, jrwa) in &classes {
-        body.push_str(&format!("<tr><td>{}</td><td>{}</td></tr>", esc(cat), esc(jrwa)));
-    }
-    body.push_str(&format!(
-        r#"</tbody></table><form method="post" action="/admin/ezd/classes" class="stack"><input type="hidden" name="csrf" value="{csrf}">
-<label for="ezd-category">{cl}</label><input id="ezd-category" name="category" required>
-<label for="ezd-jrwa">JRWA</label><input id="ezd-jrwa" name="jrwa" required pattern="[0-9]{{1,6}}">
-<button type="submit">{save}</button></form>"#,
-        csrf = esc(&staff.csrf),
-        cl = t("Kategoria", "Category"),
-        save = t("Zapisz", "Save"),
-    ));
-    page(staff.lang, t("Zadania", "Jobs"), Some(&staff), "/admin/jobs", &body).into_response()
+        let n = |kind: &str, s: JobState| rows.iter().find(|(k, st, _)| k == kind && *st == s).map_or(0, |c| c.2);
+        Some(
+            kinds
+                .into_iter()
+                .map(|kind| KindCounts {
+                    label: JobKind::parse(&kind).map(|k| t(k.label().0, k.label().1).to_owned()).unwrap_or_default(),
+                    pending: n(&kind, JobState::Pending),
+                    done: n(&kind, JobState::Done),
+                    dead: n(&kind, JobState::Dead),
+                    kind,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let dead = visible_dead_letters(&state, &staff)
+        .await?
+        .into_iter()
+        .map(|d| DeadLetter {
+            id: d.id,
+            report: d.report_id(),
+            attempts: d.attempts,
+            last_error: d.last_error.clone().unwrap_or_default(),
+            kind: d.kind,
+        })
+        .collect();
+    let classes = state.store.ezd_category_classes().await?;
+    let ctx = PageCtx::new(&staff, "/admin/jobs", t("Zadania", "Jobs"));
+    Ok(Page::ok(JobsPage { ctx, counts, dead, classes }).into_response())
 }
 
 /// `/admin/ezd`, where the EZD's dead letters were: the same page now.
@@ -142,41 +113,36 @@ pub async fn old_ezd_page() -> Redirect {
     Redirect::permanent("/admin/jobs")
 }
 
-pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> Response {
-    if let Err(r) = staff.form(&body) {
-        return r;
-    }
-    if let Err(r) = staff.require(staff.can_triage()) {
-        return r;
-    }
-    let missing = || error_page(StatusCode::NOT_FOUND, staff.lang, Some(&staff), staff.lang.t("Nie ma takiej pozycji.", "No such entry."));
+pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+    staff.posted(&body)?;
+    staff.permit(staff.can_triage())?;
+    let missing = || AdminError::not_found("Nie ma takiej pozycji.", "No such entry.");
     // Another department's entry is answered like a missing one: its
     // existence is not theirs to learn either.
-    if !staff.all_reports() && !visible_dead_letters(&state, &staff).await.iter().any(|d| d.id == id) {
-        return missing();
+    if !staff.all_reports() && !visible_dead_letters(&state, &staff).await?.iter().any(|d| d.id == id) {
+        return Err(missing());
     }
     match state.store.retry_job(staff.actor(), id, state.clock.now()).await {
-        Ok(()) => Redirect::to("/admin/jobs").into_response(),
-        Err(_) => missing(),
+        Ok(()) => Ok(Redirect::to("/admin/jobs")),
+        Err(crate::store::StoreError::NotFound) => Err(missing()),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn set_class(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
-    let f = match staff.form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = staff.require(staff.is_admin()) {
-        return r;
-    }
+pub async fn set_class(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
     let (Some(cat), Some(jrwa)) = (f.text("category"), f.text("jrwa")) else {
-        return error_page(StatusCode::BAD_REQUEST, staff.lang, Some(&staff), staff.lang.t("Podaj kategorię i klasę.", "Enter a category and a class."));
+        return Err(AdminError::bad_request("Podaj kategorię i klasę.", "Enter a category and a class."));
     };
     if jrwa.is_empty() || jrwa.len() > 6 || !jrwa.chars().all(|c| c.is_ascii_digit()) {
-        return error_page(StatusCode::BAD_REQUEST, staff.lang, Some(&staff), staff.lang.t("Symbol JRWA to 1–6 cyfr.", "A JRWA symbol is 1 to 6 digits."));
+        return Err(AdminError::bad_request("Symbol JRWA to 1–6 cyfr.", "A JRWA symbol is 1 to 6 digits."));
     }
     match state.store.ezd_set_category_class(staff.actor(), cat, jrwa, state.clock.now()).await {
-        Ok(()) => Redirect::to("/admin/jobs").into_response(),
-        Err(_) => error_page(StatusCode::BAD_REQUEST, staff.lang, Some(&staff), staff.lang.t("Nie ma takiej kategorii.", "No such category.")),
+        Ok(()) => Ok(Redirect::to("/admin/jobs")),
+        Err(crate::store::StoreError::NotFound | crate::store::StoreError::UnknownReference { .. }) => {
+            Err(AdminError::bad_request("Nie ma takiej kategorii.", "No such category."))
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -16,7 +16,7 @@
 //! - [`assignee`]: a report's person in charge;
 //! - [`transparency`]: the public statistics with their charts;
 //! - [`jobs`]: the job queue's dead letters of every kind, with retry;
-//! - [`html`]: the old helpers of the pages not yet on templates (the jobs page);
+//! - [`html`], [`view`]: what the templates' handlers share;
 //! - here: departments, the audit log, static assets.
 
 pub mod accounts;
