@@ -94,64 +94,6 @@ impl MmCore {
         one(self.core.home(Utc::now()))
     }
 
-    /// News screen: visible news, alerts first.
-    pub fn news(&self) -> Result<Vec<News>, MmError> {
-        all(self.core.news(Utc::now()))
-    }
-
-    pub fn news_item(&self, id: i64) -> Result<News, MmError> {
-        one(self.core.news_item(id))
-    }
-
-    /// Occurrences on the Warsaw days `from..=to` (`YYYY-MM-DD`).
-    #[uniffi::method(default(category = None))]
-    pub fn events_between(
-        &self,
-        from: String,
-        to: String,
-        category: Option<String>,
-    ) -> Result<Vec<EventOccurrence>, MmError> {
-        let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
-        all(self.core.events_between(from, to, category.as_deref()))
-    }
-
-    /// Events screen: the next `limit` occurrences not yet over.
-    #[uniffi::method(default(category = None))]
-    pub fn upcoming_events(&self, limit: u32, category: Option<String>) -> Result<Vec<EventOccurrence>, MmError> {
-        all(self.core.upcoming_events(Utc::now(), limit, category.as_deref()))
-    }
-
-    /// Event screen: the event, its category's name, its next occurrences.
-    pub fn event(&self, id: i64) -> Result<EventDetail, MmError> {
-        one(self.core.event(id, Utc::now()))
-    }
-
-    /// Calendar screen: days of `month` (1–12) that have events.
-    pub fn month(&self, year: i32, month: u32) -> Result<MonthView, MmError> {
-        one(self.core.month(year, month))
-    }
-
-    pub fn categories(&self) -> Result<Vec<EventCategory>, MmError> {
-        all(self.core.categories())
-    }
-
-    /// Search screen: news and events; diacritics optional ("zlobek").
-    pub fn search(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, MmError> {
-        all(self.core.search(&text, limit))
-    }
-
-    /// iCalendar text of one event ("add to calendar", share as .ics).
-    pub fn event_ics(&self, id: i64) -> Result<String, MmError> {
-        Ok(self.core.event_ics(id)?)
-    }
-
-    /// iCalendar text of the events on the Warsaw days `from..=to`.
-    #[uniffi::method(default(category = None))]
-    pub fn events_ics(&self, from: String, to: String, category: Option<String>) -> Result<String, MmError> {
-        let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
-        Ok(self.core.events_ics(from, to, category.as_deref())?)
-    }
-
     pub fn gmina(&self) -> Result<Option<Gmina>, MmError> {
         Ok(self.core.gmina()?.map(Into::into))
     }
@@ -165,16 +107,8 @@ impl MmCore {
         Ok(self.core.contains_point(point.into())?)
     }
 
-    pub fn notifications(&self) -> Result<Vec<Notification>, MmError> {
-        all(self.core.notifications())
-    }
-
-    /// The badge on the bell icon; polled often, so it returns a number.
-    pub fn unread_notification_count(&self) -> Result<u32, MmError> {
-        Ok(self.core.unread_notification_count()?)
-    }
-
-    pub fn mark_notification_read(&self, id: i64) -> Result<(), MmError> {
-        Ok(self.core.mark_notification_read(id)?)
+    /// Search screen: news and events; diacritics optional ("zlobek").
+    pub fn search(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, MmError> {
+        all(self.core.search(&text, limit))
     }
 }

@@ -387,12 +387,12 @@ impl MmCore {
     /// Map view: places in or crossing `bbox` that pass `filter`, nearest
     /// the box's centre first.
     pub fn places_in_box(&self, bbox: BoundingBox, filter: PlaceFilter) -> Result<Vec<PlaceSummary>, MmError> {
-        all(self.core.places_in_box(bbox.into(), &filter.to_core()?))
+        all(self.core.places().in_box(bbox.into(), &filter.to_core()?))
     }
 
     /// "Near me": the `n` nearest places that pass `filter`, with distances.
     pub fn nearest_places(&self, point: GeoPoint, n: u32, filter: PlaceFilter) -> Result<Vec<PlaceSummary>, MmError> {
-        all(self.core.nearest_places(point.into(), n, &filter.to_core()?))
+        all(self.core.places().nearest(point.into(), n, &filter.to_core()?))
     }
 
     /// A place's card, evaluated at `at_ms` (default: now).
@@ -402,22 +402,22 @@ impl MmCore {
             Some(t) => from_ms("at_ms", t)?,
             None => Utc::now(),
         };
-        one(self.core.place(id, at))
+        one(self.core.places().detail(id, at))
     }
 
     /// Places by name, category or address; diacritics and case ignored.
     #[uniffi::method(default(limit = 20))]
     pub fn search_places(&self, text: String, limit: u32) -> Result<Vec<PlaceSummary>, MmError> {
-        all(self.core.search_places(&text, limit))
+        all(self.core.places().search(&text, limit))
     }
 
     /// Bike paths crossing `bbox`, longest first.
     pub fn bike_paths_in_box(&self, bbox: BoundingBox) -> Result<Vec<BikePathSummary>, MmError> {
-        all(self.core.bike_paths_in_box(bbox.into()))
+        all(self.core.places().bike_paths_in_box(bbox.into()))
     }
 
     /// The box around the gmina (the map's first view); `None` before a sync.
     pub fn gmina_bbox(&self) -> Result<Option<BoundingBox>, MmError> {
-        Ok(self.core.gmina_bbox()?.map(Into::into))
+        Ok(self.core.places().gmina_bbox()?.map(Into::into))
     }
 }

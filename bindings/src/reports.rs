@@ -549,7 +549,7 @@ pub struct ReportDetail {
 
 impl MmCore {
     fn category_of(&self, id: &str) -> Result<Option<ReportCategory>, MmError> {
-        Ok(self.core.report_categories()?.into_iter().find(|c| c.id == id).map(Into::into))
+        Ok(self.core.reports().categories()?.into_iter().find(|c| c.id == id).map(Into::into))
     }
 }
 
@@ -557,7 +557,7 @@ impl MmCore {
 impl MmCore {
     /// Category choice: active categories with their questions.
     pub fn report_categories(&self) -> Result<Vec<ReportCategory>, MmError> {
-        all(self.core.report_categories())
+        all(self.core.reports().categories())
     }
 
     /// Public reports within `radius_m` (1 m..50 km) of `point`, nearest
@@ -570,26 +570,26 @@ impl MmCore {
         category: Option<String>,
         open_only: bool,
     ) -> Result<Vec<ReportSummary>, MmError> {
-        all(self.core.reports_near(point.into(), radius_m, category.as_deref(), open_only))
+        all(self.core.reports().near(point.into(), radius_m, category.as_deref(), open_only))
     }
 
     /// A public report with its history, its category and whether this
     /// device follows it.
     pub fn report_detail(&self, id: i64) -> Result<ReportDetail, MmError> {
-        let report = self.core.report(id)?;
-        let followed = self.core.followed_reports()?.iter().any(|r| r.id == id);
+        let report = self.core.reports().get(id)?;
+        let followed = self.core.reports().followed()?.iter().any(|r| r.id == id);
         let category = self.category_of(&report.category)?;
         Ok(ReportDetail { report: report.into(), category, followed })
     }
 
     /// A new empty draft of `category`, stored at once.
     pub fn create_report_draft(&self, category: String) -> Result<ReportDraft, MmError> {
-        one(self.core.create_report_draft(&category))
+        one(self.core.reports().create_draft(&category))
     }
 
     /// Applies the changes of one step and answers the whole draft.
     pub fn update_report_draft(&self, id: String, update: ReportDraftUpdate) -> Result<ReportDraft, MmError> {
-        one(self.core.update_report_draft(&id, update.into()))
+        one(self.core.reports().update_draft(&id, update.into()))
     }
 
     /// Normalises the photo (JPEG or PNG bytes as read from the camera or
@@ -597,43 +597,43 @@ impl MmCore {
     /// `ByteArray`; Swift: `Data`. Call it off the UI thread (decoding a
     /// large photo takes a while).
     pub fn add_report_photo(&self, draft_id: String, bytes: Vec<u8>) -> Result<PhotoInfo, MmError> {
-        one(self.core.add_report_photo(&draft_id, bytes))
+        one(self.core.reports().add_photo(&draft_id, bytes))
     }
 
     pub fn remove_report_photo(&self, draft_id: String, photo_id: String) -> Result<(), MmError> {
-        Ok(self.core.remove_report_photo(&draft_id, &photo_id)?)
+        Ok(self.core.reports().remove_photo(&draft_id, &photo_id)?)
     }
 
     /// Unfinished drafts, most recently changed first ("continue your report").
     pub fn report_drafts(&self) -> Result<Vec<ReportDraft>, MmError> {
-        all(self.core.report_drafts())
+        all(self.core.reports().drafts())
     }
 
     pub fn report_draft(&self, id: String) -> Result<ReportDraft, MmError> {
-        one(self.core.report_draft(&id))
+        one(self.core.reports().draft(&id))
     }
 
     pub fn delete_report_draft(&self, id: String) -> Result<(), MmError> {
-        Ok(self.core.delete_report_draft(&id)?)
+        Ok(self.core.reports().delete_draft(&id)?)
     }
 
     /// Every check the device can make; `MmError::InvalidInput` names the
     /// field (`point` outside the gmina, `answers.kind` unanswered, …).
     pub fn validate_report_draft(&self, id: String) -> Result<(), MmError> {
-        Ok(self.core.validate_report_draft(&id)?)
+        Ok(self.core.reports().validate_draft(&id)?)
     }
 
     /// "This may already be reported": open reports of the draft's
     /// category within 30 m of its point, nearest first.
     pub fn possible_duplicates(&self, draft_id: String) -> Result<Vec<ReportSummary>, MmError> {
-        all(self.core.possible_duplicates(&draft_id))
+        all(self.core.reports().possible_duplicates(&draft_id))
     }
 
     /// The review screen: the draft, its category, the first problem (as
     /// data, not thrown) and the possible duplicates.
     pub fn report_review(&self, draft_id: String) -> Result<ReportReview, MmError> {
-        let draft = self.core.report_draft(&draft_id)?;
-        let problem = match self.core.validate_report_draft(&draft_id) {
+        let draft = self.core.reports().draft(&draft_id)?;
+        let problem = match self.core.reports().validate_draft(&draft_id) {
             Ok(()) => None,
             Err(e @ core::CoreError::InvalidInput { .. }) => {
                 let (code, m) = (e.code().to_owned(), e.message());
@@ -642,7 +642,7 @@ impl MmCore {
             }
             Err(e) => return Err(e.into()),
         };
-        let possible_duplicates = all(self.core.possible_duplicates(&draft_id))?;
+        let possible_duplicates = all(self.core.reports().possible_duplicates(&draft_id))?;
         let category = self.category_of(&draft.category)?;
         Ok(ReportReview { draft: draft.into(), category, problem, possible_duplicates })
     }
@@ -650,46 +650,46 @@ impl MmCore {
     /// Validates, then queues the report (sent by the next `sync` or
     /// `flush_outbox`, exactly once) and deletes the draft.
     pub fn submit_report_draft(&self, id: String) -> Result<MyReport, MmError> {
-        one(self.core.submit_report_draft(&id))
+        one(self.core.reports().submit_draft(&id))
     }
 
     /// My reports: queued, sending, failed and sent (with the synced
     /// status, history and replies), newest first.
     pub fn my_reports(&self) -> Result<Vec<MyReport>, MmError> {
-        all(self.core.my_reports())
+        all(self.core.reports().mine())
     }
 
     pub fn my_report(&self, local_id: i64) -> Result<MyReport, MmError> {
-        one(self.core.my_report(local_id))
+        one(self.core.reports().my_report(local_id))
     }
 
     /// Drops a refused report (or one not tried yet).
     pub fn discard_failed_report(&self, local_id: i64) -> Result<(), MmError> {
-        Ok(self.core.discard_failed_report(local_id)?)
+        Ok(self.core.reports().discard_failed(local_id)?)
     }
 
     /// A refused report back as a draft (photos included) to fix and resend.
     pub fn edit_failed_report(&self, local_id: i64) -> Result<ReportDraft, MmError> {
-        one(self.core.edit_failed_report(local_id))
+        one(self.core.reports().edit_failed(local_id))
     }
 
     /// A refused report back in the queue as it was (once the reason for
     /// the refusal has gone); sent by the next flush or sync.
     pub fn retry_failed_report(&self, local_id: i64) -> Result<(), MmError> {
-        Ok(self.core.retry_failed_report(local_id)?)
+        Ok(self.core.reports().retry_failed(local_id)?)
     }
 
     /// Follows a public report (through the outbox); its status changes
     /// notify from the next sync on.
     pub fn follow_report(&self, id: i64) -> Result<(), MmError> {
-        Ok(self.core.follow_report(id)?)
+        Ok(self.core.reports().follow(id)?)
     }
 
     pub fn unfollow_report(&self, id: i64) -> Result<(), MmError> {
-        Ok(self.core.unfollow_report(id)?)
+        Ok(self.core.reports().unfollow(id)?)
     }
 
     pub fn followed_reports(&self) -> Result<Vec<Report>, MmError> {
-        all(self.core.followed_reports())
+        all(self.core.reports().followed())
     }
 }

@@ -36,13 +36,13 @@ pub fn list(
 ) -> Result<(), CoreError> {
     let from = from.unwrap_or_else(|| Utc::now().with_timezone(&LOCAL_TZ).date_naive());
     let to = to.unwrap_or(from + TimeDelta::days(30));
-    let list = core.events_between(from, to, category)?;
+    let list = core.events().between(from, to, category)?;
     out.show(&list, |l| print_occurrences(l));
     Ok(())
 }
 
 pub fn detail(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
-    let d = core.event(id, Utc::now())?;
+    let d = core.events().detail(id, Utc::now())?;
     out.show(&d, |d| {
         let e = &d.event;
         println!(
@@ -84,7 +84,7 @@ struct Calendar {
 }
 
 pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<(), CoreError> {
-    let view = core.month(year, month)?;
+    let view = core.events().month(year, month)?;
     let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| CoreError::NotFound {
         what: "month".into(),
     })?;
@@ -92,7 +92,7 @@ pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
         .unwrap_or(first);
-    let events = core.events_between(first, last, None)?;
+    let events = core.events().between(first, last, None)?;
     out.show(
         &Calendar {
             month: view,
@@ -123,7 +123,7 @@ pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<
 }
 
 pub fn ics(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
-    let text = core.event_ics(id)?;
+    let text = core.events().ics(id)?;
     out.show(&text, |t| print!("{t}"));
     Ok(())
 }

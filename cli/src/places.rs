@@ -18,7 +18,7 @@ fn usage(field: &str, pl: String, en: String) -> CoreError {
 fn bbox_or_gmina(core: &Core, bbox: Option<[f64; 4]>) -> Result<BoundingBox, CoreError> {
     match bbox {
         Some([min_lat, min_lon, max_lat, max_lon]) => Ok(BoundingBox { min_lat, min_lon, max_lat, max_lon }),
-        None => core.gmina_bbox()?.ok_or_else(|| {
+        None => core.places().gmina_bbox()?.ok_or_else(|| {
             usage(
                 "box",
                 "Brak obszaru gminy: uruchom `mm sync` albo podaj --box.".into(),
@@ -67,12 +67,12 @@ fn filter(q: &PlacesQuery) -> Result<PlaceFilter, CoreError> {
 
 pub fn places(core: &Core, out: &Output, action: Option<PlacesAction>, q: PlacesQuery) -> Result<(), CoreError> {
     let list = match action {
-        Some(PlacesAction::Search { text }) => core.search_places(&text.join(" "), q.limit.unwrap_or(20))?,
+        Some(PlacesAction::Search { text }) => core.places().search(&text.join(" "), q.limit.unwrap_or(20))?,
         None => {
             let f = filter(&q)?;
             match q.near {
-                Some((lat, lon)) => core.nearest_places(GeoPoint { lat, lon }, q.limit.unwrap_or(20), &f)?,
-                None => core.places_in_box(bbox_or_gmina(core, q.bbox)?, &f)?,
+                Some((lat, lon)) => core.places().nearest(GeoPoint { lat, lon }, q.limit.unwrap_or(20), &f)?,
+                None => core.places().in_box(bbox_or_gmina(core, q.bbox)?, &f)?,
             }
         }
     };
@@ -142,7 +142,7 @@ fn tri_pl(t: Tri) -> &'static str {
 }
 
 pub fn place(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
-    let d = core.place(id, Utc::now())?;
+    let d = core.places().detail(id, Utc::now())?;
     out.show(&d, print_detail);
     Ok(())
 }
@@ -219,7 +219,7 @@ fn print_detail(d: &PlaceDetail) {
 }
 
 pub fn bike_paths(core: &Core, out: &Output, bbox: Option<[f64; 4]>) -> Result<(), CoreError> {
-    let list = core.bike_paths_in_box(bbox_or_gmina(core, bbox)?)?;
+    let list = core.places().bike_paths_in_box(bbox_or_gmina(core, bbox)?)?;
     out.show(&list, |list: &Vec<BikePathSummary>| {
         if list.is_empty() {
             println!("Brak ścieżek rowerowych.");

@@ -8,7 +8,9 @@
 //!
 //! In the order things start:
 
-/// The facade: `Core` and the records it returns.
+/// The facade: `Core`, its configuration, the home and status screens.
+/// Each feature module hands out its own object (`api`) with its own
+/// records (`model`).
 mod app;
 /// Registration of this install (`POST /api/v1/devices`).
 mod devices;
@@ -34,10 +36,15 @@ mod sync;
 #[cfg(test)]
 mod testing;
 
-pub use app::{
-    Core, CoreConfig, CoreStatus, DayCount, EventDetail, EventOccurrence, HomeScreen, MonthView,
-    OutboxSummary, SearchHit, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary,
-};
+pub use app::{Core, CoreConfig, CoreStatus, HomeScreen};
+pub use events::EventsApi;
+pub use events::model::{DayCount, EventDetail, EventOccurrence, MonthView};
+pub use news::NewsApi;
+pub use notifications::NotificationsApi;
+pub use places::PlacesApi;
+pub use reports::ReportsApi;
+pub use search::model::{SearchHit, SearchKind};
+pub use sync::model::{OutboxSummary, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 pub use error::CoreError;
 pub use reports::KIND_REPORT_STATUS;
 pub use reports::model::{

@@ -5,6 +5,9 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::*;
+use std::sync::Arc;
+use chrono::NaiveDate;
+use crate::{CoreError, DayCount, EventDetail, Notification, OutboxSummary, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 use crate::testing::*;
 
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
@@ -170,14 +173,14 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
     );
     assert_eq!(home.upcoming[0].event_id, 7);
     assert_eq!(home.unread_notifications, 1);
-    assert_eq!(core.news(now).unwrap()[0].title, "Burza");
+    assert_eq!(core.news().visible(now).unwrap()[0].title, "Burza");
 
     let hits = core.search("zlobek", 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].kind, hits[0].id), (SearchKind::News, 1));
     assert_eq!(core.search("konc", 10).unwrap()[0].kind, SearchKind::Event);
 
-    let detail = core.event(7, now).unwrap();
+    let detail = core.events().detail(7, now).unwrap();
     assert_eq!(detail.category_name_pl.as_deref(), Some("Kultura"));
     assert_eq!(detail.next_occurrences.len(), 1);
     let json = serde_json::to_value(&detail).unwrap();
@@ -188,20 +191,20 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
     let back: EventDetail = serde_json::from_value(json).unwrap();
     assert_eq!(back, detail);
 
-    let ics = core.event_ics(7).unwrap();
+    let ics = core.events().ics(7).unwrap();
     assert!(
         ics.contains("BEGIN:VEVENT") && ics.contains("Koncert noworoczny"),
         "{ics}"
     );
     let feed = core
-        .events_ics(
+        .events().ics_between(
             "2099-01-01".parse().unwrap(),
             "2099-01-31".parse().unwrap(),
             Some("kultura"),
         )
         .unwrap();
     assert_eq!(feed.matches("BEGIN:VEVENT").count(), 1);
-    let month = core.month(2099, 1).unwrap();
+    let month = core.events().month(2099, 1).unwrap();
     assert_eq!(month.days, vec![DayCount { day: 1, count: 1 }]);
 
     assert!(
@@ -220,11 +223,11 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
             .unwrap()
     );
 
-    let note = &core.notifications().unwrap()[0];
-    core.mark_notification_read(note.id).unwrap();
+    let note = &core.notifications().list().unwrap()[0];
+    core.notifications().mark_read(note.id).unwrap();
     assert_eq!(core.home(now).unwrap().unread_notifications, 0);
     assert!(matches!(
-        core.news_item(99),
+        core.news().item(99),
         Err(CoreError::NotFound { .. })
     ));
 
@@ -442,13 +445,13 @@ fn bad_input_is_a_clear_error() {
     let core = Core::open(config(&dir, "http://127.0.0.1:8080")).unwrap();
     let d = |s: &str| s.parse::<NaiveDate>().unwrap();
     assert_eq!(
-        core.events_between(d("2026-02-01"), d("2026-01-01"), None)
+        core.events().between(d("2026-02-01"), d("2026-01-01"), None)
             .unwrap_err()
             .code(),
         "invalid_input"
     );
-    assert_eq!(core.month(2026, 0).unwrap_err().code(), "invalid_input");
-    assert_eq!(core.event(1, Utc::now()).unwrap_err().code(), "not_found");
+    assert_eq!(core.events().month(2026, 0).unwrap_err().code(), "invalid_input");
+    assert_eq!(core.events().detail(1, Utc::now()).unwrap_err().code(), "not_found");
     assert_eq!(
         core.contains_point(GeoPoint { lat: 0.0, lon: 0.0 })
             .unwrap_err()

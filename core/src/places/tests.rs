@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::model::*;
 use super::store;
-use crate::app::{Core, CoreConfig, SyncOptions};
+use crate::{Core, CoreConfig, SyncOptions};
 use crate::store::Store;
 use crate::testing::*;
 use mm_protocol::geo::GeoPoint;
@@ -101,9 +101,9 @@ fn ids(v: &[PlaceSummary]) -> Vec<i64> {
 async fn box_query_filters_by_layer_category_and_needs() {
     let dir = tempfile::tempdir().unwrap();
     let (core, _s) = synced_core(&dir).await;
-    assert_eq!(core.place_count().unwrap(), 12);
+    assert_eq!(core.places().count().unwrap(), 12);
 
-    let all = core.places_in_box(town_box(), &PlaceFilter::default()).unwrap();
+    let all = core.places().in_box(town_box(), &PlaceFilter::default()).unwrap();
     assert_eq!(ids(&all), vec![1, 3, 4, 5, 7, 8, 20], "points inside, and the path crossing the box");
     assert_eq!(all[0].id, 1, "nearest the centre first");
     let hall = &all[0];
@@ -114,10 +114,10 @@ async fn box_query_filters_by_layer_category_and_needs() {
     let step_free = PlaceFilter { needs: vec![AccessNeed::StepFree], ..Default::default() };
     // 1 wheelchair=yes, 3 zero steps (wheelchair unknown), 5 yes, 7 ramp, 8 yes;
     // not 4 (wheelchair=no despite a ramp) and not the path (unknown).
-    assert_eq!(ids(&core.places_in_box(town_box(), &step_free).unwrap()), vec![1, 3, 5, 7, 8]);
+    assert_eq!(ids(&core.places().in_box(town_box(), &step_free).unwrap()), vec![1, 3, 5, 7, 8]);
 
     let toilet = PlaceFilter { needs: vec![AccessNeed::StepFree, AccessNeed::AccessibleToilet], ..Default::default() };
-    assert_eq!(ids(&core.places_in_box(town_box(), &toilet).unwrap()), vec![1, 5], "the public toilet counts by its own wheelchair tag");
+    assert_eq!(ids(&core.places().in_box(town_box(), &toilet).unwrap()), vec![1, 5], "the public toilet counts by its own wheelchair tag");
 
     for (need, expect) in [
         (AccessNeed::HearingLoop, vec![1]),
@@ -128,24 +128,24 @@ async fn box_query_filters_by_layer_category_and_needs() {
         (AccessNeed::DisabledParking, vec![1]),
     ] {
         let f = PlaceFilter { needs: vec![need], ..Default::default() };
-        assert_eq!(ids(&core.places_in_box(town_box(), &f).unwrap()), expect, "{need:?}");
+        assert_eq!(ids(&core.places().in_box(town_box(), &f).unwrap()), expect, "{need:?}");
     }
 
     let layer = PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() };
-    assert_eq!(ids(&core.places_in_box(town_box(), &layer).unwrap()), vec![20]);
+    assert_eq!(ids(&core.places().in_box(town_box(), &layer).unwrap()), vec![20]);
     let cat = PlaceFilter { categories: vec!["library".into(), "school".into()], ..Default::default() };
-    assert_eq!(ids(&core.places_in_box(town_box(), &cat).unwrap()), vec![3, 4]);
+    assert_eq!(ids(&core.places().in_box(town_box(), &cat).unwrap()), vec![3, 4]);
     let limited = PlaceFilter { limit: Some(2), ..Default::default() };
-    let two = core.places_in_box(town_box(), &limited).unwrap();
+    let two = core.places().in_box(town_box(), &limited).unwrap();
     assert_eq!(two.iter().map(|s| s.id).collect::<Vec<_>>(), vec![1, 7], "the two nearest the centre");
 
     // Limited (one 7 cm step) is not step-free; the church is left out.
     let church_box = BoundingBox { min_lat: 51.03, min_lon: 17.11, max_lat: 51.04, max_lon: 17.12 };
-    assert!(core.places_in_box(church_box, &step_free).unwrap().iter().all(|s| s.id != 2));
-    assert!(core.places_in_box(church_box, &PlaceFilter::default()).unwrap().iter().any(|s| s.id == 2));
+    assert!(core.places().in_box(church_box, &step_free).unwrap().iter().all(|s| s.id != 2));
+    assert!(core.places().in_box(church_box, &PlaceFilter::default()).unwrap().iter().any(|s| s.id == 2));
 
     let err = core
-        .places_in_box(BoundingBox { min_lat: 52.0, min_lon: 17.0, max_lat: 51.0, max_lon: 18.0 }, &PlaceFilter::default())
+        .places().in_box(BoundingBox { min_lat: 52.0, min_lon: 17.0, max_lat: 51.0, max_lon: 18.0 }, &PlaceFilter::default())
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
@@ -157,52 +157,52 @@ async fn open_now_uses_warsaw_time_and_polish_holidays() {
     // Monday 4 May 2026, 10:00 CEST: the town hall (1) and the library (3) are open.
     let monday = t("2026-05-04T08:00:00Z");
     let open = PlaceFilter { open_at: Some(monday), ..Default::default() };
-    let found = core.places_in_box(town_box(), &open).unwrap();
+    let found = core.places().in_box(town_box(), &open).unwrap();
     assert_eq!(ids(&found), vec![1, 3, 5], "places without or with unreadable hours are not 'open'");
     assert!(found.iter().all(|s| s.open_now == Some(true)));
     // Sunday 3 May 2026 (a holiday and a Sunday) and Friday 1 May (Święto Pracy): closed.
     for at in ["2026-05-03T08:00:00Z", "2026-05-01T08:00:00Z", "2026-12-24T09:00:00Z"] {
         let f = PlaceFilter { open_at: Some(t(at)), ..Default::default() };
-        let open = ids(&core.places_in_box(town_box(), &f).unwrap());
+        let open = ids(&core.places().in_box(town_box(), &f).unwrap());
         assert_eq!(open, vec![5], "{at}: only the toilets, which do not close on holidays");
     }
     // At night: nothing (the toilets close at 21:00).
     let night = PlaceFilter { open_at: Some(t("2026-05-04T21:30:00Z")), ..Default::default() };
-    assert!(core.places_in_box(town_box(), &night).unwrap().is_empty());
+    assert!(core.places().in_box(town_box(), &night).unwrap().is_empty());
 
-    let d = core.place(1, t("2026-04-30T12:00:00Z")).unwrap(); // Thursday 14:00 CEST
+    let d = core.places().detail(1, t("2026-04-30T12:00:00Z")).unwrap(); // Thursday 14:00 CEST
     assert_eq!(d.open_now, Some(true));
     assert_eq!(d.next_change, Some(t("2026-04-30T13:30:00Z")), "closes 15:30 CEST");
     assert_eq!(d.hours_today, vec!["07:30-15:30".to_string()]);
-    let d = core.place(1, t("2026-04-30T14:00:00Z")).unwrap();
+    let d = core.places().detail(1, t("2026-04-30T14:00:00Z")).unwrap();
     assert_eq!(d.open_now, Some(false));
     // Fri 1 May and Sun 3 May are holidays, Sat closed: next opening Monday 4 May 08:00 CEST.
     assert_eq!(d.next_change, Some(t("2026-05-04T06:00:00Z")));
     assert_eq!(d.category_name_en, "Town hall");
     assert!(d.needs_met.contains(&AccessNeed::AccessibleToilet));
     // Easter Monday 2026 is 6 April.
-    assert_eq!(core.place(1, t("2026-04-06T08:00:00Z")).unwrap().open_now, Some(false));
-    assert_eq!(core.place(1, t("2026-04-07T08:00:00Z")).unwrap().open_now, Some(true));
+    assert_eq!(core.places().detail(1, t("2026-04-06T08:00:00Z")).unwrap().open_now, Some(false));
+    assert_eq!(core.places().detail(1, t("2026-04-07T08:00:00Z")).unwrap().open_now, Some(true));
 
     // Hours neither the crate nor a correction can read: kept as text, unknown.
-    let bad = core.place(8, t("2026-05-04T08:00:00Z")).unwrap();
+    let bad = core.places().detail(8, t("2026-05-04T08:00:00Z")).unwrap();
     assert_eq!(bad.open_now, None);
     assert_eq!(bad.place.opening_hours.as_deref(), Some("po uzgodnieniu telefonicznym"));
     assert!(bad.opening_hours_error.unwrap().contains("po uzgodnieniu"));
     // Hours read after a correction: evaluated, the reading shown beside the raw text.
-    let corrected = core.place(5, t("2026-05-04T19:30:00Z")).unwrap(); // Monday 21:30 CEST
+    let corrected = core.places().detail(5, t("2026-05-04T19:30:00Z")).unwrap(); // Monday 21:30 CEST
     assert_eq!(corrected.place.opening_hours.as_deref(), Some("pn-nd 7-21"));
     assert_eq!(corrected.opening_hours_reading.as_deref(), Some("Mo-Su 07:00-21:00"));
     assert_eq!((corrected.open_now, corrected.next_change), (Some(false), Some(t("2026-05-05T05:00:00Z"))));
-    assert_eq!(core.place(1, t("2026-05-04T08:00:00Z")).unwrap().opening_hours_reading, None, "read as written");
+    assert_eq!(core.places().detail(1, t("2026-05-04T08:00:00Z")).unwrap().opening_hours_reading, None, "read as written");
     // Sun times at the place (Siechnice, 4 May: sunrise about 05:10, sunset about 20:25 CEST).
-    let sun = core.place(10, t("2026-05-04T12:00:00Z")).unwrap();
+    let sun = core.places().detail(10, t("2026-05-04T12:00:00Z")).unwrap();
     assert_eq!(sun.open_now, Some(true));
     let sunset = sun.next_change.unwrap().with_timezone(&mm_protocol::LOCAL_TZ);
     assert!(sunset.format("%H").to_string() == "20", "sunset at {sunset}");
-    let none = core.place(6, t("2026-05-04T08:00:00Z")).unwrap();
+    let none = core.places().detail(6, t("2026-05-04T08:00:00Z")).unwrap();
     assert_eq!((none.open_now, none.opening_hours_error), (None, None));
-    assert_eq!(core.place(999, t("2026-05-04T08:00:00Z")).unwrap_err().code(), "not_found");
+    assert_eq!(core.places().detail(999, t("2026-05-04T08:00:00Z")).unwrap_err().code(), "not_found");
 }
 
 #[tokio::test]
@@ -210,41 +210,41 @@ async fn nearest_search_and_bike_paths() {
     let dir = tempfile::tempdir().unwrap();
     let (core, _s) = synced_core(&dir).await;
     let centre = GeoPoint { lat: 51.0335, lon: 17.15 };
-    let near = core.nearest_places(centre, 5, &PlaceFilter::default()).unwrap();
+    let near = core.places().nearest(centre, 5, &PlaceFilter::default()).unwrap();
     assert_eq!(near.len(), 5);
     assert_eq!(near[0].id, 1);
     assert!(near[0].distance_m.unwrap() < 1.0);
     assert!(near.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
     // The embankment path at 51.030 is ~390 m south: by its closest point, not its ends.
-    let path = core.nearest_places(centre, 20, &PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() }).unwrap();
+    let path = core.places().nearest(centre, 20, &PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() }).unwrap();
     assert_eq!(path[0].id, 20);
     let d = path[0].distance_m.unwrap();
     assert!((d - 389.0).abs() < 5.0, "{d}");
     // Far away: the expanding search still finds the n nearest.
-    let far = core.nearest_places(GeoPoint { lat: 52.2297, lon: 21.0122 }, 3, &PlaceFilter::default()).unwrap();
+    let far = core.places().nearest(GeoPoint { lat: 52.2297, lon: 21.0122 }, 3, &PlaceFilter::default()).unwrap();
     assert_eq!(far.len(), 3);
     assert!(far[0].distance_m.unwrap() > 250_000.0);
     let step_free = PlaceFilter { needs: vec![AccessNeed::StepFree], ..Default::default() };
-    let sf = core.nearest_places(centre, 100, &step_free).unwrap();
+    let sf = core.places().nearest(centre, 100, &step_free).unwrap();
     assert_eq!(ids(&sf), vec![1, 3, 5, 7, 8]);
 
-    let hits = core.search_places("swietej katarzyny", 10).unwrap();
+    let hits = core.places().search("swietej katarzyny", 10).unwrap();
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![2]);
-    assert_eq!(core.search_places("KOSCIOL sw", 10).unwrap()[0].id, 2);
-    assert_eq!(core.search_places("bibliot", 10).unwrap()[0].id, 3, "prefix");
-    assert_eq!(core.search_places("zabytek", 10).unwrap()[0].id, 2, "by category name");
-    assert!(core.search_places("  \"( ", 10).unwrap().is_empty());
+    assert_eq!(core.places().search("KOSCIOL sw", 10).unwrap()[0].id, 2);
+    assert_eq!(core.places().search("bibliot", 10).unwrap()[0].id, 3, "prefix");
+    assert_eq!(core.places().search("zabytek", 10).unwrap()[0].id, 2, "by category name");
+    assert!(core.places().search("  \"( ", 10).unwrap().is_empty());
 
-    let paths = core.bike_paths_in_box(town_box()).unwrap();
+    let paths = core.places().bike_paths_in_box(town_box()).unwrap();
     assert_eq!(paths.iter().map(|p| p.id).collect::<Vec<_>>(), vec![20], "crosses the box with no vertex in it");
     // 0.1° of longitude at 51.03° N ≈ 7.0 km.
     assert!((paths[0].length_m - 6_996.0).abs() < 20.0, "{}", paths[0].length_m);
-    let all = core.bike_paths_in_box(BoundingBox { min_lat: 51.0, min_lon: 17.0, max_lat: 51.1, max_lon: 17.3 }).unwrap();
+    let all = core.places().bike_paths_in_box(BoundingBox { min_lat: 51.0, min_lon: 17.0, max_lat: 51.1, max_lon: 17.3 }).unwrap();
     assert_eq!(all.len(), 2);
     assert!(all.iter().all(|p| p.length_m > 0.0));
     let trestno = all.iter().find(|p| p.id == 21).unwrap();
     assert_eq!(all[0].id, 21, "longest first");
-    assert_eq!(core.place(21, t("2026-05-04T08:00:00Z")).unwrap().length_m.map(|l| l.round()), Some(trestno.length_m.round()));
+    assert_eq!(core.places().detail(21, t("2026-05-04T08:00:00Z")).unwrap().length_m.map(|l| l.round()), Some(trestno.length_m.round()));
 }
 
 #[test]

@@ -173,7 +173,7 @@ fn non_images_are_rejected_with_a_clear_error() {
     ] {
         let e = photos::normalise(&bad).err().expect("rejected");
         assert_eq!(e.code(), "invalid_input", "{e:?}");
-        assert!(matches!(&e, CoreError::InvalidInput { field, .. } if field == "photo"));
+        assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "photo"));
         assert!(!e.message().pl.is_empty() && !e.message().en.is_empty());
     }
     let huge = vec![0u8; photos::INPUT_MAX_BYTES + 1];
@@ -197,8 +197,8 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     };
     let (id, photo) = {
         let core = crate::Core::open(config.clone()).unwrap();
-        let d = core.create_report_draft("street_lamp").unwrap();
-        core.update_report_draft(
+        let d = core.reports().create_draft("street_lamp").unwrap();
+        core.reports().update_draft(
             &d.id,
             ReportDraftUpdate {
                 point: Some(GeoPoint {
@@ -213,7 +213,7 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
             },
         )
         .unwrap();
-        let photo = core.add_report_photo(&d.id, png(40, 30)).unwrap();
+        let photo = core.reports().add_photo(&d.id, png(40, 30)).unwrap();
         assert!(Path::new(&photo.path).exists());
         assert!(
             photo
@@ -221,11 +221,11 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
                 .starts_with(config.data_dir.join("photos").to_str().unwrap())
         );
         // The same photo twice is one photo.
-        assert_eq!(core.add_report_photo(&d.id, png(40, 30)).unwrap(), photo);
+        assert_eq!(core.reports().add_photo(&d.id, png(40, 30)).unwrap(), photo);
         (d.id, photo)
     };
     let core = crate::Core::open(config.clone()).unwrap();
-    let d = core.report_draft(&id).unwrap();
+    let d = core.reports().draft(&id).unwrap();
     assert_eq!(d.category, "street_lamp");
     assert_eq!(
         d.point,
@@ -238,10 +238,10 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     assert_eq!(d.description, "Latarnia przy szkole nie świeci.");
     assert_eq!(d.answers.get("kind").map(String::as_str), Some("not_lit"));
     assert_eq!(d.photos, vec![photo.clone()]);
-    assert_eq!(core.report_drafts().unwrap().len(), 1);
+    assert_eq!(core.reports().drafts().unwrap().len(), 1);
     // A moved pin has no accuracy.
     let d = core
-        .update_report_draft(
+        .reports().update_draft(
             &id,
             ReportDraftUpdate {
                 point: Some(GeoPoint {
@@ -255,21 +255,21 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     assert_eq!(d.accuracy_m, None);
 
     for i in 1..5 {
-        core.add_report_photo(&id, png(40 + i, 30)).unwrap();
+        core.reports().add_photo(&id, png(40 + i, 30)).unwrap();
     }
-    let e = core.add_report_photo(&id, png(99, 30)).unwrap_err();
+    let e = core.reports().add_photo(&id, png(99, 30)).unwrap_err();
     assert_eq!(e.code(), "invalid_input");
-    assert_eq!(core.report_draft(&id).unwrap().photos.len(), 5);
+    assert_eq!(core.reports().draft(&id).unwrap().photos.len(), 5);
     let e = core
-        .add_report_photo(&id, b"not an image".to_vec())
+        .reports().add_photo(&id, b"not an image".to_vec())
         .unwrap_err();
     assert_eq!(e.code(), "invalid_input");
 
-    core.remove_report_photo(&id, &photo.id).unwrap();
+    core.reports().remove_photo(&id, &photo.id).unwrap();
     assert!(!Path::new(&photo.path).exists(), "an unused file goes");
-    core.delete_report_draft(&id).unwrap();
-    assert!(core.report_drafts().unwrap().is_empty());
-    assert_eq!(core.report_draft(&id).unwrap_err().code(), "not_found");
+    core.reports().delete_draft(&id).unwrap();
+    assert!(core.reports().drafts().unwrap().is_empty());
+    assert_eq!(core.reports().draft(&id).unwrap_err().code(), "not_found");
     assert_eq!(
         std::fs::read_dir(config.data_dir.join("photos"))
             .unwrap()
@@ -284,7 +284,7 @@ fn validation_names_the_field_and_checks_the_boundary() {
     let store = seeded_store(dir.path());
     let d = create_draft(&store, dir.path(), "street_lamp", now()).unwrap();
     let field = |store: &Store| match store.read(|c| validate(c, &d.id)) {
-        Err(CoreError::InvalidInput { field, .. }) => field,
+        Err(Error::InvalidInput { field, .. }) => field,
         other => panic!("{other:?}"),
     };
     assert_eq!(field(&store), "point");

@@ -4,11 +4,14 @@
 //! index holds folded text (see [`fold`]) and the query is folded the same
 //! way; the last term matches as a prefix, for search-as-you-type.
 
+mod api;
+pub mod model;
+
 use rusqlite::{Connection, Transaction, params};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::error::CoreError;
+use crate::error::Error;
 
 pub const KIND_NEWS: &str = "news";
 pub const KIND_EVENT: &str = "event";
@@ -45,7 +48,7 @@ pub fn index(
     id: i64,
     title: &str,
     body: &str,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     let rowid = rowid(kind, id);
     tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
         .execute([rowid])?;
@@ -56,7 +59,7 @@ pub fn index(
     Ok(())
 }
 
-pub fn remove(tx: &Transaction, kind: &str, id: i64) -> Result<(), CoreError> {
+pub fn remove(tx: &Transaction, kind: &str, id: i64) -> Result<(), Error> {
     tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
         .execute([rowid(kind, id)])?;
     Ok(())
@@ -90,7 +93,7 @@ pub fn match_expression(text: &str) -> Option<String> {
 }
 
 /// `(kind, id)` of the best matches, best first: a title match weighs more.
-pub fn query(conn: &Connection, text: &str, limit: u32) -> Result<Vec<(String, i64)>, CoreError> {
+pub fn query(conn: &Connection, text: &str, limit: u32) -> Result<Vec<(String, i64)>, Error> {
     let Some(expr) = match_expression(text) else {
         return Ok(Vec::new());
     };

@@ -14,7 +14,11 @@
 //! of mine withheld from the public is kept, and its reporter's view is
 //! fetched after the pull (`reports::sync::refresh_mine`).
 
+mod api;
 pub(crate) mod client;
+pub mod model;
+
+use model::{SyncListener, SyncProgress, SyncSummary};
 
 use std::sync::Arc;
 
@@ -24,8 +28,7 @@ use mm_protocol::news::Priority;
 use mm_protocol::sync::{Change, Collection, Item, SyncPage};
 use rusqlite::Transaction;
 
-use crate::app::{SyncListener, SyncProgress, SyncSummary};
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::notifications::{self, Notification};
 use crate::store::{Store, meta};
 use crate::{events, gmina, news, places, reports};
@@ -46,7 +49,7 @@ pub(crate) fn apply_page(
     tx: &Transaction,
     page: &SyncPage,
     now: DateTime<Utc>,
-) -> Result<PageOutcome, CoreError> {
+) -> Result<PageOutcome, Error> {
     let (changes, skipped) = page.known_changes();
     let window = events::window_for(tx, now)?;
     let mut out = PageOutcome {
@@ -94,7 +97,7 @@ pub(crate) fn apply_page(
             Change::Delete { collection, id, .. } => {
                 let int_id = || {
                     id.parse::<i64>()
-                        .map_err(|_| CoreError::internal(format!("bad {} id", collection.as_str())))
+                        .map_err(|_| Error::internal(format!("bad {} id", collection.as_str())))
                 };
                 match collection {
                     Collection::Gmina => gmina::delete(tx, &id)?,
@@ -123,7 +126,7 @@ pub(crate) fn apply_page(
 /// Drops every synced collection with its cursor, keeping what is the
 /// resident's own (drafts, queued writes, my reports, notifications): the
 /// next pull rebuilds the copy from scratch.
-pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), CoreError> {
+pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), Error> {
     for table in [
         "news",
         "event_occurrences",
@@ -155,7 +158,7 @@ pub(crate) async fn pull(
     base: &str,
     page_size: Option<u32>,
     listener: Option<&Arc<dyn SyncListener>>,
-) -> Result<SyncSummary, CoreError> {
+) -> Result<SyncSummary, Error> {
     let start_cursor = store.read(|c| meta::get(c, meta::CURSOR))?;
     let mut cursor = start_cursor.clone();
     let mut restarted = false;
@@ -232,7 +235,7 @@ pub(crate) async fn pull(
             break;
         }
         if !moved || summary.pages >= MAX_PAGES {
-            return Err(CoreError::internal(
+            return Err(Error::internal(
                 "server said has_more without moving the cursor",
             ));
         }
@@ -258,7 +261,7 @@ pub(crate) async fn pull(
     Ok(summary)
 }
 
-fn stored_etag(store: &Store, cursor: Option<&str>) -> Result<Option<String>, CoreError> {
+fn stored_etag(store: &Store, cursor: Option<&str>) -> Result<Option<String>, Error> {
     let stored = store.read(|c| meta::get(c, meta::SYNC_ETAG))?;
     Ok(stored.and_then(|s| {
         let (c, tag) = s.split_once('\n')?;

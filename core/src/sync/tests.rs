@@ -160,9 +160,9 @@ fn a_failure_mid_sync_leaves_the_last_applied_page_and_resumes_from_it() {
             .write(|tx| apply_page(tx, &page_one(), now()))
             .unwrap();
         // The process dies while applying page 2: the transaction never commits.
-        let r: Result<(), CoreError> = store.write(|tx| {
+        let r: Result<(), Error> = store.write(|tx| {
             apply_page(tx, &page_two(), now())?;
-            Err(CoreError::Internal {
+            Err(Error::Internal {
                 detail: "killed".into(),
             })
         });
@@ -182,7 +182,7 @@ fn a_failure_mid_sync_leaves_the_last_applied_page_and_resumes_from_it() {
                 "page 2's edit is not half-applied"
             );
             assert_eq!(events::count(c)?, 1, "page 2's tombstone is not applied");
-            assert!(matches!(news::get(c, 2), Err(CoreError::NotFound { .. })));
+            assert!(matches!(news::get(c, 2), Err(Error::NotFound { .. })));
             assert!(
                 notifications::list(c)?.is_empty(),
                 "no notification from a rolled-back page"
