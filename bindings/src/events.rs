@@ -80,6 +80,9 @@ pub struct EventOccurrence {
     pub category: Option<String>,
     pub cancelled: bool,
     pub recurring: bool,
+    /// `wt 1 gru 2026, 18:00–20:00`; all-day spans by their first and last
+    /// day (`(cały dzień)`), in the core's language.
+    pub when_text: String,
 }
 
 impl From<core::EventOccurrence> for EventOccurrence {
@@ -94,19 +97,61 @@ impl From<core::EventOccurrence> for EventOccurrence {
             category: o.category,
             cancelled: o.cancelled,
             recurring: o.recurring,
+            when_text: o.when_text,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+/// One occurrence of an event's rule.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Occurrence {
     pub starts_at_ms: i64,
     pub ends_at_ms: i64,
+    pub when_text: String,
 }
 
-impl From<core::Occurrence> for Occurrence {
-    fn from(o: core::Occurrence) -> Self {
-        Occurrence { starts_at_ms: ms(o.starts_at), ends_at_ms: ms(o.ends_at) }
+impl From<core::EventTime> for Occurrence {
+    fn from(o: core::EventTime) -> Self {
+        Occurrence { starts_at_ms: ms(o.starts_at), ends_at_ms: ms(o.ends_at), when_text: o.when_text }
+    }
+}
+
+/// What the phone's calendar is given to add an event. Android: the
+/// `CalendarContract` insert extras (`begin_ms`/`end_ms` are UTC midnights
+/// for all-day events, as the provider wants). iOS: `EKEvent` with
+/// `first_day`…`last_day` (inclusive) for all-day events, and the RRULE.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CalendarEntry {
+    pub title: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub all_day: bool,
+    pub begin_ms: i64,
+    pub end_ms: i64,
+    /// `YYYY-MM-DD`, Warsaw.
+    pub first_day: String,
+    /// `YYYY-MM-DD`, Warsaw, inclusive.
+    pub last_day: String,
+    /// RFC 5545 RRULE when the event repeats.
+    pub rrule: Option<String>,
+    /// `Europe/Warsaw`.
+    pub time_zone: String,
+}
+
+impl From<core::CalendarEntry> for CalendarEntry {
+    fn from(c: core::CalendarEntry) -> Self {
+        CalendarEntry {
+            title: c.title,
+            description: c.description,
+            location: c.location,
+            all_day: c.all_day,
+            begin_ms: ms(c.begin),
+            end_ms: ms(c.end),
+            first_day: c.first_day.to_string(),
+            last_day: c.last_day.to_string(),
+            rrule: c.rrule,
+            time_zone: c.time_zone,
+        }
     }
 }
 
@@ -116,6 +161,8 @@ pub struct EventDetail {
     pub event: Event,
     pub category_name_pl: Option<String>,
     pub category_name_en: Option<String>,
+    /// The event's own span, as `EventOccurrence.when_text`.
+    pub when_text: String,
     /// Up to 10 occurrences not over yet.
     pub next_occurrences: Vec<Occurrence>,
 }
@@ -126,6 +173,7 @@ impl From<core::EventDetail> for EventDetail {
             event: d.event.into(),
             category_name_pl: d.category_name_pl,
             category_name_en: d.category_name_en,
+            when_text: d.when_text,
             next_occurrences: d.next_occurrences.into_iter().map(Into::into).collect(),
         }
     }
@@ -189,6 +237,11 @@ impl MmCore {
 
     pub fn categories(&self) -> Result<Vec<EventCategory>, MmError> {
         all(self.core.events().categories())
+    }
+
+    /// "Add to calendar": what the phone's calendar app is given.
+    pub fn calendar_entry(&self, event_id: i64) -> Result<CalendarEntry, MmError> {
+        one(self.core.events().calendar_entry(event_id))
     }
 
     /// iCalendar text of one event ("add to calendar", share as .ics).

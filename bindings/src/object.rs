@@ -11,6 +11,28 @@ use crate::records::*;
 /// prove the shells release what they create.
 static LIVE_CORES: AtomicU64 = AtomicU64::new(0);
 
+/// The language of the core's texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Language {
+    Polish,
+    English,
+}
+
+/// The text for a failure that reached the shell without an `MmError`
+/// (UniFFI's `InternalException` after a panic): the core's own words.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ErrorText {
+    pub code: String,
+    pub message_pl: String,
+    pub message_en: String,
+}
+
+#[uniffi::export]
+pub fn internal_error_message() -> ErrorText {
+    let m = mm_core::error::internal_message();
+    ErrorText { code: "internal".into(), message_pl: m.pl, message_en: m.en }
+}
+
 /// Live [`MmCore`] objects (created and not yet released by the shell).
 #[uniffi::export]
 pub fn live_core_objects() -> u64 {
@@ -50,6 +72,27 @@ impl MmCore {
         let core = mm_core::Core::open(config.into())?;
         LIVE_CORES.fetch_add(1, Ordering::SeqCst);
         Ok(Arc::new(MmCore { core }))
+    }
+
+    /// The language of every text the core hands out (`when_text`, card
+    /// lines, labels, `state_text`), resolved from `CoreConfig.locale`
+    /// (`pl_PL` and `pl-PL` alike): English for `en`, Polish otherwise.
+    pub fn language(&self) -> Language {
+        match self.core.language() {
+            mm_core::Language::Polish => Language::Polish,
+            mm_core::Language::English => Language::English,
+        }
+    }
+
+    /// `wt 1 gru 2026, 18:00` (Warsaw time) in the core's language: a news
+    /// item's date, a report's history.
+    pub fn datetime_text(&self, at_ms: i64) -> Result<String, MmError> {
+        Ok(mm_core::display::datetime_text(from_ms("at_ms", at_ms)?, self.core.language()))
+    }
+
+    /// `850 m`, `1,2 km` in the core's language.
+    pub fn format_distance(&self, metres: f64) -> String {
+        mm_core::display::format_distance(metres, self.core.language())
     }
 
     pub fn server_url(&self) -> String {

@@ -12,6 +12,15 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+pub(crate) fn from_ms(field: &str, t: i64) -> Result<DateTime<Utc>, crate::MmError> {
+    DateTime::from_timestamp_millis(t).ok_or_else(|| crate::MmError::InvalidInput {
+        code: "invalid_input".into(),
+        message_pl: "Nieprawidłowy czas.".into(),
+        message_en: "Invalid time.".into(),
+        field: field.into(),
+    })
+}
+
 pub(crate) fn parse_day(field: &str, s: &str) -> Result<NaiveDate, crate::MmError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| crate::MmError::bad_date(field))
 }

@@ -1,6 +1,7 @@
 //! `mm events`, `mm event ID`, `mm calendar YYYY-MM`, `mm ics ID`.
 
-use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc, Weekday};
+use mm_core::display;
 use mm_core::{Core, CoreError, EventOccurrence, MonthView};
 use mm_protocol::LOCAL_TZ;
 use serde::Serialize;
@@ -20,10 +21,7 @@ fn print_occurrences(list: &[EventOccurrence]) {
             .as_deref()
             .map(|p| format!(" · {p}"))
             .unwrap_or_default();
-        println!(
-            "  {}{place}",
-            format::span(o.starts_at, o.ends_at, o.all_day)
-        );
+        println!("  {}{place}", o.when_text);
     }
 }
 
@@ -50,7 +48,7 @@ pub fn detail(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
             e.title,
             if e.cancelled { " [ODWOŁANE]" } else { "" }
         );
-        println!("{}", format::span(e.starts_at, e.ends_at, e.all_day));
+        println!("{}", d.when_text);
         if let Some(p) = &e.place_name {
             println!("Miejsce: {p}");
         }
@@ -69,7 +67,7 @@ pub fn detail(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
         if e.rrule.is_some() {
             println!("\nNajbliższe terminy:");
             for o in &d.next_occurrences {
-                println!("  {}", format::span(o.starts_at, o.ends_at, e.all_day));
+                println!("  {}", o.when_text);
             }
         }
     });
@@ -99,8 +97,10 @@ pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<
             events,
         },
         |c| {
-            println!("{} {year}", format::MONTH_NAMES[(month - 1) as usize]);
-            println!(" pn  wt  śr  cz  pt  sb  nd");
+            println!("{} {year}", display::month_name(month, format::LANG));
+            let week = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+            let header: Vec<String> = week.iter().map(|w| format!("{:>3}", display::weekday_short(*w, format::LANG))).collect();
+            println!("{}", header.join(" "));
             let mut line = "    ".repeat(first.weekday().num_days_from_monday() as usize);
             for day in 1..=last.day() {
                 let marked = c.month.days.iter().any(|d| d.day == day);

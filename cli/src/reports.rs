@@ -214,22 +214,12 @@ fn detail(core: &Core, out: &Output, id: i64, local: bool) -> Result<(), CoreErr
     }
 }
 
-fn state_label(m: &MyReport) -> String {
-    match (m.state, m.status) {
-        (MyReportState::Sent, Some(s)) => s.label_pl().to_owned(),
-        (MyReportState::Sent, None) => "Wysłane".into(),
-        (MyReportState::Queued, _) => "W kolejce".into(),
-        (MyReportState::Sending, _) => "Wysyłanie (ponowię)".into(),
-        (MyReportState::Failed, _) => "Odrzucone przez serwer".into(),
-    }
-}
-
 fn print_mine(m: &MyReport) {
     match m.server_id {
         Some(id) => println!("Zgłoszenie nr {id} (na urządzeniu: {})", m.local_id),
         None => println!("Zgłoszenie na urządzeniu nr {}", m.local_id),
     }
-    println!("  Status:    {}", state_label(m));
+    println!("  Status:    {}", m.state_text);
     if let Some(e) = &m.error {
         println!("  Błąd:      {}", e.message.pl);
     }
@@ -298,7 +288,7 @@ pub fn reports(core: &Core, out: &Output, action: Option<ReportsAction>) -> Resu
                         .unwrap_or_else(|| format!("lokalne {}", m.local_id));
                     println!(
                         "{id} [{}] {}",
-                        state_label(m),
+                        m.state_text,
                         m.description.chars().take(60).collect::<String>()
                     );
                 }

@@ -15,6 +15,7 @@ use mm_protocol::geo::GeoPoint;
 use mm_protocol::news::{News, Priority};
 use serde::{Deserialize, Serialize};
 
+use crate::display::Language;
 use crate::error::{CoreError, Error};
 use crate::events::EventsApi;
 use crate::events::model::EventOccurrence;
@@ -68,6 +69,8 @@ pub struct HomeScreen {
 /// The resident's side of mMieszkaniec: one per app process.
 pub struct Core {
     pub(crate) config: CoreConfig,
+    /// The texts' language, from `config.locale`.
+    pub(crate) language: Language,
     pub(crate) store: Store,
     pub(crate) http: Http,
     server_url: RwLock<String>,
@@ -94,6 +97,7 @@ impl Core {
         store.write(|tx| devices::ensure_queued(tx, &request, Utc::now()).map(|_| ()))?;
         let http = Http::new(&config.app_version, config.platform)?;
         Ok(Core {
+            language: Language::from_locale(config.locale.as_deref()),
             config,
             store,
             http,
@@ -130,7 +134,13 @@ impl Core {
         NotificationsApi { core: self }
     }
 
-    // ---- the install: server, status, home ----
+    // ---- the install: server, language, status, home ----
+
+    /// The language of every text the core hands out (`when_text`, card
+    /// lines, labels): English for an `en` locale, Polish otherwise.
+    pub fn language(&self) -> Language {
+        self.language
+    }
 
     pub fn server_url(&self) -> String {
         self.server_url
@@ -192,7 +202,7 @@ impl Core {
         Ok(self.store.read(|c| {
             Ok(HomeScreen {
                 alerts: news::visible(c, now, Priority::Alert, Priority::Alert, 100)?,
-                upcoming: events::upcoming(c, now, 5, None)?,
+                upcoming: events::api::with_texts(events::upcoming(c, now, 5, None)?, self.language),
                 latest_news: news::visible_newest(c, now, Priority::Important, 5)?,
                 unread_notifications: notifications::unread_count(c)?,
             })
@@ -220,20 +230,31 @@ pub(crate) fn registration(config: &CoreConfig) -> RegisterDevice {
     RegisterDevice {
         platform: config.platform,
         app_version: config.app_version.clone(),
-        locale: config.locale.clone(),
+        // BCP 47 whatever the shell sent: iOS gives `pl_PL`, Android `pl-PL`.
+        locale: config.locale.as_deref().and_then(crate::display::normalise_locale),
         os_version: None,
         push_token: None,
     }
 }
 
-/// `http(s)://host[:port][/path]` without a trailing slash.
+/// `https://host[:port][/path]` (or `http://` to a loopback host) without a
+/// trailing slash.
 fn normalise_url(url: &str) -> Result<String, Error> {
     let invalid = || Error::InvalidServerUrl {
         url: url.to_owned(),
     };
     let trimmed = url.trim();
     let parsed = reqwest::Url::parse(trimmed).map_err(|_| invalid())?;
-    if !matches!(parsed.scheme(), "http" | "https")
+    // Plain http only to this device (a test or development server): in
+    // the clear, anyone on the resident's network reads the device token
+    // and the reports (mobile review, P1 #13).
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !(parsed.scheme() == "https" || parsed.scheme() == "http" && loopback)
         || parsed.host_str().is_none_or(str::is_empty)
         || parsed.query().is_some()
         || parsed.fragment().is_some()

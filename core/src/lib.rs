@@ -12,6 +12,9 @@
 /// Each feature module hands out its own object (`api`) with its own
 /// records (`model`).
 mod app;
+/// Texts for people: dates and spans in Warsaw time, distances, Polish
+/// plurals, the language resolved from the locale.
+pub mod display;
 /// Registration of this install (`POST /api/v1/devices`).
 mod devices;
 /// Public errors with stable codes and Polish + English messages.
@@ -38,19 +41,23 @@ mod testing;
 
 pub use app::{Core, CoreConfig, CoreStatus, HomeScreen};
 pub use events::EventsApi;
-pub use events::model::{DayCount, EventDetail, EventOccurrence, MonthView};
+pub use events::model::{CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthView};
 pub use news::NewsApi;
 pub use notifications::NotificationsApi;
 pub use places::PlacesApi;
 pub use reports::ReportsApi;
 pub use search::model::{SearchHit, SearchKind};
 pub use sync::model::{OutboxSummary, SyncListener, SyncOptions, SyncProgress, SyncSummary};
+pub use display::Language;
 pub use error::CoreError;
 pub use reports::KIND_REPORT_STATUS;
+pub use reports::flow::{BARRIER_CATEGORY, Direction, ReportRules, ReportStep, nudge_point};
 pub use reports::model::{
-    MyReport, MyReportState, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportError, ReportSummary,
+    DraftProblem, MyReport, MyReportState, PhotoInfo, ReportActions, ReportDetail, ReportDraft, ReportDraftUpdate,
+    ReportError, ReportReview, ReportSummary,
 };
 pub use notifications::Notification;
+pub use places::card::{CardLine, CardLineKind, layer_label, need_label, tri_label, wheelchair_label};
 pub use places::model::{
     AccessNeed, BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary,
 };

@@ -410,6 +410,10 @@ fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
         "http://",
         "javascript:alert(1)",
         "https://a.pl/?q=1",
+        // Plain http only to this device.
+        "http://api.siechnice.gmina.pl",
+        "http://10.0.2.2:8080",
+        "http://192.168.1.20",
     ] {
         let err = core.set_server_url(bad).unwrap_err();
         assert_eq!(err.code(), "invalid_server_url", "{bad}");
@@ -418,6 +422,9 @@ fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
         .write(|tx| meta::set(tx, meta::CURSOR, "42"))
         .unwrap();
     core.set_server_url("http://127.0.0.1:8080").unwrap();
+    for loopback in ["http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2"] {
+        assert!(super::normalise_url(loopback).is_ok(), "{loopback}");
+    }
     assert_eq!(
         core.status().unwrap().cursor.as_deref(),
         Some("42"),
@@ -460,4 +467,43 @@ fn bad_input_is_a_clear_error() {
     );
     assert!(core.search("", 10).unwrap().is_empty());
     assert_eq!(core.gmina().unwrap(), None);
+}
+
+/// The event texts and the "add to calendar" entry, in the core's language
+/// (from Android's `Time.range` and `CalendarInsert`, iOS's `when()`).
+#[tokio::test]
+async fn event_texts_and_the_calendar_entry_come_from_the_core() {
+    let mut fair = event(8, "Jarmark", "2099-05-01T22:00:00Z", "2099-05-04T22:00:00Z", None, None);
+    fair["all_day"] = json!(true);
+    let weekly = event(9, "Joga", "2099-05-05T16:00:00Z", "2099-05-05T17:30:00Z", None, Some("FREQ=WEEKLY;COUNT=3"));
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(Reply::Json(200, page(vec![upsert(1, "gmina", gmina()), upsert(2, "events", fair), upsert(3, "events", weekly)], "3", false)));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    core.sync(SyncOptions::default(), None).await.unwrap();
+    let now: DateTime<Utc> = "2099-04-01T00:00:00Z".parse().unwrap();
+
+    let list = core.events().upcoming(now, 10, None).unwrap();
+    assert_eq!(list[0].when_text, "sb 2 maj 2099 – pn 4 maj 2099 (cały dzień)");
+    assert_eq!(core.home(now).unwrap().upcoming[0].when_text, list[0].when_text);
+    let yoga = core.events().detail(9, now).unwrap();
+    assert_eq!(yoga.when_text, "wt 5 maj 2099, 18:00–19:30");
+    let texts: Vec<&str> = yoga.next_occurrences.iter().map(|o| o.when_text.as_str()).collect();
+    assert_eq!(texts, ["wt 5 maj 2099, 18:00–19:30", "wt 12 maj 2099, 18:00–19:30", "wt 19 maj 2099, 18:00–19:30"]);
+
+    let entry = core.events().calendar_entry(8).unwrap();
+    assert!(entry.all_day);
+    assert_eq!((entry.first_day.to_string(), entry.last_day.to_string()), ("2099-05-02".into(), "2099-05-04".into()));
+    assert_eq!(entry.begin, "2099-05-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap(), "all-day at UTC midnight");
+    assert_eq!(entry.end, "2099-05-05T00:00:00Z".parse::<DateTime<Utc>>().unwrap(), "the day after the last");
+    let entry = core.events().calendar_entry(9).unwrap();
+    assert_eq!(entry.rrule.as_deref(), Some("FREQ=WEEKLY;COUNT=3"), "a repeating event is added with its rule");
+    assert_eq!((entry.begin, entry.time_zone.as_str()), (yoga.event.starts_at, "Europe/Warsaw"));
+    drop(core);
+
+    let english = Core::open(CoreConfig { locale: Some("en_GB".into()), ..config(&dir, &server.url) }).unwrap();
+    assert_eq!(english.language(), crate::Language::English);
+    assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].when_text, "Sat 2 May 2099 – Mon 4 May 2099 (all day)");
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use mm_protocol::calendar::ics::{self, IcsOptions};
 use mm_protocol::events::EventCategory;
 
-use super::model::{EventDetail, EventOccurrence, MonthView};
+use super::model::{CalendarEntry, EventDetail, EventOccurrence, EventTime, MonthView};
+use crate::display::{self, Language};
 use crate::error::{CoreError, Error};
 use crate::{Core, events, gmina};
 
@@ -23,7 +24,8 @@ impl EventsApi<'_> {
         category: Option<&str>,
     ) -> Result<Vec<EventOccurrence>, CoreError> {
         let (from, to) = day_range(from, to)?;
-        Ok(self.core.store.read(|c| events::overlapping(c, from, to, category))?)
+        let list = self.core.store.read(|c| events::overlapping(c, from, to, category))?;
+        Ok(with_texts(list, self.core.language))
     }
 
     /// The next `limit` occurrences not yet over (under way ones included).
@@ -33,7 +35,8 @@ impl EventsApi<'_> {
         limit: u32,
         category: Option<&str>,
     ) -> Result<Vec<EventOccurrence>, CoreError> {
-        Ok(self.core.store.read(|c| events::upcoming(c, now, limit, category))?)
+        let list = self.core.store.read(|c| events::upcoming(c, now, limit, category))?;
+        Ok(with_texts(list, self.core.language))
     }
 
     /// The event screen: the event, its category's names, its next occurrences.
@@ -46,12 +49,51 @@ impl EventsApi<'_> {
             };
             Ok((event, category))
         })?;
-        let next_occurrences = events::next_occurrences(&event, now, 10);
+        let lang = self.core.language;
+        let next_occurrences = events::next_occurrences(&event, now, 10)
+            .into_iter()
+            .map(|o| EventTime {
+                when_text: display::when_text(o.starts_at, o.ends_at, event.all_day, lang),
+                starts_at: o.starts_at,
+                ends_at: o.ends_at,
+            })
+            .collect();
         Ok(EventDetail {
             category_name_pl: category.as_ref().map(|c| c.name_pl.clone()),
             category_name_en: category.map(|c| c.name_en),
+            when_text: display::when_text(event.starts_at, event.ends_at, event.all_day, lang),
             event,
             next_occurrences,
+        })
+    }
+
+    /// "Add to calendar": the entry the phone's calendar app is given.
+    pub fn calendar_entry(&self, id: i64) -> Result<CalendarEntry, CoreError> {
+        let e = self.core.store.read(|c| events::get(c, id))?;
+        let first_day = display::local_day(e.starts_at);
+        let last_day = if e.all_day {
+            display::last_day_inclusive(e.starts_at, e.ends_at)
+        } else {
+            display::local_day(e.ends_at)
+        };
+        let utc_midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        let (begin, end) = if e.all_day {
+            let after = last_day.succ_opt().ok_or_else(|| Error::internal("date out of range"))?;
+            (utc_midnight(first_day), utc_midnight(after))
+        } else {
+            (e.starts_at, e.ends_at)
+        };
+        Ok(CalendarEntry {
+            title: e.title,
+            description: e.description,
+            location: e.place_name,
+            all_day: e.all_day,
+            begin,
+            end,
+            first_day,
+            last_day,
+            rrule: e.rrule,
+            time_zone: mm_protocol::LOCAL_TZ.name().to_owned(),
         })
     }
 
@@ -120,4 +162,12 @@ fn day_range(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<
     }
     let after = to.succ_opt().ok_or_else(|| Error::internal("date out of range"))?;
     Ok((events::local_midnight(from), events::local_midnight(after)))
+}
+
+/// Each occurrence with its `when_text` in `lang`.
+pub(crate) fn with_texts(mut list: Vec<EventOccurrence>, lang: Language) -> Vec<EventOccurrence> {
+    for o in &mut list {
+        o.when_text = display::when_text(o.starts_at, o.ends_at, o.all_day, lang);
+    }
+    list
 }

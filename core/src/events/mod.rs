@@ -10,7 +10,7 @@
 //! the rule itself and is exact.
 
 pub mod model;
-mod api;
+pub(crate) mod api;
 
 pub use api::EventsApi;
 use model::{DayCount, EventOccurrence};
@@ -204,6 +204,7 @@ fn occurrence_row(r: &Row) -> rusqlite::Result<EventOccurrence> {
         category: r.get(6)?,
         cancelled: r.get(7)?,
         recurring: r.get(8)?,
+        when_text: String::new(),
     })
 }
 

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use mm_protocol::geo::GeoPoint;
 
+use super::card::{self, CardLine};
 use super::model::{BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary};
+use crate::display::{self, Language};
 use crate::error::CoreError;
 use crate::{Core, places};
 
@@ -20,33 +22,48 @@ impl PlacesApi<'_> {
     /// `filter.limit`. From the local store.
     pub fn in_box(&self, bbox: BoundingBox, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, CoreError> {
         places::check_box(&bbox)?;
-        Ok(self.core.store.read(|c| places::store::in_box(c, &bbox, filter))?)
+        let list = self.core.store.read(|c| places::store::in_box(c, &bbox, filter))?;
+        Ok(spoken(list, self.core.language))
     }
 
     /// The `n` places nearest `point` that pass `filter`, nearest first,
     /// with exact (haversine) distances; a line counts by its closest point.
     pub fn nearest(&self, point: GeoPoint, n: u32, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, CoreError> {
         places::check_point(point, "point")?;
-        Ok(self.core.store.read(|c| places::store::nearest(c, point, n, filter))?)
+        let list = self.core.store.read(|c| places::store::nearest(c, point, n, filter))?;
+        Ok(spoken(list, self.core.language))
     }
 
     /// A place's card: the place, its category's names, and whether it is
     /// open at `now` with the next change (Europe/Warsaw, Polish holidays).
     pub fn detail(&self, id: i64, now: DateTime<Utc>) -> Result<PlaceDetail, CoreError> {
-        Ok(self.core.store.read(|c| places::detail(c, id, now))?)
+        let mut d = self.core.store.read(|c| places::detail(c, id, now))?;
+        d.card = card::card(&d, self.core.language);
+        Ok(d)
+    }
+
+    /// The card's lines alone (the CLI's `mm place`; a shell's reader view).
+    pub fn card(&self, id: i64, now: DateTime<Utc>) -> Result<Vec<CardLine>, CoreError> {
+        Ok(self.detail(id, now)?.card)
     }
 
     /// Places whose name, category, address or description match `text`,
     /// diacritics and case ignored ("swietej katarzyny"), last word a prefix.
     pub fn search(&self, text: &str, limit: u32) -> Result<Vec<PlaceSummary>, CoreError> {
-        Ok(self.core.store.read(|c| places::store::search(c, text, limit))?)
+        let list = self.core.store.read(|c| places::store::search(c, text, limit))?;
+        Ok(spoken(list, self.core.language))
     }
 
     /// Bike paths and trails crossing `bbox` (not only those with a vertex
     /// inside), longest first, with their lengths.
     pub fn bike_paths_in_box(&self, bbox: BoundingBox) -> Result<Vec<BikePathSummary>, CoreError> {
         places::check_box(&bbox)?;
-        Ok(self.core.store.read(|c| places::store::bike_paths_in_box(c, &bbox))?)
+        let mut list = self.core.store.read(|c| places::store::bike_paths_in_box(c, &bbox))?;
+        for b in &mut list {
+            b.length_text = display::format_distance(b.length_m, self.core.language);
+            b.spoken_text = card::bike_path_text(b, self.core.language);
+        }
+        Ok(list)
     }
 
     /// The box around the synced gmina boundary: the map's first view.
@@ -69,4 +86,11 @@ impl PlacesApi<'_> {
     pub fn count(&self) -> Result<u32, CoreError> {
         Ok(self.core.store.read(places::store::count)?)
     }
+}
+
+fn spoken(mut list: Vec<PlaceSummary>, lang: Language) -> Vec<PlaceSummary> {
+    for p in &mut list {
+        p.spoken_text = card::summary_text(p, lang);
+    }
+    list
 }

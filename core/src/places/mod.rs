@@ -5,6 +5,7 @@
 //! with their lengths. One call per screen; see [`model`] for the records.
 
 mod api;
+pub mod card;
 pub mod model;
 
 pub use api::PlacesApi;
@@ -150,6 +151,7 @@ pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<P
         hours_today,
         needs_met: AccessNeed::from_mask(AccessNeed::mask_of(&place.accessibility, &place.category)),
         length_m,
+        card: Vec::new(),
         place,
     })
 }

@@ -164,6 +164,7 @@ fn summary_row(r: &Row) -> rusqlite::Result<Row0> {
             address: r.get(9)?,
             open_now: None,
             distance_m: None,
+            spoken_text: String::new(),
         },
         opening_hours: r.get(10)?,
     })
@@ -171,7 +172,8 @@ fn summary_row(r: &Row) -> rusqlite::Result<Row0> {
 
 fn masks(filter: &PlaceFilter) -> (i64, i64) {
     let needs = filter.needs.iter().fold(0, |m, n| m | n.bit());
-    let layers = filter.layers.iter().fold(0, |m, l| m | (1 << layer_code(*l)));
+    // 0: any layer (`None`); an empty list never gets here (`candidates`).
+    let layers = filter.layers.iter().flatten().fold(0, |m, l| m | (1 << layer_code(*l)));
     (needs, layers)
 }
 
@@ -184,6 +186,10 @@ fn candidates(
     filter: &PlaceFilter,
     mut keep: impl FnMut(&mut PlaceSummary, Option<&PlaceGeometry>) -> bool,
 ) -> Result<Vec<PlaceSummary>, Error> {
+    if filter.layers.as_ref().is_some_and(Vec::is_empty) {
+        // Every layer switched off: nothing, not "any layer".
+        return Ok(Vec::new());
+    }
     let (needs, layers) = masks(filter);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {SUMMARY_COLUMNS}, CASE WHEN p.is_line THEN (SELECT body FROM place_bodies b WHERE b.id = p.id) END
@@ -329,6 +335,8 @@ pub fn bike_paths_in_box(conn: &Connection, b: &BoundingBox) -> Result<Vec<BikeP
             points,
             description_pl: p.description_pl,
             description_en: p.description_en,
+            length_text: String::new(),
+            spoken_text: String::new(),
         });
     }
     out.sort_by(|a, b| b.length_m.total_cmp(&a.length_m).then(a.id.cmp(&b.id)));

@@ -8,6 +8,7 @@ use mm_protocol::devices::Platform;
 use mm_protocol::places::{Layer, Wheelchair};
 use serde_json::{Value, json};
 
+use super::card::CardLineKind;
 use super::model::*;
 use super::store;
 use crate::{Core, CoreConfig, SyncOptions};
@@ -131,8 +132,13 @@ async fn box_query_filters_by_layer_category_and_needs() {
         assert_eq!(ids(&core.places().in_box(town_box(), &f).unwrap()), expect, "{need:?}");
     }
 
-    let layer = PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() };
+    let layer = PlaceFilter { layers: Some(vec![Layer::BikePaths]), ..Default::default() };
     assert_eq!(ids(&core.places().in_box(town_box(), &layer).unwrap()), vec![20]);
+    // Both shells asked for nothing when every toggle was off, since an
+    // empty list meant "any": now `Some([])` is none and `None` is any.
+    let off = PlaceFilter { layers: Some(vec![]), ..Default::default() };
+    assert!(core.places().in_box(town_box(), &off).unwrap().is_empty());
+    assert!(core.places().nearest(GeoPoint { lat: 51.0335, lon: 17.15 }, 5, &off).unwrap().is_empty());
     let cat = PlaceFilter { categories: vec!["library".into(), "school".into()], ..Default::default() };
     assert_eq!(ids(&core.places().in_box(town_box(), &cat).unwrap()), vec![3, 4]);
     let limited = PlaceFilter { limit: Some(2), ..Default::default() };
@@ -216,7 +222,7 @@ async fn nearest_search_and_bike_paths() {
     assert!(near[0].distance_m.unwrap() < 1.0);
     assert!(near.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
     // The embankment path at 51.030 is ~390 m south: by its closest point, not its ends.
-    let path = core.places().nearest(centre, 20, &PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() }).unwrap();
+    let path = core.places().nearest(centre, 20, &PlaceFilter { layers: Some(vec![Layer::BikePaths]), ..Default::default() }).unwrap();
     assert_eq!(path[0].id, 20);
     let d = path[0].distance_m.unwrap();
     assert!((d - 389.0).abs() < 5.0, "{d}");
@@ -317,4 +323,103 @@ fn needs_parse_both_spellings() {
         assert_eq!(AccessNeed::parse(n.as_str()), Some(n));
         assert_eq!(serde_json::to_value(n).unwrap(), json!(n.as_str()));
     }
+}
+
+/// The place card in words (from Android's `PlaceWords` and its tests in
+/// `MapModelTest.kt`; iOS left out half of these lines).
+#[tokio::test]
+async fn the_card_reads_accessibility_in_words_unknown_as_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (core, server) = synced_core(&dir).await;
+    let tuesday10 = t("2027-01-05T09:00:00Z");
+    let card: Vec<String> = core.places().card(1, tuesday10).unwrap().into_iter().map(|l| l.text).collect();
+    assert_eq!(
+        card,
+        [
+            "Urząd Miejski w Siechnicach",
+            "Urząd gminy",
+            "Otwarte teraz (dziś 07:30-15:30)",
+            "Dostępne dla wózków",
+            "Toaleta dla osób z niepełnosprawnościami: tak",
+            "Stopnie przy wejściu: brak danych, podjazd: brak danych",
+            "Pętla indukcyjna: tak",
+            "Miejsca parkingowe dla osób z niepełnosprawnościami: 2",
+            "Adres: ul. Jana Pawła II 12, 55-011 Siechnice",
+        ]
+    );
+    let evening = core.places().card(1, t("2027-01-05T19:00:00Z")).unwrap();
+    assert!(evening[2].text.starts_with("Teraz zamknięte (dziś "), "{evening:?}");
+
+    let unknown = core.places().detail(6, tuesday10).unwrap();
+    let texts: Vec<&str> = unknown.card.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.contains(&"Dostępność dla wózków: brak danych"), "{texts:?}");
+    assert!(texts.contains(&"Godziny otwarcia: brak danych"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.starts_with("Ścieżka dotykowa")), "unknown aids are left out");
+
+    let clinic = core.places().card(7, tuesday10).unwrap();
+    let kinds: Vec<CardLineKind> = clinic.iter().map(|l| l.kind).collect();
+    for k in [CardLineKind::TactilePaving, CardLineKind::Braille, CardLineKind::SignLanguage, CardLineKind::ChangingTable] {
+        assert!(kinds.contains(&k), "known aids are read: {clinic:?}");
+    }
+    assert!(clinic.iter().any(|l| l.text == "Stopnie przy wejściu: brak danych, podjazd: tak"));
+
+    let church = core.places().card(2, tuesday10).unwrap();
+    let church: Vec<&str> = church.iter().map(|l| l.text.as_str()).collect();
+    assert!(church.contains(&"Nr w rejestrze zabytków: A/1234/56") && church.contains(&"Okres: XIII w."));
+    assert_eq!(church.last(), Some(&"Kościół parafialny w Świętej Katarzynie, wzmiankowany w 1257 r."));
+    assert!(church.contains(&"Stopnie przy wejściu: 1, podjazd: brak danych"));
+
+    // Hours written another way are shown with how the app read them;
+    // hours it cannot read say so, never a guess.
+    let toilets = core.places().detail(5, tuesday10).unwrap();
+    let reading = toilets.card.iter().find(|l| l.kind == CardLineKind::HoursReading).expect("a reading line");
+    assert_eq!(reading.text, format!("Godziny: pn-nd 7-21, czyli {}", toilets.opening_hours_reading.as_deref().unwrap()));
+    let hall = core.places().card(8, tuesday10).unwrap();
+    assert!(hall.iter().any(|l| l.kind == CardLineKind::HoursReading && l.text.contains("godziny nieznane")));
+
+    let path = core.places().card(20, tuesday10).unwrap();
+    assert_eq!(path[2].kind, CardLineKind::Length, "a bike path has no hours nor accessibility: {path:?}");
+    assert_eq!(path.len(), 4, "name, category, length, description: {path:?}");
+
+    // Rows and paths as one sentence each.
+    let rows = core.places().in_box(town_box(), &PlaceFilter::default()).unwrap();
+    let library = rows.iter().find(|p| p.id == 3).unwrap();
+    assert_eq!(library.spoken_text, "Biblioteka Publiczna, Biblioteka, dostępność dla wózków: brak danych");
+    let near = core.places().nearest(GeoPoint { lat: 51.0335, lon: 17.15 }, 1, &PlaceFilter::default()).unwrap();
+    assert_eq!(near[0].spoken_text, "Urząd Miejski w Siechnicach, Urząd gminy, dostępne dla wózków, 0 m, ul. Jana Pawła II 12, 55-011 Siechnice");
+    let paths = core.places().bike_paths_in_box(town_box()).unwrap();
+    assert_eq!(paths[0].spoken_text, format!("Wał przeciwpowodziowy, ścieżka rowerowa, {}", paths[0].length_text));
+    assert!(paths[0].length_text.ends_with(" km") && paths[0].length_text.contains(','), "{}", paths[0].length_text);
+    drop(core);
+
+    let english = Core::open(CoreConfig {
+        data_dir: dir.path().join("data"),
+        server_url: server.url.clone(),
+        platform: Platform::Cli,
+        app_version: "1.0.0".into(),
+        locale: Some("en-GB".into()),
+    })
+    .unwrap();
+    let card = english.places().card(1, tuesday10).unwrap();
+    assert_eq!(card[2].text, "Open now (today 07:30-15:30)");
+    assert_eq!(card[3].text, "Wheelchair accessible");
+}
+
+/// "Zgłoś barierę" from the card: the core picks the category and fills in
+/// the pin, the description and the address (both shells did it by hand).
+#[tokio::test]
+async fn a_barrier_report_starts_from_a_places_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _server) = synced_core(&dir).await;
+    let d = core.reports().start_barrier_report(1).unwrap();
+    assert_eq!(d.category, crate::BARRIER_CATEGORY);
+    assert_eq!(d.point, Some(GeoPoint { lat: 51.0335, lon: 17.15 }));
+    assert_eq!((d.location_source, d.accuracy_m), (mm_protocol::reports::LocationSource::Pin, None));
+    assert_eq!(d.description, "Urząd Miejski w Siechnicach");
+    assert_eq!(d.address.as_deref(), Some("ul. Jana Pawła II 12, 55-011 Siechnice"));
+    assert_eq!(d.resume_step(), crate::ReportStep::Review);
+    let no_address = core.reports().start_barrier_report(6).unwrap();
+    assert_eq!(no_address.address.as_deref(), Some("Stawy w Kotowicach"), "the name when there is no address");
+    assert_eq!(core.reports().start_barrier_report(-1).unwrap_err().code(), "not_found");
+    assert_eq!(core.reports().drafts().unwrap().len(), 2, "nothing left behind by the failed one");
 }

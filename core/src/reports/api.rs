@@ -5,9 +5,13 @@ use chrono::Utc;
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::reports::{Report, ReportCategory};
 
-use super::model::{MyReport, MyReportState, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportSummary};
+use super::flow::{self, BARRIER_CATEGORY, ReportRules, ReportStep};
+use super::model::{
+    DraftProblem, MyReport, MyReportState, PhotoInfo, ReportDetail, ReportDraft, ReportDraftUpdate, ReportReview,
+    ReportSummary,
+};
 use crate::error::{CoreError, Error};
-use crate::{Core, outbox, reports};
+use crate::{Core, outbox, places, reports};
 
 /// Residents' reports; from `Core::reports`.
 pub struct ReportsApi<'a> {
@@ -87,21 +91,92 @@ impl ReportsApi<'_> {
         Ok(self.core.store.read(|c| reports::possible_duplicates(c, draft_id))?)
     }
 
+    /// The review screen: the draft, its category, the first problem (as
+    /// data, with the step that fixes it) and the possible duplicates.
+    pub fn review(&self, draft_id: &str) -> Result<ReportReview, CoreError> {
+        let data_dir = &self.core.config.data_dir;
+        Ok(self.core.store.read(|c| {
+            let draft = reports::store::draft(c, data_dir, draft_id)?;
+            let problem = match reports::validate(c, draft_id) {
+                Ok(()) => None,
+                Err(e @ Error::InvalidInput { .. }) => {
+                    let public = CoreError::from(&e);
+                    let Error::InvalidInput { field, message } = e else { unreachable!() };
+                    Some(DraftProblem {
+                        code: public.code().to_owned(),
+                        step: ReportStep::for_field(Some(&field)),
+                        field,
+                        message,
+                    })
+                }
+                Err(e) => return Err(e),
+            };
+            Ok(ReportReview {
+                possible_duplicates: reports::possible_duplicates(c, draft_id)?,
+                category: reports::store::category(c, &draft.category)?,
+                draft,
+                problem,
+            })
+        })?)
+    }
+
+    /// A public report's screen: the report, its category, whether this
+    /// device follows it.
+    pub fn detail(&self, id: i64) -> Result<ReportDetail, CoreError> {
+        Ok(self.core.store.read(|c| {
+            let report = reports::store::report(c, id)?.ok_or_else(|| Error::not_found(format!("report {id}")))?;
+            Ok(ReportDetail {
+                category: reports::store::category(c, &report.category)?,
+                followed: reports::store::is_followed(c, id)?,
+                report,
+            })
+        })?)
+    }
+
+    /// "Zgłoś barierę" from a place's card: a draft of an architectural
+    /// barrier pinned at the place (a pin, no accuracy), its name as the
+    /// start of the description, its address (or name) as the address.
+    /// The resident confirms the pin first (the location step).
+    pub fn start_barrier_report(&self, place_id: i64) -> Result<ReportDraft, CoreError> {
+        let place = self.core.store.read(|c| places::store::get(c, place_id))?
+            .ok_or_else(|| CoreError::not_found(format!("place {place_id}")))?;
+        let point = place.geometry.anchor().ok_or_else(|| CoreError::not_found(format!("place {place_id}")))?;
+        let draft = self.create_draft(BARRIER_CATEGORY)?;
+        let update = ReportDraftUpdate {
+            point: Some(point),
+            location_source: Some(mm_protocol::reports::LocationSource::Pin),
+            description: Some(place.name.clone()),
+            address: Some(place.address.unwrap_or(place.name)),
+            ..Default::default()
+        };
+        self.update_draft(&draft.id, update).inspect_err(|_| {
+            let _ = self.delete_draft(&draft.id);
+        })
+    }
+
+    /// The limits the screens state (photos, description length) with
+    /// their hints, in the core's language.
+    pub fn rules(&self) -> ReportRules {
+        flow::rules(self.core.language)
+    }
+
     /// Validates, then queues the report (fresh idempotency key) and
     /// deletes the draft, in one transaction. Sent by the next
     /// [`Core::flush_outbox`] or [`Core::sync`].
     pub fn submit_draft(&self, id: &str) -> Result<MyReport, CoreError> {
-        Ok(reports::submit(&self.core.store, id, Utc::now())?)
+        Ok(flow::dress(reports::submit(&self.core.store, id, Utc::now())?, self.core.language))
     }
 
     /// Reports made on this device: queued, sending, failed and sent (with
     /// the synced status, history and replies), newest first.
     pub fn mine(&self) -> Result<Vec<MyReport>, CoreError> {
-        Ok(self.core.store.read(reports::store::my_reports)?)
+        let list = self.core.store.read(reports::store::my_reports)?;
+        Ok(list.into_iter().map(|r| flow::dress(r, self.core.language)).collect())
     }
 
     pub fn my_report(&self, local_id: i64) -> Result<MyReport, CoreError> {
-        Ok(self.core.store.read(|c| reports::store::my_report(c, local_id))?)
+        let r = self.core.store.read(|c| reports::store::my_report(c, local_id))?;
+        Ok(flow::dress(r, self.core.language))
     }
 
     /// Drops a report the server refused (or one not tried yet).

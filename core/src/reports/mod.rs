@@ -27,6 +27,7 @@
 //! hidden from the public.
 
 mod api;
+pub mod flow;
 pub mod model;
 
 pub use api::ReportsApi;
@@ -37,6 +38,7 @@ pub(crate) mod sync;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -110,7 +112,7 @@ pub fn update_draft(
             f.description = d;
         }
         if let Some(a) = u.answers {
-            f.answers = a;
+            f.answers = normalise_answers(a);
         }
         if let Some(c) = u.contact {
             f.contact = Some(c);
@@ -118,6 +120,18 @@ pub fn update_draft(
         store::save_draft(tx, id, &f, now)
     })?;
     store.read(|c| store::draft(c, data_dir, id))
+}
+
+/// Answers as stored: trimmed, and a blank answer is no answer (both
+/// shells did this, one without trimming).
+fn normalise_answers(answers: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    answers
+        .into_iter()
+        .filter_map(|(code, value)| {
+            let v = value.trim();
+            (!v.is_empty()).then(|| (code, v.to_owned()))
+        })
+        .collect()
 }
 
 /// Normalises and stores a photo on the draft. The same photo twice is

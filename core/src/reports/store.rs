@@ -568,6 +568,9 @@ fn my_report_from_row(r: &rusqlite::Row) -> Result<MyReport, Error> {
         error: error.map(|e| serde_json::from_str(&e)).transpose()?,
         status: report.as_ref().map(|r| r.status),
         report,
+        // Texts and actions in the core's language: `flow::dress`.
+        state_text: String::new(),
+        actions: Default::default(),
     })
 }
 

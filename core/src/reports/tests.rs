@@ -739,3 +739,67 @@ async fn offline_leaves_it_queued_and_follow_goes_through_the_outbox() {
         ("DELETE", "/api/v1/reports/9/follow")
     );
 }
+
+/// The review and detail screens, answer normalisation and my reports'
+/// words come from the core (the bindings and both shells composed them).
+#[tokio::test]
+async fn the_review_names_the_step_to_fix_and_answers_are_normalised() {
+    let server = FakeServer::start().await;
+    server.reply(Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))).reply(Reply::Json(
+        200,
+        page(
+            vec![
+                upsert(1, "gmina", gmina()),
+                upsert(2, "report_categories", lamp_category()),
+                upsert(3, "reports", report_json(50, "street_lamp", 51.1, 17.1, "new")),
+            ],
+            "3",
+            false,
+        ),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let core = crate::Core::open(crate::CoreConfig {
+        data_dir: dir.path().join("data"),
+        server_url: server.url.clone(),
+        platform: mm_protocol::devices::Platform::Cli,
+        app_version: "1.0.0".into(),
+        locale: Some("pl_PL".into()),
+    })
+    .unwrap();
+    core.sync(crate::SyncOptions::default(), None).await.unwrap();
+    let reports = core.reports();
+
+    let d = reports.create_draft("street_lamp").unwrap();
+    assert_eq!(d.resume_step(), flow::ReportStep::Location);
+    assert_eq!(d.photo_slots_left(), 5);
+    let answers = [("kind", "  not_lit "), ("lamp_number", "   ")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let d = reports.update_draft(&d.id, ReportDraftUpdate { answers: Some(answers.into()), ..Default::default() }).unwrap();
+    assert_eq!(d.answers, [("kind".to_owned(), "not_lit".to_owned())].into(), "trimmed; a blank answer is none");
+
+    let review = reports.review(&d.id).unwrap();
+    let problem = review.problem.expect("no point yet");
+    assert_eq!((problem.code.as_str(), problem.field.as_str(), problem.step), ("invalid_input", "point", flow::ReportStep::Location));
+    assert_eq!(review.category.map(|c| c.id).as_deref(), Some("street_lamp"));
+    let update = ReportDraftUpdate {
+        point: Some(GeoPoint { lat: 51.1001, lon: 17.1 }),
+        description: Some("Latarnia nie świeci od trzech dni.".into()),
+        ..Default::default()
+    };
+    reports.update_draft(&d.id, update).unwrap();
+    let review = reports.review(&d.id).unwrap();
+    assert_eq!(review.problem, None);
+    assert_eq!(review.possible_duplicates.iter().map(|r| r.id).collect::<Vec<_>>(), [50]);
+
+    let detail = reports.detail(50).unwrap();
+    assert!(!detail.followed);
+    assert_eq!(detail.category.map(|c| c.id).as_deref(), Some("street_lamp"));
+    reports.follow(50).unwrap();
+    assert!(reports.detail(50).unwrap().followed);
+    assert_eq!(reports.detail(51).unwrap_err().code(), "not_found");
+
+    let mine = reports.submit_draft(&d.id).unwrap();
+    assert_eq!(mine.state_text, "Czeka na wysłanie");
+    assert!(mine.actions.can_discard && !mine.actions.can_edit);
+    assert_eq!(reports.mine().unwrap()[0].state_text, "Czeka na wysłanie");
+    assert_eq!(reports.rules().max_photos, 5);
+}
