@@ -86,8 +86,11 @@ impl MmCore {
 
     /// `wt 1 gru 2026, 18:00` (Warsaw time) in the core's language: a news
     /// item's date, a report's history.
-    pub fn datetime_text(&self, at_ms: i64) -> Result<String, MmError> {
-        Ok(mm_core::display::datetime_text(from_ms("at_ms", at_ms)?, self.core.language()))
+    /// An instant out of chrono's range (±262,000 years) reads as empty.
+    pub fn datetime_text(&self, at_ms: i64) -> String {
+        chrono::DateTime::from_timestamp_millis(at_ms)
+            .map(|t| mm_core::display::datetime_text(t, self.core.language()))
+            .unwrap_or_default()
     }
 
     /// `850 m`, `1,2 km` in the core's language.
