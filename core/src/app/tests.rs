@@ -507,3 +507,25 @@ async fn event_texts_and_the_calendar_entry_come_from_the_core() {
     assert_eq!(english.language(), crate::Language::English);
     assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].when_text, "Sat 2 May 2099 – Mon 4 May 2099 (all day)");
 }
+
+/// A first sync asks for the largest pages and requests the next page
+/// while it writes the current one; the requests are the same as before,
+/// in the same order, and a later sync keeps the server's page size.
+#[tokio::test]
+async fn a_first_sync_takes_large_pages_and_fetches_the_next_while_writing() {
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(Reply::Json(200, page(vec![upsert(1, "gmina", gmina())], "1", true)))
+        .reply(Reply::Json(200, page(vec![upsert(2, "news", news(1, "Żłobek", "normal", "2020-01-01T10:00:00Z"))], "2", false)));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let s = core.sync(SyncOptions::default(), None).await.unwrap();
+    assert_eq!((s.pages, s.applied, s.cursor.as_str()), (2, 2, "2"));
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/api/v1/devices", "/api/v1/sync?limit=2000", "/api/v1/sync?cursor=1&limit=2000"]);
+    assert_eq!(core.search("zlobek", 5).unwrap().len(), 1, "indexed once, found without diacritics");
+    server.reply(Reply::Json(200, page(vec![], "2", false)));
+    core.sync(SyncOptions::default(), None).await.unwrap();
+    assert_eq!(server.requests().last().unwrap().target, "/api/v1/sync?cursor=2");
+}

@@ -68,7 +68,7 @@ pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, Error>
             };
             for body in bodies {
                 let event: Event = serde_json::from_str(&body)?;
-                write_occurrences(tx, &event, window)?;
+                write_occurrences(tx, &event, window, true)?;
             }
             Ok(window)
         }
@@ -76,6 +76,8 @@ pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, Error>
 }
 
 pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), Error> {
+    // New (as every event of a first sync is): nothing of it to replace.
+    let replacing = tx.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?.exists([e.id])?;
     tx.prepare_cached(
         "INSERT INTO events (id, title, category, place_name, all_day, cancelled, recurring, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -93,19 +95,21 @@ pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), Error> 
             e.rrule.is_some(),
             serde_json::to_string(e)?
     ])?;
-    write_occurrences(tx, e, window)?;
+    write_occurrences(tx, e, window, replacing)?;
     let text = [
         e.description.as_str(),
         e.place_name.as_deref().unwrap_or(""),
         e.organiser.as_deref().unwrap_or(""),
     ]
     .join("\n");
-    search::index(tx, search::KIND_EVENT, e.id, &e.title, &text)
+    search::index(tx, search::KIND_EVENT, e.id, &e.title, &text, replacing)
 }
 
-fn write_occurrences(tx: &Transaction, e: &Event, window: Window) -> Result<(), Error> {
-    tx.prepare_cached("DELETE FROM event_occurrences WHERE event_id = ?1")?
-        .execute([e.id])?;
+fn write_occurrences(tx: &Transaction, e: &Event, window: Window, replacing: bool) -> Result<(), Error> {
+    if replacing {
+        tx.prepare_cached("DELETE FROM event_occurrences WHERE event_id = ?1")?
+            .execute([e.id])?;
+    }
     let occurrences = if e.rrule.is_some() {
         rrule::occurrences(e, window.from, window.to, MAX_OCCURRENCES)
     } else {

@@ -22,13 +22,15 @@ fn rank(p: Priority) -> i64 {
 }
 
 pub fn upsert(tx: &Transaction, n: &News) -> Result<(), Error> {
+    // New (as every item of a first sync is): no index entry to replace.
+    let replacing = tx.prepare_cached("SELECT 1 FROM news WHERE id = ?1")?.exists([n.id])?;
     tx.prepare_cached(
         "INSERT INTO news (id, priority, published_at, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, published_at = excluded.published_at,
              expires_at = excluded.expires_at, body = excluded.body",
     )?
     .execute(params![n.id, rank(n.priority), ts(n.published_at), n.expires_at.map(ts), serde_json::to_string(n)?])?;
-    search::index(tx, search::KIND_NEWS, n.id, &n.title, &n.body)
+    search::index(tx, search::KIND_NEWS, n.id, &n.title, &n.body, replacing)
 }
 
 pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {

@@ -48,6 +48,8 @@ pub(crate) enum SyncResponse {
     },
 }
 
+/// Cheap to clone: the connection pool is shared.
+#[derive(Clone)]
 pub(crate) struct Http {
     client: reqwest::Client,
 }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use mm_protocol::error::{ApiError, ErrorCode};
 use mm_protocol::news::Priority;
-use mm_protocol::sync::{Change, Collection, Item, SyncPage};
+use mm_protocol::sync::{Change, Collection, Item, SYNC_MAX_LIMIT, SyncPage};
 use rusqlite::Transaction;
 
 use crate::error::Error;
@@ -151,6 +151,17 @@ pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), Error> {
     Ok(())
 }
 
+/// The next page's request, started before this page is applied, so the
+/// server's query and compression, the network and the parse run while the
+/// device writes. Aborted when dropped (this page failed to apply).
+struct Prefetch(tokio::task::JoinHandle<Result<SyncResponse, HttpError>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Pulls every page from the stored cursor on.
 pub(crate) async fn pull(
     store: &Store,
@@ -162,6 +173,10 @@ pub(crate) async fn pull(
     let start_cursor = store.read(|c| meta::get(c, meta::CURSOR))?;
     let mut cursor = start_cursor.clone();
     let mut restarted = false;
+    // A first sync (or one starting over) pulls everything: the largest
+    // pages the server gives, as each page costs a request, a parse and a
+    // commit. Later syncs bring a few changes; the server's default serves.
+    let mut limit = page_size.or_else(|| cursor.is_none().then_some(SYNC_MAX_LIMIT));
     let mut summary = SyncSummary {
         pages: 0,
         applied: 0,
@@ -169,17 +184,23 @@ pub(crate) async fn pull(
         unchanged: false,
         cursor: String::new(),
     };
+    let mut prefetched: Option<Prefetch> = None;
     loop {
-        // Only the first request can be "nothing new since last time".
-        let if_none_match = if summary.pages == 0 {
-            stored_etag(store, cursor.as_deref())?
-        } else {
-            None
+        let fetched = match prefetched.take() {
+            Some(mut next) => (&mut next.0)
+                .await
+                .unwrap_or_else(|e| Err(HttpError::Network(format!("sync request task: {e}")))),
+            None => {
+                // Only the first request can be "nothing new since last time".
+                let if_none_match = if summary.pages == 0 {
+                    stored_etag(store, cursor.as_deref())?
+                } else {
+                    None
+                };
+                http.sync_page(base, cursor.as_deref(), limit, if_none_match.as_deref()).await
+            }
         };
-        let response = match http
-            .sync_page(base, cursor.as_deref(), page_size, if_none_match.as_deref())
-            .await
-        {
+        let response = match fetched {
             // The server does not know our cursor: its database was
             // restored or rebuilt. What we hold may no longer match it, so
             // start over from an empty copy (once) rather than stay stuck.
@@ -195,6 +216,7 @@ pub(crate) async fn pull(
                 store.write(forget_synced)?;
                 cursor = None;
                 restarted = true;
+                limit = page_size.or(Some(SYNC_MAX_LIMIT));
                 continue;
             }
             other => other?,
@@ -207,6 +229,12 @@ pub(crate) async fn pull(
             }
             SyncResponse::Page { page, etag } => (page, etag),
         };
+        if page.has_more && cursor.as_deref() != Some(page.next_cursor.as_str()) {
+            let (http, base, next) = (http.clone(), base.to_owned(), page.next_cursor.clone());
+            prefetched = Some(Prefetch(tokio::spawn(async move {
+                http.sync_page(&base, Some(&next), limit, None).await
+            })));
+        }
         let request_cursor = cursor.clone().unwrap_or_default();
         let outcome = store.write(|tx| {
             let outcome = apply_page(tx, &page, Utc::now())?;

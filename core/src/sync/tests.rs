@@ -213,3 +213,45 @@ fn a_bad_tombstone_id_fails_the_whole_page() {
     assert_eq!(store.read(news::count).unwrap(), 0);
     assert_eq!(store.read(|c| meta::get(c, meta::CURSOR)).unwrap(), None);
 }
+
+/// Where a first sync spends its time on the device (`make bench-core`
+/// measures it end to end): the bench's 5,000 events (one in ten weekly)
+/// and 2,000 news, applied page by page as a first sync does.
+/// `cargo test --release -p mm-core first_sync_profile -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn first_sync_profile() {
+    let start = "2026-12-01T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let items: Vec<serde_json::Value> = (0..7000)
+        .map(|i| {
+            if i < 5000 {
+                let s = start + chrono::TimeDelta::hours((i as i64 * 7) % (24 * 92));
+                let mut e = event(i, &format!("Wydarzenie testowe nr {i} w Siechnicach"), &s.to_rfc3339(), &(s + chrono::TimeDelta::hours(2)).to_rfc3339(), None, (i % 10 == 0).then_some("FREQ=WEEKLY;COUNT=8"));
+                e["description"] = json!("Spotkanie mieszkańców, koncert albo zajęcia sportowe; opis dość długi, by przypominał prawdziwe wydarzenie w gminie.");
+                e["place_name"] = json!("Gminny Ośrodek Kultury, ul. Jana Pawła II 12");
+                upsert(i as u64 + 1, "events", e)
+            } else {
+                upsert(i as u64 + 1, "news", news(i, &format!("Komunikat nr {i}: utrudnienia w ruchu na ul. Opolskiej"), "normal", "2026-11-01T10:00:00Z"))
+            }
+        })
+        .collect();
+    for page_size in [500, 2000] {
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let store = open(&dir);
+            let pages: Vec<SyncPage> = items
+                .chunks(page_size)
+                .enumerate()
+                .map(|(n, c)| parse_page(page(c.to_vec(), &((n + 1) * page_size).to_string(), true)))
+                .collect();
+            let t = std::time::Instant::now();
+            for p in &pages {
+                store.write(|tx| apply_page(tx, p, now())).unwrap();
+            }
+            runs.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        runs.sort_by(f64::total_cmp);
+        eprintln!("apply 7,000 changes in pages of {page_size}: median {:.1} ms, runs {runs:.1?}", runs[2]);
+    }
+}
