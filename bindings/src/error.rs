@@ -50,18 +50,6 @@ impl From<CoreError> for MmError {
     }
 }
 
-impl MmError {
-    /// A calendar day string the shell sent that is not `YYYY-MM-DD`.
-    pub(crate) fn bad_date(field: &str) -> Self {
-        MmError::InvalidInput {
-            code: "invalid_input".into(),
-            message_pl: "Nieprawidłowa data: oczekiwano RRRR-MM-DD.".into(),
-            message_en: "Invalid date: expected YYYY-MM-DD.".into(),
-            field: field.into(),
-        }
-    }
-}
-
 /// What a [`crate::CoreListener`] method returns when the shell's code
 /// failed. Kotlin: `ListenerException`. An exception of any other type
 /// thrown by the shell arrives as `Unexpected`. Either way the core logs it

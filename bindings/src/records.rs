@@ -13,16 +13,12 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 pub(crate) fn from_ms(field: &str, t: i64) -> Result<DateTime<Utc>, crate::MmError> {
-    DateTime::from_timestamp_millis(t).ok_or_else(|| crate::MmError::InvalidInput {
-        code: "invalid_input".into(),
-        message_pl: "Nieprawidłowy czas.".into(),
-        message_en: "Invalid time.".into(),
-        field: field.into(),
-    })
+    // The texts are the core's, as every text the shells show.
+    DateTime::from_timestamp_millis(t).ok_or_else(|| core::CoreError::invalid_instant(field).into())
 }
 
 pub(crate) fn parse_day(field: &str, s: &str) -> Result<NaiveDate, crate::MmError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| crate::MmError::bad_date(field))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| core::CoreError::invalid_day(field).into())
 }
 
 /// Which shell runs the core (sent when the device registers).

@@ -163,6 +163,24 @@ impl CoreError {
     }
 }
 
+impl CoreError {
+    /// A calendar day a shell sent that is not `YYYY-MM-DD`.
+    pub fn invalid_day(field: &str) -> Self {
+        CoreError::InvalidInput {
+            field: field.into(),
+            message: Message::new("Nieprawidłowa data: oczekiwano RRRR-MM-DD.", "Invalid date: expected YYYY-MM-DD."),
+        }
+    }
+
+    /// An instant a shell sent that is out of range.
+    pub fn invalid_instant(field: &str) -> Self {
+        CoreError::InvalidInput {
+            field: field.into(),
+            message: Message::new("Nieprawidłowy czas.", "Invalid time."),
+        }
+    }
+}
+
 /// "Something unexpected failed", for a failure that reached the shell
 /// without a `CoreError` (a panic across the boundary).
 pub fn internal_message() -> Message {

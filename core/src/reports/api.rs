@@ -38,11 +38,10 @@ impl ReportsApi<'_> {
 
     /// One public report as last synced, with its history.
     pub fn get(&self, id: i64) -> Result<Report, CoreError> {
-        Ok(self
-            .core
+        self.core
             .store
             .read(|c| reports::store::report(c, id))?
-            .ok_or_else(|| CoreError::not_found(format!("report {id}")))?)
+            .ok_or_else(|| CoreError::not_found(format!("report {id}")))
     }
 
     /// A new, empty draft, stored at once.

@@ -225,7 +225,7 @@ fn first_sync_profile() {
     let items: Vec<serde_json::Value> = (0..7000)
         .map(|i| {
             if i < 5000 {
-                let s = start + chrono::TimeDelta::hours((i as i64 * 7) % (24 * 92));
+                let s = start + chrono::TimeDelta::hours((i * 7) % (24 * 92));
                 let mut e = event(i, &format!("Wydarzenie testowe nr {i} w Siechnicach"), &s.to_rfc3339(), &(s + chrono::TimeDelta::hours(2)).to_rfc3339(), None, (i % 10 == 0).then_some("FREQ=WEEKLY;COUNT=8"));
                 e["description"] = json!("Spotkanie mieszkańców, koncert albo zajęcia sportowe; opis dość długi, by przypominał prawdziwe wydarzenie w gminie.");
                 e["place_name"] = json!("Gminny Ośrodek Kultury, ul. Jana Pawła II 12");
