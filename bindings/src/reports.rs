@@ -341,6 +341,20 @@ pub fn report_status_label(status: ReportStatus, english: bool) -> String {
     if english { s.label_en() } else { s.label_pl() }.to_owned()
 }
 
+/// Where one of my reports is, in words (what `MyReport.state_text` holds
+/// in the core's language): "Czeka na wysłanie", then the status's label.
+#[uniffi::export]
+pub fn my_report_state_label(state: MyReportState, status: Option<ReportStatus>, english: bool) -> String {
+    let lang = if english { core::Language::English } else { core::Language::Polish };
+    let state = match state {
+        MyReportState::Queued => core::MyReportState::Queued,
+        MyReportState::Sending => core::MyReportState::Sending,
+        MyReportState::Failed => core::MyReportState::Failed,
+        MyReportState::Sent => core::MyReportState::Sent,
+    };
+    core::my_report_state_label(state, status.map(Into::into), lang)
+}
+
 /// Whether the status still counts as being handled (Open311 `open`).
 #[uniffi::export]
 pub fn report_status_is_open(status: ReportStatus) -> bool {

@@ -172,6 +172,8 @@ fn the_rules_the_shells_repeated_come_from_the_core() {
     assert_eq!(core.need_label(AccessNeed::StepFree), "Wejście bez schodów");
     assert_eq!(core.layer_label(Layer::Monuments), "Zabytki");
     assert_eq!(core.wheelchair_label(Wheelchair::Unknown), "dostępność dla wózków: brak danych");
+    assert_eq!(my_report_state_label(MyReportState::Queued, None, false), "Czeka na wysłanie");
+    assert_eq!(my_report_state_label(MyReportState::Sent, Some(ReportStatus::Resolved), true), "Resolved");
     let internal = internal_error_message();
     assert_eq!((internal.code.as_str(), internal.message_pl.as_str()), ("internal", "Wystąpił nieoczekiwany błąd aplikacji."));
     let err = core.start_barrier_report(404).unwrap_err();

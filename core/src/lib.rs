@@ -51,7 +51,7 @@ pub use sync::model::{OutboxSummary, SyncListener, SyncOptions, SyncProgress, Sy
 pub use display::Language;
 pub use error::CoreError;
 pub use reports::KIND_REPORT_STATUS;
-pub use reports::flow::{BARRIER_CATEGORY, Direction, ReportRules, ReportStep, nudge_point};
+pub use reports::flow::{BARRIER_CATEGORY, Direction, ReportRules, ReportStep, nudge_point, state_label as my_report_state_label};
 pub use reports::model::{
     DraftProblem, MyReport, MyReportState, PhotoInfo, ReportActions, ReportDetail, ReportDraft, ReportDraftUpdate,
     ReportError, ReportReview, ReportSummary,
