@@ -19,7 +19,8 @@ pub enum MmError {
     InvalidInput { code: String, message_pl: String, message_en: String, field: String },
     #[error("{code}: {what}")]
     NotFound { code: String, message_pl: String, message_en: String, what: String },
-    /// The local database failed (disk full, corrupt file).
+    /// The local database failed: `code` tells `storage_full` (free some
+    /// space), `storage_corrupt` (clear the app's data) and `storage`.
     #[error("{code}: {detail}")]
     Storage { code: String, message_pl: String, message_en: String, detail: String },
     #[error("{code}: {url}")]
@@ -38,21 +39,13 @@ impl From<CoreError> for MmError {
             CoreError::Server { field, .. } => MmError::Server { code, message_pl, message_en, field },
             CoreError::InvalidInput { field, .. } => MmError::InvalidInput { code, message_pl, message_en, field },
             CoreError::NotFound { what } => MmError::NotFound { code, message_pl, message_en, what },
-            CoreError::Storage { detail } => MmError::Storage { code, message_pl, message_en, detail },
+            // One variant, three codes: `storage`, `storage_full` ("zwolnij
+            // miejsce"), `storage_corrupt`.
+            CoreError::Storage { detail }
+            | CoreError::StorageFull { detail }
+            | CoreError::StorageCorrupt { detail } => MmError::Storage { code, message_pl, message_en, detail },
             CoreError::InvalidServerUrl { url } => MmError::InvalidServerUrl { code, message_pl, message_en, url },
             CoreError::Internal { detail } => MmError::Internal { code, message_pl, message_en, detail },
-        }
-    }
-}
-
-impl MmError {
-    /// A calendar day string the shell sent that is not `YYYY-MM-DD`.
-    pub(crate) fn bad_date(field: &str) -> Self {
-        MmError::InvalidInput {
-            code: "invalid_input".into(),
-            message_pl: "Nieprawidłowa data: oczekiwano RRRR-MM-DD.".into(),
-            message_en: "Invalid date: expected YYYY-MM-DD.".into(),
-            field: field.into(),
         }
     }
 }

@@ -27,7 +27,13 @@ mod records;
 /// notifications, adapted to `mm_core::SyncListener`.
 mod listener;
 /// [`MmCore`], the object wrapping `mm_core::Core`: one call per screen.
+/// Its methods are grouped by feature, one file each, as the core's
+/// feature objects are (`core.events()` → `events.rs`).
 mod object;
+/// Events and the calendar: records and the `MmCore` methods.
+mod events;
+/// News, alerts and notifications: records and the `MmCore` methods.
+mod news;
 /// Residents' reports: records and the `MmCore` methods of the reporting
 /// flow (categories, drafts, photos, review, submit, my reports, follow).
 mod reports;
@@ -37,8 +43,10 @@ mod places;
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
 pub use logging::init_logging;
-pub use object::{MmCore, live_core_objects};
+pub use object::{ErrorText, Language, MmCore, internal_error_message, live_core_objects};
 pub use records::*;
+pub use events::*;
+pub use news::*;
 pub use reports::*;
 pub use places::*;
 

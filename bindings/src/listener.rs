@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use crate::error::ListenerError;
-use crate::records::{Notification, SyncProgress};
+use crate::news::Notification;
+use crate::records::SyncProgress;
 
 /// Implemented by the shell (Kotlin interface / Swift protocol) to hear
 /// about a sync as it runs. Called on the syncing thread, between pages:

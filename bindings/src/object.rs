@@ -11,6 +11,28 @@ use crate::records::*;
 /// prove the shells release what they create.
 static LIVE_CORES: AtomicU64 = AtomicU64::new(0);
 
+/// The language of the core's texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Language {
+    Polish,
+    English,
+}
+
+/// The text for a failure that reached the shell without an `MmError`
+/// (UniFFI's `InternalException` after a panic): the core's own words.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ErrorText {
+    pub code: String,
+    pub message_pl: String,
+    pub message_en: String,
+}
+
+#[uniffi::export]
+pub fn internal_error_message() -> ErrorText {
+    let m = mm_core::error::internal_message();
+    ErrorText { code: "internal".into(), message_pl: m.pl, message_en: m.en }
+}
+
 /// Live [`MmCore`] objects (created and not yet released by the shell).
 #[uniffi::export]
 pub fn live_core_objects() -> u64 {
@@ -50,6 +72,30 @@ impl MmCore {
         let core = mm_core::Core::open(config.into())?;
         LIVE_CORES.fetch_add(1, Ordering::SeqCst);
         Ok(Arc::new(MmCore { core }))
+    }
+
+    /// The language of every text the core hands out (`when_text`, card
+    /// lines, labels, `state_text`), resolved from `CoreConfig.locale`
+    /// (`pl_PL` and `pl-PL` alike): English for `en`, Polish otherwise.
+    pub fn language(&self) -> Language {
+        match self.core.language() {
+            mm_core::Language::Polish => Language::Polish,
+            mm_core::Language::English => Language::English,
+        }
+    }
+
+    /// `wt 1 gru 2026, 18:00` (Warsaw time) in the core's language: a news
+    /// item's date, a report's history.
+    /// An instant out of chrono's range (±262,000 years) reads as empty.
+    pub fn datetime_text(&self, at_ms: i64) -> String {
+        chrono::DateTime::from_timestamp_millis(at_ms)
+            .map(|t| mm_core::display::datetime_text(t, self.core.language()))
+            .unwrap_or_default()
+    }
+
+    /// `850 m`, `1,2 km` in the core's language.
+    pub fn format_distance(&self, metres: f64) -> String {
+        mm_core::display::format_distance(metres, self.core.language())
     }
 
     pub fn server_url(&self) -> String {
@@ -94,64 +140,6 @@ impl MmCore {
         one(self.core.home(Utc::now()))
     }
 
-    /// News screen: visible news, alerts first.
-    pub fn news(&self) -> Result<Vec<News>, MmError> {
-        all(self.core.news(Utc::now()))
-    }
-
-    pub fn news_item(&self, id: i64) -> Result<News, MmError> {
-        one(self.core.news_item(id))
-    }
-
-    /// Occurrences on the Warsaw days `from..=to` (`YYYY-MM-DD`).
-    #[uniffi::method(default(category = None))]
-    pub fn events_between(
-        &self,
-        from: String,
-        to: String,
-        category: Option<String>,
-    ) -> Result<Vec<EventOccurrence>, MmError> {
-        let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
-        all(self.core.events_between(from, to, category.as_deref()))
-    }
-
-    /// Events screen: the next `limit` occurrences not yet over.
-    #[uniffi::method(default(category = None))]
-    pub fn upcoming_events(&self, limit: u32, category: Option<String>) -> Result<Vec<EventOccurrence>, MmError> {
-        all(self.core.upcoming_events(Utc::now(), limit, category.as_deref()))
-    }
-
-    /// Event screen: the event, its category's name, its next occurrences.
-    pub fn event(&self, id: i64) -> Result<EventDetail, MmError> {
-        one(self.core.event(id, Utc::now()))
-    }
-
-    /// Calendar screen: days of `month` (1–12) that have events.
-    pub fn month(&self, year: i32, month: u32) -> Result<MonthView, MmError> {
-        one(self.core.month(year, month))
-    }
-
-    pub fn categories(&self) -> Result<Vec<EventCategory>, MmError> {
-        all(self.core.categories())
-    }
-
-    /// Search screen: news and events; diacritics optional ("zlobek").
-    pub fn search(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, MmError> {
-        all(self.core.search(&text, limit))
-    }
-
-    /// iCalendar text of one event ("add to calendar", share as .ics).
-    pub fn event_ics(&self, id: i64) -> Result<String, MmError> {
-        Ok(self.core.event_ics(id)?)
-    }
-
-    /// iCalendar text of the events on the Warsaw days `from..=to`.
-    #[uniffi::method(default(category = None))]
-    pub fn events_ics(&self, from: String, to: String, category: Option<String>) -> Result<String, MmError> {
-        let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
-        Ok(self.core.events_ics(from, to, category.as_deref())?)
-    }
-
     pub fn gmina(&self) -> Result<Option<Gmina>, MmError> {
         Ok(self.core.gmina()?.map(Into::into))
     }
@@ -165,16 +153,8 @@ impl MmCore {
         Ok(self.core.contains_point(point.into())?)
     }
 
-    pub fn notifications(&self) -> Result<Vec<Notification>, MmError> {
-        all(self.core.notifications())
-    }
-
-    /// The badge on the bell icon; polled often, so it returns a number.
-    pub fn unread_notification_count(&self) -> Result<u32, MmError> {
-        Ok(self.core.unread_notification_count()?)
-    }
-
-    pub fn mark_notification_read(&self, id: i64) -> Result<(), MmError> {
-        Ok(self.core.mark_notification_read(id)?)
+    /// Search screen: news and events; diacritics optional ("zlobek").
+    pub fn search(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, MmError> {
+        all(self.core.search(&text, limit))
     }
 }

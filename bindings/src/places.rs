@@ -14,12 +14,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use mm_core as core;
 
 use crate::error::MmError;
 use crate::object::{MmCore, all, one};
-use crate::records::{GeoPoint, ms};
+use crate::records::{GeoPoint, from_ms, ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum Layer {
@@ -67,6 +67,17 @@ impl From<core::Wheelchair> for Wheelchair {
             core::Wheelchair::Limited => Wheelchair::Limited,
             core::Wheelchair::No => Wheelchair::No,
             core::Wheelchair::Unknown => Wheelchair::Unknown,
+        }
+    }
+}
+
+impl From<Wheelchair> for core::Wheelchair {
+    fn from(w: Wheelchair) -> Self {
+        match w {
+            Wheelchair::Yes => core::Wheelchair::Yes,
+            Wheelchair::Limited => core::Wheelchair::Limited,
+            Wheelchair::No => core::Wheelchair::No,
+            Wheelchair::Unknown => core::Wheelchair::Unknown,
         }
     }
 }
@@ -154,11 +165,13 @@ impl From<core::BoundingBox> for BoundingBox {
     }
 }
 
-/// Empty lists mean "any"; every need must be met.
+/// Every need must be met; empty `categories` and `needs` mean "any".
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PlaceFilter {
-    #[uniffi(default = [])]
-    pub layers: Vec<Layer>,
+    /// `None`: any layer; an empty list: none (every toggle off). Pass
+    /// the toggles as they are.
+    #[uniffi(default = None)]
+    pub layers: Option<Vec<Layer>>,
     #[uniffi(default = [])]
     pub categories: Vec<String>,
     #[uniffi(default = [])]
@@ -170,19 +183,10 @@ pub struct PlaceFilter {
     pub limit: Option<u32>,
 }
 
-fn from_ms(field: &str, t: i64) -> Result<DateTime<Utc>, MmError> {
-    DateTime::from_timestamp_millis(t).ok_or_else(|| MmError::InvalidInput {
-        code: "invalid_input".into(),
-        message_pl: "Nieprawidłowy czas.".into(),
-        message_en: "Invalid time.".into(),
-        field: field.into(),
-    })
-}
-
 impl PlaceFilter {
     fn to_core(&self) -> Result<core::PlaceFilter, MmError> {
         Ok(core::PlaceFilter {
-            layers: self.layers.iter().map(|l| (*l).into()).collect(),
+            layers: self.layers.as_ref().map(|ls| ls.iter().map(|l| (*l).into()).collect()),
             categories: self.categories.clone(),
             needs: self.needs.iter().map(|n| (*n).into()).collect(),
             open_at: self.open_at_ms.map(|t| from_ms("open_at_ms", t)).transpose()?,
@@ -210,6 +214,9 @@ pub struct PlaceSummary {
     pub open_now: Option<bool>,
     /// From the point asked about (nearest only), metres.
     pub distance_m: Option<f64>,
+    /// The row as one sentence (name, category, wheelchair, open now,
+    /// distance, address) for TalkBack and VoiceOver.
+    pub spoken_text: String,
 }
 
 impl From<core::PlaceSummary> for PlaceSummary {
@@ -228,6 +235,7 @@ impl From<core::PlaceSummary> for PlaceSummary {
             needs_met: s.needs_met.into_iter().map(Into::into).collect(),
             open_now: s.open_now,
             distance_m: s.distance_m,
+            spoken_text: s.spoken_text,
         }
     }
 }
@@ -294,6 +302,9 @@ pub struct PlaceDetail {
     pub open_now: Option<bool>,
     pub next_change_ms: Option<i64>,
     pub opening_hours_error: Option<String>,
+    /// How the core read hours written another way (`pn-pt 8-16` read as
+    /// `Mo-Fr 08:00-16:00`), to show beside the raw text.
+    pub opening_hours_reading: Option<String>,
     /// Today's intervals (Europe/Warsaw), e.g. `08:00-16:00`.
     pub hours_today: Vec<String>,
     pub phone: Option<String>,
@@ -308,6 +319,75 @@ pub struct PlaceDetail {
     pub monument_period: Option<String>,
     pub osm_id: Option<String>,
     pub updated_at_ms: i64,
+    /// The card, one sentence a line, in the core's language: render it
+    /// as it is (the order and the "no data" lines are the core's).
+    pub card: Vec<CardLine>,
+}
+
+/// What a card line says, for a shell that styles or groups lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CardLineKind {
+    Name,
+    Category,
+    Length,
+    Hours,
+    HoursReading,
+    Wheelchair,
+    Toilet,
+    Steps,
+    HearingLoop,
+    TactilePaving,
+    Braille,
+    SignLanguage,
+    ChangingTable,
+    Parking,
+    Note,
+    Address,
+    Phone,
+    MonumentRegister,
+    MonumentPeriod,
+    Description,
+}
+
+impl From<core::CardLineKind> for CardLineKind {
+    fn from(k: core::CardLineKind) -> Self {
+        use core::CardLineKind as K;
+        match k {
+            K::Name => CardLineKind::Name,
+            K::Category => CardLineKind::Category,
+            K::Length => CardLineKind::Length,
+            K::Hours => CardLineKind::Hours,
+            K::HoursReading => CardLineKind::HoursReading,
+            K::Wheelchair => CardLineKind::Wheelchair,
+            K::Toilet => CardLineKind::Toilet,
+            K::Steps => CardLineKind::Steps,
+            K::HearingLoop => CardLineKind::HearingLoop,
+            K::TactilePaving => CardLineKind::TactilePaving,
+            K::Braille => CardLineKind::Braille,
+            K::SignLanguage => CardLineKind::SignLanguage,
+            K::ChangingTable => CardLineKind::ChangingTable,
+            K::Parking => CardLineKind::Parking,
+            K::Note => CardLineKind::Note,
+            K::Address => CardLineKind::Address,
+            K::Phone => CardLineKind::Phone,
+            K::MonumentRegister => CardLineKind::MonumentRegister,
+            K::MonumentPeriod => CardLineKind::MonumentPeriod,
+            K::Description => CardLineKind::Description,
+        }
+    }
+}
+
+/// One sentence of a place's card.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CardLine {
+    pub kind: CardLineKind,
+    pub text: String,
+}
+
+impl From<core::CardLine> for CardLine {
+    fn from(l: core::CardLine) -> Self {
+        CardLine { kind: l.kind.into(), text: l.text }
+    }
 }
 
 impl From<core::PlaceDetail> for PlaceDetail {
@@ -339,6 +419,7 @@ impl From<core::PlaceDetail> for PlaceDetail {
             open_now: d.open_now,
             next_change_ms: d.next_change.map(ms),
             opening_hours_error: d.opening_hours_error,
+            opening_hours_reading: d.opening_hours_reading,
             hours_today: d.hours_today,
             phone: p.contact.phone,
             email: p.contact.email,
@@ -352,6 +433,7 @@ impl From<core::PlaceDetail> for PlaceDetail {
             monument_period: period,
             osm_id: p.osm_id,
             updated_at_ms: ms(p.updated_at),
+            card: d.card.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -366,6 +448,10 @@ pub struct BikePathSummary {
     pub points: Vec<GeoPoint>,
     pub description_pl: String,
     pub description_en: String,
+    /// `1,2 km`.
+    pub length_text: String,
+    /// The path as one sentence.
+    pub spoken_text: String,
 }
 
 impl From<core::BikePathSummary> for BikePathSummary {
@@ -378,6 +464,8 @@ impl From<core::BikePathSummary> for BikePathSummary {
             points: b.points.into_iter().map(Into::into).collect(),
             description_pl: b.description_pl,
             description_en: b.description_en,
+            length_text: b.length_text,
+            spoken_text: b.spoken_text,
         }
     }
 }
@@ -387,12 +475,12 @@ impl MmCore {
     /// Map view: places in or crossing `bbox` that pass `filter`, nearest
     /// the box's centre first.
     pub fn places_in_box(&self, bbox: BoundingBox, filter: PlaceFilter) -> Result<Vec<PlaceSummary>, MmError> {
-        all(self.core.places_in_box(bbox.into(), &filter.to_core()?))
+        all(self.core.places().in_box(bbox.into(), &filter.to_core()?))
     }
 
     /// "Near me": the `n` nearest places that pass `filter`, with distances.
     pub fn nearest_places(&self, point: GeoPoint, n: u32, filter: PlaceFilter) -> Result<Vec<PlaceSummary>, MmError> {
-        all(self.core.nearest_places(point.into(), n, &filter.to_core()?))
+        all(self.core.places().nearest(point.into(), n, &filter.to_core()?))
     }
 
     /// A place's card, evaluated at `at_ms` (default: now).
@@ -402,22 +490,43 @@ impl MmCore {
             Some(t) => from_ms("at_ms", t)?,
             None => Utc::now(),
         };
-        one(self.core.place(id, at))
+        one(self.core.places().detail(id, at))
+    }
+
+    /// The card's lines alone, evaluated at `at_ms` (default: now).
+    #[uniffi::method(default(at_ms = None))]
+    pub fn place_card(&self, id: i64, at_ms: Option<i64>) -> Result<Vec<CardLine>, MmError> {
+        Ok(self.place(id, at_ms)?.card)
+    }
+
+    /// A layer's name, for the filter's toggles, in the core's language.
+    pub fn layer_label(&self, layer: Layer) -> String {
+        core::layer_label(layer.into(), self.core.language()).to_owned()
+    }
+
+    /// A need's name, for the filter's checkboxes ("I need …").
+    pub fn need_label(&self, need: AccessNeed) -> String {
+        core::need_label(need.into(), self.core.language()).to_owned()
+    }
+
+    /// Wheelchair access in words, lower case ("dostępne dla wózków").
+    pub fn wheelchair_label(&self, wheelchair: Wheelchair) -> String {
+        core::wheelchair_label(wheelchair.into(), self.core.language()).to_owned()
     }
 
     /// Places by name, category or address; diacritics and case ignored.
     #[uniffi::method(default(limit = 20))]
     pub fn search_places(&self, text: String, limit: u32) -> Result<Vec<PlaceSummary>, MmError> {
-        all(self.core.search_places(&text, limit))
+        all(self.core.places().search(&text, limit))
     }
 
     /// Bike paths crossing `bbox`, longest first.
     pub fn bike_paths_in_box(&self, bbox: BoundingBox) -> Result<Vec<BikePathSummary>, MmError> {
-        all(self.core.bike_paths_in_box(bbox.into()))
+        all(self.core.places().bike_paths_in_box(bbox.into()))
     }
 
     /// The box around the gmina (the map's first view); `None` before a sync.
     pub fn gmina_bbox(&self) -> Result<Option<BoundingBox>, MmError> {
-        Ok(self.core.gmina_bbox()?.map(Into::into))
+        Ok(self.core.places().gmina_bbox()?.map(Into::into))
     }
 }

@@ -5,12 +5,20 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use mm_core as core;
 
+use crate::events::EventOccurrence;
+use crate::news::News;
+
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+pub(crate) fn from_ms(field: &str, t: i64) -> Result<DateTime<Utc>, crate::MmError> {
+    // The texts are the core's, as every text the shells show.
+    DateTime::from_timestamp_millis(t).ok_or_else(|| core::CoreError::invalid_instant(field).into())
+}
+
 pub(crate) fn parse_day(field: &str, s: &str) -> Result<NaiveDate, crate::MmError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| crate::MmError::bad_date(field))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| core::CoreError::invalid_day(field).into())
 }
 
 /// Which shell runs the core (sent when the device registers).
@@ -75,173 +83,6 @@ impl From<GeoPoint> for core::GeoPoint {
     }
 }
 
-/// How loudly a news item speaks; `Alert` is shown first and pushed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Priority {
-    Normal,
-    Important,
-    Alert,
-}
-
-impl From<core::Priority> for Priority {
-    fn from(p: core::Priority) -> Self {
-        match p {
-            core::Priority::Normal => Priority::Normal,
-            core::Priority::Important => Priority::Important,
-            core::Priority::Alert => Priority::Alert,
-        }
-    }
-}
-
-/// A news item or alert (aktualność, komunikat).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct News {
-    pub id: i64,
-    pub title: String,
-    /// Plain text, paragraphs separated by blank lines.
-    pub body: String,
-    pub priority: Priority,
-    pub published_at_ms: i64,
-    pub expires_at_ms: Option<i64>,
-    pub updated_at_ms: i64,
-}
-
-impl From<core::News> for News {
-    fn from(n: core::News) -> Self {
-        News {
-            id: n.id,
-            title: n.title,
-            body: n.body,
-            priority: n.priority.into(),
-            published_at_ms: ms(n.published_at),
-            expires_at_ms: n.expires_at.map(ms),
-            updated_at_ms: ms(n.updated_at),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct EventCategory {
-    /// Stable slug, e.g. `kultura`.
-    pub id: String,
-    pub name_pl: String,
-    pub name_en: String,
-}
-
-impl From<core::EventCategory> for EventCategory {
-    fn from(c: core::EventCategory) -> Self {
-        EventCategory { id: c.id, name_pl: c.name_pl, name_en: c.name_en }
-    }
-}
-
-/// An event (wydarzenie) as published. All-day events start and end at
-/// Warsaw midnights, the end exclusive.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Event {
-    pub id: i64,
-    pub title: String,
-    pub description: String,
-    pub starts_at_ms: i64,
-    pub ends_at_ms: i64,
-    pub all_day: bool,
-    pub place_name: Option<String>,
-    pub point: Option<GeoPoint>,
-    pub category: Option<String>,
-    pub organiser: Option<String>,
-    pub image_url: Option<String>,
-    /// Access for people with disabilities, in the organiser's words.
-    pub accessibility: Option<String>,
-    pub cancelled: bool,
-    /// RFC 5545 RRULE, when the event repeats.
-    pub rrule: Option<String>,
-    pub updated_at_ms: i64,
-}
-
-impl From<core::Event> for Event {
-    fn from(e: core::Event) -> Self {
-        Event {
-            id: e.id,
-            title: e.title,
-            description: e.description,
-            starts_at_ms: ms(e.starts_at),
-            ends_at_ms: ms(e.ends_at),
-            all_day: e.all_day,
-            place_name: e.place_name,
-            point: e.point.map(Into::into),
-            category: e.category,
-            organiser: e.organiser,
-            image_url: e.image_url,
-            accessibility: e.accessibility,
-            cancelled: e.cancelled,
-            rrule: e.rrule,
-            updated_at_ms: ms(e.updated_at),
-        }
-    }
-}
-
-/// One occurrence of an event, as lists and calendars show it.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct EventOccurrence {
-    pub event_id: i64,
-    pub title: String,
-    pub starts_at_ms: i64,
-    pub ends_at_ms: i64,
-    pub all_day: bool,
-    pub place_name: Option<String>,
-    pub category: Option<String>,
-    pub cancelled: bool,
-    pub recurring: bool,
-}
-
-impl From<core::EventOccurrence> for EventOccurrence {
-    fn from(o: core::EventOccurrence) -> Self {
-        EventOccurrence {
-            event_id: o.event_id,
-            title: o.title,
-            starts_at_ms: ms(o.starts_at),
-            ends_at_ms: ms(o.ends_at),
-            all_day: o.all_day,
-            place_name: o.place_name,
-            category: o.category,
-            cancelled: o.cancelled,
-            recurring: o.recurring,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct Occurrence {
-    pub starts_at_ms: i64,
-    pub ends_at_ms: i64,
-}
-
-impl From<core::Occurrence> for Occurrence {
-    fn from(o: core::Occurrence) -> Self {
-        Occurrence { starts_at_ms: ms(o.starts_at), ends_at_ms: ms(o.ends_at) }
-    }
-}
-
-/// The event screen in one call.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct EventDetail {
-    pub event: Event,
-    pub category_name_pl: Option<String>,
-    pub category_name_en: Option<String>,
-    /// Up to 10 occurrences not over yet.
-    pub next_occurrences: Vec<Occurrence>,
-}
-
-impl From<core::EventDetail> for EventDetail {
-    fn from(d: core::EventDetail) -> Self {
-        EventDetail {
-            event: d.event.into(),
-            category_name_pl: d.category_name_pl,
-            category_name_en: d.category_name_en,
-            next_occurrences: d.next_occurrences.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
 /// The home screen in one call.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct HomeScreen {
@@ -261,32 +102,6 @@ impl From<core::HomeScreen> for HomeScreen {
             upcoming: h.upcoming.into_iter().map(Into::into).collect(),
             latest_news: h.latest_news.into_iter().map(Into::into).collect(),
             unread_notifications: h.unread_notifications,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct DayCount {
-    /// Day of the month, 1-based.
-    pub day: u32,
-    pub count: u32,
-}
-
-/// A month of the calendar: the Warsaw days that have events.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct MonthView {
-    pub year: i32,
-    /// 1–12.
-    pub month: u32,
-    pub days: Vec<DayCount>,
-}
-
-impl From<core::MonthView> for MonthView {
-    fn from(m: core::MonthView) -> Self {
-        MonthView {
-            year: m.year,
-            month: m.month,
-            days: m.days.into_iter().map(|d| DayCount { day: d.day, count: d.count }).collect(),
         }
     }
 }
@@ -315,34 +130,6 @@ impl From<core::SearchHit> for SearchHit {
             id: h.id,
             title: h.title,
             snippet: h.snippet,
-        }
-    }
-}
-
-/// Something the core raised for the resident (an alert arrived, …).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Notification {
-    pub id: i64,
-    /// `"alert"` now; more kinds later.
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    pub created_at_ms: i64,
-    pub read: bool,
-    /// The entity to open, e.g. the news id of an alert.
-    pub entity_id: Option<String>,
-}
-
-impl From<core::Notification> for Notification {
-    fn from(n: core::Notification) -> Self {
-        Notification {
-            id: n.id,
-            kind: n.kind,
-            title: n.title,
-            body: n.body,
-            created_at_ms: ms(n.created_at),
-            read: n.read,
-            entity_id: n.entity_id,
         }
     }
 }

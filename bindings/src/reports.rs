@@ -107,6 +107,144 @@ impl From<core::ReportCategory> for ReportCategory {
     }
 }
 
+impl From<ReportCategory> for core::ReportCategory {
+    fn from(c: ReportCategory) -> Self {
+        core::ReportCategory {
+            id: c.id,
+            name_pl: c.name_pl,
+            name_en: c.name_en,
+            description_pl: c.description_pl,
+            description_en: c.description_en,
+            attributes: c
+                .attributes
+                .into_iter()
+                .map(|a| core::CategoryAttribute {
+                    code: a.code,
+                    label_pl: a.label_pl,
+                    label_en: a.label_en,
+                    datatype: match a.datatype {
+                        AttributeType::Text => core::AttributeType::String,
+                        AttributeType::Number => core::AttributeType::Number,
+                        AttributeType::SingleChoice => core::AttributeType::SingleChoice,
+                    },
+                    required: a.required,
+                    values: a
+                        .values
+                        .into_iter()
+                        .map(|v| core::AttributeValue { key: v.key, name_pl: v.name_pl, name_en: v.name_en })
+                        .collect(),
+                })
+                .collect(),
+            target_hours: c.target_hours,
+            active: c.active,
+        }
+    }
+}
+
+/// The report wizard's steps, in the order the screens show them. Which
+/// step is on screen is the shell's; the order, the skipping of questions
+/// and the step that fixes a field are the core's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ReportStep {
+    Category,
+    Location,
+    Photos,
+    Questions,
+    Description,
+    Review,
+}
+
+impl From<core::ReportStep> for ReportStep {
+    fn from(s: core::ReportStep) -> Self {
+        match s {
+            core::ReportStep::Category => ReportStep::Category,
+            core::ReportStep::Location => ReportStep::Location,
+            core::ReportStep::Photos => ReportStep::Photos,
+            core::ReportStep::Questions => ReportStep::Questions,
+            core::ReportStep::Description => ReportStep::Description,
+            core::ReportStep::Review => ReportStep::Review,
+        }
+    }
+}
+
+impl From<ReportStep> for core::ReportStep {
+    fn from(s: ReportStep) -> Self {
+        match s {
+            ReportStep::Category => core::ReportStep::Category,
+            ReportStep::Location => core::ReportStep::Location,
+            ReportStep::Photos => core::ReportStep::Photos,
+            ReportStep::Questions => core::ReportStep::Questions,
+            ReportStep::Description => core::ReportStep::Description,
+            ReportStep::Review => core::ReportStep::Review,
+        }
+    }
+}
+
+/// The step where the resident fixes `field` as the core names it (a
+/// `DraftProblem`'s or an `InvalidInput`'s `field`); `None`: the review.
+#[uniffi::export]
+pub fn report_step_for_field(field: Option<String>) -> ReportStep {
+    core::ReportStep::for_field(field.as_deref()).into()
+}
+
+/// The step after `step` ("Dalej"): a category without questions skips them.
+#[uniffi::export]
+pub fn next_report_step(step: ReportStep, category: Option<ReportCategory>) -> ReportStep {
+    core::ReportStep::from(step).next(category.map(Into::into).as_ref()).into()
+}
+
+/// The step before `step` ("Wstecz"), skipping the questions as `next` does.
+#[uniffi::export]
+pub fn previous_report_step(step: ReportStep, category: Option<ReportCategory>) -> ReportStep {
+    core::ReportStep::from(step).previous(category.map(Into::into).as_ref()).into()
+}
+
+/// A compass direction to move the pin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Direction {
+    North,
+    South,
+    East,
+    West,
+}
+
+/// `point` moved `metres` towards `direction` (the pin's nudge buttons);
+/// right at any latitude (cos φ).
+#[uniffi::export]
+pub fn nudge_point(point: GeoPoint, direction: Direction, metres: f64) -> GeoPoint {
+    let d = match direction {
+        Direction::North => core::Direction::North,
+        Direction::South => core::Direction::South,
+        Direction::East => core::Direction::East,
+        Direction::West => core::Direction::West,
+    };
+    core::nudge_point(point.into(), d, metres).into()
+}
+
+/// The limits the report screens state, with their hints.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReportRules {
+    pub max_photos: u32,
+    pub description_min_chars: u32,
+    pub description_max_chars: u32,
+    /// "Do 5 zdjęć. …" for the photos step.
+    pub photos_hint: String,
+    /// "Opisz problem (co najmniej 10 znaków)".
+    pub description_hint: String,
+}
+
+impl From<core::ReportRules> for ReportRules {
+    fn from(r: core::ReportRules) -> Self {
+        ReportRules {
+            max_photos: r.max_photos,
+            description_min_chars: r.description_min_chars,
+            description_max_chars: r.description_max_chars,
+            photos_hint: r.photos_hint,
+            description_hint: r.description_hint,
+        }
+    }
+}
+
 /// Where a report's point came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum LocationSource {
@@ -201,6 +339,20 @@ impl From<ReportStatus> for core::ReportStatus {
 pub fn report_status_label(status: ReportStatus, english: bool) -> String {
     let s = core::ReportStatus::from(status);
     if english { s.label_en() } else { s.label_pl() }.to_owned()
+}
+
+/// Where one of my reports is, in words (what `MyReport.state_text` holds
+/// in the core's language): "Czeka na wysłanie", then the status's label.
+#[uniffi::export]
+pub fn my_report_state_label(state: MyReportState, status: Option<ReportStatus>, english: bool) -> String {
+    let lang = if english { core::Language::English } else { core::Language::Polish };
+    let state = match state {
+        MyReportState::Queued => core::MyReportState::Queued,
+        MyReportState::Sending => core::MyReportState::Sending,
+        MyReportState::Failed => core::MyReportState::Failed,
+        MyReportState::Sent => core::MyReportState::Sent,
+    };
+    core::my_report_state_label(state, status.map(Into::into), lang)
 }
 
 /// Whether the status still counts as being handled (Open311 `open`).
@@ -370,11 +522,17 @@ pub struct ReportDraft {
     pub photos: Vec<PhotoInfo>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Where a stored draft continues ("continue your report").
+    pub resume_step: ReportStep,
+    /// Photos the resident may still add.
+    pub photo_slots_left: u32,
 }
 
 impl From<core::ReportDraft> for ReportDraft {
     fn from(d: core::ReportDraft) -> Self {
         ReportDraft {
+            resume_step: d.resume_step().into(),
+            photo_slots_left: d.photo_slots_left(),
             id: d.id,
             category: d.category,
             point: d.point.map(Into::into),
@@ -491,6 +649,21 @@ pub struct MyReport {
     /// The public view as last synced: history with the officials' public
     /// replies, the case reference.
     pub report: Option<Report>,
+    /// Where it is, in words ("Czeka na wysłanie", "Przyjęte").
+    pub state_text: String,
+    /// What the resident may do with it now.
+    pub actions: ReportActions,
+}
+
+/// What the resident may do with one of my reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ReportActions {
+    /// "Wycofaj zgłoszenie": not sent yet, or refused.
+    pub can_discard: bool,
+    /// "Popraw i wyślij ponownie": refused.
+    pub can_edit: bool,
+    /// Send again as it was: refused.
+    pub can_retry: bool,
 }
 
 impl From<core::MyReport> for MyReport {
@@ -510,6 +683,12 @@ impl From<core::MyReport> for MyReport {
             error: r.error.map(Into::into),
             status: r.status.map(Into::into),
             report: r.report.map(Into::into),
+            state_text: r.state_text,
+            actions: ReportActions {
+                can_discard: r.actions.can_discard,
+                can_edit: r.actions.can_edit,
+                can_retry: r.actions.can_retry,
+            },
         }
     }
 }
@@ -523,6 +702,14 @@ pub struct DraftProblem {
     pub field: String,
     pub message_pl: String,
     pub message_en: String,
+    /// Where the resident fixes it ("Popraw").
+    pub step: ReportStep,
+}
+
+impl From<core::DraftProblem> for DraftProblem {
+    fn from(p: core::DraftProblem) -> Self {
+        DraftProblem { code: p.code, field: p.field, message_pl: p.message.pl, message_en: p.message.en, step: p.step.into() }
+    }
 }
 
 /// The review screen in one call.
@@ -538,6 +725,17 @@ pub struct ReportReview {
     pub possible_duplicates: Vec<ReportSummary>,
 }
 
+impl From<core::ReportReview> for ReportReview {
+    fn from(r: core::ReportReview) -> Self {
+        ReportReview {
+            draft: r.draft.into(),
+            category: r.category.map(Into::into),
+            problem: r.problem.map(Into::into),
+            possible_duplicates: r.possible_duplicates.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// A public report's screen in one call.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ReportDetail {
@@ -547,9 +745,9 @@ pub struct ReportDetail {
     pub followed: bool,
 }
 
-impl MmCore {
-    fn category_of(&self, id: &str) -> Result<Option<ReportCategory>, MmError> {
-        Ok(self.core.report_categories()?.into_iter().find(|c| c.id == id).map(Into::into))
+impl From<core::ReportDetail> for ReportDetail {
+    fn from(d: core::ReportDetail) -> Self {
+        ReportDetail { report: d.report.into(), category: d.category.map(Into::into), followed: d.followed }
     }
 }
 
@@ -557,7 +755,7 @@ impl MmCore {
 impl MmCore {
     /// Category choice: active categories with their questions.
     pub fn report_categories(&self) -> Result<Vec<ReportCategory>, MmError> {
-        all(self.core.report_categories())
+        all(self.core.reports().categories())
     }
 
     /// Public reports within `radius_m` (1 m..50 km) of `point`, nearest
@@ -570,26 +768,36 @@ impl MmCore {
         category: Option<String>,
         open_only: bool,
     ) -> Result<Vec<ReportSummary>, MmError> {
-        all(self.core.reports_near(point.into(), radius_m, category.as_deref(), open_only))
+        all(self.core.reports().near(point.into(), radius_m, category.as_deref(), open_only))
     }
 
     /// A public report with its history, its category and whether this
     /// device follows it.
     pub fn report_detail(&self, id: i64) -> Result<ReportDetail, MmError> {
-        let report = self.core.report(id)?;
-        let followed = self.core.followed_reports()?.iter().any(|r| r.id == id);
-        let category = self.category_of(&report.category)?;
-        Ok(ReportDetail { report: report.into(), category, followed })
+        one(self.core.reports().detail(id))
+    }
+
+    /// "Zgłoś barierę" from a place's card: a draft of an architectural
+    /// barrier pinned at the place, its name and address filled in. Show
+    /// the location step first, so the resident confirms the pin.
+    pub fn start_barrier_report(&self, place_id: i64) -> Result<ReportDraft, MmError> {
+        one(self.core.reports().start_barrier_report(place_id))
+    }
+
+    /// The limits the report screens state, with their hints.
+    pub fn report_rules(&self) -> ReportRules {
+        self.core.reports().rules().into()
     }
 
     /// A new empty draft of `category`, stored at once.
     pub fn create_report_draft(&self, category: String) -> Result<ReportDraft, MmError> {
-        one(self.core.create_report_draft(&category))
+        one(self.core.reports().create_draft(&category))
     }
 
-    /// Applies the changes of one step and answers the whole draft.
+    /// Applies the changes of one step and answers the whole draft. Answers
+    /// are trimmed and a blank one is removed.
     pub fn update_report_draft(&self, id: String, update: ReportDraftUpdate) -> Result<ReportDraft, MmError> {
-        one(self.core.update_report_draft(&id, update.into()))
+        one(self.core.reports().update_draft(&id, update.into()))
     }
 
     /// Normalises the photo (JPEG or PNG bytes as read from the camera or
@@ -597,99 +805,87 @@ impl MmCore {
     /// `ByteArray`; Swift: `Data`. Call it off the UI thread (decoding a
     /// large photo takes a while).
     pub fn add_report_photo(&self, draft_id: String, bytes: Vec<u8>) -> Result<PhotoInfo, MmError> {
-        one(self.core.add_report_photo(&draft_id, bytes))
+        one(self.core.reports().add_photo(&draft_id, bytes))
     }
 
     pub fn remove_report_photo(&self, draft_id: String, photo_id: String) -> Result<(), MmError> {
-        Ok(self.core.remove_report_photo(&draft_id, &photo_id)?)
+        Ok(self.core.reports().remove_photo(&draft_id, &photo_id)?)
     }
 
     /// Unfinished drafts, most recently changed first ("continue your report").
     pub fn report_drafts(&self) -> Result<Vec<ReportDraft>, MmError> {
-        all(self.core.report_drafts())
+        all(self.core.reports().drafts())
     }
 
     pub fn report_draft(&self, id: String) -> Result<ReportDraft, MmError> {
-        one(self.core.report_draft(&id))
+        one(self.core.reports().draft(&id))
     }
 
     pub fn delete_report_draft(&self, id: String) -> Result<(), MmError> {
-        Ok(self.core.delete_report_draft(&id)?)
+        Ok(self.core.reports().delete_draft(&id)?)
     }
 
     /// Every check the device can make; `MmError::InvalidInput` names the
     /// field (`point` outside the gmina, `answers.kind` unanswered, …).
     pub fn validate_report_draft(&self, id: String) -> Result<(), MmError> {
-        Ok(self.core.validate_report_draft(&id)?)
+        Ok(self.core.reports().validate_draft(&id)?)
     }
 
     /// "This may already be reported": open reports of the draft's
     /// category within 30 m of its point, nearest first.
     pub fn possible_duplicates(&self, draft_id: String) -> Result<Vec<ReportSummary>, MmError> {
-        all(self.core.possible_duplicates(&draft_id))
+        all(self.core.reports().possible_duplicates(&draft_id))
     }
 
     /// The review screen: the draft, its category, the first problem (as
     /// data, not thrown) and the possible duplicates.
     pub fn report_review(&self, draft_id: String) -> Result<ReportReview, MmError> {
-        let draft = self.core.report_draft(&draft_id)?;
-        let problem = match self.core.validate_report_draft(&draft_id) {
-            Ok(()) => None,
-            Err(e @ core::CoreError::InvalidInput { .. }) => {
-                let (code, m) = (e.code().to_owned(), e.message());
-                let core::CoreError::InvalidInput { field, .. } = e else { unreachable!() };
-                Some(DraftProblem { code, field, message_pl: m.pl, message_en: m.en })
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let possible_duplicates = all(self.core.possible_duplicates(&draft_id))?;
-        let category = self.category_of(&draft.category)?;
-        Ok(ReportReview { draft: draft.into(), category, problem, possible_duplicates })
+        one(self.core.reports().review(&draft_id))
     }
 
     /// Validates, then queues the report (sent by the next `sync` or
     /// `flush_outbox`, exactly once) and deletes the draft.
     pub fn submit_report_draft(&self, id: String) -> Result<MyReport, MmError> {
-        one(self.core.submit_report_draft(&id))
+        one(self.core.reports().submit_draft(&id))
     }
 
     /// My reports: queued, sending, failed and sent (with the synced
     /// status, history and replies), newest first.
     pub fn my_reports(&self) -> Result<Vec<MyReport>, MmError> {
-        all(self.core.my_reports())
+        all(self.core.reports().mine())
     }
 
     pub fn my_report(&self, local_id: i64) -> Result<MyReport, MmError> {
-        one(self.core.my_report(local_id))
+        one(self.core.reports().my_report(local_id))
     }
 
     /// Drops a refused report (or one not tried yet).
     pub fn discard_failed_report(&self, local_id: i64) -> Result<(), MmError> {
-        Ok(self.core.discard_failed_report(local_id)?)
+        Ok(self.core.reports().discard_failed(local_id)?)
     }
 
     /// A refused report back as a draft (photos included) to fix and resend.
     pub fn edit_failed_report(&self, local_id: i64) -> Result<ReportDraft, MmError> {
-        one(self.core.edit_failed_report(local_id))
+        one(self.core.reports().edit_failed(local_id))
     }
 
     /// A refused report back in the queue as it was (once the reason for
     /// the refusal has gone); sent by the next flush or sync.
     pub fn retry_failed_report(&self, local_id: i64) -> Result<(), MmError> {
-        Ok(self.core.retry_failed_report(local_id)?)
+        Ok(self.core.reports().retry_failed(local_id)?)
     }
 
     /// Follows a public report (through the outbox); its status changes
     /// notify from the next sync on.
     pub fn follow_report(&self, id: i64) -> Result<(), MmError> {
-        Ok(self.core.follow_report(id)?)
+        Ok(self.core.reports().follow(id)?)
     }
 
     pub fn unfollow_report(&self, id: i64) -> Result<(), MmError> {
-        Ok(self.core.unfollow_report(id)?)
+        Ok(self.core.reports().unfollow(id)?)
     }
 
     pub fn followed_reports(&self) -> Result<Vec<Report>, MmError> {
-        all(self.core.followed_reports())
+        all(self.core.reports().followed())
     }
 }

@@ -147,3 +147,49 @@ fn a_draft_review_names_the_failing_field_and_labels_are_polish_first() {
     core.delete_report_draft(draft.id).unwrap();
     assert!(core.report_drafts().unwrap().is_empty());
 }
+
+#[test]
+fn the_rules_the_shells_repeated_come_from_the_core() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let core = MmCore::new(CoreConfig { locale: Some("pl_PL".into()), ..config(dir.path(), "http://127.0.0.1:1") }).unwrap();
+    assert_eq!(core.language(), Language::Polish);
+    assert_eq!(report_step_for_field(Some("location_source".into())), ReportStep::Location);
+    assert_eq!(report_step_for_field(Some("answers.kind".into())), ReportStep::Questions);
+    assert_eq!(report_step_for_field(None), ReportStep::Review);
+    assert_eq!(next_report_step(ReportStep::Photos, None), ReportStep::Description, "no questions: skipped");
+    assert_eq!(previous_report_step(ReportStep::Description, None), ReportStep::Photos);
+    let rules = core.report_rules();
+    assert_eq!((rules.max_photos, rules.description_min_chars), (5, 10));
+    let draft = core.create_report_draft("street_lamp".into()).unwrap();
+    assert_eq!((draft.resume_step, draft.photo_slots_left), (ReportStep::Location, 5));
+    let review = core.report_review(draft.id.clone()).unwrap();
+    assert_eq!(review.problem.map(|p| p.step), Some(ReportStep::Location));
+    let moved = nudge_point(GeoPoint { lat: 51.0, lon: 17.0 }, Direction::North, 5.0);
+    assert!((moved.lat - 51.0 - 5.0 / 111_320.0).abs() < 1e-9);
+    assert_eq!(core.format_distance(1234.0), "1,2 km");
+    assert_eq!(core.datetime_text(1_796_144_400_000), "wt 1 gru 2026, 18:00");
+    assert_eq!(core.need_label(AccessNeed::StepFree), "Wejście bez schodów");
+    assert_eq!(core.layer_label(Layer::Monuments), "Zabytki");
+    assert_eq!(core.wheelchair_label(Wheelchair::Unknown), "dostępność dla wózków: brak danych");
+    assert_eq!(my_report_state_label(MyReportState::Queued, None, false), "Czeka na wysłanie");
+    assert_eq!(my_report_state_label(MyReportState::Sent, Some(ReportStatus::Resolved), true), "Resolved");
+    let internal = internal_error_message();
+    assert_eq!((internal.code.as_str(), internal.message_pl.as_str()), ("internal", "Wystąpił nieoczekiwany błąd aplikacji."));
+    let err = core.start_barrier_report(404).unwrap_err();
+    assert!(matches!(err, MmError::NotFound { .. }), "{err:?}");
+    drop(core);
+    let english = MmCore::new(CoreConfig { locale: Some("en-GB".into()), ..config(dir.path(), "http://127.0.0.1:1") }).unwrap();
+    assert_eq!(english.language(), Language::English);
+    assert_eq!(english.format_distance(1234.0), "1.2 km");
+}
+
+#[test]
+fn storage_full_and_corrupt_keep_their_codes_across() {
+    for (e, code) in [
+        (CoreError::StorageFull { detail: "x".into() }, "storage_full"),
+        (CoreError::StorageCorrupt { detail: "x".into() }, "storage_corrupt"),
+    ] {
+        assert!(matches!(MmError::from(e), MmError::Storage { code: c, .. } if c == code));
+    }
+}

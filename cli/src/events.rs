@@ -1,6 +1,7 @@
 //! `mm events`, `mm event ID`, `mm calendar YYYY-MM`, `mm ics ID`.
 
-use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc, Weekday};
+use mm_core::display;
 use mm_core::{Core, CoreError, EventOccurrence, MonthView};
 use mm_protocol::LOCAL_TZ;
 use serde::Serialize;
@@ -20,10 +21,7 @@ fn print_occurrences(list: &[EventOccurrence]) {
             .as_deref()
             .map(|p| format!(" · {p}"))
             .unwrap_or_default();
-        println!(
-            "  {}{place}",
-            format::span(o.starts_at, o.ends_at, o.all_day)
-        );
+        println!("  {}{place}", o.when_text);
     }
 }
 
@@ -36,13 +34,13 @@ pub fn list(
 ) -> Result<(), CoreError> {
     let from = from.unwrap_or_else(|| Utc::now().with_timezone(&LOCAL_TZ).date_naive());
     let to = to.unwrap_or(from + TimeDelta::days(30));
-    let list = core.events_between(from, to, category)?;
+    let list = core.events().between(from, to, category)?;
     out.show(&list, |l| print_occurrences(l));
     Ok(())
 }
 
 pub fn detail(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
-    let d = core.event(id, Utc::now())?;
+    let d = core.events().detail(id, Utc::now())?;
     out.show(&d, |d| {
         let e = &d.event;
         println!(
@@ -50,7 +48,7 @@ pub fn detail(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
             e.title,
             if e.cancelled { " [ODWOŁANE]" } else { "" }
         );
-        println!("{}", format::span(e.starts_at, e.ends_at, e.all_day));
+        println!("{}", d.when_text);
         if let Some(p) = &e.place_name {
             println!("Miejsce: {p}");
         }
@@ -69,7 +67,7 @@ pub fn detail(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
         if e.rrule.is_some() {
             println!("\nNajbliższe terminy:");
             for o in &d.next_occurrences {
-                println!("  {}", format::span(o.starts_at, o.ends_at, e.all_day));
+                println!("  {}", o.when_text);
             }
         }
     });
@@ -84,7 +82,7 @@ struct Calendar {
 }
 
 pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<(), CoreError> {
-    let view = core.month(year, month)?;
+    let view = core.events().month(year, month)?;
     let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| CoreError::NotFound {
         what: "month".into(),
     })?;
@@ -92,15 +90,17 @@ pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
         .unwrap_or(first);
-    let events = core.events_between(first, last, None)?;
+    let events = core.events().between(first, last, None)?;
     out.show(
         &Calendar {
             month: view,
             events,
         },
         |c| {
-            println!("{} {year}", format::MONTH_NAMES[(month - 1) as usize]);
-            println!(" pn  wt  śr  cz  pt  sb  nd");
+            println!("{} {year}", display::month_name(month, format::LANG));
+            let week = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+            let header: Vec<String> = week.iter().map(|w| format!("{:>3}", display::weekday_short(*w, format::LANG))).collect();
+            println!("{}", header.join(" "));
             let mut line = "    ".repeat(first.weekday().num_days_from_monday() as usize);
             for day in 1..=last.day() {
                 let marked = c.month.days.iter().any(|d| d.day == day);
@@ -123,7 +123,7 @@ pub fn calendar(core: &Core, out: &Output, (year, month): (i32, u32)) -> Result<
 }
 
 pub fn ics(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
-    let text = core.event_ics(id)?;
+    let text = core.events().ics(id)?;
     out.show(&text, |t| print!("{t}"));
     Ok(())
 }

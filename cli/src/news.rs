@@ -7,7 +7,7 @@ use crate::format;
 use crate::output::Output;
 
 pub fn list(core: &Core, out: &Output) -> Result<(), CoreError> {
-    let items = core.news(Utc::now())?;
+    let items = core.news().visible(Utc::now())?;
     out.show(&items, |items| {
         if items.is_empty() {
             println!("Brak aktualności. (Najpierw: mm sync)");

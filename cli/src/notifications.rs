@@ -6,7 +6,7 @@ use crate::format;
 use crate::output::Output;
 
 pub fn list(core: &Core, out: &Output) -> Result<(), CoreError> {
-    let items = core.notifications()?;
+    let items = core.notifications().list()?;
     out.show(&items, |items| {
         if items.is_empty() {
             println!("Brak powiadomień.");

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use mm_core::{
     AccessNeed, BikePathSummary, BoundingBox, Core, CoreError, GeoPoint, Layer, Message, PlaceDetail,
-    PlaceFilter, PlaceSummary, Tri, Wheelchair,
+    PlaceFilter, PlaceSummary, display, need_label, wheelchair_label,
 };
 
 use crate::args::{PlacesAction, PlacesQuery};
@@ -18,7 +18,7 @@ fn usage(field: &str, pl: String, en: String) -> CoreError {
 fn bbox_or_gmina(core: &Core, bbox: Option<[f64; 4]>) -> Result<BoundingBox, CoreError> {
     match bbox {
         Some([min_lat, min_lon, max_lat, max_lon]) => Ok(BoundingBox { min_lat, min_lon, max_lat, max_lon }),
-        None => core.gmina_bbox()?.ok_or_else(|| {
+        None => core.places().gmina_bbox()?.ok_or_else(|| {
             usage(
                 "box",
                 "Brak obszaru gminy: uruchom `mm sync` albo podaj --box.".into(),
@@ -41,7 +41,7 @@ fn filter(q: &PlacesQuery) -> Result<PlaceFilter, CoreError> {
                 )
             })
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     let needs = q
         .needs
         .iter()
@@ -57,7 +57,8 @@ fn filter(q: &PlacesQuery) -> Result<PlaceFilter, CoreError> {
         })
         .collect::<Result<_, _>>()?;
     Ok(PlaceFilter {
-        layers,
+        // No --layer: any layer.
+        layers: (!layers.is_empty()).then_some(layers),
         categories: q.categories.clone(),
         needs,
         open_at: q.open_now.then(Utc::now),
@@ -67,12 +68,12 @@ fn filter(q: &PlacesQuery) -> Result<PlaceFilter, CoreError> {
 
 pub fn places(core: &Core, out: &Output, action: Option<PlacesAction>, q: PlacesQuery) -> Result<(), CoreError> {
     let list = match action {
-        Some(PlacesAction::Search { text }) => core.search_places(&text.join(" "), q.limit.unwrap_or(20))?,
+        Some(PlacesAction::Search { text }) => core.places().search(&text.join(" "), q.limit.unwrap_or(20))?,
         None => {
             let f = filter(&q)?;
             match q.near {
-                Some((lat, lon)) => core.nearest_places(GeoPoint { lat, lon }, q.limit.unwrap_or(20), &f)?,
-                None => core.places_in_box(bbox_or_gmina(core, q.bbox)?, &f)?,
+                Some((lat, lon)) => core.places().nearest(GeoPoint { lat, lon }, q.limit.unwrap_or(20), &f)?,
+                None => core.places().in_box(bbox_or_gmina(core, q.bbox)?, &f)?,
             }
         }
     };
@@ -87,32 +88,9 @@ pub fn places(core: &Core, out: &Output, action: Option<PlacesAction>, q: Places
     Ok(())
 }
 
-fn wheelchair_pl(w: Wheelchair) -> &'static str {
-    match w {
-        Wheelchair::Yes => "dostępne dla wózków",
-        Wheelchair::Limited => "częściowo dostępne dla wózków",
-        Wheelchair::No => "niedostępne dla wózków",
-        Wheelchair::Unknown => "dostępność nieznana",
-    }
-}
-
-fn need_pl(n: AccessNeed) -> &'static str {
-    match n {
-        AccessNeed::StepFree => "wejście bez schodów",
-        AccessNeed::AccessibleToilet => "toaleta dla niepełnosprawnych",
-        AccessNeed::HearingLoop => "pętla indukcyjna",
-        AccessNeed::TactilePaving => "ścieżka dotykowa",
-        AccessNeed::Braille => "oznaczenia w brajlu",
-        AccessNeed::SignLanguage => "obsługa w PJM",
-        AccessNeed::ChangingTable => "przewijak",
-        AccessNeed::DisabledParking => "miejsca parkingowe dla niepełnosprawnych",
-    }
-}
-
 fn print_summary(p: &PlaceSummary) {
     let distance = match p.distance_m {
-        Some(d) if d < 1000.0 => format!("{d:.0} m  "),
-        Some(d) => format!("{:.1} km  ", d / 1000.0),
+        Some(d) => format!("{}  ", display::format_distance(d, format::LANG)),
         None => String::new(),
     };
     let open = match p.open_now {
@@ -121,8 +99,9 @@ fn print_summary(p: &PlaceSummary) {
         None => "",
     };
     println!("{:>6}  {distance}{} ({}){open}", p.id, p.name, p.category_name_pl);
-    let needs: Vec<&str> = p.needs_met.iter().map(|n| need_pl(*n)).collect();
-    let mut line = wheelchair_pl(p.wheelchair).to_string();
+    // The core's labels, lower case inside the line.
+    let needs: Vec<String> = p.needs_met.iter().map(|n| display::lower_first(need_label(*n, format::LANG))).collect();
+    let mut line = wheelchair_label(p.wheelchair, format::LANG).to_string();
     if !needs.is_empty() {
         line.push_str("; ");
         line.push_str(&needs.join(", "));
@@ -133,99 +112,46 @@ fn print_summary(p: &PlaceSummary) {
     }
 }
 
-fn tri_pl(t: Tri) -> &'static str {
-    match t {
-        Tri::Yes => "tak",
-        Tri::No => "nie",
-        Tri::Unknown => "brak danych",
-    }
-}
-
 pub fn place(core: &Core, out: &Output, id: i64) -> Result<(), CoreError> {
-    let d = core.place(id, Utc::now())?;
+    let d = core.places().detail(id, Utc::now())?;
     out.show(&d, print_detail);
     Ok(())
 }
 
+/// The core's card, line by line, then what only a terminal shows: the
+/// position, the hours as written and when they next change, the website.
 fn print_detail(d: &PlaceDetail) {
     let p = &d.place;
-    println!("{} ({}, {})", p.name, d.category_name_pl, d.layer_name_pl);
-    if let Some(a) = &p.address {
-        println!("Adres: {a}");
+    for line in &d.card {
+        println!("{}", line.text);
     }
+    println!();
+    println!("Warstwa: {}", d.layer_name_pl);
     if let Some(anchor) = p.geometry.anchor() {
         println!("Położenie: {:.5}, {:.5}", anchor.lat, anchor.lon);
     }
-    if let Some(l) = d.length_m {
-        println!("Długość: {:.1} km", l / 1000.0);
-    }
     if let Some(h) = &p.opening_hours {
-        println!("Godziny otwarcia: {h}");
-        match (d.open_now, &d.opening_hours_error) {
-            (Some(open), _) => {
-                let state = if open { "Teraz otwarte" } else { "Teraz zamknięte" };
-                match d.next_change {
-                    Some(t) => println!("{state}, {} {}", if open { "do" } else { "otwarcie" }, format::datetime(t)),
-                    None => println!("{state}"),
-                }
-                if !d.hours_today.is_empty() {
-                    println!("Dziś: {}", d.hours_today.join(", "));
-                }
-            }
-            (None, Some(_)) => println!("(godzin nie da się odczytać automatycznie)"),
-            _ => {}
+        match &d.opening_hours_reading {
+            Some(reading) => println!("Godziny otwarcia: {h} (odczytane jako: {reading})"),
+            None => println!("Godziny otwarcia: {h}"),
         }
-    }
-    let a = &p.accessibility;
-    println!("Dostępność:");
-    println!("  wózek: {}", wheelchair_pl(a.wheelchair));
-    println!("  toaleta dla niepełnosprawnych: {}", tri_pl(a.toilets_wheelchair));
-    match a.entrance_step_count {
-        Some(n) => println!("  stopnie przy wejściu: {n}"),
-        None => println!("  stopnie przy wejściu: brak danych"),
-    }
-    println!("  podjazd: {}", tri_pl(a.ramp));
-    if let Some(n) = a.disabled_parking_spaces {
-        println!("  miejsca parkingowe dla niepełnosprawnych: {n}");
-    }
-    println!("  pętla indukcyjna: {}", tri_pl(a.hearing_loop));
-    println!("  ścieżka dotykowa: {}", tri_pl(a.tactile_paving));
-    println!("  brajl: {}", tri_pl(a.braille));
-    println!("  obsługa w PJM: {}", tri_pl(a.sign_language));
-    println!("  przewijak: {}", tri_pl(a.changing_table));
-    for (k, v) in &a.notes {
-        if k.ends_with(":pl") {
-            println!("  {k}: {v}");
+        if let (Some(open), Some(t)) = (d.open_now, d.next_change) {
+            println!("{} {}", if open { "Otwarte do" } else { "Otwarcie" }, format::datetime(t));
         }
-    }
-    if let Some(m) = &p.monument {
-        if let Some(r) = &m.register_number {
-            println!("Rejestr zabytków: {r}");
-        }
-        if let Some(period) = &m.period {
-            println!("Okres: {period}");
-        }
-    }
-    if let Some(phone) = &p.contact.phone {
-        println!("Telefon: {phone}");
     }
     if let Some(w) = &p.contact.website {
         println!("WWW: {w}");
     }
-    if !p.description_pl.is_empty() {
-        println!();
-        println!("{}", p.description_pl);
-    }
 }
 
 pub fn bike_paths(core: &Core, out: &Output, bbox: Option<[f64; 4]>) -> Result<(), CoreError> {
-    let list = core.bike_paths_in_box(bbox_or_gmina(core, bbox)?)?;
+    let list = core.places().bike_paths_in_box(bbox_or_gmina(core, bbox)?)?;
     out.show(&list, |list: &Vec<BikePathSummary>| {
         if list.is_empty() {
             println!("Brak ścieżek rowerowych.");
         }
         for p in list {
-            println!("{:>6}  {}  {:.1} km", p.id, p.name, p.length_m / 1000.0);
+            println!("{:>6}  {}  {}", p.id, p.name, p.length_text);
         }
     });
     Ok(())

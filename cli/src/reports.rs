@@ -34,10 +34,10 @@ pub async fn report(
             }),
             _,
         ) => {
-            let draft = core.create_report_draft(&category)?;
+            let draft = core.reports().create_draft(&category)?;
             // The CLI makes a report in one go: a draft that cannot be sent goes.
             let result = async {
-                core.update_report_draft(
+                core.reports().update_draft(
                     &draft.id,
                     ReportDraftUpdate {
                         point: Some(GeoPoint { lat, lon }),
@@ -61,7 +61,7 @@ pub async fn report(
                             format!("Cannot read the file {}: {e}", path.display()),
                         ),
                     })?;
-                    let p = core.add_report_photo(&draft.id, bytes)?;
+                    let p = core.reports().add_photo(&draft.id, bytes)?;
                     eprintln!(
                         "zdjęcie {}: {}×{} px, {} kB (bez metadanych)",
                         path.display(),
@@ -70,8 +70,8 @@ pub async fn report(
                         p.bytes / 1024
                     );
                 }
-                core.validate_report_draft(&draft.id)?;
-                let dups = core.possible_duplicates(&draft.id)?;
+                core.reports().validate_draft(&draft.id)?;
+                let dups = core.reports().possible_duplicates(&draft.id)?;
                 if !dups.is_empty() {
                     eprintln!(
                         "Uwaga: w pobliżu są już otwarte zgłoszenia tej kategorii (może to samo?):"
@@ -91,37 +91,37 @@ pub async fn report(
                         return Ok(None);
                     }
                 }
-                Ok(Some(core.submit_report_draft(&draft.id)?))
+                Ok(Some(core.reports().submit_draft(&draft.id)?))
             }
             .await;
             let mine = match result {
                 Ok(Some(m)) => m,
                 Ok(None) => {
-                    core.delete_report_draft(&draft.id)?;
+                    core.reports().delete_draft(&draft.id)?;
                     eprintln!("Anulowano; nic nie wysłano.");
                     return Ok(());
                 }
                 Err(e) => {
-                    let _ = core.delete_report_draft(&draft.id);
+                    let _ = core.reports().delete_draft(&draft.id);
                     return Err(e);
                 }
             };
             // Offline is fine: it stays queued for the next sync.
             core.flush_outbox().await?;
-            let mine = core.my_report(mine.local_id)?;
+            let mine = core.reports().my_report(mine.local_id)?;
             out.show(&mine, print_sending_outcome);
             Ok(())
         }
         (Some(ReportAction::Retry { local_id }), _) => {
-            core.retry_failed_report(local_id)?;
+            core.reports().retry_failed(local_id)?;
             core.flush_outbox().await?;
-            out.show(&core.my_report(local_id)?, print_sending_outcome);
+            out.show(&core.reports().my_report(local_id)?, print_sending_outcome);
             Ok(())
         }
         (Some(ReportAction::Follow { id }), _) => follow(core, out, id, true).await,
         (Some(ReportAction::Unfollow { id }), _) => follow(core, out, id, false).await,
         (Some(ReportAction::Discard { local_id }), _) => {
-            core.discard_failed_report(local_id)?;
+            core.reports().discard_failed(local_id)?;
             out.show(&serde_json::json!({"discarded": local_id}), |_| {
                 println!("Usunięto zgłoszenie {local_id}.")
             });
@@ -172,9 +172,9 @@ fn confirm(question: &str) -> bool {
 
 async fn follow(core: &Core, out: &Output, id: i64, on: bool) -> Result<(), CoreError> {
     if on {
-        core.follow_report(id)?;
+        core.reports().follow(id)?;
     } else {
-        core.unfollow_report(id)?;
+        core.reports().unfollow(id)?;
     }
     let summary = core.flush_outbox().await?;
     out.show(&summary, |s| {
@@ -195,9 +195,9 @@ async fn follow(core: &Core, out: &Output, id: i64, on: bool) -> Result<(), Core
 
 fn detail(core: &Core, out: &Output, id: i64, local: bool) -> Result<(), CoreError> {
     let mine = if local {
-        Some(core.my_report(id)?)
+        Some(core.reports().my_report(id)?)
     } else {
-        core.my_reports()?
+        core.reports().mine()?
             .into_iter()
             .find(|m| m.server_id == Some(id))
     };
@@ -207,20 +207,10 @@ fn detail(core: &Core, out: &Output, id: i64, local: bool) -> Result<(), CoreErr
             Ok(())
         }
         None => {
-            let r = core.report(id)?;
+            let r = core.reports().get(id)?;
             out.show(&r, print_public);
             Ok(())
         }
-    }
-}
-
-fn state_label(m: &MyReport) -> String {
-    match (m.state, m.status) {
-        (MyReportState::Sent, Some(s)) => s.label_pl().to_owned(),
-        (MyReportState::Sent, None) => "Wysłane".into(),
-        (MyReportState::Queued, _) => "W kolejce".into(),
-        (MyReportState::Sending, _) => "Wysyłanie (ponowię)".into(),
-        (MyReportState::Failed, _) => "Odrzucone przez serwer".into(),
     }
 }
 
@@ -229,7 +219,7 @@ fn print_mine(m: &MyReport) {
         Some(id) => println!("Zgłoszenie nr {id} (na urządzeniu: {})", m.local_id),
         None => println!("Zgłoszenie na urządzeniu nr {}", m.local_id),
     }
-    println!("  Status:    {}", state_label(m));
+    println!("  Status:    {}", m.state_text);
     if let Some(e) = &m.error {
         println!("  Błąd:      {}", e.message.pl);
     }
@@ -286,7 +276,7 @@ fn print_body(r: &Report) {
 pub fn reports(core: &Core, out: &Output, action: Option<ReportsAction>) -> Result<(), CoreError> {
     match action {
         None => {
-            let mine = core.my_reports()?;
+            let mine = core.reports().mine()?;
             out.show(&mine, |mine| {
                 if mine.is_empty() {
                     println!("Nie masz jeszcze zgłoszeń.");
@@ -298,7 +288,7 @@ pub fn reports(core: &Core, out: &Output, action: Option<ReportsAction>) -> Resu
                         .unwrap_or_else(|| format!("lokalne {}", m.local_id));
                     println!(
                         "{id} [{}] {}",
-                        state_label(m),
+                        m.state_text,
                         m.description.chars().take(60).collect::<String>()
                     );
                 }
@@ -311,7 +301,7 @@ pub fn reports(core: &Core, out: &Output, action: Option<ReportsAction>) -> Resu
             category,
             open_only,
         }) => {
-            let list = core.reports_near(
+            let list = core.reports().near(
                 GeoPoint { lat, lon },
                 radius,
                 category.as_deref(),
@@ -338,7 +328,7 @@ pub fn reports(core: &Core, out: &Output, action: Option<ReportsAction>) -> Resu
 }
 
 pub fn categories(core: &Core, out: &Output) -> Result<(), CoreError> {
-    let list = core.report_categories()?;
+    let list = core.reports().categories()?;
     out.show(&list, |list| {
         if list.is_empty() {
             println!("Brak kategorii. (Najpierw: mm sync)");

@@ -8,8 +8,13 @@
 //!
 //! In the order things start:
 
-/// The facade: `Core` and the records it returns.
+/// The facade: `Core`, its configuration, the home and status screens.
+/// Each feature module hands out its own object (`api`) with its own
+/// records (`model`).
 mod app;
+/// Texts for people: dates and spans in Warsaw time, distances, Polish
+/// plurals, the language resolved from the locale.
+pub mod display;
 /// Registration of this install (`POST /api/v1/devices`).
 mod devices;
 /// Public errors with stable codes and Polish + English messages.
@@ -34,16 +39,25 @@ mod sync;
 #[cfg(test)]
 mod testing;
 
-pub use app::{
-    Core, CoreConfig, CoreStatus, DayCount, EventDetail, EventOccurrence, HomeScreen, MonthView,
-    OutboxSummary, SearchHit, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary,
-};
+pub use app::{Core, CoreConfig, CoreStatus, HomeScreen};
+pub use events::EventsApi;
+pub use events::model::{CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthView};
+pub use news::NewsApi;
+pub use notifications::NotificationsApi;
+pub use places::PlacesApi;
+pub use reports::ReportsApi;
+pub use search::model::{SearchHit, SearchKind};
+pub use sync::model::{OutboxSummary, SyncListener, SyncOptions, SyncProgress, SyncSummary};
+pub use display::Language;
 pub use error::CoreError;
 pub use reports::KIND_REPORT_STATUS;
+pub use reports::flow::{BARRIER_CATEGORY, Direction, ReportRules, ReportStep, nudge_point, state_label as my_report_state_label};
 pub use reports::model::{
-    MyReport, MyReportState, PhotoInfo, ReportDraft, ReportDraftUpdate, ReportError, ReportSummary,
+    DraftProblem, MyReport, MyReportState, PhotoInfo, ReportActions, ReportDetail, ReportDraft, ReportDraftUpdate,
+    ReportError, ReportReview, ReportSummary,
 };
 pub use notifications::Notification;
+pub use places::card::{CardLine, CardLineKind, layer_label, need_label, tri_label, wheelchair_label};
 pub use places::model::{
     AccessNeed, BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary,
 };

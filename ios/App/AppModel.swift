@@ -18,8 +18,10 @@ struct UserError: Error, Equatable {
             self.code = code
             self.message = polish ? pl : en
         case nil:
-            code = "internal"
-            message = polish ? "Wystąpił nieoczekiwany błąd aplikacji." : "An unexpected error occurred in the app."
+            // The core's words for a failure without an MmError (a panic).
+            let internal = internalErrorMessage()
+            code = internal.code
+            message = polish ? internal.messagePl : internal.messageEn
         }
     }
 }
@@ -41,7 +43,7 @@ final class AppModel: ObservableObject {
         let version = Bundle.main.infoDictionary?["CFBundleShortVersionString"] as? String ?? "0.1.0"
         core = try MmCore(config: CoreConfig(
             dataDir: dataDir.path, serverUrl: serverUrl, platform: .ios,
-            appVersion: version, locale: Locale.current.identifier))
+            appVersion: version, locale: Locale.current.identifier(.bcp47)))
     }
 
     /// Runs a store query off the main actor and publishes its result.

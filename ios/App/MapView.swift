@@ -16,45 +16,6 @@ let allLayers: [Layer] = [.infrastructure, .attractions, .monuments, .bikePaths]
 let allNeeds: [AccessNeed] = [.stepFree, .accessibleToilet, .hearingLoop, .tactilePaving, .braille, .signLanguage,
                               .changingTable, .disabledParking]
 
-func layerName(_ l: Layer) -> String {
-    switch l {
-    case .infrastructure: return t("Infrastruktura gminna", "Municipal infrastructure")
-    case .attractions: return t("Atrakcje turystyczne", "Tourist attractions")
-    case .monuments: return t("Zabytki", "Monuments")
-    case .bikePaths: return t("Ścieżki rowerowe", "Bike paths")
-    }
-}
-
-func needName(_ n: AccessNeed) -> String {
-    switch n {
-    case .stepFree: return t("Wejście bez stopni", "Step-free entrance")
-    case .accessibleToilet: return t("Toaleta dla osób z niepełnosprawnościami", "Accessible toilet")
-    case .hearingLoop: return t("Pętla indukcyjna", "Hearing loop")
-    case .tactilePaving: return t("Ścieżka dotykowa", "Tactile paving")
-    case .braille: return t("Oznaczenia w brajlu", "Braille signage")
-    case .signLanguage: return t("Obsługa w języku migowym (PJM)", "Sign language (PJM) staff")
-    case .changingTable: return t("Przewijak", "Changing table")
-    case .disabledParking: return t("Miejsca parkingowe dla osób z niepełnosprawnościami", "Disabled parking")
-    }
-}
-
-func wheelchairWords(_ w: Wheelchair) -> String {
-    switch w {
-    case .yes: return t("Dostępne dla wózków", "Wheelchair accessible")
-    case .limited: return t("Częściowo dostępne dla wózków", "Partly wheelchair accessible")
-    case .no: return t("Niedostępne dla wózków", "Not wheelchair accessible")
-    case .unknown: return t("Dostępność dla wózków: brak danych", "Wheelchair access: no data")
-    }
-}
-
-func triWords(_ v: Tri) -> String {
-    switch v {
-    case .yes: return t("tak", "yes")
-    case .no: return t("nie", "no")
-    case .unknown: return t("brak danych", "no data")
-    }
-}
-
 /// The map's state: the visible box and the toggles, and what the core answered for them.
 @MainActor
 final class MapModel: ObservableObject {
@@ -102,15 +63,11 @@ final class MapModel: ObservableObject {
 
     func refresh() async {
         let box = self.box
+        // Bike paths are drawn as lines; no layer on is none (the core's rule).
         let pointLayers = allLayers.filter { layers.contains($0) && $0 != .bikePaths }
-        // An empty layer list means "any" to the core: ask nothing instead.
-        if pointLayers.isEmpty {
-            places = []
-        } else {
-            let filter = PlaceFilter(layers: pointLayers, needs: allNeeds.filter { needs.contains($0) },
-                                     openAtMs: openNow ? Int64(Date().timeIntervalSince1970 * 1000) : nil, limit: 500)
-            places = await run { [core] in try core.placesInBox(bbox: box, filter: filter) } ?? []
-        }
+        let filter = PlaceFilter(layers: pointLayers, needs: allNeeds.filter { needs.contains($0) },
+                                 openAtMs: openNow ? Int64(Date().timeIntervalSince1970 * 1000) : nil, limit: 500)
+        places = await run { [core] in try core.placesInBox(bbox: box, filter: filter) } ?? []
         if layers.contains(.bikePaths) {
             paths = await run { [core] in try core.bikePathsInBox(bbox: box) } ?? []
         } else {
@@ -127,11 +84,11 @@ final class MapModel: ObservableObject {
         selected = await run { [core] in try core.place(id: id, atMs: nil) }
     }
 
-    /// A barrier report pinned at the selected place, its name as the description's start.
+    /// A barrier report at the selected place; the core fills it in.
     func barrierReport() async -> ReportFlowModel? {
         guard let p = selected else { return nil }
         let flow = ReportFlowModel(core: core)
-        await flow.start(category: "barrier", point: p.point, description: p.name, address: p.address ?? p.name)
+        await flow.startBarrierReport(placeId: p.id)
         return flow
     }
 }
@@ -155,7 +112,7 @@ struct MapView: View {
                         Button { Task { await model.select(p.id) } } label: {
                             Image(systemName: symbol(p.layer)).padding(6).background(.background, in: Circle())
                         }
-                        .accessibilityLabel("\(p.name), \(polish ? p.categoryNamePl : p.categoryNameEn), \(wheelchairWords(p.wheelchair))")
+                        .accessibilityLabel(p.spokenText)
                     }
                 }
             }
@@ -171,7 +128,7 @@ struct MapView: View {
 
             Section {
                 ForEach(allLayers, id: \.self) { l in
-                    Toggle(layerName(l), isOn: Binding(get: { model.layers.contains(l) }, set: { on in
+                    Toggle(model.core.layerLabel(layer: l), isOn: Binding(get: { model.layers.contains(l) }, set: { on in
                         if on { model.layers.insert(l) } else { model.layers.remove(l) }
                         Task { await model.refresh() }
                     }))
@@ -179,7 +136,7 @@ struct MapView: View {
             } header: { Text(t("Warstwy", "Layers")).accessibilityAddTraits(.isHeader) }
             Section {
                 ForEach(allNeeds, id: \.self) { n in
-                    Toggle(needName(n), isOn: Binding(get: { model.needs.contains(n) }, set: { on in
+                    Toggle(model.core.needLabel(need: n), isOn: Binding(get: { model.needs.contains(n) }, set: { on in
                         if on { model.needs.insert(n) } else { model.needs.remove(n) }
                         Task { await model.refresh() }
                     }))
@@ -195,7 +152,7 @@ struct MapView: View {
                     Button { Task { await model.select(p.id) } } label: {
                         VStack(alignment: .leading) {
                             Text(p.name)
-                            Text("\(polish ? p.categoryNamePl : p.categoryNameEn) · \(wheelchairWords(p.wheelchair))")
+                            Text("\(polish ? p.categoryNamePl : p.categoryNameEn) · \(model.core.wheelchairLabel(wheelchair: p.wheelchair))")
                                 .font(.subheadline).foregroundStyle(.secondary)
                         }.accessibilityElement(children: .combine)
                     }
@@ -232,29 +189,13 @@ private struct ReportSheet: Identifiable {
     var id: ObjectIdentifier { ObjectIdentifier(flow) }
 }
 
-/// The place card: one VoiceOver element per line, in the order a resident asks.
+/// The place card: one VoiceOver element per line, in the core's order.
 struct PlaceCard: View {
     let d: PlaceDetail
     let reportBarrier: () -> Void
 
-    var lines: [String] {
-        let a = d.accessibility
-        var l = [polish ? d.categoryNamePl : d.categoryNameEn]
-        switch d.openNow {
-        case true?: l.append(t("Otwarte teraz", "Open now") + (d.hoursToday.isEmpty ? "" : " (\(d.hoursToday.joined(separator: ", ")))"))
-        case false?: l.append(t("Teraz zamknięte", "Closed now"))
-        case nil: l.append(t("Godziny otwarcia: brak danych", "Opening hours: no data"))
-        }
-        l.append(wheelchairWords(a.wheelchair))
-        l.append(t("Toaleta dla osób z niepełnosprawnościami: ", "Accessible toilet: ") + triWords(a.toiletsWheelchair))
-        l.append(a.entranceStepCount.map { $0 == 0 ? t("Wejście bez stopni", "No steps at the entrance") : t("Stopnie przy wejściu: \($0)", "Steps at the entrance: \($0)") }
-                 ?? t("Stopnie przy wejściu: brak danych", "Steps at the entrance: no data"))
-        l.append(t("Pętla indukcyjna: ", "Hearing loop: ") + triWords(a.hearingLoop))
-        let lang = polish ? "pl" : "en"
-        l += a.notes.filter { $0.key.hasSuffix(":\(lang)") }.sorted { $0.key < $1.key }.map { $0.value }
-        if let addr = d.address { l.append(t("Adres: ", "Address: ") + addr) }
-        return l
-    }
+    /// The core's card, one sentence a line (the name is the header).
+    var lines: [String] { d.card.dropFirst().map { $0.text } }
 
     var body: some View {
         Section {

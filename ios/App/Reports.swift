@@ -12,17 +12,10 @@ private let polish = Locale.current.language.languageCode?.identifier != "en"
 private func t(_ pl: String, _ en: String) -> String { polish ? pl : en }
 func statusLabel(_ s: ReportStatus) -> String { reportStatusLabel(status: s, english: !polish) }
 
-enum ReportStep: Int { case category, location, photos, questions, description, review, submitted, followedInstead }
-
-/// Which step fixes the field the core named (`point`, `answers.kind`, …).
-func step(forField field: String) -> ReportStep {
-    if field == "category" { return .category }
-    if field == "point" || field == "accuracy_m" { return .location }
-    if field.hasPrefix("photo") { return .photos }
-    if field.hasPrefix("answers.") { return .questions }
-    if field == "description" || field == "address" || field.hasPrefix("contact") { return .description }
-    return .review
-}
+// The wizard's steps, their order (questions skipped for a category without
+// any), the step that fixes a field, the limits and hints are the core's:
+// `ReportStep`, `nextReportStep`, `previousReportStep`, `reportStepForField`,
+// `core.reportRules()`.
 
 /// The reporting flow's state: the draft as the core stored it, the step on screen.
 @MainActor
@@ -33,6 +26,8 @@ final class ReportFlowModel: ObservableObject {
     @Published var draft: ReportDraft?
     @Published var review: ReportReview?
     @Published var submitted: MyReport?
+    /// The resident followed an existing report instead of making one.
+    @Published var followedInstead = false
     @Published var busy = false
     @Published var error: UserError?
     @Published var errorField: String?
@@ -68,15 +63,16 @@ final class ReportFlowModel: ObservableObject {
         if let d { draft = d; step = .location }
     }
 
-    /// A report started from the map's place card: the category, the pin
-    /// (source `.pin`), description and address filled in; the resident
-    /// confirms the pin first (mirrors Kotlin `ReportFlow.start`).
-    func start(category: String, point: GeoPoint, description: String, address: String?) async {
-        guard let d = await run({ [core] in try core.createReportDraft(category: category) }) else { return }
+    /// "Zgłoś barierę" from the map's place card: the core fills the draft
+    /// in; the resident confirms the pin first (as Kotlin `ReportFlow.startBarrierReport`).
+    func startBarrierReport(placeId: Int64) async {
+        guard let d = await run({ [core] in try core.startBarrierReport(placeId: placeId) }) else { return }
         draft = d
         step = .location
-        await update(ReportDraftUpdate(point: point, locationSource: .pin, address: address, description: description))
     }
+
+    func next() async { await go(nextReportStep(step: step, category: category)) }
+    func back() async { await go(previousReportStep(step: step, category: category)) }
 
     func update(_ u: ReportDraftUpdate) async {
         guard let id = draft?.id else { return }
@@ -109,17 +105,17 @@ final class ReportFlowModel: ObservableObject {
     func submit() async {
         guard let id = draft?.id else { return }
         if let r = await run({ [core] in try core.submitReportDraft(id: id) }) {
-            submitted = r; step = .submitted
+            submitted = r
             _ = try? await core.flushOutbox()
         } else if let f = errorField {
-            step = step(forField: f)
+            step = reportStepForField(field: f)
         }
     }
 
     func followInstead(_ reportId: Int64) async {
         guard let id = draft?.id else { return }
         _ = await run { [core] in try core.followReport(id: reportId); try core.deleteReportDraft(id: id) }
-        if error == nil { draft = nil; step = .followedInstead }
+        if error == nil { draft = nil; followedInstead = true }
     }
 }
 
@@ -145,6 +141,13 @@ struct ReportFlowView: View {
     var body: some View {
         Form {
             ErrorLine(error: flow.error)
+            if flow.submitted != nil {
+                Text(t("Zgłoszenie zapisane. Wyślemy je od razu, a bez internetu — gdy połączenie wróci.",
+                       "The report is saved. It is sent at once, or when you are back online."))
+                NavigationLink(t("Moje zgłoszenia", "My reports")) { MyReportsView(core: flow.core) }
+            } else if flow.followedInstead {
+                Text(t("Obserwujesz to zgłoszenie: powiadomimy Cię o zmianie statusu.", "You follow this report: you will be notified when its status changes."))
+            } else {
             switch flow.step {
             case .category:
                 ForEach(flow.categories, id: \.id) { c in
@@ -159,15 +162,18 @@ struct ReportFlowView: View {
                 if let p = flow.draft?.point {
                     Text(String(format: "%.5f, %.5f", p.lat, p.lon)
                          + (flow.draft?.accuracyM.map { String(format: " (±%.0f m)", $0) } ?? ""))
-                    // Move the pin by 5 m (0.000045° lat, 0.000071° lon at 51° N).
+                    // Move the pin by 5 m at its latitude (the core's geometry).
                     HStack {
-                        ForEach([(t("Północ", "North"), 0.000045, 0.0), (t("Południe", "South"), -0.000045, 0.0),
-                                 (t("Zachód", "West"), 0.0, -0.000071), (t("Wschód", "East"), 0.0, 0.000071)], id: \.0) { n in
-                            Button(n.0) { Task { await flow.setLocation(.init(latitude: p.lat + n.1, longitude: p.lon + n.2), accuracy: nil) } }
+                        ForEach([(t("Północ", "North"), Direction.north), (t("Południe", "South"), Direction.south),
+                                 (t("Zachód", "West"), Direction.west), (t("Wschód", "East"), Direction.east)], id: \.0) { n in
+                            Button(n.0) {
+                                let moved = nudgePoint(point: p, direction: n.1, metres: 5)
+                                Task { await flow.setLocation(.init(latitude: moved.lat, longitude: moved.lon), accuracy: nil) }
+                            }
                                 .accessibilityLabel(t("Przesuń pinezkę: \(n.0)", "Move the pin: \(n.0)"))
                         }
                     }.buttonStyle(.bordered)
-                    Button(t("Dalej", "Next")) { Task { await flow.go(.photos) } }
+                    Button(t("Dalej", "Next")) { Task { await flow.next() } }
                 }
                 Button(t("Użyj mojej lokalizacji", "Use my location")) { location.request() }
                 if location.denied { Text(t("Bez zgody na lokalizację przesuń pinezkę ręcznie.", "Without location permission, move the pin by hand.")) }
@@ -178,10 +184,11 @@ struct ReportFlowView: View {
                         Button(t("Usuń", "Remove"), role: .destructive) { Task { await flow.removePhoto(p.id) } }
                     }
                 }
-                if (flow.draft?.photos.count ?? 0) < 5 {
+                Text(flow.core.reportRules().photosHint).font(.footnote).foregroundStyle(.secondary)
+                if (flow.draft?.photoSlotsLeft ?? 1) > 0 {
                     PhotosPicker(t("Dodaj zdjęcie", "Add a photo"), selection: $picked, maxSelectionCount: 1, matching: .images)
                 }
-                Button(t("Dalej", "Next")) { Task { await flow.go(flow.category?.attributes.isEmpty == false ? .questions : .description) } }
+                Button(t("Dalej", "Next")) { Task { await flow.next() } }
             case .questions:
                 ForEach(flow.category?.attributes ?? [], id: \.code) { a in
                     let label = (polish ? a.labelPl : a.labelEn) + (a.required ? t(" (wymagane)", " (required)") : "")
@@ -198,18 +205,19 @@ struct ReportFlowView: View {
                 }
                 Button(t("Dalej", "Next")) {
                     Task {
-                        await flow.update(ReportDraftUpdate(answers: answers.filter { !$0.value.isEmpty }))
-                        if flow.error == nil { await flow.go(.description) }
+                        // The core trims the answers and drops blank ones.
+                        await flow.update(ReportDraftUpdate(answers: answers))
+                        if flow.error == nil { await flow.next() }
                     }
                 }
             case .description:
-                TextField(t("Opisz problem (co najmniej 10 znaków)", "Describe the problem (at least 10 characters)"), text: $text, axis: .vertical)
+                TextField(flow.core.reportRules().descriptionHint, text: $text, axis: .vertical)
                     .lineLimit(4...10)
                 TextField(t("Adres lub punkt orientacyjny (opcjonalnie)", "Address or landmark (optional)"), text: $address)
                 Button(t("Dalej", "Next")) {
                     Task {
                         await flow.update(ReportDraftUpdate(address: address, description: text))
-                        if flow.error == nil { await flow.go(.review) }
+                        if flow.error == nil { await flow.next() }
                     }
                 }
             case .review:
@@ -219,7 +227,7 @@ struct ReportFlowView: View {
                     Text(t("Zdjęcia: \(r.draft.photos.count)", "Photos: \(r.draft.photos.count)"))
                     if let p = r.problem {
                         Text(polish ? p.messagePl : p.messageEn).foregroundStyle(.red)
-                        Button(t("Popraw", "Fix it")) { Task { await flow.go(step(forField: p.field)) } }
+                        Button(t("Popraw", "Fix it")) { Task { await flow.go(p.step) } }
                     }
                     if !r.possibleDuplicates.isEmpty {
                         Section {
@@ -238,18 +246,13 @@ struct ReportFlowView: View {
                         Button(t("Wyślij zgłoszenie", "Send the report")) { Task { await flow.submit() } }.disabled(flow.busy)
                     }
                 }
-            case .submitted:
-                Text(t("Zgłoszenie zapisane. Wyślemy je od razu, a bez internetu — gdy połączenie wróci.",
-                       "The report is saved. It is sent at once, or when you are back online."))
-                NavigationLink(t("Moje zgłoszenia", "My reports")) { MyReportsView(core: flow.core) }
-            case .followedInstead:
-                Text(t("Obserwujesz to zgłoszenie: powiadomimy Cię o zmianie statusu.", "You follow this report: you will be notified when its status changes."))
+            }
             }
         }
         .navigationTitle(t("Zgłoś problem", "Report a problem"))
         .toolbar {
-            if flow.step.rawValue > ReportStep.category.rawValue && flow.step.rawValue <= ReportStep.review.rawValue {
-                Button(t("Wstecz", "Back")) { Task { await flow.go(ReportStep(rawValue: flow.step.rawValue - 1) ?? .category) } }
+            if flow.step != .category && flow.submitted == nil && !flow.followedInstead {
+                Button(t("Wstecz", "Back")) { Task { await flow.back() } }
             }
         }
         .task { await flow.loadCategories() }
@@ -279,15 +282,6 @@ struct MyReportsView: View {
     @State private var reports: [MyReport] = []
     @State private var error: UserError?
 
-    func stateText(_ r: MyReport) -> String {
-        switch r.state {
-        case .queued: return t("Czeka na wysłanie", "Waiting to be sent")
-        case .sending: return t("Wysyłanie…", "Sending…")
-        case .failed: return t("Nie przyjęte przez serwer", "Refused by the server")
-        case .sent: return r.status.map(statusLabel) ?? t("Wysłane", "Sent")
-        }
-    }
-
     func reload() async {
         do { reports = try await Task.detached { [core] in try core.myReports() }.value } catch { self.error = UserError(error) }
     }
@@ -299,18 +293,18 @@ struct MyReportsView: View {
                 NavigationLink {
                     List {
                         Text(r.description)
-                        Text(stateText(r)).font(.headline)
+                        Text(r.stateText).font(.headline)
                         if let e = r.error { Text(polish ? e.messagePl : e.messageEn).foregroundStyle(.red) }
                         if let ref = r.report?.caseReference { Text(t("Znak sprawy: \(ref)", "Case reference: \(ref)")) }
                         Section {
                             ForEach(Array((r.report?.history ?? []).reversed().enumerated()), id: \.offset) { _, h in
                                 VStack(alignment: .leading) {
-                                    Text("\(statusLabel(h.status)) · \(when(h.atMs, h.atMs, allDay: false))")
+                                    Text("\(statusLabel(h.status)) · \(core.datetimeText(atMs: h.atMs))")
                                     if let reply = h.publicReply { Text(reply).foregroundStyle(.secondary) }
                                 }.accessibilityElement(children: .combine)
                             }
                         } header: { Text(t("Historia", "History")).accessibilityAddTraits(.isHeader) }
-                        if r.state == .failed || r.state == .queued {
+                        if r.actions.canDiscard {
                             Button(t("Wycofaj zgłoszenie", "Withdraw the report"), role: .destructive) {
                                 Task { try? core.discardFailedReport(localId: r.localId); await reload() }
                             }
@@ -319,7 +313,7 @@ struct MyReportsView: View {
                 } label: {
                     VStack(alignment: .leading) {
                         Text(r.serverId.map { t("Zgłoszenie nr \($0)", "Report no. \($0)") } ?? r.category)
-                        Text(stateText(r)).font(.subheadline).foregroundStyle(.secondary)
+                        Text(r.stateText).font(.subheadline).foregroundStyle(.secondary)
                     }.accessibilityElement(children: .combine)
                 }
             }

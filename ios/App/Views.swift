@@ -8,13 +8,8 @@ import SwiftUI
 
 private let warsaw = TimeZone(identifier: "Europe/Warsaw")!
 
-func when(_ start: Int64, _ end: Int64, allDay: Bool) -> String {
-    let f = DateFormatter()
-    f.timeZone = warsaw
-    f.dateStyle = .medium
-    f.timeStyle = allDay ? .none : .short
-    return allDay ? f.string(from: Date(ms: start)) : "\(f.string(from: Date(ms: start))) – \(f.string(from: Date(ms: end)))"
-}
+// Every date and span text is the core's (`whenText`, `datetimeText`), in
+// the language of the core's locale; all-day spans name their last day.
 
 @main
 struct MieszkaniecApp: App {
@@ -53,7 +48,7 @@ struct EventRow: View {
         NavigationLink(value: o.eventId) {
             VStack(alignment: .leading) {
                 Text(o.title + (o.cancelled ? " (odwołane)" : "")).font(.body)
-                Text(when(o.startsAtMs, o.endsAtMs, allDay: o.allDay) + (o.placeName.map { ", \($0)" } ?? ""))
+                Text(o.whenText + (o.placeName.map { ", \($0)" } ?? ""))
                     .font(.subheadline).foregroundStyle(.secondary)
             }
             .accessibilityElement(children: .combine)
@@ -100,7 +95,7 @@ struct NewsListView: View {
             } label: {
                 VStack(alignment: .leading) {
                     Text(n.title).font(n.priority == .alert ? .headline : .body)
-                    Text(when(n.publishedAtMs, n.publishedAtMs, allDay: true)).font(.subheadline).foregroundStyle(.secondary)
+                    Text(model.core.datetimeText(atMs: n.publishedAtMs)).font(.subheadline).foregroundStyle(.secondary)
                 }
                 .accessibilityElement(children: .combine)
             }
@@ -125,6 +120,7 @@ struct EventDetailView: View {
     let id: Int64
     @State private var detail: EventDetail?
     @State private var ics: String?
+    @State private var entry: CalendarEntry?
     @State private var adding = false
 
     var body: some View {
@@ -132,7 +128,7 @@ struct EventDetailView: View {
             if let d = detail {
                 VStack(alignment: .leading, spacing: 8) {
                     Text(d.event.title).font(.title).accessibilityAddTraits(.isHeader)
-                    Text(when(d.event.startsAtMs, d.event.endsAtMs, allDay: d.event.allDay))
+                    Text(d.whenText)
                     if let place = d.event.placeName { Text("Miejsce: \(place)") }
                     if let access = d.event.accessibility { Text("Dostępność: \(access)") }
                     Text(d.event.description)
@@ -142,24 +138,36 @@ struct EventDetailView: View {
                 }.padding()
             }
         }
-        .sheet(isPresented: $adding) { if let d = detail { AddToCalendar(event: d.event) } }
-        .task { detail = await model.event(id); ics = await model.ics(id) }
+        .sheet(isPresented: $adding) { if let entry { AddToCalendar(entry: entry) } }
+        .task { detail = await model.event(id); ics = await model.ics(id); entry = try? model.core.calendarEntry(eventId: id) }
     }
 }
 
-/// EventKit's own editor, pre-filled: the resident confirms there.
+/// EventKit's own editor, pre-filled from the core's `CalendarEntry`: the
+/// resident confirms there. An all-day event spans `firstDay`…`lastDay`
+/// (inclusive, as EventKit counts). EventKit takes no RRULE text; a
+/// repeating event's rule travels in the shared .ics (`entry.rrule`).
 struct AddToCalendar: UIViewControllerRepresentable {
-    let event: Event
+    let entry: CalendarEntry
     func makeUIViewController(context: Context) -> EKEventEditViewController {
         let store = EKEventStore()
         let e = EKEvent(eventStore: store)
-        e.title = event.title
-        e.startDate = Date(ms: event.startsAtMs)
-        e.endDate = Date(ms: event.endsAtMs)
-        e.isAllDay = event.allDay
-        e.location = event.placeName
-        e.notes = event.description
-        e.timeZone = warsaw
+        e.title = entry.title
+        let zone = TimeZone(identifier: entry.timeZone) ?? warsaw
+        if entry.allDay {
+            let days = DateFormatter()
+            days.dateFormat = "yyyy-MM-dd"
+            days.timeZone = zone
+            e.startDate = days.date(from: entry.firstDay) ?? Date(ms: entry.beginMs)
+            e.endDate = days.date(from: entry.lastDay) ?? Date(ms: entry.endMs)
+        } else {
+            e.startDate = Date(ms: entry.beginMs)
+            e.endDate = Date(ms: entry.endMs)
+        }
+        e.isAllDay = entry.allDay
+        e.location = entry.location
+        e.notes = entry.description
+        e.timeZone = zone
         let vc = EKEventEditViewController()
         vc.eventStore = store
         vc.event = e

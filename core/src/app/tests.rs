@@ -5,6 +5,9 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::*;
+use std::sync::Arc;
+use chrono::NaiveDate;
+use crate::{CoreError, DayCount, EventDetail, Notification, OutboxSummary, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 use crate::testing::*;
 
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
@@ -170,14 +173,14 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
     );
     assert_eq!(home.upcoming[0].event_id, 7);
     assert_eq!(home.unread_notifications, 1);
-    assert_eq!(core.news(now).unwrap()[0].title, "Burza");
+    assert_eq!(core.news().visible(now).unwrap()[0].title, "Burza");
 
     let hits = core.search("zlobek", 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!((hits[0].kind, hits[0].id), (SearchKind::News, 1));
     assert_eq!(core.search("konc", 10).unwrap()[0].kind, SearchKind::Event);
 
-    let detail = core.event(7, now).unwrap();
+    let detail = core.events().detail(7, now).unwrap();
     assert_eq!(detail.category_name_pl.as_deref(), Some("Kultura"));
     assert_eq!(detail.next_occurrences.len(), 1);
     let json = serde_json::to_value(&detail).unwrap();
@@ -188,20 +191,20 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
     let back: EventDetail = serde_json::from_value(json).unwrap();
     assert_eq!(back, detail);
 
-    let ics = core.event_ics(7).unwrap();
+    let ics = core.events().ics(7).unwrap();
     assert!(
         ics.contains("BEGIN:VEVENT") && ics.contains("Koncert noworoczny"),
         "{ics}"
     );
     let feed = core
-        .events_ics(
+        .events().ics_between(
             "2099-01-01".parse().unwrap(),
             "2099-01-31".parse().unwrap(),
             Some("kultura"),
         )
         .unwrap();
     assert_eq!(feed.matches("BEGIN:VEVENT").count(), 1);
-    let month = core.month(2099, 1).unwrap();
+    let month = core.events().month(2099, 1).unwrap();
     assert_eq!(month.days, vec![DayCount { day: 1, count: 1 }]);
 
     assert!(
@@ -220,11 +223,11 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
             .unwrap()
     );
 
-    let note = &core.notifications().unwrap()[0];
-    core.mark_notification_read(note.id).unwrap();
+    let note = &core.notifications().list().unwrap()[0];
+    core.notifications().mark_read(note.id).unwrap();
     assert_eq!(core.home(now).unwrap().unread_notifications, 0);
     assert!(matches!(
-        core.news_item(99),
+        core.news().item(99),
         Err(CoreError::NotFound { .. })
     ));
 
@@ -407,6 +410,10 @@ fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
         "http://",
         "javascript:alert(1)",
         "https://a.pl/?q=1",
+        // Plain http only to this device.
+        "http://api.siechnice.gmina.pl",
+        "http://10.0.2.2:8080",
+        "http://192.168.1.20",
     ] {
         let err = core.set_server_url(bad).unwrap_err();
         assert_eq!(err.code(), "invalid_server_url", "{bad}");
@@ -415,6 +422,9 @@ fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
         .write(|tx| meta::set(tx, meta::CURSOR, "42"))
         .unwrap();
     core.set_server_url("http://127.0.0.1:8080").unwrap();
+    for loopback in ["http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2"] {
+        assert!(super::normalise_url(loopback).is_ok(), "{loopback}");
+    }
     assert_eq!(
         core.status().unwrap().cursor.as_deref(),
         Some("42"),
@@ -442,13 +452,13 @@ fn bad_input_is_a_clear_error() {
     let core = Core::open(config(&dir, "http://127.0.0.1:8080")).unwrap();
     let d = |s: &str| s.parse::<NaiveDate>().unwrap();
     assert_eq!(
-        core.events_between(d("2026-02-01"), d("2026-01-01"), None)
+        core.events().between(d("2026-02-01"), d("2026-01-01"), None)
             .unwrap_err()
             .code(),
         "invalid_input"
     );
-    assert_eq!(core.month(2026, 0).unwrap_err().code(), "invalid_input");
-    assert_eq!(core.event(1, Utc::now()).unwrap_err().code(), "not_found");
+    assert_eq!(core.events().month(2026, 0).unwrap_err().code(), "invalid_input");
+    assert_eq!(core.events().detail(1, Utc::now()).unwrap_err().code(), "not_found");
     assert_eq!(
         core.contains_point(GeoPoint { lat: 0.0, lon: 0.0 })
             .unwrap_err()
@@ -457,4 +467,65 @@ fn bad_input_is_a_clear_error() {
     );
     assert!(core.search("", 10).unwrap().is_empty());
     assert_eq!(core.gmina().unwrap(), None);
+}
+
+/// The event texts and the "add to calendar" entry, in the core's language
+/// (from Android's `Time.range` and `CalendarInsert`, iOS's `when()`).
+#[tokio::test]
+async fn event_texts_and_the_calendar_entry_come_from_the_core() {
+    let mut fair = event(8, "Jarmark", "2099-05-01T22:00:00Z", "2099-05-04T22:00:00Z", None, None);
+    fair["all_day"] = json!(true);
+    let weekly = event(9, "Joga", "2099-05-05T16:00:00Z", "2099-05-05T17:30:00Z", None, Some("FREQ=WEEKLY;COUNT=3"));
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(Reply::Json(200, page(vec![upsert(1, "gmina", gmina()), upsert(2, "events", fair), upsert(3, "events", weekly)], "3", false)));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    core.sync(SyncOptions::default(), None).await.unwrap();
+    let now: DateTime<Utc> = "2099-04-01T00:00:00Z".parse().unwrap();
+
+    let list = core.events().upcoming(now, 10, None).unwrap();
+    assert_eq!(list[0].when_text, "sb 2 maj 2099 – pn 4 maj 2099 (cały dzień)");
+    assert_eq!(core.home(now).unwrap().upcoming[0].when_text, list[0].when_text);
+    let yoga = core.events().detail(9, now).unwrap();
+    assert_eq!(yoga.when_text, "wt 5 maj 2099, 18:00–19:30");
+    let texts: Vec<&str> = yoga.next_occurrences.iter().map(|o| o.when_text.as_str()).collect();
+    assert_eq!(texts, ["wt 5 maj 2099, 18:00–19:30", "wt 12 maj 2099, 18:00–19:30", "wt 19 maj 2099, 18:00–19:30"]);
+
+    let entry = core.events().calendar_entry(8).unwrap();
+    assert!(entry.all_day);
+    assert_eq!((entry.first_day.to_string(), entry.last_day.to_string()), ("2099-05-02".into(), "2099-05-04".into()));
+    assert_eq!(entry.begin, "2099-05-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap(), "all-day at UTC midnight");
+    assert_eq!(entry.end, "2099-05-05T00:00:00Z".parse::<DateTime<Utc>>().unwrap(), "the day after the last");
+    let entry = core.events().calendar_entry(9).unwrap();
+    assert_eq!(entry.rrule.as_deref(), Some("FREQ=WEEKLY;COUNT=3"), "a repeating event is added with its rule");
+    assert_eq!((entry.begin, entry.time_zone.as_str()), (yoga.event.starts_at, "Europe/Warsaw"));
+    drop(core);
+
+    let english = Core::open(CoreConfig { locale: Some("en_GB".into()), ..config(&dir, &server.url) }).unwrap();
+    assert_eq!(english.language(), crate::Language::English);
+    assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].when_text, "Sat 2 May 2099 – Mon 4 May 2099 (all day)");
+}
+
+/// A first sync asks for the largest pages and requests the next page
+/// while it writes the current one; the requests are the same as before,
+/// in the same order, and a later sync keeps the server's page size.
+#[tokio::test]
+async fn a_first_sync_takes_large_pages_and_fetches_the_next_while_writing() {
+    let server = FakeServer::start().await;
+    server
+        .reply(registered())
+        .reply(Reply::Json(200, page(vec![upsert(1, "gmina", gmina())], "1", true)))
+        .reply(Reply::Json(200, page(vec![upsert(2, "news", news(1, "Żłobek", "normal", "2020-01-01T10:00:00Z"))], "2", false)));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let s = core.sync(SyncOptions::default(), None).await.unwrap();
+    assert_eq!((s.pages, s.applied, s.cursor.as_str()), (2, 2, "2"));
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/api/v1/devices", "/api/v1/sync?limit=2000", "/api/v1/sync?cursor=1&limit=2000"]);
+    assert_eq!(core.search("zlobek", 5).unwrap().len(), 1, "indexed once, found without diacritics");
+    server.reply(Reply::Json(200, page(vec![], "2", false)));
+    core.sync(SyncOptions::default(), None).await.unwrap();
+    assert_eq!(server.requests().last().unwrap().target, "/api/v1/sync?cursor=2");
 }

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use mm_protocol::devices::{DeviceRegistered, RegisterDevice};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::outbox;
 use crate::store::{meta, ts};
 
-pub fn save(tx: &Transaction, d: &DeviceRegistered, now: DateTime<Utc>) -> Result<(), CoreError> {
+pub fn save(tx: &Transaction, d: &DeviceRegistered, now: DateTime<Utc>) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO device (id, device_id, token, registered_at) VALUES (1, ?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, token = excluded.token,
@@ -21,13 +21,13 @@ pub fn save(tx: &Transaction, d: &DeviceRegistered, now: DateTime<Utc>) -> Resul
     Ok(())
 }
 
-pub fn token(conn: &Connection) -> Result<Option<String>, CoreError> {
+pub fn token(conn: &Connection) -> Result<Option<String>, Error> {
     Ok(conn
         .query_row("SELECT token FROM device WHERE id = 1", [], |r| r.get(0))
         .optional()?)
 }
 
-pub fn is_registered(conn: &Connection) -> Result<bool, CoreError> {
+pub fn is_registered(conn: &Connection) -> Result<bool, Error> {
     Ok(token(conn)?.is_some())
 }
 
@@ -42,7 +42,7 @@ pub fn ensure_queued(
     tx: &Transaction,
     request: &RegisterDevice,
     now: DateTime<Utc>,
-) -> Result<bool, CoreError> {
+) -> Result<bool, Error> {
     meta::set(tx, REGISTRATION_REQUEST, &serde_json::to_string(request)?)?;
     if is_registered(tx)? || outbox::has_pending(tx, outbox::Kind::RegisterDevice)? {
         return Ok(false);
@@ -58,7 +58,7 @@ pub fn ensure_queued(
 /// The server refused our token (401): drops it and queues a registration
 /// with the request last used. False when there is none to send (a store
 /// no `Core` has opened), so the caller treats the 401 as final.
-pub fn replace_dead_token(tx: &Transaction, now: DateTime<Utc>) -> Result<bool, CoreError> {
+pub fn replace_dead_token(tx: &Transaction, now: DateTime<Utc>) -> Result<bool, Error> {
     let Some(request) = meta::get(tx, REGISTRATION_REQUEST)? else {
         return Ok(false);
     };
@@ -69,7 +69,7 @@ pub fn replace_dead_token(tx: &Transaction, now: DateTime<Utc>) -> Result<bool, 
 }
 
 /// Forgets the registration (the server changed): the next flush registers anew.
-pub fn forget(tx: &Transaction) -> Result<(), CoreError> {
+pub fn forget(tx: &Transaction) -> Result<(), Error> {
     tx.execute("DELETE FROM device", [])?;
     tx.execute(
         "DELETE FROM outbox WHERE kind = ?1",

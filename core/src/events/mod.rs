@@ -9,14 +9,19 @@
 //! Queries outside the window see no recurrences; event detail expands
 //! the rule itself and is exact.
 
+pub mod model;
+pub(crate) mod api;
+
+pub use api::EventsApi;
+use model::{DayCount, EventOccurrence};
+
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
 use mm_protocol::calendar::rrule::{self, Occurrence};
 use mm_protocol::events::{EVENT_MAX_DAYS, Event, EventCategory};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use crate::app::{DayCount, EventOccurrence};
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::search;
 use crate::store::{from_ts, meta, ts};
 
@@ -47,7 +52,7 @@ impl Window {
 
 /// The window for applying changes at `now`; lays out the index again
 /// first when the stored window is stale (or was never laid out).
-pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, CoreError> {
+pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, Error> {
     let anchor = meta::get(tx, meta::OCCURRENCE_ANCHOR)?
         .and_then(|s| s.parse::<i64>().ok())
         .map(from_ts);
@@ -63,14 +68,16 @@ pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, CoreEr
             };
             for body in bodies {
                 let event: Event = serde_json::from_str(&body)?;
-                write_occurrences(tx, &event, window)?;
+                write_occurrences(tx, &event, window, true)?;
             }
             Ok(window)
         }
     }
 }
 
-pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreError> {
+pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), Error> {
+    // New (as every event of a first sync is): nothing of it to replace.
+    let replacing = tx.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?.exists([e.id])?;
     tx.prepare_cached(
         "INSERT INTO events (id, title, category, place_name, all_day, cancelled, recurring, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -88,19 +95,21 @@ pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreErr
             e.rrule.is_some(),
             serde_json::to_string(e)?
     ])?;
-    write_occurrences(tx, e, window)?;
+    write_occurrences(tx, e, window, replacing)?;
     let text = [
         e.description.as_str(),
         e.place_name.as_deref().unwrap_or(""),
         e.organiser.as_deref().unwrap_or(""),
     ]
     .join("\n");
-    search::index(tx, search::KIND_EVENT, e.id, &e.title, &text)
+    search::index(tx, search::KIND_EVENT, e.id, &e.title, &text, replacing)
 }
 
-fn write_occurrences(tx: &Transaction, e: &Event, window: Window) -> Result<(), CoreError> {
-    tx.prepare_cached("DELETE FROM event_occurrences WHERE event_id = ?1")?
-        .execute([e.id])?;
+fn write_occurrences(tx: &Transaction, e: &Event, window: Window, replacing: bool) -> Result<(), Error> {
+    if replacing {
+        tx.prepare_cached("DELETE FROM event_occurrences WHERE event_id = ?1")?
+            .execute([e.id])?;
+    }
     let occurrences = if e.rrule.is_some() {
         rrule::occurrences(e, window.from, window.to, MAX_OCCURRENCES)
     } else {
@@ -117,13 +126,13 @@ fn write_occurrences(tx: &Transaction, e: &Event, window: Window) -> Result<(), 
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM event_occurrences WHERE event_id = ?1", [id])?;
     tx.execute("DELETE FROM events WHERE id = ?1", [id])?;
     search::remove(tx, search::KIND_EVENT, id)
 }
 
-pub fn upsert_category(tx: &Transaction, c: &EventCategory) -> Result<(), CoreError> {
+pub fn upsert_category(tx: &Transaction, c: &EventCategory) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO event_categories (id, name_pl, body) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET name_pl = excluded.name_pl, body = excluded.body",
@@ -132,22 +141,22 @@ pub fn upsert_category(tx: &Transaction, c: &EventCategory) -> Result<(), CoreEr
     Ok(())
 }
 
-pub fn delete_category(tx: &Transaction, id: &str) -> Result<(), CoreError> {
+pub fn delete_category(tx: &Transaction, id: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM event_categories WHERE id = ?1", [id])?;
     Ok(())
 }
 
-pub fn categories(conn: &Connection) -> Result<Vec<EventCategory>, CoreError> {
+pub fn categories(conn: &Connection) -> Result<Vec<EventCategory>, Error> {
     let mut stmt = conn.prepare_cached("SELECT body FROM event_categories")?;
     let mut out: Vec<EventCategory> = stmt
         .query_map([], |r| r.get::<_, String>(0))?
         .map(|b| Ok(serde_json::from_str(&b?)?))
-        .collect::<Result<_, CoreError>>()?;
+        .collect::<Result<_, Error>>()?;
     out.sort_by_cached_key(|c| search::fold(&c.name_pl));
     Ok(out)
 }
 
-pub fn category(conn: &Connection, id: &str) -> Result<Option<EventCategory>, CoreError> {
+pub fn category(conn: &Connection, id: &str) -> Result<Option<EventCategory>, Error> {
     let body: Option<String> = conn
         .query_row(
             "SELECT body FROM event_categories WHERE id = ?1",
@@ -158,17 +167,17 @@ pub fn category(conn: &Connection, id: &str) -> Result<Option<EventCategory>, Co
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Event, CoreError> {
+pub fn get(conn: &Connection, id: i64) -> Result<Event, Error> {
     let body: Option<String> = conn
         .query_row("SELECT body FROM events WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     match body {
         Some(b) => Ok(serde_json::from_str(&b)?),
-        None => Err(CoreError::not_found(format!("event {id}"))),
+        None => Err(Error::not_found(format!("event {id}"))),
     }
 }
 
-pub fn count(conn: &Connection) -> Result<u32, CoreError> {
+pub fn count(conn: &Connection) -> Result<u32, Error> {
     Ok(conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?)
 }
 
@@ -199,6 +208,7 @@ fn occurrence_row(r: &Row) -> rusqlite::Result<EventOccurrence> {
         category: r.get(6)?,
         cancelled: r.get(7)?,
         recurring: r.get(8)?,
+        when_text: String::new(),
     })
 }
 
@@ -209,7 +219,7 @@ pub fn overlapping(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     category: Option<&str>,
-) -> Result<Vec<EventOccurrence>, CoreError> {
+) -> Result<Vec<EventOccurrence>, Error> {
     let mut stmt = conn.prepare_cached(&format!(
         "{OCCURRENCE_COLUMNS}
          WHERE o.starts_at >= ?1 AND o.starts_at < ?3
@@ -230,7 +240,7 @@ pub fn upcoming(
     now: DateTime<Utc>,
     limit: u32,
     category: Option<&str>,
-) -> Result<Vec<EventOccurrence>, CoreError> {
+) -> Result<Vec<EventOccurrence>, Error> {
     let mut stmt = conn.prepare_cached(&format!(
         "{OCCURRENCE_COLUMNS}
          WHERE o.starts_at >= ?1 AND (o.ends_at > ?2 OR o.starts_at >= ?2)
@@ -260,7 +270,7 @@ pub fn local_days(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> (NaiveDat
 }
 
 /// Occurrence counts per Warsaw day of a month; days without events are left out.
-pub fn month_days(conn: &Connection, year: i32, month: u32) -> Result<Vec<DayCount>, CoreError> {
+pub fn month_days(conn: &Connection, year: i32, month: u32) -> Result<Vec<DayCount>, Error> {
     let first =
         NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| invalid_month(year, month))?;
     let next = first
@@ -298,8 +308,8 @@ pub fn month_days(conn: &Connection, year: i32, month: u32) -> Result<Vec<DayCou
         .collect())
 }
 
-fn invalid_month(year: i32, month: u32) -> CoreError {
-    CoreError::InvalidInput {
+fn invalid_month(year: i32, month: u32) -> Error {
+    Error::InvalidInput {
         field: "month".into(),
         message: mm_protocol::error::Message::new(
             format!("Nieprawidłowy miesiąc: {year}-{month:02}."),
@@ -314,7 +324,7 @@ pub fn events_overlapping(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     category: Option<&str>,
-) -> Result<Vec<Event>, CoreError> {
+) -> Result<Vec<Event>, Error> {
     let mut ids: Vec<i64> = Vec::new();
     for o in overlapping(conn, from, to, category)? {
         if !ids.contains(&o.event_id) {

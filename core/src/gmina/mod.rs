@@ -6,10 +6,10 @@ use mm_protocol::geo::{GeoPoint, Polygon};
 use mm_protocol::gmina::{Gmina, Locality};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::search::fold;
 
-pub fn upsert(tx: &Transaction, g: &Gmina) -> Result<(), CoreError> {
+pub fn upsert(tx: &Transaction, g: &Gmina) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO gmina (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
         params![g.id, serde_json::to_string(g)?],
@@ -17,12 +17,12 @@ pub fn upsert(tx: &Transaction, g: &Gmina) -> Result<(), CoreError> {
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, id: &str) -> Result<(), CoreError> {
+pub fn delete(tx: &Transaction, id: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM gmina WHERE id = ?1", [id])?;
     Ok(())
 }
 
-pub fn upsert_locality(tx: &Transaction, l: &Locality) -> Result<(), CoreError> {
+pub fn upsert_locality(tx: &Transaction, l: &Locality) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO localities (id, name, body) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, body = excluded.body",
@@ -31,13 +31,13 @@ pub fn upsert_locality(tx: &Transaction, l: &Locality) -> Result<(), CoreError> 
     Ok(())
 }
 
-pub fn delete_locality(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn delete_locality(tx: &Transaction, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM localities WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// There is one gmina per deployment.
-pub fn get(conn: &Connection) -> Result<Option<Gmina>, CoreError> {
+pub fn get(conn: &Connection) -> Result<Option<Gmina>, Error> {
     let body: Option<String> = conn
         .query_row("SELECT body FROM gmina LIMIT 1", [], |r| r.get(0))
         .optional()?;
@@ -46,12 +46,12 @@ pub fn get(conn: &Connection) -> Result<Option<Gmina>, CoreError> {
 
 /// In Polish alphabetical order, near enough: by folded name, so "Łukaszowice"
 /// sits among the L's rather than after "Żerniki".
-pub fn localities(conn: &Connection) -> Result<Vec<Locality>, CoreError> {
+pub fn localities(conn: &Connection) -> Result<Vec<Locality>, Error> {
     let mut stmt = conn.prepare_cached("SELECT body FROM localities")?;
     let mut out: Vec<Locality> = stmt
         .query_map([], |r| r.get::<_, String>(0))?
         .map(|b| Ok(serde_json::from_str(&b?)?))
-        .collect::<Result<_, CoreError>>()?;
+        .collect::<Result<_, Error>>()?;
     out.sort_by_cached_key(|l| (fold(&l.name), l.name.clone()));
     Ok(out)
 }

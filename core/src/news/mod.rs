@@ -1,11 +1,15 @@
 //! News and alerts (aktualności, komunikaty): persistence and the lists
 //! the screens show. Visibility follows `News::is_visible_at`.
 
+mod api;
+
+pub use api::NewsApi;
+
 use chrono::{DateTime, Utc};
 use mm_protocol::news::{News, Priority};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::search;
 use crate::store::ts;
 
@@ -17,23 +21,25 @@ fn rank(p: Priority) -> i64 {
     }
 }
 
-pub fn upsert(tx: &Transaction, n: &News) -> Result<(), CoreError> {
+pub fn upsert(tx: &Transaction, n: &News) -> Result<(), Error> {
+    // New (as every item of a first sync is): no index entry to replace.
+    let replacing = tx.prepare_cached("SELECT 1 FROM news WHERE id = ?1")?.exists([n.id])?;
     tx.prepare_cached(
         "INSERT INTO news (id, priority, published_at, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, published_at = excluded.published_at,
              expires_at = excluded.expires_at, body = excluded.body",
     )?
     .execute(params![n.id, rank(n.priority), ts(n.published_at), n.expires_at.map(ts), serde_json::to_string(n)?])?;
-    search::index(tx, search::KIND_NEWS, n.id, &n.title, &n.body)
+    search::index(tx, search::KIND_NEWS, n.id, &n.title, &n.body, replacing)
 }
 
-pub fn delete(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM news WHERE id = ?1", [id])?;
     search::remove(tx, search::KIND_NEWS, id)
 }
 
 /// The stored priority of a news item, if the item is stored.
-pub fn priority_of(conn: &Connection, id: i64) -> Result<Option<Priority>, CoreError> {
+pub fn priority_of(conn: &Connection, id: i64) -> Result<Option<Priority>, Error> {
     let r: Option<i64> = conn
         .prepare_cached("SELECT priority FROM news WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -45,13 +51,13 @@ pub fn priority_of(conn: &Connection, id: i64) -> Result<Option<Priority>, CoreE
     }))
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<News, CoreError> {
+pub fn get(conn: &Connection, id: i64) -> Result<News, Error> {
     let body: Option<String> = conn
         .query_row("SELECT body FROM news WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     match body {
         Some(b) => Ok(serde_json::from_str(&b)?),
-        None => Err(CoreError::not_found(format!("news {id}"))),
+        None => Err(Error::not_found(format!("news {id}"))),
     }
 }
 
@@ -62,7 +68,7 @@ pub fn visible(
     min_priority: Priority,
     max_priority: Priority,
     limit: u32,
-) -> Result<Vec<News>, CoreError> {
+) -> Result<Vec<News>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT body FROM news
          WHERE published_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1)
@@ -91,7 +97,7 @@ pub fn visible_newest(
     now: DateTime<Utc>,
     max_priority: Priority,
     limit: u32,
-) -> Result<Vec<News>, CoreError> {
+) -> Result<Vec<News>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT body FROM news
          WHERE published_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) AND priority <= ?2
@@ -111,7 +117,7 @@ pub fn visible_newest(
     Ok(out)
 }
 
-pub fn count(conn: &Connection) -> Result<u32, CoreError> {
+pub fn count(conn: &Connection) -> Result<u32, Error> {
     Ok(conn.query_row("SELECT count(*) FROM news", [], |r| r.get(0))?)
 }
 
@@ -183,7 +189,7 @@ mod tests {
         );
         assert!(matches!(
             store.read(|c| get(c, 99)),
-            Err(CoreError::NotFound { .. })
+            Err(Error::NotFound { .. })
         ));
     }
 }

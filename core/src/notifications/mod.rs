@@ -2,11 +2,15 @@
 //! sync now; a report changed status later. One per (kind, entity), so a
 //! re-sent alert never notifies twice.
 
+mod api;
+
+pub use api::NotificationsApi;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::store::{from_ts, ts};
 
 pub const KIND_ALERT: &str = "alert";
@@ -33,7 +37,7 @@ pub fn create(
     body: &str,
     created_at: DateTime<Utc>,
     entity_id: Option<&str>,
-) -> Result<Option<Notification>, CoreError> {
+) -> Result<Option<Notification>, Error> {
     let n = tx.execute(
         "INSERT OR IGNORE INTO notifications (kind, title, body, created_at, entity_id) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![kind, title, body, ts(created_at), entity_id],
@@ -65,7 +69,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Notification> {
 }
 
 /// Newest first.
-pub fn list(conn: &Connection) -> Result<Vec<Notification>, CoreError> {
+pub fn list(conn: &Connection) -> Result<Vec<Notification>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, title, body, created_at, read, entity_id FROM notifications ORDER BY created_at DESC, id DESC",
     )?;
@@ -73,14 +77,14 @@ pub fn list(conn: &Connection) -> Result<Vec<Notification>, CoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn mark_read(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn mark_read(tx: &Transaction, id: i64) -> Result<(), Error> {
     if tx.execute("UPDATE notifications SET read = 1 WHERE id = ?1", [id])? == 0 {
-        return Err(CoreError::not_found(format!("notification {id}")));
+        return Err(Error::not_found(format!("notification {id}")));
     }
     Ok(())
 }
 
-pub fn unread_count(conn: &Connection) -> Result<u32, CoreError> {
+pub fn unread_count(conn: &Connection) -> Result<u32, Error> {
     Ok(conn.query_row(
         "SELECT count(*) FROM notifications WHERE read = 0",
         [],
@@ -113,7 +117,7 @@ mod tests {
         assert!(store.read(list).unwrap()[0].read);
         assert!(matches!(
             store.write(|tx| mark_read(tx, 999)),
-            Err(CoreError::NotFound { .. })
+            Err(Error::NotFound { .. })
         ));
     }
 }

@@ -22,7 +22,7 @@ use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 use crate::devices;
-use crate::error::CoreError;
+use crate::error::{CoreError, Error};
 use crate::store::{Store, ts};
 use crate::reports;
 use crate::sync::client::{Http, HttpError};
@@ -92,7 +92,7 @@ pub fn enqueue(
     kind: Kind,
     payload: &impl Serialize,
     now: DateTime<Utc>,
-) -> Result<i64, CoreError> {
+) -> Result<i64, Error> {
     tx.execute(
         "INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at, state, created_at)
          VALUES (?1, ?2, ?3, ?4, 'pending', ?4)",
@@ -108,7 +108,7 @@ pub fn enqueue(
 
 /// Pending items whose time has come: a registration first (every other
 /// write needs its token), then oldest first (writes keep their order).
-pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Item>, CoreError> {
+pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Item>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, idempotency_key, payload, attempts FROM outbox
          WHERE state = 'pending' AND next_attempt_at <= ?1
@@ -128,7 +128,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Item>, CoreError
 
 /// Whether an item of `kind` is still queued; a failed one does not count
 /// (it will never be sent by itself, so it must not hold back a new one).
-pub fn has_pending(conn: &Connection, kind: Kind) -> Result<bool, CoreError> {
+pub fn has_pending(conn: &Connection, kind: Kind) -> Result<bool, Error> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = ?1 AND state = 'pending')",
         [kind.as_str()],
@@ -141,7 +141,7 @@ pub fn has_pending(conn: &Connection, kind: Kind) -> Result<bool, CoreError> {
 /// idempotency key: the server refused them, so it holds nothing under it,
 /// and should an earlier answer have been lost, the key still makes the
 /// resend harmless. A report goes back to `queued`. Returns how many.
-pub fn retry_failed(tx: &Transaction, only: Option<i64>, now: DateTime<Utc>) -> Result<u32, CoreError> {
+pub fn retry_failed(tx: &Transaction, only: Option<i64>, now: DateTime<Utc>) -> Result<u32, Error> {
     let failed: Vec<(i64, String, String)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT id, kind, payload FROM outbox WHERE state = 'failed' AND (?1 IS NULL OR id = ?1)",
@@ -165,7 +165,7 @@ pub fn retry_failed(tx: &Transaction, only: Option<i64>, now: DateTime<Utc>) -> 
 /// Makes items that wait only because the server could not be reached due
 /// now; returns how many. Called once the server answered again: backoff
 /// spares a failing server, not an absent network.
-pub fn retry_network_failures(tx: &Transaction, now: DateTime<Utc>) -> Result<usize, CoreError> {
+pub fn retry_network_failures(tx: &Transaction, now: DateTime<Utc>) -> Result<usize, Error> {
     Ok(tx.execute(
         "UPDATE outbox SET next_attempt_at = ?1
          WHERE state = 'pending' AND next_attempt_at > ?1 AND last_error LIKE 'network:%'",
@@ -174,13 +174,13 @@ pub fn retry_network_failures(tx: &Transaction, now: DateTime<Utc>) -> Result<us
 }
 
 /// Drops an item (the resident withdrew what it would send).
-pub fn remove(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn remove(tx: &Transaction, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// `(pending, failed)`.
-pub fn counts(conn: &Connection) -> Result<(u32, u32), CoreError> {
+pub fn counts(conn: &Connection) -> Result<(u32, u32), Error> {
     Ok(conn.query_row(
         "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'failed') FROM outbox",
         [],
@@ -193,7 +193,7 @@ fn schedule_retry(
     item: &Item,
     now: DateTime<Utc>,
     error: &str,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     let attempts = item.attempts + 1;
     let delay = backoff(attempts, rand::rng().random::<f64>());
     let next = now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
@@ -204,7 +204,7 @@ fn schedule_retry(
     Ok(())
 }
 
-fn mark_failed(tx: &Transaction, item: &Item, error: &str) -> Result<(), CoreError> {
+fn mark_failed(tx: &Transaction, item: &Item, error: &str) -> Result<(), Error> {
     tx.execute(
         "UPDATE outbox SET attempts = attempts + 1, state = 'failed', last_error = ?2 WHERE id = ?1",
         params![item.id, error],
@@ -230,7 +230,7 @@ enum Done {
 
 enum Failure {
     Http(HttpError),
-    Local(CoreError),
+    Local(Error),
 }
 
 async fn send(
@@ -278,7 +278,7 @@ async fn send(
 /// rest would fail the same way) without charging the others an attempt.
 /// A 401 on a write with the device token registers the install again and
 /// starts the pass over (once per flush; see the module's comment).
-pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, CoreError> {
+pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Error> {
     let mut sent = 0;
     let mut registered_again = false;
     'pass: loop {
@@ -327,7 +327,7 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Co
                         registered_again = true;
                         continue 'pass;
                     }
-                    let error = CoreError::from(e);
+                    let error = CoreError::from(Error::from(e));
                     store.write(|tx| {
                         if kind == Kind::SubmitReport {
                             reports::sync::record_failure(tx, &item.payload, &error, true)?;
@@ -337,7 +337,7 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Co
                 }
                 Err(Failure::Http(e)) if e.is_transient() => {
                     let network = matches!(e, HttpError::Network(_));
-                    let error = CoreError::from(e);
+                    let error = CoreError::from(Error::from(e));
                     tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox send failed; will retry");
                     store.write(|tx| {
                         if kind == Kind::SubmitReport {
@@ -351,8 +351,8 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Co
                 }
                 Err(f) => {
                     let error = match f {
-                        Failure::Http(e) => CoreError::from(e),
-                        Failure::Local(e) => e,
+                        Failure::Http(e) => CoreError::from(Error::from(e)),
+                        Failure::Local(e) => CoreError::from(e),
                     };
                     tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox write rejected");
                     store.write(|tx| {

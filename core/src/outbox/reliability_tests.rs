@@ -50,7 +50,7 @@ async fn finding_14_a_401_on_a_queued_write_registers_again_and_resends() {
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (1, 0, 0));
 
     // The server was restored from a backup without this device.
-    core.follow_report(5).unwrap();
+    core.reports().follow(5).unwrap();
     server.reply(api_error(401, "unauthorized")).reply(registered(2)).reply(Reply::Status(204));
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (2, 0, 0), "registered again and resent: {:?}", paths(&server));
 
@@ -75,7 +75,7 @@ async fn finding_14_a_401_right_after_registering_again_fails_the_write_instead_
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(config(&dir, &server.url)).unwrap();
     core.flush_outbox().await.unwrap();
-    core.follow_report(5).unwrap();
+    core.reports().follow(5).unwrap();
     server.reply(api_error(401, "unauthorized")).reply(registered(2)).reply(api_error(401, "unauthorized"));
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (1, 0, 1));
     assert_eq!(server.requests().len(), 4, "one registration per flush, not a loop: {:?}", paths(&server));
@@ -87,7 +87,7 @@ async fn finding_14_a_refused_registration_does_not_wedge_the_outbox() {
     server.reply(api_error(400, "invalid_field"));
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(config(&dir, &server.url)).unwrap();
-    core.follow_report(5).unwrap();
+    core.reports().follow(5).unwrap();
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (0, 1, 1), "the registration refused, the follow waits");
 
     // Whatever made the server refuse is gone: the next flush registers
@@ -107,7 +107,7 @@ async fn finding_14_a_failed_write_can_be_retried_not_only_discarded() {
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(config(&dir, &server.url)).unwrap();
     core.flush_outbox().await.unwrap();
-    core.follow_report(5).unwrap();
+    core.reports().follow(5).unwrap();
     server.reply(api_error(403, "forbidden"));
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (0, 0, 1));
 
@@ -140,8 +140,8 @@ async fn finding_14_a_refused_report_can_be_retried() {
     let core = Core::open(config(&dir, &server.url)).unwrap();
     core.sync(SyncOptions::default(), None).await.unwrap();
 
-    let draft = core.create_report_draft("street_lamp").unwrap();
-    core.update_report_draft(
+    let draft = core.reports().create_draft("street_lamp").unwrap();
+    core.reports().update_draft(
         &draft.id,
         ReportDraftUpdate {
             point: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
@@ -151,15 +151,15 @@ async fn finding_14_a_refused_report_can_be_retried() {
         },
     )
     .unwrap();
-    let mine = core.submit_report_draft(&draft.id).unwrap();
-    assert!(core.retry_failed_report(mine.local_id).is_err(), "only a refused report can be retried");
+    let mine = core.reports().submit_draft(&draft.id).unwrap();
+    assert!(core.reports().retry_failed(mine.local_id).is_err(), "only a refused report can be retried");
 
     server.reply(api_error(409, "conflict"));
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (0, 0, 1));
-    assert_eq!(core.my_report(mine.local_id).unwrap().state, MyReportState::Failed);
+    assert_eq!(core.reports().my_report(mine.local_id).unwrap().state, MyReportState::Failed);
 
-    core.retry_failed_report(mine.local_id).unwrap();
-    assert_eq!(core.my_report(mine.local_id).unwrap().state, MyReportState::Queued);
+    core.reports().retry_failed(mine.local_id).unwrap();
+    assert_eq!(core.reports().my_report(mine.local_id).unwrap().state, MyReportState::Queued);
     server.reply(Reply::Json(
         201,
         json!({"id": 41, "category": "street_lamp", "point": {"lat": 51.05, "lon": 17.1},
@@ -168,7 +168,7 @@ async fn finding_14_a_refused_report_can_be_retried() {
             "history": [{"status": "new", "at": "2026-03-01T10:00:00Z"}], "followers": 1}),
     ));
     assert_eq!(summary(core.flush_outbox().await.unwrap()), (1, 0, 0));
-    let sent = core.my_report(mine.local_id).unwrap();
+    let sent = core.reports().my_report(mine.local_id).unwrap();
     assert_eq!((sent.state, sent.server_id), (MyReportState::Sent, Some(41)));
     let reqs = server.requests();
     let posts: Vec<_> = reqs.iter().filter(|r| r.target == "/api/v1/reports").collect();
@@ -241,8 +241,8 @@ async fn finding_26_flush_and_sync_at_once_send_each_write_once_and_in_order() {
     core.flush_outbox().await.unwrap();
     assert!(core.status().unwrap().device_registered);
 
-    core.follow_report(7).unwrap();
-    core.unfollow_report(7).unwrap();
+    core.reports().follow(7).unwrap();
+    core.reports().unfollow(7).unwrap();
     let (flushed, synced) = tokio::join!(core.flush_outbox(), core.sync(SyncOptions::default(), None));
     flushed.unwrap();
     synced.unwrap();

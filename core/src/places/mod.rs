@@ -4,7 +4,11 @@
 //! Polish public holidays for `PH`), diacritic-free search and bike paths
 //! with their lengths. One call per screen; see [`model`] for the records.
 
+mod api;
+pub mod card;
 pub mod model;
+
+pub use api::PlacesApi;
 pub(crate) mod store;
 
 use std::collections::HashMap;
@@ -18,7 +22,7 @@ use mm_protocol::places::{Layer, PlaceGeometry};
 use mm_protocol::LOCAL_TZ;
 use rusqlite::Connection;
 
-use crate::error::CoreError;
+use crate::error::Error;
 use model::{AccessNeed, BoundingBox, PlaceDetail};
 
 /// Polish and English names of the categories the app knows; an unknown
@@ -88,18 +92,18 @@ pub(crate) fn open_state(hours: Option<&str>, point: GeoPoint, at: DateTime<Utc>
     hours_at(hours?, point).map(|h| h.is_open(at))
 }
 
-fn invalid(field: &str, pl: &str, en: &str) -> CoreError {
-    CoreError::InvalidInput { field: field.into(), message: Message::new(pl, en) }
+fn invalid(field: &str, pl: &str, en: &str) -> Error {
+    Error::InvalidInput { field: field.into(), message: Message::new(pl, en) }
 }
 
-pub(crate) fn check_point(p: GeoPoint, field: &str) -> Result<(), CoreError> {
+pub(crate) fn check_point(p: GeoPoint, field: &str) -> Result<(), Error> {
     if !(p.lat.is_finite() && (-90.0..=90.0).contains(&p.lat) && p.lon.is_finite() && (-180.0..=180.0).contains(&p.lon)) {
         return Err(invalid(field, "Nieprawidłowe współrzędne.", "Invalid coordinates."));
     }
     Ok(())
 }
 
-pub(crate) fn check_box(b: &BoundingBox) -> Result<(), CoreError> {
+pub(crate) fn check_box(b: &BoundingBox) -> Result<(), Error> {
     check_point(GeoPoint { lat: b.min_lat, lon: b.min_lon }, "bbox")?;
     check_point(GeoPoint { lat: b.max_lat, lon: b.max_lon }, "bbox")?;
     if b.min_lat > b.max_lat || b.min_lon > b.max_lon {
@@ -113,8 +117,8 @@ pub(crate) fn check_box(b: &BoundingBox) -> Result<(), CoreError> {
 }
 
 /// A place's card at `now`.
-pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<PlaceDetail, CoreError> {
-    let place = store::get(conn, id)?.ok_or_else(|| CoreError::not_found(format!("place {id}")))?;
+pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<PlaceDetail, Error> {
+    let place = store::get(conn, id)?.ok_or_else(|| Error::not_found(format!("place {id}")))?;
     let (category_name_pl, category_name_en) = category_names(&place.category);
     let (layer_name_pl, layer_name_en) = layer_names(place.layer);
     let (mut open_now, mut next_change, mut opening_hours_error, mut hours_today) = (None, None, None, Vec::new());
@@ -147,6 +151,7 @@ pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<P
         hours_today,
         needs_met: AccessNeed::from_mask(AccessNeed::mask_of(&place.accessibility, &place.category)),
         length_m,
+        card: Vec::new(),
         place,
     })
 }

@@ -5,6 +5,8 @@ use mm_protocol::geo::GeoPoint;
 use mm_protocol::places::{Accessibility, Layer, Place, Tri, Wheelchair};
 use serde::{Deserialize, Serialize};
 
+use super::card::CardLine;
+
 /// A box on the map, WGS84 degrees. `min_lat <= max_lat`,
 /// `min_lon <= max_lon` (a box across the antimeridian is not supported:
 /// no gmina needs one).
@@ -119,10 +121,13 @@ impl AccessNeed {
     }
 }
 
-/// What the map shows. Empty lists mean "any"; every need must be met.
+/// What the map shows. Every need must be met; empty `categories` and
+/// `needs` mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlaceFilter {
-    pub layers: Vec<Layer>,
+    /// `None`: any layer; `Some(vec![])`: none (every toggle off), so a
+    /// shell passes its toggles as they are.
+    pub layers: Option<Vec<Layer>>,
     /// Category slugs (`school`, `toilets`, ...).
     pub categories: Vec<String>,
     pub needs: Vec<AccessNeed>,
@@ -157,6 +162,10 @@ pub struct PlaceSummary {
     /// From the point asked about (nearest, to the closest point of a
     /// line), in metres; `None` in box queries and search.
     pub distance_m: Option<f64>,
+    /// The row as one sentence for a screen reader, in the core's language
+    /// (`card::summary_text`).
+    #[serde(default)]
+    pub spoken_text: String,
 }
 
 /// A place's card.
@@ -183,6 +192,9 @@ pub struct PlaceDetail {
     pub needs_met: Vec<AccessNeed>,
     /// The line's length for a bike path, in metres.
     pub length_m: Option<f64>,
+    /// The card, one sentence a line, in the core's language (`card::card`).
+    #[serde(default)]
+    pub card: Vec<CardLine>,
 }
 
 /// A bike path or trail crossing the map's box.
@@ -197,4 +209,10 @@ pub struct BikePathSummary {
     pub points: Vec<GeoPoint>,
     pub description_pl: String,
     pub description_en: String,
+    /// `1,2 km` (`display::format_distance`).
+    #[serde(default)]
+    pub length_text: String,
+    /// The path as one sentence (`card::bike_path_text`).
+    #[serde(default)]
+    pub spoken_text: String,
 }

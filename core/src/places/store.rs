@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::model::{AccessNeed, BikePathSummary, BoundingBox, PlaceFilter, PlaceSummary};
 use super::{category_names, open_state};
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::search::{fold, match_expression};
 
 pub fn layer_code(l: Layer) -> i64 {
@@ -65,8 +65,8 @@ pub fn line_intersects(points: &[GeoPoint], b: &BoundingBox) -> bool {
     geo_line(points).intersects(&rect)
 }
 
-pub fn upsert(tx: &Transaction, p: &Place) -> Result<(), CoreError> {
-    let anchor = p.geometry.anchor().ok_or_else(|| CoreError::internal(format!("place {} has no geometry", p.id)))?;
+pub fn upsert(tx: &Transaction, p: &Place) -> Result<(), Error> {
+    let anchor = p.geometry.anchor().ok_or_else(|| Error::internal(format!("place {} has no geometry", p.id)))?;
     let is_line = matches!(p.geometry, PlaceGeometry::Line { .. });
     let needs = AccessNeed::mask_of(&p.accessibility, &p.category);
     tx.prepare_cached(
@@ -116,7 +116,7 @@ pub fn upsert(tx: &Transaction, p: &Place) -> Result<(), CoreError> {
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM places WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM place_bodies WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM places_rtree WHERE id = ?1", [id])?;
@@ -124,7 +124,7 @@ pub fn delete(tx: &Transaction, id: i64) -> Result<(), CoreError> {
     Ok(())
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Place>, CoreError> {
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Place>, Error> {
     let body: Option<String> = conn
         .prepare_cached("SELECT body FROM place_bodies WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -132,7 +132,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Place>, CoreError> {
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
 }
 
-pub fn count(conn: &Connection) -> Result<u32, CoreError> {
+pub fn count(conn: &Connection) -> Result<u32, Error> {
     Ok(conn.query_row("SELECT count(*) FROM places", [], |r| r.get(0))?)
 }
 
@@ -164,6 +164,7 @@ fn summary_row(r: &Row) -> rusqlite::Result<Row0> {
             address: r.get(9)?,
             open_now: None,
             distance_m: None,
+            spoken_text: String::new(),
         },
         opening_hours: r.get(10)?,
     })
@@ -171,7 +172,8 @@ fn summary_row(r: &Row) -> rusqlite::Result<Row0> {
 
 fn masks(filter: &PlaceFilter) -> (i64, i64) {
     let needs = filter.needs.iter().fold(0, |m, n| m | n.bit());
-    let layers = filter.layers.iter().fold(0, |m, l| m | (1 << layer_code(*l)));
+    // 0: any layer (`None`); an empty list never gets here (`candidates`).
+    let layers = filter.layers.iter().flatten().fold(0, |m, l| m | (1 << layer_code(*l)));
     (needs, layers)
 }
 
@@ -183,7 +185,11 @@ fn candidates(
     b: &BoundingBox,
     filter: &PlaceFilter,
     mut keep: impl FnMut(&mut PlaceSummary, Option<&PlaceGeometry>) -> bool,
-) -> Result<Vec<PlaceSummary>, CoreError> {
+) -> Result<Vec<PlaceSummary>, Error> {
+    if filter.layers.as_ref().is_some_and(Vec::is_empty) {
+        // Every layer switched off: nothing, not "any layer".
+        return Ok(Vec::new());
+    }
     let (needs, layers) = masks(filter);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {SUMMARY_COLUMNS}, CASE WHEN p.is_line THEN (SELECT body FROM place_bodies b WHERE b.id = p.id) END
@@ -217,7 +223,7 @@ fn candidates(
 
 /// Places whose geometry is in or crosses `b`, nearest the box's centre
 /// first, at most `filter.limit`.
-pub fn in_box(conn: &Connection, b: &BoundingBox, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, CoreError> {
+pub fn in_box(conn: &Connection, b: &BoundingBox, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, Error> {
     let mut out = candidates(conn, b, filter, |s, g| match g {
         Some(PlaceGeometry::Line { points }) => line_intersects(points, b),
         _ => b.contains(s.point),
@@ -251,7 +257,7 @@ const MAX_RADIUS_M: f64 = 20_100_000.0;
 /// closest point), nearest first. An expanding search: a box holding the
 /// circle of radius r gives every place within r, so once `n` candidates
 /// lie within r the answer is exact; otherwise r grows fourfold.
-pub fn nearest(conn: &Connection, from: GeoPoint, n: u32, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, CoreError> {
+pub fn nearest(conn: &Connection, from: GeoPoint, n: u32, filter: &PlaceFilter) -> Result<Vec<PlaceSummary>, Error> {
     let n = n as usize;
     if n == 0 {
         return Ok(Vec::new());
@@ -290,7 +296,7 @@ pub fn nearest(conn: &Connection, from: GeoPoint, n: u32, filter: &PlaceFilter) 
 
 /// Places matching `text` (folded, the last word a prefix): names and
 /// category names weigh more than address and description.
-pub fn search(conn: &Connection, text: &str, limit: u32) -> Result<Vec<PlaceSummary>, CoreError> {
+pub fn search(conn: &Connection, text: &str, limit: u32) -> Result<Vec<PlaceSummary>, Error> {
     let Some(expr) = match_expression(text) else {
         return Ok(Vec::new());
     };
@@ -303,7 +309,7 @@ pub fn search(conn: &Connection, text: &str, limit: u32) -> Result<Vec<PlaceSumm
 }
 
 /// Bike paths and trails (lines of the bike-path layer) crossing `b`, longest first.
-pub fn bike_paths_in_box(conn: &Connection, b: &BoundingBox) -> Result<Vec<BikePathSummary>, CoreError> {
+pub fn bike_paths_in_box(conn: &Connection, b: &BoundingBox) -> Result<Vec<BikePathSummary>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.length_m, b.body FROM places_rtree t JOIN places p ON p.id = t.id JOIN place_bodies b ON b.id = p.id
          WHERE t.max_lat >= ?1 AND t.min_lat <= ?2 AND t.max_lon >= ?3 AND t.min_lon <= ?4
@@ -329,6 +335,8 @@ pub fn bike_paths_in_box(conn: &Connection, b: &BoundingBox) -> Result<Vec<BikeP
             points,
             description_pl: p.description_pl,
             description_en: p.description_en,
+            length_text: String::new(),
+            spoken_text: String::new(),
         });
     }
     out.sort_by(|a, b| b.length_m.total_cmp(&a.length_m).then(a.id.cmp(&b.id)));

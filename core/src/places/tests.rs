@@ -8,9 +8,10 @@ use mm_protocol::devices::Platform;
 use mm_protocol::places::{Layer, Wheelchair};
 use serde_json::{Value, json};
 
+use super::card::CardLineKind;
 use super::model::*;
 use super::store;
-use crate::app::{Core, CoreConfig, SyncOptions};
+use crate::{Core, CoreConfig, SyncOptions};
 use crate::store::Store;
 use crate::testing::*;
 use mm_protocol::geo::GeoPoint;
@@ -101,9 +102,9 @@ fn ids(v: &[PlaceSummary]) -> Vec<i64> {
 async fn box_query_filters_by_layer_category_and_needs() {
     let dir = tempfile::tempdir().unwrap();
     let (core, _s) = synced_core(&dir).await;
-    assert_eq!(core.place_count().unwrap(), 12);
+    assert_eq!(core.places().count().unwrap(), 12);
 
-    let all = core.places_in_box(town_box(), &PlaceFilter::default()).unwrap();
+    let all = core.places().in_box(town_box(), &PlaceFilter::default()).unwrap();
     assert_eq!(ids(&all), vec![1, 3, 4, 5, 7, 8, 20], "points inside, and the path crossing the box");
     assert_eq!(all[0].id, 1, "nearest the centre first");
     let hall = &all[0];
@@ -114,10 +115,10 @@ async fn box_query_filters_by_layer_category_and_needs() {
     let step_free = PlaceFilter { needs: vec![AccessNeed::StepFree], ..Default::default() };
     // 1 wheelchair=yes, 3 zero steps (wheelchair unknown), 5 yes, 7 ramp, 8 yes;
     // not 4 (wheelchair=no despite a ramp) and not the path (unknown).
-    assert_eq!(ids(&core.places_in_box(town_box(), &step_free).unwrap()), vec![1, 3, 5, 7, 8]);
+    assert_eq!(ids(&core.places().in_box(town_box(), &step_free).unwrap()), vec![1, 3, 5, 7, 8]);
 
     let toilet = PlaceFilter { needs: vec![AccessNeed::StepFree, AccessNeed::AccessibleToilet], ..Default::default() };
-    assert_eq!(ids(&core.places_in_box(town_box(), &toilet).unwrap()), vec![1, 5], "the public toilet counts by its own wheelchair tag");
+    assert_eq!(ids(&core.places().in_box(town_box(), &toilet).unwrap()), vec![1, 5], "the public toilet counts by its own wheelchair tag");
 
     for (need, expect) in [
         (AccessNeed::HearingLoop, vec![1]),
@@ -128,24 +129,29 @@ async fn box_query_filters_by_layer_category_and_needs() {
         (AccessNeed::DisabledParking, vec![1]),
     ] {
         let f = PlaceFilter { needs: vec![need], ..Default::default() };
-        assert_eq!(ids(&core.places_in_box(town_box(), &f).unwrap()), expect, "{need:?}");
+        assert_eq!(ids(&core.places().in_box(town_box(), &f).unwrap()), expect, "{need:?}");
     }
 
-    let layer = PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() };
-    assert_eq!(ids(&core.places_in_box(town_box(), &layer).unwrap()), vec![20]);
+    let layer = PlaceFilter { layers: Some(vec![Layer::BikePaths]), ..Default::default() };
+    assert_eq!(ids(&core.places().in_box(town_box(), &layer).unwrap()), vec![20]);
+    // Both shells asked for nothing when every toggle was off, since an
+    // empty list meant "any": now `Some([])` is none and `None` is any.
+    let off = PlaceFilter { layers: Some(vec![]), ..Default::default() };
+    assert!(core.places().in_box(town_box(), &off).unwrap().is_empty());
+    assert!(core.places().nearest(GeoPoint { lat: 51.0335, lon: 17.15 }, 5, &off).unwrap().is_empty());
     let cat = PlaceFilter { categories: vec!["library".into(), "school".into()], ..Default::default() };
-    assert_eq!(ids(&core.places_in_box(town_box(), &cat).unwrap()), vec![3, 4]);
+    assert_eq!(ids(&core.places().in_box(town_box(), &cat).unwrap()), vec![3, 4]);
     let limited = PlaceFilter { limit: Some(2), ..Default::default() };
-    let two = core.places_in_box(town_box(), &limited).unwrap();
+    let two = core.places().in_box(town_box(), &limited).unwrap();
     assert_eq!(two.iter().map(|s| s.id).collect::<Vec<_>>(), vec![1, 7], "the two nearest the centre");
 
     // Limited (one 7 cm step) is not step-free; the church is left out.
     let church_box = BoundingBox { min_lat: 51.03, min_lon: 17.11, max_lat: 51.04, max_lon: 17.12 };
-    assert!(core.places_in_box(church_box, &step_free).unwrap().iter().all(|s| s.id != 2));
-    assert!(core.places_in_box(church_box, &PlaceFilter::default()).unwrap().iter().any(|s| s.id == 2));
+    assert!(core.places().in_box(church_box, &step_free).unwrap().iter().all(|s| s.id != 2));
+    assert!(core.places().in_box(church_box, &PlaceFilter::default()).unwrap().iter().any(|s| s.id == 2));
 
     let err = core
-        .places_in_box(BoundingBox { min_lat: 52.0, min_lon: 17.0, max_lat: 51.0, max_lon: 18.0 }, &PlaceFilter::default())
+        .places().in_box(BoundingBox { min_lat: 52.0, min_lon: 17.0, max_lat: 51.0, max_lon: 18.0 }, &PlaceFilter::default())
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
@@ -157,52 +163,52 @@ async fn open_now_uses_warsaw_time_and_polish_holidays() {
     // Monday 4 May 2026, 10:00 CEST: the town hall (1) and the library (3) are open.
     let monday = t("2026-05-04T08:00:00Z");
     let open = PlaceFilter { open_at: Some(monday), ..Default::default() };
-    let found = core.places_in_box(town_box(), &open).unwrap();
+    let found = core.places().in_box(town_box(), &open).unwrap();
     assert_eq!(ids(&found), vec![1, 3, 5], "places without or with unreadable hours are not 'open'");
     assert!(found.iter().all(|s| s.open_now == Some(true)));
     // Sunday 3 May 2026 (a holiday and a Sunday) and Friday 1 May (Święto Pracy): closed.
     for at in ["2026-05-03T08:00:00Z", "2026-05-01T08:00:00Z", "2026-12-24T09:00:00Z"] {
         let f = PlaceFilter { open_at: Some(t(at)), ..Default::default() };
-        let open = ids(&core.places_in_box(town_box(), &f).unwrap());
+        let open = ids(&core.places().in_box(town_box(), &f).unwrap());
         assert_eq!(open, vec![5], "{at}: only the toilets, which do not close on holidays");
     }
     // At night: nothing (the toilets close at 21:00).
     let night = PlaceFilter { open_at: Some(t("2026-05-04T21:30:00Z")), ..Default::default() };
-    assert!(core.places_in_box(town_box(), &night).unwrap().is_empty());
+    assert!(core.places().in_box(town_box(), &night).unwrap().is_empty());
 
-    let d = core.place(1, t("2026-04-30T12:00:00Z")).unwrap(); // Thursday 14:00 CEST
+    let d = core.places().detail(1, t("2026-04-30T12:00:00Z")).unwrap(); // Thursday 14:00 CEST
     assert_eq!(d.open_now, Some(true));
     assert_eq!(d.next_change, Some(t("2026-04-30T13:30:00Z")), "closes 15:30 CEST");
     assert_eq!(d.hours_today, vec!["07:30-15:30".to_string()]);
-    let d = core.place(1, t("2026-04-30T14:00:00Z")).unwrap();
+    let d = core.places().detail(1, t("2026-04-30T14:00:00Z")).unwrap();
     assert_eq!(d.open_now, Some(false));
     // Fri 1 May and Sun 3 May are holidays, Sat closed: next opening Monday 4 May 08:00 CEST.
     assert_eq!(d.next_change, Some(t("2026-05-04T06:00:00Z")));
     assert_eq!(d.category_name_en, "Town hall");
     assert!(d.needs_met.contains(&AccessNeed::AccessibleToilet));
     // Easter Monday 2026 is 6 April.
-    assert_eq!(core.place(1, t("2026-04-06T08:00:00Z")).unwrap().open_now, Some(false));
-    assert_eq!(core.place(1, t("2026-04-07T08:00:00Z")).unwrap().open_now, Some(true));
+    assert_eq!(core.places().detail(1, t("2026-04-06T08:00:00Z")).unwrap().open_now, Some(false));
+    assert_eq!(core.places().detail(1, t("2026-04-07T08:00:00Z")).unwrap().open_now, Some(true));
 
     // Hours neither the crate nor a correction can read: kept as text, unknown.
-    let bad = core.place(8, t("2026-05-04T08:00:00Z")).unwrap();
+    let bad = core.places().detail(8, t("2026-05-04T08:00:00Z")).unwrap();
     assert_eq!(bad.open_now, None);
     assert_eq!(bad.place.opening_hours.as_deref(), Some("po uzgodnieniu telefonicznym"));
     assert!(bad.opening_hours_error.unwrap().contains("po uzgodnieniu"));
     // Hours read after a correction: evaluated, the reading shown beside the raw text.
-    let corrected = core.place(5, t("2026-05-04T19:30:00Z")).unwrap(); // Monday 21:30 CEST
+    let corrected = core.places().detail(5, t("2026-05-04T19:30:00Z")).unwrap(); // Monday 21:30 CEST
     assert_eq!(corrected.place.opening_hours.as_deref(), Some("pn-nd 7-21"));
     assert_eq!(corrected.opening_hours_reading.as_deref(), Some("Mo-Su 07:00-21:00"));
     assert_eq!((corrected.open_now, corrected.next_change), (Some(false), Some(t("2026-05-05T05:00:00Z"))));
-    assert_eq!(core.place(1, t("2026-05-04T08:00:00Z")).unwrap().opening_hours_reading, None, "read as written");
+    assert_eq!(core.places().detail(1, t("2026-05-04T08:00:00Z")).unwrap().opening_hours_reading, None, "read as written");
     // Sun times at the place (Siechnice, 4 May: sunrise about 05:10, sunset about 20:25 CEST).
-    let sun = core.place(10, t("2026-05-04T12:00:00Z")).unwrap();
+    let sun = core.places().detail(10, t("2026-05-04T12:00:00Z")).unwrap();
     assert_eq!(sun.open_now, Some(true));
     let sunset = sun.next_change.unwrap().with_timezone(&mm_protocol::LOCAL_TZ);
     assert!(sunset.format("%H").to_string() == "20", "sunset at {sunset}");
-    let none = core.place(6, t("2026-05-04T08:00:00Z")).unwrap();
+    let none = core.places().detail(6, t("2026-05-04T08:00:00Z")).unwrap();
     assert_eq!((none.open_now, none.opening_hours_error), (None, None));
-    assert_eq!(core.place(999, t("2026-05-04T08:00:00Z")).unwrap_err().code(), "not_found");
+    assert_eq!(core.places().detail(999, t("2026-05-04T08:00:00Z")).unwrap_err().code(), "not_found");
 }
 
 #[tokio::test]
@@ -210,41 +216,41 @@ async fn nearest_search_and_bike_paths() {
     let dir = tempfile::tempdir().unwrap();
     let (core, _s) = synced_core(&dir).await;
     let centre = GeoPoint { lat: 51.0335, lon: 17.15 };
-    let near = core.nearest_places(centre, 5, &PlaceFilter::default()).unwrap();
+    let near = core.places().nearest(centre, 5, &PlaceFilter::default()).unwrap();
     assert_eq!(near.len(), 5);
     assert_eq!(near[0].id, 1);
     assert!(near[0].distance_m.unwrap() < 1.0);
     assert!(near.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
     // The embankment path at 51.030 is ~390 m south: by its closest point, not its ends.
-    let path = core.nearest_places(centre, 20, &PlaceFilter { layers: vec![Layer::BikePaths], ..Default::default() }).unwrap();
+    let path = core.places().nearest(centre, 20, &PlaceFilter { layers: Some(vec![Layer::BikePaths]), ..Default::default() }).unwrap();
     assert_eq!(path[0].id, 20);
     let d = path[0].distance_m.unwrap();
     assert!((d - 389.0).abs() < 5.0, "{d}");
     // Far away: the expanding search still finds the n nearest.
-    let far = core.nearest_places(GeoPoint { lat: 52.2297, lon: 21.0122 }, 3, &PlaceFilter::default()).unwrap();
+    let far = core.places().nearest(GeoPoint { lat: 52.2297, lon: 21.0122 }, 3, &PlaceFilter::default()).unwrap();
     assert_eq!(far.len(), 3);
     assert!(far[0].distance_m.unwrap() > 250_000.0);
     let step_free = PlaceFilter { needs: vec![AccessNeed::StepFree], ..Default::default() };
-    let sf = core.nearest_places(centre, 100, &step_free).unwrap();
+    let sf = core.places().nearest(centre, 100, &step_free).unwrap();
     assert_eq!(ids(&sf), vec![1, 3, 5, 7, 8]);
 
-    let hits = core.search_places("swietej katarzyny", 10).unwrap();
+    let hits = core.places().search("swietej katarzyny", 10).unwrap();
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![2]);
-    assert_eq!(core.search_places("KOSCIOL sw", 10).unwrap()[0].id, 2);
-    assert_eq!(core.search_places("bibliot", 10).unwrap()[0].id, 3, "prefix");
-    assert_eq!(core.search_places("zabytek", 10).unwrap()[0].id, 2, "by category name");
-    assert!(core.search_places("  \"( ", 10).unwrap().is_empty());
+    assert_eq!(core.places().search("KOSCIOL sw", 10).unwrap()[0].id, 2);
+    assert_eq!(core.places().search("bibliot", 10).unwrap()[0].id, 3, "prefix");
+    assert_eq!(core.places().search("zabytek", 10).unwrap()[0].id, 2, "by category name");
+    assert!(core.places().search("  \"( ", 10).unwrap().is_empty());
 
-    let paths = core.bike_paths_in_box(town_box()).unwrap();
+    let paths = core.places().bike_paths_in_box(town_box()).unwrap();
     assert_eq!(paths.iter().map(|p| p.id).collect::<Vec<_>>(), vec![20], "crosses the box with no vertex in it");
     // 0.1° of longitude at 51.03° N ≈ 7.0 km.
     assert!((paths[0].length_m - 6_996.0).abs() < 20.0, "{}", paths[0].length_m);
-    let all = core.bike_paths_in_box(BoundingBox { min_lat: 51.0, min_lon: 17.0, max_lat: 51.1, max_lon: 17.3 }).unwrap();
+    let all = core.places().bike_paths_in_box(BoundingBox { min_lat: 51.0, min_lon: 17.0, max_lat: 51.1, max_lon: 17.3 }).unwrap();
     assert_eq!(all.len(), 2);
     assert!(all.iter().all(|p| p.length_m > 0.0));
     let trestno = all.iter().find(|p| p.id == 21).unwrap();
     assert_eq!(all[0].id, 21, "longest first");
-    assert_eq!(core.place(21, t("2026-05-04T08:00:00Z")).unwrap().length_m.map(|l| l.round()), Some(trestno.length_m.round()));
+    assert_eq!(core.places().detail(21, t("2026-05-04T08:00:00Z")).unwrap().length_m.map(|l| l.round()), Some(trestno.length_m.round()));
 }
 
 #[test]
@@ -317,4 +323,103 @@ fn needs_parse_both_spellings() {
         assert_eq!(AccessNeed::parse(n.as_str()), Some(n));
         assert_eq!(serde_json::to_value(n).unwrap(), json!(n.as_str()));
     }
+}
+
+/// The place card in words (from Android's `PlaceWords` and its tests in
+/// `MapModelTest.kt`; iOS left out half of these lines).
+#[tokio::test]
+async fn the_card_reads_accessibility_in_words_unknown_as_no_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (core, server) = synced_core(&dir).await;
+    let tuesday10 = t("2027-01-05T09:00:00Z");
+    let card: Vec<String> = core.places().card(1, tuesday10).unwrap().into_iter().map(|l| l.text).collect();
+    assert_eq!(
+        card,
+        [
+            "Urząd Miejski w Siechnicach",
+            "Urząd gminy",
+            "Otwarte teraz (dziś 07:30-15:30)",
+            "Dostępne dla wózków",
+            "Toaleta dla osób z niepełnosprawnościami: tak",
+            "Stopnie przy wejściu: brak danych, podjazd: brak danych",
+            "Pętla indukcyjna: tak",
+            "Miejsca parkingowe dla osób z niepełnosprawnościami: 2",
+            "Adres: ul. Jana Pawła II 12, 55-011 Siechnice",
+        ]
+    );
+    let evening = core.places().card(1, t("2027-01-05T19:00:00Z")).unwrap();
+    assert!(evening[2].text.starts_with("Teraz zamknięte (dziś "), "{evening:?}");
+
+    let unknown = core.places().detail(6, tuesday10).unwrap();
+    let texts: Vec<&str> = unknown.card.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.contains(&"Dostępność dla wózków: brak danych"), "{texts:?}");
+    assert!(texts.contains(&"Godziny otwarcia: brak danych"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.starts_with("Ścieżka dotykowa")), "unknown aids are left out");
+
+    let clinic = core.places().card(7, tuesday10).unwrap();
+    let kinds: Vec<CardLineKind> = clinic.iter().map(|l| l.kind).collect();
+    for k in [CardLineKind::TactilePaving, CardLineKind::Braille, CardLineKind::SignLanguage, CardLineKind::ChangingTable] {
+        assert!(kinds.contains(&k), "known aids are read: {clinic:?}");
+    }
+    assert!(clinic.iter().any(|l| l.text == "Stopnie przy wejściu: brak danych, podjazd: tak"));
+
+    let church = core.places().card(2, tuesday10).unwrap();
+    let church: Vec<&str> = church.iter().map(|l| l.text.as_str()).collect();
+    assert!(church.contains(&"Nr w rejestrze zabytków: A/1234/56") && church.contains(&"Okres: XIII w."));
+    assert_eq!(church.last(), Some(&"Kościół parafialny w Świętej Katarzynie, wzmiankowany w 1257 r."));
+    assert!(church.contains(&"Stopnie przy wejściu: 1, podjazd: brak danych"));
+
+    // Hours written another way are shown with how the app read them;
+    // hours it cannot read say so, never a guess.
+    let toilets = core.places().detail(5, tuesday10).unwrap();
+    let reading = toilets.card.iter().find(|l| l.kind == CardLineKind::HoursReading).expect("a reading line");
+    assert_eq!(reading.text, format!("Godziny: pn-nd 7-21, czyli {}", toilets.opening_hours_reading.as_deref().unwrap()));
+    let hall = core.places().card(8, tuesday10).unwrap();
+    assert!(hall.iter().any(|l| l.kind == CardLineKind::HoursReading && l.text.contains("godziny nieznane")));
+
+    let path = core.places().card(20, tuesday10).unwrap();
+    assert_eq!(path[2].kind, CardLineKind::Length, "a bike path has no hours nor accessibility: {path:?}");
+    assert_eq!(path.len(), 4, "name, category, length, description: {path:?}");
+
+    // Rows and paths as one sentence each.
+    let rows = core.places().in_box(town_box(), &PlaceFilter::default()).unwrap();
+    let library = rows.iter().find(|p| p.id == 3).unwrap();
+    assert_eq!(library.spoken_text, "Biblioteka Publiczna, Biblioteka, dostępność dla wózków: brak danych");
+    let near = core.places().nearest(GeoPoint { lat: 51.0335, lon: 17.15 }, 1, &PlaceFilter::default()).unwrap();
+    assert_eq!(near[0].spoken_text, "Urząd Miejski w Siechnicach, Urząd gminy, dostępne dla wózków, 0 m, ul. Jana Pawła II 12, 55-011 Siechnice");
+    let paths = core.places().bike_paths_in_box(town_box()).unwrap();
+    assert_eq!(paths[0].spoken_text, format!("Wał przeciwpowodziowy, ścieżka rowerowa, {}", paths[0].length_text));
+    assert!(paths[0].length_text.ends_with(" km") && paths[0].length_text.contains(','), "{}", paths[0].length_text);
+    drop(core);
+
+    let english = Core::open(CoreConfig {
+        data_dir: dir.path().join("data"),
+        server_url: server.url.clone(),
+        platform: Platform::Cli,
+        app_version: "1.0.0".into(),
+        locale: Some("en-GB".into()),
+    })
+    .unwrap();
+    let card = english.places().card(1, tuesday10).unwrap();
+    assert_eq!(card[2].text, "Open now (today 07:30-15:30)");
+    assert_eq!(card[3].text, "Wheelchair accessible");
+}
+
+/// "Zgłoś barierę" from the card: the core picks the category and fills in
+/// the pin, the description and the address (both shells did it by hand).
+#[tokio::test]
+async fn a_barrier_report_starts_from_a_places_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _server) = synced_core(&dir).await;
+    let d = core.reports().start_barrier_report(1).unwrap();
+    assert_eq!(d.category, crate::BARRIER_CATEGORY);
+    assert_eq!(d.point, Some(GeoPoint { lat: 51.0335, lon: 17.15 }));
+    assert_eq!((d.location_source, d.accuracy_m), (mm_protocol::reports::LocationSource::Pin, None));
+    assert_eq!(d.description, "Urząd Miejski w Siechnicach");
+    assert_eq!(d.address.as_deref(), Some("ul. Jana Pawła II 12, 55-011 Siechnice"));
+    assert_eq!(d.resume_step(), crate::ReportStep::Review);
+    let no_address = core.reports().start_barrier_report(6).unwrap();
+    assert_eq!(no_address.address.as_deref(), Some("Stawy w Kotowicach"), "the name when there is no address");
+    assert_eq!(core.reports().start_barrier_report(-1).unwrap_err().code(), "not_found");
+    assert_eq!(core.reports().drafts().unwrap().len(), 2, "nothing left behind by the failed one");
 }

@@ -26,7 +26,11 @@
 //! (`sync::refresh_mine`), so the resident still follows it, marked as
 //! hidden from the public.
 
+mod api;
+pub mod flow;
 pub mod model;
+
+pub use api::ReportsApi;
 pub(crate) mod photos;
 pub(crate) mod store;
 pub(crate) mod sync;
@@ -34,6 +38,7 @@ pub(crate) mod sync;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -42,7 +47,7 @@ use mm_protocol::geo::GeoPoint;
 use mm_protocol::reports::{DUPLICATE_RADIUS_M, MAX_PHOTOS};
 use rusqlite::Connection;
 
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::gmina;
 use crate::outbox;
 use crate::store::Store;
@@ -51,8 +56,8 @@ use store::DraftFields;
 
 pub use sync::KIND_REPORT_STATUS;
 
-fn invalid(field: &str, pl: impl Into<String>, en: impl Into<String>) -> CoreError {
-    CoreError::InvalidInput {
+fn invalid(field: &str, pl: impl Into<String>, en: impl Into<String>) -> Error {
+    Error::InvalidInput {
         field: field.into(),
         message: Message::new(pl, en),
     }
@@ -63,7 +68,7 @@ pub fn create_draft(
     data_dir: &Path,
     category: &str,
     now: DateTime<Utc>,
-) -> Result<ReportDraft, CoreError> {
+) -> Result<ReportDraft, Error> {
     let id = uuid::Uuid::new_v4().to_string();
     let fields = DraftFields {
         category: category.to_owned(),
@@ -85,7 +90,7 @@ pub fn update_draft(
     id: &str,
     u: ReportDraftUpdate,
     now: DateTime<Utc>,
-) -> Result<ReportDraft, CoreError> {
+) -> Result<ReportDraft, Error> {
     store.write(|tx| {
         let mut f = store::draft_fields(tx, id)?;
         if let Some(c) = u.category {
@@ -107,7 +112,7 @@ pub fn update_draft(
             f.description = d;
         }
         if let Some(a) = u.answers {
-            f.answers = a;
+            f.answers = normalise_answers(a);
         }
         if let Some(c) = u.contact {
             f.contact = Some(c);
@@ -115,6 +120,18 @@ pub fn update_draft(
         store::save_draft(tx, id, &f, now)
     })?;
     store.read(|c| store::draft(c, data_dir, id))
+}
+
+/// Answers as stored: trimmed, and a blank answer is no answer (both
+/// shells did this, one without trimming).
+fn normalise_answers(answers: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    answers
+        .into_iter()
+        .filter_map(|(code, value)| {
+            let v = value.trim();
+            (!v.is_empty()).then(|| (code, v.to_owned()))
+        })
+        .collect()
 }
 
 /// Normalises and stores a photo on the draft. The same photo twice is
@@ -125,7 +142,7 @@ pub fn add_photo(
     draft_id: &str,
     bytes: &[u8],
     now: DateTime<Utc>,
-) -> Result<PhotoInfo, CoreError> {
+) -> Result<PhotoInfo, Error> {
     // Fail fast on a missing draft or a full one before the costly decode.
     let existing = store.read(|c| {
         store::draft_fields(c, draft_id)?;
@@ -157,7 +174,7 @@ pub fn add_photo(
     Ok(info)
 }
 
-fn too_many_photos() -> CoreError {
+fn too_many_photos() -> Error {
     invalid(
         "photo",
         format!("Można dołączyć najwyżej {MAX_PHOTOS} zdjęć."),
@@ -170,13 +187,13 @@ pub fn remove_photo(
     data_dir: &Path,
     draft_id: &str,
     photo_id: &str,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     store.write(|tx| store::remove_draft_photo(tx, draft_id, photo_id))?;
     delete_unused_files(store, data_dir, &[photo_id.to_owned()]);
     Ok(())
 }
 
-pub fn delete_draft(store: &Store, data_dir: &Path, id: &str) -> Result<(), CoreError> {
+pub fn delete_draft(store: &Store, data_dir: &Path, id: &str) -> Result<(), Error> {
     let photos = store.write(|tx| store::delete_draft(tx, id))?;
     delete_unused_files(store, data_dir, &photos);
     Ok(())
@@ -195,7 +212,7 @@ pub(crate) fn delete_unused_files(store: &Store, data_dir: &Path, ids: &[String]
 /// Everything the core can check before sending: the protocol's rules
 /// (texts, category and its questions) and the point inside the synced
 /// gmina boundary. Without a synced boundary the server alone decides.
-pub fn validate(conn: &Connection, id: &str) -> Result<(), CoreError> {
+pub fn validate(conn: &Connection, id: &str) -> Result<(), Error> {
     let f = store::draft_fields(conn, id)?;
     let Some(request) = f.to_new_report() else {
         return Err(invalid(
@@ -207,7 +224,7 @@ pub fn validate(conn: &Connection, id: &str) -> Result<(), CoreError> {
     let category = store::category(conn, &request.category)?;
     request
         .validate_against(category.as_ref())
-        .map_err(|e| CoreError::InvalidInput {
+        .map_err(|e| Error::InvalidInput {
             field: e.field,
             message: Message::new(e.pl, e.en),
         })?;
@@ -228,7 +245,7 @@ pub fn validate(conn: &Connection, id: &str) -> Result<(), CoreError> {
 pub fn possible_duplicates(
     conn: &Connection,
     draft_id: &str,
-) -> Result<Vec<ReportSummary>, CoreError> {
+) -> Result<Vec<ReportSummary>, Error> {
     let f = store::draft_fields(conn, draft_id)?;
     match f.point {
         Some(p) => store::near(conn, p, DUPLICATE_RADIUS_M, Some(&f.category), true),
@@ -242,7 +259,7 @@ pub fn near(
     radius_m: f64,
     category: Option<&str>,
     open_only: bool,
-) -> Result<Vec<ReportSummary>, CoreError> {
+) -> Result<Vec<ReportSummary>, Error> {
     if !(radius_m.is_finite() && radius_m > 0.0 && radius_m <= 50_000.0) {
         return Err(invalid(
             "radius_m",
@@ -255,13 +272,13 @@ pub fn near(
 
 /// Validates, then in one transaction turns the draft into a queued report
 /// with its outbox item (fresh idempotency key) and deletes the draft.
-pub fn submit(store: &Store, id: &str, now: DateTime<Utc>) -> Result<MyReport, CoreError> {
+pub fn submit(store: &Store, id: &str, now: DateTime<Utc>) -> Result<MyReport, Error> {
     let local_id = store.write(|tx| {
         validate(tx, id)?;
         let f = store::draft_fields(tx, id)?;
         let request = f
             .to_new_report()
-            .ok_or_else(|| CoreError::internal("validated draft without a point"))?;
+            .ok_or_else(|| Error::internal("validated draft without a point"))?;
         let local_id = store::insert_my_report(tx, id, &request, now)?;
         let outbox_id = outbox::enqueue(
             tx,
@@ -277,7 +294,7 @@ pub fn submit(store: &Store, id: &str, now: DateTime<Utc>) -> Result<MyReport, C
 
 /// Drops a report the server refused (or one still queued: the resident
 /// changed their mind before it left the phone).
-pub fn discard(store: &Store, data_dir: &Path, local_id: i64) -> Result<(), CoreError> {
+pub fn discard(store: &Store, data_dir: &Path, local_id: i64) -> Result<(), Error> {
     let photos = store.write(|tx| {
         let (state, outbox_id) = store::state_of(tx, local_id)?;
         if !matches!(state, model::MyReportState::Failed | model::MyReportState::Queued) {
@@ -303,7 +320,7 @@ pub fn failed_to_draft(
     data_dir: &Path,
     local_id: i64,
     now: DateTime<Utc>,
-) -> Result<ReportDraft, CoreError> {
+) -> Result<ReportDraft, Error> {
     let id = uuid::Uuid::new_v4().to_string();
     store.write(|tx| {
         let (state, outbox_id) = store::state_of(tx, local_id)?;
@@ -343,7 +360,7 @@ pub fn set_followed(
     report_id: i64,
     followed: bool,
     now: DateTime<Utc>,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     store.write(|tx| {
         if store::is_followed(tx, report_id)? == followed {
             return Ok(());

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use mm_protocol::error::Message;
 use mm_protocol::geo::GeoPoint;
-use mm_protocol::reports::{Contact, LocationSource, Report, ReportStatus};
+use mm_protocol::reports::{Contact, LocationSource, Report, ReportCategory, ReportStatus};
+
+use super::flow::ReportStep;
 use serde::{Deserialize, Serialize};
 
 /// A public report in a list ("near me", "this may already be reported").
@@ -141,4 +143,54 @@ pub struct MyReport {
     /// The public view as last synced: full history with the officials'
     /// public replies, the case reference (znak sprawy).
     pub report: Option<Report>,
+    /// Where it is, in words, in the core's language ("Czeka na wysłanie",
+    /// "Przyjęte"): `flow::state_label`.
+    #[serde(default)]
+    pub state_text: String,
+    /// What the resident may do with it now.
+    #[serde(default)]
+    pub actions: ReportActions,
+}
+
+/// What the resident may do with one of my reports (`flow::actions`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportActions {
+    /// Withdraw it: not sent yet, or refused.
+    pub can_discard: bool,
+    /// Back as a draft to fix and send again: refused.
+    pub can_edit: bool,
+    /// Send again as it was: refused.
+    pub can_retry: bool,
+}
+
+/// What blocks sending a draft: the first failing check, with the field
+/// it concerns and the step where the resident fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftProblem {
+    pub code: String,
+    pub field: String,
+    pub message: Message,
+    pub step: ReportStep,
+}
+
+/// The review screen in one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportReview {
+    pub draft: ReportDraft,
+    /// The draft's category (with its questions); `None` if it is unknown.
+    pub category: Option<ReportCategory>,
+    /// `None` when the draft can be sent.
+    pub problem: Option<DraftProblem>,
+    /// "To może już być zgłoszone": open reports of the same category
+    /// within 30 m, nearest first.
+    pub possible_duplicates: Vec<ReportSummary>,
+}
+
+/// A public report's screen in one call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDetail {
+    pub report: Report,
+    pub category: Option<ReportCategory>,
+    /// Whether this device follows it.
+    pub followed: bool,
 }

@@ -20,7 +20,7 @@ use mm_protocol::error::Message;
 use mm_protocol::reports::{PHOTO_MAX_BYTES, PHOTO_MAX_EDGE, PHOTO_MAX_PIXELS};
 use sha2::{Digest, Sha256};
 
-use crate::error::CoreError;
+use crate::error::Error;
 
 /// What a phone camera makes is far below this; more is not a photo.
 pub const INPUT_MAX_BYTES: usize = 40 * 1024 * 1024;
@@ -41,14 +41,14 @@ pub struct Normalised {
     pub id: String,
 }
 
-fn invalid(pl: impl Into<String>, en: impl Into<String>) -> CoreError {
-    CoreError::InvalidInput {
+fn invalid(pl: impl Into<String>, en: impl Into<String>) -> Error {
+    Error::InvalidInput {
         field: "photo".into(),
         message: Message::new(pl, en),
     }
 }
 
-fn not_an_image() -> CoreError {
+fn not_an_image() -> Error {
     invalid(
         "To nie jest zdjęcie w formacie JPEG ani PNG.",
         "This is not a JPEG or PNG photo.",
@@ -56,7 +56,7 @@ fn not_an_image() -> CoreError {
 }
 
 /// `size`: width and height, when the header gave them.
-fn too_many_pixels(size: Option<(u32, u32)>) -> CoreError {
+fn too_many_pixels(size: Option<(u32, u32)>) -> Error {
     let max = PHOTO_MAX_PIXELS / 1_000_000;
     let size = size.map(|(w, h)| format!("{w}×{h} px, ")).unwrap_or_default();
     invalid(
@@ -71,7 +71,7 @@ fn too_many_pixels(size: Option<(u32, u32)>) -> CoreError {
     )
 }
 
-pub fn normalise(bytes: &[u8]) -> Result<Normalised, CoreError> {
+pub fn normalise(bytes: &[u8]) -> Result<Normalised, Error> {
     if bytes.len() > INPUT_MAX_BYTES {
         return Err(invalid(
             format!("Plik jest za duży (najwyżej {} MB).", INPUT_MAX_BYTES >> 20),
@@ -120,7 +120,7 @@ pub fn normalise(bytes: &[u8]) -> Result<Normalised, CoreError> {
     let mut jpeg = Vec::with_capacity(512 * 1024);
     JpegEncoder::new_with_quality(&mut jpeg, JPEG_QUALITY)
         .encode_image(&rgb)
-        .map_err(CoreError::internal)?;
+        .map_err(Error::internal)?;
     if jpeg.len() > PHOTO_MAX_BYTES {
         return Err(invalid(
             "Zdjęcie jest za duże nawet po zmniejszeniu.",
@@ -172,7 +172,7 @@ pub fn path_of(data_dir: &Path, id: &str) -> PathBuf {
 }
 
 /// Writes the file (atomically: a killed app never leaves half a photo).
-pub fn save(data_dir: &Path, photo: &Normalised) -> Result<PathBuf, CoreError> {
+pub fn save(data_dir: &Path, photo: &Normalised) -> Result<PathBuf, Error> {
     let path = path_of(data_dir, &photo.id);
     if path.exists() {
         return Ok(path);
@@ -323,7 +323,7 @@ mod tests {
         let started = std::time::Instant::now();
         let e = normalise(&bomb).err().expect("refused");
         match &e {
-            CoreError::InvalidInput { field, message } => {
+            Error::InvalidInput { field, message } => {
                 assert_eq!(field, "photo");
                 assert!(message.en.contains("16000×16000 px"), "{message:?}");
                 assert!(message.en.contains("at most 67 Mpx"), "{message:?}");

@@ -9,13 +9,13 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::model::{MyReport, MyReportState, PhotoInfo, ReportDraft, ReportError, ReportSummary};
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::search::fold;
 use crate::store::{from_ts, ts};
 
 // ---- categories ----
 
-pub fn upsert_category(tx: &Transaction, c: &ReportCategory) -> Result<(), CoreError> {
+pub fn upsert_category(tx: &Transaction, c: &ReportCategory) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO report_categories (id, name_pl, active, body) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET name_pl = excluded.name_pl, active = excluded.active, body = excluded.body",
@@ -24,23 +24,23 @@ pub fn upsert_category(tx: &Transaction, c: &ReportCategory) -> Result<(), CoreE
     Ok(())
 }
 
-pub fn delete_category(tx: &Transaction, id: &str) -> Result<(), CoreError> {
+pub fn delete_category(tx: &Transaction, id: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM report_categories WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Active categories, by folded Polish name ("other" kinds sort like any).
-pub fn categories(conn: &Connection) -> Result<Vec<ReportCategory>, CoreError> {
+pub fn categories(conn: &Connection) -> Result<Vec<ReportCategory>, Error> {
     let mut stmt = conn.prepare_cached("SELECT body FROM report_categories WHERE active = 1")?;
     let mut out: Vec<ReportCategory> = stmt
         .query_map([], |r| r.get::<_, String>(0))?
         .map(|b| Ok(serde_json::from_str(&b?)?))
-        .collect::<Result<_, CoreError>>()?;
+        .collect::<Result<_, Error>>()?;
     out.sort_by_cached_key(|c| (fold(&c.name_pl), c.id.clone()));
     Ok(out)
 }
 
-pub fn category(conn: &Connection, id: &str) -> Result<Option<ReportCategory>, CoreError> {
+pub fn category(conn: &Connection, id: &str) -> Result<Option<ReportCategory>, Error> {
     let body: Option<String> = conn
         .query_row(
             "SELECT body FROM report_categories WHERE id = ?1",
@@ -54,7 +54,7 @@ pub fn category(conn: &Connection, id: &str) -> Result<Option<ReportCategory>, C
 // ---- public reports ----
 
 /// Stores the public view; returns the status it had before, if any.
-pub fn upsert_report(tx: &Transaction, r: &Report) -> Result<Option<ReportStatus>, CoreError> {
+pub fn upsert_report(tx: &Transaction, r: &Report) -> Result<Option<ReportStatus>, Error> {
     let old: Option<String> = tx
         .query_row("SELECT status FROM reports WHERE id = ?1", [r.id], |row| {
             row.get(0)
@@ -87,20 +87,20 @@ pub fn upsert_report(tx: &Transaction, r: &Report) -> Result<Option<ReportStatus
     Ok(old.and_then(|s| ReportStatus::parse(&s)))
 }
 
-pub fn delete_report(tx: &Transaction, id: i64) -> Result<(), CoreError> {
+pub fn delete_report(tx: &Transaction, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM reports WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM reports_rtree WHERE id = ?1", [id])?;
     Ok(())
 }
 
-pub fn report(conn: &Connection, id: i64) -> Result<Option<Report>, CoreError> {
+pub fn report(conn: &Connection, id: i64) -> Result<Option<Report>, Error> {
     let body: Option<String> = conn
         .query_row("SELECT body FROM reports WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
 }
 
-pub fn report_updated_at(conn: &Connection, id: i64) -> Result<Option<DateTime<Utc>>, CoreError> {
+pub fn report_updated_at(conn: &Connection, id: i64) -> Result<Option<DateTime<Utc>>, Error> {
     let t: Option<i64> = conn
         .query_row("SELECT updated_at FROM reports WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -121,7 +121,7 @@ pub fn near(
     radius_m: f64,
     category: Option<&str>,
     open_only: bool,
-) -> Result<Vec<ReportSummary>, CoreError> {
+) -> Result<Vec<ReportSummary>, Error> {
     let dlat = radius_m / M_PER_DEG;
     let cos = point.lat.to_radians().cos().abs().max(0.01);
     let dlon = radius_m / (M_PER_DEG * cos);
@@ -222,7 +222,7 @@ pub fn insert_draft(
     id: &str,
     fields: &DraftFields,
     now: DateTime<Utc>,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO report_drafts (id, created_at, updated_at, body) VALUES (?1, ?2, ?2, ?3)",
         params![id, ts(now), serde_json::to_string(fields)?],
@@ -235,7 +235,7 @@ pub fn save_draft(
     id: &str,
     fields: &DraftFields,
     now: DateTime<Utc>,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     let n = tx.execute(
         "UPDATE report_drafts SET body = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, serde_json::to_string(fields)?, ts(now)],
@@ -246,11 +246,11 @@ pub fn save_draft(
     Ok(())
 }
 
-pub fn draft_not_found(id: &str) -> CoreError {
-    CoreError::not_found(format!("report draft {id}"))
+pub fn draft_not_found(id: &str) -> Error {
+    Error::not_found(format!("report draft {id}"))
 }
 
-pub fn draft_fields(conn: &Connection, id: &str) -> Result<DraftFields, CoreError> {
+pub fn draft_fields(conn: &Connection, id: &str) -> Result<DraftFields, Error> {
     let body: String = conn
         .query_row("SELECT body FROM report_drafts WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -264,7 +264,7 @@ pub fn draft(
     conn: &Connection,
     data_dir: &std::path::Path,
     id: &str,
-) -> Result<ReportDraft, CoreError> {
+) -> Result<ReportDraft, Error> {
     let (created, updated, body): (i64, i64, String) = conn
         .query_row(
             "SELECT created_at, updated_at, body FROM report_drafts WHERE id = ?1",
@@ -294,7 +294,7 @@ pub fn draft(
 pub fn drafts(
     conn: &Connection,
     data_dir: &std::path::Path,
-) -> Result<Vec<ReportDraft>, CoreError> {
+) -> Result<Vec<ReportDraft>, Error> {
     let ids: Vec<String> = conn
         .prepare_cached("SELECT id FROM report_drafts ORDER BY updated_at DESC, rowid DESC")?
         .query_map([], |r| r.get(0))?
@@ -303,7 +303,7 @@ pub fn drafts(
 }
 
 /// Deletes the draft and its photo rows; returns the photo ids it had.
-pub fn delete_draft(tx: &Transaction, id: &str) -> Result<Vec<String>, CoreError> {
+pub fn delete_draft(tx: &Transaction, id: &str) -> Result<Vec<String>, Error> {
     let photos = photo_ids_of_draft(tx, id)?;
     if tx.execute("DELETE FROM report_drafts WHERE id = ?1", [id])? == 0 {
         return Err(draft_not_found(id));
@@ -313,7 +313,7 @@ pub fn delete_draft(tx: &Transaction, id: &str) -> Result<Vec<String>, CoreError
 
 // ---- photos ----
 
-fn photo_ids_of_draft(conn: &Connection, draft_id: &str) -> Result<Vec<String>, CoreError> {
+fn photo_ids_of_draft(conn: &Connection, draft_id: &str) -> Result<Vec<String>, Error> {
     Ok(conn
         .prepare_cached("SELECT photo_id FROM report_photos WHERE draft_id = ?1 ORDER BY id")?
         .query_map([draft_id], |r| r.get(0))?
@@ -324,7 +324,7 @@ pub fn draft_photos(
     conn: &Connection,
     data_dir: &std::path::Path,
     draft_id: &str,
-) -> Result<Vec<PhotoInfo>, CoreError> {
+) -> Result<Vec<PhotoInfo>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT photo_id, width, height, bytes FROM report_photos WHERE draft_id = ?1 ORDER BY id",
     )?;
@@ -343,7 +343,7 @@ pub fn draft_photos(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn add_draft_photo(tx: &Transaction, draft_id: &str, p: &PhotoInfo) -> Result<(), CoreError> {
+pub fn add_draft_photo(tx: &Transaction, draft_id: &str, p: &PhotoInfo) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO report_photos (draft_id, photo_id, width, height, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![draft_id, p.id, p.width, p.height, p.bytes],
@@ -355,19 +355,19 @@ pub fn remove_draft_photo(
     tx: &Transaction,
     draft_id: &str,
     photo_id: &str,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     let n = tx.execute(
         "DELETE FROM report_photos WHERE draft_id = ?1 AND photo_id = ?2",
         params![draft_id, photo_id],
     )?;
     if n == 0 {
-        return Err(CoreError::not_found(format!("photo {photo_id}")));
+        return Err(Error::not_found(format!("photo {photo_id}")));
     }
     Ok(())
 }
 
 /// Whether any draft or unsent report still needs this photo file.
-pub fn photo_in_use(conn: &Connection, photo_id: &str) -> Result<bool, CoreError> {
+pub fn photo_in_use(conn: &Connection, photo_id: &str) -> Result<bool, Error> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM report_photos WHERE photo_id = ?1)",
         [photo_id],
@@ -382,7 +382,7 @@ pub struct QueuedPhoto {
     pub uploaded_id: Option<String>,
 }
 
-pub fn report_photos(conn: &Connection, local_id: i64) -> Result<Vec<QueuedPhoto>, CoreError> {
+pub fn report_photos(conn: &Connection, local_id: i64) -> Result<Vec<QueuedPhoto>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, photo_id, uploaded_id FROM report_photos WHERE local_report_id = ?1 ORDER BY id",
     )?;
@@ -396,7 +396,7 @@ pub fn report_photos(conn: &Connection, local_id: i64) -> Result<Vec<QueuedPhoto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn mark_photo_uploaded(tx: &Transaction, row: i64, uploaded_id: &str) -> Result<(), CoreError> {
+pub fn mark_photo_uploaded(tx: &Transaction, row: i64, uploaded_id: &str) -> Result<(), Error> {
     tx.execute(
         "UPDATE report_photos SET uploaded_id = ?2 WHERE id = ?1",
         params![row, uploaded_id],
@@ -406,7 +406,7 @@ pub fn mark_photo_uploaded(tx: &Transaction, row: i64, uploaded_id: &str) -> Res
 
 /// Forgets that this report's photos were uploaded (the server no longer
 /// has them), so the next send uploads them again.
-pub fn forget_uploads(tx: &Transaction, local_id: i64) -> Result<(), CoreError> {
+pub fn forget_uploads(tx: &Transaction, local_id: i64) -> Result<(), Error> {
     tx.execute(
         "UPDATE report_photos SET uploaded_id = NULL WHERE local_report_id = ?1",
         [local_id],
@@ -424,7 +424,7 @@ pub fn insert_my_report(
     draft_id: &str,
     request: &NewReport,
     now: DateTime<Utc>,
-) -> Result<i64, CoreError> {
+) -> Result<i64, Error> {
     tx.execute(
         "INSERT INTO my_reports (state, request, created_at) VALUES ('queued', ?1, ?2)",
         params![serde_json::to_string(request)?, ts(now)],
@@ -438,7 +438,7 @@ pub fn insert_my_report(
     Ok(local_id)
 }
 
-pub fn set_outbox_id(tx: &Transaction, local_id: i64, outbox_id: i64) -> Result<(), CoreError> {
+pub fn set_outbox_id(tx: &Transaction, local_id: i64, outbox_id: i64) -> Result<(), Error> {
     tx.execute(
         "UPDATE my_reports SET outbox_id = ?2 WHERE local_id = ?1",
         params![local_id, outbox_id],
@@ -446,7 +446,7 @@ pub fn set_outbox_id(tx: &Transaction, local_id: i64, outbox_id: i64) -> Result<
     Ok(())
 }
 
-pub fn request_of(conn: &Connection, local_id: i64) -> Result<NewReport, CoreError> {
+pub fn request_of(conn: &Connection, local_id: i64) -> Result<NewReport, Error> {
     let body: String = conn
         .query_row(
             "SELECT request FROM my_reports WHERE local_id = ?1",
@@ -458,8 +458,8 @@ pub fn request_of(conn: &Connection, local_id: i64) -> Result<NewReport, CoreErr
     Ok(serde_json::from_str(&body)?)
 }
 
-pub fn my_report_not_found(local_id: i64) -> CoreError {
-    CoreError::not_found(format!("my report {local_id}"))
+pub fn my_report_not_found(local_id: i64) -> Error {
+    Error::not_found(format!("my report {local_id}"))
 }
 
 pub fn set_state(
@@ -467,7 +467,7 @@ pub fn set_state(
     local_id: i64,
     state: MyReportState,
     error: Option<&ReportError>,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     let error = error.map(serde_json::to_string).transpose()?;
     tx.execute(
         "UPDATE my_reports SET state = ?2, error = coalesce(?3, error) WHERE local_id = ?1",
@@ -483,7 +483,7 @@ pub fn mark_sent(
     local_id: i64,
     server_id: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, CoreError> {
+) -> Result<Vec<String>, Error> {
     tx.execute(
         "UPDATE my_reports SET state = 'sent', server_id = ?2, sent_at = ?3, outbox_id = NULL, error = NULL
          WHERE local_id = ?1",
@@ -504,7 +504,7 @@ pub fn mark_sent(
 pub fn state_of(
     conn: &Connection,
     local_id: i64,
-) -> Result<(MyReportState, Option<i64>), CoreError> {
+) -> Result<(MyReportState, Option<i64>), Error> {
     conn.query_row(
         "SELECT state, outbox_id FROM my_reports WHERE local_id = ?1",
         [local_id],
@@ -515,7 +515,7 @@ pub fn state_of(
 }
 
 /// Deletes one of my reports with its photo rows; returns the photo ids.
-pub fn delete_my_report(tx: &Transaction, local_id: i64) -> Result<Vec<String>, CoreError> {
+pub fn delete_my_report(tx: &Transaction, local_id: i64) -> Result<Vec<String>, Error> {
     let photos: Vec<String> = report_photos(tx, local_id)?
         .into_iter()
         .map(|p| p.photo_id)
@@ -529,7 +529,7 @@ pub fn delete_my_report(tx: &Transaction, local_id: i64) -> Result<Vec<String>, 
 }
 
 /// Moves the photos of a report back onto a draft (edit and resend).
-pub fn photos_to_draft(tx: &Transaction, local_id: i64, draft_id: &str) -> Result<(), CoreError> {
+pub fn photos_to_draft(tx: &Transaction, local_id: i64, draft_id: &str) -> Result<(), Error> {
     tx.execute(
         "UPDATE report_photos SET local_report_id = NULL, draft_id = ?2, uploaded_id = NULL WHERE local_report_id = ?1",
         params![local_id, draft_id],
@@ -541,7 +541,7 @@ const MY_REPORT_COLUMNS: &str =
     "m.local_id, m.state, m.server_id, m.request, m.error, m.created_at, m.sent_at,
     (SELECT count(*) FROM report_photos p WHERE p.local_report_id = m.local_id), r.body";
 
-fn my_report_from_row(r: &rusqlite::Row) -> Result<MyReport, CoreError> {
+fn my_report_from_row(r: &rusqlite::Row) -> Result<MyReport, Error> {
     let request: NewReport = serde_json::from_str(&r.get::<_, String>(3)?)?;
     let error: Option<String> = r.get(4)?;
     let report: Option<Report> = r
@@ -568,11 +568,14 @@ fn my_report_from_row(r: &rusqlite::Row) -> Result<MyReport, CoreError> {
         error: error.map(|e| serde_json::from_str(&e)).transpose()?,
         status: report.as_ref().map(|r| r.status),
         report,
+        // Texts and actions in the core's language: `flow::dress`.
+        state_text: String::new(),
+        actions: Default::default(),
     })
 }
 
 /// Newest first.
-pub fn my_reports(conn: &Connection) -> Result<Vec<MyReport>, CoreError> {
+pub fn my_reports(conn: &Connection) -> Result<Vec<MyReport>, Error> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {MY_REPORT_COLUMNS} FROM my_reports m LEFT JOIN reports r ON r.id = m.server_id
          ORDER BY m.created_at DESC, m.local_id DESC"
@@ -585,7 +588,7 @@ pub fn my_reports(conn: &Connection) -> Result<Vec<MyReport>, CoreError> {
     Ok(out)
 }
 
-pub fn my_report(conn: &Connection, local_id: i64) -> Result<MyReport, CoreError> {
+pub fn my_report(conn: &Connection, local_id: i64) -> Result<MyReport, Error> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {MY_REPORT_COLUMNS} FROM my_reports m LEFT JOIN reports r ON r.id = m.server_id
          WHERE m.local_id = ?1"
@@ -597,7 +600,7 @@ pub fn my_report(conn: &Connection, local_id: i64) -> Result<MyReport, CoreError
     }
 }
 
-pub fn is_mine(conn: &Connection, server_id: i64) -> Result<bool, CoreError> {
+pub fn is_mine(conn: &Connection, server_id: i64) -> Result<bool, Error> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM my_reports WHERE server_id = ?1)",
         [server_id],
@@ -612,7 +615,7 @@ pub fn set_followed(
     report_id: i64,
     followed: bool,
     now: DateTime<Utc>,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     if followed {
         tx.execute(
             "INSERT OR IGNORE INTO followed_reports (report_id, followed_at) VALUES (?1, ?2)",
@@ -627,7 +630,7 @@ pub fn set_followed(
     Ok(())
 }
 
-pub fn is_followed(conn: &Connection, report_id: i64) -> Result<bool, CoreError> {
+pub fn is_followed(conn: &Connection, report_id: i64) -> Result<bool, Error> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM followed_reports WHERE report_id = ?1)",
         [report_id],
@@ -636,7 +639,7 @@ pub fn is_followed(conn: &Connection, report_id: i64) -> Result<bool, CoreError>
 }
 
 /// Followed reports as last synced, most recently changed first.
-pub fn followed(conn: &Connection) -> Result<Vec<Report>, CoreError> {
+pub fn followed(conn: &Connection) -> Result<Vec<Report>, Error> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.body FROM followed_reports f JOIN reports r ON r.id = f.report_id ORDER BY r.updated_at DESC",
     )?;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{MyReportState, ReportError};
 use super::{photos, store};
-use crate::error::CoreError;
+use crate::error::{CoreError, Error};
 use crate::notifications::{self, Notification};
 use crate::outbox::Item;
 use crate::store::Store;
@@ -39,7 +39,7 @@ pub fn apply_report(
     tx: &Transaction,
     r: &Report,
     now: DateTime<Utc>,
-) -> Result<Option<Notification>, CoreError> {
+) -> Result<Option<Notification>, Error> {
     let old = store::upsert_report(tx, r)?;
     let changed = match old {
         Some(o) => o != r.status,
@@ -70,7 +70,7 @@ pub async fn refresh_mine(
     http: &Http,
     base: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<Notification>, CoreError> {
+) -> Result<Vec<Notification>, Error> {
     let (marked, token) = store.read(|c| {
         Ok((
             crate::store::meta::get(c, crate::store::meta::REFRESH_MY_REPORTS)?.is_some(),
@@ -82,7 +82,7 @@ pub async fn refresh_mine(
     };
     let text = http.get_authed(base, "/reports/mine", &token).await?;
     let reports: Vec<Report> = serde_json::from_str(&text)
-        .map_err(|e| CoreError::from(HttpError::Network(format!("bad reports answer: {e}"))))?;
+        .map_err(|e| Error::from(HttpError::Network(format!("bad reports answer: {e}"))))?;
     store.write(|tx| {
         let mut notes = Vec::new();
         for r in &reports {
@@ -104,7 +104,7 @@ pub struct Acked {
 pub enum SendError {
     Http(HttpError),
     /// Something on the device (a photo file gone): retrying will not help.
-    Local(CoreError),
+    Local(Error),
 }
 
 impl From<HttpError> for SendError {
@@ -113,8 +113,8 @@ impl From<HttpError> for SendError {
     }
 }
 
-impl From<CoreError> for SendError {
-    fn from(e: CoreError) -> Self {
+impl From<Error> for SendError {
+    fn from(e: Error) -> Self {
         SendError::Local(e)
     }
 }
@@ -131,7 +131,7 @@ pub async fn send_report(
     item: &Item,
 ) -> Result<Acked, SendError> {
     let SubmitPayload { local_id } =
-        serde_json::from_str(&item.payload).map_err(CoreError::from)?;
+        serde_json::from_str(&item.payload).map_err(Error::from)?;
     store.write(|tx| store::set_state(tx, local_id, MyReportState::Sending, None))?;
     let (mut request, queued) = store.read(|c| {
         Ok((
@@ -140,7 +140,7 @@ pub async fn send_report(
         ))
     })?;
     request.photo_ids = upload_photos(store, http, base, data_dir, token, queued).await?;
-    let body = serde_json::to_string(&request).map_err(CoreError::from)?;
+    let body = serde_json::to_string(&request).map_err(Error::from)?;
     let text = match http
         .post(base, "/reports", &item.idempotency_key, Some(token), &body)
         .await
@@ -154,7 +154,7 @@ pub async fn send_report(
                 store::report_photos(tx, local_id)
             })?;
             request.photo_ids = upload_photos(store, http, base, data_dir, token, queued).await?;
-            let body = serde_json::to_string(&request).map_err(CoreError::from)?;
+            let body = serde_json::to_string(&request).map_err(Error::from)?;
             http.post(base, "/reports", &item.idempotency_key, Some(token), &body)
                 .await?
         }
@@ -182,7 +182,7 @@ async fn upload_photos(
             Some(id) => id,
             None => {
                 let bytes = std::fs::read(photos::path_of(data_dir, &p.photo_id))
-                    .map_err(CoreError::from)?;
+                    .map_err(Error::from)?;
                 let text = http
                     .upload(base, "/photos", token, "image/jpeg", bytes)
                     .await?;
@@ -208,7 +208,7 @@ pub fn acknowledge(
     tx: &Transaction,
     acked: &Acked,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, CoreError> {
+) -> Result<Vec<String>, Error> {
     let newer = match store::report_updated_at(tx, acked.report.id)? {
         Some(t) => acked.report.updated_at > t,
         None => true,
@@ -219,6 +219,7 @@ pub fn acknowledge(
     store::mark_sent(tx, acked.local_id, acked.report.id, now)
 }
 
+/// What the resident reads about a failed try: the public error's shape.
 pub fn error_of(e: &CoreError) -> ReportError {
     let field = match e {
         CoreError::Server { field, .. } => field.clone(),
@@ -239,7 +240,7 @@ pub fn record_failure(
     payload: &str,
     error: &CoreError,
     permanent: bool,
-) -> Result<(), CoreError> {
+) -> Result<(), Error> {
     let SubmitPayload { local_id } = serde_json::from_str(payload)?;
     let state = if permanent {
         MyReportState::Failed

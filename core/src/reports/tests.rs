@@ -173,7 +173,7 @@ fn non_images_are_rejected_with_a_clear_error() {
     ] {
         let e = photos::normalise(&bad).err().expect("rejected");
         assert_eq!(e.code(), "invalid_input", "{e:?}");
-        assert!(matches!(&e, CoreError::InvalidInput { field, .. } if field == "photo"));
+        assert!(matches!(&e, Error::InvalidInput { field, .. } if field == "photo"));
         assert!(!e.message().pl.is_empty() && !e.message().en.is_empty());
     }
     let huge = vec![0u8; photos::INPUT_MAX_BYTES + 1];
@@ -197,8 +197,8 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     };
     let (id, photo) = {
         let core = crate::Core::open(config.clone()).unwrap();
-        let d = core.create_report_draft("street_lamp").unwrap();
-        core.update_report_draft(
+        let d = core.reports().create_draft("street_lamp").unwrap();
+        core.reports().update_draft(
             &d.id,
             ReportDraftUpdate {
                 point: Some(GeoPoint {
@@ -213,7 +213,7 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
             },
         )
         .unwrap();
-        let photo = core.add_report_photo(&d.id, png(40, 30)).unwrap();
+        let photo = core.reports().add_photo(&d.id, png(40, 30)).unwrap();
         assert!(Path::new(&photo.path).exists());
         assert!(
             photo
@@ -221,11 +221,11 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
                 .starts_with(config.data_dir.join("photos").to_str().unwrap())
         );
         // The same photo twice is one photo.
-        assert_eq!(core.add_report_photo(&d.id, png(40, 30)).unwrap(), photo);
+        assert_eq!(core.reports().add_photo(&d.id, png(40, 30)).unwrap(), photo);
         (d.id, photo)
     };
     let core = crate::Core::open(config.clone()).unwrap();
-    let d = core.report_draft(&id).unwrap();
+    let d = core.reports().draft(&id).unwrap();
     assert_eq!(d.category, "street_lamp");
     assert_eq!(
         d.point,
@@ -238,10 +238,10 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     assert_eq!(d.description, "Latarnia przy szkole nie świeci.");
     assert_eq!(d.answers.get("kind").map(String::as_str), Some("not_lit"));
     assert_eq!(d.photos, vec![photo.clone()]);
-    assert_eq!(core.report_drafts().unwrap().len(), 1);
+    assert_eq!(core.reports().drafts().unwrap().len(), 1);
     // A moved pin has no accuracy.
     let d = core
-        .update_report_draft(
+        .reports().update_draft(
             &id,
             ReportDraftUpdate {
                 point: Some(GeoPoint {
@@ -255,21 +255,21 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     assert_eq!(d.accuracy_m, None);
 
     for i in 1..5 {
-        core.add_report_photo(&id, png(40 + i, 30)).unwrap();
+        core.reports().add_photo(&id, png(40 + i, 30)).unwrap();
     }
-    let e = core.add_report_photo(&id, png(99, 30)).unwrap_err();
+    let e = core.reports().add_photo(&id, png(99, 30)).unwrap_err();
     assert_eq!(e.code(), "invalid_input");
-    assert_eq!(core.report_draft(&id).unwrap().photos.len(), 5);
+    assert_eq!(core.reports().draft(&id).unwrap().photos.len(), 5);
     let e = core
-        .add_report_photo(&id, b"not an image".to_vec())
+        .reports().add_photo(&id, b"not an image".to_vec())
         .unwrap_err();
     assert_eq!(e.code(), "invalid_input");
 
-    core.remove_report_photo(&id, &photo.id).unwrap();
+    core.reports().remove_photo(&id, &photo.id).unwrap();
     assert!(!Path::new(&photo.path).exists(), "an unused file goes");
-    core.delete_report_draft(&id).unwrap();
-    assert!(core.report_drafts().unwrap().is_empty());
-    assert_eq!(core.report_draft(&id).unwrap_err().code(), "not_found");
+    core.reports().delete_draft(&id).unwrap();
+    assert!(core.reports().drafts().unwrap().is_empty());
+    assert_eq!(core.reports().draft(&id).unwrap_err().code(), "not_found");
     assert_eq!(
         std::fs::read_dir(config.data_dir.join("photos"))
             .unwrap()
@@ -284,7 +284,7 @@ fn validation_names_the_field_and_checks_the_boundary() {
     let store = seeded_store(dir.path());
     let d = create_draft(&store, dir.path(), "street_lamp", now()).unwrap();
     let field = |store: &Store| match store.read(|c| validate(c, &d.id)) {
-        Err(CoreError::InvalidInput { field, .. }) => field,
+        Err(Error::InvalidInput { field, .. }) => field,
         other => panic!("{other:?}"),
     };
     assert_eq!(field(&store), "point");
@@ -738,4 +738,68 @@ async fn offline_leaves_it_queued_and_follow_goes_through_the_outbox() {
         (r.method.as_str(), r.target.as_str()),
         ("DELETE", "/api/v1/reports/9/follow")
     );
+}
+
+/// The review and detail screens, answer normalisation and my reports'
+/// words come from the core (the bindings and both shells composed them).
+#[tokio::test]
+async fn the_review_names_the_step_to_fix_and_answers_are_normalised() {
+    let server = FakeServer::start().await;
+    server.reply(Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))).reply(Reply::Json(
+        200,
+        page(
+            vec![
+                upsert(1, "gmina", gmina()),
+                upsert(2, "report_categories", lamp_category()),
+                upsert(3, "reports", report_json(50, "street_lamp", 51.1, 17.1, "new")),
+            ],
+            "3",
+            false,
+        ),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let core = crate::Core::open(crate::CoreConfig {
+        data_dir: dir.path().join("data"),
+        server_url: server.url.clone(),
+        platform: mm_protocol::devices::Platform::Cli,
+        app_version: "1.0.0".into(),
+        locale: Some("pl_PL".into()),
+    })
+    .unwrap();
+    core.sync(crate::SyncOptions::default(), None).await.unwrap();
+    let reports = core.reports();
+
+    let d = reports.create_draft("street_lamp").unwrap();
+    assert_eq!(d.resume_step(), flow::ReportStep::Location);
+    assert_eq!(d.photo_slots_left(), 5);
+    let answers = [("kind", "  not_lit "), ("lamp_number", "   ")].map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let d = reports.update_draft(&d.id, ReportDraftUpdate { answers: Some(answers.into()), ..Default::default() }).unwrap();
+    assert_eq!(d.answers, [("kind".to_owned(), "not_lit".to_owned())].into(), "trimmed; a blank answer is none");
+
+    let review = reports.review(&d.id).unwrap();
+    let problem = review.problem.expect("no point yet");
+    assert_eq!((problem.code.as_str(), problem.field.as_str(), problem.step), ("invalid_input", "point", flow::ReportStep::Location));
+    assert_eq!(review.category.map(|c| c.id).as_deref(), Some("street_lamp"));
+    let update = ReportDraftUpdate {
+        point: Some(GeoPoint { lat: 51.1001, lon: 17.1 }),
+        description: Some("Latarnia nie świeci od trzech dni.".into()),
+        ..Default::default()
+    };
+    reports.update_draft(&d.id, update).unwrap();
+    let review = reports.review(&d.id).unwrap();
+    assert_eq!(review.problem, None);
+    assert_eq!(review.possible_duplicates.iter().map(|r| r.id).collect::<Vec<_>>(), [50]);
+
+    let detail = reports.detail(50).unwrap();
+    assert!(!detail.followed);
+    assert_eq!(detail.category.map(|c| c.id).as_deref(), Some("street_lamp"));
+    reports.follow(50).unwrap();
+    assert!(reports.detail(50).unwrap().followed);
+    assert_eq!(reports.detail(51).unwrap_err().code(), "not_found");
+
+    let mine = reports.submit_draft(&d.id).unwrap();
+    assert_eq!(mine.state_text, "Czeka na wysłanie");
+    assert!(mine.actions.can_discard && !mine.actions.can_edit);
+    assert_eq!(reports.mine().unwrap()[0].state_text, "Czeka na wysłanie");
+    assert_eq!(reports.rules().max_photos, 5);
 }

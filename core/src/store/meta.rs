@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use crate::error::CoreError;
+use crate::error::Error;
 
 pub const SERVER_URL: &str = "server_url";
 /// `next_cursor` of the last applied sync page.
@@ -16,13 +16,13 @@ pub const OCCURRENCE_ANCHOR: &str = "occurrence_anchor";
 /// is then fetched with the device token (`reports::sync::refresh_mine`).
 pub const REFRESH_MY_REPORTS: &str = "refresh_my_reports";
 
-pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, CoreError> {
+pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, Error> {
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
-pub fn set(tx: &Transaction, key: &str, value: &str) -> Result<(), CoreError> {
+pub fn set(tx: &Transaction, key: &str, value: &str) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
@@ -30,7 +30,7 @@ pub fn set(tx: &Transaction, key: &str, value: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, key: &str) -> Result<(), CoreError> {
+pub fn delete(tx: &Transaction, key: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-use crate::error::CoreError;
+use crate::error::Error;
 
 #[cfg(test)]
 pub(crate) use schema::SCHEMA_VERSION;
@@ -26,7 +26,7 @@ pub(crate) struct Store {
 
 impl Store {
     /// Opens (creating when missing) and migrates the store at `path`.
-    pub fn open(path: &Path) -> Result<Store, CoreError> {
+    pub fn open(path: &Path) -> Result<Store, Error> {
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
@@ -53,8 +53,8 @@ impl Store {
     /// Runs `f` on the reader connection.
     pub fn read<T>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, CoreError>,
-    ) -> Result<T, CoreError> {
+        f: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let conn = lock(&self.reader)?;
         f(&conn)
     }
@@ -64,8 +64,8 @@ impl Store {
     /// transaction never fails half-way on a lock upgrade.
     pub fn write<T>(
         &self,
-        f: impl FnOnce(&Transaction) -> Result<T, CoreError>,
-    ) -> Result<T, CoreError> {
+        f: impl FnOnce(&Transaction) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let mut conn = lock(&self.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
@@ -74,7 +74,7 @@ impl Store {
     }
 }
 
-fn configure(conn: &Connection) -> Result<(), CoreError> {
+fn configure(conn: &Connection) -> Result<(), Error> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // WAL is durable enough with NORMAL: a power cut may lose the last
@@ -83,7 +83,7 @@ fn configure(conn: &Connection) -> Result<(), CoreError> {
     Ok(())
 }
 
-fn lock(m: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, CoreError> {
+fn lock(m: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, Error> {
     // A panic while holding the lock leaves SQLite itself consistent (the
     // transaction rolled back on drop), so a poisoned lock is safe to reuse.
     Ok(m.lock().unwrap_or_else(|p| p.into_inner()))
@@ -152,9 +152,9 @@ mod tests {
     fn a_failed_write_rolls_back() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("mm.sqlite3")).unwrap();
-        let r: Result<(), CoreError> = store.write(|tx| {
+        let r: Result<(), Error> = store.write(|tx| {
             meta::set(tx, "k", "v")?;
-            Err(CoreError::internal("boom"))
+            Err(Error::internal("boom"))
         });
         assert!(r.is_err());
         assert_eq!(store.read(|c| meta::get(c, "k")).unwrap(), None);

@@ -8,7 +8,7 @@
 
 use rusqlite::Connection;
 
-use crate::error::CoreError;
+use crate::error::Error;
 
 const MIGRATIONS: &[&str] = &[
     // 1: first schema.
@@ -181,11 +181,11 @@ const MIGRATIONS: &[&str] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub fn migrate(conn: &mut Connection) -> Result<(), CoreError> {
+pub fn migrate(conn: &mut Connection) -> Result<(), Error> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         // A newer build wrote this file and the app was downgraded.
-        return Err(CoreError::Storage {
+        return Err(Error::Storage {
             detail: format!("store schema {current} is newer than this build's {SCHEMA_VERSION}"),
         });
     }

@@ -1,16 +1,16 @@
 //! The HTTP side of the core: one reqwest client with timeouts, gzip and a
-//! User-Agent naming the app, and the mapping of failures to [`CoreError`]:
-//! no answer -> `Network`, an `ApiError` body -> `Server`.
+//! User-Agent naming the app. Failures are [`HttpError`]s; the error table
+//! (`crate::error`) makes no answer `Network` and an `ApiError` body `Server`.
 
 use std::time::Duration;
 
 use mm_protocol::devices::Platform;
-use mm_protocol::error::{ApiError, ErrorCode, Message};
+use mm_protocol::error::ApiError;
 use mm_protocol::sync::SyncPage;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 
-use crate::error::CoreError;
+use crate::error::Error;
 
 /// A phone on a bad connection: fail a stuck request rather than hang the UI.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,45 +40,6 @@ impl HttpError {
     }
 }
 
-impl From<HttpError> for CoreError {
-    fn from(e: HttpError) -> Self {
-        match e {
-            HttpError::Network(detail) => CoreError::Network { detail },
-            HttpError::Status { api: Some(api), .. } => CoreError::Server {
-                code: api.code,
-                message: api.message,
-                field: api.field,
-            },
-            HttpError::Status { status, api: None } => {
-                let code = match status {
-                    400 => ErrorCode::InvalidQuery,
-                    401 => ErrorCode::Unauthorized,
-                    403 => ErrorCode::Forbidden,
-                    404 => ErrorCode::NotFound,
-                    405 => ErrorCode::MethodNotAllowed,
-                    409 => ErrorCode::Conflict,
-                    413 => ErrorCode::PayloadTooLarge,
-                    415 => ErrorCode::UnsupportedMediaType,
-                    429 => ErrorCode::RateLimited,
-                    503 => ErrorCode::Unavailable,
-                    500..=599 => ErrorCode::Internal,
-                    _ => ErrorCode::Unknown,
-                };
-                CoreError::Server {
-                    code,
-                    message: Message::new(
-                        format!("Serwer gminy odpowiedział błędem (HTTP {status})."),
-                        format!(
-                            "The municipality's server answered with an error (HTTP {status})."
-                        ),
-                    ),
-                    field: None,
-                }
-            }
-        }
-    }
-}
-
 pub(crate) enum SyncResponse {
     NotModified,
     Page {
@@ -87,12 +48,14 @@ pub(crate) enum SyncResponse {
     },
 }
 
+/// Cheap to clone: the connection pool is shared.
+#[derive(Clone)]
 pub(crate) struct Http {
     client: reqwest::Client,
 }
 
 impl Http {
-    pub fn new(app_version: &str, platform: Platform) -> Result<Http, CoreError> {
+    pub fn new(app_version: &str, platform: Platform) -> Result<Http, Error> {
         let client = reqwest::Client::builder()
             .user_agent(format!(
                 "mMieszkaniec/{app_version} ({})",
@@ -102,7 +65,7 @@ impl Http {
             .timeout(REQUEST_TIMEOUT)
             .gzip(true)
             .build()
-            .map_err(CoreError::internal)?;
+            .map_err(Error::internal)?;
         Ok(Http { client })
     }
 

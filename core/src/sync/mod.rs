@@ -14,18 +14,21 @@
 //! of mine withheld from the public is kept, and its reporter's view is
 //! fetched after the pull (`reports::sync::refresh_mine`).
 
+mod api;
 pub(crate) mod client;
+pub mod model;
+
+use model::{SyncListener, SyncProgress, SyncSummary};
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use mm_protocol::error::{ApiError, ErrorCode};
 use mm_protocol::news::Priority;
-use mm_protocol::sync::{Change, Collection, Item, SyncPage};
+use mm_protocol::sync::{Change, Collection, Item, SYNC_MAX_LIMIT, SyncPage};
 use rusqlite::Transaction;
 
-use crate::app::{SyncListener, SyncProgress, SyncSummary};
-use crate::error::CoreError;
+use crate::error::Error;
 use crate::notifications::{self, Notification};
 use crate::store::{Store, meta};
 use crate::{events, gmina, news, places, reports};
@@ -46,7 +49,7 @@ pub(crate) fn apply_page(
     tx: &Transaction,
     page: &SyncPage,
     now: DateTime<Utc>,
-) -> Result<PageOutcome, CoreError> {
+) -> Result<PageOutcome, Error> {
     let (changes, skipped) = page.known_changes();
     let window = events::window_for(tx, now)?;
     let mut out = PageOutcome {
@@ -94,7 +97,7 @@ pub(crate) fn apply_page(
             Change::Delete { collection, id, .. } => {
                 let int_id = || {
                     id.parse::<i64>()
-                        .map_err(|_| CoreError::internal(format!("bad {} id", collection.as_str())))
+                        .map_err(|_| Error::internal(format!("bad {} id", collection.as_str())))
                 };
                 match collection {
                     Collection::Gmina => gmina::delete(tx, &id)?,
@@ -123,7 +126,7 @@ pub(crate) fn apply_page(
 /// Drops every synced collection with its cursor, keeping what is the
 /// resident's own (drafts, queued writes, my reports, notifications): the
 /// next pull rebuilds the copy from scratch.
-pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), CoreError> {
+pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), Error> {
     for table in [
         "news",
         "event_occurrences",
@@ -148,6 +151,17 @@ pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// The next page's request, started before this page is applied, so the
+/// server's query and compression, the network and the parse run while the
+/// device writes. Aborted when dropped (this page failed to apply).
+struct Prefetch(tokio::task::JoinHandle<Result<SyncResponse, HttpError>>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Pulls every page from the stored cursor on.
 pub(crate) async fn pull(
     store: &Store,
@@ -155,10 +169,14 @@ pub(crate) async fn pull(
     base: &str,
     page_size: Option<u32>,
     listener: Option<&Arc<dyn SyncListener>>,
-) -> Result<SyncSummary, CoreError> {
+) -> Result<SyncSummary, Error> {
     let start_cursor = store.read(|c| meta::get(c, meta::CURSOR))?;
     let mut cursor = start_cursor.clone();
     let mut restarted = false;
+    // A first sync (or one starting over) pulls everything: the largest
+    // pages the server gives, as each page costs a request, a parse and a
+    // commit. Later syncs bring a few changes; the server's default serves.
+    let mut limit = page_size.or_else(|| cursor.is_none().then_some(SYNC_MAX_LIMIT));
     let mut summary = SyncSummary {
         pages: 0,
         applied: 0,
@@ -166,17 +184,23 @@ pub(crate) async fn pull(
         unchanged: false,
         cursor: String::new(),
     };
+    let mut prefetched: Option<Prefetch> = None;
     loop {
-        // Only the first request can be "nothing new since last time".
-        let if_none_match = if summary.pages == 0 {
-            stored_etag(store, cursor.as_deref())?
-        } else {
-            None
+        let fetched = match prefetched.take() {
+            Some(mut next) => (&mut next.0)
+                .await
+                .unwrap_or_else(|e| Err(HttpError::Network(format!("sync request task: {e}")))),
+            None => {
+                // Only the first request can be "nothing new since last time".
+                let if_none_match = if summary.pages == 0 {
+                    stored_etag(store, cursor.as_deref())?
+                } else {
+                    None
+                };
+                http.sync_page(base, cursor.as_deref(), limit, if_none_match.as_deref()).await
+            }
         };
-        let response = match http
-            .sync_page(base, cursor.as_deref(), page_size, if_none_match.as_deref())
-            .await
-        {
+        let response = match fetched {
             // The server does not know our cursor: its database was
             // restored or rebuilt. What we hold may no longer match it, so
             // start over from an empty copy (once) rather than stay stuck.
@@ -192,6 +216,7 @@ pub(crate) async fn pull(
                 store.write(forget_synced)?;
                 cursor = None;
                 restarted = true;
+                limit = page_size.or(Some(SYNC_MAX_LIMIT));
                 continue;
             }
             other => other?,
@@ -204,6 +229,12 @@ pub(crate) async fn pull(
             }
             SyncResponse::Page { page, etag } => (page, etag),
         };
+        if page.has_more && cursor.as_deref() != Some(page.next_cursor.as_str()) {
+            let (http, base, next) = (http.clone(), base.to_owned(), page.next_cursor.clone());
+            prefetched = Some(Prefetch(tokio::spawn(async move {
+                http.sync_page(&base, Some(&next), limit, None).await
+            })));
+        }
         let request_cursor = cursor.clone().unwrap_or_default();
         let outcome = store.write(|tx| {
             let outcome = apply_page(tx, &page, Utc::now())?;
@@ -232,7 +263,7 @@ pub(crate) async fn pull(
             break;
         }
         if !moved || summary.pages >= MAX_PAGES {
-            return Err(CoreError::internal(
+            return Err(Error::internal(
                 "server said has_more without moving the cursor",
             ));
         }
@@ -258,7 +289,7 @@ pub(crate) async fn pull(
     Ok(summary)
 }
 
-fn stored_etag(store: &Store, cursor: Option<&str>) -> Result<Option<String>, CoreError> {
+fn stored_etag(store: &Store, cursor: Option<&str>) -> Result<Option<String>, Error> {
     let stored = store.read(|c| meta::get(c, meta::SYNC_ETAG))?;
     Ok(stored.and_then(|s| {
         let (c, tag) = s.split_once('\n')?;

@@ -160,9 +160,9 @@ fn a_failure_mid_sync_leaves_the_last_applied_page_and_resumes_from_it() {
             .write(|tx| apply_page(tx, &page_one(), now()))
             .unwrap();
         // The process dies while applying page 2: the transaction never commits.
-        let r: Result<(), CoreError> = store.write(|tx| {
+        let r: Result<(), Error> = store.write(|tx| {
             apply_page(tx, &page_two(), now())?;
-            Err(CoreError::Internal {
+            Err(Error::Internal {
                 detail: "killed".into(),
             })
         });
@@ -182,7 +182,7 @@ fn a_failure_mid_sync_leaves_the_last_applied_page_and_resumes_from_it() {
                 "page 2's edit is not half-applied"
             );
             assert_eq!(events::count(c)?, 1, "page 2's tombstone is not applied");
-            assert!(matches!(news::get(c, 2), Err(CoreError::NotFound { .. })));
+            assert!(matches!(news::get(c, 2), Err(Error::NotFound { .. })));
             assert!(
                 notifications::list(c)?.is_empty(),
                 "no notification from a rolled-back page"
@@ -212,4 +212,46 @@ fn a_bad_tombstone_id_fails_the_whole_page() {
     assert!(store.write(|tx| apply_page(tx, &p, now())).is_err());
     assert_eq!(store.read(news::count).unwrap(), 0);
     assert_eq!(store.read(|c| meta::get(c, meta::CURSOR)).unwrap(), None);
+}
+
+/// Where a first sync spends its time on the device (`make bench-core`
+/// measures it end to end): the bench's 5,000 events (one in ten weekly)
+/// and 2,000 news, applied page by page as a first sync does.
+/// `cargo test --release -p mm-core first_sync_profile -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn first_sync_profile() {
+    let start = "2026-12-01T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let items: Vec<serde_json::Value> = (0..7000)
+        .map(|i| {
+            if i < 5000 {
+                let s = start + chrono::TimeDelta::hours((i * 7) % (24 * 92));
+                let mut e = event(i, &format!("Wydarzenie testowe nr {i} w Siechnicach"), &s.to_rfc3339(), &(s + chrono::TimeDelta::hours(2)).to_rfc3339(), None, (i % 10 == 0).then_some("FREQ=WEEKLY;COUNT=8"));
+                e["description"] = json!("Spotkanie mieszkańców, koncert albo zajęcia sportowe; opis dość długi, by przypominał prawdziwe wydarzenie w gminie.");
+                e["place_name"] = json!("Gminny Ośrodek Kultury, ul. Jana Pawła II 12");
+                upsert(i as u64 + 1, "events", e)
+            } else {
+                upsert(i as u64 + 1, "news", news(i, &format!("Komunikat nr {i}: utrudnienia w ruchu na ul. Opolskiej"), "normal", "2026-11-01T10:00:00Z"))
+            }
+        })
+        .collect();
+    for page_size in [500, 2000] {
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let store = open(&dir);
+            let pages: Vec<SyncPage> = items
+                .chunks(page_size)
+                .enumerate()
+                .map(|(n, c)| parse_page(page(c.to_vec(), &((n + 1) * page_size).to_string(), true)))
+                .collect();
+            let t = std::time::Instant::now();
+            for p in &pages {
+                store.write(|tx| apply_page(tx, p, now())).unwrap();
+            }
+            runs.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        runs.sort_by(f64::total_cmp);
+        eprintln!("apply 7,000 changes in pages of {page_size}: median {:.1} ms, runs {runs:.1?}", runs[2]);
+    }
 }

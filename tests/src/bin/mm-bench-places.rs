@@ -226,7 +226,7 @@ fn main() -> anyhow::Result<()> {
         s.applied,
         s.pages,
         t.elapsed().as_secs_f64(),
-        core.place_count()?
+        core.places().count()?
     );
 
     // A phone screen at street zoom: about 0.8 km × 1.2 km (≈ 650 places here).
@@ -252,33 +252,33 @@ fn main() -> anyhow::Result<()> {
     // Warm the page cache the way a map screen would have.
     for _ in 0..200 {
         let (lat, lon) = rng.point();
-        core.places_in_box(screen(lat, lon), &step_free)?;
+        core.places().in_box(screen(lat, lon), &step_free)?;
     }
     // Each query kind gets its own random spots, so none rides on the page
     // cache another one just warmed.
     for _ in 0..RUNS {
         let (lat, lon) = rng.point();
         let t = Instant::now();
-        f_sf += core.places_in_box(screen(lat, lon), &step_free)?.len();
+        f_sf += core.places().in_box(screen(lat, lon), &step_free)?.len();
         bbox_sf.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
         f_sft += core
-            .places_in_box(screen(lat, lon), &step_free_toilet)?
+            .places().in_box(screen(lat, lon), &step_free_toilet)?
             .len();
         bbox_sft.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
-        f_all += core.places_in_box(screen(lat, lon), &none)?.len();
+        f_all += core.places().in_box(screen(lat, lon), &none)?.len();
         bbox_all.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
-        f_near += core.nearest_places(GeoPoint { lat, lon }, 20, &none)?.len();
+        f_near += core.places().nearest(GeoPoint { lat, lon }, 20, &none)?.len();
         near.push(t.elapsed());
         let (lat, lon) = rng.point();
         let t = Instant::now();
         f_near_sf += core
-            .nearest_places(GeoPoint { lat, lon }, 20, &step_free)?
+            .places().nearest(GeoPoint { lat, lon }, 20, &step_free)?
             .len();
         near_sf.push(t.elapsed());
     }
@@ -324,7 +324,7 @@ fn main() -> anyhow::Result<()> {
             ..Default::default()
         };
         let t = Instant::now();
-        f_open_screen += core.places_in_box(screen(lat, lon), &filter)?.len();
+        f_open_screen += core.places().in_box(screen(lat, lon), &filter)?.len();
         open_screen.push(t.elapsed());
     }
     report(
@@ -346,10 +346,10 @@ fn main() -> anyhow::Result<()> {
             ..Default::default()
         };
         let t = Instant::now();
-        f_open_all += core.places_in_box(gmina, &filter)?.len();
+        f_open_all += core.places().in_box(gmina, &filter)?.len();
         open_all.push(t.elapsed());
         let t = Instant::now();
-        f_all_all += core.places_in_box(gmina, &none)?.len();
+        f_all_all += core.places().in_box(gmina, &none)?.len();
         all_all.push(t.elapsed());
     }
     report(
@@ -384,11 +384,11 @@ fn main() -> anyhow::Result<()> {
             ..Default::default()
         };
         let t = Instant::now();
-        f_open_demo += demo.places_in_box(gmina, &filter)?.len();
+        f_open_demo += demo.places().in_box(gmina, &filter)?.len();
         open_demo.push(t.elapsed());
     }
     report(
-        &format!("demo ({} places), open now, whole gmina", demo.place_count()?),
+        &format!("demo ({} places), open now, whole gmina", demo.places().count()?),
         open_demo,
         f_open_demo,
         "within 2x of the old parser",

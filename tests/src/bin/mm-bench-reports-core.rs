@@ -102,9 +102,9 @@ fn main() -> anyhow::Result<()> {
     let mut found = 0usize;
     let mut near_found = 0usize;
     for i in 0..RUNS {
-        let draft = core.create_report_draft(CATEGORIES[i % 4])?;
+        let draft = core.reports().create_draft(CATEGORIES[i % 4])?;
         let (lat, lon) = rng.point();
-        core.update_report_draft(
+        core.reports().update_draft(
             &draft.id,
             ReportDraftUpdate {
                 point: Some(GeoPoint { lat, lon }),
@@ -112,17 +112,17 @@ fn main() -> anyhow::Result<()> {
             },
         )?;
         let t = Instant::now();
-        let dups = core.possible_duplicates(&draft.id)?;
+        let dups = core.reports().possible_duplicates(&draft.id)?;
         dup_times.push(t.elapsed());
         found += dups.len();
         if i % 4 == 0 {
             let t = Instant::now();
             near_found += core
-                .reports_near(GeoPoint { lat, lon }, 500.0, None, false)?
+                .reports().near(GeoPoint { lat, lon }, 500.0, None, false)?
                 .len();
             near_times.push(t.elapsed());
         }
-        core.delete_report_draft(&draft.id)?;
+        core.reports().delete_draft(&draft.id)?;
     }
     dup_times.sort();
     near_times.sort();

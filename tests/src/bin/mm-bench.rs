@@ -119,12 +119,12 @@ async fn bench_core(url: &str, tmp: &std::path::Path) -> anyhow::Result<()> {
     let mut between = Vec::new();
     for _ in 0..2_000 {
         let t = Instant::now();
-        let m = core.month(today.year(), today.month())?;
+        let m = core.events().month(today.year(), today.month())?;
         month.push(t.elapsed());
         assert!(!m.days.is_empty());
         let first = today.with_day(1).unwrap();
         let t = Instant::now();
-        let list = core.events_between(first, first + Days::days(30), None)?;
+        let list = core.events().between(first, first + Days::days(30), None)?;
         between.push(t.elapsed());
         assert!(!list.is_empty());
     }

@@ -5,6 +5,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import pl.mmieszkaniec.core.BikePathSummary
 import pl.mmieszkaniec.core.BoundingBox
+import pl.mmieszkaniec.core.CalendarEntry
 import pl.mmieszkaniec.core.CoreConfig
 import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.CoreStatus
@@ -23,6 +24,7 @@ import pl.mmieszkaniec.core.ReportDetail
 import pl.mmieszkaniec.core.ReportDraft
 import pl.mmieszkaniec.core.ReportDraftUpdate
 import pl.mmieszkaniec.core.ReportReview
+import pl.mmieszkaniec.core.ReportRules
 import pl.mmieszkaniec.core.ReportSummary
 import pl.mmieszkaniec.core.HomeScreen
 import pl.mmieszkaniec.core.MmCore
@@ -66,6 +68,9 @@ class Repository(
 
     suspend fun eventIcs(id: Long): String = withContext(io) { core.eventIcs(id) }
 
+    /** "Add to calendar": what the phone's calendar is given (all-day dates, RRULE). */
+    suspend fun calendarEntry(id: Long): CalendarEntry = withContext(io) { core.calendarEntry(id) }
+
     suspend fun month(month: YearMonth): MonthView =
         withContext(io) { core.month(month.year, month.monthValue.toUInt()) }
 
@@ -99,6 +104,12 @@ class Repository(
     suspend fun deleteReportDraft(id: String) = withContext(io) { core.deleteReportDraft(id) }
 
     suspend fun reportReview(draftId: String): ReportReview = withContext(io) { core.reportReview(draftId) }
+
+    /** "Zgłoś barierę": a draft the core fills in from the place. */
+    suspend fun startBarrierReport(placeId: Long): ReportDraft = withContext(io) { core.startBarrierReport(placeId) }
+
+    /** The limits the report screens state ("Do 5 zdjęć"), with their hints. */
+    fun reportRules(): ReportRules = core.reportRules()
 
     suspend fun submitReportDraft(id: String): MyReport = withContext(io) { core.submitReportDraft(id) }
 

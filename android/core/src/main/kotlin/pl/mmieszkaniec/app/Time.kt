@@ -10,46 +10,18 @@ import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
 import java.time.ZonedDateTime
-import java.time.format.DateTimeFormatter
-import java.time.format.FormatStyle
-import java.util.Locale
 
 /**
  * Instants cross the boundary as epoch milliseconds (UTC), days as
- * `YYYY-MM-DD`. These turn them into java.time; display is in the gmina's
- * zone, Europe/Warsaw, whatever the phone's zone is.
+ * `YYYY-MM-DD`. These turn them into java.time for the platform's own
+ * widgets (the month grid, the calendar provider). Every text (a date, a
+ * span, "cały dzień") comes from the core: `whenText`, `datetimeText`.
  */
 object Time {
     val ZONE: ZoneId = ZoneId.of("Europe/Warsaw")
-    val POLISH: Locale = Locale.forLanguageTag("pl-PL")
 
     fun instant(ms: Long): Instant = Instant.ofEpochMilli(ms)
     fun local(ms: Long): ZonedDateTime = instant(ms).atZone(ZONE)
-
-    /** "25 lis 2025, 18:00", or the date alone for all-day events. */
-    fun format(ms: Long, allDay: Boolean = false, locale: Locale = POLISH): String {
-        val style = if (allDay) DateTimeFormatter.ofLocalizedDate(FormatStyle.MEDIUM)
-        else DateTimeFormatter.ofLocalizedDateTime(FormatStyle.MEDIUM, FormatStyle.SHORT)
-        return local(ms).format(style.withLocale(locale))
-    }
-
-    /**
-     * "25 lis 2025, 18:00 – 20:00". All-day ends are exclusive midnights
-     * (RFC 5545), so the last day shown is the one before.
-     */
-    fun range(startMs: Long, endMs: Long, allDay: Boolean, locale: Locale = POLISH): String {
-        val start = local(startMs)
-        val end = local(endMs)
-        return if (allDay) {
-            val last = end.toLocalDate().minusDays(1)
-            val date = DateTimeFormatter.ofLocalizedDate(FormatStyle.MEDIUM).withLocale(locale)
-            if (!last.isAfter(start.toLocalDate())) start.format(date) else "${start.format(date)} – ${last.format(date)}"
-        } else if (start.toLocalDate() == end.toLocalDate()) {
-            "${format(startMs, false, locale)} – ${end.format(DateTimeFormatter.ofPattern("HH:mm"))}"
-        } else {
-            "${format(startMs, false, locale)} – ${format(endMs, false, locale)}"
-        }
-    }
 }
 
 val News.publishedAt: Instant get() = Time.instant(publishedAtMs)

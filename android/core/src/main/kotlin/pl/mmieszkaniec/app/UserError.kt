@@ -2,6 +2,7 @@ package pl.mmieszkaniec.app
 
 import pl.mmieszkaniec.core.InternalException
 import pl.mmieszkaniec.core.MmException
+import pl.mmieszkaniec.core.internalErrorMessage
 
 /**
  * What a screen shows when something failed: the core's stable [code]
@@ -19,11 +20,10 @@ data class UserError(
     fun message(language: String = "pl"): String = if (language == "en") messageEn else messagePl
 
     companion object {
-        val INTERNAL = UserError(
-            "internal",
-            "Wystąpił nieoczekiwany błąd aplikacji.",
-            "An unexpected error occurred in the app.",
-        )
+        /** The core's words for a failure that came without an [MmException] (a panic). */
+        val INTERNAL: UserError by lazy {
+            internalErrorMessage().let { UserError(it.code, it.messagePl, it.messageEn) }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ import pl.mmieszkaniec.app.state.MapModel
 import pl.mmieszkaniec.app.state.MapState
 import pl.mmieszkaniec.app.state.MyReportsModel
 import pl.mmieszkaniec.app.state.ReportFlow
-import pl.mmieszkaniec.app.state.ReportStep
+import pl.mmieszkaniec.core.ReportStep
 import pl.mmieszkaniec.core.AccessNeed
 import pl.mmieszkaniec.core.BoundingBox
 import pl.mmieszkaniec.core.Layer
@@ -145,7 +145,7 @@ class MapModelTest {
         map.select(hall.id)
         val card = assertNotNull(map.state.value.selected?.valueOrNull)
         assertEquals(false, card.openNow, "the card is evaluated on the same clock")
-        assertTrue(PlaceWords.card(card)[2].startsWith("Teraz zamknięte (dziś "), "${PlaceWords.card(card)}")
+        assertTrue(card.card[2].text.startsWith("Teraz zamknięte (dziś "), "${card.card}")
     }
 
     @Test
@@ -199,7 +199,7 @@ class MapModelTest {
         assertEquals(church.point.lat, (box.minLat + box.maxLat) / 2, 1e-9)
         assertEquals(church.point.lon, (box.minLon + box.maxLon) / 2, 1e-9)
         assertTrue(map.state.value.placeList().any { it.id == church.id }, "the church is on the map")
-        val words = PlaceWords.card(card)
+        val words = card.card.map { it.text }
         assertEquals(card.name, words.first())
         assertTrue(card.monumentRegisterNumber == null || words.any { it.contains(card.monumentRegisterNumber!!) })
         map.search("")
@@ -217,7 +217,7 @@ class MapModelTest {
         val hall = map.state.value.placeList().first { it.category == "town_hall" }
         map.select(hall.id)
         val card = assertNotNull(map.state.value.selected?.valueOrNull)
-        val words = PlaceWords.card(card)
+        val words = card.card.map { it.text }
         assertEquals(listOf(card.name, card.categoryNamePl), words.take(2))
         assertTrue(words[2].startsWith("Otwarte teraz"), words[2])
         assertTrue(words.contains("Dostępne dla wózków"), "$words")
@@ -225,7 +225,11 @@ class MapModelTest {
         assertTrue(words.any { it.startsWith("Pętla indukcyjna: tak") }, "$words")
         assertTrue(words.any { it.startsWith("Dla osób na wózku: Wejście główne bez progów") }, "$words")
         assertTrue(words.any { it.startsWith("Dla osób głuchych: Pętla indukcyjna") }, "$words")
-        val english = PlaceWords.card(card, "en")
+        // The core speaks the language of its locale: an English phone's core.
+        val english = Repository.open(tempDir(), TestServer.shared.url, locale = "en-GB").use { en ->
+            en.sync()
+            en.place(card.id, tuesday10).card.map { it.text }
+        }
         assertTrue(english.any { it.startsWith("For wheelchair users: Step-free main entrance") }, "$english")
         assertTrue(english.any { it.startsWith("For deaf people: ") }, "Polish when there is no English note: $english")
 
@@ -233,8 +237,8 @@ class MapModelTest {
         val unknown = map.state.value.placeList().first { it.wheelchair == Wheelchair.UNKNOWN }
         map.select(unknown.id)
         val unknownCard = assertNotNull(map.state.value.selected?.valueOrNull)
-        assertTrue(PlaceWords.card(unknownCard).contains("Dostępność dla wózków: brak danych"), "${PlaceWords.card(unknownCard)}")
-        assertTrue(PlaceWords.summary(unknown).contains("brak danych"))
+        assertTrue(unknownCard.card.map { it.text }.contains("Dostępność dla wózków: brak danych"), "${unknownCard.card}")
+        assertTrue(unknown.spokenText.contains("brak danych"))
     }
 
     @Test
@@ -244,17 +248,15 @@ class MapModelTest {
                 val map = MapModel(own)
                 map.sync()
                 val hall = map.state.value.placeList().first { it.category == "town_hall" }
-                assertNull(map.state.value.barrierReport(), "no card, no report")
+                assertNull(map.state.value.barrierPlaceId, "no card, no report")
                 map.select(hall.id)
                 val card = assertNotNull(map.state.value.selected?.valueOrNull)
-                val prefill = assertNotNull(map.state.value.barrierReport())
-                assertEquals(MapState.BARRIER_CATEGORY, prefill.category)
-                assertEquals(card.point.lat to card.point.lon, prefill.lat to prefill.lon)
-                assertEquals(card.name, prefill.description)
+                val placeId = assertNotNull(map.state.value.barrierPlaceId)
+                assertEquals(card.id, placeId)
 
                 val flow = ReportFlow(own)
                 flow.loadCategories()
-                flow.start(prefill)
+                flow.startBarrierReport(placeId)
                 val s = flow.state.value
                 assertNull(s.error, "${s.error}")
                 assertEquals(ReportStep.LOCATION, s.step, "the resident confirms the pin first")

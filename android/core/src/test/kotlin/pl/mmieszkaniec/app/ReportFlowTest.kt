@@ -7,7 +7,7 @@ import pl.mmieszkaniec.app.state.Load
 import pl.mmieszkaniec.app.state.MyReportsModel
 import pl.mmieszkaniec.app.state.ReportFlow
 import pl.mmieszkaniec.app.state.ReportStatusLabels
-import pl.mmieszkaniec.app.state.ReportStep
+import pl.mmieszkaniec.core.ReportStep
 import pl.mmieszkaniec.core.AttributeType
 import pl.mmieszkaniec.core.LocationSource
 import pl.mmieszkaniec.core.MmException
@@ -98,7 +98,8 @@ class ReportFlowTest {
                 assertNull(review.problem, "${review.problem}")
                 assertEquals("street_lamp", review.category?.id)
                 val queued = assertNotNull(flow.submit())
-                assertEquals(ReportStep.SUBMITTED, flow.state.value.step)
+                assertEquals(queued, flow.state.value.submitted)
+                assertTrue(flow.state.value.done)
                 assertEquals(MyReportState.QUEUED, queued.state)
                 assertEquals(2u, queued.photoCount)
                 assertTrue(repo.reportDrafts().isEmpty(), "the draft became the report")
@@ -259,7 +260,8 @@ class ReportFlowTest {
                 assertNotNull(dup, "offered: ${flow.state.value.review}")
                 assertTrue(dup.distanceM in 5.0..20.0, "${dup.distanceM}")
                 flow.followInstead(dup.id)
-                assertEquals(ReportStep.FOLLOWED_INSTEAD, flow.state.value.step)
+                assertEquals(dup.id, flow.state.value.followedInstead)
+                assertTrue(flow.state.value.done)
                 assertTrue(repo.reportDrafts().isEmpty())
                 assertTrue(repo.reportDetail(dup.id).followed)
                 repo.sync()

@@ -5,11 +5,10 @@ import android.content.Intent
 import android.os.Bundle
 import android.provider.CalendarContract
 import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.CalendarInsert
-import pl.mmieszkaniec.app.Time
 import pl.mmieszkaniec.app.state.EventDetailModel
 import pl.mmieszkaniec.app.state.EventDetailState
 import pl.mmieszkaniec.app.state.Load
+import pl.mmieszkaniec.core.CalendarEntry
 
 /** One event: when, where, accessibility, "add to calendar", share as .ics. */
 class EventDetailActivity : ScreenActivity() {
@@ -28,7 +27,7 @@ class EventDetailActivity : ScreenActivity() {
             val e = d.event
             column.addView(heading(e.title))
             if (e.cancelled) column.addView(errorText(pl.mmieszkaniec.app.UserError("cancelled", "Wydarzenie odwołane.", "Event cancelled.")))
-            column.addView(body(Time.range(e.startsAtMs, e.endsAtMs, e.allDay)))
+            column.addView(body(d.whenText))
             e.placeName?.let { column.addView(body(t("Miejsce: $it", "Place: $it"))) }
             (if (language == "en") d.categoryNameEn else d.categoryNamePl)?.let { column.addView(body(it, secondary = true)) }
             e.organiser?.let { column.addView(body(t("Organizator: $it", "Organiser: $it"), secondary = true)) }
@@ -36,17 +35,17 @@ class EventDetailActivity : ScreenActivity() {
             column.addView(body(e.description).apply { setPadding(0, dp(8), 0, dp(8)) })
             if (d.nextOccurrences.size > 1) {
                 column.addView(heading(t("Kolejne terminy", "Next dates"), level = 2))
-                d.nextOccurrences.forEach { o -> column.addView(body(Time.range(o.startsAtMs, o.endsAtMs, e.allDay))) }
+                d.nextOccurrences.forEach { o -> column.addView(body(o.whenText)) }
             }
             column.addView(button(t("Dodaj do kalendarza", "Add to calendar"), t("Dodaj „${e.title}” do kalendarza telefonu", "Add “${e.title}” to the phone's calendar")) {
-                addToCalendar(CalendarInsert.from(d))
+                scope.launch { addToCalendar(repo.calendarEntry(e.id)) }
             })
             column.addView(button(t("Udostępnij jako plik .ics", "Share as an .ics file")) { scope.launch { shareIcs() } })
         }
     }
 
     /** The calendar app's own insert screen: the resident confirms there. */
-    private fun addToCalendar(c: CalendarInsert) {
+    private fun addToCalendar(c: CalendarEntry) {
         val intent = Intent(Intent.ACTION_INSERT).apply {
             data = CalendarContract.Events.CONTENT_URI
             putExtra(CalendarContract.EXTRA_EVENT_BEGIN_TIME, c.beginMs)
@@ -56,7 +55,7 @@ class EventDetailActivity : ScreenActivity() {
             putExtra(CalendarContract.Events.DESCRIPTION, c.description)
             c.location?.let { putExtra(CalendarContract.Events.EVENT_LOCATION, it) }
             c.rrule?.let { putExtra(CalendarContract.Events.RRULE, it) }
-            putExtra(CalendarContract.Events.EVENT_TIMEZONE, Time.ZONE.id)
+            putExtra(CalendarContract.Events.EVENT_TIMEZONE, c.timeZone)
         }
         try {
             startActivity(intent)

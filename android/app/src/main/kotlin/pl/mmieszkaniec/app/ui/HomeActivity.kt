@@ -3,7 +3,6 @@ package pl.mmieszkaniec.app.ui
 import android.os.Bundle
 import android.widget.LinearLayout
 import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.Time
 import pl.mmieszkaniec.app.state.HomeModel
 import pl.mmieszkaniec.app.state.HomeState
 import pl.mmieszkaniec.core.EventOccurrence
@@ -54,7 +53,8 @@ class HomeActivity : ScreenActivity() {
             home.upcoming.forEach { content.addView(eventRow(it)) }
             content.addView(heading(t("Aktualności", "News"), level = 2))
             home.latestNews.forEach { n ->
-                content.addView(row(n.title, Time.format(n.publishedAtMs), "${n.title}, ${Time.format(n.publishedAtMs)}") {
+                val published = repo.core.datetimeText(n.publishedAtMs)
+                content.addView(row(n.title, published, "${n.title}, $published") {
                     open(NewsActivity::class.java) { putExtra(NewsActivity.EXTRA_ID, n.id) }
                 })
             }
@@ -63,7 +63,7 @@ class HomeActivity : ScreenActivity() {
 }
 
 fun ScreenActivity.eventRow(o: EventOccurrence) = run {
-    val `when` = Time.range(o.startsAtMs, o.endsAtMs, o.allDay)
+    val `when` = o.whenText
     val place = o.placeName?.let { ", $it" } ?: ""
     val cancelled = if (o.cancelled) t(" (odwołane)", " (cancelled)") else ""
     row(o.title + cancelled, `when` + place, "${o.title}$cancelled, $`when`$place") {

@@ -14,7 +14,6 @@ import android.widget.CheckBox
 import android.widget.EditText
 import android.widget.LinearLayout
 import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.PlaceWords
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.MapModel
 import pl.mmieszkaniec.app.state.MapState
@@ -87,13 +86,13 @@ class MapActivity : ScreenActivity() {
 
         column.addView(heading(t("Warstwy", "Layers"), level = 2))
         Layer.entries.forEach { layer ->
-            val box = checkBox(PlaceWords.layer(layer, language)) { on -> scope.launch { model.setLayer(layer, on) } }
+            val box = checkBox(repo.core.layerLabel(layer)) { on -> scope.launch { model.setLayer(layer, on) } }
             layerBoxes[layer] = box
             column.addView(box)
         }
         column.addView(heading(t("Potrzebuję", "I need"), level = 2))
         AccessNeed.entries.forEach { need ->
-            val box = checkBox(PlaceWords.need(need, language)) { on -> scope.launch { model.setNeed(need, on) } }
+            val box = checkBox(repo.core.needLabel(need)) { on -> scope.launch { model.setNeed(need, on) } }
             needBoxes[need] = box
             column.addView(box)
         }
@@ -169,7 +168,7 @@ class MapActivity : ScreenActivity() {
         render(s.hits, hits) { found ->
             if (found.isEmpty()) hits.addView(body(t("Nic nie znaleziono.", "Nothing found."), secondary = true))
             found.forEach { p ->
-                hits.addView(row(p.name, p.address ?: categoryName(p.categoryNamePl, p.categoryNameEn), PlaceWords.summary(p, language)) {
+                hits.addView(row(p.name, p.address ?: categoryName(p.categoryNamePl, p.categoryNameEn), p.spokenText) {
                     scope.launch { model.showOnMap(p) }
                 })
             }
@@ -192,7 +191,7 @@ class MapActivity : ScreenActivity() {
                 list.addView(body(t("Brak miejsc spełniających filtry w tym obszarze.", "No places match the filters in this area."), secondary = true))
             }
             ps.forEach { p ->
-                list.addView(row(p.name, categoryName(p.categoryNamePl, p.categoryNameEn) + " · " + PlaceWords.wheelchair(p.wheelchair, language), PlaceWords.summary(p, language)) {
+                list.addView(row(p.name, categoryName(p.categoryNamePl, p.categoryNameEn) + " · " + repo.core.wheelchairLabel(p.wheelchair), p.spokenText) {
                     scope.launch { model.select(p.id) }
                 })
             }
@@ -200,7 +199,7 @@ class MapActivity : ScreenActivity() {
         if (paths.isNotEmpty()) {
             list.addView(heading(t("Ścieżki rowerowe", "Bike paths"), level = 2))
             paths.forEach { b ->
-                list.addView(row(b.name, PlaceWords.distance(b.lengthM), PlaceWords.bikePath(b, language)) {
+                list.addView(row(b.name, b.lengthText, b.spokenText) {
                     scope.launch { model.select(b.id) }
                 })
             }
@@ -217,20 +216,14 @@ class MapActivity : ScreenActivity() {
 
     /** One TextView per sentence, so TalkBack reads and navigates the card line by line. */
     private fun cardOf(d: PlaceDetail, s: MapState) {
-        val lines = PlaceWords.card(d, language)
+        val lines = d.card.map { it.text }
         val title = heading(lines.first(), level = 2)
         card.addView(title)
         lines.drop(1).forEach { card.addView(body(it)) }
         card.addView(button(t("Nawiguj", "Navigate"), t("Nawiguj do: ${d.name}", "Navigate to: ${d.name}")) { navigate(d) })
-        s.barrierReport()?.let { prefill ->
+        s.barrierPlaceId?.let { placeId ->
             card.addView(button(t("Zgłoś barierę", "Report a barrier"), t("Zgłoś barierę architektoniczną: ${d.name}", "Report an architectural barrier: ${d.name}")) {
-                open(ReportActivity::class.java) {
-                    putExtra(ReportActivity.EXTRA_PREFILL_CATEGORY, prefill.category)
-                    putExtra(ReportActivity.EXTRA_PREFILL_LAT, prefill.lat)
-                    putExtra(ReportActivity.EXTRA_PREFILL_LON, prefill.lon)
-                    putExtra(ReportActivity.EXTRA_PREFILL_DESCRIPTION, prefill.description)
-                    putExtra(ReportActivity.EXTRA_PREFILL_ADDRESS, prefill.address)
-                }
+                open(ReportActivity::class.java) { putExtra(ReportActivity.EXTRA_BARRIER_PLACE_ID, placeId) }
             })
         }
         card.addView(button(t("Zamknij kartę", "Close the card")) { model.closeCard() })

@@ -4,12 +4,10 @@ import android.os.Bundle
 import android.view.View
 import android.widget.LinearLayout
 import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.Time
 import pl.mmieszkaniec.app.state.MyReportsModel
 import pl.mmieszkaniec.app.state.MyReportsState
 import pl.mmieszkaniec.app.state.ReportStatusLabels
 import pl.mmieszkaniec.core.MyReport
-import pl.mmieszkaniec.core.MyReportState
 import pl.mmieszkaniec.core.ReportCategory
 
 /**
@@ -60,14 +58,6 @@ class MyReportsActivity : ScreenActivity() {
 
     private fun categoryName(id: String) = categories[id]?.let { if (language == "en") it.nameEn else it.namePl } ?: id
 
-    /** Where the report is, in words: the outbox state until sent, then the handling status. */
-    private fun stateText(r: MyReport): String = when (r.state) {
-        MyReportState.QUEUED -> t("Czeka na wysłanie", "Waiting to be sent")
-        MyReportState.SENDING -> t("Wysyłanie…", "Sending…")
-        MyReportState.FAILED -> t("Nie przyjęte przez serwer", "Refused by the server")
-        MyReportState.SENT -> r.status?.let { ReportStatusLabels.label(it, language) } ?: t("Wysłane", "Sent")
-    }
-
     private fun show(s: MyReportsState) {
         content.removeAllViews()
         if (s.syncing) content.addView(body(t("Synchronizacja…", "Syncing…"), secondary = true))
@@ -83,8 +73,9 @@ class MyReportsActivity : ScreenActivity() {
             list.forEach { r ->
                 val number = r.serverId?.let { t("nr $it", "no. $it") } ?: ""
                 val title = "${categoryName(r.category)} $number".trim()
-                val sub = "${stateText(r)} · ${Time.format(r.createdAtMs)}"
-                content.addView(row(title, sub, "$title. ${stateText(r)}. ${Time.format(r.createdAtMs)}") {
+                val created = repo.core.datetimeText(r.createdAtMs)
+                val sub = "${r.stateText} · $created"
+                content.addView(row(title, sub, "$title. ${r.stateText}. $created") {
                     scope.launch { model.open(r.localId) }
                 })
             }
@@ -93,21 +84,21 @@ class MyReportsActivity : ScreenActivity() {
 
     private fun detail(r: MyReport) {
         content.addView(heading(categoryName(r.category) + (r.serverId?.let { t(" nr $it", " no. $it") } ?: ""), level = 2))
-        content.addView(body(stateText(r)).apply { accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE })
+        content.addView(body(r.stateText).apply { accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE })
         r.report?.caseReference?.let { content.addView(body(t("Znak sprawy: ", "Case reference: ") + it)) }
         r.address?.let { content.addView(body(it, secondary = true)) }
         content.addView(body(r.description))
         r.error?.let { e ->
             content.addView(errorText(pl.mmieszkaniec.app.UserError(e.code, e.messagePl, e.messageEn, e.field)))
         }
-        if (r.state == MyReportState.FAILED) {
+        if (r.actions.canEdit) {
             content.addView(button(t("Popraw i wyślij ponownie", "Fix and send again")) {
                 scope.launch {
                     model.edit(r.localId)?.let { draftId -> open(ReportActivity::class.java) { putExtra(ReportActivity.EXTRA_DRAFT_ID, draftId) } }
                 }
             })
         }
-        if (r.state == MyReportState.FAILED || r.state == MyReportState.QUEUED) {
+        if (r.actions.canDiscard) {
             content.addView(button(t("Wycofaj zgłoszenie", "Withdraw the report")) { scope.launch { model.discard(r.localId) } })
         }
         val history = r.report?.history.orEmpty()
@@ -116,7 +107,7 @@ class MyReportsActivity : ScreenActivity() {
             // Newest first: the latest reply is what the resident came for.
             history.asReversed().forEach { h ->
                 val label = ReportStatusLabels.label(h.status, language)
-                val at = Time.format(h.atMs)
+                val at = repo.core.datetimeText(h.atMs)
                 val item = LinearLayout(this).apply {
                     orientation = LinearLayout.VERTICAL
                     setPadding(0, dp(8), 0, dp(8))

@@ -2,7 +2,6 @@ package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
 import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.Time
 import pl.mmieszkaniec.app.state.NewsModel
 import pl.mmieszkaniec.app.state.NewsState
 import pl.mmieszkaniec.core.Priority
@@ -25,7 +24,7 @@ class NewsActivity : ScreenActivity() {
         if (open != null) {
             render(open, column) { n ->
                 column.addView(heading(n.title))
-                column.addView(body(Time.format(n.publishedAtMs), secondary = true))
+                column.addView(body(repo.core.datetimeText(n.publishedAtMs), secondary = true))
                 n.body.split("\n\n").forEach { column.addView(body(it).apply { setPadding(0, dp(8), 0, 0) }) }
             }
             return
@@ -37,7 +36,7 @@ class NewsActivity : ScreenActivity() {
                 if (n.priority == Priority.ALERT) {
                     column.addView(alertBanner(n.title, n.body) { scope.launch { model.open(n.id) } })
                 } else {
-                    val date = Time.format(n.publishedAtMs)
+                    val date = repo.core.datetimeText(n.publishedAtMs)
                     column.addView(row(n.title, date, "${n.title}, $date") { scope.launch { model.open(n.id) } })
                 }
             }

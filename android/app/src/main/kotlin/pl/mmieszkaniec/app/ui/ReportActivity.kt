@@ -25,14 +25,15 @@ import kotlinx.coroutines.withContext
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.ReportFlow
 import pl.mmieszkaniec.app.state.ReportFlowState
-import pl.mmieszkaniec.app.state.ReportPrefill
 import pl.mmieszkaniec.app.state.ReportStatusLabels
-import pl.mmieszkaniec.app.state.ReportStep
 import pl.mmieszkaniec.core.AttributeType
+import pl.mmieszkaniec.core.Direction
 import pl.mmieszkaniec.core.LocationSource
 import pl.mmieszkaniec.core.ReportCategory
 import pl.mmieszkaniec.core.ReportDraft
 import pl.mmieszkaniec.core.ReportReview
+import pl.mmieszkaniec.core.ReportStep
+import pl.mmieszkaniec.core.nudgePoint
 import java.util.Locale
 
 /**
@@ -51,6 +52,9 @@ class ReportActivity : ScreenActivity() {
     private var cameraUri: Uri? = null
     private var locating: CancellationSignal? = null
 
+    /** The limits and hints the screens state ("Do 5 zdjęć"), from the core. */
+    private val rules by lazy { repo.reportRules() }
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         model = ReportFlow(repo)
@@ -59,25 +63,17 @@ class ReportActivity : ScreenActivity() {
         column.addView(content)
         collect(model.state, ::show)
         val draftId = intent.getStringExtra(EXTRA_DRAFT_ID) ?: savedInstanceState?.getString(EXTRA_DRAFT_ID)
-        // A report started elsewhere (the map's "Zgłoś barierę"), once: after a
+        // A barrier report started from the map's card, once: after a
         // restart the draft it made is resumed through the saved draft id.
-        val prefill = if (draftId == null) prefill() else null
+        val barrierPlace = if (draftId == null && intent.hasExtra(EXTRA_BARRIER_PLACE_ID)) {
+            intent.getLongExtra(EXTRA_BARRIER_PLACE_ID, 0L)
+        } else {
+            null
+        }
         scope.launch {
             model.loadCategories()
-            if (draftId != null) model.resume(draftId) else if (prefill != null) model.start(prefill)
+            if (draftId != null) model.resume(draftId) else if (barrierPlace != null) model.startBarrierReport(barrierPlace)
         }
-    }
-
-    private fun prefill(): ReportPrefill? {
-        val category = intent.getStringExtra(EXTRA_PREFILL_CATEGORY) ?: return null
-        if (!intent.hasExtra(EXTRA_PREFILL_LAT) || !intent.hasExtra(EXTRA_PREFILL_LON)) return null
-        return ReportPrefill(
-            category = category,
-            lat = intent.getDoubleExtra(EXTRA_PREFILL_LAT, 0.0),
-            lon = intent.getDoubleExtra(EXTRA_PREFILL_LON, 0.0),
-            description = intent.getStringExtra(EXTRA_PREFILL_DESCRIPTION).orEmpty(),
-            address = intent.getStringExtra(EXTRA_PREFILL_ADDRESS),
-        )
     }
 
     override fun onSaveInstanceState(outState: Bundle) {
@@ -93,8 +89,8 @@ class ReportActivity : ScreenActivity() {
 
     @Deprecated("Framework back handling; no AndroidX here.")
     override fun onBackPressed() {
-        val step = model.state.value.step
-        if (step == ReportStep.CATEGORY || step == ReportStep.SUBMITTED || step == ReportStep.FOLLOWED_INSTEAD) {
+        val s = model.state.value
+        if (s.step == ReportStep.CATEGORY || s.done) {
             @Suppress("DEPRECATION")
             super.onBackPressed()
         } else {
@@ -104,31 +100,34 @@ class ReportActivity : ScreenActivity() {
 
     private fun show(s: ReportFlowState) {
         content.removeAllViews()
-        val title = heading(stepTitle(s.step))
+        val title = heading(stepTitle(s))
         content.addView(title)
-        if (s.step in ReportStep.LOCATION..ReportStep.REVIEW) {
+        val inWizard = !s.done && s.step != ReportStep.CATEGORY
+        if (inWizard) {
             val n = s.step.ordinal
             content.addView(body(t("Krok $n z 5", "Step $n of 5"), secondary = true))
         }
         s.error?.let { content.addView(errorText(it)) }
         if (s.busy) content.addView(loading())
-        when (s.step) {
-            ReportStep.CATEGORY -> categories(s)
-            ReportStep.LOCATION -> location(s.draft)
-            ReportStep.PHOTOS -> photos(s)
-            ReportStep.QUESTIONS -> questions(s.category, s.draft)
-            ReportStep.DESCRIPTION -> description(s.draft)
-            ReportStep.REVIEW -> render(s.review, content) { review(it, s.busy) }
-            ReportStep.SUBMITTED -> submitted(s)
-            ReportStep.FOLLOWED_INSTEAD -> {
+        when {
+            s.submitted != null -> submitted(s)
+            s.followedInstead != null -> {
                 content.addView(body(t(
                     "Obserwujesz to zgłoszenie: powiadomimy Cię, gdy zmieni się jego status.",
                     "You follow this report: you will be notified when its status changes.",
                 )))
                 content.addView(button(t("Gotowe", "Done")) { finish() })
             }
+            else -> when (s.step) {
+                ReportStep.CATEGORY -> categories(s)
+                ReportStep.LOCATION -> location(s.draft)
+                ReportStep.PHOTOS -> photos(s)
+                ReportStep.QUESTIONS -> questions(s.category, s.draft)
+                ReportStep.DESCRIPTION -> description(s.draft)
+                ReportStep.REVIEW -> render(s.review, content) { review(it, s.busy) }
+            }
         }
-        if (s.step in ReportStep.LOCATION..ReportStep.REVIEW) {
+        if (inWizard) {
             content.addView(button(t("Wstecz", "Back")) { scope.launch { model.back() } })
             content.addView(button(t("Porzuć zgłoszenie", "Discard the report")) {
                 scope.launch { model.discard(); finish() }
@@ -138,6 +137,12 @@ class ReportActivity : ScreenActivity() {
         title.sendAccessibilityEvent(android.view.accessibility.AccessibilityEvent.TYPE_VIEW_FOCUSED)
     }
 
+    private fun stepTitle(s: ReportFlowState): String = when {
+        s.submitted != null -> t("Dziękujemy!", "Thank you!")
+        s.followedInstead != null -> t("Obserwujesz zgłoszenie", "You follow the report")
+        else -> stepTitle(s.step)
+    }
+
     private fun stepTitle(step: ReportStep): String = when (step) {
         ReportStep.CATEGORY -> t("Co chcesz zgłosić?", "What do you want to report?")
         ReportStep.LOCATION -> t("Gdzie to jest?", "Where is it?")
@@ -145,8 +150,6 @@ class ReportActivity : ScreenActivity() {
         ReportStep.QUESTIONS -> t("Szczegóły", "Details")
         ReportStep.DESCRIPTION -> t("Opis", "Description")
         ReportStep.REVIEW -> t("Sprawdź i wyślij", "Check and send")
-        ReportStep.SUBMITTED -> t("Dziękujemy!", "Thank you!")
-        ReportStep.FOLLOWED_INSTEAD -> t("Obserwujesz zgłoszenie", "You follow the report")
     }
 
     private fun name(c: ReportCategory) = if (language == "en") c.nameEn else c.namePl
@@ -186,15 +189,16 @@ class ReportActivity : ScreenActivity() {
         if (p != null) {
             content.addView(body(t("Przesuń pinezkę o 5 m:", "Move the pin by 5 m:"), secondary = true))
             val nudges = LinearLayout(this).apply { orientation = LinearLayout.HORIZONTAL }
-            // 5 m: 0.000045° of latitude; of longitude at ~51° N, 0.000071°.
+            // 5 m at the pin's latitude: the core does the geometry.
             listOf(
-                Triple(t("Północ", "North"), 0.000045, 0.0),
-                Triple(t("Południe", "South"), -0.000045, 0.0),
-                Triple(t("Zachód", "West"), 0.0, -0.000071),
-                Triple(t("Wschód", "East"), 0.0, 0.000071),
-            ).forEach { (label, dLat, dLon) ->
+                t("Północ", "North") to Direction.NORTH,
+                t("Południe", "South") to Direction.SOUTH,
+                t("Zachód", "West") to Direction.WEST,
+                t("Wschód", "East") to Direction.EAST,
+            ).forEach { (label, direction) ->
                 nudges.addView(button(label, t("Przesuń pinezkę na $label", "Move the pin $label")) {
-                    scope.launch { model.setLocation(p.lat + dLat, p.lon + dLon, source = LocationSource.PIN) }
+                    val moved = nudgePoint(p, direction, NUDGE_M)
+                    scope.launch { model.setLocation(moved.lat, moved.lon, source = LocationSource.PIN) }
                 })
             }
             content.addView(nudges)
@@ -278,10 +282,7 @@ class ReportActivity : ScreenActivity() {
 
     private fun photos(s: ReportFlowState) {
         val draft = s.draft ?: return
-        content.addView(body(t(
-            "Do 5 zdjęć. Przed wysłaniem zmniejszamy je i usuwamy z nich metadane (także położenie GPS).",
-            "Up to 5 photos. Before sending they are resized and stripped of metadata (GPS position included).",
-        ), secondary = true))
+        content.addView(body(rules.photosHint, secondary = true))
         draft.photos.forEachIndexed { i, p ->
             val n = i + 1
             val thumb = ImageView(this).apply {
@@ -402,7 +403,7 @@ class ReportActivity : ScreenActivity() {
 
     private fun description(draft: ReportDraft?) {
         val text = EditText(this).apply {
-            hint = t("Opisz problem (co najmniej 10 znaków)", "Describe the problem (at least 10 characters)")
+            hint = rules.descriptionHint
             contentDescription = hint
             setText(draft?.description ?: "")
             inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE or InputType.TYPE_TEXT_FLAG_CAP_SENTENCES
@@ -445,7 +446,7 @@ class ReportActivity : ScreenActivity() {
 
         r.problem?.let { p ->
             content.addView(errorText(UserError(p.code, p.messagePl, p.messageEn, p.field)))
-            content.addView(button(t("Popraw", "Fix it")) { scope.launch { model.goTo(ReportStep.forField(p.field)) } })
+            content.addView(button(t("Popraw", "Fix it")) { scope.launch { model.goTo(p.step) } })
         }
         if (r.possibleDuplicates.isNotEmpty()) {
             content.addView(heading(t("To może już być zgłoszone — obserwuj zamiast tego?", "This may already be reported — follow it instead?"), level = 2))
@@ -482,12 +483,11 @@ class ReportActivity : ScreenActivity() {
         /** A draft (or an edited failed report) to continue. */
         const val EXTRA_DRAFT_ID = "draft_id"
 
-        /** A new report pre-filled ([ReportPrefill]): category, pin (Double extras), description, address. */
-        const val EXTRA_PREFILL_CATEGORY = "prefill_category"
-        const val EXTRA_PREFILL_LAT = "prefill_lat"
-        const val EXTRA_PREFILL_LON = "prefill_lon"
-        const val EXTRA_PREFILL_DESCRIPTION = "prefill_description"
-        const val EXTRA_PREFILL_ADDRESS = "prefill_address"
+        /** A new barrier report at this place (Long): the core fills it in. */
+        const val EXTRA_BARRIER_PLACE_ID = "barrier_place_id"
+
+        /** How far one nudge moves the pin. */
+        private const val NUDGE_M = 5.0
         private const val STATE_CAMERA_URI = "camera_uri"
         private const val REQUEST_LOCATION = 1
         private const val REQUEST_CAMERA = 2

@@ -5,7 +5,6 @@ import android.text.InputType
 import android.util.TypedValue
 import android.widget.EditText
 import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.Time
 import pl.mmieszkaniec.app.state.SettingsModel
 import pl.mmieszkaniec.app.state.SettingsState
 
@@ -49,7 +48,7 @@ class SettingsActivity : ScreenActivity() {
             statusColumn.addView(heading(t("Stan", "Status"), level = 2))
             statusColumn.addView(body(t("Serwer: ", "Server: ") + s.serverUrl))
             statusColumn.addView(body(if (s.deviceRegistered) t("Urządzenie zarejestrowane", "Device registered") else t("Urządzenie jeszcze niezarejestrowane", "Device not registered yet")))
-            statusColumn.addView(body(t("Ostatnia synchronizacja: ", "Last sync: ") + (s.lastSyncAtMs?.let { Time.format(it) } ?: t("nigdy", "never"))))
+            statusColumn.addView(body(t("Ostatnia synchronizacja: ", "Last sync: ") + (s.lastSyncAtMs?.let { repo.core.datetimeText(it) } ?: t("nigdy", "never"))))
             statusColumn.addView(body(t("Zmiany czekające na wysłanie: ", "Changes waiting to be sent: ") + s.pendingWrites, secondary = true))
         }
     }

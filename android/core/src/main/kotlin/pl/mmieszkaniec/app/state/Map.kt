@@ -48,24 +48,10 @@ data class MapState(
     val mapQuery: MapQuery? get() = box?.let { MapQuery(it, layers, needs, openNow) }
 
     /**
-     * "Zgłoś barierę" from the open card: an architectural-barrier report
-     * pinned at the place, its name as the start of the description and its
-     * address as the report's address.
+     * "Zgłoś barierę" from the open card: the place whose barrier the
+     * resident reports (the core fills the draft in: `ReportFlow.startBarrierReport`).
      */
-    fun barrierReport(): ReportPrefill? = selected?.valueOrNull?.let { p ->
-        ReportPrefill(
-            category = BARRIER_CATEGORY,
-            lat = p.point.lat,
-            lon = p.point.lon,
-            description = p.name,
-            address = p.address ?: p.name,
-        )
-    }
-
-    companion object {
-        /** The report category for architectural barriers (bariera architektoniczna). */
-        const val BARRIER_CATEGORY = "barrier"
-    }
+    val barrierPlaceId: Long? get() = selected?.valueOrNull?.id
 }
 
 /**
@@ -122,19 +108,14 @@ class MapModel(
     suspend fun refresh() {
         val q = state.value.mapQuery ?: return
         update { it.copy(places = Load.Loading, bikePaths = Load.Loading) }
-        val pointLayers = q.layers - Layer.BIKE_PATHS
-        val places = if (pointLayers.isEmpty()) {
-            // An empty layer list means "any" to the core: ask nothing instead.
-            Load.Ready(emptyList())
-        } else {
-            val filter = PlaceFilter(
-                layers = Layer.entries.filter { it in pointLayers },
-                needs = AccessNeed.entries.filter { it in q.needs },
-                openAtMs = if (q.openNow) now() else null,
-                limit = markerLimit.toUInt(),
-            )
-            load { repo.placesInBox(q.box, filter) }
-        }
+        // Bike paths are drawn as lines, not markers. No layer on is none.
+        val filter = PlaceFilter(
+            layers = Layer.entries.filter { it in q.layers && it != Layer.BIKE_PATHS },
+            needs = AccessNeed.entries.filter { it in q.needs },
+            openAtMs = if (q.openNow) now() else null,
+            limit = markerLimit.toUInt(),
+        )
+        val places = load { repo.placesInBox(q.box, filter) }
         val paths = if (Layer.BIKE_PATHS in q.layers) load { repo.bikePathsInBox(q.box) } else Load.Ready(emptyList())
         update { if (it.mapQuery == q) it.copy(places = places, bikePaths = paths) else it }
     }

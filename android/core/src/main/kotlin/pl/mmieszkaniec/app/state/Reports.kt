@@ -12,49 +12,18 @@ import pl.mmieszkaniec.core.ReportDraft
 import pl.mmieszkaniec.core.ReportDraftUpdate
 import pl.mmieszkaniec.core.ReportReview
 import pl.mmieszkaniec.core.ReportStatus
+import pl.mmieszkaniec.core.ReportStep
+import pl.mmieszkaniec.core.nextReportStep
+import pl.mmieszkaniec.core.previousReportStep
 import pl.mmieszkaniec.core.reportStatusLabel
-
-/** The steps of making a report, in the order the screens show them. */
-enum class ReportStep {
-    CATEGORY, LOCATION, PHOTOS, QUESTIONS, DESCRIPTION, REVIEW,
-
-    /** Queued (and sent when online): [ReportFlowState.submitted]. */
-    SUBMITTED,
-
-    /** The resident followed an existing report instead of making one. */
-    FOLLOWED_INSTEAD,
-    ;
-
-    companion object {
-        /**
-         * The step where the resident fixes [field], as the core names it
-         * (`point`, `answers.kind`, `description`, `photo`, `category`).
-         */
-        fun forField(field: String?): ReportStep = when {
-            field == null -> REVIEW
-            field == "category" -> CATEGORY
-            field == "point" || field == "accuracy_m" || field == "location_source" -> LOCATION
-            field.startsWith("photo") -> PHOTOS
-            field.startsWith("answers.") -> QUESTIONS
-            field == "description" || field == "address" || field.startsWith("contact") -> DESCRIPTION
-            else -> REVIEW
-        }
-    }
-}
+import pl.mmieszkaniec.core.reportStepForField
 
 /**
- * A report started from somewhere else (a place's card on the map): the
- * category, a pin, and text the resident then completes. Plain values, so
- * a screen can pass it on as Intent extras.
+ * The report flow on screen. [step] is which wizard step is shown (the
+ * steps, their order and which one fixes a field are the core's:
+ * [nextReportStep], [reportStepForField]); once [submitted] or
+ * [followedInstead] is set, the flow is over and the step no longer shows.
  */
-data class ReportPrefill(
-    val category: String,
-    val lat: Double,
-    val lon: Double,
-    val description: String,
-    val address: String? = null,
-)
-
 data class ReportFlowState(
     val step: ReportStep = ReportStep.CATEGORY,
     val categories: Load<List<ReportCategory>> = Load.Loading,
@@ -68,15 +37,16 @@ data class ReportFlowState(
     val busy: Boolean = false,
     /** The last action's failure; `field` says what to fix. */
     val error: UserError? = null,
+    /** Queued (and sent when online). */
     val submitted: MyReport? = null,
+    /** The resident followed an existing report instead of making one. */
     val followedInstead: Long? = null,
 ) {
-    /** Photos still allowed on the draft (the core enforces the limit too). */
-    val canAddPhoto: Boolean get() = (draft?.photos?.size ?: 0) < MAX_PHOTOS
+    /** Photos still allowed on the draft (the core's count). */
+    val canAddPhoto: Boolean get() = (draft?.photoSlotsLeft ?: 1u) > 0u
 
-    companion object {
-        const val MAX_PHOTOS = 5
-    }
+    /** The flow is over: submitted, or followed another report instead. */
+    val done: Boolean get() = submitted != null || followedInstead != null
 }
 
 /**
@@ -97,36 +67,25 @@ class ReportFlow(private val repo: Repository) : StateHolder<ReportFlowState>(Re
         update { it.copy(categories = categories) }
     }
 
-    /** Continues a stored draft (or an edited failed report) at its first unfinished step. */
+    /** Continues a stored draft (or an edited failed report) where the core says it resumes. */
     suspend fun resume(draftId: String) = action {
         val draft = repo.reportDraft(draftId)
         val category = repo.reportCategories().find { c -> c.id == draft.category }
-        val step = if (draft.point == null) ReportStep.LOCATION else ReportStep.REVIEW
+        val step = draft.resumeStep
         update { it.copy(draft = draft, category = category, step = step) }
         if (step == ReportStep.REVIEW) loadReview()
     }
 
     /**
-     * Starts a draft already filled in from [prefill] (category, the pin as
-     * [LocationSource.PIN], description, address), then shows the place so
+     * "Zgłoś barierę" from a place's card: the core starts the draft
+     * (category, the pin, description, address); the place shows first so
      * the resident can confirm or nudge the pin before the photos.
      */
-    suspend fun start(prefill: ReportPrefill) = action {
-        val created = repo.createReportDraft(prefill.category)
-        val category = state.value.categories.valueOrNull?.find { it.id == prefill.category }
-            ?: repo.reportCategories().find { it.id == prefill.category }
-        // Kept at once: if filling it in fails, the draft is still this flow's (and discardable).
-        update { it.copy(draft = created, category = category, step = ReportStep.LOCATION) }
-        val draft = repo.updateReportDraft(
-            created.id,
-            ReportDraftUpdate(
-                point = GeoPoint(prefill.lat, prefill.lon),
-                locationSource = LocationSource.PIN,
-                description = prefill.description,
-                address = prefill.address,
-            ),
-        )
-        update { it.copy(draft = draft) }
+    suspend fun startBarrierReport(placeId: Long) = action {
+        val draft = repo.startBarrierReport(placeId)
+        val category = state.value.categories.valueOrNull?.find { it.id == draft.category }
+            ?: repo.reportCategories().find { it.id == draft.category }
+        update { it.copy(draft = draft, category = category, step = ReportStep.LOCATION) }
     }
 
     /** Starts the draft (or changes its category), then asks for the place. */
@@ -170,27 +129,22 @@ class ReportFlow(private val repo: Repository) : StateHolder<ReportFlowState>(Re
         update { it.copy(draft = draft) }
     }
 
-    /** One answer; a blank [value] removes it. */
-    suspend fun answer(code: String, value: String?) {
-        val answers = state.value.draft?.answers.orEmpty().toMutableMap()
-        if (value.isNullOrBlank()) answers.remove(code) else answers[code] = value.trim()
-        edit(ReportDraftUpdate(answers = answers))
-    }
+    /** One answer; the core trims it, and a blank one removes it. */
+    suspend fun answer(code: String, value: String?) = setAnswers(mapOf(code to value))
 
-    /** The whole questions screen at once (blank answers are left out). */
+    /** The whole questions screen at once (the core drops blank answers). */
     suspend fun setAnswers(answers: Map<String, String?>) {
-        val kept = state.value.draft?.answers.orEmpty().toMutableMap()
-        answers.forEach { (code, value) -> if (value.isNullOrBlank()) kept.remove(code) else kept[code] = value.trim() }
-        edit(ReportDraftUpdate(answers = kept))
+        val merged = state.value.draft?.answers.orEmpty() + answers.mapValues { it.value.orEmpty() }
+        edit(ReportDraftUpdate(answers = merged))
     }
 
     suspend fun setDescription(text: String, address: String? = null) =
         edit(ReportDraftUpdate(description = text, address = address))
 
-    /** The next step; entering the review loads it. */
-    suspend fun next() = goTo(nextOf(state.value.step))
+    /** The next step (the core's order); entering the review loads it. */
+    suspend fun next() = goTo(nextReportStep(state.value.step, state.value.category))
 
-    suspend fun back() = goTo(previousOf(state.value.step))
+    suspend fun back() = goTo(previousReportStep(state.value.step, state.value.category))
 
     suspend fun goTo(step: ReportStep) {
         if (step != ReportStep.CATEGORY && state.value.draft == null) return
@@ -211,10 +165,10 @@ class ReportFlow(private val repo: Repository) : StateHolder<ReportFlowState>(Re
      */
     suspend fun submit(): MyReport? {
         var result: MyReport? = null
-        action(onError = { e -> update { it.copy(step = ReportStep.forField(e.field)) } }) {
+        action(onError = { e -> update { it.copy(step = reportStepForField(e.field)) } }) {
             val report = repo.submitReportDraft(draftId)
             result = report
-            update { it.copy(submitted = report, step = ReportStep.SUBMITTED) }
+            update { it.copy(submitted = report) }
         }
         return result
     }
@@ -223,7 +177,7 @@ class ReportFlow(private val repo: Repository) : StateHolder<ReportFlowState>(Re
     suspend fun followInstead(reportId: Long) = action {
         repo.followReport(reportId)
         repo.deleteReportDraft(draftId)
-        update { it.copy(followedInstead = reportId, step = ReportStep.FOLLOWED_INSTEAD, draft = null) }
+        update { it.copy(followedInstead = reportId, draft = null) }
     }
 
     /** Abandons the report: the draft and its photos are deleted. */
@@ -250,25 +204,6 @@ class ReportFlow(private val repo: Repository) : StateHolder<ReportFlowState>(Re
             update { it.copy(busy = false, error = error) }
             onError(error)
         }
-    }
-
-    private fun nextOf(step: ReportStep): ReportStep = when (step) {
-        ReportStep.CATEGORY -> ReportStep.LOCATION
-        ReportStep.LOCATION -> ReportStep.PHOTOS
-        // A category without questions skips their screen.
-        ReportStep.PHOTOS -> if (state.value.category?.attributes.isNullOrEmpty()) ReportStep.DESCRIPTION else ReportStep.QUESTIONS
-        ReportStep.QUESTIONS -> ReportStep.DESCRIPTION
-        ReportStep.DESCRIPTION, ReportStep.REVIEW -> ReportStep.REVIEW
-        else -> step
-    }
-
-    private fun previousOf(step: ReportStep): ReportStep = when (step) {
-        ReportStep.LOCATION -> ReportStep.CATEGORY
-        ReportStep.PHOTOS -> ReportStep.LOCATION
-        ReportStep.QUESTIONS -> ReportStep.PHOTOS
-        ReportStep.DESCRIPTION -> if (state.value.category?.attributes.isNullOrEmpty()) ReportStep.PHOTOS else ReportStep.QUESTIONS
-        ReportStep.REVIEW -> ReportStep.DESCRIPTION
-        else -> step
     }
 }
 
