@@ -179,11 +179,15 @@ impl From<core::EventDetail> for EventDetail {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DayCount {
     /// Day of the month, 1-based.
     pub day: u32,
     pub count: u32,
+    /// `śr 2 gru 2026`.
+    pub day_text: String,
+    /// `3 wydarzenia` (the Polish plural).
+    pub count_text: String,
 }
 
 /// A month of the calendar: the Warsaw days that have events.
@@ -192,17 +196,37 @@ pub struct MonthView {
     pub year: i32,
     /// 1–12.
     pub month: u32,
+    /// `grudzień 2026`: the page's title.
+    pub title: String,
     pub days: Vec<DayCount>,
 }
 
-impl From<core::MonthView> for MonthView {
-    fn from(m: core::MonthView) -> Self {
-        MonthView {
-            year: m.year,
-            month: m.month,
-            days: m.days.into_iter().map(|d| DayCount { day: d.day, count: d.count }).collect(),
-        }
+impl MonthView {
+    fn new(m: core::MonthView, lang: mm_core::display::Language) -> Self {
+        use mm_core::display::{self, Noun};
+        let days = m
+            .days
+            .into_iter()
+            .map(|d| DayCount {
+                day: d.day,
+                count: d.count,
+                day_text: chrono::NaiveDate::from_ymd_opt(m.year, m.month, d.day)
+                    .map(|date| display::date_text(date, lang))
+                    .unwrap_or_default(),
+                count_text: display::noun_count(d.count.into(), Noun::Event, lang),
+            })
+            .collect();
+        MonthView { year: m.year, month: m.month, title: display::month_title(m.year, m.month, lang), days }
     }
+}
+
+/// The gmina's events as a calendar to subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CalendarFeed {
+    /// `https://…/api/v1/calendar.ics`: to share, or for apps that take a web address.
+    pub url: String,
+    /// `webcal://…`: handed to the phone's calendar app to subscribe.
+    pub subscribe_url: String,
 }
 
 #[uniffi::export]
@@ -232,7 +256,19 @@ impl MmCore {
 
     /// Calendar screen: days of `month` (1–12) that have events.
     pub fn month(&self, year: i32, month: u32) -> Result<MonthView, MmError> {
-        one(self.core.events().month(year, month))
+        Ok(MonthView::new(self.core.events().month(year, month)?, self.core.language()))
+    }
+
+    /// `śr 2 gru 2026` for a Warsaw day `YYYY-MM-DD`: a day's heading.
+    pub fn day_text(&self, day: String) -> Result<String, MmError> {
+        Ok(mm_core::display::date_text(parse_day("day", &day)?, self.core.language()))
+    }
+
+    /// "Subscribe to the calendar": the feed on this core's server.
+    #[uniffi::method(default(category = None))]
+    pub fn calendar_feed(&self, category: Option<String>) -> CalendarFeed {
+        let f = self.core.events().feed(category.as_deref());
+        CalendarFeed { url: f.url, subscribe_url: f.subscribe_url }
     }
 
     pub fn categories(&self) -> Result<Vec<EventCategory>, MmError> {
