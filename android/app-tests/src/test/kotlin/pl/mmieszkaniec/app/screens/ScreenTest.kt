@@ -126,6 +126,33 @@ abstract class ScreenTest {
         return opened
     }
 
+    /**
+     * Turns the phone (portrait ↔ landscape): the framework destroys the
+     * screen and creates it again, handing over what it retains, as a
+     * rotation does on a device. Returns the new instance.
+     */
+    protected fun rotate(): Activity {
+        val controller = launched.last()
+        val landscape = app.resources.configuration.orientation == android.content.res.Configuration.ORIENTATION_LANDSCAPE
+        RuntimeEnvironment.setQualifiers(if (landscape) "+port" else "+land")
+        controller.configurationChange(app.resources.configuration)
+        // Robolectric resumes the new instance but leaves its window unattached.
+        if (!(controller.get() as Activity).window.decorView.isAttachedToWindow) controller.visible()
+        idleMain()
+        return controller.get() as Activity
+    }
+
+    /** What the app asked the system to open last (another app's screen), or a failure. */
+    protected fun nextStartedIntent(what: String): Intent =
+        shadowOf(app).nextStartedActivity ?: fail("no Activity was started ($what)")
+
+    /** The system Back (gesture or button) on the current screen. */
+    protected fun pressBack() {
+        @Suppress("DEPRECATION")
+        current.onBackPressed()
+        idleMain()
+    }
+
     // ---- waiting ----
 
     protected fun idleMain() = shadowOf(Looper.getMainLooper()).idle()

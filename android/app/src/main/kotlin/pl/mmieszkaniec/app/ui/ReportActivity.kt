@@ -99,7 +99,7 @@ class ReportActivity : ScreenActivity() {
 
     private fun show(s: ReportFlowState) {
         val inWizard = !s.done && s.step != ReportStep.CATEGORY
-        setBackWithin(if (inWizard) ({ act { model.back() } }) else null)
+        setBackWithin(if (inWizard) ::goBack else null)
         val title = stepTitle(s)
         content.show {
             heading(title, level = 1, key = "title")
@@ -122,7 +122,7 @@ class ReportActivity : ScreenActivity() {
                 }
             }
             if (inWizard) {
-                button(t(Texts.BACK), key = "back") { act { model.back() } }
+                button(t(Texts.BACK), key = "back") { goBack() }
                 button(t(Texts.DISCARD_REPORT), key = "discard") { act { model.discard(); finish() } }
             }
         }
@@ -131,6 +131,29 @@ class ReportActivity : ScreenActivity() {
         if (step != shownStep) {
             shownStep = step
             content.viewAt("title")?.let(::focusForAccessibility)
+        }
+    }
+
+    /**
+     * One step back, keeping what was typed on this step (the draft stores
+     * it; checks wait for the review), so coming forward again finds it.
+     */
+    private fun goBack() {
+        val keep: (suspend () -> Unit)? = when (model.state.value.step) {
+            ReportStep.DESCRIPTION -> {
+                val text = fieldText("description")
+                val address = fieldText("address")
+                suspend { model.setDescription(text, address) }
+            }
+            ReportStep.QUESTIONS -> {
+                val answers = typedAnswers()
+                suspend { model.setAnswers(answers) }
+            }
+            else -> null
+        }
+        act {
+            keep?.invoke()
+            model.back()
         }
     }
 
@@ -381,19 +404,23 @@ class ReportActivity : ScreenActivity() {
             }
         }
         button(t(Texts.NEXT), key = "next") {
-            val answers = attributes.associate { a ->
-                a.code to when (a.datatype) {
-                    AttributeType.SINGLE_CHOICE -> findViewById<RadioGroup>(stableId("report-q-${a.code}"))
-                        ?.let { g -> g.findViewById<RadioButton>(g.checkedRadioButtonId)?.tag as? String }
-                    else -> fieldText("q-${a.code}")
-                }
-            }
+            val answers = typedAnswers()
             act {
                 model.setAnswers(answers)
                 if (model.state.value.error == null) model.next()
             }
         }
     }
+
+    /** The questions' answers as shown on screen (a choice, or the typed text). */
+    private fun typedAnswers(): Map<String, String?> =
+        model.state.value.category?.attributes.orEmpty().associate { a ->
+            a.code to when (a.datatype) {
+                AttributeType.SINGLE_CHOICE -> findViewById<RadioGroup>(stableId("report-q-${a.code}"))
+                    ?.let { g -> g.findViewById<RadioButton>(g.checkedRadioButtonId)?.tag as? String }
+                else -> fieldText("q-${a.code}")
+            }
+        }
 
     private fun Section.Builder.choice(a: CategoryAttribute, label: String, answer: String?) {
         heading(label, level = 3, key = "q-${a.code}")
