@@ -12,7 +12,7 @@
 pub mod model;
 pub(crate) mod api;
 
-pub use api::{CalendarFeed, EventsApi, calendar_feed};
+pub use api::EventsApi;
 use model::{DayCount, EventOccurrence};
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};

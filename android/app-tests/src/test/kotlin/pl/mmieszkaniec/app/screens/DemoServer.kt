@@ -46,21 +46,27 @@ class DemoServer private constructor(private val process: Process, val url: Stri
 
     /** Stops the server (SIGTERM, then SIGKILL after 10 s) and deletes its data. */
     override fun close() {
-        process.destroy()
-        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+        stop()
         dir.deleteRecursively()
     }
+
+    /** Stops the server and keeps its data: [restart] brings it back on the same address. */
+    fun stop() {
+        process.destroy()
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+
+    fun restart(): DemoServer = start(addr = url.removePrefix("http://"), dir = dir)
 
     companion object {
         private val LISTENING = Regex("""mm-server listening on (http://\S+)""")
 
         private fun bin() = File(System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server")
 
-        fun start(): DemoServer {
+        fun start(addr: String = "127.0.0.1:0", dir: File = Files.createTempDirectory("mm-server-robo-").toFile()): DemoServer {
             val bin = bin()
             check(bin.canExecute()) { "mm-server not found at ${bin.absolutePath}: run `cargo build --workspace`" }
-            val dir = Files.createTempDirectory("mm-server-robo-").toFile()
-            val process = ProcessBuilder(bin.path, "--addr", "127.0.0.1:0", "--data-dir", dir.path, "--demo")
+            val process = ProcessBuilder(bin.path, "--addr", addr, "--data-dir", dir.path, "--demo")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val out = process.inputStream.bufferedReader()
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)

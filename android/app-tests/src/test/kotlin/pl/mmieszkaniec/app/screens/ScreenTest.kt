@@ -24,6 +24,7 @@ import org.robolectric.annotation.Config
 import org.robolectric.annotation.GraphicsMode
 import pl.mmieszkaniec.app.ui.MmApplication
 import java.io.File
+import java.time.Duration
 import kotlin.test.fail
 
 /**
@@ -142,9 +143,11 @@ abstract class ScreenTest {
         return controller.get() as Activity
     }
 
-    /** What the app asked the system to open last (another app's screen), or a failure. */
-    protected fun nextStartedIntent(what: String): Intent =
-        shadowOf(app).nextStartedActivity ?: fail("no Activity was started ($what)")
+    /** What the app asks the system to open next (another app's screen), waited for; a failure if nothing comes. */
+    protected fun nextStartedIntent(what: String): Intent {
+        waitUntil("an Activity to be started ($what)") { shadowOf(app).peekNextStartedActivity() != null }
+        return shadowOf(app).nextStartedActivity
+    }
 
     /** The system Back (gesture or button) on the current screen. */
     protected fun pressBack() {
@@ -161,7 +164,9 @@ abstract class ScreenTest {
     protected fun waitUntil(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
         val deadline = System.nanoTime() + timeoutMs * 1_000_000
         while (true) {
-            idleMain()
+            // The main looper's clock moves with the real one, so a screen's
+            // delay (the search's pause in typing) ends as it would on a phone.
+            shadowOf(Looper.getMainLooper()).idleFor(Duration.ofMillis(10))
             failOnCrash()
             if (condition()) return
             if (System.nanoTime() > deadline) fail("timed out waiting for $what; on screen: ${screenText()}")
@@ -241,6 +246,22 @@ abstract class ScreenTest {
         shownViews().flatMap { it.reads() }.distinct().joinToString(" | ", "[", "]")
 
     // ---- screenshots ----
+
+    /** Scrolls the screen so that [view] is at the top, as a finger would before looking at it. */
+    protected fun scrollToTop(view: View) {
+        var y = 0
+        var v: View = view
+        while (true) {
+            val parent = v.parent as? View ?: return
+            y += v.top
+            if (parent is android.widget.ScrollView) {
+                parent.scrollTo(0, y)
+                idleMain()
+                return
+            }
+            v = parent
+        }
+    }
 
     /**
      * Draws the whole window (action bar and content, as the screen shows it)

@@ -39,21 +39,31 @@ object Outbox {
         if (pending > 0u) schedule(context)
     }
 
+    /**
+     * Sends what waits; true when the job should run again (the network
+     * failed, or something is still pending). Refused reports (`failed`)
+     * wait for the resident to fix them, not for a retry.
+     *
+     * A sync rather than a bare flush: the job runs because a network is
+     * back, and a sync that reaches the server sends at once the writes a
+     * flush would still hold back in their network-failure backoff.
+     */
+    suspend fun send(repo: Repository): Boolean {
+        val sent = runCatching { repo.sync() }
+        if (sent.isFailure) return true
+        return runCatching { repo.status().pendingWrites }.getOrDefault(1u) > 0u
+    }
+
     private const val BACKOFF_MS = 30_000L
 }
 
-/** Runs [Repository.flushOutbox]; asks to be run again when something is left or it failed. */
+/** Runs [Outbox.send]; asks to be run again when something is left or it failed. */
 class OutboxJobService : JobService() {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main)
 
     override fun onStartJob(params: JobParameters): Boolean {
         val repo = (application as MmApplication).repository
-        scope.launch {
-            val left = runCatching { repo.flushOutbox() }.map { it.pending + it.failed }.getOrNull()
-            // `failed` are refused by the server: the resident fixes them; only `pending` retries.
-            val retry = left == null || runCatching { repo.status().pendingWrites }.getOrDefault(1u) > 0u
-            jobFinished(params, retry)
-        }
+        scope.launch { jobFinished(params, Outbox.send(repo)) }
         return true
     }
 
