@@ -72,6 +72,8 @@ class ReportScreenTest : ScreenTest() {
 
         waitFor("Co chcesz zgłosić?", exact = true)
         TalkBack.check(root, headings = listOf("Co chcesz zgłosić?"))
+        // On the first step Back leaves the screen: no callback, so the system animates it (predictive back).
+        if (android.os.Build.VERSION.SDK_INT >= 33) assertEquals(null, topBackCallback(), "no callback on the first step")
         screenshot("report-category")
         click("Awaria latarni")
         waitFor("Gdzie to jest?", exact = true)
@@ -179,6 +181,10 @@ class ReportScreenTest : ScreenTest() {
         followTo(ReportActivity::class.java)
         click("Awaria latarni")
         waitFor("Gdzie to jest?", exact = true)
+        if (android.os.Build.VERSION.SDK_INT >= 33) {
+            assertTrue(predictiveBackEnabled(), "the manifest opts in to predictive back")
+            assertNotNull(topBackCallback(), "inside the wizard Back is the screen's (a step back)")
+        }
 
         // Typed but not yet set: the fields keep it through a rotation.
         type("Szerokość geograficzna", "51.03350")
@@ -197,6 +203,7 @@ class ReportScreenTest : ScreenTest() {
         click("Nie świeci", exact = true)
         rotate()
         waitFor("Szczegóły", exact = true)
+        TalkBack.check(root, headings = listOf("Szczegóły", "Rodzaj problemu (wymagane)"))
         val choice = shownViews().filterIsInstance<RadioButton>().single { it.text == "Nie świeci" }
         assertTrue(choice.isChecked, "the chosen answer is still chosen")
         click("Dalej", exact = true)

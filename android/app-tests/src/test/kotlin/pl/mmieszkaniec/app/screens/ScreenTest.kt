@@ -67,6 +67,20 @@ abstract class ScreenTest {
     private val crashes = java.util.concurrent.ConcurrentLinkedQueue<Throwable>()
     private var previousHandler: Thread.UncaughtExceptionHandler? = null
 
+    /**
+     * Robolectric's manifest parser drops `android:enableOnBackInvokedCallback`
+     * (the platform's parser sets it on ApplicationInfo), so without this the
+     * window would ignore the screens' OnBackInvokedCallbacks. Set from the
+     * app's own manifest, so removing the attribute there fails the Back tests.
+     */
+    @Before
+    fun predictiveBackAsTheManifestSays() {
+        val manifest = File(System.getProperty("mm.app.manifest") ?: "../app/src/main/AndroidManifest.xml").readText()
+        if (!Regex("""android:enableOnBackInvokedCallback\s*=\s*"true"""").containsMatchIn(manifest)) return
+        app.applicationInfo.javaClass.getMethod("setEnableOnBackInvokedCallback", Boolean::class.javaPrimitiveType)
+            .invoke(app.applicationInfo, true)
+    }
+
     @Before
     fun pointTheAppAtTheServer() {
         previousHandler = Thread.getDefaultUncaughtExceptionHandler()
@@ -149,12 +163,49 @@ abstract class ScreenTest {
         return shadowOf(app).nextStartedActivity
     }
 
-    /** The system Back (gesture or button) on the current screen. */
+    /**
+     * The system Back (gesture or button) on the current screen, as the
+     * system delivers it to an app with `enableOnBackInvokedCallback`: from
+     * API 33 to the top [android.window.OnBackInvokedCallback] the screen
+     * registered (none: the system would close the screen, so it fails
+     * here: the test expected a step back); before 33 through onBackPressed.
+     */
     protected fun pressBack() {
-        @Suppress("DEPRECATION")
-        current.onBackPressed()
+        if (android.os.Build.VERSION.SDK_INT >= 33) {
+            val callback = topBackCallback() ?: fail("no OnBackInvokedCallback registered: Back would leave ${current.javaClass.simpleName}")
+            callback.onBackInvoked()
+        } else {
+            @Suppress("DEPRECATION")
+            current.onBackPressed()
+        }
         idleMain()
     }
+
+    /**
+     * The callback Back goes to now, if the screen registered one: the
+     * window's dispatcher's (hidden) `getTopCallback`, or, before the window
+     * has one, the last callback the Activity's proxy holds for it. The
+     * framework's own fallback (which closes the screen) does not count.
+     */
+    protected fun topBackCallback(): android.window.OnBackInvokedCallback? {
+        val proxy = current.onBackInvokedDispatcher
+        fun field(name: String): Any? = generateSequence<Class<*>>(proxy.javaClass) { it.superclass }
+            .firstNotNullOfOrNull { c -> runCatching { c.getDeclaredField(name) }.getOrNull() }
+            ?.apply { isAccessible = true }?.get(proxy)
+        val actual = field("mActualDispatcher") ?: proxy
+        val top = runCatching { actual.javaClass.getMethod("getTopCallback").invoke(actual) as android.window.OnBackInvokedCallback? }
+            .getOrElse {
+                @Suppress("UNCHECKED_CAST")
+                (field("mCallbacks") as? List<android.util.Pair<android.window.OnBackInvokedCallback, Int>>)?.lastOrNull()?.first
+            }
+        return top?.takeIf { it.javaClass.name.startsWith("pl.mmieszkaniec.") }
+    }
+
+    /** Whether the window routes Back to OnBackInvokedCallbacks (the manifest's `enableOnBackInvokedCallback`). */
+    protected fun predictiveBackEnabled(): Boolean =
+        Class.forName("android.window.WindowOnBackInvokedDispatcher")
+            .getMethod("isOnBackInvokedCallbackEnabled", android.content.Context::class.java)
+            .invoke(null, current) as Boolean
 
     // ---- waiting ----
 
