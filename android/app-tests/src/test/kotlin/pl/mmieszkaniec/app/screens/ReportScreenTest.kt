@@ -12,6 +12,7 @@ import android.location.Location
 import android.location.LocationManager
 import android.net.Uri
 import android.os.SystemClock
+import android.provider.MediaStore
 import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import org.robolectric.Shadows.shadowOf
@@ -107,6 +108,19 @@ class ReportScreenTest : ScreenTest() {
         shadowOf(app.contentResolver).registerInputStreamSupplier(photo) { ByteArrayInputStream(jpeg) }
         shadowOf(report).receiveResult(pick.intent, Activity.RESULT_OK, Intent().setData(photo))
         waitFor("Zdjęcie 1", exact = true)
+
+        // The camera: the app hands it a file of its own (content://, write granted)
+        // and reads it back; nothing goes through the gallery.
+        click("Zrób zdjęcie", exact = true)
+        val capture = shadowOf(report).nextStartedActivityForResult
+        assertEquals(MediaStore.ACTION_IMAGE_CAPTURE, capture.intent.action)
+        @Suppress("DEPRECATION")
+        val output = assertNotNull(capture.intent.getParcelableExtra<Uri>(MediaStore.EXTRA_OUTPUT))
+        assertEquals("pl.mmieszkaniec.app.files", output.authority)
+        assertTrue(capture.intent.flags and Intent.FLAG_GRANT_WRITE_URI_PERMISSION != 0, "the camera may write it")
+        app.contentResolver.openOutputStream(output)!!.use { it.write(testJpeg(night = false)) }
+        shadowOf(report).receiveResult(capture.intent, Activity.RESULT_OK, null)
+        waitFor("Zdjęcie 2", exact = true)
         TalkBack.check(root, headings = listOf("Zdjęcia"))
         screenshot("report-photo")
         click("Dalej", exact = true)
@@ -121,7 +135,7 @@ class ReportScreenTest : ScreenTest() {
 
         waitFor("Sprawdź i wyślij", exact = true)
         waitFor("Kategoria: Awaria latarni", exact = true)
-        waitFor("Zdjęcia: 1", exact = true)
+        waitFor("Zdjęcia: 2", exact = true)
         waitFor("Rodzaj problemu: Nie świeci", exact = true)
         // The duplicate warning: the neighbour's report, with its distance, and "follow instead".
         waitFor("To może już być zgłoszone — obserwuj zamiast tego?", exact = true)
@@ -143,7 +157,7 @@ class ReportScreenTest : ScreenTest() {
         }
         val sent = runBlocking { app.repository.myReports() }.single()
         assertEquals("street_lamp", sent.category)
-        assertEquals(1u, sent.photoCount)
+        assertEquals(2u, sent.photoCount)
         assertEquals(mapOf("kind" to "not_lit"), sent.answers)
         val onServer = server.get("/api/v1/reports/${sent.serverId}")
         assertEquals(200, onServer.statusCode(), onServer.body())
@@ -239,11 +253,11 @@ class ReportScreenTest : ScreenTest() {
         elapsedRealtimeNanos = SystemClock.elapsedRealtimeNanos()
     }
 
-    /** A 1600×1200 JPEG drawn and encoded by the Android graphics stack (native mode). */
-    private fun testJpeg(): ByteArray {
+    /** A 1600×1200 JPEG (a lamp at night, or by day) drawn and encoded by the Android graphics stack (native mode). */
+    private fun testJpeg(night: Boolean = true): ByteArray {
         val bitmap = Bitmap.createBitmap(1600, 1200, Bitmap.Config.ARGB_8888)
         val canvas = Canvas(bitmap)
-        canvas.drawColor(Color.rgb(0x1E, 0x2A, 0x44))
+        canvas.drawColor(if (night) Color.rgb(0x1E, 0x2A, 0x44) else Color.rgb(0x9C, 0xC4, 0xE4))
         val paint = Paint(Paint.ANTI_ALIAS_FLAG).apply { color = Color.rgb(0x99, 0x99, 0x99) }
         canvas.drawRect(780f, 300f, 820f, 1200f, paint)
         paint.color = Color.rgb(0x55, 0x55, 0x55)
