@@ -99,7 +99,6 @@ abstract class ScreenActivity : Activity() {
     val language: String get() = resources.configuration.locales[0].language
 
     fun t(text: Text): String = text.of(language)
-    fun t(pl: String, en: String): String = if (language == "en") en else pl
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
