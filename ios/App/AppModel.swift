@@ -37,7 +37,7 @@ enum Launch {
     static let serverUrl = "https://mmieszkaniec.siechnice.gmina.pl"
     static let dataDir: URL = URL.applicationSupportDirectory.appending(path: "core", directoryHint: .isDirectory)
 
-    static let opened: Result<MmCore, UserError> = open()
+    static let opened: Result<MmCore, UserError> = openCore()
 
     /// The core's language (from the BCP 47 locale it was given), fixed for the process.
     static let english: Bool = openedEnglish()
@@ -47,7 +47,7 @@ enum Launch {
         return nil
     }
 
-    private static func open() -> Result<MmCore, UserError> {
+    private static func openCore() -> Result<MmCore, UserError> {
         do {
             try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
             // The store holds the device token: it stays on this device (no iCloud backup).

@@ -69,10 +69,10 @@ struct CategoryFilter: View {
 
     var body: some View {
         Menu {
-            Button(t("Wszystkie", "All")) { Task { await model.filterEvents(nil); await model.loadMonth() } }
+            Button(t("Wszystkie", "All")) { Task { await model.filterEvents(nil) } }
             ForEach(model.eventCategories, id: \.id) { c in
                 Button(Launch.english ? c.nameEn : c.namePl) {
-                    Task { await model.filterEvents(c.id); await model.loadMonth() }
+                    Task { await model.filterEvents(c.id) }
                 }
             }
         } label: {
@@ -112,6 +112,8 @@ struct MonthCalendar: View {
                 }
             }
         }
+        // Shown, or the category changed: the month again.
+        .task(id: model.eventCategory) { await model.loadMonth() }
         if let day = model.selectedDay {
             Section {
                 ForEach(model.dayEvents, id: \.rowId) { EventRow(o: $0) }
@@ -119,20 +121,17 @@ struct MonthCalendar: View {
                 Text(day.text).accessibilityAddTraits(.isHeader)
             }
         }
-        Color.clear.frame(height: 0)
-            .task(id: model.eventCategory) { await model.loadMonth() }
     }
 }
 
 /// The .ics of one event as a file, so Calendar and Files import it (a
 /// shared String would arrive as text).
 struct IcsFile: Transferable {
-    let name: String
     let text: String
 
     static var transferRepresentation: some TransferRepresentation {
         DataRepresentation(exportedContentType: .calendarEvent) { file in Data(file.text.utf8) }
-            .suggestedFileName { $0.name }
+            .suggestedFileName("wydarzenie.ics")
     }
 }
 
@@ -170,7 +169,7 @@ struct EventDetailView: View {
                             .accessibilityHint(t("Otwiera kalendarz telefonu z tym wydarzeniem", "Opens the phone's calendar with this event"))
                     }
                     if let ics {
-                        ShareLink(item: IcsFile(name: "wydarzenie-\(id).ics", text: ics),
+                        ShareLink(item: IcsFile(text: ics),
                                   preview: SharePreview(d.event.title)) {
                             Label(t("Udostępnij jako plik .ics", "Share as an .ics file"), systemImage: "square.and.arrow.up")
                         }

@@ -149,12 +149,12 @@ struct MapView: View {
 
             Section {
                 ForEach(Layer.allCases, id: \.self) { l in
-                    Toggle(model.core.layerLabel(layer: l), isOn: $model.layerOn[l, default: true])
+                    FilterToggle(title: model.core.layerLabel(layer: l), on: model.layerOn[l, default: true]) { model.layerOn[l] = $0 }
                 }
             } header: { Text(t("Warstwy", "Layers")).accessibilityAddTraits(.isHeader) }
             Section {
                 ForEach(AccessNeed.allCases, id: \.self) { n in
-                    Toggle(model.core.needLabel(need: n), isOn: $model.needOn[n, default: false])
+                    FilterToggle(title: model.core.needLabel(need: n), on: model.needOn[n, default: false]) { model.needOn[n] = $0 }
                 }
                 Toggle(t("Tylko otwarte teraz", "Open now only"), isOn: $model.openNow)
             } header: { Text(t("Potrzebuję", "I need")).accessibilityAddTraits(.isHeader) }
@@ -217,6 +217,20 @@ struct MapView: View {
         case .monuments: return "building.2"
         case .bikePaths: return "bicycle"
         }
+    }
+}
+
+/// A filter switch with its own state; the model hears each change.
+/// (Not `Binding(get:set:)` into the model: whether those closures may touch
+/// main-actor state differs between SDKs in Swift 6 mode.)
+struct FilterToggle: View {
+    let title: String
+    @State var on: Bool
+    let changed: (Bool) -> Void
+
+    var body: some View {
+        Toggle(title, isOn: $on)
+            .onChange(of: on) { _, now in changed(now) }
     }
 }
 

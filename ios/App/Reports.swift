@@ -131,7 +131,7 @@ final class ReportFlowModel {
         guard let id = draft?.id else { return }
         // What UIImage cannot read goes as it is: the core's refusal then says why, in its words.
         let converted = try? await offMain { Photo.jpeg(from: original) }
-        let jpeg = (converted ?? nil) ?? original
+        let jpeg = converted ?? original
         if await run({ [core] in try core.addReportPhoto(draftId: id, bytes: jpeg) }) != nil,
            let d = await run({ [core] in try core.reportDraft(id: id) }) {
             draft = d
@@ -313,7 +313,7 @@ struct ReportFlowView: View {
         .navigationTitle(t("Zgłoś problem", "Report a problem"))
         .toolbar {
             if flow.step != .category && !flow.finished {
-                Button(t("Wstecz", "Back")) { Task { await flow.back() } }
+                Button(t("Poprzedni krok", "Previous step")) { Task { await flow.back() } }
             }
         }
         .task { await flow.loadCategories() }
@@ -397,18 +397,9 @@ struct ReportFlowView: View {
             Button(t("Dalej", "Next")) { Task { await flow.next() } }
         case .questions:
             ForEach(flow.category?.attributes ?? [], id: \.code) { a in
-                let label = (Launch.english ? a.labelEn : a.labelPl) + (a.required ? t(" (wymagane)", " (required)") : "")
-                switch a.datatype {
-                case .singleChoice:
-                    Picker(label, selection: Binding(get: { answers[a.code] ?? "" }, set: { answers[a.code] = $0 })) {
-                        Text(t("— nie wybrano —", "— not chosen —")).tag("")
-                        ForEach(a.values, id: \.key) { v in Text(Launch.english ? v.nameEn : v.namePl).tag(v.key) }
-                    }
-                case .number, .text:
-                    TextField(label, text: Binding(get: { answers[a.code] ?? "" }, set: { answers[a.code] = $0 }))
-                        .keyboardType(a.datatype == .number ? .numberPad : .default)
-                }
+                AnswerField(attribute: a, value: answers[a.code] ?? "") { answers[a.code] = $0 }
             }
+            .id(flow.draft?.id)
             Button(t("Dalej", "Next")) {
                 Task {
                     // The core trims the answers and drops blank ones.
@@ -440,6 +431,35 @@ struct ReportFlowView: View {
         answers = flow.draft?.answers ?? [:]
         text = flow.draft?.description ?? ""
         address = flow.draft?.address ?? ""
+    }
+}
+
+/// One question's answer, with its own state. (Not `Binding(get:set:)`
+/// over the parent's dictionary: whether those closures may touch main-actor
+/// state differs between SDKs in Swift 6 mode.)
+struct AnswerField: View {
+    let attribute: CategoryAttribute
+    @State var value: String
+    let changed: (String) -> Void
+
+    private var label: String {
+        (Launch.english ? attribute.labelEn : attribute.labelPl) + (attribute.required ? t(" (wymagane)", " (required)") : "")
+    }
+
+    var body: some View {
+        Group {
+            switch attribute.datatype {
+            case .singleChoice:
+                Picker(label, selection: $value) {
+                    Text(t("— nie wybrano —", "— not chosen —")).tag("")
+                    ForEach(attribute.values, id: \.key) { v in Text(Launch.english ? v.nameEn : v.namePl).tag(v.key) }
+                }
+            case .number, .text:
+                TextField(label, text: $value)
+                    .keyboardType(attribute.datatype == .number ? .numberPad : .default)
+            }
+        }
+        .onChange(of: value) { _, now in changed(now) }
     }
 }
 

@@ -215,5 +215,50 @@ class ApiReadingTest(unittest.TestCase):
         self.assertTrue(api.enums["MmError"].is_error)
 
 
+class IosProjectTest(unittest.TestCase):
+    """What Xcode reads besides the Swift: the usage strings and identifiers
+    the code needs are declared, and the deployment target is iOS 17 everywhere."""
+
+    def setUp(self):
+        import plistlib
+        self.info = plistlib.loads((IOS / "App/Support/Info.plist").read_bytes())
+        self.privacy = plistlib.loads((IOS / "App/Support/PrivacyInfo.xcprivacy").read_bytes())
+        self.swift = "\n".join(f.decode() for f in swiftcheck.swift_files([str(IOS)]).values())
+
+    def test_every_permission_the_code_asks_for_has_a_usage_string(self):
+        needs = {
+            "requestWhenInUseAuthorization": "NSLocationWhenInUseUsageDescription",
+            "sourceType = .camera": "NSCameraUsageDescription",
+            "EKEventStore": "NSCalendarsWriteOnlyAccessUsageDescription",
+        }
+        for api, key in needs.items():
+            self.assertIn(api, self.swift, f"the app no longer uses {api}: update this test")
+            self.assertTrue(self.info.get(key, "").strip(), f"{api} needs {key} in Info.plist")
+        # iOS 17 EventKit: write-only, never full access.
+        self.assertNotIn("NSCalendarsFullAccessUsageDescription", self.info)
+        self.assertNotIn("requestFullAccessToEvents", self.swift)
+
+    def test_the_background_refresh_identifier_is_permitted(self):
+        ids = re.findall(r'identifier = "([^"]+)"', self.swift)
+        self.assertTrue(ids, "OutboxRefresh declares its identifier")
+        for i in ids:
+            self.assertIn(i, self.info["BGTaskSchedulerPermittedIdentifiers"])
+        self.assertIn("fetch", self.info["UIBackgroundModes"])
+
+    def test_required_reason_apis_are_declared(self):
+        declared = {d["NSPrivacyAccessedAPIType"] for d in self.privacy["NSPrivacyAccessedAPITypes"]}
+        # SQLite and Rust std stat their files in the core, whatever the Swift does.
+        self.assertIn("NSPrivacyAccessedAPICategoryFileTimestamp", declared)
+        if "UserDefaults" in self.swift:
+            self.assertIn("NSPrivacyAccessedAPICategoryUserDefaults", declared)
+        self.assertFalse(self.privacy["NSPrivacyTracking"])
+
+    def test_the_deployment_target_is_ios_17_everywhere(self):
+        project = (IOS / "project.yml").read_text()
+        self.assertEqual(set(re.findall(r'(?:iOS|deploymentTarget|IPHONEOS_DEPLOYMENT_TARGET): "([0-9.]+)"', project)), {"17.0"})
+        self.assertIn("platforms: [.iOS(.v17)]", (IOS / "Package.swift").read_text())
+        self.assertIn("IPHONEOS_DEPLOYMENT_TARGET=17.0", (IOS / "build-xcframework.sh").read_text())
+
+
 if __name__ == "__main__":
     unittest.main()
