@@ -138,6 +138,8 @@ final class AppModel {
     var status: CoreStatus?
     var syncing = false
     var error: UserError?
+    /// The last network state seen (nil: none yet).
+    @ObservationIgnored private var online: Bool?
 
     init(core: MmCore) {
         self.core = core
@@ -170,6 +172,13 @@ final class AppModel {
             self.error = UserError(error)
         }
         await loadHome()
+    }
+
+    /// Back online after being offline: send the outbox and fetch what changed.
+    func networkChanged(online now: Bool) async {
+        let wasOffline = online == false
+        online = now
+        if now && wasOffline { await sync() }
     }
 
     func loadHome() async {

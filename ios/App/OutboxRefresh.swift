@@ -7,6 +7,7 @@
 import BackgroundTasks
 import Foundation
 import MmCore
+import Network
 
 enum OutboxRefresh {
     static let identifier = "pl.mmieszkaniec.outbox"
@@ -38,4 +39,19 @@ enum OutboxRefresh {
         let ms = UserDefaults.standard.object(forKey: lastRunKey) as? Int64
         return ms
     }
+}
+
+/// The network coming back while the app is open sends the outbox at once
+/// ("…a bez internetu — gdy połączenie wróci"), without waiting for iOS's
+/// background refresh. `@unchecked Sendable`: NWPathMonitor is thread-safe
+/// and calls its handler on its own queue; nothing else is mutable here.
+final class Connectivity: @unchecked Sendable {
+    private let monitor = NWPathMonitor()
+
+    init(changed: @escaping @Sendable (Bool) -> Void) {
+        monitor.pathUpdateHandler = { path in changed(path.status == .satisfied) }
+        monitor.start(queue: DispatchQueue(label: "pl.mmieszkaniec.connectivity"))
+    }
+
+    deinit { monitor.cancel() }
 }

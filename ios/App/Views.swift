@@ -31,6 +31,7 @@ struct RootView: View {
     @State private var model: AppModel
     @State private var reports: ReportsModel
     @State private var map: MapModel
+    @State private var connectivity: Connectivity?
     @Environment(\.scenePhase) private var phase
 
     init(core: MmCore) {
@@ -57,6 +58,12 @@ struct RootView: View {
         .onChange(of: phase) { _, now in
             // Back in the app: send the outbox and fetch what changed.
             if now == .active { Task { await model.sync() } }
+        }
+        .task {
+            let model = self.model
+            connectivity = Connectivity { online in
+                Task { @MainActor in await model.networkChanged(online: online) }
+            }
         }
     }
 }
