@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
-	@echo "make test   - every test suite (Rust, Kotlin on the JVM, Android sources compiled)"
+	@echo "make test   - every test suite (Rust, Kotlin on the JVM, Android sources compiled, iOS Swift checked)"
 	@echo "make bench  - benchmarks, printing figures"
 
 setup:
@@ -28,7 +28,7 @@ web-assets:
 	  cd web && npm ci --no-audit --no-fund; fi
 
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup test-rust test-kotlin compile-android test-browser
+test: setup test-rust test-kotlin compile-android test-swift test-browser
 	@echo "make test: all suites passed"
 
 test-rust:

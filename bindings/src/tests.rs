@@ -193,3 +193,19 @@ fn storage_full_and_corrupt_keep_their_codes_across() {
         assert!(matches!(MmError::from(e), MmError::Storage { code: c, .. } if c == code));
     }
 }
+
+/// The rule in parts crosses as EventKit needs it: UNTIL in epoch
+/// milliseconds, weekdays by name, "every Tuesday" as ordinal 0.
+#[test]
+fn a_recurrence_crosses_with_until_in_milliseconds_and_named_weekdays() {
+    let rule = mm_core::Recurrence::parse("FREQ=MONTHLY;BYDAY=-1FR,2TU;UNTIL=20991231T230000Z").unwrap();
+    let r = crate::events::Recurrence::from(rule);
+    assert_eq!(r.frequency, crate::events::RecurrenceFrequency::Monthly);
+    assert_eq!((r.interval, r.count), (1, None));
+    assert_eq!(r.until_ms, Some(4_102_441_200_000));
+    let days: Vec<_> = r.by_day.iter().map(|d| (d.weekday, d.ordinal)).collect();
+    assert_eq!(days, [(crate::events::DayOfWeek::Friday, -1), (crate::events::DayOfWeek::Tuesday, 2)]);
+    let weekly = crate::events::Recurrence::from(mm_core::Recurrence::parse("FREQ=WEEKLY;BYDAY=TU;COUNT=4").unwrap());
+    assert_eq!((weekly.count, weekly.by_day[0].ordinal), (Some(4), 0));
+    assert!(mm_core::Recurrence::parse("FREQ=YEARLY").is_none(), "outside the protocol's subset");
+}

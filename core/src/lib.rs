@@ -41,7 +41,10 @@ mod testing;
 
 pub use app::{Core, CoreConfig, CoreStatus, HomeScreen};
 pub use events::EventsApi;
-pub use events::model::{CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthView};
+pub use events::model::{
+    CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthDay, MonthView, Recurrence, RecurrenceDay,
+    RecurrenceFrequency,
+};
 pub use news::NewsApi;
 pub use notifications::NotificationsApi;
 pub use places::PlacesApi;

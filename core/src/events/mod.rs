@@ -209,6 +209,8 @@ fn occurrence_row(r: &Row) -> rusqlite::Result<EventOccurrence> {
         cancelled: r.get(7)?,
         recurring: r.get(8)?,
         when_text: String::new(),
+        day: crate::display::local_day(from_ts(r.get(2)?)),
+        day_text: String::new(),
     })
 }
 
