@@ -388,7 +388,7 @@ impl ContentStore for SqliteStore {
     }
 
     async fn load_demo(&self, data: DemoData, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(move |tx| {
+        self.write_then(move |tx| {
             // Remembered in settings so a restart with --demo does not duplicate.
             if get_setting(tx, DEMO_LOADED)?.is_some() {
                 return Ok(false);
@@ -428,7 +428,7 @@ impl ContentStore for SqliteStore {
                 json!({"localities": data.localities.len(), "categories": data.categories.len(), "events": events, "news": news}),
             )?;
             Ok(true)
-        })
+        }, self.reference_changed())
         .await
     }
 }

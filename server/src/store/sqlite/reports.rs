@@ -600,13 +600,17 @@ impl ReportStore for SqliteStore {
         .await
     }
 
+    async fn reference_version(&self) -> StoreResult<u64> {
+        Ok(self.reference_version.load(Ordering::SeqCst))
+    }
+
     async fn create_report_category(
         &self,
         actor: Actor,
         category: ReportCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<ReportCategory> {
-        self.write(move |tx| {
+        self.write_then(move |tx| {
             if get_category(tx, &category.id)?.is_some() {
                 return Err(StoreError::Conflict(Conflict::CategoryExists));
             }
@@ -621,7 +625,7 @@ impl ReportStore for SqliteStore {
                 serde_json::to_value(&category)?,
             )?;
             Ok(category)
-        })
+        }, self.reference_changed())
         .await
     }
 
@@ -631,7 +635,7 @@ impl ReportStore for SqliteStore {
         category: ReportCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<ReportCategory> {
-        self.write(move |tx| {
+        self.write_then(move |tx| {
             if get_category(tx, &category.id)?.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -646,7 +650,7 @@ impl ReportStore for SqliteStore {
                 serde_json::to_value(&category)?,
             )?;
             Ok(category)
-        })
+        }, self.reference_changed())
         .await
     }
 
