@@ -83,7 +83,7 @@ fn place(i: u64, rng: &mut Rng) -> Value {
         "address": "ul. Testowa 1, 55-011 Siechnice",
         "description_pl": "Opis syntetyczny miejsca na mapie gminy.",
         "accessibility": access, "updated_at": "2026-01-01T10:00:00Z"});
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         p["opening_hours"] = json!(synthetic_hours(i / 3));
     }
     p

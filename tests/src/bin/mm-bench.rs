@@ -68,7 +68,7 @@ fn seed(editor: &Official) -> anyhow::Result<()> {
                             "priority": if i % 100 == 0 { "important" } else { "normal" },
                         }))
                     };
-                    let (code, resp) = editor.request(mm_e2e::reqwest::Method::POST, path, Some(body)).unwrap();
+                    let (code, resp) = editor.request(reqwest::Method::POST, path, Some(body)).unwrap();
                     assert_eq!(code, 201, "{resp}");
                 }
             });
