@@ -102,7 +102,7 @@ async fn bench_core(url: &str, tmp: &std::path::Path) -> anyhow::Result<()> {
         assert!(summary.applied as usize >= EVENTS + NEWS);
         last = Some(core);
     }
-    report("initial sync, 5,000 events + 2,000 news, empty store (target < 1 s)", &mut initial);
+    report("initial sync, 5,000 events + 2,000 news, empty store (target < 150 ms, issue 11)", &mut initial);
 
     let core = last.unwrap();
     let mut nochange = Vec::new();
