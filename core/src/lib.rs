@@ -8,6 +8,9 @@
 //!
 //! In the order things start:
 
+// A library logs (tracing) or returns; its binaries and tests print.
+#![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
+
 /// The facade: `Core`, its configuration, the home and status screens.
 /// Each feature module hands out its own object (`api`) with its own
 /// records (`model`).

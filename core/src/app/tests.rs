@@ -427,7 +427,7 @@ fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
         .unwrap();
     core.set_server_url("http://127.0.0.1:8080").unwrap();
     for loopback in ["http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2"] {
-        assert!(super::normalise_url(loopback).is_ok(), "{loopback}");
+        assert!(normalise_url(loopback).is_ok(), "{loopback}");
     }
     assert_eq!(
         core.status().unwrap().cursor.as_deref(),
@@ -508,7 +508,7 @@ async fn event_texts_and_the_calendar_entry_come_from_the_core() {
     drop(core);
 
     let english = Core::open(CoreConfig { locale: Some("en_GB".into()), ..config(&dir, &server.url) }).unwrap();
-    assert_eq!(english.language(), crate::Language::English);
+    assert_eq!(english.language(), Language::English);
     assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].when_text, "Sat 2 May 2099 – Mon 4 May 2099 (all day)");
 }
 

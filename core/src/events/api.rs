@@ -76,7 +76,7 @@ impl EventsApi<'_> {
         } else {
             display::local_day(e.ends_at)
         };
-        let utc_midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        let utc_midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
         let (begin, end) = if e.all_day {
             let after = last_day.succ_opt().ok_or_else(|| Error::internal("date out of range"))?;
             (utc_midnight(first_day), utc_midnight(after))
