@@ -6,11 +6,12 @@ MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: web-assets
-.PHONY: run test test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs setup build clean-data help
+.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
-	@echo "make test   - every test suite (Rust, Kotlin on the JVM, Android screens under Robolectric, browser)"
+	@echo "make test   - the lints, then every test suite (Rust, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
+	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
 
 setup:
@@ -28,8 +29,13 @@ web-assets:
 	  cd web && npm ci --no-audit --no-fund; fi
 
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup test-rust test-kotlin compile-android test-android test-browser
+test: setup lint test-rust test-kotlin compile-android test-android test-swift test-browser
 	@echo "make test: all suites passed"
+
+## The workspace's lints (`[workspace.lints]` in Cargo.toml, clippy's
+## defaults on top), every target, any warning fails.
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
 	$(CARGO) build --workspace --bins

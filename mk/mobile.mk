@@ -12,6 +12,9 @@
 #   test-android     the app's Activities under Robolectric (android/app-tests),
 #                    against the real lib and a real mm-server; screenshots
 #                    into docs/screenshots/android/ (part of `make test`)
+#   test-swift       the iOS Swift without a Swift compiler: tree-sitter-swift
+#                    parses ios/**/*.swift and every call into the bindings is
+#                    checked against the generated MmCore.swift (tests/swift-check)
 #   ios              XCFramework + Swift sources (macOS only)
 #   bench-kotlin     FFI round trip, per-screen load times, library size
 
@@ -42,7 +45,7 @@ MM_MVN := cd $(MM_ANDROID) && $(MVN) $(MVN_FLAGS) \
 	-Dmm.server.bin=$(MM_SERVER_BIN) -Dmm.generated.dir=$(BINDINGS_OUT)/kotlin
 
 .PHONY: bindings bindings-debug bindings-mobile mm-server-debug test-kotlin compile-android \
-	test-android android-test-deps ios bench-kotlin bench-lib-size
+	test-android android-test-deps test-swift ios bench-kotlin bench-lib-size
 
 # Generation reads UniFFI's metadata from the symbols of the unstripped
 # library; the API is the same in every profile, so the debug lib serves.
@@ -114,6 +117,29 @@ test-android: bindings-debug mm-server-debug android-test-deps
 	$(MM_MVN) -Dmm.lib.dir=$(MM_TARGET_DIR)/debug $(MM_ROBOLECTRIC_ARGS) \
 		-Dmm.aapt=$$(command -v $(AAPT)) -pl app-tests test && \
 	echo "test-android: passed in $$(( $$(date +%s) - start )) s; screenshots in docs/screenshots/android/"
+
+# tree-sitter and its Swift grammar (wheels from PyPI, pinned) in a virtualenv
+# under target/, made by this target itself on first use. Without Python or
+# PyPI the check is skipped, except under CI=true, where a skip fails.
+SWIFT_CHECK := $(MM_ROOT)/tests/swift-check
+SWIFT_CHECK_VENV ?= $(MM_TARGET_DIR)/swift-check-venv
+SWIFT_CHECK_PY := $(SWIFT_CHECK_VENV)/bin/python
+SWIFT_CHECK_REQS := tree-sitter==0.26.1 tree-sitter-swift==0.7.4
+PYTHON3 ?= python3
+
+test-swift: bindings-debug
+	@if ! "$(SWIFT_CHECK_PY)" -c 'import tree_sitter, tree_sitter_swift' 2>/dev/null; then \
+	  echo "test-swift: installing $(SWIFT_CHECK_REQS) into $(SWIFT_CHECK_VENV)"; \
+	  if ! { $(PYTHON3) -m venv "$(SWIFT_CHECK_VENV)" && \
+	         "$(SWIFT_CHECK_PY)" -m pip install -q $(SWIFT_CHECK_REQS); }; then \
+	    if [ "$${CI:-}" = true ]; then echo "test-swift: FAILED: no Python virtualenv with tree-sitter-swift (CI=true: a skip is a failure)"; exit 1; fi; \
+	    echo "test-swift: SKIPPED: no Python virtualenv with tree-sitter-swift"; exit 0; \
+	  fi; \
+	fi; \
+	set -e; cd $(SWIFT_CHECK); \
+	MM_SWIFT_BINDINGS=$(BINDINGS_OUT)/swift/MmCore.swift "$(SWIFT_CHECK_PY)" -m unittest test_swiftcheck; \
+	"$(SWIFT_CHECK_PY)" swiftcheck.py --bindings $(BINDINGS_OUT)/swift/MmCore.swift \
+		--platform platform-names.txt $(MM_ROOT)/ios
 
 ios:
 ifeq ($(shell uname -s),Darwin)

@@ -30,6 +30,15 @@ if ! command -v cargo >/dev/null 2>&1; then
   fi
 fi
 
+# Clippy, for `make lint` (which `make test` runs first).
+if ! cargo clippy --version >/dev/null 2>&1; then
+  command -v rustup >/dev/null 2>&1 && rustup component add clippy
+  if ! cargo clippy --version >/dev/null 2>&1; then
+    echo "setup: clippy is required for make lint; install it with rustup component add clippy" >&2
+    exit 1
+  fi
+fi
+
 # JVM side: Maven and a JDK >= 17 for the Kotlin suites.
 command -v mvn >/dev/null 2>&1 || apt_install maven default-jdk-headless || true
 need mvn

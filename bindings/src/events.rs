@@ -83,6 +83,10 @@ pub struct EventOccurrence {
     /// `wt 1 gru 2026, 18:00–20:00`; all-day spans by their first and last
     /// day (`(cały dzień)`), in the core's language.
     pub when_text: String,
+    /// `YYYY-MM-DD`, the Warsaw day it starts on: lists group by it.
+    pub day: String,
+    /// That day as a section heading, `wt 1 gru 2026`.
+    pub day_text: String,
 }
 
 impl From<core::EventOccurrence> for EventOccurrence {
@@ -98,6 +102,8 @@ impl From<core::EventOccurrence> for EventOccurrence {
             cancelled: o.cancelled,
             recurring: o.recurring,
             when_text: o.when_text,
+            day: o.day.to_string(),
+            day_text: o.day_text,
         }
     }
 }
@@ -134,8 +140,84 @@ pub struct CalendarEntry {
     pub last_day: String,
     /// RFC 5545 RRULE when the event repeats.
     pub rrule: Option<String>,
+    /// The same rule in parts (EventKit's `EKRecurrenceRule` takes no
+    /// RRULE text); `None` when the event does not repeat.
+    pub recurrence: Option<Recurrence>,
     /// `Europe/Warsaw`.
     pub time_zone: String,
+}
+
+/// An RRULE in parts: FREQ, INTERVAL, COUNT or UNTIL, BYDAY.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Recurrence {
+    pub frequency: RecurrenceFrequency,
+    pub interval: u32,
+    /// Occurrences in all, the first included.
+    pub count: Option<u32>,
+    /// The last instant an occurrence may start at, inclusive.
+    pub until_ms: Option<i64>,
+    /// Empty: the weekday (weekly) or the day of month (monthly) of the first occurrence.
+    pub by_day: Vec<RecurrenceDay>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum RecurrenceFrequency {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum DayOfWeek {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+/// `TU` (ordinal 0: every Tuesday), `2TU` (the second), `-1FR` (the last Friday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct RecurrenceDay {
+    pub weekday: DayOfWeek,
+    pub ordinal: i32,
+}
+
+impl From<core::Recurrence> for Recurrence {
+    fn from(r: core::Recurrence) -> Self {
+        Recurrence {
+            frequency: match r.frequency {
+                core::RecurrenceFrequency::Daily => RecurrenceFrequency::Daily,
+                core::RecurrenceFrequency::Weekly => RecurrenceFrequency::Weekly,
+                core::RecurrenceFrequency::Monthly => RecurrenceFrequency::Monthly,
+            },
+            interval: r.interval,
+            count: r.count,
+            until_ms: r.until.map(ms),
+            by_day: r
+                .by_day
+                .into_iter()
+                .map(|d| RecurrenceDay { weekday: d.weekday.into(), ordinal: d.ordinal })
+                .collect(),
+        }
+    }
+}
+
+impl From<chrono::Weekday> for DayOfWeek {
+    fn from(w: chrono::Weekday) -> Self {
+        use chrono::Weekday::*;
+        match w {
+            Mon => DayOfWeek::Monday,
+            Tue => DayOfWeek::Tuesday,
+            Wed => DayOfWeek::Wednesday,
+            Thu => DayOfWeek::Thursday,
+            Fri => DayOfWeek::Friday,
+            Sat => DayOfWeek::Saturday,
+            Sun => DayOfWeek::Sunday,
+        }
+    }
 }
 
 impl From<core::CalendarEntry> for CalendarEntry {
@@ -150,6 +232,7 @@ impl From<core::CalendarEntry> for CalendarEntry {
             first_day: c.first_day.to_string(),
             last_day: c.last_day.to_string(),
             rrule: c.rrule,
+            recurrence: c.recurrence.map(Into::into),
             time_zone: c.time_zone,
         }
     }
@@ -184,10 +267,10 @@ pub struct DayCount {
     /// Day of the month, 1-based.
     pub day: u32,
     pub count: u32,
-    /// `śr 2 gru 2026`.
-    pub day_text: String,
-    /// `3 wydarzenia` (the Polish plural).
-    pub count_text: String,
+    /// `YYYY-MM-DD` (for `events_between`).
+    pub date: String,
+    /// The row: `wt 1 gru 2026: 2 wydarzenia`.
+    pub text: String,
 }
 
 /// A month of the calendar: the Warsaw days that have events.
@@ -196,27 +279,23 @@ pub struct MonthView {
     pub year: i32,
     /// 1–12.
     pub month: u32,
-    /// `grudzień 2026`: the page's title.
-    pub title: String,
     pub days: Vec<DayCount>,
+    /// The heading: `grudzień 2026`.
+    pub title_text: String,
 }
 
-impl MonthView {
-    fn new(m: core::MonthView, lang: mm_core::display::Language) -> Self {
-        use mm_core::display::{self, Noun};
-        let days = m
-            .days
-            .into_iter()
-            .map(|d| DayCount {
-                day: d.day,
-                count: d.count,
-                day_text: chrono::NaiveDate::from_ymd_opt(m.year, m.month, d.day)
-                    .map(|date| display::date_text(date, lang))
-                    .unwrap_or_default(),
-                count_text: display::noun_count(d.count.into(), Noun::Event, lang),
-            })
-            .collect();
-        MonthView { year: m.year, month: m.month, title: display::month_title(m.year, m.month, lang), days }
+impl From<core::MonthView> for MonthView {
+    fn from(m: core::MonthView) -> Self {
+        MonthView {
+            year: m.year,
+            month: m.month,
+            days: m
+                .days
+                .into_iter()
+                .map(|d| DayCount { day: d.day, count: d.count, date: d.date.to_string(), text: d.text })
+                .collect(),
+            title_text: m.title_text,
+        }
     }
 }
 
@@ -256,7 +335,7 @@ impl MmCore {
 
     /// Calendar screen: days of `month` (1–12) that have events.
     pub fn month(&self, year: i32, month: u32) -> Result<MonthView, MmError> {
-        Ok(MonthView::new(self.core.events().month(year, month)?, self.core.language()))
+        one(self.core.events().month(year, month))
     }
 
     /// `śr 2 gru 2026` for a Warsaw day `YYYY-MM-DD`: a day's heading.
@@ -278,6 +357,13 @@ impl MmCore {
     /// "Add to calendar": what the phone's calendar app is given.
     pub fn calendar_entry(&self, event_id: i64) -> Result<CalendarEntry, MmError> {
         one(self.core.events().calendar_entry(event_id))
+    }
+
+    /// "Subscribe": `webcal://…/api/v1/calendar.ics` of the server this
+    /// core syncs with (one category, or all).
+    #[uniffi::method(default(category = None))]
+    pub fn calendar_subscription_url(&self, category: Option<String>) -> String {
+        self.core.events().subscription_url(category.as_deref())
     }
 
     /// iCalendar text of one event ("add to calendar", share as .ics).

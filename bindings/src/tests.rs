@@ -198,14 +198,14 @@ fn counts_days_months_and_the_feed_come_from_the_core() {
     assert_eq!(core.day_text("2026-12-02".into()).unwrap(), "śr 2 gru 2026");
     assert!(matches!(core.day_text("2.12.2026".into()), Err(MmError::InvalidInput { field, .. }) if field == "day"));
     let month = core.month(2026, 12).unwrap();
-    assert_eq!((month.title.as_str(), month.days.len()), ("grudzień 2026", 0), "no events before a sync");
+    assert_eq!((month.title_text.as_str(), month.days.len()), ("grudzień 2026", 0), "no events before a sync");
     let feed = core.calendar_feed(Some("kultura".into()));
     assert_eq!(feed.url, "http://127.0.0.1:8080/api/v1/calendar.ics?category=kultura");
     assert_eq!(feed.subscribe_url, "webcal://127.0.0.1:8080/api/v1/calendar.ics?category=kultura");
     drop(core);
     let english = MmCore::new(CoreConfig { locale: Some("en".into()), ..config(dir.path(), "http://127.0.0.1:8080") }).unwrap();
     assert_eq!(english.count_text(1, Noun::Event), "1 event");
-    assert_eq!(english.month(2027, 1).unwrap().title, "January 2027");
+    assert_eq!(english.month(2027, 1).unwrap().title_text, "January 2027");
 }
 
 #[test]
@@ -216,4 +216,20 @@ fn storage_full_and_corrupt_keep_their_codes_across() {
     ] {
         assert!(matches!(MmError::from(e), MmError::Storage { code: c, .. } if c == code));
     }
+}
+
+/// The rule in parts crosses as EventKit needs it: UNTIL in epoch
+/// milliseconds, weekdays by name, "every Tuesday" as ordinal 0.
+#[test]
+fn a_recurrence_crosses_with_until_in_milliseconds_and_named_weekdays() {
+    let rule = mm_core::Recurrence::parse("FREQ=MONTHLY;BYDAY=-1FR,2TU;UNTIL=20991231T230000Z").unwrap();
+    let r = crate::events::Recurrence::from(rule);
+    assert_eq!(r.frequency, crate::events::RecurrenceFrequency::Monthly);
+    assert_eq!((r.interval, r.count), (1, None));
+    assert_eq!(r.until_ms, Some(4_102_441_200_000));
+    let days: Vec<_> = r.by_day.iter().map(|d| (d.weekday, d.ordinal)).collect();
+    assert_eq!(days, [(crate::events::DayOfWeek::Friday, -1), (crate::events::DayOfWeek::Tuesday, 2)]);
+    let weekly = crate::events::Recurrence::from(mm_core::Recurrence::parse("FREQ=WEEKLY;BYDAY=TU;COUNT=4").unwrap());
+    assert_eq!((weekly.count, weekly.by_day[0].ordinal), (Some(4), 0));
+    assert!(mm_core::Recurrence::parse("FREQ=YEARLY").is_none(), "outside the protocol's subset");
 }

@@ -8,6 +8,9 @@
 //!
 //! In the order things start:
 
+// A library logs (tracing) or returns; its binaries and tests print.
+#![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
+
 /// The facade: `Core`, its configuration, the home and status screens.
 /// Each feature module hands out its own object (`api`) with its own
 /// records (`model`).
@@ -41,7 +44,10 @@ mod testing;
 
 pub use app::{Core, CoreConfig, CoreStatus, HomeScreen};
 pub use events::EventsApi;
-pub use events::model::{CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthView};
+pub use events::model::{
+    CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthDay, MonthView, Recurrence, RecurrenceDay,
+    RecurrenceFrequency,
+};
 pub use news::NewsApi;
 pub use notifications::NotificationsApi;
 pub use places::PlacesApi;

@@ -1,41 +1,40 @@
-// "Mapa" in SwiftUI, mirroring the Android MapActivity: MapKit's `Map` with
-// the places of the visible box as annotations and bike paths as polylines,
-// layer / accessibility-need / "open now" filters, search, a place card read
-// well by VoiceOver, "navigate" through MKMapItem.openInMaps and "report a
-// barrier" into the existing ReportFlowView, pre-filled. Which place meets
-// which need and what "open now" means are the core's (placesInBox, place).
-// Not compiled in CI (no Swift toolchain on Linux); kept thin on purpose.
+// "Mapa": MapKit's `Map` with the places of the visible box as annotations
+// and bike paths as polylines, layer / accessibility-need / "open now"
+// filters (labels from the core), place search (a hit centres the map),
+// the nearest places to me, a place card in the core's sentences, "navigate"
+// through MKMapItem.openInMaps and "report a barrier" into the wizard,
+// pre-filled by the core. Not compiled in CI: `make test-swift` parses it
+// and checks its calls into the bindings.
 import MapKit
 import MmCore
 import SwiftUI
 
-private let polish = Locale.current.language.languageCode?.identifier != "en"
-private func t(_ pl: String, _ en: String) -> String { polish ? pl : en }
-
-let allLayers: [Layer] = [.infrastructure, .attractions, .monuments, .bikePaths]
-let allNeeds: [AccessNeed] = [.stepFree, .accessibleToilet, .hearingLoop, .tactilePaving, .braille, .signLanguage,
-                              .changingTable, .disabledParking]
-
 /// The map's state: the visible box and the toggles, and what the core answered for them.
 @MainActor
-final class MapModel: ObservableObject {
+@Observable
+final class MapModel {
     let core: MmCore
-    @Published var region = MKCoordinateRegion(center: .init(latitude: 51.0335, longitude: 17.15),
-                                               span: .init(latitudeDelta: 0.12, longitudeDelta: 0.2))
-    @Published var layers = Set(allLayers)
-    @Published var needs = Set<AccessNeed>()
-    @Published var openNow = false
-    @Published var places: [PlaceSummary] = []
-    @Published var paths: [BikePathSummary] = []
-    @Published var hits: [PlaceSummary] = []
-    @Published var selected: PlaceDetail?
-    @Published var error: UserError?
+    var region = MKCoordinateRegion(center: .init(latitude: 51.0335, longitude: 17.15),
+                                    span: .init(latitudeDelta: 0.12, longitudeDelta: 0.2))
+    // The toggles: a layer missing here is on, a need missing is off.
+    // `Layer.allCases`, `AccessNeed.allCases`: one added in Rust shows up here.
+    var layerOn: [Layer: Bool] = [:]
+    var needOn: [AccessNeed: Bool] = [:]
+    var openNow = false
+    var places: [PlaceSummary] = []
+    var paths: [BikePathSummary] = []
+    var hits: [PlaceSummary] = []
+    var nearest: [PlaceSummary] = []
+    var selected: PlaceDetail?
+    var error: UserError?
+    /// Bumped on each query: an older answer that lands late is dropped.
+    @ObservationIgnored private var generation = 0
 
     init(core: MmCore) { self.core = core }
 
-    private func run<T>(_ call: @escaping @Sendable () throws -> T) async -> T? {
+    private func run<T: Sendable>(_ call: @escaping @Sendable () throws -> T) async -> T? {
         do {
-            let v = try await Task.detached { try call() }.value
+            let v = try await offMain(call)
             error = nil
             return v
         } catch {
@@ -51,9 +50,17 @@ final class MapModel: ObservableObject {
                     maxLon: region.center.longitude + region.span.longitudeDelta / 2)
     }
 
+    /// The toggles as the core's filter: the point layers chosen (bike paths
+    /// are lines, asked for apart), the needs, "open now".
+    var filter: PlaceFilter {
+        PlaceFilter(layers: Layer.allCases.filter { layerOn[$0, default: true] && $0 != .bikePaths },
+                    needs: AccessNeed.allCases.filter { needOn[$0, default: false] },
+                    openAtMs: openNow ? Date().ms : nil, limit: 500)
+    }
+
     /// The first view: the whole gmina.
     func load() async {
-        if let b = await run({ [core] in try core.gminaBbox() }) ?? nil {
+        if let found = await run({ [core] in try core.gminaBbox() }), let b = found {
             region = MKCoordinateRegion(
                 center: .init(latitude: (b.minLat + b.maxLat) / 2, longitude: (b.minLon + b.maxLon) / 2),
                 span: .init(latitudeDelta: b.maxLat - b.minLat, longitudeDelta: b.maxLon - b.minLon))
@@ -62,17 +69,17 @@ final class MapModel: ObservableObject {
     }
 
     func refresh() async {
-        let box = self.box
-        // Bike paths are drawn as lines; no layer on is none (the core's rule).
-        let pointLayers = allLayers.filter { layers.contains($0) && $0 != .bikePaths }
-        let filter = PlaceFilter(layers: pointLayers, needs: allNeeds.filter { needs.contains($0) },
-                                 openAtMs: openNow ? Int64(Date().timeIntervalSince1970 * 1000) : nil, limit: 500)
-        places = await run { [core] in try core.placesInBox(bbox: box, filter: filter) } ?? []
-        if layers.contains(.bikePaths) {
-            paths = await run { [core] in try core.bikePathsInBox(bbox: box) } ?? []
-        } else {
-            paths = []
+        generation += 1
+        let mine = generation
+        let (box, filter) = (self.box, self.filter)
+        let found = await run { [core] in try core.placesInBox(bbox: box, filter: filter) } ?? []
+        var lines: [BikePathSummary] = []
+        if layerOn[.bikePaths, default: true] {
+            lines = await run { [core] in try core.bikePathsInBox(bbox: box) } ?? []
         }
+        guard mine == generation else { return }
+        places = found
+        paths = lines
     }
 
     func search(_ text: String) async {
@@ -80,24 +87,31 @@ final class MapModel: ObservableObject {
         hits = await run { [core] in try core.searchPlaces(text: text, limit: 20) } ?? []
     }
 
+    /// The ten nearest places meeting the toggles (the core measures).
+    func loadNearest(_ fix: Fix) async {
+        let point = GeoPoint(lat: fix.lat, lon: fix.lon)
+        let filter = self.filter
+        nearest = await run { [core] in try core.nearestPlaces(point: point, n: 10, filter: filter) } ?? []
+    }
+
     func select(_ id: Int64) async {
         selected = await run { [core] in try core.place(id: id, atMs: nil) }
     }
 
-    /// A barrier report at the selected place; the core fills it in.
-    func barrierReport() async -> ReportFlowModel? {
-        guard let p = selected else { return nil }
-        let flow = ReportFlowModel(core: core)
-        await flow.startBarrierReport(placeId: p.id)
-        return flow
+    /// The map centred on a place (a search hit, a nearest place).
+    func centre(on p: PlaceSummary) -> MKCoordinateRegion {
+        MKCoordinateRegion(center: .init(latitude: p.point.lat, longitude: p.point.lon),
+                           span: .init(latitudeDelta: 0.01, longitudeDelta: 0.01))
     }
 }
 
 struct MapView: View {
-    @StateObject var model: MapModel
+    @Bindable var model: MapModel
+    let reports: ReportsModel
     @State private var text = ""
     @State private var position: MapCameraPosition = .automatic
-    @State private var report: ReportFlowModel?
+    @State private var reporting = false
+    @State private var location = OneFix()
 
     var body: some View {
         List {
@@ -124,44 +138,42 @@ struct MapView: View {
             .accessibilityLabel(t("Mapa: \(model.places.count) miejsc. Lista miejsc poniżej.",
                                   "Map: \(model.places.count) places. The list of places is below."))
 
-            if let d = model.selected { PlaceCard(d: d) { Task { report = await model.barrierReport() } } }
+            if let d = model.selected {
+                PlaceCard(d: d) {
+                    Task {
+                        await reports.flow.startBarrierReport(placeId: d.id)
+                        reporting = true
+                    }
+                }
+            }
 
             Section {
-                ForEach(allLayers, id: \.self) { l in
-                    Toggle(model.core.layerLabel(layer: l), isOn: Binding(get: { model.layers.contains(l) }, set: { on in
-                        if on { model.layers.insert(l) } else { model.layers.remove(l) }
-                        Task { await model.refresh() }
-                    }))
+                ForEach(Layer.allCases, id: \.self) { l in
+                    FilterToggle(title: model.core.layerLabel(layer: l), on: model.layerOn[l, default: true]) { model.layerOn[l] = $0 }
                 }
             } header: { Text(t("Warstwy", "Layers")).accessibilityAddTraits(.isHeader) }
             Section {
-                ForEach(allNeeds, id: \.self) { n in
-                    Toggle(model.core.needLabel(need: n), isOn: Binding(get: { model.needs.contains(n) }, set: { on in
-                        if on { model.needs.insert(n) } else { model.needs.remove(n) }
-                        Task { await model.refresh() }
-                    }))
+                ForEach(AccessNeed.allCases, id: \.self) { n in
+                    FilterToggle(title: model.core.needLabel(need: n), on: model.needOn[n, default: false]) { model.needOn[n] = $0 }
                 }
-                Toggle(t("Tylko otwarte teraz", "Open now only"), isOn: Binding(get: { model.openNow }, set: { on in
-                    model.openNow = on
-                    Task { await model.refresh() }
-                }))
+                Toggle(t("Tylko otwarte teraz", "Open now only"), isOn: $model.openNow)
             } header: { Text(t("Potrzebuję", "I need")).accessibilityAddTraits(.isHeader) }
 
             Section {
-                ForEach(model.hits.isEmpty ? model.places : model.hits, id: \.id) { p in
-                    Button { Task { await model.select(p.id) } } label: {
-                        VStack(alignment: .leading) {
-                            Text(p.name)
-                            Text("\(polish ? p.categoryNamePl : p.categoryNameEn) · \(model.core.wheelchairLabel(wheelchair: p.wheelchair))")
-                                .font(.subheadline).foregroundStyle(.secondary)
-                        }.accessibilityElement(children: .combine)
-                    }
+                Button(t("Najbliższe miejsca", "Nearest places")) { location.request() }
+                if location.denied {
+                    Text(t("Bez zgody na lokalizację nie wiemy, co jest najbliżej.", "Without location permission we cannot tell what is nearest."))
                 }
+                ForEach(model.nearest, id: \.id) { p in placeRow(p) }
+            } header: { Text(t("Najbliżej mnie", "Nearest to me")).accessibilityAddTraits(.isHeader) }
+
+            Section {
+                ForEach(model.hits.isEmpty ? model.places : model.hits, id: \.id) { p in placeRow(p) }
             } header: { Text(t("Miejsca", "Places")).accessibilityAddTraits(.isHeader) }
         }
         .searchable(text: $text, prompt: t("Szukaj miejsca", "Search for a place"))
         .task(id: text) {
-            try? await Task.sleep(nanoseconds: 250_000_000)
+            do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
             await model.search(text)
         }
         .navigationTitle(t("Mapa", "Map"))
@@ -169,8 +181,32 @@ struct MapView: View {
             await model.load()
             position = .region(model.region)
         }
-        .sheet(item: Binding(get: { report.map(ReportSheet.init) }, set: { report = $0?.flow })) { s in
-            NavigationStack { ReportFlowView(flow: s.flow) }
+        .onChange(of: location.fix) { _, fix in
+            if let fix { Task { await model.loadNearest(fix) } }
+        }
+        // A toggle changed: the places again, for the same box.
+        .onChange(of: model.layerOn) { _, _ in Task { await model.refresh() } }
+        .onChange(of: model.needOn) { _, _ in Task { await model.refresh() } }
+        .onChange(of: model.openNow) { _, _ in Task { await model.refresh() } }
+        .sheet(isPresented: $reporting) {
+            NavigationStack { ReportFlowView(flow: reports.flow) }
+        }
+    }
+
+    /// A place in the list: the core's words for it; tapping centres the map and opens its card.
+    private func placeRow(_ p: PlaceSummary) -> some View {
+        Button {
+            position = .region(model.centre(on: p))
+            Task { await model.select(p.id) }
+        } label: {
+            VStack(alignment: .leading) {
+                Text(p.name)
+                Text("\(Launch.english ? p.categoryNameEn : p.categoryNamePl) · \(model.core.wheelchairLabel(wheelchair: p.wheelchair))"
+                     + (p.distanceM.map { " · " + model.core.formatDistance(metres: $0) } ?? ""))
+                    .font(.subheadline).foregroundStyle(.secondary)
+            }
+            .accessibilityElement(children: .combine)
+            .accessibilityLabel(p.spokenText)
         }
     }
 
@@ -184,23 +220,32 @@ struct MapView: View {
     }
 }
 
-private struct ReportSheet: Identifiable {
-    let flow: ReportFlowModel
-    var id: ObjectIdentifier { ObjectIdentifier(flow) }
+/// A filter switch with its own state; the model hears each change.
+/// (Not `Binding(get:set:)` into the model: whether those closures may touch
+/// main-actor state differs between SDKs in Swift 6 mode.)
+struct FilterToggle: View {
+    let title: String
+    @State var on: Bool
+    let changed: (Bool) -> Void
+
+    var body: some View {
+        Toggle(title, isOn: $on)
+            .onChange(of: on) { _, now in changed(now) }
+    }
 }
 
-/// The place card: one VoiceOver element per line, in the core's order.
+/// The place card: the core's sentences in the core's order, one VoiceOver element each.
 struct PlaceCard: View {
     let d: PlaceDetail
     let reportBarrier: () -> Void
 
-    /// The core's card, one sentence a line (the name is the header).
-    var lines: [String] { d.card.dropFirst().map { $0.text } }
+    /// The name is the header; the rest are the core's lines.
+    var lines: [CardLine] { d.card.filter { $0.kind != .name } }
 
     var body: some View {
         Section {
             Text(d.name).font(.headline).accessibilityAddTraits(.isHeader)
-            ForEach(lines, id: \.self) { Text($0) }
+            ForEach(Array(lines.enumerated()), id: \.offset) { _, line in Text(line.text) }
             Button(t("Nawiguj", "Navigate")) {
                 let item = MKMapItem(placemark: MKPlacemark(coordinate: .init(latitude: d.point.lat, longitude: d.point.lon)))
                 item.name = d.name

@@ -1,53 +1,121 @@
-// SwiftUI screens over AppModel, mirroring the Android ones. System fonts
-// (Dynamic Type), system colours (contrast in light and dark mode), headings
-// and combined accessibility elements for VoiceOver.
-import EventKit
-import EventKitUI
+// The app, its five tabs and the screens of "Start" (home with alerts,
+// news, search) and "Ustawienia". System fonts (Dynamic Type), system
+// colours, headings and combined VoiceOver elements. Not compiled in CI:
+// `make test-swift` parses it and checks its calls into the bindings.
 import MmCore
 import SwiftUI
 
-private let warsaw = TimeZone(identifier: "Europe/Warsaw")!
-
-// Every date and span text is the core's (`whenText`, `datetimeText`), in
-// the language of the core's locale; all-day spans name their last day.
-
 @main
 struct MieszkaniecApp: App {
-    @StateObject private var model = try! AppModel(
-        dataDir: FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0].appendingPathComponent("core"),
-        serverUrl: "https://mmieszkaniec.siechnice.gmina.pl")
+    @Environment(\.scenePhase) private var phase
 
     var body: some Scene {
         WindowGroup {
-            TabView {
-                NavigationStack { HomeView() }.tabItem { Label("Start", systemImage: "house") }
-                NavigationStack { NewsListView() }.tabItem { Label("Aktualności", systemImage: "newspaper") }
-                NavigationStack { EventsView() }.tabItem { Label("Wydarzenia", systemImage: "calendar") }
-                NavigationStack { MapView(model: MapModel(core: model.core)) }.tabItem { Label("Mapa", systemImage: "map") }
-                NavigationStack { ReportFlowView(flow: ReportFlowModel(core: model.core)) }
-                    .tabItem { Label("Zgłoś", systemImage: "exclamationmark.bubble") }
-                NavigationStack { MyReportsView(core: model.core) }.tabItem { Label("Moje zgłoszenia", systemImage: "tray.full") }
-                NavigationStack { SearchView() }.tabItem { Label("Szukaj", systemImage: "magnifyingglass") }
-                NavigationStack { SettingsView() }.tabItem { Label("Ustawienia", systemImage: "gear") }
+            switch Launch.opened {
+            case let .success(core): RootView(core: core)
+            case let .failure(error): LaunchFailureView(error: error)
             }
-            .environmentObject(model)
+        }
+        .onChange(of: phase) { _, now in
+            // Leaving the app: ask iOS for a refresh to send what is still waiting.
+            if now == .background { OutboxRefresh.schedule() }
+        }
+        .backgroundTask(.appRefresh(OutboxRefresh.identifier)) {
+            await OutboxRefresh.run()
         }
     }
 }
 
+/// At most five tabs, so none hides under "More" (and no double navigation bars).
+struct RootView: View {
+    @State private var model: AppModel
+    @State private var reports: ReportsModel
+    @State private var map: MapModel
+    @State private var connectivity: Connectivity?
+    @Environment(\.scenePhase) private var phase
+
+    init(core: MmCore) {
+        _model = State(initialValue: AppModel(core: core))
+        _reports = State(initialValue: ReportsModel(core: core))
+        _map = State(initialValue: MapModel(core: core))
+    }
+
+    var body: some View {
+        TabView {
+            NavigationStack { HomeView() }
+                .tabItem { Label(t("Start", "Home"), systemImage: "house") }
+            NavigationStack { EventsView() }
+                .tabItem { Label(t("Wydarzenia", "Events"), systemImage: "calendar") }
+            NavigationStack { MapView(model: map, reports: reports) }
+                .tabItem { Label(t("Mapa", "Map"), systemImage: "map") }
+            NavigationStack { ReportsHomeView(model: reports) }
+                .tabItem { Label(t("Zgłoszenia", "Reports"), systemImage: "exclamationmark.bubble") }
+            NavigationStack { SettingsView() }
+                .tabItem { Label(t("Ustawienia", "Settings"), systemImage: "gear") }
+        }
+        .environment(model)
+        .environment(reports)
+        .onChange(of: phase) { _, now in
+            // Back in the app: send the outbox and fetch what changed.
+            if now == .active { Task { await model.sync() } }
+        }
+        .task {
+            let model = self.model
+            connectivity = Connectivity { online in
+                Task { @MainActor in await model.networkChanged(online: online) }
+            }
+        }
+    }
+}
+
+/// The store could not be opened: say so, and offer a fresh start instead of a crash loop.
+struct LaunchFailureView: View {
+    let error: UserError
+    @State private var deleted = false
+    @State private var failed: String?
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 16) {
+            Text(t("Nie udało się otworzyć danych aplikacji.", "The app's data could not be opened."))
+                .font(.title2).accessibilityAddTraits(.isHeader)
+            Text(error.message)
+            if deleted {
+                Text(t("Dane usunięte. Zamknij aplikację i otwórz ją ponownie.",
+                       "Data deleted. Close the app and open it again."))
+            } else {
+                Text(t("Usunięcie danych lokalnych usuwa też szkice i niewysłane zgłoszenia.",
+                       "Deleting the local data also deletes drafts and unsent reports."))
+                    .foregroundStyle(.secondary)
+                Button(t("Usuń dane lokalne", "Delete local data"), role: .destructive) {
+                    do { try Launch.deleteLocalData(); deleted = true } catch { failed = error.localizedDescription }
+                }
+            }
+            if let failed { Text(failed).foregroundStyle(.red) }
+        }
+        .padding()
+    }
+}
+
+/// A failure, in words; VoiceOver announces it when it appears.
 struct ErrorLine: View {
     let error: UserError?
     var body: some View {
-        if let error { Text(error.message).foregroundStyle(.red).accessibilityAddTraits(.updatesFrequently) }
+        Group {
+            if let error { Text(error.message).foregroundStyle(.red) }
+        }
+        .onChange(of: error) { _, now in
+            if let now { AccessibilityNotification.Announcement(now.message).post() }
+        }
     }
 }
 
 struct EventRow: View {
     let o: EventOccurrence
     var body: some View {
-        NavigationLink(value: o.eventId) {
+        NavigationLink(value: Route.event(o.eventId)) {
             VStack(alignment: .leading) {
-                Text(o.title + (o.cancelled ? " (odwołane)" : "")).font(.body)
+                Text(o.title).font(.body).strikethrough(o.cancelled)
+                if o.cancelled { Text(t("Odwołane", "Cancelled")).font(.subheadline).foregroundStyle(.red) }
                 Text(o.whenText + (o.placeName.map { ", \($0)" } ?? ""))
                     .font(.subheadline).foregroundStyle(.secondary)
             }
@@ -56,43 +124,94 @@ struct EventRow: View {
     }
 }
 
+/// Where a `Route` leads (one place for every stack).
+struct RouteDestination: View {
+    let route: Route
+    var body: some View {
+        switch route {
+        case let .event(id): EventDetailView(id: id)
+        case let .news(id): NewsDetailView(id: id)
+        case let .report(id): PublicReportView(id: id)
+        case let .myReport(id): MyReportView(localId: id)
+        }
+    }
+}
+
 struct HomeView: View {
-    @EnvironmentObject var model: AppModel
+    @Environment(AppModel.self) private var model
+    @State private var text = ""
+
     var body: some View {
         List {
             ErrorLine(error: model.error)
-            if let home = model.home {
+            if !text.isEmpty {
+                SearchResults()
+            } else if let home = model.home {
                 ForEach(home.alerts, id: \.id) { a in
-                    VStack(alignment: .leading) {
-                        Text(a.title).font(.headline)
-                        Text(a.body).lineLimit(3)
+                    NavigationLink(value: Route.news(a.id)) {
+                        VStack(alignment: .leading) {
+                            Text(a.title).font(.headline)
+                            Text(a.body).lineLimit(3)
+                        }
                     }
                     .foregroundStyle(.white).listRowBackground(Color(red: 0.69, green: 0, blue: 0.125))
                     .accessibilityElement(children: .combine)
-                    .accessibilityLabel("Komunikat: \(a.title). \(a.body)")
+                    .accessibilityLabel(t("Komunikat: \(a.title). \(a.body)", "Alert: \(a.title). \(a.body)"))
                 }
-                Section { ForEach(home.upcoming, id: \.startsAtMs) { EventRow(o: $0) } } header: {
-                    Text("Najbliższe wydarzenia").accessibilityAddTraits(.isHeader)
+                Section {
+                    ForEach(home.upcoming, id: \.rowId) { EventRow(o: $0) }
+                } header: {
+                    Text(t("Najbliższe wydarzenia", "Upcoming events")).accessibilityAddTraits(.isHeader)
                 }
-                Section { ForEach(home.latestNews, id: \.id) { Text($0.title) } } header: {
-                    Text("Aktualności").accessibilityAddTraits(.isHeader)
+                Section {
+                    ForEach(home.latestNews, id: \.id) { n in
+                        NavigationLink(n.title, value: Route.news(n.id))
+                    }
+                    NavigationLink(t("Wszystkie aktualności", "All news")) { NewsListView() }
+                } header: {
+                    Text(t("Aktualności", "News")).accessibilityAddTraits(.isHeader)
                 }
             }
         }
         .navigationTitle("mMieszkaniec")
-        .navigationDestination(for: Int64.self) { EventDetailView(id: $0) }
+        .navigationDestination(for: Route.self) { RouteDestination(route: $0) }
+        .searchable(text: $text, prompt: t("Szukaj w aktualnościach i wydarzeniach", "Search news and events"))
+        .task(id: text) {
+            // Typing on: this task is cancelled and the older answer never lands.
+            do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
+            await model.search(text)
+        }
         .refreshable { await model.sync() }
         .task { await model.loadHome(); await model.sync() }
     }
 }
 
+/// Search hits: each opens its news item or event.
+struct SearchResults: View {
+    @Environment(AppModel.self) private var model
+    var body: some View {
+        Section {
+            if model.hits.isEmpty { Text(t("Brak wyników.", "No results.")).foregroundStyle(.secondary) }
+            ForEach(model.hits, id: \.rowId) { h in
+                NavigationLink(value: h.kind == .event ? Route.event(h.id) : Route.news(h.id)) {
+                    VStack(alignment: .leading) {
+                        Text(h.title)
+                        Text(h.snippet).font(.subheadline).foregroundStyle(.secondary)
+                    }
+                    .accessibilityElement(children: .combine)
+                }
+            }
+        } header: {
+            Text(t("Wyniki wyszukiwania", "Search results")).accessibilityAddTraits(.isHeader)
+        }
+    }
+}
+
 struct NewsListView: View {
-    @EnvironmentObject var model: AppModel
+    @Environment(AppModel.self) private var model
     var body: some View {
         List(model.news, id: \.id) { n in
-            NavigationLink {
-                ScrollView { Text(n.body).padding() }.navigationTitle(n.title)
-            } label: {
+            NavigationLink(value: Route.news(n.id)) {
                 VStack(alignment: .leading) {
                     Text(n.title).font(n.priority == .alert ? .headline : .body)
                     Text(model.core.datetimeText(atMs: n.publishedAtMs)).font(.subheadline).foregroundStyle(.secondary)
@@ -100,120 +219,61 @@ struct NewsListView: View {
                 .accessibilityElement(children: .combine)
             }
         }
-        .navigationTitle("Aktualności")
+        .navigationTitle(t("Aktualności", "News"))
         .task { await model.loadNews() }
     }
 }
 
-struct EventsView: View {
-    @EnvironmentObject var model: AppModel
-    var body: some View {
-        List(model.events, id: \.startsAtMs) { EventRow(o: $0) }
-            .navigationTitle("Wydarzenia")
-            .navigationDestination(for: Int64.self) { EventDetailView(id: $0) }
-            .task { await model.loadEvents() }
-    }
-}
-
-struct EventDetailView: View {
-    @EnvironmentObject var model: AppModel
+struct NewsDetailView: View {
+    @Environment(AppModel.self) private var model
     let id: Int64
-    @State private var detail: EventDetail?
-    @State private var ics: String?
-    @State private var entry: CalendarEntry?
-    @State private var adding = false
+    @State private var item: News?
 
     var body: some View {
         ScrollView {
-            if let d = detail {
+            if let n = item {
                 VStack(alignment: .leading, spacing: 8) {
-                    Text(d.event.title).font(.title).accessibilityAddTraits(.isHeader)
-                    Text(d.whenText)
-                    if let place = d.event.placeName { Text("Miejsce: \(place)") }
-                    if let access = d.event.accessibility { Text("Dostępność: \(access)") }
-                    Text(d.event.description)
-                    Button("Dodaj do kalendarza") { adding = true }
-                        .accessibilityHint("Dodaje wydarzenie do kalendarza telefonu")
-                    if let ics { ShareLink("Udostępnij jako .ics", item: ics) }
-                }.padding()
+                    Text(n.title).font(.title2).accessibilityAddTraits(.isHeader)
+                    Text(model.core.datetimeText(atMs: n.publishedAtMs)).foregroundStyle(.secondary)
+                    Text(n.body)
+                }
+                .padding()
             }
         }
-        .sheet(isPresented: $adding) { if let entry { AddToCalendar(entry: entry) } }
-        .task { detail = await model.event(id); ics = await model.ics(id); entry = try? model.core.calendarEntry(eventId: id) }
-    }
-}
-
-/// EventKit's own editor, pre-filled from the core's `CalendarEntry`: the
-/// resident confirms there. An all-day event spans `firstDay`…`lastDay`
-/// (inclusive, as EventKit counts). EventKit takes no RRULE text; a
-/// repeating event's rule travels in the shared .ics (`entry.rrule`).
-struct AddToCalendar: UIViewControllerRepresentable {
-    let entry: CalendarEntry
-    func makeUIViewController(context: Context) -> EKEventEditViewController {
-        let store = EKEventStore()
-        let e = EKEvent(eventStore: store)
-        e.title = entry.title
-        let zone = TimeZone(identifier: entry.timeZone) ?? warsaw
-        if entry.allDay {
-            let days = DateFormatter()
-            days.dateFormat = "yyyy-MM-dd"
-            days.timeZone = zone
-            e.startDate = days.date(from: entry.firstDay) ?? Date(ms: entry.beginMs)
-            e.endDate = days.date(from: entry.lastDay) ?? Date(ms: entry.endMs)
-        } else {
-            e.startDate = Date(ms: entry.beginMs)
-            e.endDate = Date(ms: entry.endMs)
-        }
-        e.isAllDay = entry.allDay
-        e.location = entry.location
-        e.notes = entry.description
-        e.timeZone = zone
-        let vc = EKEventEditViewController()
-        vc.eventStore = store
-        vc.event = e
-        return vc
-    }
-    func updateUIViewController(_ vc: EKEventEditViewController, context: Context) {}
-}
-
-struct SearchView: View {
-    @EnvironmentObject var model: AppModel
-    @State private var text = ""
-    var body: some View {
-        List(model.hits, id: \.id) { h in
-            VStack(alignment: .leading) {
-                Text(h.title)
-                Text(h.snippet).font(.subheadline).foregroundStyle(.secondary)
-            }.accessibilityElement(children: .combine)
-        }
-        .searchable(text: $text, prompt: "Szukaj w aktualnościach i wydarzeniach")
-        .task(id: text) {
-            try? await Task.sleep(nanoseconds: 250_000_000)
-            await model.search(text)
-        }
-        .navigationTitle("Szukaj")
+        .task { item = await model.newsItem(id) }
     }
 }
 
 struct SettingsView: View {
-    @EnvironmentObject var model: AppModel
+    @Environment(AppModel.self) private var model
     @State private var url = ""
+
     var body: some View {
         Form {
             Section {
-                TextField("Adres serwera gminy", text: $url)
+                TextField(t("Adres serwera gminy", "The gmina's server address"), text: $url)
                     .keyboardType(.URL).textInputAutocapitalization(.never)
-                Button("Zapisz adres") { Task { await model.setServerUrl(url) } }
+                Button(t("Zapisz adres", "Save the address")) { Task { await model.setServerUrl(url) } }
                 ErrorLine(error: model.error)
-            } header: { Text("Serwer").accessibilityAddTraits(.isHeader) }
+            } header: { Text(t("Serwer", "Server")).accessibilityAddTraits(.isHeader) }
             if let s = model.status {
                 Section {
-                    Text(s.deviceRegistered ? "Urządzenie zarejestrowane" : "Urządzenie jeszcze niezarejestrowane")
-                    Text("Zmiany czekające na wysłanie: \(s.pendingWrites)")
-                } header: { Text("Stan").accessibilityAddTraits(.isHeader) }
+                    Text(s.deviceRegistered ? t("Urządzenie zarejestrowane", "Device registered")
+                                            : t("Urządzenie jeszcze niezarejestrowane", "Device not registered yet"))
+                    Text(t("Ostatnia synchronizacja: ", "Last sync: ")
+                         + (s.lastSyncAtMs.map { model.core.datetimeText(atMs: $0) } ?? t("jeszcze nie", "not yet")))
+                    Text(t("Zmiany czekające na wysłanie: \(s.pendingWrites)", "Changes waiting to be sent: \(s.pendingWrites)"))
+                    if s.failedWrites > 0 {
+                        Text(t("Nieprzyjęte przez serwer: \(s.failedWrites)", "Refused by the server: \(s.failedWrites)"))
+                        Button(t("Wyślij ponownie", "Send again")) { Task { await model.retryFailedWrites() } }
+                    }
+                    if let last = OutboxRefresh.lastRunMs() {
+                        Text(t("Ostatnie wysyłanie w tle: ", "Last background send: ") + model.core.datetimeText(atMs: last))
+                    }
+                } header: { Text(t("Stan", "Status")).accessibilityAddTraits(.isHeader) }
             }
         }
-        .navigationTitle("Ustawienia")
+        .navigationTitle(t("Ustawienia", "Settings"))
         .task { await model.loadStatus(); url = model.status?.serverUrl ?? "" }
     }
 }

@@ -5,6 +5,9 @@
 //! Conventions: times are UTC (RFC 3339) on the wire, Europe/Warsaw only for
 //! calendar rules; money is integer grosze; coordinates are WGS84.
 
+// A library logs (tracing) or returns; its binaries and tests print.
+#![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
+
 pub mod error;
 pub mod validation;
 pub mod geo;

@@ -66,14 +66,14 @@ impl Validate for NewsInput {
     fn validate(&self) -> Result<(), FieldError> {
         required_text("title", &self.title, NEWS_TITLE_MAX)?;
         required_text("body", &self.body, NEWS_BODY_MAX)?;
-        if let (Some(p), Some(e)) = (self.published_at, self.expires_at) {
-            if e <= p {
-                return Err(FieldError::new(
-                    "expires_at",
-                    "Data wygaśnięcia musi być późniejsza niż data publikacji.",
-                    "The expiry must be later than the publication.",
-                ));
-            }
+        if let (Some(p), Some(e)) = (self.published_at, self.expires_at)
+            && e <= p
+        {
+            return Err(FieldError::new(
+                "expires_at",
+                "Data wygaśnięcia musi być późniejsza niż data publikacji.",
+                "The expiry must be later than the publication.",
+            ));
         }
         Ok(())
     }

@@ -583,10 +583,10 @@ impl Validate for PlaceInput {
                 required_text(field, v, max)?;
             }
         }
-        if let Some(e) = &self.contact.email {
-            if !e.contains('@') || e.contains(char::is_whitespace) {
-                return Err(FieldError::new("contact.email", "Nieprawidłowy adres e-mail.", "Invalid e-mail address."));
-            }
+        if let Some(e) = &self.contact.email
+            && (!e.contains('@') || e.contains(char::is_whitespace))
+        {
+            return Err(FieldError::new("contact.email", "Nieprawidłowy adres e-mail.", "Invalid e-mail address."));
         }
         if let Some(w) = &self.contact.website {
             http_url("contact.website", w)?;
@@ -611,14 +611,14 @@ impl Validate for PlaceInput {
                 }
             }
         }
-        if let Some(o) = &self.osm_id {
-            if !is_osm_id(o) {
-                return Err(FieldError::new(
-                    "osm_id",
-                    "Identyfikator OSM ma postać node/123, way/45 lub relation/6.",
-                    "An OSM id reads node/123, way/45 or relation/6.",
-                ));
-            }
+        if let Some(o) = &self.osm_id
+            && !is_osm_id(o)
+        {
+            return Err(FieldError::new(
+                "osm_id",
+                "Identyfikator OSM ma postać node/123, way/45 lub relation/6.",
+                "An OSM id reads node/123, way/45 or relation/6.",
+            ));
         }
         if self.extra_tags.len() > PLACE_MAX_EXTRA_TAGS {
             return Err(FieldError::new(

@@ -148,10 +148,10 @@ impl Validate for NewReport {
     fn validate(&self) -> Result<(), FieldError> {
         required_text("category", &self.category, 64)?;
         self.point.validate()?;
-        if let Some(a) = self.accuracy_m {
-            if !(a.is_finite() && (0.0..=10_000.0).contains(&a)) {
-                return Err(FieldError::new("accuracy_m", "Nieprawidłowa dokładność położenia.", "Invalid location accuracy."));
-            }
+        if let Some(a) = self.accuracy_m
+            && !(a.is_finite() && (0.0..=10_000.0).contains(&a))
+        {
+            return Err(FieldError::new("accuracy_m", "Nieprawidłowa dokładność położenia.", "Invalid location accuracy."));
         }
         if let Some(a) = &self.address {
             optional_text("address", a, ADDRESS_MAX)?;

@@ -112,6 +112,7 @@ impl Item {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant, reason = "changes are read, applied and dropped a page at a time; a Box per item would cost an allocation each for nothing")]
 pub enum Change {
     Upsert { seq: u64, item: Item },
     Delete { seq: u64, collection: Collection, id: String },

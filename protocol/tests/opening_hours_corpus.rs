@@ -74,7 +74,7 @@ fn lines() -> Vec<Line<'static>> {
 }
 
 /// Ours: right when read/unread as expected and every check holds.
-fn ours_right(l: &Line) -> Result<(), String> {
+fn ours_right(l: &Line<'_>) -> Result<(), String> {
     match OpeningHours::parse(l.value) {
         Ok(_) if !l.read => Err("read, expected unread".into()),
         Err(e) if l.read => Err(format!("unread: {e}")),
@@ -92,7 +92,7 @@ fn ours_right(l: &Line) -> Result<(), String> {
 
 /// The crate alone: its parser as is, its evaluation at the Warsaw wall
 /// time, with no holidays (`with_pl`: with its own Polish calendar).
-fn crate_right(l: &Line, with_pl: bool) -> bool {
+fn crate_right(l: &Line<'_>, with_pl: bool) -> bool {
     match l.value.parse::<opening_hours::OpeningHours>() {
         Ok(_) if !l.read => false,
         Err(_) => !l.read,

@@ -14,6 +14,9 @@
 //! - [`maintenance`]: the periodic clean-up (raw photos, orphans, old rows);
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
 
+// A library logs (tracing) or returns; its binaries and tests print.
+#![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
+
 pub mod config;
 pub mod error;
 pub mod state;

@@ -228,7 +228,7 @@ fn start_ezd_bridge(
     store: Arc<SqliteStore>,
     clock: mm_server::state::Clock,
     worker: &mut mm_server::jobs::Worker,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {
     use mm_server::config::EzdMode;
     use mm_server::ezd::{bridge, package, rp_api};

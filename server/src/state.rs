@@ -11,6 +11,7 @@ use crate::auth::signin::SignInPolicy;
 use crate::config::PublicUrl;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
+use crate::reports::reference::ReferenceCache;
 use crate::store::Store;
 
 /// "Now", injectable so tests can move time (token expiry, news visibility).
@@ -41,6 +42,9 @@ pub struct AppState {
     pub limits: Arc<RateLimiter>,
     /// The gmina boundary, for "is this report inside the gmina?".
     pub boundary: Arc<BoundaryCache>,
+    /// The report categories and the gmina's name, for listings
+    /// (reloaded when the store's `reference_version` moves on).
+    pub reference: Arc<ReferenceCache>,
     /// Derives device tokens (`devices::tokens`); `main` loads the key.
     pub device_tokens: Arc<DeviceTokens>,
     /// Where residents and officials reach this server (`--public-url`).
@@ -59,6 +63,7 @@ impl AppState {
             session_ttl: Duration::hours(12),
             limits: Arc::new(RateLimiter::new(Limits::default())),
             boundary: Arc::new(BoundaryCache::default()),
+            reference: Arc::new(ReferenceCache::default()),
             device_tokens: Arc::new(DeviceTokens::ephemeral()),
             public_url: PublicUrl::for_addr(([127, 0, 0, 1], 8080).into()),
             passwords: Arc::new(PasswordGate::default()),

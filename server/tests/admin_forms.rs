@@ -408,3 +408,53 @@ async fn the_tile_url_setting_reaches_the_map() {
     assert!(map.contains(url));
     assert!(store.list_audit(100).await.unwrap().iter().any(|a| a.action == "setting.update" && a.actor == "admin1"));
 }
+
+/// Open311 keeps the categories in memory (issue 11, step 6); an admin's
+/// edit in the form is in its very next answer, in both formats, and a
+/// deactivated category leaves the service list at once.
+#[tokio::test]
+async fn a_category_edited_in_the_form_is_in_the_next_open311_answer() {
+    let (app, store, _d) = app().await;
+    let id = new_report(&store, "Latarnia nie świeci").await;
+    let (ck, csrf) = staff(&app, "admin1").await;
+    let service_name = |json: &str, code: &str| -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v.as_array()?.iter().find(|s| s["service_code"] == code).map(|s| s["service_name"].as_str().unwrap().to_owned())
+    };
+    // Read once, so the cache holds the old names.
+    let (_, _, services) = send(&app, "GET", "/open311/v2/services.json", "", "").await;
+    assert_eq!(service_name(&services, "street_lamp").as_deref(), Some("Awaria latarni"));
+    let (_, _, requests) = send(&app, "GET", &format!("/open311/v2/requests/{id}.json"), "", "").await;
+    assert_eq!(service_name(&requests, "street_lamp").as_deref(), Some("Awaria latarni"));
+    let (s, _, _) = send(&app, "GET", "/open311/v2/services/street_lamp.json", "", "").await;
+    assert_eq!(s, StatusCode::OK);
+
+    let edit = |active: bool| {
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("name_pl", "Oświetlenie uliczne"),
+            ("name_en", "Street lighting"),
+            ("target_hours", "72"),
+        ];
+        if active {
+            fields.push(("active", "1"));
+        }
+        fields.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&")
+    };
+    assert_eq!(send(&app, "POST", "/admin/categories/street_lamp", &ck, &edit(true)).await.0, StatusCode::SEE_OTHER);
+    let (_, _, services) = send(&app, "GET", "/open311/v2/services.json", "", "").await;
+    assert_eq!(service_name(&services, "street_lamp").as_deref(), Some("Oświetlenie uliczne"));
+    let (_, _, xml) = send(&app, "GET", "/open311/v2/services.xml", "", "").await;
+    assert!(xml.contains("<service_name>Oświetlenie uliczne</service_name>"), "{xml}");
+    assert!(!xml.contains("Awaria latarni"), "{xml}");
+    let (_, _, requests) = send(&app, "GET", &format!("/open311/v2/requests/{id}.json"), "", "").await;
+    assert_eq!(service_name(&requests, "street_lamp").as_deref(), Some("Oświetlenie uliczne"));
+    let (_, _, requests) = send(&app, "GET", "/open311/v2/requests.xml", "", "").await;
+    assert!(requests.contains("<service_name>Oświetlenie uliczne</service_name>"), "{requests}");
+
+    assert_eq!(send(&app, "POST", "/admin/categories/street_lamp", &ck, &edit(false)).await.0, StatusCode::SEE_OTHER);
+    let (_, _, services) = send(&app, "GET", "/open311/v2/services.json", "", "").await;
+    assert_eq!(service_name(&services, "street_lamp"), None, "{services}");
+    let (s, _, _) = send(&app, "GET", "/open311/v2/services/street_lamp.json", "", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -535,11 +535,11 @@ async fn bad_input_is_refused_and_changes_nothing() {
         }
         let req = match c.payload {
             Payload::None => b.body(Body::empty()).unwrap(),
-            Payload::Json(v) => b
+            Json(v) => b
                 .header("content-type", "application/json")
                 .body(Body::from(v.to_string()))
                 .unwrap(),
-            Payload::Raw(ct, bytes) => b
+            Raw(ct, bytes) => b
                 .header("content-type", ct)
                 .body(Body::from(bytes))
                 .unwrap(),

@@ -81,7 +81,7 @@ fn without_places(uri: &str, text: &str) -> String {
     if !uri.starts_with("/api/v1/sync") {
         return text.to_owned();
     }
-    let mut page: serde_json::Value = serde_json::from_str(text).unwrap();
+    let mut page: Value = serde_json::from_str(text).unwrap();
     page["changes"]
         .as_array_mut()
         .unwrap()

@@ -5,7 +5,8 @@
 //! write; exactly one registration per report and one EZD case per
 //! accepted report; followers conserved by a duplicate; visibility changes
 //! published with the change; dead letters and their retry; group-committed
-//! writes that fail alone.
+//! writes that fail alone; changes to the categories and the gmina seen by
+//! their cache at once.
 //!
 //! A backend joins with one line at the bottom:
 //! `store_contract_tests!(name, async { Backend { store, keep } });`
@@ -302,6 +303,57 @@ pub async fn concurrent_writes_commit_together_and_fail_alone(b: Backend) {
     assert_eq!(s.get_report(id).await.unwrap().unwrap().status, ReportStatus::New);
 }
 
+/// A cache of the report categories and the gmina sees every committed
+/// change to them at its next read: the store's `reference_version`
+/// moves on after each, even when the writer stopped waiting for the
+/// answer (a client that hung up).
+pub async fn reference_data_changes_reach_the_cache(b: Backend) {
+    use mm_server::reports::reference::ReferenceCache;
+    let s = b.store.as_ref();
+    let cache = ReferenceCache::default();
+    let first = cache.get(s).await.unwrap();
+    assert!(first.category("other").is_some());
+    assert_eq!(first.gmina_name, None);
+    let again = cache.get(s).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "nothing changed: the same snapshot");
+
+    let mut lamp = first.category("street_lamp").unwrap().clone();
+    let v = s.reference_version().await.unwrap();
+    lamp.name_pl = "Oświetlenie uliczne".into();
+    s.update_report_category(official(), lamp.clone(), now()).await.unwrap();
+    assert_ne!(s.reference_version().await.unwrap(), v);
+    assert_eq!(cache.get(s).await.unwrap().category("street_lamp").unwrap().name_pl, "Oświetlenie uliczne");
+
+    let mut bench = lamp.clone();
+    bench.id = "bench".into();
+    bench.name_pl = "Zniszczona ławka".into();
+    s.create_report_category(official(), bench.clone(), now()).await.unwrap();
+    assert_eq!(cache.get(s).await.unwrap().category("bench").unwrap().name_pl, "Zniszczona ławka");
+
+    // The writer gives up after the first poll, once the write is queued.
+    let v = s.reference_version().await.unwrap();
+    let mut tree = bench.clone();
+    tree.id = "tree".into();
+    let mut abandoned = s.create_report_category(official(), tree, now());
+    std::future::poll_fn(|cx| {
+        let _ = abandoned.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
+    drop(abandoned);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !s.report_categories().await.unwrap().iter().any(|c| c.id == "tree") {
+        assert!(std::time::Instant::now() < deadline, "the abandoned write never committed");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_ne!(s.reference_version().await.unwrap(), v, "committed without moving the version");
+    assert!(cache.get(s).await.unwrap().category("tree").is_some());
+
+    let demo = mm_server::demo::siechnice(now().date_naive());
+    assert!(s.load_demo(demo, now()).await.unwrap());
+    assert_eq!(cache.get(s).await.unwrap().gmina_name.as_deref(), Some("Gmina Siechnice"));
+}
+
 /// One contract test against a fresh backend from `$open`.
 macro_rules! contract_test {
     ($test:ident, $open:expr) => {
@@ -326,6 +378,7 @@ macro_rules! store_contract_tests {
             contract_test!(visibility_changes_publish_with_the_change, $open);
             contract_test!(dead_letters_and_retry, $open);
             contract_test!(concurrent_writes_commit_together_and_fail_alone, $open);
+            contract_test!(reference_data_changes_reach_the_cache, $open);
         }
     };
 }

@@ -246,11 +246,11 @@ async fn handle(st: Arc<Mutex<St>>, spec: Arc<Value>, method: Method, uri: Uri, 
         Fault::LoseResponse { path_contains, .. } => {
             if path.contains(path_contains.as_str()) {
                 let mut s = st.lock().unwrap();
-                if let Some(Fault::LoseResponse { remaining, .. }) = s.fault.as_mut() {
-                    if *remaining > 0 {
-                        *remaining -= 1;
-                        lose = true;
-                    }
+                if let Some(Fault::LoseResponse { remaining, .. }) = s.fault.as_mut()
+                    && *remaining > 0
+                {
+                    *remaining -= 1;
+                    lose = true;
                 }
             }
         }
@@ -453,7 +453,7 @@ pub fn multipart(headers: &HeaderMap, body: &[u8]) -> Vec<(String, Option<String
             .to_owned();
         let Some(next) = find(body, &delim, head_end + 4) else { break };
         let data = body[head_end + 4..next.saturating_sub(2)].to_vec();
-        let attr = |k: &str| head.split(';').find_map(|p| p.trim().strip_prefix(&format!("{k}=\"")).map(|v| v.trim_end_matches(|c| c == '"' || c == '\r' || c == '\n').to_owned()));
+        let attr = |k: &str| head.split(';').find_map(|p| p.trim().strip_prefix(&format!("{k}=\"")).map(|v| v.trim_end_matches(['"', '\r', '\n']).to_owned()));
         if let Some(name) = attr("name") {
             out.push((name, attr("filename"), data));
         }

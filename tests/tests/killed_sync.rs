@@ -23,10 +23,10 @@ fn killed_mid_sync_then_resumes() -> anyhow::Result<()> {
     let started = Instant::now();
     let cursor_before_kill = loop {
         std::thread::sleep(Duration::from_millis(100));
-        if let Some(c) = read_cursor(&store) {
-            if c > 10 {
-                break c;
-            }
+        if let Some(c) = read_cursor(&store)
+            && c > 10
+        {
+            break c;
         }
         assert!(started.elapsed() < Duration::from_secs(60), "sync made no progress");
         assert!(child.try_wait()?.is_none(), "the sync finished before it could be killed");

@@ -171,9 +171,7 @@ fn finding_24_an_existing_data_directory_is_tightened() -> Result<()> {
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755))?;
     let first = Server::start(&data, false)?;
     first.stop()?;
-    for f in ["mm.sqlite"] {
-        std::fs::set_permissions(data.join(f), std::fs::Permissions::from_mode(0o644))?;
-    }
+    std::fs::set_permissions(data.join("mm.sqlite"), std::fs::Permissions::from_mode(0o644))?;
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755))?;
 
     let server = Server::start(&data, true)?;

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::*;
 use std::sync::Arc;
 use chrono::NaiveDate;
-use crate::{CoreError, DayCount, EventDetail, Notification, OutboxSummary, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary};
+use crate::{CoreError, EventDetail, MonthDay, Recurrence, RecurrenceDay, RecurrenceFrequency, Notification, OutboxSummary, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 use crate::testing::*;
 
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
@@ -205,7 +205,11 @@ async fn first_sync_registers_the_device_and_pulls_every_page() {
         .unwrap();
     assert_eq!(feed.matches("BEGIN:VEVENT").count(), 1);
     let month = core.events().month(2099, 1).unwrap();
-    assert_eq!(month.days, vec![DayCount { day: 1, count: 1 }]);
+    assert_eq!(
+        month.days,
+        vec![MonthDay { day: 1, date: "2099-01-01".parse().unwrap(), count: 1, text: "cz 1 sty 2099: 1 wydarzenie".into() }]
+    );
+    assert_eq!(month.title_text, "styczeń 2099");
 
     assert!(
         core.contains_point(GeoPoint {
@@ -423,7 +427,7 @@ fn server_urls_are_validated_persisted_and_a_new_server_starts_over() {
         .unwrap();
     core.set_server_url("http://127.0.0.1:8080").unwrap();
     for loopback in ["http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2"] {
-        assert!(super::normalise_url(loopback).is_ok(), "{loopback}");
+        assert!(normalise_url(loopback).is_ok(), "{loopback}");
     }
     assert_eq!(
         core.status().unwrap().cursor.as_deref(),
@@ -504,8 +508,75 @@ async fn event_texts_and_the_calendar_entry_come_from_the_core() {
     drop(core);
 
     let english = Core::open(CoreConfig { locale: Some("en_GB".into()), ..config(&dir, &server.url) }).unwrap();
-    assert_eq!(english.language(), crate::Language::English);
+    assert_eq!(english.language(), Language::English);
     assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].when_text, "Sat 2 May 2099 – Mon 4 May 2099 (all day)");
+}
+
+/// What the iOS shell needs and used to work out itself: the Warsaw day
+/// each list row belongs to and its heading, the month screen's texts
+/// (Polish plurals), and a repeating event's rule in the parts EventKit's
+/// `EKRecurrenceRule` takes (it has no RRULE parser).
+#[tokio::test]
+async fn day_headings_month_texts_and_the_rule_in_parts_come_from_the_core() {
+    // 23:30 Warsaw on 4 May is 21:30 UTC: the day is the Warsaw one.
+    let late = event(10, "Nocne kino", "2099-05-04T21:30:00Z", "2099-05-04T23:00:00Z", None, None);
+    let market = event(13, "Targ", "2099-05-05T06:00:00Z", "2099-05-05T10:00:00Z", None, None);
+    let session = event(14, "Sesja rady", "2099-05-07T15:00:00Z", "2099-05-07T17:00:00Z", None, None);
+    // Repeating ones, for the calendar entry (the store expands rules only
+    // around today, so these far-off ones list no occurrences).
+    let monthly = event(11, "Sesja rady", "2099-05-07T15:00:00Z", "2099-05-07T17:00:00Z", None, Some("FREQ=MONTHLY;BYDAY=1TH;UNTIL=20991231T230000Z"));
+    let weekly = event(12, "Targ", "2099-05-05T06:00:00Z", "2099-05-05T10:00:00Z", None, Some("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SA;COUNT=6"));
+    let server = FakeServer::start().await;
+    let changes = [late, market, session, monthly, weekly].into_iter().enumerate().map(|(i, e)| upsert(i as u64 + 2, "events", e));
+    server.reply(registered()).reply(Reply::Json(
+        200,
+        page(std::iter::once(upsert(1, "gmina", gmina())).chain(changes).collect(), "6", false),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    core.sync(SyncOptions::default(), None).await.unwrap();
+    let now: DateTime<Utc> = "2099-04-01T00:00:00Z".parse().unwrap();
+
+    let list = core.events().upcoming(now, 3, None).unwrap();
+    let days: Vec<(String, &str)> = list.iter().map(|o| (o.day.to_string(), o.day_text.as_str())).collect();
+    assert_eq!(
+        days,
+        [("2099-05-04".to_string(), "pn 4 maj 2099"), ("2099-05-05".into(), "wt 5 maj 2099"), ("2099-05-07".into(), "cz 7 maj 2099")]
+    );
+
+    let may = core.events().month(2099, 5).unwrap();
+    assert_eq!(may.title_text, "maj 2099");
+    let texts: Vec<&str> = may.days.iter().map(|d| d.text.as_str()).collect();
+    // The film runs past midnight, so 5 May has two: a plural, not "2 wydarzenie".
+    assert_eq!(&texts[..3], ["pn 4 maj 2099: 1 wydarzenie", "wt 5 maj 2099: 2 wydarzenia", "cz 7 maj 2099: 1 wydarzenie"]);
+    assert_eq!(may.days[0].date, "2099-05-04".parse::<NaiveDate>().unwrap());
+
+    assert_eq!(core.events().calendar_entry(10).unwrap().recurrence, None, "a one-off event has no rule");
+    let council = core.events().calendar_entry(11).unwrap().recurrence.unwrap();
+    assert_eq!(
+        council,
+        Recurrence {
+            frequency: RecurrenceFrequency::Monthly,
+            interval: 1,
+            count: None,
+            until: Some("2099-12-31T23:00:00Z".parse().unwrap()),
+            by_day: vec![RecurrenceDay { weekday: chrono::Weekday::Thu, ordinal: 1 }],
+        }
+    );
+    let market = core.events().calendar_entry(12).unwrap().recurrence.unwrap();
+    assert_eq!((market.frequency, market.interval, market.count, market.until), (RecurrenceFrequency::Weekly, 2, Some(6), None));
+    let weekdays: Vec<_> = market.by_day.iter().map(|d| (d.weekday, d.ordinal)).collect();
+    assert_eq!(weekdays, [(chrono::Weekday::Tue, 0), (chrono::Weekday::Sat, 0)]);
+    drop(core);
+
+    let english = Core::open(CoreConfig { locale: Some("en-GB".into()), ..config(&dir, &server.url) }).unwrap();
+    let may = english.events().month(2099, 5).unwrap();
+    assert_eq!((may.title_text.as_str(), may.days[0].text.as_str()), ("May 2099", "Mon 4 May 2099: 1 event"));
+    assert_eq!(may.days[1].text, "Tue 5 May 2099: 2 events");
+    let feed = english.events().subscription_url(None);
+    assert_eq!(feed, format!("webcal://{}/api/v1/calendar.ics", server.url.trim_start_matches("http://")));
+    assert!(english.events().subscription_url(Some("kultura i sport")).ends_with("/api/v1/calendar.ics?category=kultura+i+sport"));
+    assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].day_text, "Mon 4 May 2099");
 }
 
 /// A first sync asks for the largest pages and requests the next page

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::outbox;
 use crate::store::{meta, ts};
 
-pub fn save(tx: &Transaction, d: &DeviceRegistered, now: DateTime<Utc>) -> Result<(), Error> {
+pub fn save(tx: &Transaction<'_>, d: &DeviceRegistered, now: DateTime<Utc>) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO device (id, device_id, token, registered_at) VALUES (1, ?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET device_id = excluded.device_id, token = excluded.token,
@@ -39,7 +39,7 @@ const REGISTRATION_REQUEST: &str = "device_registration_request";
 /// pending. A refused (failed) registration never blocks a new one: it is
 /// replaced, so the writes waiting for a token are not stuck for ever.
 pub fn ensure_queued(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     request: &RegisterDevice,
     now: DateTime<Utc>,
 ) -> Result<bool, Error> {
@@ -58,7 +58,7 @@ pub fn ensure_queued(
 /// The server refused our token (401): drops it and queues a registration
 /// with the request last used. False when there is none to send (a store
 /// no `Core` has opened), so the caller treats the 401 as final.
-pub fn replace_dead_token(tx: &Transaction, now: DateTime<Utc>) -> Result<bool, Error> {
+pub fn replace_dead_token(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<bool, Error> {
     let Some(request) = meta::get(tx, REGISTRATION_REQUEST)? else {
         return Ok(false);
     };
@@ -69,7 +69,7 @@ pub fn replace_dead_token(tx: &Transaction, now: DateTime<Utc>) -> Result<bool, 
 }
 
 /// Forgets the registration (the server changed): the next flush registers anew.
-pub fn forget(tx: &Transaction) -> Result<(), Error> {
+pub fn forget(tx: &Transaction<'_>) -> Result<(), Error> {
     tx.execute("DELETE FROM device", [])?;
     tx.execute(
         "DELETE FROM outbox WHERE kind = ?1",

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use mm_protocol::calendar::ics::{self, IcsOptions};
 use mm_protocol::events::EventCategory;
 
-use super::model::{CalendarEntry, EventDetail, EventOccurrence, EventTime, MonthView};
+use super::model::{CalendarEntry, EventDetail, EventOccurrence, EventTime, MonthDay, MonthView, Recurrence};
 use crate::display::{self, Language};
 use crate::error::{CoreError, Error};
 use crate::{Core, events, gmina};
@@ -76,7 +76,7 @@ impl EventsApi<'_> {
         } else {
             display::local_day(e.ends_at)
         };
-        let utc_midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        let utc_midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
         let (begin, end) = if e.all_day {
             let after = last_day.succ_opt().ok_or_else(|| Error::internal("date out of range"))?;
             (utc_midnight(first_day), utc_midnight(after))
@@ -92,6 +92,7 @@ impl EventsApi<'_> {
             end,
             first_day,
             last_day,
+            recurrence: e.rrule.as_deref().and_then(Recurrence::parse),
             rrule: e.rrule,
             time_zone: mm_protocol::LOCAL_TZ.name().to_owned(),
         })
@@ -106,7 +107,43 @@ impl EventsApi<'_> {
     /// Which Warsaw days of the month have events, with counts.
     pub fn month(&self, year: i32, month: u32) -> Result<MonthView, CoreError> {
         let days = self.core.store.read(|c| events::month_days(c, year, month))?;
-        Ok(MonthView { year, month, days })
+        let lang = self.core.language;
+        let days = days
+            .into_iter()
+            .filter_map(|d| {
+                let date = NaiveDate::from_ymd_opt(year, month, d.day)?;
+                let events = display::count_text(
+                    d.count.into(),
+                    lang,
+                    ("wydarzenie", "wydarzenia", "wydarzeń"),
+                    ("event", "events"),
+                );
+                let text = format!("{}: {events}", display::date_text(date, lang));
+                Some(MonthDay { day: d.day, date, count: d.count, text })
+            })
+            .collect();
+        let title_text = format!("{} {year}", display::month_name(month, lang));
+        Ok(MonthView { year, month, title_text, days })
+    }
+
+    /// The address a calendar app subscribes to: the server's own feed
+    /// (`GET /api/v1/calendar.ics`, `?category=` for one category) as a
+    /// `webcal://` link, which Apple's and Google's calendars refresh by
+    /// themselves. The feed's host is the server this core syncs with.
+    pub fn subscription_url(&self, category: Option<&str>) -> String {
+        let base = self.core.server_url();
+        let Ok(mut url) = reqwest::Url::parse(&base) else {
+            return String::new();
+        };
+        let path = format!("{}/api/v1/calendar.ics", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+        if let Some(c) = category {
+            url.query_pairs_mut().append_pair("category", c);
+        }
+        let text = url.to_string();
+        // `Url::set_scheme` refuses to turn a special scheme (https) into webcal.
+        let rest = text.split_once("://").map_or(text.as_str(), |(_, rest)| rest);
+        format!("webcal://{rest}")
     }
 
     pub fn categories(&self) -> Result<Vec<EventCategory>, CoreError> {
@@ -200,6 +237,7 @@ fn day_range(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<
 pub(crate) fn with_texts(mut list: Vec<EventOccurrence>, lang: Language) -> Vec<EventOccurrence> {
     for o in &mut list {
         o.when_text = display::when_text(o.starts_at, o.ends_at, o.all_day, lang);
+        o.day_text = display::date_text(o.day, lang);
     }
     list
 }

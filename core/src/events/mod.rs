@@ -52,7 +52,7 @@ impl Window {
 
 /// The window for applying changes at `now`; lays out the index again
 /// first when the stored window is stale (or was never laid out).
-pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, Error> {
+pub fn window_for(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<Window, Error> {
     let anchor = meta::get(tx, meta::OCCURRENCE_ANCHOR)?
         .and_then(|s| s.parse::<i64>().ok())
         .map(from_ts);
@@ -75,7 +75,7 @@ pub fn window_for(tx: &Transaction, now: DateTime<Utc>) -> Result<Window, Error>
     }
 }
 
-pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), Error> {
+pub fn upsert(tx: &Transaction<'_>, e: &Event, window: Window) -> Result<(), Error> {
     // New (as every event of a first sync is): nothing of it to replace.
     let replacing = tx.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?.exists([e.id])?;
     tx.prepare_cached(
@@ -105,7 +105,7 @@ pub fn upsert(tx: &Transaction, e: &Event, window: Window) -> Result<(), Error> 
     search::index(tx, search::KIND_EVENT, e.id, &e.title, &text, replacing)
 }
 
-fn write_occurrences(tx: &Transaction, e: &Event, window: Window, replacing: bool) -> Result<(), Error> {
+fn write_occurrences(tx: &Transaction<'_>, e: &Event, window: Window, replacing: bool) -> Result<(), Error> {
     if replacing {
         tx.prepare_cached("DELETE FROM event_occurrences WHERE event_id = ?1")?
             .execute([e.id])?;
@@ -126,13 +126,13 @@ fn write_occurrences(tx: &Transaction, e: &Event, window: Window, replacing: boo
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn delete(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM event_occurrences WHERE event_id = ?1", [id])?;
     tx.execute("DELETE FROM events WHERE id = ?1", [id])?;
     search::remove(tx, search::KIND_EVENT, id)
 }
 
-pub fn upsert_category(tx: &Transaction, c: &EventCategory) -> Result<(), Error> {
+pub fn upsert_category(tx: &Transaction<'_>, c: &EventCategory) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO event_categories (id, name_pl, body) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET name_pl = excluded.name_pl, body = excluded.body",
@@ -141,7 +141,7 @@ pub fn upsert_category(tx: &Transaction, c: &EventCategory) -> Result<(), Error>
     Ok(())
 }
 
-pub fn delete_category(tx: &Transaction, id: &str) -> Result<(), Error> {
+pub fn delete_category(tx: &Transaction<'_>, id: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM event_categories WHERE id = ?1", [id])?;
     Ok(())
 }
@@ -197,7 +197,7 @@ const OCCURRENCE_COLUMNS: &str =
         e.category, e.cancelled, e.recurring
     FROM event_occurrences o JOIN events e ON e.id = o.event_id";
 
-fn occurrence_row(r: &Row) -> rusqlite::Result<EventOccurrence> {
+fn occurrence_row(r: &Row<'_>) -> rusqlite::Result<EventOccurrence> {
     Ok(EventOccurrence {
         event_id: r.get(0)?,
         title: r.get(1)?,
@@ -209,6 +209,8 @@ fn occurrence_row(r: &Row) -> rusqlite::Result<EventOccurrence> {
         cancelled: r.get(7)?,
         recurring: r.get(8)?,
         when_text: String::new(),
+        day: crate::display::local_day(from_ts(r.get(2)?)),
+        day_text: String::new(),
     })
 }
 

@@ -21,6 +21,11 @@ pub struct EventOccurrence {
     /// day, in the core's language (`display::when_text`).
     #[serde(default)]
     pub when_text: String,
+    /// The Warsaw day it starts on: lists group by it (a day's heading).
+    pub day: NaiveDate,
+    /// That day as a heading, `wt 1 gru 2026` (`display::date_text`).
+    #[serde(default)]
+    pub day_text: String,
 }
 
 /// One occurrence of an event's rule, with its text.
@@ -65,16 +70,92 @@ pub struct CalendarEntry {
     pub last_day: NaiveDate,
     /// RFC 5545 RRULE when the event repeats.
     pub rrule: Option<String>,
+    /// The same rule in parts, for calendars that take no RRULE text
+    /// (EventKit's `EKRecurrenceRule`); `None` when the event does not repeat.
+    pub recurrence: Option<Recurrence>,
     /// IANA zone of a timed event's times: `Europe/Warsaw`.
     pub time_zone: String,
+}
+
+/// An RRULE in parts (RFC 5545 §3.3.10, the subset `mm_protocol` accepts:
+/// FREQ, INTERVAL, COUNT or UNTIL, BYDAY). WKST is left out: EventKit sets
+/// no week start, and a gmina's rules use the Monday default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recurrence {
+    pub frequency: RecurrenceFrequency,
+    /// Every how many days/weeks/months; at least 1.
+    pub interval: u32,
+    /// Occurrences in all, the first included (COUNT).
+    pub count: Option<u32>,
+    /// The last instant an occurrence may start at, inclusive (UNTIL).
+    pub until: Option<DateTime<Utc>>,
+    /// BYDAY: empty means the weekday (weekly) or day of month (monthly)
+    /// of the first occurrence.
+    pub by_day: Vec<RecurrenceDay>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecurrenceFrequency {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+/// One BYDAY entry: `TU` (ordinal 0: every Tuesday), `2TU` (the second),
+/// `-1FR` (the last Friday of the month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecurrenceDay {
+    pub weekday: chrono::Weekday,
+    pub ordinal: i32,
+}
+
+impl Recurrence {
+    /// The parts of an RRULE value; `None` for a rule the protocol does not
+    /// accept (the server validated it, so only a corrupt store has one).
+    pub fn parse(rrule: &str) -> Option<Recurrence> {
+        use mm_protocol::calendar::rrule::{Frequency, RecurrenceRule, RuleEnd};
+        let rule = RecurrenceRule::parse(rrule).ok()?;
+        let (count, until) = match rule.end {
+            RuleEnd::Forever => (None, None),
+            RuleEnd::Count(n) => (Some(n), None),
+            RuleEnd::Until(t) => (None, Some(t)),
+        };
+        Some(Recurrence {
+            frequency: match rule.frequency {
+                Frequency::Daily => RecurrenceFrequency::Daily,
+                Frequency::Weekly => RecurrenceFrequency::Weekly,
+                Frequency::Monthly => RecurrenceFrequency::Monthly,
+            },
+            interval: rule.interval,
+            count,
+            until,
+            by_day: rule
+                .by_day
+                .iter()
+                .map(|d| RecurrenceDay { weekday: d.weekday, ordinal: d.ordinal.map_or(0, i32::from) })
+                .collect(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthView {
     pub year: i32,
     pub month: u32,
+    /// `grudzień 2026` / `December 2026`: the screen's heading.
+    pub title_text: String,
     /// Only days with events, in order.
-    pub days: Vec<DayCount>,
+    pub days: Vec<MonthDay>,
+}
+
+/// A day of the month that has events, with the row's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthDay {
+    pub day: u32,
+    pub date: NaiveDate,
+    pub count: u32,
+    /// `wt 1 gru 2026: 2 wydarzenia` / `Tue 1 Dec 2026: 2 events`.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::error::Error;
 use crate::search::fold;
 
-pub fn upsert(tx: &Transaction, g: &Gmina) -> Result<(), Error> {
+pub fn upsert(tx: &Transaction<'_>, g: &Gmina) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO gmina (id, body) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
         params![g.id, serde_json::to_string(g)?],
@@ -17,12 +17,12 @@ pub fn upsert(tx: &Transaction, g: &Gmina) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, id: &str) -> Result<(), Error> {
+pub fn delete(tx: &Transaction<'_>, id: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM gmina WHERE id = ?1", [id])?;
     Ok(())
 }
 
-pub fn upsert_locality(tx: &Transaction, l: &Locality) -> Result<(), Error> {
+pub fn upsert_locality(tx: &Transaction<'_>, l: &Locality) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO localities (id, name, body) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, body = excluded.body",
@@ -31,7 +31,7 @@ pub fn upsert_locality(tx: &Transaction, l: &Locality) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn delete_locality(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn delete_locality(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM localities WHERE id = ?1", [id])?;
     Ok(())
 }

@@ -21,7 +21,7 @@ fn rank(p: Priority) -> i64 {
     }
 }
 
-pub fn upsert(tx: &Transaction, n: &News) -> Result<(), Error> {
+pub fn upsert(tx: &Transaction<'_>, n: &News) -> Result<(), Error> {
     // New (as every item of a first sync is): no index entry to replace.
     let replacing = tx.prepare_cached("SELECT 1 FROM news WHERE id = ?1")?.exists([n.id])?;
     tx.prepare_cached(
@@ -33,7 +33,7 @@ pub fn upsert(tx: &Transaction, n: &News) -> Result<(), Error> {
     search::index(tx, search::KIND_NEWS, n.id, &n.title, &n.body, replacing)
 }
 
-pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn delete(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM news WHERE id = ?1", [id])?;
     search::remove(tx, search::KIND_NEWS, id)
 }

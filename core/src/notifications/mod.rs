@@ -31,7 +31,7 @@ pub struct Notification {
 /// Creates a notification unless one exists for this entity already;
 /// returns it when it is new.
 pub fn create(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     kind: &str,
     title: &str,
     body: &str,
@@ -56,7 +56,7 @@ pub fn create(
     }))
 }
 
-fn from_row(r: &Row) -> rusqlite::Result<Notification> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
     Ok(Notification {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -77,7 +77,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Notification>, Error> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn mark_read(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn mark_read(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     if tx.execute("UPDATE notifications SET read = 1 WHERE id = ?1", [id])? == 0 {
         return Err(Error::not_found(format!("notification {id}")));
     }

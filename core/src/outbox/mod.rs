@@ -88,7 +88,7 @@ pub fn backoff(attempts: u32, jitter: f64) -> Duration {
 }
 
 pub fn enqueue(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     kind: Kind,
     payload: &impl Serialize,
     now: DateTime<Utc>,
@@ -141,7 +141,7 @@ pub fn has_pending(conn: &Connection, kind: Kind) -> Result<bool, Error> {
 /// idempotency key: the server refused them, so it holds nothing under it,
 /// and should an earlier answer have been lost, the key still makes the
 /// resend harmless. A report goes back to `queued`. Returns how many.
-pub fn retry_failed(tx: &Transaction, only: Option<i64>, now: DateTime<Utc>) -> Result<u32, Error> {
+pub fn retry_failed(tx: &Transaction<'_>, only: Option<i64>, now: DateTime<Utc>) -> Result<u32, Error> {
     let failed: Vec<(i64, String, String)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT id, kind, payload FROM outbox WHERE state = 'failed' AND (?1 IS NULL OR id = ?1)",
@@ -165,7 +165,7 @@ pub fn retry_failed(tx: &Transaction, only: Option<i64>, now: DateTime<Utc>) -> 
 /// Makes items that wait only because the server could not be reached due
 /// now; returns how many. Called once the server answered again: backoff
 /// spares a failing server, not an absent network.
-pub fn retry_network_failures(tx: &Transaction, now: DateTime<Utc>) -> Result<usize, Error> {
+pub fn retry_network_failures(tx: &Transaction<'_>, now: DateTime<Utc>) -> Result<usize, Error> {
     Ok(tx.execute(
         "UPDATE outbox SET next_attempt_at = ?1
          WHERE state = 'pending' AND next_attempt_at > ?1 AND last_error LIKE 'network:%'",
@@ -174,7 +174,7 @@ pub fn retry_network_failures(tx: &Transaction, now: DateTime<Utc>) -> Result<us
 }
 
 /// Drops an item (the resident withdrew what it would send).
-pub fn remove(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn remove(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
     Ok(())
 }
@@ -189,7 +189,7 @@ pub fn counts(conn: &Connection) -> Result<(u32, u32), Error> {
 }
 
 fn schedule_retry(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     item: &Item,
     now: DateTime<Utc>,
     error: &str,
@@ -204,7 +204,7 @@ fn schedule_retry(
     Ok(())
 }
 
-fn mark_failed(tx: &Transaction, item: &Item, error: &str) -> Result<(), Error> {
+fn mark_failed(tx: &Transaction<'_>, item: &Item, error: &str) -> Result<(), Error> {
     tx.execute(
         "UPDATE outbox SET attempts = attempts + 1, state = 'failed', last_error = ?2 WHERE id = ?1",
         params![item.id, error],
@@ -224,7 +224,8 @@ pub struct Flushed {
 /// deletes the item.
 enum Done {
     Device(String),
-    Report(reports::sync::Acked),
+    /// Boxed: the largest by far, and rare beside the others.
+    Report(Box<reports::sync::Acked>),
     Nothing,
 }
 
@@ -251,7 +252,7 @@ async fn send(
             let data_dir = store.path().parent().unwrap_or(std::path::Path::new("."));
             reports::sync::send_report(store, http, base, data_dir, token.unwrap_or_default(), item)
                 .await
-                .map(Done::Report)
+                .map(|acked| Done::Report(Box::new(acked)))
                 .map_err(|e| match e {
                     reports::sync::SendError::Http(e) => Failure::Http(e),
                     reports::sync::SendError::Local(e) => Failure::Local(e),

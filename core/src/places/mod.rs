@@ -60,9 +60,11 @@ pub fn layer_names(layer: Layer) -> (&'static str, &'static str) {
 /// Parsed opening hours by text: a map screen evaluates hundreds of places
 /// per query and most share a few values, while reading one takes far
 /// longer than evaluating it. Bounded; emptied when full.
-static HOURS: LazyLock<Mutex<HashMap<Box<str>, Option<Arc<OpeningHours>>>>> =
+static HOURS: LazyLock<Mutex<HoursByText>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 const HOURS_CACHED: usize = 4096;
+/// `None`: the text could not be read.
+type HoursByText = HashMap<Box<str>, Option<Arc<OpeningHours>>>;
 
 /// The hours of `text` at `point` (for sun times), `None` when they cannot
 /// be read.

@@ -65,7 +65,7 @@ pub fn line_intersects(points: &[GeoPoint], b: &BoundingBox) -> bool {
     geo_line(points).intersects(&rect)
 }
 
-pub fn upsert(tx: &Transaction, p: &Place) -> Result<(), Error> {
+pub fn upsert(tx: &Transaction<'_>, p: &Place) -> Result<(), Error> {
     let anchor = p.geometry.anchor().ok_or_else(|| Error::internal(format!("place {} has no geometry", p.id)))?;
     let is_line = matches!(p.geometry, PlaceGeometry::Line { .. });
     let needs = AccessNeed::mask_of(&p.accessibility, &p.category);
@@ -116,7 +116,7 @@ pub fn upsert(tx: &Transaction, p: &Place) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn delete(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM places WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM place_bodies WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM places_rtree WHERE id = ?1", [id])?;
@@ -145,7 +145,7 @@ struct Row0 {
     opening_hours: Option<String>,
 }
 
-fn summary_row(r: &Row) -> rusqlite::Result<Row0> {
+fn summary_row(r: &Row<'_>) -> rusqlite::Result<Row0> {
     let category: String = r.get(2)?;
     let (pl, en) = category_names(&category);
     let wheelchair: String = r.get(7)?;
@@ -201,7 +201,7 @@ fn candidates(
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let mut row = summary_row(r)?;
-        if !filter.categories.is_empty() && !filter.categories.iter().any(|c| *c == row.summary.category) {
+        if !filter.categories.is_empty() && !filter.categories.contains(&row.summary.category) {
             continue;
         }
         if let Some(at) = filter.open_at {

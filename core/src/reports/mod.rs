@@ -228,14 +228,14 @@ pub fn validate(conn: &Connection, id: &str) -> Result<(), Error> {
             field: e.field,
             message: Message::new(e.pl, e.en),
         })?;
-    if let Some(g) = gmina::get(conn)? {
-        if !gmina::contains(&g.boundary, request.point) {
-            return Err(invalid(
-                "point",
-                "To miejsce leży poza gminą: zgłoszenie przyjmie tylko gmina, na której terenie jest problem.",
-                "This place lies outside the municipality: only the municipality where the problem is can take the report.",
-            ));
-        }
+    if let Some(g) = gmina::get(conn)?
+        && !gmina::contains(&g.boundary, request.point)
+    {
+        return Err(invalid(
+            "point",
+            "To miejsce leży poza gminą: zgłoszenie przyjmie tylko gmina, na której terenie jest problem.",
+            "This place lies outside the municipality: only the municipality where the problem is can take the report.",
+        ));
     }
     Ok(())
 }

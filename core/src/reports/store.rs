@@ -15,7 +15,7 @@ use crate::store::{from_ts, ts};
 
 // ---- categories ----
 
-pub fn upsert_category(tx: &Transaction, c: &ReportCategory) -> Result<(), Error> {
+pub fn upsert_category(tx: &Transaction<'_>, c: &ReportCategory) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO report_categories (id, name_pl, active, body) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET name_pl = excluded.name_pl, active = excluded.active, body = excluded.body",
@@ -24,7 +24,7 @@ pub fn upsert_category(tx: &Transaction, c: &ReportCategory) -> Result<(), Error
     Ok(())
 }
 
-pub fn delete_category(tx: &Transaction, id: &str) -> Result<(), Error> {
+pub fn delete_category(tx: &Transaction<'_>, id: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM report_categories WHERE id = ?1", [id])?;
     Ok(())
 }
@@ -54,7 +54,7 @@ pub fn category(conn: &Connection, id: &str) -> Result<Option<ReportCategory>, E
 // ---- public reports ----
 
 /// Stores the public view; returns the status it had before, if any.
-pub fn upsert_report(tx: &Transaction, r: &Report) -> Result<Option<ReportStatus>, Error> {
+pub fn upsert_report(tx: &Transaction<'_>, r: &Report) -> Result<Option<ReportStatus>, Error> {
     let old: Option<String> = tx
         .query_row("SELECT status FROM reports WHERE id = ?1", [r.id], |row| {
             row.get(0)
@@ -87,7 +87,7 @@ pub fn upsert_report(tx: &Transaction, r: &Report) -> Result<Option<ReportStatus
     Ok(old.and_then(|s| ReportStatus::parse(&s)))
 }
 
-pub fn delete_report(tx: &Transaction, id: i64) -> Result<(), Error> {
+pub fn delete_report(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     tx.execute("DELETE FROM reports WHERE id = ?1", [id])?;
     tx.execute("DELETE FROM reports_rtree WHERE id = ?1", [id])?;
     Ok(())
@@ -218,7 +218,7 @@ impl DraftFields {
 }
 
 pub fn insert_draft(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     id: &str,
     fields: &DraftFields,
     now: DateTime<Utc>,
@@ -231,7 +231,7 @@ pub fn insert_draft(
 }
 
 pub fn save_draft(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     id: &str,
     fields: &DraftFields,
     now: DateTime<Utc>,
@@ -303,7 +303,7 @@ pub fn drafts(
 }
 
 /// Deletes the draft and its photo rows; returns the photo ids it had.
-pub fn delete_draft(tx: &Transaction, id: &str) -> Result<Vec<String>, Error> {
+pub fn delete_draft(tx: &Transaction<'_>, id: &str) -> Result<Vec<String>, Error> {
     let photos = photo_ids_of_draft(tx, id)?;
     if tx.execute("DELETE FROM report_drafts WHERE id = ?1", [id])? == 0 {
         return Err(draft_not_found(id));
@@ -343,7 +343,7 @@ pub fn draft_photos(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn add_draft_photo(tx: &Transaction, draft_id: &str, p: &PhotoInfo) -> Result<(), Error> {
+pub fn add_draft_photo(tx: &Transaction<'_>, draft_id: &str, p: &PhotoInfo) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO report_photos (draft_id, photo_id, width, height, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![draft_id, p.id, p.width, p.height, p.bytes],
@@ -352,7 +352,7 @@ pub fn add_draft_photo(tx: &Transaction, draft_id: &str, p: &PhotoInfo) -> Resul
 }
 
 pub fn remove_draft_photo(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     draft_id: &str,
     photo_id: &str,
 ) -> Result<(), Error> {
@@ -396,7 +396,7 @@ pub fn report_photos(conn: &Connection, local_id: i64) -> Result<Vec<QueuedPhoto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn mark_photo_uploaded(tx: &Transaction, row: i64, uploaded_id: &str) -> Result<(), Error> {
+pub fn mark_photo_uploaded(tx: &Transaction<'_>, row: i64, uploaded_id: &str) -> Result<(), Error> {
     tx.execute(
         "UPDATE report_photos SET uploaded_id = ?2 WHERE id = ?1",
         params![row, uploaded_id],
@@ -406,7 +406,7 @@ pub fn mark_photo_uploaded(tx: &Transaction, row: i64, uploaded_id: &str) -> Res
 
 /// Forgets that this report's photos were uploaded (the server no longer
 /// has them), so the next send uploads them again.
-pub fn forget_uploads(tx: &Transaction, local_id: i64) -> Result<(), Error> {
+pub fn forget_uploads(tx: &Transaction<'_>, local_id: i64) -> Result<(), Error> {
     tx.execute(
         "UPDATE report_photos SET uploaded_id = NULL WHERE local_report_id = ?1",
         [local_id],
@@ -420,7 +420,7 @@ pub fn forget_uploads(tx: &Transaction, local_id: i64) -> Result<(), Error> {
 /// deletes the draft. The caller queues the outbox item in the same
 /// transaction.
 pub fn insert_my_report(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     draft_id: &str,
     request: &NewReport,
     now: DateTime<Utc>,
@@ -438,7 +438,7 @@ pub fn insert_my_report(
     Ok(local_id)
 }
 
-pub fn set_outbox_id(tx: &Transaction, local_id: i64, outbox_id: i64) -> Result<(), Error> {
+pub fn set_outbox_id(tx: &Transaction<'_>, local_id: i64, outbox_id: i64) -> Result<(), Error> {
     tx.execute(
         "UPDATE my_reports SET outbox_id = ?2 WHERE local_id = ?1",
         params![local_id, outbox_id],
@@ -463,7 +463,7 @@ pub fn my_report_not_found(local_id: i64) -> Error {
 }
 
 pub fn set_state(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     local_id: i64,
     state: MyReportState,
     error: Option<&ReportError>,
@@ -479,7 +479,7 @@ pub fn set_state(
 /// Acknowledged: remember the server's id; the photos are the server's now.
 /// Returns the photo ids that were attached (their files may go).
 pub fn mark_sent(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     local_id: i64,
     server_id: i64,
     now: DateTime<Utc>,
@@ -515,7 +515,7 @@ pub fn state_of(
 }
 
 /// Deletes one of my reports with its photo rows; returns the photo ids.
-pub fn delete_my_report(tx: &Transaction, local_id: i64) -> Result<Vec<String>, Error> {
+pub fn delete_my_report(tx: &Transaction<'_>, local_id: i64) -> Result<Vec<String>, Error> {
     let photos: Vec<String> = report_photos(tx, local_id)?
         .into_iter()
         .map(|p| p.photo_id)
@@ -529,7 +529,7 @@ pub fn delete_my_report(tx: &Transaction, local_id: i64) -> Result<Vec<String>, 
 }
 
 /// Moves the photos of a report back onto a draft (edit and resend).
-pub fn photos_to_draft(tx: &Transaction, local_id: i64, draft_id: &str) -> Result<(), Error> {
+pub fn photos_to_draft(tx: &Transaction<'_>, local_id: i64, draft_id: &str) -> Result<(), Error> {
     tx.execute(
         "UPDATE report_photos SET local_report_id = NULL, draft_id = ?2, uploaded_id = NULL WHERE local_report_id = ?1",
         params![local_id, draft_id],
@@ -541,7 +541,7 @@ const MY_REPORT_COLUMNS: &str =
     "m.local_id, m.state, m.server_id, m.request, m.error, m.created_at, m.sent_at,
     (SELECT count(*) FROM report_photos p WHERE p.local_report_id = m.local_id), r.body";
 
-fn my_report_from_row(r: &rusqlite::Row) -> Result<MyReport, Error> {
+fn my_report_from_row(r: &rusqlite::Row<'_>) -> Result<MyReport, Error> {
     let request: NewReport = serde_json::from_str(&r.get::<_, String>(3)?)?;
     let error: Option<String> = r.get(4)?;
     let report: Option<Report> = r
@@ -611,7 +611,7 @@ pub fn is_mine(conn: &Connection, server_id: i64) -> Result<bool, Error> {
 // ---- following ----
 
 pub fn set_followed(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     report_id: i64,
     followed: bool,
     now: DateTime<Utc>,

@@ -36,7 +36,7 @@ pub struct FollowPayload {
 /// Applies a public report from sync; a status change of one of mine or a
 /// followed one raises a notification.
 pub fn apply_report(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     r: &Report,
     now: DateTime<Utc>,
 ) -> Result<Option<Notification>, Error> {
@@ -205,7 +205,7 @@ fn names_missing_photos(e: &HttpError) -> bool {
 /// In the transaction that deletes the outbox item: the report is sent.
 /// Returns the photo ids whose files may go once this commits.
 pub fn acknowledge(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     acked: &Acked,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, Error> {
@@ -236,7 +236,7 @@ pub fn error_of(e: &CoreError) -> ReportError {
 /// The item's report after a failed try: still `sending` (will retry) or
 /// `failed` (the server refused it).
 pub fn record_failure(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     payload: &str,
     error: &CoreError,
     permanent: bool,

@@ -517,7 +517,7 @@ async fn a_report_is_retried_with_the_same_key_and_sent_once() {
         .reply(photo_answer(&photo.id))
         .reply(Reply::Status(500));
     let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli).unwrap();
-    let f = crate::outbox::flush(&store, &http, &server.url)
+    let f = outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     assert_eq!((f.sent, f.pending, f.failed), (0, 1, 0));
@@ -530,7 +530,7 @@ async fn a_report_is_retried_with_the_same_key_and_sent_once() {
     report["photos"] = json!([{"id": photo.id, "url": format!("/api/v1/photos/{}", photo.id)}]);
     server.reply(Reply::Json(201, report));
     make_due(&store);
-    let f = crate::outbox::flush(&store, &http, &server.url)
+    let f = outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     assert_eq!((f.sent, f.pending, f.failed), (1, 0, 0));
@@ -636,7 +636,7 @@ async fn a_refused_report_fails_with_the_servers_message_and_can_be_edited_or_di
             "message": {"pl": "Punkt leży poza gminą.", "en": "The point lies outside the gmina."}}),
     ));
     let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli).unwrap();
-    let f = crate::outbox::flush(&store, &http, &server.url)
+    let f = outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     assert_eq!((f.sent, f.pending, f.failed), (0, 0, 1));
@@ -649,7 +649,7 @@ async fn a_refused_report_fails_with_the_servers_message_and_can_be_edited_or_di
     assert!(Path::new(&photo.path).exists());
     // Not retried.
     make_due(&store);
-    crate::outbox::flush(&store, &http, &server.url)
+    outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     assert_eq!(server.requests().len(), 2);
@@ -659,13 +659,13 @@ async fn a_refused_report_fails_with_the_servers_message_and_can_be_edited_or_di
     assert_eq!(draft.photos.len(), 1);
     assert_eq!(draft.description, "Latarnia przy szkole nie świeci.");
     assert!(store.read(store::my_reports).unwrap().is_empty());
-    assert_eq!(store.read(crate::outbox::counts).unwrap(), (0, 0));
+    assert_eq!(store.read(outbox::counts).unwrap(), (0, 0));
     let again = submit(&store, &draft.id, now()).unwrap();
     server.reply(photo_answer(&photo.id)).reply(Reply::Json(
         422,
         json!({"code": "invalid_field", "field": "description", "message": {"pl": "Nie.", "en": "No."}}),
     ));
-    crate::outbox::flush(&store, &http, &server.url)
+    outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     let reqs = server.requests();
@@ -683,7 +683,7 @@ async fn a_refused_report_fails_with_the_servers_message_and_can_be_edited_or_di
     discard(&store, dir.path(), again.local_id).unwrap();
     assert!(store.read(store::my_reports).unwrap().is_empty());
     assert!(!Path::new(&photo.path).exists());
-    assert_eq!(store.read(crate::outbox::counts).unwrap(), (0, 0));
+    assert_eq!(store.read(outbox::counts).unwrap(), (0, 0));
 }
 
 #[tokio::test]
@@ -703,7 +703,7 @@ async fn offline_leaves_it_queued_and_follow_goes_through_the_outbox() {
     let mine = submit(&store, &draft_id, now()).unwrap();
     let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli).unwrap();
     // Nothing listens on port 9.
-    let f = crate::outbox::flush(&store, &http, "http://127.0.0.1:9")
+    let f = outbox::flush(&store, &http, "http://127.0.0.1:9")
         .await
         .unwrap();
     assert_eq!((f.sent, f.pending), (0, 1));
@@ -719,7 +719,7 @@ async fn offline_leaves_it_queued_and_follow_goes_through_the_outbox() {
         .write(|tx| Ok(tx.execute("DELETE FROM outbox WHERE kind = 'submit_report'", [])?))
         .unwrap();
     server.reply(Reply::Status(204));
-    let f = crate::outbox::flush(&store, &http, &server.url)
+    let f = outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     assert_eq!(f.sent, 1, "following twice is one request");
@@ -730,7 +730,7 @@ async fn offline_leaves_it_queued_and_follow_goes_through_the_outbox() {
     );
     set_followed(&store, 9, false, now()).unwrap();
     server.reply(Reply::Status(204));
-    crate::outbox::flush(&store, &http, &server.url)
+    outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
     let r = &server.requests()[1];

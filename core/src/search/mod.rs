@@ -64,7 +64,7 @@ fn strip_stroke(c: char) -> char {
 /// entity seen before). A first sync indexes thousands of new ones, for
 /// which the delete is a wasted FTS5 lookup each.
 pub fn index(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     kind: &str,
     id: i64,
     title: &str,
@@ -83,7 +83,7 @@ pub fn index(
     Ok(())
 }
 
-pub fn remove(tx: &Transaction, kind: &str, id: i64) -> Result<(), Error> {
+pub fn remove(tx: &Transaction<'_>, kind: &str, id: i64) -> Result<(), Error> {
     tx.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
         .execute([rowid(kind, id)])?;
     Ok(())

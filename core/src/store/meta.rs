@@ -22,7 +22,7 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, Error> {
         .optional()?)
 }
 
-pub fn set(tx: &Transaction, key: &str, value: &str) -> Result<(), Error> {
+pub fn set(tx: &Transaction<'_>, key: &str, value: &str) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
@@ -30,7 +30,7 @@ pub fn set(tx: &Transaction, key: &str, value: &str) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn delete(tx: &Transaction, key: &str) -> Result<(), Error> {
+pub fn delete(tx: &Transaction<'_>, key: &str) -> Result<(), Error> {
     tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
     Ok(())
 }

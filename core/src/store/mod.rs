@@ -64,7 +64,7 @@ impl Store {
     /// transaction never fails half-way on a lock upgrade.
     pub fn write<T>(
         &self,
-        f: impl FnOnce(&Transaction) -> Result<T, Error>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut conn = lock(&self.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -46,7 +46,7 @@ pub(crate) struct PageOutcome {
 
 /// Applies one page and stores its cursor, all in `tx`.
 pub(crate) fn apply_page(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     page: &SyncPage,
     now: DateTime<Utc>,
 ) -> Result<PageOutcome, Error> {
@@ -126,7 +126,7 @@ pub(crate) fn apply_page(
 /// Drops every synced collection with its cursor, keeping what is the
 /// resident's own (drafts, queued writes, my reports, notifications): the
 /// next pull rebuilds the copy from scratch.
-pub(crate) fn forget_synced(tx: &Transaction) -> Result<(), Error> {
+pub(crate) fn forget_synced(tx: &Transaction<'_>) -> Result<(), Error> {
     for table in [
         "news",
         "event_occurrences",

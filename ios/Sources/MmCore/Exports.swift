@@ -1,10 +1,8 @@
 // The generated MmCore.swift (copied in by `make ios`) is the whole API:
-// MmCore, its records, MmError, CoreListener. This file only documents the
-// conventions it follows, which the app relies on:
-// - instants are Int64 milliseconds since 1970 (UTC): use `Date(ms:)`;
-// - calendar days are "YYYY-MM-DD" strings in Europe/Warsaw.
+// MmCore, its records, MmError, CoreListener. Conventions it follows, which
+// the app relies on:
+// - instants are Int64 milliseconds since 1970 (UTC) (the app's `Date(ms:)`);
+// - calendar days are "YYYY-MM-DD" strings in Europe/Warsaw;
+// - every text for the resident (`whenText`, `stateText`, card lines,
+//   labels) is in the language of the core's locale.
 import Foundation
-
-public extension Date {
-    init(ms: Int64) { self.init(timeIntervalSince1970: TimeInterval(ms) / 1000) }
-}

@@ -40,7 +40,7 @@ pub const PRODID: &str = "-//mMieszkaniec//mMieszkaniec 1.0//PL";
 const TZID: &str = "Europe/Warsaw";
 
 /// A VCALENDAR with every event of `events`, in the given order.
-pub fn calendar(events: &[Event], opts: &IcsOptions) -> String {
+pub fn calendar(events: &[Event], opts: &IcsOptions<'_>) -> String {
     let mut w = Writer::default();
     begin_calendar(&mut w, opts);
     for event in events {
@@ -51,11 +51,11 @@ pub fn calendar(events: &[Event], opts: &IcsOptions) -> String {
 }
 
 /// A VCALENDAR with one event (the "add to calendar" file).
-pub fn single_event(event: &Event, opts: &IcsOptions) -> String {
+pub fn single_event(event: &Event, opts: &IcsOptions<'_>) -> String {
     calendar(std::slice::from_ref(event), opts)
 }
 
-fn begin_calendar(w: &mut Writer, opts: &IcsOptions) {
+fn begin_calendar(w: &mut Writer, opts: &IcsOptions<'_>) {
     w.line("BEGIN:VCALENDAR");
     w.line("VERSION:2.0");
     w.line(&format!("PRODID:{PRODID}"));
@@ -93,7 +93,7 @@ fn utc_stamp(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-fn write_event(w: &mut Writer, event: &Event, opts: &IcsOptions) {
+fn write_event(w: &mut Writer, event: &Event, opts: &IcsOptions<'_>) {
     w.line("BEGIN:VEVENT");
     w.line(&format!("UID:event-{}@{}", event.id, opts.uid_domain));
     w.line(&format!("DTSTAMP:{}", utc_stamp(event.updated_at)));
@@ -257,6 +257,18 @@ struct Writer {
 impl Writer {
     fn line(&mut self, content: &str) {
         fold_line(content, &mut self.out);
+    }
+}
+
+/// The domain part of every event UID (`event-{id}@{domain}`), the same in
+/// the server's feeds and in the app's "add to calendar", so a phone that
+/// has both sees one event, not two (RFC 5545 §3.8.4.7: UIDs are globally
+/// unique and stable). Keyed by the gmina's TERYT code, so two gminas
+/// running mMieszkaniec never collide.
+pub fn uid_domain(gmina: Option<&Gmina>) -> String {
+    match gmina {
+        Some(g) if !g.teryt.is_empty() => format!("{}.mmieszkaniec", g.teryt),
+        _ => "mmieszkaniec".to_string(),
     }
 }
 
@@ -503,7 +515,7 @@ mod tests {
         );
 
         // The RRULE the feed carries is the one our expansion uses.
-        let rule: crate::calendar::rrule::RecurrenceRule = value(a, "RRULE").parse().unwrap();
+        let rule: RecurrenceRule = value(a, "RRULE").parse().unwrap();
         assert_eq!(
             Some(rule),
             RecurrenceRule::parse(events[0].rrule.as_deref().unwrap()).ok()
@@ -605,17 +617,5 @@ mod tests {
                 }
             }
         }
-    }
-}
-
-/// The domain part of every event UID (`event-{id}@{domain}`), the same in
-/// the server's feeds and in the app's "add to calendar", so a phone that
-/// has both sees one event, not two (RFC 5545 §3.8.4.7: UIDs are globally
-/// unique and stable). Keyed by the gmina's TERYT code, so two gminas
-/// running mMieszkaniec never collide.
-pub fn uid_domain(gmina: Option<&Gmina>) -> String {
-    match gmina {
-        Some(g) if !g.teryt.is_empty() => format!("{}.mmieszkaniec", g.teryt),
-        _ => "mmieszkaniec".to_string(),
     }
 }

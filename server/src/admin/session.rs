@@ -137,10 +137,6 @@ impl Staff {
         )
     }
 
-    pub fn require(&self, ok: bool) -> Result<(), Response> {
-        if ok { Ok(()) } else { Err(self.forbidden()) }
-    }
-
     /// `Ok` when `ok`, else 403: `staff.permit(staff.is_admin())?`.
     pub fn permit(&self, ok: bool) -> Result<(), AdminError> {
         if ok { Ok(()) } else { Err(AdminError::forbidden()) }
@@ -156,6 +152,7 @@ impl Staff {
     }
 
     /// As [`Staff::posted`], answered as a response (pages not yet on templates).
+    #[allow(clippy::result_large_err, reason = "the refusal is the handler's answer, returned at once; a Box would only move it to the heap")]
     pub fn form(&self, body: &[u8]) -> Result<Form, Response> {
         let form = Form::parse(body);
         match form.get("csrf") {

@@ -35,7 +35,7 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
     let today = now.with_timezone(&LOCAL_TZ).date_naive();
     let data = tokio::task::spawn_blocking(move || siechnice(today))
         .await
-        .map_err(|e| crate::store::StoreError::backend(e.to_string()))?;
+        .map_err(|e| StoreError::backend(e.to_string()))?;
     let loaded = store.load_demo(data, now).await?;
     // Places have their own flag, so older demo databases gain them too.
     let places = store.load_demo_places(places::siechnice_places(), now).await?;

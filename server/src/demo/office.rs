@@ -411,7 +411,7 @@ async fn save_photo(store: &dyn Store, jpeg: Vec<u8>, at: DateTime<Utc>) -> Stor
     let id = crate::auth::token::sha256_hex(&jpeg);
     let (width, height) = pictures::SIZE;
     let meta = PhotoMeta { id: id.clone(), content_type: "image/jpeg".into(), bytes: jpeg.len() as u64, width, height, created_at: at };
-    store.save_photo(meta, jpeg.into()).await?;
+    store.save_photo(meta, jpeg).await?;
     Ok(id)
 }
 

@@ -52,6 +52,6 @@ pub fn respond(headers: &HeaderMap, body: String) -> Response {
         .into_response()
 }
 
-pub fn single(event: &Event, opts: &IcsOptions) -> String {
+pub fn single(event: &Event, opts: &IcsOptions<'_>) -> String {
     mm_protocol::calendar::ics::single_event(event, opts)
 }

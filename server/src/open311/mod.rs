@@ -2,4 +2,6 @@
 //! are service requests. JSON and XML, errors in Open311's own format.
 
 pub mod format;
+pub mod model;
 pub mod routes;
+pub mod xml;

@@ -3,6 +3,7 @@
 //! (`reports::service::submit`), so each is an ordinary report of the other.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,18 +11,20 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use mm_protocol::error::ErrorCode;
 use mm_protocol::geo::GeoPoint;
-use mm_protocol::reports::{
-    AttributeType, Contact, NewReport, Report, ReportCategory, ReportStatus,
-};
-use serde_json::{Value, json};
+use mm_protocol::reports::{Contact, NewReport, Report, ReportStatus};
 
 use super::format::{Format, Open311Error, respond, split};
+use super::model::{
+    Discovery, Endpoint, Joined, Posted, Service, ServiceDefinition, ServiceRequest, Text,
+    TokenAnswer,
+};
 use crate::devices::auth::device_by_token;
 use crate::error::AppError;
 use crate::reports::ratelimit::{ClientIp, WriteError};
+use crate::reports::reference::Reference;
 use crate::reports::service::{charge, precheck, submit};
 use crate::state::AppState;
 use crate::store::{Created, ReportFilter};
@@ -84,8 +87,14 @@ fn base_url(state: &AppState) -> &str {
     state.public_url.base()
 }
 
-fn iso(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, false)
+/// The categories and the gmina's name, from memory
+/// (`reports::reference`: reloaded when the store reports a change).
+async fn reference(state: &AppState, format: Format) -> Result<Arc<Reference>, Open311Error> {
+    state
+        .reference
+        .get(state.store.as_ref())
+        .await
+        .map_err(internal(format))
 }
 
 /// `GET /open311/discovery.json|xml`.
@@ -94,18 +103,19 @@ async fn discovery(State(state): State<AppState>, Path(file): Path<String>) -> O
     if stem != "discovery" {
         return Err(Open311Error::not_found("Unknown resource.", format));
     }
-    let v = json!({
-        "changeset": "2026-01-01T00:00:00+00:00",
-        "contact": "Urząd Gminy — zgłoszenia przez aplikację mMieszkaniec",
-        "key_service": "api_key = the device token from POST /api/v1/devices",
-        "endpoints": [{
-            "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": format!("{}/open311/v2", base_url(&state)),
-            "changeset": "2026-01-01T00:00:00+00:00",
-            "type": "production",
-            "formats": ["text/xml", "application/json"],
+    let changeset = "2026-01-01T00:00:00+00:00";
+    let v = Discovery {
+        changeset,
+        contact: "Urząd Gminy — zgłoszenia przez aplikację mMieszkaniec",
+        endpoints: [Endpoint {
+            changeset,
+            formats: ["text/xml", "application/json"],
+            specification: "http://wiki.open311.org/GeoReport_v2",
+            kind: "production",
+            url: Text(Joined(base_url(&state), "/open311/v2")),
         }],
-    });
+        key_service: "api_key = the device token from POST /api/v1/devices",
+    };
     Ok(respond(StatusCode::OK, format, "discovery", &v))
 }
 
@@ -124,76 +134,25 @@ async fn list(
 }
 
 async fn services(state: &AppState, format: Format) -> O311 {
-    let cats = state
-        .store
-        .report_categories()
-        .await
-        .map_err(internal(format))?;
-    let v: Vec<Value> = cats
+    let reference = reference(state, format).await?;
+    let v: Vec<Service<'_>> = reference
+        .categories
         .iter()
         .filter(|c| c.active)
-        .map(|c| {
-            json!({
-                "service_code": c.id,
-                "service_name": c.name_pl,
-                "description": c.description_pl,
-                "metadata": !c.attributes.is_empty(),
-                "type": "realtime",
-                "keywords": "",
-                "group": "",
-            })
-        })
+        .map(Service::of)
         .collect();
-    Ok(respond(
-        StatusCode::OK,
-        format,
-        "services",
-        &Value::Array(v),
-    ))
+    Ok(respond(StatusCode::OK, format, "services", &v))
 }
 
 /// `GET /open311/v2/services/{code}.json|xml`: the attributes.
 async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
     let (code, format) = format_of(&file)?;
-    let cats = state
-        .store
-        .report_categories()
-        .await
-        .map_err(internal(format))?;
-    let cat = cats
-        .iter()
-        .find(|c| c.id == code && c.active)
+    let reference = reference(&state, format).await?;
+    let cat = reference
+        .category(code)
+        .filter(|c| c.active)
         .ok_or_else(|| Open311Error::not_found(format!("Unknown service_code {code}."), format))?;
-    let attributes: Vec<Value> = cat
-        .attributes
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let datatype = match a.datatype {
-                AttributeType::String => "string",
-                AttributeType::Number => "number",
-                AttributeType::SingleChoice => "singlevaluelist",
-            };
-            let mut v = json!({
-                "variable": true,
-                "code": a.code,
-                "datatype": datatype,
-                "required": a.required,
-                "datatype_description": a.label_en,
-                "order": i + 1,
-                "description": a.label_pl,
-            });
-            if a.datatype == AttributeType::SingleChoice {
-                v["values"] = a
-                    .values
-                    .iter()
-                    .map(|x| json!({"key": x.key, "name": x.name_pl}))
-                    .collect();
-            }
-            v
-        })
-        .collect();
-    let v = json!({"service_code": cat.id, "attributes": attributes});
+    let v = ServiceDefinition::of(cat);
     Ok(respond(StatusCode::OK, format, "service_definition", &v))
 }
 
@@ -212,63 +171,19 @@ fn parse_date(name: &str, v: &str, format: Format) -> Result<DateTime<Utc>, Open
         })
 }
 
-/// One report in GeoReport v2's request fields.
-fn request_json(
-    r: &Report,
-    cats: &BTreeMap<String, ReportCategory>,
-    agency: &str,
-    base: &str,
-) -> Value {
-    let cat = cats.get(&r.category);
-    let notes = r.history.iter().rev().find_map(|h| h.public_reply.clone());
-    let expected = cat
-        .and_then(|c| c.target_hours)
-        .map(|h| iso(r.created_at + Duration::hours(i64::from(h))));
-    json!({
-        "service_request_id": r.id.to_string(),
-        "status": if r.status.is_open() { "open" } else { "closed" },
-        "status_notes": notes,
-        "service_name": cat.map(|c| c.name_pl.clone()).unwrap_or_else(|| r.category.clone()),
-        "service_code": r.category,
-        "description": r.description,
-        "agency_responsible": agency,
-        "service_notice": Value::Null,
-        "requested_datetime": iso(r.created_at),
-        "updated_datetime": iso(r.updated_at),
-        "expected_datetime": expected,
-        "address": r.address,
-        "address_id": Value::Null,
-        "zipcode": Value::Null,
-        "lat": r.point.lat,
-        "long": r.point.lon,
-        "media_url": r.photos.first().map(|p| format!("{base}{}", p.url)),
-    })
-}
-
-async fn render(
-    state: &AppState,
-    reports: &[Report],
-    format: Format,
-) -> Result<Value, Open311Error> {
-    let cats: BTreeMap<String, ReportCategory> = state
-        .store
-        .report_categories()
-        .await
-        .map_err(internal(format))?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
-        .collect();
-    let (gmina, _) = state.store.gmina().await.map_err(internal(format))?;
-    let agency = gmina
-        .map(|g| format!("Urząd Gminy {}", g.name))
-        .unwrap_or_else(|| "Urząd Gminy".into());
+/// Reports as GeoReport v2's service requests, answered in `format`.
+async fn respond_requests(state: &AppState, reports: &[Report], format: Format) -> O311 {
+    let reference = reference(state, format).await?;
+    let agency = match &reference.gmina_name {
+        Some(name) => format!("Urząd Gminy {name}"),
+        None => "Urząd Gminy".to_owned(),
+    };
     let base = base_url(state);
-    Ok(Value::Array(
-        reports
-            .iter()
-            .map(|r| request_json(r, &cats, &agency, &base))
-            .collect(),
-    ))
+    let v: Vec<ServiceRequest<'_>> = reports
+        .iter()
+        .map(|r| ServiceRequest::of(r, reference.category(&r.category), &agency, base))
+        .collect();
+    Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
 
 /// `GET /open311/v2/requests.json|xml` with the spec's filters plus the
@@ -343,8 +258,7 @@ async fn requests(state: &AppState, format: Format, q: &str) -> O311 {
         .list_reports(filter)
         .await
         .map_err(internal(format))?;
-    let v = render(state, &reports, format).await?;
-    Ok(respond(StatusCode::OK, format, "service_requests", &v))
+    respond_requests(state, &reports, format).await
 }
 
 /// `GET /open311/v2/requests/{id}.json|xml`.
@@ -359,8 +273,7 @@ async fn one_request(
     };
     let report = report
         .ok_or_else(|| Open311Error::not_found(format!("No service request {id}."), format))?;
-    let v = render(&state, &[report], format).await?;
-    Ok(respond(StatusCode::OK, format, "service_requests", &v))
+    respond_requests(&state, &[report], format).await
 }
 
 /// `GET /open311/v2/tokens/{token}.json|xml`. Requests get their id at
@@ -373,7 +286,10 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> O311 
     };
     let r =
         found.ok_or_else(|| Open311Error::not_found(format!("Unknown token {token}."), format))?;
-    let v = json!([{"service_request_id": r.id.to_string(), "token": token}]);
+    let v = [TokenAnswer {
+        service_request_id: Text(r.id),
+        token,
+    }];
     Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
 
@@ -487,6 +403,10 @@ async fn post_request(
             return Err(Open311Error::new(StatusCode::INTERNAL_SERVER_ERROR, "The server failed.", format));
         }
     };
-    let v = json!([{"service_request_id": report_id.to_string(), "service_notice": "", "account_id": Value::Null}]);
+    let v = [Posted {
+        account_id: (),
+        service_notice: "",
+        service_request_id: Text(report_id),
+    }];
     Ok(respond(StatusCode::CREATED, format, "service_requests", &v))
 }

@@ -150,7 +150,7 @@ fn parse_xml(text: &str) -> Result<Vec<Element>, MalformedInput> {
             format!("The root element is <{}>; an OSM file has <osm>.", root.tag_name().name()),
         ));
     }
-    let tags_of = |n: roxmltree::Node| -> BTreeMap<String, String> {
+    let tags_of = |n: roxmltree::Node<'_, '_>| -> BTreeMap<String, String> {
         n.children()
             .filter(|c| c.has_tag_name("tag"))
             .filter_map(|t| Some((t.attribute("k")?.to_string(), t.attribute("v")?.to_string())))

@@ -11,9 +11,12 @@ use mm_protocol::validation::FieldError;
 
 use crate::store::{Store, StoreResult};
 
+/// When it was loaded, and the boundary (`None`: no gmina loaded yet).
+type Loaded = (Instant, Option<Arc<Polygon<f64>>>);
+
 #[derive(Default)]
 pub struct BoundaryCache {
-    cached: RwLock<Option<(Instant, Option<Arc<Polygon<f64>>>)>>,
+    cached: RwLock<Option<Loaded>>,
 }
 
 /// How long a loaded boundary / a missing one is trusted.

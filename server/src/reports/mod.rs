@@ -6,12 +6,14 @@
 //! - [`service`]: what the edges share (checks, charging, creation);
 //! - [`routes`]: `/api/v1/reports*`; [`photos`]: uploads and serving;
 //! - [`model`]: officials' view and the default categories;
-//! - [`boundary`], [`ratelimit`]: the gmina boundary, residents' write limits.
+//! - [`boundary`], [`ratelimit`]: the gmina boundary, residents' write limits;
+//! - [`reference`]: the categories and the gmina's name, cached for listings.
 
 pub mod boundary;
 pub mod model;
 pub mod photos;
 pub mod ratelimit;
+pub mod reference;
 pub mod routes;
 pub mod service;
 pub mod workflow;

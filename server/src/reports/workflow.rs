@@ -439,7 +439,7 @@ mod tests {
         assert!(!may_follow(&m.report, true, false) && may_follow(&m.report, true, true) && may_follow(&m.report, false, false));
         assert!(owner_view(m.report.clone()).photos.is_empty());
         let red = Report { visibility: Visibility::Redacted, ..r.clone() };
-        let cat = mm_protocol::reports::ReportCategory {
+        let cat = ReportCategory {
             attributes: vec![mm_protocol::reports::CategoryAttribute {
                 code: "kind".into(),
                 label_pl: "R".into(),

@@ -293,6 +293,16 @@ pub struct KnownDevice {
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>>;
+    /// A number that differs after every committed change to the report
+    /// categories or the gmina (`create_report_category`,
+    /// `update_report_category`, `load_demo`), so a cache of them
+    /// (`reports::reference`) knows when to load them again. It is asked
+    /// on every Open311 read, so it must be cheap: SQLite keeps it in
+    /// memory, since one process writes the file; a backend that several
+    /// instances share reads it from the database, e.g. the highest `seq`
+    /// the publication log holds for those collections (written in the
+    /// changing transaction), one indexed read.
+    async fn reference_version(&self) -> StoreResult<u64>;
     async fn create_report_category(
         &self,
         actor: Actor,

@@ -26,7 +26,7 @@ fn priority(s: &str) -> Priority {
     }
 }
 
-fn news_row(r: &Row) -> rusqlite::Result<News> {
+fn news_row(r: &Row<'_>) -> rusqlite::Result<News> {
     Ok(News {
         id: r.get(0)?,
         title: r.get(1)?,
@@ -53,7 +53,7 @@ fn get_news(c: &Connection, id: i64) -> StoreResult<Option<News>> {
 }
 
 fn write_news(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     id: Option<i64>,
     input: NewsInput,
     now: DateTime<Utc>,
@@ -93,7 +93,7 @@ fn write_news(
     Ok(news)
 }
 
-fn event_row(r: &Row) -> rusqlite::Result<String> {
+fn event_row(r: &Row<'_>) -> rusqlite::Result<String> {
     r.get(0)
 }
 
@@ -117,7 +117,7 @@ fn category_exists(c: &Connection, id: &str) -> StoreResult<bool> {
 }
 
 fn write_event(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     id: Option<i64>,
     input: EventInput,
     now: DateTime<Utc>,
@@ -157,7 +157,7 @@ fn write_event(
     Ok(event)
 }
 
-fn write_category(tx: &Transaction, c: &EventCategory) -> StoreResult<()> {
+fn write_category(tx: &Transaction<'_>, c: &EventCategory) -> StoreResult<()> {
     if category_exists(tx, &c.id)? {
         return Err(StoreError::Conflict(Conflict::CategoryExists));
     }
@@ -388,7 +388,7 @@ impl ContentStore for SqliteStore {
     }
 
     async fn load_demo(&self, data: DemoData, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.write(move |tx| {
+        self.write_then(move |tx| {
             // Remembered in settings so a restart with --demo does not duplicate.
             if get_setting(tx, DEMO_LOADED)?.is_some() {
                 return Ok(false);
@@ -428,7 +428,7 @@ impl ContentStore for SqliteStore {
                 json!({"localities": data.localities.len(), "categories": data.categories.len(), "events": events, "news": news}),
             )?;
             Ok(true)
-        })
+        }, self.reference_changed())
         .await
     }
 }

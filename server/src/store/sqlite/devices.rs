@@ -15,7 +15,7 @@ use crate::store::{
 /// The stored response for a retried key; `IdempotencyConflict` when the key
 /// came with another request. Run inside the write's transaction so two
 /// racing retries cannot both write.
-pub fn replay(tx: &Transaction, k: &IdempotencyKey) -> StoreResult<Option<StoredResponse>> {
+pub fn replay(tx: &Transaction<'_>, k: &IdempotencyKey) -> StoreResult<Option<StoredResponse>> {
     let found: Option<(String, i64, String)> = tx
         .query_row(
             "SELECT request_hash, status, response FROM idempotency WHERE scope = ?1 AND key = ?2",
@@ -34,7 +34,7 @@ pub fn replay(tx: &Transaction, k: &IdempotencyKey) -> StoreResult<Option<Stored
 }
 
 pub fn remember(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     k: &IdempotencyKey,
     response: &StoredResponse,
 ) -> StoreResult<()> {
@@ -47,7 +47,7 @@ pub fn remember(
             k.request_hash,
             response.status as i64,
             response.body,
-            ts(chrono::Utc::now())
+            ts(Utc::now())
         ],
     )?;
     Ok(())

@@ -16,7 +16,7 @@ use crate::store::{Actor, StoreError, StoreResult};
 
 /// Enqueues `job` in the caller's transaction, due now; a job whose dedupe
 /// key exists already (in any state) is not enqueued again. True when new.
-pub(super) fn enqueue(tx: &Transaction, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
+pub(super) fn enqueue(tx: &Transaction<'_>, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
     let now = ts(now);
     let n = tx
         .prepare_cached(

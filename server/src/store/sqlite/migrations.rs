@@ -11,7 +11,7 @@ use crate::store::StoreResult;
 /// sync log (which needs the wire JSON).
 enum Step {
     Sql(&'static str),
-    Code(fn(&Transaction) -> StoreResult<()>),
+    Code(fn(&Transaction<'_>) -> StoreResult<()>),
 }
 
 macro_rules! sql {

@@ -50,6 +50,10 @@ pub struct SqliteStore {
     writes: std::sync::mpsc::Sender<writer::Write>,
     /// Told after a commit that made a job runnable (`JobStore::job_signal`).
     jobs_ready: Arc<tokio::sync::Notify>,
+    /// Grows after every committed change to the report categories or the
+    /// gmina (`ReportStore::reference_version`). In memory: this process
+    /// is the only one that writes them to the file.
+    reference_version: Arc<AtomicU64>,
     /// Where photos live (`DATA_DIR/photos`).
     photos_dir: std::path::PathBuf,
 }
@@ -105,6 +109,7 @@ impl SqliteStore {
             reports: tx,
             writes,
             jobs_ready,
+            reference_version: Arc::new(AtomicU64::new(0)),
             photos_dir: data_dir.join("photos"),
         })
     }
@@ -117,19 +122,44 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
+        self.write_then(f, || ()).await
+    }
+
+    /// [`write`](Self::write), and `committed` runs on the writer thread
+    /// once `f` succeeded and the COMMIT did, before any caller is
+    /// answered. It runs even when the caller has stopped waiting (a
+    /// client that hung up), which code after `.await` would not.
+    pub(crate) async fn write_then<T, F, C>(&self, f: F, committed: C) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+        C: FnOnce() + Send + 'static,
+    {
         let (send, answer) = tokio::sync::oneshot::channel();
         let write: writer::Write = Box::new(move |tx| {
             let out = writer::in_savepoint(tx, f);
             Box::new(move |commit| {
                 let _ = send.send(match (out, commit) {
                     (Err(e), _) => Err(e),
-                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(v), Ok(())) => {
+                        committed();
+                        Ok(v)
+                    }
                     (Ok(_), Err(e)) => Err(StoreError::backend(format!("commit failed: {e}"))),
                 });
             })
         });
         self.writes.send(write).map_err(|_| StoreError::backend("the writer has stopped"))?;
         answer.await.map_err(|_| StoreError::backend("the writer dropped a write"))?
+    }
+
+    /// What `write_then` runs after a committed change to the report
+    /// categories or the gmina: the next `reference_version` differs.
+    fn reference_changed(&self) -> impl FnOnce() + Send + 'static {
+        let version = self.reference_version.clone();
+        move || {
+            version.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     /// Runs `f` on one of the reader connections.

@@ -35,7 +35,7 @@ fn osm_conflict() -> StoreError {
 }
 
 /// Inserts (`id` None) or replaces a place, publishes it; no audit.
-fn write(tx: &Transaction, id: Option<i64>, input: PlaceInput, now: DateTime<Utc>) -> StoreResult<Place> {
+fn write(tx: &Transaction<'_>, id: Option<i64>, input: PlaceInput, now: DateTime<Utc>) -> StoreResult<Place> {
     if let Some(osm) = &input.osm_id {
         let other: Option<i64> = tx
             .query_row("SELECT id FROM places WHERE osm_id = ?1", [osm], |r| r.get(0))

@@ -18,18 +18,18 @@ pub fn max_seq(c: &Connection) -> StoreResult<u64> {
 
 /// Stores `item` as the entity's latest state under the next seq. One
 /// writer means seq order is commit order.
-pub fn publish(tx: &Transaction, item: &Item) -> StoreResult<u64> {
+pub fn publish(tx: &Transaction<'_>, item: &Item) -> StoreResult<u64> {
     let body = serde_json::to_string(item)?;
     put(tx, item.collection(), &item.id(), Some(body))
 }
 
 /// Replaces the entity's latest state with a tombstone under the next seq.
-pub fn tombstone(tx: &Transaction, collection: Collection, id: &str) -> StoreResult<u64> {
+pub fn tombstone(tx: &Transaction<'_>, collection: Collection, id: &str) -> StoreResult<u64> {
     put(tx, collection, id, None)
 }
 
 fn put(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     collection: Collection,
     id: &str,
     body: Option<String>,
@@ -44,7 +44,7 @@ fn put(
 }
 
 pub fn audit(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     actor: &Actor,
     at: DateTime<Utc>,
     action: &str,
@@ -87,7 +87,7 @@ pub fn get_setting(c: &Connection, key: &str) -> StoreResult<Option<String>> {
     )
 }
 
-pub fn set_setting(tx: &Transaction, key: &str, value: &str) -> StoreResult<()> {
+pub fn set_setting(tx: &Transaction<'_>, key: &str, value: &str) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],

@@ -31,7 +31,7 @@ use crate::store::{
 };
 
 /// Migration 3: the default categories, published to the sync log.
-pub fn seed_default_categories(tx: &Transaction) -> StoreResult<()> {
+pub fn seed_default_categories(tx: &Transaction<'_>) -> StoreResult<()> {
     for c in default_categories() {
         if get_category(tx, &c.id)?.is_none() {
             put_category(tx, &c, true)?;
@@ -40,7 +40,7 @@ pub fn seed_default_categories(tx: &Transaction) -> StoreResult<()> {
     Ok(())
 }
 
-fn put_category(tx: &Transaction, c: &ReportCategory, new: bool) -> StoreResult<()> {
+fn put_category(tx: &Transaction<'_>, c: &ReportCategory, new: bool) -> StoreResult<()> {
     let data = serde_json::to_string(c)?;
     if new {
         tx.execute(
@@ -73,7 +73,7 @@ pub(super) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>>
 /// Saves the report (whole, as officials see it) and republishes what the
 /// public may see of it to the sync log, in the caller's transaction: the
 /// report, its redacted view, or a tombstone when it is hidden.
-pub(super) fn save_report(tx: &Transaction, r: &Report) -> StoreResult<()> {
+pub(super) fn save_report(tx: &Transaction<'_>, r: &Report) -> StoreResult<()> {
     tx.prepare_cached(
         "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, visibility = ?5, data = ?6 WHERE id = ?1",
     )?
@@ -124,7 +124,7 @@ fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> Stor
 }
 
 fn set_visibility(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     actor: &Actor,
     id: i64,
     change: &VisibilityChangeRequest,
@@ -316,7 +316,7 @@ enum Checked {
     Insert,
 }
 
-fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked> {
+fn check_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Checked> {
     if let Some(k) = &rec.idempotency
         && let Some(stored) = replay(tx, k)?
     {
@@ -342,7 +342,7 @@ fn check_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Checked>
     Ok(Checked::Insert)
 }
 
-fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Report> {
+fn insert_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Report> {
     let input = &rec.input;
     let now = rec.now;
     let private = PrivatePart {
@@ -387,7 +387,7 @@ fn insert_report(tx: &Transaction, rec: &NewReportRecord) -> StoreResult<Report>
 }
 
 fn set_following(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     device_id: &str,
     id: i64,
     follow: bool,
@@ -424,7 +424,7 @@ fn set_following(
 /// original, both reports republished, the note, the audit entry, and the
 /// EZD case an acceptance opens.
 pub(super) fn change_status(
-    tx: &Transaction,
+    tx: &Transaction<'_>,
     actor: &Actor,
     id: i64,
     change: StatusChangeRequest,
@@ -600,13 +600,17 @@ impl ReportStore for SqliteStore {
         .await
     }
 
+    async fn reference_version(&self) -> StoreResult<u64> {
+        Ok(self.reference_version.load(Ordering::SeqCst))
+    }
+
     async fn create_report_category(
         &self,
         actor: Actor,
         category: ReportCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<ReportCategory> {
-        self.write(move |tx| {
+        self.write_then(move |tx| {
             if get_category(tx, &category.id)?.is_some() {
                 return Err(StoreError::Conflict(Conflict::CategoryExists));
             }
@@ -621,7 +625,7 @@ impl ReportStore for SqliteStore {
                 serde_json::to_value(&category)?,
             )?;
             Ok(category)
-        })
+        }, self.reference_changed())
         .await
     }
 
@@ -631,7 +635,7 @@ impl ReportStore for SqliteStore {
         category: ReportCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<ReportCategory> {
-        self.write(move |tx| {
+        self.write_then(move |tx| {
             if get_category(tx, &category.id)?.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -646,7 +650,7 @@ impl ReportStore for SqliteStore {
                 serde_json::to_value(&category)?,
             )?;
             Ok(category)
-        })
+        }, self.reference_changed())
         .await
     }
 

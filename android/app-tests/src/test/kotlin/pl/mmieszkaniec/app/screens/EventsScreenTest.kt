@@ -5,7 +5,7 @@ import android.provider.CalendarContract
 import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import pl.mmieszkaniec.app.Time
-import pl.mmieszkaniec.app.day
+import pl.mmieszkaniec.app.startDay
 import pl.mmieszkaniec.app.ui.CalendarActivity
 import pl.mmieszkaniec.app.ui.EventDetailActivity
 import pl.mmieszkaniec.app.ui.EventsActivity
@@ -38,7 +38,7 @@ class EventsScreenTest : ScreenTest() {
         val upcoming = runBlocking { app.repository.upcomingEvents(100) }.filter { !it.cancelled }
         val chosen = upcoming.firstOrNull { it.recurring && it.category != null } ?: upcoming.first { it.category != null }
         val other = upcoming.first { it.category != chosen.category }
-        val firstDay = upcoming.first().day
+        val firstDay = upcoming.first().startDay
         waitFor(app.repository.core.dayText(firstDay.toString()), exact = true)
         waitFor(other.title, exact = true)
         TalkBack.check(root, headings = listOf("Wydarzenia", app.repository.core.dayText(firstDay.toString())))
@@ -93,19 +93,19 @@ class EventsScreenTest : ScreenTest() {
         followTo(CalendarActivity::class.java)
         val now = YearMonth.now(Time.ZONE)
         val month = runBlocking { app.repository.month(now) }
-        waitFor(month.title, exact = true)
+        waitFor(month.titleText, exact = true)
         // The demo always has events in the coming weeks; on the 1st, in this month.
         val day = month.days.first()
         waitFor("Dni z wydarzeniami", exact = true)
-        click(day.dayText, exact = true)
+        click(day.text, exact = true)
         val onDay = runBlocking { app.repository.eventsOn(LocalDate.of(now.year, now.month, day.day.toInt())) }
         waitFor(onDay.first().title, exact = true)
-        TalkBack.check(root, headings = listOf(month.title, "Dni z wydarzeniami"))
+        TalkBack.check(root, headings = listOf(month.titleText, "Dni z wydarzeniami"))
         screenshot("calendar")
 
         click("Następny miesiąc", exact = true)
         val next = runBlocking { app.repository.month(now.plusMonths(1)) }
-        waitFor(next.title, exact = true)
-        TalkBack.check(root, headings = listOf(next.title))
+        waitFor(next.titleText, exact = true)
+        TalkBack.check(root, headings = listOf(next.titleText))
     }
 }

@@ -38,7 +38,7 @@ class CalendarActivity : ScreenActivity() {
     private fun show(state: CalendarMonthState) = content.show {
         val month = state.month
         val view = state.days.valueOrNull
-        heading(view?.title ?: month.toString(), level = 1, key = "title")
+        heading(view?.titleText ?: month.toString(), level = 1, key = "title")
         view("nav", "nav", {
             LinearLayout(this@CalendarActivity).apply {
                 orientation = LinearLayout.HORIZONTAL
@@ -51,7 +51,7 @@ class CalendarActivity : ScreenActivity() {
             if (m.days.isEmpty()) body(t(Texts.NO_EVENTS_THIS_MONTH), secondary = true)
             else heading(t(Texts.DAYS_WITH_EVENTS), key = "days")
             m.days.forEach { d ->
-                row(d.dayText, d.countText, "${d.dayText}, ${d.countText}", key = "day-${d.day}") {
+                row(d.text, "", d.text, key = "day-${d.day}") {
                     act { model.select(month.atDay(d.day.toInt())) }
                 }
             }
@@ -82,7 +82,7 @@ class CalendarActivity : ScreenActivity() {
                 if (events != null) {
                     setTextColor(Palette.ACCENT)
                     typeface = Typeface.DEFAULT_BOLD
-                    contentDescription = "${events.dayText}, ${events.countText}"
+                    contentDescription = events.text
                     isClickable = true
                     isFocusable = true
                     setOnClickListener { act { model.select(month.atDay(d)) } }

@@ -393,7 +393,10 @@ class Section(private val screen: ScreenActivity, val layout: LinearLayout) {
                 }
             }) { row ->
                 (row.getChildAt(0) as TextView).setTextIfChanged(title)
-                (row.getChildAt(1) as TextView).setTextIfChanged(subtitle)
+                (row.getChildAt(1) as TextView).apply {
+                    setTextIfChanged(subtitle)
+                    visibility = if (subtitle.isEmpty()) View.GONE else View.VISIBLE
+                }
                 row.contentDescription = description
                 row.setOnClickListener { onClick() }
             }

@@ -2,7 +2,7 @@ package pl.mmieszkaniec.app.state
 
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
-import pl.mmieszkaniec.app.day
+import pl.mmieszkaniec.app.startDay
 import pl.mmieszkaniec.app.toUserError
 import pl.mmieszkaniec.core.CalendarEntry
 import pl.mmieszkaniec.core.CoreListener
@@ -78,7 +78,7 @@ data class EventsState(
 ) {
     /** The list grouped by Warsaw day, in order, for section headings. */
     val byDay: Map<LocalDate, List<EventOccurrence>>
-        get() = list.valueOrNull.orEmpty().groupBy { it.day }
+        get() = list.valueOrNull.orEmpty().groupBy { it.startDay }
 }
 
 class EventsModel(private val repo: Repository, private val limit: Int = 100) :
