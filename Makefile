@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
-	@echo "make test   - the lints, then every test suite (Rust, Kotlin on the JVM, Android sources compiled, iOS Swift checked)"
+	@echo "make test   - the lints, then every test suite (Rust, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
 
@@ -29,7 +29,7 @@ web-assets:
 	  cd web && npm ci --no-audit --no-fund; fi
 
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup lint test-rust test-kotlin compile-android test-swift test-browser
+test: setup lint test-rust test-kotlin compile-android test-android test-swift test-browser
 	@echo "make test: all suites passed"
 
 ## The workspace's lints (`[workspace.lints]` in Cargo.toml, clippy's

@@ -11,7 +11,7 @@
 #   compile-android  the Android app sources against android-all (provided)
 #   test-android     the app's Activities under Robolectric (android/app-tests),
 #                    against the real lib and a real mm-server; screenshots
-#                    into docs/screenshots/android/ (not in `make test` yet)
+#                    into docs/screenshots/android/ (part of `make test`)
 #   test-swift       the iOS Swift without a Swift compiler: tree-sitter-swift
 #                    parses ios/**/*.swift and every call into the bindings is
 #                    checked against the generated MmCore.swift (tests/swift-check)
@@ -90,11 +90,11 @@ MM_ROBOLECTRIC_JAVA ?= $(firstword $(wildcard /usr/lib/jvm/temurin-25-jdk-amd64/
 	/usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/java-2[1-9]-openjdk*/bin/java))
 AAPT ?= aapt
 
+# aapt is installed when it can be (root with apt-get); test-android then
+# decides: missing under CI=true fails, missing elsewhere skips with a note.
 android-test-deps:
-	@if ! command -v $(AAPT) >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends aapt; \
-	  else echo "test-android: aapt missing (Debian package aapt)"; exit 1; fi; \
+	@if ! command -v $(AAPT) >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends aapt; \
 	fi
 	@if [ -z "$(MM_ROBOLECTRIC_JAVA)" ]; then \
 	  echo "test-android: no Java 21+ found; running the screens on Android 15 (API 35) with $(MM_JAVA17)"; \
@@ -109,8 +109,14 @@ MM_ROBOLECTRIC_ARGS := $(if $(MM_ROBOLECTRIC_JAVA),-Dmm.robolectric.java=$(MM_RO
 	-Dmm.robolectric.java=$(MM_JAVA17) -Drobolectric.sdk=35 -Drobolectric.android-all=15-robolectric-13954326-i7)
 
 test-android: bindings-debug mm-server-debug android-test-deps
+	@if ! command -v $(AAPT) >/dev/null; then \
+	  if [ "$$CI" = true ]; then echo "test-android: aapt missing (Debian package aapt) (CI=true: failing)"; exit 1; \
+	  else echo "test-android: aapt missing (Debian package aapt); skipped (set CI=true to fail)"; exit 0; fi; \
+	fi; \
+	start=$$(date +%s); \
 	$(MM_MVN) -Dmm.lib.dir=$(MM_TARGET_DIR)/debug $(MM_ROBOLECTRIC_ARGS) \
-		-Dmm.aapt=$$(command -v $(AAPT)) -pl app-tests test
+		-Dmm.aapt=$$(command -v $(AAPT)) -pl app-tests test && \
+	echo "test-android: passed in $$(( $$(date +%s) - start )) s; screenshots in docs/screenshots/android/"
 
 # tree-sitter and its Swift grammar (wheels from PyPI, pinned) in a virtualenv
 # under target/, made by this target itself on first use. Without Python or

@@ -13,13 +13,17 @@ val jniLibsDir = layout.projectDirectory.dir("src/main/jniLibs")
 
 android {
     namespace = "pl.mmieszkaniec.app"
-    compileSdk = 35
+    compileSdk = 36
+    // r28+: 16 KB ELF alignment by default (also forced in .cargo/config.toml).
+    ndkVersion = "28.2.13676358"
 
     defaultConfig {
         applicationId = "pl.mmieszkaniec.app"
-        // 28: accessibility headings (View.setAccessibilityHeading).
+        // 28: accessibility headings (View.setAccessibilityHeading) and
+        // ImageDecoder (HEIF photos). API 29/30 calls are guarded by SDK_INT.
         minSdk = 28
-        targetSdk = 35
+        // Play requires 36; predictive back and edge-to-edge handled in ScreenActivity.
+        targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
         ndk { abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64") }
@@ -36,10 +40,13 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    kotlinOptions { jvmTarget = "17" }
 
     // AGP strips the .so files when packaging (UniFFI needs no symbols at
     // run time; generation reads them from the unstripped build output).
+}
+
+kotlin {
+    compilerOptions { jvmTarget.set(org.jetbrains.kotlin.gradle.dsl.JvmTarget.JVM_17) }
 }
 
 dependencies {
@@ -53,7 +60,7 @@ dependencies {
 val cargoNdk by tasks.registering(Exec::class) {
     workingDir = repoRoot
     commandLine(
-        "cargo", "ndk",
+        "cargo", "ndk", "-P", "28",
         "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64",
         "-o", jniLibsDir.asFile.path,
         "rustc", "-p", "mm-bindings", "--profile", "mobile", "--lib", "--crate-type", "cdylib",

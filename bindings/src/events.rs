@@ -299,6 +299,15 @@ impl From<core::MonthView> for MonthView {
     }
 }
 
+/// The gmina's events as a calendar to subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CalendarFeed {
+    /// `https://…/api/v1/calendar.ics`: to share, or for apps that take a web address.
+    pub url: String,
+    /// `webcal://…`: handed to the phone's calendar app to subscribe.
+    pub subscribe_url: String,
+}
+
 #[uniffi::export]
 impl MmCore {
     /// Occurrences on the Warsaw days `from..=to` (`YYYY-MM-DD`).
@@ -327,6 +336,18 @@ impl MmCore {
     /// Calendar screen: days of `month` (1–12) that have events.
     pub fn month(&self, year: i32, month: u32) -> Result<MonthView, MmError> {
         one(self.core.events().month(year, month))
+    }
+
+    /// `śr 2 gru 2026` for a Warsaw day `YYYY-MM-DD`: a day's heading.
+    pub fn day_text(&self, day: String) -> Result<String, MmError> {
+        Ok(mm_core::display::date_text(parse_day("day", &day)?, self.core.language()))
+    }
+
+    /// "Subscribe to the calendar": the feed on this core's server.
+    #[uniffi::method(default(category = None))]
+    pub fn calendar_feed(&self, category: Option<String>) -> CalendarFeed {
+        let f = self.core.events().feed(category.as_deref());
+        CalendarFeed { url: f.url, subscribe_url: f.subscribe_url }
     }
 
     pub fn categories(&self) -> Result<Vec<EventCategory>, MmError> {

@@ -18,6 +18,31 @@ pub enum Language {
     English,
 }
 
+/// What a screen counts (`MmCore::count_text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Noun {
+    Place,
+    BikePath,
+    Event,
+    SearchResult,
+    Photo,
+    Report,
+}
+
+impl From<Noun> for mm_core::display::Noun {
+    fn from(n: Noun) -> Self {
+        use mm_core::display::Noun as N;
+        match n {
+            Noun::Place => N::Place,
+            Noun::BikePath => N::BikePath,
+            Noun::Event => N::Event,
+            Noun::SearchResult => N::SearchResult,
+            Noun::Photo => N::Photo,
+            Noun::Report => N::Report,
+        }
+    }
+}
+
 /// The text for a failure that reached the shell without an `MmError`
 /// (UniFFI's `InternalException` after a panic): the core's own words.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -91,6 +116,12 @@ impl MmCore {
         chrono::DateTime::from_timestamp_millis(at_ms)
             .map(|t| mm_core::display::datetime_text(t, self.core.language()))
             .unwrap_or_default()
+    }
+
+    /// `5 miejsc`, `2 ścieżki rowerowe`, `1 event`: a count with its noun
+    /// in the right plural form.
+    pub fn count_text(&self, n: u32, noun: Noun) -> String {
+        mm_core::display::noun_count(n.into(), noun.into(), self.core.language())
     }
 
     /// `850 m`, `1,2 km` in the core's language.

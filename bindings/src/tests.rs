@@ -184,6 +184,30 @@ fn the_rules_the_shells_repeated_come_from_the_core() {
     assert_eq!(english.format_distance(1234.0), "1.2 km");
 }
 
+/// The texts the Android screens needed beside those above: counts in the
+/// Polish plural, day headings, the month's title, the calendar feed.
+#[test]
+fn counts_days_months_and_the_feed_come_from_the_core() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let core = MmCore::new(config(dir.path(), "http://127.0.0.1:8080")).unwrap();
+    assert_eq!(core.count_text(1, Noun::Place), "1 miejsce");
+    assert_eq!(core.count_text(5, Noun::Place), "5 miejsc");
+    assert_eq!(core.count_text(3, Noun::BikePath), "3 ścieżki rowerowe");
+    assert_eq!(core.count_text(2, Noun::SearchResult), "2 wyniki");
+    assert_eq!(core.day_text("2026-12-02".into()).unwrap(), "śr 2 gru 2026");
+    assert!(matches!(core.day_text("2.12.2026".into()), Err(MmError::InvalidInput { field, .. }) if field == "day"));
+    let month = core.month(2026, 12).unwrap();
+    assert_eq!((month.title_text.as_str(), month.days.len()), ("grudzień 2026", 0), "no events before a sync");
+    let feed = core.calendar_feed(Some("kultura".into()));
+    assert_eq!(feed.url, "http://127.0.0.1:8080/api/v1/calendar.ics?category=kultura");
+    assert_eq!(feed.subscribe_url, "webcal://127.0.0.1:8080/api/v1/calendar.ics?category=kultura");
+    drop(core);
+    let english = MmCore::new(CoreConfig { locale: Some("en".into()), ..config(dir.path(), "http://127.0.0.1:8080") }).unwrap();
+    assert_eq!(english.count_text(1, Noun::Event), "1 event");
+    assert_eq!(english.month(2027, 1).unwrap().title_text, "January 2027");
+}
+
 #[test]
 fn storage_full_and_corrupt_keep_their_codes_across() {
     for (e, code) in [

@@ -225,6 +225,43 @@ pub fn count_text(n: u64, lang: Language, pl: (&str, &str, &str), en: (&str, &st
     format!("{n} {noun}")
 }
 
+/// What a screen counts ("3 miejsca", "1 wydarzenie"): the nouns whose
+/// plural forms the shells need, so none of them writes "1 miejsc".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Noun {
+    Place,
+    BikePath,
+    Event,
+    SearchResult,
+    Photo,
+    Report,
+}
+
+impl Noun {
+    /// (one, few, many) in Polish, (one, other) in English.
+    fn forms(self) -> ((&'static str, &'static str, &'static str), (&'static str, &'static str)) {
+        match self {
+            Noun::Place => (("miejsce", "miejsca", "miejsc"), ("place", "places")),
+            Noun::BikePath => (("ścieżka rowerowa", "ścieżki rowerowe", "ścieżek rowerowych"), ("bike path", "bike paths")),
+            Noun::Event => (("wydarzenie", "wydarzenia", "wydarzeń"), ("event", "events")),
+            Noun::SearchResult => (("wynik", "wyniki", "wyników"), ("result", "results")),
+            Noun::Photo => (("zdjęcie", "zdjęcia", "zdjęć"), ("photo", "photos")),
+            Noun::Report => (("zgłoszenie", "zgłoszenia", "zgłoszeń"), ("report", "reports")),
+        }
+    }
+}
+
+/// `n` and the noun in the right plural form: `5 miejsc`, `2 ścieżki rowerowe`, `1 event`.
+pub fn noun_count(n: u64, noun: Noun, lang: Language) -> String {
+    let (pl, en) = noun.forms();
+    count_text(n, lang, pl, en)
+}
+
+/// A calendar page's title: `grudzień 2026` / `December 2026`.
+pub fn month_title(year: i32, month: u32, lang: Language) -> String {
+    format!("{} {year}", month_name(month, lang))
+}
+
 /// The first letter in upper case ("dostępne dla wózków" opening a line).
 pub fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
@@ -328,6 +365,22 @@ mod tests {
         assert_eq!(photos(3, Language::Polish), "3 zdjęcia");
         assert_eq!(photos(1, Language::English), "1 photo");
         assert_eq!(photos(5, Language::English), "5 photos");
+    }
+
+    #[test]
+    fn counted_nouns_take_the_polish_plural() {
+        let pl = Language::Polish;
+        assert_eq!(noun_count(1, Noun::Place, pl), "1 miejsce");
+        assert_eq!(noun_count(3, Noun::Place, pl), "3 miejsca");
+        assert_eq!(noun_count(5, Noun::Place, pl), "5 miejsc");
+        assert_eq!(noun_count(0, Noun::BikePath, pl), "0 ścieżek rowerowych");
+        assert_eq!(noun_count(22, Noun::BikePath, pl), "22 ścieżki rowerowe");
+        assert_eq!(noun_count(12, Noun::Event, pl), "12 wydarzeń");
+        assert_eq!(noun_count(2, Noun::SearchResult, pl), "2 wyniki");
+        assert_eq!(noun_count(1, Noun::Report, Language::English), "1 report");
+        assert_eq!(noun_count(4, Noun::Photo, Language::English), "4 photos");
+        assert_eq!(month_title(2026, 12, pl), "grudzień 2026");
+        assert_eq!(month_title(2027, 1, Language::English), "January 2027");
     }
 
     #[test]

@@ -98,6 +98,12 @@ impl EventsApi<'_> {
         })
     }
 
+    /// The gmina's events as a calendar to subscribe to (`/api/v1/calendar.ics`
+    /// on this core's server), optionally one category.
+    pub fn feed(&self, category: Option<&str>) -> CalendarFeed {
+        calendar_feed(&self.core.server_url(), category)
+    }
+
     /// Which Warsaw days of the month have events, with counts.
     pub fn month(&self, year: i32, month: u32) -> Result<MonthView, CoreError> {
         let days = self.core.store.read(|c| events::month_days(c, year, month))?;
@@ -171,6 +177,32 @@ impl EventsApi<'_> {
         let domain = ics::uid_domain(gmina.as_ref());
         Ok(ics::calendar(&list, &ics_options(gmina.as_ref(), &domain, &categories)))
     }
+}
+
+/// Where the subscribable calendar lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarFeed {
+    /// The feed itself (`https://…/api/v1/calendar.ics?category=…`): for
+    /// sharing, and for calendar apps that take a web address.
+    pub url: String,
+    /// The same as `webcal://…`, the scheme phones hand to their calendar
+    /// app to subscribe (RFC 5545 has no scheme; `webcal` is the convention
+    /// Apple's and Google's calendars register for).
+    pub subscribe_url: String,
+}
+
+/// The feed's addresses for a server address as the core stores it
+/// (validated: `https://host[:port][/path]`, or `http` on loopback).
+pub fn calendar_feed(server_url: &str, category: Option<&str>) -> CalendarFeed {
+    let mut url = format!("{}/api/v1/calendar.ics", server_url.trim_end_matches('/'));
+    if let Some(c) = category.filter(|c| !c.is_empty())
+        && let Ok(mut parsed) = reqwest::Url::parse(&url)
+    {
+        parsed.query_pairs_mut().append_pair("category", c);
+        url = parsed.into();
+    }
+    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    CalendarFeed { subscribe_url: format!("webcal://{rest}"), url }
 }
 
 /// The shared UID rule (`mm_protocol::calendar::ics::uid_domain`): an

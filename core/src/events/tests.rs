@@ -302,3 +302,16 @@ fn five_thousand_events_in_a_month_query() {
     let march = store.read(|c| month_days(c, 2026, 3)).unwrap();
     assert_eq!(march.iter().map(|d| d.count).sum::<u32>(), 31 * 24 / 5 + 1);
 }
+
+#[test]
+fn the_subscribable_feed_is_on_the_cores_server_with_webcal_beside_it() {
+    let f = api::calendar_feed("https://mmieszkaniec.siechnice.gmina.pl", None);
+    assert_eq!(f.url, "https://mmieszkaniec.siechnice.gmina.pl/api/v1/calendar.ics");
+    assert_eq!(f.subscribe_url, "webcal://mmieszkaniec.siechnice.gmina.pl/api/v1/calendar.ics");
+    // A category is encoded; a server under a path keeps it.
+    let f = api::calendar_feed("https://gmina.example/mm/", Some("dla dzieci&x"));
+    assert_eq!(f.url, "https://gmina.example/mm/api/v1/calendar.ics?category=dla+dzieci%26x");
+    assert_eq!(f.subscribe_url, "webcal://gmina.example/mm/api/v1/calendar.ics?category=dla+dzieci%26x");
+    let f = api::calendar_feed("http://127.0.0.1:8080", Some(""));
+    assert_eq!(f.subscribe_url, "webcal://127.0.0.1:8080/api/v1/calendar.ics");
+}

@@ -9,6 +9,7 @@ import pl.mmieszkaniec.core.CalendarEntry
 import pl.mmieszkaniec.core.CoreConfig
 import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.CoreStatus
+import pl.mmieszkaniec.core.EventCategory
 import pl.mmieszkaniec.core.EventDetail
 import pl.mmieszkaniec.core.EventOccurrence
 import pl.mmieszkaniec.core.GeoPoint
@@ -65,6 +66,8 @@ class Repository(
         withContext(io) { core.eventsBetween(day.toString(), day.toString(), category) }
 
     suspend fun event(id: Long): EventDetail = withContext(io) { core.event(id) }
+
+    suspend fun eventCategories(): List<EventCategory> = withContext(io) { core.categories() }
 
     suspend fun eventIcs(id: Long): String = withContext(io) { core.eventIcs(id) }
 

@@ -30,8 +30,8 @@ val Event.startsAt: Instant get() = Time.instant(startsAtMs)
 val Event.endsAt: Instant get() = Time.instant(endsAtMs)
 val EventOccurrence.startsAt: Instant get() = Time.instant(startsAtMs)
 val EventOccurrence.endsAt: Instant get() = Time.instant(endsAtMs)
-/** The Warsaw day the occurrence starts on. */
-val EventOccurrence.day: LocalDate get() = Time.local(startsAtMs).toLocalDate()
+/** The Warsaw day the occurrence starts on (the core's `day`, as a LocalDate). */
+val EventOccurrence.startDay: LocalDate get() = LocalDate.parse(day)
 val Occurrence.startsAt: Instant get() = Time.instant(startsAtMs)
 val Notification.createdAt: Instant get() = Time.instant(createdAtMs)
 val CoreStatus.lastSyncAt: Instant? get() = lastSyncAtMs?.let(Time::instant)

@@ -99,15 +99,15 @@ class StateHoldersTest {
     @Test
     fun `the calendar moves between months and selects a day`() = runBlocking<Unit> {
         val next = repo.upcomingEvents(1).single()
-        val cal = CalendarMonthModel(repo, YearMonth.from(next.day))
+        val cal = CalendarMonthModel(repo, YearMonth.from(next.startDay))
         cal.show()
-        assertTrue((cal.state.value.counts[next.day.dayOfMonth] ?: 0) >= 1)
-        cal.select(next.day)
+        assertTrue((cal.state.value.counts[next.startDay.dayOfMonth] ?: 0) >= 1)
+        cal.select(next.startDay)
         assertTrue(cal.state.value.dayEvents?.valueOrNull.orEmpty().any { it.eventId == next.eventId })
         cal.next()
-        assertEquals(YearMonth.from(next.day).plusMonths(1), cal.state.value.month)
+        assertEquals(YearMonth.from(next.startDay).plusMonths(1), cal.state.value.month)
         assertIs<Load.Ready<*>>(cal.state.value.days)
         cal.previous()
-        assertEquals(YearMonth.from(next.day), cal.state.value.month)
+        assertEquals(YearMonth.from(next.startDay), cal.state.value.month)
     }
 }

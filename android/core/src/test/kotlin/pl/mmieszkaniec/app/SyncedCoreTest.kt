@@ -91,12 +91,12 @@ class SyncedCoreTest {
     @Test
     fun `a month calendar has the days of its events`() = runBlocking<Unit> {
         val next = repo.upcomingEvents(1).single()
-        val month = YearMonth.from(next.day)
+        val month = YearMonth.from(next.startDay)
         val view = repo.month(month)
         assertEquals(month.monthValue.toUInt(), view.month)
         assertTrue(view.days.isNotEmpty())
-        assertTrue(view.days.any { it.day.toInt() == next.day.dayOfMonth && it.count >= 1u }, "$view / ${next.day}")
-        val onThatDay = repo.eventsOn(next.day)
+        assertTrue(view.days.any { it.day.toInt() == next.startDay.dayOfMonth && it.count >= 1u }, "$view / ${next.startDay}")
+        val onThatDay = repo.eventsOn(next.startDay)
         assertTrue(onThatDay.any { it.eventId == next.eventId })
     }
 
@@ -111,7 +111,7 @@ class SyncedCoreTest {
 
     @Test
     fun `a hundred coroutines at once all get answers`() = runBlocking<Unit> {
-        val month = YearMonth.from(repo.upcomingEvents(1).single().day)
+        val month = YearMonth.from(repo.upcomingEvents(1).single().startDay)
         val answers = withContext(Dispatchers.Default) {
             (0 until 100).map { i ->
                 async {

@@ -1,6 +1,10 @@
 package pl.mmieszkaniec.app.screens
 
 import java.io.File
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.util.concurrent.TimeUnit
 
@@ -11,21 +15,58 @@ import java.util.concurrent.TimeUnit
  */
 class DemoServer private constructor(private val process: Process, val url: String, val dir: File) : AutoCloseable {
 
+    private val http: HttpClient = HttpClient.newHttpClient()
+
+    /** `mm-server user add` on this server's database: an official's account. */
+    fun addUser(login: String, role: String, password: String) {
+        val p = ProcessBuilder(bin().path, "user", "add", "--login", login, "--role", role, "--password-stdin", "--data-dir", dir.path)
+            .redirectErrorStream(true).start()
+        p.outputStream.bufferedWriter().use { it.write(password + "\n") }
+        val out = p.inputStream.bufferedReader().readText()
+        check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) { "user add failed: $out" }
+    }
+
+    /** An official's session token, as the back office's API gives it. */
+    fun login(login: String, password: String): String {
+        val r = post("/api/v1/auth/login", """{"login":"$login","password":"$password"}""")
+        check(r.statusCode() == 200) { "login: ${r.statusCode()} ${r.body()}" }
+        return checkNotNull(Regex("\"token\"\\s*:\\s*\"([^\"]+)\"").find(r.body())).groupValues[1]
+    }
+
+    fun post(path: String, json: String, token: String? = null): HttpResponse<String> {
+        val b = HttpRequest.newBuilder(URI.create(url + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+        if (token != null) b.header("Authorization", "Bearer $token")
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString())
+    }
+
+    fun get(path: String): HttpResponse<String> =
+        http.send(HttpRequest.newBuilder(URI.create(url + path)).GET().build(), HttpResponse.BodyHandlers.ofString())
+
     /** Stops the server (SIGTERM, then SIGKILL after 10 s) and deletes its data. */
     override fun close() {
-        process.destroy()
-        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+        stop()
         dir.deleteRecursively()
     }
+
+    /** Stops the server and keeps its data: [restart] brings it back on the same address. */
+    fun stop() {
+        process.destroy()
+        if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor()
+    }
+
+    fun restart(): DemoServer = start(addr = url.removePrefix("http://"), dir = dir)
 
     companion object {
         private val LISTENING = Regex("""mm-server listening on (http://\S+)""")
 
-        fun start(): DemoServer {
-            val bin = File(System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server")
+        private fun bin() = File(System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server")
+
+        fun start(addr: String = "127.0.0.1:0", dir: File = Files.createTempDirectory("mm-server-robo-").toFile()): DemoServer {
+            val bin = bin()
             check(bin.canExecute()) { "mm-server not found at ${bin.absolutePath}: run `cargo build --workspace`" }
-            val dir = Files.createTempDirectory("mm-server-robo-").toFile()
-            val process = ProcessBuilder(bin.path, "--addr", "127.0.0.1:0", "--data-dir", dir.path, "--demo")
+            val process = ProcessBuilder(bin.path, "--addr", addr, "--data-dir", dir.path, "--demo")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val out = process.inputStream.bufferedReader()
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)

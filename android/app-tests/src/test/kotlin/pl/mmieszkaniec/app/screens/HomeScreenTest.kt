@@ -2,6 +2,7 @@ package pl.mmieszkaniec.app.screens
 
 import org.junit.Test
 import pl.mmieszkaniec.app.ui.HomeActivity
+import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 
 /** Home after the first sync with the gmina's server: its alert on top. */
@@ -16,5 +17,9 @@ class HomeScreenTest : ScreenTest() {
         assertTrue(alert.isClickable, "the alert opens the news item")
         TalkBack.check(root, headings = listOf("mMieszkaniec", "Najbliższe wydarzenia", "Aktualności"))
         screenshot("home")
+
+        // The notification channels exist (named in the phone's language) for the notifications to come.
+        val channels = app.getSystemService(android.app.NotificationManager::class.java).notificationChannels.associate { it.id to it.name.toString() }
+        assertEquals(mapOf("alerts" to "Alerty", "reports" to "Zgłoszenia"), channels)
     }
 }

@@ -24,6 +24,7 @@ import org.robolectric.annotation.Config
 import org.robolectric.annotation.GraphicsMode
 import pl.mmieszkaniec.app.ui.MmApplication
 import java.io.File
+import java.time.Duration
 import kotlin.test.fail
 
 /**
@@ -65,6 +66,20 @@ abstract class ScreenTest {
      */
     private val crashes = java.util.concurrent.ConcurrentLinkedQueue<Throwable>()
     private var previousHandler: Thread.UncaughtExceptionHandler? = null
+
+    /**
+     * Robolectric's manifest parser drops `android:enableOnBackInvokedCallback`
+     * (the platform's parser sets it on ApplicationInfo), so without this the
+     * window would ignore the screens' OnBackInvokedCallbacks. Set from the
+     * app's own manifest, so removing the attribute there fails the Back tests.
+     */
+    @Before
+    fun predictiveBackAsTheManifestSays() {
+        val manifest = File(System.getProperty("mm.app.manifest") ?: "../app/src/main/AndroidManifest.xml").readText()
+        if (!Regex("""android:enableOnBackInvokedCallback\s*=\s*"true"""").containsMatchIn(manifest)) return
+        app.applicationInfo.javaClass.getMethod("setEnableOnBackInvokedCallback", Boolean::class.javaPrimitiveType)
+            .invoke(app.applicationInfo, true)
+    }
 
     @Before
     fun pointTheAppAtTheServer() {
@@ -126,6 +141,72 @@ abstract class ScreenTest {
         return opened
     }
 
+    /**
+     * Turns the phone (portrait ↔ landscape): the framework destroys the
+     * screen and creates it again, handing over what it retains, as a
+     * rotation does on a device. Returns the new instance.
+     */
+    protected fun rotate(): Activity {
+        val controller = launched.last()
+        val landscape = app.resources.configuration.orientation == android.content.res.Configuration.ORIENTATION_LANDSCAPE
+        RuntimeEnvironment.setQualifiers(if (landscape) "+port" else "+land")
+        controller.configurationChange(app.resources.configuration)
+        // Robolectric resumes the new instance but leaves its window unattached.
+        if (!(controller.get() as Activity).window.decorView.isAttachedToWindow) controller.visible()
+        idleMain()
+        return controller.get() as Activity
+    }
+
+    /** What the app asks the system to open next (another app's screen), waited for; a failure if nothing comes. */
+    protected fun nextStartedIntent(what: String): Intent {
+        waitUntil("an Activity to be started ($what)") { shadowOf(app).peekNextStartedActivity() != null }
+        return shadowOf(app).nextStartedActivity
+    }
+
+    /**
+     * The system Back (gesture or button) on the current screen, as the
+     * system delivers it to an app with `enableOnBackInvokedCallback`: from
+     * API 33 to the top [android.window.OnBackInvokedCallback] the screen
+     * registered (none: the system would close the screen, so it fails
+     * here: the test expected a step back); before 33 through onBackPressed.
+     */
+    protected fun pressBack() {
+        if (android.os.Build.VERSION.SDK_INT >= 33) {
+            val callback = topBackCallback() ?: fail("no OnBackInvokedCallback registered: Back would leave ${current.javaClass.simpleName}")
+            callback.onBackInvoked()
+        } else {
+            @Suppress("DEPRECATION")
+            current.onBackPressed()
+        }
+        idleMain()
+    }
+
+    /**
+     * The callback Back goes to now, if the screen registered one: the
+     * window's dispatcher's (hidden) `getTopCallback`, or, before the window
+     * has one, the last callback the Activity's proxy holds for it. The
+     * framework's own fallback (which closes the screen) does not count.
+     */
+    protected fun topBackCallback(): android.window.OnBackInvokedCallback? {
+        val proxy = current.onBackInvokedDispatcher
+        fun field(name: String): Any? = generateSequence<Class<*>>(proxy.javaClass) { it.superclass }
+            .firstNotNullOfOrNull { c -> runCatching { c.getDeclaredField(name) }.getOrNull() }
+            ?.apply { isAccessible = true }?.get(proxy)
+        val actual = field("mActualDispatcher") ?: proxy
+        val top = runCatching { actual.javaClass.getMethod("getTopCallback").invoke(actual) as android.window.OnBackInvokedCallback? }
+            .getOrElse {
+                @Suppress("UNCHECKED_CAST")
+                (field("mCallbacks") as? List<android.util.Pair<android.window.OnBackInvokedCallback, Int>>)?.lastOrNull()?.first
+            }
+        return top?.takeIf { it.javaClass.name.startsWith("pl.mmieszkaniec.") }
+    }
+
+    /** Whether the window routes Back to OnBackInvokedCallbacks (the manifest's `enableOnBackInvokedCallback`). */
+    protected fun predictiveBackEnabled(): Boolean =
+        Class.forName("android.window.WindowOnBackInvokedDispatcher")
+            .getMethod("isOnBackInvokedCallbackEnabled", android.content.Context::class.java)
+            .invoke(null, current) as Boolean
+
     // ---- waiting ----
 
     protected fun idleMain() = shadowOf(Looper.getMainLooper()).idle()
@@ -134,7 +215,9 @@ abstract class ScreenTest {
     protected fun waitUntil(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
         val deadline = System.nanoTime() + timeoutMs * 1_000_000
         while (true) {
-            idleMain()
+            // The main looper's clock moves with the real one, so a screen's
+            // delay (the search's pause in typing) ends as it would on a phone.
+            shadowOf(Looper.getMainLooper()).idleFor(Duration.ofMillis(10))
             failOnCrash()
             if (condition()) return
             if (System.nanoTime() > deadline) fail("timed out waiting for $what; on screen: ${screenText()}")
@@ -214,6 +297,22 @@ abstract class ScreenTest {
         shownViews().flatMap { it.reads() }.distinct().joinToString(" | ", "[", "]")
 
     // ---- screenshots ----
+
+    /** Scrolls the screen so that [view] is at the top, as a finger would before looking at it. */
+    protected fun scrollToTop(view: View) {
+        var y = 0
+        var v: View = view
+        while (true) {
+            val parent = v.parent as? View ?: return
+            y += v.top
+            if (parent is android.widget.ScrollView) {
+                parent.scrollTo(0, y)
+                idleMain()
+                return
+            }
+            v = parent
+        }
+    }
 
     /**
      * Draws the whole window (action bar and content, as the screen shows it)

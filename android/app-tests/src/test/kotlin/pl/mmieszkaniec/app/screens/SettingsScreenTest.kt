@@ -34,4 +34,25 @@ class SettingsScreenTest : ScreenTest() {
         assertEquals(View.ACCESSIBILITY_LIVE_REGION_ASSERTIVE, error.accessibilityLiveRegion, "the error is announced")
         assertTrue(findView("Serwer: ${server.url}", exact = true) != null, "the saved address is unchanged")
     }
+
+    /** An English phone: the app's words and the core's (dates, errors) in English, none left in Polish. */
+    @Test
+    @org.robolectric.annotation.Config(qualifiers = "en-rGB-w400dp-h860dp-xhdpi")
+    fun `an English phone gets the screens in English`() {
+        launch(HomeActivity::class.java)
+        waitUntil("the first sync") { findView("Alert:") != null && findView("Syncing…") == null }
+        waitFor("Upcoming events", exact = true)
+        click("Settings", exact = true)
+        followTo(SettingsActivity::class.java)
+        waitFor("Server: ${server.url}", exact = true)
+        waitFor("Device registered", exact = true)
+        val lastSync = waitFor("Last sync: ").reads().first()
+        assertTrue(lastSync != "Last sync: never", lastSync)
+        TalkBack.check(root, headings = listOf("Settings", "Status"))
+        screenshot("settings-en")
+
+        type("Municipality server address", "ftp://siechnice.pl")
+        click("Save address", exact = true)
+        waitFor("Invalid server address")
+    }
 }

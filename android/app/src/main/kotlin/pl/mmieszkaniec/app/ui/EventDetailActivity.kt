@@ -1,50 +1,55 @@
 package pl.mmieszkaniec.app.ui
 
-import android.content.ActivityNotFoundException
 import android.content.Intent
+import android.net.Uri
 import android.os.Bundle
 import android.provider.CalendarContract
-import kotlinx.coroutines.launch
+import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.EventDetailModel
 import pl.mmieszkaniec.app.state.EventDetailState
 import pl.mmieszkaniec.app.state.Load
 import pl.mmieszkaniec.core.CalendarEntry
 
-/** One event: when, where, accessibility, "add to calendar", share as .ics. */
+/** One event: when, where, accessibility, "add to calendar", share as .ics, subscribe. */
 class EventDetailActivity : ScreenActivity() {
     private lateinit var model: EventDetailModel
+    private lateinit var content: Section
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = EventDetailModel(repo, intent.getLongExtra(EXTRA_ID, -1))
+        title = t(Texts.KIND_EVENT)
+        val id = intent.getLongExtra(EXTRA_ID, -1)
+        model = holder { EventDetailModel(repo, id) }
+        content = Section(this)
+        column.addView(content.layout)
         collect(model.state, ::show)
-        scope.launch { model.load() }
+        if (!restored) act { model.load() }
     }
 
-    private fun show(state: EventDetailState) {
-        column.removeAllViews()
-        render(state.detail, column) { d ->
+    private fun show(state: EventDetailState) = content.show {
+        load(state.detail) { d ->
             val e = d.event
-            column.addView(heading(e.title))
-            if (e.cancelled) column.addView(errorText(pl.mmieszkaniec.app.UserError("cancelled", "Wydarzenie odwołane.", "Event cancelled.")))
-            column.addView(body(d.whenText))
-            e.placeName?.let { column.addView(body(t("Miejsce: $it", "Place: $it"))) }
-            (if (language == "en") d.categoryNameEn else d.categoryNamePl)?.let { column.addView(body(it, secondary = true)) }
-            e.organiser?.let { column.addView(body(t("Organizator: $it", "Organiser: $it"), secondary = true)) }
-            e.accessibility?.let { column.addView(body(t("Dostępność: $it", "Accessibility: $it"))) }
-            column.addView(body(e.description).apply { setPadding(0, dp(8), 0, dp(8)) })
+            heading(e.title, level = 1, key = "title")
+            if (e.cancelled) error(UserError("cancelled", Texts.EVENT_CANCELLED.pl, Texts.EVENT_CANCELLED.en), key = "cancelled")
+            body(d.whenText, key = "when")
+            e.placeName?.let { body(t(Texts.place(it)), key = "place") }
+            (if (language == "en") d.categoryNameEn else d.categoryNamePl)?.let { body(it, secondary = true, key = "category") }
+            e.organiser?.let { body(t(Texts.organiser(it)), secondary = true, key = "organiser") }
+            e.accessibility?.let { body(t(Texts.accessibility(it)), key = "accessibility") }
+            e.description.split("\n\n").forEach { body(it) }
             if (d.nextOccurrences.size > 1) {
-                column.addView(heading(t("Kolejne terminy", "Next dates"), level = 2))
-                d.nextOccurrences.forEach { o -> column.addView(body(o.whenText)) }
+                heading(t(Texts.NEXT_DATES), key = "next")
+                d.nextOccurrences.forEach { o -> body(o.whenText, key = "at-${o.startsAtMs}") }
             }
-            column.addView(button(t("Dodaj do kalendarza", "Add to calendar"), t("Dodaj „${e.title}” do kalendarza telefonu", "Add “${e.title}” to the phone's calendar")) {
-                scope.launch { addToCalendar(repo.calendarEntry(e.id)) }
-            })
-            column.addView(button(t("Udostępnij jako plik .ics", "Share as an .ics file")) { scope.launch { shareIcs() } })
+            button(t(Texts.ADD_TO_CALENDAR), t(Texts.addToCalendarSpoken(e.title))) {
+                act { model.calendarEntry().valueOrNull?.let(::addToCalendar) }
+            }
+            button(t(Texts.SHARE_ICS)) { act { shareIcs() } }
+            button(t(Texts.SUBSCRIBE)) { subscribe() }
         }
     }
 
-    /** The calendar app's own insert screen: the resident confirms there. */
+    /** The calendar app's own insert screen, filled from the core's entry: the resident confirms there. */
     private fun addToCalendar(c: CalendarEntry) {
         val intent = Intent(Intent.ACTION_INSERT).apply {
             data = CalendarContract.Events.CONTENT_URI
@@ -57,21 +62,25 @@ class EventDetailActivity : ScreenActivity() {
             c.rrule?.let { putExtra(CalendarContract.Events.RRULE, it) }
             putExtra(CalendarContract.Events.EVENT_TIMEZONE, c.timeZone)
         }
-        try {
-            startActivity(intent)
-        } catch (_: ActivityNotFoundException) {
-            column.addView(errorText(pl.mmieszkaniec.app.UserError("no_calendar", "Brak aplikacji kalendarza.", "No calendar app.")))
-        }
+        showProblem(if (startOutside(intent)) null else Texts.NO_CALENDAR_APP)
     }
 
+    /** The event as an .ics file (calendar and file apps import a file, not a text). */
     private suspend fun shareIcs() {
         model.loadIcs()
         val ics = (model.state.value.ics as? Load.Ready)?.value ?: return
-        val send = Intent(Intent.ACTION_SEND).apply {
-            type = "text/calendar"
-            putExtra(Intent.EXTRA_TEXT, ics)
-        }
-        startActivity(Intent.createChooser(send, t("Udostępnij wydarzenie", "Share the event")))
+        val uri = AppFiles.share(this, "wydarzenie-${model.eventId}.ics", ics)
+        val send = AppFiles.grant(Intent(Intent.ACTION_SEND).setType("text/calendar").putExtra(Intent.EXTRA_STREAM, uri), uri, write = false)
+        val chooser = AppFiles.grant(Intent.createChooser(send, t(Texts.SHARE_EVENT)), uri, write = false)
+        showProblem(if (startOutside(chooser)) null else Texts.NO_APP)
+    }
+
+    /** The gmina's calendar feed in the phone's calendar app (`webcal://`), or the browser (`https://`). */
+    private fun subscribe() {
+        val feed = repo.core.calendarFeed(null)
+        val ok = startOutside(Intent(Intent.ACTION_VIEW, Uri.parse(feed.subscribeUrl))) ||
+            startOutside(Intent(Intent.ACTION_VIEW, Uri.parse(feed.url)))
+        showProblem(if (ok) null else Texts.NO_APP)
     }
 
     companion object {

@@ -1,53 +1,56 @@
 package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
-import android.widget.LinearLayout
-import kotlinx.coroutines.launch
+import android.widget.HorizontalScrollView
 import pl.mmieszkaniec.app.state.EventsModel
 import pl.mmieszkaniec.app.state.EventsState
-import java.time.format.DateTimeFormatter
-import java.time.format.FormatStyle
 
 /** Upcoming events grouped by day, filterable by category. */
 class EventsActivity : ScreenActivity() {
     private lateinit var model: EventsModel
-    private lateinit var filters: LinearLayout
-    private lateinit var list: LinearLayout
+    private lateinit var filters: Section
+    private lateinit var list: Section
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = EventsModel(repo)
-        val title = heading(t("Wydarzenia", "Events"))
-        filters = LinearLayout(this).apply { orientation = LinearLayout.HORIZONTAL; id = android.view.View.generateViewId() }
-        list = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = android.view.View.generateViewId() }
+        title = t(Texts.EVENTS)
+        model = holder { EventsModel(repo) }
+        val title = heading(t(Texts.EVENTS))
+        filters = Section(this).apply { layout.orientation = android.widget.LinearLayout.HORIZONTAL }
+        list = Section(this)
         column.addView(title)
-        column.addView(filters)
-        column.addView(list)
-        filters.accessibilityTraversalAfter = title.id
-        list.accessibilityTraversalAfter = filters.id
+        column.addView(HorizontalScrollView(this).apply { addView(filters.layout) })
+        column.addView(list.layout)
+        filters.layout.accessibilityTraversalAfter = title.id
+        list.layout.accessibilityTraversalAfter = filters.layout.id
         collect(model.state, ::show)
-        scope.launch {
-            val categories = runCatching { repo.core.categories() }.getOrDefault(emptyList())
-            filters.addView(button(t("Wszystkie", "All"), t("Pokaż wszystkie kategorie", "Show all categories")) {
-                scope.launch { model.load(null) }
-            })
-            categories.forEach { c ->
-                val name = if (language == "en") c.nameEn else c.namePl
-                filters.addView(button(name, t("Tylko kategoria $name", "Only category $name")) { scope.launch { model.load(c.id) } })
-            }
+        if (!restored) act {
+            model.loadCategories()
             model.load()
         }
     }
 
     private fun show(state: EventsState) {
-        list.removeAllViews()
-        render(state.list, list) {
-            if (it.isEmpty()) list.addView(body(t("Brak wydarzeń.", "No events."), true))
-            val dayFormat = DateTimeFormatter.ofLocalizedDate(FormatStyle.FULL).withLocale(resources.configuration.locales[0])
-            state.byDay.forEach { (day, events) ->
-                list.addView(heading(day.format(dayFormat), level = 2))
-                events.forEach { o -> list.addView(eventRow(o)) }
+        filters.show {
+            if (state.categories.isNotEmpty()) {
+                button(t(Texts.ALL_CATEGORIES), t(Texts.SHOW_ALL_CATEGORIES), key = "all", enabled = state.category != null) {
+                    act { model.load(null) }
+                }
+            }
+            state.categories.forEach { c ->
+                val name = if (language == "en") c.nameEn else c.namePl
+                button(name, t(Texts.onlyCategory(name)), key = c.id, enabled = state.category != c.id) { act { model.load(c.id) } }
+            }
+        }
+        list.show {
+            load(state.list) {
+                if (it.isEmpty()) body(t(Texts.NO_EVENTS), secondary = true)
+                state.byDay.forEach { (day, events) ->
+                    heading(repo.core.dayText(day.toString()), key = day.toString())
+                    events.forEach { o -> eventRow(this@EventsActivity, o) }
+                }
             }
         }
     }
 }
+

@@ -2,7 +2,6 @@ package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
 import android.widget.LinearLayout
-import kotlinx.coroutines.launch
 import pl.mmieszkaniec.app.state.HomeModel
 import pl.mmieszkaniec.app.state.HomeState
 import pl.mmieszkaniec.core.EventOccurrence
@@ -10,63 +9,65 @@ import pl.mmieszkaniec.core.EventOccurrence
 /** Home: alerts first, then upcoming events and the latest news. */
 class HomeActivity : ScreenActivity() {
     private lateinit var model: HomeModel
-    private lateinit var content: LinearLayout
+    private lateinit var content: Section
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = HomeModel(repo)
-        val title = heading("mMieszkaniec")
-        val nav = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL }
-        content = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = android.view.View.generateViewId() }
-        nav.addView(button(t("Zgłoś problem", "Report a problem")) { open(ReportActivity::class.java) })
-        nav.addView(button(t("Moje zgłoszenia", "My reports")) { open(MyReportsActivity::class.java) })
-        nav.addView(button(t("Mapa", "Map")) { open(MapActivity::class.java) })
-        nav.addView(button(t("Aktualności", "News")) { open(NewsActivity::class.java) })
-        nav.addView(button(t("Wydarzenia", "Events")) { open(EventsActivity::class.java) })
-        nav.addView(button(t("Kalendarz", "Calendar")) { open(CalendarActivity::class.java) })
-        nav.addView(button(t("Szukaj", "Search")) { open(SearchActivity::class.java) })
-        nav.addView(button(t("Ustawienia", "Settings")) { open(SettingsActivity::class.java) })
-        nav.id = android.view.View.generateViewId()
+        title = t(Texts.APP)
+        model = holder { HomeModel(repo) }
+        val title = heading(t(Texts.APP))
+        val nav = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = android.view.View.generateViewId() }
+        content = Section(this)
+        nav.addView(button(t(Texts.REPORT_PROBLEM)) { open(ReportActivity::class.java) })
+        nav.addView(button(t(Texts.MY_REPORTS)) { open(MyReportsActivity::class.java) })
+        nav.addView(button(t(Texts.MAP)) { open(MapActivity::class.java) })
+        nav.addView(button(t(Texts.NEWS)) { open(NewsActivity::class.java) })
+        nav.addView(button(t(Texts.EVENTS)) { open(EventsActivity::class.java) })
+        nav.addView(button(t(Texts.CALENDAR)) { open(CalendarActivity::class.java) })
+        nav.addView(button(t(Texts.SEARCH)) { open(SearchActivity::class.java) })
+        nav.addView(button(t(Texts.SETTINGS)) { open(SettingsActivity::class.java) })
         column.addView(title)
-        column.addView(content)
+        column.addView(content.layout)
         column.addView(nav)
         // TalkBack reads the title, then alerts and content, then navigation.
-        content.accessibilityTraversalAfter = title.id
-        nav.accessibilityTraversalAfter = content.id
+        content.layout.accessibilityTraversalAfter = title.id
+        nav.accessibilityTraversalAfter = content.layout.id
         collect(model.state, ::show)
-        scope.launch {
+        // Once per visit, not per rotation.
+        if (!restored) act {
             model.load()
             model.sync()
+            Outbox.scheduleIfPending(this@HomeActivity, repo)
         }
     }
 
-    private fun show(state: HomeState) {
-        content.removeAllViews()
-        if (state.syncing) content.addView(body(t("Synchronizacja…", "Syncing…"), secondary = true))
-        state.syncError?.let { content.addView(errorText(it)) }
-        render(state.content, content) { home ->
+    private fun show(state: HomeState) = content.show {
+        if (state.syncing) body(t(Texts.SYNCING), secondary = true, key = "syncing")
+        state.syncError?.let { error(it, key = "sync") }
+        load(state.content) { home ->
             home.alerts.forEach { a ->
-                content.addView(alertBanner(a.title, a.body) { open(NewsActivity::class.java) { putExtra(NewsActivity.EXTRA_ID, a.id) } })
+                alert(a.title, a.body, key = "${a.id}") { open(NewsActivity::class.java) { putExtra(NewsActivity.EXTRA_ID, a.id) } }
             }
-            content.addView(heading(t("Najbliższe wydarzenia", "Upcoming events"), level = 2))
-            if (home.upcoming.isEmpty()) content.addView(body(t("Brak zaplanowanych wydarzeń.", "No events planned."), true))
-            home.upcoming.forEach { content.addView(eventRow(it)) }
-            content.addView(heading(t("Aktualności", "News"), level = 2))
+            heading(t(Texts.UPCOMING), key = "upcoming")
+            if (home.upcoming.isEmpty()) body(t(Texts.NO_EVENTS_PLANNED), secondary = true)
+            home.upcoming.forEach { eventRow(this@HomeActivity, it) }
+            heading(t(Texts.NEWS), key = "news")
             home.latestNews.forEach { n ->
                 val published = repo.core.datetimeText(n.publishedAtMs)
-                content.addView(row(n.title, published, "${n.title}, $published") {
+                row(n.title, published, "${n.title}, $published", key = "news-${n.id}") {
                     open(NewsActivity::class.java) { putExtra(NewsActivity.EXTRA_ID, n.id) }
-                })
+                }
             }
         }
     }
 }
 
-fun ScreenActivity.eventRow(o: EventOccurrence) = run {
+/** An occurrence as a row (Home, Events, Calendar): title, when, where. */
+fun Section.Builder.eventRow(screen: ScreenActivity, o: EventOccurrence) {
     val `when` = o.whenText
     val place = o.placeName?.let { ", $it" } ?: ""
-    val cancelled = if (o.cancelled) t(" (odwołane)", " (cancelled)") else ""
-    row(o.title + cancelled, `when` + place, "${o.title}$cancelled, $`when`$place") {
-        open(EventDetailActivity::class.java) { putExtra(EventDetailActivity.EXTRA_ID, o.eventId) }
+    val cancelled = if (o.cancelled) screen.t(Texts.CANCELLED) else ""
+    row(o.title + cancelled, `when` + place, "${o.title}$cancelled, $`when`$place", key = "event-${o.eventId}-${o.startsAtMs}") {
+        screen.open(EventDetailActivity::class.java) { putExtra(EventDetailActivity.EXTRA_ID, o.eventId) }
     }
 }

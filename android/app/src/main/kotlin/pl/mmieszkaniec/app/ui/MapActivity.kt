@@ -1,6 +1,5 @@
 package pl.mmieszkaniec.app.ui
 
-import android.content.ActivityNotFoundException
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
@@ -8,17 +7,15 @@ import android.text.InputType
 import android.util.TypedValue
 import android.view.View
 import android.view.ViewGroup
-import android.view.accessibility.AccessibilityNodeInfo
 import android.view.inputmethod.EditorInfo
 import android.widget.CheckBox
 import android.widget.EditText
 import android.widget.LinearLayout
-import kotlinx.coroutines.launch
-import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.MapModel
 import pl.mmieszkaniec.app.state.MapState
 import pl.mmieszkaniec.core.AccessNeed
 import pl.mmieszkaniec.core.Layer
+import pl.mmieszkaniec.core.Noun
 import pl.mmieszkaniec.core.PlaceDetail
 import java.util.Locale
 
@@ -34,10 +31,10 @@ import java.util.Locale
 class MapActivity : ScreenActivity() {
     private lateinit var model: MapModel
     private lateinit var map: PlaceMapView
-    private lateinit var status: LinearLayout
-    private lateinit var hits: LinearLayout
-    private lateinit var card: LinearLayout
-    private lateinit var list: LinearLayout
+    private lateinit var status: Section
+    private lateinit var hits: Section
+    private lateinit var card: Section
+    private lateinit var list: Section
     private val layerBoxes = mutableMapOf<Layer, CheckBox>()
     private val needBoxes = mutableMapOf<AccessNeed, CheckBox>()
     private lateinit var openNowBox: CheckBox
@@ -45,75 +42,77 @@ class MapActivity : ScreenActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = MapModel(repo)
-        column.addView(heading(t("Mapa gminy", "Municipality map")))
-        status = vertical()
-        column.addView(status)
+        title = t(Texts.MAP)
+        model = holder { MapModel(repo) }
+        column.addView(heading(t(Texts.MAP_TITLE)))
+        status = Section(this)
+        column.addView(status.layout)
 
-        // Search: hits open the card and centre the map.
+        // Search: hits open the card and centre the map. Labelled by its
+        // hint (a content description would hide the typed text from TalkBack).
         val search = EditText(this).apply {
-            hint = t("Szukaj miejsca (np. biblioteka)", "Search for a place (e.g. library)")
-            contentDescription = hint
+            hint = t(Texts.MAP_SEARCH_HINT)
             inputType = InputType.TYPE_CLASS_TEXT
             imeOptions = EditorInfo.IME_ACTION_SEARCH
             setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
             minimumHeight = dp(48)
-            id = View.generateViewId()
+            id = stableId("map-search")
         }
         search.setOnEditorActionListener { v, _, _ ->
-            scope.launch { model.search(v.text.toString()) }
+            val text = v.text.toString()
+            act { model.search(text) }
             true
         }
         column.addView(search)
-        column.addView(button(t("Szukaj", "Search")) { scope.launch { model.search(search.text.toString()) } })
-        hits = vertical()
-        column.addView(hits)
+        column.addView(button(t(Texts.SEARCH)) {
+            val text = search.text.toString()
+            act { model.search(text) }
+        })
+        hits = Section(this)
+        column.addView(hits.layout)
 
         map = PlaceMapView(this).apply {
             id = View.generateViewId()
             layoutParams = LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, dp(320))
-            onPlaceTapped = { id -> scope.launch { model.select(id) } }
+            onPlaceTapped = { id -> act { model.select(id) } }
         }
         column.addView(map)
-        column.addView(body(t(
-            "Koło: infrastruktura gminna, kwadrat: atrakcja, trójkąt: zabytek, zielona linia: ścieżka rowerowa.",
-            "Circle: municipal infrastructure, square: attraction, triangle: monument, green line: bike path.",
-        ), secondary = true))
+        column.addView(body(t(Texts.MAP_LEGEND), secondary = true))
         column.addView(controls())
 
-        card = vertical()
-        column.addView(card)
+        card = Section(this)
+        column.addView(card.layout)
 
-        column.addView(heading(t("Warstwy", "Layers"), level = 2))
+        column.addView(heading(t(Texts.LAYERS), level = 2))
         Layer.entries.forEach { layer ->
-            val box = checkBox(repo.core.layerLabel(layer)) { on -> scope.launch { model.setLayer(layer, on) } }
+            val box = checkBox("layer-$layer", repo.core.layerLabel(layer)) { on -> act { model.setLayer(layer, on) } }
             layerBoxes[layer] = box
             column.addView(box)
         }
-        column.addView(heading(t("Potrzebuję", "I need"), level = 2))
+        column.addView(heading(t(Texts.I_NEED), level = 2))
         AccessNeed.entries.forEach { need ->
-            val box = checkBox(repo.core.needLabel(need)) { on -> scope.launch { model.setNeed(need, on) } }
+            val box = checkBox("need-$need", repo.core.needLabel(need)) { on -> act { model.setNeed(need, on) } }
             needBoxes[need] = box
             column.addView(box)
         }
-        openNowBox = checkBox(t("Tylko otwarte teraz", "Open now only")) { on -> scope.launch { model.setOpenNow(on) } }
+        openNowBox = checkBox("open-now", t(Texts.OPEN_NOW)) { on -> act { model.setOpenNow(on) } }
         column.addView(openNowBox)
 
-        list = vertical()
-        column.addView(list)
+        list = Section(this)
+        column.addView(list.layout)
 
         collect(model.state, ::show)
-        scope.launch { model.load() }
+        if (!restored) act { model.load() }
     }
 
-    private fun vertical() = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = View.generateViewId() }
-
-    private fun checkBox(label: String, onChange: (Boolean) -> Unit) = CheckBox(this).apply {
+    private fun checkBox(name: String, label: String, onChange: (Boolean) -> Unit) = CheckBox(this).apply {
         text = label
         setTextColor(Palette.TEXT)
         setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
         minimumHeight = dp(48)
-        id = View.generateViewId()
+        id = stableId(name)
+        // The model, not the view, holds the filters: no state of its own to restore.
+        isSaveEnabled = false
         // A click (a tap, or TalkBack's double tap) is the resident's; [show]
         // setting isChecked from the state fires no click, so no loop.
         setOnClickListener { onChange(isChecked) }
@@ -128,21 +127,17 @@ class MapActivity : ScreenActivity() {
         orientation = LinearLayout.VERTICAL
         val pan = LinearLayout(context).apply { orientation = LinearLayout.HORIZONTAL }
         listOf(
-            Triple(t("Północ", "North"), 0.0, 0.5),
-            Triple(t("Południe", "South"), 0.0, -0.5),
-            Triple(t("Zachód", "West"), -0.5, 0.0),
-            Triple(t("Wschód", "East"), 0.5, 0.0),
+            Triple(Texts.NORTH, 0.0, 0.5),
+            Triple(Texts.SOUTH, 0.0, -0.5),
+            Triple(Texts.WEST, -0.5, 0.0),
+            Triple(Texts.EAST, 0.5, 0.0),
         ).forEach { (label, east, north) ->
-            pan.addView(button(label, t("Przesuń mapę: $label", "Move the map: $label")) {
-                scope.launch { model.pan(east = east, north = north) }
-            })
+            pan.addView(button(t(label), t(Texts.moveMap(t(label)))) { act { model.pan(east = east, north = north) } })
         }
         val zoom = LinearLayout(context).apply { orientation = LinearLayout.HORIZONTAL }
-        zoom.addView(button("+", t("Przybliż", "Zoom in")) { scope.launch { model.zoomIn() } })
-        zoom.addView(button("−", t("Oddal", "Zoom out")) { scope.launch { model.zoomOut() } })
-        zoom.addView(button(t("Cała gmina", "Whole municipality")) {
-            scope.launch { model.showWholeGmina() }
-        })
+        zoom.addView(button("+", t(Texts.ZOOM_IN)) { act { model.zoomIn() } })
+        zoom.addView(button("−", t(Texts.ZOOM_OUT)) { act { model.zoomOut() } })
+        zoom.addView(button(t(Texts.WHOLE_GMINA)) { act { model.showWholeGmina() } })
         addView(pan)
         addView(zoom)
     }
@@ -153,88 +148,82 @@ class MapActivity : ScreenActivity() {
         needBoxes.forEach { (need, box) -> setChecked(box, need in s.needs) }
         setChecked(openNowBox, s.openNow)
 
-        status.removeAllViews()
-        if (s.syncing) status.addView(loading())
-        s.syncError?.let { status.addView(errorText(it)) }
-        if (s.noData) {
-            status.addView(body(t(
-                "Brak danych mapy: połącz się z internetem, aby je pobrać.",
-                "No map data: connect to the internet to download it.",
-            )))
-            status.addView(button(t("Pobierz dane", "Download the data")) { scope.launch { model.sync() } })
+        status.show {
+            if (s.syncing) loading("sync")
+            s.syncError?.let { error(it, key = "sync") }
+            if (s.noData) {
+                body(t(Texts.NO_MAP_DATA), key = "no-data")
+                button(t(Texts.DOWNLOAD)) { act { model.sync() } }
+            }
         }
 
-        hits.removeAllViews()
-        render(s.hits, hits) { found ->
-            if (found.isEmpty()) hits.addView(body(t("Nic nie znaleziono.", "Nothing found."), secondary = true))
-            found.forEach { p ->
-                hits.addView(row(p.name, p.address ?: categoryName(p.categoryNamePl, p.categoryNameEn), p.spokenText) {
-                    scope.launch { model.showOnMap(p) }
-                })
+        hits.show {
+            load(s.hits, key = "hits") { found ->
+                if (found.isEmpty()) body(t(Texts.NOTHING_FOUND), secondary = true, key = "nothing")
+                found.forEach { p ->
+                    row(p.name, p.address ?: categoryName(p.categoryNamePl, p.categoryNameEn), p.spokenText, key = "hit-${p.id}") {
+                        act { model.showOnMap(p) }
+                    }
+                }
             }
         }
 
         val places = s.places.valueOrNull.orEmpty()
         val paths = s.bikePaths.valueOrNull.orEmpty()
         map.show(s.box, places, paths, s.selected?.valueOrNull?.id)
-        map.contentDescription = t(
-            "Mapa: ${places.size} miejsc, ${paths.size} ścieżek rowerowych. Lista miejsc poniżej filtrów.",
-            "Map: ${places.size} places, ${paths.size} bike paths. The list of places is below the filters.",
-        )
+        val placesText = repo.core.countText(places.size.toUInt(), Noun.PLACE)
+        val pathsText = repo.core.countText(paths.size.toUInt(), Noun.BIKE_PATH)
+        map.contentDescription = t(Texts.mapSummary(placesText, pathsText))
 
         showCard(s)
 
-        list.removeAllViews()
-        list.addView(heading(t("Miejsca na mapie (${places.size})", "Places on the map (${places.size})"), level = 2))
-        render(s.places, list) { ps ->
-            if (ps.isEmpty() && !s.noData) {
-                list.addView(body(t("Brak miejsc spełniających filtry w tym obszarze.", "No places match the filters in this area."), secondary = true))
+        list.show {
+            heading(t(Texts.placesOnMap(placesText)), key = "places")
+            load(s.places, key = "places") { ps ->
+                if (ps.isEmpty() && !s.noData) body(t(Texts.NO_PLACES_MATCH), secondary = true, key = "none")
+                ps.forEach { p ->
+                    val about = categoryName(p.categoryNamePl, p.categoryNameEn) + " · " + repo.core.wheelchairLabel(p.wheelchair)
+                    row(p.name, about, p.spokenText, key = "place-${p.id}") { act { model.select(p.id) } }
+                }
             }
-            ps.forEach { p ->
-                list.addView(row(p.name, categoryName(p.categoryNamePl, p.categoryNameEn) + " · " + repo.core.wheelchairLabel(p.wheelchair), p.spokenText) {
-                    scope.launch { model.select(p.id) }
-                })
-            }
-        }
-        if (paths.isNotEmpty()) {
-            list.addView(heading(t("Ścieżki rowerowe", "Bike paths"), level = 2))
-            paths.forEach { b ->
-                list.addView(row(b.name, b.lengthText, b.spokenText) {
-                    scope.launch { model.select(b.id) }
-                })
+            if (paths.isNotEmpty()) {
+                heading(t(Texts.BIKE_PATHS), key = "paths")
+                paths.forEach { b -> row(b.name, b.lengthText, b.spokenText, key = "path-${b.id}") { act { model.select(b.id) } } }
             }
         }
     }
 
     private fun categoryName(pl: String, en: String) = if (language == "en") en else pl
 
-    private fun showCard(s: MapState) {
-        card.removeAllViews()
-        val selected = s.selected ?: run { shownCardId = null; return }
-        render(selected, card) { d -> cardOf(d, s) }
-    }
-
     /** One TextView per sentence, so TalkBack reads and navigates the card line by line. */
-    private fun cardOf(d: PlaceDetail, s: MapState) {
-        val lines = d.card.map { it.text }
-        val title = heading(lines.first(), level = 2)
-        card.addView(title)
-        lines.drop(1).forEach { card.addView(body(it)) }
-        card.addView(button(t("Nawiguj", "Navigate"), t("Nawiguj do: ${d.name}", "Navigate to: ${d.name}")) { navigate(d) })
-        s.barrierPlaceId?.let { placeId ->
-            card.addView(button(t("Zgłoś barierę", "Report a barrier"), t("Zgłoś barierę architektoniczną: ${d.name}", "Report an architectural barrier: ${d.name}")) {
-                open(ReportActivity::class.java) { putExtra(ReportActivity.EXTRA_BARRIER_PLACE_ID, placeId) }
-            })
+    private fun showCard(s: MapState) {
+        val selected = s.selected
+        setBackWithin(if (selected != null) ({ model.closeCard() }) else null)
+        card.show {
+            load(selected, key = "card") { d -> cardOf(d, s) }
         }
-        card.addView(button(t("Zamknij kartę", "Close the card")) { model.closeCard() })
-        // A newly opened card takes TalkBack's focus to its name.
-        if (shownCardId != d.id) {
-            shownCardId = d.id
-            title.post {
-                title.performAccessibilityAction(AccessibilityNodeInfo.ACTION_ACCESSIBILITY_FOCUS, null)
-                card.parent?.requestChildFocus(card, title)
+        val id = selected?.valueOrNull?.id
+        if (id != shownCardId) {
+            shownCardId = id
+            // A newly opened card takes TalkBack's focus to its name.
+            if (id != null) card.viewAt("card-title")?.let { title ->
+                focusForAccessibility(title)
+                title.post { card.layout.parent?.requestChildFocus(card.layout, title) }
             }
         }
+    }
+
+    private fun Section.Builder.cardOf(d: PlaceDetail, s: MapState) {
+        val lines = d.card.map { it.text }
+        heading(lines.first(), level = 2, key = "card-title")
+        lines.drop(1).forEachIndexed { i, line -> body(line, key = "card-$i") }
+        button(t(Texts.NAVIGATE), t(Texts.navigateTo(d.name)), key = "navigate") { navigate(d) }
+        s.barrierPlaceId?.let { placeId ->
+            button(t(Texts.REPORT_BARRIER), t(Texts.reportBarrierAt(d.name)), key = "barrier") {
+                open(ReportActivity::class.java) { putExtra(ReportActivity.EXTRA_BARRIER_PLACE_ID, placeId) }
+            }
+        }
+        button(t(Texts.CLOSE_CARD), key = "close") { model.closeCard() }
     }
 
     /** Hands the point to the phone's maps app (any that handles `geo:`). */
@@ -243,14 +232,6 @@ class MapActivity : ScreenActivity() {
         val lon = "%.6f".format(Locale.ROOT, d.point.lon)
         // geo:lat,lon?q=lat,lon(label): the label is the only part that needs encoding.
         val uri = Uri.parse("geo:$lat,$lon?q=$lat,$lon(" + Uri.encode(d.name) + ")")
-        try {
-            startActivity(Intent(Intent.ACTION_VIEW, uri))
-        } catch (e: ActivityNotFoundException) {
-            card.addView(errorText(UserError(
-                "no_maps_app",
-                "Brak aplikacji map w telefonie.",
-                "There is no maps app on this phone.",
-            )), 1)
-        }
+        showProblem(if (startOutside(Intent(Intent.ACTION_VIEW, uri))) null else Texts.NO_MAPS_APP)
     }
 }

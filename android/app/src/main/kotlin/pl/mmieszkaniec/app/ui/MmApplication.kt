@@ -1,6 +1,8 @@
 package pl.mmieszkaniec.app.ui
 
 import android.app.Application
+import android.app.NotificationChannel
+import android.app.NotificationManager
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.core.Platform
 import pl.mmieszkaniec.core.initLogging
@@ -21,5 +23,29 @@ class MmApplication : Application() {
         super.onCreate()
         // tracing -> logcat (tag "mMieszkaniec") through android_logger.
         initLogging("info")
+        createNotificationChannels()
+    }
+
+    /**
+     * The channels the resident sees (and can silence one by one) in the
+     * system settings, ready for the notifications the core produces.
+     * Their names follow the phone's language.
+     */
+    private fun createNotificationChannels() {
+        val language = resources.configuration.locales[0].language
+        val manager = getSystemService(NotificationManager::class.java) ?: return
+        manager.createNotificationChannels(
+            listOf(
+                NotificationChannel(CHANNEL_ALERTS, Texts.CHANNEL_ALERTS.of(language), NotificationManager.IMPORTANCE_HIGH)
+                    .apply { description = Texts.CHANNEL_ALERTS_ABOUT.of(language) },
+                NotificationChannel(CHANNEL_REPORTS, Texts.CHANNEL_REPORTS.of(language), NotificationManager.IMPORTANCE_DEFAULT)
+                    .apply { description = Texts.CHANNEL_REPORTS_ABOUT.of(language) },
+            ),
+        )
+    }
+
+    companion object {
+        const val CHANNEL_ALERTS = "alerts"
+        const val CHANNEL_REPORTS = "reports"
     }
 }

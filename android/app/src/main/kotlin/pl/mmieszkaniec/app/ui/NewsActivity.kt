@@ -1,7 +1,6 @@
 package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
-import kotlinx.coroutines.launch
 import pl.mmieszkaniec.app.state.NewsModel
 import pl.mmieszkaniec.app.state.NewsState
 import pl.mmieszkaniec.core.Priority
@@ -9,49 +8,58 @@ import pl.mmieszkaniec.core.Priority
 /** News list (alerts first, as the core orders it), or one item with EXTRA_ID. */
 class NewsActivity : ScreenActivity() {
     private lateinit var model: NewsModel
+    private lateinit var content: Section
+    private var shownItem: Long? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = NewsModel(repo)
+        title = t(Texts.NEWS)
+        model = holder { NewsModel(repo) }
+        content = Section(this)
+        column.addView(content.layout)
         collect(model.state, ::show)
         val id = intent.getLongExtra(EXTRA_ID, -1)
-        scope.launch { if (id >= 0) model.open(id) else model.load() }
+        if (!restored) act { if (id >= 0) model.open(id) else model.load() }
     }
 
     private fun show(state: NewsState) {
-        column.removeAllViews()
         val open = state.open
-        if (open != null) {
-            render(open, column) { n ->
-                column.addView(heading(n.title))
-                column.addView(body(repo.core.datetimeText(n.publishedAtMs), secondary = true))
-                n.body.split("\n\n").forEach { column.addView(body(it).apply { setPadding(0, dp(8), 0, 0) }) }
+        // Back closes an item opened from the list; one opened from elsewhere closes the screen.
+        setBackWithin(if (open != null && intent.getLongExtra(EXTRA_ID, -1) < 0) ({ closeItem() }) else null)
+        content.show {
+            if (open != null) {
+                load(open, key = "item") { n ->
+                    heading(n.title, level = 1, key = "item-${n.id}")
+                    body(repo.core.datetimeText(n.publishedAtMs), secondary = true, key = "published")
+                    n.body.split("\n\n").forEach { body(it) }
+                    if (intent.getLongExtra(EXTRA_ID, -1) < 0) button(t(Texts.BACK_TO_NEWS)) { closeItem() }
+                }
+                return@show
             }
-            return
-        }
-        column.addView(heading(t("Aktualności", "News")))
-        render(state.list, column) { list ->
-            if (list.isEmpty()) column.addView(body(t("Brak aktualności.", "No news."), true))
-            list.forEach { n ->
-                if (n.priority == Priority.ALERT) {
-                    column.addView(alertBanner(n.title, n.body) { scope.launch { model.open(n.id) } })
-                } else {
-                    val date = repo.core.datetimeText(n.publishedAtMs)
-                    column.addView(row(n.title, date, "${n.title}, $date") { scope.launch { model.open(n.id) } })
+            heading(t(Texts.NEWS), level = 1, key = "list")
+            load(state.list, key = "list") { list ->
+                if (list.isEmpty()) body(t(Texts.NO_NEWS), secondary = true)
+                list.forEach { n ->
+                    if (n.priority == Priority.ALERT) {
+                        alert(n.title, n.body, key = "${n.id}") { act { model.open(n.id) } }
+                    } else {
+                        val date = repo.core.datetimeText(n.publishedAtMs)
+                        row(n.title, date, "${n.title}, $date", key = "${n.id}") { act { model.open(n.id) } }
+                    }
                 }
             }
         }
+        // An opened item starts TalkBack at its title.
+        val itemId = open?.valueOrNull?.id
+        if (itemId != shownItem) {
+            shownItem = itemId
+            if (itemId != null) content.viewAt("item-$itemId")?.let(::focusForAccessibility)
+        }
     }
 
-    @Deprecated("framework back handling")
-    override fun onBackPressed() {
-        if (model.state.value.open != null && intent.getLongExtra(EXTRA_ID, -1) < 0) {
-            model.closeItem()
-            scope.launch { model.load() }
-        } else {
-            @Suppress("DEPRECATION")
-            super.onBackPressed()
-        }
+    private fun closeItem() {
+        model.closeItem()
+        act { model.load() }
     }
 
     companion object {

@@ -1,15 +1,19 @@
 package pl.mmieszkaniec.app.ui
 
 import android.Manifest
-import android.content.ContentValues
 import android.content.Intent
 import android.content.pm.PackageManager
+import android.graphics.Bitmap
 import android.graphics.BitmapFactory
+import android.graphics.ImageDecoder
 import android.location.Location
+import android.location.LocationListener
 import android.location.LocationManager
 import android.net.Uri
+import android.os.Build
 import android.os.Bundle
 import android.os.CancellationSignal
+import android.os.Looper
 import android.provider.MediaStore
 import android.text.InputType
 import android.util.TypedValue
@@ -20,7 +24,6 @@ import android.widget.LinearLayout
 import android.widget.RadioButton
 import android.widget.RadioGroup
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.ReportFlow
@@ -29,18 +32,22 @@ import pl.mmieszkaniec.app.state.ReportStatusLabels
 import pl.mmieszkaniec.core.AttributeType
 import pl.mmieszkaniec.core.Direction
 import pl.mmieszkaniec.core.LocationSource
+import pl.mmieszkaniec.core.CategoryAttribute
 import pl.mmieszkaniec.core.ReportCategory
 import pl.mmieszkaniec.core.ReportDraft
 import pl.mmieszkaniec.core.ReportReview
 import pl.mmieszkaniec.core.ReportStep
 import pl.mmieszkaniec.core.nudgePoint
+import java.io.ByteArrayOutputStream
+import java.nio.ByteBuffer
 import java.util.Locale
 
 /**
  * "Zgłoś problem": one screen per step of [ReportFlow] (category →
  * location → photos → questions → description → review → sent). The draft
  * is stored by the core at every step, so leaving and coming back (or the
- * app being killed) loses nothing: [EXTRA_DRAFT_ID] resumes it.
+ * app being killed) loses nothing: [EXTRA_DRAFT_ID] resumes it. A rotation
+ * keeps the flow's holder (and what is typed, through stable view ids).
  *
  * Location comes from the framework's [LocationManager] (no Google Play
  * services here): the last known fix at once, then a fresh one; the
@@ -48,20 +55,23 @@ import java.util.Locale
  */
 class ReportActivity : ScreenActivity() {
     private lateinit var model: ReportFlow
-    private lateinit var content: LinearLayout
-    private var cameraUri: Uri? = null
+    private lateinit var content: Section
+    private var cameraFile: String? = null
     private var locating: CancellationSignal? = null
+    private var shownStep: Any? = null
 
     /** The limits and hints the screens state ("Do 5 zdjęć"), from the core. */
     private val rules by lazy { repo.reportRules() }
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = ReportFlow(repo)
-        cameraUri = savedInstanceState?.getString(STATE_CAMERA_URI)?.let(Uri::parse)
-        content = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = View.generateViewId() }
-        column.addView(content)
+        title = t(Texts.REPORT_PROBLEM)
+        model = holder { ReportFlow(repo) }
+        cameraFile = savedInstanceState?.getString(STATE_CAMERA_FILE)
+        content = Section(this)
+        column.addView(content.layout)
         collect(model.state, ::show)
+        if (restored) return
         val draftId = intent.getStringExtra(EXTRA_DRAFT_ID) ?: savedInstanceState?.getString(EXTRA_DRAFT_ID)
         // A barrier report started from the map's card, once: after a
         // restart the draft it made is resumed through the saved draft id.
@@ -70,7 +80,7 @@ class ReportActivity : ScreenActivity() {
         } else {
             null
         }
-        scope.launch {
+        act {
             model.loadCategories()
             if (draftId != null) model.resume(draftId) else if (barrierPlace != null) model.startBarrierReport(barrierPlace)
         }
@@ -79,7 +89,7 @@ class ReportActivity : ScreenActivity() {
     override fun onSaveInstanceState(outState: Bundle) {
         super.onSaveInstanceState(outState)
         model.state.value.draft?.let { outState.putString(EXTRA_DRAFT_ID, it.id) }
-        cameraUri?.let { outState.putString(STATE_CAMERA_URI, it.toString()) }
+        cameraFile?.let { outState.putString(STATE_CAMERA_FILE, it) }
     }
 
     override fun onDestroy() {
@@ -87,143 +97,168 @@ class ReportActivity : ScreenActivity() {
         super.onDestroy()
     }
 
-    @Deprecated("Framework back handling; no AndroidX here.")
-    override fun onBackPressed() {
-        val s = model.state.value
-        if (s.step == ReportStep.CATEGORY || s.done) {
-            @Suppress("DEPRECATION")
-            super.onBackPressed()
-        } else {
-            scope.launch { model.back() }
+    private fun show(s: ReportFlowState) {
+        val inWizard = !s.done && s.step != ReportStep.CATEGORY
+        setBackWithin(if (inWizard) ::goBack else null)
+        val title = stepTitle(s)
+        content.show {
+            heading(title, level = 1, key = "title")
+            if (inWizard) body(t(Texts.stepOf(s.step.ordinal, ReportStep.entries.size - 1)), secondary = true, key = "step")
+            s.error?.let { error(it, key = "flow") }
+            if (s.busy) loading("busy")
+            when {
+                s.submitted != null -> submitted(s)
+                s.followedInstead != null -> {
+                    body(t(Texts.FOLLOWING_BODY), key = "following")
+                    button(t(Texts.DONE)) { finish() }
+                }
+                else -> when (s.step) {
+                    ReportStep.CATEGORY -> categories(s)
+                    ReportStep.LOCATION -> location(s.draft)
+                    ReportStep.PHOTOS -> photos(s)
+                    ReportStep.QUESTIONS -> questions(s.category, s.draft)
+                    ReportStep.DESCRIPTION -> description(s.draft)
+                    ReportStep.REVIEW -> load(s.review, key = "review") { review(it, s.busy) }
+                }
+            }
+            if (inWizard) {
+                button(t(Texts.BACK), key = "back") { goBack() }
+                button(t(Texts.DISCARD_REPORT), key = "discard") { act { model.discard(); finish() } }
+            }
+        }
+        // Screen readers start at the new step's title.
+        val step = if (s.done) "done" else s.step
+        if (step != shownStep) {
+            shownStep = step
+            content.viewAt("title")?.let(::focusForAccessibility)
         }
     }
 
-    private fun show(s: ReportFlowState) {
-        content.removeAllViews()
-        val title = heading(stepTitle(s))
-        content.addView(title)
-        val inWizard = !s.done && s.step != ReportStep.CATEGORY
-        if (inWizard) {
-            val n = s.step.ordinal
-            content.addView(body(t("Krok $n z 5", "Step $n of 5"), secondary = true))
-        }
-        s.error?.let { content.addView(errorText(it)) }
-        if (s.busy) content.addView(loading())
-        when {
-            s.submitted != null -> submitted(s)
-            s.followedInstead != null -> {
-                content.addView(body(t(
-                    "Obserwujesz to zgłoszenie: powiadomimy Cię, gdy zmieni się jego status.",
-                    "You follow this report: you will be notified when its status changes.",
-                )))
-                content.addView(button(t("Gotowe", "Done")) { finish() })
+    /**
+     * One step back, keeping what was typed on this step (the draft stores
+     * it; checks wait for the review), so coming forward again finds it.
+     */
+    private fun goBack() {
+        val keep: (suspend () -> Unit)? = when (model.state.value.step) {
+            ReportStep.DESCRIPTION -> {
+                val text = fieldText("description")
+                val address = fieldText("address")
+                suspend { model.setDescription(text, address) }
             }
-            else -> when (s.step) {
-                ReportStep.CATEGORY -> categories(s)
-                ReportStep.LOCATION -> location(s.draft)
-                ReportStep.PHOTOS -> photos(s)
-                ReportStep.QUESTIONS -> questions(s.category, s.draft)
-                ReportStep.DESCRIPTION -> description(s.draft)
-                ReportStep.REVIEW -> render(s.review, content) { review(it, s.busy) }
+            ReportStep.QUESTIONS -> {
+                val answers = typedAnswers()
+                suspend { model.setAnswers(answers) }
             }
+            else -> null
         }
-        if (inWizard) {
-            content.addView(button(t("Wstecz", "Back")) { scope.launch { model.back() } })
-            content.addView(button(t("Porzuć zgłoszenie", "Discard the report")) {
-                scope.launch { model.discard(); finish() }
-            })
+        act {
+            keep?.invoke()
+            model.back()
         }
-        // Screen readers start at the step's title after every change.
-        title.sendAccessibilityEvent(android.view.accessibility.AccessibilityEvent.TYPE_VIEW_FOCUSED)
     }
 
     private fun stepTitle(s: ReportFlowState): String = when {
-        s.submitted != null -> t("Dziękujemy!", "Thank you!")
-        s.followedInstead != null -> t("Obserwujesz zgłoszenie", "You follow the report")
-        else -> stepTitle(s.step)
-    }
-
-    private fun stepTitle(step: ReportStep): String = when (step) {
-        ReportStep.CATEGORY -> t("Co chcesz zgłosić?", "What do you want to report?")
-        ReportStep.LOCATION -> t("Gdzie to jest?", "Where is it?")
-        ReportStep.PHOTOS -> t("Zdjęcia", "Photos")
-        ReportStep.QUESTIONS -> t("Szczegóły", "Details")
-        ReportStep.DESCRIPTION -> t("Opis", "Description")
-        ReportStep.REVIEW -> t("Sprawdź i wyślij", "Check and send")
+        s.submitted != null -> t(Texts.THANK_YOU)
+        s.followedInstead != null -> t(Texts.FOLLOWING)
+        else -> t(
+            when (s.step) {
+                ReportStep.CATEGORY -> Texts.STEP_CATEGORY
+                ReportStep.LOCATION -> Texts.STEP_LOCATION
+                ReportStep.PHOTOS -> Texts.STEP_PHOTOS
+                ReportStep.QUESTIONS -> Texts.STEP_QUESTIONS
+                ReportStep.DESCRIPTION -> Texts.STEP_DESCRIPTION
+                ReportStep.REVIEW -> Texts.STEP_REVIEW
+            },
+        )
     }
 
     private fun name(c: ReportCategory) = if (language == "en") c.nameEn else c.namePl
 
     // ---- category ----
 
-    private fun categories(s: ReportFlowState) {
-        render(s.categories, content) { list ->
-            if (list.isEmpty()) {
-                content.addView(body(t(
-                    "Brak kategorii: połącz się z internetem, aby pobrać dane gminy.",
-                    "No categories: connect to the internet to download the municipality's data.",
-                ), secondary = true))
-            }
+    private fun Section.Builder.categories(s: ReportFlowState) {
+        load(s.categories, key = "categories") { list ->
+            if (list.isEmpty()) body(t(Texts.NO_CATEGORIES), secondary = true, key = "no-categories")
             list.forEach { c ->
                 val about = if (language == "en") c.descriptionEn else c.descriptionPl
-                content.addView(row(name(c), about, "${name(c)}. $about") {
-                    scope.launch { model.chooseCategory(c.id) }
-                })
+                row(name(c), about, "${name(c)}. $about", key = "category-${c.id}") { act { model.chooseCategory(c.id) } }
             }
         }
     }
 
     // ---- location ----
 
-    private fun location(draft: ReportDraft?) {
+    private fun Section.Builder.location(draft: ReportDraft?) {
         val p = draft?.point
         val where = if (p == null) {
-            t("Nie wybrano jeszcze miejsca.", "No place chosen yet.")
+            t(Texts.NO_PLACE_YET)
         } else {
-            val acc = draft.accuracyM?.let { t(", dokładność ±%.0f m", ", accuracy ±%.0f m").format(Locale.ROOT, it) } ?: ""
-            val src = if (draft.locationSource == LocationSource.GPS) t("z GPS", "from GPS") else t("pinezka", "pin")
+            val acc = draft.accuracyM?.let { t(Texts.ACCURACY).format(Locale.ROOT, it) } ?: ""
+            val src = if (draft.locationSource == LocationSource.GPS) t(Texts.FROM_GPS) else t(Texts.PIN)
             "%.5f, %.5f (%s%s)".format(Locale.ROOT, p.lat, p.lon, src, acc)
         }
-        content.addView(body(where).apply { accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE })
-        content.addView(button(t("Użyj mojej lokalizacji", "Use my location")) { useMyLocation() })
+        body(where, key = "where", live = true)
+        button(t(Texts.USE_MY_LOCATION)) { useMyLocation() }
         if (p != null) {
-            content.addView(body(t("Przesuń pinezkę o 5 m:", "Move the pin by 5 m:"), secondary = true))
-            val nudges = LinearLayout(this).apply { orientation = LinearLayout.HORIZONTAL }
+            body(t(Texts.MOVE_PIN), secondary = true, key = "move-pin")
             // 5 m at the pin's latitude: the core does the geometry.
-            listOf(
-                t("Północ", "North") to Direction.NORTH,
-                t("Południe", "South") to Direction.SOUTH,
-                t("Zachód", "West") to Direction.WEST,
-                t("Wschód", "East") to Direction.EAST,
-            ).forEach { (label, direction) ->
-                nudges.addView(button(label, t("Przesuń pinezkę na $label", "Move the pin $label")) {
-                    val moved = nudgePoint(p, direction, NUDGE_M)
-                    scope.launch { model.setLocation(moved.lat, moved.lon, source = LocationSource.PIN) }
-                })
+            val directions = listOf(
+                Texts.NORTH to Direction.NORTH, Texts.SOUTH to Direction.SOUTH,
+                Texts.WEST to Direction.WEST, Texts.EAST to Direction.EAST,
+            )
+            view("nudges", "nudges", { LinearLayout(this@ReportActivity).apply { orientation = LinearLayout.HORIZONTAL } }) { row ->
+                row.removeAllViews()
+                directions.forEach { (label, direction) ->
+                    row.addView(this@ReportActivity.button(t(label), t(Texts.movePin(t(label)))) {
+                        val point = model.state.value.draft?.point ?: return@button
+                        val moved = nudgePoint(point, direction, NUDGE_M)
+                        act { model.setLocation(moved.lat, moved.lon, source = LocationSource.PIN) }
+                    })
+                }
             }
-            content.addView(nudges)
         }
-        val lat = numberField(t("Szerokość geograficzna", "Latitude"), p?.lat?.let { "%.6f".format(Locale.ROOT, it) })
-        val lon = numberField(t("Długość geograficzna", "Longitude"), p?.lon?.let { "%.6f".format(Locale.ROOT, it) })
-        content.addView(lat)
-        content.addView(lon)
-        content.addView(button(t("Ustaw współrzędne", "Set the coordinates")) {
-            val la = lat.text.toString().replace(',', '.').toDoubleOrNull()
-            val lo = lon.text.toString().replace(',', '.').toDoubleOrNull()
-            if (la != null && lo != null) scope.launch { model.setLocation(la, lo, source = LocationSource.PIN) }
-        })
-        if (p != null) content.addView(button(t("Dalej", "Next")) { scope.launch { model.next() } })
+        // A typed value is kept across rotation (stable ids); a new pin fills them in.
+        val latText = p?.lat?.let { "%.6f".format(Locale.ROOT, it) }
+        val lonText = p?.lon?.let { "%.6f".format(Locale.ROOT, it) }
+        field("lat", t(Texts.LATITUDE), latText, NUMBER)
+        field("lon", t(Texts.LONGITUDE), lonText, NUMBER)
+        button(t(Texts.SET_COORDINATES)) {
+            val la = fieldText("lat").replace(',', '.').toDoubleOrNull()
+            val lo = fieldText("lon").replace(',', '.').toDoubleOrNull()
+            if (la != null && lo != null) act { model.setLocation(la, lo, source = LocationSource.PIN) }
+        }
+        if (p != null) button(t(Texts.NEXT), key = "next") { act { model.next() } }
     }
 
-    private fun numberField(label: String, value: String?): EditText = EditText(this).apply {
-        hint = label
-        contentDescription = label
-        setText(value ?: "")
-        inputType = InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_DECIMAL or InputType.TYPE_NUMBER_FLAG_SIGNED
-        setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-        minimumHeight = dp(48)
-        id = View.generateViewId()
+    /**
+     * A labelled text field: the label a TextView with `labelFor` (TalkBack
+     * reads it and the typed text; a content description would hide the
+     * text), the value set when [value] changes, not on every render.
+     */
+    private fun Section.Builder.field(name: String, label: String, value: String?, type: Int, lines: Int = 1) {
+        val fieldId = stableId("report-$name")
+        view("label", name, { this@ReportActivity.body(label).apply { labelFor = fieldId } }) { it.setTextIfChanged(label) }
+        view("field", name, {
+            EditText(this@ReportActivity).apply {
+                hint = label
+                inputType = type
+                if (lines > 1) minLines = lines
+                setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
+                minimumHeight = dp(48)
+                id = fieldId
+                tag = value
+                setText(value.orEmpty())
+            }
+        }) { f ->
+            if (f.tag != value) {
+                f.tag = value
+                f.setText(value.orEmpty())
+            }
+        }
     }
+
+    private fun fieldText(name: String): String =
+        findViewById<EditText>(stableId("report-$name"))?.text?.toString().orEmpty()
 
     private fun useMyLocation() {
         val granted = checkSelfPermission(Manifest.permission.ACCESS_FINE_LOCATION) == PackageManager.PERMISSION_GRANTED ||
@@ -239,245 +274,254 @@ class ReportActivity : ScreenActivity() {
         val providers = listOf(LocationManager.GPS_PROVIDER, LocationManager.NETWORK_PROVIDER)
             .filter { runCatching { lm.isProviderEnabled(it) }.getOrDefault(false) }
         if (providers.isEmpty()) {
-            showLocal(UserError("location_off", "Włącz lokalizację w telefonie albo wskaż miejsce ręcznie.", "Turn on location or set the place by hand."))
+            showProblem(Texts.LOCATION_OFF)
             return
         }
+        showProblem(null)
         try {
-            // The last fix at once (if recent enough to help), then a fresh one.
+            // The last fix at once (if there is one), then a fresh one.
             providers.mapNotNull { lm.getLastKnownLocation(it) }.maxByOrNull { it.time }?.let(::useFix)
             locating?.cancel()
-            val signal = CancellationSignal().also { locating = it }
-            lm.getCurrentLocation(providers.first(), signal, mainExecutor) { fix: Location? -> fix?.let(::useFix) }
-        } catch (e: SecurityException) {
-            showLocal(UserError("location_denied", "Brak zgody na lokalizację.", "Location permission denied."))
+            if (Build.VERSION.SDK_INT >= 30) {
+                val signal = CancellationSignal().also { locating = it }
+                lm.getCurrentLocation(providers.first(), signal, mainExecutor) { fix: Location? -> fix?.let(::useFix) }
+            } else {
+                // getCurrentLocation is API 30; Android 9 and 10 ask for one update.
+                val listener = LocationListener { fix -> useFix(fix) }
+                val signal = CancellationSignal().also { locating = it }
+                signal.setOnCancelListener { lm.removeUpdates(listener) }
+                @Suppress("DEPRECATION")
+                lm.requestSingleUpdate(providers.first(), listener, Looper.getMainLooper())
+            }
+        } catch (_: SecurityException) {
+            showProblem(Texts.LOCATION_DENIED)
         }
     }
 
     private fun useFix(fix: Location) {
         val accuracy = if (fix.hasAccuracy()) fix.accuracy.toDouble() else null
-        scope.launch { model.setLocation(fix.latitude, fix.longitude, accuracyM = accuracy, source = LocationSource.GPS) }
+        act { model.setLocation(fix.latitude, fix.longitude, accuracyM = accuracy, source = LocationSource.GPS) }
     }
 
     override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
         super.onRequestPermissionsResult(requestCode, permissions, grantResults)
-        if (requestCode == REQUEST_LOCATION) {
-            if (grantResults.any { it == PackageManager.PERMISSION_GRANTED }) {
-                useMyLocation()
-            } else {
-                showLocal(UserError(
-                    "location_denied",
-                    "Bez zgody na lokalizację wskaż miejsce ręcznie (współrzędne poniżej).",
-                    "Without location permission, set the place by hand (coordinates below).",
-                ))
-            }
+        when (requestCode) {
+            REQUEST_LOCATION ->
+                if (grantResults.any { it == PackageManager.PERMISSION_GRANTED }) useMyLocation() else showProblem(Texts.LOCATION_DENIED)
+            // Refused notifications change nothing here: the report's fate is in "My reports".
+            REQUEST_NOTIFICATIONS -> Unit
         }
-    }
-
-    /** A shell-side problem (permission, sensor) shown like the core's errors. */
-    private fun showLocal(error: UserError) {
-        content.addView(errorText(error), 1)
     }
 
     // ---- photos ----
 
-    private fun photos(s: ReportFlowState) {
+    private fun Section.Builder.photos(s: ReportFlowState) {
         val draft = s.draft ?: return
-        content.addView(body(rules.photosHint, secondary = true))
+        body(rules.photosHint, secondary = true, key = "photos-hint")
         draft.photos.forEachIndexed { i, p ->
             val n = i + 1
-            val thumb = ImageView(this).apply {
-                val opts = BitmapFactory.Options().apply { inSampleSize = 8 }
-                setImageBitmap(BitmapFactory.decodeFile(p.path, opts))
-                adjustViewBounds = true
-                maxHeight = dp(160)
-                contentDescription = t("Zdjęcie $n", "Photo $n")
-            }
-            content.addView(thumb)
-            content.addView(button(t("Usuń zdjęcie $n", "Remove photo $n")) { scope.launch { model.removePhoto(p.id) } })
+            view("thumb", p.id, {
+                ImageView(this@ReportActivity).apply {
+                    // Decoded once, when the photo first shows (not at every render).
+                    val opts = BitmapFactory.Options().apply { inSampleSize = 8 }
+                    setImageBitmap(BitmapFactory.decodeFile(p.path, opts))
+                    adjustViewBounds = true
+                    maxHeight = dp(160)
+                }
+            }) { it.contentDescription = t(Texts.photo(n)) }
+            button(t(Texts.removePhoto(n)), key = "remove-${p.id}") { act { model.removePhoto(p.id) } }
         }
         if (s.canAddPhoto) {
-            content.addView(button(t("Zrób zdjęcie", "Take a photo")) { takePhoto() })
-            content.addView(button(t("Wybierz z galerii", "Choose from the gallery")) {
+            button(t(Texts.TAKE_PHOTO)) { takePhoto() }
+            button(t(Texts.FROM_GALLERY)) {
+                val pick = Intent(Intent.ACTION_GET_CONTENT).setType("image/*").addCategory(Intent.CATEGORY_OPENABLE)
                 @Suppress("DEPRECATION")
-                startActivityForResult(Intent(Intent.ACTION_GET_CONTENT).setType("image/*").addCategory(Intent.CATEGORY_OPENABLE), REQUEST_GALLERY)
-            })
+                startActivityForResult(pick, REQUEST_GALLERY)
+            }
         }
-        content.addView(button(if (draft.photos.isEmpty()) t("Dalej bez zdjęcia", "Next without a photo") else t("Dalej", "Next")) {
-            scope.launch { model.next() }
-        })
+        button(if (draft.photos.isEmpty()) t(Texts.NEXT_WITHOUT_PHOTO) else t(Texts.NEXT), key = "next") { act { model.next() } }
     }
 
-    /** The camera writes into a MediaStore entry we create (no FileProvider); it is deleted once read. */
+    /**
+     * The camera writes into a file in this app's cache, shared through
+     * [AppFiles] for the capture only: nothing lands in the gallery (the
+     * camera's GPS EXIF included), no storage permission on any version.
+     */
     private fun takePhoto() {
-        val values = ContentValues().apply {
-            put(MediaStore.Images.Media.DISPLAY_NAME, "zgloszenie-${System.currentTimeMillis()}.jpg")
-            put(MediaStore.Images.Media.MIME_TYPE, "image/jpeg")
+        val name = "zgloszenie-${System.currentTimeMillis()}.jpg"
+        val uri = AppFiles.uri(AppFiles.CAPTURE, name)
+        val intent = AppFiles.grant(Intent(MediaStore.ACTION_IMAGE_CAPTURE).putExtra(MediaStore.EXTRA_OUTPUT, uri), uri, write = true)
+        cameraFile = name
+        try {
+            @Suppress("DEPRECATION")
+            startActivityForResult(intent, REQUEST_CAMERA)
+            showProblem(null)
+        } catch (_: android.content.ActivityNotFoundException) {
+            cameraFile = null
+            showProblem(Texts.NO_CAMERA)
         }
-        val uri = contentResolver.insert(MediaStore.Images.Media.EXTERNAL_CONTENT_URI, values) ?: return
-        cameraUri = uri
-        val intent = Intent(MediaStore.ACTION_IMAGE_CAPTURE).putExtra(MediaStore.EXTRA_OUTPUT, uri)
-            .addFlags(Intent.FLAG_GRANT_WRITE_URI_PERMISSION)
-        @Suppress("DEPRECATION")
-        startActivityForResult(intent, REQUEST_CAMERA)
     }
 
     @Deprecated("Framework activity results; no AndroidX here.")
     override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
         @Suppress("DEPRECATION")
         super.onActivityResult(requestCode, resultCode, data)
-        val uri = when (requestCode) {
-            REQUEST_CAMERA -> cameraUri.also { cameraUri = null }
-            REQUEST_GALLERY -> data?.data
+        val read: () -> ByteArray? = when (requestCode) {
+            REQUEST_CAMERA -> {
+                val f = cameraFile?.let { AppFiles.fileOf(this, AppFiles.CAPTURE, it) }
+                cameraFile = null
+                if (f == null) return
+                if (resultCode != RESULT_OK) {
+                    f.delete()
+                    return
+                }
+                { runCatching { f.readBytes() }.getOrNull().also { f.delete() } }
+            }
+            REQUEST_GALLERY -> {
+                val uri: Uri = data?.data ?: return
+                if (resultCode != RESULT_OK) return
+                { runCatching { contentResolver.openInputStream(uri)?.use { it.readBytes() } }.getOrNull() }
+            }
             else -> return
-        } ?: return
-        val temporary = requestCode == REQUEST_CAMERA
-        if (resultCode != RESULT_OK) {
-            if (temporary) contentResolver.delete(uri, null, null)
-            return
         }
-        scope.launch {
-            val bytes = withContext(Dispatchers.IO) {
-                runCatching { contentResolver.openInputStream(uri)?.use { it.readBytes() } }.getOrNull()
-                    .also { if (temporary) runCatching { contentResolver.delete(uri, null, null) } }
-            }
-            if (bytes == null) {
-                showLocal(UserError("photo_unreadable", "Nie udało się odczytać zdjęcia.", "The photo could not be read."))
-            } else {
-                model.addPhoto(bytes)
-            }
+        act {
+            val bytes = withContext(Dispatchers.IO) { read()?.let(::asJpegOrPng) }
+            if (bytes == null) showProblem(Texts.PHOTO_UNREADABLE) else model.addPhoto(bytes)
         }
     }
 
     // ---- questions ----
 
-    private fun questions(category: ReportCategory?, draft: ReportDraft?) {
+    private fun Section.Builder.questions(category: ReportCategory?, draft: ReportDraft?) {
         val attributes = category?.attributes.orEmpty()
-        val readers = mutableMapOf<String, () -> String?>()
         attributes.forEach { a ->
-            val label = (if (language == "en") a.labelEn else a.labelPl) + if (a.required) t(" (wymagane)", " (required)") else ""
+            val label = (if (language == "en") a.labelEn else a.labelPl) + if (a.required) t(Texts.REQUIRED) else ""
             val answer = draft?.answers?.get(a.code)
-            val labelView = body(label)
-            content.addView(labelView)
             when (a.datatype) {
-                AttributeType.SINGLE_CHOICE -> {
-                    val group = RadioGroup(this).apply { contentDescription = label; id = View.generateViewId() }
-                    a.values.forEach { v ->
-                        group.addView(RadioButton(this).apply {
-                            text = if (language == "en") v.nameEn else v.namePl
-                            tag = v.key
-                            id = View.generateViewId()
-                            minimumHeight = dp(48)
-                            setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-                            isChecked = v.key == answer
-                        })
-                    }
-                    content.addView(group)
-                    readers[a.code] = { group.findViewById<RadioButton>(group.checkedRadioButtonId)?.tag as? String }
-                }
-                AttributeType.NUMBER, AttributeType.TEXT -> {
-                    val field = EditText(this).apply {
-                        hint = label
-                        contentDescription = label
-                        setText(answer ?: "")
-                        inputType = if (a.datatype == AttributeType.NUMBER) InputType.TYPE_CLASS_NUMBER else InputType.TYPE_CLASS_TEXT
-                        setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-                        minimumHeight = dp(48)
-                        id = View.generateViewId()
-                    }
-                    labelView.labelFor = field.id
-                    content.addView(field)
-                    readers[a.code] = { field.text.toString() }
-                }
+                AttributeType.SINGLE_CHOICE -> choice(a, label, answer)
+                AttributeType.NUMBER -> field("q-${a.code}", label, answer, InputType.TYPE_CLASS_NUMBER)
+                AttributeType.TEXT -> field("q-${a.code}", label, answer, InputType.TYPE_CLASS_TEXT)
             }
         }
-        content.addView(button(t("Dalej", "Next")) {
-            val answers = readers.mapValues { (_, read) -> read() }
-            scope.launch {
+        button(t(Texts.NEXT), key = "next") {
+            val answers = typedAnswers()
+            act {
                 model.setAnswers(answers)
                 if (model.state.value.error == null) model.next()
+            }
+        }
+    }
+
+    /** The questions' answers as shown on screen (a choice, or the typed text). */
+    private fun typedAnswers(): Map<String, String?> =
+        model.state.value.category?.attributes.orEmpty().associate { a ->
+            a.code to when (a.datatype) {
+                AttributeType.SINGLE_CHOICE -> findViewById<RadioGroup>(stableId("report-q-${a.code}"))
+                    ?.let { g -> g.findViewById<RadioButton>(g.checkedRadioButtonId)?.tag as? String }
+                else -> fieldText("q-${a.code}")
+            }
+        }
+
+    private fun Section.Builder.choice(a: CategoryAttribute, label: String, answer: String?) {
+        heading(label, level = 3, key = "q-${a.code}")
+        view("choice", a.code, {
+            RadioGroup(this@ReportActivity).apply {
+                id = stableId("report-q-${a.code}")
+                a.values.forEach { v ->
+                    addView(RadioButton(context).apply {
+                        text = if (language == "en") v.nameEn else v.namePl
+                        tag = v.key
+                        id = stableId("report-q-${a.code}-${v.key}")
+                        minimumHeight = dp(48)
+                        setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
+                        isChecked = v.key == answer
+                    })
+                }
             }
         })
     }
 
     // ---- description ----
 
-    private fun description(draft: ReportDraft?) {
-        val text = EditText(this).apply {
-            hint = rules.descriptionHint
-            contentDescription = hint
-            setText(draft?.description ?: "")
-            inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE or InputType.TYPE_TEXT_FLAG_CAP_SENTENCES
-            minLines = 4
-            setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-            id = View.generateViewId()
-        }
-        val address = EditText(this).apply {
-            hint = t("Adres lub punkt orientacyjny (opcjonalnie)", "Address or landmark (optional)")
-            contentDescription = hint
-            setText(draft?.address ?: "")
-            inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_POSTAL_ADDRESS
-            setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-            minimumHeight = dp(48)
-            id = View.generateViewId()
-        }
-        content.addView(text)
-        content.addView(address)
-        content.addView(button(t("Dalej", "Next")) {
-            scope.launch {
-                model.setDescription(text.text.toString(), address.text.toString())
+    private fun Section.Builder.description(draft: ReportDraft?) {
+        field("description", rules.descriptionHint, draft?.description, DESCRIPTION, lines = 4)
+        field("address", t(Texts.ADDRESS_HINT), draft?.address, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_POSTAL_ADDRESS)
+        button(t(Texts.NEXT), key = "next") {
+            val text = fieldText("description")
+            val address = fieldText("address")
+            act {
+                model.setDescription(text, address)
                 if (model.state.value.error == null) model.next()
             }
-        })
+        }
     }
 
     // ---- review ----
 
-    private fun review(r: ReportReview, busy: Boolean) {
+    private fun Section.Builder.review(r: ReportReview, busy: Boolean) {
         val d = r.draft
-        r.category?.let { content.addView(body(t("Kategoria: ", "Category: ") + name(it))) }
-        d.point?.let { content.addView(body(t("Miejsce: ", "Place: ") + "%.5f, %.5f".format(Locale.ROOT, it.lat, it.lon) + (d.address?.let { a -> " ($a)" } ?: ""))) }
-        content.addView(body(t("Zdjęcia: ", "Photos: ") + d.photos.size))
+        r.category?.let { body(t(Texts.CATEGORY) + name(it), key = "category") }
+        d.point?.let {
+            body(t(Texts.PLACE) + "%.5f, %.5f".format(Locale.ROOT, it.lat, it.lon) + (d.address?.let { a -> " ($a)" } ?: ""), key = "place")
+        }
+        body(t(Texts.PHOTOS) + d.photos.size, key = "photos")
         r.category?.attributes?.forEach { a ->
             val v = d.answers[a.code] ?: return@forEach
             val shown = a.values.find { it.key == v }?.let { if (language == "en") it.nameEn else it.namePl } ?: v
-            content.addView(body((if (language == "en") a.labelEn else a.labelPl) + ": " + shown))
+            body((if (language == "en") a.labelEn else a.labelPl) + ": " + shown, key = "answer-${a.code}")
         }
-        if (d.description.isNotBlank()) content.addView(body(d.description))
+        if (d.description.isNotBlank()) body(d.description, key = "description")
 
         r.problem?.let { p ->
-            content.addView(errorText(UserError(p.code, p.messagePl, p.messageEn, p.field)))
-            content.addView(button(t("Popraw", "Fix it")) { scope.launch { model.goTo(p.step) } })
+            error(UserError(p.code, p.messagePl, p.messageEn, p.field), key = "problem")
+            button(t(Texts.FIX_IT)) { act { model.goTo(p.step) } }
         }
         if (r.possibleDuplicates.isNotEmpty()) {
-            content.addView(heading(t("To może już być zgłoszone — obserwuj zamiast tego?", "This may already be reported — follow it instead?"), level = 2))
+            heading(t(Texts.MAYBE_REPORTED), key = "duplicates")
             r.possibleDuplicates.forEach { s ->
                 val status = ReportStatusLabels.label(s.status, language)
-                val line = t("%s, %.0f m stąd: %s", "%s, %.0f m away: %s").format(Locale.ROOT, status, s.distanceM, s.description)
-                content.addView(body(line))
-                content.addView(button(t("Obserwuj zgłoszenie nr ${s.id}", "Follow report no. ${s.id}")) {
-                    scope.launch { model.followInstead(s.id) }
-                })
+                val line = t(Texts.DUPLICATE_LINE).format(status, repo.core.formatDistance(s.distanceM), s.description)
+                body(line, key = "duplicate-${s.id}")
+                button(t(Texts.follow(s.id)), key = "follow-${s.id}") { act { model.followInstead(s.id) } }
             }
         }
         if (r.problem == null) {
-            content.addView(button(t("Wyślij zgłoszenie", "Send the report")) {
-                if (!busy) scope.launch {
-                    if (model.submit() != null) runCatching { repo.flushOutbox() }
+            val send = if (r.possibleDuplicates.isEmpty()) Texts.SEND else Texts.SEND_ANYWAY
+            button(t(send), key = "send", enabled = !busy) {
+                act {
+                    if (model.submit() != null) {
+                        // At once when online; otherwise the job sends it when a network is back.
+                        runCatching { repo.flushOutbox() }
+                        Outbox.scheduleIfPending(this@ReportActivity, repo)
+                    }
                 }
-            })
+            }
         }
     }
 
-    private fun submitted(s: ReportFlowState) {
-        content.addView(body(t(
-            "Zgłoszenie zapisane. Wyślemy je od razu, a bez internetu — gdy tylko połączenie wróci. Jego los śledzisz w „Moich zgłoszeniach”.",
-            "The report is saved. It is sent at once, or as soon as you are back online. Follow it in “My reports”.",
-        )).apply { accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE })
-        content.addView(button(t("Moje zgłoszenia", "My reports")) {
+    private fun Section.Builder.submitted(s: ReportFlowState) {
+        body(t(Texts.SUBMITTED), key = "submitted", live = true)
+        button(t(Texts.MY_REPORTS)) {
             open(MyReportsActivity::class.java) { s.submitted?.let { putExtra(MyReportsActivity.EXTRA_LOCAL_ID, it.localId) } }
             finish()
-        })
+        }
+        askForNotifications()
     }
+
+    /**
+     * Once a report is made, the resident has a reason to be told when its
+     * status changes: Android 13+ asks for the notification permission then
+     * (never at launch, as Android's guidance asks).
+     */
+    private fun askForNotifications() {
+        if (Build.VERSION.SDK_INT < 33 || asked) return
+        asked = true
+        if (checkSelfPermission(Manifest.permission.POST_NOTIFICATIONS) != PackageManager.PERMISSION_GRANTED) {
+            requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), REQUEST_NOTIFICATIONS)
+        }
+    }
+
+    private var asked = false
 
     companion object {
         /** A draft (or an edited failed report) to continue. */
@@ -488,9 +532,35 @@ class ReportActivity : ScreenActivity() {
 
         /** How far one nudge moves the pin. */
         private const val NUDGE_M = 5.0
-        private const val STATE_CAMERA_URI = "camera_uri"
+        private const val STATE_CAMERA_FILE = "camera_file"
         private const val REQUEST_LOCATION = 1
         private const val REQUEST_CAMERA = 2
         private const val REQUEST_GALLERY = 3
+        private const val REQUEST_NOTIFICATIONS = 4
+        private const val NUMBER = InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_DECIMAL or InputType.TYPE_NUMBER_FLAG_SIGNED
+        private const val DESCRIPTION = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE or InputType.TYPE_TEXT_FLAG_CAP_SENTENCES
+
+        /**
+         * The core takes JPEG and PNG. Whatever else the camera or the
+         * gallery gives (HEIF/HEIC on many phones, WebP, AVIF) is decoded by
+         * the platform ([ImageDecoder], API 28) and re-encoded as JPEG;
+         * null when the platform cannot decode it either.
+         */
+        fun asJpegOrPng(bytes: ByteArray): ByteArray? {
+            val jpeg = bytes.size > 3 && bytes[0] == 0xFF.toByte() && bytes[1] == 0xD8.toByte() && bytes[2] == 0xFF.toByte()
+            val png = bytes.size > 8 && bytes[0] == 0x89.toByte() && bytes[1] == 'P'.code.toByte() && bytes[2] == 'N'.code.toByte()
+            if (jpeg || png) return bytes
+            val bitmap = runCatching {
+                ImageDecoder.decodeBitmap(ImageDecoder.createSource(ByteBuffer.wrap(bytes))) { decoder, _, _ ->
+                    // A software bitmap: hardware ones cannot be compressed.
+                    decoder.allocator = ImageDecoder.ALLOCATOR_SOFTWARE
+                }
+            }.getOrNull() ?: return null
+            return ByteArrayOutputStream().use { out ->
+                if (!bitmap.compress(Bitmap.CompressFormat.JPEG, 90, out)) return null
+                bitmap.recycle()
+                out.toByteArray()
+            }
+        }
     }
 }

@@ -4,7 +4,6 @@ import android.os.Bundle
 import android.text.InputType
 import android.util.TypedValue
 import android.widget.EditText
-import kotlinx.coroutines.launch
 import pl.mmieszkaniec.app.state.SettingsModel
 import pl.mmieszkaniec.app.state.SettingsState
 
@@ -12,44 +11,50 @@ import pl.mmieszkaniec.app.state.SettingsState
 class SettingsActivity : ScreenActivity() {
     private lateinit var model: SettingsModel
     private lateinit var input: EditText
-    private lateinit var statusColumn: android.widget.LinearLayout
+    private lateinit var status: Section
+    private var filled = false
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        model = SettingsModel(repo)
-        column.addView(heading(t("Ustawienia", "Settings")))
-        val label = body(t("Adres serwera gminy", "Municipality server address"))
+        title = t(Texts.SETTINGS)
+        model = holder { SettingsModel(repo) }
+        column.addView(heading(t(Texts.SETTINGS)))
+        val label = body(t(Texts.SERVER_ADDRESS))
         input = EditText(this).apply {
             inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_URI
             setTextSize(TypedValue.COMPLEX_UNIT_SP, 18f)
             minimumHeight = dp(48)
-            id = android.view.View.generateViewId()
+            id = stableId("server-url")
         }
         label.labelFor = input.id
         column.addView(label)
         column.addView(input)
-        column.addView(button(t("Zapisz adres", "Save address")) {
+        column.addView(button(t(Texts.SAVE_ADDRESS)) {
             model.edit(input.text.toString())
-            scope.launch { model.save() }
+            act { model.save() }
         })
-        statusColumn = android.widget.LinearLayout(this).apply { orientation = android.widget.LinearLayout.VERTICAL }
-        column.addView(statusColumn)
+        status = Section(this)
+        column.addView(status.layout)
+        // After a rotation the field keeps what was typed (the framework restores it).
+        filled = restored
         collect(model.state, ::show)
-        scope.launch {
-            model.load()
-            input.setText(model.state.value.serverUrlInput)
-        }
+        if (!restored) act { model.load() }
     }
 
     private fun show(state: SettingsState) {
-        statusColumn.removeAllViews()
-        state.saveError?.let { statusColumn.addView(errorText(it)) }
-        render(state.status, statusColumn) { s ->
-            statusColumn.addView(heading(t("Stan", "Status"), level = 2))
-            statusColumn.addView(body(t("Serwer: ", "Server: ") + s.serverUrl))
-            statusColumn.addView(body(if (s.deviceRegistered) t("Urządzenie zarejestrowane", "Device registered") else t("Urządzenie jeszcze niezarejestrowane", "Device not registered yet")))
-            statusColumn.addView(body(t("Ostatnia synchronizacja: ", "Last sync: ") + (s.lastSyncAtMs?.let { repo.core.datetimeText(it) } ?: t("nigdy", "never"))))
-            statusColumn.addView(body(t("Zmiany czekające na wysłanie: ", "Changes waiting to be sent: ") + s.pendingWrites, secondary = true))
+        if (!filled && state.status is pl.mmieszkaniec.app.state.Load.Ready) {
+            filled = true
+            input.setText(state.serverUrlInput)
+        }
+        status.show {
+            state.saveError?.let { error(it, key = "save") }
+            load(state.status) { s ->
+                heading(t(Texts.STATUS), key = "status")
+                body(t(Texts.SERVER) + s.serverUrl, key = "server")
+                body(if (s.deviceRegistered) t(Texts.DEVICE_REGISTERED) else t(Texts.DEVICE_NOT_REGISTERED), key = "device")
+                body(t(Texts.LAST_SYNC) + (s.lastSyncAtMs?.let { repo.core.datetimeText(it) } ?: t(Texts.NEVER)), key = "sync")
+                body(t(Texts.PENDING_WRITES) + s.pendingWrites, secondary = true, key = "pending")
+            }
         }
     }
 }

@@ -215,10 +215,17 @@ data class MyReportsState(
     /** The report opened (with its history), if any. */
     val open: Load<MyReport>? = null,
     val actionError: UserError? = null,
+    /** The report categories by id, for the reports' titles. */
+    val categories: Map<String, ReportCategory> = emptyMap(),
 )
 
 /** "Moje zgłoszenia": states (queued/sending/failed/sent), status history, replies. */
 class MyReportsModel(private val repo: Repository) : StateHolder<MyReportsState>(MyReportsState()) {
+    suspend fun loadCategories() {
+        val categories = load { repo.reportCategories() }.valueOrNull.orEmpty().associateBy { it.id }
+        update { it.copy(categories = categories) }
+    }
+
     suspend fun load() {
         val reports = load { repo.myReports() }
         update { it.copy(reports = reports) }

@@ -2,10 +2,12 @@ package pl.mmieszkaniec.app.state
 
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
-import pl.mmieszkaniec.app.day
+import pl.mmieszkaniec.app.startDay
 import pl.mmieszkaniec.app.toUserError
+import pl.mmieszkaniec.core.CalendarEntry
 import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.CoreStatus
+import pl.mmieszkaniec.core.EventCategory
 import pl.mmieszkaniec.core.EventDetail
 import pl.mmieszkaniec.core.EventOccurrence
 import pl.mmieszkaniec.core.HomeScreen
@@ -70,15 +72,23 @@ class NewsModel(private val repo: Repository) : StateHolder<NewsState>(NewsState
 
 data class EventsState(
     val category: String? = null,
+    /** The filter's choices. */
+    val categories: List<EventCategory> = emptyList(),
     val list: Load<List<EventOccurrence>> = Load.Loading,
 ) {
     /** The list grouped by Warsaw day, in order, for section headings. */
     val byDay: Map<LocalDate, List<EventOccurrence>>
-        get() = list.valueOrNull.orEmpty().groupBy { it.day }
+        get() = list.valueOrNull.orEmpty().groupBy { it.startDay }
 }
 
 class EventsModel(private val repo: Repository, private val limit: Int = 100) :
     StateHolder<EventsState>(EventsState()) {
+    /** The categories for the filter (none yet before the first sync). */
+    suspend fun loadCategories() {
+        val categories = load { repo.eventCategories() }.valueOrNull.orEmpty()
+        update { it.copy(categories = categories) }
+    }
+
     suspend fun load(category: String? = state.value.category) {
         update { it.copy(category = category, list = Load.Loading) }
         val list = load { repo.upcomingEvents(limit, category) }
@@ -103,6 +113,9 @@ class EventDetailModel(private val repo: Repository, val eventId: Long) :
         val ics = load { repo.eventIcs(eventId) }
         update { it.copy(ics = ics) }
     }
+
+    /** What "add to calendar" hands the phone's calendar (the core's mapping). */
+    suspend fun calendarEntry(): Load<CalendarEntry> = load { repo.calendarEntry(eventId) }
 }
 
 data class SearchState(

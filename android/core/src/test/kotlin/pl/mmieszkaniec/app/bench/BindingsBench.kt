@@ -2,7 +2,7 @@ package pl.mmieszkaniec.app.bench
 
 import kotlinx.coroutines.runBlocking
 import pl.mmieszkaniec.app.TestServer
-import pl.mmieszkaniec.app.day
+import pl.mmieszkaniec.app.startDay
 import pl.mmieszkaniec.app.openCore
 import pl.mmieszkaniec.app.tempDir
 import pl.mmieszkaniec.core.MmCore
@@ -32,8 +32,8 @@ fun main() {
             println()
             println("== one call per screen (local store, after sync), 2000 calls each ==")
             val next = core.upcomingEvents(1u, null).single()
-            val day = next.day.toString()
-            screens(core, next.eventId, next.day.year, next.day.monthValue, day).forEach { (name, call) ->
+            val day = next.startDay.toString()
+            screens(core, next.eventId, next.startDay.year, next.startDay.monthValue, day).forEach { (name, call) ->
                 report(name, 2000, warmup = 200, call = call)
             }
         }

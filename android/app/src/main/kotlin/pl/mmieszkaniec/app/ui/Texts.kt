@@ -1,0 +1,202 @@
+package pl.mmieszkaniec.app.ui
+
+/** One piece of the app's own wording, Polish first. */
+class Text(val pl: String, val en: String) {
+    /** English for an `en` phone, Polish otherwise (as the core resolves its language). */
+    fun of(language: String): String = if (language == "en") en else pl
+}
+
+/**
+ * The app's own words: titles, buttons, hints, the chrome around what the
+ * core says. Everything about the gmina's data comes from the core in the
+ * resident's language instead (dates and spans, counts with their plural,
+ * card lines, labels of layers and needs, report states and statuses, the
+ * report rules' hints, every error message), and none of it is repeated here.
+ *
+ * One catalogue rather than `res/values-*` string resources: CI compiles the
+ * app with Maven and aapt, without the Android Gradle plugin's resource
+ * pipeline, so a string resource could not be checked by any test here.
+ * A translator edits this file only.
+ */
+object Texts {
+    // ---- app and navigation ----
+    val APP = Text("mMieszkaniec", "mMieszkaniec")
+    val REPORT_PROBLEM = Text("Zgłoś problem", "Report a problem")
+    val MY_REPORTS = Text("Moje zgłoszenia", "My reports")
+    val MAP = Text("Mapa", "Map")
+    val NEWS = Text("Aktualności", "News")
+    val EVENTS = Text("Wydarzenia", "Events")
+    val CALENDAR = Text("Kalendarz", "Calendar")
+    val SEARCH = Text("Szukaj", "Search")
+    val SETTINGS = Text("Ustawienia", "Settings")
+
+    // ---- common ----
+    val LOADING = Text("Wczytywanie…", "Loading…")
+    val SYNCING = Text("Synchronizacja…", "Syncing…")
+    val ALERT_PREFIX = Text("Komunikat: ", "Alert: ")
+    val NEXT = Text("Dalej", "Next")
+    val BACK = Text("Wstecz", "Back")
+    val DONE = Text("Gotowe", "Done")
+    val NOTHING_FOUND = Text("Nic nie znaleziono.", "Nothing found.")
+    val NO_APP = Text("Brak aplikacji, która to otworzy.", "No app on this phone can open this.")
+
+    // ---- home, news ----
+    val UPCOMING = Text("Najbliższe wydarzenia", "Upcoming events")
+    val NO_EVENTS_PLANNED = Text("Brak zaplanowanych wydarzeń.", "No events planned.")
+    val NO_NEWS = Text("Brak aktualności.", "No news.")
+    val BACK_TO_NEWS = Text("Wróć do aktualności", "Back to the news")
+
+    // ---- events, calendar ----
+    val ALL_CATEGORIES = Text("Wszystkie", "All")
+    val SHOW_ALL_CATEGORIES = Text("Pokaż wszystkie kategorie", "Show all categories")
+    fun onlyCategory(name: String) = Text("Tylko kategoria $name", "Only category $name")
+    val NO_EVENTS = Text("Brak wydarzeń.", "No events.")
+    val CANCELLED = Text(" (odwołane)", " (cancelled)")
+    val EVENT_CANCELLED = Text("Wydarzenie odwołane.", "Event cancelled.")
+    fun place(name: String) = Text("Miejsce: $name", "Place: $name")
+    fun organiser(name: String) = Text("Organizator: $name", "Organiser: $name")
+    fun accessibility(text: String) = Text("Dostępność: $text", "Accessibility: $text")
+    val NEXT_DATES = Text("Kolejne terminy", "Next dates")
+    val ADD_TO_CALENDAR = Text("Dodaj do kalendarza", "Add to calendar")
+    fun addToCalendarSpoken(title: String) = Text("Dodaj „$title” do kalendarza telefonu", "Add “$title” to the phone's calendar")
+    val SHARE_ICS = Text("Udostępnij jako plik .ics", "Share as an .ics file")
+    val SHARE_EVENT = Text("Udostępnij wydarzenie", "Share the event")
+    val SUBSCRIBE = Text("Subskrybuj kalendarz gminy", "Subscribe to the municipality's calendar")
+    val NO_CALENDAR_APP = Text("Brak aplikacji kalendarza.", "No calendar app.")
+    val PREVIOUS_MONTH = Text("Poprzedni miesiąc", "Previous month")
+    val NEXT_MONTH = Text("Następny miesiąc", "Next month")
+    /** The month grid's column heads, Monday first (Polish weeks start on Monday). */
+    val WEEKDAYS = Text("pn wt śr cz pt sb nd", "Mon Tue Wed Thu Fri Sat Sun")
+    val DAYS_WITH_EVENTS = Text("Dni z wydarzeniami", "Days with events")
+    val NO_EVENTS_THIS_MONTH = Text("W tym miesiącu nie ma wydarzeń.", "No events this month.")
+
+    // ---- search ----
+    val SEARCH_HINT = Text("Szukaj w aktualnościach i wydarzeniach", "Search news and events")
+    val KIND_NEWS = Text("Aktualność", "News")
+    val KIND_EVENT = Text("Wydarzenie", "Event")
+
+    // ---- settings ----
+    val SERVER_ADDRESS = Text("Adres serwera gminy", "Municipality server address")
+    val SAVE_ADDRESS = Text("Zapisz adres", "Save address")
+    val STATUS = Text("Stan", "Status")
+    val SERVER = Text("Serwer: ", "Server: ")
+    val DEVICE_REGISTERED = Text("Urządzenie zarejestrowane", "Device registered")
+    val DEVICE_NOT_REGISTERED = Text("Urządzenie jeszcze niezarejestrowane", "Device not registered yet")
+    val LAST_SYNC = Text("Ostatnia synchronizacja: ", "Last sync: ")
+    val NEVER = Text("nigdy", "never")
+    val PENDING_WRITES = Text("Zmiany czekające na wysłanie: ", "Changes waiting to be sent: ")
+
+    // ---- report ----
+    val STEP_CATEGORY = Text("Co chcesz zgłosić?", "What do you want to report?")
+    val STEP_LOCATION = Text("Gdzie to jest?", "Where is it?")
+    val STEP_PHOTOS = Text("Zdjęcia", "Photos")
+    val STEP_QUESTIONS = Text("Szczegóły", "Details")
+    val STEP_DESCRIPTION = Text("Opis", "Description")
+    val STEP_REVIEW = Text("Sprawdź i wyślij", "Check and send")
+    fun stepOf(n: Int, of: Int) = Text("Krok $n z $of", "Step $n of $of")
+    val THANK_YOU = Text("Dziękujemy!", "Thank you!")
+    val FOLLOWING = Text("Obserwujesz zgłoszenie", "You follow the report")
+    val FOLLOWING_BODY = Text(
+        "Obserwujesz to zgłoszenie: powiadomimy Cię, gdy zmieni się jego status.",
+        "You follow this report: you will be notified when its status changes.",
+    )
+    val NO_CATEGORIES = Text(
+        "Brak kategorii: połącz się z internetem, aby pobrać dane gminy.",
+        "No categories: connect to the internet to download the municipality's data.",
+    )
+    val DISCARD_REPORT = Text("Porzuć zgłoszenie", "Discard the report")
+    val NO_PLACE_YET = Text("Nie wybrano jeszcze miejsca.", "No place chosen yet.")
+    val FROM_GPS = Text("z GPS", "from GPS")
+    val PIN = Text("pinezka", "pin")
+    val ACCURACY = Text(", dokładność ±%.0f m", ", accuracy ±%.0f m")
+    val USE_MY_LOCATION = Text("Użyj mojej lokalizacji", "Use my location")
+    val MOVE_PIN = Text("Przesuń pinezkę o 5 m:", "Move the pin by 5 m:")
+    val NORTH = Text("Północ", "North")
+    val SOUTH = Text("Południe", "South")
+    val WEST = Text("Zachód", "West")
+    val EAST = Text("Wschód", "East")
+    fun movePin(direction: String) = Text("Przesuń pinezkę na $direction", "Move the pin $direction")
+    val LATITUDE = Text("Szerokość geograficzna", "Latitude")
+    val LONGITUDE = Text("Długość geograficzna", "Longitude")
+    val SET_COORDINATES = Text("Ustaw współrzędne", "Set the coordinates")
+    val LOCATION_OFF = Text("Włącz lokalizację w telefonie albo wskaż miejsce ręcznie.", "Turn on location or set the place by hand.")
+    val LOCATION_DENIED = Text(
+        "Bez zgody na lokalizację wskaż miejsce ręcznie (współrzędne poniżej).",
+        "Without location permission, set the place by hand (coordinates below).",
+    )
+    val LOCATING = Text("Szukam Twojej pozycji…", "Finding your position…")
+    fun photo(n: Int) = Text("Zdjęcie $n", "Photo $n")
+    fun removePhoto(n: Int) = Text("Usuń zdjęcie $n", "Remove photo $n")
+    val TAKE_PHOTO = Text("Zrób zdjęcie", "Take a photo")
+    val FROM_GALLERY = Text("Wybierz z galerii", "Choose from the gallery")
+    val NEXT_WITHOUT_PHOTO = Text("Dalej bez zdjęcia", "Next without a photo")
+    val NO_CAMERA = Text("Brak aplikacji aparatu: wybierz zdjęcie z galerii.", "No camera app: choose a photo from the gallery.")
+    val PHOTO_UNREADABLE = Text("Nie udało się odczytać zdjęcia.", "The photo could not be read.")
+    val REQUIRED = Text(" (wymagane)", " (required)")
+    val ADDRESS_HINT = Text("Adres lub punkt orientacyjny (opcjonalnie)", "Address or landmark (optional)")
+    val CATEGORY = Text("Kategoria: ", "Category: ")
+    val PLACE = Text("Miejsce: ", "Place: ")
+    val PHOTOS = Text("Zdjęcia: ", "Photos: ")
+    val FIX_IT = Text("Popraw", "Fix it")
+    val MAYBE_REPORTED = Text(
+        "To może już być zgłoszone — obserwuj zamiast tego?",
+        "This may already be reported — follow it instead?",
+    )
+    val DUPLICATE_LINE = Text("%s, %s stąd: %s", "%s, %s away: %s")
+    fun follow(id: Long) = Text("Obserwuj zgłoszenie nr $id", "Follow report no. $id")
+    val SEND = Text("Wyślij zgłoszenie", "Send the report")
+    val SEND_ANYWAY = Text("Wyślij mimo to", "Send it anyway")
+    val SUBMITTED = Text(
+        "Zgłoszenie zapisane. Wyślemy je od razu, a bez internetu — gdy tylko połączenie wróci. Jego los śledzisz w „Moich zgłoszeniach”.",
+        "The report is saved. It is sent at once, or as soon as you are back online. Follow it in “My reports”.",
+    )
+
+    // ---- my reports ----
+    val REPORT_NEW = Text("Zgłoś nowy problem", "Report a new problem")
+    val REFRESH = Text("Odśwież", "Refresh")
+    val REFRESH_SPOKEN = Text("Odśwież statusy zgłoszeń", "Refresh the reports' statuses")
+    val NO_REPORTS = Text("Nie masz jeszcze zgłoszeń.", "You have no reports yet.")
+    fun number(id: Long) = Text("nr $id", "no. $id")
+    val CASE_REFERENCE = Text("Znak sprawy: ", "Case reference: ")
+    val FIX_AND_RESEND = Text("Popraw i wyślij ponownie", "Fix and send again")
+    val WITHDRAW = Text("Wycofaj zgłoszenie", "Withdraw the report")
+    val HISTORY = Text("Historia", "History")
+    val REPLY = Text("Odpowiedź urzędu: ", "The town hall's reply: ")
+    val BACK_TO_LIST = Text("Wróć do listy", "Back to the list")
+
+    // ---- map ----
+    val MAP_TITLE = Text("Mapa gminy", "Municipality map")
+    val MAP_SEARCH_HINT = Text("Szukaj miejsca (np. biblioteka)", "Search for a place (e.g. library)")
+    val MAP_LEGEND = Text(
+        "Koło: infrastruktura gminna, kwadrat: atrakcja, trójkąt: zabytek, zielona linia: ścieżka rowerowa.",
+        "Circle: municipal infrastructure, square: attraction, triangle: monument, green line: bike path.",
+    )
+    val LAYERS = Text("Warstwy", "Layers")
+    val I_NEED = Text("Potrzebuję", "I need")
+    val OPEN_NOW = Text("Tylko otwarte teraz", "Open now only")
+    fun moveMap(direction: String) = Text("Przesuń mapę: $direction", "Move the map: $direction")
+    val ZOOM_IN = Text("Przybliż", "Zoom in")
+    val ZOOM_OUT = Text("Oddal", "Zoom out")
+    val WHOLE_GMINA = Text("Cała gmina", "Whole municipality")
+    val NO_MAP_DATA = Text("Brak danych mapy: połącz się z internetem, aby je pobrać.", "No map data: connect to the internet to download it.")
+    val DOWNLOAD = Text("Pobierz dane", "Download the data")
+    fun mapSummary(places: String, paths: String) = Text(
+        "Mapa: $places, $paths. Lista miejsc poniżej filtrów.",
+        "Map: $places, $paths. The list of places is below the filters.",
+    )
+    fun placesOnMap(count: String) = Text("Miejsca na mapie: $count", "Places on the map: $count")
+    val NO_PLACES_MATCH = Text("Brak miejsc spełniających filtry w tym obszarze.", "No places match the filters in this area.")
+    val BIKE_PATHS = Text("Ścieżki rowerowe", "Bike paths")
+    val NAVIGATE = Text("Nawiguj", "Navigate")
+    fun navigateTo(name: String) = Text("Nawiguj do: $name", "Navigate to: $name")
+    val REPORT_BARRIER = Text("Zgłoś barierę", "Report a barrier")
+    fun reportBarrierAt(name: String) = Text("Zgłoś barierę architektoniczną: $name", "Report an architectural barrier: $name")
+    val CLOSE_CARD = Text("Zamknij kartę", "Close the card")
+    val NO_MAPS_APP = Text("Brak aplikacji map w telefonie.", "There is no maps app on this phone.")
+
+    // ---- notifications (channels, shown in the system settings) ----
+    val CHANNEL_ALERTS = Text("Alerty", "Alerts")
+    val CHANNEL_ALERTS_ABOUT = Text("Pilne komunikaty gminy", "Urgent messages from the municipality")
+    val CHANNEL_REPORTS = Text("Zgłoszenia", "Reports")
+    val CHANNEL_REPORTS_ABOUT = Text("Zmiany statusu Twoich zgłoszeń", "Status changes of your reports")
+}
