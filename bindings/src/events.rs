@@ -359,13 +359,6 @@ impl MmCore {
         one(self.core.events().calendar_entry(event_id))
     }
 
-    /// "Subscribe": `webcal://…/api/v1/calendar.ics` of the server this
-    /// core syncs with (one category, or all).
-    #[uniffi::method(default(category = None))]
-    pub fn calendar_subscription_url(&self, category: Option<String>) -> String {
-        self.core.events().subscription_url(category.as_deref())
-    }
-
     /// iCalendar text of one event ("add to calendar", share as .ics).
     pub fn event_ics(&self, id: i64) -> Result<String, MmError> {
         Ok(self.core.events().ics(id)?)

@@ -174,7 +174,7 @@ struct EventDetailView: View {
                             Label(t("Udostępnij jako plik .ics", "Share as an .ics file"), systemImage: "square.and.arrow.up")
                         }
                     }
-                    if let feed = URL(string: model.core.calendarSubscriptionUrl(category: d.event.category)) {
+                    if let feed = URL(string: model.core.calendarFeed(category: d.event.category).subscribeUrl) {
                         Link(t("Subskrybuj kalendarz tej kategorii", "Subscribe to this category's calendar"), destination: feed)
                     }
                 }

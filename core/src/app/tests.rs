@@ -573,9 +573,9 @@ async fn day_headings_month_texts_and_the_rule_in_parts_come_from_the_core() {
     let may = english.events().month(2099, 5).unwrap();
     assert_eq!((may.title_text.as_str(), may.days[0].text.as_str()), ("May 2099", "Mon 4 May 2099: 1 event"));
     assert_eq!(may.days[1].text, "Tue 5 May 2099: 2 events");
-    let feed = english.events().subscription_url(None);
+    let feed = english.events().feed(None).subscribe_url;
     assert_eq!(feed, format!("webcal://{}/api/v1/calendar.ics", server.url.trim_start_matches("http://")));
-    assert!(english.events().subscription_url(Some("kultura i sport")).ends_with("/api/v1/calendar.ics?category=kultura+i+sport"));
+    assert!(english.events().feed(Some("kultura i sport")).subscribe_url.ends_with("/api/v1/calendar.ics?category=kultura+i+sport"));
     assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].day_text, "Mon 4 May 2099");
 }
 

@@ -126,26 +126,6 @@ impl EventsApi<'_> {
         Ok(MonthView { year, month, title_text, days })
     }
 
-    /// The address a calendar app subscribes to: the server's own feed
-    /// (`GET /api/v1/calendar.ics`, `?category=` for one category) as a
-    /// `webcal://` link, which Apple's and Google's calendars refresh by
-    /// themselves. The feed's host is the server this core syncs with.
-    pub fn subscription_url(&self, category: Option<&str>) -> String {
-        let base = self.core.server_url();
-        let Ok(mut url) = reqwest::Url::parse(&base) else {
-            return String::new();
-        };
-        let path = format!("{}/api/v1/calendar.ics", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-        if let Some(c) = category {
-            url.query_pairs_mut().append_pair("category", c);
-        }
-        let text = url.to_string();
-        // `Url::set_scheme` refuses to turn a special scheme (https) into webcal.
-        let rest = text.split_once("://").map_or(text.as_str(), |(_, rest)| rest);
-        format!("webcal://{rest}")
-    }
-
     pub fn categories(&self) -> Result<Vec<EventCategory>, CoreError> {
         Ok(self.core.store.read(events::categories)?)
     }
@@ -195,12 +175,13 @@ pub struct CalendarFeed {
 /// (validated: `https://host[:port][/path]`, or `http` on loopback).
 pub fn calendar_feed(server_url: &str, category: Option<&str>) -> CalendarFeed {
     let mut url = format!("{}/api/v1/calendar.ics", server_url.trim_end_matches('/'));
-    if let Some(c) = category.filter(|c| !c.is_empty())
-        && let Ok(mut parsed) = reqwest::Url::parse(&url)
-    {
-        parsed.query_pairs_mut().append_pair("category", c);
+    if let Ok(mut parsed) = reqwest::Url::parse(&url) {
+        if let Some(c) = category.filter(|c| !c.is_empty()) {
+            parsed.query_pairs_mut().append_pair("category", c);
+        }
         url = parsed.into();
     }
+    // `Url::set_scheme` refuses to turn a special scheme (https) into webcal.
     let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
     CalendarFeed { subscribe_url: format!("webcal://{rest}"), url }
 }
