@@ -22,10 +22,11 @@ let notificationsLog = Logger(subsystem: "pl.mmieszkaniec.app", category: "notif
 /// Where a notification leads when opened, if anywhere. The bindings'
 /// contract (`Notification.entityId`): an alert names its news item's id.
 /// A kind this shell does not know yet opens nothing, it is only marked read.
+/// (`self.` so that `make test-swift` checks the field names.)
 extension CoreNotification {
     var route: Route? {
-        switch kind {
-        case "alert": return entityId.flatMap { Int64($0) }.map { Route.news($0) }
+        switch self.kind {
+        case "alert": return self.entityId.flatMap { Int64($0) }.map { Route.news($0) }
         default: return nil
         }
     }
