@@ -393,7 +393,6 @@ impl From<core::CardLine> for CardLine {
 impl From<core::PlaceDetail> for PlaceDetail {
     fn from(d: core::PlaceDetail) -> Self {
         let p = d.place;
-        let point = p.geometry.anchor().unwrap_or(core::GeoPoint { lat: 0.0, lon: 0.0 });
         let line = match &p.geometry {
             core::PlaceGeometry::Line { points } => points.iter().map(|q| (*q).into()).collect(),
             core::PlaceGeometry::Point { .. } => Vec::new(),
@@ -411,7 +410,7 @@ impl From<core::PlaceDetail> for PlaceDetail {
             category_name_pl: d.category_name_pl,
             category_name_en: d.category_name_en,
             name: p.name,
-            point: point.into(),
+            point: d.point.into(),
             line,
             length_m: d.length_m,
             address: p.address,

@@ -115,6 +115,8 @@ enum Route: Hashable {
     case news(Int64)
     case report(Int64)
     case myReport(Int64)
+    /// The notifications inbox (behind Home's bell).
+    case notifications
 }
 
 /// Home, news, events, the month, search and settings: one call per screen,
@@ -166,7 +168,7 @@ final class AppModel {
         syncing = true
         defer { syncing = false }
         do {
-            _ = try await core.sync(pageSize: nil, listener: nil)
+            _ = try await core.sync(pageSize: nil, listener: CoreEvents.shared)
             _ = try await core.flushOutbox()
         } catch {
             self.error = UserError(error)

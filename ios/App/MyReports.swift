@@ -47,7 +47,7 @@ final class ReportsModel {
     func refresh() async {
         do {
             _ = try await core.flushOutbox()
-            _ = try await core.sync(pageSize: nil, listener: nil)
+            _ = try await core.sync(pageSize: nil, listener: CoreEvents.shared)
         } catch {
             self.error = UserError(error)
         }

@@ -29,7 +29,9 @@ enum OutboxRefresh {
     static func run() async {
         guard let core = Launch.core else { return }
         let sent = try? await core.flushOutbox()
-        _ = try? await core.sync(pageSize: nil, listener: nil)
+        _ = try? await core.sync(pageSize: nil, listener: CoreEvents.shared)
+        // New notifications were posted by `CoreEvents` during the sync; the icon shows the count.
+        await LocalNotifications.setBadge(from: core)
         UserDefaults.standard.set(Date().ms, forKey: lastRunKey)
         if let sent, sent.pending > 0 { schedule() }
     }

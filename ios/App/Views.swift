@@ -4,10 +4,16 @@
 // `make test-swift` parses it and checks its calls into the bindings.
 import MmCore
 import SwiftUI
+import UserNotifications
 
 @main
 struct MieszkaniecApp: App {
     @Environment(\.scenePhase) private var phase
+
+    init() {
+        // Before launch finishes, so a tap on a notification that launched the app reaches it.
+        UNUserNotificationCenter.current().delegate = NotificationTaps.shared
+    }
 
     var body: some Scene {
         WindowGroup {
@@ -26,9 +32,16 @@ struct MieszkaniecApp: App {
     }
 }
 
-/// At most five tabs, so none hides under "More" (and no double navigation bars).
+enum AppTab: Hashable {
+    case home, events, map, reports, settings
+}
+
+/// At most five tabs, so none hides under "More" (and no double navigation
+/// bars): the notifications inbox is behind a bell on Start, whose tab
+/// carries the unread count.
 struct RootView: View {
     @State private var model: AppModel
+    @State private var inbox: NotificationsModel
     @State private var reports: ReportsModel
     @State private var map: MapModel
     @State private var connectivity: Connectivity?
@@ -36,28 +49,46 @@ struct RootView: View {
 
     init(core: MmCore) {
         _model = State(initialValue: AppModel(core: core))
+        _inbox = State(initialValue: NotificationsModel(core: core))
         _reports = State(initialValue: ReportsModel(core: core))
         _map = State(initialValue: MapModel(core: core))
     }
 
     var body: some View {
-        TabView {
-            NavigationStack { HomeView() }
+        TabView(selection: $inbox.tab) {
+            NavigationStack(path: $inbox.homePath) { HomeView() }
                 .tabItem { Label(t("Start", "Home"), systemImage: "house") }
+                .badge(Int(inbox.unread))
+                .tag(AppTab.home)
             NavigationStack { EventsView() }
                 .tabItem { Label(t("Wydarzenia", "Events"), systemImage: "calendar") }
+                .tag(AppTab.events)
             NavigationStack { MapView(model: map, reports: reports) }
                 .tabItem { Label(t("Mapa", "Map"), systemImage: "map") }
+                .tag(AppTab.map)
             NavigationStack { ReportsHomeView(model: reports) }
                 .tabItem { Label(t("Zgłoszenia", "Reports"), systemImage: "exclamationmark.bubble") }
+                .tag(AppTab.reports)
             NavigationStack { SettingsView() }
                 .tabItem { Label(t("Ustawienia", "Settings"), systemImage: "gear") }
+                .tag(AppTab.settings)
         }
         .environment(model)
         .environment(reports)
+        .environment(inbox)
         .onChange(of: phase) { _, now in
-            // Back in the app: send the outbox and fetch what changed.
-            if now == .active { Task { await model.sync() } }
+            // Back in the app: send the outbox and fetch what changed (the
+            // resident may have read notifications elsewhere: reload the count).
+            if now == .active { Task { await model.sync(); await inbox.load() } }
+        }
+        .task { await inbox.load() }
+        .onChange(of: NotificationSignals.shared.arrived) {
+            // A sync raised a notification (`CoreEvents` posted it already).
+            Task { await inbox.arrived(appActive: phase == .active) }
+        }
+        .onChange(of: NotificationSignals.shared.tapped, initial: true) {
+            // The resident tapped a posted notification (`initial`: also the tap that launched the app).
+            Task { await inbox.openTapped() }
         }
         .task {
             let model = self.model
@@ -133,6 +164,7 @@ struct RouteDestination: View {
         case let .news(id): NewsDetailView(id: id)
         case let .report(id): PublicReportView(id: id)
         case let .myReport(id): MyReportView(localId: id)
+        case .notifications: NotificationsView()
         }
     }
 }
@@ -174,6 +206,7 @@ struct HomeView: View {
             }
         }
         .navigationTitle("mMieszkaniec")
+        .toolbar { ToolbarItem(placement: .topBarTrailing) { NotificationsBell() } }
         .navigationDestination(for: Route.self) { RouteDestination(route: $0) }
         .searchable(text: $text, prompt: t("Szukaj w aktualnościach i wydarzeniach", "Search news and events"))
         .task(id: text) {

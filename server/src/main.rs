@@ -310,8 +310,8 @@ async fn add_user(
     } else {
         (auth::password::generate(), true)
     };
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
+    if let Err(e) = auth::password::check_new(&password) {
+        bail!("{} / {}", e.pl, e.en);
     }
     let hash =
         tokio::task::spawn_blocking(move || auth::password::hash(&password).map(|h| (h, password)))

@@ -458,3 +458,51 @@ async fn a_category_edited_in_the_form_is_in_the_next_open311_answer() {
     let (s, _, _) = send(&app, "GET", "/open311/v2/services/street_lamp.json", "", "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// One password rule (`auth::password::check_new`) wherever a password is
+/// set: the new-account form, an admin's reset, the official's own change and
+/// `mm-server user add`. Too short or too long is refused in the rule's
+/// words and changes nothing.
+#[tokio::test]
+async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
+    const SHORT_PL: &str = "Hasło musi mieć co najmniej 8 znaków.";
+    let (app, store, dir) = app().await;
+    let (ck, csrf) = staff(&app, "admin1").await;
+    let long = "a".repeat(1001);
+    for bad in ["krótkie", long.as_str()] {
+        let p = enc(bad);
+        let (s, _, page) = send(&app, "POST", "/admin/accounts", &ck, &format!("csrf={csrf}&login=nowy&role=editor&password={p}&repeat={p}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "new account");
+        assert!(page.contains(if bad.len() > 1000 { "najwyżej 1000 bajtów" } else { SHORT_PL }), "{page}");
+        assert!(store.find_user("nowy").await.unwrap().is_none());
+
+        let ed = store.find_user("ed1").await.unwrap().unwrap();
+        let (s, _, _) = send(&app, "POST", &format!("/admin/accounts/{}/password", ed.id), &ck, &format!("csrf={csrf}&password={p}&repeat={p}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "an admin's reset");
+        assert_eq!(store.find_user("ed1").await.unwrap().unwrap().password_hash, ed.password_hash);
+
+        let (s, _, page) = send(&app, "POST", "/admin/password", &ck, &format!("csrf={csrf}&current={}&new={p}&repeat={p}", enc(PASS))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "own change");
+        assert!(page.contains(if bad.len() > 1000 { "najwyżej 1000 bajtów" } else { SHORT_PL }), "{page}");
+    }
+    assert!(login(&app, "admin1", PASS).await.is_some(), "the password is unchanged");
+
+    // The command line, the same rule in both languages.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"))
+        .args(["user", "add", "--login", "cli.user", "--role", "editor", "--password-stdin", "--data-dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "krótkie").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains(SHORT_PL) && stderr.contains("The password needs at least 8 characters."), "{stderr}");
+    assert!(store.find_user("cli.user").await.unwrap().is_none());
+}

@@ -121,6 +121,8 @@ pub(crate) fn check_box(b: &BoundingBox) -> Result<(), Error> {
 /// A place's card at `now`.
 pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<PlaceDetail, Error> {
     let place = store::get(conn, id)?.ok_or_else(|| Error::not_found(format!("place {id}")))?;
+    // `store::upsert` keeps no place without one; a body that lost it is damage, not (0, 0).
+    let point = place.geometry.anchor().ok_or_else(|| Error::internal(format!("place {id} has no geometry")))?;
     let (category_name_pl, category_name_en) = category_names(&place.category);
     let (layer_name_pl, layer_name_en) = layer_names(place.layer);
     let (mut open_now, mut next_change, mut opening_hours_error, mut hours_today) = (None, None, None, Vec::new());
@@ -128,10 +130,7 @@ pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<P
     if let Some(text) = &place.opening_hours {
         match OpeningHours::parse(text) {
             Ok(h) => {
-                let h = match place.geometry.anchor() {
-                    Some(p) if h.depends_on_location() => h.at_location(p.lat, p.lon),
-                    _ => h,
-                };
+                let h = if h.depends_on_location() { h.at_location(point.lat, point.lon) } else { h };
                 open_now = Some(h.is_open(now));
                 next_change = h.next_change(now);
                 hours_today = h.intervals_on(now.with_timezone(&LOCAL_TZ).date_naive()).iter().map(|i| i.to_string()).collect();
@@ -154,6 +153,7 @@ pub(crate) fn detail(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<P
         needs_met: AccessNeed::from_mask(AccessNeed::mask_of(&place.accessibility, &place.category)),
         length_m,
         card: Vec::new(),
+        point,
         place,
     })
 }

@@ -172,6 +172,11 @@ pub struct PlaceSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceDetail {
     pub place: Place,
+    /// Where the card's pin goes and navigation leads: the point itself, or
+    /// a line's first point (where a bike path starts). Every stored place
+    /// has one: the protocol refuses a line of fewer than two points and the
+    /// store refuses a place without a point.
+    pub point: GeoPoint,
     pub category_name_pl: String,
     pub category_name_en: String,
     pub layer_name_pl: String,

@@ -253,6 +253,31 @@ async fn nearest_search_and_bike_paths() {
     assert_eq!(core.places().detail(21, t("2026-05-04T08:00:00Z")).unwrap().length_m.map(|l| l.round()), Some(trestno.length_m.round()));
 }
 
+#[tokio::test]
+async fn a_cards_point_is_the_place_or_where_its_line_starts_never_zero_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let (core, _server) = synced_core(&dir).await;
+    let at = t("2026-05-04T08:00:00Z");
+    let path = core.places().detail(21, at).unwrap();
+    assert_eq!(path.point, GeoPoint { lat: 51.060, lon: 17.100 }, "a bike path's card points where it starts");
+    let point = core.places().detail(1, at).unwrap();
+    assert_eq!(Some(point.point), point.place.geometry.anchor());
+    assert_ne!(point.point, GeoPoint { lat: 0.0, lon: 0.0 });
+
+    // A stored body that lost its points (damage: the store refuses such a
+    // place) is an error, not a pin in the Gulf of Guinea.
+    core.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE place_bodies SET body = json_set(body, '$.geometry.points', json('[]')) WHERE id = 21",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(core.places().detail(21, at).unwrap_err().code(), "internal");
+}
+
 #[test]
 fn deletes_and_updates_reach_the_index_and_search() {
     let dir = tempfile::tempdir().unwrap();

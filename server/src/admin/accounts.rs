@@ -15,6 +15,7 @@ use mm_protocol::auth::Role;
 
 use super::session::{Form, Staff};
 use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices};
+use crate::auth::password;
 use crate::state::AppState;
 use crate::store::Department;
 use crate::store::backoffice::Account;
@@ -53,13 +54,11 @@ fn login_ok(l: &str) -> bool {
         && l.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
-/// The new password and its repetition: at least 8 characters (as the
-/// password change page asks), equal.
+/// The new password ([`password::check_new`], the server's one rule) and
+/// its repetition, equal.
 fn new_password(f: &Form) -> AdminResult<String> {
     let p = f.get("password").unwrap_or_default().to_owned();
-    if p.chars().count() < 8 || p.len() > 1000 {
-        return Err(bad("Hasło musi mieć co najmniej 8 znaków.", "The password needs at least 8 characters."));
-    }
+    password::check_new(&p).map_err(|e| bad(&e.pl, &e.en))?;
     if f.get("repeat") != Some(p.as_str()) {
         return Err(bad("Powtórzone hasło jest inne.", "The repeated password differs."));
     }

@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::session::{Cookies, Form, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Staff, csrf_refused, same};
 use super::view::{AdminError, AdminResult, Lang, Page, PageCtx};
-use crate::auth::password::Busy;
+use crate::auth::password::{self, Busy};
 use crate::auth::signin::{self, SignInError};
 use crate::auth::token;
 use crate::reports::ratelimit::ClientIp;
@@ -171,8 +171,8 @@ pub async fn password_post(State(state): State<AppState>, staff: Staff, body: By
     let refuse = |status, pl, en| Ok(password_page(&staff, status, Some((t(pl, en), true))).into_response());
     let current = form.get("current").unwrap_or_default().to_owned();
     let new = form.get("new").unwrap_or_default().to_owned();
-    if new.chars().count() < 8 || new.len() > 1000 {
-        return refuse(StatusCode::BAD_REQUEST, "Nowe hasło musi mieć co najmniej 8 znaków.", "The new password needs at least 8 characters.");
+    if let Err(e) = password::check_new(&new) {
+        return Ok(password_page(&staff, StatusCode::BAD_REQUEST, Some((staff.lang.t(&e.pl, &e.en), true))).into_response());
     }
     if form.get("repeat") != Some(new.as_str()) {
         return refuse(StatusCode::BAD_REQUEST, "Powtórzone hasło jest inne.", "The repeated password differs.");
