@@ -19,8 +19,8 @@ class HomeActivity : ScreenActivity() {
         val title = heading(t(Texts.APP))
         val nav = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = android.view.View.generateViewId() }
         content = Section(this)
+        // The inbox with its unread count, right under the title where it is seen.
         notifications = button(t(Texts.NOTIFICATIONS)) { open(NotificationsActivity::class.java) }
-        nav.addView(notifications)
         nav.addView(button(t(Texts.REPORT_PROBLEM)) { open(ReportActivity::class.java) })
         nav.addView(button(t(Texts.MY_REPORTS)) { open(MyReportsActivity::class.java) })
         nav.addView(button(t(Texts.MAP)) { open(MapActivity::class.java) })
@@ -30,10 +30,12 @@ class HomeActivity : ScreenActivity() {
         nav.addView(button(t(Texts.SEARCH)) { open(SearchActivity::class.java) })
         nav.addView(button(t(Texts.SETTINGS)) { open(SettingsActivity::class.java) })
         column.addView(title)
+        column.addView(notifications)
         column.addView(content.layout)
         column.addView(nav)
-        // TalkBack reads the title, then alerts and content, then navigation.
-        content.layout.accessibilityTraversalAfter = title.id
+        // TalkBack reads the title and the inbox's count, then alerts and content, then navigation.
+        notifications.accessibilityTraversalAfter = title.id
+        content.layout.accessibilityTraversalAfter = notifications.id
         nav.accessibilityTraversalAfter = content.layout.id
         collect(model.state, ::show)
         // Once per visit, not per rotation.
