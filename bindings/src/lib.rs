@@ -43,7 +43,7 @@ mod places;
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
 pub use logging::init_logging;
-pub use object::{ErrorText, Language, MmCore, Noun, internal_error_message, live_core_objects};
+pub use object::{ErrorText, Language, MmCore, Noun, default_server_url, internal_error_message, live_core_objects};
 pub use records::*;
 pub use events::*;
 pub use news::*;

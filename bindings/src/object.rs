@@ -58,6 +58,14 @@ pub fn internal_error_message() -> ErrorText {
     ErrorText { code: "internal".into(), message_pl: m.pl, message_en: m.en }
 }
 
+/// The deployment's server, where a fresh install connects when
+/// `CoreConfig.server_url` is null/nil (Settings can show it, or offer to
+/// go back to it); built into the core, not repeated by the shells.
+#[uniffi::export]
+pub fn default_server_url() -> String {
+    mm_core::DEFAULT_SERVER_URL.to_owned()
+}
+
 /// Live [`MmCore`] objects (created and not yet released by the shell).
 #[uniffi::export]
 pub fn live_core_objects() -> u64 {

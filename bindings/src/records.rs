@@ -43,8 +43,11 @@ impl From<Platform> for core::Platform {
 pub struct CoreConfig {
     /// App-private directory; created when missing; the store lives here.
     pub data_dir: String,
-    /// Used until `set_server_url` stores another one.
-    pub server_url: String,
+    /// Used until `set_server_url` stores another one; `None` (the
+    /// default): the deployment's server, which the core knows
+    /// (`default_server_url()`), so the shells do not repeat it.
+    #[uniffi(default = None)]
+    pub server_url: Option<String>,
     pub platform: Platform,
     /// `X.Y.Z`.
     pub app_version: String,

@@ -12,7 +12,7 @@ static CORES: Mutex<()> = Mutex::new(());
 fn config(dir: &std::path::Path, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.to_string_lossy().into_owned(),
-        server_url: url.into(),
+        server_url: Some(url.into()),
         platform: Platform::Cli,
         app_version: "1.0.0".into(),
         locale: Some("pl-PL".into()),
@@ -206,6 +206,29 @@ fn counts_days_months_and_the_feed_come_from_the_core() {
     let english = MmCore::new(CoreConfig { locale: Some("en".into()), ..config(dir.path(), "http://127.0.0.1:8080") }).unwrap();
     assert_eq!(english.count_text(1, Noun::Event), "1 event");
     assert_eq!(english.month(2027, 1).unwrap().title_text, "January 2027");
+}
+
+/// A shell that gives no server address (Kotlin `null`, Swift `nil`, the
+/// record's default) gets the deployment's, which only the core knows; an
+/// address the shell gives, or one stored from Settings, still wins.
+#[test]
+fn no_server_url_means_the_deployments_default() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    if option_env!("MM_DEFAULT_SERVER_URL").is_none() {
+        assert_eq!(default_server_url(), "https://mmieszkaniec.siechnice.gmina.pl");
+    }
+    let core = MmCore::new(CoreConfig { server_url: None, ..config(dir.path(), "unused") }).unwrap();
+    assert_eq!(core.status().unwrap().server_url, default_server_url());
+    assert_eq!(core.calendar_feed(None).url, format!("{}/api/v1/calendar.ics", default_server_url()));
+    core.set_server_url("http://127.0.0.1:8080".into()).unwrap();
+    drop(core);
+    let reopened = MmCore::new(CoreConfig { server_url: None, ..config(dir.path(), "unused") }).unwrap();
+    assert_eq!(reopened.status().unwrap().server_url, "http://127.0.0.1:8080", "the stored address wins");
+    drop(reopened);
+    let other = tempfile::tempdir().unwrap();
+    let given = MmCore::new(config(other.path(), "http://127.0.0.1:9")).unwrap();
+    assert_eq!(given.status().unwrap().server_url, "http://127.0.0.1:9", "a given address wins");
 }
 
 #[test]

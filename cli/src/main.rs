@@ -73,7 +73,7 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
 fn open(args: &Args) -> Result<Core, CoreError> {
     let core = Core::open(CoreConfig {
         data_dir: args.data_dir(),
-        server_url: args.server.clone(),
+        server_url: Some(args.server.clone()),
         platform: Platform::Cli,
         app_version: env!("CARGO_PKG_VERSION").into(),
         locale: Some("pl-PL".into()),

@@ -30,12 +30,22 @@ use crate::{devices, events, gmina, news, notifications, outbox, sync};
 /// The store's file inside `data_dir`.
 const STORE_FILE: &str = "mm.sqlite3";
 
+/// The deployment's server: where a fresh install connects when the shell
+/// gives no address (`CoreConfig::server_url` = `None`). One place for both
+/// shells, so a second gmina's build changes it here (or sets
+/// `MM_DEFAULT_SERVER_URL` when compiling the core), not in Kotlin and Swift.
+pub const DEFAULT_SERVER_URL: &str = match option_env!("MM_DEFAULT_SERVER_URL") {
+    Some(url) => url,
+    None => "https://mmieszkaniec.siechnice.gmina.pl",
+};
+
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
     /// Created when missing; the store lives here.
     pub data_dir: PathBuf,
-    /// Used until [`Core::set_server_url`] stores another one.
-    pub server_url: String,
+    /// Used until [`Core::set_server_url`] stores another one; `None`:
+    /// the deployment's [`DEFAULT_SERVER_URL`].
+    pub server_url: Option<String>,
     pub platform: Platform,
     /// `X.Y.Z`; sent in the User-Agent and at registration.
     pub app_version: String,
@@ -91,7 +101,7 @@ impl Core {
         let stored_url = store.read(|c| meta::get(c, meta::SERVER_URL))?;
         let server_url = match stored_url {
             Some(url) => url,
-            None => normalise_url(&config.server_url)?,
+            None => normalise_url(config.server_url.as_deref().unwrap_or(DEFAULT_SERVER_URL))?,
         };
         let request = registration(&config);
         store.write(|tx| devices::ensure_queued(tx, &request, Utc::now()).map(|_| ()))?;

@@ -42,7 +42,7 @@ mod sync;
 #[cfg(test)]
 mod testing;
 
-pub use app::{Core, CoreConfig, CoreStatus, HomeScreen};
+pub use app::{Core, CoreConfig, CoreStatus, DEFAULT_SERVER_URL, HomeScreen};
 pub use events::EventsApi;
 pub use events::model::{
     CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthDay, MonthView, Recurrence, RecurrenceDay,

@@ -33,8 +33,6 @@ struct UserError: Error, Equatable {
 /// refresh share it. Opened once: a failure (a damaged store) shows
 /// `LaunchFailureView`, which can delete the local data, instead of a crash loop.
 enum Launch {
-    /// The deployment's server; the resident can change it in Ustawienia.
-    static let serverUrl = "https://mmieszkaniec.siechnice.gmina.pl"
     static let dataDir: URL = URL.applicationSupportDirectory.appending(path: "core", directoryHint: .isDirectory)
 
     static let opened: Result<MmCore, UserError> = openCore()
@@ -58,7 +56,9 @@ enum Launch {
             initLogging(level: "info")
             let version = Bundle.main.infoDictionary?["CFBundleShortVersionString"] as? String ?? "0.1.0"
             let core = try MmCore(config: CoreConfig(
-                dataDir: dataDir.path, serverUrl: serverUrl, platform: .ios,
+                dataDir: dataDir.path,
+                // nil: the deployment's server, which the core knows; the resident can change it in Ustawienia.
+                serverUrl: nil, platform: .ios,
                 appVersion: version, locale: Locale.current.identifier(.bcp47)))
             return .success(core)
         } catch {

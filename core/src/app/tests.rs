@@ -13,7 +13,7 @@ use crate::testing::*;
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.path().join("data"),
-        server_url: url.into(),
+        server_url: Some(url.into()),
         platform: Platform::Cli,
         app_version: "1.2.3".into(),
         locale: Some("pl-PL".into()),
@@ -599,4 +599,17 @@ async fn a_first_sync_takes_large_pages_and_fetches_the_next_while_writing() {
     server.reply(Reply::Json(200, page(vec![], "2", false)));
     core.sync(SyncOptions::default(), None).await.unwrap();
     assert_eq!(server.requests().last().unwrap().target, "/api/v1/sync?cursor=2");
+}
+
+/// `server_url: None` is the deployment's server (one constant in the core,
+/// not one per shell); a bad `MM_DEFAULT_SERVER_URL` at build time would
+/// fail here, since `open` validates the default like any other address.
+#[test]
+fn no_server_url_opens_on_the_deployments_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(CoreConfig { server_url: None, ..config(&dir, "unused") }).unwrap();
+    assert_eq!(core.server_url(), normalise_url(DEFAULT_SERVER_URL).unwrap());
+    if option_env!("MM_DEFAULT_SERVER_URL").is_none() {
+        assert_eq!(core.server_url(), "https://mmieszkaniec.siechnice.gmina.pl");
+    }
 }

@@ -16,7 +16,7 @@ use crate::{Core, CoreConfig, GeoPoint, MyReportState, Platform, ReportDraftUpda
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.path().join("data"),
-        server_url: url.into(),
+        server_url: Some(url.into()),
         platform: Platform::Cli,
         app_version: "1.2.3".into(),
         locale: Some("pl-PL".into()),

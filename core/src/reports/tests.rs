@@ -190,7 +190,7 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     let dir = tempfile::tempdir().unwrap();
     let config = crate::CoreConfig {
         data_dir: dir.path().join("data"),
-        server_url: "http://127.0.0.1:9".into(),
+        server_url: Some("http://127.0.0.1:9".into()),
         platform: crate::Platform::Cli,
         app_version: "1.0.0".into(),
         locale: None,
@@ -760,7 +760,7 @@ async fn the_review_names_the_step_to_fix_and_answers_are_normalised() {
     let dir = tempfile::tempdir().unwrap();
     let core = crate::Core::open(crate::CoreConfig {
         data_dir: dir.path().join("data"),
-        server_url: server.url.clone(),
+        server_url: Some(server.url.clone()),
         platform: mm_protocol::devices::Platform::Cli,
         app_version: "1.0.0".into(),
         locale: Some("pl_PL".into()),

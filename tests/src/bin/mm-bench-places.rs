@@ -345,7 +345,7 @@ fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let core = Core::open(CoreConfig {
         data_dir: tmp.path().join("app"),
-        server_url: url,
+        server_url: Some(url),
         platform: Platform::Cli,
         app_version: "0.0.0".into(),
         locale: None,
@@ -547,7 +547,7 @@ fn main() -> anyhow::Result<()> {
     std::thread::spawn(move || mm_e2e::fake_sync::serve(listener, demo_page));
     let demo = Core::open(CoreConfig {
         data_dir: tmp.path().join("demo"),
-        server_url: demo_url,
+        server_url: Some(demo_url),
         platform: Platform::Cli,
         app_version: "0.0.0".into(),
         locale: None,

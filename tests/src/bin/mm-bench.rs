@@ -80,7 +80,7 @@ fn seed(editor: &Official) -> anyhow::Result<()> {
 fn config(dir: &std::path::Path, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.to_path_buf(),
-        server_url: url.to_string(),
+        server_url: Some(url.to_string()),
         platform: Platform::Cli,
         app_version: "1.0.0".into(),
         locale: Some("pl-PL".into()),

@@ -49,9 +49,15 @@ import java.time.YearMonth
 class Repository(
     val core: MmCore,
     private val io: CoroutineDispatcher = Dispatchers.IO,
+    /**
+     * Hears every sync that names no listener of its own (Home's, the map's,
+     * My reports', the outbox job's): the app posts the core's new
+     * notifications from it, whichever screen or job synced.
+     */
+    private val syncListener: CoreListener? = null,
 ) : AutoCloseable {
 
-    suspend fun sync(listener: CoreListener? = null): SyncSummary = core.sync(null, listener)
+    suspend fun sync(listener: CoreListener? = null): SyncSummary = core.sync(null, listener ?: syncListener)
 
     suspend fun home(): HomeScreen = withContext(io) { core.home() }
 
@@ -152,7 +158,15 @@ class Repository(
 
     suspend fun bikePathsInBox(box: BoundingBox): List<BikePathSummary> = withContext(io) { core.bikePathsInBox(box) }
 
+    // ---- notifications (the bell): what the core raised for the resident ----
+
+    /** Newest first, read and unread. */
     suspend fun notifications(): List<Notification> = withContext(io) { core.notifications() }
+
+    /** The badge on Home ("Powiadomienia (3)"). */
+    suspend fun unreadNotificationCount(): Int = withContext(io) { core.unreadNotificationCount().toInt() }
+
+    suspend fun markNotificationRead(id: Long) = withContext(io) { core.markNotificationRead(id) }
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()
@@ -161,20 +175,23 @@ class Repository(
     override fun close() = core.close()
 
     companion object {
-        /** The address a fresh install talks to (Gmina Siechnice's server). */
-        const val DEFAULT_SERVER_URL = "https://mmieszkaniec.siechnice.gmina.pl"
-
-        /** Opens the core with its store under [dataDir]. No network. */
+        /**
+         * Opens the core with its store under [dataDir]. No network.
+         * [serverUrl] null: the deployment's server, which the core knows
+         * (`defaultServerUrl()`); Settings can store another one.
+         */
         fun open(
             dataDir: File,
-            serverUrl: String = DEFAULT_SERVER_URL,
+            serverUrl: String? = null,
             platform: Platform = Platform.ANDROID,
             appVersion: String = "0.1.0",
             locale: String? = "pl-PL",
             io: CoroutineDispatcher = Dispatchers.IO,
+            syncListener: CoreListener? = null,
         ): Repository = Repository(
             MmCore(CoreConfig(dataDir.path, serverUrl, platform, appVersion, locale)),
             io,
+            syncListener,
         )
     }
 }

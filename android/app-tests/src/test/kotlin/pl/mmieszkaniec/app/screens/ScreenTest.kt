@@ -82,9 +82,14 @@ abstract class ScreenTest {
     }
 
     @Before
-    fun pointTheAppAtTheServer() {
+    fun catchCrashes() {
         previousHandler = Thread.getDefaultUncaughtExceptionHandler()
         Thread.setDefaultUncaughtExceptionHandler { _, e -> crashes += e }
+    }
+
+    /** Opens the core as the first screen would; a test of the launch itself overrides this. */
+    @Before
+    open fun pointTheAppAtTheServer() {
         runBlocking { app.repository.setServerUrl(server.url) }
     }
 
@@ -97,7 +102,8 @@ abstract class ScreenTest {
             }
             launched.clear()
             idleMain()
-            app.repository.close()
+            // Opened by the test or its screens; not opened now if it could not be.
+            if (app.openFailure == null) app.repository.close()
             failOnCrash()
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(previousHandler)
@@ -139,6 +145,21 @@ abstract class ScreenTest {
         below?.stop()
         idleMain()
         return opened
+    }
+
+    /**
+     * Leaves the screen on top as the system Back does when the screen has
+     * no step to go back to: it finishes, and the one below comes back
+     * (restarted, resumed). Returns that one.
+     */
+    protected fun leaveScreen(): Activity {
+        val top = launched.removeAt(launched.lastIndex)
+        (top.get() as Activity).finish()
+        top.pause().stop().destroy()
+        val below = launched.last()
+        below.restart().resume()
+        idleMain()
+        return below.get() as Activity
     }
 
     /**

@@ -25,8 +25,7 @@ class CalendarActivity : ScreenActivity() {
     private lateinit var model: CalendarMonthModel
     private lateinit var content: Section
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.CALENDAR)
         model = holder { CalendarMonthModel(repo, YearMonth.now(Time.ZONE)) }
         content = Section(this)

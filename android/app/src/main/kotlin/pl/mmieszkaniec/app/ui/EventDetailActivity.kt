@@ -15,8 +15,7 @@ class EventDetailActivity : ScreenActivity() {
     private lateinit var model: EventDetailModel
     private lateinit var content: Section
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.KIND_EVENT)
         val id = intent.getLongExtra(EXTRA_ID, -1)
         model = holder { EventDetailModel(repo, id) }

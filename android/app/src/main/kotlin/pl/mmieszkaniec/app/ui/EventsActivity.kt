@@ -11,8 +11,7 @@ class EventsActivity : ScreenActivity() {
     private lateinit var filters: Section
     private lateinit var list: Section
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.EVENTS)
         model = holder { EventsModel(repo) }
         val title = heading(t(Texts.EVENTS))

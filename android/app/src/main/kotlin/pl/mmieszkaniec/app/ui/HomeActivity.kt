@@ -10,14 +10,17 @@ import pl.mmieszkaniec.core.EventOccurrence
 class HomeActivity : ScreenActivity() {
     private lateinit var model: HomeModel
     private lateinit var content: Section
+    private lateinit var notifications: android.widget.Button
+    private var resumedBefore = false
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.APP)
         model = holder { HomeModel(repo) }
         val title = heading(t(Texts.APP))
         val nav = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; id = android.view.View.generateViewId() }
         content = Section(this)
+        // The inbox with its unread count, right under the title where it is seen.
+        notifications = button(t(Texts.NOTIFICATIONS)) { open(NotificationsActivity::class.java) }
         nav.addView(button(t(Texts.REPORT_PROBLEM)) { open(ReportActivity::class.java) })
         nav.addView(button(t(Texts.MY_REPORTS)) { open(MyReportsActivity::class.java) })
         nav.addView(button(t(Texts.MAP)) { open(MapActivity::class.java) })
@@ -27,10 +30,12 @@ class HomeActivity : ScreenActivity() {
         nav.addView(button(t(Texts.SEARCH)) { open(SearchActivity::class.java) })
         nav.addView(button(t(Texts.SETTINGS)) { open(SettingsActivity::class.java) })
         column.addView(title)
+        column.addView(notifications)
         column.addView(content.layout)
         column.addView(nav)
-        // TalkBack reads the title, then alerts and content, then navigation.
-        content.layout.accessibilityTraversalAfter = title.id
+        // TalkBack reads the title and the inbox's count, then alerts and content, then navigation.
+        notifications.accessibilityTraversalAfter = title.id
+        content.layout.accessibilityTraversalAfter = notifications.id
         nav.accessibilityTraversalAfter = content.layout.id
         collect(model.state, ::show)
         // Once per visit, not per rotation.
@@ -41,7 +46,22 @@ class HomeActivity : ScreenActivity() {
         }
     }
 
-    private fun show(state: HomeState) = content.show {
+    /** Back from another screen (the inbox marked some read, a report was made): the count and lists again. */
+    override fun onResume() {
+        super.onResume()
+        if (resumedBefore) act { model.load() }
+        resumedBefore = true
+    }
+
+    private fun show(state: HomeState) {
+        // The badge: the core's unread count, "Powiadomienia (3)".
+        val unread = state.content.valueOrNull?.unreadNotifications?.toInt() ?: 0
+        notifications.setTextIfChanged(t(Texts.notificationsButton(unread)))
+        notifications.contentDescription = t(Texts.notificationsButtonSpoken(unread))
+        showContent(state)
+    }
+
+    private fun showContent(state: HomeState) = content.show {
         if (state.syncing) body(t(Texts.SYNCING), secondary = true, key = "syncing")
         state.syncError?.let { error(it, key = "sync") }
         load(state.content) { home ->

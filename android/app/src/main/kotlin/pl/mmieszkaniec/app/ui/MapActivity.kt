@@ -40,8 +40,7 @@ class MapActivity : ScreenActivity() {
     private lateinit var openNowBox: CheckBox
     private var shownCardId: Long? = null
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.MAP)
         model = holder { MapModel(repo) }
         column.addView(heading(t(Texts.MAP_TITLE)))

@@ -20,8 +20,7 @@ class MyReportsActivity : ScreenActivity() {
     private lateinit var content: Section
     private var shownReport: Long? = null
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.MY_REPORTS)
         model = holder { MyReportsModel(repo) }
         val title = heading(t(Texts.MY_REPORTS))

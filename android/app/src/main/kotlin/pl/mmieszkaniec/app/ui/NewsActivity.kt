@@ -11,8 +11,7 @@ class NewsActivity : ScreenActivity() {
     private lateinit var content: Section
     private var shownItem: Long? = null
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.NEWS)
         model = holder { NewsModel(repo) }
         content = Section(this)

@@ -62,7 +62,8 @@ class OutboxJobService : JobService() {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main)
 
     override fun onStartJob(params: JobParameters): Boolean {
-        val repo = (application as MmApplication).repository
+        // The core's storage is unusable: nothing to send until the resident recovers it in the app.
+        val repo = (application as MmApplication).openCore() ?: return false
         scope.launch { jobFinished(params, Outbox.send(repo)) }
         return true
     }

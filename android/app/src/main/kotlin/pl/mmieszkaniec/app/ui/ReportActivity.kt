@@ -63,8 +63,7 @@ class ReportActivity : ScreenActivity() {
     /** The limits and hints the screens state ("Do 5 zdjęć"), from the core. */
     private val rules by lazy { repo.reportRules() }
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.REPORT_PROBLEM)
         model = holder { ReportFlow(repo) }
         cameraFile = savedInstanceState?.getString(STATE_CAMERA_FILE)

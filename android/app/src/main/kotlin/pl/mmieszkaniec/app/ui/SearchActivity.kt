@@ -20,8 +20,7 @@ class SearchActivity : ScreenActivity() {
     private lateinit var results: Section
     private var pending: Job? = null
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.SEARCH)
         model = holder { SearchModel(repo) }
         val title = heading(t(Texts.SEARCH))

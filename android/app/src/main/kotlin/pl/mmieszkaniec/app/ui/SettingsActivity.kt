@@ -14,8 +14,7 @@ class SettingsActivity : ScreenActivity() {
     private lateinit var status: Section
     private var filled = false
 
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
+    override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.SETTINGS)
         model = holder { SettingsModel(repo) }
         column.addView(heading(t(Texts.SETTINGS)))

@@ -199,4 +199,26 @@ object Texts {
     val CHANNEL_ALERTS_ABOUT = Text("Pilne komunikaty gminy", "Urgent messages from the municipality")
     val CHANNEL_REPORTS = Text("Zgłoszenia", "Reports")
     val CHANNEL_REPORTS_ABOUT = Text("Zmiany statusu Twoich zgłoszeń", "Status changes of your reports")
+
+    // ---- notifications inbox, Home's badge ----
+    val NOTIFICATIONS = Text("Powiadomienia", "Notifications")
+    /** Home's button with the unread count as a badge: "Powiadomienia (3)". */
+    fun notificationsButton(unread: Int) =
+        if (unread > 0) Text("Powiadomienia ($unread)", "Notifications ($unread)") else NOTIFICATIONS
+    fun notificationsButtonSpoken(unread: Int) =
+        if (unread > 0) Text("Powiadomienia, nieprzeczytane: $unread", "Notifications, unread: $unread") else NOTIFICATIONS
+    val NO_NOTIFICATIONS = Text("Brak powiadomień.", "No notifications.")
+    /** Before an unread notification's title: a word, not only a colour. */
+    val UNREAD_MARK = Text("Nowe: ", "New: ")
+    val UNREAD_SPOKEN = Text("Nieprzeczytane. ", "Unread. ")
+
+    // ---- the core could not be opened (launch) ----
+    val RECOVERY_TITLE = Text("Nie można otworzyć danych aplikacji", "The app's data cannot be opened")
+    val RECOVERY_EXPLAINED = Text(
+        "Dane zapisane w tym telefonie (pobrane aktualności, wydarzenia, mapa, szkice i niewysłane zgłoszenia) są uszkodzone lub niedostępne. Możesz je usunąć i zacząć od nowa: aplikacja pobierze dane gminy ponownie. Szkice i niewysłane zgłoszenia zostaną utracone.",
+        "The data stored on this phone (downloaded news, events, the map, drafts and unsent reports) is damaged or unavailable. You can delete it and start again: the app will download the municipality's data again. Drafts and unsent reports will be lost.",
+    )
+    val RECOVERY_WHAT_HAPPENED = Text("Co się stało:", "What happened:")
+    val RECOVERY_DELETE = Text("Usuń dane lokalne i zacznij od nowa", "Delete local data and start again")
+    val RECOVERY_TRY_AGAIN = Text("Spróbuj ponownie", "Try again")
 }

@@ -100,8 +100,28 @@ abstract class ScreenActivity : Activity() {
 
     fun t(text: Text): String = text.of(language)
 
-    override fun onCreate(savedInstanceState: Bundle?) {
+    /** False for the one screen that works without the core ([RecoveryActivity]). */
+    protected open val needsCore: Boolean get() = true
+
+    /**
+     * The screen's own setup, once the base (state kept across rotation,
+     * insets, the problem line) is in place and the core is open.
+     */
+    protected abstract fun onCreateScreen(savedInstanceState: Bundle?)
+
+    final override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        // The core's storage is unusable: the recovery screen, not a crash
+        // loop (whichever screen the system starts: launcher, notification, restore).
+        if (needsCore && (application as MmApplication).openCore() == null) {
+            startActivity(
+                android.content.Intent(this, RecoveryActivity::class.java)
+                    .addFlags(android.content.Intent.FLAG_ACTIVITY_NEW_TASK or android.content.Intent.FLAG_ACTIVITY_CLEAR_TASK),
+            )
+            finish()
+            retained = Retained()
+            return
+        }
         @Suppress("DEPRECATION")
         val previous = lastNonConfigurationInstance as? Retained
         retained = previous ?: Retained()
@@ -121,6 +141,7 @@ abstract class ScreenActivity : Activity() {
         edgeToEdge()
         problems = Section(this)
         column.addView(problems.layout)
+        onCreateScreen(savedInstanceState)
     }
 
     private lateinit var problems: Section

@@ -13,6 +13,7 @@ import pl.mmieszkaniec.core.EventOccurrence
 import pl.mmieszkaniec.core.HomeScreen
 import pl.mmieszkaniec.core.MonthView
 import pl.mmieszkaniec.core.News
+import pl.mmieszkaniec.core.Notification
 import pl.mmieszkaniec.core.SearchHit
 import java.time.LocalDate
 import java.time.YearMonth
@@ -189,5 +190,55 @@ class SettingsModel(private val repo: Repository) : StateHolder<SettingsState>(S
         update { it.copy(saving = false, saveError = result.errorOrNull) }
         if (result is Load.Ready) load()
         return result is Load.Ready
+    }
+}
+
+/**
+ * Where a notification leads, as far as its record says: the core's kinds
+ * (`alert`: the news item in `entityId`; `report_status`: the report's
+ * server id before the colon of `"{report_id}:{step}"`), nothing for a
+ * kind this app does not know yet.
+ */
+sealed interface NotificationTarget {
+    data class NewsItem(val id: Long) : NotificationTarget
+    /** [localId]: the report in My reports when it was made on this phone (a followed one is not). */
+    data class Report(val serverId: Long, val localId: Long?) : NotificationTarget
+    data object Nowhere : NotificationTarget
+}
+
+data class NotificationsState(
+    val list: Load<List<Notification>> = Load.Loading,
+    /** Marking one read failed; the list still shows. */
+    val actionError: UserError? = null,
+)
+
+/** The inbox: every notification the core raised, newest first, read or not. */
+class NotificationsModel(private val repo: Repository) : StateHolder<NotificationsState>(NotificationsState()) {
+    suspend fun load() {
+        val list = load { repo.notifications() }
+        update { it.copy(list = list) }
+    }
+
+    /** Marks [n] read (the inbox and Home's count drop) and says where it leads. */
+    suspend fun open(n: Notification): NotificationTarget {
+        if (!n.read) {
+            val marked = load { repo.markNotificationRead(n.id) }
+            update { it.copy(actionError = marked.errorOrNull) }
+            load()
+        }
+        return when (n.kind) {
+            KIND_ALERT -> n.entityId?.toLongOrNull()?.let { NotificationTarget.NewsItem(it) }
+            KIND_REPORT_STATUS -> n.entityId?.substringBefore(':')?.toLongOrNull()?.let { serverId ->
+                val mine = load { repo.myReports() }.valueOrNull.orEmpty().firstOrNull { it.serverId == serverId }
+                NotificationTarget.Report(serverId, mine?.localId)
+            }
+            else -> null
+        } ?: NotificationTarget.Nowhere
+    }
+
+    companion object {
+        /** The core's notification kinds (`mm_core::notifications::KIND_ALERT`, `reports::KIND_REPORT_STATUS`). */
+        const val KIND_ALERT = "alert"
+        const val KIND_REPORT_STATUS = "report_status"
     }
 }
