@@ -66,11 +66,38 @@ pub struct Notification {
     pub read: bool,
     /// The entity to open, e.g. the news id of an alert.
     pub entity_id: Option<String>,
+    /// Where opening it leads (the core reads `kind` and `entity_id`).
+    pub link: NotificationLink,
+    /// Post it on the loudest channel (an alert: Android's high-importance
+    /// channel, iOS's time-sensitive level).
+    pub urgent: bool,
+}
+
+/// Where opening a notification leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum NotificationLink {
+    /// A kind this core version does not know: opening only marks it read.
+    Nowhere,
+    NewsItem { news_id: i64 },
+    /// A report, by its server id (one of mine or one I follow).
+    Report { report_id: i64 },
+}
+
+impl From<core::NotificationLink> for NotificationLink {
+    fn from(l: core::NotificationLink) -> Self {
+        match l {
+            core::NotificationLink::Nowhere => NotificationLink::Nowhere,
+            core::NotificationLink::NewsItem { news_id } => NotificationLink::NewsItem { news_id },
+            core::NotificationLink::Report { report_id } => NotificationLink::Report { report_id },
+        }
+    }
 }
 
 impl From<core::Notification> for Notification {
     fn from(n: core::Notification) -> Self {
         Notification {
+            link: n.link().into(),
+            urgent: n.is_urgent(),
             id: n.id,
             kind: n.kind,
             title: n.title,

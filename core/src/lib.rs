@@ -62,7 +62,7 @@ pub use reports::model::{
     DraftProblem, MyReport, MyReportState, PhotoInfo, ReportActions, ReportDetail, ReportDraft, ReportDraftUpdate,
     ReportError, ReportReview, ReportSummary,
 };
-pub use notifications::Notification;
+pub use notifications::{Notification, NotificationLink};
 pub use places::card::{CardLine, CardLineKind, layer_label, need_label, tri_label, wheelchair_label};
 pub use places::model::{
     AccessNeed, BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary,

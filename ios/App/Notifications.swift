@@ -19,15 +19,16 @@ import UserNotifications
 /// `os_log` layer for `target_os = "ios"` belongs in bindings/src/logging.rs).
 let notificationsLog = Logger(subsystem: "pl.mmieszkaniec.app", category: "notifications")
 
-/// Where a notification leads when opened, if anywhere. The bindings'
-/// contract (`Notification.entityId`): an alert names its news item's id.
-/// A kind this shell does not know yet opens nothing, it is only marked read.
+/// Where a notification leads when opened, if anywhere: the core reads it
+/// (`link`). A report opens nothing yet on iOS (no screen for one report by
+/// its server id): it is only marked read, like a kind the core does not know.
 /// (`self.` so that `make test-swift` checks the field names.)
 extension CoreNotification {
     var route: Route? {
-        switch self.kind {
-        case "alert": return self.entityId.flatMap { Int64($0) }.map { Route.news($0) }
-        default: return nil
+        switch self.link {
+        case .newsItem(let newsId): return Route.news(newsId)
+        case .report: return nil
+        case .nowhere: return nil
         }
     }
 }
@@ -80,7 +81,7 @@ enum LocalNotifications {
         // (`com.apple.developer.usernotifications.time-sensitive`); without
         // the entitlement iOS ignores the level and delivers it as `.active`,
         // like everything else here.
-        content.interruptionLevel = n.kind == "alert" ? .timeSensitive : .active
+        content.interruptionLevel = n.urgent ? .timeSensitive : .active
         // One request id per notification: the core raises each once, and a
         // repeat would replace, not duplicate.
         let request = UNNotificationRequest(identifier: "notification-\(n.id)", content: content, trigger: nil)

@@ -28,6 +28,42 @@ pub struct Notification {
     pub entity_id: Option<String>,
 }
 
+/// Where opening a notification leads: the core reads its kind and
+/// entity so that no shell parses `entity_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationLink {
+    /// A kind this core version does not know, or an entity it cannot read.
+    Nowhere,
+    /// An alert: its news item.
+    NewsItem { news_id: i64 },
+    /// A report's status change: the report, by its server id.
+    Report { report_id: i64 },
+}
+
+impl Notification {
+    /// Where it leads when opened (see [`NotificationLink`]).
+    pub fn link(&self) -> NotificationLink {
+        let entity = self.entity_id.as_deref().unwrap_or_default();
+        let id = |text: &str| text.parse::<i64>().ok();
+        match self.kind.as_str() {
+            KIND_ALERT => id(entity).map(|news_id| NotificationLink::NewsItem { news_id }),
+            // `"{report_id}:{step}"` (`reports::sync`): one per step.
+            crate::reports::KIND_REPORT_STATUS => {
+                id(entity.split(':').next().unwrap_or_default()).map(|report_id| NotificationLink::Report { report_id })
+            }
+            _ => None,
+        }
+        .unwrap_or(NotificationLink::Nowhere)
+    }
+
+    /// An alert must reach the resident now: the shells post it on their
+    /// loudest channel (Android's high-importance channel, iOS's
+    /// time-sensitive level); everything else is an ordinary notification.
+    pub fn is_urgent(&self) -> bool {
+        self.kind == KIND_ALERT
+    }
+}
+
 /// Creates a notification unless one exists for this entity already;
 /// returns it when it is new.
 pub fn create(
@@ -96,6 +132,29 @@ pub fn unread_count(conn: &Connection) -> Result<u32, Error> {
 mod tests {
     use super::*;
     use crate::store::Store;
+
+    #[test]
+    fn the_core_reads_where_a_notification_leads() {
+        let n = |kind: &str, entity: Option<&str>| Notification {
+            id: 1,
+            kind: kind.into(),
+            title: String::new(),
+            body: String::new(),
+            created_at: Utc::now(),
+            read: false,
+            entity_id: entity.map(str::to_owned),
+        };
+        assert_eq!(n(KIND_ALERT, Some("7")).link(), NotificationLink::NewsItem { news_id: 7 });
+        assert!(n(KIND_ALERT, Some("7")).is_urgent());
+        let status = n(crate::reports::KIND_REPORT_STATUS, Some("42:3"));
+        assert_eq!(status.link(), NotificationLink::Report { report_id: 42 });
+        assert!(!status.is_urgent());
+        // What cannot be read opens nothing (and never a wrong item).
+        assert_eq!(n(KIND_ALERT, None).link(), NotificationLink::Nowhere);
+        assert_eq!(n(KIND_ALERT, Some("7:1")).link(), NotificationLink::Nowhere);
+        assert_eq!(n(crate::reports::KIND_REPORT_STATUS, Some(":3")).link(), NotificationLink::Nowhere);
+        assert_eq!(n("budget_vote", Some("5")).link(), NotificationLink::Nowhere);
+    }
 
     #[test]
     fn one_per_entity_and_mark_read() {

@@ -593,6 +593,7 @@ async fn a_report_is_retried_with_the_same_key_and_sent_once() {
     assert_eq!(note.kind, KIND_REPORT_STATUS);
     assert_eq!(note.body, "Przekazano do naprawy.");
     assert_eq!(note.entity_id.as_deref(), Some("41:2"));
+    assert_eq!(note.link(), crate::NotificationLink::Report { report_id: 41 });
     let mine = store.read(|c| store::my_report(c, mine.local_id)).unwrap();
     assert_eq!(mine.report.unwrap().history.len(), 2);
     // Someone else's report changing status is no news to this device.

@@ -109,6 +109,8 @@ fn applies_upserts_tombstones_and_skips_unknown_collections() {
         "a new visible alert notifies"
     );
     assert_eq!(second.notifications[0].entity_id.as_deref(), Some("2"));
+    assert_eq!(second.notifications[0].link(), crate::NotificationLink::NewsItem { news_id: 2 });
+    assert!(second.notifications[0].is_urgent());
     store
         .read(|c| {
             assert_eq!(news::get(c, 1)?.title, "Nowy żłobek otwarty");

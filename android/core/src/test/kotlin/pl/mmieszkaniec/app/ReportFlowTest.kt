@@ -7,6 +7,7 @@ import pl.mmieszkaniec.app.state.Load
 import pl.mmieszkaniec.app.state.MyReportsModel
 import pl.mmieszkaniec.app.state.ReportFlow
 import pl.mmieszkaniec.app.state.ReportStatusLabels
+import pl.mmieszkaniec.core.NotificationLink
 import pl.mmieszkaniec.core.ReportStep
 import pl.mmieszkaniec.core.AttributeType
 import pl.mmieszkaniec.core.LocationSource
@@ -25,6 +26,7 @@ import javax.imageio.ImageIO
 import kotlin.math.abs
 import kotlin.math.max
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertIs
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
@@ -135,6 +137,8 @@ class ReportFlowTest {
                 val note = repo.notifications().single { it.kind == "report_status" }
                 assertTrue(note.entityId!!.startsWith("$serverId:"), note.entityId)
                 assertTrue(note.title.contains("Przyjęte"), note.title)
+                assertEquals(NotificationLink.Report(serverId), note.link, "the core says where it leads")
+                assertFalse(note.urgent)
 
                 val detail = repo.reportDetail(serverId)
                 assertEquals(reply, detail.report.history.last().publicReply)

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import pl.mmieszkaniec.core.NotificationLink
 import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.Notification
 import pl.mmieszkaniec.core.Priority
@@ -165,6 +166,7 @@ class SyncedCoreTest {
             assertTrue(progress.isNotEmpty())
             assertFalse(progress.last().hasMore, "the last page says so")
             assertTrue(notified.any { it.kind == "alert" }, "alerts notify: $notified")
+            assertTrue(notified.filter { it.kind == "alert" }.all { it.urgent && it.link is NotificationLink.NewsItem }, "$notified")
             assertEquals(notified.map { it.id }.toSet(), fresh.core.notifications().map { it.id }.toSet())
         }
     }

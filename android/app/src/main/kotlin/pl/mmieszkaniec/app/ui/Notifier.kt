@@ -47,7 +47,7 @@ class Notifier(private val context: Context) : CoreListener {
     fun post(n: CoreNotification) {
         if (!permitted()) return
         val manager = manager ?: return
-        val alert = n.kind == NotificationsModel.KIND_ALERT
+        val alert = n.urgent
         val open = PendingIntent.getActivity(
             context,
             n.id.toInt(),

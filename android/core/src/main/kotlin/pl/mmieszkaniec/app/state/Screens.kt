@@ -14,6 +14,7 @@ import pl.mmieszkaniec.core.HomeScreen
 import pl.mmieszkaniec.core.MonthView
 import pl.mmieszkaniec.core.News
 import pl.mmieszkaniec.core.Notification
+import pl.mmieszkaniec.core.NotificationLink
 import pl.mmieszkaniec.core.SearchHit
 import java.time.LocalDate
 import java.time.YearMonth
@@ -194,10 +195,9 @@ class SettingsModel(private val repo: Repository) : StateHolder<SettingsState>(S
 }
 
 /**
- * Where a notification leads, as far as its record says: the core's kinds
- * (`alert`: the news item in `entityId`; `report_status`: the report's
- * server id before the colon of `"{report_id}:{step}"`), nothing for a
- * kind this app does not know yet.
+ * Where a notification leads: the core's [pl.mmieszkaniec.core.NotificationLink],
+ * with the report's local id when it was made on this phone (My reports
+ * opens by local id).
  */
 sealed interface NotificationTarget {
     data class NewsItem(val id: Long) : NotificationTarget
@@ -226,19 +226,13 @@ class NotificationsModel(private val repo: Repository) : StateHolder<Notificatio
             update { it.copy(actionError = marked.errorOrNull) }
             load()
         }
-        return when (n.kind) {
-            KIND_ALERT -> n.entityId?.toLongOrNull()?.let { NotificationTarget.NewsItem(it) }
-            KIND_REPORT_STATUS -> n.entityId?.substringBefore(':')?.toLongOrNull()?.let { serverId ->
-                val mine = load { repo.myReports() }.valueOrNull.orEmpty().firstOrNull { it.serverId == serverId }
-                NotificationTarget.Report(serverId, mine?.localId)
+        return when (val link = n.link) {
+            is NotificationLink.NewsItem -> NotificationTarget.NewsItem(link.newsId)
+            is NotificationLink.Report -> {
+                val mine = load { repo.myReports() }.valueOrNull.orEmpty().firstOrNull { it.serverId == link.reportId }
+                NotificationTarget.Report(link.reportId, mine?.localId)
             }
-            else -> null
-        } ?: NotificationTarget.Nowhere
-    }
-
-    companion object {
-        /** The core's notification kinds (`mm_core::notifications::KIND_ALERT`, `reports::KIND_REPORT_STATUS`). */
-        const val KIND_ALERT = "alert"
-        const val KIND_REPORT_STATUS = "report_status"
+            NotificationLink.Nowhere -> NotificationTarget.Nowhere
+        }
     }
 }
