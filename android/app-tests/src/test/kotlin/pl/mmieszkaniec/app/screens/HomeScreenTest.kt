@@ -22,4 +22,23 @@ class HomeScreenTest : ScreenTest() {
         val channels = app.getSystemService(android.app.NotificationManager::class.java).notificationChannels.associate { it.id to it.name.toString() }
         assertEquals(mapOf("alerts" to "Alerty", "reports" to "Zgłoszenia"), channels)
     }
+
+    @Test
+    fun `the launcher shows the app's own icon, not the system's default`() {
+        val info = app.packageManager.getApplicationInfo(app.packageName, 0)
+        assertTrue(info.icon != 0, "the manifest names an icon")
+        // The icon as the launcher loads it from the manifest's resource id (Robolectric's
+        // PackageManager.getApplicationIcon hands every app the system's default).
+        val icon = app.getDrawable(info.icon)!!
+        val size = 192 // xxxhdpi launcher size
+        val bitmap = android.graphics.Bitmap.createBitmap(size, size, android.graphics.Bitmap.Config.ARGB_8888)
+        icon.setBounds(0, 0, size, size)
+        icon.draw(android.graphics.Canvas(bitmap))
+        val dir = java.io.File(System.getProperty("mm.screenshots.dir") ?: "target/screenshots").apply { mkdirs() }
+        java.io.File(dir, "icon.png").outputStream().use { bitmap.compress(android.graphics.Bitmap.CompressFormat.PNG, 100, it) }
+        // The app's blue square with a white "M": blue near a corner, white on the M's left stroke.
+        assertEquals(0xFF0B4F8A.toInt(), bitmap.getPixel(size / 8, size / 8), "the icon's background")
+        assertEquals(android.graphics.Color.WHITE, bitmap.getPixel(size * 13 / 48, size / 2), "the M")
+        bitmap.recycle()
+    }
 }
