@@ -149,8 +149,16 @@ pub fn news_input(title: &str) -> Value {
     serde_json::json!({"title": title, "body": "Treść komunikatu.", "priority": "important"})
 }
 
+/// A two-hour event at noon in Warsaw three days from today: tests that ask
+/// for Warsaw days (`?from=&to=`) must not see it spill into the next day,
+/// as `now + 3 days` did when the tests ran after 22:00 in Warsaw.
 pub fn event_input(title: &str, category: Option<&str>) -> Value {
-    let start = Utc::now() + Duration::days(3);
+    let day = Utc::now().with_timezone(&mm_protocol::LOCAL_TZ).date_naive() + chrono::Days::new(3);
+    let start = day
+        .and_hms_opt(12, 0, 0)
+        .and_then(|noon| noon.and_local_timezone(mm_protocol::LOCAL_TZ).single())
+        .expect("noon exists on every Warsaw day")
+        .with_timezone(&Utc);
     let mut v = serde_json::json!({
         "title": title,
         "description": "Opis",
