@@ -2,6 +2,7 @@
 //! ephemeral loopback port, run the real `mm` binary against it, and talk to
 //! the API as an official would.
 
+pub mod balancer;
 pub mod fake_ezd;
 pub mod fake_sync;
 pub mod proxy;
