@@ -61,6 +61,13 @@ pub struct ServeArgs {
     /// the same. Without it, one is made in DATA_DIR/device-token.key (0600).
     #[arg(long, env = "MM_DEVICE_TOKEN_KEY", hide_env_values = true, global = true)]
     pub device_token_key: Option<String>,
+    /// Where photos' bytes go: `s3://BUCKET[/PREFIX]` on an S3-compatible
+    /// store (`MM_S3_ENDPOINT`, `MM_S3_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`; `crate::blobs::s3`), or a directory. Every
+    /// instance behind one load balancer needs the same. Default:
+    /// DATA_DIR/photos.
+    #[arg(long, env = "MM_PHOTOS", value_parser = crate::blobs::PhotoLocation::parse, global = true)]
+    pub photos: Option<crate::blobs::PhotoLocation>,
     #[command(flatten)]
     pub maintenance: MaintenanceArgs,
     /// The address residents and officials use, e.g.

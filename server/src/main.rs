@@ -125,17 +125,30 @@ fn restrict_data_dir(data_dir: &std::path::Path) {
 }
 
 async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
+    let photos = mm_server::blobs::open(None, data_dir).await?;
+    open_store_with(data_dir, photos).await
+}
+
+/// The store, with photos' bytes in `photos` (`--photos`).
+async fn open_store_with(
+    data_dir: &std::path::Path,
+    photos: Arc<dyn mm_server::blobs::PhotoStorage>,
+) -> Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     restrict_data_dir(data_dir);
     let dir = data_dir.to_owned();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open_with(&dir, photos))
         .await?
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
     Ok(Arc::new(store))
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let store = open_store(&args.data.data_dir).await?;
+    let photos = mm_server::blobs::open(args.photos.as_ref(), &args.data.data_dir)
+        .await
+        .context("cannot use the photo storage (--photos)")?;
+    tracing::info!(photos = %photos.describe(), "photo storage");
+    let store = open_store_with(&args.data.data_dir, photos).await?;
     let mut state = AppState::new(store.clone() as Arc<dyn Store>);
     state.limits.configure(mm_server::reports::ratelimit::Limits {
         device_per_hour: args.rate_device_per_hour,

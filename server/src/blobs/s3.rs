@@ -30,14 +30,44 @@ pub struct S3Photos {
     prefix: String,
 }
 
+/// How to reach the object store: from the environment in `mm-server`
+/// ([`S3Settings::from_env`]), spelled out in tests.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// `MM_S3_ENDPOINT`; `None`: AWS.
+    pub endpoint: Option<String>,
+    /// `MM_S3_REGION`; `None`: `us-east-1`.
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+}
+
+impl S3Settings {
+    pub fn from_env() -> S3Settings {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        S3Settings {
+            endpoint: env(ENDPOINT_ENV),
+            region: env(REGION_ENV),
+            access_key_id: env("AWS_ACCESS_KEY_ID"),
+            secret_access_key: env("AWS_SECRET_ACCESS_KEY"),
+            session_token: env("AWS_SESSION_TOKEN"),
+        }
+    }
+}
+
 impl S3Photos {
     /// The client for `bucket` under `prefix`, configured from the
     /// environment (see the module's doc). Makes no request.
     pub fn from_env(bucket: &str, prefix: &str) -> anyhow::Result<S3Photos> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::new(bucket, prefix, S3Settings::from_env())
+    }
+
+    /// The client for `bucket` under `prefix`. Makes no request.
+    pub fn new(bucket: &str, prefix: &str, settings: S3Settings) -> anyhow::Result<S3Photos> {
         let mut b = AmazonS3Builder::new()
             .with_bucket_name(bucket)
-            .with_region(env(REGION_ENV).unwrap_or_else(|| "us-east-1".into()))
+            .with_region(settings.region.unwrap_or_else(|| "us-east-1".into()))
             // A request that cannot be answered fails in seconds, not the
             // library's default of minutes: an upload is waiting on it.
             .with_retry(RetryConfig {
@@ -50,7 +80,7 @@ impl S3Photos {
                     .with_connect_timeout(Duration::from_secs(5))
                     .with_timeout(Duration::from_secs(30)),
             );
-        if let Some(endpoint) = env(ENDPOINT_ENV) {
+        if let Some(endpoint) = settings.endpoint {
             let url = reqwest::Url::parse(&endpoint)
                 .map_err(|e| anyhow::anyhow!("{ENDPOINT_ENV}={endpoint:?} is not a URL: {e}"))?;
             if !matches!(url.scheme(), "http" | "https") {
@@ -61,13 +91,13 @@ impl S3Photos {
                 .with_allow_http(url.scheme() == "http")
                 .with_virtual_hosted_style_request(false);
         }
-        if let Some(id) = env("AWS_ACCESS_KEY_ID") {
+        if let Some(id) = settings.access_key_id {
             b = b.with_access_key_id(id);
         }
-        if let Some(secret) = env("AWS_SECRET_ACCESS_KEY") {
+        if let Some(secret) = settings.secret_access_key {
             b = b.with_secret_access_key(secret);
         }
-        if let Some(token) = env("AWS_SESSION_TOKEN") {
+        if let Some(token) = settings.session_token {
             b = b.with_token(token);
         }
         let store = b
