@@ -68,6 +68,11 @@ pub struct ServeArgs {
     /// DATA_DIR/photos.
     #[arg(long, env = "MM_PHOTOS", value_parser = crate::blobs::PhotoLocation::parse, global = true)]
     pub photos: Option<crate::blobs::PhotoLocation>,
+    /// Count residents' write limits in the database, so that several
+    /// instances over one database share each device's and address's
+    /// allowance (`crate::store::limits`). Off: in this process's memory.
+    #[arg(long, env = "MM_SHARED_LIMITS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub shared_limits: bool,
     #[command(flatten)]
     pub maintenance: MaintenanceArgs,
     /// The address residents and officials use, e.g.

@@ -155,6 +155,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
         ip_per_hour: args.rate_ip_per_hour,
     });
     state.limits.set_registrations_per_hour(args.rate_registrations_per_hour);
+    // Several instances over one database count every allowance once.
+    if args.shared_limits && args.device_token_key.is_none() {
+        tracing::warn!(
+            "several instances (--shared-limits) without MM_DEVICE_TOKEN_KEY: each derives device tokens \
+             from its own DATA_DIR key, so a registration retried on another instance changes the device's token"
+        );
+    }
+    let _limits_purge = args.shared_limits.then(|| {
+        state.limits.share_through(store.clone());
+        mm_server::reports::ratelimit::spawn_shared_purge(store.clone(), state.clock.clone(), args.maintenance.every())
+    });
     state.device_tokens = Arc::new(mm_server::devices::tokens::DeviceTokens::load(
         &args.data.data_dir,
         args.device_token_key.as_deref(),

@@ -11,6 +11,7 @@ mod content;
 mod devices;
 mod ezd;
 mod jobs;
+mod limits;
 mod maintenance;
 mod migrations;
 mod places;
