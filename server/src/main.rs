@@ -162,6 +162,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
              from its own DATA_DIR key, so a registration retried on another instance changes the device's token"
         );
     }
+    if args.shared_limits && args.public_url.is_none() {
+        tracing::warn!(
+            "several instances (--shared-limits) without MM_PUBLIC_URL: each builds Open311 links and cookies \
+             from its own listening address instead of the balancer's"
+        );
+    }
     let _limits_purge = args.shared_limits.then(|| {
         state.limits.share_through(store.clone());
         mm_server::reports::ratelimit::spawn_shared_purge(store.clone(), state.clock.clone(), args.maintenance.every())
