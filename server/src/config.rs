@@ -61,6 +61,18 @@ pub struct ServeArgs {
     /// the same. Without it, one is made in DATA_DIR/device-token.key (0600).
     #[arg(long, env = "MM_DEVICE_TOKEN_KEY", hide_env_values = true, global = true)]
     pub device_token_key: Option<String>,
+    /// Where photos' bytes go: `s3://BUCKET[/PREFIX]` on an S3-compatible
+    /// store (`MM_S3_ENDPOINT`, `MM_S3_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`; `crate::blobs::s3`), or a directory. Every
+    /// instance behind one load balancer needs the same. Default:
+    /// DATA_DIR/photos.
+    #[arg(long, env = "MM_PHOTOS", value_parser = crate::blobs::PhotoLocation::parse, global = true)]
+    pub photos: Option<crate::blobs::PhotoLocation>,
+    /// Count residents' write limits in the database, so that several
+    /// instances over one database share each device's and address's
+    /// allowance (`crate::store::limits`). Off: in this process's memory.
+    #[arg(long, env = "MM_SHARED_LIMITS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub shared_limits: bool,
     #[command(flatten)]
     pub maintenance: MaintenanceArgs,
     /// The address residents and officials use, e.g.

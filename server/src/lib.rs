@@ -11,6 +11,7 @@
 //! - [`jobs`]: the one persisted job queue for outside systems and its worker;
 //! - [`ezd`]: the EZD bridge (its jobs, case polling, Integrator API and package adapters);
 //! - [`store`]: persistence behind async traits, SQLite today;
+//! - [`blobs`]: where photo bytes live (a directory, or an S3-compatible store);
 //! - [`maintenance`]: the periodic clean-up (raw photos, orphans, old rows);
 //! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
 
@@ -25,6 +26,7 @@ pub mod store;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod demo;
 pub mod devices;
 pub mod events;

@@ -125,23 +125,53 @@ fn restrict_data_dir(data_dir: &std::path::Path) {
 }
 
 async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
+    let photos = mm_server::blobs::open(None, data_dir).await?;
+    open_store_with(data_dir, photos).await
+}
+
+/// The store, with photos' bytes in `photos` (`--photos`).
+async fn open_store_with(
+    data_dir: &std::path::Path,
+    photos: Arc<dyn mm_server::blobs::PhotoStorage>,
+) -> Result<Arc<SqliteStore>> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     restrict_data_dir(data_dir);
     let dir = data_dir.to_owned();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open_with(&dir, photos))
         .await?
         .with_context(|| format!("cannot open the database in {}", data_dir.display()))?;
     Ok(Arc::new(store))
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let store = open_store(&args.data.data_dir).await?;
+    let photos = mm_server::blobs::open(args.photos.as_ref(), &args.data.data_dir)
+        .await
+        .context("cannot use the photo storage (--photos)")?;
+    tracing::info!(photos = %photos.describe(), "photo storage");
+    let store = open_store_with(&args.data.data_dir, photos).await?;
     let mut state = AppState::new(store.clone() as Arc<dyn Store>);
     state.limits.configure(mm_server::reports::ratelimit::Limits {
         device_per_hour: args.rate_device_per_hour,
         ip_per_hour: args.rate_ip_per_hour,
     });
     state.limits.set_registrations_per_hour(args.rate_registrations_per_hour);
+    // Several instances over one database count every allowance once.
+    if args.shared_limits && args.device_token_key.is_none() {
+        tracing::warn!(
+            "several instances (--shared-limits) without MM_DEVICE_TOKEN_KEY: each derives device tokens \
+             from its own DATA_DIR key, so a registration retried on another instance changes the device's token"
+        );
+    }
+    if args.shared_limits && args.public_url.is_none() {
+        tracing::warn!(
+            "several instances (--shared-limits) without MM_PUBLIC_URL: each builds Open311 links and cookies \
+             from its own listening address instead of the balancer's"
+        );
+    }
+    let _limits_purge = args.shared_limits.then(|| {
+        state.limits.share_through(store.clone());
+        mm_server::reports::ratelimit::spawn_shared_purge(store.clone(), state.clock.clone(), args.maintenance.every())
+    });
     state.device_tokens = Arc::new(mm_server::devices::tokens::DeviceTokens::load(
         &args.data.data_dir,
         args.device_token_key.as_deref(),

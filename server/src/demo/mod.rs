@@ -76,6 +76,29 @@ async fn create_admin(store: &dyn Store) -> StoreResult<Option<String>> {
         .await
         .map_err(|e| StoreError::backend(e.to_string()))?
         .map_err(StoreError::backend)?;
-    store.create_user(Actor("demo".into()), ADMIN_LOGIN, Role::Admin, &hash).await?;
-    Ok(Some(password))
+    match store.create_user(Actor("demo".into()), ADMIN_LOGIN, Role::Admin, &hash).await {
+        Ok(_) => Ok(Some(password)),
+        // Another instance starting over the same database made it first
+        // (and announced its password): this one announces nothing.
+        Err(StoreError::Conflict(crate::store::Conflict::LoginTaken)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AuthStore;
+
+    /// Two instances starting together over one database (issue 13): both
+    /// find no admin, both try to make one; one does, neither fails.
+    #[tokio::test]
+    async fn instances_creating_the_admin_together_make_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SqliteStore::open(dir.path()).unwrap();
+        let (a, b) = tokio::join!(create_admin(&store), create_admin(&store));
+        let made = [a.unwrap(), b.unwrap()].into_iter().flatten().count();
+        assert_eq!(made, 1, "one password announced");
+        assert!(store.find_user(ADMIN_LOGIN).await.unwrap().is_some());
+    }
 }

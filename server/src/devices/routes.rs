@@ -117,7 +117,8 @@ async fn charge(
 ) -> Result<(), WriteError> {
     match state
         .limits
-        .check_registration(ip, key.map(|k| k.key.as_str()))
+        .admit_registration(ip, key.map(|k| k.key.as_str()), state.clock.now())
+        .await
     {
         Ok(()) => Ok(()),
         Err(wait) => match key {

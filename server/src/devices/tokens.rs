@@ -77,17 +77,13 @@ impl DeviceTokens {
             path: path.clone(),
             source,
         };
-        match create_owner_only(&path) {
-            Ok(mut f) => {
-                let mut key = [0u8; 32];
-                rand::rng().fill_bytes(&mut key);
-                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-                f.write_all(hex.as_bytes()).map_err(file_err)?;
-                f.sync_all().map_err(file_err)?;
+        if !path.exists() {
+            let mut key = [0u8; 32];
+            rand::rng().fill_bytes(&mut key);
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            if publish_new(&path, hex.as_bytes()).map_err(file_err)? {
                 tracing::info!(file = %path.display(), "created the device token key");
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(file_err(e)),
         }
         let text = std::fs::read_to_string(&path).map_err(file_err)?;
         Self::from_key(text.trim().as_bytes())
@@ -101,6 +97,27 @@ impl DeviceTokens {
         mac.update(device_id.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
+}
+
+/// Makes `path` hold `bytes` unless it exists already (then false): the
+/// bytes go to a temporary file first, which is then linked in place, so
+/// an instance starting at the same moment over the same data directory
+/// reads either no file or the whole key, never a half-written one, and
+/// the first key made is the one every instance uses.
+fn publish_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4()));
+    let result = (|| {
+        let mut f = create_owner_only(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 /// A new file only its owner may read (the key must not be readable by
@@ -122,6 +139,28 @@ fn create_owner_only(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instances_starting_together_over_one_data_dir_make_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Barrier::new(8);
+            let tokens: Vec<String> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            DeviceTokens::load(dir.path(), None).unwrap().token_for("device-1")
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert!(tokens.iter().all(|t| *t == tokens[0]), "different keys: {tokens:?}");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(left, [std::ffi::OsString::from(KEY_FILE)], "no temporary file left");
+        }
+    }
 
     #[test]
     fn tokens_are_derived_per_device_and_key() {

@@ -272,7 +272,8 @@ pub async fn upload_photo(
     // Charged before decoding: the decoding is the expensive part.
     state
         .limits
-        .check(Some(&device.id), ip, None)
+        .admit(Some(&device.id), ip, None, state.clock.now())
+        .await
         .map_err(WriteError::RateLimited)?;
     let clean = clean_blocking(bytes).await?;
     let meta = PhotoMeta {

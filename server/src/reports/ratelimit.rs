@@ -9,10 +9,16 @@
 //! Device registrations (`POST /api/v1/devices`, anonymous) have a bucket
 //! of their own per client address: without it, a fresh device per write
 //! would escape the per-device limit (security review, finding 7).
+//!
+//! Several instances behind one load balancer share their buckets through
+//! the database instead (`--shared-limits`, [`RateLimiter::share_through`],
+//! `store::limits`): the same keys, allowances and refill, counted once for
+//! the deployment. Handlers call [`RateLimiter::admit`] and
+//! [`RateLimiter::admit_registration`], which pick the one in force.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -24,6 +30,7 @@ use mm_protocol::validation::FieldError;
 
 use crate::error::AppError;
 use crate::store::StoreError;
+use crate::store::limits::{BucketSpec, LimitStore};
 
 /// Writes allowed per hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +81,8 @@ impl Default for Inner {
 #[derive(Default)]
 pub struct RateLimiter {
     inner: Mutex<Inner>,
+    /// Where the buckets live when instances share them; unset: in `inner`.
+    shared: OnceLock<Arc<dyn LimitStore>>,
 }
 
 const HOUR: f64 = 3600.0;
@@ -110,7 +119,8 @@ impl RateLimiter {
     /// says how long to wait. An address the server does not know (only
     /// in-process tests have none) is not limited. `retry` names an
     /// idempotency key already charged from this address: it passes free.
-    pub fn check_registration(&self, ip: Option<IpAddr>, retry: Option<&str>) -> Result<(), Duration> {
+    /// In memory only: handlers call [`admit_registration`](Self::admit_registration).
+    fn check_registration(&self, ip: Option<IpAddr>, retry: Option<&str>) -> Result<(), Duration> {
         let Some(ip) = ip else { return Ok(()) };
         let now = Instant::now();
         let address = address_key(ip);
@@ -127,8 +137,9 @@ impl RateLimiter {
 
     /// Takes one token from the device's and the IP's bucket, or says how
     /// long to wait. `retry` names a request already charged (device and
-    /// idempotency key): it passes free.
-    pub fn check(
+    /// idempotency key): it passes free. In memory only: handlers call
+    /// [`admit`](Self::admit).
+    fn check(
         &self,
         device: Option<&str>,
         ip: Option<IpAddr>,
@@ -152,6 +163,95 @@ impl RateLimiter {
         }
         take(&mut g, &wanted, retry_id, now)
     }
+}
+
+/// The same limits, counted in the database every instance shares.
+impl RateLimiter {
+    /// From now on the buckets are `store`'s (`--shared-limits`): every
+    /// instance over the same database counts one device's or address's
+    /// writes together. Set once, at start-up.
+    pub fn share_through(&self, store: Arc<dyn LimitStore>) {
+        let _ = self.shared.set(store);
+    }
+
+    /// [`check`](Self::check), in the database when the buckets are shared.
+    pub async fn admit(
+        &self,
+        device: Option<&str>,
+        ip: Option<IpAddr>,
+        retry: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Duration> {
+        let Some(store) = self.shared.get() else {
+            return self.check(device, ip, retry);
+        };
+        let limits = self.limits();
+        let mut wanted = Vec::with_capacity(2);
+        if let Some(d) = device {
+            wanted.push(BucketSpec { key: format!("d:{d}"), per_hour: limits.device_per_hour });
+        }
+        if let Some(ip) = ip {
+            wanted.push(BucketSpec { key: format!("i:{}", address_key(ip)), per_hour: limits.ip_per_hour });
+        }
+        let charged = retry.map(|k| format!("{}/{k}", device.unwrap_or("-")));
+        take_shared(store.as_ref(), wanted, charged, now).await
+    }
+
+    /// [`check_registration`](Self::check_registration), in the database
+    /// when the buckets are shared.
+    pub async fn admit_registration(
+        &self,
+        ip: Option<IpAddr>,
+        retry: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Duration> {
+        let Some(store) = self.shared.get() else {
+            return self.check_registration(ip, retry);
+        };
+        let Some(ip) = ip else { return Ok(()) };
+        let address = address_key(ip);
+        let per_hour = self.inner.lock().unwrap_or_else(|p| p.into_inner()).registrations_per_hour;
+        let wanted = vec![BucketSpec { key: format!("r:{address}"), per_hour }];
+        let charged = retry.map(|k| format!("r:{address}/{k}"));
+        take_shared(store.as_ref(), wanted, charged, now).await
+    }
+}
+
+/// A database that cannot be asked admits the write: the write itself
+/// goes to the same database and fails there with its own error, rather
+/// than as a 429 the client would wait out for nothing.
+async fn take_shared(
+    store: &dyn LimitStore,
+    wanted: Vec<BucketSpec>,
+    charged: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), Duration> {
+    match store.take(wanted, charged, now).await {
+        Ok(decision) => decision,
+        Err(e) => {
+            tracing::warn!(error = %e, "shared rate limits unavailable; write admitted");
+            Ok(())
+        }
+    }
+}
+
+/// Deletes the shared buckets unused for an hour, every `every`, until
+/// the process ends (the rows say nothing a missing row would not).
+pub fn spawn_shared_purge(
+    store: Arc<dyn LimitStore>,
+    clock: crate::state::Clock,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match store.purge_limits(clock.now() - chrono::Duration::hours(1)).await {
+                Ok(n) => tracing::debug!(rows = n, "shared rate limits purged"),
+                Err(e) => tracing::warn!(error = %e, "cannot purge the shared rate limits"),
+            }
+        }
+    })
 }
 
 /// Takes one token from each of `wanted`'s buckets (key, allowance per

@@ -32,7 +32,11 @@ pub async fn charge(
     ip: Option<std::net::IpAddr>,
     key: Option<&IdempotencyKey>,
 ) -> Result<(), WriteError> {
-    match state.limits.check(device, ip, key.map(|k| k.key.as_str())) {
+    match state
+        .limits
+        .admit(device, ip, key.map(|k| k.key.as_str()), state.clock.now())
+        .await
+    {
         Ok(()) => Ok(()),
         Err(wait) => match key {
             // Forgotten after a restart, but still a retry: it passes.

@@ -14,6 +14,7 @@
 pub mod backoffice;
 pub mod ezd;
 pub mod jobs;
+pub mod limits;
 pub mod sqlite;
 
 use async_trait::async_trait;

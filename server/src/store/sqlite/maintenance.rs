@@ -5,22 +5,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::reports::{get_report, photo_path, save_report, write_atomically};
+use super::reports::{get_report, save_report};
 use super::{SqliteStore, ts};
+use crate::blobs::photo_key;
 use crate::maintenance::MaintenanceStore;
 use crate::reports::model::PhotoMeta;
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
 
 /// Statuses in which a report still changes (its followers wait for news).
 const OPEN: &str = "('new', 'accepted', 'in_progress')";
-
-fn remove_file(path: &std::path::Path) -> StoreResult<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StoreError::backend(format!("cannot delete a photo: {e}"))),
-    }
-}
 
 #[async_trait]
 impl MaintenanceStore for SqliteStore {
@@ -41,38 +34,43 @@ impl MaintenanceStore for SqliteStore {
         clean: Option<(PhotoMeta, Vec<u8>)>,
     ) -> StoreResult<()> {
         let id = id.to_owned();
-        let dir = self.photos_dir.clone();
+        // The clean copy's bytes first, then the row: the row never names
+        // missing or raw bytes once this commits (a copy of the same type
+        // replaces the raw bytes under the same key).
+        let clean = match clean {
+            Some((meta, bytes)) => {
+                self.photos.put(&photo_key(&id, &meta.content_type), bytes, &meta.content_type).await?;
+                Some(meta)
+            }
+            None => None,
+        };
         let stale = self
             .write(move |tx| {
                 let old: Option<String> = tx
                     .query_row("SELECT content_type FROM photos WHERE id = ?1", [&id], |r| r.get(0))
                     .optional()?;
                 tx.execute("DELETE FROM photos_raw WHERE id = ?1", [&id])?;
-                let Some(old) = old else { return Ok(None) };
-                let old_path = photo_path(&dir, &id, &old);
+                // Gone meanwhile: nothing names the copy just stored.
+                let Some(old) = old else { return Ok(clean.map(|m| photo_key(&id, &m.content_type))) };
+                let old_key = photo_key(&id, &old);
                 match clean {
-                    Some((meta, bytes)) => {
-                        let path = photo_path(&dir, &id, &meta.content_type);
-                        // The file first, then the row: the row never names
-                        // a missing or raw file once this commits.
-                        write_atomically(&path, &bytes, true)
-                            .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
+                    Some(meta) => {
                         tx.execute(
                             "UPDATE photos SET content_type = ?2, bytes = ?3, width = ?4, height = ?5 WHERE id = ?1",
                             params![id, meta.content_type, meta.bytes as i64, meta.width, meta.height],
                         )?;
-                        Ok((old_path != path).then_some(old_path))
+                        Ok((old_key != photo_key(&id, &meta.content_type)).then_some(old_key))
                     }
                     None => {
                         tx.execute("DELETE FROM photos WHERE id = ?1", [&id])?;
-                        Ok(Some(old_path))
+                        Ok(Some(old_key))
                     }
                 }
             })
             .await?;
-        // After the commit: a crash before it leaves the old file, still named.
-        if let Some(path) = stale {
-            remove_file(&path)?;
+        // After the commit: a crash before it leaves the old bytes, still named.
+        if let Some(key) = stale {
+            self.photos.delete(&key).await?;
         }
         Ok(())
     }
@@ -82,8 +80,7 @@ impl MaintenanceStore for SqliteStore {
         uploaded_before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<u64> {
-        let dir = self.photos_dir.clone();
-        self.write(move |tx| {
+        let gone = self.write(move |tx| {
             // The photos reports name, from the reports' own JSON (a scan of
             // every report, once a pass: milliseconds at a gmina's scale).
             let gone: Vec<(String, String)> = tx
@@ -99,16 +96,22 @@ impl MaintenanceStore for SqliteStore {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
                 .collect::<Result<_, _>>()?;
-            for (id, content_type) in &gone {
+            for (id, _) in &gone {
                 tx.execute("DELETE FROM photos WHERE id = ?1", [id])?;
                 tx.execute("DELETE FROM photos_raw WHERE id = ?1", [id])?;
-                // Under the writer lock, so no upload re-inserts this id
-                // between the row going and the file going.
-                remove_file(&photo_path(&dir, id, content_type))?;
             }
-            Ok(gone.len() as u64)
+            Ok(gone)
         })
-        .await
+        .await?;
+        // The rows first, then the bytes: a row never names missing bytes.
+        // The same photo uploaded again between the two (its id is the
+        // hash of its bytes) would lose its bytes; that needs an upload
+        // abandoned for `Retention::orphan_photos` to come back within
+        // these milliseconds (docs/DESIGN.md, "Several instances").
+        for (id, content_type) in &gone {
+            self.photos.delete(&photo_key(id, content_type)).await?;
+        }
+        Ok(gone.len() as u64)
     }
 
     async fn collect_idempotency(&self, created_before: DateTime<Utc>) -> StoreResult<u64> {

@@ -33,6 +33,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0009_sign_in.sql"),
     sql!("0010_report_visibility.sql"),
     sql!("0011_jobs.sql"),
+    sql!("0012_rate_limits.sql"),
 ];
 
 /// The schema version this server runs at.

@@ -11,6 +11,7 @@ mod content;
 mod devices;
 mod ezd;
 mod jobs;
+mod limits;
 mod maintenance;
 mod migrations;
 mod places;
@@ -54,13 +55,20 @@ pub struct SqliteStore {
     /// gmina (`ReportStore::reference_version`). In memory: this process
     /// is the only one that writes them to the file.
     reference_version: Arc<AtomicU64>,
-    /// Where photos live (`DATA_DIR/photos`).
-    photos_dir: std::path::PathBuf,
+    /// Where photos' bytes live (`crate::blobs`; `DATA_DIR/photos` by default).
+    photos: Arc<dyn crate::blobs::PhotoStorage>,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    /// Opens (creating if needed) the database in `data_dir` and migrates
+    /// it; photos in `DATA_DIR/photos`.
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
+        let photos = crate::blobs::local::LocalPhotos::new(data_dir.join("photos"));
+        Self::open_with(data_dir, Arc::new(photos))
+    }
+
+    /// [`open`](Self::open), with the photos' bytes in `photos` (`--photos`).
+    pub fn open_with(data_dir: &Path, photos: Arc<dyn crate::blobs::PhotoStorage>) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::backend(format!("cannot create {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DB_FILE);
@@ -110,7 +118,7 @@ impl SqliteStore {
             writes,
             jobs_ready,
             reference_version: Arc::new(AtomicU64::new(0)),
-            photos_dir: data_dir.join("photos"),
+            photos,
         })
     }
 

@@ -2,8 +2,6 @@
 //! through the group-commit writer ([`group_commit`]): many reports share
 //! one transaction and one fsync, and each is answered only after COMMIT.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -21,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use super::devices::{remember, replay};
 use super::publish::{self, audit, publish, tombstone};
 use super::{SqliteStore, parse_ts, ts};
+use crate::blobs::photo_key;
 use crate::reports::model::{
     InternalNote, PhotoMeta, PrivatePart, ReportInternal, VisibilityDecision, default_categories,
 };
@@ -199,43 +198,6 @@ impl SqliteStore {
     pub fn reports_decoded() -> u64 {
         REPORTS_DECODED.load(Ordering::Relaxed)
     }
-}
-
-/// `photos/ab/<id>.jpg|png`: the first two hex digits fan the files out.
-pub(super) fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
-    let ext = if content_type == "image/png" {
-        "png"
-    } else {
-        "jpg"
-    };
-    dir.join(&id[..2.min(id.len())]).join(format!("{id}.{ext}"))
-}
-
-/// Temp file in the same directory, fsync, rename over, fsync the
-/// directory: the file is either absent or complete, even after a crash.
-/// An existing file is kept unless `replace` (a raw photo's clean copy).
-pub(super) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
-    if path.exists() && !replace {
-        return Ok(());
-    }
-    let dir = path.parent().expect("photo paths have a directory");
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("photo"),
-        uuid::Uuid::new_v4()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// What a queued report waits for.
@@ -655,11 +617,8 @@ impl ReportStore for SqliteStore {
     }
 
     async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool> {
-        let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
-        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
-            .await
-            .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
-            .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
+        let key = photo_key(&photo.id, &photo.content_type);
+        self.photos.put(&key, bytes, &photo.content_type).await?;
         // The row comes after the file: a row never names a missing file.
         self.write(move |tx| {
             let n = tx.execute(
@@ -701,10 +660,11 @@ impl ReportStore for SqliteStore {
             })
             .await?;
         let Some(meta) = meta else { return Ok(None) };
-        let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| StoreError::backend(format!("cannot read a photo: {e}")))?;
+        let bytes = self
+            .photos
+            .get(&photo_key(&meta.id, &meta.content_type))
+            .await?
+            .ok_or_else(|| StoreError::backend("a photo's row names no stored bytes"))?;
         Ok(Some((meta, bytes)))
     }
 

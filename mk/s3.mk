@@ -1,0 +1,16 @@
+# Photos on an S3-compatible object store (issue 13: several instances share
+# one photo storage). `make test-s3` installs moto's S3 server from PyPI into
+# target/s3-venv (scripts/s3-server.sh), then runs the S3 tests with
+# MM_REQUIRE_S3=1: a missing S3 server fails them instead of skipping.
+
+CARGO ?= cargo
+S3_VENV ?= target/s3-venv
+
+.PHONY: test-s3 s3-server
+
+s3-server:
+	@scripts/s3-server.sh $(S3_VENV)
+
+test-s3: s3-server
+	$(CARGO) build -p mm-server
+	MM_REQUIRE_S3=1 MM_MOTO_SERVER=$(abspath $(S3_VENV))/bin/moto_server $(CARGO) test -p mm-server --test photos_s3
