@@ -1,11 +1,14 @@
 //! The clean-up `crate::maintenance` runs: raw photos re-processed, orphan
 //! photos, stale idempotency rows and long-unseen devices deleted.
+//! Deployment-wide: every gmina's rows, whatever the handle. A photo's file
+//! is shared by every gmina that has a row for its content (the id is its
+//! hash), so it goes only with the last row.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::reports::{get_report, save_report};
+use super::reports::{get_report, report_gmina, save_report};
 use super::{SqliteStore, ts};
 use crate::blobs::photo_key;
 use crate::maintenance::MaintenanceStore;
@@ -39,7 +42,7 @@ impl MaintenanceStore for SqliteStore {
         // replaces the raw bytes under the same key).
         let clean = match clean {
             Some((meta, bytes)) => {
-                self.photos.put(&photo_key(&id, &meta.content_type), bytes, &meta.content_type).await?;
+                self.shared.photos.put(&photo_key(&id, &meta.content_type), bytes, &meta.content_type).await?;
                 Some(meta)
             }
             None => None,
@@ -47,7 +50,7 @@ impl MaintenanceStore for SqliteStore {
         let stale = self
             .write(move |tx| {
                 let old: Option<String> = tx
-                    .query_row("SELECT content_type FROM photos WHERE id = ?1", [&id], |r| r.get(0))
+                    .query_row("SELECT content_type FROM photos WHERE id = ?1 LIMIT 1", [&id], |r| r.get(0))
                     .optional()?;
                 tx.execute("DELETE FROM photos_raw WHERE id = ?1", [&id])?;
                 // Gone meanwhile: nothing names the copy just stored.
@@ -70,7 +73,7 @@ impl MaintenanceStore for SqliteStore {
             .await?;
         // After the commit: a crash before it leaves the old bytes, still named.
         if let Some(key) = stale {
-            self.photos.delete(&key).await?;
+            self.shared.photos.delete(&key).await?;
         }
         Ok(())
     }
@@ -80,27 +83,38 @@ impl MaintenanceStore for SqliteStore {
         uploaded_before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<u64> {
-        let gone = self.write(move |tx| {
+        let (rows, unnamed) = self.write(move |tx| {
             // The photos reports name, from the reports' own JSON (a scan of
             // every report, once a pass: milliseconds at a gmina's scale).
-            let gone: Vec<(String, String)> = tx
+            // A gmina's photo row is an orphan when none of that gmina's
+            // reports names it.
+            let gone: Vec<(String, String, String)> = tx
                 .prepare_cached(
-                    "SELECT id, content_type FROM photos
-                     WHERE created_at < ?1 AND id NOT IN (
-                         SELECT json_extract(j.value, '$.id')
+                    "SELECT gmina, id, content_type FROM photos
+                     WHERE created_at < ?1 AND (gmina, id) NOT IN (
+                         SELECT r.gmina, json_extract(j.value, '$.id')
                          FROM reports r, json_each(r.data, '$.photos') j
                          WHERE json_extract(j.value, '$.id') IS NOT NULL)
                      LIMIT ?2",
                 )?
                 .query_map(params![ts(uploaded_before), limit], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<Result<_, _>>()?;
-            for (id, _) in &gone {
-                tx.execute("DELETE FROM photos WHERE id = ?1", [id])?;
+            // The bytes go with the last row that names them (the id is the
+            // hash of the bytes, so two gminas may hold the same photo).
+            let mut unnamed = Vec::new();
+            for (gmina, id, content_type) in &gone {
+                tx.execute("DELETE FROM photos WHERE gmina = ?1 AND id = ?2", [gmina, id])?;
+                let shared: bool =
+                    tx.query_row("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)", [id], |r| r.get(0))?;
+                if shared {
+                    continue;
+                }
                 tx.execute("DELETE FROM photos_raw WHERE id = ?1", [id])?;
+                unnamed.push((id.clone(), content_type.clone()));
             }
-            Ok(gone)
+            Ok((gone.len() as u64, unnamed))
         })
         .await?;
         // The rows first, then the bytes: a row never names missing bytes.
@@ -108,10 +122,10 @@ impl MaintenanceStore for SqliteStore {
         // hash of its bytes) would lose its bytes; that needs an upload
         // abandoned for `Retention::orphan_photos` to come back within
         // these milliseconds (docs/DESIGN.md, "Several instances").
-        for (id, content_type) in &gone {
-            self.photos.delete(&photo_key(id, content_type)).await?;
+        for (id, content_type) in &unnamed {
+            self.shared.photos.delete(&photo_key(id, content_type)).await?;
         }
-        Ok(gone.len() as u64)
+        Ok(rows)
     }
 
     async fn collect_idempotency(&self, created_before: DateTime<Utc>) -> StoreResult<u64> {
@@ -145,7 +159,8 @@ impl MaintenanceStore for SqliteStore {
                     .collect::<Result<_, _>>()?;
                 tx.execute("DELETE FROM report_followers WHERE device_id = ?1", [d])?;
                 for id in followed {
-                    if let Some(mut report) = get_report(tx, id)? {
+                    let Some(g) = report_gmina(tx, id)? else { continue };
+                    if let Some(mut report) = get_report(tx, &g, id)? {
                         let n: i64 = tx.query_row(
                             "SELECT COUNT(*) FROM report_followers WHERE report_id = ?1",
                             [id],
@@ -153,7 +168,7 @@ impl MaintenanceStore for SqliteStore {
                         )?;
                         report.followers = n as u32;
                         // `updated_at` stays: nothing about the report changed.
-                        save_report(tx, &report)?;
+                        save_report(tx, &g, &report)?;
                     }
                 }
                 tx.execute("UPDATE reports SET device_id = NULL WHERE device_id = ?1", [d])?;
