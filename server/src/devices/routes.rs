@@ -15,6 +15,7 @@ use crate::auth::token::hash_token;
 use crate::error::{AppError, Json};
 use crate::reports::ratelimit::{ClientIp, WriteError, address_key};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::{IdempotencyKey, NewDevice, StoredResponse};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -51,7 +52,7 @@ fn scope(ip: Option<std::net::IpAddr>) -> String {
         (status = 429, body = ApiError),
     ))]
 pub async fn register(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(input): Json<RegisterDevice>,

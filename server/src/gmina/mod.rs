@@ -1,3 +1,5 @@
-//! The gmina itself: boundary and localities (`GET /api/v1/gmina`).
+//! The gmina itself (`GET /api/v1/gmina`: boundary and localities) and
+//! the deployment's directory of gminas (`GET /api/v1/gminas`).
 
+pub mod directory;
 pub mod routes;

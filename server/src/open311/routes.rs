@@ -27,6 +27,7 @@ use crate::reports::ratelimit::{ClientIp, WriteError};
 use crate::reports::reference::Reference;
 use crate::reports::service::{charge, precheck, submit};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::{Created, ReportFilter};
 
 type O311 = Result<Response, Open311Error>;
@@ -98,7 +99,7 @@ async fn reference(state: &AppState, format: Format) -> Result<Arc<Reference>, O
 }
 
 /// `GET /open311/discovery.json|xml`.
-async fn discovery(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+async fn discovery(Tenant(state): Tenant, Path(file): Path<String>) -> O311 {
     let (stem, format) = format_of(&file)?;
     if stem != "discovery" {
         return Err(Open311Error::not_found("Unknown resource.", format));
@@ -121,7 +122,7 @@ async fn discovery(State(state): State<AppState>, Path(file): Path<String>) -> O
 
 /// `GET /open311/v2/services.json|xml` and `requests.json|xml`.
 async fn list(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> O311 {
@@ -145,7 +146,7 @@ async fn services(state: &AppState, format: Format) -> O311 {
 }
 
 /// `GET /open311/v2/services/{code}.json|xml`: the attributes.
-async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+async fn service_definition(Tenant(state): Tenant, Path(file): Path<String>) -> O311 {
     let (code, format) = format_of(&file)?;
     let reference = reference(&state, format).await?;
     let cat = reference
@@ -263,7 +264,7 @@ async fn requests(state: &AppState, format: Format, q: &str) -> O311 {
 
 /// `GET /open311/v2/requests/{id}.json|xml`.
 async fn one_request(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Path(file): Path<String>,
 ) -> O311 {
     let (id, format) = format_of(&file)?;
@@ -278,7 +279,7 @@ async fn one_request(
 
 /// `GET /open311/v2/tokens/{token}.json|xml`. Requests get their id at
 /// once, so a token is the request id itself.
-async fn token(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+async fn token(Tenant(state): Tenant, Path(file): Path<String>) -> O311 {
     let (token, format) = format_of(&file)?;
     let found = match token.parse::<i64>() {
         Ok(id) => state.store.get_report(id).await.map_err(internal(format))?,
@@ -295,7 +296,7 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> O311 
 
 /// `POST /open311/v2/requests.json|xml`, form-encoded.
 async fn post_request(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Path(file): Path<String>,
     ClientIp(ip): ClientIp,
     body: Bytes,

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiResult, AppError, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::LogRow;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -66,7 +67,7 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         (status = 400, description = "invalid_cursor or invalid_query", body = ApiError),
     ))]
 pub async fn sync(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     headers: HeaderMap,
     Query(q): Query<RawSyncQuery>,
 ) -> ApiResult<Response> {
