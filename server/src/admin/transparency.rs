@@ -9,7 +9,6 @@
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};

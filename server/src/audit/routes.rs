@@ -1,4 +1,3 @@
-use axum::extract::State;
 use mm_protocol::error::ApiError;
 use serde::Deserialize;
 use utoipa::IntoParams;

@@ -1,6 +1,5 @@
 //! `POST /api/v1/devices`: register an app install, get its token.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mm_protocol::devices::{DeviceRegistered, RegisterDevice};

@@ -1,6 +1,5 @@
 //! `/api/v1/events`, `/api/v1/event-categories`, `/api/v1/calendar.ics`.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};

@@ -1,6 +1,5 @@
 //! `/api/v1/news`: residents read visible items; editors and admins write.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use mm_protocol::error::ApiError;
 use mm_protocol::news::{News, NewsInput};

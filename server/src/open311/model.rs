@@ -46,7 +46,8 @@ impl Display for Joined<'_> {
 pub struct Discovery<'a> {
     pub changeset: &'a str,
     pub contact: &'a str,
-    pub endpoints: [Endpoint<'a>; 1],
+    /// One per gmina of the deployment.
+    pub endpoints: Vec<Endpoint<'a>>,
     pub key_service: &'a str,
 }
 
@@ -54,6 +55,10 @@ pub struct Discovery<'a> {
 pub struct Endpoint<'a> {
     pub changeset: &'a str,
     pub formats: [&'a str; 2],
+    /// The gmina's TERYT code: the `jurisdiction_id` its requests carry
+    /// (GeoReport v2 names a jurisdiction by this parameter; the endpoint
+    /// list has no field for it, so this one is ours).
+    pub jurisdiction_id: &'a str,
     pub specification: &'a str,
     #[serde(rename = "type")]
     pub kind: &'a str,
@@ -422,14 +427,16 @@ mod tests {
                 "changeset": changeset,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
+                "jurisdiction_id": "0223083",
             }],
         });
         let new = Discovery {
             changeset,
             contact: "Urząd Gminy — zgłoszenia przez aplikację mMieszkaniec",
-            endpoints: [Endpoint {
+            endpoints: vec![Endpoint {
                 changeset,
                 formats: ["text/xml", "application/json"],
+                jurisdiction_id: "0223083",
                 specification: "http://wiki.open311.org/GeoReport_v2",
                 kind: "production",
                 url: Text(Joined(base, "/open311/v2")),

@@ -2,7 +2,6 @@
 //! (any web map), `/api/v1/places/import` (admins load an OSM extract).
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mm_protocol::error::{ApiError, ErrorCode};

@@ -17,7 +17,6 @@
 use std::io::Cursor;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::codecs::jpeg::JpegEncoder;

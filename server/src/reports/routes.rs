@@ -2,7 +2,6 @@
 //! follow; officials move reports through the workflow and manage the
 //! categories.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use mm_protocol::auth::Role;
 use mm_protocol::error::{ApiError, ErrorCode};

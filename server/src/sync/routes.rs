@@ -4,7 +4,6 @@
 //! written in the entity's transaction is exactly what clients receive, and
 //! a page costs no re-serialisation.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mm_protocol::error::{ApiError, ErrorCode};
