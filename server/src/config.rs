@@ -32,6 +32,36 @@ pub enum Command {
     /// Manage the map's places.
     #[command(subcommand)]
     Places(PlacesCommand),
+    /// Manage the deployment's gminas.
+    #[command(subcommand)]
+    Gmina(GminaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GminaCommand {
+    /// Add a gmina and its first admin account (its password is printed
+    /// once, on stdout). The first gmina added is the deployment's default.
+    Add {
+        /// Its TERYT code (7 digits, e.g. 0223032).
+        #[arg(long)]
+        teryt: String,
+        /// As residents say it, e.g. "Czernica".
+        #[arg(long)]
+        name: String,
+        /// e.g. "wrocławski".
+        #[arg(long)]
+        powiat: String,
+        /// e.g. "dolnośląskie".
+        #[arg(long)]
+        voivodeship: String,
+        /// A GeoJSON file: a Polygon or a one-part MultiPolygon, bare or as
+        /// a Feature. Without it, reports are not checked against a boundary.
+        #[arg(long)]
+        boundary: Option<PathBuf>,
+        /// The first admin's login (default: admin-<name>, e.g. admin-czernica).
+        #[arg(long)]
+        admin: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
