@@ -175,14 +175,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
         &args.data.data_dir,
         args.device_token_key.as_deref(),
     )?);
-    let mut demo_admin = None;
+    let mut demo_admin = Vec::new();
     if args.demo {
         // Beside a real EZD the demo loads no reports: their stand-in cases
         // must never be asked about there.
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
         let started = demo::start(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
-        tracing::info!(loaded_now = started.loaded, "demo data (Gmina Siechnice) present");
-        demo_admin = started.admin_password;
+        tracing::info!(loaded_now = started.loaded, "demo data (Gminas Siechnice and Czernica) present");
+        demo_admin = started.admin_password.map(|p| (demo::ADMIN_LOGIN, p)).into_iter().chain(
+            started.neighbour_admin_password.map(|p| (demo::czernica::ADMIN_LOGIN, p)),
+        ).collect();
     }
     // One clean-up pass before serving (photos stored raw are cleaned
     // before anyone or the EZD bridge reads them), then one periodically.
@@ -213,8 +215,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     writeln!(out, "mm-server listening on http://{addr}")?;
     out.flush()?;
     drop(out);
-    if let Some(password) = demo_admin {
-        announce_demo_admin(state.public_url.base(), &password);
+    for (login, password) in demo_admin {
+        announce_demo_admin(state.public_url.base(), login, &password);
     }
     tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
     connections::serve(listener, mm_server::app(state), (&args.connections).into(), shutdown_signal()).await;
@@ -239,13 +241,13 @@ const JOBS_SHUTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The demo admin's password, once, on the terminal (stderr: stdout
 /// carries only the listening line). Never logged: logs are kept.
-fn announce_demo_admin(base: &str, password: &str) {
+fn announce_demo_admin(base: &str, login: &str, password: &str) {
     let base = base.trim_end_matches('/');
     eprintln!(
         "\n  Panel urzędnika / back office: {base}/admin\n  login: {}   hasło / password: {password}\n  \
          Hasło pokazujemy tylko ten jeden raz; zmień je po zalogowaniu w „Zmiana hasła” ({base}/admin/password).\n  \
          The password is shown only this once; change it after signing in under \"Change password\".\n",
-        demo::ADMIN_LOGIN
+        login
     );
 }
 
