@@ -182,9 +182,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
         let started = demo::start(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
         tracing::info!(loaded_now = started.loaded, "demo data (Gminas Siechnice and Czernica) present");
-        demo_admin = started.admin_password.map(|p| (demo::ADMIN_LOGIN, p)).into_iter().chain(
-            started.neighbour_admin_password.map(|p| (demo::czernica::ADMIN_LOGIN, p)),
-        ).collect();
+        let neighbour = demo::start_neighbour(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
+        demo_admin = started
+            .admin_password
+            .map(|p| (demo::ADMIN_LOGIN, p))
+            .into_iter()
+            .chain(neighbour.map(|p| (demo::czernica::ADMIN_LOGIN, p)))
+            .collect();
     }
     // One clean-up pass before serving (photos stored raw are cleaned
     // before anyone or the EZD bridge reads them), then one periodically.

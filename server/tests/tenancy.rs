@@ -859,3 +859,32 @@ async fn adding_a_gmina_twice_or_with_a_taken_login_writes_nothing() {
     assert!(matches!(e, setup::SetupError::LoginTaken(_)), "{e}");
     assert_eq!(teryts(&t.get("/api/v1/gminas").await).len(), 4);
 }
+
+#[tokio::test]
+async fn the_demo_shows_two_gminas_kept_apart() {
+    let t = TestApp::new().await;
+    let store = t.store.clone() as Arc<dyn Store>;
+    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), true).await.unwrap();
+    let password = mm_server::demo::start_neighbour(store.clone(), t.state.clock.clone(), true).await.unwrap().expect("Czernica's admin");
+    assert!(started.admin_password.is_some());
+    assert!(mm_server::demo::start_neighbour(store.clone(), t.state.clock.clone(), true).await.unwrap().is_none(), "once");
+    t.state.gminas.invalidate();
+    let w = World { t, a: empty_side(), b: empty_side(), covered: Mutex::default() };
+    let gminas = teryts(&w.send("GET", "/api/v1/gminas", Req::default()).await);
+    assert_eq!(gminas, [A, B]);
+    assert_eq!(teryts(&w.send("GET", "/api/v1/gminas?lat=51.048&lon=17.244", Req::default()).await), [B], "the village of Czernica");
+    assert_eq!(teryts(&w.send("GET", "/api/v1/gminas?lat=51.0335&lon=17.15", Req::default()).await), [A], "the town of Siechnice");
+    let czernica = w.public("/api/v1/reports", B).await.text();
+    let siechnice = w.public("/api/v1/reports", A).await.text();
+    assert!(czernica.contains("Ratowice") && !czernica.contains("Siechnice"), "{czernica}");
+    assert!(!siechnice.contains("Ratowice"));
+    let news = w.public("/api/v1/news", B).await.text();
+    assert!(news.contains("Dobrzykowicach") && !w.public("/api/v1/news", A).await.text().contains("Dobrzykowicach"));
+    let gmina = w.public("/api/v1/gmina", B).await.json();
+    assert_eq!(gmina["localities"].as_array().unwrap().len(), 8);
+    // Czernica's admin signs in to Czernica's back office.
+    let (cookie, _) = back_office(&w, mm_server::demo::czernica::ADMIN_LOGIN, &password).await;
+    let page = w.send("GET", "/admin/reports", Req { cookie: Some(&cookie), ..Default::default() }).await.text();
+    assert!(page.contains("Znalezione zgłoszenia: 5."), "Czernica's five reports, not Siechnice's sixty: {page}");
+    assert!(page.contains("Duża dziura w jezdni przed mostem."));
+}

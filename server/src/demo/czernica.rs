@@ -230,18 +230,21 @@ fn places() -> Vec<PlaceInput> {
     ]
 }
 
-/// `(category, description, address, point, status)`.
-const REPORTS: [(&str, &str, &str, (f64, f64), ReportStatus); 5] = [
-    ("street_lamp", "Nie świeci latarnia przy przystanku.", "ul. Wrocławska, Czernica", (51.0490, 17.2430), ReportStatus::New),
-    ("road_damage", "Duża dziura w jezdni przed mostem.", "ul. Odrzańska, Ratowice", (51.0598, 17.3070), ReportStatus::Accepted),
-    ("street_lamp", "Migocząca latarnia przy szkole.", "ul. Szkolna, Czernica", (51.0468, 17.2412), ReportStatus::Resolved),
-    ("road_damage", "Zapadnięta studzienka na chodniku.", "ul. Wrocławska, Dobrzykowice", (51.0902, 17.2048), ReportStatus::InProgress),
-    ("street_lamp", "Przewrócony słup oświetleniowy.", "Jeszkowice", (51.0848, 17.1660), ReportStatus::New),
+/// `(category, kind, description, address, point, status)`.
+type DemoReport = (&'static str, &'static str, &'static str, &'static str, (f64, f64), ReportStatus);
+const REPORTS: [DemoReport; 5] = [
+    ("street_lamp", "not_lit", "Nie świeci latarnia przy przystanku.", "ul. Wrocławska, Czernica", (51.0490, 17.2430), ReportStatus::New),
+    ("road_damage", "pothole", "Duża dziura w jezdni przed mostem.", "ul. Odrzańska, Ratowice", (51.0598, 17.3070), ReportStatus::Accepted),
+    ("street_lamp", "flickers", "Migocząca latarnia przy szkole.", "ul. Szkolna, Czernica", (51.0468, 17.2412), ReportStatus::Resolved),
+    ("road_damage", "manhole_cover", "Brak pokrywy studzienki na chodniku.", "ul. Wrocławska, Dobrzykowice", (51.0902, 17.2048), ReportStatus::InProgress),
+    ("street_lamp", "damaged_pole", "Przewrócony słup oświetleniowy.", "Jeszkowice", (51.0848, 17.1660), ReportStatus::New),
 ];
 
 /// Adds Czernica to the deployment with its content, unless it is there;
 /// its admin's one-time password when this call created the account.
-pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Option<String>> {
+/// `with_reports` is false beside a real EZD (`demo::start`): the demo's
+/// reports would be registered there.
+pub async fn load(store: &dyn Store, now: DateTime<Utc>, with_reports: bool) -> StoreResult<Option<String>> {
     let teryt = record().teryt;
     if store.gmina_record(&teryt).await?.is_none() {
         match store.add_gmina(Actor("demo".into()), record(), now).await {
@@ -255,14 +258,10 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Option<S
     let data = czernica(today);
     let loaded = scoped.load_demo(data, now).await?;
     scoped.load_demo_places(places(), now).await?;
-    if loaded {
-        for c in crate::reports::model::default_categories() {
-            match scoped.create_report_category(demo.clone(), c, now).await {
-                Ok(_) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        for (i, (category, description, address, (lat, lon), status)) in REPORTS.into_iter().enumerate() {
+    // A new gmina starts with the default report categories (the store's
+    // `add_gmina`).
+    if loaded && with_reports {
+        for (i, (category, kind, description, address, (lat, lon), status)) in REPORTS.into_iter().enumerate() {
             let created_at = now - Duration::hours(30 * (i as i64 + 1));
             let input = NewReport {
                 category: category.into(),
@@ -271,7 +270,7 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Option<S
                 accuracy_m: Some(10.0),
                 address: Some(address.into()),
                 description: description.into(),
-                answers: Default::default(),
+                answers: [("kind".to_owned(), kind.to_owned())].into_iter().collect(),
                 photo_ids: vec![],
                 contact: None,
             };
@@ -313,7 +312,7 @@ mod tests {
             assert!(ours.contains(&p), "{name} lies in Czernica");
             assert!(!siechnice.contains(&p), "{name} is not in Siechnice");
         }
-        for (_, _, _, (lat, lon), _) in REPORTS {
+        for (_, _, _, _, (lat, lon), _) in REPORTS {
             assert!(ours.contains(&geo::Point::new(lon, lat)));
         }
         // Neighbours share an edge; neither holds the other's inside.

@@ -10,7 +10,7 @@
 //!   ([`ezd`]);
 //! - [`start`]: what `mm-server --demo` does: the above, and on the first
 //!   start a demo admin account (login `admin`) with a random password
-//!   that only this start knows.
+//!   that only this start knows; then [`start_neighbour`]: Czernica.
 
 pub mod czernica;
 mod ezd;
@@ -54,8 +54,6 @@ pub struct Started {
     /// The demo admin's password, when this start created the account:
     /// shown once, stored only as its Argon2 hash.
     pub admin_password: Option<String>,
-    /// Czernica's admin's (`czernica::ADMIN_LOGIN`), likewise.
-    pub neighbour_admin_password: Option<String>,
 }
 
 /// `mm-server --demo`: the content, then on the first start the demo
@@ -76,8 +74,16 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
     let office_due = with_office && store.setting(office::LOADED_KEY).await?.is_none();
     let admin_password = if content || office_due { create_admin(store.as_ref(), ADMIN_LOGIN).await? } else { None };
     let office = with_office && office::load(store.clone(), clock.clone()).await?;
-    let neighbour_admin_password = czernica::load(store.as_ref(), clock.now()).await?;
-    Ok(Started { loaded: content || office, admin_password, neighbour_admin_password })
+    Ok(Started { loaded: content || office, admin_password })
+}
+
+/// `mm-server --demo`'s second gmina, after [`start`]: Czernica with its
+/// content (reports only when `with_reports`, as the office), and its
+/// admin's one-time password when this call created the account. Apart
+/// from `start` so that a deployment of the demo's first gmina alone
+/// (the tests') stays a single-gmina one, which needs no gmina named.
+pub async fn start_neighbour(store: Arc<dyn Store>, clock: Clock, with_reports: bool) -> StoreResult<Option<String>> {
+    czernica::load(store.as_ref(), clock.now(), with_reports).await
 }
 
 /// Creates a demo admin unless an account with that login exists; its
