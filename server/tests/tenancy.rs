@@ -717,8 +717,13 @@ async fn every_route_keeps_gminas_apart() {
     let r = w.send("POST", "/api/v1/auth/login", Req { json: Some(json!({"login": b.admin_login, "password": b.admin_password})), ..Default::default() }).await;
     assert_eq!(r.status, StatusCode::OK, "B's official signs in: {}", r.text());
 
-    let missing: Vec<String> = served_routes(&w).await.difference(&w.covered.lock().unwrap()).cloned().collect();
+    let served = served_routes(&w).await;
+    let covered = w.covered.lock().unwrap().clone();
+    let missing: Vec<&String> = served.difference(&covered).collect();
     assert!(missing.is_empty(), "routes without an isolation check: {missing:#?}");
+    let unknown: Vec<&String> = covered.difference(&served).collect();
+    assert!(unknown.is_empty(), "checks of routes the app does not serve (a typo?): {unknown:#?}");
+    assert!(served.len() > 90, "the routes were read: {}", served.len());
 }
 
 #[tokio::test]

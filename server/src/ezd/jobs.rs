@@ -33,13 +33,16 @@ pub struct EzdContext {
 /// its credentials are kept under (`GminaSettings`).
 pub type ConnectEzd = dyn Fn(&str, Option<&str>) -> anyhow::Result<Arc<dyn Ezd>> + Send + Sync;
 
+/// An EZD as a gmina's settings name it: its URL and credentials' name.
+type EzdKey = (String, Option<String>);
+
 /// The EZDs of gminas whose settings name one (`ezd_base_url`), opened on
 /// first use and kept; without a way to open one (`--ezd package`, the
 /// tests) every gmina uses the deployment's.
 #[derive(Default)]
 pub struct GminaEzds {
     connect: Option<Box<ConnectEzd>>,
-    opened: std::sync::Mutex<std::collections::HashMap<(String, Option<String>), Arc<dyn Ezd>>>,
+    opened: std::sync::Mutex<std::collections::HashMap<EzdKey, Arc<dyn Ezd>>>,
 }
 
 impl GminaEzds {
