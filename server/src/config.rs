@@ -71,10 +71,16 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Load the Siechnice demo data (once per database).
+    /// Load the Siechnice demo data (once per database); see `--demo-neighbour`.
     /// `MM_DEMO` takes 1/0, true/false, yes/no.
     #[arg(long, env = "MM_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub demo: bool,
+    /// With `--demo`: also Siechnice's neighbour Czernica (a second gmina,
+    /// with its own admin `admin-czernica`), to see two gminas kept apart.
+    /// Off by default: a deployment of two gminas needs every app request
+    /// to name its gmina. `MM_DEMO_NEIGHBOUR` takes 1/0, true/false, yes/no.
+    #[arg(long, env = "MM_DEMO_NEIGHBOUR", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub demo_neighbour: bool,
     /// Residents' writes (reports, photos, follows) per device per hour.
     #[arg(long, env = "MM_RATE_DEVICE_PER_HOUR", default_value_t = 30, global = true)]
     pub rate_device_per_hour: u32,

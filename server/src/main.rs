@@ -182,7 +182,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
         let started = demo::start(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
         tracing::info!(loaded_now = started.loaded, "demo data (Gminas Siechnice and Czernica) present");
-        let neighbour = demo::start_neighbour(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
+        let neighbour = if args.demo_neighbour {
+            demo::start_neighbour(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?
+        } else {
+            None
+        };
         demo_admin = started
             .admin_password
             .map(|p| (demo::ADMIN_LOGIN, p))

@@ -893,3 +893,55 @@ async fn the_demo_shows_two_gminas_kept_apart() {
     assert!(page.contains("Znalezione zgłoszenia: 5."), "Czernica's five reports, not Siechnice's sixty: {page}");
     assert!(page.contains("Duża dziura w jezdni przed mostem."));
 }
+
+// ---- the command line ----
+
+fn mm_server(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn mm_server_gmina_add_checks_the_boundary_and_prints_the_first_admins_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = ["gmina", "add", "--teryt", B, "--name", "Czernica", "--powiat", "wrocławski", "--voivodeship", "dolnośląskie", "--boundary"];
+    // A bad file: a clear error, nothing written.
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(&bad, r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[17.2,51.0]}}"#).unwrap();
+    let out = mm_server(dir.path(), &[&add[..], &[bad.to_str().unwrap()]].concat());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.geojson") && err.contains("not a Polygon"), "{err}");
+    let missing = mm_server(dir.path(), &[&add[..], &["/nonexistent.geojson"]].concat());
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
+    {
+        use mm_server::store::DirectoryStore;
+        let store = mm_server::store::SqliteStore::open(dir.path()).unwrap();
+        assert!(store.list_gminas().await.unwrap().is_empty(), "nothing written");
+    }
+    // A good one: the gmina, and its admin's password on stdout.
+    let good = dir.path().join("czernica.geojson");
+    std::fs::write(
+        &good,
+        r#"{"type":"Feature","properties":{"name":"Czernica"},"geometry":{"type":"MultiPolygon","coordinates":[[[[17.25,51.0],[17.4,51.0],[17.4,51.12],[17.25,51.12],[17.25,51.0]]]]}}"#,
+    )
+    .unwrap();
+    let out = mm_server(dir.path(), &[&add[..], &[good.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let password = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(password.len() >= 16, "{password}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("admin-czernica"));
+    let again = mm_server(dir.path(), &[&add[..], &[good.to_str().unwrap()]].concat());
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already"));
+    let t = TestApp::in_dir(dir).await;
+    let g = &t.get("/api/v1/gminas?lat=51.06&lon=17.3").await.json()["gminas"];
+    assert_eq!(g[0]["teryt"], B);
+    let r = t.call("POST", "/api/v1/auth/login", None, Some(json!({"login": "admin-czernica", "password": password}))).await;
+    assert_eq!(r.status, StatusCode::OK, "the printed password signs in: {}", r.text());
+}
