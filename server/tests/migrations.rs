@@ -289,7 +289,41 @@ async fn a_single_gmina_database_becomes_its_gminas_in_the_directory() {
     let mm_server::store::Created::New(r) = store.create_report(rec).await.unwrap() else { panic!("new") };
     assert_eq!(r.id, 2);
     assert_eq!(store.list_reports(ReportFilter { limit: 10, ..Default::default() }).await.unwrap().len(), 2);
+    // Every row the new writes made (a device, a report, its job and its
+    // feed entry) carries the gmina: none was left unstamped.
+    for (t, other, _) in rows_by_gmina(&c, "0264011") {
+        assert_eq!(other, 0, "{t}: a row written after the migration is not the gmina's");
+    }
     drop(store);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_opens_as_the_first_gmina_added() {
+    use mm_protocol::gmina::{Branding, Teryt};
+    use mm_server::store::{Actor, GminaRecord, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let first = Teryt::parse("1465011").unwrap();
+    {
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(mm_server::store::SqliteStore::open(dir.path()).unwrap());
+        assert_eq!(store.gmina_scope().as_str(), "0223083", "the fallback while there is none");
+        for (code, name) in [("1465011", "Warszawa"), ("0223083", "Siechnice")] {
+            let g = GminaRecord {
+                teryt: Teryt::parse(code).unwrap(),
+                name: name.into(),
+                powiat: String::new(),
+                voivodeship: String::new(),
+                boundary: None,
+                center: None,
+                branding: Branding::default(),
+                settings: Default::default(),
+            };
+            store.add_gmina(Actor("cli".into()), g, chrono::Utc::now()).await.unwrap();
+        }
+        store.close().await.unwrap();
+    }
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(mm_server::store::SqliteStore::open(dir.path()).unwrap());
+    assert_eq!(store.gmina_scope(), &first);
+    assert!(store.report_categories().await.unwrap().iter().any(|c| c.id == "other"), "a new gmina's defaults");
 }
 
 #[test]
