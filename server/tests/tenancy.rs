@@ -945,3 +945,21 @@ async fn mm_server_gmina_add_checks_the_boundary_and_prints_the_first_admins_pas
     let r = t.call("POST", "/api/v1/auth/login", None, Some(json!({"login": "admin-czernica", "password": password}))).await;
     assert_eq!(r.status, StatusCode::OK, "the printed password signs in: {}", r.text());
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_the_gmina_header_where_it_applies() {
+    let t = TestApp::new().await;
+    let doc = t.get("/api/v1/openapi.json").await.json();
+    let header_of = |path: &str| {
+        doc["paths"][path]["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "MM-Gmina" && p["in"] == "header"))
+    };
+    for path in ["/api/v1/news", "/api/v1/reports/{id}", "/api/v1/sync", "/api/v1/gmina", "/api/v1/places/import"] {
+        assert!(header_of(path), "{path} takes MM-Gmina");
+    }
+    for path in ["/api/v1/gminas", "/api/v1/openapi.json", "/api/v1/auth/login"] {
+        assert!(!header_of(path), "{path} is the deployment's");
+    }
+    assert!(doc["paths"]["/api/v1/gminas"]["get"]["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "q"));
+}

@@ -24,7 +24,6 @@ pub struct GminaInfo {
 
 /// The gmina's boundary and localities (404 until they are loaded).
 #[utoipa::path(get, path = "/gmina", tag = "gmina",
-    params(("MM-Gmina" = Option<String>, Header, description = "The gmina's TERYT code; needed when the server serves several")),
     responses((status = 200, body = GminaInfo), (status = 404, body = ApiError)))]
 pub async fn get_gmina(Tenant(state): Tenant) -> ApiResult<Json<GminaInfo>> {
     let (gmina, localities) = state.store.gmina().await?;
