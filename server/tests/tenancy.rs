@@ -596,7 +596,13 @@ async fn every_route_keeps_gminas_apart() {
         no_b(q, &w.send("GET", &format!("/open311/v2/{q}?jurisdiction_id={A}"), Req::default()).await);
     }
     no_b("requests by id", &w.send("GET", &format!("/open311/v2/requests.json?jurisdiction_id={A}&service_request_id={}", b.report), Req::default()).await);
-    assert!(w.send("GET", &format!("/open311/v2/requests.json?jurisdiction_id={B}"), Req::default()).await.text().contains(B_MARK));
+    let b_requests = w.send("GET", &format!("/open311/v2/requests.json?jurisdiction_id={B}"), Req::default()).await;
+    assert!(b_requests.text().contains(B_MARK));
+    // A photo's media_url names its gmina, so whoever follows it gets it.
+    let media = b_requests.json()[0]["media_url"].as_str().unwrap().to_owned();
+    let path = &media[media.find("/api/v1/photos/").unwrap()..];
+    assert!(path.ends_with(&format!("?gmina={B}")), "{media}");
+    assert_eq!(w.send("GET", path, Req::default()).await.status, StatusCode::OK, "{media}");
     let r = w.send("GET", "/open311/v2/services.json?jurisdiction_id=1465011", Req::default()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
     assert!(r.json()[0]["description"].as_str().is_some(), "Open311's error form: {}", r.text());

@@ -211,7 +211,7 @@ async fn respond_requests(state: &AppState, reports: &[Report], format: Format) 
     let base = base_url(state);
     let v: Vec<ServiceRequest<'_>> = reports
         .iter()
-        .map(|r| ServiceRequest::of(r, reference.category(&r.category), &agency, base))
+        .map(|r| ServiceRequest::of(r, reference.category(&r.category), &agency, base, state.store.gmina_scope().as_str()))
         .collect();
     Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
@@ -397,7 +397,7 @@ async fn post_request(
     let photo_ids = field("media_url")
         .and_then(|u| {
             u.rsplit_once("/api/v1/photos/")
-                .map(|(_, id)| id.to_owned())
+                .map(|(_, id)| id.split('?').next().unwrap_or_default().to_owned())
         })
         .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
         .into_iter()
