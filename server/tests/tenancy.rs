@@ -969,3 +969,86 @@ async fn the_openapi_document_names_the_gmina_header_where_it_applies() {
     }
     assert!(doc["paths"]["/api/v1/gminas"]["get"]["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "q"));
 }
+
+// ---- jobs: each runs as its gmina's ----
+
+/// An EZD that records the reports it registers.
+#[derive(Default)]
+struct RecordingEzd {
+    registered: Mutex<Vec<i64>>,
+}
+
+#[async_trait::async_trait]
+impl mm_server::ezd::Ezd for RecordingEzd {
+    async fn register(&self, reg: &mm_server::ezd::model::Registration) -> Result<mm_server::ezd::model::Registered, mm_server::ezd::model::EzdError> {
+        self.registered.lock().unwrap().push(reg.report.id);
+        Ok(mm_server::ezd::model::Registered { rpw_number: format!("RPW/{}", reg.report.id), document_id: None })
+    }
+    async fn open_case(&self, c: &mm_server::ezd::model::CaseRequest) -> Result<mm_server::ezd::model::OpenedCase, mm_server::ezd::model::EzdError> {
+        Ok(mm_server::ezd::model::OpenedCase { case_id: format!("case-{}", c.report_id), case_reference: None })
+    }
+    async fn case_state(&self, _: &str) -> Result<Option<mm_server::ezd::model::CaseState>, mm_server::ezd::model::EzdError> {
+        Ok(None)
+    }
+    fn polls(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn each_gminas_jobs_run_with_its_store_and_its_own_ezd() {
+    use mm_server::store::DirectoryStore;
+    use mm_server::store::jobs::JobState;
+    let t = TestApp::new().await;
+    for (teryt, name) in [(A, "Siechnice"), (B, "Czernica")] {
+        let new = NewGmina { teryt: teryt.into(), name: name.into(), powiat: "wrocławski".into(), voivodeship: "x".into(), boundary: None, admin_login: None };
+        setup::add(t.store.as_ref(), new, chrono::Utc::now()).await.unwrap();
+    }
+    // Czernica names an EZD of its own; Siechnice uses the deployment's.
+    let b = Teryt::parse(B).unwrap();
+    let mut record = t.store.gmina_record(&b).await.unwrap().unwrap();
+    record.settings.ezd_base_url = Some("https://ezd.czernica.example".into());
+    record.settings.ezd_credentials = Some("czernica-ezd.json".into());
+    t.store.update_gmina(mm_server::store::Actor("test".into()), record, chrono::Utc::now()).await.unwrap();
+    let mut ids = Vec::new();
+    for teryt in [A, B] {
+        let scoped = t.store.for_gmina(&Teryt::parse(teryt).unwrap());
+        let input = mm_protocol::reports::NewReport {
+            category: "other".into(),
+            point: mm_protocol::geo::GeoPoint { lat: 51.05, lon: 17.2 },
+            location_source: Default::default(),
+            accuracy_m: None,
+            address: None,
+            description: format!("Zgłoszenie w gminie {teryt}."),
+            answers: Default::default(),
+            photo_ids: vec![],
+            contact: None,
+        };
+        let rec = mm_server::store::NewReportRecord { device_id: None, idempotency: None, input, now: chrono::Utc::now() };
+        let mm_server::store::Created::New(r) = scoped.create_report(rec).await.unwrap() else { panic!() };
+        ids.push(r.id);
+    }
+    let deployments = Arc::new(RecordingEzd::default());
+    let czernicas = Arc::new(RecordingEzd::default());
+    let opened = Arc::new(Mutex::new(Vec::new()));
+    let (ezd, seen) = (czernicas.clone(), opened.clone());
+    let bridge = mm_server::ezd::bridge::Bridge::new(
+        t.store.clone() as Arc<dyn Store>,
+        deployments.clone(),
+        Default::default(),
+        t.state.clock.clone(),
+    )
+    .with_gmina_ezds(mm_server::ezd::jobs::GminaEzds::new(Box::new(move |url, creds| {
+        seen.lock().unwrap().push((url.to_owned(), creds.map(str::to_owned)));
+        Ok(ezd.clone() as Arc<dyn mm_server::ezd::Ezd>)
+    })));
+    assert_eq!(bridge.deliver_due().await.unwrap(), 2);
+    assert_eq!(*deployments.registered.lock().unwrap(), [ids[0]], "Siechnice's report, to the deployment's EZD");
+    assert_eq!(*czernicas.registered.lock().unwrap(), [ids[1]], "Czernica's report, to Czernica's EZD");
+    assert_eq!(*opened.lock().unwrap(), [("https://ezd.czernica.example".to_owned(), Some("czernica-ezd.json".to_owned()))]);
+    for teryt in [A, B] {
+        let scoped = t.store.for_gmina(&Teryt::parse(teryt).unwrap());
+        let done = scoped.jobs(JobFilter { state: Some(JobState::Done), kind: None, limit: 10 }).await.unwrap();
+        assert_eq!(done.len(), 1, "{teryt}'s job is done, in its own store");
+    }
+}
