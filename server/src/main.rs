@@ -18,7 +18,7 @@ use clap::Parser;
 use mm_protocol::auth::Role;
 use mm_server::config::{Cli, Command, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
 use mm_server::state::AppState;
-use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store};
+use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store, Tenancy};
 use mm_server::{auth, demo};
 
 #[tokio::main]
@@ -301,18 +301,36 @@ fn start_ezd_bridge(
             _ => 8,
         },
     };
-    let mut bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock);
-    if e.mode == EzdMode::RpApi {
-        // A gmina whose settings name an EZD of its own (`ezd_base_url`)
-        // is served by it, with the credentials file its settings name
-        // (relative to the data directory); the others by `--ezd-url`.
-        let (timeout, dir) = (Duration::from_millis(e.ezd_timeout_ms), args.data.data_dir.clone());
-        bridge = bridge.with_gmina_ezds(mm_server::ezd::jobs::GminaEzds::new(Box::new(move |url, creds| {
-            let file = creds.context("the gmina's settings name an EZD but no credentials file")?;
-            let creds = rp_api::Credentials::load(&dir.join(file))?;
-            Ok(Arc::new(rp_api::RpApi::new(url, creds, timeout)?) as Arc<dyn mm_server::ezd::Ezd>)
-        })));
-    }
+    // Each gmina's registrations go to its own EZD: under `--ezd rp-api`
+    // the one its settings name (`ezd_base_url`, with the credentials file
+    // its settings name, relative to the data directory), else `--ezd-url`;
+    // under `--ezd package` a folder of its own, `ezd-<TERYT>/`, beside the
+    // deployment's first gmina's `ezd/`.
+    let (timeout, dir) = (Duration::from_millis(e.ezd_timeout_ms), args.data.data_dir.clone());
+    let (mode, first) = (e.mode, store.gmina_scope().clone());
+    let bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock).with_gmina_ezds(
+        mm_server::ezd::jobs::GminaEzds::new(Box::new(move |gmina, settings| {
+            Ok(match mode {
+                EzdMode::RpApi => match &settings.ezd_base_url {
+                    Some(url) => {
+                        let file = settings
+                            .ezd_credentials
+                            .as_deref()
+                            .context("the gmina's settings name an EZD but no credentials file")?;
+                        let creds = rp_api::Credentials::load(&dir.join(file))?;
+                        Some(Arc::new(rp_api::RpApi::new(url, creds, timeout)?) as Arc<dyn mm_server::ezd::Ezd>)
+                    }
+                    None => None,
+                },
+                EzdMode::Package if *gmina != first => {
+                    let folder = dir.join(format!("ezd-{gmina}"));
+                    let ezd = package::PackageEzd::new(&folder).with_context(|| format!("cannot use {}", folder.display()))?;
+                    Some(Arc::new(ezd) as Arc<dyn mm_server::ezd::Ezd>)
+                }
+                _ => None,
+            })
+        })),
+    );
     bridge.register_jobs(worker);
     tracing::info!(mode = ?e.mode, "ezd bridge started");
     Ok(bridge.spawn_polling(shutdown))

@@ -1038,9 +1038,10 @@ async fn each_gminas_jobs_run_with_its_store_and_its_own_ezd() {
         Default::default(),
         t.state.clock.clone(),
     )
-    .with_gmina_ezds(mm_server::ezd::jobs::GminaEzds::new(Box::new(move |url, creds| {
-        seen.lock().unwrap().push((url.to_owned(), creds.map(str::to_owned)));
-        Ok(ezd.clone() as Arc<dyn mm_server::ezd::Ezd>)
+    .with_gmina_ezds(mm_server::ezd::jobs::GminaEzds::new(Box::new(move |_gmina, settings| {
+        let Some(url) = &settings.ezd_base_url else { return Ok(None) };
+        seen.lock().unwrap().push((url.clone(), settings.ezd_credentials.clone()));
+        Ok(Some(ezd.clone() as Arc<dyn mm_server::ezd::Ezd>))
     })));
     assert_eq!(bridge.deliver_due().await.unwrap(), 2);
     assert_eq!(*deployments.registered.lock().unwrap(), [ids[0]], "Siechnice's report, to the deployment's EZD");
@@ -1051,4 +1052,37 @@ async fn each_gminas_jobs_run_with_its_store_and_its_own_ezd() {
         let done = scoped.jobs(JobFilter { state: Some(JobState::Done), kind: None, limit: 10 }).await.unwrap();
         assert_eq!(done.len(), 1, "{teryt}'s job is done, in its own store");
     }
+}
+
+#[test]
+fn under_ezd_package_each_gminas_registrations_land_in_its_own_folder() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"))
+        .args(["--addr", "127.0.0.1:0", "--ezd", "package", "--demo", "--demo-neighbour", "--data-dir"])
+        .arg(dir.path())
+        .env("MM_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("listening"), "{line}");
+    let packages = |sub: &str| -> Vec<String> {
+        std::fs::read_dir(dir.path().join(sub))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("MM-ZGL-") && !n.ends_with("-sprawa")).collect())
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while packages(&format!("ezd-{B}")).len() < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let czernica = packages(&format!("ezd-{B}"));
+    let siechnice = packages("ezd");
+    assert_eq!(czernica.len(), 5, "Czernica's five reports' registrations, in its own folder: {czernica:?}");
+    // (The demo's Siechnice reports were registered by the demo's own EZD.)
+    assert!(siechnice.iter().all(|p| !czernica.contains(p)), "none of Czernica's in the deployment's folder: {siechnice:?}");
 }

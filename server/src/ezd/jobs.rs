@@ -29,20 +29,22 @@ pub struct EzdContext {
     pub own: Arc<GminaEzds>,
 }
 
-/// Opens a gmina's own EZD from its settings: the base URL and the name
-/// its credentials are kept under (`GminaSettings`).
-pub type ConnectEzd = dyn Fn(&str, Option<&str>) -> anyhow::Result<Arc<dyn Ezd>> + Send + Sync;
+/// Opens a gmina's own EZD, when it has one: from its settings (`--ezd
+/// rp-api`: the base URL and the name its credentials are kept under), or
+/// its own package folder (`--ezd package`); `None`: the deployment's.
+pub type ConnectEzd =
+    dyn Fn(&Teryt, &crate::store::GminaSettings) -> anyhow::Result<Option<Arc<dyn Ezd>>> + Send + Sync;
 
-/// An EZD as a gmina's settings name it: its URL and credentials' name.
-type EzdKey = (String, Option<String>);
+/// A gmina's EZD as it was opened: the gmina and the settings that named it.
+type EzdKey = (Teryt, Option<String>, Option<String>);
 
-/// The EZDs of gminas whose settings name one (`ezd_base_url`), opened on
-/// first use and kept; without a way to open one (`--ezd package`, the
+/// The EZDs of gminas with one of their own, opened on first use and kept
+/// (again when their settings change); without a way to open one (the
 /// tests) every gmina uses the deployment's.
 #[derive(Default)]
 pub struct GminaEzds {
     connect: Option<Box<ConnectEzd>>,
-    opened: std::sync::Mutex<std::collections::HashMap<EzdKey, Arc<dyn Ezd>>>,
+    opened: std::sync::Mutex<std::collections::HashMap<EzdKey, Option<Arc<dyn Ezd>>>>,
 }
 
 impl GminaEzds {
@@ -50,18 +52,17 @@ impl GminaEzds {
         GminaEzds { connect: Some(connect), opened: Default::default() }
     }
 
-    /// The gmina's own EZD, if its settings name one and it can be opened.
-    fn of(&self, settings: &crate::store::GminaSettings) -> Result<Option<Arc<dyn Ezd>>, JobError> {
-        let (Some(connect), Some(url)) = (&self.connect, &settings.ezd_base_url) else { return Ok(None) };
-        let key = (url.clone(), settings.ezd_credentials.clone());
+    /// The gmina's own EZD, if it has one and it can be opened.
+    fn of(&self, gmina: &Teryt, settings: &crate::store::GminaSettings) -> Result<Option<Arc<dyn Ezd>>, JobError> {
+        let Some(connect) = &self.connect else { return Ok(None) };
+        let key = (gmina.clone(), settings.ezd_base_url.clone(), settings.ezd_credentials.clone());
         let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(e) = opened.get(&key) {
-            return Ok(Some(e.clone()));
+            return Ok(e.clone());
         }
-        let ezd = connect(url, settings.ezd_credentials.as_deref())
-            .map_err(|e| JobError::Rejected(format!("cannot open the gmina's EZD: {e}")))?;
+        let ezd = connect(gmina, settings).map_err(|e| JobError::Rejected(format!("cannot open the gmina's EZD: {e}")))?;
         opened.insert(key, ezd.clone());
-        Ok(Some(ezd))
+        Ok(ezd)
     }
 }
 
@@ -70,7 +71,7 @@ impl JobContext for EzdContext {
     async fn for_gmina(&self, gmina: &Teryt) -> Result<Arc<EzdContext>, JobError> {
         let store = self.store.for_gmina(gmina);
         let settings = store.gmina_record(gmina).await.map_err(store_err)?.map(|g| g.settings).unwrap_or_default();
-        let ezd = self.own.of(&settings)?.unwrap_or_else(|| self.ezd.clone());
+        let ezd = self.own.of(gmina, &settings)?.unwrap_or_else(|| self.ezd.clone());
         Ok(Arc::new(EzdContext { store, ezd, clock: self.clock.clone(), own: self.own.clone() }))
     }
 }
