@@ -14,6 +14,7 @@
 pub mod backoffice;
 pub mod ezd;
 pub mod jobs;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -37,6 +38,7 @@ use crate::reports::workflow::WorkflowError;
 pub use backoffice::BackOfficeStore;
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed, whatever the backend: what the caller may act

@@ -185,7 +185,7 @@ fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
 static REPORTS_DECODED: AtomicU64 = AtomicU64::new(0);
 
 /// One report from its stored JSON (counted in [`REPORTS_DECODED`]).
-pub(super) fn decode(data: &str) -> StoreResult<Report> {
+pub(crate) fn decode(data: &str) -> StoreResult<Report> {
     REPORTS_DECODED.fetch_add(1, Ordering::Relaxed);
     Ok(serde_json::from_str(data)?)
 }
@@ -202,7 +202,7 @@ impl SqliteStore {
 }
 
 /// `photos/ab/<id>.jpg|png`: the first two hex digits fan the files out.
-pub(super) fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
+pub(crate) fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
     let ext = if content_type == "image/png" {
         "png"
     } else {
@@ -214,7 +214,7 @@ pub(super) fn photo_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
 /// Temp file in the same directory, fsync, rename over, fsync the
 /// directory: the file is either absent or complete, even after a crash.
 /// An existing file is kept unless `replace` (a raw photo's clean copy).
-pub(super) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
     if path.exists() && !replace {
         return Ok(());
     }

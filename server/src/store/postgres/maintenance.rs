@@ -1,0 +1,158 @@
+//! The clean-up `crate::maintenance` runs, as `store/sqlite/maintenance.rs`.
+//! Where SQLite's single writer keeps an upload from re-inserting a photo
+//! between its row and its file going, the photo's row lock does here
+//! (`FOR UPDATE`, and `save_photo` inserts after the file is written).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::reports::{get_report, save_report};
+use super::{PostgresStore, publish, ts, write_tx};
+use crate::maintenance::MaintenanceStore;
+use crate::reports::model::PhotoMeta;
+use crate::store::sqlite::{photo_path, write_atomically};
+use crate::store::{StoreError, StoreResult};
+
+/// Statuses in which a report still changes (its followers wait for news).
+const OPEN: &str = "('new', 'accepted', 'in_progress')";
+
+fn remove_file(path: &std::path::Path) -> StoreResult<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::backend(format!("cannot delete a photo: {e}"))),
+    }
+}
+
+#[async_trait]
+impl MaintenanceStore for PostgresStore {
+    async fn raw_photos(&self, limit: u32) -> StoreResult<Vec<String>> {
+        let rows = self.reader().await?.query("SELECT id FROM photos_raw ORDER BY id LIMIT $1", &[&i64::from(limit)]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn replace_raw_photo(&self, id: &str, clean: Option<(PhotoMeta, Vec<u8>)>) -> StoreResult<()> {
+        let id = id.to_owned();
+        let dir = self.photos_dir.clone();
+        let stale = write_tx!(self, |tx| {
+            let old: Option<String> = tx
+                .c
+                .query_opt("SELECT content_type FROM photos WHERE id = $1 FOR UPDATE", &[&id])
+                .await?
+                .map(|r| r.get(0));
+            tx.c.execute("DELETE FROM photos_raw WHERE id = $1", &[&id]).await?;
+            let Some(old) = old else { return Ok(None) };
+            let old_path = photo_path(&dir, &id, &old);
+            match clean {
+                Some((meta, bytes)) => {
+                    let path = photo_path(&dir, &id, &meta.content_type);
+                    // The file first, then the row.
+                    let p = path.clone();
+                    tokio::task::spawn_blocking(move || write_atomically(&p, &bytes, true))
+                        .await
+                        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
+                        .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
+                    tx.c.execute(
+                        "UPDATE photos SET content_type = $2, bytes = $3, width = $4, height = $5 WHERE id = $1",
+                        &[
+                            &id,
+                            &meta.content_type,
+                            &i64::try_from(meta.bytes).unwrap_or(i64::MAX),
+                            &i64::from(meta.width),
+                            &i64::from(meta.height),
+                        ],
+                    )
+                    .await?;
+                    Ok((old_path != path).then_some(old_path))
+                }
+                None => {
+                    tx.c.execute("DELETE FROM photos WHERE id = $1", &[&id]).await?;
+                    Ok(Some(old_path))
+                }
+            }
+        })?;
+        // After the commit: a crash before it leaves the old file, still named.
+        if let Some(path) = stale {
+            remove_file(&path)?;
+        }
+        Ok(())
+    }
+
+    async fn collect_orphan_photos(&self, uploaded_before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+        let dir = self.photos_dir.clone();
+        write_tx!(self, |tx| {
+            // The photos reports name, from the reports' own JSON.
+            let gone: Vec<(String, String)> = tx
+                .c
+                .query(
+                    "SELECT id, content_type FROM photos
+                     WHERE created_at < $1 AND id NOT IN (
+                         SELECT p->>'id' FROM reports r, jsonb_array_elements(COALESCE(r.data::JSONB->'photos', '[]'::JSONB)) p
+                         WHERE p->>'id' IS NOT NULL)
+                     LIMIT $2 FOR UPDATE",
+                    &[&ts(uploaded_before), &i64::from(limit)],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for (id, content_type) in &gone {
+                tx.c.execute("DELETE FROM photos WHERE id = $1", &[id]).await?;
+                tx.c.execute("DELETE FROM photos_raw WHERE id = $1", &[id]).await?;
+                remove_file(&photo_path(&dir, id, content_type))?;
+            }
+            Ok(gone.len() as u64)
+        })
+    }
+
+    async fn collect_idempotency(&self, created_before: DateTime<Utc>) -> StoreResult<u64> {
+        write_tx!(self, |tx| {
+            Ok(tx.c.execute("DELETE FROM idempotency WHERE created_at < $1", &[&ts(created_before)]).await?)
+        })
+    }
+
+    async fn collect_devices(&self, seen_before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+        write_tx!(self, |tx| {
+            publish::lock(tx).await?;
+            let devices: Vec<String> = tx
+                .c
+                .query(
+                    &format!(
+                        "SELECT d.id FROM devices d
+                         WHERE COALESCE(d.last_seen_at, d.created_at) < $1
+                           AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.device_id = d.id AND r.status IN {OPEN})
+                           AND NOT EXISTS (SELECT 1 FROM report_followers f JOIN reports r ON r.id = f.report_id
+                                           WHERE f.device_id = d.id AND r.status IN {OPEN})
+                         LIMIT $2"
+                    ),
+                    &[&ts(seen_before), &i64::from(limit)],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for d in &devices {
+                let followed: Vec<i64> = tx
+                    .c
+                    .query("SELECT report_id FROM report_followers WHERE device_id = $1", &[d])
+                    .await?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                tx.c.execute("DELETE FROM report_followers WHERE device_id = $1", &[d]).await?;
+                for id in followed {
+                    if let Some(mut report) = get_report(&tx.c, id).await? {
+                        let n: i64 =
+                            tx.c.query_one("SELECT COUNT(*) FROM report_followers WHERE report_id = $1", &[&id]).await?.get(0);
+                        report.followers = u32::try_from(n).unwrap_or(u32::MAX);
+                        // `updated_at` stays: nothing about the report changed.
+                        save_report(tx, &report).await?;
+                    }
+                }
+                tx.c.execute("UPDATE reports SET device_id = NULL WHERE device_id = $1", &[d]).await?;
+                tx.c.execute("DELETE FROM devices WHERE id = $1", &[d]).await?;
+            }
+            Ok(devices.len() as u64)
+        })
+    }
+}

@@ -1,0 +1,390 @@
+//! The store's contract, written once, that every backend must pass (the
+//! habit of matrix-sdk's `statestore_integration_tests!`): idempotent
+//! replay and conflict; every public write published in its own
+//! transaction with `seq` only growing; an audit row for every official's
+//! write; exactly one registration per report and one EZD case per
+//! accepted report; followers conserved by a duplicate; visibility changes
+//! published with the change; dead letters and their retry; group-committed
+//! writes that fail alone; changes to the categories and the gmina seen by
+//! their cache at once.
+//!
+//! Shared by `store_contract.rs` (SQLite) and `store_contract_postgres.rs`;
+//! a backend joins with one line:
+//! `store_contract_tests!(name, async { Backend { store, keep } });`, or
+//! with a future of `Option<Backend>` when it may be absent here (`None`
+//! skips, see `common/postgres.rs` for when that is allowed).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use mm_protocol::devices::{Platform, RegisterDevice};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::news::NewsInput;
+use mm_protocol::reports::{
+    NewReport, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest,
+};
+use mm_server::reports::workflow::WorkflowError;
+use mm_server::store::jobs::{JobFilter, JobRow, JobState};
+use mm_server::store::{
+    Actor, Created, IdempotencyKey, NewDevice, NewReportRecord, Store, StoreError, StoredResponse,
+};
+
+/// A store under test, and whatever keeps it alive (a temp dir, a server).
+pub struct Backend {
+    pub store: Arc<dyn Store>,
+    /// Never read: held so the backend lives as long as the test.
+    #[allow(dead_code)]
+    pub keep: Box<dyn std::any::Any + Send>,
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn official() -> Actor {
+    Actor("contract-official".into())
+}
+
+async fn device(s: &dyn Store, id: &str) -> String {
+    let d = NewDevice {
+        id: id.into(),
+        token_hash: format!("hash-{id}"),
+        input: RegisterDevice {
+            platform: Platform::Cli,
+            app_version: "1.0.0".into(),
+            locale: None,
+            os_version: None,
+            push_token: None,
+        },
+        created_at: now(),
+    };
+    s.register_device(None, d, StoredResponse::created("{}".into())).await.unwrap();
+    id.to_owned()
+}
+
+fn input(description: &str) -> NewReport {
+    NewReport {
+        category: "other".into(),
+        point: GeoPoint { lat: 51.0335, lon: 17.15 },
+        location_source: Default::default(),
+        accuracy_m: None,
+        address: Some("ul. Kolejowa 1".into()),
+        description: description.into(),
+        answers: Default::default(),
+        photo_ids: vec![],
+        contact: None,
+    }
+}
+
+async fn report(s: &dyn Store, device: Option<&str>, description: &str) -> i64 {
+    let rec = NewReportRecord { device_id: device.map(str::to_owned), idempotency: None, input: input(description), now: now() };
+    match s.create_report(rec).await.unwrap() {
+        Created::New(r) => r.id,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn to(status: ReportStatus) -> StatusChangeRequest {
+    StatusChangeRequest { status, public_reply: Some("Odpowiedź.".into()), internal_note: None, duplicate_of: None }
+}
+
+async fn jobs_of(s: &dyn Store, kind: &str, report: i64) -> Vec<JobRow> {
+    s.jobs(JobFilter { state: None, kind: Some(kind.into()), limit: 10_000 })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.report_id() == Some(report))
+        .collect()
+}
+
+async fn audit_len(s: &dyn Store) -> usize {
+    s.list_audit(100_000).await.unwrap().len()
+}
+
+/// The log row of a report, if any: (seq, body).
+async fn logged(s: &dyn Store, id: i64) -> Option<(u64, Option<String>)> {
+    let (rows, _) = s.log_page(0, 100_000).await.unwrap();
+    rows.into_iter().find(|r| r.collection == "reports" && r.id == id.to_string()).map(|r| (r.seq, r.body))
+}
+
+pub async fn idempotent_replay_and_conflict(b: Backend) {
+    let s = b.store.as_ref();
+    let d = device(s, "dev-idem").await;
+    let key = |hash: &str| IdempotencyKey { scope: format!("reports/{d}"), key: "k-1".into(), request_hash: hash.into() };
+    let rec = |hash: &str| NewReportRecord {
+        device_id: Some(d.clone()),
+        idempotency: Some(key(hash)),
+        input: input("Latarnia nie świeci."),
+        now: now(),
+    };
+    let Created::New(first) = s.create_report(rec("h1")).await.unwrap() else { panic!("the first is new") };
+    let seq = s.max_seq();
+    match s.create_report(rec("h1")).await.unwrap() {
+        Created::Replayed(stored) => {
+            assert_eq!(stored.status, 201);
+            assert_eq!(serde_json::from_str::<mm_protocol::reports::Report>(&stored.body).unwrap(), first);
+        }
+        other => panic!("a retry replays: {other:?}"),
+    }
+    assert!(matches!(s.create_report(rec("h2")).await, Err(StoreError::IdempotencyConflict)));
+    assert_eq!(s.max_seq(), seq, "neither the replay nor the conflict wrote");
+    assert!(s.has_idempotency_key(&format!("reports/{d}"), "k-1").await.unwrap());
+    assert_eq!(jobs_of(s, "ezd.register", first.id).await.len(), 1);
+}
+
+pub async fn publications_share_the_write_and_seq_only_grows(b: Backend) {
+    let s = b.store.as_ref();
+    let before = s.max_seq();
+    let id = report(s, None, "Dziura w jezdni.").await;
+    let (seq1, body) = logged(s, id).await.expect("published with the report");
+    assert!(seq1 > before && s.max_seq() >= seq1);
+    assert!(body.unwrap().contains("Dziura w jezdni."));
+    s.change_report_status(official(), id, to(ReportStatus::Accepted), now()).await.unwrap();
+    let (seq2, body) = logged(s, id).await.unwrap();
+    assert!(seq2 > seq1, "a change gets a later seq");
+    assert!(body.unwrap().contains("\"accepted\""));
+    // A refused write publishes nothing.
+    let max = s.max_seq();
+    let e = s.change_report_status(official(), id, to(ReportStatus::New), now()).await.unwrap_err();
+    assert!(matches!(e, StoreError::Workflow(WorkflowError::NotAllowed { .. })), "{e:?}");
+    assert_eq!(s.max_seq(), max);
+    // The log reads back in seq order.
+    let (rows, _) = s.log_page(0, 100_000).await.unwrap();
+    assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+pub async fn every_officials_write_is_audited(b: Backend) {
+    let s = b.store.as_ref();
+    let id = report(s, None, "Latarnia nie świeci.").await;
+    let mut n = audit_len(s).await;
+    s.change_report_status(official(), id, to(ReportStatus::Accepted), now()).await.unwrap();
+    n += 1;
+    assert_eq!(audit_len(s).await, n, "a status change adds one audit row");
+    let hide = VisibilityChangeRequest { visibility: Visibility::Hidden, reason: "Dane osobowe.".into() };
+    s.set_report_visibility(official(), id, hide.clone(), now()).await.unwrap();
+    n += 1;
+    assert_eq!(audit_len(s).await, n, "a visibility change adds one");
+    s.set_report_visibility(official(), id, hide, now()).await.unwrap();
+    assert_eq!(audit_len(s).await, n, "the same visibility again changes nothing");
+    let news = NewsInput { title: "Komunikat".into(), body: "Treść.".into(), priority: Default::default(), published_at: None, expires_at: None };
+    s.create_news(official(), news, now()).await.unwrap();
+    n += 1;
+    assert_eq!(audit_len(s).await, n, "news adds one");
+    let dept = s.create_department(official(), "Drogi i mosty", now()).await.unwrap();
+    n += 1;
+    assert_eq!(audit_len(s).await, n, "a department adds one");
+    s.assign_report(official(), id, Some(dept.id), None, now()).await.unwrap();
+    n += 1;
+    assert_eq!(audit_len(s).await, n, "an assignment adds one");
+    let last = &s.list_audit(1).await.unwrap()[0];
+    assert_eq!(last.actor, "contract-official");
+    // A refused write audits nothing.
+    let _ = s.change_report_status(official(), id, to(ReportStatus::New), now()).await.unwrap_err();
+    assert_eq!(audit_len(s).await, n);
+}
+
+pub async fn one_registration_per_report_and_one_case_per_accepted_report(b: Backend) {
+    let s = b.store.as_ref();
+    let id = report(s, None, "Znak drogowy przewrócony.").await;
+    let other = report(s, None, "Inny znak drogowy.").await;
+    assert_eq!(jobs_of(s, "ezd.register", id).await.len(), 1);
+    assert_eq!(jobs_of(s, "ezd.open_case", id).await.len(), 0, "no case before acceptance");
+    s.change_report_status(official(), id, to(ReportStatus::Accepted), now()).await.unwrap();
+    s.change_report_status(official(), id, to(ReportStatus::Resolved), now()).await.unwrap();
+    s.change_report_status(official(), id, to(ReportStatus::Accepted), now()).await.unwrap();
+    let cases = jobs_of(s, "ezd.open_case", id).await;
+    assert_eq!(cases.len(), 1, "reopened, it keeps its one case");
+    assert_eq!(jobs_of(s, "ezd.register", id).await.len(), 1);
+    assert_eq!(jobs_of(s, "ezd.open_case", other).await.len(), 0);
+    // The case waits for the registration.
+    let kinds = vec!["ezd.register", "ezd.open_case"];
+    let due = s.due_jobs(kinds.clone(), now() + Duration::seconds(1), 10_000).await.unwrap();
+    assert!(due.jobs.iter().all(|j| j.id != cases[0].id), "not due before its registration is done");
+    let reg = jobs_of(s, "ezd.register", id).await[0].id;
+    s.job_done(reg, now()).await.unwrap();
+    let due = s.due_jobs(kinds, now() + Duration::seconds(1), 10_000).await.unwrap();
+    assert!(due.jobs.iter().any(|j| j.id == cases[0].id), "due once it is");
+}
+
+pub async fn a_duplicates_followers_move_to_the_original(b: Backend) {
+    let s = b.store.as_ref();
+    let (d1, d2, d3) = (device(s, "dev-f1").await, device(s, "dev-f2").await, device(s, "dev-f3").await);
+    let original = report(s, Some(&d1), "Oryginał zgłoszenia.").await;
+    let dup = report(s, Some(&d2), "Duplikat zgłoszenia.").await;
+    s.set_following(&d3, dup, true, now()).await.unwrap();
+    s.set_following(&d1, dup, true, now()).await.unwrap();
+    let change = StatusChangeRequest { duplicate_of: Some(original), ..to(ReportStatus::Duplicate) };
+    let moved = s.change_report_status(official(), dup, change, now()).await.unwrap();
+    assert_eq!((moved.status, moved.followers, moved.duplicate_of), (ReportStatus::Duplicate, 0, Some(original)));
+    let o = s.get_report(original).await.unwrap().unwrap();
+    assert_eq!(o.followers, 3, "d1 once, d2 and d3 moved over");
+    for d in [&d1, &d2, &d3] {
+        assert!(s.device_reports(d).await.unwrap().iter().any(|r| r.id == original), "{d} follows the original");
+    }
+    // Never a duplicate of a duplicate.
+    let third = report(s, None, "Trzecie zgłoszenie.").await;
+    let change = StatusChangeRequest { duplicate_of: Some(dup), ..to(ReportStatus::Duplicate) };
+    let e = s.change_report_status(official(), third, change, now()).await.unwrap_err();
+    assert!(matches!(e, StoreError::Workflow(WorkflowError::OriginalIsDuplicate)), "{e:?}");
+}
+
+pub async fn visibility_changes_publish_with_the_change(b: Backend) {
+    let s = b.store.as_ref();
+    let id = report(s, None, "Numer telefonu 600 100 200 w opisie.").await;
+    let (seq0, _) = logged(s, id).await.unwrap();
+    let hide = VisibilityChangeRequest { visibility: Visibility::Hidden, reason: "Dane osobowe.".into() };
+    let r = s.set_report_visibility(official(), id, hide, now()).await.unwrap();
+    assert_eq!(r.visibility, Visibility::Hidden);
+    let (seq1, body) = logged(s, id).await.unwrap();
+    assert!(seq1 > seq0 && body.is_none(), "a hidden report is a tombstone");
+    assert!(s.get_report(id).await.unwrap().is_none());
+    let redact = VisibilityChangeRequest { visibility: Visibility::Redacted, reason: "Opis usunięty.".into() };
+    s.set_report_visibility(official(), id, redact, now()).await.unwrap();
+    let (seq2, body) = logged(s, id).await.unwrap();
+    let body = body.expect("a redacted report is published");
+    assert!(seq2 > seq1 && !body.contains("600 100 200"), "{body}");
+    // The officials' view keeps the words.
+    assert!(s.report_internal(id).await.unwrap().unwrap().report.description.contains("600 100 200"));
+}
+
+pub async fn dead_letters_and_retry(b: Backend) {
+    let s = b.store.as_ref();
+    let id = report(s, None, "Ławka złamana.").await;
+    let job = jobs_of(s, "ezd.register", id).await.remove(0);
+    assert_eq!((job.state, job.attempts), (JobState::Pending, 0));
+    let later = now() + Duration::minutes(5);
+    s.job_failed(job.id, "temporary: HTTP 503".into(), Some(later), now()).await.unwrap();
+    let j = s.job(job.id).await.unwrap().unwrap();
+    assert_eq!((j.state, j.attempts, j.last_error.as_deref()), (JobState::Pending, 1, Some("temporary: HTTP 503")));
+    let due = s.due_jobs(vec!["ezd.register"], now(), 10_000).await.unwrap();
+    assert!(due.jobs.iter().all(|d| d.id != job.id), "not before its next attempt");
+    assert!(due.next_at.is_some_and(|t| t <= later));
+    s.job_failed(job.id, "rejected: HTTP 400".into(), None, now()).await.unwrap();
+    let dead = s.jobs(JobFilter { state: Some(JobState::Dead), kind: None, limit: 100 }).await.unwrap();
+    assert!(dead.iter().any(|d| d.id == job.id && d.attempts == 2));
+    assert!(s.due_jobs(vec!["ezd.register"], later, 10_000).await.unwrap().jobs.iter().all(|d| d.id != job.id));
+    let audits = audit_len(s).await;
+    s.retry_job(official(), job.id, now()).await.unwrap();
+    let j = s.job(job.id).await.unwrap().unwrap();
+    assert_eq!((j.state, j.attempts), (JobState::Pending, 0));
+    assert_eq!(audit_len(s).await, audits + 1);
+    let entry = &s.list_audit(1).await.unwrap()[0];
+    assert_eq!((entry.action.as_str(), entry.entity_id.as_deref()), ("ezd.retry", Some(job.id.to_string().as_str())));
+    assert!(matches!(s.retry_job(official(), job.id, now()).await, Err(StoreError::NotFound)), "only a dead letter");
+    s.job_done(job.id, now()).await.unwrap();
+    assert_eq!(s.job(job.id).await.unwrap().unwrap().state, JobState::Done);
+    let counts = s.job_counts().await.unwrap();
+    assert!(counts.iter().any(|(k, st, n)| k == "ezd.register" && *st == JobState::Done && *n >= 1));
+}
+
+pub async fn concurrent_writes_commit_together_and_fail_alone(b: Backend) {
+    let s = b.store.clone();
+    let id = report(s.as_ref(), None, "Wspólny zapis.").await;
+    let audits = audit_len(s.as_ref()).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 4 == 0 {
+                // Refused by the workflow: must leave nothing behind.
+                s.change_report_status(official(), id, to(ReportStatus::Resolved), now()).await.map(|_| ())
+            } else {
+                let news = NewsInput { title: format!("Komunikat {i}"), body: "Treść.".into(), priority: Default::default(), published_at: None, expires_at: None };
+                s.create_news(official(), news, now()).await.map(|_| ())
+            }
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Workflow(_)) => {}
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(ok, 30);
+    assert_eq!(audit_len(s.as_ref()).await, audits + 30);
+    assert_eq!(s.list_news().await.unwrap().iter().filter(|n| n.title.starts_with("Komunikat ")).count(), 30);
+    assert_eq!(s.get_report(id).await.unwrap().unwrap().status, ReportStatus::New);
+}
+
+/// A cache of the report categories and the gmina sees every committed
+/// change to them at its next read: the store's `reference_version`
+/// moves on after each, even when the writer stopped waiting for the
+/// answer (a client that hung up).
+pub async fn reference_data_changes_reach_the_cache(b: Backend) {
+    use mm_server::reports::reference::ReferenceCache;
+    let s = b.store.as_ref();
+    let cache = ReferenceCache::default();
+    let first = cache.get(s).await.unwrap();
+    assert!(first.category("other").is_some());
+    assert_eq!(first.gmina_name, None);
+    let again = cache.get(s).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "nothing changed: the same snapshot");
+
+    let mut lamp = first.category("street_lamp").unwrap().clone();
+    let v = s.reference_version().await.unwrap();
+    lamp.name_pl = "Oświetlenie uliczne".into();
+    s.update_report_category(official(), lamp.clone(), now()).await.unwrap();
+    assert_ne!(s.reference_version().await.unwrap(), v);
+    assert_eq!(cache.get(s).await.unwrap().category("street_lamp").unwrap().name_pl, "Oświetlenie uliczne");
+
+    let mut bench = lamp.clone();
+    bench.id = "bench".into();
+    bench.name_pl = "Zniszczona ławka".into();
+    s.create_report_category(official(), bench.clone(), now()).await.unwrap();
+    assert_eq!(cache.get(s).await.unwrap().category("bench").unwrap().name_pl, "Zniszczona ławka");
+
+    // The writer gives up after the first poll, once the write is queued.
+    let v = s.reference_version().await.unwrap();
+    let mut tree = bench.clone();
+    tree.id = "tree".into();
+    let mut abandoned = s.create_report_category(official(), tree, now());
+    std::future::poll_fn(|cx| {
+        let _ = abandoned.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await;
+    drop(abandoned);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !s.report_categories().await.unwrap().iter().any(|c| c.id == "tree") {
+        assert!(std::time::Instant::now() < deadline, "the abandoned write never committed");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_ne!(s.reference_version().await.unwrap(), v, "committed without moving the version");
+    assert!(cache.get(s).await.unwrap().category("tree").is_some());
+
+    let demo = mm_server::demo::siechnice(now().date_naive());
+    assert!(s.load_demo(demo, now()).await.unwrap());
+    assert_eq!(cache.get(s).await.unwrap().gmina_name.as_deref(), Some("Gmina Siechnice"));
+}
+
+/// One contract test against a fresh backend from `$open`.
+macro_rules! contract_test {
+    ($test:ident, $open:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            let Some(backend) = Option::<Backend>::from($open.await) else { return };
+            super::$test(backend).await;
+        }
+    };
+}
+
+/// Every contract test against the backend `$open` makes (an expression
+/// giving a future of [`Backend`]), in a module named `$name`.
+macro_rules! store_contract_tests {
+    ($name:ident, $open:expr) => {
+        mod $name {
+            use super::*;
+            contract_test!(idempotent_replay_and_conflict, $open);
+            contract_test!(publications_share_the_write_and_seq_only_grows, $open);
+            contract_test!(every_officials_write_is_audited, $open);
+            contract_test!(one_registration_per_report_and_one_case_per_accepted_report, $open);
+            contract_test!(a_duplicates_followers_move_to_the_original, $open);
+            contract_test!(visibility_changes_publish_with_the_change, $open);
+            contract_test!(dead_letters_and_retry, $open);
+            contract_test!(concurrent_writes_commit_together_and_fail_alone, $open);
+            contract_test!(reference_data_changes_reach_the_cache, $open);
+        }
+    };
+}
