@@ -167,6 +167,9 @@ impl Conflict {
                 "Tej osobie nie można przypisać zgłoszenia: przypisz dyspozytora albo urzędnika wydziału zgłoszenia.",
                 "This person cannot take the report: assign a dispatcher or an official of the report's department.",
             ),
+            Conflict::GminaExists => {
+                ("Gmina o tym kodzie TERYT już jest w systemie.", "A gmina with this TERYT code already exists.")
+            }
         };
         Message::new(pl, en)
     }

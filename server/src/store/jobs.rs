@@ -53,6 +53,9 @@ impl JobState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRow {
     pub id: i64,
+    /// The gmina whose write enqueued it: the worker runs it with that
+    /// gmina's handle (`Tenancy::for_gmina`).
+    pub gmina: mm_protocol::gmina::Teryt,
     pub kind: String,
     pub payload: String,
     pub state: JobState,
@@ -92,7 +95,7 @@ pub struct DueJobs {
 
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    /// Pending jobs of these kinds due by `now` whose `waits_for` job is
+    /// Deployment-wide (the worker claims for every gmina): pending jobs of these kinds due by `now` whose `waits_for` job is
     /// done, oldest due first; and the earliest later due time.
     async fn due_jobs(&self, kinds: Vec<&'static str>, now: DateTime<Utc>, limit: u32) -> StoreResult<DueJobs>;
     /// The attempt succeeded.

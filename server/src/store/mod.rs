@@ -12,6 +12,7 @@
 //! every write an official makes also writes the audit log there.
 
 pub mod backoffice;
+pub mod directory;
 pub mod ezd;
 pub mod jobs;
 pub mod postgres;
@@ -22,7 +23,7 @@ use chrono::{DateTime, Utc};
 use mm_protocol::auth::Role;
 use mm_protocol::devices::RegisterDevice;
 use mm_protocol::events::{Event, EventCategory, EventInput};
-use mm_protocol::gmina::{Gmina, Locality};
+use mm_protocol::gmina::{Gmina, Locality, Teryt};
 use mm_protocol::news::{News, NewsInput};
 use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
 use mm_protocol::reports::{
@@ -36,6 +37,7 @@ use crate::reports::model::{PhotoMeta, ReportInternal};
 use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
+pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
 pub use postgres::PostgresStore;
@@ -90,6 +92,8 @@ pub enum Conflict {
     /// The person may not take this report (not a dispatcher, not of the
     /// report's department).
     NotAssignable,
+    /// The deployment already has a gmina with this TERYT code.
+    GminaExists,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -104,6 +108,9 @@ pub struct UserRecord {
     pub login: String,
     pub role: Role,
     pub password_hash: String,
+    /// The gmina the official works for (logins are unique across the
+    /// deployment, so a login finds one user of one gmina).
+    pub gmina: Teryt,
 }
 
 /// What a session was made for. A token of one kind never works as the
@@ -131,6 +138,8 @@ pub struct SessionRecord {
     pub login: String,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
+    /// The user's gmina: the back office's requests are scoped to it.
+    pub gmina: Teryt,
 }
 
 /// A request that carried an `Idempotency-Key`: where it applies (`scope`,
@@ -224,6 +233,7 @@ pub struct NearFilter {
 
 #[async_trait]
 pub trait AuthStore: Send + Sync {
+    /// Deployment-wide: the user with this login, of whatever gmina.
     async fn find_user(&self, login: &str) -> StoreResult<Option<UserRecord>>;
     async fn create_user(
         &self,
@@ -240,7 +250,7 @@ pub trait AuthStore: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The session of `kind` with this token hash (expired ones too: the
+    /// Deployment-wide: the session of `kind` with this token hash (expired ones too: the
     /// caller tells "expired" from "unknown").
     async fn find_session(&self, token_hash: &str, kind: SessionKind) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
@@ -274,7 +284,8 @@ pub trait DeviceStore: Send + Sync {
         device: NewDevice,
         response: StoredResponse,
     ) -> StoreResult<StoredResponse>;
-    /// The device whose token hashes to this.
+    /// Deployment-wide: the device whose token hashes to this, of whatever
+    /// gmina (the caller compares `KnownDevice::gmina`).
     async fn find_device(&self, token_hash: &str) -> StoreResult<Option<KnownDevice>>;
     /// Records that the device was seen (`maintenance` collects devices
     /// unseen for years).
@@ -288,6 +299,8 @@ pub trait DeviceStore: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct KnownDevice {
     pub id: String,
+    /// The gmina the device registered with; its token works for no other.
+    pub gmina: Teryt,
     /// Updated at most once a day (`devices::auth`).
     pub last_seen_at: Option<DateTime<Utc>>,
 }
@@ -608,9 +621,15 @@ pub trait HealthStore: Send + Sync {
     async fn close(&self) -> StoreResult<()>;
 }
 
-/// Everything the server stores.
+/// Everything the server stores. A handle is scoped to one gmina
+/// ([`Tenancy`]): everything but the deployment-wide calls (the directory,
+/// user lookup by login, sessions, sign-in counters, device lookup by
+/// token, job claiming, maintenance, health) reads and writes that
+/// gmina's rows only.
 pub trait Store:
-    AuthStore
+    Tenancy
+    + DirectoryStore
+    + AuthStore
     + DeviceStore
     + ContentStore
     + ReportStore
@@ -627,7 +646,9 @@ pub trait Store:
 }
 
 impl<
-    T: AuthStore
+    T: Tenancy
+        + DirectoryStore
+        + AuthStore
         + DeviceStore
         + ContentStore
         + ReportStore

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::publish::audit;
-use super::{SqliteStore, parse_ts, ts};
+use super::{SqliteStore, parse_ts, teryt, ts};
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
 use crate::store::{Conflict, Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
 
@@ -22,7 +22,8 @@ impl AuthStore for SqliteStore {
         let login = login.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT id, login, role, password_hash FROM users WHERE login = ?1 AND disabled_at IS NULL",
+                // Until migration 0012 every user is the fallback gmina's.
+                "SELECT id, login, role, password_hash, '0223083' FROM users WHERE login = ?1 AND disabled_at IS NULL",
                 [login],
                 |r| {
                     Ok(UserRecord {
@@ -30,6 +31,7 @@ impl AuthStore for SqliteStore {
                         login: r.get(1)?,
                         role: role(r.get(2)?)?,
                         password_hash: r.get(3)?,
+                        gmina: teryt(r.get(4)?)?,
                     })
                 },
             )
@@ -98,7 +100,7 @@ impl AuthStore for SqliteStore {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT u.id, u.login, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.login, u.role, s.expires_at, '0223083' FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.kind = ?2",
                 params![token_hash, kind.as_str()],
                 |r| {
@@ -107,6 +109,7 @@ impl AuthStore for SqliteStore {
                         login: r.get(1)?,
                         role: role(r.get(2)?)?,
                         expires_at: parse_ts(&r.get::<_, String>(3)?)?,
+                        gmina: teryt(r.get(4)?)?,
                     })
                 },
             )

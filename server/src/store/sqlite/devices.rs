@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use chrono::{DateTime, Utc};
 
-use super::{SqliteStore, parse_ts, ts};
+use super::{SqliteStore, parse_ts, teryt, ts};
 use crate::store::{
     DeviceStore, IdempotencyKey, KnownDevice, NewDevice, StoreError, StoreResult, StoredResponse,
 };
@@ -94,14 +94,15 @@ impl DeviceStore for SqliteStore {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, last_seen_at FROM devices WHERE token_hash = ?1",
+                "SELECT id, last_seen_at, '0223083' FROM devices WHERE token_hash = ?1",
             )?;
-            let row: Option<(String, Option<String>)> = stmt
-                .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+            let row: Option<(String, Option<String>, String)> = stmt
+                .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            row.map(|(id, seen)| -> StoreResult<KnownDevice> {
+            row.map(|(id, seen, gmina)| -> StoreResult<KnownDevice> {
                 Ok(KnownDevice {
                     id,
+                    gmina: teryt(gmina)?,
                     last_seen_at: seen.as_deref().map(parse_ts).transpose()?,
                 })
             })

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::publish::audit;
-use super::{SqliteStore, parse_ts, ts};
+use super::{SqliteStore, parse_ts, teryt, ts};
 use crate::store::jobs::{DueJobs, JobFilter, JobRow, JobState, JobStore, NewJob};
 use crate::store::{Actor, StoreError, StoreResult};
 
@@ -28,7 +28,7 @@ pub(super) fn enqueue(tx: &Transaction<'_>, job: &NewJob, now: DateTime<Utc>) ->
 }
 
 const COLUMNS: &str =
-    "id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, created_at, updated_at";
+    "id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, created_at, updated_at, '0223083'";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     let state: String = r.get(3)?;
@@ -43,6 +43,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
         dedupe_key: r.get(7)?,
         created_at: parse_ts(&r.get::<_, String>(8)?)?,
         updated_at: parse_ts(&r.get::<_, String>(9)?)?,
+        gmina: teryt(r.get(10)?)?,
     })
 }
 
@@ -163,11 +164,11 @@ impl JobStore for SqliteStore {
             Ok(())
         })
         .await?;
-        self.jobs_ready.notify_one();
+        self.shared.jobs_ready.notify_one();
         Ok(())
     }
 
     fn job_signal(&self) -> Arc<tokio::sync::Notify> {
-        self.jobs_ready.clone()
+        self.shared.jobs_ready.clone()
     }
 }

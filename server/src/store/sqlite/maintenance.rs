@@ -41,7 +41,7 @@ impl MaintenanceStore for SqliteStore {
         clean: Option<(PhotoMeta, Vec<u8>)>,
     ) -> StoreResult<()> {
         let id = id.to_owned();
-        let dir = self.photos_dir.clone();
+        let dir = self.shared.photos_dir.clone();
         let stale = self
             .write(move |tx| {
                 let old: Option<String> = tx
@@ -82,7 +82,7 @@ impl MaintenanceStore for SqliteStore {
         uploaded_before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<u64> {
-        let dir = self.photos_dir.clone();
+        let dir = self.shared.photos_dir.clone();
         self.write(move |tx| {
             // The photos reports name, from the reports' own JSON (a scan of
             // every report, once a pass: milliseconds at a gmina's scale).

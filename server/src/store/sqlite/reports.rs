@@ -601,7 +601,7 @@ impl ReportStore for SqliteStore {
     }
 
     async fn reference_version(&self) -> StoreResult<u64> {
-        Ok(self.reference_version.load(Ordering::SeqCst))
+        Ok(self.shared.reference_version.load(Ordering::SeqCst))
     }
 
     async fn create_report_category(
@@ -655,7 +655,7 @@ impl ReportStore for SqliteStore {
     }
 
     async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool> {
-        let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
+        let path = photo_path(&self.shared.photos_dir, &photo.id, &photo.content_type);
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
             .await
             .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
@@ -701,7 +701,7 @@ impl ReportStore for SqliteStore {
             })
             .await?;
         let Some(meta) = meta else { return Ok(None) };
-        let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
+        let path = photo_path(&self.shared.photos_dir, &meta.id, &meta.content_type);
         let bytes = tokio::fs::read(&path)
             .await
             .map_err(|e| StoreError::backend(format!("cannot read a photo: {e}")))?;
@@ -733,7 +733,7 @@ impl ReportStore for SqliteStore {
 
     async fn create_report(&self, record: NewReportRecord) -> StoreResult<Created> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.reports
+        self.shared.reports
             .send(ReportJob { record, reply })
             .map_err(|_| StoreError::backend("the report writer has stopped"))?;
         answer
@@ -829,7 +829,7 @@ impl ReportStore for SqliteStore {
     ) -> StoreResult<Report> {
         let report = self.write(move |tx| change_status(tx, &actor, id, change, now)).await?;
         // An acceptance enqueued its EZD case.
-        self.jobs_ready.notify_one();
+        self.shared.jobs_ready.notify_one();
         Ok(report)
     }
 

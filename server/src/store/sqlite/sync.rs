@@ -10,7 +10,7 @@ use crate::store::{LogRow, StoreResult, SyncStore};
 #[async_trait]
 impl SyncStore for SqliteStore {
     fn max_seq(&self) -> u64 {
-        self.max_seq.load(Ordering::SeqCst)
+        self.shared.max_seq.load(Ordering::SeqCst)
     }
 
     async fn log_page(&self, cursor: u64, limit: u32) -> StoreResult<(Vec<LogRow>, bool)> {
