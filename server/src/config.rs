@@ -32,6 +32,14 @@ pub enum Command {
     /// Manage the map's places.
     #[command(subcommand)]
     Places(PlacesCommand),
+    /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
+    /// that `--database` names, which must be empty; every table is
+    /// compared afterwards.
+    Migrate {
+        /// The SQLite deployment's data directory (holding `mm.sqlite`).
+        #[arg(long, value_name = "DIR")]
+        from_sqlite: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -218,9 +226,13 @@ pub enum EzdMode {
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// Where `mm.sqlite` lives.
+    /// Where `mm.sqlite` lives (and photos, whichever the database).
     #[arg(long, env = "MM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host/db`) instead
+    /// of the embedded SQLite file: several instances can share it.
+    #[arg(long, env = "MM_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
+use mm_server::config::{Cli, Command, DataArgs, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
 use mm_server::state::AppState;
-use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store};
+use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
 use mm_server::{auth, demo};
 
 #[tokio::main]
@@ -34,7 +34,7 @@ async fn main() -> Result<()> {
             password_stdin,
         })) => {
             add_user(
-                &cli.serve.data.data_dir,
+                &cli.serve.data,
                 &login,
                 role.into(),
                 password_stdin,
@@ -42,15 +42,16 @@ async fn main() -> Result<()> {
             .await
         }
         Some(Command::Places(PlacesCommand::Import { file })) => {
-            import_places(&cli.serve.data.data_dir, &file).await
+            import_places(&cli.serve.data, &file).await
         }
+        Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
     }
 }
 
 /// `mm-server places import FILE`: the OSM import, reported on stdout.
-async fn import_places(data_dir: &std::path::Path, file: &std::path::Path) -> Result<()> {
+async fn import_places(data: &DataArgs, file: &std::path::Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let store = open_store(data_dir).await?;
+    let store = open_store(data).await?;
     let report = mm_server::places::import(store.as_ref(), Actor("cli".into()), &bytes, chrono::Utc::now())
         .await
         .with_context(|| format!("cannot import {}", file.display()))?;
@@ -124,9 +125,17 @@ fn restrict_data_dir(data_dir: &std::path::Path) {
     }
 }
 
-async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
+/// The store `--database` names (PostgreSQL), or the SQLite file under
+/// the data dir; photos are kept under the data dir either way.
+async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>> {
+    let data_dir = data.data_dir.as_path();
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     restrict_data_dir(data_dir);
+    if let Some(url) = &data.database {
+        // The URL may carry a password: it is never printed.
+        let store = PostgresStore::connect(url, data_dir).await.context("cannot open the PostgreSQL database")?;
+        return Ok(Arc::new(store));
+    }
     let dir = data_dir.to_owned();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&dir))
         .await?
@@ -135,8 +144,8 @@ async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let store = open_store(&args.data.data_dir).await?;
-    let mut state = AppState::new(store.clone() as Arc<dyn Store>);
+    let store = open_store(&args.data).await?;
+    let mut state = AppState::new(store.clone());
     state.limits.configure(mm_server::reports::ratelimit::Limits {
         device_per_hour: args.rate_device_per_hour,
         ip_per_hour: args.rate_ip_per_hour,
@@ -151,14 +160,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
         // Beside a real EZD the demo loads no reports: their stand-in cases
         // must never be asked about there.
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
-        let started = demo::start(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
+        let started = demo::start(store.clone(), state.clock.clone(), with_office).await?;
         tracing::info!(loaded_now = started.loaded, "demo data (Gmina Siechnice) present");
         demo_admin = started.admin_password;
     }
     // One clean-up pass before serving (photos stored raw are cleaned
     // before anyone or the EZD bridge reads them), then one periodically.
     let maintenance = mm_server::maintenance::Maintenance {
-        store: store.clone() as Arc<dyn Store>,
+        store: store.clone(),
         clock: state.clock.clone(),
         retention: args.maintenance.retention(),
     };
@@ -172,7 +181,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             let _ = rx.wait_for(|s| *s).await;
         }
     };
-    let mut worker = mm_server::jobs::Worker::new(store.clone() as Arc<dyn Store>, state.clock.clone());
+    let mut worker = mm_server::jobs::Worker::new(store.clone(), state.clock.clone());
     let poller = start_ezd_bridge(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
     let worker = worker.spawn(until_stopped());
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -225,7 +234,7 @@ fn announce_demo_admin(base: &str, password: &str) {
 /// tell a case's state.
 fn start_ezd_bridge(
     args: &ServeArgs,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     clock: mm_server::state::Clock,
     worker: &mut mm_server::jobs::Worker,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -262,7 +271,7 @@ fn start_ezd_bridge(
             _ => 8,
         },
     };
-    let bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock);
+    let bridge = bridge::Bridge::new(store, ezd, cfg, clock);
     bridge.register_jobs(worker);
     tracing::info!(mode = ?e.mode, "ezd bridge started");
     Ok(bridge.spawn_polling(shutdown))
@@ -287,7 +296,7 @@ async fn shutdown_signal() {
 }
 
 async fn add_user(
-    data_dir: &std::path::Path,
+    data: &DataArgs,
     login: &str,
     role: Role,
     password_stdin: bool,
@@ -317,7 +326,7 @@ async fn add_user(
         tokio::task::spawn_blocking(move || auth::password::hash(&password).map(|h| (h, password)))
             .await?
             .map_err(anyhow::Error::msg)?;
-    let store = open_store(data_dir).await?;
+    let store = open_store(data).await?;
     store
         .create_user(Actor("cli".into()), login, role, &hash.0)
         .await
@@ -331,6 +340,25 @@ async fn add_user(
         );
     } else {
         eprintln!("user {login} ({}) added", role.as_str());
+    }
+    Ok(())
+}
+
+/// `mm-server migrate --from-sqlite DIR --database URL`: the SQLite
+/// deployment's rows into the empty PostgreSQL database, then every table
+/// compared (`store::migrate_from_sqlite`). Photos stay files: copy
+/// `DIR/photos` to the new data dir (the command says whether it must).
+async fn migrate(data: &DataArgs, from: &std::path::Path) -> Result<()> {
+    let url = data.database.as_deref().context("migrate needs --database postgres://… (or MM_DATABASE_URL)")?;
+    let report = mm_server::store::migrate_from_sqlite::migrate(from, url)
+        .await
+        .context("the migration failed; the PostgreSQL database was left as it was")?;
+    for t in &report.tables {
+        println!("{:<28} {:>8} rows, identical", t.table, t.rows);
+    }
+    let (src, dst) = (from.join("photos"), data.data_dir.join("photos"));
+    if src.exists() && std::fs::canonicalize(&src).ok() != std::fs::canonicalize(&dst).ok() {
+        println!("photos stay files: copy {} to {} before serving", src.display(), dst.display());
     }
     Ok(())
 }

@@ -9,7 +9,8 @@ use mm_protocol::auth::Role;
 use serde_json::json;
 
 use super::publish::audit;
-use super::{PostgresStore, Tx, opt_time, parse_time, ts, unique_violation, write_tx};
+use super::{PostgresStore, Tx, opt_time, parse_time, teryt, ts, unique_violation, write_tx};
+use crate::store::directory::FALLBACK_GMINA;
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
 use crate::store::{Actor, AuthStore, Conflict, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
 
@@ -28,11 +29,20 @@ impl AuthStore for PostgresStore {
             .reader()
             .await?
             .query_opt(
-                "SELECT id, login, role, password_hash FROM users WHERE login = $1 AND disabled_at IS NULL",
-                &[&login],
+                "SELECT id, login, role, password_hash, $2::TEXT FROM users WHERE login = $1 AND disabled_at IS NULL",
+                // Until the gmina columns arrive every user is the fallback gmina's.
+                &[&login, &FALLBACK_GMINA],
             )
             .await?;
-        row.map(|r| Ok(UserRecord { id: r.get(0), login: r.get(1), role: role(r.get(2))?, password_hash: r.get(3) }))
+        row.map(|r| {
+            Ok(UserRecord {
+                id: r.get(0),
+                login: r.get(1),
+                role: role(r.get(2))?,
+                password_hash: r.get(3),
+                gmina: teryt(r.get(4))?,
+            })
+        })
             .transpose()
     }
 
@@ -89,13 +99,19 @@ impl AuthStore for PostgresStore {
             .reader()
             .await?
             .query_opt(
-                "SELECT u.id, u.login, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.login, u.role, s.expires_at, $3::TEXT FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.kind = $2",
-                &[&token_hash, &kind.as_str()],
+                &[&token_hash, &kind.as_str(), &FALLBACK_GMINA],
             )
             .await?;
         row.map(|r| {
-            Ok(SessionRecord { user_id: r.get(0), login: r.get(1), role: role(r.get(2))?, expires_at: parse_time(r.get(3))? })
+            Ok(SessionRecord {
+                user_id: r.get(0),
+                login: r.get(1),
+                role: role(r.get(2))?,
+                expires_at: parse_time(r.get(3))?,
+                gmina: teryt(r.get(4))?,
+            })
         })
         .transpose()
     }

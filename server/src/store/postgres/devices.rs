@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use super::{PostgresStore, Tx, opt_time, ts, write_tx};
+use super::{PostgresStore, Tx, opt_time, teryt, ts, write_tx};
+use crate::store::directory::FALLBACK_GMINA;
 use crate::store::{DeviceStore, IdempotencyKey, KnownDevice, NewDevice, StoreError, StoreResult, StoredResponse};
 
 /// The stored response for a retried key; `IdempotencyConflict` when the
@@ -78,9 +79,9 @@ impl DeviceStore for PostgresStore {
         let row = self
             .reader()
             .await?
-            .query_opt("SELECT id, last_seen_at FROM devices WHERE token_hash = $1", &[&token_hash])
+            .query_opt("SELECT id, last_seen_at, $2::TEXT FROM devices WHERE token_hash = $1", &[&token_hash, &FALLBACK_GMINA])
             .await?;
-        row.map(|r| Ok(KnownDevice { id: r.get(0), last_seen_at: opt_time(r.get(1))? })).transpose()
+        row.map(|r| Ok(KnownDevice { id: r.get(0), gmina: teryt(r.get(2))?, last_seen_at: opt_time(r.get(1))? })).transpose()
     }
 
     async fn touch_device(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {

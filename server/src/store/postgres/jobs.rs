@@ -13,7 +13,8 @@ use serde_json::json;
 use tokio_postgres::Row;
 
 use super::publish::audit;
-use super::{PostgresStore, Tx, parse_time, ts, write_tx};
+use super::{PostgresStore, Tx, parse_time, teryt, ts, write_tx};
+use crate::store::directory::FALLBACK_GMINA;
 use crate::store::jobs::{DueJobs, JobFilter, JobRow, JobState, JobStore, NewJob};
 use crate::store::{Actor, StoreError, StoreResult};
 
@@ -43,6 +44,8 @@ const COLUMNS: &str = "id, kind, payload, state, attempts, next_attempt_at, last
 fn row(r: &Row) -> StoreResult<JobRow> {
     Ok(JobRow {
         id: r.get(0),
+        // Until the gmina columns arrive every job is the fallback gmina's.
+        gmina: teryt(FALLBACK_GMINA)?,
         kind: r.get(1),
         payload: r.get(2),
         state: JobState::parse(r.get(3)).unwrap_or(JobState::Dead),
@@ -189,6 +192,11 @@ impl JobStore for PostgresStore {
     }
 
     fn job_signal(&self) -> Arc<tokio::sync::Notify> {
-        self.jobs_ready.clone()
+        self.shared.jobs_ready.clone()
+    }
+
+    /// Claimed with a lease (see the module's doc).
+    fn claims_due_jobs(&self) -> bool {
+        true
     }
 }

@@ -33,7 +33,7 @@ impl MaintenanceStore for PostgresStore {
 
     async fn replace_raw_photo(&self, id: &str, clean: Option<(PhotoMeta, Vec<u8>)>) -> StoreResult<()> {
         let id = id.to_owned();
-        let dir = self.photos_dir.clone();
+        let dir = self.shared.photos_dir.clone();
         let stale = write_tx!(self, |tx| {
             let old: Option<String> = tx
                 .c
@@ -79,7 +79,7 @@ impl MaintenanceStore for PostgresStore {
     }
 
     async fn collect_orphan_photos(&self, uploaded_before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
-        let dir = self.photos_dir.clone();
+        let dir = self.shared.photos_dir.clone();
         write_tx!(self, |tx| {
             // The photos reports name, from the reports' own JSON.
             let gone: Vec<(String, String)> = tx

@@ -17,6 +17,7 @@ mod auth;
 mod backoffice;
 mod content;
 mod devices;
+mod directory;
 mod ezd;
 mod jobs;
 mod listener;
@@ -36,7 +37,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 
-use super::{AuditStore, HealthStore, StoreError, StoreResult};
+use mm_protocol::gmina::Teryt;
+
+use super::directory::FALLBACK_GMINA;
+use super::{AuditStore, HealthStore, Store, StoreError, StoreResult, Tenancy};
 use crate::audit::model::AuditEntry;
 
 pub use migrations::VERSION as SCHEMA_VERSION;
@@ -44,7 +48,16 @@ pub use migrations::VERSION as SCHEMA_VERSION;
 /// Connections per instance: every write holds one until COMMIT.
 const POOL_SIZE: usize = 16;
 
+/// A handle on the deployment's database, scoped to one gmina
+/// (`store::directory`); handles of other gminas share everything else.
+#[derive(Clone)]
 pub struct PostgresStore {
+    shared: Arc<Shared>,
+    gmina: Teryt,
+}
+
+/// What every gmina's handle of one instance shares.
+struct Shared {
     pool: Pool,
     /// Highest committed seq this instance knows of (`SyncStore::max_seq`).
     max_seq: Arc<AtomicU64>,
@@ -55,10 +68,25 @@ pub struct PostgresStore {
     listener: tokio::task::AbortHandle,
 }
 
-impl Drop for PostgresStore {
+impl Drop for Shared {
     fn drop(&mut self) {
         self.listener.abort();
     }
+}
+
+impl Tenancy for PostgresStore {
+    fn for_gmina(&self, teryt: &Teryt) -> Arc<dyn Store> {
+        Arc::new(PostgresStore { shared: self.shared.clone(), gmina: teryt.clone() })
+    }
+
+    fn gmina_scope(&self) -> &Teryt {
+        &self.gmina
+    }
+}
+
+/// A `gmina` column's TERYT code.
+pub(crate) fn teryt(s: &str) -> StoreResult<Teryt> {
+    Teryt::parse(s).map_err(|_| StoreError::backend(format!("a stored TERYT code does not parse: {s:?}")))
 }
 
 /// A write's transaction, and what its commit must tell this instance.
@@ -162,7 +190,9 @@ pub(crate) async fn detached<T: Send + 'static>(
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host/db`), migrates the
     /// database, and starts listening for other instances' commits. Photos
-    /// are kept under `data_dir/photos`, which instances share.
+    /// are kept under `data_dir/photos`, which instances share. The handle
+    /// of the deployment's default gmina (`FALLBACK_GMINA` while the
+    /// directory is empty, as `SqliteStore::open`).
     pub async fn connect(url: &str, data_dir: &Path) -> StoreResult<PostgresStore> {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::backend(format!("invalid database URL: {e}")))?;
@@ -182,16 +212,18 @@ impl PostgresStore {
         let max_seq = Arc::new(AtomicU64::new(0));
         let jobs_ready = Arc::new(tokio::sync::Notify::new());
         let listener = listener::start(config, pool.clone(), max_seq.clone(), jobs_ready.clone()).await?;
-        Ok(PostgresStore { pool, max_seq, jobs_ready, photos_dir: data_dir.join("photos"), listener })
+        let gmina = teryt(FALLBACK_GMINA)?;
+        let shared = Shared { pool, max_seq, jobs_ready, photos_dir: data_dir.join("photos"), listener };
+        Ok(PostgresStore { shared: Arc::new(shared), gmina })
     }
 
     pub(crate) fn writer(&self) -> Writer {
-        Writer { pool: self.pool.clone(), max_seq: self.max_seq.clone(), jobs_ready: self.jobs_ready.clone() }
+        Writer { pool: self.shared.pool.clone(), max_seq: self.shared.max_seq.clone(), jobs_ready: self.shared.jobs_ready.clone() }
     }
 
     /// A pooled connection for reads (autocommit: each statement one snapshot).
     pub(crate) async fn reader(&self) -> StoreResult<deadpool_postgres::Client> {
-        Ok(self.pool.get().await?)
+        Ok(self.shared.pool.get().await?)
     }
 }
 
@@ -251,8 +283,8 @@ impl HealthStore for PostgresStore {
 
     /// Nothing to checkpoint: the server's own durability.
     async fn close(&self) -> StoreResult<()> {
-        self.listener.abort();
-        self.pool.close();
+        self.shared.listener.abort();
+        self.shared.pool.close();
         Ok(())
     }
 }

@@ -440,7 +440,7 @@ impl ReportStore for PostgresStore {
     }
 
     async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool> {
-        let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
+        let path = photo_path(&self.shared.photos_dir, &photo.id, &photo.content_type);
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
             .await
             .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
@@ -481,7 +481,7 @@ impl ReportStore for PostgresStore {
             height: u32::try_from(r.get::<_, i64>(4)).unwrap_or(0),
             created_at: parse_time(r.get(5))?,
         };
-        let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
+        let path = photo_path(&self.shared.photos_dir, &meta.id, &meta.content_type);
         let bytes =
             tokio::fs::read(&path).await.map_err(|e| StoreError::backend(format!("cannot read a photo: {e}")))?;
         Ok(Some((meta, bytes)))

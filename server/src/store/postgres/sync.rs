@@ -12,7 +12,7 @@ impl SyncStore for PostgresStore {
     /// This instance's commits at once, other instances' as their `NOTIFY`
     /// arrives (`listener.rs`).
     fn max_seq(&self) -> u64 {
-        self.max_seq.load(Ordering::SeqCst)
+        self.shared.max_seq.load(Ordering::SeqCst)
     }
 
     async fn log_page(&self, cursor: u64, limit: u32) -> StoreResult<(Vec<LogRow>, bool)> {
@@ -33,7 +33,7 @@ impl SyncStore for PostgresStore {
         rows.truncate(limit as usize);
         // A page may show a seq whose NOTIFY has not arrived yet.
         if let Some(last) = rows.last() {
-            self.max_seq.fetch_max(last.seq, Ordering::SeqCst);
+            self.shared.max_seq.fetch_max(last.seq, Ordering::SeqCst);
         }
         Ok((rows, has_more))
     }
