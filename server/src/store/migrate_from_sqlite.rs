@@ -193,8 +193,11 @@ async fn copy(client: &mut tokio_postgres::Client, source: &Source) -> StoreResu
             tx.execute(&insert, &refs).await?;
         }
         // Identity counters continue after the highest id SQLite ever gave.
-        let identity: Option<String> =
-            tx.query_one("SELECT pg_get_serial_sequence($1, 'id')", &[&format!("\"{name}\"")]).await?.get(0);
+        let identity: Option<String> = if target[name].contains_key("id") {
+            tx.query_one("SELECT pg_get_serial_sequence($1, 'id')", &[&format!("\"{name}\"")]).await?.get(0)
+        } else {
+            None
+        };
         if let Some(seq) = identity {
             let max_id = t
                 .rows
