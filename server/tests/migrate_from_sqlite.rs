@@ -103,7 +103,7 @@ async fn the_demo_moves_into_postgres_table_by_table() {
     let source = sqlite_tables(dir.path());
     assert_eq!(report.tables.len(), source.len(), "every table is reported");
     for must in ["reports", "public_items", "audit_log", "users", "jobs", "news", "events", "places", "report_categories"] {
-        assert!(source[must].1.len() > 0, "the demo fills {must}");
+        assert!(!source[must].1.is_empty(), "the demo fills {must}");
     }
     for (table, (columns, rows)) in &source {
         let copied = postgres_rows(&db.url, table, columns).await;
