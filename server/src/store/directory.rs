@@ -86,3 +86,32 @@ pub struct GminaSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_credentials: Option<String>,
 }
+
+/// The voivodeship a TERYT code's first two digits name (GUS).
+pub fn voivodeship_of(teryt: &Teryt) -> &'static str {
+    match &teryt.as_str()[..2] {
+        "02" => "dolnośląskie",
+        "04" => "kujawsko-pomorskie",
+        "06" => "lubelskie",
+        "08" => "lubuskie",
+        "10" => "łódzkie",
+        "12" => "małopolskie",
+        "14" => "mazowieckie",
+        "16" => "opolskie",
+        "18" => "podkarpackie",
+        "20" => "podlaskie",
+        "22" => "pomorskie",
+        "24" => "śląskie",
+        "26" => "świętokrzyskie",
+        "28" => "warmińsko-mazurskie",
+        "30" => "wielkopolskie",
+        "32" => "zachodniopomorskie",
+        _ => "",
+    }
+}
+
+/// The app's own colours, for a gmina that gave none (migration 0012 gives
+/// them to the gmina it moves into the directory).
+pub fn default_branding() -> Branding {
+    Branding { coat_of_arms_url: None, primary_color: "#1565C0".into(), on_primary_color: "#FFFFFF".into() }
+}

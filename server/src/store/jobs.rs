@@ -98,9 +98,11 @@ pub trait JobStore: Send + Sync {
     /// Deployment-wide (the worker claims for every gmina): pending jobs of these kinds due by `now` whose `waits_for` job is
     /// done, oldest due first; and the earliest later due time.
     async fn due_jobs(&self, kinds: Vec<&'static str>, now: DateTime<Utc>, limit: u32) -> StoreResult<DueJobs>;
-    /// The attempt succeeded.
+    /// Deployment-wide, like `due_jobs` (by the claimed job's global id):
+    /// the attempt succeeded.
     async fn job_done(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
-    /// The attempt failed: retried at `retry_at`, or a dead letter (`None`).
+    /// Deployment-wide: the attempt failed: retried at `retry_at`, or a
+    /// dead letter (`None`).
     async fn job_failed(
         &self,
         id: i64,

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
 use mm_protocol::gmina::Teryt;
 
@@ -88,6 +88,9 @@ impl SqliteStore {
         // WAL persists in the file; readers opened after this see it.
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrations::run(&mut writer)?;
+        let default: Option<String> = writer
+            .query_row("SELECT value FROM deployment WHERE key = 'default_gmina'", [], |r| r.get(0))
+            .optional()?;
         let max: i64 =
             writer.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| {
                 r.get(0)
@@ -120,7 +123,8 @@ impl SqliteStore {
             .name("mm-writer".into())
             .spawn(move || writer::run(w, m, rx))
             .map_err(|e| StoreError::backend(format!("cannot start the writer: {e}")))?;
-        let gmina = Teryt::parse(FALLBACK_GMINA).map_err(|_| StoreError::backend("bad fallback TERYT"))?;
+        let gmina = Teryt::parse(default.as_deref().unwrap_or(FALLBACK_GMINA))
+            .map_err(|_| StoreError::backend("the deployment's default gmina is not a TERYT code"))?;
         let shared = Shared {
             writer,
             readers: Arc::new(readers),
@@ -133,6 +137,11 @@ impl SqliteStore {
             photos_dir: data_dir.join("photos"),
         };
         Ok(SqliteStore { shared: Arc::new(shared), gmina })
+    }
+
+    /// The TERYT code of the handle's gmina, as `gmina` columns hold it.
+    pub(crate) fn scope(&self) -> String {
+        self.gmina.as_str().to_owned()
     }
 
     /// Runs `f` in the writer's transaction (group-committed with other
@@ -247,7 +256,8 @@ impl Tenancy for SqliteStore {
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        self.read(move |c| publish::list_audit(c, limit)).await
+        let g = self.scope();
+        self.read(move |c| publish::list_audit(c, &g, limit)).await
     }
 }
 
