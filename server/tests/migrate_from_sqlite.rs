@@ -128,12 +128,14 @@ async fn the_demo_moves_into_postgres_table_by_table() {
     // The moved deployment works on: the same sync log, and new ids and
     // seqs after the old ones.
     let pg = PostgresStore::connect(&db.url, dir.path()).await.unwrap();
-    let sqlite_max: u64 = source["public_items"].1.iter().map(|r| match r[2] { V::I(s) => s as u64, _ => 0 }).max().unwrap();
+    let (columns, rows) = &source["public_items"];
+    let seq = columns.iter().position(|c| c == "seq").unwrap();
+    let sqlite_max: u64 = rows.iter().map(|r| match r[seq] { V::I(s) => s as u64, _ => 0 }).max().unwrap();
     use mm_server::store::{ContentStore, SyncStore};
     assert_eq!(pg.max_seq(), sqlite_max);
     let (log, more) = pg.log_page(0, 100_000).await.unwrap();
     assert!(!more);
-    assert_eq!(log.len(), source["public_items"].1.len());
+    assert_eq!(log.len(), rows.len(), "the demo's gmina's feed is the whole log");
     let news = NewsInput { title: "Po migracji".into(), body: "Treść.".into(), priority: Default::default(), published_at: None, expires_at: None };
     let created = pg.create_news(Actor("test".into()), news, Utc::now()).await.unwrap();
     assert!(created.id > tombstoned, "a tombstoned id ({tombstoned}) is never handed out again: got {}", created.id);

@@ -15,8 +15,8 @@ use crate::store::{
     Department, MonthReportStats, StoreError, StoreResult,
 };
 
-async fn department_exists(c: &impl GenericClient, id: i64) -> StoreResult<bool> {
-    Ok(c.query_one("SELECT EXISTS (SELECT 1 FROM departments WHERE id = $1)", &[&id]).await?.get(0))
+async fn department_exists(c: &impl GenericClient, g: &str, id: i64) -> StoreResult<bool> {
+    Ok(c.query_one("SELECT EXISTS (SELECT 1 FROM departments WHERE id = $1 AND gmina = $2)", &[&id, &g]).await?.get(0))
 }
 
 /// When a report's history first says `resolved` (from the report's JSON,
@@ -28,47 +28,58 @@ pub(super) const FIRST_RESOLVED: &str = "(SELECT (h.value->>'at')::TIMESTAMPTZ
 #[async_trait]
 impl AdminStore for PostgresStore {
     async fn list_departments(&self) -> StoreResult<Vec<Department>> {
-        let rows = self.reader().await?.query("SELECT id, name FROM departments ORDER BY name", &[]).await?;
+        let rows =
+            self.reader().await?.query("SELECT id, name FROM departments WHERE gmina = $1 ORDER BY name", &[&self.scope()]).await?;
         Ok(rows.iter().map(|r| Department { id: r.get(0), name: r.get(1) }).collect())
     }
 
     async fn create_department(&self, actor: Actor, name: &str, now: DateTime<Utc>) -> StoreResult<Department> {
         let name = name.trim().to_owned();
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let id: i64 = match tx
                 .c
-                .query_one("INSERT INTO departments (name, created_at) VALUES ($1, $2) RETURNING id", &[&name, &ts(now)])
+                .query_one(
+                    "INSERT INTO departments (gmina, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                    &[&g, &name, &ts(now)],
+                )
                 .await
             {
                 Ok(r) => r.get(0),
-                Err(e) if unique_violation(&e, "departments_name_key") => {
+                Err(e) if unique_violation(&e, "departments_gmina_name_key") => {
                     return Err(StoreError::Conflict(Conflict::DepartmentExists));
                 }
                 Err(e) => return Err(e.into()),
             };
-            audit(tx, &actor, now, "department.create", "department", Some(&id.to_string()), json!({ "name": name })).await?;
+            audit(tx, g, &actor, now, "department.create", "department", Some(&id.to_string()), json!({ "name": name })).await?;
             Ok(Department { id, name })
         })
     }
 
     async fn set_user_department(&self, actor: Actor, login: &str, department: Option<i64>, now: DateTime<Utc>) -> StoreResult<()> {
         let login = login.to_owned();
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             if let Some(d) = department
-                && !department_exists(&tx.c, d).await?
+                && !department_exists(&tx.c, g, d).await?
             {
                 return Err(StoreError::UnknownReference { field: "department" });
             }
-            let n = tx.c.execute("UPDATE users SET department_id = $2 WHERE login = $1", &[&login, &department]).await?;
+            let n = tx
+                .c
+                .execute("UPDATE users SET department_id = $2 WHERE login = $1 AND gmina = $3", &[&login, &department, &g])
+                .await?;
             if n == 0 {
                 return Err(StoreError::UnknownReference { field: "login" });
             }
-            audit(tx, &actor, now, "user.department", "user", Some(&login), json!({ "department_id": department })).await
+            audit(tx, g, &actor, now, "user.department", "user", Some(&login), json!({ "department_id": department })).await
         })
     }
 
     async fn user_department(&self, user_id: i64) -> StoreResult<Option<i64>> {
-        let row = self.reader().await?.query_opt("SELECT department_id FROM users WHERE id = $1", &[&user_id]).await?;
+        let row = self
+            .reader()
+            .await?
+            .query_opt("SELECT department_id FROM users WHERE id = $1 AND gmina = $2", &[&user_id, &self.scope()])
+            .await?;
         Ok(row.and_then(|r| r.get::<_, Option<i64>>(0)))
     }
 
@@ -81,8 +92,11 @@ impl AdminStore for PostgresStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let (hash, keep) = (password_hash.to_owned(), keep.map(str::to_owned));
-        write_tx!(self, |tx| {
-            let n = tx.c.execute("UPDATE users SET password_hash = $2 WHERE id = $1", &[&user_id, &hash]).await?;
+        write_tx!(self, |tx, g| {
+            let n = tx
+                .c
+                .execute("UPDATE users SET password_hash = $2 WHERE id = $1 AND gmina = $3", &[&user_id, &hash, &g])
+                .await?;
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -92,7 +106,7 @@ impl AdminStore for PostgresStore {
                 .c
                 .execute("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2", &[&user_id, &keep])
                 .await?;
-            audit(tx, &actor, now, "user.password", "user", Some(&user_id.to_string()), json!({ "sessions_ended": ended }))
+            audit(tx, g, &actor, now, "user.password", "user", Some(&user_id.to_string()), json!({ "sessions_ended": ended }))
                 .await
         })
     }
@@ -105,19 +119,20 @@ impl AdminStore for PostgresStore {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let before: Option<i64> = tx
                 .c
-                .query_opt("SELECT department_id FROM reports WHERE id = $1 FOR UPDATE", &[&id])
+                .query_opt("SELECT department_id FROM reports WHERE id = $1 AND gmina = $2 FOR UPDATE", &[&id, &g])
                 .await?
                 .ok_or(StoreError::NotFound)?
                 .get(0);
             if let Some(d) = department
-                && !department_exists(&tx.c, d).await?
+                && !department_exists(&tx.c, g, d).await?
             {
                 return Err(StoreError::UnknownReference { field: "department" });
             }
-            tx.c.execute("UPDATE reports SET department_id = $2 WHERE id = $1", &[&id, &department]).await?;
+            tx.c.execute("UPDATE reports SET department_id = $2 WHERE id = $1 AND gmina = $3", &[&id, &department, &g])
+                .await?;
             let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
             if let Some(n) = &note {
                 tx.c.execute(
@@ -128,6 +143,7 @@ impl AdminStore for PostgresStore {
             }
             audit(
                 tx,
+                g,
                 &actor,
                 now,
                 "report.assign",
@@ -140,14 +156,18 @@ impl AdminStore for PostgresStore {
     }
 
     async fn report_department(&self, id: i64) -> StoreResult<Option<i64>> {
-        let row = self.reader().await?.query_opt("SELECT department_id FROM reports WHERE id = $1", &[&id]).await?;
+        let row = self
+            .reader()
+            .await?
+            .query_opt("SELECT department_id FROM reports WHERE id = $1 AND gmina = $2", &[&id, &self.scope()])
+            .await?;
         Ok(row.ok_or(StoreError::NotFound)?.get(0))
     }
 
     async fn admin_reports(&self, f: AdminReportFilter) -> StoreResult<AdminReportPage> {
         let c = self.reader().await?;
         let mut args = Args::default();
-        let filter = admin_report_conditions(&f, &mut args);
+        let filter = admin_report_conditions(&self.scope(), &f, &mut args);
         let total: i64 = c.query_one(&format!("SELECT COUNT(*) FROM reports WHERE {filter}"), &args.refs()).await?.get(0);
         let order = match f.sort {
             AdminReportSort::Newest => "id DESC",
@@ -181,7 +201,7 @@ impl AdminStore for PostgresStore {
             .query(
                 &format!(
                     "WITH recent AS (
-                         SELECT category, status, created_at, data FROM reports WHERE created_at >= $1
+                         SELECT category, status, created_at, data FROM reports WHERE gmina = $2 AND created_at >= $1
                      ),
                      resolved AS (
                          SELECT category,
@@ -204,7 +224,7 @@ impl AdminStore for PostgresStore {
                      LEFT JOIN medians m ON m.category = t.category
                      ORDER BY t.category"
                 ),
-                &[&ts(since)],
+                &[&ts(since), &self.scope()],
             )
             .await?;
         Ok(rows
@@ -219,13 +239,13 @@ impl AdminStore for PostgresStore {
     }
 
     async fn report_stats_by_month(&self, months: Vec<(DateTime<Utc>, DateTime<Utc>)>) -> StoreResult<Vec<MonthReportStats>> {
-        super::transparency::by_month(&self.reader().await?, &months).await
+        super::transparency::by_month(&self.reader().await?, &self.scope(), &months).await
     }
 }
 
 /// The list's filters as one SQL condition over `reports`, its values in `args`.
-fn admin_report_conditions(f: &AdminReportFilter, args: &mut Args) -> String {
-    let mut sql = String::from("TRUE");
+fn admin_report_conditions(g: &str, f: &AdminReportFilter, args: &mut Args) -> String {
+    let mut sql = format!("gmina = {}", args.push(g.to_owned()));
     if !f.statuses.is_empty() {
         let s: Vec<String> = f.statuses.iter().map(|s| s.as_str().to_owned()).collect();
         sql += &format!(" AND status = ANY({})", args.push(s));

@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::publish::audit;
 use super::{PostgresStore, Tx, opt_time, parse_time, teryt, ts, unique_violation, write_tx};
-use crate::store::directory::FALLBACK_GMINA;
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
 use crate::store::{Actor, AuthStore, Conflict, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
 
@@ -29,9 +28,8 @@ impl AuthStore for PostgresStore {
             .reader()
             .await?
             .query_opt(
-                "SELECT id, login, role, password_hash, $2::TEXT FROM users WHERE login = $1 AND disabled_at IS NULL",
-                // Until the gmina columns arrive every user is the fallback gmina's.
-                &[&login, &FALLBACK_GMINA],
+                "SELECT id, login, role, password_hash, gmina FROM users WHERE login = $1 AND disabled_at IS NULL",
+                &[&login],
             )
             .await?;
         row.map(|r| {
@@ -48,14 +46,15 @@ impl AuthStore for PostgresStore {
 
     async fn create_user(&self, actor: Actor, login: &str, role: Role, password_hash: &str) -> StoreResult<i64> {
         let (login, hash) = (login.to_owned(), password_hash.to_owned());
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let now = Utc::now();
             // Two instances adding the same login: the unique index decides.
             let id: i64 = match tx
                 .c
                 .query_one(
-                    "INSERT INTO users (login, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                    &[&login, &role.as_str(), &hash, &ts(now)],
+                    "INSERT INTO users (login, role, password_hash, created_at, gmina) VALUES ($1, $2, $3, $4, $5)
+                     RETURNING id",
+                    &[&login, &role.as_str(), &hash, &ts(now), &g],
                 )
                 .await
             {
@@ -65,7 +64,7 @@ impl AuthStore for PostgresStore {
                 }
                 Err(e) => return Err(e.into()),
             };
-            audit(tx, &actor, now, "user.add", "user", Some(&id.to_string()), json!({"login": login, "role": role}))
+            audit(tx, g, &actor, now, "user.add", "user", Some(&id.to_string()), json!({"login": login, "role": role}))
                 .await?;
             Ok(id)
         })
@@ -80,6 +79,8 @@ impl AuthStore for PostgresStore {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let (user_id, login, token_hash) = (user.id, user.login.clone(), token_hash.to_owned());
+        // The sign-in is audited in the user's gmina, whichever handle.
+        let g = user.gmina.as_str().to_owned();
         write_tx!(self, |tx| {
             tx.c.execute(
                 "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind) VALUES ($1, $2, $3, $4, $5)",
@@ -89,7 +90,7 @@ impl AuthStore for PostgresStore {
             // Expired sessions are useless; sweeping them here keeps the table small.
             tx.c.execute("DELETE FROM sessions WHERE expires_at < $1", &[&ts(now - chrono::Duration::days(1))])
                 .await?;
-            audit(tx, &Actor(login), now, "auth.login", "user", Some(&user_id.to_string()), json!({ "via": kind.as_str() }))
+            audit(tx, &g, &Actor(login), now, "auth.login", "user", Some(&user_id.to_string()), json!({ "via": kind.as_str() }))
                 .await
         })
     }
@@ -99,9 +100,9 @@ impl AuthStore for PostgresStore {
             .reader()
             .await?
             .query_opt(
-                "SELECT u.id, u.login, u.role, s.expires_at, $3::TEXT FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.login, u.role, s.expires_at, u.gmina FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.kind = $2",
-                &[&token_hash, &kind.as_str(), &FALLBACK_GMINA],
+                &[&token_hash, &kind.as_str()],
             )
             .await?;
         row.map(|r| {
@@ -136,7 +137,7 @@ impl AuthStore for PostgresStore {
 
     async fn sign_in_step(&self, login: &str, address: &str, step: SignInStep, now: DateTime<Utc>) -> StoreResult<Admission> {
         let (login, address) = (login.to_owned(), address.to_owned());
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let policy = match step {
                 SignInStep::Begin(p) => p,
                 _ => SignInPolicy::default(),
@@ -152,8 +153,15 @@ impl AuthStore for PostgresStore {
                 write_counters(tx, &login, &address, &counters, now).await?;
             }
             if let (SignInStep::Locked, Some(until)) = (step, counters.pair.locked_until) {
+                // In the account's gmina's log; a login nobody has, in the handle's.
+                let g: String = tx
+                    .c
+                    .query_one("SELECT COALESCE((SELECT gmina FROM users WHERE login = $1), $2)", &[&login, &g])
+                    .await?
+                    .get(0);
                 audit(
                     tx,
+                    &g,
                     &Actor(login.clone()),
                     now,
                     "auth.locked",

@@ -15,17 +15,20 @@ use crate::store::{Actor, StoreError, StoreResult};
 /// The official the EZD's own changes are made by, in the audit log.
 const EZD: &str = "ezd";
 
-async fn report_context(c: &impl GenericClient, report_id: i64) -> StoreResult<EzdReport> {
-    let report = get_report(c, report_id).await?.ok_or(StoreError::NotFound)?;
+async fn report_context(c: &impl GenericClient, g: &str, report_id: i64) -> StoreResult<EzdReport> {
+    let report = get_report(c, g, report_id).await?.ok_or(StoreError::NotFound)?;
     let category_name =
-        get_category(c, &report.category).await.ok().flatten().map(|c| c.name_pl).unwrap_or_else(|| report.category.clone());
+        get_category(c, g, &report.category).await.ok().flatten().map(|c| c.name_pl).unwrap_or_else(|| report.category.clone());
     let class = c
-        .query_opt("SELECT jrwa, archival_category FROM ezd_category_classes WHERE category = $1", &[&report.category])
+        .query_opt(
+            "SELECT jrwa, archival_category FROM ezd_category_classes WHERE gmina = $1 AND category = $2",
+            &[&g, &report.category],
+        )
         .await?;
     let (jrwa, archival_category) = match class {
         Some(r) => (r.get(0), r.get(1)),
         None => (
-            c.query_opt("SELECT value FROM settings WHERE key = 'ezd_default_jrwa'", &[])
+            c.query_opt("SELECT value FROM settings WHERE gmina = $1 AND key = 'ezd_default_jrwa'", &[&g])
                 .await?
                 .map(|r| r.get(0))
                 .unwrap_or_else(|| "7021".to_owned()),
@@ -34,8 +37,9 @@ async fn report_context(c: &impl GenericClient, report_id: i64) -> StoreResult<E
     };
     let registered = c
         .query_opt(
-            "SELECT rpw_number, document_id FROM ezd_registrations WHERE report_id = $1 AND rpw_number IS NOT NULL",
-            &[&report_id],
+            "SELECT rpw_number, document_id FROM ezd_registrations
+             WHERE report_id = $1 AND gmina = $2 AND rpw_number IS NOT NULL",
+            &[&report_id, &g],
         )
         .await?
         .map(|r| Registered { rpw_number: r.get(0), document_id: r.get(1) });
@@ -45,18 +49,18 @@ async fn report_context(c: &impl GenericClient, report_id: i64) -> StoreResult<E
 #[async_trait]
 impl EzdStore for PostgresStore {
     async fn ezd_report(&self, report_id: i64) -> StoreResult<EzdReport> {
-        report_context(&self.reader().await?, report_id).await
+        report_context(&self.reader().await?, &self.scope(), report_id).await
     }
 
     async fn ezd_registered(&self, report_id: i64, reference: &str, r: Registered, now: DateTime<Utc>) -> StoreResult<()> {
         let reference = reference.to_owned();
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             tx.c.execute(
-                "INSERT INTO ezd_registrations (report_id, reference, rpw_number, document_id, updated_at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO ezd_registrations (report_id, reference, rpw_number, document_id, updated_at, gmina)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (report_id) DO UPDATE SET rpw_number = excluded.rpw_number,
                      document_id = excluded.document_id, updated_at = excluded.updated_at",
-                &[&report_id, &reference, &r.rpw_number, &r.document_id, &ts(now)],
+                &[&report_id, &reference, &r.rpw_number, &r.document_id, &ts(now), &g],
             )
             .await?;
             Ok(())
@@ -64,20 +68,20 @@ impl EzdStore for PostgresStore {
     }
 
     async fn ezd_case_opened(&self, report_id: i64, c: OpenedCase, now: DateTime<Utc>) -> StoreResult<()> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
             tx.c.execute(
                 "UPDATE ezd_registrations SET case_id = $2, case_reference = $3,
-                 case_state = COALESCE(case_state, 'open'), updated_at = $4 WHERE report_id = $1",
-                &[&report_id, &c.case_id, &c.case_reference, &ts(now)],
+                 case_state = COALESCE(case_state, 'open'), updated_at = $4 WHERE report_id = $1 AND gmina = $5",
+                &[&report_id, &c.case_id, &c.case_reference, &ts(now), &g],
             )
             .await?;
             if let Some(znak) = &c.case_reference {
-                let mut report = get_report(&tx.c, report_id).await?.ok_or(StoreError::NotFound)?;
+                let mut report = get_report(&tx.c, g, report_id).await?.ok_or(StoreError::NotFound)?;
                 if report.case_reference.as_deref() != Some(znak) {
                     report.case_reference = Some(znak.clone());
                     report.updated_at = now;
-                    save_report(tx, &report).await?;
+                    save_report(tx, g, &report).await?;
                 }
             }
             Ok(())
@@ -90,9 +94,9 @@ impl EzdStore for PostgresStore {
             .await?
             .query(
                 "SELECT report_id, case_id, case_reference, case_state FROM ezd_registrations
-                 WHERE case_id IS NOT NULL AND case_state IS NOT NULL AND case_state <> 'closed'
+                 WHERE gmina = $1 AND case_id IS NOT NULL AND case_state IS NOT NULL AND case_state <> 'closed'
                  ORDER BY report_id",
-                &[],
+                &[&self.scope()],
             )
             .await?;
         Ok(rows
@@ -107,11 +111,14 @@ impl EzdStore for PostgresStore {
     }
 
     async fn ezd_case_state(&self, report_id: i64, state: CaseState, rule: CaseRule, now: DateTime<Utc>) -> StoreResult<()> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
             let row = tx
                 .c
-                .query_opt("SELECT case_state, case_reference FROM ezd_registrations WHERE report_id = $1", &[&report_id])
+                .query_opt(
+                    "SELECT case_state, case_reference FROM ezd_registrations WHERE report_id = $1 AND gmina = $2",
+                    &[&report_id, &g],
+                )
                 .await?
                 .ok_or(StoreError::NotFound)?;
             let (old, znak): (Option<String>, Option<String>) = (row.get(0), row.get(1));
@@ -123,20 +130,21 @@ impl EzdStore for PostgresStore {
                 &[&report_id, &state.as_str(), &ts(now)],
             )
             .await?;
-            let report = get_report(&tx.c, report_id).await?.ok_or(StoreError::NotFound)?;
+            let report = get_report(&tx.c, g, report_id).await?.ok_or(StoreError::NotFound)?;
             let znak = znak.unwrap_or_default();
             let actor = Actor(EZD.into());
             match rule(&report, state, &znak) {
                 CaseOutcome::Move(change) => {
-                    change_status(tx, &actor, report_id, change, now).await?;
+                    change_status(tx, g, &actor, report_id, change, now).await?;
                 }
                 CaseOutcome::PublicNote(reply) => {
                     let mut report = report;
                     report.history.push(StatusChange { status: report.status, at: now, public_reply: Some(reply) });
                     report.updated_at = now;
-                    save_report(tx, &report).await?;
+                    save_report(tx, g, &report).await?;
                     audit(
                         tx,
+                        g,
                         &actor,
                         now,
                         "report.case_state",
@@ -153,22 +161,22 @@ impl EzdStore for PostgresStore {
     }
 
     async fn ezd_set_category_class(&self, actor: Actor, category: String, jrwa: String, now: DateTime<Utc>) -> StoreResult<()> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let known: bool = tx
                 .c
-                .query_one("SELECT EXISTS (SELECT 1 FROM report_categories WHERE id = $1)", &[&category])
+                .query_one("SELECT EXISTS (SELECT 1 FROM report_categories WHERE gmina = $1 AND id = $2)", &[&g, &category])
                 .await?
                 .get(0);
             if !known {
                 return Err(StoreError::UnknownReference { field: "category" });
             }
             tx.c.execute(
-                "INSERT INTO ezd_category_classes (category, jrwa) VALUES ($1, $2)
-                 ON CONFLICT (category) DO UPDATE SET jrwa = excluded.jrwa",
-                &[&category, &jrwa],
+                "INSERT INTO ezd_category_classes (gmina, category, jrwa) VALUES ($1, $2, $3)
+                 ON CONFLICT (gmina, category) DO UPDATE SET jrwa = excluded.jrwa",
+                &[&g, &category, &jrwa],
             )
             .await?;
-            audit(tx, &actor, now, "ezd.category_class", "report_category", Some(&category), json!({ "jrwa": jrwa })).await
+            audit(tx, g, &actor, now, "ezd.category_class", "report_category", Some(&category), json!({ "jrwa": jrwa })).await
         })
     }
 
@@ -177,10 +185,12 @@ impl EzdStore for PostgresStore {
             .reader()
             .await?
             .query(
-                "SELECT c.id, COALESCE(k.jrwa, (SELECT value FROM settings WHERE key = 'ezd_default_jrwa'), '')
-                 FROM report_categories c LEFT JOIN ezd_category_classes k ON k.category = c.id
+                "SELECT c.id, COALESCE(k.jrwa, (SELECT value FROM settings WHERE gmina = $1 AND key = 'ezd_default_jrwa'), '')
+                 FROM report_categories c
+                 LEFT JOIN ezd_category_classes k ON k.gmina = c.gmina AND k.category = c.id
+                 WHERE c.gmina = $1
                  ORDER BY c.position, c.id",
-                &[],
+                &[&self.scope()],
             )
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())

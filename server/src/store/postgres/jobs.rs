@@ -14,7 +14,6 @@ use tokio_postgres::Row;
 
 use super::publish::audit;
 use super::{PostgresStore, Tx, parse_time, teryt, ts, write_tx};
-use crate::store::directory::FALLBACK_GMINA;
 use crate::store::jobs::{DueJobs, JobFilter, JobRow, JobState, JobStore, NewJob};
 use crate::store::{Actor, StoreError, StoreResult};
 
@@ -23,14 +22,15 @@ const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Enqueues `job` in the caller's transaction, due now; a job whose dedupe
 /// key exists already (in any state) is not enqueued again. True when new.
-pub(super) async fn enqueue(tx: &Tx<'_>, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
+/// The job is gmina `g`'s, and so are its dedupe key and the one it waits for.
+pub(super) async fn enqueue(tx: &Tx<'_>, g: &str, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
     let now = ts(now);
     let n = tx
         .c
         .execute(
-            "INSERT INTO jobs (kind, payload, dedupe_key, waits_for, next_attempt_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5, $5) ON CONFLICT (dedupe_key) DO NOTHING",
-            &[&job.kind, &job.payload, &job.dedupe_key, &job.waits_for, &now],
+            "INSERT INTO jobs (gmina, kind, payload, dedupe_key, waits_for, next_attempt_at, created_at, updated_at)
+             VALUES ($6, $1, $2, $3, $4, $5, $5, $5) ON CONFLICT (gmina, dedupe_key) DO NOTHING",
+            &[&job.kind, &job.payload, &job.dedupe_key, &job.waits_for, &now, &g],
         )
         .await?;
     if n > 0 {
@@ -39,13 +39,13 @@ pub(super) async fn enqueue(tx: &Tx<'_>, job: &NewJob, now: DateTime<Utc>) -> St
     Ok(n > 0)
 }
 
-const COLUMNS: &str = "id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, created_at, updated_at";
+const COLUMNS: &str =
+    "id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, created_at, updated_at, gmina";
 
 fn row(r: &Row) -> StoreResult<JobRow> {
     Ok(JobRow {
         id: r.get(0),
-        // Until the gmina columns arrive every job is the fallback gmina's.
-        gmina: teryt(FALLBACK_GMINA)?,
+        gmina: teryt(r.get(10))?,
         kind: r.get(1),
         payload: r.get(2),
         state: JobState::parse(r.get(3)).unwrap_or(JobState::Dead),
@@ -67,7 +67,8 @@ async fn claim(tx: &Tx<'_>, kinds: &[&str], now: DateTime<Utc>, limit: u32) -> S
                 "WITH due AS (
                      SELECT id, next_attempt_at AS was FROM jobs j
                      WHERE state = 'pending' AND next_attempt_at <= $1 AND kind = ANY($2)
-                       AND (waits_for IS NULL OR EXISTS (SELECT 1 FROM jobs d WHERE d.dedupe_key = j.waits_for AND d.state = 'done'))
+                       AND (waits_for IS NULL OR EXISTS (SELECT 1 FROM jobs d WHERE d.gmina = j.gmina AND d.dedupe_key = j.waits_for
+                                                             AND d.state = 'done'))
                      ORDER BY next_attempt_at, id LIMIT $3
                      FOR UPDATE SKIP LOCKED
                  )
@@ -82,7 +83,7 @@ async fn claim(tx: &Tx<'_>, kinds: &[&str], now: DateTime<Utc>, limit: u32) -> S
     for r in &rows {
         let mut job = row(r)?;
         // As it was due: the lease is the queue's own business.
-        job.next_attempt_at = parse_time(r.get(10))?;
+        job.next_attempt_at = parse_time(r.get(11))?;
         jobs.push(job);
     }
     jobs.sort_by(|a, b| a.next_attempt_at.cmp(&b.next_attempt_at).then(a.id.cmp(&b.id)));
@@ -145,17 +146,17 @@ impl JobStore for PostgresStore {
             .await?
             .query(
                 &format!(
-                    "SELECT {COLUMNS} FROM jobs WHERE ($1::TEXT IS NULL OR state = $1) AND ($2::TEXT IS NULL OR kind = $2)
-                     ORDER BY id DESC LIMIT $3"
+                    "SELECT {COLUMNS} FROM jobs WHERE gmina = $4 AND ($1::TEXT IS NULL OR state = $1)
+                     AND ($2::TEXT IS NULL OR kind = $2) ORDER BY id DESC LIMIT $3"
                 ),
-                &[&filter.state.map(JobState::as_str), &filter.kind, &i64::from(filter.limit)],
+                &[&filter.state.map(JobState::as_str), &filter.kind, &i64::from(filter.limit), &self.scope()],
             )
             .await?;
         rows.iter().map(row).collect()
     }
 
     async fn job(&self, id: i64) -> StoreResult<Option<JobRow>> {
-        let r = self.reader().await?.query_opt(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"), &[&id]).await?;
+        let r = self.reader().await?.query_opt(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1 AND gmina = $2"), &[&id, &self.scope()]).await?;
         r.as_ref().map(row).transpose()
     }
 
@@ -163,7 +164,10 @@ impl JobStore for PostgresStore {
         let rows = self
             .reader()
             .await?
-            .query("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state ORDER BY kind, state", &[])
+            .query(
+                "SELECT kind, state, COUNT(*) FROM jobs WHERE gmina = $1 GROUP BY kind, state ORDER BY kind, state",
+                &[&self.scope()],
+            )
             .await?;
         Ok(rows
             .iter()
@@ -172,10 +176,10 @@ impl JobStore for PostgresStore {
     }
 
     async fn retry_job(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let kind: String = tx
                 .c
-                .query_opt("SELECT kind FROM jobs WHERE id = $1 AND state = 'dead' FOR UPDATE", &[&id])
+                .query_opt("SELECT kind FROM jobs WHERE id = $1 AND gmina = $2 AND state = 'dead' FOR UPDATE", &[&id, &g])
                 .await?
                 .ok_or(StoreError::NotFound)?
                 .get(0);
@@ -187,7 +191,7 @@ impl JobStore for PostgresStore {
             tx.job_ready();
             // Audited per outside system (`ezd.retry`).
             let system = kind.split('.').next().unwrap_or("job");
-            audit(tx, &actor, now, &format!("{system}.retry"), "job", Some(&id.to_string()), json!({"kind": kind})).await
+            audit(tx, g, &actor, now, &format!("{system}.retry"), "job", Some(&id.to_string()), json!({"kind": kind})).await
         })
     }
 

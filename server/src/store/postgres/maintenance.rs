@@ -1,4 +1,7 @@
 //! The clean-up `crate::maintenance` runs, as `store/sqlite/maintenance.rs`.
+//! Deployment-wide: every gmina's rows, whatever the handle. A photo's file
+//! is shared by every gmina that has a row for its content (the id is its
+//! hash), so it goes only with the last row.
 //! Where SQLite's single writer keeps an upload from re-inserting a photo
 //! between its row and its file going, the photo's row lock does here
 //! (`FOR UPDATE`, and `save_photo` inserts after the file is written).
@@ -6,7 +9,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::reports::{get_report, save_report};
+use super::reports::{get_report, report_gmina, save_report};
 use super::{PostgresStore, publish, ts, write_tx};
 use crate::maintenance::MaintenanceStore;
 use crate::reports::model::PhotoMeta;
@@ -37,7 +40,7 @@ impl MaintenanceStore for PostgresStore {
         let stale = write_tx!(self, |tx| {
             let old: Option<String> = tx
                 .c
-                .query_opt("SELECT content_type FROM photos WHERE id = $1 FOR UPDATE", &[&id])
+                .query_opt("SELECT content_type FROM photos WHERE id = $1 LIMIT 1 FOR UPDATE", &[&id])
                 .await?
                 .map(|r| r.get(0));
             tx.c.execute("DELETE FROM photos_raw WHERE id = $1", &[&id]).await?;
@@ -81,23 +84,30 @@ impl MaintenanceStore for PostgresStore {
     async fn collect_orphan_photos(&self, uploaded_before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         let dir = self.shared.photos_dir.clone();
         write_tx!(self, |tx| {
-            // The photos reports name, from the reports' own JSON.
-            let gone: Vec<(String, String)> = tx
+            // A gmina's photo row is an orphan when none of that gmina's
+            // reports names it (from the reports' own JSON).
+            let gone: Vec<(String, String, String)> = tx
                 .c
                 .query(
-                    "SELECT id, content_type FROM photos
-                     WHERE created_at < $1 AND id NOT IN (
-                         SELECT p->>'id' FROM reports r, jsonb_array_elements(COALESCE(r.data::JSONB->'photos', '[]'::JSONB)) p
+                    "SELECT gmina, id, content_type FROM photos
+                     WHERE created_at < $1 AND (gmina, id) NOT IN (
+                         SELECT r.gmina, p->>'id'
+                         FROM reports r, jsonb_array_elements(COALESCE(r.data::JSONB->'photos', '[]'::JSONB)) p
                          WHERE p->>'id' IS NOT NULL)
                      LIMIT $2 FOR UPDATE",
                     &[&ts(uploaded_before), &i64::from(limit)],
                 )
                 .await?
                 .iter()
-                .map(|r| (r.get(0), r.get(1)))
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
                 .collect();
-            for (id, content_type) in &gone {
-                tx.c.execute("DELETE FROM photos WHERE id = $1", &[id]).await?;
+            for (gmina, id, content_type) in &gone {
+                tx.c.execute("DELETE FROM photos WHERE gmina = $1 AND id = $2", &[gmina, id]).await?;
+                let shared: bool =
+                    tx.c.query_one("SELECT EXISTS (SELECT 1 FROM photos WHERE id = $1)", &[id]).await?.get(0);
+                if shared {
+                    continue;
+                }
                 tx.c.execute("DELETE FROM photos_raw WHERE id = $1", &[id]).await?;
                 remove_file(&photo_path(&dir, id, content_type))?;
             }
@@ -141,12 +151,13 @@ impl MaintenanceStore for PostgresStore {
                     .collect();
                 tx.c.execute("DELETE FROM report_followers WHERE device_id = $1", &[d]).await?;
                 for id in followed {
-                    if let Some(mut report) = get_report(&tx.c, id).await? {
+                    let Some(g) = report_gmina(&tx.c, id).await? else { continue };
+                    if let Some(mut report) = get_report(&tx.c, &g, id).await? {
                         let n: i64 =
                             tx.c.query_one("SELECT COUNT(*) FROM report_followers WHERE report_id = $1", &[&id]).await?.get(0);
                         report.followers = u32::try_from(n).unwrap_or(u32::MAX);
                         // `updated_at` stays: nothing about the report changed.
-                        save_report(tx, &report).await?;
+                        save_report(tx, &g, &report).await?;
                     }
                 }
                 tx.c.execute("UPDATE reports SET device_id = NULL WHERE device_id = $1", &[d]).await?;

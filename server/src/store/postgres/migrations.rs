@@ -7,6 +7,7 @@
 use deadpool_postgres::Client;
 
 use super::Tx;
+use crate::store::directory::FALLBACK_GMINA;
 use crate::store::StoreResult;
 
 /// One schema step: SQL, or Rust for steps that must also publish to the
@@ -24,7 +25,9 @@ macro_rules! sql {
 
 const MIGRATIONS: &[Step] = &[
     sql!("0001_init.sql"),
-    // 2: the default report categories every gmina starts with, published.
+    // 2: the default report categories, published, for the gmina a
+    // database that never named one works as (SQLite's migrations 3 and
+    // 12 leave the same); `add_gmina` gives every other its own.
     Step::Seed,
 ];
 
@@ -48,7 +51,7 @@ pub async fn run(client: &mut Client) -> StoreResult<()> {
     for (i, step) in MIGRATIONS.iter().enumerate().skip(usize::try_from(done).unwrap_or(0)) {
         match step {
             Step::Sql(sql) => tx.c.batch_execute(sql).await?,
-            Step::Seed => super::reports::seed_default_categories(&tx).await?,
+            Step::Seed => super::reports::seed_default_categories(&tx, FALLBACK_GMINA).await?,
         }
         let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
         tx.c.execute("UPDATE mm_schema_version SET version = $1", &[&version]).await?;

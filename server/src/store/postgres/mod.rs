@@ -96,6 +96,8 @@ pub(crate) struct Tx<'a> {
     published: AtomicU64,
     /// It enqueued or re-queued a job.
     job_ready: AtomicBool,
+    /// It changed a gmina's report categories or directory row.
+    reference_changed: AtomicBool,
 }
 
 impl Tx<'_> {
@@ -105,6 +107,10 @@ impl Tx<'_> {
 
     fn job_ready(&self) {
         self.job_ready.store(true, Ordering::SeqCst);
+    }
+
+    fn reference_changed(&self) {
+        self.reference_changed.store(true, Ordering::SeqCst);
     }
 }
 
@@ -134,22 +140,37 @@ impl Writer {
 }
 
 /// Runs `$body` (a block giving `StoreResult<T>`, with `$tx: &Tx` in
-/// scope) in one transaction on its own task: committed when it is `Ok`,
+/// scope, and `$g: &str`, the handle's gmina, when named) in one transaction on its own task: committed when it is `Ok`,
 /// rolled back (by dropping the transaction) when it is `Err`; answered
 /// after COMMIT.
 macro_rules! write_tx {
+    ($store:expr, |$tx:ident, $g:ident| $body:block) => {{
+        let scope = $store.scope();
+        $crate::store::postgres::write_tx!($store, |$tx| {
+            let $g: &str = &scope;
+            $body
+        })
+    }};
     ($store:expr, |$tx:ident| $body:block) => {{
         let writer = $store.writer();
         $crate::store::postgres::detached(async move {
             let mut client = writer.begin().await?;
-            let inner = client.transaction().await?;
-            let tx = $crate::store::postgres::Tx::new(inner);
-            let out: $crate::store::StoreResult<_> = {
-                let $tx = &tx;
-                async { $body }.await
+            let (value, published, job_ready, reference_changed) = {
+                let inner = client.transaction().await?;
+                let tx = $crate::store::postgres::Tx::new(inner);
+                let out: $crate::store::StoreResult<_> = {
+                    let $tx = &tx;
+                    async { $body }.await
+                };
+                let value = out?;
+                let (published, job_ready, reference_changed) = tx.commit().await?;
+                (value, published, job_ready, reference_changed)
             };
-            let value = out?;
-            let (published, job_ready) = tx.commit().await?;
+            // After COMMIT, outside the transaction: a cache that reads
+            // the new version then reads the committed data.
+            if reference_changed {
+                client.execute("SELECT nextval('mm_reference_version')", &[]).await?;
+            }
             writer.committed(published, job_ready);
             Ok(value)
         })
@@ -160,11 +181,14 @@ pub(crate) use write_tx;
 
 impl<'a> Tx<'a> {
     pub(crate) fn new(c: deadpool_postgres::Transaction<'a>) -> Tx<'a> {
-        Tx { c, published: AtomicU64::new(0), job_ready: AtomicBool::new(false) }
+        Tx { c, published: AtomicU64::new(0), job_ready: AtomicBool::new(false), reference_changed: AtomicBool::new(false) }
     }
 
-    /// COMMIT; what the transaction published and whether it queued a job.
-    pub(crate) async fn commit(self) -> StoreResult<(u64, bool)> {
+    /// COMMIT; what the transaction published, whether it queued a job,
+    /// and whether it changed reference data (`write_tx!` then moves
+    /// `reference_version` on).
+    pub(crate) async fn commit(self) -> StoreResult<(u64, bool, bool)> {
+        let reference_changed = self.reference_changed.load(Ordering::SeqCst);
         let published = self.published.load(Ordering::SeqCst);
         let job_ready = self.job_ready.load(Ordering::SeqCst);
         // Delivered to the other instances only if the COMMIT succeeds.
@@ -175,7 +199,7 @@ impl<'a> Tx<'a> {
             self.c.execute("SELECT pg_notify($1, '')", &[&publish::JOBS_CHANNEL]).await?;
         }
         self.c.commit().await?;
-        Ok((published, job_ready))
+        Ok((published, job_ready, reference_changed))
     }
 }
 
@@ -191,8 +215,8 @@ impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host/db`), migrates the
     /// database, and starts listening for other instances' commits. Photos
     /// are kept under `data_dir/photos`, which instances share. The handle
-    /// of the deployment's default gmina (`FALLBACK_GMINA` while the
-    /// directory is empty, as `SqliteStore::open`).
+    /// of the deployment's default gmina (the first one added,
+    /// `FALLBACK_GMINA` while there is none), as `SqliteStore::open`.
     pub async fn connect(url: &str, data_dir: &Path) -> StoreResult<PostgresStore> {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::backend(format!("invalid database URL: {e}")))?;
@@ -212,9 +236,17 @@ impl PostgresStore {
         let max_seq = Arc::new(AtomicU64::new(0));
         let jobs_ready = Arc::new(tokio::sync::Notify::new());
         let listener = listener::start(config, pool.clone(), max_seq.clone(), jobs_ready.clone()).await?;
-        let gmina = teryt(FALLBACK_GMINA)?;
+        let gmina = {
+            let c = pool.get().await?;
+            teryt(directory::default_gmina(&c).await?.as_deref().unwrap_or(FALLBACK_GMINA))?
+        };
         let shared = Shared { pool, max_seq, jobs_ready, photos_dir: data_dir.join("photos"), listener };
         Ok(PostgresStore { shared: Arc::new(shared), gmina })
+    }
+
+    /// The TERYT code of the handle's gmina, as `gmina` columns hold it.
+    pub(crate) fn scope(&self) -> String {
+        self.gmina.as_str().to_owned()
     }
 
     pub(crate) fn writer(&self) -> Writer {
@@ -270,7 +302,7 @@ pub(crate) fn count(n: i64) -> u64 {
 #[async_trait]
 impl AuditStore for PostgresStore {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        publish::list_audit(&self.reader().await?, limit).await
+        publish::list_audit(&self.reader().await?, &self.scope(), limit).await
     }
 }
 

@@ -41,33 +41,38 @@ pub async fn max_seq(c: &impl GenericClient) -> StoreResult<u64> {
     Ok(super::count(max))
 }
 
-/// Stores `item` as the entity's latest state under the next seq.
-pub async fn publish(tx: &Tx<'_>, item: &Item) -> StoreResult<u64> {
+/// Stores `item` as the entity's latest state in gmina `g`'s feed under
+/// the next seq (one sequence for every gmina).
+pub async fn publish(tx: &Tx<'_>, g: &str, item: &Item) -> StoreResult<u64> {
     let body = serde_json::to_string(item)?;
-    put(tx, item.collection(), &item.id(), Some(body)).await
+    put(tx, g, item.collection(), &item.id(), Some(body)).await
 }
 
 /// Replaces the entity's latest state with a tombstone under the next seq.
-pub async fn tombstone(tx: &Tx<'_>, collection: Collection, id: &str) -> StoreResult<u64> {
-    put(tx, collection, id, None).await
+pub async fn tombstone(tx: &Tx<'_>, g: &str, collection: Collection, id: &str) -> StoreResult<u64> {
+    put(tx, g, collection, id, None).await
 }
 
-async fn put(tx: &Tx<'_>, collection: Collection, id: &str, body: Option<String>) -> StoreResult<u64> {
+async fn put(tx: &Tx<'_>, g: &str, collection: Collection, id: &str, body: Option<String>) -> StoreResult<u64> {
     lock(tx).await?;
     let seq = max_seq(&tx.c).await? + 1;
     let seq_i = i64::try_from(seq).unwrap_or(i64::MAX);
     tx.c.execute(
-        "INSERT INTO public_items (collection, id, seq, body) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
-        &[&collection.as_str(), &id, &seq_i, &body],
+        "INSERT INTO public_items (gmina, collection, id, seq, body) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (gmina, collection, id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
+        &[&g, &collection.as_str(), &id, &seq_i, &body],
     )
     .await?;
     tx.published(seq);
     Ok(seq)
 }
 
+/// Appends to gmina `g`'s audit log.
+// One argument per column of the row: a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn audit(
     tx: &Tx<'_>,
+    g: &str,
     actor: &Actor,
     at: DateTime<Utc>,
     action: &str,
@@ -76,18 +81,19 @@ pub async fn audit(
     details: serde_json::Value,
 ) -> StoreResult<()> {
     tx.c.execute(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&ts(at), &actor.0, &action, &entity, &entity_id, &details.to_string()],
+        "INSERT INTO audit_log (gmina, at, actor, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&g, &ts(at), &actor.0, &action, &entity, &entity_id, &details.to_string()],
     )
     .await?;
     Ok(())
 }
 
-pub async fn list_audit(c: &impl GenericClient, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+pub async fn list_audit(c: &impl GenericClient, g: &str, limit: u32) -> StoreResult<Vec<AuditEntry>> {
     let rows = c
         .query(
-            "SELECT id, at, actor, action, entity, entity_id, details FROM audit_log ORDER BY id DESC LIMIT $1",
-            &[&i64::from(limit)],
+            "SELECT id, at, actor, action, entity, entity_id, details FROM audit_log WHERE gmina = $1
+             ORDER BY id DESC LIMIT $2",
+            &[&g, &i64::from(limit)],
         )
         .await?;
     rows.iter()
@@ -106,14 +112,15 @@ pub async fn list_audit(c: &impl GenericClient, limit: u32) -> StoreResult<Vec<A
         .collect()
 }
 
-pub async fn get_setting(c: &impl GenericClient, key: &str) -> StoreResult<Option<String>> {
-    Ok(c.query_opt("SELECT value FROM settings WHERE key = $1", &[&key]).await?.map(|r| r.get(0)))
+pub async fn get_setting(c: &impl GenericClient, g: &str, key: &str) -> StoreResult<Option<String>> {
+    Ok(c.query_opt("SELECT value FROM settings WHERE gmina = $1 AND key = $2", &[&g, &key]).await?.map(|r| r.get(0)))
 }
 
-pub async fn set_setting(tx: &Tx<'_>, key: &str, value: &str) -> StoreResult<()> {
+pub async fn set_setting(tx: &Tx<'_>, g: &str, key: &str, value: &str) -> StoreResult<()> {
     tx.c.execute(
-        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        &[&key, &value],
+        "INSERT INTO settings (gmina, key, value) VALUES ($1, $2, $3)
+         ON CONFLICT (gmina, key) DO UPDATE SET value = excluded.value",
+        &[&g, &key, &value],
     )
     .await?;
     Ok(())

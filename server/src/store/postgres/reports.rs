@@ -25,65 +25,82 @@ use crate::store::{
     StoredResponse,
 };
 
-/// Migration 2: the default categories, published to the sync log.
-pub async fn seed_default_categories(tx: &Tx<'_>) -> StoreResult<()> {
+/// The default categories a gmina starts with, published to its feed
+/// (migration 2 for the fallback gmina, `add_gmina` for the others).
+pub(super) async fn seed_default_categories(tx: &Tx<'_>, g: &str) -> StoreResult<()> {
     for c in default_categories() {
-        if get_category(&tx.c, &c.id).await?.is_none() {
-            put_category(tx, &c, true).await?;
+        if get_category(&tx.c, g, &c.id).await?.is_none() {
+            put_category(tx, g, &c, true).await?;
         }
     }
     Ok(())
 }
 
-async fn put_category(tx: &Tx<'_>, c: &ReportCategory, new: bool) -> StoreResult<()> {
+async fn put_category(tx: &Tx<'_>, g: &str, c: &ReportCategory, new: bool) -> StoreResult<()> {
     let data = serde_json::to_string(c)?;
     if new {
         tx.c.execute(
-            "INSERT INTO report_categories (id, position, data)
-             VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM report_categories), $2)",
-            &[&c.id, &data],
+            "INSERT INTO report_categories (gmina, id, position, data)
+             VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM report_categories WHERE gmina = $1), $3)",
+            &[&g, &c.id, &data],
         )
         .await?;
     } else {
-        tx.c.execute("UPDATE report_categories SET data = $2 WHERE id = $1", &[&c.id, &data]).await?;
+        tx.c.execute("UPDATE report_categories SET data = $3 WHERE gmina = $1 AND id = $2", &[&g, &c.id, &data]).await?;
     }
-    publish(tx, &Item::ReportCategories(c.clone())).await?;
+    publish(tx, g, &Item::ReportCategories(c.clone())).await?;
+    tx.reference_changed();
     Ok(())
 }
 
-pub(super) async fn get_category(c: &impl GenericClient, id: &str) -> StoreResult<Option<ReportCategory>> {
-    let row = c.query_opt("SELECT data FROM report_categories WHERE id = $1", &[&id]).await?;
+pub(super) async fn get_category(c: &impl GenericClient, g: &str, id: &str) -> StoreResult<Option<ReportCategory>> {
+    let row = c.query_opt("SELECT data FROM report_categories WHERE gmina = $1 AND id = $2", &[&g, &id]).await?;
     Ok(row.map(|r| serde_json::from_str::<ReportCategory>(r.get(0))).transpose()?)
 }
 
-pub(super) async fn get_report(c: &impl GenericClient, id: i64) -> StoreResult<Option<Report>> {
-    let row = c.query_opt("SELECT data FROM reports WHERE id = $1", &[&id]).await?;
+/// Gmina `g`'s report `id`; another gmina's is not found.
+pub(super) async fn get_report(c: &impl GenericClient, g: &str, id: i64) -> StoreResult<Option<Report>> {
+    let row = c.query_opt("SELECT data FROM reports WHERE id = $1 AND gmina = $2", &[&id, &g]).await?;
     row.map(|r| decode(r.get(0))).transpose()
+}
+
+/// The gmina a report belongs to (for deployment-wide maintenance).
+pub(super) async fn report_gmina(c: &impl GenericClient, id: i64) -> StoreResult<Option<String>> {
+    Ok(c.query_opt("SELECT gmina FROM reports WHERE id = $1", &[&id]).await?.map(|r| r.get(0)))
 }
 
 /// Saves the report and republishes what the public may see of it, in the
 /// caller's transaction (see the SQLite store's `save_report`).
-pub(super) async fn save_report(tx: &Tx<'_>, r: &Report) -> StoreResult<()> {
+pub(super) async fn save_report(tx: &Tx<'_>, g: &str, r: &Report) -> StoreResult<()> {
     tx.c.execute(
-        "UPDATE reports SET status = $2, updated_at = $3, duplicate_of = $4, visibility = $5, data = $6 WHERE id = $1",
-        &[&r.id, &r.status.as_str(), &ts(r.updated_at), &r.duplicate_of, &r.visibility.as_str(), &serde_json::to_string(r)?],
+        "UPDATE reports SET status = $2, updated_at = $3, duplicate_of = $4, visibility = $5, data = $6
+         WHERE id = $1 AND gmina = $7",
+        &[
+            &r.id,
+            &r.status.as_str(),
+            &ts(r.updated_at),
+            &r.duplicate_of,
+            &r.visibility.as_str(),
+            &serde_json::to_string(r)?,
+            &g,
+        ],
     )
     .await?;
-    match public_view(&tx.c, r).await? {
-        Some(p) => publish(tx, &Item::Reports(p)).await?,
-        None => tombstone(tx, Collection::Reports, &r.id.to_string()).await?,
+    match public_view(&tx.c, g, r).await? {
+        Some(p) => publish(tx, g, &Item::Reports(p)).await?,
+        None => tombstone(tx, g, Collection::Reports, &r.id.to_string()).await?,
     };
     Ok(())
 }
 
-async fn public_view(c: &impl GenericClient, r: &Report) -> StoreResult<Option<Report>> {
+async fn public_view(c: &impl GenericClient, g: &str, r: &Report) -> StoreResult<Option<Report>> {
     if r.visibility.is_public() {
         return Ok(Some(r.clone()));
     }
-    Ok(workflow::public_view(r, get_category(c, &r.category).await?.as_ref()))
+    Ok(workflow::public_view(r, get_category(c, g, &r.category).await?.as_ref()))
 }
 
-async fn public_views(c: &impl GenericClient, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
+async fn public_views(c: &impl GenericClient, g: &str, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
     let mut categories: std::collections::HashMap<String, Option<ReportCategory>> = Default::default();
     let mut out = Vec::with_capacity(reports.len());
     for r in reports {
@@ -95,7 +112,7 @@ async fn public_views(c: &impl GenericClient, reports: Vec<Report>, keep_hidden:
             continue;
         }
         if !categories.contains_key(&r.category) {
-            let cat = get_category(c, &r.category).await?;
+            let cat = get_category(c, g, &r.category).await?;
             categories.insert(r.category.clone(), cat);
         }
         out.push(workflow::counted_view(&r, categories[&r.category].as_ref()));
@@ -105,22 +122,23 @@ async fn public_views(c: &impl GenericClient, reports: Vec<Report>, keep_hidden:
 
 async fn set_visibility(
     tx: &Tx<'_>,
+    g: &str,
     actor: &Actor,
     id: i64,
     change: &VisibilityChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let report = get_report(&tx.c, id).await?.ok_or(StoreError::NotFound)?;
+    let report = get_report(&tx.c, g, id).await?.ok_or(StoreError::NotFound)?;
     let Some(m) = workflow::change_visibility(&report, change)? else {
         return Ok(report);
     };
-    save_report(tx, &m.report).await?;
+    save_report(tx, g, &m.report).await?;
     tx.c.execute(
         "INSERT INTO report_visibility_log (report_id, at, actor, visibility, reason) VALUES ($1, $2, $3, $4, $5)",
         &[&id, &ts(now), &actor.0, &m.report.visibility.as_str(), &m.reason],
     )
     .await?;
-    audit(tx, actor, now, "report.visibility", "report", Some(&id.to_string()), m.audit).await?;
+    audit(tx, g, actor, now, "report.visibility", "report", Some(&id.to_string()), m.audit).await?;
     Ok(m.report)
 }
 
@@ -145,31 +163,32 @@ async fn followers(c: &impl GenericClient, id: i64) -> StoreResult<u32> {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-async fn create_report(tx: &Tx<'_>, rec: &NewReportRecord) -> StoreResult<Created> {
+async fn create_report(tx: &Tx<'_>, g: &str, rec: &NewReportRecord) -> StoreResult<Created> {
     if let Some(k) = &rec.idempotency
-        && let Some(stored) = replay(tx, k).await?
+        && let Some(stored) = replay(tx, g, k).await?
     {
         return Ok(Created::Replayed(stored));
     }
     publish::lock(tx).await?;
-    let category = get_category(&tx.c, &rec.input.category).await?;
+    let category = get_category(&tx.c, g, &rec.input.category).await?;
     let mut uploaded = std::collections::HashSet::new();
     for p in &rec.input.photo_ids {
-        let known: bool = tx.c.query_one("SELECT EXISTS (SELECT 1 FROM photos WHERE id = $1)", &[p]).await?.get(0);
+        let known: bool =
+            tx.c.query_one("SELECT EXISTS (SELECT 1 FROM photos WHERE gmina = $1 AND id = $2)", &[&g, p]).await?.get(0);
         if known {
             uploaded.insert(p.as_str());
         }
     }
     workflow::check_new_report(&rec.input, category.as_ref(), |p| uploaded.contains(p))?;
     if let Some(d) = &rec.device_id
-        && !device_exists(&tx.c, d).await?
+        && !device_exists(&tx.c, g, d).await?
     {
         return Err(StoreError::UnknownReference { field: "device" });
     }
-    Ok(Created::New(insert_report(tx, rec).await?))
+    Ok(Created::New(insert_report(tx, g, rec).await?))
 }
 
-async fn insert_report(tx: &Tx<'_>, rec: &NewReportRecord) -> StoreResult<Report> {
+async fn insert_report(tx: &Tx<'_>, g: &str, rec: &NewReportRecord) -> StoreResult<Report> {
     let input = &rec.input;
     let now = rec.now;
     let private = PrivatePart {
@@ -180,9 +199,9 @@ async fn insert_report(tx: &Tx<'_>, rec: &NewReportRecord) -> StoreResult<Report
     let id: i64 = tx
         .c
         .query_one(
-            "INSERT INTO reports (category, status, lat, lon, created_at, updated_at, device_id, private, data)
-             VALUES ($1, 'new', $2, $3, $4, $4, $5, $6, '{}') RETURNING id",
-            &[&input.category, &input.point.lat, &input.point.lon, &ts(now), &rec.device_id, &serde_json::to_string(&private)?],
+            "INSERT INTO reports (gmina, category, status, lat, lon, created_at, updated_at, device_id, private, data)
+             VALUES ($7, $1, 'new', $2, $3, $4, $4, $5, $6, '{}') RETURNING id",
+            &[&input.category, &input.point.lat, &input.point.lon, &ts(now), &rec.device_id, &serde_json::to_string(&private)?, &g],
         )
         .await?
         .get(0);
@@ -201,19 +220,19 @@ async fn insert_report(tx: &Tx<'_>, rec: &NewReportRecord) -> StoreResult<Report
         )
         .await?;
     }
-    save_report(tx, &report).await?;
+    save_report(tx, g, &report).await?;
     for job in workflow::jobs_for_new_report(&report) {
-        super::jobs::enqueue(tx, &job, now).await?;
+        super::jobs::enqueue(tx, g, &job, now).await?;
     }
     if let Some(k) = &rec.idempotency {
-        remember(tx, k, &StoredResponse::created(serde_json::to_string(&report)?)).await?;
+        remember(tx, g, k, &StoredResponse::created(serde_json::to_string(&report)?)).await?;
     }
     Ok(report)
 }
 
-async fn set_following(tx: &Tx<'_>, device_id: &str, id: i64, follow: bool, now: DateTime<Utc>) -> StoreResult<()> {
+async fn set_following(tx: &Tx<'_>, g: &str, device_id: &str, id: i64, follow: bool, now: DateTime<Utc>) -> StoreResult<()> {
     publish::lock(tx).await?;
-    let mut report = get_report(&tx.c, id).await?.ok_or(StoreError::NotFound)?;
+    let mut report = get_report(&tx.c, g, id).await?.ok_or(StoreError::NotFound)?;
     if !workflow::may_follow(&report, follow, false) {
         let reporter: Option<String> =
             tx.c.query_one("SELECT device_id FROM reports WHERE id = $1", &[&id]).await?.get(0);
@@ -232,7 +251,7 @@ async fn set_following(tx: &Tx<'_>, device_id: &str, id: i64, follow: bool, now:
     };
     if changed > 0 {
         report.followers = followers(&tx.c, id).await?;
-        save_report(tx, &report).await?;
+        save_report(tx, g, &report).await?;
     }
     Ok(())
 }
@@ -242,15 +261,16 @@ async fn set_following(tx: &Tx<'_>, device_id: &str, id: i64, follow: bool, now:
 /// publication lock).
 pub(super) async fn change_status(
     tx: &Tx<'_>,
+    g: &str,
     actor: &Actor,
     id: i64,
     change: StatusChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
     publish::lock(tx).await?;
-    let report = get_report(&tx.c, id).await?.ok_or(StoreError::NotFound)?;
+    let report = get_report(&tx.c, g, id).await?.ok_or(StoreError::NotFound)?;
     let original = match change.duplicate_of {
-        Some(o) if o != id => get_report(&tx.c, o).await?,
+        Some(o) if o != id => get_report(&tx.c, g, o).await?,
         _ => None,
     };
     let m = workflow::move_status(&report, original.as_ref(), &change, now)?;
@@ -264,11 +284,11 @@ pub(super) async fn change_status(
         .await?;
         tx.c.execute("DELETE FROM report_followers WHERE report_id = $1", &[&f.from]).await?;
         original.followers = followers(&tx.c, f.to).await?;
-        save_report(tx, &original).await?;
+        save_report(tx, g, &original).await?;
     }
-    save_report(tx, &m.report).await?;
+    save_report(tx, g, &m.report).await?;
     for job in jobs {
-        super::jobs::enqueue(tx, &job, now).await?;
+        super::jobs::enqueue(tx, g, &job, now).await?;
     }
     if let Some(n) = &m.note {
         tx.c.execute(
@@ -277,12 +297,14 @@ pub(super) async fn change_status(
         )
         .await?;
     }
-    audit(tx, actor, now, "report.status", "report", Some(&id.to_string()), m.audit).await?;
+    audit(tx, g, actor, now, "report.status", "report", Some(&id.to_string()), m.audit).await?;
     Ok(m.report)
 }
 
-async fn internal(c: &impl GenericClient, id: i64) -> StoreResult<Option<ReportInternal>> {
-    let Some(row) = c.query_opt("SELECT data, device_id, private FROM reports WHERE id = $1", &[&id]).await? else {
+async fn internal(c: &impl GenericClient, g: &str, id: i64) -> StoreResult<Option<ReportInternal>> {
+    let Some(row) =
+        c.query_opt("SELECT data, device_id, private FROM reports WHERE id = $1 AND gmina = $2", &[&id, &g]).await?
+    else {
         return Ok(None);
     };
     let private: PrivatePart = serde_json::from_str(row.get(2))?;
@@ -326,9 +348,9 @@ impl Args {
     }
 }
 
-async fn list(c: &impl GenericClient, f: &ReportFilter) -> StoreResult<Vec<Report>> {
-    let mut sql = String::from("SELECT data FROM reports WHERE TRUE");
+async fn list(c: &impl GenericClient, g: &str, f: &ReportFilter) -> StoreResult<Vec<Report>> {
     let mut args = Args::default();
+    let mut sql = format!("SELECT data FROM reports WHERE gmina = {}", args.push(g.to_owned()));
     if !f.include_hidden {
         sql.push_str(" AND visibility <> 'hidden'");
     }
@@ -356,10 +378,10 @@ async fn list(c: &impl GenericClient, f: &ReportFilter) -> StoreResult<Vec<Repor
     sql += &format!(" OFFSET {}", args.push(i64::from(f.offset)));
     let rows = c.query(sql.as_str(), &args.refs()).await?;
     let reports = rows.iter().map(|r| decode(r.get(0))).collect::<StoreResult<Vec<_>>>()?;
-    public_views(c, reports, f.include_hidden).await
+    public_views(c, g, reports, f.include_hidden).await
 }
 
-async fn near(c: &impl GenericClient, f: &NearFilter) -> StoreResult<Vec<Report>> {
+async fn near(c: &impl GenericClient, g: &str, f: &NearFilter) -> StoreResult<Vec<Report>> {
     // A bounding box first (the index), then the exact distance; only the
     // `limit` nearest are read and decoded (finding 19).
     let dlat = f.radius_m / 111_320.0;
@@ -369,8 +391,8 @@ async fn near(c: &impl GenericClient, f: &NearFilter) -> StoreResult<Vec<Report>
             "SELECT id, lat, lon FROM reports WHERE lat BETWEEN $1 AND $2 AND lon BETWEEN $3 AND $4
              AND ($5::TEXT IS NULL OR category = $5)
              AND (NOT $6 OR status IN ('new', 'accepted', 'in_progress'))
-             AND visibility <> 'hidden'",
-            &[&(f.lat - dlat), &(f.lat + dlat), &(f.lon - dlon), &(f.lon + dlon), &f.category, &f.open_only],
+             AND visibility <> 'hidden' AND gmina = $7",
+            &[&(f.lat - dlat), &(f.lat + dlat), &(f.lon - dlon), &(f.lon + dlon), &f.category, &f.open_only, &g],
         )
         .await?;
     let here = GeoPoint { lat: f.lat, lon: f.lon };
@@ -386,55 +408,50 @@ async fn near(c: &impl GenericClient, f: &NearFilter) -> StoreResult<Vec<Report>
         let row = c.query_one("SELECT data FROM reports WHERE id = $1", &[&id]).await?;
         reports.push(decode(row.get(0))?);
     }
-    public_views(c, reports, false).await
+    public_views(c, g, reports, false).await
 }
 
 #[async_trait]
 impl ReportStore for PostgresStore {
     async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>> {
-        let rows = self.reader().await?.query("SELECT data FROM report_categories ORDER BY position, id", &[]).await?;
+        let rows = self
+            .reader()
+            .await?
+            .query("SELECT data FROM report_categories WHERE gmina = $1 ORDER BY position, id", &[&self.scope()])
+            .await?;
         rows.iter().map(|r| serde_json::from_str(r.get(0)).map_err(StoreError::from)).collect()
     }
 
-    /// From the database, since other instances change them too: the
-    /// highest seq under which a category or the gmina was published
-    /// (every change to them publishes, in its transaction).
+    /// From the database, since other instances change them too: a
+    /// sequence every such change moves on after its COMMIT (`write_tx!`).
     async fn reference_version(&self) -> StoreResult<u64> {
-        let v: i64 = self
-            .reader()
-            .await?
-            .query_one(
-                "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM public_items
-                 WHERE collection IN ('report_categories', 'gmina', 'localities')",
-                &[],
-            )
-            .await?
-            .get(0);
+        let v: i64 =
+            self.reader().await?.query_one("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM mm_reference_version", &[]).await?.get(0);
         Ok(count(v))
     }
 
     async fn create_report_category(&self, actor: Actor, category: ReportCategory, now: DateTime<Utc>) -> StoreResult<ReportCategory> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
-            if get_category(&tx.c, &category.id).await?.is_some() {
+            if get_category(&tx.c, g, &category.id).await?.is_some() {
                 return Err(StoreError::Conflict(Conflict::CategoryExists));
             }
-            put_category(tx, &category, true).await?;
+            put_category(tx, g, &category, true).await?;
             let details = serde_json::to_value(&category)?;
-            audit(tx, &actor, now, "report_category.create", "report_category", Some(&category.id), details).await?;
+            audit(tx, g, &actor, now, "report_category.create", "report_category", Some(&category.id), details).await?;
             Ok(category)
         })
     }
 
     async fn update_report_category(&self, actor: Actor, category: ReportCategory, now: DateTime<Utc>) -> StoreResult<ReportCategory> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
-            if get_category(&tx.c, &category.id).await?.is_none() {
+            if get_category(&tx.c, g, &category.id).await?.is_none() {
                 return Err(StoreError::NotFound);
             }
-            put_category(tx, &category, false).await?;
+            put_category(tx, g, &category, false).await?;
             let details = serde_json::to_value(&category)?;
-            audit(tx, &actor, now, "report_category.update", "report_category", Some(&category.id), details).await?;
+            audit(tx, g, &actor, now, "report_category.update", "report_category", Some(&category.id), details).await?;
             Ok(category)
         })
     }
@@ -446,12 +463,12 @@ impl ReportStore for PostgresStore {
             .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
             .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
         // The row comes after the file: a row never names a missing file.
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             let n = tx
                 .c
                 .execute(
-                    "INSERT INTO photos (id, content_type, bytes, width, height, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                    "INSERT INTO photos (id, content_type, bytes, width, height, created_at, gmina)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                     &[
                         &photo.id,
                         &photo.content_type,
@@ -459,6 +476,7 @@ impl ReportStore for PostgresStore {
                         &i64::from(photo.width),
                         &i64::from(photo.height),
                         &ts(photo.created_at),
+                        &g,
                     ],
                 )
                 .await?;
@@ -470,7 +488,10 @@ impl ReportStore for PostgresStore {
         let row = self
             .reader()
             .await?
-            .query_opt("SELECT id, content_type, bytes, width, height, created_at FROM photos WHERE id = $1", &[&id])
+            .query_opt(
+                "SELECT id, content_type, bytes, width, height, created_at FROM photos WHERE id = $1 AND gmina = $2",
+                &[&id, &self.scope()],
+            )
             .await?;
         let Some(r) = row else { return Ok(None) };
         let meta = PhotoMeta {
@@ -488,46 +509,49 @@ impl ReportStore for PostgresStore {
     }
 
     async fn photo_exists(&self, id: &str) -> StoreResult<bool> {
-        Ok(self.reader().await?.query_one("SELECT EXISTS (SELECT 1 FROM photos WHERE id = $1)", &[&id]).await?.get(0))
+        Ok(self.reader().await?.query_one("SELECT EXISTS (SELECT 1 FROM photos WHERE id = $1 AND gmina = $2)", &[&id, &self.scope()]).await?.get(0))
     }
 
     async fn has_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<bool> {
         Ok(self
             .reader()
             .await?
-            .query_one("SELECT EXISTS (SELECT 1 FROM idempotency WHERE scope = $1 AND key = $2)", &[&scope, &key])
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM idempotency WHERE gmina = $1 AND scope = $2 AND key = $3)",
+                &[&self.scope(), &scope, &key],
+            )
             .await?
             .get(0))
     }
 
     async fn create_report(&self, record: NewReportRecord) -> StoreResult<Created> {
-        write_tx!(self, |tx| { create_report(tx, &record).await })
+        write_tx!(self, |tx, g| { create_report(tx, g, &record).await })
     }
 
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>> {
-        let c = self.reader().await?;
-        match get_report(&c, id).await? {
-            Some(r) => public_view(&c, &r).await,
+        let (c, g) = (self.reader().await?, self.scope());
+        match get_report(&c, &g, id).await? {
+            Some(r) => public_view(&c, &g, &r).await,
             None => Ok(None),
         }
     }
 
     async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>> {
-        list(&self.reader().await?, &filter).await
+        list(&self.reader().await?, &self.scope(), &filter).await
     }
 
     async fn near_reports(&self, filter: NearFilter) -> StoreResult<Vec<Report>> {
-        near(&self.reader().await?, &filter).await
+        near(&self.reader().await?, &self.scope(), &filter).await
     }
 
     async fn device_reports(&self, device_id: &str) -> StoreResult<Vec<Report>> {
-        let c = self.reader().await?;
+        let (c, g) = (self.reader().await?, self.scope());
         let rows = c
             .query(
-                "SELECT data, device_id IS NOT DISTINCT FROM $1 FROM reports WHERE device_id = $1
-                 OR id IN (SELECT report_id FROM report_followers WHERE device_id = $1)
+                "SELECT data, device_id IS NOT DISTINCT FROM $1 FROM reports WHERE gmina = $2 AND (device_id = $1
+                 OR id IN (SELECT report_id FROM report_followers WHERE device_id = $1))
                  ORDER BY id DESC LIMIT 1000",
-                &[&device_id],
+                &[&device_id, &g],
             )
             .await?;
         // Its own reports the device sees as their reporter does; followed
@@ -537,7 +561,7 @@ impl ReportStore for PostgresStore {
             let r: Report = serde_json::from_str(row.get(0))?;
             if row.get::<_, bool>(1) {
                 out.push(workflow::owner_view(r));
-            } else if let Some(p) = public_view(&c, &r).await? {
+            } else if let Some(p) = public_view(&c, &g, &r).await? {
                 out.push(p);
             }
         }
@@ -546,7 +570,7 @@ impl ReportStore for PostgresStore {
 
     async fn set_following(&self, device_id: &str, report_id: i64, follow: bool, now: DateTime<Utc>) -> StoreResult<()> {
         let device_id = device_id.to_owned();
-        write_tx!(self, |tx| { set_following(tx, &device_id, report_id, follow, now).await })
+        write_tx!(self, |tx, g| { set_following(tx, g, &device_id, report_id, follow, now).await })
     }
 
     async fn change_report_status(
@@ -556,11 +580,11 @@ impl ReportStore for PostgresStore {
         change: StatusChangeRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        write_tx!(self, |tx| { change_status(tx, &actor, id, change, now).await })
+        write_tx!(self, |tx, g| { change_status(tx, g, &actor, id, change, now).await })
     }
 
     async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>> {
-        internal(&self.reader().await?, id).await
+        internal(&self.reader().await?, &self.scope(), id).await
     }
 
     async fn set_report_visibility(
@@ -570,9 +594,9 @@ impl ReportStore for PostgresStore {
         change: VisibilityChangeRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        write_tx!(self, |tx| {
+        write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
-            set_visibility(tx, &actor, id, &change, now).await
+            set_visibility(tx, g, &actor, id, &change, now).await
         })
     }
 
@@ -581,10 +605,11 @@ impl ReportStore for PostgresStore {
             .reader()
             .await?
             .query_one(
-                "SELECT NOT EXISTS (SELECT 1 FROM report_photos WHERE photo_id = $1)
+                "SELECT NOT EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
+                                    WHERE p.photo_id = $1 AND r.gmina = $2)
                      OR EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
-                                WHERE p.photo_id = $1 AND r.visibility = 'public')",
-                &[&id],
+                                WHERE p.photo_id = $1 AND r.gmina = $2 AND r.visibility = 'public')",
+                &[&id, &self.scope()],
             )
             .await?
             .get(0))
@@ -595,8 +620,9 @@ impl ReportStore for PostgresStore {
             .reader()
             .await?
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM report_photos WHERE report_id = $1 AND photo_id = $2)",
-                &[&report_id, &photo_id],
+                "SELECT EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
+                 WHERE p.report_id = $1 AND p.photo_id = $2 AND r.gmina = $3)",
+                &[&report_id, &photo_id, &self.scope()],
             )
             .await?
             .get(0))

@@ -21,8 +21,8 @@ impl SyncStore for PostgresStore {
             .reader()
             .await?
             .query(
-                "SELECT seq, collection, id, body FROM public_items WHERE seq > $1 ORDER BY seq LIMIT $2",
-                &[&i64::try_from(cursor).unwrap_or(i64::MAX), &(i64::from(limit) + 1)],
+                "SELECT seq, collection, id, body FROM public_items WHERE gmina = $3 AND seq > $1 ORDER BY seq LIMIT $2",
+                &[&i64::try_from(cursor).unwrap_or(i64::MAX), &(i64::from(limit) + 1), &self.scope()],
             )
             .await?;
         let mut rows: Vec<LogRow> = rows

@@ -15,6 +15,7 @@ use crate::store::{MonthReportStats, StoreResult};
 /// fractional digits.
 pub(super) async fn by_month(
     c: &impl GenericClient,
+    g: &str,
     months: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> StoreResult<Vec<MonthReportStats>> {
     let Some(first) = months.iter().map(|m| m.0).min() else {
@@ -30,12 +31,12 @@ pub(super) async fn by_month(
                  ),
                  received AS (
                      SELECT m.i, COUNT(r.id) AS n FROM months m
-                     LEFT JOIN reports r ON r.created_at >= m.start AND r.created_at < m.end_
+                     LEFT JOIN reports r ON r.gmina = $4 AND r.created_at >= m.start AND r.created_at < m.end_
                      GROUP BY m.i
                  ),
                  firsts AS (
                      SELECT created_at::TIMESTAMPTZ AS created, {FIRST_RESOLVED} AS resolved
-                     FROM reports WHERE status = 'resolved' AND updated_at >= $3
+                     FROM reports WHERE gmina = $4 AND status = 'resolved' AND updated_at >= $3
                  ),
                  resolved AS (
                      SELECT m.i, TRUNC(EXTRACT(EPOCH FROM (f.resolved - f.created)) / 60)::BIGINT AS minutes
@@ -55,7 +56,7 @@ pub(super) async fn by_month(
                  FROM months m JOIN received rc ON rc.i = m.i LEFT JOIN medians md ON md.i = m.i
                  ORDER BY m.i"
             ),
-            &[&starts, &ends, &ts(first)],
+            &[&starts, &ends, &ts(first), &g],
         )
         .await?;
     Ok(rows
