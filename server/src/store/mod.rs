@@ -10,6 +10,9 @@
 //! Every write that changes a public entity also appends it to the sync
 //! publication log in the same transaction (docs/DESIGN.md, "Sync"), and
 //! every write an official makes also writes the audit log there.
+//!
+//! One database serves every gmina of the deployment; a handle is scoped
+//! to one of them ([`directory`]: `Tenancy::for_gmina`).
 
 pub mod backoffice;
 pub mod directory;
@@ -251,8 +254,8 @@ pub trait AuthStore: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// Deployment-wide: the session of `kind` with this token hash (expired ones too: the
-    /// caller tells "expired" from "unknown").
+    /// Deployment-wide: the session of `kind` with this token hash
+    /// (expired ones too: the caller tells "expired" from "unknown").
     async fn find_session(&self, token_hash: &str, kind: SessionKind) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// The sign-in counters of `login` from `address` that have not
@@ -310,8 +313,9 @@ pub struct KnownDevice {
 pub trait ReportStore: Send + Sync {
     async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>>;
     /// A number that differs after every committed change to the report
-    /// categories or the gmina (`create_report_category`,
-    /// `update_report_category`, `load_demo`), so a cache of them
+    /// categories or a gmina (`create_report_category`,
+    /// `update_report_category`, `load_demo`, `add_gmina`, `update_gmina`;
+    /// of any gmina: one number for the deployment), so a cache of them
     /// (`reports::reference`) knows when to load them again. It is asked
     /// on every Open311 read, so it must be cheap: SQLite keeps it in
     /// memory, since one process writes the file; a backend that several
@@ -428,8 +432,12 @@ pub trait ContentStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<EventCategory>;
 
+    /// The handle's gmina as the app syncs it (from the directory, once
+    /// its boundary and centre are known) and its localities.
     async fn gmina(&self) -> StoreResult<(Option<Gmina>, Vec<Locality>)>;
-    /// Loads the demo data unless it was loaded before; true when it loaded now.
+    /// Loads the demo data into the handle's gmina (adding it to the
+    /// directory when it is not there) unless it was loaded before; true
+    /// when it loaded now.
     async fn load_demo(&self, data: DemoData, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 

@@ -29,6 +29,7 @@ use mm_protocol::reports::{
 };
 use mm_server::reports::model::PhotoMeta;
 use mm_server::reports::workflow::WorkflowError;
+use mm_server::store::ezd::{CaseState, OpenedCase, Registered};
 use mm_server::store::jobs::{JobFilter, JobRow, JobState};
 use mm_server::store::{
     Actor, AdminReportFilter, Conflict, Created, GminaRecord, GminaSettings, IdempotencyKey, NearFilter, NewDevice,
@@ -516,6 +517,28 @@ pub async fn a_gminas_content_is_invisible_and_untouchable_from_another(b: Backe
     let through_b = bh.create_report(through_b).await;
     assert!(matches!(through_b, Err(StoreError::UnknownReference { field: "device" })), "{through_b:?}");
     assert_eq!(a.get_report(r).await.unwrap().unwrap().status, ReportStatus::New, "untouched");
+    // B can neither re-key nor touch A's device.
+    assert!(!bh.set_device_token_hash(&d, "hash-stolen").await.unwrap());
+    bh.touch_device(&d, now() + Duration::days(400)).await.unwrap();
+    let known = b.store.find_device("hash-dev-a").await.unwrap().expect("A's token still works");
+    assert!(known.last_seen_at.unwrap() < now() + Duration::days(1), "B touched A's device");
+
+    // The EZD: what A's report became there is A's.
+    let rpw = || Registered { rpw_number: "RPW/1/2026".into(), document_id: None };
+    let case = || OpenedCase { case_id: "c-1".into(), case_reference: Some("OR.7021.1.2026".into()) };
+    not_found(bh.ezd_registered(r, "MM-ZGL-x", rpw(), now()).await, "registering another's report");
+    not_found(bh.ezd_case_opened(r, case(), now()).await, "opening a case for another's report");
+    a.ezd_registered(r, "MM-ZGL-x", rpw(), now()).await.unwrap();
+    a.ezd_case_opened(r, case(), now()).await.unwrap();
+    assert_eq!(a.ezd_open_cases().await.unwrap().len(), 1);
+    assert!(bh.ezd_open_cases().await.unwrap().is_empty());
+    let closing = bh.ezd_case_state(r, CaseState::Closed, mm_server::ezd::rules::on_case_state, now()).await;
+    not_found(closing, "closing another's case");
+    a.ezd_set_category_class(official(), "other".into(), "7000".into(), now()).await.unwrap();
+    let class = |classes: Vec<(String, String)>| classes.into_iter().find(|(c, _)| c == "other").unwrap().1;
+    assert_eq!(class(a.ezd_category_classes().await.unwrap()), "7000");
+    assert_eq!(class(bh.ezd_category_classes().await.unwrap()), "7021", "B keeps the default class");
+    assert_eq!(a.ezd_report(r).await.unwrap().registered.map(|x| x.rpw_number).as_deref(), Some("RPW/1/2026"));
 
     // The same idempotency key in both gminas: two reports.
     let key = IdempotencyKey { scope: "reports/anon".into(), key: "k-same".into(), request_hash: "h".into() };

@@ -82,6 +82,9 @@ impl EzdStore for SqliteStore {
     async fn ezd_case_opened(&self, report_id: i64, c: OpenedCase, now: DateTime<Utc>) -> StoreResult<()> {
         let g = self.scope();
         self.write(move |tx| {
+            if get_report(tx, &g, report_id)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
             tx.execute(
                 "UPDATE ezd_registrations SET case_id = ?2, case_reference = ?3,
                  case_state = COALESCE(case_state, 'open'), updated_at = ?4 WHERE report_id = ?1 AND gmina = ?5",
