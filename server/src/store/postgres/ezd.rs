@@ -55,6 +55,9 @@ impl EzdStore for PostgresStore {
     async fn ezd_registered(&self, report_id: i64, reference: &str, r: Registered, now: DateTime<Utc>) -> StoreResult<()> {
         let reference = reference.to_owned();
         write_tx!(self, |tx, g| {
+            if get_report(&tx.c, g, report_id).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
             tx.c.execute(
                 "INSERT INTO ezd_registrations (report_id, reference, rpw_number, document_id, updated_at, gmina)
                  VALUES ($1, $2, $3, $4, $5, $6)
@@ -70,6 +73,9 @@ impl EzdStore for PostgresStore {
     async fn ezd_case_opened(&self, report_id: i64, c: OpenedCase, now: DateTime<Utc>) -> StoreResult<()> {
         write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
+            if get_report(&tx.c, g, report_id).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
             tx.c.execute(
                 "UPDATE ezd_registrations SET case_id = $2, case_reference = $3,
                  case_state = COALESCE(case_state, 'open'), updated_at = $4 WHERE report_id = $1 AND gmina = $5",
