@@ -2,8 +2,9 @@
 //! as an async trait, all of them together as [`Store`]. Handlers hold an
 //! `Arc<dyn Store>` and never see SQL; domain rules are pure functions in
 //! their features (`reports::workflow`, `ezd::rules`) that a store calls
-//! between loading and persisting, so a PostgreSQL implementation joins
-//! [`sqlite`] by writing that glue and passing `tests/store_contract.rs`.
+//! between loading and persisting, so each backend ([`sqlite`], the
+//! default, and [`postgres`], which several instances share) writes only
+//! that glue and passes the same contract (`tests/common/store_contract.rs`).
 //! [`jobs`] is the one queue for outside systems; [`ezd`] what the EZD
 //! bridge keeps.
 //!
