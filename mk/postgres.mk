@@ -12,7 +12,7 @@
 CARGO ?= cargo
 
 # The suites that need PostgreSQL, each a file in server/tests/.
-MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_postgres jobs_postgres serve_postgres
+MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_postgres jobs_postgres serve_postgres limits_postgres
 
 .PHONY: test-postgres postgres-deps
 

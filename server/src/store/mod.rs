@@ -19,6 +19,7 @@ pub mod backoffice;
 pub mod directory;
 pub mod ezd;
 pub mod jobs;
+pub mod limits;
 pub mod migrate_from_sqlite;
 pub mod postgres;
 pub mod sqlite;

@@ -29,6 +29,7 @@ const MIGRATIONS: &[Step] = &[
     // database that never named one works as (SQLite's migrations 3 and
     // 12 leave the same); `add_gmina` gives every other its own.
     Step::Seed,
+    sql!("0003_rate_limits.sql"),
 ];
 
 /// The schema version this server runs at.

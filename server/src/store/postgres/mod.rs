@@ -20,6 +20,7 @@ mod devices;
 mod directory;
 mod ezd;
 mod jobs;
+mod limits;
 mod listener;
 mod maintenance;
 mod migrations;
