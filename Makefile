@@ -13,6 +13,7 @@ help:
 	@echo "make test   - the lints, then every test suite (Rust, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
+	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
 
 setup:
 	@scripts/setup.sh

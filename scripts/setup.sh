@@ -56,6 +56,11 @@ need strip
 command -v xmllint >/dev/null 2>&1 || apt_install libxml2-utils || true
 need xmllint
 
+# PostgreSQL, the second store (issue 13): its suites run on a throwaway
+# cluster that pg_virtualenv (postgresql-common) starts (`make test-postgres`).
+command -v pg_virtualenv >/dev/null 2>&1 || apt_install postgresql || true
+need pg_virtualenv
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: still missing: ${missing[*]}" >&2
   if [ "${CI:-}" = "true" ]; then exit 1; fi

@@ -35,6 +35,14 @@ pub enum Command {
     /// Manage the deployment's gminas.
     #[command(subcommand)]
     Gmina(GminaCommand),
+    /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
+    /// that `--database` names, which must be empty; every table is
+    /// compared afterwards.
+    Migrate {
+        /// The SQLite deployment's data directory (holding `mm.sqlite`).
+        #[arg(long, value_name = "DIR")]
+        from_sqlite: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,9 +274,13 @@ pub enum EzdMode {
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// Where `mm.sqlite` lives.
+    /// Where `mm.sqlite` lives (and photos, whichever the database).
     #[arg(long, env = "MM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://user:password@host/db`) instead
+    /// of the embedded SQLite file: several instances can share it.
+    #[arg(long, env = "MM_DATABASE_URL", hide_env_values = true, global = true)]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

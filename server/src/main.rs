@@ -16,9 +16,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
+use mm_server::config::{Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
 use mm_server::state::AppState;
-use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store, Tenancy};
+use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
 use mm_server::{auth, demo};
 
 #[tokio::main]
@@ -34,7 +34,7 @@ async fn main() -> Result<()> {
             password_stdin,
         })) => {
             add_user(
-                &cli.serve.data.data_dir,
+                &cli.serve.data,
                 &login,
                 role.into(),
                 password_stdin,
@@ -42,12 +42,13 @@ async fn main() -> Result<()> {
             .await
         }
         Some(Command::Places(PlacesCommand::Import { file })) => {
-            import_places(&cli.serve.data.data_dir, &file).await
+            import_places(&cli.serve.data, &file).await
         }
         Some(Command::Gmina(GminaCommand::Add { teryt, name, powiat, voivodeship, boundary, admin })) => {
             let new = mm_server::gmina::setup::NewGmina { teryt, name, powiat, voivodeship, boundary: None, admin_login: admin };
-            add_gmina(&cli.serve.data.data_dir, new, boundary.as_deref()).await
+            add_gmina(&cli.serve.data, new, boundary.as_deref()).await
         }
+        Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
     }
 }
 
@@ -55,7 +56,7 @@ async fn main() -> Result<()> {
 /// is printed once on stdout (as `user add` prints a generated one). The
 /// boundary file is read and checked before anything is written.
 async fn add_gmina(
-    data_dir: &std::path::Path,
+    data: &DataArgs,
     mut new: mm_server::gmina::setup::NewGmina,
     boundary: Option<&std::path::Path>,
 ) -> Result<()> {
@@ -64,7 +65,7 @@ async fn add_gmina(
         let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         new.boundary = Some(setup::boundary_from_geojson(&bytes).with_context(|| format!("{} is not a usable boundary", file.display()))?);
     }
-    let store = open_store(data_dir).await?;
+    let store = open_store(data).await?;
     let added = setup::add(store.as_ref(), new, chrono::Utc::now()).await;
     store.close().await.ok();
     let added = added?;
@@ -77,9 +78,9 @@ async fn add_gmina(
 }
 
 /// `mm-server places import FILE`: the OSM import, reported on stdout.
-async fn import_places(data_dir: &std::path::Path, file: &std::path::Path) -> Result<()> {
+async fn import_places(data: &DataArgs, file: &std::path::Path) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let store = open_store(data_dir).await?;
+    let store = open_store(data).await?;
     let report = mm_server::places::import(store.as_ref(), Actor("cli".into()), &bytes, chrono::Utc::now())
         .await
         .with_context(|| format!("cannot import {}", file.display()))?;
@@ -153,18 +154,23 @@ fn restrict_data_dir(data_dir: &std::path::Path) {
     }
 }
 
-async fn open_store(data_dir: &std::path::Path) -> Result<Arc<SqliteStore>> {
-    let photos = mm_server::blobs::open(None, data_dir).await?;
-    open_store_with(data_dir, photos).await
+/// The store of a command other than serving: photos under the data dir.
+async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>> {
+    let photos = mm_server::blobs::open(None, &data.data_dir).await?;
+    open_store_with(data, photos).await
 }
 
-/// The store, with photos' bytes in `photos` (`--photos`).
-async fn open_store_with(
-    data_dir: &std::path::Path,
-    photos: Arc<dyn mm_server::blobs::PhotoStorage>,
-) -> Result<Arc<SqliteStore>> {
+/// The store `--database` names (PostgreSQL), or the SQLite file under
+/// the data dir; photos' bytes in `photos` (`--photos`).
+async fn open_store_with(data: &DataArgs, photos: Arc<dyn mm_server::blobs::PhotoStorage>) -> Result<Arc<dyn Store>> {
+    let data_dir = data.data_dir.as_path();
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     restrict_data_dir(data_dir);
+    if let Some(url) = &data.database {
+        // The URL may carry a password: it is never printed.
+        let store = PostgresStore::connect_with(url, photos).await.context("cannot open the PostgreSQL database")?;
+        return Ok(Arc::new(store));
+    }
     let dir = data_dir.to_owned();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open_with(&dir, photos))
         .await?
@@ -177,8 +183,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .await
         .context("cannot use the photo storage (--photos)")?;
     tracing::info!(photos = %photos.describe(), "photo storage");
-    let store = open_store_with(&args.data.data_dir, photos).await?;
-    let mut state = AppState::new(store.clone() as Arc<dyn Store>);
+    let store = open_store_with(&args.data, photos).await?;
+    let mut state = AppState::new(store.clone());
     state.limits.configure(mm_server::reports::ratelimit::Limits {
         device_per_hour: args.rate_device_per_hour,
         ip_per_hour: args.rate_ip_per_hour,
@@ -210,10 +216,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         // Beside a real EZD the demo loads no reports: their stand-in cases
         // must never be asked about there.
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
-        let started = demo::start(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
+        let started = demo::start(store.clone(), state.clock.clone(), with_office).await?;
         tracing::info!(loaded_now = started.loaded, "demo data (Gminas Siechnice and Czernica) present");
         let neighbour = if args.demo_neighbour {
-            demo::start_neighbour(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?
+            demo::start_neighbour(store.clone(), state.clock.clone(), with_office).await?
         } else {
             None
         };
@@ -227,7 +233,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // One clean-up pass before serving (photos stored raw are cleaned
     // before anyone or the EZD bridge reads them), then one periodically.
     let maintenance = mm_server::maintenance::Maintenance {
-        store: store.clone() as Arc<dyn Store>,
+        store: store.clone(),
         clock: state.clock.clone(),
         retention: args.maintenance.retention(),
     };
@@ -241,7 +247,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             let _ = rx.wait_for(|s| *s).await;
         }
     };
-    let mut worker = mm_server::jobs::Worker::new(store.clone() as Arc<dyn Store>, state.clock.clone());
+    let mut worker = mm_server::jobs::Worker::new(store.clone(), state.clock.clone());
     let poller = start_ezd_bridge(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
     let worker = worker.spawn(until_stopped());
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -294,7 +300,7 @@ fn announce_demo_admin(base: &str, login: &str, password: &str) {
 /// tell a case's state.
 fn start_ezd_bridge(
     args: &ServeArgs,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn Store>,
     clock: mm_server::state::Clock,
     worker: &mut mm_server::jobs::Worker,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -338,7 +344,7 @@ fn start_ezd_bridge(
     // deployment's first gmina's `ezd/`.
     let (timeout, dir) = (Duration::from_millis(e.ezd_timeout_ms), args.data.data_dir.clone());
     let (mode, first) = (e.mode, store.gmina_scope().clone());
-    let bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock).with_gmina_ezds(
+    let bridge = bridge::Bridge::new(store, ezd, cfg, clock).with_gmina_ezds(
         mm_server::ezd::jobs::GminaEzds::new(Box::new(move |gmina, settings| {
             Ok(match mode {
                 EzdMode::RpApi => match &settings.ezd_base_url {
@@ -385,7 +391,7 @@ async fn shutdown_signal() {
 }
 
 async fn add_user(
-    data_dir: &std::path::Path,
+    data: &DataArgs,
     login: &str,
     role: Role,
     password_stdin: bool,
@@ -415,7 +421,7 @@ async fn add_user(
         tokio::task::spawn_blocking(move || auth::password::hash(&password).map(|h| (h, password)))
             .await?
             .map_err(anyhow::Error::msg)?;
-    let store = open_store(data_dir).await?;
+    let store = open_store(data).await?;
     store
         .create_user(Actor("cli".into()), login, role, &hash.0)
         .await
@@ -429,6 +435,25 @@ async fn add_user(
         );
     } else {
         eprintln!("user {login} ({}) added", role.as_str());
+    }
+    Ok(())
+}
+
+/// `mm-server migrate --from-sqlite DIR --database URL`: the SQLite
+/// deployment's rows into the empty PostgreSQL database, then every table
+/// compared (`store::migrate_from_sqlite`). Photos stay files: copy
+/// `DIR/photos` to the new data dir (the command says whether it must).
+async fn migrate(data: &DataArgs, from: &std::path::Path) -> Result<()> {
+    let url = data.database.as_deref().context("migrate needs --database postgres://… (or MM_DATABASE_URL)")?;
+    let report = mm_server::store::migrate_from_sqlite::migrate(from, url)
+        .await
+        .context("the migration failed; the PostgreSQL database was left as it was")?;
+    for t in &report.tables {
+        println!("{:<28} {:>8} rows, identical", t.table, t.rows);
+    }
+    let (src, dst) = (from.join("photos"), data.data_dir.join("photos"));
+    if src.exists() && std::fs::canonicalize(&src).ok() != std::fs::canonicalize(&dst).ok() {
+        println!("photos stay files: copy {} to {} before serving", src.display(), dst.display());
     }
     Ok(())
 }

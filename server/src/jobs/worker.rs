@@ -138,8 +138,13 @@ impl Worker {
             if free == 0 {
                 continue;
             }
-            // Jobs of this kind already running are due too; ask past them.
-            let running = self.running.lock().unwrap_or_else(|p| p.into_inner()).len();
+            // Jobs of this kind already running are due too (unless the
+            // store claims them); ask past them.
+            let running = if self.store.claims_due_jobs() {
+                0
+            } else {
+                self.running.lock().unwrap_or_else(|p| p.into_inner()).len()
+            };
             let limit = u32::try_from(free + running).unwrap_or(u32::MAX);
             let due = self.store.due_jobs(vec![name], self.clock.now(), limit).await?;
             next_at = match (next_at, due.next_at) {

@@ -121,4 +121,12 @@ pub trait JobStore: Send + Sync {
     /// Notified after every commit that made a job runnable (an enqueue,
     /// a retry), so the worker need not poll.
     fn job_signal(&self) -> Arc<tokio::sync::Notify>;
+    /// Whether `due_jobs` claims what it returns: hides those jobs from
+    /// later calls (on any instance) until they are done, failed, or their
+    /// lease ran out, as a store several instances share must. The worker
+    /// then asks for only as many as it can start; otherwise it asks past
+    /// the jobs it is running, which come back as still due.
+    fn claims_due_jobs(&self) -> bool {
+        false
+    }
 }

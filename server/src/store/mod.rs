@@ -2,8 +2,9 @@
 //! as an async trait, all of them together as [`Store`]. Handlers hold an
 //! `Arc<dyn Store>` and never see SQL; domain rules are pure functions in
 //! their features (`reports::workflow`, `ezd::rules`) that a store calls
-//! between loading and persisting, so a PostgreSQL implementation joins
-//! [`sqlite`] by writing that glue and passing `tests/store_contract.rs`.
+//! between loading and persisting, so each backend ([`sqlite`], the
+//! default, and [`postgres`], which several instances share) writes only
+//! that glue and passes the same contract (`tests/common/store_contract.rs`).
 //! [`jobs`] is the one queue for outside systems; [`ezd`] what the EZD
 //! bridge keeps.
 //!
@@ -19,6 +20,8 @@ pub mod directory;
 pub mod ezd;
 pub mod jobs;
 pub mod limits;
+pub mod migrate_from_sqlite;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -43,6 +46,7 @@ pub use backoffice::BackOfficeStore;
 pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Why a store call failed, whatever the backend: what the caller may act
@@ -649,6 +653,7 @@ pub trait Store:
     + EzdStore
     + JobStore
     + crate::maintenance::MaintenanceStore
+    + limits::LimitStore
 {
 }
 
@@ -667,7 +672,8 @@ impl<
         + PlaceStore
         + EzdStore
         + JobStore
-        + crate::maintenance::MaintenanceStore,
+        + crate::maintenance::MaintenanceStore
+        + limits::LimitStore,
 > Store for T
 {
 }

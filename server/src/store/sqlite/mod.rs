@@ -39,6 +39,8 @@ use crate::audit::model::AuditEntry;
 #[doc(hidden)]
 pub use migrations::run_until as migrate_until;
 pub use migrations::VERSION as SCHEMA_VERSION;
+/// Shared with the PostgreSQL store: photo files and report decoding.
+pub(crate) use reports::decode as decode_report;
 
 const READERS: usize = 4;
 pub const DB_FILE: &str = "mm.sqlite";

@@ -196,7 +196,7 @@ fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
 static REPORTS_DECODED: AtomicU64 = AtomicU64::new(0);
 
 /// One report from its stored JSON (counted in [`REPORTS_DECODED`]).
-pub(super) fn decode(data: &str) -> StoreResult<Report> {
+pub(crate) fn decode(data: &str) -> StoreResult<Report> {
     REPORTS_DECODED.fetch_add(1, Ordering::Relaxed);
     Ok(serde_json::from_str(data)?)
 }
