@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= never
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
-	@echo "make test   - the lints, then every test suite (Rust, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
+	@echo "make test   - the lints, then every test suite (Rust on SQLite and PostgreSQL, S3 photos, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
@@ -18,10 +18,11 @@ help:
 setup:
 	@scripts/setup.sh
 
-## The server on 127.0.0.1:8080, embedded SQLite under ./data, demo data loaded once.
+## The server on 127.0.0.1:8080, embedded SQLite under ./data, demo data
+## loaded once: Siechnice and its neighbour Czernica, two gminas kept apart.
 run: setup web-assets
 	$(CARGO) build --release -p mm-server -p mm-cli
-	./target/release/mm-server --addr 127.0.0.1:8080 --data-dir ./data --demo
+	./target/release/mm-server --addr 127.0.0.1:8080 --data-dir ./data --demo --demo-neighbour
 
 ## Leaflet for the back office's map, vendored from npm (no CDN). Without
 ## it the map page still shows its table.
@@ -30,7 +31,7 @@ web-assets:
 	  cd web && npm ci --no-audit --no-fund; fi
 
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup lint test-rust test-kotlin compile-android test-android test-swift test-browser
+test: setup lint test-rust test-postgres test-s3 test-kotlin compile-android test-android test-swift test-browser
 	@echo "make test: all suites passed"
 
 ## The workspace's lints (`[workspace.lints]` in Cargo.toml, clippy's
