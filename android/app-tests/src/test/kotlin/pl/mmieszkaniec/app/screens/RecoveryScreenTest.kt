@@ -1,6 +1,7 @@
 package pl.mmieszkaniec.app.screens
 
 import org.junit.Test
+import pl.mmieszkaniec.app.ui.GminaPickerActivity
 import pl.mmieszkaniec.app.ui.HomeActivity
 import pl.mmieszkaniec.app.ui.MmApplication
 import pl.mmieszkaniec.app.ui.RecoveryActivity
@@ -36,7 +37,9 @@ class RecoveryScreenTest : ScreenTest() {
         waitUntil("a new core") { app.openFailure == null }
         waitUntil("Home to be started") { shadowOf(app).peekNextStartedActivity() != null }
         followTo(HomeActivity::class.java)
-        waitFor("mMieszkaniec", exact = true)
+        // A fresh store has no gmina chosen: Home hands over to the picker.
+        followTo(GminaPickerActivity::class.java)
+        waitFor("Wybierz gminę", exact = true)
         // A fresh store: the deployment's server (the core's default, Kotlin passes null).
         assertEquals("https://mmieszkaniec.siechnice.gmina.pl", runBlocking { app.repository.status() }.serverUrl)
         assertTrue(app.coreDir.isDirectory)

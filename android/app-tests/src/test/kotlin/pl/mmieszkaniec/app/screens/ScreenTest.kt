@@ -47,6 +47,9 @@ import kotlin.test.fail
 // A 411×891 dp phone at 420 dpi would give 1080×2340 px images; xhdpi keeps
 // the PNGs small and the text legible. Polish first, as the app is.
 @Config(qualifiers = "pl-rPL-w400dp-h860dp-xhdpi")
+/** The demo's first gmina (Siechnice). */
+const val DEMO_GMINA = "0223083"
+
 abstract class ScreenTest {
 
     /** This class's demo server. */
@@ -87,10 +90,18 @@ abstract class ScreenTest {
         Thread.setDefaultUncaughtExceptionHandler { _, e -> crashes += e }
     }
 
-    /** Opens the core as the first screen would; a test of the launch itself overrides this. */
+    /**
+     * Opens the core as the first screen would, pointed at the server and
+     * with the demo's first gmina chosen, as a resident would have done in
+     * Settings and on the gmina picker; a test of the launch itself (or of
+     * the picker) overrides this.
+     */
     @Before
     open fun pointTheAppAtTheServer() {
-        runBlocking { app.repository.setServerUrl(server.url) }
+        runBlocking {
+            app.repository.setServerUrl(server.url)
+            app.repository.chooseGmina(DEMO_GMINA)
+        }
     }
 
     @After
