@@ -198,6 +198,10 @@ pub struct CoreStatus {
     pub cursor: Option<String>,
     pub pending_writes: u32,
     pub failed_writes: u32,
+    /// Writes other gminas on the device still hold (queued before a
+    /// switch), sent under their own gmina by the next flush or sync: a
+    /// background send is still worth scheduling for them.
+    pub pending_writes_elsewhere: u32,
     pub news_count: u32,
     pub event_count: u32,
 }
@@ -212,6 +216,7 @@ impl From<core::CoreStatus> for CoreStatus {
             cursor: s.cursor,
             pending_writes: s.pending_writes,
             failed_writes: s.failed_writes,
+            pending_writes_elsewhere: s.pending_writes_elsewhere,
             news_count: s.news_count,
             event_count: s.event_count,
         }

@@ -66,6 +66,9 @@ pub struct CoreStatus {
     pub cursor: Option<String>,
     pub pending_writes: u32,
     pub failed_writes: u32,
+    /// Writes other gminas on the device still hold (queued before a
+    /// switch); sent under their own gmina by the next flush or sync.
+    pub pending_writes_elsewhere: u32,
     pub news_count: u32,
     pub event_count: u32,
 }
@@ -207,6 +210,7 @@ impl Core {
 
     pub fn status(&self) -> Result<CoreStatus, CoreError> {
         let server_url = self.server_url();
+        let pending_writes_elsewhere = self.pending_writes_elsewhere();
         let Some(tenant) = self.store.current() else {
             return Ok(CoreStatus {
                 server_url,
@@ -216,6 +220,7 @@ impl Core {
                 cursor: None,
                 pending_writes: 0,
                 failed_writes: 0,
+                pending_writes_elsewhere,
                 news_count: 0,
                 event_count: 0,
             });
@@ -232,6 +237,7 @@ impl Core {
                 cursor: meta::get(c, meta::CURSOR)?,
                 pending_writes,
                 failed_writes,
+                pending_writes_elsewhere,
                 news_count: news::count(c)?,
                 event_count: events::count(c)?,
             })

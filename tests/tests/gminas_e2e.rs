@@ -131,6 +131,22 @@ fn mm_with_several_gminas_and_none_given_says_how_to_choose() -> Result<()> {
 fn mm_names_the_demo_gmina_to_the_real_server() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let server = Server::start(&dir.path().join("server"), true)?;
+    // Without a gmina: the server's only one is chosen; with several, none is.
+    // (A server without `/gminas` is read as a directory of its one gmina.)
+    let bare = Mm::new(&dir.path().join("bare"), &server.url);
+    let list = bare.command(&["gminas"]).env_remove("MM_GMINA").output()?;
+    let list: Value = serde_json::from_slice(&list.stdout)?;
+    let listed = list["gminas"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(list["gminas"].as_array().unwrap().iter().any(|g| g["teryt"] == DEMO_GMINA), "{list}");
+    let out = bare.command(&["sync"]).env_remove("MM_GMINA").output()?;
+    if listed == 1 {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let status = bare.command(&["status"]).env_remove("MM_GMINA").output()?;
+        assert_eq!(serde_json::from_slice::<Value>(&status.stdout)?["gmina"], DEMO_GMINA);
+    } else {
+        assert_eq!(out.status.code(), Some(1), "several gminas and none given");
+    }
+
     let mm = Mm::new(&dir.path().join("app"), &server.url);
     mm.json(&["--gmina", DEMO_GMINA, "sync"])?;
     let news = mm.json(&["news"])?;

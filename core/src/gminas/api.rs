@@ -160,6 +160,17 @@ impl Core {
         }
     }
 
+    /// Pending writes of the other open gminas (a store that cannot be
+    /// read counts none: its writes stay, and the next start opens it again).
+    pub(crate) fn pending_writes_elsewhere(&self) -> u32 {
+        let current = self.current_gmina();
+        let open = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        open.values()
+            .filter(|t| Some(&t.teryt) != current.as_ref())
+            .map(|t| t.pending_writes().unwrap_or(0))
+            .sum()
+    }
+
     /// Sends the queued writes of every other open gmina, each under its
     /// own `MM-Gmina` and its own device token. Their failures are theirs:
     /// logged, retried by the next flush, never the current sync's error.

@@ -46,9 +46,14 @@ pub(crate) async fn fetch(http: &Http, base: &str, query: &Query) -> Result<Vec<
             Ok(d.gminas)
         }
         Err(HttpError::Status { status: 404, .. }) => {
+            /// `GET /api/v1/gmina`: the gmina with its localities.
+            #[derive(Deserialize)]
+            struct Info {
+                gmina: Gmina,
+            }
             let body = http.get(base, "/gmina", &[]).await?;
-            let g: Gmina = serde_json::from_str(&body).map_err(|e| HttpError::Network(format!("bad gmina: {e}")))?;
-            Ok(summary_of(&g).into_iter().filter(|s| matches(s, query)).collect())
+            let info: Info = serde_json::from_str(&body).map_err(|e| HttpError::Network(format!("bad gmina: {e}")))?;
+            Ok(summary_of(&info.gmina).into_iter().filter(|s| matches(s, query)).collect())
         }
         Err(e) => Err(e),
     }

@@ -174,7 +174,7 @@ async fn a_server_from_before_the_directory_is_a_directory_of_its_one_gmina() {
         404,
         json!({"code": "not_found", "message": {"pl": "Nie znaleziono.", "en": "Not found."}}),
     ));
-    server.reply(Reply::Json(200, gmina()));
+    server.reply(Reply::Json(200, json!({"gmina": gmina(), "localities": [locality(1, "Siechnice")]})));
     let dir = tempfile::tempdir().unwrap();
     let core = Core::open(config(&dir, &server.url, None)).unwrap();
     assert_eq!(
@@ -203,6 +203,8 @@ async fn switching_keeps_each_gminas_store_and_sends_each_outbox_under_its_own_n
     assert!(matches!(core.choose_gmina(CZERNICA).unwrap(), GminaChoice::Chosen { teryt, .. } if teryt.as_str() == CZERNICA));
     assert!(core.news().visible(Utc::now()).unwrap().is_empty());
     core.reports().follow(77).unwrap();
+    let status = core.status().unwrap();
+    assert_eq!((status.pending_writes, status.pending_writes_elsewhere), (2, 1), "Czernica's two, Siechnice's follow");
     // Czernica's registration and follow go first, under Czernica; then
     // Siechnice's follow, under Siechnice with Siechnice's token.
     server

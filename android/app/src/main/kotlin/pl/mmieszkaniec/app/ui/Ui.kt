@@ -129,7 +129,9 @@ abstract class ScreenActivity : Activity() {
             retained = Retained()
             return
         }
-        if (needsGmina && (application as MmApplication).repository.core.gminaChoice() is pl.mmieszkaniec.core.GminaChoice.NotChosen) {
+        // A failure to read the choice is the screen's to show (its own calls fail the same way).
+        val choice = if (needsGmina) runCatching { (application as MmApplication).repository.core.gminaChoice() }.getOrNull() else null
+        if (choice is pl.mmieszkaniec.core.GminaChoice.NotChosen) {
             startActivity(
                 android.content.Intent(this, GminaPickerActivity::class.java)
                     .addFlags(android.content.Intent.FLAG_ACTIVITY_NEW_TASK or android.content.Intent.FLAG_ACTIVITY_CLEAR_TASK),
