@@ -18,9 +18,8 @@ pub async fn list(core: &Core, out: &Output, query: &str, at: Option<(f64, f64)>
         }
         for g in &l.gminas {
             let area = [g.powiat.as_str(), g.voivodeship.as_str()]
-                .iter()
+                .into_iter()
                 .filter(|s| !s.is_empty())
-                .map(|s| *s)
                 .collect::<Vec<_>>();
             if area.is_empty() {
                 println!("{}  {}", g.teryt, g.name);

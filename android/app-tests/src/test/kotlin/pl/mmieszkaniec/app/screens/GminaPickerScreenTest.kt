@@ -33,6 +33,11 @@ class GminaPickerScreenTest : ScreenTest() {
         runBlocking { app.repository.setServerUrl(server.url) }
     }
 
+    /** Waits until the app asked the system for Home (a permission prompt is a started activity too). */
+    private fun waitForHomeStarted() = waitUntil("Home to be started") {
+        generateSequence { shadowOf(app).nextStartedActivity }.any { it.component?.className == HomeActivity::class.java.name }
+    }
+
     private fun chosen(): String? = (runBlocking { app.repository.gminaChoice() } as? GminaChoice.Chosen)?.teryt
 
     @Test
@@ -80,6 +85,9 @@ class GminaPickerScreenTest : ScreenTest() {
         runBlocking { app.repository.chooseGmina("0223032") }
         val picker = launch(GminaPickerActivity::class.java, android.content.Intent().putExtra(GminaPickerActivity.EXTRA_SWITCH, true))
         waitFor("Siechnice", exact = true)
+        // A search that finds nothing, so only the location brings Siechnice back.
+        type("Nazwa gminy, powiat lub kod TERYT", "xyzzy")
+        waitFor("Nie znaleziono gminy.", exact = true)
         val lm = picker.getSystemService(LocationManager::class.java)
         shadowOf(lm).setProviderEnabled(LocationManager.NETWORK_PROVIDER, true)
         // Siechnice's town hall.
@@ -106,7 +114,7 @@ class GminaPickerScreenTest : ScreenTest() {
             "Siechnice" in shown && "Obecnie: 0223032" in shown
         }
         click("Siechnice", exact = true)
-        waitUntil("Home to be started") { shadowOf(app).peekNextStartedActivity() != null }
+        waitForHomeStarted()
         assertIs<GminaChoice.Chosen>(runBlocking { app.repository.gminaChoice() })
         assertEquals(DEMO_GMINA, chosen())
     }

@@ -27,6 +27,9 @@ import java.io.File
 import java.time.Duration
 import kotlin.test.fail
 
+/** The demo's first gmina (Siechnice). */
+const val DEMO_GMINA = "0223083"
+
 /**
  * Base of the screen tests: the app's own Activities under Robolectric
  * (Android 16, native graphics), on the real core library, against one real
@@ -47,9 +50,6 @@ import kotlin.test.fail
 // A 411×891 dp phone at 420 dpi would give 1080×2340 px images; xhdpi keeps
 // the PNGs small and the text legible. Polish first, as the app is.
 @Config(qualifiers = "pl-rPL-w400dp-h860dp-xhdpi")
-/** The demo's first gmina (Siechnice). */
-const val DEMO_GMINA = "0223083"
-
 abstract class ScreenTest {
 
     /** This class's demo server. */
