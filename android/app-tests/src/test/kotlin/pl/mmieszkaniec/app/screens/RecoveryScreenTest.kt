@@ -60,6 +60,7 @@ class RecoveryScreenTest : ScreenTest() {
     @Test
     fun `a corrupt database shows the core's storage message, and deleting the data recovers`() {
         app.coreDir.mkdirs()
+        // Where an install from before issue 13 kept its one store: the core reads it at open to adopt it.
         app.coreDir.resolve("mm.sqlite3").writeBytes(ByteArray(8192) { (it * 31 + 7).toByte() })
         launchIntoRecovery()
         val failure = assertNotNull(app.openFailure)
