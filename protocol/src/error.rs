@@ -68,6 +68,13 @@ pub enum ErrorCode {
     ImageTooLarge,
     /// Claims to be a JPEG or PNG but does not decode as one.
     ImageUnreadable,
+    /// A deployment of several gminas, and the request named none
+    /// (`MM-Gmina` header, `gmina` query, Open311 `jurisdiction_id`).
+    GminaRequired,
+    /// The request named a gmina this deployment does not serve.
+    UnknownGmina,
+    /// The named gmina is not a TERYT code (7 digits, e.g. 0223083).
+    InvalidGmina,
     /// A code from a newer server that this build does not know.
     #[serde(other)]
     Unknown,
@@ -78,10 +85,10 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            MalformedJson | InvalidField | InvalidQuery | InvalidCursor => 400,
+            MalformedJson | InvalidField | InvalidQuery | InvalidCursor | GminaRequired | InvalidGmina => 400,
             Unauthorized | TokenExpired | InvalidCredentials => 401,
             Forbidden => 403,
-            NotFound => 404,
+            NotFound | UnknownGmina => 404,
             MethodNotAllowed => 405,
             IdempotencyConflict | Conflict => 409,
             PayloadTooLarge | ImageTooLarge => 413,
@@ -114,6 +121,9 @@ impl ErrorCode {
             Unavailable => "unavailable",
             ImageTooLarge => "image_too_large",
             ImageUnreadable => "image_unreadable",
+            GminaRequired => "gmina_required",
+            UnknownGmina => "unknown_gmina",
+            InvalidGmina => "invalid_gmina",
             Unknown => "unknown",
         }
     }
@@ -154,7 +164,14 @@ mod tests {
 
     #[test]
     fn codes_serialize_as_their_stable_names() {
-        for code in [ErrorCode::MalformedJson, ErrorCode::InvalidCursor, ErrorCode::TokenExpired] {
+        for code in [
+            ErrorCode::MalformedJson,
+            ErrorCode::InvalidCursor,
+            ErrorCode::TokenExpired,
+            ErrorCode::GminaRequired,
+            ErrorCode::UnknownGmina,
+            ErrorCode::InvalidGmina,
+        ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

@@ -77,7 +77,7 @@ impl Teryt {
             return Err(bad());
         }
         let voivodeship = (b[0] - b'0') * 10 + (b[1] - b'0');
-        if voivodeship % 2 != 0 || !(2..=32).contains(&voivodeship) {
+        if !voivodeship.is_multiple_of(2) || !(2..=32).contains(&voivodeship) {
             return Err(bad());
         }
         if !matches!(b[6], b'1'..=b'5' | b'8' | b'9') {

@@ -22,6 +22,7 @@ pub mod reports;
 pub mod places;
 pub mod sync;
 pub mod holidays;
+pub mod text;
 pub mod opening_hours;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",

@@ -32,6 +32,36 @@ pub enum Command {
     /// Manage the map's places.
     #[command(subcommand)]
     Places(PlacesCommand),
+    /// Manage the deployment's gminas.
+    #[command(subcommand)]
+    Gmina(GminaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GminaCommand {
+    /// Add a gmina and its first admin account (its password is printed
+    /// once, on stdout). The first gmina added is the deployment's default.
+    Add {
+        /// Its TERYT code (7 digits, e.g. 0223032).
+        #[arg(long)]
+        teryt: String,
+        /// As residents say it, e.g. "Czernica".
+        #[arg(long)]
+        name: String,
+        /// e.g. "wrocławski".
+        #[arg(long)]
+        powiat: String,
+        /// e.g. "dolnośląskie".
+        #[arg(long)]
+        voivodeship: String,
+        /// A GeoJSON file: a Polygon or a one-part MultiPolygon, bare or as
+        /// a Feature. Without it, reports are not checked against a boundary.
+        #[arg(long)]
+        boundary: Option<PathBuf>,
+        /// The first admin's login (default: admin-<name>, e.g. admin-czernica).
+        #[arg(long)]
+        admin: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -41,10 +71,16 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Load the Siechnice demo data (once per database).
+    /// Load the Siechnice demo data (once per database); see `--demo-neighbour`.
     /// `MM_DEMO` takes 1/0, true/false, yes/no.
     #[arg(long, env = "MM_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub demo: bool,
+    /// With `--demo`: also Siechnice's neighbour Czernica (a second gmina,
+    /// with its own admin `admin-czernica`), to see two gminas kept apart.
+    /// Off by default: a deployment of two gminas needs every app request
+    /// to name its gmina. `MM_DEMO_NEIGHBOUR` takes 1/0, true/false, yes/no.
+    #[arg(long, env = "MM_DEMO_NEIGHBOUR", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub demo_neighbour: bool,
     /// Residents' writes (reports, photos, follows) per device per hour.
     #[arg(long, env = "MM_RATE_DEVICE_PER_HOUR", default_value_t = 30, global = true)]
     pub rate_device_per_hour: u32,

@@ -167,6 +167,9 @@ impl Conflict {
                 "Tej osobie nie można przypisać zgłoszenia: przypisz dyspozytora albo urzędnika wydziału zgłoszenia.",
                 "This person cannot take the report: assign a dispatcher or an official of the report's department.",
             ),
+            Conflict::GminaExists => {
+                ("Gmina o tym kodzie TERYT już jest w systemie.", "A gmina with this TERYT code already exists.")
+            }
         };
         Message::new(pl, en)
     }
@@ -263,10 +266,33 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// `Query<T>` whose rejection is an [`AppError`].
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
+/// `Query<T>` whose rejection is an [`AppError`]. The `gmina` parameter
+/// belongs to the request's routing (`tenant`), not to the endpoint, so it
+/// is taken out first: an endpoint that refuses unknown parameters still
+/// takes `?gmina=`.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, AppError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let names_gmina = form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == mm_protocol::gmina::GMINA_QUERY);
+        if !names_gmina {
+            let axum::extract::Query(v) = axum::extract::Query::try_from_uri(&parts.uri)?;
+            return Ok(Query(v));
+        }
+        let endpoints: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != mm_protocol::gmina::GMINA_QUERY)
+            .collect();
+        let rest = form_urlencoded::Serializer::new(String::new()).extend_pairs(endpoints).finish();
+        let uri: axum::http::Uri = format!("/?{rest}").parse().map_err(|_| AppError::invalid_query("query", "Unreadable query."))?;
+        let axum::extract::Query(v) = axum::extract::Query::try_from_uri(&uri)?;
+        Ok(Query(v))
+    }
+}
 
 /// `Path<T>` whose rejection is an [`AppError`] (a malformed id is an unknown one).
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]

@@ -3,8 +3,10 @@
 //!
 //! - [`app`]: the router (`/healthz`, `/api/v1/*`) with its layers;
 //! - [`headers`]: security headers on every response;
+//! - [`tenant`]: which gmina a request is for, and its store scoped to it;
 //! - [`error`]: every failure as the wire's `ApiError`;
-//! - [`auth`], [`devices`], [`news`], [`events`], [`gmina`], [`sync`],
+//! - [`gmina`]: the gmina and the deployment's directory of gminas;
+//! - [`auth`], [`devices`], [`news`], [`events`], [`sync`],
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
@@ -12,7 +14,7 @@
 //! - [`ezd`]: the EZD bridge (its jobs, case polling, Integrator API and package adapters);
 //! - [`store`]: persistence behind async traits, SQLite today;
 //! - [`maintenance`]: the periodic clean-up (raw photos, orphans, old rows);
-//! - [`demo`]: the Siechnice demo data; [`openapi`]: the generated document.
+//! - [`demo`]: the demo data (Siechnice and its neighbour Czernica); [`openapi`]: the generated document.
 
 // A library logs (tracing) or returns; its binaries and tests print.
 #![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
@@ -40,6 +42,7 @@ pub mod openapi;
 pub mod places;
 pub mod reports;
 pub mod sync;
+pub mod tenant;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
+use mm_server::config::{Cli, Command, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
 use mm_server::state::AppState;
 use mm_server::store::{Actor, AuthStore, HealthStore, SqliteStore, Store};
 use mm_server::{auth, demo};
@@ -44,7 +44,36 @@ async fn main() -> Result<()> {
         Some(Command::Places(PlacesCommand::Import { file })) => {
             import_places(&cli.serve.data.data_dir, &file).await
         }
+        Some(Command::Gmina(GminaCommand::Add { teryt, name, powiat, voivodeship, boundary, admin })) => {
+            let new = mm_server::gmina::setup::NewGmina { teryt, name, powiat, voivodeship, boundary: None, admin_login: admin };
+            add_gmina(&cli.serve.data.data_dir, new, boundary.as_deref()).await
+        }
     }
+}
+
+/// `mm-server gmina add`: the gmina and its first admin, whose password
+/// is printed once on stdout (as `user add` prints a generated one). The
+/// boundary file is read and checked before anything is written.
+async fn add_gmina(
+    data_dir: &std::path::Path,
+    mut new: mm_server::gmina::setup::NewGmina,
+    boundary: Option<&std::path::Path>,
+) -> Result<()> {
+    use mm_server::gmina::setup;
+    if let Some(file) = boundary {
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        new.boundary = Some(setup::boundary_from_geojson(&bytes).with_context(|| format!("{} is not a usable boundary", file.display()))?);
+    }
+    let store = open_store(data_dir).await?;
+    let added = setup::add(store.as_ref(), new, chrono::Utc::now()).await;
+    store.close().await.ok();
+    let added = added?;
+    println!("{}", added.admin_password);
+    eprintln!(
+        "gmina {} ({}) added; its admin {} has the password above, shown only once",
+        added.gmina.name, added.gmina.teryt, added.admin_login
+    );
+    Ok(())
 }
 
 /// `mm-server places import FILE`: the OSM import, reported on stdout.
@@ -146,14 +175,24 @@ async fn serve(args: ServeArgs) -> Result<()> {
         &args.data.data_dir,
         args.device_token_key.as_deref(),
     )?);
-    let mut demo_admin = None;
+    let mut demo_admin = Vec::new();
     if args.demo {
         // Beside a real EZD the demo loads no reports: their stand-in cases
         // must never be asked about there.
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
         let started = demo::start(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?;
-        tracing::info!(loaded_now = started.loaded, "demo data (Gmina Siechnice) present");
-        demo_admin = started.admin_password;
+        tracing::info!(loaded_now = started.loaded, "demo data (Gminas Siechnice and Czernica) present");
+        let neighbour = if args.demo_neighbour {
+            demo::start_neighbour(store.clone() as Arc<dyn Store>, state.clock.clone(), with_office).await?
+        } else {
+            None
+        };
+        demo_admin = started
+            .admin_password
+            .map(|p| (demo::ADMIN_LOGIN, p))
+            .into_iter()
+            .chain(neighbour.map(|p| (demo::czernica::ADMIN_LOGIN, p)))
+            .collect();
     }
     // One clean-up pass before serving (photos stored raw are cleaned
     // before anyone or the EZD bridge reads them), then one periodically.
@@ -184,8 +223,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     writeln!(out, "mm-server listening on http://{addr}")?;
     out.flush()?;
     drop(out);
-    if let Some(password) = demo_admin {
-        announce_demo_admin(state.public_url.base(), &password);
+    for (login, password) in demo_admin {
+        announce_demo_admin(state.public_url.base(), login, &password);
     }
     tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
     connections::serve(listener, mm_server::app(state), (&args.connections).into(), shutdown_signal()).await;
@@ -210,13 +249,13 @@ const JOBS_SHUTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The demo admin's password, once, on the terminal (stderr: stdout
 /// carries only the listening line). Never logged: logs are kept.
-fn announce_demo_admin(base: &str, password: &str) {
+fn announce_demo_admin(base: &str, login: &str, password: &str) {
     let base = base.trim_end_matches('/');
     eprintln!(
         "\n  Panel urzędnika / back office: {base}/admin\n  login: {}   hasło / password: {password}\n  \
          Hasło pokazujemy tylko ten jeden raz; zmień je po zalogowaniu w „Zmiana hasła” ({base}/admin/password).\n  \
          The password is shown only this once; change it after signing in under \"Change password\".\n",
-        demo::ADMIN_LOGIN
+        login
     );
 }
 
@@ -262,7 +301,18 @@ fn start_ezd_bridge(
             _ => 8,
         },
     };
-    let bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock);
+    let mut bridge = bridge::Bridge::new(store as Arc<dyn Store>, ezd, cfg, clock);
+    if e.mode == EzdMode::RpApi {
+        // A gmina whose settings name an EZD of its own (`ezd_base_url`)
+        // is served by it, with the credentials file its settings name
+        // (relative to the data directory); the others by `--ezd-url`.
+        let (timeout, dir) = (Duration::from_millis(e.ezd_timeout_ms), args.data.data_dir.clone());
+        bridge = bridge.with_gmina_ezds(mm_server::ezd::jobs::GminaEzds::new(Box::new(move |url, creds| {
+            let file = creds.context("the gmina's settings name an EZD but no credentials file")?;
+            let creds = rp_api::Credentials::load(&dir.join(file))?;
+            Ok(Arc::new(rp_api::RpApi::new(url, creds, timeout)?) as Arc<dyn mm_server::ezd::Ezd>)
+        })));
+    }
     bridge.register_jobs(worker);
     tracing::info!(mode = ?e.mode, "ezd bridge started");
     Ok(bridge.spawn_polling(shutdown))

@@ -54,7 +54,38 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The document, built once from the same routers the app serves.
 pub fn document() -> &'static Document {
     static DOC: OnceLock<Document> = OnceLock::new();
-    DOC.get_or_init(|| crate::api_router().split_for_parts().1)
+    DOC.get_or_init(|| {
+        let mut doc = crate::api_router().split_for_parts().1;
+        name_the_gmina(&mut doc);
+        doc
+    })
+}
+
+/// The paths that are the deployment's, not a gmina's (`tenant`).
+const DEPLOYMENT_PATHS: [&str; 3] = ["/api/v1/gminas", "/api/v1/openapi.json", "/api/v1/auth/login"];
+
+/// Every other path takes the `MM-Gmina` header (or `?gmina=`, which the
+/// endpoints' own parameters do not list): a deployment of several gminas
+/// needs it; a device's or official's token names its own gmina.
+fn name_the_gmina(doc: &mut Document) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let header = ParameterBuilder::new()
+        .name(mm_protocol::gmina::GMINA_HEADER)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "The gmina's TERYT code, e.g. 0223083 (or the query parameter `gmina`). Needed when the server serves \
+             several gminas and the request carries no device or official token: 400 gmina_required without it, \
+             404 unknown_gmina for a gmina the server does not serve, 400 invalid_gmina for a malformed code.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]{7}$"))))
+        .build();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !DEPLOYMENT_PATHS.contains(&path.as_str()) {
+            item.parameters.get_or_insert_with(Vec::new).push(header.clone());
+        }
+    }
 }
 
 /// This document.

@@ -9,6 +9,7 @@ use crate::devices::tokens::DeviceTokens;
 use crate::auth::password::PasswordGate;
 use crate::auth::signin::SignInPolicy;
 use crate::config::PublicUrl;
+use crate::gmina::directory::DirectoryCache;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::reports::reference::ReferenceCache;
@@ -34,15 +35,19 @@ impl Clock {
 
 #[derive(Clone)]
 pub struct AppState {
+    /// Scoped to one gmina: the deployment's default one in the router's
+    /// state, the request's in a handler's (`tenant::Tenant`).
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     /// How long an official's token lives: 12 h (docs/DESIGN.md).
     pub session_ttl: Duration,
     /// Residents' write limits (reports, photos, follows, Open311 POST).
     pub limits: Arc<RateLimiter>,
-    /// The gmina boundary, for "is this report inside the gmina?".
+    /// The deployment's gminas (`tenant` resolves every request with it).
+    pub gminas: Arc<DirectoryCache>,
+    /// Each gmina's boundary, for "is this report inside the gmina?".
     pub boundary: Arc<BoundaryCache>,
-    /// The report categories and the gmina's name, for listings
+    /// Each gmina's report categories and name, for listings
     /// (reloaded when the store's `reference_version` moves on).
     pub reference: Arc<ReferenceCache>,
     /// Derives device tokens (`devices::tokens`); `main` loads the key.
@@ -62,6 +67,7 @@ impl AppState {
             clock: Clock::system(),
             session_ttl: Duration::hours(12),
             limits: Arc::new(RateLimiter::new(Limits::default())),
+            gminas: Arc::new(DirectoryCache::default()),
             boundary: Arc::new(BoundaryCache::default()),
             reference: Arc::new(ReferenceCache::default()),
             device_tokens: Arc::new(DeviceTokens::ephemeral()),

@@ -27,6 +27,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/event-categories"),
     ("get", "/api/v1/calendar.ics"),
     ("get", "/api/v1/gmina"),
+    ("get", "/api/v1/gminas"),
     ("get", "/api/v1/sync"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/openapi.json"),

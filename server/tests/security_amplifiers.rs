@@ -71,8 +71,9 @@ fn seed(app: &TestApp, n: usize, cats: &[ReportCategory], now: DateTime<Utc>) ->
         };
         let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
         tx.execute(
-            "INSERT INTO reports (id, category, status, lat, lon, created_at, updated_at, private, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}', ?8)",
+            // The test app's gmina (the deployment's fallback, issue 13).
+            "INSERT INTO reports (id, gmina, category, status, lat, lon, created_at, updated_at, private, data)
+             VALUES (?1, '0223083', ?2, ?3, ?4, ?5, ?6, ?7, '{}', ?8)",
             rusqlite::params![
                 report.id,
                 report.category,
@@ -198,8 +199,8 @@ fn seed_one_more(app: &TestApp, category: &str) {
         "history": [{"status": "new", "at": now}], "followers": 0});
     let ts = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     db.execute(
-        "INSERT INTO reports (id, category, status, lat, lon, created_at, updated_at, private, data)
-         VALUES (999999, ?1, 'new', ?2, ?3, ?4, ?4, '{}', ?5)",
+        "INSERT INTO reports (id, gmina, category, status, lat, lon, created_at, updated_at, private, data)
+         VALUES (999999, '0223083', ?1, 'new', ?2, ?3, ?4, ?4, '{}', ?5)",
         rusqlite::params![category, CENTRE.lat, CENTRE.lon, ts, report.to_string()],
     )
     .unwrap();

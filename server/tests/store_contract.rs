@@ -6,7 +6,8 @@
 //! accepted report; followers conserved by a duplicate; visibility changes
 //! published with the change; dead letters and their retry; group-committed
 //! writes that fail alone; changes to the categories and the gmina seen by
-//! their cache at once.
+//! their cache at once; the directory of gminas; and tenancy: what one
+//! gmina's handle writes, another gmina's handle neither sees nor touches.
 //!
 //! A backend joins with one line at the bottom:
 //! `store_contract_tests!(name, async { Backend { store, keep } });`
@@ -14,16 +15,22 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use mm_protocol::auth::Role;
 use mm_protocol::devices::{Platform, RegisterDevice};
-use mm_protocol::geo::GeoPoint;
+use mm_protocol::events::EventCategory;
+use mm_protocol::geo::{GeoPoint, Polygon};
+use mm_protocol::gmina::{Branding, Teryt};
 use mm_protocol::news::NewsInput;
 use mm_protocol::reports::{
     NewReport, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest,
 };
+use mm_server::reports::model::PhotoMeta;
 use mm_server::reports::workflow::WorkflowError;
+use mm_server::store::ezd::{CaseState, OpenedCase, Registered};
 use mm_server::store::jobs::{JobFilter, JobRow, JobState};
 use mm_server::store::{
-    Actor, Created, IdempotencyKey, NewDevice, NewReportRecord, Store, StoreError, StoredResponse,
+    Actor, AdminReportFilter, Conflict, Created, GminaRecord, GminaSettings, IdempotencyKey, NearFilter, NewDevice,
+    NewReportRecord, ReportFilter, SessionKind, Store, StoreError, StoredResponse,
 };
 
 /// A store under test, and whatever keeps it alive (a temp dir, a server).
@@ -354,6 +361,287 @@ pub async fn reference_data_changes_reach_the_cache(b: Backend) {
     assert_eq!(cache.get(s).await.unwrap().gmina_name.as_deref(), Some("Gmina Siechnice"));
 }
 
+// ---------------------------------------------------------------------------
+// Many gminas (issue 13).
+
+fn teryt(code: &str) -> Teryt {
+    Teryt::parse(code).unwrap()
+}
+
+fn gmina_record(code: &str, name: &str) -> GminaRecord {
+    GminaRecord {
+        teryt: teryt(code),
+        name: name.into(),
+        powiat: "wrocławski".into(),
+        voivodeship: "dolnośląskie".into(),
+        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
+        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
+        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
+        settings: GminaSettings { ezd_base_url: Some("https://ezd.example".into()), ..Default::default() },
+    }
+}
+
+/// Two gminas added to the backend's deployment, and a handle of each.
+async fn two_gminas(root: &dyn Store) -> (Arc<dyn Store>, Arc<dyn Store>) {
+    root.add_gmina(official(), gmina_record("0223083", "Siechnice"), now()).await.unwrap();
+    root.add_gmina(official(), gmina_record("0223011", "Kobierzyce"), now()).await.unwrap();
+    (root.for_gmina(&teryt("0223083")), root.for_gmina(&teryt("0223011")))
+}
+
+fn news_input(title: &str) -> NewsInput {
+    NewsInput { title: title.into(), body: "Treść.".into(), priority: Default::default(), published_at: None, expires_at: None }
+}
+
+fn not_found<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
+    assert!(matches!(r, Err(StoreError::NotFound)), "{what}: {r:?}");
+}
+
+/// The log rows of a handle's gmina.
+async fn feed(s: &dyn Store) -> Vec<(String, String)> {
+    s.log_page(0, 100_000).await.unwrap().0.into_iter().map(|r| (r.collection, r.id)).collect()
+}
+
+pub async fn the_directory_adds_lists_and_refuses_a_taken_code(b: Backend) {
+    let s = b.store.as_ref();
+    let before = s.list_gminas().await.unwrap().len();
+    let a = gmina_record("0223083", "Siechnice");
+    assert_eq!(s.add_gmina(official(), a.clone(), now()).await.unwrap(), a);
+    s.add_gmina(official(), gmina_record("0223011", "Kobierzyce"), now()).await.unwrap();
+    let all = s.list_gminas().await.unwrap();
+    assert_eq!(all.len(), before + 2);
+    assert_eq!(all[before], a, "in the order added, every field kept");
+    assert_eq!(all[before + 1].teryt, teryt("0223011"));
+    assert_eq!(s.gmina_record(&teryt("0223083")).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.gmina_record(&teryt("1465011")).await.unwrap(), None);
+    let again = s.add_gmina(official(), gmina_record("0223083", "Inna"), now()).await;
+    assert!(matches!(again, Err(StoreError::Conflict(Conflict::GminaExists))), "{again:?}");
+    assert_eq!(s.list_gminas().await.unwrap().len(), before + 2);
+
+    let mut renamed = a.clone();
+    renamed.name = "Gmina Siechnice".into();
+    renamed.settings.payment_provider = Some("przelewy24".into());
+    s.update_gmina(official(), renamed.clone(), now()).await.unwrap();
+    assert_eq!(s.gmina_record(&teryt("0223083")).await.unwrap(), Some(renamed));
+    not_found(s.update_gmina(official(), gmina_record("1465011", "Warszawa"), now()).await, "an unknown gmina");
+
+    // The directory is the deployment's: every handle sees the same.
+    let other = s.for_gmina(&teryt("0223011"));
+    assert_eq!(other.gmina_scope(), &teryt("0223011"));
+    assert_eq!(other.list_gminas().await.unwrap().len(), before + 2);
+    // A new gmina starts with the default report categories and its own
+    // gmina record for the app.
+    assert!(other.report_categories().await.unwrap().iter().any(|c| c.id == "other"));
+    let (g, _) = other.gmina().await.unwrap();
+    assert_eq!(g.map(|g| g.teryt), Some("0223011".to_owned()));
+}
+
+pub async fn a_gminas_content_is_invisible_and_untouchable_from_another(b: Backend) {
+    let (a, bh) = two_gminas(b.store.as_ref()).await;
+    let (a, bh) = (a.as_ref(), bh.as_ref());
+
+    // News.
+    let n = a.create_news(official(), news_input("Komunikat A"), now()).await.unwrap();
+    assert!(bh.get_news(n.id).await.unwrap().is_none());
+    assert!(bh.list_news().await.unwrap().is_empty());
+    not_found(bh.update_news(official(), n.id, news_input("Przejęty"), now()).await, "update another's news");
+    not_found(bh.delete_news(official(), n.id, now()).await, "delete another's news");
+    assert_eq!(a.get_news(n.id).await.unwrap().unwrap().title, "Komunikat A");
+
+    // Event categories: the same id in both; events.
+    let sport = EventCategory { id: "sport".into(), name_pl: "Sport".into(), name_en: "Sport".into() };
+    a.create_category(official(), sport.clone(), now()).await.unwrap();
+    bh.create_category(official(), sport.clone(), now()).await.unwrap();
+    let taken = a.create_category(official(), sport.clone(), now()).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(Conflict::CategoryExists))), "{taken:?}");
+    let mut renamed = sport.clone();
+    renamed.name_pl = "Sport B".into();
+    bh.update_event_category(official(), renamed, now()).await.unwrap();
+    assert_eq!(a.list_categories().await.unwrap().iter().find(|c| c.id == "sport").unwrap().name_pl, "Sport");
+    let mut event = mm_server::demo::siechnice(now().date_naive()).events.remove(0);
+    event.category = Some("sport".into());
+    let e = a.create_event(official(), event.clone(), now()).await.unwrap();
+    assert!(bh.get_event(e.id).await.unwrap().is_none());
+    assert!(bh.list_events(None).await.unwrap().is_empty());
+    not_found(bh.update_event(official(), e.id, event.clone(), now()).await, "update another's event");
+    not_found(bh.delete_event(official(), e.id, now()).await, "delete another's event");
+    assert!(a.get_event(e.id).await.unwrap().is_some());
+
+    // Report categories: the same id in both, each its own.
+    let mut lamp = a.report_categories().await.unwrap().into_iter().find(|c| c.id == "street_lamp").unwrap();
+    lamp.name_pl = "Latarnie A".into();
+    a.update_report_category(official(), lamp.clone(), now()).await.unwrap();
+    let b_lamp = bh.report_categories().await.unwrap().into_iter().find(|c| c.id == "street_lamp").unwrap();
+    assert_ne!(b_lamp.name_pl, "Latarnie A");
+    let mut bench = lamp.clone();
+    bench.id = "bench".into();
+    a.create_report_category(official(), bench.clone(), now()).await.unwrap();
+    bh.create_report_category(official(), bench.clone(), now()).await.unwrap();
+
+    // Devices and reports.
+    let d = device(a, "dev-a").await;
+    let known = b.store.find_device("hash-dev-a").await.unwrap().unwrap();
+    assert_eq!(known.gmina, teryt("0223083"), "a device carries its gmina");
+    let r = report(a, Some(&d), "Latarnia A nie świeci.").await;
+    assert!(bh.get_report(r).await.unwrap().is_none());
+    assert!(bh.report_internal(r).await.unwrap().is_none());
+    let all = ReportFilter { limit: 1000, include_hidden: true, ..Default::default() };
+    assert!(bh.list_reports(all.clone()).await.unwrap().is_empty());
+    let near = NearFilter { lat: 51.0335, lon: 17.15, radius_m: 5000.0, category: None, open_only: false, limit: 100 };
+    assert!(bh.near_reports(near.clone()).await.unwrap().is_empty());
+    assert_eq!(a.near_reports(near).await.unwrap().len(), 1);
+    assert!(bh.device_reports(&d).await.unwrap().is_empty());
+    let admin = AdminReportFilter { limit: Some(100), ..Default::default() };
+    assert_eq!(bh.admin_reports(admin.clone()).await.unwrap().total, 0);
+    assert_eq!(a.admin_reports(admin).await.unwrap().total, 1);
+    assert!(bh.report_stats(now() - Duration::days(1)).await.unwrap().is_empty());
+    let month = vec![(now() - Duration::days(1), now() + Duration::days(1))];
+    assert_eq!(bh.report_stats_by_month(month.clone()).await.unwrap()[0].received, 0);
+    assert_eq!(a.report_stats_by_month(month).await.unwrap()[0].received, 1);
+    not_found(bh.change_report_status(official(), r, to(ReportStatus::Accepted), now()).await, "another's status");
+    let hide = VisibilityChangeRequest { visibility: Visibility::Hidden, reason: "Dane osobowe.".into() };
+    not_found(bh.set_report_visibility(official(), r, hide, now()).await, "another's visibility");
+    not_found(bh.set_following("dev-b", r, true, now()).await, "following another's report");
+    not_found(bh.report_department(r).await, "another's department");
+    not_found(bh.assign_report(official(), r, None, None, now()).await, "assigning another's report");
+    not_found(bh.assign_report_person(official(), r, None, now()).await, "assigning another's report to a person");
+    not_found(bh.ezd_report(r).await, "another's report for the EZD");
+    assert!(bh.report_assignee(r).await.unwrap().is_none());
+    assert!(bh.assignable_users(r).await.unwrap().is_empty());
+    // A device of A cannot report through B.
+    let through_b = NewReportRecord { device_id: Some(d.clone()), idempotency: None, input: input("Przez gminę B."), now: now() };
+    let through_b = bh.create_report(through_b).await;
+    assert!(matches!(through_b, Err(StoreError::UnknownReference { field: "device" })), "{through_b:?}");
+    assert_eq!(a.get_report(r).await.unwrap().unwrap().status, ReportStatus::New, "untouched");
+    // B can neither re-key nor touch A's device.
+    assert!(!bh.set_device_token_hash(&d, "hash-stolen").await.unwrap());
+    bh.touch_device(&d, now() + Duration::days(400)).await.unwrap();
+    let known = b.store.find_device("hash-dev-a").await.unwrap().expect("A's token still works");
+    assert!(known.last_seen_at.unwrap() < now() + Duration::days(1), "B touched A's device");
+
+    // The EZD: what A's report became there is A's.
+    let rpw = || Registered { rpw_number: "RPW/1/2026".into(), document_id: None };
+    let case = || OpenedCase { case_id: "c-1".into(), case_reference: Some("OR.7021.1.2026".into()) };
+    not_found(bh.ezd_registered(r, "MM-ZGL-x", rpw(), now()).await, "registering another's report");
+    not_found(bh.ezd_case_opened(r, case(), now()).await, "opening a case for another's report");
+    a.ezd_registered(r, "MM-ZGL-x", rpw(), now()).await.unwrap();
+    a.ezd_case_opened(r, case(), now()).await.unwrap();
+    assert_eq!(a.ezd_open_cases().await.unwrap().len(), 1);
+    assert!(bh.ezd_open_cases().await.unwrap().is_empty());
+    let closing = bh.ezd_case_state(r, CaseState::Closed, mm_server::ezd::rules::on_case_state, now()).await;
+    not_found(closing, "closing another's case");
+    a.ezd_set_category_class(official(), "other".into(), "7000".into(), now()).await.unwrap();
+    let class = |classes: Vec<(String, String)>| classes.into_iter().find(|(c, _)| c == "other").unwrap().1;
+    assert_eq!(class(a.ezd_category_classes().await.unwrap()), "7000");
+    assert_eq!(class(bh.ezd_category_classes().await.unwrap()), "7021", "B keeps the default class");
+    assert_eq!(a.ezd_report(r).await.unwrap().registered.map(|x| x.rpw_number).as_deref(), Some("RPW/1/2026"));
+
+    // The same idempotency key in both gminas: two reports.
+    let key = IdempotencyKey { scope: "reports/anon".into(), key: "k-same".into(), request_hash: "h".into() };
+    let rec = || NewReportRecord { device_id: None, idempotency: Some(key.clone()), input: input("Ten sam klucz."), now: now() };
+    let Created::New(ra) = a.create_report(rec()).await.unwrap() else { panic!("new in A") };
+    let Created::New(rb) = bh.create_report(rec()).await.unwrap() else { panic!("new in B, not A's replay") };
+    assert_ne!(ra.id, rb.id);
+    assert!(matches!(a.create_report(rec()).await.unwrap(), Created::Replayed(_)));
+
+    // Photos: a row per gmina (the id is the content's hash).
+    let meta = PhotoMeta {
+        id: "ab".repeat(32),
+        content_type: "image/jpeg".into(),
+        bytes: 3,
+        width: 1,
+        height: 1,
+        created_at: now(),
+    };
+    assert!(a.save_photo(meta.clone(), vec![1, 2, 3]).await.unwrap());
+    assert!(a.photo_exists(&meta.id).await.unwrap());
+    assert!(!bh.photo_exists(&meta.id).await.unwrap());
+    assert!(bh.photo(&meta.id).await.unwrap().is_none());
+    assert!(a.photo(&meta.id).await.unwrap().is_some());
+
+    // Places: the same OSM id in both; another's place by id is not found.
+    let mut place = mm_server::demo::places::siechnice_places().remove(0);
+    place.osm_id = Some("node/42".into());
+    let p = a.create_place(official(), place.clone(), now()).await.unwrap();
+    let pb = bh.create_place(official(), place.clone(), now()).await.unwrap();
+    assert_ne!(p.id, pb.id);
+    assert!(bh.get_place(p.id).await.unwrap().is_none());
+    not_found(bh.update_place(official(), p.id, place.clone(), now()).await, "update another's place");
+    not_found(bh.delete_place(official(), p.id, now()).await, "delete another's place");
+    assert_eq!(bh.list_places(Default::default()).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), vec![pb.id]);
+    assert!(a.get_place(p.id).await.unwrap().is_some());
+
+    // Departments: the same name in both; another's cannot be used.
+    let da = a.create_department(official(), "Drogi", now()).await.unwrap();
+    let db = bh.create_department(official(), "Drogi", now()).await.unwrap();
+    assert_eq!(bh.list_departments().await.unwrap(), vec![db.clone()]);
+    let own = report(bh, None, "Zgłoszenie B").await;
+    let foreign = bh.assign_report(official(), own, Some(da.id), None, now()).await;
+    assert!(matches!(foreign, Err(StoreError::UnknownReference { field: "department" })), "{foreign:?}");
+
+    // The sync feed: B's holds nothing of A's, A's holds it all.
+    let fa = feed(a).await;
+    let fb = feed(bh).await;
+    for item in [("news", n.id.to_string()), ("events", e.id.to_string()), ("reports", r.to_string()), ("places", p.id.to_string())] {
+        let item = (item.0.to_owned(), item.1);
+        assert!(fa.contains(&item), "A's feed has {item:?}");
+        assert!(!fb.contains(&item), "B's feed has A's {item:?}");
+    }
+    assert!(fb.contains(&("reports".to_owned(), own.to_string())));
+    assert!(fb.contains(&("event_categories".to_owned(), "sport".to_owned())));
+
+    // The audit log.
+    let audit_b = bh.list_audit(100_000).await.unwrap();
+    assert!(!audit_b.iter().any(|x| x.action == "news.create"), "B's audit has A's news");
+    assert!(a.list_audit(100_000).await.unwrap().iter().any(|x| x.action == "news.create"));
+
+    // Jobs: A's report's registration is A's; the worker claims every
+    // gmina's and learns whose.
+    let ja = jobs_of(a, "ezd.register", r).await;
+    assert_eq!(ja.len(), 1);
+    assert_eq!(ja[0].gmina, teryt("0223083"));
+    assert!(jobs_of(bh, "ezd.register", r).await.is_empty());
+    assert!(bh.job(ja[0].id).await.unwrap().is_none());
+    assert!(!bh.job_counts().await.unwrap().is_empty(), "B's own reports enqueued B's jobs");
+    let due = b.store.due_jobs(vec!["ezd.register"], now() + Duration::minutes(1), 1000).await.unwrap();
+    let claimed = due.jobs.iter().find(|j| j.id == ja[0].id).expect("claimed whatever the handle");
+    assert_eq!(claimed.gmina, teryt("0223083"));
+    assert!(due.jobs.iter().any(|j| j.gmina == teryt("0223011")));
+    b.store.job_failed(ja[0].id, "HTTP 500".into(), None, now()).await.unwrap();
+    not_found(bh.retry_job(official(), ja[0].id, now()).await, "retrying another's dead letter");
+    a.retry_job(official(), ja[0].id, now()).await.unwrap();
+
+    // Settings.
+    a.put_setting(official(), "map.tile_url", Some("https://a/{z}/{x}/{y}.png".into()), now()).await.unwrap();
+    assert_eq!(bh.setting("map.tile_url").await.unwrap(), None);
+}
+
+pub async fn officials_and_their_sessions_carry_their_gmina(b: Backend) {
+    let root = b.store.as_ref();
+    let (a, bh) = two_gminas(root).await;
+    let id = a.create_user(official(), "urzednik-a", Role::Dispatcher, "hash").await.unwrap();
+    let user = root.find_user("urzednik-a").await.unwrap().expect("found from any handle");
+    assert_eq!((user.id, &user.gmina), (id, &teryt("0223083")));
+    assert_eq!(bh.find_user("urzednik-a").await.unwrap().map(|u| u.gmina), Some(teryt("0223083")));
+    let taken = bh.create_user(official(), "urzednik-a", Role::Dispatcher, "hash").await;
+    assert!(matches!(taken, Err(StoreError::Conflict(Conflict::LoginTaken))), "logins are the deployment's: {taken:?}");
+    bh.create_session(&user, SessionKind::BackOffice, "token-a", now(), now() + Duration::hours(1)).await.unwrap();
+    let session = root.find_session("token-a", SessionKind::BackOffice).await.unwrap().unwrap();
+    assert_eq!(session.gmina, teryt("0223083"));
+
+    assert!(bh.get_account(id).await.unwrap().is_none());
+    assert!(!bh.list_accounts().await.unwrap().iter().any(|x| x.id == id));
+    assert!(a.list_accounts().await.unwrap().iter().any(|x| x.id == id));
+    not_found(bh.set_user_role(official(), id, Role::Admin, now()).await, "another's official's role");
+    not_found(bh.set_user_disabled(official(), id, true, now()).await, "disabling another's official");
+    not_found(bh.delete_user(official(), id, now()).await, "deleting another's official");
+    not_found(bh.set_password(official(), id, "x", None, now()).await, "another's official's password");
+    assert_eq!(bh.user_department(id).await.unwrap(), None);
+    let moved = bh.set_user_department(official(), "urzednik-a", None, now()).await;
+    assert!(matches!(moved, Err(StoreError::UnknownReference { field: "login" })), "{moved:?}");
+    assert_eq!(a.get_account(id).await.unwrap().unwrap().role, Role::Dispatcher, "untouched");
+    assert!(root.find_session("token-a", SessionKind::BackOffice).await.unwrap().is_some(), "not ended");
+}
+
 /// One contract test against a fresh backend from `$open`.
 macro_rules! contract_test {
     ($test:ident, $open:expr) => {
@@ -379,6 +667,9 @@ macro_rules! store_contract_tests {
             contract_test!(dead_letters_and_retry, $open);
             contract_test!(concurrent_writes_commit_together_and_fail_alone, $open);
             contract_test!(reference_data_changes_reach_the_cache, $open);
+            contract_test!(the_directory_adds_lists_and_refuses_a_taken_code, $open);
+            contract_test!(a_gminas_content_is_invisible_and_untouchable_from_another, $open);
+            contract_test!(officials_and_their_sessions_carry_their_gmina, $open);
         }
     };
 }
@@ -388,3 +679,31 @@ store_contract_tests!(sqlite, async {
     let store = mm_server::store::SqliteStore::open(dir.path()).unwrap();
     Backend { store: Arc::new(store), keep: Box::new(dir) }
 });
+
+/// SQLite's own check under the contract: after everything the tenancy
+/// tests write, no row of a table a gmina owns was left without one (an
+/// insert that forgot the column would leave its default, '').
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_stamps_every_row_with_its_gmina() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || Backend { store: Arc::new(mm_server::store::SqliteStore::open(dir.path()).unwrap()), keep: Box::new(()) };
+    a_gminas_content_is_invisible_and_untouchable_from_another(open()).await;
+    let c = rusqlite::Connection::open(dir.path().join("mm.sqlite")).unwrap();
+    let tables: Vec<String> = c
+        .prepare(
+            "SELECT m.name FROM sqlite_master m WHERE m.type = 'table'
+             AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'gmina')",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(tables.len() >= 18, "{tables:?}");
+    for t in tables {
+        let stray: i64 = c
+            .query_row(&format!("SELECT COUNT(*) FROM {t} WHERE gmina NOT IN ('0223083', '0223011')"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stray, 0, "{t} has rows of no gmina");
+    }
+}

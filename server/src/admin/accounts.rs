@@ -8,7 +8,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mm_protocol::auth::Role;
@@ -17,6 +17,7 @@ use super::session::{Form, Staff};
 use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices};
 use crate::auth::password;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::Department;
 use crate::store::backoffice::Account;
 
@@ -104,7 +105,7 @@ struct AccountsPage<'a> {
     departments: Vec<Choice>,
 }
 
-pub async fn list(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn list(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let lang = staff.lang;
     let accounts = state.store.list_accounts().await?;
@@ -130,7 +131,7 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> AdminResult<Re
     Ok(Page::ok(page).into_response())
 }
 
-pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+pub async fn create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let login = f.text("login").unwrap_or_default();
@@ -182,7 +183,7 @@ struct AccountPage<'a> {
     departments: Vec<Choice>,
 }
 
-pub async fn edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
+pub async fn edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let a = load(&state, id).await?;
     let lang = staff.lang;
@@ -197,7 +198,7 @@ pub async fn edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i6
     Ok(Page::ok(page).into_response())
 }
 
-pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn update(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let a = load(&state, id).await?;
@@ -219,7 +220,7 @@ pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<
     Ok(Redirect::to(&format!("/admin/accounts/{id}")))
 }
 
-pub async fn reset_password(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn reset_password(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let a = load(&state, id).await?;
@@ -230,7 +231,7 @@ pub async fn reset_password(State(state): State<AppState>, staff: Staff, Path(id
     Ok(Redirect::to(&format!("/admin/accounts/{id}")))
 }
 
-pub async fn disable(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn disable(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let a = load(&state, id).await?;
@@ -239,7 +240,7 @@ pub async fn disable(State(state): State<AppState>, staff: Staff, Path(id): Path
     Ok(Redirect::to(&format!("/admin/accounts/{id}")))
 }
 
-pub async fn delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn delete(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let a = load(&state, id).await?;

@@ -6,12 +6,13 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Redirect;
 
 use super::session::Staff;
 use super::view::{AdminError, AdminResult};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::StoreError;
 use crate::store::backoffice::Assignee;
 
@@ -22,7 +23,7 @@ pub async fn assignees(state: &AppState) -> AdminResult<HashMap<i64, Assignee>> 
 
 /// `POST /admin/reports/{id}/assign-person`: anyone who may handle the
 /// report (dispatchers, admins, its department's officials).
-pub async fn assign_person(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn assign_person(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let form = staff.posted(&body)?;
     staff.permit(staff.can_triage())?;
     match state.store.report_department(id).await {

@@ -12,7 +12,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mm_protocol::events::EventCategory;
@@ -24,6 +24,7 @@ use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices}
 use crate::events::model::CategoryInput;
 use crate::reports::service::check_category;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 const EMPTY_SLOTS: usize = 2;
 
@@ -85,7 +86,7 @@ struct CategoriesPage<'a> {
     no_category: Option<EventCategory>,
 }
 
-pub async fn list(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn list(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let categories = state.store.report_categories().await?;
     let event_categories = state.store.list_categories().await?;
@@ -193,7 +194,7 @@ fn no_category() -> AdminError {
     AdminError::not_found("Nie ma takiej kategorii.", "There is no such category.")
 }
 
-pub async fn edit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
+pub async fn edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let cats = state.store.report_categories().await?;
     let c = cats.iter().find(|c| c.id == id).ok_or_else(no_category)?;
@@ -276,11 +277,11 @@ async fn save(state: AppState, staff: Staff, id: Option<String>, body: Bytes) ->
     Ok(Redirect::to(&format!("/admin/categories/{}", saved.id)).into_response())
 }
 
-pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Response> {
+pub async fn create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
     save(state, staff, None, body).await
 }
 
-pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> AdminResult<Response> {
+pub async fn update(Tenant(state): Tenant, staff: Staff, Path(id): Path<String>, body: Bytes) -> AdminResult<Response> {
     save(state, staff, Some(id), body).await
 }
 
@@ -293,7 +294,7 @@ struct EventCategoryPage<'a> {
     category: Option<EventCategory>,
 }
 
-pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
+pub async fn event_edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let category = state.store.list_categories().await?.into_iter().find(|c| c.id == id).ok_or_else(no_category)?;
     let ctx = PageCtx::new(&staff, "/admin/categories", staff.lang.t("Kategoria wydarzeń", "Event category"));
@@ -319,11 +320,11 @@ async fn event_save(state: AppState, staff: Staff, id: Option<String>, body: Byt
     Ok(Redirect::to("/admin/categories"))
 }
 
-pub async fn event_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+pub async fn event_create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, None, body).await
 }
 
-pub async fn event_update(State(state): State<AppState>, staff: Staff, Path(id): Path<String>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn event_update(Tenant(state): Tenant, staff: Staff, Path(id): Path<String>, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, Some(id), body).await
 }
 

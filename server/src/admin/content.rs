@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
@@ -15,6 +15,7 @@ use mm_protocol::validation::{FieldError, Validate};
 use super::session::{Form, Staff};
 use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 fn local_input(t: DateTime<Utc>) -> String {
     t.with_timezone(&LOCAL_TZ).format("%Y-%m-%dT%H:%M").to_string()
@@ -62,7 +63,7 @@ struct EventsPage<'a> {
     events: Vec<EventRow>,
 }
 
-pub async fn events(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn events(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.role.can_publish())?;
     let events = state
         .store
@@ -134,7 +135,7 @@ async fn event_form(state: &AppState, staff: &Staff, e: Option<&Event>) -> Admin
     Ok(Page::ok(EventFormPage { ctx, id: e.map(|e| e.id), f, categories }).into_response())
 }
 
-pub async fn event_new(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn event_new(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.role.can_publish())?;
     event_form(&state, &staff, None).await
 }
@@ -143,7 +144,7 @@ fn no_event() -> AdminError {
     AdminError::not_found("Nie ma takiego wydarzenia.", "There is no such event.")
 }
 
-pub async fn event_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
+pub async fn event_edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
     staff.permit(staff.role.can_publish())?;
     let e = state.store.get_event(id).await?.ok_or_else(no_event)?;
     event_form(&state, &staff, Some(&e)).await
@@ -191,7 +192,7 @@ fn event_input(f: &Form, existing: Option<EventInput>) -> Result<EventInput, Fie
     })
 }
 
-pub async fn event_save(State(state): State<AppState>, staff: Staff, id: Option<Path<i64>>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn event_save(Tenant(state): Tenant, staff: Staff, id: Option<Path<i64>>, body: Bytes) -> AdminResult<Redirect> {
     let form = staff.posted(&body)?;
     staff.permit(staff.role.can_publish())?;
     let existing = match &id {
@@ -208,15 +209,15 @@ pub async fn event_save(State(state): State<AppState>, staff: Staff, id: Option<
     Ok(Redirect::to("/admin/events"))
 }
 
-pub async fn event_update(state: State<AppState>, staff: Staff, id: Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn event_update(state: Tenant, staff: Staff, id: Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, Some(id), body).await
 }
 
-pub async fn event_create(state: State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+pub async fn event_create(state: Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     event_save(state, staff, None, body).await
 }
 
-pub async fn event_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn event_delete(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     staff.posted(&body)?;
     staff.permit(staff.role.can_publish())?;
     state.store.delete_event(staff.actor(), id, state.clock.now()).await?;
@@ -256,7 +257,7 @@ struct NewsPage<'a> {
     news: Vec<NewsRow>,
 }
 
-pub async fn news(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn news(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.role.can_publish())?;
     let lang = staff.lang;
     let news = state
@@ -310,7 +311,7 @@ pub async fn news_new(staff: Staff) -> AdminResult<Response> {
     Ok(news_form(&staff, None))
 }
 
-pub async fn news_edit(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
+pub async fn news_edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
     staff.permit(staff.role.can_publish())?;
     let n = state
         .store
@@ -343,15 +344,15 @@ async fn news_save(state: AppState, staff: Staff, id: Option<i64>, body: Bytes) 
     Ok(Redirect::to("/admin/news"))
 }
 
-pub async fn news_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+pub async fn news_create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     news_save(state, staff, None, body).await
 }
 
-pub async fn news_update(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn news_update(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     news_save(state, staff, Some(id), body).await
 }
 
-pub async fn news_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn news_delete(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     staff.posted(&body)?;
     staff.permit(staff.role.can_publish())?;
     state.store.delete_news(staff.actor(), id, state.clock.now()).await?;

@@ -6,13 +6,14 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::session::Staff;
 use super::view::{AdminError, AdminResult, Page, PageCtx};
 use crate::jobs::JobKind;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::jobs::{JobFilter, JobRow, JobState};
 
 /// Dead letters listed at most (the oldest beyond are still retried by id).
@@ -69,7 +70,7 @@ async fn visible_dead_letters(state: &AppState, staff: &Staff) -> AdminResult<Ve
     Ok(mine)
 }
 
-pub async fn page_get(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn page_get(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.can_triage())?;
     let t = |pl, en| staff.lang.t(pl, en);
     let counts = if staff.all_reports() {
@@ -113,7 +114,7 @@ pub async fn old_ezd_page() -> Redirect {
     Redirect::permanent("/admin/jobs")
 }
 
-pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn retry(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     staff.posted(&body)?;
     staff.permit(staff.can_triage())?;
     let missing = || AdminError::not_found("Nie ma takiej pozycji.", "No such entry.");
@@ -129,7 +130,7 @@ pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i
     }
 }
 
-pub async fn set_class(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+pub async fn set_class(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let (Some(cat), Some(jrwa)) = (f.text("category"), f.text("jrwa")) else {

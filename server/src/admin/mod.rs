@@ -36,7 +36,7 @@ pub mod view;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -45,6 +45,7 @@ use session::Staff;
 use view::{AdminError, AdminResult, Choice, Page, PageCtx, choices};
 
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::Department;
 
 pub fn router() -> Router<AppState> {
@@ -117,7 +118,7 @@ struct DepartmentsPage<'a> {
     choices: Vec<Choice>,
 }
 
-async fn departments(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+async fn departments(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let t = |pl, en| staff.lang.t(pl, en);
     let departments = state.store.list_departments().await?;
@@ -130,7 +131,7 @@ async fn departments(State(state): State<AppState>, staff: Staff) -> AdminResult
     Ok(Page::ok(DepartmentsPage { ctx, departments, choices }).into_response())
 }
 
-async fn department_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+async fn department_create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let Some(name) = f.text("name").filter(|n| n.chars().count() <= 200) else {
@@ -140,7 +141,7 @@ async fn department_create(State(state): State<AppState>, staff: Staff, body: By
     Ok(Redirect::to("/admin/departments"))
 }
 
-async fn department_member(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+async fn department_member(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let login = f.text("login").unwrap_or_default();
@@ -166,7 +167,7 @@ struct AuditPage<'a> {
     rows: Vec<AuditRow>,
 }
 
-async fn audit(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+async fn audit(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let rows = state
         .store

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -18,6 +18,7 @@ use super::html::{json_for_script, qenc};
 use super::session::{Form, Staff};
 use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices, local};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::jobs::JobKind;
 use crate::store::jobs::{JobFilter, JobState};
 use crate::store::{AdminReportFilter, AdminReportPage, AdminReportSort, Department};
@@ -311,7 +312,7 @@ struct ListPage<'a> {
     pages: usize,
 }
 
-pub async fn list(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
+pub async fn list(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
     staff.permit(staff.can_triage())?;
     let lang = staff.lang;
     let t = |pl, en| lang.t(pl, en);
@@ -375,7 +376,7 @@ fn csv_cell(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-pub async fn csv(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
+pub async fn csv(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
     staff.permit(staff.can_triage())?;
     let q = ListQuery::parse(raw.as_deref());
     let (cats, depts) = lookups(&state).await?;
@@ -446,7 +447,7 @@ struct MapPage<'a> {
     rows: Vec<MapRow>,
 }
 
-pub async fn map(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
+pub async fn map(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
     staff.permit(staff.can_triage())?;
     let lang = staff.lang;
     let q = ListQuery::parse(raw.as_deref());
@@ -612,7 +613,7 @@ struct ReportPage<'a> {
     visibilities: Vec<Choice>,
 }
 
-pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
+pub async fn detail(Tenant(state): Tenant, staff: Staff, Path(id): Path<String>) -> AdminResult<Response> {
     let id = id.parse::<i64>().map_err(|_| no_report())?;
     let dept = guarded(&state, &staff, id).await?;
     let lang = staff.lang;
@@ -727,7 +728,7 @@ pub async fn detail(State(state): State<AppState>, staff: Staff, Path(id): Path<
 }
 
 /// `POST /admin/reports/{id}/visibility`: withhold or publish again.
-pub async fn visibility(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn visibility(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let form = staff.posted(&body)?;
     guarded(&state, &staff, id).await?;
     let Some(visibility) = form.get("visibility").and_then(Visibility::parse) else {
@@ -743,7 +744,7 @@ pub async fn visibility(State(state): State<AppState>, staff: Staff, Path(id): P
 
 /// `GET /admin/reports/{id}/photos/{photo}`: a report's photo for the
 /// officials who may handle the report, whatever the public sees of it.
-pub async fn photo(State(state): State<AppState>, staff: Staff, Path((id, photo)): Path<(i64, String)>) -> AdminResult<Response> {
+pub async fn photo(Tenant(state): Tenant, staff: Staff, Path((id, photo)): Path<(i64, String)>) -> AdminResult<Response> {
     guarded(&state, &staff, id).await?;
     let not_found = || AdminError::not_found("Nie ma takiego zdjęcia.", "There is no such photo.");
     if !state.store.report_has_photo(id, &photo).await? {
@@ -793,7 +794,7 @@ fn refused(e: mm_protocol::validation::FieldError) -> AdminError {
     AdminError::bad_request(e.pl, e.en)
 }
 
-pub async fn action(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn action(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let form = staff.posted(&body)?;
     guarded(&state, &staff, id).await?;
     let action = form.get("action").unwrap_or("");
@@ -817,7 +818,7 @@ pub async fn action(State(state): State<AppState>, staff: Staff, Path(id): Path<
     Ok(Redirect::to(&format!("/admin/reports/{id}")))
 }
 
-pub async fn assign(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
+pub async fn assign(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Redirect> {
     let form = staff.posted(&body)?;
     staff.permit(staff.all_reports())?;
     let dept = form.get("department").and_then(|d| d.parse::<i64>().ok());
@@ -825,7 +826,7 @@ pub async fn assign(State(state): State<AppState>, staff: Staff, Path(id): Path<
     Ok(Redirect::to(&format!("/admin/reports/{id}")))
 }
 
-pub async fn bulk(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
+pub async fn bulk(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Redirect> {
     let form = staff.posted(&body)?;
     staff.permit(staff.can_triage())?;
     let ids: Vec<i64> = form.all("id").iter().filter_map(|i| i.parse().ok()).collect();

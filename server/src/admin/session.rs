@@ -175,15 +175,23 @@ pub fn csrf_refused(lang: Lang, staff: Option<&Staff>) -> Response {
 }
 
 /// Without a session: pages send the browser to the sign-in form; posts
-/// are refused.
-pub struct NotSignedIn(bool);
+/// are refused. A session of another gmina than the one the request names
+/// finds nothing (404): that gmina has no page of this official's.
+pub enum NotSignedIn {
+    Out { is_get: bool },
+    OtherGmina(Lang),
+    Failed(crate::error::AppError),
+}
 
 impl IntoResponse for NotSignedIn {
     fn into_response(self) -> Response {
-        if self.0 {
-            Redirect::to("/admin/login").into_response()
-        } else {
-            (StatusCode::FORBIDDEN, "Zaloguj się / Sign in").into_response()
+        match self {
+            NotSignedIn::Out { is_get: true } => Redirect::to("/admin/login").into_response(),
+            NotSignedIn::Out { is_get: false } => (StatusCode::FORBIDDEN, "Zaloguj się / Sign in").into_response(),
+            NotSignedIn::OtherGmina(lang) => {
+                error_page(StatusCode::NOT_FOUND, lang, None, lang.t("Nie znaleziono.", "Not found."))
+            }
+            NotSignedIn::Failed(e) => e.into_response(),
         }
     }
 }
@@ -193,10 +201,13 @@ impl FromRequestParts<AppState> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let is_get = parts.method == axum::http::Method::GET;
+        let out = NotSignedIn::Out { is_get };
         let token = Cookies::of(state)
             .get(&parts.headers, SESSION_COOKIE)
             .filter(|t| !t.is_empty())
-            .ok_or(NotSignedIn(is_get))?;
+            .ok_or(NotSignedIn::Out { is_get })?;
+        let tenant = crate::tenant::resolve(parts, state).await.map_err(NotSignedIn::Failed)?;
+        let state = &tenant.state;
         let token_hash = hash_token(&token);
         let session = state
             .store
@@ -205,12 +216,15 @@ impl FromRequestParts<AppState> for Staff {
             .ok()
             .flatten()
             .filter(|s| s.expires_at > state.clock.now())
-            .ok_or(NotSignedIn(is_get))?;
+            .ok_or(NotSignedIn::Out { is_get })?;
+        if &session.gmina != state.store.gmina_scope() {
+            return Err(NotSignedIn::OtherGmina(Lang::from_headers(&parts.headers)));
+        }
         let department = state
             .store
             .user_department(session.user_id)
             .await
-            .map_err(|_| NotSignedIn(is_get))?;
+            .map_err(|_| out)?;
         let staff = Staff {
             user_id: session.user_id,
             login: session.login,

@@ -6,13 +6,13 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::session::Staff;
 use super::view::{AdminResult, Page, PageCtx};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::backoffice::TILE_URL_KEY;
 
 /// OpenStreetMap's standard tile layer. Its tile usage policy
@@ -75,13 +75,13 @@ fn settings_page(value: Option<&str>, staff: &Staff, status: StatusCode, notice:
     .into_response()
 }
 
-pub async fn get(State(state): State<AppState>, staff: Staff) -> AdminResult<Response> {
+pub async fn get(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let stored = state.store.setting(TILE_URL_KEY).await?;
     Ok(settings_page(stored.as_deref(), &staff, StatusCode::OK, None))
 }
 
-pub async fn post(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Response> {
+pub async fn post(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let lang = staff.lang;

@@ -15,6 +15,7 @@ use crate::auth::signin::{self, SignInError};
 use crate::auth::token;
 use crate::reports::ratelimit::ClientIp;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::SessionKind;
 
 #[derive(Template)]
@@ -165,7 +166,7 @@ pub async fn password_get(staff: Staff) -> Response {
     password_page(&staff, StatusCode::OK, None).into_response()
 }
 
-pub async fn password_post(State(state): State<AppState>, staff: Staff, body: Bytes) -> AdminResult<Response> {
+pub async fn password_post(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
     let form = staff.posted(&body)?;
     let t = |pl: &'static str, en: &'static str| staff.lang.t(pl, en);
     let refuse = |status, pl, en| Ok(password_page(&staff, status, Some((t(pl, en), true))).into_response());

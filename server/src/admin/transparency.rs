@@ -9,7 +9,6 @@
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};
@@ -18,6 +17,7 @@ use mm_protocol::LOCAL_TZ;
 use super::charts::{self, Chart, Group};
 use super::view::{AdminResult, Lang, Page, PageCtx};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::{CategoryReportStats, MonthReportStats, StoreResult};
 
 /// How long the numbers are reused: the page is public, so a burst of
@@ -118,7 +118,7 @@ struct TransparencyPage<'a> {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     axum::Extension(cache): axum::Extension<TransparencyCache>,
     headers: HeaderMap,
 ) -> AdminResult<Response> {

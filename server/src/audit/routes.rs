@@ -1,4 +1,3 @@
-use axum::extract::State;
 use mm_protocol::error::ApiError;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,6 +8,7 @@ use super::model::AuditEntry;
 use crate::auth::Official;
 use crate::error::{ApiResult, AppError, Json, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit))
@@ -26,7 +26,7 @@ pub struct AuditQuery {
     responses((status = 200, body = Vec<AuditEntry>), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError)))]
 pub async fn list_audit(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {

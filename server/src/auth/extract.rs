@@ -52,6 +52,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The official signed in with the request's bearer token, for `state`'s
+/// gmina: `state` is the handler's (`tenant::Tenant`), and a session of
+/// another gmina's official is 404 there (that gmina has nothing of theirs).
 pub async fn official(state: &AppState, headers: &HeaderMap) -> Result<Official, AppError> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
     let token_hash = hash_token(token);
@@ -62,6 +65,9 @@ pub async fn official(state: &AppState, headers: &HeaderMap) -> Result<Official,
         .ok_or_else(AppError::unauthorized)?;
     if session.expires_at <= state.clock.now() {
         return Err(AppError::token_expired());
+    }
+    if &session.gmina != state.store.gmina_scope() {
+        return Err(AppError::not_found());
     }
     Ok(Official {
         login: session.login,
@@ -77,6 +83,7 @@ impl FromRequestParts<AppState> for Official {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        official(state, &parts.headers).await
+        let tenant = crate::tenant::resolve(parts, state).await?;
+        official(&tenant.state, &parts.headers).await
     }
 }

@@ -1,14 +1,18 @@
-//! Demo data (`--demo`): Gmina Siechnice, loaded once per database.
+//! Demo data (`--demo`): Gmina Siechnice and its neighbour Czernica,
+//! loaded once per database.
 //!
 //! - [`siechnice`]: the gmina, its localities, events and news; [`places`]:
 //!   its map places ([`load`]);
+//! - [`czernica`]: the second gmina, with a little content, places and
+//!   reports of its own and its own admin (`admin-czernica`);
 //! - [`office`]: about 60 residents' reports in every state, with photos
 //!   ([`pictures`]) and EZD case references from the demo's own EZD
 //!   ([`ezd`]);
 //! - [`start`]: what `mm-server --demo` does: the above, and on the first
 //!   start a demo admin account (login `admin`) with a random password
-//!   that only this start knows.
+//!   that only this start knows; then [`start_neighbour`]: Czernica.
 
+pub mod czernica;
 mod ezd;
 pub mod office;
 mod pictures;
@@ -57,17 +61,35 @@ pub struct Started {
 /// (`--ezd rp-api`): the demo's reports and their stand-in cases must never
 /// be asked about there.
 pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> StoreResult<Started> {
+    // Siechnice first: the first gmina added is the deployment's default.
+    let siechnice = czernica::siechnice_record();
+    if store.gmina_record(&siechnice.teryt).await?.is_none() {
+        match store.add_gmina(Actor("demo".into()), siechnice.clone(), clock.now()).await {
+            Ok(_) | Err(StoreError::Conflict(crate::store::Conflict::GminaExists)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let store = if store.gmina_scope() == &siechnice.teryt { store } else { store.for_gmina(&siechnice.teryt) };
     let content = load(store.as_ref(), clock.now()).await?;
     let office_due = with_office && store.setting(office::LOADED_KEY).await?.is_none();
-    let admin_password = if content || office_due { create_admin(store.as_ref()).await? } else { None };
-    let office = with_office && office::load(store, clock).await?;
+    let admin_password = if content || office_due { create_admin(store.as_ref(), ADMIN_LOGIN).await? } else { None };
+    let office = with_office && office::load(store.clone(), clock.clone()).await?;
     Ok(Started { loaded: content || office, admin_password })
 }
 
-/// Creates the demo admin unless an account with that login exists; its
+/// `mm-server --demo`'s second gmina, after [`start`]: Czernica with its
+/// content (reports only when `with_reports`, as the office), and its
+/// admin's one-time password when this call created the account. Apart
+/// from `start` so that a deployment of the demo's first gmina alone
+/// (the tests') stays a single-gmina one, which needs no gmina named.
+pub async fn start_neighbour(store: Arc<dyn Store>, clock: Clock, with_reports: bool) -> StoreResult<Option<String>> {
+    czernica::load(store.as_ref(), clock.now(), with_reports).await
+}
+
+/// Creates a demo admin unless an account with that login exists; its
 /// random password (`auth::password::generate`) is returned, never stored.
-async fn create_admin(store: &dyn Store) -> StoreResult<Option<String>> {
-    if store.find_user(ADMIN_LOGIN).await?.is_some() {
+async fn create_admin(store: &dyn Store, login: &str) -> StoreResult<Option<String>> {
+    if store.find_user(login).await?.is_some() {
         return Ok(None);
     }
     let password = crate::auth::password::generate();
@@ -76,6 +98,6 @@ async fn create_admin(store: &dyn Store) -> StoreResult<Option<String>> {
         .await
         .map_err(|e| StoreError::backend(e.to_string()))?
         .map_err(StoreError::backend)?;
-    store.create_user(Actor("demo".into()), ADMIN_LOGIN, Role::Admin, &hash).await?;
+    store.create_user(Actor("demo".into()), login, Role::Admin, &hash).await?;
     Ok(Some(password))
 }

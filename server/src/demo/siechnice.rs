@@ -297,7 +297,7 @@ const IMG: &str = "https://siechnice.gmina.pl/wp-content/uploads/demo/";
 // Time helpers: local wall-clock time in Europe/Warsaw -> UTC
 
 /// `hour:min` on `day` in Europe/Warsaw, as UTC.
-fn at(day: NaiveDate, hour: u32, min: u32) -> DateTime<Utc> {
+pub(super) fn at(day: NaiveDate, hour: u32, min: u32) -> DateTime<Utc> {
     let naive = day.and_hms_opt(hour, min, 0).expect("a valid wall-clock time");
     match LOCAL_TZ.from_local_datetime(&naive) {
         LocalResult::Single(t) => t.with_timezone(&Utc),

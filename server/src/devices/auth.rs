@@ -19,11 +19,16 @@ pub struct Device {
 /// How stale `last_seen_at` may get before a request updates it.
 const SEEN_GRANULARITY: chrono::Duration = chrono::Duration::days(1);
 
-/// The device a token belongs to; `None` for an unknown token.
+/// The device a token belongs to; `None` for an unknown token, and for a
+/// device of another gmina than `state`'s (the handler's, `tenant::Tenant`):
+/// a token works for its own gmina only.
 pub async fn device_by_token(state: &AppState, token: &str) -> Result<Option<Device>, AppError> {
     let Some(known) = state.store.find_device(&hash_token(token)).await? else {
         return Ok(None);
     };
+    if &known.gmina != state.store.gmina_scope() {
+        return Ok(None);
+    }
     let now = state.clock.now();
     if known
         .last_seen_at
@@ -41,8 +46,9 @@ impl FromRequestParts<AppState> for Device {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?;
-        device_by_token(state, token)
+        let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?.to_owned();
+        let tenant = crate::tenant::resolve(parts, state).await?;
+        device_by_token(&tenant.state, &token)
             .await?
             .ok_or_else(AppError::unauthorized)
     }

@@ -1,6 +1,5 @@
 //! `POST /api/v1/devices`: register an app install, get its token.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mm_protocol::devices::{DeviceRegistered, RegisterDevice};
@@ -15,6 +14,7 @@ use crate::auth::token::hash_token;
 use crate::error::{AppError, Json};
 use crate::reports::ratelimit::{ClientIp, WriteError, address_key};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::{IdempotencyKey, NewDevice, StoredResponse};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -51,7 +51,7 @@ fn scope(ip: Option<std::net::IpAddr>) -> String {
         (status = 429, body = ApiError),
     ))]
 pub async fn register(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(input): Json<RegisterDevice>,

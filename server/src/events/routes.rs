@@ -1,6 +1,5 @@
 //! `/api/v1/events`, `/api/v1/event-categories`, `/api/v1/calendar.ics`.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -15,6 +14,7 @@ use super::model::{CalendarQuery, CategoryInput, EventsQuery, occurs_within, win
 use crate::auth::Official;
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/events", tag = "events", params(EventsQuery),
     responses((status = 200, body = Vec<Event>), (status = 400, body = ApiError)))]
 pub async fn list_events(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Query(q): Query<EventsQuery>,
 ) -> ApiResult<Json<Vec<Event>>> {
     let (from, to) = window(&q)?;
@@ -46,7 +46,7 @@ pub async fn list_events(
 #[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = i64, Path)),
     responses((status = 200, body = Event), (status = 404, body = ApiError)))]
 pub async fn get_event(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
@@ -81,7 +81,7 @@ pub async fn event_ics_doc() {}
     responses((status = 201, body = Event), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError)))]
 pub async fn create_event(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Json(input): Json<EventInput>,
 ) -> ApiResult<(StatusCode, Json<Event>)> {
@@ -99,7 +99,7 @@ pub async fn create_event(
     responses((status = 200, body = Event), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn update_event(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
     Json(input): Json<EventInput>,
@@ -119,7 +119,7 @@ pub async fn update_event(
     responses((status = 204), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn delete_event(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
@@ -133,7 +133,7 @@ pub async fn delete_event(
 
 #[utoipa::path(get, path = "/event-categories", tag = "events",
     responses((status = 200, body = Vec<EventCategory>)))]
-pub async fn list_categories(State(state): State<AppState>) -> ApiResult<Json<Vec<EventCategory>>> {
+pub async fn list_categories(Tenant(state): Tenant) -> ApiResult<Json<Vec<EventCategory>>> {
     Ok(Json(state.store.list_categories().await?))
 }
 
@@ -144,7 +144,7 @@ pub async fn list_categories(State(state): State<AppState>) -> ApiResult<Json<Ve
     responses((status = 201, body = EventCategory), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn create_category(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Json(input): Json<CategoryInput>,
 ) -> ApiResult<(StatusCode, Json<EventCategory>)> {
@@ -163,7 +163,7 @@ pub async fn create_category(
     responses((status = 200, content_type = "text/calendar", body = String), (status = 304),
         (status = 404, description = "unknown category", body = ApiError)))]
 pub async fn calendar_ics(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     headers: HeaderMap,
     Query(q): Query<CalendarQuery>,
 ) -> ApiResult<Response> {

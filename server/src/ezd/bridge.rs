@@ -13,12 +13,12 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::jobs::{EzdContext, OpenCase, RegisterReport};
+use super::jobs::{EzdContext, GminaEzds, OpenCase, RegisterReport};
+use crate::jobs::JobContext;
 use super::model::{Ezd, EzdError};
 use crate::jobs::{RetryPolicy, Worker, backoff};
 use crate::state::Clock;
 use crate::store::Store;
-use crate::store::ezd::OpenCase as PolledCase;
 
 #[derive(Debug, Clone)]
 pub struct BridgeConfig {
@@ -55,18 +55,31 @@ pub struct Bridge {
     ezd: Arc<dyn Ezd>,
     cfg: BridgeConfig,
     clock: Clock,
+    /// The EZDs of gminas whose settings name their own.
+    own: Arc<GminaEzds>,
     /// Per report; in memory (a restart simply asks every case again).
     poll_backoff: Mutex<HashMap<i64, PollBackoff>>,
 }
 
 impl Bridge {
     pub fn new(store: Arc<dyn Store>, ezd: Arc<dyn Ezd>, cfg: BridgeConfig, clock: Clock) -> Bridge {
-        Bridge { store, ezd, cfg, clock, poll_backoff: Mutex::new(HashMap::new()) }
+        Bridge { store, ezd, cfg, clock, own: Arc::default(), poll_backoff: Mutex::new(HashMap::new()) }
+    }
+
+    /// Gminas whose settings name an EZD of their own get it (opened by
+    /// `own`); the others use the deployment's.
+    pub fn with_gmina_ezds(mut self, own: GminaEzds) -> Bridge {
+        self.own = Arc::new(own);
+        self
+    }
+
+    fn context(&self) -> EzdContext {
+        EzdContext { store: self.store.clone(), ezd: self.ezd.clone(), clock: self.clock.clone(), own: self.own.clone() }
     }
 
     /// Puts the EZD's two jobs on the queue's worker.
     pub fn register_jobs(&self, worker: &mut Worker) {
-        let ctx = Arc::new(EzdContext { store: self.store.clone(), ezd: self.ezd.clone(), clock: self.clock.clone() });
+        let ctx = Arc::new(self.context());
         worker.register::<RegisterReport>(ctx.clone(), self.cfg.concurrency, self.cfg.retry);
         worker.register::<OpenCase>(ctx, self.cfg.concurrency, self.cfg.retry);
     }
@@ -97,29 +110,54 @@ impl Bridge {
         }))
     }
 
-    /// Asks the EZD about every open case not backed off; a change flows
-    /// back to the report. A failing case is backed off on its own
-    /// (`backoff`, at least one poll interval) and the round goes on.
+    /// Asks each gmina's EZD about that gmina's open cases, one gmina
+    /// after another (`poll_gmina`).
     pub async fn poll_cases(&self) {
-        let cases = match self.store.ezd_open_cases().await {
-            Ok(c) => c,
+        let mut gminas: Vec<_> = match self.store.list_gminas().await {
+            Ok(list) => list.into_iter().map(|g| g.teryt).collect(),
             Err(e) => {
-                tracing::warn!(error = %e, "ezd bridge: cannot list open cases");
+                tracing::warn!(error = %e, "ezd bridge: cannot list the gminas");
                 return;
             }
         };
-        self.forget_backoff_of_closed(&cases);
+        if gminas.is_empty() {
+            gminas.push(self.store.gmina_scope().clone());
+        }
+        let all = self.context();
+        let mut open = std::collections::HashSet::new();
+        for gmina in gminas {
+            match all.for_gmina(&gmina).await {
+                Ok(ctx) => open.extend(self.poll_gmina(&ctx).await),
+                Err(e) => tracing::warn!(%gmina, error = %e, "ezd bridge: cannot poll this gmina's cases"),
+            }
+        }
+        self.forget_backoff_of_closed(&open);
+    }
+
+    /// Asks the gmina's EZD about every open case not backed off; a change
+    /// flows back to the report. A failing case is backed off on its own
+    /// (`backoff`, at least one poll interval) and the round goes on.
+    /// Returns the reports whose cases are open.
+    async fn poll_gmina(&self, ctx: &EzdContext) -> Vec<i64> {
+        let cases = match ctx.store.ezd_open_cases().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "ezd bridge: cannot list open cases");
+                return Vec::new();
+            }
+        };
+        let open = cases.iter().map(|c| c.report_id).collect();
         let mut temporary_in_a_row = 0;
         for c in cases {
             if self.backed_off(c.report_id) {
                 continue;
             }
-            match self.ezd.case_state(&c.case_id).await {
+            match ctx.ezd.case_state(&c.case_id).await {
                 Ok(state) => {
                     temporary_in_a_row = 0;
                     self.poll_backoff.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.report_id);
                     if let Some(state) = state.filter(|s| *s != c.state)
-                        && let Err(e) = self
+                        && let Err(e) = ctx
                             .store
                             .ezd_case_state(c.report_id, state, super::rules::on_case_state, self.clock.now())
                             .await
@@ -134,7 +172,7 @@ impl Bridge {
                         temporary_in_a_row += 1;
                         if temporary_in_a_row >= POLL_TEMPORARY_FAILURES_IN_A_ROW {
                             tracing::info!("ezd bridge: the EZD seems unreachable; the next poll goes on");
-                            return;
+                            return open;
                         }
                     } else {
                         temporary_in_a_row = 0;
@@ -142,6 +180,7 @@ impl Bridge {
                 }
             }
         }
+        open
     }
 
     fn backed_off(&self, report_id: i64) -> bool {
@@ -159,11 +198,8 @@ impl Bridge {
     }
 
     /// Drops the entries of cases no longer open, so the map stays small.
-    fn forget_backoff_of_closed(&self, open: &[PolledCase]) {
+    fn forget_backoff_of_closed(&self, open: &std::collections::HashSet<i64>) {
         let mut map = self.poll_backoff.lock().unwrap_or_else(|p| p.into_inner());
-        if !map.is_empty() {
-            let ids: std::collections::HashSet<i64> = open.iter().map(|c| c.report_id).collect();
-            map.retain(|id, _| ids.contains(id));
-        }
+        map.retain(|id, _| open.contains(id));
     }
 }

@@ -8,22 +8,71 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
+use mm_protocol::gmina::Teryt;
 use mm_protocol::reports::Report;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Attachment, CaseRequest, Ezd, EzdError, Registration};
 use super::package::xml_escape;
 use crate::jobs::model::dedupe_key;
-use crate::jobs::{Job, JobError, JobKind};
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use crate::state::Clock;
 use crate::store::Store;
 use crate::store::ezd::EzdReport;
 
-/// What the EZD's jobs run against.
+/// What the EZD's jobs run against: for a job, its gmina's store and EZD.
 pub struct EzdContext {
     pub store: Arc<dyn Store>,
+    /// The deployment's EZD (`--ezd`), for gminas that name none of their own.
     pub ezd: Arc<dyn Ezd>,
     pub clock: Clock,
+    pub own: Arc<GminaEzds>,
+}
+
+/// Opens a gmina's own EZD from its settings: the base URL and the name
+/// its credentials are kept under (`GminaSettings`).
+pub type ConnectEzd = dyn Fn(&str, Option<&str>) -> anyhow::Result<Arc<dyn Ezd>> + Send + Sync;
+
+/// An EZD as a gmina's settings name it: its URL and credentials' name.
+type EzdKey = (String, Option<String>);
+
+/// The EZDs of gminas whose settings name one (`ezd_base_url`), opened on
+/// first use and kept; without a way to open one (`--ezd package`, the
+/// tests) every gmina uses the deployment's.
+#[derive(Default)]
+pub struct GminaEzds {
+    connect: Option<Box<ConnectEzd>>,
+    opened: std::sync::Mutex<std::collections::HashMap<EzdKey, Arc<dyn Ezd>>>,
+}
+
+impl GminaEzds {
+    pub fn new(connect: Box<ConnectEzd>) -> GminaEzds {
+        GminaEzds { connect: Some(connect), opened: Default::default() }
+    }
+
+    /// The gmina's own EZD, if its settings name one and it can be opened.
+    fn of(&self, settings: &crate::store::GminaSettings) -> Result<Option<Arc<dyn Ezd>>, JobError> {
+        let (Some(connect), Some(url)) = (&self.connect, &settings.ezd_base_url) else { return Ok(None) };
+        let key = (url.clone(), settings.ezd_credentials.clone());
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = opened.get(&key) {
+            return Ok(Some(e.clone()));
+        }
+        let ezd = connect(url, settings.ezd_credentials.as_deref())
+            .map_err(|e| JobError::Rejected(format!("cannot open the gmina's EZD: {e}")))?;
+        opened.insert(key, ezd.clone());
+        Ok(Some(ezd))
+    }
+}
+
+#[async_trait::async_trait]
+impl JobContext for EzdContext {
+    async fn for_gmina(&self, gmina: &Teryt) -> Result<Arc<EzdContext>, JobError> {
+        let store = self.store.for_gmina(gmina);
+        let settings = store.gmina_record(gmina).await.map_err(store_err)?.map(|g| g.settings).unwrap_or_default();
+        let ezd = self.own.of(&settings)?.unwrap_or_else(|| self.ezd.clone());
+        Ok(Arc::new(EzdContext { store, ezd, clock: self.clock.clone(), own: self.own.clone() }))
+    }
 }
 
 /// The idempotency reference of a report's registration: stable, unique

@@ -18,5 +18,5 @@
 pub mod model;
 pub mod worker;
 
-pub use model::{Job, JobError, JobKind, new_job};
+pub use model::{Job, JobContext, JobError, JobKind, new_job};
 pub use worker::{RetryPolicy, Worker, backoff};

@@ -1,7 +1,11 @@
 //! What a job is: its kind, how it runs, how it fails.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+
+use async_trait::async_trait;
+use mm_protocol::gmina::Teryt;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,6 +68,15 @@ impl JobError {
     }
 }
 
+/// What a kind's jobs run against, for one gmina: the worker hands each
+/// job the context of the gmina whose write enqueued it (the store scoped
+/// to that gmina, that gmina's outside systems), so a job reads and
+/// writes its own gmina's rows only (docs/DESIGN.md "Tenancy").
+#[async_trait]
+pub trait JobContext: Send + Sync + 'static {
+    async fn for_gmina(&self, gmina: &Teryt) -> Result<Arc<Self>, JobError>;
+}
+
 /// A job, in the `BackgroundJob` style of crates.io: plain data (its
 /// payload) that knows its kind and how to run against a context.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -71,8 +84,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// One job ever per [`Job::dedupe_key`] (e.g. one registration per
     /// report), whatever its state.
     const DEDUPLICATED: bool;
-    /// What `run` needs: the store, an outside system's client, the clock.
-    type Context: Send + Sync + 'static;
+    /// What `run` needs: the store, an outside system's client, the clock;
+    /// the worker runs each job with its gmina's ([`JobContext::for_gmina`]).
+    type Context: JobContext;
 
     /// Unique among this kind's jobs; the payload by default.
     fn dedupe_key(&self) -> String {

@@ -21,10 +21,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use mm_protocol::gmina::Teryt;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::model::{Job, JobError};
+use super::model::{Job, JobContext, JobError};
 use crate::state::Clock;
 use crate::store::jobs::JobRow;
 use crate::store::{Store, StoreError};
@@ -67,7 +68,7 @@ pub fn retry_delay(policy: &RetryPolicy, attempts: u32, error: &JobError) -> Dur
 /// A kind's runner, its payload parsed.
 #[async_trait]
 trait Handler: Send + Sync {
-    async fn run(&self, payload: &str) -> Result<(), JobError>;
+    async fn run(&self, gmina: &Teryt, payload: &str) -> Result<(), JobError>;
 }
 
 struct Typed<J: Job> {
@@ -76,10 +77,11 @@ struct Typed<J: Job> {
 
 #[async_trait]
 impl<J: Job> Handler for Typed<J> {
-    async fn run(&self, payload: &str) -> Result<(), JobError> {
+    async fn run(&self, gmina: &Teryt, payload: &str) -> Result<(), JobError> {
         let job: J = serde_json::from_str(payload)
             .map_err(|e| JobError::Rejected(format!("unreadable {} payload: {e}", J::KIND.as_str())))?;
-        job.run(&self.ctx).await
+        let ctx = self.ctx.for_gmina(gmina).await?;
+        job.run(&ctx).await
     }
 }
 
@@ -155,7 +157,7 @@ impl Worker {
                 let (handler, policy) = (kind.handler.clone(), kind.policy);
                 let (store, clock, running) = (self.store.clone(), self.clock.clone(), self.running.clone());
                 set.spawn(async move {
-                    let result = handler.run(&job.payload).await;
+                    let result = handler.run(&job.gmina, &job.payload).await;
                     if let Err(e) = record(store.as_ref(), &clock, &policy, &job, result).await {
                         tracing::warn!(job = job.id, kind = %job.kind, error = %e, "jobs: cannot record an attempt");
                     }

@@ -1,6 +1,5 @@
 //! `/api/v1/news`: residents read visible items; editors and admins write.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use mm_protocol::error::ApiError;
 use mm_protocol::news::{News, NewsInput};
@@ -13,6 +12,7 @@ use utoipa_axum::routes;
 use crate::auth::{Official, extract::official};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,7 +32,7 @@ pub struct NewsQuery {
 #[utoipa::path(get, path = "/news", tag = "news", params(NewsQuery),
     responses((status = 200, body = Vec<News>), (status = 401, body = ApiError)))]
 pub async fn list_news(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     headers: HeaderMap,
     Query(q): Query<NewsQuery>,
 ) -> ApiResult<Json<Vec<News>>> {
@@ -51,7 +51,7 @@ pub async fn list_news(
 #[utoipa::path(get, path = "/news/{id}", tag = "news", params(("id" = i64, Path)),
     responses((status = 200, body = News), (status = 404, body = ApiError)))]
 pub async fn get_news(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<News>> {
@@ -70,7 +70,7 @@ pub async fn get_news(
     responses((status = 201, body = News), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError)))]
 pub async fn create_news(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Json(input): Json<NewsInput>,
 ) -> ApiResult<(StatusCode, Json<News>)> {
@@ -88,7 +88,7 @@ pub async fn create_news(
     responses((status = 200, body = News), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn update_news(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
     Json(input): Json<NewsInput>,
@@ -107,7 +107,7 @@ pub async fn update_news(
     responses((status = 204), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn delete_news(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {

@@ -41,12 +41,27 @@ impl Display for Joined<'_> {
     }
 }
 
+/// A photo's absolute URL with its gmina in the query (`?gmina=`): whoever
+/// follows an Open311 `media_url` sends no `MM-Gmina` header.
+pub struct PhotoUrl<'a> {
+    pub base: &'a str,
+    pub path: &'a str,
+    pub gmina: &'a str,
+}
+
+impl Display for PhotoUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}?gmina={}", self.base, self.path, self.gmina)
+    }
+}
+
 /// `GET /open311/discovery`.
 #[derive(Serialize)]
 pub struct Discovery<'a> {
     pub changeset: &'a str,
     pub contact: &'a str,
-    pub endpoints: [Endpoint<'a>; 1],
+    /// One per gmina of the deployment.
+    pub endpoints: Vec<Endpoint<'a>>,
     pub key_service: &'a str,
 }
 
@@ -54,6 +69,10 @@ pub struct Discovery<'a> {
 pub struct Endpoint<'a> {
     pub changeset: &'a str,
     pub formats: [&'a str; 2],
+    /// The gmina's TERYT code: the `jurisdiction_id` its requests carry
+    /// (GeoReport v2 names a jurisdiction by this parameter; the endpoint
+    /// list has no field for it, so this one is ours).
+    pub jurisdiction_id: &'a str,
     pub specification: &'a str,
     #[serde(rename = "type")]
     pub kind: &'a str,
@@ -159,7 +178,7 @@ pub struct ServiceRequest<'a> {
     pub lat: f64,
     pub long: f64,
     /// The first photo, absolute.
-    pub media_url: Option<Text<Joined<'a>>>,
+    pub media_url: Option<Text<PhotoUrl<'a>>>,
     pub requested_datetime: Iso,
     pub service_code: &'a str,
     pub service_name: &'a str,
@@ -177,12 +196,14 @@ pub struct ServiceRequest<'a> {
 
 impl<'a> ServiceRequest<'a> {
     /// `category` is the report's, when it exists; `agency` names the
-    /// town hall; `base` is the public URL that photo paths hang from.
+    /// town hall; `base` is the public URL that photo paths hang from,
+    /// `gmina` the TERYT code of the report's gmina.
     pub fn of(
         r: &'a Report,
         category: Option<&'a ReportCategory>,
         agency: &'a str,
         base: &'a str,
+        gmina: &'a str,
     ) -> ServiceRequest<'a> {
         ServiceRequest {
             address: r.address.as_deref(),
@@ -194,7 +215,7 @@ impl<'a> ServiceRequest<'a> {
                 .map(|h| Iso(r.created_at + Duration::hours(i64::from(h)))),
             lat: r.point.lat,
             long: r.point.lon,
-            media_url: r.photos.first().map(|p| Text(Joined(base, &p.url))),
+            media_url: r.photos.first().map(|p| Text(PhotoUrl { base, path: &p.url, gmina })),
             requested_datetime: Iso(r.created_at),
             service_code: &r.category,
             service_name: category.map_or(&r.category, |c| &c.name_pl),
@@ -339,7 +360,7 @@ mod tests {
             "zipcode": Value::Null,
             "lat": r.point.lat,
             "long": r.point.lon,
-            "media_url": r.photos.first().map(|p| format!("{base}{}", p.url)),
+            "media_url": r.photos.first().map(|p| format!("{base}{}?gmina=0223083", p.url)),
         })
     }
 
@@ -422,14 +443,16 @@ mod tests {
                 "changeset": changeset,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
+                "jurisdiction_id": "0223083",
             }],
         });
         let new = Discovery {
             changeset,
             contact: "Urząd Gminy — zgłoszenia przez aplikację mMieszkaniec",
-            endpoints: [Endpoint {
+            endpoints: vec![Endpoint {
                 changeset,
                 formats: ["text/xml", "application/json"],
+                jurisdiction_id: "0223083",
                 specification: "http://wiki.open311.org/GeoReport_v2",
                 kind: "production",
                 url: Text(Joined(base, "/open311/v2")),
@@ -513,7 +536,7 @@ mod tests {
             let old = Value::Array(reports.iter().map(|r| old_request(r, &by_id, &agency, base)).collect());
             let new: Vec<_> = reports
                 .iter()
-                .map(|r| ServiceRequest::of(r, by_id.get(&r.category), &agency, base))
+                .map(|r| ServiceRequest::of(r, by_id.get(&r.category), &agency, base, "0223083"))
                 .collect();
             same_as_before("service_requests", &old, &new);
         }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -27,9 +28,28 @@ use crate::reports::ratelimit::{ClientIp, WriteError};
 use crate::reports::reference::Reference;
 use crate::reports::service::{charge, precheck, submit};
 use crate::state::AppState;
+use crate::tenant;
 use crate::store::{Created, ReportFilter};
 
 type O311 = Result<Response, Open311Error>;
+
+/// The handler's state scoped to the request's gmina: GeoReport v2's
+/// `jurisdiction_id` is its TERYT code (or `MM-Gmina`, as everywhere);
+/// the deployment's only gmina when none is named. Refused in Open311's
+/// own error form.
+pub struct Jurisdiction(AppState);
+
+impl FromRequestParts<AppState> for Jurisdiction {
+    type Rejection = Open311Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Open311Error> {
+        let format = if parts.uri.path().ends_with(".xml") { Format::Xml } else { Format::Json };
+        match tenant::resolve(parts, state).await {
+            Ok(r) => Ok(Jurisdiction(r.state.clone())),
+            Err(e) => Err(from_app(e, format)),
+        }
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -61,7 +81,7 @@ fn internal(format: Format) -> impl Fn(crate::store::StoreError) -> Open311Error
 /// Our `ApiError`s in Open311 terms.
 fn from_app(e: AppError, format: Format) -> Open311Error {
     let status = match e.code() {
-        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::NotFound | ErrorCode::UnknownGmina => StatusCode::NOT_FOUND,
         ErrorCode::Unauthorized | ErrorCode::Forbidden | ErrorCode::TokenExpired => {
             StatusCode::FORBIDDEN
         }
@@ -97,23 +117,33 @@ async fn reference(state: &AppState, format: Format) -> Result<Arc<Reference>, O
         .map_err(internal(format))
 }
 
-/// `GET /open311/discovery.json|xml`.
+/// `GET /open311/discovery.json|xml`: an endpoint per gmina, each with
+/// its `jurisdiction_id`.
 async fn discovery(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
     let (stem, format) = format_of(&file)?;
     if stem != "discovery" {
         return Err(Open311Error::not_found("Unknown resource.", format));
     }
+    let gminas = state.gminas.list(state.store.as_ref()).await.map_err(internal(format))?;
+    let mut jurisdictions: Vec<&str> = gminas.iter().map(|g| g.teryt.as_str()).collect();
+    if jurisdictions.is_empty() {
+        jurisdictions.push(state.store.gmina_scope().as_str());
+    }
     let changeset = "2026-01-01T00:00:00+00:00";
     let v = Discovery {
         changeset,
         contact: "Urząd Gminy — zgłoszenia przez aplikację mMieszkaniec",
-        endpoints: [Endpoint {
-            changeset,
-            formats: ["text/xml", "application/json"],
-            specification: "http://wiki.open311.org/GeoReport_v2",
-            kind: "production",
-            url: Text(Joined(base_url(&state), "/open311/v2")),
-        }],
+        endpoints: jurisdictions
+            .into_iter()
+            .map(|jurisdiction_id| Endpoint {
+                changeset,
+                formats: ["text/xml", "application/json"],
+                jurisdiction_id,
+                specification: "http://wiki.open311.org/GeoReport_v2",
+                kind: "production",
+                url: Text(Joined(base_url(&state), "/open311/v2")),
+            })
+            .collect(),
         key_service: "api_key = the device token from POST /api/v1/devices",
     };
     Ok(respond(StatusCode::OK, format, "discovery", &v))
@@ -121,7 +151,7 @@ async fn discovery(State(state): State<AppState>, Path(file): Path<String>) -> O
 
 /// `GET /open311/v2/services.json|xml` and `requests.json|xml`.
 async fn list(
-    State(state): State<AppState>,
+    Jurisdiction(state): Jurisdiction,
     Path(file): Path<String>,
     RawQuery(q): RawQuery,
 ) -> O311 {
@@ -145,7 +175,7 @@ async fn services(state: &AppState, format: Format) -> O311 {
 }
 
 /// `GET /open311/v2/services/{code}.json|xml`: the attributes.
-async fn service_definition(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+async fn service_definition(Jurisdiction(state): Jurisdiction, Path(file): Path<String>) -> O311 {
     let (code, format) = format_of(&file)?;
     let reference = reference(&state, format).await?;
     let cat = reference
@@ -181,7 +211,7 @@ async fn respond_requests(state: &AppState, reports: &[Report], format: Format) 
     let base = base_url(state);
     let v: Vec<ServiceRequest<'_>> = reports
         .iter()
-        .map(|r| ServiceRequest::of(r, reference.category(&r.category), &agency, base))
+        .map(|r| ServiceRequest::of(r, reference.category(&r.category), &agency, base, state.store.gmina_scope().as_str()))
         .collect();
     Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
@@ -263,7 +293,7 @@ async fn requests(state: &AppState, format: Format, q: &str) -> O311 {
 
 /// `GET /open311/v2/requests/{id}.json|xml`.
 async fn one_request(
-    State(state): State<AppState>,
+    Jurisdiction(state): Jurisdiction,
     Path(file): Path<String>,
 ) -> O311 {
     let (id, format) = format_of(&file)?;
@@ -278,7 +308,7 @@ async fn one_request(
 
 /// `GET /open311/v2/tokens/{token}.json|xml`. Requests get their id at
 /// once, so a token is the request id itself.
-async fn token(State(state): State<AppState>, Path(file): Path<String>) -> O311 {
+async fn token(Jurisdiction(state): Jurisdiction, Path(file): Path<String>) -> O311 {
     let (token, format) = format_of(&file)?;
     let found = match token.parse::<i64>() {
         Ok(id) => state.store.get_report(id).await.map_err(internal(format))?,
@@ -296,6 +326,7 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> O311 
 /// `POST /open311/v2/requests.json|xml`, form-encoded.
 async fn post_request(
     State(state): State<AppState>,
+    RawQuery(query): RawQuery,
     Path(file): Path<String>,
     ClientIp(ip): ClientIp,
     body: Bytes,
@@ -317,6 +348,21 @@ async fn post_request(
     };
     let api_key = field("api_key")
         .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key is required.", format))?;
+    // The jurisdiction: the form's (GeoReport v2 posts it in the body),
+    // the query's, else the device's gmina.
+    let named = field("jurisdiction_id").or_else(|| {
+        parse_query(query.as_deref().unwrap_or("")).remove("jurisdiction_id").filter(|j| !j.trim().is_empty())
+    });
+    let device_gmina = state
+        .store
+        .find_device(&crate::auth::token::hash_token(&api_key))
+        .await
+        .map_err(internal(format))?
+        .map(|d| d.gmina);
+    let state = tenant::resolve_named(&state, named.as_deref(), device_gmina.as_ref())
+        .await
+        .map_err(|e| from_app(e, format))?;
+    // A device of another gmina than the named one: its key is not valid here.
     let device = device_by_token(&state, &api_key)
         .await
         .map_err(|e| from_app(e, format))?
@@ -351,7 +397,7 @@ async fn post_request(
     let photo_ids = field("media_url")
         .and_then(|u| {
             u.rsplit_once("/api/v1/photos/")
-                .map(|(_, id)| id.to_owned())
+                .map(|(_, id)| id.split('?').next().unwrap_or_default().to_owned())
         })
         .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
         .into_iter()

@@ -2,7 +2,6 @@
 //! (any web map), `/api/v1/places/import` (admins load an OSM extract).
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mm_protocol::error::{ApiError, ErrorCode};
@@ -15,6 +14,7 @@ use super::geojson::{MapFilter, feature_collection, parse_category, parse_layer}
 use crate::auth::Official;
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::PlaceFilter;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -32,7 +32,7 @@ pub const GEOJSON_MEDIA_TYPE: &str = "application/geo+json";
 #[utoipa::path(get, path = "/places", tag = "places", params(PlaceListQuery),
     responses((status = 200, body = Vec<Place>), (status = 400, body = ApiError)))]
 pub async fn list_places(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Query(q): Query<PlaceListQuery>,
 ) -> ApiResult<Json<Vec<Place>>> {
     let filter = PlaceFilter {
@@ -45,7 +45,7 @@ pub async fn list_places(
 
 #[utoipa::path(get, path = "/places/{id}", tag = "places", params(("id" = i64, Path)),
     responses((status = 200, body = Place), (status = 404, body = ApiError)))]
-pub async fn get_place(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Place>> {
+pub async fn get_place(Tenant(state): Tenant, Path(id): Path<i64>) -> ApiResult<Json<Place>> {
     Ok(Json(state.store.get_place(id).await?.ok_or_else(AppError::not_found)?))
 }
 
@@ -53,7 +53,7 @@ pub async fn get_place(State(state): State<AppState>, Path(id): Path<i64>) -> Ap
     responses((status = 201, body = Place), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn create_place(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Json(input): Json<PlaceInput>,
 ) -> ApiResult<(StatusCode, Json<Place>)> {
@@ -68,7 +68,7 @@ pub async fn create_place(
     responses((status = 200, body = Place), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn update_place(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
     Json(input): Json<PlaceInput>,
@@ -83,7 +83,7 @@ pub async fn update_place(
     responses((status = 204), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn delete_place(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
@@ -101,7 +101,7 @@ pub async fn delete_place(
     responses((status = 200, body = PlaceImportReport), (status = 400, body = ApiError),
         (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn import_places(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     body: Bytes,
 ) -> ApiResult<Json<PlaceImportReport>> {
@@ -121,7 +121,7 @@ pub async fn import_places(
 #[utoipa::path(get, path = "/map/places.geojson", tag = "places", params(PlaceMapQuery),
     responses((status = 200, content_type = "application/geo+json", body = Object), (status = 400, body = ApiError)))]
 pub async fn places_geojson(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Query(q): Query<PlaceMapQuery>,
 ) -> ApiResult<Response> {
     let filter = MapFilter::parse(&q)?;

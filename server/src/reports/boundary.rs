@@ -1,12 +1,14 @@
-//! Is a point inside the gmina? The boundary is loaded from the store and
-//! kept in memory (it changes about never); until one is loaded, every
-//! point is accepted.
+//! Is a point inside the gmina? Each gmina's boundary is loaded from its
+//! store and kept in memory (it changes about never); until one is loaded,
+//! every point is accepted.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use geo::{Contains, Coord, LineString, Point, Polygon};
 use mm_protocol::geo::GeoPoint;
+use mm_protocol::gmina::Teryt;
 use mm_protocol::validation::FieldError;
 
 use crate::store::{Store, StoreResult};
@@ -14,9 +16,10 @@ use crate::store::{Store, StoreResult};
 /// When it was loaded, and the boundary (`None`: no gmina loaded yet).
 type Loaded = (Instant, Option<Arc<Polygon<f64>>>);
 
+/// Per gmina, by the TERYT code of the store handle asked with.
 #[derive(Default)]
 pub struct BoundaryCache {
-    cached: RwLock<Option<Loaded>>,
+    cached: RwLock<HashMap<Teryt, Loaded>>,
 }
 
 /// How long a loaded boundary / a missing one is trusted.
@@ -25,11 +28,12 @@ const KEEP_MISSING: Duration = Duration::from_secs(1);
 
 impl BoundaryCache {
     async fn polygon(&self, store: &dyn Store) -> StoreResult<Option<Arc<Polygon<f64>>>> {
+        let teryt = store.gmina_scope();
         if let Some((at, p)) = self
             .cached
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
+            .get(teryt)
         {
             let keep = if p.is_some() {
                 KEEP_LOADED
@@ -52,14 +56,16 @@ impl BoundaryCache {
                 .unwrap_or_else(|| LineString::new(vec![]));
             Arc::new(Polygon::new(outer, rings.map(ring).collect()))
         });
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((Instant::now(), polygon.clone()));
+        self.cached
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(teryt.clone(), (Instant::now(), polygon.clone()));
         Ok(polygon)
     }
 
-    /// Forgets the cached boundary (after the gmina was loaded or changed).
+    /// Forgets the cached boundaries (after a gmina was loaded or changed).
     pub fn invalidate(&self) {
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = None;
+        self.cached.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// `Err` naming `point` when a boundary is loaded and the point is outside it.

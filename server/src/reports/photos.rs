@@ -17,7 +17,6 @@
 use std::io::Cursor;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::codecs::jpeg::JpegEncoder;
@@ -35,6 +34,7 @@ use crate::auth::token::sha256_hex;
 use crate::devices::Device;
 use crate::error::{AppError, Json, Path};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -222,7 +222,7 @@ fn fit_within(img: DynamicImage, edge: u32) -> DynamicImage {
         (status = 429, body = ApiError),
     ))]
 pub async fn upload_photo(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     device: Device,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
@@ -298,7 +298,7 @@ pub async fn upload_photo(
 #[utoipa::path(get, path = "/photos/{id}", tag = "reports", params(("id" = String, Path)),
     responses((status = 200, description = "the photo", content_type = "image/jpeg"), (status = 404, body = ApiError)))]
 pub async fn get_photo(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {

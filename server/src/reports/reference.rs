@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use mm_protocol::gmina::Teryt;
 use mm_protocol::reports::ReportCategory;
 
 use crate::store::{Store, StoreResult};
@@ -63,17 +64,19 @@ struct Loaded {
     data: Arc<Reference>,
 }
 
+/// Per gmina, by the TERYT code of the store handle asked with.
 #[derive(Default)]
 pub struct ReferenceCache {
-    loaded: RwLock<Option<Loaded>>,
+    loaded: RwLock<HashMap<Teryt, Loaded>>,
 }
 
 impl ReferenceCache {
     /// The current snapshot, loaded from the store when the store's
     /// version moved on or [`MAX_AGE`] passed.
     pub async fn get(&self, store: &dyn Store) -> StoreResult<Arc<Reference>> {
+        let teryt = store.gmina_scope();
         let version = store.reference_version().await?;
-        if let Some(l) = self.loaded.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+        if let Some(l) = self.loaded.read().unwrap_or_else(|e| e.into_inner()).get(teryt)
             && l.version == version
             && l.at.elapsed() < MAX_AGE
         {
@@ -83,8 +86,8 @@ impl ReferenceCache {
         let data = Arc::new(Reference::new(categories, gmina.0.map(|g| g.name)));
         let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
         // Two requests may load at once: keep the one of the newer version.
-        if loaded.as_ref().is_none_or(|l| l.version <= version) {
-            *loaded = Some(Loaded {
+        if loaded.get(teryt).is_none_or(|l| l.version <= version) {
+            loaded.insert(teryt.clone(), Loaded {
                 version,
                 at: Instant::now(),
                 data: data.clone(),

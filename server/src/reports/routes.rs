@@ -2,7 +2,6 @@
 //! follow; officials move reports through the workflow and manage the
 //! categories.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use mm_protocol::auth::Role;
 use mm_protocol::error::{ApiError, ErrorCode};
@@ -24,6 +23,7 @@ use crate::auth::Official;
 use crate::devices::{Device, idempotency};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::{Created, NearFilter, ReportFilter};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -56,7 +56,7 @@ pub fn scope(device_id: &str) -> String {
         (status = 409, description = "idempotency_conflict", body = ApiError), (status = 429, body = ApiError),
     ))]
 pub async fn create_report(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     device: Device,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
@@ -94,7 +94,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/reports", tag = "reports", params(ListQuery),
     responses((status = 200, body = Vec<Report>), (status = 400, body = ApiError)))]
 pub async fn list_reports(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<Report>>> {
     let statuses = match q.status.as_deref() {
@@ -119,7 +119,7 @@ pub async fn list_reports(
 #[utoipa::path(get, path = "/reports/near", tag = "reports", params(NearQuery),
     responses((status = 200, body = Vec<Report>), (status = 400, body = ApiError)))]
 pub async fn near_reports(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Query(q): Query<NearQuery>,
 ) -> ApiResult<Json<Vec<Report>>> {
     mm_protocol::geo::GeoPoint {
@@ -152,7 +152,7 @@ pub async fn near_reports(
 #[utoipa::path(get, path = "/reports/mine", tag = "reports", security(("device" = [])),
     responses((status = 200, body = Vec<Report>), (status = 401, body = ApiError)))]
 pub async fn my_reports(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     device: Device,
 ) -> ApiResult<Json<Vec<Report>>> {
     Ok(Json(state.store.device_reports(&device.id).await?))
@@ -162,7 +162,7 @@ pub async fn my_reports(
 #[utoipa::path(get, path = "/reports/{id}", tag = "reports", params(("id" = i64, Path)),
     responses((status = 200, body = Report), (status = 404, body = ApiError)))]
 pub async fn get_report(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Report>> {
     Ok(Json(
@@ -193,7 +193,7 @@ async fn set_following(
 #[utoipa::path(post, path = "/reports/{id}/follow", tag = "reports", params(("id" = i64, Path)), security(("device" = [])),
     responses((status = 204), (status = 401, body = ApiError), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn follow(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     device: Device,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
@@ -205,7 +205,7 @@ pub async fn follow(
 #[utoipa::path(delete, path = "/reports/{id}/follow", tag = "reports", params(("id" = i64, Path)), security(("device" = [])),
     responses((status = 204), (status = 401, body = ApiError), (status = 404, body = ApiError), (status = 429, body = ApiError)))]
 pub async fn unfollow(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     device: Device,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
@@ -230,7 +230,7 @@ fn require_handler(o: &Official) -> Result<(), AppError> {
     responses((status = 200, body = Report), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn change_status(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
     Json(change): Json<StatusChangeRequest>,
@@ -256,7 +256,7 @@ pub async fn change_status(
     responses((status = 200, body = Report), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn change_visibility(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
     Json(change): Json<VisibilityChangeRequest>,
@@ -276,7 +276,7 @@ pub async fn change_visibility(
     responses((status = 200, body = ReportInternal), (status = 401, body = ApiError), (status = 403, body = ApiError),
         (status = 404, body = ApiError)))]
 pub async fn internal(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ReportInternal>> {
@@ -294,7 +294,7 @@ pub async fn internal(
 #[utoipa::path(get, path = "/report-categories", tag = "reports",
     responses((status = 200, body = Vec<ReportCategory>)))]
 pub async fn list_categories(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
 ) -> ApiResult<Json<Vec<ReportCategory>>> {
     Ok(Json(state.store.report_categories().await?))
 }
@@ -304,7 +304,7 @@ pub async fn list_categories(
     responses((status = 201, body = ReportCategory), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn create_category(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Json(c): Json<ReportCategory>,
 ) -> ApiResult<(StatusCode, Json<ReportCategory>)> {
@@ -323,7 +323,7 @@ pub async fn create_category(
     responses((status = 200, body = ReportCategory), (status = 400, body = ApiError), (status = 401, body = ApiError),
         (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn update_category(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     official: Official,
     Path(id): Path<String>,
     Json(mut c): Json<ReportCategory>,

@@ -53,6 +53,9 @@ impl JobState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRow {
     pub id: i64,
+    /// The gmina whose write enqueued it: the worker runs it with that
+    /// gmina's handle (`Tenancy::for_gmina`).
+    pub gmina: mm_protocol::gmina::Teryt,
     pub kind: String,
     pub payload: String,
     pub state: JobState,
@@ -92,12 +95,14 @@ pub struct DueJobs {
 
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    /// Pending jobs of these kinds due by `now` whose `waits_for` job is
+    /// Deployment-wide (the worker claims for every gmina): pending jobs of these kinds due by `now` whose `waits_for` job is
     /// done, oldest due first; and the earliest later due time.
     async fn due_jobs(&self, kinds: Vec<&'static str>, now: DateTime<Utc>, limit: u32) -> StoreResult<DueJobs>;
-    /// The attempt succeeded.
+    /// Deployment-wide, like `due_jobs` (by the claimed job's global id):
+    /// the attempt succeeded.
     async fn job_done(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()>;
-    /// The attempt failed: retried at `retry_at`, or a dead letter (`None`).
+    /// Deployment-wide: the attempt failed: retried at `retry_at`, or a
+    /// dead letter (`None`).
     async fn job_failed(
         &self,
         id: i64,

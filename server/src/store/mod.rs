@@ -10,8 +10,12 @@
 //! Every write that changes a public entity also appends it to the sync
 //! publication log in the same transaction (docs/DESIGN.md, "Sync"), and
 //! every write an official makes also writes the audit log there.
+//!
+//! One database serves every gmina of the deployment; a handle is scoped
+//! to one of them ([`directory`]: `Tenancy::for_gmina`).
 
 pub mod backoffice;
+pub mod directory;
 pub mod ezd;
 pub mod jobs;
 pub mod sqlite;
@@ -21,7 +25,7 @@ use chrono::{DateTime, Utc};
 use mm_protocol::auth::Role;
 use mm_protocol::devices::RegisterDevice;
 use mm_protocol::events::{Event, EventCategory, EventInput};
-use mm_protocol::gmina::{Gmina, Locality};
+use mm_protocol::gmina::{Gmina, Locality, Teryt};
 use mm_protocol::news::{News, NewsInput};
 use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
 use mm_protocol::reports::{
@@ -35,6 +39,7 @@ use crate::reports::model::{PhotoMeta, ReportInternal};
 use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
+pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
 pub use sqlite::SqliteStore;
@@ -88,6 +93,8 @@ pub enum Conflict {
     /// The person may not take this report (not a dispatcher, not of the
     /// report's department).
     NotAssignable,
+    /// The deployment already has a gmina with this TERYT code.
+    GminaExists,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -102,6 +109,9 @@ pub struct UserRecord {
     pub login: String,
     pub role: Role,
     pub password_hash: String,
+    /// The gmina the official works for (logins are unique across the
+    /// deployment, so a login finds one user of one gmina).
+    pub gmina: Teryt,
 }
 
 /// What a session was made for. A token of one kind never works as the
@@ -129,6 +139,8 @@ pub struct SessionRecord {
     pub login: String,
     pub role: Role,
     pub expires_at: DateTime<Utc>,
+    /// The user's gmina: the back office's requests are scoped to it.
+    pub gmina: Teryt,
 }
 
 /// A request that carried an `Idempotency-Key`: where it applies (`scope`,
@@ -222,6 +234,7 @@ pub struct NearFilter {
 
 #[async_trait]
 pub trait AuthStore: Send + Sync {
+    /// Deployment-wide: the user with this login, of whatever gmina.
     async fn find_user(&self, login: &str) -> StoreResult<Option<UserRecord>>;
     async fn create_user(
         &self,
@@ -238,8 +251,8 @@ pub trait AuthStore: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The session of `kind` with this token hash (expired ones too: the
-    /// caller tells "expired" from "unknown").
+    /// Deployment-wide: the session of `kind` with this token hash
+    /// (expired ones too: the caller tells "expired" from "unknown").
     async fn find_session(&self, token_hash: &str, kind: SessionKind) -> StoreResult<Option<SessionRecord>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// The sign-in counters of `login` from `address` that have not
@@ -272,7 +285,8 @@ pub trait DeviceStore: Send + Sync {
         device: NewDevice,
         response: StoredResponse,
     ) -> StoreResult<StoredResponse>;
-    /// The device whose token hashes to this.
+    /// Deployment-wide: the device whose token hashes to this, of whatever
+    /// gmina (the caller compares `KnownDevice::gmina`).
     async fn find_device(&self, token_hash: &str) -> StoreResult<Option<KnownDevice>>;
     /// Records that the device was seen (`maintenance` collects devices
     /// unseen for years).
@@ -286,6 +300,8 @@ pub trait DeviceStore: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct KnownDevice {
     pub id: String,
+    /// The gmina the device registered with; its token works for no other.
+    pub gmina: Teryt,
     /// Updated at most once a day (`devices::auth`).
     pub last_seen_at: Option<DateTime<Utc>>,
 }
@@ -294,8 +310,9 @@ pub struct KnownDevice {
 pub trait ReportStore: Send + Sync {
     async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>>;
     /// A number that differs after every committed change to the report
-    /// categories or the gmina (`create_report_category`,
-    /// `update_report_category`, `load_demo`), so a cache of them
+    /// categories or a gmina (`create_report_category`,
+    /// `update_report_category`, `load_demo`, `add_gmina`, `update_gmina`;
+    /// of any gmina: one number for the deployment), so a cache of them
     /// (`reports::reference`) knows when to load them again. It is asked
     /// on every Open311 read, so it must be cheap: SQLite keeps it in
     /// memory, since one process writes the file; a backend that several
@@ -412,8 +429,12 @@ pub trait ContentStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<EventCategory>;
 
+    /// The handle's gmina as the app syncs it (from the directory, once
+    /// its boundary and centre are known) and its localities.
     async fn gmina(&self) -> StoreResult<(Option<Gmina>, Vec<Locality>)>;
-    /// Loads the demo data unless it was loaded before; true when it loaded now.
+    /// Loads the demo data into the handle's gmina (adding it to the
+    /// directory when it is not there) unless it was loaded before; true
+    /// when it loaded now.
     async fn load_demo(&self, data: DemoData, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 
@@ -606,9 +627,15 @@ pub trait HealthStore: Send + Sync {
     async fn close(&self) -> StoreResult<()>;
 }
 
-/// Everything the server stores.
+/// Everything the server stores. A handle is scoped to one gmina
+/// ([`Tenancy`]): everything but the deployment-wide calls (the directory,
+/// user lookup by login, sessions, sign-in counters, device lookup by
+/// token, job claiming, maintenance, health) reads and writes that
+/// gmina's rows only.
 pub trait Store:
-    AuthStore
+    Tenancy
+    + DirectoryStore
+    + AuthStore
     + DeviceStore
     + ContentStore
     + ReportStore
@@ -625,7 +652,9 @@ pub trait Store:
 }
 
 impl<
-    T: AuthStore
+    T: Tenancy
+        + DirectoryStore
+        + AuthStore
         + DeviceStore
         + ContentStore
         + ReportStore

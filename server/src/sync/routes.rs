@@ -4,7 +4,6 @@
 //! written in the entity's transaction is exactly what clients receive, and
 //! a page costs no re-serialisation.
 
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mm_protocol::error::{ApiError, ErrorCode};
@@ -15,6 +14,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiResult, AppError, Query};
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::store::LogRow;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -66,7 +66,7 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         (status = 400, description = "invalid_cursor or invalid_query", body = ApiError),
     ))]
 pub async fn sync(
-    State(state): State<AppState>,
+    Tenant(state): Tenant,
     headers: HeaderMap,
     Query(q): Query<RawSyncQuery>,
 ) -> ApiResult<Response> {

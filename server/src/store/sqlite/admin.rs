@@ -14,12 +14,21 @@ use crate::store::{Conflict,
     CategoryReportStats, Department, MonthReportStats, StoreError, StoreResult,
 };
 
+fn department_exists(c: &rusqlite::Connection, g: &str, id: i64) -> StoreResult<bool> {
+    Ok(c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM departments WHERE id = ?1 AND gmina = ?2)",
+        params![id, g],
+        |r| r.get(0),
+    )?)
+}
+
 #[async_trait]
 impl AdminStore for SqliteStore {
     async fn list_departments(&self) -> StoreResult<Vec<Department>> {
-        self.read(|c| {
-            let mut stmt = c.prepare("SELECT id, name FROM departments ORDER BY name")?;
-            let rows = stmt.query_map([], |r| {
+        let g = self.scope();
+        self.read(move |c| {
+            let mut stmt = c.prepare("SELECT id, name FROM departments WHERE gmina = ?1 ORDER BY name")?;
+            let rows = stmt.query_map([g], |r| {
                 Ok(Department {
                     id: r.get(0)?,
                     name: r.get(1)?,
@@ -36,23 +45,24 @@ impl AdminStore for SqliteStore {
         name: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Department> {
-        let name = name.trim().to_owned();
+        let (name, g) = (name.trim().to_owned(), self.scope());
         self.write(move |tx| {
             let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM departments WHERE name = ?1)",
-                [&name],
+                "SELECT EXISTS (SELECT 1 FROM departments WHERE gmina = ?1 AND name = ?2)",
+                [&g, &name],
                 |r| r.get(0),
             )?;
             if exists {
                 return Err(StoreError::Conflict(Conflict::DepartmentExists));
             }
             tx.execute(
-                "INSERT INTO departments (name, created_at) VALUES (?1, ?2)",
-                params![name, ts(now)],
+                "INSERT INTO departments (gmina, name, created_at) VALUES (?1, ?2, ?3)",
+                params![g, name, ts(now)],
             )?;
             let id = tx.last_insert_rowid();
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "department.create",
@@ -72,27 +82,23 @@ impl AdminStore for SqliteStore {
         department: Option<i64>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let login = login.to_owned();
+        let (login, g) = (login.to_owned(), self.scope());
         self.write(move |tx| {
-            if let Some(d) = department {
-                let ok: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM departments WHERE id = ?1)",
-                    [d],
-                    |r| r.get(0),
-                )?;
-                if !ok {
-                    return Err(StoreError::UnknownReference { field: "department" });
-                }
+            if let Some(d) = department
+                && !department_exists(tx, &g, d)?
+            {
+                return Err(StoreError::UnknownReference { field: "department" });
             }
             let n = tx.execute(
-                "UPDATE users SET department_id = ?2 WHERE login = ?1",
-                params![login, department],
+                "UPDATE users SET department_id = ?2 WHERE login = ?1 AND gmina = ?3",
+                params![login, department, g],
             )?;
             if n == 0 {
                 return Err(StoreError::UnknownReference { field: "login" });
             }
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "user.department",
@@ -105,11 +111,12 @@ impl AdminStore for SqliteStore {
     }
 
     async fn user_department(&self, user_id: i64) -> StoreResult<Option<i64>> {
+        let g = self.scope();
         self.read(move |c| {
             Ok(c
                 .query_row(
-                    "SELECT department_id FROM users WHERE id = ?1",
-                    [user_id],
+                    "SELECT department_id FROM users WHERE id = ?1 AND gmina = ?2",
+                    params![user_id, g],
                     |r| r.get::<_, Option<i64>>(0),
                 )
                 .optional()?
@@ -126,11 +133,11 @@ impl AdminStore for SqliteStore {
         keep: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let (hash, keep) = (password_hash.to_owned(), keep.map(str::to_owned));
+        let (hash, keep, g) = (password_hash.to_owned(), keep.map(str::to_owned), self.scope());
         self.write(move |tx| {
             let n = tx.execute(
-                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-                params![user_id, hash],
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1 AND gmina = ?3",
+                params![user_id, hash, g],
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound);
@@ -143,6 +150,7 @@ impl AdminStore for SqliteStore {
             )?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "user.password",
@@ -162,28 +170,24 @@ impl AdminStore for SqliteStore {
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
             let before: Option<Option<i64>> = tx
                 .query_row(
-                    "SELECT department_id FROM reports WHERE id = ?1",
-                    [id],
+                    "SELECT department_id FROM reports WHERE id = ?1 AND gmina = ?2",
+                    params![id, g],
                     |r| r.get(0),
                 )
                 .optional()?;
             let before = before.ok_or(StoreError::NotFound)?;
-            if let Some(d) = department {
-                let ok: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM departments WHERE id = ?1)",
-                    [d],
-                    |r| r.get(0),
-                )?;
-                if !ok {
-                    return Err(StoreError::UnknownReference { field: "department" });
-                }
+            if let Some(d) = department
+                && !department_exists(tx, &g, d)?
+            {
+                return Err(StoreError::UnknownReference { field: "department" });
             }
             tx.execute(
-                "UPDATE reports SET department_id = ?2 WHERE id = ?1",
-                params![id, department],
+                "UPDATE reports SET department_id = ?2 WHERE id = ?1 AND gmina = ?3",
+                params![id, department, g],
             )?;
             let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
             if let Some(n) = &note {
@@ -194,6 +198,7 @@ impl AdminStore for SqliteStore {
             }
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "report.assign",
@@ -206,11 +211,12 @@ impl AdminStore for SqliteStore {
     }
 
     async fn report_department(&self, id: i64) -> StoreResult<Option<i64>> {
+        let g = self.scope();
         self.read(move |c| {
             let d: Option<Option<i64>> = c
                 .query_row(
-                    "SELECT department_id FROM reports WHERE id = ?1",
-                    [id],
+                    "SELECT department_id FROM reports WHERE id = ?1 AND gmina = ?2",
+                    params![id, g],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -220,8 +226,9 @@ impl AdminStore for SqliteStore {
     }
 
     async fn admin_reports(&self, f: AdminReportFilter) -> StoreResult<AdminReportPage> {
+        let g = self.scope();
         self.read(move |c| {
-            let (filter, mut args) = admin_report_conditions(&f);
+            let (filter, mut args) = admin_report_conditions(&g, &f);
             let total: i64 = c.query_row(
                 &format!("SELECT COUNT(*) FROM reports WHERE {filter}"),
                 rusqlite::params_from_iter(args.iter()),
@@ -260,13 +267,14 @@ impl AdminStore for SqliteStore {
     }
 
     async fn report_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CategoryReportStats>> {
+        let g = self.scope();
         self.read(move |c| {
             // The first resolution's time comes from the report's history
             // (JSON, read by SQLite itself); the median is the middle row,
             // or the mean of the two middle rows, of each category.
             let mut stmt = c.prepare_cached(
                 "WITH recent AS (
-                     SELECT category, status, created_at, data FROM reports WHERE created_at >= ?1
+                     SELECT category, status, created_at, data FROM reports WHERE gmina = ?2 AND created_at >= ?1
                  ),
                  resolved AS (
                      SELECT category,
@@ -293,7 +301,7 @@ impl AdminStore for SqliteStore {
                  ORDER BY t.category",
             )?;
             let rows = stmt
-                .query_map([ts(since)], |r| {
+                .query_map([ts(since), g], |r| {
                     Ok(CategoryReportStats {
                         category: r.get(0)?,
                         received: r.get::<_, i64>(1)? as u64,
@@ -311,14 +319,15 @@ impl AdminStore for SqliteStore {
         &self,
         months: Vec<(DateTime<Utc>, DateTime<Utc>)>,
     ) -> StoreResult<Vec<MonthReportStats>> {
-        self.read(move |c| super::transparency::by_month(c, &months)).await
+        let g = self.scope();
+        self.read(move |c| super::transparency::by_month(c, &g, &months)).await
     }
 }
 
 /// The list's filters as one SQL condition over `reports`, with its values.
-fn admin_report_conditions(f: &AdminReportFilter) -> (String, Vec<rusqlite::types::Value>) {
-    let mut sql = String::from("1 = 1");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+fn admin_report_conditions(g: &str, f: &AdminReportFilter) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from("gmina = ?");
+    let mut args: Vec<rusqlite::types::Value> = vec![g.to_owned().into()];
     if !f.statuses.is_empty() {
         let marks = vec!["?"; f.statuses.len()].join(", ");
         sql.push_str(&format!(" AND status IN ({marks})"));

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::publish::audit;
-use super::{SqliteStore, parse_ts, ts};
+use super::{SqliteStore, parse_ts, teryt, ts};
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
 use crate::store::{Conflict, Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
 
@@ -22,7 +22,7 @@ impl AuthStore for SqliteStore {
         let login = login.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT id, login, role, password_hash FROM users WHERE login = ?1 AND disabled_at IS NULL",
+                "SELECT id, login, role, password_hash, gmina FROM users WHERE login = ?1 AND disabled_at IS NULL",
                 [login],
                 |r| {
                     Ok(UserRecord {
@@ -30,6 +30,7 @@ impl AuthStore for SqliteStore {
                         login: r.get(1)?,
                         role: role(r.get(2)?)?,
                         password_hash: r.get(3)?,
+                        gmina: teryt(r.get(4)?)?,
                     })
                 },
             )
@@ -45,7 +46,7 @@ impl AuthStore for SqliteStore {
         role: Role,
         password_hash: &str,
     ) -> StoreResult<i64> {
-        let (login, hash) = (login.to_owned(), password_hash.to_owned());
+        let (login, hash, g) = (login.to_owned(), password_hash.to_owned(), self.scope());
         self.write(move |tx| {
             let exists: bool =
                 tx.query_row("SELECT EXISTS (SELECT 1 FROM users WHERE login = ?1)", [&login], |r| r.get(0))?;
@@ -54,11 +55,11 @@ impl AuthStore for SqliteStore {
             }
             let now = Utc::now();
             tx.execute(
-                "INSERT INTO users (login, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![login, role.as_str(), hash, ts(now)],
+                "INSERT INTO users (login, role, password_hash, created_at, gmina) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![login, role.as_str(), hash, ts(now), g],
             )?;
             let id = tx.last_insert_rowid();
-            audit(tx, &actor, now, "user.add", "user", Some(&id.to_string()), json!({"login": login, "role": role}))?;
+            audit(tx, &g, &actor, now, "user.add", "user", Some(&id.to_string()), json!({"login": login, "role": role}))?;
             Ok(id)
         })
         .await
@@ -73,6 +74,8 @@ impl AuthStore for SqliteStore {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let (user_id, login, token_hash) = (user.id, user.login.clone(), token_hash.to_owned());
+        // The sign-in is audited in the user's gmina, whichever handle.
+        let g = user.gmina.as_str().to_owned();
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -82,6 +85,7 @@ impl AuthStore for SqliteStore {
             tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [ts(now - chrono::Duration::days(1))])?;
             audit(
                 tx,
+                &g,
                 &Actor(login),
                 now,
                 "auth.login",
@@ -98,7 +102,7 @@ impl AuthStore for SqliteStore {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT u.id, u.login, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.login, u.role, s.expires_at, u.gmina FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.kind = ?2",
                 params![token_hash, kind.as_str()],
                 |r| {
@@ -107,6 +111,7 @@ impl AuthStore for SqliteStore {
                         login: r.get(1)?,
                         role: role(r.get(2)?)?,
                         expires_at: parse_ts(&r.get::<_, String>(3)?)?,
+                        gmina: teryt(r.get(4)?)?,
                     })
                 },
             )
@@ -142,7 +147,7 @@ impl AuthStore for SqliteStore {
         step: SignInStep,
         now: DateTime<Utc>,
     ) -> StoreResult<Admission> {
-        let (login, address) = (login.to_owned(), address.to_owned());
+        let (login, address, g) = (login.to_owned(), address.to_owned(), self.scope());
         self.write(move |tx| {
             let policy = match step {
                 SignInStep::Begin(p) => p,
@@ -156,8 +161,15 @@ impl AuthStore for SqliteStore {
                 write_counters(tx, &login, &address, &counters, now)?;
             }
             if let (SignInStep::Locked, Some(until)) = (step, counters.pair.locked_until) {
+                // In the account's gmina's log; a login nobody has, in the handle's.
+                let g: String = tx.query_row(
+                    "SELECT COALESCE((SELECT gmina FROM users WHERE login = ?1), ?2)",
+                    [&login, &g],
+                    |r| r.get(0),
+                )?;
                 audit(
                     tx,
+                    &g,
                     &Actor(login.clone()),
                     now,
                     "auth.locked",

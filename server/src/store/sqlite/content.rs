@@ -14,7 +14,7 @@ use serde_json::json;
 use super::publish::{audit, get_setting, publish, set_setting, tombstone};
 use super::{SqliteStore, parse_ts, ts};
 use crate::demo::DemoData;
-use crate::store::{Conflict, Actor, ContentStore, StoreError, StoreResult};
+use crate::store::{Actor, Conflict, ContentStore, StoreError, StoreResult, Tenancy};
 
 const DEMO_LOADED: &str = "demo_loaded";
 
@@ -43,10 +43,10 @@ fn news_row(r: &Row<'_>) -> rusqlite::Result<News> {
 
 const NEWS_COLUMNS: &str = "id, title, body, priority, published_at, expires_at, updated_at";
 
-fn get_news(c: &Connection, id: i64) -> StoreResult<Option<News>> {
+fn get_news(c: &Connection, g: &str, id: i64) -> StoreResult<Option<News>> {
     Ok(c.query_row(
-        &format!("SELECT {NEWS_COLUMNS} FROM news WHERE id = ?1"),
-        [id],
+        &format!("SELECT {NEWS_COLUMNS} FROM news WHERE id = ?1 AND gmina = ?2"),
+        params![id, g],
         news_row,
     )
     .optional()?)
@@ -54,6 +54,7 @@ fn get_news(c: &Connection, id: i64) -> StoreResult<Option<News>> {
 
 fn write_news(
     tx: &Transaction<'_>,
+    g: &str,
     id: Option<i64>,
     input: NewsInput,
     now: DateTime<Utc>,
@@ -65,13 +66,14 @@ fn write_news(
         input.priority.as_str(),
         ts(published_at),
         input.expires_at.map(ts),
-        ts(now)
+        ts(now),
+        g
     ];
     let id = match id {
         None => {
             tx.execute(
-                "INSERT INTO news (title, body, priority, published_at, expires_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO news (title, body, priority, published_at, expires_at, updated_at, gmina)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 values,
             )?;
             tx.last_insert_rowid()
@@ -79,7 +81,7 @@ fn write_news(
         Some(id) => {
             let n = tx.execute(
                 "UPDATE news SET title = ?1, body = ?2, priority = ?3, published_at = ?4, expires_at = ?5,
-                 updated_at = ?6 WHERE id = ?7",
+                 updated_at = ?6 WHERE gmina = ?7 AND id = ?8",
                 rusqlite::params_from_iter(values.iter().copied().chain([&id as &dyn rusqlite::ToSql])),
             )?;
             if n == 0 {
@@ -88,8 +90,8 @@ fn write_news(
             id
         }
     };
-    let news = get_news(tx, id)?.ok_or(StoreError::NotFound)?;
-    publish(tx, &Item::News(news.clone()))?;
+    let news = get_news(tx, g, id)?.ok_or(StoreError::NotFound)?;
+    publish(tx, g, &Item::News(news.clone()))?;
     Ok(news)
 }
 
@@ -101,29 +103,30 @@ fn decode_event(data: String) -> StoreResult<Event> {
     Ok(serde_json::from_str(&data)?)
 }
 
-fn get_event(c: &Connection, id: i64) -> StoreResult<Option<Event>> {
-    c.query_row("SELECT data FROM events WHERE id = ?1", [id], event_row)
+fn get_event(c: &Connection, g: &str, id: i64) -> StoreResult<Option<Event>> {
+    c.query_row("SELECT data FROM events WHERE id = ?1 AND gmina = ?2", params![id, g], event_row)
         .optional()?
         .map(decode_event)
         .transpose()
 }
 
-fn category_exists(c: &Connection, id: &str) -> StoreResult<bool> {
+fn category_exists(c: &Connection, g: &str, id: &str) -> StoreResult<bool> {
     Ok(c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM event_categories WHERE id = ?1)",
-        [id],
+        "SELECT EXISTS (SELECT 1 FROM event_categories WHERE gmina = ?1 AND id = ?2)",
+        [g, id],
         |r| r.get(0),
     )?)
 }
 
 fn write_event(
     tx: &Transaction<'_>,
+    g: &str,
     id: Option<i64>,
     input: EventInput,
     now: DateTime<Utc>,
 ) -> StoreResult<Event> {
     if let Some(cat) = &input.category
-        && !category_exists(tx, cat)?
+        && !category_exists(tx, g, cat)?
     {
         return Err(StoreError::UnknownReference { field: "category" });
     }
@@ -131,13 +134,13 @@ fn write_event(
         None => {
             // The id is assigned first; the JSON that carries it follows.
             tx.execute(
-                "INSERT INTO events (category, starts_at, data) VALUES (?1, ?2, '{}')",
-                params![input.category, ts(input.starts_at)],
+                "INSERT INTO events (gmina, category, starts_at, data) VALUES (?1, ?2, ?3, '{}')",
+                params![g, input.category, ts(input.starts_at)],
             )?;
             tx.last_insert_rowid()
         }
         Some(id) => {
-            if get_event(tx, id)?.is_none() {
+            if get_event(tx, g, id)?.is_none() {
                 return Err(StoreError::NotFound);
             }
             id
@@ -145,44 +148,47 @@ fn write_event(
     };
     let event = input.into_event(id, now);
     tx.execute(
-        "UPDATE events SET category = ?1, starts_at = ?2, data = ?3 WHERE id = ?4",
+        "UPDATE events SET category = ?1, starts_at = ?2, data = ?3 WHERE id = ?4 AND gmina = ?5",
         params![
             event.category,
             ts(event.starts_at),
             serde_json::to_string(&event)?,
-            id
+            id,
+            g
         ],
     )?;
-    publish(tx, &Item::Events(event.clone()))?;
+    publish(tx, g, &Item::Events(event.clone()))?;
     Ok(event)
 }
 
-fn write_category(tx: &Transaction<'_>, c: &EventCategory) -> StoreResult<()> {
-    if category_exists(tx, &c.id)? {
+fn write_category(tx: &Transaction<'_>, g: &str, c: &EventCategory) -> StoreResult<()> {
+    if category_exists(tx, g, &c.id)? {
         return Err(StoreError::Conflict(Conflict::CategoryExists));
     }
     tx.execute(
-        "INSERT INTO event_categories (id, name_pl, name_en) VALUES (?1, ?2, ?3)",
-        params![c.id, c.name_pl, c.name_en],
+        "INSERT INTO event_categories (gmina, id, name_pl, name_en) VALUES (?1, ?2, ?3, ?4)",
+        params![g, c.id, c.name_pl, c.name_en],
     )?;
-    publish(tx, &Item::EventCategories(c.clone()))?;
+    publish(tx, g, &Item::EventCategories(c.clone()))?;
     Ok(())
 }
 
 #[async_trait]
 impl ContentStore for SqliteStore {
     async fn list_news(&self) -> StoreResult<Vec<News>> {
-        self.read(|c| {
+        let g = self.scope();
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {NEWS_COLUMNS} FROM news ORDER BY published_at DESC, id DESC"
+                "SELECT {NEWS_COLUMNS} FROM news WHERE gmina = ?1 ORDER BY published_at DESC, id DESC"
             ))?;
-            Ok(stmt.query_map([], news_row)?.collect::<Result<_, _>>()?)
+            Ok(stmt.query_map([g], news_row)?.collect::<Result<_, _>>()?)
         })
         .await
     }
 
     async fn get_news(&self, id: i64) -> StoreResult<Option<News>> {
-        self.read(move |c| get_news(c, id)).await
+        let g = self.scope();
+        self.read(move |c| get_news(c, &g, id)).await
     }
 
     async fn create_news(
@@ -191,10 +197,12 @@ impl ContentStore for SqliteStore {
         input: NewsInput,
         now: DateTime<Utc>,
     ) -> StoreResult<News> {
+        let g = self.scope();
         self.write(move |tx| {
-            let news = write_news(tx, None, input, now)?;
+            let news = write_news(tx, &g, None, input, now)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "news.create",
@@ -214,10 +222,12 @@ impl ContentStore for SqliteStore {
         input: NewsInput,
         now: DateTime<Utc>,
     ) -> StoreResult<News> {
+        let g = self.scope();
         self.write(move |tx| {
-            let news = write_news(tx, Some(id), input, now)?;
+            let news = write_news(tx, &g, Some(id), input, now)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "news.update",
@@ -231,12 +241,14 @@ impl ContentStore for SqliteStore {
     }
 
     async fn delete_news(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
-            let old = get_news(tx, id)?.ok_or(StoreError::NotFound)?;
-            tx.execute("DELETE FROM news WHERE id = ?1", [id])?;
-            tombstone(tx, Collection::News, &id.to_string())?;
+            let old = get_news(tx, &g, id)?.ok_or(StoreError::NotFound)?;
+            tx.execute("DELETE FROM news WHERE id = ?1 AND gmina = ?2", params![id, g])?;
+            tombstone(tx, &g, Collection::News, &id.to_string())?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "news.delete",
@@ -250,12 +262,13 @@ impl ContentStore for SqliteStore {
     }
 
     async fn list_events(&self, category: Option<String>) -> StoreResult<Vec<Event>> {
+        let g = self.scope();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT data FROM events WHERE ?1 IS NULL OR category = ?1 ORDER BY starts_at, id",
+                "SELECT data FROM events WHERE gmina = ?1 AND (?2 IS NULL OR category = ?2) ORDER BY starts_at, id",
             )?;
             let rows = stmt
-                .query_map([category], event_row)?
+                .query_map(params![g, category], event_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(decode_event).collect()
         })
@@ -263,7 +276,8 @@ impl ContentStore for SqliteStore {
     }
 
     async fn get_event(&self, id: i64) -> StoreResult<Option<Event>> {
-        self.read(move |c| get_event(c, id)).await
+        let g = self.scope();
+        self.read(move |c| get_event(c, &g, id)).await
     }
 
     async fn create_event(
@@ -272,10 +286,12 @@ impl ContentStore for SqliteStore {
         input: EventInput,
         now: DateTime<Utc>,
     ) -> StoreResult<Event> {
+        let g = self.scope();
         self.write(move |tx| {
-            let e = write_event(tx, None, input, now)?;
+            let e = write_event(tx, &g, None, input, now)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "event.create",
@@ -295,10 +311,12 @@ impl ContentStore for SqliteStore {
         input: EventInput,
         now: DateTime<Utc>,
     ) -> StoreResult<Event> {
+        let g = self.scope();
         self.write(move |tx| {
-            let e = write_event(tx, Some(id), input, now)?;
+            let e = write_event(tx, &g, Some(id), input, now)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "event.update",
@@ -312,12 +330,14 @@ impl ContentStore for SqliteStore {
     }
 
     async fn delete_event(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
-            let old = get_event(tx, id)?.ok_or(StoreError::NotFound)?;
-            tx.execute("DELETE FROM events WHERE id = ?1", [id])?;
-            tombstone(tx, Collection::Events, &id.to_string())?;
+            let old = get_event(tx, &g, id)?.ok_or(StoreError::NotFound)?;
+            tx.execute("DELETE FROM events WHERE id = ?1 AND gmina = ?2", params![id, g])?;
+            tombstone(tx, &g, Collection::Events, &id.to_string())?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "event.delete",
@@ -331,10 +351,12 @@ impl ContentStore for SqliteStore {
     }
 
     async fn list_categories(&self) -> StoreResult<Vec<EventCategory>> {
-        self.read(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT id, name_pl, name_en FROM event_categories ORDER BY id")?;
-            let rows = stmt.query_map([], |r| {
+        let g = self.scope();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name_pl, name_en FROM event_categories WHERE gmina = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([g], |r| {
                 Ok(EventCategory {
                     id: r.get(0)?,
                     name_pl: r.get(1)?,
@@ -352,10 +374,12 @@ impl ContentStore for SqliteStore {
         category: EventCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<EventCategory> {
+        let g = self.scope();
         self.write(move |tx| {
-            write_category(tx, &category)?;
+            write_category(tx, &g, &category)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "event_category.create",
@@ -369,14 +393,22 @@ impl ContentStore for SqliteStore {
     }
 
     async fn gmina(&self) -> StoreResult<(Option<Gmina>, Vec<Locality>)> {
-        self.read(|c| {
-            let gmina: Option<String> = c
-                .query_row("SELECT data FROM gmina LIMIT 1", [], |r| r.get(0))
-                .optional()?;
-            let gmina = gmina.map(|s| serde_json::from_str(&s)).transpose()?;
-            let mut stmt = c.prepare_cached("SELECT data FROM localities ORDER BY id")?;
+        let g = self.scope();
+        self.read(move |c| {
+            // Only once its boundary and centre are known: the app checks
+            // reports against them.
+            let gmina = super::directory::get(c, &g)?.and_then(|r| {
+                Some(Gmina {
+                    id: "gmina".into(),
+                    name: r.name,
+                    teryt: r.teryt.to_string(),
+                    boundary: r.boundary?,
+                    center: r.center?,
+                })
+            });
+            let mut stmt = c.prepare_cached("SELECT data FROM localities WHERE gmina = ?1 ORDER BY id")?;
             let rows = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
+                .query_map([&g], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             let localities = rows
                 .iter()
@@ -388,38 +420,42 @@ impl ContentStore for SqliteStore {
     }
 
     async fn load_demo(&self, data: DemoData, now: DateTime<Utc>) -> StoreResult<bool> {
+        let teryt = self.gmina_scope().clone();
+        let g = self.scope();
         self.write_then(move |tx| {
             // Remembered in settings so a restart with --demo does not duplicate.
-            if get_setting(tx, DEMO_LOADED)?.is_some() {
+            if get_setting(tx, &g, DEMO_LOADED)?.is_some() {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT OR REPLACE INTO gmina (id, data) VALUES (?1, ?2)",
-                params![data.gmina.id, serde_json::to_string(&data.gmina)?],
-            )?;
-            publish(tx, &Item::Gmina(data.gmina.clone()))?;
+            // The demo's gmina is the handle's: its directory row gets the
+            // demo's name, boundary and centre.
+            let mut gmina = data.gmina.clone();
+            gmina.teryt = g.clone();
+            super::directory::put_demo_gmina(tx, &teryt, &gmina, now)?;
+            publish(tx, &g, &Item::Gmina(gmina))?;
             for l in &data.localities {
                 tx.execute(
-                    "INSERT OR REPLACE INTO localities (id, data) VALUES (?1, ?2)",
-                    params![l.id, serde_json::to_string(l)?],
+                    "INSERT OR REPLACE INTO localities (gmina, id, data) VALUES (?1, ?2, ?3)",
+                    params![g, l.id, serde_json::to_string(l)?],
                 )?;
-                publish(tx, &Item::Localities(l.clone()))?;
+                publish(tx, &g, &Item::Localities(l.clone()))?;
             }
             for c in &data.categories {
-                if !category_exists(tx, &c.id)? {
-                    write_category(tx, c)?;
+                if !category_exists(tx, &g, &c.id)? {
+                    write_category(tx, &g, c)?;
                 }
             }
             let (events, news) = (data.events.len(), data.news.len());
             for e in data.events {
-                write_event(tx, None, e, now)?;
+                write_event(tx, &g, None, e, now)?;
             }
             for n in data.news {
-                write_news(tx, None, n, now)?;
+                write_news(tx, &g, None, n, now)?;
             }
-            set_setting(tx, DEMO_LOADED, &ts(now))?;
+            set_setting(tx, &g, DEMO_LOADED, &ts(now))?;
             audit(
                 tx,
+                &g,
                 &Actor("demo".into()),
                 now,
                 "demo.load",

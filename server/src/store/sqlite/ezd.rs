@@ -8,8 +8,8 @@ use mm_protocol::reports::{ReportCategory, StatusChange};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
-use super::publish::audit;
-use super::reports::{change_status, get_report, save_report};
+use super::publish::{audit, get_setting};
+use super::reports::{change_status, get_category, get_report, save_report};
 use super::{SqliteStore, ts};
 use crate::store::ezd::{CaseOutcome, CaseRule, CaseState, EzdReport, EzdStore, OpenCase, OpenedCase, Registered};
 use crate::store::{Actor, StoreError, StoreResult};
@@ -17,35 +17,31 @@ use crate::store::{Actor, StoreError, StoreResult};
 /// The official the EZD's own changes are made by, in the audit log.
 const EZD: &str = "ezd";
 
-fn report_context(c: &Connection, report_id: i64) -> StoreResult<EzdReport> {
-    let report = get_report(c, report_id)?.ok_or(StoreError::NotFound)?;
-    let cat: Option<String> = c
-        .query_row("SELECT data FROM report_categories WHERE id = ?1", [&report.category], |r| r.get(0))
-        .optional()?;
-    let category_name = cat
-        .and_then(|d| serde_json::from_str::<ReportCategory>(&d).ok())
-        .map(|c| c.name_pl)
+fn report_context(c: &Connection, g: &str, report_id: i64) -> StoreResult<EzdReport> {
+    let report = get_report(c, g, report_id)?.ok_or(StoreError::NotFound)?;
+    let category_name = get_category(c, g, &report.category)?
+        .map(|c: ReportCategory| c.name_pl)
         .unwrap_or_else(|| report.category.clone());
     let class: Option<(String, String)> = c
         .query_row(
-            "SELECT jrwa, archival_category FROM ezd_category_classes WHERE category = ?1",
-            [&report.category],
+            "SELECT jrwa, archival_category FROM ezd_category_classes WHERE gmina = ?1 AND category = ?2",
+            [g, &report.category],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     let (jrwa, archival_category) = match class {
         Some(x) => x,
         None => (
-            c.query_row("SELECT value FROM settings WHERE key = 'ezd_default_jrwa'", [], |r| r.get(0))
-                .optional()?
+            get_setting(c, g, "ezd_default_jrwa")?
                 .unwrap_or_else(|| "7021".to_owned()),
             "B5".to_owned(),
         ),
     };
     let registered = c
         .query_row(
-            "SELECT rpw_number, document_id FROM ezd_registrations WHERE report_id = ?1 AND rpw_number IS NOT NULL",
-            [report_id],
+            "SELECT rpw_number, document_id FROM ezd_registrations
+             WHERE report_id = ?1 AND gmina = ?2 AND rpw_number IS NOT NULL",
+            params![report_id, g],
             |r| Ok(Registered { rpw_number: r.get(0)?, document_id: r.get(1)? }),
         )
         .optional()?;
@@ -55,7 +51,8 @@ fn report_context(c: &Connection, report_id: i64) -> StoreResult<EzdReport> {
 #[async_trait]
 impl EzdStore for SqliteStore {
     async fn ezd_report(&self, report_id: i64) -> StoreResult<EzdReport> {
-        self.read(move |c| report_context(c, report_id)).await
+        let g = self.scope();
+        self.read(move |c| report_context(c, &g, report_id)).await
     }
 
     async fn ezd_registered(
@@ -65,33 +62,40 @@ impl EzdStore for SqliteStore {
         r: Registered,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let reference = reference.to_owned();
+        let (reference, g) = (reference.to_owned(), self.scope());
         self.write(move |tx| {
+            if get_report(tx, &g, report_id)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
             tx.prepare_cached(
-                "INSERT INTO ezd_registrations (report_id, reference, rpw_number, document_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO ezd_registrations (report_id, reference, rpw_number, document_id, updated_at, gmina)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (report_id) DO UPDATE SET rpw_number = excluded.rpw_number,
                      document_id = excluded.document_id, updated_at = excluded.updated_at",
             )?
-            .execute(params![report_id, reference, r.rpw_number, r.document_id, ts(now)])?;
+            .execute(params![report_id, reference, r.rpw_number, r.document_id, ts(now), g])?;
             Ok(())
         })
         .await
     }
 
     async fn ezd_case_opened(&self, report_id: i64, c: OpenedCase, now: DateTime<Utc>) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
+            if get_report(tx, &g, report_id)?.is_none() {
+                return Err(StoreError::NotFound);
+            }
             tx.execute(
                 "UPDATE ezd_registrations SET case_id = ?2, case_reference = ?3,
-                 case_state = COALESCE(case_state, 'open'), updated_at = ?4 WHERE report_id = ?1",
-                params![report_id, c.case_id, c.case_reference, ts(now)],
+                 case_state = COALESCE(case_state, 'open'), updated_at = ?4 WHERE report_id = ?1 AND gmina = ?5",
+                params![report_id, c.case_id, c.case_reference, ts(now), g],
             )?;
             if let Some(znak) = &c.case_reference {
-                let mut report = get_report(tx, report_id)?.ok_or(StoreError::NotFound)?;
+                let mut report = get_report(tx, &g, report_id)?.ok_or(StoreError::NotFound)?;
                 if report.case_reference.as_deref() != Some(znak) {
                     report.case_reference = Some(znak.clone());
                     report.updated_at = now;
-                    save_report(tx, &report)?;
+                    save_report(tx, &g, &report)?;
                 }
             }
             Ok(())
@@ -100,14 +104,15 @@ impl EzdStore for SqliteStore {
     }
 
     async fn ezd_open_cases(&self) -> StoreResult<Vec<OpenCase>> {
-        self.read(|c| {
+        let g = self.scope();
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT report_id, case_id, case_reference, case_state FROM ezd_registrations
-                 WHERE case_id IS NOT NULL AND case_state IS NOT NULL AND case_state <> 'closed'
+                 WHERE gmina = ?1 AND case_id IS NOT NULL AND case_state IS NOT NULL AND case_state <> 'closed'
                  ORDER BY report_id",
             )?;
             let rows = stmt
-                .query_map([], |r| {
+                .query_map([g], |r| {
                     Ok(OpenCase {
                         report_id: r.get(0)?,
                         case_id: r.get(1)?,
@@ -128,12 +133,16 @@ impl EzdStore for SqliteStore {
         rule: CaseRule,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
-            let (old, znak): (Option<String>, Option<String>) = tx.query_row(
-                "SELECT case_state, case_reference FROM ezd_registrations WHERE report_id = ?1",
-                [report_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (old, znak): (Option<String>, Option<String>) = tx
+                .query_row(
+                    "SELECT case_state, case_reference FROM ezd_registrations WHERE report_id = ?1 AND gmina = ?2",
+                    params![report_id, g],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
             if old.as_deref() == Some(state.as_str()) {
                 return Ok(());
             }
@@ -141,20 +150,21 @@ impl EzdStore for SqliteStore {
                 "UPDATE ezd_registrations SET case_state = ?2, updated_at = ?3 WHERE report_id = ?1",
                 params![report_id, state.as_str(), ts(now)],
             )?;
-            let report = get_report(tx, report_id)?.ok_or(StoreError::NotFound)?;
+            let report = get_report(tx, &g, report_id)?.ok_or(StoreError::NotFound)?;
             let znak = znak.unwrap_or_default();
             let actor = Actor(EZD.into());
             match rule(&report, state, &znak) {
                 CaseOutcome::Move(change) => {
-                    change_status(tx, &actor, report_id, change, now)?;
+                    change_status(tx, &g, &actor, report_id, change, now)?;
                 }
                 CaseOutcome::PublicNote(reply) => {
                     let mut report = report;
                     report.history.push(StatusChange { status: report.status, at: now, public_reply: Some(reply) });
                     report.updated_at = now;
-                    save_report(tx, &report)?;
+                    save_report(tx, &g, &report)?;
                     audit(
                         tx,
+                        &g,
                         &actor,
                         now,
                         "report.case_state",
@@ -177,35 +187,34 @@ impl EzdStore for SqliteStore {
         jrwa: String,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
-            let known: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM report_categories WHERE id = ?1)",
-                [&category],
-                |r| r.get(0),
-            )?;
-            if !known {
+            if get_category(tx, &g, &category)?.is_none() {
                 return Err(StoreError::UnknownReference { field: "category" });
             }
             tx.execute(
-                "INSERT INTO ezd_category_classes (category, jrwa) VALUES (?1, ?2)
-                 ON CONFLICT (category) DO UPDATE SET jrwa = excluded.jrwa",
-                params![category, jrwa],
+                "INSERT INTO ezd_category_classes (gmina, category, jrwa) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (gmina, category) DO UPDATE SET jrwa = excluded.jrwa",
+                params![g, category, jrwa],
             )?;
-            audit(tx, &actor, now, "ezd.category_class", "report_category", Some(&category), json!({ "jrwa": jrwa }))?;
+            audit(tx, &g, &actor, now, "ezd.category_class", "report_category", Some(&category), json!({ "jrwa": jrwa }))?;
             Ok(())
         })
         .await
     }
 
     async fn ezd_category_classes(&self) -> StoreResult<Vec<(String, String)>> {
-        self.read(|c| {
+        let g = self.scope();
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT c.id, COALESCE(k.jrwa, (SELECT value FROM settings WHERE key = 'ezd_default_jrwa'), '')
-                 FROM report_categories c LEFT JOIN ezd_category_classes k ON k.category = c.id
+                "SELECT c.id, COALESCE(k.jrwa, (SELECT value FROM settings WHERE gmina = ?1 AND key = 'ezd_default_jrwa'), '')
+                 FROM report_categories c
+                 LEFT JOIN ezd_category_classes k ON k.gmina = c.gmina AND k.category = c.id
+                 WHERE c.gmina = ?1
                  ORDER BY c.position, c.id",
             )?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([g], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })

@@ -10,25 +10,26 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::publish::audit;
-use super::{SqliteStore, parse_ts, ts};
+use super::{SqliteStore, parse_ts, teryt, ts};
 use crate::store::jobs::{DueJobs, JobFilter, JobRow, JobState, JobStore, NewJob};
 use crate::store::{Actor, StoreError, StoreResult};
 
 /// Enqueues `job` in the caller's transaction, due now; a job whose dedupe
 /// key exists already (in any state) is not enqueued again. True when new.
-pub(super) fn enqueue(tx: &Transaction<'_>, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
+/// The job is gmina `g`'s, and so are its dedupe key and the one it waits for.
+pub(super) fn enqueue(tx: &Transaction<'_>, g: &str, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
     let now = ts(now);
     let n = tx
         .prepare_cached(
-            "INSERT INTO jobs (kind, payload, dedupe_key, waits_for, next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) ON CONFLICT (dedupe_key) DO NOTHING",
+            "INSERT INTO jobs (gmina, kind, payload, dedupe_key, waits_for, next_attempt_at, created_at, updated_at)
+             VALUES (?6, ?1, ?2, ?3, ?4, ?5, ?5, ?5) ON CONFLICT (gmina, dedupe_key) DO NOTHING",
         )?
-        .execute(params![job.kind, job.payload, job.dedupe_key, job.waits_for, now])?;
+        .execute(params![job.kind, job.payload, job.dedupe_key, job.waits_for, now, g])?;
     Ok(n > 0)
 }
 
 const COLUMNS: &str =
-    "id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, created_at, updated_at";
+    "id, kind, payload, state, attempts, next_attempt_at, last_error, dedupe_key, created_at, updated_at, gmina";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     let state: String = r.get(3)?;
@@ -43,6 +44,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
         dedupe_key: r.get(7)?,
         created_at: parse_ts(&r.get::<_, String>(8)?)?,
         updated_at: parse_ts(&r.get::<_, String>(9)?)?,
+        gmina: teryt(r.get(10)?)?,
     })
 }
 
@@ -55,7 +57,8 @@ fn due(c: &Connection, kinds: &[&str], now: DateTime<Utc>, limit: u32) -> StoreR
     args.extend(kinds.iter().map(|k| rusqlite::types::Value::from((*k).to_owned())));
     let sql = format!(
         "SELECT {COLUMNS} FROM jobs j WHERE state = 'pending' AND next_attempt_at <= ?1 AND kind IN ({marks})
-           AND (waits_for IS NULL OR EXISTS (SELECT 1 FROM jobs d WHERE d.dedupe_key = j.waits_for AND d.state = 'done'))
+           AND (waits_for IS NULL OR EXISTS (SELECT 1 FROM jobs d WHERE d.gmina = j.gmina AND d.dedupe_key = j.waits_for
+                                                 AND d.state = 'done'))
          ORDER BY next_attempt_at, id LIMIT {limit}"
     );
     let jobs = c
@@ -110,14 +113,15 @@ impl JobStore for SqliteStore {
     }
 
     async fn jobs(&self, filter: JobFilter) -> StoreResult<Vec<JobRow>> {
+        let g = self.scope();
         self.read(move |c| {
             let sql = format!(
-                "SELECT {COLUMNS} FROM jobs WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)
+                "SELECT {COLUMNS} FROM jobs WHERE gmina = ?4 AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2)
                  ORDER BY id DESC LIMIT ?3"
             );
             let rows = c
                 .prepare_cached(&sql)?
-                .query_map(params![filter.state.map(JobState::as_str), filter.kind, filter.limit], row)?
+                .query_map(params![filter.state.map(JobState::as_str), filter.kind, filter.limit, g], row)?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -125,19 +129,23 @@ impl JobStore for SqliteStore {
     }
 
     async fn job(&self, id: i64) -> StoreResult<Option<JobRow>> {
+        let g = self.scope();
         self.read(move |c| {
-            Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?
-                .query_row([id], row)
+            Ok(c.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND gmina = ?2"))?
+                .query_row(params![id, g], row)
                 .optional()?)
         })
         .await
     }
 
     async fn job_counts(&self) -> StoreResult<Vec<(String, JobState, u64)>> {
-        self.read(|c| {
+        let g = self.scope();
+        self.read(move |c| {
             let rows = c
-                .prepare_cached("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state ORDER BY kind, state")?
-                .query_map([], |r| {
+                .prepare_cached(
+                    "SELECT kind, state, COUNT(*) FROM jobs WHERE gmina = ?1 GROUP BY kind, state ORDER BY kind, state",
+                )?
+                .query_map([g], |r| {
                     let state: String = r.get(1)?;
                     Ok((r.get(0)?, JobState::parse(&state).unwrap_or(JobState::Dead), r.get::<_, i64>(2)? as u64))
                 })?
@@ -148,9 +156,14 @@ impl JobStore for SqliteStore {
     }
 
     async fn retry_job(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
             let kind: Option<String> = tx
-                .query_row("SELECT kind FROM jobs WHERE id = ?1 AND state = 'dead'", [id], |r| r.get(0))
+                .query_row(
+                    "SELECT kind FROM jobs WHERE id = ?1 AND gmina = ?2 AND state = 'dead'",
+                    params![id, g],
+                    |r| r.get(0),
+                )
                 .optional()?;
             let kind = kind.ok_or(StoreError::NotFound)?;
             tx.execute(
@@ -159,15 +172,15 @@ impl JobStore for SqliteStore {
             )?;
             // Audited per outside system (`ezd.retry`), as the EZD page did.
             let system = kind.split('.').next().unwrap_or("job");
-            audit(tx, &actor, now, &format!("{system}.retry"), "job", Some(&id.to_string()), json!({"kind": kind}))?;
+            audit(tx, &g, &actor, now, &format!("{system}.retry"), "job", Some(&id.to_string()), json!({"kind": kind}))?;
             Ok(())
         })
         .await?;
-        self.jobs_ready.notify_one();
+        self.shared.jobs_ready.notify_one();
         Ok(())
     }
 
     fn job_signal(&self) -> Arc<tokio::sync::Notify> {
-        self.jobs_ready.clone()
+        self.shared.jobs_ready.clone()
     }
 }

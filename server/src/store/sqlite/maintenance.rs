@@ -1,11 +1,14 @@
 //! The clean-up `crate::maintenance` runs: raw photos re-processed, orphan
 //! photos, stale idempotency rows and long-unseen devices deleted.
+//! Deployment-wide: every gmina's rows, whatever the handle. A photo's file
+//! is shared by every gmina that has a row for its content (the id is its
+//! hash), so it goes only with the last row.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::reports::{get_report, photo_path, save_report, write_atomically};
+use super::reports::{get_report, photo_path, report_gmina, save_report, write_atomically};
 use super::{SqliteStore, ts};
 use crate::maintenance::MaintenanceStore;
 use crate::reports::model::PhotoMeta;
@@ -41,11 +44,11 @@ impl MaintenanceStore for SqliteStore {
         clean: Option<(PhotoMeta, Vec<u8>)>,
     ) -> StoreResult<()> {
         let id = id.to_owned();
-        let dir = self.photos_dir.clone();
+        let dir = self.shared.photos_dir.clone();
         let stale = self
             .write(move |tx| {
                 let old: Option<String> = tx
-                    .query_row("SELECT content_type FROM photos WHERE id = ?1", [&id], |r| r.get(0))
+                    .query_row("SELECT content_type FROM photos WHERE id = ?1 LIMIT 1", [&id], |r| r.get(0))
                     .optional()?;
                 tx.execute("DELETE FROM photos_raw WHERE id = ?1", [&id])?;
                 let Some(old) = old else { return Ok(None) };
@@ -82,25 +85,32 @@ impl MaintenanceStore for SqliteStore {
         uploaded_before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<u64> {
-        let dir = self.photos_dir.clone();
+        let dir = self.shared.photos_dir.clone();
         self.write(move |tx| {
             // The photos reports name, from the reports' own JSON (a scan of
             // every report, once a pass: milliseconds at a gmina's scale).
-            let gone: Vec<(String, String)> = tx
+            // A gmina's photo row is an orphan when none of that gmina's
+            // reports names it.
+            let gone: Vec<(String, String, String)> = tx
                 .prepare_cached(
-                    "SELECT id, content_type FROM photos
-                     WHERE created_at < ?1 AND id NOT IN (
-                         SELECT json_extract(j.value, '$.id')
+                    "SELECT gmina, id, content_type FROM photos
+                     WHERE created_at < ?1 AND (gmina, id) NOT IN (
+                         SELECT r.gmina, json_extract(j.value, '$.id')
                          FROM reports r, json_each(r.data, '$.photos') j
                          WHERE json_extract(j.value, '$.id') IS NOT NULL)
                      LIMIT ?2",
                 )?
                 .query_map(params![ts(uploaded_before), limit], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<Result<_, _>>()?;
-            for (id, content_type) in &gone {
-                tx.execute("DELETE FROM photos WHERE id = ?1", [id])?;
+            for (gmina, id, content_type) in &gone {
+                tx.execute("DELETE FROM photos WHERE gmina = ?1 AND id = ?2", [gmina, id])?;
+                let shared: bool =
+                    tx.query_row("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)", [id], |r| r.get(0))?;
+                if shared {
+                    continue;
+                }
                 tx.execute("DELETE FROM photos_raw WHERE id = ?1", [id])?;
                 // Under the writer lock, so no upload re-inserts this id
                 // between the row going and the file going.
@@ -142,7 +152,8 @@ impl MaintenanceStore for SqliteStore {
                     .collect::<Result<_, _>>()?;
                 tx.execute("DELETE FROM report_followers WHERE device_id = ?1", [d])?;
                 for id in followed {
-                    if let Some(mut report) = get_report(tx, id)? {
+                    let Some(g) = report_gmina(tx, id)? else { continue };
+                    if let Some(mut report) = get_report(tx, &g, id)? {
                         let n: i64 = tx.query_row(
                             "SELECT COUNT(*) FROM report_followers WHERE report_id = ?1",
                             [id],
@@ -150,7 +161,7 @@ impl MaintenanceStore for SqliteStore {
                         )?;
                         report.followers = n as u32;
                         // `updated_at` stays: nothing about the report changed.
-                        save_report(tx, &report)?;
+                        save_report(tx, &g, &report)?;
                     }
                 }
                 tx.execute("UPDATE reports SET device_id = NULL WHERE device_id = ?1", [d])?;

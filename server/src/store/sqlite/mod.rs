@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod backoffice;
 mod content;
+mod directory;
 mod devices;
 mod ezd;
 mod jobs;
@@ -26,9 +27,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
-use super::{AuditStore, HealthStore, StoreError, StoreResult};
+use mm_protocol::gmina::Teryt;
+
+use super::directory::FALLBACK_GMINA;
+use super::{AuditStore, HealthStore, Store, StoreError, StoreResult, Tenancy};
 use crate::audit::model::AuditEntry;
 
 #[doc(hidden)]
@@ -38,7 +42,18 @@ pub use migrations::VERSION as SCHEMA_VERSION;
 const READERS: usize = 4;
 pub const DB_FILE: &str = "mm.sqlite";
 
+/// A handle on the deployment's database, scoped to one gmina: every call
+/// reads and writes that gmina's rows (`store::directory`). Handles of
+/// other gminas share everything else (`for_gmina` is a clone of an Arc).
+#[derive(Clone)]
 pub struct SqliteStore {
+    shared: Arc<Shared>,
+    gmina: Teryt,
+}
+
+/// What every gmina's handle shares: the connections, the writer threads
+/// and what they keep in memory.
+struct Shared {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: AtomicUsize,
@@ -59,7 +74,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    /// Opens (creating if needed) the database in `data_dir` and migrates
+    /// it; the handle of the deployment's default gmina (the first one
+    /// added, `FALLBACK_GMINA` while there is none).
     pub fn open(data_dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::backend(format!("cannot create {}: {e}", data_dir.display())))?;
@@ -69,6 +86,9 @@ impl SqliteStore {
         // WAL persists in the file; readers opened after this see it.
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrations::run(&mut writer)?;
+        let default: Option<String> = writer
+            .query_row("SELECT value FROM deployment WHERE key = 'default_gmina'", [], |r| r.get(0))
+            .optional()?;
         let max: i64 =
             writer.query_row("SELECT COALESCE(MAX(seq), 0) FROM public_items", [], |r| {
                 r.get(0)
@@ -101,7 +121,9 @@ impl SqliteStore {
             .name("mm-writer".into())
             .spawn(move || writer::run(w, m, rx))
             .map_err(|e| StoreError::backend(format!("cannot start the writer: {e}")))?;
-        Ok(SqliteStore {
+        let gmina = Teryt::parse(default.as_deref().unwrap_or(FALLBACK_GMINA))
+            .map_err(|_| StoreError::backend("the deployment's default gmina is not a TERYT code"))?;
+        let shared = Shared {
             writer,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
@@ -111,7 +133,13 @@ impl SqliteStore {
             jobs_ready,
             reference_version: Arc::new(AtomicU64::new(0)),
             photos_dir: data_dir.join("photos"),
-        })
+        };
+        Ok(SqliteStore { shared: Arc::new(shared), gmina })
+    }
+
+    /// The TERYT code of the handle's gmina, as `gmina` columns hold it.
+    pub(crate) fn scope(&self) -> String {
+        self.gmina.as_str().to_owned()
     }
 
     /// Runs `f` in the writer's transaction (group-committed with other
@@ -149,14 +177,14 @@ impl SqliteStore {
                 });
             })
         });
-        self.writes.send(write).map_err(|_| StoreError::backend("the writer has stopped"))?;
+        self.shared.writes.send(write).map_err(|_| StoreError::backend("the writer has stopped"))?;
         answer.await.map_err(|_| StoreError::backend("the writer dropped a write"))?
     }
 
     /// What `write_then` runs after a committed change to the report
     /// categories or the gmina: the next `reference_version` differs.
     fn reference_changed(&self) -> impl FnOnce() + Send + 'static {
-        let version = self.reference_version.clone();
+        let version = self.shared.reference_version.clone();
         move || {
             version.fetch_add(1, Ordering::SeqCst);
         }
@@ -168,8 +196,8 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let readers = self.readers.clone();
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
+        let readers = self.shared.readers.clone();
+        let i = self.shared.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
         tokio::task::spawn_blocking(move || {
             let conn = readers[i].lock().unwrap_or_else(|p| p.into_inner());
             f(&conn)
@@ -177,6 +205,11 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
     }
+}
+
+/// A `gmina` column's TERYT code.
+pub(crate) fn teryt(s: String) -> rusqlite::Result<Teryt> {
+    Teryt::parse(&s).map_err(|_| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
 }
 
 /// SQLite's errors reach callers as backend failures (the trait's error
@@ -208,10 +241,21 @@ pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
+impl Tenancy for SqliteStore {
+    fn for_gmina(&self, teryt: &Teryt) -> Arc<dyn Store> {
+        Arc::new(SqliteStore { shared: self.shared.clone(), gmina: teryt.clone() })
+    }
+
+    fn gmina_scope(&self) -> &Teryt {
+        &self.gmina
+    }
+}
+
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        self.read(move |c| publish::list_audit(c, limit)).await
+        let g = self.scope();
+        self.read(move |c| publish::list_audit(c, &g, limit)).await
     }
 }
 
@@ -226,7 +270,7 @@ impl HealthStore for SqliteStore {
     }
 
     async fn close(&self) -> StoreResult<()> {
-        let writer = self.writer.clone();
+        let writer = self.shared.writer.clone();
         tokio::task::spawn_blocking(move || {
             let conn = writer.lock().unwrap_or_else(|p| p.into_inner());
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

@@ -16,16 +16,16 @@ use crate::store::{Conflict, Actor, PlaceFilter, PlaceStore, StoreError, StoreRe
 
 const DEMO_PLACES_LOADED: &str = "demo_places_loaded";
 
-fn get(c: &Connection, id: i64) -> StoreResult<Option<Place>> {
+fn get(c: &Connection, g: &str, id: i64) -> StoreResult<Option<Place>> {
     let data: Option<String> = c
-        .query_row("SELECT data FROM places WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT data FROM places WHERE id = ?1 AND gmina = ?2", params![id, g], |r| r.get(0))
         .optional()?;
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
-fn by_osm_id(c: &Connection, osm_id: &str) -> StoreResult<Option<Place>> {
+fn by_osm_id(c: &Connection, g: &str, osm_id: &str) -> StoreResult<Option<Place>> {
     let data: Option<String> = c
-        .query_row("SELECT data FROM places WHERE osm_id = ?1", [osm_id], |r| r.get(0))
+        .query_row("SELECT data FROM places WHERE gmina = ?1 AND osm_id = ?2", [g, osm_id], |r| r.get(0))
         .optional()?;
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
@@ -35,28 +35,29 @@ fn osm_conflict() -> StoreError {
 }
 
 /// Inserts (`id` None) or replaces a place, publishes it; no audit.
-fn write(tx: &Transaction<'_>, id: Option<i64>, input: PlaceInput, now: DateTime<Utc>) -> StoreResult<Place> {
+fn write(tx: &Transaction<'_>, g: &str, id: Option<i64>, input: PlaceInput, now: DateTime<Utc>) -> StoreResult<Place> {
+    // Another gmina's place is not found, whatever its OSM id would say.
+    if let Some(id) = id
+        && get(tx, g, id)?.is_none()
+    {
+        return Err(StoreError::NotFound);
+    }
     if let Some(osm) = &input.osm_id {
         let other: Option<i64> = tx
-            .query_row("SELECT id FROM places WHERE osm_id = ?1", [osm], |r| r.get(0))
+            .query_row("SELECT id FROM places WHERE gmina = ?1 AND osm_id = ?2", [g, osm], |r| r.get(0))
             .optional()?;
         if other.is_some() && other != id {
             return Err(osm_conflict());
         }
     }
     let id = match id {
-        Some(id) => {
-            if get(tx, id)?.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            id
-        }
+        Some(id) => id,
         None => {
             // Reserve the id first: the stored JSON carries it.
             tx.execute(
-                "INSERT INTO places (layer, category, min_lon, min_lat, max_lon, max_lat, data)
-                 VALUES ('', '', 0, 0, 0, 0, '')",
-                [],
+                "INSERT INTO places (gmina, layer, category, min_lon, min_lat, max_lon, max_lat, data)
+                 VALUES (?1, '', '', 0, 0, 0, 0, '')",
+                [g],
             )?;
             tx.last_insert_rowid()
         }
@@ -65,7 +66,7 @@ fn write(tx: &Transaction<'_>, id: Option<i64>, input: PlaceInput, now: DateTime
     let b = place.geometry.bbox();
     tx.execute(
         "UPDATE places SET layer = ?2, category = ?3, osm_id = ?4, min_lon = ?5, min_lat = ?6,
-             max_lon = ?7, max_lat = ?8, data = ?9 WHERE id = ?1",
+             max_lon = ?7, max_lat = ?8, data = ?9 WHERE id = ?1 AND gmina = ?10",
         params![
             id,
             place.layer.as_str(),
@@ -75,10 +76,11 @@ fn write(tx: &Transaction<'_>, id: Option<i64>, input: PlaceInput, now: DateTime
             b[1],
             b[2],
             b[3],
-            serde_json::to_string(&place)?
+            serde_json::to_string(&place)?,
+            g
         ],
     )?;
-    publish(tx, &Item::Places(place.clone()))?;
+    publish(tx, g, &Item::Places(place.clone()))?;
     Ok(place)
 }
 
@@ -86,9 +88,9 @@ fn summary(p: &Place) -> serde_json::Value {
     json!({"name": p.name, "layer": p.layer.as_str(), "category": p.category, "osm_id": p.osm_id})
 }
 
-fn list(c: &Connection, f: &PlaceFilter) -> StoreResult<Vec<Place>> {
-    let mut sql = String::from("SELECT data FROM places WHERE 1 = 1");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+fn list(c: &Connection, g: &str, f: &PlaceFilter) -> StoreResult<Vec<Place>> {
+    let mut sql = String::from("SELECT data FROM places WHERE gmina = ?1");
+    let mut args: Vec<rusqlite::types::Value> = vec![g.to_owned().into()];
     if let Some(l) = f.layer {
         args.push(l.as_str().to_string().into());
         sql += &format!(" AND layer = ?{}", args.len());
@@ -124,17 +126,20 @@ fn list(c: &Connection, f: &PlaceFilter) -> StoreResult<Vec<Place>> {
 #[async_trait]
 impl PlaceStore for SqliteStore {
     async fn list_places(&self, filter: PlaceFilter) -> StoreResult<Vec<Place>> {
-        self.read(move |c| list(c, &filter)).await
+        let g = self.scope();
+        self.read(move |c| list(c, &g, &filter)).await
     }
 
     async fn get_place(&self, id: i64) -> StoreResult<Option<Place>> {
-        self.read(move |c| get(c, id)).await
+        let g = self.scope();
+        self.read(move |c| get(c, &g, id)).await
     }
 
     async fn create_place(&self, actor: Actor, input: PlaceInput, now: DateTime<Utc>) -> StoreResult<Place> {
+        let g = self.scope();
         self.write(move |tx| {
-            let p = write(tx, None, input, now)?;
-            audit(tx, &actor, now, "place.create", "place", Some(&p.id.to_string()), summary(&p))?;
+            let p = write(tx, &g, None, input, now)?;
+            audit(tx, &g, &actor, now, "place.create", "place", Some(&p.id.to_string()), summary(&p))?;
             Ok(p)
         })
         .await
@@ -147,20 +152,22 @@ impl PlaceStore for SqliteStore {
         input: PlaceInput,
         now: DateTime<Utc>,
     ) -> StoreResult<Place> {
+        let g = self.scope();
         self.write(move |tx| {
-            let p = write(tx, Some(id), input, now)?;
-            audit(tx, &actor, now, "place.update", "place", Some(&id.to_string()), summary(&p))?;
+            let p = write(tx, &g, Some(id), input, now)?;
+            audit(tx, &g, &actor, now, "place.update", "place", Some(&id.to_string()), summary(&p))?;
             Ok(p)
         })
         .await
     }
 
     async fn delete_place(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let g = self.scope();
         self.write(move |tx| {
-            let p = get(tx, id)?.ok_or(StoreError::NotFound)?;
-            tx.execute("DELETE FROM places WHERE id = ?1", [id])?;
-            tombstone(tx, Collection::Places, &id.to_string())?;
-            audit(tx, &actor, now, "place.delete", "place", Some(&id.to_string()), summary(&p))?;
+            let p = get(tx, &g, id)?.ok_or(StoreError::NotFound)?;
+            tx.execute("DELETE FROM places WHERE id = ?1 AND gmina = ?2", params![id, g])?;
+            tombstone(tx, &g, Collection::Places, &id.to_string())?;
+            audit(tx, &g, &actor, now, "place.delete", "place", Some(&id.to_string()), summary(&p))?;
             Ok(())
         })
         .await
@@ -173,6 +180,7 @@ impl PlaceStore for SqliteStore {
         skipped: Vec<ImportSkip>,
         now: DateTime<Utc>,
     ) -> StoreResult<PlaceImportReport> {
+        let g = self.scope();
         self.write(move |tx| {
             let mut report = PlaceImportReport { skipped, ..Default::default() };
             for input in places {
@@ -180,22 +188,23 @@ impl PlaceStore for SqliteStore {
                     .osm_id
                     .clone()
                     .ok_or_else(|| StoreError::backend("an imported place needs an OSM id"))?;
-                match by_osm_id(tx, &osm)? {
+                match by_osm_id(tx, &g, &osm)? {
                     Some(existing) if existing.to_input() == input => report.unchanged += 1,
                     Some(existing) => {
-                        let p = write(tx, Some(existing.id), input, now)?;
-                        audit(tx, &actor, now, "place.import.update", "place", Some(&p.id.to_string()), summary(&p))?;
+                        let p = write(tx, &g, Some(existing.id), input, now)?;
+                        audit(tx, &g, &actor, now, "place.import.update", "place", Some(&p.id.to_string()), summary(&p))?;
                         report.updated += 1;
                     }
                     None => {
-                        let p = write(tx, None, input, now)?;
-                        audit(tx, &actor, now, "place.import.create", "place", Some(&p.id.to_string()), summary(&p))?;
+                        let p = write(tx, &g, None, input, now)?;
+                        audit(tx, &g, &actor, now, "place.import.create", "place", Some(&p.id.to_string()), summary(&p))?;
                         report.created += 1;
                     }
                 }
             }
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "place.import",
@@ -210,17 +219,18 @@ impl PlaceStore for SqliteStore {
     }
 
     async fn load_demo_places(&self, places: Vec<PlaceInput>, now: DateTime<Utc>) -> StoreResult<bool> {
+        let g = self.scope();
         self.write(move |tx| {
             // Its own flag: databases that had the demo before places existed get them too.
-            if get_setting(tx, DEMO_PLACES_LOADED)?.is_some() {
+            if get_setting(tx, &g, DEMO_PLACES_LOADED)?.is_some() {
                 return Ok(false);
             }
             let n = places.len();
             for p in places {
-                write(tx, None, p, now)?;
+                write(tx, &g, None, p, now)?;
             }
-            set_setting(tx, DEMO_PLACES_LOADED, &super::ts(now))?;
-            audit(tx, &Actor("demo".into()), now, "demo.load_places", "place", None, json!({"places": n}))?;
+            set_setting(tx, &g, DEMO_PLACES_LOADED, &super::ts(now))?;
+            audit(tx, &g, &Actor("demo".into()), now, "demo.load_places", "place", None, json!({"places": n}))?;
             Ok(true)
         })
         .await

@@ -30,52 +30,59 @@ use crate::store::{
     StoreResult, StoredResponse,
 };
 
-/// Migration 3: the default categories, published to the sync log.
-pub fn seed_default_categories(tx: &Transaction<'_>) -> StoreResult<()> {
+/// The default categories a new gmina starts with, published to its feed.
+pub(super) fn seed_default_categories(tx: &Transaction<'_>, g: &str) -> StoreResult<()> {
     for c in default_categories() {
-        if get_category(tx, &c.id)?.is_none() {
-            put_category(tx, &c, true)?;
+        if get_category(tx, g, &c.id)?.is_none() {
+            put_category(tx, g, &c, true)?;
         }
     }
     Ok(())
 }
 
-fn put_category(tx: &Transaction<'_>, c: &ReportCategory, new: bool) -> StoreResult<()> {
+fn put_category(tx: &Transaction<'_>, g: &str, c: &ReportCategory, new: bool) -> StoreResult<()> {
     let data = serde_json::to_string(c)?;
     if new {
         tx.execute(
-            "INSERT INTO report_categories (id, position, data)
-             VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM report_categories), ?2)",
-            params![c.id, data],
+            "INSERT INTO report_categories (gmina, id, position, data)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM report_categories WHERE gmina = ?1), ?3)",
+            params![g, c.id, data],
         )?;
     } else {
         tx.execute(
-            "UPDATE report_categories SET data = ?2 WHERE id = ?1",
-            params![c.id, data],
+            "UPDATE report_categories SET data = ?3 WHERE gmina = ?1 AND id = ?2",
+            params![g, c.id, data],
         )?;
     }
-    publish(tx, &Item::ReportCategories(c.clone()))?;
+    publish(tx, g, &Item::ReportCategories(c.clone()))?;
     Ok(())
 }
 
-fn get_category(c: &Connection, id: &str) -> StoreResult<Option<ReportCategory>> {
-    let mut stmt = c.prepare_cached("SELECT data FROM report_categories WHERE id = ?1")?;
-    let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+pub(super) fn get_category(c: &Connection, g: &str, id: &str) -> StoreResult<Option<ReportCategory>> {
+    let mut stmt = c.prepare_cached("SELECT data FROM report_categories WHERE gmina = ?1 AND id = ?2")?;
+    let data: Option<String> = stmt.query_row([g, id], |r| r.get(0)).optional()?;
     Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
-pub(super) fn get_report(c: &Connection, id: i64) -> StoreResult<Option<Report>> {
-    let mut stmt = c.prepare_cached("SELECT data FROM reports WHERE id = ?1")?;
-    let data: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+/// Gmina `g`'s report `id`; another gmina's is not found.
+pub(super) fn get_report(c: &Connection, g: &str, id: i64) -> StoreResult<Option<Report>> {
+    let mut stmt = c.prepare_cached("SELECT data FROM reports WHERE id = ?1 AND gmina = ?2")?;
+    let data: Option<String> = stmt.query_row(params![id, g], |r| r.get(0)).optional()?;
     data.map(|d| decode(&d)).transpose()
+}
+
+/// The gmina a report belongs to (for deployment-wide maintenance).
+pub(super) fn report_gmina(c: &Connection, id: i64) -> StoreResult<Option<String>> {
+    Ok(c.prepare_cached("SELECT gmina FROM reports WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?)
 }
 
 /// Saves the report (whole, as officials see it) and republishes what the
 /// public may see of it to the sync log, in the caller's transaction: the
 /// report, its redacted view, or a tombstone when it is hidden.
-pub(super) fn save_report(tx: &Transaction<'_>, r: &Report) -> StoreResult<()> {
+pub(super) fn save_report(tx: &Transaction<'_>, g: &str, r: &Report) -> StoreResult<()> {
     tx.prepare_cached(
-        "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, visibility = ?5, data = ?6 WHERE id = ?1",
+        "UPDATE reports SET status = ?2, updated_at = ?3, duplicate_of = ?4, visibility = ?5, data = ?6
+         WHERE id = ?1 AND gmina = ?7",
     )?
     .execute(params![
         r.id,
@@ -83,28 +90,29 @@ pub(super) fn save_report(tx: &Transaction<'_>, r: &Report) -> StoreResult<()> {
         ts(r.updated_at),
         r.duplicate_of,
         r.visibility.as_str(),
-        serde_json::to_string(r)?
+        serde_json::to_string(r)?,
+        g
     ])?;
-    match public_view(tx, r)? {
-        Some(p) => publish(tx, &Item::Reports(p))?,
-        None => tombstone(tx, Collection::Reports, &r.id.to_string())?,
+    match public_view(tx, g, r)? {
+        Some(p) => publish(tx, g, &Item::Reports(p))?,
+        None => tombstone(tx, g, Collection::Reports, &r.id.to_string())?,
     };
     Ok(())
 }
 
 /// What the public may see of a report (`workflow::public_view`), with its
 /// category loaded.
-fn public_view(c: &Connection, r: &Report) -> StoreResult<Option<Report>> {
+fn public_view(c: &Connection, g: &str, r: &Report) -> StoreResult<Option<Report>> {
     if r.visibility.is_public() {
         return Ok(Some(r.clone()));
     }
-    Ok(workflow::public_view(r, get_category(c, &r.category)?.as_ref()))
+    Ok(workflow::public_view(r, get_category(c, g, &r.category)?.as_ref()))
 }
 
 /// Public views of stored reports, hidden ones left out; with
 /// `keep_hidden`, a hidden one is kept as its counted view (aggregate
 /// counts only, never content).
-fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
+fn public_views(c: &Connection, g: &str, reports: Vec<Report>, keep_hidden: bool) -> StoreResult<Vec<Report>> {
     let mut categories: std::collections::HashMap<String, Option<ReportCategory>> = Default::default();
     let mut out = Vec::with_capacity(reports.len());
     for r in reports {
@@ -116,7 +124,7 @@ fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> Stor
             continue;
         }
         if !categories.contains_key(&r.category) {
-            categories.insert(r.category.clone(), get_category(c, &r.category)?);
+            categories.insert(r.category.clone(), get_category(c, g, &r.category)?);
         }
         out.push(workflow::counted_view(&r, categories[&r.category].as_ref()));
     }
@@ -125,21 +133,22 @@ fn public_views(c: &Connection, reports: Vec<Report>, keep_hidden: bool) -> Stor
 
 fn set_visibility(
     tx: &Transaction<'_>,
+    g: &str,
     actor: &Actor,
     id: i64,
     change: &VisibilityChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let report = get_report(tx, g, id)?.ok_or(StoreError::NotFound)?;
     let Some(m) = workflow::change_visibility(&report, change)? else {
         return Ok(report);
     };
-    save_report(tx, &m.report)?;
+    save_report(tx, g, &m.report)?;
     tx.execute(
         "INSERT INTO report_visibility_log (report_id, at, actor, visibility, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, ts(now), actor.0, m.report.visibility.as_str(), m.reason],
     )?;
-    audit(tx, actor, now, "report.visibility", "report", Some(&id.to_string()), m.audit)?;
+    audit(tx, g, actor, now, "report.visibility", "report", Some(&id.to_string()), m.audit)?;
     Ok(m.report)
 }
 
@@ -163,13 +172,16 @@ fn visibility_log(c: &Connection, id: i64) -> StoreResult<Vec<VisibilityDecision
 /// A photo is served to the public unless every report it belongs to is
 /// withheld (an upload not yet attached to a report is its sender's, as
 /// before).
-fn photo_is_public(c: &Connection, photo_id: &str) -> StoreResult<bool> {
+/// Only the gmina's own photos (uploaded through it) are asked about here;
+/// its reports decide.
+fn photo_is_public(c: &Connection, g: &str, photo_id: &str) -> StoreResult<bool> {
     Ok(c.prepare_cached(
-        "SELECT NOT EXISTS (SELECT 1 FROM report_photos WHERE photo_id = ?1)
+        "SELECT NOT EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
+                            WHERE p.photo_id = ?1 AND r.gmina = ?2)
              OR EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
-                        WHERE p.photo_id = ?1 AND r.visibility = 'public')",
+                        WHERE p.photo_id = ?1 AND r.gmina = ?2 AND r.visibility = 'public')",
     )?
-    .query_row([photo_id], |r| r.get(0))?)
+    .query_row([photo_id, g], |r| r.get(0))?)
 }
 
 fn followers(c: &Connection, id: i64) -> StoreResult<u32> {
@@ -240,6 +252,8 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8], replace: bool) -> std:
 
 /// What a queued report waits for.
 pub(super) struct ReportJob {
+    /// The gmina whose handle sent it.
+    pub gmina: String,
     pub record: NewReportRecord,
     pub reply: tokio::sync::oneshot::Sender<StoreResult<Created>>,
 }
@@ -300,9 +314,9 @@ fn commit_batch(conn: &mut Connection, jobs: &[ReportJob]) -> StoreResult<Batch>
     for job in jobs {
         // Checks only read, so a failed one leaves nothing behind; an error
         // while writing is fatal for the batch (the `?`).
-        match check_report(&tx, &job.record) {
+        match check_report(&tx, &job.gmina, &job.record) {
             Ok(Checked::Replay(stored)) => answers.push(Ok(Created::Replayed(stored))),
-            Ok(Checked::Insert) => answers.push(Ok(Created::New(insert_report(&tx, &job.record)?))),
+            Ok(Checked::Insert) => answers.push(Ok(Created::New(insert_report(&tx, &job.gmina, &job.record)?))),
             Err(e) => answers.push(Err(e)),
         }
     }
@@ -316,25 +330,25 @@ enum Checked {
     Insert,
 }
 
-fn check_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Checked> {
+fn check_report(tx: &Transaction<'_>, g: &str, rec: &NewReportRecord) -> StoreResult<Checked> {
     if let Some(k) = &rec.idempotency
-        && let Some(stored) = replay(tx, k)?
+        && let Some(stored) = replay(tx, g, k)?
     {
         return Ok(Checked::Replay(stored));
     }
-    let category = get_category(tx, &rec.input.category)?;
-    let mut stmt = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)")?;
+    let category = get_category(tx, g, &rec.input.category)?;
+    let mut stmt = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE gmina = ?1 AND id = ?2)")?;
     let mut uploaded = std::collections::HashSet::new();
     for p in &rec.input.photo_ids {
-        if stmt.query_row([p], |r| r.get::<_, bool>(0))? {
+        if stmt.query_row([g, p], |r| r.get::<_, bool>(0))? {
             uploaded.insert(p.as_str());
         }
     }
     workflow::check_new_report(&rec.input, category.as_ref(), |p| uploaded.contains(p))?;
     if let Some(d) = &rec.device_id {
         let known: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1)")?
-            .query_row([d], |r| r.get(0))?;
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM devices WHERE id = ?1 AND gmina = ?2)")?
+            .query_row([d, g], |r| r.get(0))?;
         if !known {
             return Err(StoreError::UnknownReference { field: "device" });
         }
@@ -342,7 +356,7 @@ fn check_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Chec
     Ok(Checked::Insert)
 }
 
-fn insert_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Report> {
+fn insert_report(tx: &Transaction<'_>, g: &str, rec: &NewReportRecord) -> StoreResult<Report> {
     let input = &rec.input;
     let now = rec.now;
     let private = PrivatePart {
@@ -351,8 +365,8 @@ fn insert_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Rep
         accuracy_m: input.accuracy_m,
     };
     tx.prepare_cached(
-        "INSERT INTO reports (category, status, lat, lon, created_at, updated_at, device_id, private, data)
-         VALUES (?1, 'new', ?2, ?3, ?4, ?4, ?5, ?6, '{}')",
+        "INSERT INTO reports (gmina, category, status, lat, lon, created_at, updated_at, device_id, private, data)
+         VALUES (?7, ?1, 'new', ?2, ?3, ?4, ?4, ?5, ?6, '{}')",
     )?
     .execute(params![
         input.category,
@@ -360,7 +374,8 @@ fn insert_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Rep
         input.point.lon,
         ts(now),
         rec.device_id,
-        serde_json::to_string(&private)?
+        serde_json::to_string(&private)?,
+        g
     ])?;
     let id = tx.last_insert_rowid();
     if let Some(d) = &rec.device_id {
@@ -374,26 +389,27 @@ fn insert_report(tx: &Transaction<'_>, rec: &NewReportRecord) -> StoreResult<Rep
         tx.prepare_cached("INSERT OR IGNORE INTO report_photos (report_id, photo_id) VALUES (?1, ?2)")?
             .execute(params![id, p.id])?;
     }
-    save_report(tx, &report)?;
+    save_report(tx, g, &report)?;
     // What the report starts outside (its EZD registration), in this
     // same transaction.
     for job in workflow::jobs_for_new_report(&report) {
-        super::jobs::enqueue(tx, &job, now)?;
+        super::jobs::enqueue(tx, g, &job, now)?;
     }
     if let Some(k) = &rec.idempotency {
-        remember(tx, k, &StoredResponse::created(serde_json::to_string(&report)?))?;
+        remember(tx, g, k, &StoredResponse::created(serde_json::to_string(&report)?))?;
     }
     Ok(report)
 }
 
 fn set_following(
     tx: &Transaction<'_>,
+    g: &str,
     device_id: &str,
     id: i64,
     follow: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let mut report = get_report(tx, g, id)?.ok_or(StoreError::NotFound)?;
     if !workflow::may_follow(&report, follow, false) {
         let reporter: Option<String> =
             tx.query_row("SELECT device_id FROM reports WHERE id = ?1", [id], |r| r.get(0))?;
@@ -414,7 +430,7 @@ fn set_following(
     };
     if changed > 0 {
         report.followers = followers(tx, id)?;
-        save_report(tx, &report)?;
+        save_report(tx, g, &report)?;
     }
     Ok(())
 }
@@ -425,14 +441,15 @@ fn set_following(
 /// EZD case an acceptance opens.
 pub(super) fn change_status(
     tx: &Transaction<'_>,
+    g: &str,
     actor: &Actor,
     id: i64,
     change: StatusChangeRequest,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    let report = get_report(tx, id)?.ok_or(StoreError::NotFound)?;
+    let report = get_report(tx, g, id)?.ok_or(StoreError::NotFound)?;
     let original = match change.duplicate_of {
-        Some(o) if o != id => get_report(tx, o)?,
+        Some(o) if o != id => get_report(tx, g, o)?,
         _ => None,
     };
     let m = workflow::move_status(&report, original.as_ref(), &change, now)?;
@@ -445,11 +462,11 @@ pub(super) fn change_status(
         )?;
         tx.execute("DELETE FROM report_followers WHERE report_id = ?1", [f.from])?;
         original.followers = followers(tx, f.to)?;
-        save_report(tx, &original)?;
+        save_report(tx, g, &original)?;
     }
-    save_report(tx, &m.report)?;
+    save_report(tx, g, &m.report)?;
     for job in jobs {
-        super::jobs::enqueue(tx, &job, now)?;
+        super::jobs::enqueue(tx, g, &job, now)?;
     }
     if let Some(n) = &m.note {
         tx.execute(
@@ -457,15 +474,15 @@ pub(super) fn change_status(
             params![id, ts(now), actor.0, m.report.status.as_str(), n],
         )?;
     }
-    audit(tx, actor, now, "report.status", "report", Some(&id.to_string()), m.audit)?;
+    audit(tx, g, actor, now, "report.status", "report", Some(&id.to_string()), m.audit)?;
     Ok(m.report)
 }
 
-fn internal(c: &Connection, id: i64) -> StoreResult<Option<ReportInternal>> {
+fn internal(c: &Connection, g: &str, id: i64) -> StoreResult<Option<ReportInternal>> {
     let row: Option<(String, Option<String>, String)> = c
         .query_row(
-            "SELECT data, device_id, private FROM reports WHERE id = ?1",
-            [id],
+            "SELECT data, device_id, private FROM reports WHERE id = ?1 AND gmina = ?2",
+            params![id, g],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
@@ -499,12 +516,12 @@ fn internal(c: &Connection, id: i64) -> StoreResult<Option<ReportInternal>> {
     }))
 }
 
-fn list(c: &Connection, f: &ReportFilter) -> StoreResult<Vec<Report>> {
-    let mut sql = String::from("SELECT data FROM reports WHERE 1 = 1");
+fn list(c: &Connection, g: &str, f: &ReportFilter) -> StoreResult<Vec<Report>> {
+    let mut sql = String::from("SELECT data FROM reports WHERE gmina = ?");
     if !f.include_hidden {
         sql.push_str(" AND visibility <> 'hidden'");
     }
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut args: Vec<rusqlite::types::Value> = vec![g.to_owned().into()];
     if !f.statuses.is_empty() {
         let marks = vec!["?"; f.statuses.len()].join(", ");
         sql.push_str(&format!(" AND status IN ({marks})"));
@@ -538,10 +555,10 @@ fn list(c: &Connection, f: &ReportFilter) -> StoreResult<Vec<Report>> {
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
-    public_views(c, decode_all(rows)?, f.include_hidden)
+    public_views(c, g, decode_all(rows)?, f.include_hidden)
 }
 
-fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
+fn near(c: &Connection, g: &str, f: &NearFilter) -> StoreResult<Vec<Report>> {
     // A bounding box first (the index), then the exact distance from the
     // coordinates alone; only the `limit` nearest are read and decoded
     // (finding 19: a box of 5 km may hold far more than are answered).
@@ -551,7 +568,7 @@ fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
         "SELECT id, lat, lon FROM reports WHERE lat BETWEEN ?1 AND ?2 AND lon BETWEEN ?3 AND ?4
          AND (?5 IS NULL OR category = ?5)
          AND (?6 = 0 OR status IN ('new', 'accepted', 'in_progress'))
-         AND visibility <> 'hidden'",
+         AND visibility <> 'hidden' AND gmina = ?7",
     )?;
     let here = GeoPoint {
         lat: f.lat,
@@ -565,7 +582,8 @@ fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
                 f.lon - dlon,
                 f.lon + dlon,
                 f.category,
-                f.open_only
+                f.open_only,
+                g
             ],
             |r| Ok((r.get::<_, i64>(0)?, GeoPoint { lat: r.get(1)?, lon: r.get(2)? })),
         )?
@@ -581,17 +599,18 @@ fn near(c: &Connection, f: &NearFilter) -> StoreResult<Vec<Report>> {
         .collect::<StoreResult<Vec<_>>>()?;
     // Hidden reports never reach here (the SQL above); redacted ones are
     // shown as the public may see them.
-    public_views(c, reports, false)
+    public_views(c, g, reports, false)
 }
 
 #[async_trait]
 impl ReportStore for SqliteStore {
     async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>> {
-        self.read(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT data FROM report_categories ORDER BY position, id")?;
+        let g = self.scope();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT data FROM report_categories WHERE gmina = ?1 ORDER BY position, id")?;
             let rows = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
+                .query_map([g], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.iter()
                 .map(|d| serde_json::from_str(d).map_err(StoreError::from))
@@ -601,7 +620,7 @@ impl ReportStore for SqliteStore {
     }
 
     async fn reference_version(&self) -> StoreResult<u64> {
-        Ok(self.reference_version.load(Ordering::SeqCst))
+        Ok(self.shared.reference_version.load(Ordering::SeqCst))
     }
 
     async fn create_report_category(
@@ -610,13 +629,15 @@ impl ReportStore for SqliteStore {
         category: ReportCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<ReportCategory> {
+        let g = self.scope();
         self.write_then(move |tx| {
-            if get_category(tx, &category.id)?.is_some() {
+            if get_category(tx, &g, &category.id)?.is_some() {
                 return Err(StoreError::Conflict(Conflict::CategoryExists));
             }
-            put_category(tx, &category, true)?;
+            put_category(tx, &g, &category, true)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "report_category.create",
@@ -635,13 +656,15 @@ impl ReportStore for SqliteStore {
         category: ReportCategory,
         now: DateTime<Utc>,
     ) -> StoreResult<ReportCategory> {
+        let g = self.scope();
         self.write_then(move |tx| {
-            if get_category(tx, &category.id)?.is_none() {
+            if get_category(tx, &g, &category.id)?.is_none() {
                 return Err(StoreError::NotFound);
             }
-            put_category(tx, &category, false)?;
+            put_category(tx, &g, &category, false)?;
             audit(
                 tx,
+                &g,
                 &actor,
                 now,
                 "report_category.update",
@@ -655,23 +678,25 @@ impl ReportStore for SqliteStore {
     }
 
     async fn save_photo(&self, photo: PhotoMeta, bytes: Vec<u8>) -> StoreResult<bool> {
-        let path = photo_path(&self.photos_dir, &photo.id, &photo.content_type);
+        let path = photo_path(&self.shared.photos_dir, &photo.id, &photo.content_type);
         tokio::task::spawn_blocking(move || write_atomically(&path, &bytes, false))
             .await
             .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
             .map_err(|e| StoreError::backend(format!("cannot store a photo: {e}")))?;
         // The row comes after the file: a row never names a missing file.
+        let g = self.scope();
         self.write(move |tx| {
             let n = tx.execute(
-                "INSERT OR IGNORE INTO photos (id, content_type, bytes, width, height, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR IGNORE INTO photos (id, content_type, bytes, width, height, created_at, gmina)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     photo.id,
                     photo.content_type,
                     photo.bytes as i64,
                     photo.width,
                     photo.height,
-                    ts(photo.created_at)
+                    ts(photo.created_at),
+                    g
                 ],
             )?;
             Ok(n > 0)
@@ -681,11 +706,12 @@ impl ReportStore for SqliteStore {
 
     async fn photo(&self, id: &str) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
         let id = id.to_owned();
+        let g = self.scope();
         let meta = self
             .read(move |c| {
                 Ok(c.query_row(
-                    "SELECT id, content_type, bytes, width, height, created_at FROM photos WHERE id = ?1",
-                    [id],
+                    "SELECT id, content_type, bytes, width, height, created_at FROM photos WHERE id = ?1 AND gmina = ?2",
+                    [id, g],
                     |r| {
                         Ok(PhotoMeta {
                             id: r.get(0)?,
@@ -701,7 +727,7 @@ impl ReportStore for SqliteStore {
             })
             .await?;
         let Some(meta) = meta else { return Ok(None) };
-        let path = photo_path(&self.photos_dir, &meta.id, &meta.content_type);
+        let path = photo_path(&self.shared.photos_dir, &meta.id, &meta.content_type);
         let bytes = tokio::fs::read(&path)
             .await
             .map_err(|e| StoreError::backend(format!("cannot read a photo: {e}")))?;
@@ -710,21 +736,22 @@ impl ReportStore for SqliteStore {
 
     async fn photo_exists(&self, id: &str) -> StoreResult<bool> {
         let id = id.to_owned();
+        let g = self.scope();
         self.read(move |c| {
             Ok(
-                c.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1)")?
-                    .query_row([id], |r| r.get(0))?,
+                c.prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE id = ?1 AND gmina = ?2)")?
+                    .query_row([id, g], |r| r.get(0))?,
             )
         })
         .await
     }
 
     async fn has_idempotency_key(&self, scope: &str, key: &str) -> StoreResult<bool> {
-        let (scope, key) = (scope.to_owned(), key.to_owned());
+        let (scope, key, g) = (scope.to_owned(), key.to_owned(), self.scope());
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM idempotency WHERE scope = ?1 AND key = ?2)",
-                params![scope, key],
+                "SELECT EXISTS (SELECT 1 FROM idempotency WHERE gmina = ?1 AND scope = ?2 AND key = ?3)",
+                params![g, scope, key],
                 |r| r.get(0),
             )?)
         })
@@ -733,8 +760,8 @@ impl ReportStore for SqliteStore {
 
     async fn create_report(&self, record: NewReportRecord) -> StoreResult<Created> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.reports
-            .send(ReportJob { record, reply })
+        self.shared.reports
+            .send(ReportJob { gmina: self.scope(), record, reply })
             .map_err(|_| StoreError::backend("the report writer has stopped"))?;
         answer
             .await
@@ -742,31 +769,34 @@ impl ReportStore for SqliteStore {
     }
 
     async fn get_report(&self, id: i64) -> StoreResult<Option<Report>> {
-        self.read(move |c| match get_report(c, id)? {
-            Some(r) => public_view(c, &r),
+        let g = self.scope();
+        self.read(move |c| match get_report(c, &g, id)? {
+            Some(r) => public_view(c, &g, &r),
             None => Ok(None),
         })
         .await
     }
 
     async fn list_reports(&self, filter: ReportFilter) -> StoreResult<Vec<Report>> {
-        self.read(move |c| list(c, &filter)).await
+        let g = self.scope();
+        self.read(move |c| list(c, &g, &filter)).await
     }
 
     async fn near_reports(&self, filter: NearFilter) -> StoreResult<Vec<Report>> {
-        self.read(move |c| near(c, &filter)).await
+        let g = self.scope();
+        self.read(move |c| near(c, &g, &filter)).await
     }
 
     async fn device_reports(&self, device_id: &str) -> StoreResult<Vec<Report>> {
-        let device_id = device_id.to_owned();
+        let (device_id, g) = (device_id.to_owned(), self.scope());
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT data, device_id IS ?1 FROM reports WHERE device_id = ?1
-                 OR id IN (SELECT report_id FROM report_followers WHERE device_id = ?1)
+                "SELECT data, device_id IS ?1 FROM reports WHERE gmina = ?2 AND (device_id = ?1
+                 OR id IN (SELECT report_id FROM report_followers WHERE device_id = ?1))
                  ORDER BY id DESC LIMIT 1000",
             )?;
             let rows = stmt
-                .query_map([device_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
+                .query_map([device_id, g.clone()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             // Its own reports the device sees as their reporter does;
             // followed ones as the public does.
@@ -775,7 +805,7 @@ impl ReportStore for SqliteStore {
                 let r: Report = serde_json::from_str(&data)?;
                 if own {
                     out.push(workflow::owner_view(r));
-                } else if let Some(p) = public_view(c, &r)? {
+                } else if let Some(p) = public_view(c, &g, &r)? {
                     out.push(p);
                 }
             }
@@ -791,19 +821,23 @@ impl ReportStore for SqliteStore {
         change: VisibilityChangeRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        self.write(move |tx| set_visibility(tx, &actor, id, &change, now)).await
+        let g = self.scope();
+        self.write(move |tx| set_visibility(tx, &g, &actor, id, &change, now)).await
     }
 
     async fn photo_is_public(&self, id: &str) -> StoreResult<bool> {
-        let id = id.to_owned();
-        self.read(move |c| photo_is_public(c, &id)).await
+        let (id, g) = (id.to_owned(), self.scope());
+        self.read(move |c| photo_is_public(c, &g, &id)).await
     }
 
     async fn report_has_photo(&self, report_id: i64, photo_id: &str) -> StoreResult<bool> {
-        let photo_id = photo_id.to_owned();
+        let (photo_id, g) = (photo_id.to_owned(), self.scope());
         self.read(move |c| {
-            Ok(c.prepare_cached("SELECT EXISTS (SELECT 1 FROM report_photos WHERE report_id = ?1 AND photo_id = ?2)")?
-                .query_row(params![report_id, photo_id], |r| r.get(0))?)
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM report_photos p JOIN reports r ON r.id = p.report_id
+                 WHERE p.report_id = ?1 AND p.photo_id = ?2 AND r.gmina = ?3)",
+            )?
+            .query_row(params![report_id, photo_id, g], |r| r.get(0))?)
         })
         .await
     }
@@ -815,8 +849,8 @@ impl ReportStore for SqliteStore {
         follow: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let device_id = device_id.to_owned();
-        self.write(move |tx| set_following(tx, &device_id, report_id, follow, now))
+        let (device_id, g) = (device_id.to_owned(), self.scope());
+        self.write(move |tx| set_following(tx, &g, &device_id, report_id, follow, now))
             .await
     }
 
@@ -827,13 +861,15 @@ impl ReportStore for SqliteStore {
         change: StatusChangeRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        let report = self.write(move |tx| change_status(tx, &actor, id, change, now)).await?;
+        let g = self.scope();
+        let report = self.write(move |tx| change_status(tx, &g, &actor, id, change, now)).await?;
         // An acceptance enqueued its EZD case.
-        self.jobs_ready.notify_one();
+        self.shared.jobs_ready.notify_one();
         Ok(report)
     }
 
     async fn report_internal(&self, id: i64) -> StoreResult<Option<ReportInternal>> {
-        self.read(move |c| internal(c, id)).await
+        let g = self.scope();
+        self.read(move |c| internal(c, &g, id)).await
     }
 }

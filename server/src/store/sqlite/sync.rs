@@ -10,18 +10,20 @@ use crate::store::{LogRow, StoreResult, SyncStore};
 #[async_trait]
 impl SyncStore for SqliteStore {
     fn max_seq(&self) -> u64 {
-        self.max_seq.load(Ordering::SeqCst)
+        self.shared.max_seq.load(Ordering::SeqCst)
     }
 
     async fn log_page(&self, cursor: u64, limit: u32) -> StoreResult<(Vec<LogRow>, bool)> {
+        let g = self.scope();
         self.read(move |c| {
             // One read transaction: the page is one snapshot of the log.
             let tx = c.unchecked_transaction()?;
             let mut rows = {
                 let mut stmt = tx.prepare_cached(
-                    "SELECT seq, collection, id, body FROM public_items WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                    "SELECT seq, collection, id, body FROM public_items WHERE gmina = ?1 AND seq > ?2
+                     ORDER BY seq LIMIT ?3",
                 )?;
-                stmt.query_map([cursor as i64, limit as i64 + 1], |r| {
+                stmt.query_map(rusqlite::params![g, cursor as i64, limit as i64 + 1], |r| {
                     Ok(LogRow { seq: r.get::<_, i64>(0)? as u64, collection: r.get(1)?, id: r.get(2)?, body: r.get(3)? })
                 })?
                 .collect::<Result<Vec<_>, _>>()?

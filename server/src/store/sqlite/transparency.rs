@@ -13,7 +13,7 @@ use crate::store::{MonthReportStats, StoreResult};
 /// that first resolution (the middle row, or the mean of the two middle
 /// rows). Times in the history are compared as instants (`unixepoch`),
 /// since their text has a varying number of fractional digits.
-pub(super) fn by_month(c: &Connection, months: &[(DateTime<Utc>, DateTime<Utc>)]) -> StoreResult<Vec<MonthReportStats>> {
+pub(super) fn by_month(c: &Connection, g: &str, months: &[(DateTime<Utc>, DateTime<Utc>)]) -> StoreResult<Vec<MonthReportStats>> {
     let Some(first) = months.iter().map(|m| m.0).min() else {
         return Ok(Vec::new());
     };
@@ -25,7 +25,7 @@ pub(super) fn by_month(c: &Connection, months: &[(DateTime<Utc>, DateTime<Utc>)]
          ),
          received AS (
              SELECT m.i, COUNT(r.id) AS n FROM months m
-             LEFT JOIN reports r ON r.created_at >= m.start AND r.created_at < m.end
+             LEFT JOIN reports r ON r.gmina = ?3 AND r.created_at >= m.start AND r.created_at < m.end
              GROUP BY m.i
          ),
          firsts AS (
@@ -33,7 +33,7 @@ pub(super) fn by_month(c: &Connection, months: &[(DateTime<Utc>, DateTime<Utc>)]
                     unixepoch((SELECT json_extract(h.value, '$.at') FROM json_each(data, '$.history') h
                                WHERE json_extract(h.value, '$.status') = 'resolved'
                                ORDER BY CAST(h.key AS INTEGER) LIMIT 1), 'subsec') AS resolved
-             FROM reports WHERE status = 'resolved' AND updated_at >= ?2
+             FROM reports WHERE gmina = ?3 AND status = 'resolved' AND updated_at >= ?2
          ),
          resolved AS (
              SELECT m.i, CAST((f.resolved - f.created) / 60 AS INTEGER) AS minutes
@@ -54,7 +54,7 @@ pub(super) fn by_month(c: &Connection, months: &[(DateTime<Utc>, DateTime<Utc>)]
          ORDER BY m.i",
     )?;
     let rows = stmt
-        .query_map(rusqlite::params![windows, ts(first)], |r| {
+        .query_map(rusqlite::params![windows, ts(first), g], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<i64>>(3)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
