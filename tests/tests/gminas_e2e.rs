@@ -1,9 +1,8 @@
 //! `mm` and many gminas (issue 13): `--gmina`/`MM_GMINA`, the server's only
 //! gmina chosen by itself, a clear error when there are several and none is
-//! given, `mm gminas`. The directory's answers come from a small fake
-//! speaking `GET /api/v1/gminas` (the real server's route lands with the
-//! server side of issue 13); the last test drives the real demo server and
-//! waits for that merge.
+//! given, `mm gminas`. Exact answers come from a small fake speaking
+//! `GET /api/v1/gminas` (it records the `MM-Gmina` of every request); the
+//! last two drive the real demo server, the last with its neighbour.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -155,14 +154,13 @@ fn mm_names_the_demo_gmina_to_the_real_server() -> Result<()> {
     Ok(())
 }
 
-/// The demo holds Siechnice and a neighbour (issue 13): each is its own
-/// store on the device, and reading one offline after a switch finds its
-/// own news only.
+/// The demo with its neighbour (`MM_DEMO_NEIGHBOUR`: Siechnice and
+/// Czernica): each is its own store on the device, and reading one offline
+/// after a switch finds its own news only.
 #[test]
-#[ignore = "needs the server's /gminas and the two-gmina demo (issue 13 merge)"]
 fn two_demo_gminas_stay_apart_on_one_device() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let server = Server::start(&dir.path().join("server"), true)?;
+    let server = Server::start_with(&dir.path().join("server"), true, &[("MM_DEMO_NEIGHBOUR", "1")])?;
     let mm = Mm::new(&dir.path().join("app"), &server.url);
     let list = mm.command(&["gminas"]).env_remove("MM_GMINA").output()?;
     let list: Value = serde_json::from_slice(&list.stdout)?;
@@ -183,8 +181,32 @@ fn two_demo_gminas_stay_apart_on_one_device() -> Result<()> {
     let feed = mm_e2e::reqwest::blocking_client().get(format!("{}/api/v1/calendar.ics?gmina={other}", server.url)).send()?;
     assert_eq!(feed.status(), 200);
 
+    // A Siechnice report, as the public API lists it for Siechnice.
+    let http = mm_e2e::reqwest::blocking_client();
+    let report = |gmina: &str, id: i64| -> Result<(u16, Value)> {
+        let r = http.get(format!("{}/api/v1/reports/{id}", server.url)).header("MM-Gmina", gmina).send()?;
+        Ok((r.status().as_u16(), r.json().unwrap_or(Value::Null)))
+    };
+    let listed: Value = http.get(format!("{}/api/v1/reports", server.url)).header("MM-Gmina", DEMO_GMINA).send()?.json()?;
+    let id = listed[0]["id"].as_i64().expect("a Siechnice report");
+    let followers = report(DEMO_GMINA, id)?.1["followers"].as_i64().unwrap_or(0);
+    assert_eq!(report(other, id)?.0, 404, "another gmina's report is not found");
+
+    let addr = server.addr();
+    let server_dir = server.data_dir.clone();
     server.stop()?;
     let again = mm.json(&["--gmina", DEMO_GMINA, "news"])?;
     assert_eq!(titles(&again), titles(&siechnice), "switching back finds Siechnice's copy, offline");
+
+    // Offline: a follow typed in Siechnice, then a switch to the neighbour.
+    mm.json(&["--gmina", DEMO_GMINA, "report", "follow", &id.to_string()])?;
+    assert_eq!(mm.json(&["--gmina", other, "status"])?["pending_writes_elsewhere"], 1);
+    // The server is back: the neighbour's sync sends Siechnice's follow, as Siechnice's.
+    let server = Server::start_at(&server_dir, true, &addr, &[("MM_DEMO_NEIGHBOUR", "1")])?;
+    mm.json(&["--gmina", other, "sync"])?;
+    assert_eq!(mm.json(&["--gmina", other, "status"])?["pending_writes_elsewhere"], 0);
+    let http = mm_e2e::reqwest::blocking_client();
+    let now: Value = http.get(format!("{}/api/v1/reports/{id}", server.url)).header("MM-Gmina", DEMO_GMINA).send()?.json()?;
+    assert_eq!(now["followers"].as_i64().unwrap_or(0), followers + 1, "the follow reached Siechnice's report");
     Ok(())
 }

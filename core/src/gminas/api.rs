@@ -171,6 +171,21 @@ impl Core {
             .sum()
     }
 
+    /// The server answered: the other gminas' writes held back only because
+    /// it could not be reached are due now too; how many.
+    pub(crate) fn wake_others(&self, current: &Teryt) -> usize {
+        let open = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        open.values()
+            .filter(|t| &t.teryt != current)
+            .map(|t| {
+                t.store.write(|tx| outbox::retry_network_failures(tx, chrono::Utc::now())).unwrap_or_else(|e| {
+                    tracing::warn!(gmina = %t.teryt, error = %e, "cannot wake another gmina's writes");
+                    0
+                })
+            })
+            .sum()
+    }
+
     /// Sends the queued writes of every other open gmina, each under its
     /// own `MM-Gmina` and its own device token. Their failures are theirs:
     /// logged, retried by the next flush, never the current sync's error.

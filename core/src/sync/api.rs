@@ -28,7 +28,9 @@ impl Core {
         let summary = sync::pull(&tenant.store, &tenant.http, &base, options.page_size, listener.as_ref()).await?;
         // The server answered: writes held back only because it could not
         // be reached (a report made offline) go now, not after their backoff.
-        let woken = tenant.store.write(|tx| outbox::retry_network_failures(tx, Utc::now()))?;
+        // Other gminas' writes (queued before a switch) go to the same server.
+        let woken = tenant.store.write(|tx| outbox::retry_network_failures(tx, Utc::now()))?
+            + self.wake_others(&tenant.teryt);
         if woken > 0 {
             self.flush(&tenant, &base).await?;
         }
