@@ -131,4 +131,30 @@ class GminasTest {
                 }
             }
         }
+
+    @Test
+    fun `with the demo's neighbour both gminas are listed, found by location, and kept apart on the phone`() = runBlocking<Unit> {
+        TestServer.start(neighbour = true).use { server ->
+            Repository.open(tempDir(), server.url).use { repo ->
+                val all = repo.gminas("").gminas
+                assertEquals(setOf(DEMO_GMINA, neighbour), all.map { it.teryt }.toSet())
+                assertEquals(listOf(neighbour), repo.gminas("czern").gminas.map { it.teryt })
+                val czernica = all.single { it.teryt == neighbour }
+                assertEquals(listOf(neighbour), repo.gminasAt(czernica.center).gminas.map { it.teryt })
+                // Several: nothing is chosen for the resident.
+                assertEquals(GminaChoice.NotChosen, repo.chooseSoleGmina())
+                assertIs<MmException.GminaNotChosen>(assertThrows<MmException> { runBlocking { repo.sync() } })
+
+                repo.chooseGmina(neighbour)
+                repo.sync()
+                val theirs = repo.news().map { it.title }
+                repo.chooseGmina(DEMO_GMINA)
+                repo.sync()
+                val ours = repo.news().map { it.title }
+                assertTrue(theirs.isNotEmpty() && ours.isNotEmpty())
+                assertTrue(theirs.none { it in ours }, "each gmina's news only: $theirs / $ours")
+                assertTrue(repo.core.calendarFeed(null).url.endsWith("?gmina=$DEMO_GMINA"))
+            }
+        }
+    }
 }

@@ -52,13 +52,15 @@ class TestServer private constructor(private val process: Process, val url: Stri
             return f
         }
 
+        /** [neighbour]: the demo's second gmina too (Czernica, `--demo-neighbour`). */
         fun start(
             dir: File = Files.createTempDirectory("mm-server-").toFile(),
             addr: String = "127.0.0.1:0",
+            neighbour: Boolean = false,
         ): TestServer {
-            val process = ProcessBuilder(
-                binary().path, "--addr", addr, "--data-dir", dir.path, "--demo",
-            ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+            val args = listOf(binary().path, "--addr", addr, "--data-dir", dir.path, "--demo") +
+                (if (neighbour) listOf("--demo-neighbour") else emptyList())
+            val process = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val out = process.inputStream.bufferedReader()
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
             while (System.nanoTime() < deadline) {

@@ -94,7 +94,7 @@ class GminaPickerActivity : ScreenActivity() {
                         g.powiat.takeIf { it.isNotEmpty() }?.let { t(Texts.POWIAT) + it },
                         g.voivodeship.takeIf { it.isNotEmpty() }?.let { t(Texts.VOIVODESHIP) + it },
                     ).joinToString(", ")
-                    val spoken = listOf(t(Texts.GMINA) + g.name, area, "TERYT ${g.teryt}").filter { it.isNotEmpty() }.joinToString(". ")
+                    val spoken = listOf(g.name, area, "TERYT ${g.teryt}").filter { it.isNotEmpty() }.joinToString(". ")
                     row(g.name, area, spoken, key = "gmina-${g.teryt}") { act { model.choose(g.teryt) } }
                 }
             }
