@@ -25,6 +25,9 @@ pub enum MmError {
     Storage { code: String, message_pl: String, message_en: String, detail: String },
     #[error("{code}: {url}")]
     InvalidServerUrl { code: String, message_pl: String, message_en: String, url: String },
+    /// `gmina_not_chosen`: no gmina chosen yet; show the gmina picker.
+    #[error("{code}")]
+    GminaNotChosen { code: String, message_pl: String, message_en: String },
     #[error("{code}: {detail}")]
     Internal { code: String, message_pl: String, message_en: String, detail: String },
 }
@@ -45,6 +48,7 @@ impl From<CoreError> for MmError {
             | CoreError::StorageFull { detail }
             | CoreError::StorageCorrupt { detail } => MmError::Storage { code, message_pl, message_en, detail },
             CoreError::InvalidServerUrl { url } => MmError::InvalidServerUrl { code, message_pl, message_en, url },
+            CoreError::GminaNotChosen => MmError::GminaNotChosen { code, message_pl, message_en },
             CoreError::Internal { detail } => MmError::Internal { code, message_pl, message_en, detail },
         }
     }

@@ -39,6 +39,8 @@ mod news;
 mod reports;
 /// The map: places with accessibility, filters, nearest, search, bike paths.
 mod places;
+/// Many gminas: the directory, choosing and switching.
+mod gminas;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -49,6 +51,7 @@ pub use events::*;
 pub use news::*;
 pub use reports::*;
 pub use places::*;
+pub use gminas::{GminaChoice, GminaList, GminaSummary};
 
 #[cfg(test)]
 mod tests;

@@ -102,7 +102,7 @@ impl MmCore {
     /// queues this install's registration if it has none. No network.
     #[uniffi::constructor]
     pub fn new(config: CoreConfig) -> Result<Arc<Self>, MmError> {
-        let core = mm_core::Core::open(config.into())?;
+        let core = mm_core::Core::open(config.try_into()?)?;
         LIVE_CORES.fetch_add(1, Ordering::SeqCst);
         Ok(Arc::new(MmCore { core }))
     }

@@ -54,17 +54,25 @@ pub struct CoreConfig {
     /// BCP 47, e.g. `pl-PL`.
     #[uniffi(default = None)]
     pub locale: Option<String>,
+    /// A TERYT code to open, as `choose_gmina` would; `None` (the
+    /// default): the gmina chosen last, or none yet (`gmina_choice()`).
+    /// Malformed: `invalid_input` on field `teryt`.
+    #[uniffi(default = None)]
+    pub gmina: Option<String>,
 }
 
-impl From<CoreConfig> for core::CoreConfig {
-    fn from(c: CoreConfig) -> Self {
-        core::CoreConfig {
+impl TryFrom<CoreConfig> for core::CoreConfig {
+    type Error = crate::MmError;
+    fn try_from(c: CoreConfig) -> Result<Self, crate::MmError> {
+        let gmina = c.gmina.as_deref().map(crate::gminas::teryt).transpose()?;
+        Ok(core::CoreConfig {
             data_dir: c.data_dir.into(),
+            gmina,
             server_url: c.server_url,
             platform: c.platform.into(),
             app_version: c.app_version,
             locale: c.locale,
-        }
+        })
     }
 }
 
@@ -183,11 +191,17 @@ impl From<core::OutboxSummary> for OutboxSummary {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CoreStatus {
     pub server_url: String,
+    /// The chosen gmina's TERYT code; null/nil: none yet (all else empty).
+    pub gmina: Option<String>,
     pub device_registered: bool,
     pub last_sync_at_ms: Option<i64>,
     pub cursor: Option<String>,
     pub pending_writes: u32,
     pub failed_writes: u32,
+    /// Writes other gminas on the device still hold (queued before a
+    /// switch), sent under their own gmina by the next flush or sync: a
+    /// background send is still worth scheduling for them.
+    pub pending_writes_elsewhere: u32,
     pub news_count: u32,
     pub event_count: u32,
 }
@@ -196,11 +210,13 @@ impl From<core::CoreStatus> for CoreStatus {
     fn from(s: core::CoreStatus) -> Self {
         CoreStatus {
             server_url: s.server_url,
+            gmina: s.gmina.map(String::from),
             device_registered: s.device_registered,
             last_sync_at_ms: s.last_sync_at.map(ms),
             cursor: s.cursor,
             pending_writes: s.pending_writes,
             failed_writes: s.failed_writes,
+            pending_writes_elsewhere: s.pending_writes_elsewhere,
             news_count: s.news_count,
             event_count: s.event_count,
         }

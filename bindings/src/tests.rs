@@ -16,6 +16,7 @@ fn config(dir: &std::path::Path, url: &str) -> CoreConfig {
         platform: Platform::Cli,
         app_version: "1.0.0".into(),
         locale: Some("pl-PL".into()),
+        gmina: Some("0223083".into()),
     }
 }
 
@@ -30,6 +31,7 @@ fn every_core_error_keeps_its_code_and_both_messages() {
         CoreError::Storage { detail: "disk".into() },
         CoreError::InvalidServerUrl { url: "ftp://x".into() },
         CoreError::Internal { detail: "bug".into() },
+        CoreError::GminaNotChosen,
     ];
     for e in cases {
         let (code, message) = (e.code(), e.message());
@@ -40,6 +42,7 @@ fn every_core_error_keeps_its_code_and_both_messages() {
             | MmError::NotFound { code, message_pl, message_en, .. }
             | MmError::Storage { code, message_pl, message_en, .. }
             | MmError::InvalidServerUrl { code, message_pl, message_en, .. }
+            | MmError::GminaNotChosen { code, message_pl, message_en }
             | MmError::Internal { code, message_pl, message_en, .. } => (code, message_pl, message_en),
         };
         assert_eq!((c.as_str(), pl, en), (code, message.pl, message.en));
@@ -200,8 +203,8 @@ fn counts_days_months_and_the_feed_come_from_the_core() {
     let month = core.month(2026, 12).unwrap();
     assert_eq!((month.title_text.as_str(), month.days.len()), ("grudzień 2026", 0), "no events before a sync");
     let feed = core.calendar_feed(Some("kultura".into()));
-    assert_eq!(feed.url, "http://127.0.0.1:8080/api/v1/calendar.ics?category=kultura");
-    assert_eq!(feed.subscribe_url, "webcal://127.0.0.1:8080/api/v1/calendar.ics?category=kultura");
+    assert_eq!(feed.url, "http://127.0.0.1:8080/api/v1/calendar.ics?gmina=0223083&category=kultura");
+    assert_eq!(feed.subscribe_url, "webcal://127.0.0.1:8080/api/v1/calendar.ics?gmina=0223083&category=kultura");
     drop(core);
     let english = MmCore::new(CoreConfig { locale: Some("en".into()), ..config(dir.path(), "http://127.0.0.1:8080") }).unwrap();
     assert_eq!(english.count_text(1, Noun::Event), "1 event");
@@ -220,7 +223,7 @@ fn no_server_url_means_the_deployments_default() {
     }
     let core = MmCore::new(CoreConfig { server_url: None, ..config(dir.path(), "unused") }).unwrap();
     assert_eq!(core.status().unwrap().server_url, default_server_url());
-    assert_eq!(core.calendar_feed(None).url, format!("{}/api/v1/calendar.ics", default_server_url()));
+    assert_eq!(core.calendar_feed(None).url, format!("{}/api/v1/calendar.ics?gmina=0223083", default_server_url()));
     core.set_server_url("http://127.0.0.1:8080".into()).unwrap();
     drop(core);
     let reopened = MmCore::new(CoreConfig { server_url: None, ..config(dir.path(), "unused") }).unwrap();
@@ -255,4 +258,24 @@ fn a_recurrence_crosses_with_until_in_milliseconds_and_named_weekdays() {
     let weekly = crate::events::Recurrence::from(mm_core::Recurrence::parse("FREQ=WEEKLY;BYDAY=TU;COUNT=4").unwrap());
     assert_eq!((weekly.count, weekly.by_day[0].ordinal), (Some(4), 0));
     assert!(mm_core::Recurrence::parse("FREQ=YEARLY").is_none(), "outside the protocol's subset");
+}
+
+/// The picker's calls across the boundary: nothing chosen is a state and
+/// an error code; a malformed code is refused at open and at choice.
+#[test]
+fn the_gmina_choice_crosses_as_a_state_and_an_error() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let core = MmCore::new(CoreConfig { gmina: None, ..config(dir.path(), "http://127.0.0.1:9") }).unwrap();
+    assert_eq!(core.gmina_choice().unwrap(), GminaChoice::NotChosen);
+    assert!(matches!(core.home(), Err(MmError::GminaNotChosen { code, .. }) if code == "gmina_not_chosen"));
+    assert_eq!(core.status().unwrap().gmina, None);
+    assert!(matches!(core.choose_gmina("123".into()), Err(MmError::InvalidInput { field, .. }) if field == "teryt"));
+    let chosen = core.choose_gmina("0223083".into()).unwrap();
+    assert_eq!(chosen, GminaChoice::Chosen { teryt: "0223083".into(), name: None });
+    assert_eq!(core.status().unwrap().gmina.as_deref(), Some("0223083"));
+    assert!(core.calendar_feed(None).url.ends_with("calendar.ics?gmina=0223083"));
+    drop(core);
+    let bad = MmCore::new(CoreConfig { gmina: Some("02230".into()), ..config(dir.path(), "http://127.0.0.1:9") });
+    assert!(matches!(bad, Err(MmError::InvalidInput { field, .. }) if field == "teryt"));
 }

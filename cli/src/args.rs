@@ -23,6 +23,10 @@ pub struct Args {
     /// Where the local store lives [default: $HOME/.local/share/mm].
     #[arg(long, global = true, env = "MM_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The gmina (its TERYT code, e.g. 0223083), remembered for the next
+    /// commands [default: the one chosen last; the server's only one].
+    #[arg(long, global = true, env = "MM_GMINA", value_parser = parse_teryt)]
+    pub gmina: Option<mm_core::Teryt>,
     /// Machine-readable JSON (the core's record shapes) instead of Polish text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -43,6 +47,15 @@ impl Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The server's gminas (name, powiat or TERYT; Polish letters optional),
+    /// or `--at LAT,LON` those holding a point.
+    Gminas {
+        #[arg(num_args = 0..)]
+        query: Vec<String>,
+        /// LAT,LON
+        #[arg(long, value_parser = parse_point, allow_negative_numbers = true, conflicts_with = "query")]
+        at: Option<(f64, f64)>,
+    },
     /// Send queued writes, then fetch every change from the server.
     Sync {
         /// Changes per page.
@@ -151,6 +164,10 @@ pub enum PlacesAction {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
+}
+
+fn parse_teryt(s: &str) -> Result<mm_core::Teryt, String> {
+    mm_core::Teryt::parse(s.trim()).map_err(|e| format!("{} / {}", e.pl, e.en))
 }
 
 fn parse_point(s: &str) -> Result<(f64, f64), String> {

@@ -11,6 +11,7 @@ mod format;
 mod output;
 
 mod events;
+mod gminas;
 mod news;
 mod notifications;
 mod places;
@@ -41,6 +42,9 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             out.error(&e);
+            if e == CoreError::GminaNotChosen {
+                gminas::hint();
+            }
             ExitCode::from(1)
         }
     }
@@ -48,7 +52,13 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
     let core = open(&args)?;
+    // Every other command is about one gmina: the one given, the one
+    // chosen last, or the server's only one.
+    if !matches!(args.command, Command::Gminas { .. } | Command::Status) {
+        gminas::ensure_chosen(&core).await?;
+    }
     match args.command {
+        Command::Gminas { query, at } => gminas::list(&core, out, &query.join(" "), at).await,
         Command::Sync { page_size } => sync::sync(&core, out, page_size).await,
         Command::Status => sync::status(&core, out),
         Command::News => news::list(&core, out),
@@ -73,6 +83,7 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
 fn open(args: &Args) -> Result<Core, CoreError> {
     let core = Core::open(CoreConfig {
         data_dir: args.data_dir(),
+        gmina: args.gmina.clone(),
         server_url: Some(args.server.clone()),
         platform: Platform::Cli,
         app_version: env!("CARGO_PKG_VERSION").into(),

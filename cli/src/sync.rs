@@ -54,6 +54,10 @@ pub fn status(core: &Core, out: &Output) -> Result<(), CoreError> {
     out.show(&s, |s| {
         println!("Serwer:               {}", s.server_url);
         println!(
+            "Gmina (TERYT):        {}",
+            s.gmina.as_ref().map(|t| t.as_str()).unwrap_or("nie wybrano")
+        );
+        println!(
             "Urządzenie:           {}",
             if s.device_registered {
                 "zarejestrowane"

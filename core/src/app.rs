@@ -5,12 +5,13 @@
 //! `sync::api` and `search::api`), one call per screen's data, so the FFI
 //! boundary stays coarse.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use mm_protocol::devices::{Platform, RegisterDevice};
-use mm_protocol::gmina::{Gmina, Locality};
+use mm_protocol::gmina::{Gmina, Locality, Teryt};
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::news::{News, Priority};
 use serde::{Deserialize, Serialize};
@@ -23,12 +24,11 @@ use crate::news::NewsApi;
 use crate::notifications::NotificationsApi;
 use crate::places::PlacesApi;
 use crate::reports::ReportsApi;
-use crate::store::{Store, meta};
+use crate::gminas::install::Install;
+use crate::gminas::{Chosen, Tenant, legacy};
+use crate::store::meta;
 use crate::sync::client::Http;
-use crate::{devices, events, gmina, news, notifications, outbox, sync};
-
-/// The store's file inside `data_dir`.
-const STORE_FILE: &str = "mm.sqlite3";
+use crate::{devices, events, gmina, news, notifications, outbox};
 
 /// The deployment's server: where a fresh install connects when the shell
 /// gives no address (`CoreConfig::server_url` = `None`). One place for both
@@ -41,8 +41,11 @@ pub const DEFAULT_SERVER_URL: &str = match option_env!("MM_DEFAULT_SERVER_URL") 
 
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
-    /// Created when missing; the store lives here.
+    /// Created when missing; the stores live here (one per gmina).
     pub data_dir: PathBuf,
+    /// The gmina to open, chosen as [`Core::choose_gmina`] would
+    /// (`mm --gmina`); `None`: the one chosen last, or none yet.
+    pub gmina: Option<Teryt>,
     /// Used until [`Core::set_server_url`] stores another one; `None`:
     /// the deployment's [`DEFAULT_SERVER_URL`].
     pub server_url: Option<String>,
@@ -56,11 +59,16 @@ pub struct CoreConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoreStatus {
     pub server_url: String,
+    /// The chosen gmina; `None`: none yet, everything below empty.
+    pub gmina: Option<Teryt>,
     pub device_registered: bool,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub cursor: Option<String>,
     pub pending_writes: u32,
     pub failed_writes: u32,
+    /// Writes other gminas on the device still hold (queued before a
+    /// switch); sent under their own gmina by the next flush or sync.
+    pub pending_writes_elsewhere: u32,
     pub news_count: u32,
     pub event_count: u32,
 }
@@ -81,7 +89,14 @@ pub struct Core {
     pub(crate) config: CoreConfig,
     /// The texts' language, from `config.locale`.
     pub(crate) language: Language,
-    pub(crate) store: Store,
+    /// The server's address, the chosen gmina, the directory seen.
+    pub(crate) install: Install,
+    /// The chosen gmina's store (`gmina_not_chosen` while none is).
+    pub(crate) store: Chosen,
+    /// Every gmina store opened by this process, the chosen one among
+    /// them; the others stay while they hold writes to send.
+    pub(crate) tenants: Mutex<BTreeMap<Teryt, Arc<Tenant>>>,
+    /// For what belongs to no gmina (the directory): names none.
     pub(crate) http: Http,
     server_url: RwLock<String>,
     /// One sync at a time; a second caller waits for the first.
@@ -93,28 +108,38 @@ pub struct Core {
 }
 
 impl Core {
-    /// Creates `data_dir`, opens and migrates the store, and queues the
-    /// device registration when this install has none.
+    /// Creates `data_dir`, opens the install's settings and the chosen
+    /// gmina's store (migrating it), and queues the device registration
+    /// when that gmina has none. No network.
     pub fn open(config: CoreConfig) -> Result<Core, CoreError> {
         std::fs::create_dir_all(&config.data_dir).map_err(Error::from)?;
-        let store = Store::open(&config.data_dir.join(STORE_FILE))?;
-        let stored_url = store.read(|c| meta::get(c, meta::SERVER_URL))?;
-        let server_url = match stored_url {
+        let install = Install::open(&config.data_dir)?;
+        let old = legacy::inspect(&config.data_dir)?.unwrap_or_default();
+        if let (None, Some(url)) = (install.server_url()?, &old.server_url) {
+            install.set_server_url(url)?;
+        }
+        let server_url = match install.server_url()? {
             Some(url) => url,
             None => normalise_url(config.server_url.as_deref().unwrap_or(DEFAULT_SERVER_URL))?,
         };
-        let request = registration(&config);
-        store.write(|tx| devices::ensure_queued(tx, &request, Utc::now()).map(|_| ()))?;
-        let http = Http::new(&config.app_version, config.platform)?;
-        Ok(Core {
+        let chosen = config.gmina.clone().or(install.chosen()?).or(old.gmina);
+        let http = Http::new(&config.app_version, config.platform, None)?;
+        let core = Core {
             language: Language::from_locale(config.locale.as_deref()),
             config,
-            store,
+            install,
+            store: Chosen::default(),
+            tenants: Mutex::default(),
             http,
             server_url: RwLock::new(server_url),
             sync_lock: tokio::sync::Mutex::new(()),
             flush_lock: tokio::sync::Mutex::new(()),
-        })
+        };
+        if let Some(teryt) = chosen {
+            core.choose(&teryt)?;
+        }
+        core.open_others_with_writes();
+        Ok(core)
     }
 
     // ---- one object per feature ----
@@ -174,27 +199,37 @@ impl Core {
         };
         let _sync = self.sync_lock.try_lock().map_err(busy)?;
         let _flushing = self.flush_lock.try_lock().map_err(busy)?;
-        let changed = self.server_url() != url;
-        let request = registration(&self.config);
-        self.store.write(|tx| {
-            meta::set(tx, meta::SERVER_URL, &url)?;
-            if changed {
-                sync::forget_synced(tx)?;
-                devices::forget(tx)?;
-                devices::ensure_queued(tx, &request, Utc::now())?;
-            }
-            Ok(())
-        })?;
-        *self.server_url.write().unwrap_or_else(|p| p.into_inner()) = url;
+        self.install.set_server_url(&url)?;
+        *self.server_url.write().unwrap_or_else(|p| p.into_inner()) = url.clone();
+        // The others follow when they are next flushed or chosen.
+        if let Some(tenant) = self.store.current() {
+            tenant.follow_server(&url, true, &registration(&self.config))?;
+        }
         Ok(())
     }
 
     pub fn status(&self) -> Result<CoreStatus, CoreError> {
         let server_url = self.server_url();
-        Ok(self.store.read(|c| {
+        let pending_writes_elsewhere = self.pending_writes_elsewhere();
+        let Some(tenant) = self.store.current() else {
+            return Ok(CoreStatus {
+                server_url,
+                gmina: None,
+                device_registered: false,
+                last_sync_at: None,
+                cursor: None,
+                pending_writes: 0,
+                failed_writes: 0,
+                pending_writes_elsewhere,
+                news_count: 0,
+                event_count: 0,
+            });
+        };
+        Ok(tenant.store.read(|c| {
             let (pending_writes, failed_writes) = outbox::counts(c)?;
             Ok(CoreStatus {
                 server_url,
+                gmina: Some(tenant.teryt.clone()),
                 device_registered: devices::is_registered(c)?,
                 last_sync_at: meta::get(c, meta::LAST_SYNC_AT)?
                     .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
@@ -202,6 +237,7 @@ impl Core {
                 cursor: meta::get(c, meta::CURSOR)?,
                 pending_writes,
                 failed_writes,
+                pending_writes_elsewhere,
                 news_count: news::count(c)?,
                 event_count: events::count(c)?,
             })

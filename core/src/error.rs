@@ -34,6 +34,10 @@ pub(crate) enum Error {
     NotFound { what: String },
     #[error("invalid server url")]
     InvalidServerUrl { url: String },
+    /// No gmina chosen yet: a gmina's data, and every request that belongs
+    /// to one, wait for the resident's choice (`Core::choose_gmina`).
+    #[error("no gmina chosen")]
+    GminaNotChosen,
     /// The store file is of a newer build (the app was downgraded).
     #[error("storage: {detail}")]
     Storage { detail: String },
@@ -105,6 +109,10 @@ pub enum CoreError {
     StorageCorrupt { detail: String },
     #[error("invalid server url: {url}")]
     InvalidServerUrl { url: String },
+    /// No gmina chosen yet (a fresh install of a deployment with several):
+    /// the shells show the gmina picker.
+    #[error("no gmina chosen")]
+    GminaNotChosen,
     #[error("internal: {detail}")]
     Internal { detail: String },
 }
@@ -123,6 +131,7 @@ impl CoreError {
             CoreError::StorageFull { .. } => "storage_full",
             CoreError::StorageCorrupt { .. } => "storage_corrupt",
             CoreError::InvalidServerUrl { .. } => "invalid_server_url",
+            CoreError::GminaNotChosen => "gmina_not_chosen",
             CoreError::Internal { .. } => "internal",
         }
     }
@@ -153,6 +162,10 @@ impl CoreError {
             CoreError::InvalidServerUrl { .. } => Message::new(
                 "Nieprawidłowy adres serwera: podaj adres zaczynający się od https:// (http:// tylko dla tego urządzenia).",
                 "Invalid server address: give one starting with https:// (http:// only for this device).",
+            ),
+            CoreError::GminaNotChosen => Message::new(
+                "Wybierz swoją gminę.",
+                "Choose your municipality (gmina).",
             ),
             CoreError::Internal { .. } => internal_message(),
         }
@@ -208,6 +221,7 @@ impl From<&Error> for CoreError {
             },
             Error::NotFound { what } => CoreError::NotFound { what: what.clone() },
             Error::InvalidServerUrl { url } => CoreError::InvalidServerUrl { url: url.clone() },
+            Error::GminaNotChosen => CoreError::GminaNotChosen,
             Error::Storage { detail } => CoreError::Storage { detail: detail.clone() },
             Error::Internal { detail } => CoreError::Internal { detail: detail.clone() },
         }
@@ -331,6 +345,7 @@ mod tests {
                 },
                 "invalid_server_url",
             ),
+            (CoreError::GminaNotChosen, "gmina_not_chosen"),
             (
                 CoreError::Internal {
                     detail: "bug".into(),

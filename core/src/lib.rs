@@ -25,6 +25,8 @@ pub mod error;
 mod events;
 // Feature modules: persistence and queries of what sync brings.
 mod gmina;
+/// Many gminas: the directory, the chosen one, one store per gmina.
+mod gminas;
 mod news;
 mod notifications;
 /// Persistent queue of writes, retried with backoff.
@@ -44,6 +46,8 @@ mod testing;
 
 pub use app::{Core, CoreConfig, CoreStatus, DEFAULT_SERVER_URL, HomeScreen};
 pub use events::EventsApi;
+pub use gminas::api::GminaChoice;
+pub use gminas::directory::GminaList;
 pub use events::model::{
     CalendarEntry, DayCount, EventDetail, EventOccurrence, EventTime, MonthDay, MonthView, Recurrence, RecurrenceDay,
     RecurrenceFrequency,
@@ -74,7 +78,7 @@ pub use mm_protocol::devices::Platform;
 pub use mm_protocol::error::{ErrorCode, Message};
 pub use mm_protocol::events::{Event, EventCategory};
 pub use mm_protocol::geo::{GeoPoint, Polygon};
-pub use mm_protocol::gmina::{Gmina, Locality, LocalityKind};
+pub use mm_protocol::gmina::{Branding, Gmina, GminaSummary, Locality, LocalityKind, Teryt};
 pub use mm_protocol::news::{News, Priority};
 pub use mm_protocol::opening_hours::{OpeningHours, OpeningHoursError, is_polish_public_holiday};
 pub use mm_protocol::places::{

@@ -204,3 +204,16 @@ pub fn locality(id: i64, name: &str) -> Value {
 pub fn parse_page(v: Value) -> mm_protocol::sync::SyncPage {
     serde_json::from_value(v).unwrap()
 }
+
+/// The gmina the fixtures are of (`gmina()`), as tests choose it.
+pub fn siechnice() -> mm_protocol::gmina::Teryt {
+    mm_protocol::gmina::Teryt::parse("0223083").unwrap()
+}
+
+/// A directory entry as the server sends it.
+pub fn gmina_summary(teryt: &str, name: &str, powiat: &str, bbox: [f64; 4]) -> Value {
+    json!({"teryt": teryt, "name": name, "powiat": powiat, "voivodeship": "dolnośląskie",
+        "bbox": {"min_lat": bbox[0], "min_lon": bbox[1], "max_lat": bbox[2], "max_lon": bbox[3]},
+        "center": {"lat": (bbox[0] + bbox[2]) / 2.0, "lon": (bbox[1] + bbox[3]) / 2.0},
+        "branding": {"primary_color": "#1d4f91", "on_primary_color": "#ffffff"}})
+}

@@ -19,6 +19,9 @@ struct UserError: Error, Equatable {
              let .Internal(code, pl, en, _):
             self.code = code
             self.message = english ? en : pl
+        case let .GminaNotChosen(code, pl, en):
+            self.code = code
+            self.message = english ? en : pl
         case nil:
             // The core's words for a failure without an MmError (a panic).
             let internal = internalErrorMessage()

@@ -18,7 +18,8 @@ struct MieszkaniecApp: App {
     var body: some Scene {
         WindowGroup {
             switch Launch.opened {
-            case let .success(core): RootView(core: core)
+            // The tabs once a gmina is chosen; the gmina picker before.
+            case let .success(core): GminaGate(core: core)
             case let .failure(error): LaunchFailureView(error: error)
             }
         }
@@ -279,10 +280,15 @@ struct NewsDetailView: View {
 
 struct SettingsView: View {
     @Environment(AppModel.self) private var model
+    @Environment(GminaModel.self) private var gminas
     @State private var url = ""
 
     var body: some View {
         Form {
+            Section {
+                if case let .chosen(teryt, name) = gminas.choice { Text(name ?? teryt) }
+                NavigationLink(t("Zmień gminę", "Change municipality")) { GminaPickerView() }
+            } header: { Text(t("Gmina", "Municipality")).accessibilityAddTraits(.isHeader) }
             Section {
                 TextField(t("Adres serwera gminy", "The gmina's server address"), text: $url)
                     .keyboardType(.URL).textInputAutocapitalization(.never)

@@ -16,6 +16,14 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 /// The workspace's target directory (honours `CARGO_TARGET_DIR`).
+/// The demo's first gmina (Siechnice), which the tests' cores and `mm`
+/// name unless a test is about choosing.
+pub const DEMO_GMINA: &str = "0223083";
+
+pub fn siechnice() -> mm_core::Teryt {
+    mm_core::Teryt::parse(DEMO_GMINA).unwrap()
+}
+
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => PathBuf::from(d),
@@ -215,6 +223,9 @@ impl Mm {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(bin("mm"));
         cmd.arg("--server").arg(&self.server).arg("--data-dir").arg(&self.data_dir).arg("--json").args(args);
+        // The demo serves several gminas (issue 13): a test about one names
+        // it, as a resident would have chosen it; `env_remove` to choose.
+        cmd.env("MM_GMINA", DEMO_GMINA);
         cmd.stdin(Stdio::null());
         cmd
     }

@@ -19,7 +19,8 @@ fn killed_mid_sync_then_resumes() -> anyhow::Result<()> {
     let mut child = slow.command(&["sync", "--page-size", "5"]).spawn()?;
 
     // Wait until some pages are in, then kill -9.
-    let store = app_dir.join("mm.sqlite3");
+    // The gmina's own store (one per gmina under the data dir, issue 13).
+    let store = app_dir.join(format!("gminas/{}/mm.sqlite3", mm_e2e::DEMO_GMINA));
     let started = Instant::now();
     let cursor_before_kill = loop {
         std::thread::sleep(Duration::from_millis(100));

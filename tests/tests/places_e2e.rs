@@ -62,6 +62,7 @@ fn places_answer_offline_after_one_sync() -> anyhow::Result<()> {
 
     // People's output reads Polish.
     let human = std::process::Command::new(mm_e2e::bin("mm"))
+        .env("MM_GMINA", mm_e2e::DEMO_GMINA)
         .arg("--server").arg(&mm.server).arg("--data-dir").arg(&mm.data_dir)
         .args(["places", "--near", "51.0335,17.15", "--need", "step-free", "--limit", "3"])
         .output()?;

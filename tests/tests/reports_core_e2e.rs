@@ -338,6 +338,7 @@ fn status_changes_and_public_replies_come_back_as_notifications() -> Result<()> 
     ensure!(again.as_array().unwrap().len() == notes.as_array().unwrap().len());
     // Human output names each step and the replies.
     let out = std::process::Command::new(mm_e2e::bin("mm"))
+        .env("MM_GMINA", mm_e2e::DEMO_GMINA)
         .args(["--server", &server.url, "--data-dir"])
         .arg(&mm.data_dir)
         .args(["report", &id.to_string()])

@@ -61,7 +61,7 @@ fn run_measured(
     } else {
         Command::new(bin("mm"))
     };
-    cmd.arg("--server")
+    cmd.env("MM_GMINA", mm_e2e::DEMO_GMINA).arg("--server")
         .arg(&mm.server)
         .arg("--data-dir")
         .arg(&mm.data_dir)

@@ -31,6 +31,7 @@ fn near_ids(mm: &Mm) -> Result<Vec<i64>> {
 /// `mm report --local N` as a person reads it (no `--json`).
 fn shown(mm: &Mm, local_id: &str) -> Result<String> {
     let out = std::process::Command::new(bin("mm"))
+        .env("MM_GMINA", mm_e2e::DEMO_GMINA)
         .arg("--server")
         .arg(&mm.server)
         .arg("--data-dir")

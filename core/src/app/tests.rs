@@ -13,6 +13,7 @@ use crate::testing::*;
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.path().join("data"),
+        gmina: Some(crate::testing::siechnice()),
         server_url: Some(url.into()),
         platform: Platform::Cli,
         app_version: "1.2.3".into(),
@@ -574,8 +575,8 @@ async fn day_headings_month_texts_and_the_rule_in_parts_come_from_the_core() {
     assert_eq!((may.title_text.as_str(), may.days[0].text.as_str()), ("May 2099", "Mon 4 May 2099: 1 event"));
     assert_eq!(may.days[1].text, "Tue 5 May 2099: 2 events");
     let feed = english.events().feed(None).subscribe_url;
-    assert_eq!(feed, format!("webcal://{}/api/v1/calendar.ics", server.url.trim_start_matches("http://")));
-    assert!(english.events().feed(Some("kultura i sport")).subscribe_url.ends_with("/api/v1/calendar.ics?category=kultura+i+sport"));
+    assert_eq!(feed, format!("webcal://{}/api/v1/calendar.ics?gmina=0223083", server.url.trim_start_matches("http://")));
+    assert!(english.events().feed(Some("kultura i sport")).subscribe_url.ends_with("/api/v1/calendar.ics?gmina=0223083&category=kultura+i+sport"));
     assert_eq!(english.events().upcoming(now, 1, None).unwrap()[0].day_text, "Mon 4 May 2099");
 }
 

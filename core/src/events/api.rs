@@ -1,6 +1,7 @@
 //! `core.events()`: the events list, an event, the calendar month, the
 //! iCalendar files.
 
+use mm_protocol::gmina::{GMINA_QUERY, Teryt};
 use chrono::{DateTime, NaiveDate, Utc};
 use mm_protocol::calendar::ics::{self, IcsOptions};
 use mm_protocol::events::EventCategory;
@@ -99,9 +100,9 @@ impl EventsApi<'_> {
     }
 
     /// The gmina's events as a calendar to subscribe to (`/api/v1/calendar.ics`
-    /// on this core's server), optionally one category.
+    /// on this core's server, naming the chosen gmina), optionally one category.
     pub fn feed(&self, category: Option<&str>) -> CalendarFeed {
-        calendar_feed(&self.core.server_url(), category)
+        calendar_feed(&self.core.server_url(), self.core.current_gmina().as_ref(), category)
     }
 
     /// Which Warsaw days of the month have events, with counts.
@@ -172,10 +173,15 @@ pub struct CalendarFeed {
 }
 
 /// The feed's addresses for a server address as the core stores it
-/// (validated: `https://host[:port][/path]`, or `http` on loopback).
-pub fn calendar_feed(server_url: &str, category: Option<&str>) -> CalendarFeed {
+/// (validated: `https://host[:port][/path]`, or `http` on loopback). A
+/// calendar app fetches it without our headers, so the gmina goes in the
+/// query (`?gmina=`, DESIGN: tenancy); none chosen: the deployment's only one.
+pub fn calendar_feed(server_url: &str, gmina: Option<&Teryt>, category: Option<&str>) -> CalendarFeed {
     let mut url = format!("{}/api/v1/calendar.ics", server_url.trim_end_matches('/'));
     if let Ok(mut parsed) = reqwest::Url::parse(&url) {
+        if let Some(t) = gmina {
+            parsed.query_pairs_mut().append_pair(GMINA_QUERY, t.as_str());
+        }
         if let Some(c) = category.filter(|c| !c.is_empty()) {
             parsed.query_pairs_mut().append_pair("category", c);
         }

@@ -305,13 +305,18 @@ fn five_thousand_events_in_a_month_query() {
 
 #[test]
 fn the_subscribable_feed_is_on_the_cores_server_with_webcal_beside_it() {
-    let f = api::calendar_feed("https://mmieszkaniec.siechnice.gmina.pl", None);
+    let f = api::calendar_feed("https://mmieszkaniec.siechnice.gmina.pl", None, None);
     assert_eq!(f.url, "https://mmieszkaniec.siechnice.gmina.pl/api/v1/calendar.ics");
     assert_eq!(f.subscribe_url, "webcal://mmieszkaniec.siechnice.gmina.pl/api/v1/calendar.ics");
     // A category is encoded; a server under a path keeps it.
-    let f = api::calendar_feed("https://gmina.example/mm/", Some("dla dzieci&x"));
+    let f = api::calendar_feed("https://gmina.example/mm/", None, Some("dla dzieci&x"));
     assert_eq!(f.url, "https://gmina.example/mm/api/v1/calendar.ics?category=dla+dzieci%26x");
     assert_eq!(f.subscribe_url, "webcal://gmina.example/mm/api/v1/calendar.ics?category=dla+dzieci%26x");
-    let f = api::calendar_feed("http://127.0.0.1:8080", Some(""));
+    let f = api::calendar_feed("http://127.0.0.1:8080", None, Some(""));
     assert_eq!(f.subscribe_url, "webcal://127.0.0.1:8080/api/v1/calendar.ics");
+    // A calendar app sends no MM-Gmina header: the gmina rides in the query.
+    let siechnice = mm_protocol::gmina::Teryt::parse("0223083").unwrap();
+    let f = api::calendar_feed("https://mm.example", Some(&siechnice), Some("kultura"));
+    assert_eq!(f.url, "https://mm.example/api/v1/calendar.ics?gmina=0223083&category=kultura");
+    assert_eq!(f.subscribe_url, "webcal://mm.example/api/v1/calendar.ics?gmina=0223083&category=kultura");
 }

@@ -16,6 +16,7 @@ use crate::{Core, CoreConfig, GeoPoint, MyReportState, Platform, ReportDraftUpda
 fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.path().join("data"),
+        gmina: Some(crate::testing::siechnice()),
         server_url: Some(url.into()),
         platform: Platform::Cli,
         app_version: "1.2.3".into(),

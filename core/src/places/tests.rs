@@ -76,6 +76,7 @@ async fn synced_core(dir: &tempfile::TempDir) -> (Core, FakeServer) {
     server.reply(Reply::Json(200, sync_page()));
     let core = Core::open(CoreConfig {
         data_dir: dir.path().join("data"),
+        gmina: Some(crate::testing::siechnice()),
         server_url: Some(server.url.clone()),
         platform: Platform::Cli,
         app_version: "1.0.0".into(),
@@ -419,6 +420,7 @@ async fn the_card_reads_accessibility_in_words_unknown_as_no_data() {
 
     let english = Core::open(CoreConfig {
         data_dir: dir.path().join("data"),
+        gmina: Some(crate::testing::siechnice()),
         server_url: Some(server.url.clone()),
         platform: Platform::Cli,
         app_version: "1.0.0".into(),

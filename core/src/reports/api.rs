@@ -46,35 +46,42 @@ impl ReportsApi<'_> {
 
     /// A new, empty draft, stored at once.
     pub fn create_draft(&self, category: &str) -> Result<ReportDraft, CoreError> {
-        Ok(reports::create_draft(&self.core.store, &self.core.config.data_dir, category, Utc::now())?)
+        let t = self.core.store.get()?;
+        Ok(reports::create_draft(&t.store, &t.dir, category, Utc::now())?)
     }
 
     pub fn update_draft(&self, id: &str, update: ReportDraftUpdate) -> Result<ReportDraft, CoreError> {
-        Ok(reports::update_draft(&self.core.store, &self.core.config.data_dir, id, update, Utc::now())?)
+        let t = self.core.store.get()?;
+        Ok(reports::update_draft(&t.store, &t.dir, id, update, Utc::now())?)
     }
 
     /// Normalises the photo on the device (JPEG, longest edge ≤ 2048 px,
     /// every bit of metadata dropped) and attaches it to the draft; at
     /// most 5. Not a JPEG/PNG, or too large: `invalid_input`.
     pub fn add_photo(&self, draft_id: &str, bytes: Vec<u8>) -> Result<PhotoInfo, CoreError> {
-        Ok(reports::add_photo(&self.core.store, &self.core.config.data_dir, draft_id, &bytes, Utc::now())?)
+        let t = self.core.store.get()?;
+        Ok(reports::add_photo(&t.store, &t.dir, draft_id, &bytes, Utc::now())?)
     }
 
     pub fn remove_photo(&self, draft_id: &str, photo_id: &str) -> Result<(), CoreError> {
-        Ok(reports::remove_photo(&self.core.store, &self.core.config.data_dir, draft_id, photo_id)?)
+        let t = self.core.store.get()?;
+        Ok(reports::remove_photo(&t.store, &t.dir, draft_id, photo_id)?)
     }
 
     /// Unfinished drafts, most recently changed first.
     pub fn drafts(&self) -> Result<Vec<ReportDraft>, CoreError> {
-        Ok(self.core.store.read(|c| reports::store::drafts(c, &self.core.config.data_dir))?)
+        let t = self.core.store.get()?;
+        Ok(t.store.read(|c| reports::store::drafts(c, &t.dir))?)
     }
 
     pub fn draft(&self, id: &str) -> Result<ReportDraft, CoreError> {
-        Ok(self.core.store.read(|c| reports::store::draft(c, &self.core.config.data_dir, id))?)
+        let t = self.core.store.get()?;
+        Ok(t.store.read(|c| reports::store::draft(c, &t.dir, id))?)
     }
 
     pub fn delete_draft(&self, id: &str) -> Result<(), CoreError> {
-        Ok(reports::delete_draft(&self.core.store, &self.core.config.data_dir, id)?)
+        let t = self.core.store.get()?;
+        Ok(reports::delete_draft(&t.store, &t.dir, id)?)
     }
 
     /// Every check the device can make: texts, the category and its
@@ -93,8 +100,9 @@ impl ReportsApi<'_> {
     /// The review screen: the draft, its category, the first problem (as
     /// data, with the step that fixes it) and the possible duplicates.
     pub fn review(&self, draft_id: &str) -> Result<ReportReview, CoreError> {
-        let data_dir = &self.core.config.data_dir;
-        Ok(self.core.store.read(|c| {
+        let t = self.core.store.get()?;
+        let data_dir = &t.dir;
+        Ok(t.store.read(|c| {
             let draft = reports::store::draft(c, data_dir, draft_id)?;
             let problem = match reports::validate(c, draft_id) {
                 Ok(()) => None,
@@ -163,7 +171,8 @@ impl ReportsApi<'_> {
     /// deletes the draft, in one transaction. Sent by the next
     /// [`Core::flush_outbox`] or [`Core::sync`].
     pub fn submit_draft(&self, id: &str) -> Result<MyReport, CoreError> {
-        Ok(flow::dress(reports::submit(&self.core.store, id, Utc::now())?, self.core.language))
+        let t = self.core.store.get()?;
+        Ok(flow::dress(reports::submit(&t.store, id, Utc::now())?, self.core.language))
     }
 
     /// Reports made on this device: queued, sending, failed and sent (with
@@ -180,12 +189,14 @@ impl ReportsApi<'_> {
 
     /// Drops a report the server refused (or one not tried yet).
     pub fn discard_failed(&self, local_id: i64) -> Result<(), CoreError> {
-        Ok(reports::discard(&self.core.store, &self.core.config.data_dir, local_id)?)
+        let t = self.core.store.get()?;
+        Ok(reports::discard(&t.store, &t.dir, local_id)?)
     }
 
     /// A refused report back as a draft, photos included, to fix and submit again.
     pub fn edit_failed(&self, local_id: i64) -> Result<ReportDraft, CoreError> {
-        Ok(reports::failed_to_draft(&self.core.store, &self.core.config.data_dir, local_id, Utc::now())?)
+        let t = self.core.store.get()?;
+        Ok(reports::failed_to_draft(&t.store, &t.dir, local_id, Utc::now())?)
     }
 
     /// A report the server refused, back in the queue as it was (same
@@ -208,11 +219,13 @@ impl ReportsApi<'_> {
     /// Follows a public report (through the outbox): its status changes
     /// notify from the next sync on.
     pub fn follow(&self, id: i64) -> Result<(), CoreError> {
-        Ok(reports::set_followed(&self.core.store, id, true, Utc::now())?)
+        let t = self.core.store.get()?;
+        Ok(reports::set_followed(&t.store, id, true, Utc::now())?)
     }
 
     pub fn unfollow(&self, id: i64) -> Result<(), CoreError> {
-        Ok(reports::set_followed(&self.core.store, id, false, Utc::now())?)
+        let t = self.core.store.get()?;
+        Ok(reports::set_followed(&t.store, id, false, Utc::now())?)
     }
 
     /// Reports this device follows, as last synced.

@@ -190,6 +190,7 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     let dir = tempfile::tempdir().unwrap();
     let config = crate::CoreConfig {
         data_dir: dir.path().join("data"),
+        gmina: Some(crate::testing::siechnice()),
         server_url: Some("http://127.0.0.1:9".into()),
         platform: crate::Platform::Cli,
         app_version: "1.0.0".into(),
@@ -218,7 +219,7 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
         assert!(
             photo
                 .path
-                .starts_with(config.data_dir.join("photos").to_str().unwrap())
+                .starts_with(config.data_dir.join("gminas/0223083/photos").to_str().unwrap())
         );
         // The same photo twice is one photo.
         assert_eq!(core.reports().add_photo(&d.id, png(40, 30)).unwrap(), photo);
@@ -271,7 +272,7 @@ fn drafts_persist_across_a_reopen_and_take_at_most_five_photos() {
     assert!(core.reports().drafts().unwrap().is_empty());
     assert_eq!(core.reports().draft(&id).unwrap_err().code(), "not_found");
     assert_eq!(
-        std::fs::read_dir(config.data_dir.join("photos"))
+        std::fs::read_dir(config.data_dir.join("gminas/0223083/photos"))
             .unwrap()
             .count(),
         0
@@ -516,7 +517,7 @@ async fn a_report_is_retried_with_the_same_key_and_sent_once() {
     server
         .reply(photo_answer(&photo.id))
         .reply(Reply::Status(500));
-    let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli).unwrap();
+    let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli, None).unwrap();
     let f = outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
@@ -636,7 +637,7 @@ async fn a_refused_report_fails_with_the_servers_message_and_can_be_edited_or_di
         json!({"code": "invalid_field", "field": "point",
             "message": {"pl": "Punkt leży poza gminą.", "en": "The point lies outside the gmina."}}),
     ));
-    let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli).unwrap();
+    let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli, None).unwrap();
     let f = outbox::flush(&store, &http, &server.url)
         .await
         .unwrap();
@@ -702,7 +703,7 @@ async fn offline_leaves_it_queued_and_follow_goes_through_the_outbox() {
         .unwrap();
     let (draft_id, _) = valid_draft(&store, dir.path(), "Latarnia przy szkole nie świeci.");
     let mine = submit(&store, &draft_id, now()).unwrap();
-    let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli).unwrap();
+    let http = Http::new("1.0.0", mm_protocol::devices::Platform::Cli, None).unwrap();
     // Nothing listens on port 9.
     let f = outbox::flush(&store, &http, "http://127.0.0.1:9")
         .await
@@ -761,6 +762,7 @@ async fn the_review_names_the_step_to_fix_and_answers_are_normalised() {
     let dir = tempfile::tempdir().unwrap();
     let core = crate::Core::open(crate::CoreConfig {
         data_dir: dir.path().join("data"),
+        gmina: Some(crate::testing::siechnice()),
         server_url: Some(server.url.clone()),
         platform: mm_protocol::devices::Platform::Cli,
         app_version: "1.0.0".into(),

@@ -7,6 +7,7 @@ use chrono::Utc;
 use super::model::{OutboxSummary, SyncListener, SyncOptions, SyncSummary};
 use crate::app::registration;
 use crate::error::{CoreError, Error};
+use crate::gminas::Tenant;
 use crate::{Core, devices, outbox, sync};
 
 impl Core {
@@ -20,22 +21,27 @@ impl Core {
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncSummary, CoreError> {
         let _sync = self.sync_lock.lock().await;
+        // One gmina from start to end, whatever is chosen meanwhile.
+        let tenant = self.chosen_or_sole().await?;
         let base = self.server_url();
-        self.flush(&base).await?;
-        let summary = sync::pull(&self.store, &self.http, &base, options.page_size, listener.as_ref()).await?;
+        self.flush(&tenant, &base).await?;
+        let summary = sync::pull(&tenant.store, &tenant.http, &base, options.page_size, listener.as_ref()).await?;
         // The server answered: writes held back only because it could not
         // be reached (a report made offline) go now, not after their backoff.
-        let woken = self.store.write(|tx| outbox::retry_network_failures(tx, Utc::now()))?;
+        // Other gminas' writes (queued before a switch) go to the same server.
+        let woken = tenant.store.write(|tx| outbox::retry_network_failures(tx, Utc::now()))?
+            + self.wake_others(&tenant.teryt);
         if woken > 0 {
-            self.flush(&base).await?;
+            self.flush(&tenant, &base).await?;
         }
         Ok(summary)
     }
 
     /// Sends what is due in the outbox.
     pub async fn flush_outbox(&self) -> Result<OutboxSummary, CoreError> {
+        let tenant = self.store.get()?;
         let base = self.server_url();
-        let f = self.flush(&base).await?;
+        let f = self.flush(&tenant, &base).await?;
         Ok(OutboxSummary {
             sent: f.sent,
             pending: f.pending,
@@ -51,12 +57,17 @@ impl Core {
 
     /// The one way the outbox is flushed: under `flush_lock`, and with a
     /// registration queued whenever the install has none pending (one the
-    /// server refused is replaced, so writes never wait for ever).
-    pub(crate) async fn flush(&self, base: &str) -> Result<outbox::Flushed, Error> {
+    /// server refused is replaced, so writes never wait for ever). Then the
+    /// writes other gminas on the device still hold, each under its own
+    /// name (`gminas` module: why they are not kept back).
+    pub(crate) async fn flush(&self, tenant: &Tenant, base: &str) -> Result<outbox::Flushed, Error> {
         let _flushing = self.flush_lock.lock().await;
         let request = registration(&self.config);
-        self.store
+        tenant
+            .store
             .write(|tx| devices::ensure_queued(tx, &request, Utc::now()).map(|_| ()))?;
-        outbox::flush(&self.store, &self.http, base).await
+        let flushed = outbox::flush(&tenant.store, &tenant.http, base).await;
+        self.flush_others(base, &tenant.teryt).await;
+        flushed
     }
 }

@@ -8,7 +8,8 @@ use mm_protocol::devices::Platform;
 use mm_protocol::error::ApiError;
 use mm_protocol::sync::SyncPage;
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, IF_NONE_MATCH};
+use mm_protocol::gmina::{GMINA_HEADER, Teryt};
+use reqwest::header::{ETAG, HeaderMap, HeaderName, HeaderValue, IF_NONE_MATCH};
 
 use crate::error::Error;
 
@@ -55,8 +56,19 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    pub fn new(app_version: &str, platform: Platform) -> Result<Http, Error> {
+    /// `gmina`: the gmina every request of this client names
+    /// (`MM-Gmina`, DESIGN: tenancy); `None` only for the deployment-wide
+    /// calls (the directory of gminas).
+    pub fn new(app_version: &str, platform: Platform, gmina: Option<&Teryt>) -> Result<Http, Error> {
+        let mut headers = HeaderMap::new();
+        if let Some(teryt) = gmina {
+            let value = HeaderValue::from_str(teryt.as_str()).map_err(Error::internal)?;
+            // `from_bytes` lower-cases it (HTTP/2 wants it so); names are case-blind.
+            let name = HeaderName::from_bytes(GMINA_HEADER.as_bytes()).map_err(Error::internal)?;
+            headers.insert(name, value);
+        }
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .user_agent(format!(
                 "mMieszkaniec/{app_version} ({})",
                 platform.as_str()
@@ -176,6 +188,18 @@ impl Http {
 }
 
 impl Http {
+    /// A public read (`GET /gminas?q=`): no token.
+    pub async fn get(&self, base: &str, path: &str, query: &[(&str, String)]) -> Result<String, HttpError> {
+        let resp = self
+            .client
+            .get(format!("{base}{}{path}", mm_protocol::API_PREFIX))
+            .query(query)
+            .send()
+            .await
+            .map_err(network)?;
+        body_of(resp).await
+    }
+
     /// A resident's read with the device token (`GET /reports/mine`).
     pub async fn get_authed(&self, base: &str, path: &str, bearer: &str) -> Result<String, HttpError> {
         let resp = self

@@ -345,6 +345,7 @@ fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let core = Core::open(CoreConfig {
         data_dir: tmp.path().join("app"),
+        gmina: Some(mm_e2e::siechnice()),
         server_url: Some(url),
         platform: Platform::Cli,
         app_version: "0.0.0".into(),
@@ -547,6 +548,7 @@ fn main() -> anyhow::Result<()> {
     std::thread::spawn(move || mm_e2e::fake_sync::serve(listener, demo_page));
     let demo = Core::open(CoreConfig {
         data_dir: tmp.path().join("demo"),
+        gmina: Some(mm_e2e::siechnice()),
         server_url: Some(demo_url),
         platform: Platform::Cli,
         app_version: "0.0.0".into(),

@@ -74,6 +74,7 @@ fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let core = Core::open(CoreConfig {
         data_dir: tmp.path().join("app"),
+        gmina: Some(mm_e2e::siechnice()),
         server_url: Some(url),
         platform: Platform::Cli,
         app_version: "0.0.0".into(),

@@ -80,6 +80,7 @@ fn seed(editor: &Official) -> anyhow::Result<()> {
 fn config(dir: &std::path::Path, url: &str) -> CoreConfig {
     CoreConfig {
         data_dir: dir.to_path_buf(),
+        gmina: Some(mm_e2e::siechnice()),
         server_url: Some(url.to_string()),
         platform: Platform::Cli,
         app_version: "1.0.0".into(),

@@ -13,6 +13,8 @@ import pl.mmieszkaniec.core.EventCategory
 import pl.mmieszkaniec.core.EventDetail
 import pl.mmieszkaniec.core.EventOccurrence
 import pl.mmieszkaniec.core.GeoPoint
+import pl.mmieszkaniec.core.GminaChoice
+import pl.mmieszkaniec.core.GminaList
 import pl.mmieszkaniec.core.MyReport
 import pl.mmieszkaniec.core.Notification
 import pl.mmieszkaniec.core.OutboxSummary
@@ -89,6 +91,23 @@ class Repository(
     suspend fun status(): CoreStatus = withContext(io) { core.status() }
 
     suspend fun setServerUrl(url: String) = withContext(io) { core.setServerUrl(url) }
+
+    // ---- the gmina: the picker, the choice, the switch ----
+
+    /** Which gmina the app shows; `NotChosen`: the picker. Local, no network. */
+    suspend fun gminaChoice(): GminaChoice = withContext(io) { core.gminaChoice() }
+
+    /** The picker's search (name, powiat or TERYT; Polish letters optional; empty: all). */
+    suspend fun gminas(query: String): GminaList = core.gminas(query)
+
+    /** "Użyj mojej lokalizacji": the gminas whose boundary holds [point]. */
+    suspend fun gminasAt(point: GeoPoint): GminaList = core.gminasAt(point)
+
+    /** Chooses or switches; the gmina left keeps its data and still sends what it queued. */
+    suspend fun chooseGmina(teryt: String): GminaChoice = withContext(io) { core.chooseGmina(teryt) }
+
+    /** Nothing chosen and the deployment has exactly one gmina: that one (network). */
+    suspend fun chooseSoleGmina(): GminaChoice = core.chooseSoleGmina()
 
     // ---- reports (zgłoszenia): one call per screen ----
 
@@ -188,8 +207,10 @@ class Repository(
             locale: String? = "pl-PL",
             io: CoroutineDispatcher = Dispatchers.IO,
             syncListener: CoreListener? = null,
+            /** A TERYT code to open; null: the gmina chosen last, or none yet (the picker). */
+            gmina: String? = null,
         ): Repository = Repository(
-            MmCore(CoreConfig(dataDir.path, serverUrl, platform, appVersion, locale)),
+            MmCore(CoreConfig(dataDir.path, serverUrl, platform, appVersion, locale, gmina)),
             io,
             syncListener,
         )

@@ -36,6 +36,7 @@ val MmException.code: String
         is MmException.NotFound -> code
         is MmException.Storage -> code
         is MmException.InvalidServerUrl -> code
+        is MmException.GminaNotChosen -> code
         is MmException.Internal -> code
     }
 
@@ -46,6 +47,7 @@ fun MmException.toUserError(): UserError = when (this) {
     is MmException.NotFound -> UserError(code, messagePl, messageEn)
     is MmException.Storage -> UserError(code, messagePl, messageEn)
     is MmException.InvalidServerUrl -> UserError(code, messagePl, messageEn)
+    is MmException.GminaNotChosen -> UserError(code, messagePl, messageEn)
     is MmException.Internal -> UserError(code, messagePl, messageEn)
 }
 

@@ -43,7 +43,7 @@ class MapModelTest {
 
     @BeforeAll
     fun sync() = runBlocking<Unit> {
-        repo = Repository.open(tempDir(), TestServer.shared.url)
+        repo = openRepository(tempDir(), TestServer.shared.url)
         repo.sync()
     }
 
@@ -57,7 +57,7 @@ class MapModelTest {
 
     @Test
     fun `before a sync the map says there is no data, and a sync shows the gmina`() = runBlocking<Unit> {
-        Repository.open(tempDir(), TestServer.shared.url).use { fresh ->
+        openRepository(tempDir(), TestServer.shared.url).use { fresh ->
             val map = MapModel(fresh)
             map.load()
             assertTrue(map.state.value.noData, "${map.state.value}")
@@ -226,7 +226,7 @@ class MapModelTest {
         assertTrue(words.any { it.startsWith("Dla osób na wózku: Wejście główne bez progów") }, "$words")
         assertTrue(words.any { it.startsWith("Dla osób głuchych: Pętla indukcyjna") }, "$words")
         // The core speaks the language of its locale: an English phone's core.
-        val english = Repository.open(tempDir(), TestServer.shared.url, locale = "en-GB").use { en ->
+        val english = openRepository(tempDir(), TestServer.shared.url, locale = "en-GB").use { en ->
             en.sync()
             en.place(card.id, tuesday10).card.map { it.text }
         }
@@ -244,7 +244,7 @@ class MapModelTest {
     @Test
     fun `a barrier report from the town hall's card is pinned there and sent`() = runBlocking<Unit> {
         TestServer.start().use { server ->
-            Repository.open(tempDir(), server.url).use { own ->
+            openRepository(tempDir(), server.url).use { own ->
                 val map = MapModel(own)
                 map.sync()
                 val hall = map.state.value.placeList().first { it.category == "town_hall" }

@@ -17,7 +17,7 @@ class OfflineAndErrorsTest {
     fun `after a sync everything still answers with the server gone`() = runBlocking<Unit> {
         val dir = tempDir()
         val server = TestServer.start()
-        Repository.open(dir, server.url).use { repo ->
+        openRepository(dir, server.url).use { repo ->
             repo.sync()
             val newsOnline = repo.news()
             server.close()
@@ -35,7 +35,7 @@ class OfflineAndErrorsTest {
             assertTrue(e.messagePl.isNotBlank() && e.messageEn.isNotBlank())
         }
         // A restart offline reads the same store.
-        Repository.open(dir, "http://127.0.0.1:1").use { again ->
+        openRepository(dir, "http://127.0.0.1:1").use { again ->
             assertTrue(again.news().isNotEmpty())
             assertTrue(again.status().deviceRegistered)
         }
@@ -43,7 +43,7 @@ class OfflineAndErrorsTest {
 
     @Test
     fun `a wrong server address is a typed network error, not a crash`() = runBlocking<Unit> {
-        Repository.open(tempDir(), "http://127.0.0.1:1").use { repo ->
+        openRepository(tempDir(), "http://127.0.0.1:1").use { repo ->
             val e = assertThrows<MmException> { runBlocking { repo.sync() } }
             assertIs<MmException.Network>(e)
             assertEquals("network", e.code)
@@ -57,7 +57,7 @@ class OfflineAndErrorsTest {
 
     @Test
     fun `the home screen shows a failed sync as its error and keeps working`() = runBlocking<Unit> {
-        Repository.open(tempDir(), "http://127.0.0.1:1").use { repo ->
+        openRepository(tempDir(), "http://127.0.0.1:1").use { repo ->
             val home = HomeModel(repo)
             home.sync()
             val state = home.state.value
@@ -69,9 +69,9 @@ class OfflineAndErrorsTest {
 
     @Test
     fun `an address that is not http is refused with its own code`() = runBlocking<Unit> {
-        val e = assertThrows<MmException.InvalidServerUrl> { Repository.open(tempDir(), "ftp://example.org") }
+        val e = assertThrows<MmException.InvalidServerUrl> { openRepository(tempDir(), "ftp://example.org") }
         assertEquals("invalid_server_url", e.code)
-        Repository.open(tempDir(), "http://127.0.0.1:1").use { repo ->
+        openRepository(tempDir(), "http://127.0.0.1:1").use { repo ->
             val settings = SettingsModel(repo)
             settings.load()
             settings.edit("not a url")
@@ -86,7 +86,7 @@ class OfflineAndErrorsTest {
 
     @Test
     fun `a missing item is not_found`() = runBlocking<Unit> {
-        Repository.open(tempDir(), "http://127.0.0.1:1").use { repo ->
+        openRepository(tempDir(), "http://127.0.0.1:1").use { repo ->
             val e = assertThrows<MmException.NotFound> { runBlocking { repo.newsItem(987654) } }
             assertEquals("not_found", e.code)
             val bad = assertThrows<MmException.InvalidInput> { repo.core.eventsBetween("2025-02-30", "2025-03-01") }

@@ -49,7 +49,7 @@ class ReportFlowTest {
     @Test
     fun `a street lamp report with two photos is sent, accepted by an official and the reply comes back`() = runBlocking<Unit> {
         TestServer.start().use { server ->
-            Repository.open(tempDir(), server.url).use { repo ->
+            openRepository(tempDir(), server.url).use { repo ->
                 repo.sync()
                 val flow = ReportFlow(repo)
                 flow.loadCategories()
@@ -149,7 +149,7 @@ class ReportFlowTest {
 
     @Test
     fun `a point outside the gmina and a missing answer are typed errors naming the field`() = runBlocking<Unit> {
-        Repository.open(tempDir(), TestServer.shared.url).use { repo ->
+        openRepository(tempDir(), TestServer.shared.url).use { repo ->
             repo.sync()
             val draft = repo.createReportDraft("street_lamp")
             val flow = ReportFlow(repo)
@@ -188,7 +188,7 @@ class ReportFlowTest {
     fun `a report made while the server is down stays queued and is sent exactly once when it is back`() = runBlocking<Unit> {
         var server = TestServer.start()
         try {
-            Repository.open(tempDir(), server.url).use { repo ->
+            openRepository(tempDir(), server.url).use { repo ->
                 repo.sync()
                 server.stop()
 
@@ -237,7 +237,7 @@ class ReportFlowTest {
         TestServer.start().use { server ->
             val point = inside.first + 0.002 to inside.second - 0.002
             // A neighbour reports a lamp first.
-            Repository.open(tempDir(), server.url).use { neighbour ->
+            openRepository(tempDir(), server.url).use { neighbour ->
                 neighbour.sync()
                 val d = neighbour.createReportDraft("street_lamp")
                 neighbour.updateReportDraft(
@@ -252,7 +252,7 @@ class ReportFlowTest {
                 neighbour.sync()
                 assertEquals(MyReportState.SENT, neighbour.myReports().single().state)
             }
-            Repository.open(tempDir(), server.url).use { repo ->
+            openRepository(tempDir(), server.url).use { repo ->
                 repo.sync()
                 val flow = ReportFlow(repo)
                 flow.loadCategories()

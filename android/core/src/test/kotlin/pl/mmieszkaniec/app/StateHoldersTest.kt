@@ -27,7 +27,7 @@ class StateHoldersTest {
 
     @BeforeAll
     fun sync() = runBlocking<Unit> {
-        repo = Repository.open(tempDir(), TestServer.shared.url)
+        repo = openRepository(tempDir(), TestServer.shared.url)
         HomeModel(repo).sync()
     }
 

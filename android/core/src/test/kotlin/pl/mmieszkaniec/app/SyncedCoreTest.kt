@@ -35,7 +35,7 @@ class SyncedCoreTest {
 
     @BeforeAll
     fun syncOnce() = runBlocking<Unit> {
-        repo = Repository.open(tempDir(), TestServer.shared.url)
+        repo = openRepository(tempDir(), TestServer.shared.url)
         registeredBeforeSync = repo.status().deviceRegistered
         firstSync = repo.sync()
     }
@@ -145,7 +145,7 @@ class SyncedCoreTest {
                 throw NullPointerException("the UI crashed on a notification")
             }
         }
-        Repository.open(tempDir(), TestServer.shared.url).use { fresh ->
+        openRepository(tempDir(), TestServer.shared.url).use { fresh ->
             val summary = fresh.sync(throwing)
             assertTrue(calls.get() >= 1, "the listener was called")
             assertTrue(summary.applied > 0u)
@@ -161,7 +161,7 @@ class SyncedCoreTest {
             override fun onSyncProgress(p: SyncProgress) { progress += p }
             override fun onNotification(notification: Notification) { notified += notification }
         }
-        Repository.open(tempDir(), TestServer.shared.url).use { fresh ->
+        openRepository(tempDir(), TestServer.shared.url).use { fresh ->
             fresh.sync(listener)
             assertTrue(progress.isNotEmpty())
             assertFalse(progress.last().hasMore, "the last page says so")

@@ -52,13 +52,15 @@ class TestServer private constructor(private val process: Process, val url: Stri
             return f
         }
 
+        /** [neighbour]: the demo's second gmina too (Czernica, `--demo-neighbour`). */
         fun start(
             dir: File = Files.createTempDirectory("mm-server-").toFile(),
             addr: String = "127.0.0.1:0",
+            neighbour: Boolean = false,
         ): TestServer {
-            val process = ProcessBuilder(
-                binary().path, "--addr", addr, "--data-dir", dir.path, "--demo",
-            ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+            val args = listOf(binary().path, "--addr", addr, "--data-dir", dir.path, "--demo") +
+                (if (neighbour) listOf("--demo-neighbour") else emptyList())
+            val process = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val out = process.inputStream.bufferedReader()
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
             while (System.nanoTime() < deadline) {
@@ -84,6 +86,13 @@ class TestServer private constructor(private val process: Process, val url: Stri
 
 fun tempDir(prefix: String = "mm-core-"): File = Files.createTempDirectory(prefix).toFile().apply { deleteOnExit() }
 
-fun config(dataDir: File, url: String) = CoreConfig(dataDir.path, url, Platform.ANDROID, "1.0.0", "pl-PL")
+/** The demo's first gmina (Siechnice): the tests' cores open it unless a test is about choosing. */
+const val DEMO_GMINA = "0223083"
+
+fun config(dataDir: File, url: String) = CoreConfig(dataDir.path, url, Platform.ANDROID, "1.0.0", "pl-PL", DEMO_GMINA)
+
+/** [Repository.open] with the demo's gmina chosen, as a resident would have chosen it. */
+fun openRepository(dataDir: File, serverUrl: String?, locale: String? = "pl-PL"): Repository =
+    Repository.open(dataDir, serverUrl, locale = locale, gmina = DEMO_GMINA)
 
 fun openCore(url: String, dataDir: File = tempDir()): MmCore = MmCore(config(dataDir, url))

@@ -63,10 +63,17 @@ class DemoServer private constructor(private val process: Process, val url: Stri
 
         private fun bin() = File(System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server")
 
-        fun start(addr: String = "127.0.0.1:0", dir: File = Files.createTempDirectory("mm-server-robo-").toFile()): DemoServer {
+        /** [neighbour]: the demo's second gmina too (Czernica, `--demo-neighbour`). */
+        fun start(
+            addr: String = "127.0.0.1:0",
+            dir: File = Files.createTempDirectory("mm-server-robo-").toFile(),
+            neighbour: Boolean = false,
+        ): DemoServer {
             val bin = bin()
             check(bin.canExecute()) { "mm-server not found at ${bin.absolutePath}: run `cargo build --workspace`" }
-            val process = ProcessBuilder(bin.path, "--addr", addr, "--data-dir", dir.path, "--demo")
+            val args = listOf(bin.path, "--addr", addr, "--data-dir", dir.path, "--demo") +
+                (if (neighbour) listOf("--demo-neighbour") else emptyList())
+            val process = ProcessBuilder(args)
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val out = process.inputStream.bufferedReader()
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)

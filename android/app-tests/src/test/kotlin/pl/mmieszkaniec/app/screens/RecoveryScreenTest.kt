@@ -1,6 +1,7 @@
 package pl.mmieszkaniec.app.screens
 
 import org.junit.Test
+import pl.mmieszkaniec.app.ui.GminaPickerActivity
 import pl.mmieszkaniec.app.ui.HomeActivity
 import pl.mmieszkaniec.app.ui.MmApplication
 import pl.mmieszkaniec.app.ui.RecoveryActivity
@@ -36,7 +37,9 @@ class RecoveryScreenTest : ScreenTest() {
         waitUntil("a new core") { app.openFailure == null }
         waitUntil("Home to be started") { shadowOf(app).peekNextStartedActivity() != null }
         followTo(HomeActivity::class.java)
-        waitFor("mMieszkaniec", exact = true)
+        // A fresh store has no gmina chosen: Home hands over to the picker.
+        followTo(GminaPickerActivity::class.java)
+        waitFor("Wybierz gminę", exact = true)
         // A fresh store: the deployment's server (the core's default, Kotlin passes null).
         assertEquals("https://mmieszkaniec.siechnice.gmina.pl", runBlocking { app.repository.status() }.serverUrl)
         assertTrue(app.coreDir.isDirectory)
@@ -57,6 +60,7 @@ class RecoveryScreenTest : ScreenTest() {
     @Test
     fun `a corrupt database shows the core's storage message, and deleting the data recovers`() {
         app.coreDir.mkdirs()
+        // Where an install from before issue 13 kept its one store: the core reads it at open to adopt it.
         app.coreDir.resolve("mm.sqlite3").writeBytes(ByteArray(8192) { (it * 31 + 7).toByte() })
         launchIntoRecovery()
         val failure = assertNotNull(app.openFailure)

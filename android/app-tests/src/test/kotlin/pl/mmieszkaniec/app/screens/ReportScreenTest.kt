@@ -50,7 +50,7 @@ class ReportScreenTest : ScreenTest() {
 
     /** A neighbour's phone (its own core) reports the same lamp first, 10 m away. */
     private fun neighbourReportsTheLamp() = runBlocking {
-        Repository.open(Files.createTempDirectory("mm-neighbour-").toFile(), server.url).use { neighbour ->
+        Repository.open(Files.createTempDirectory("mm-neighbour-").toFile(), server.url, gmina = DEMO_GMINA).use { neighbour ->
             neighbour.sync()
             val d = neighbour.createReportDraft("street_lamp")
             neighbour.updateReportDraft(

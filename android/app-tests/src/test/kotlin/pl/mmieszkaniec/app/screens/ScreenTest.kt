@@ -27,6 +27,9 @@ import java.io.File
 import java.time.Duration
 import kotlin.test.fail
 
+/** The demo's first gmina (Siechnice). */
+const val DEMO_GMINA = "0223083"
+
 /**
  * Base of the screen tests: the app's own Activities under Robolectric
  * (Android 16, native graphics), on the real core library, against one real
@@ -87,10 +90,18 @@ abstract class ScreenTest {
         Thread.setDefaultUncaughtExceptionHandler { _, e -> crashes += e }
     }
 
-    /** Opens the core as the first screen would; a test of the launch itself overrides this. */
+    /**
+     * Opens the core as the first screen would, pointed at the server and
+     * with the demo's first gmina chosen, as a resident would have done in
+     * Settings and on the gmina picker; a test of the launch itself (or of
+     * the picker) overrides this.
+     */
     @Before
     open fun pointTheAppAtTheServer() {
-        runBlocking { app.repository.setServerUrl(server.url) }
+        runBlocking {
+            app.repository.setServerUrl(server.url)
+            app.repository.chooseGmina(DEMO_GMINA)
+        }
     }
 
     @After

@@ -35,7 +35,8 @@ object Outbox {
 
     /** Schedules the job when the core holds writes not yet sent. */
     suspend fun scheduleIfPending(context: Context, repo: Repository) {
-        val pending = runCatching { repo.status().pendingWrites }.getOrDefault(0u)
+        // Another gmina's writes (queued before a switch) count too: the sync sends them under their own gmina.
+        val pending = runCatching { repo.status().let { it.pendingWrites + it.pendingWritesElsewhere } }.getOrDefault(0u)
         if (pending > 0u) schedule(context)
     }
 
@@ -51,7 +52,7 @@ object Outbox {
     suspend fun send(repo: Repository): Boolean {
         val sent = runCatching { repo.sync() }
         if (sent.isFailure) return true
-        return runCatching { repo.status().pendingWrites }.getOrDefault(1u) > 0u
+        return runCatching { repo.status().let { it.pendingWrites + it.pendingWritesElsewhere } }.getOrDefault(1u) > 0u
     }
 
     private const val BACKOFF_MS = 30_000L

@@ -13,11 +13,20 @@ class SettingsActivity : ScreenActivity() {
     private lateinit var input: EditText
     private lateinit var status: Section
     private var filled = false
+    private lateinit var gmina: Section
+
+    /** The server's address may need fixing before the gmina list can load. */
+    override val needsGmina: Boolean get() = false
 
     override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.SETTINGS)
         model = holder { SettingsModel(repo) }
         column.addView(heading(t(Texts.SETTINGS)))
+        gmina = Section(this)
+        column.addView(gmina.layout)
+        column.addView(button(t(Texts.CHANGE_GMINA)) {
+            open(GminaPickerActivity::class.java) { putExtra(GminaPickerActivity.EXTRA_SWITCH, true) }
+        }.apply { id = stableId("change-gmina") })
         val label = body(t(Texts.SERVER_ADDRESS))
         input = EditText(this).apply {
             inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_URI
@@ -44,6 +53,15 @@ class SettingsActivity : ScreenActivity() {
         if (!filled && state.status is pl.mmieszkaniec.app.state.Load.Ready) {
             filled = true
             input.setText(state.serverUrlInput)
+        }
+        gmina.show {
+            load(state.gmina, key = "gmina") { c ->
+                val name = when (c) {
+                    is pl.mmieszkaniec.core.GminaChoice.Chosen -> c.name ?: c.teryt
+                    pl.mmieszkaniec.core.GminaChoice.NotChosen -> "—"
+                }
+                body(t(Texts.GMINA) + name, key = "gmina-name")
+            }
         }
         status.show {
             state.saveError?.let { error(it, key = "save") }

@@ -75,6 +75,26 @@ object Texts {
     val KIND_NEWS = Text("Aktualność", "News")
     val KIND_EVENT = Text("Wydarzenie", "Event")
 
+    // ---- the gmina picker ----
+    val CHOOSE_GMINA = Text("Wybierz gminę", "Choose your municipality")
+    val CHOOSE_GMINA_ABOUT = Text(
+        "Wybierz gminę, w której mieszkasz. Zmienisz ją w Ustawieniach; dane każdej gminy zostają w telefonie.",
+        "Choose the municipality (gmina) you live in. You can change it in Settings; each one's data stays on the phone.",
+    )
+    val GMINA_SEARCH_HINT = Text("Nazwa gminy, powiat lub kod TERYT", "Municipality name, county or TERYT code")
+    val GMINA = Text("Gmina ", "Gmina ")
+    val POWIAT = Text("powiat ", "county ")
+    val VOIVODESHIP = Text("woj. ", "voivodeship ")
+    val CURRENT_GMINA = Text("Obecnie: ", "Now: ")
+    val GMINAS_OFFLINE = Text("Bez połączenia: gminy widziane wcześniej.", "Offline: municipalities seen before.")
+    val NO_GMINA_FOUND = Text("Nie znaleziono gminy.", "No municipality found.")
+    val GMINA_LOCATION_OFF = Text("Włącz lokalizację w telefonie albo wyszukaj gminę.", "Turn on location or search for the municipality.")
+    val GMINA_LOCATION_DENIED = Text(
+        "Bez zgody na lokalizację wyszukaj gminę po nazwie.",
+        "Without location permission, search for the municipality by name.",
+    )
+    val CHANGE_GMINA = Text("Zmień gminę", "Change municipality")
+
     // ---- settings ----
     val SERVER_ADDRESS = Text("Adres serwera gminy", "Municipality server address")
     val SAVE_ADDRESS = Text("Zapisz adres", "Save address")

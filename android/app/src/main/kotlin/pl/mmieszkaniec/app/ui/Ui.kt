@@ -104,6 +104,13 @@ abstract class ScreenActivity : Activity() {
     protected open val needsCore: Boolean get() = true
 
     /**
+     * False for the screens that work before a gmina is chosen (the picker,
+     * Settings): the others show the gmina picker instead while the core
+     * has none (a first start), whichever screen the system starts.
+     */
+    protected open val needsGmina: Boolean get() = needsCore
+
+    /**
      * The screen's own setup, once the base (state kept across rotation,
      * insets, the problem line) is in place and the core is open.
      */
@@ -116,6 +123,17 @@ abstract class ScreenActivity : Activity() {
         if (needsCore && (application as MmApplication).openCore() == null) {
             startActivity(
                 android.content.Intent(this, RecoveryActivity::class.java)
+                    .addFlags(android.content.Intent.FLAG_ACTIVITY_NEW_TASK or android.content.Intent.FLAG_ACTIVITY_CLEAR_TASK),
+            )
+            finish()
+            retained = Retained()
+            return
+        }
+        // A failure to read the choice is the screen's to show (its own calls fail the same way).
+        val choice = if (needsGmina) runCatching { (application as MmApplication).repository.core.gminaChoice() }.getOrNull() else null
+        if (choice is pl.mmieszkaniec.core.GminaChoice.NotChosen) {
+            startActivity(
+                android.content.Intent(this, GminaPickerActivity::class.java)
                     .addFlags(android.content.Intent.FLAG_ACTIVITY_NEW_TASK or android.content.Intent.FLAG_ACTIVITY_CLEAR_TASK),
             )
             finish()

@@ -172,6 +172,8 @@ data class SettingsState(
     val status: Load<CoreStatus> = Load.Loading,
     /** What the resident typed in the server address field. */
     val serverUrlInput: String = "",
+    /** The gmina the app shows ("Zmień gminę" beside it). */
+    val gmina: Load<pl.mmieszkaniec.core.GminaChoice> = Load.Loading,
     val saving: Boolean = false,
     val saveError: UserError? = null,
 )
@@ -179,7 +181,8 @@ data class SettingsState(
 class SettingsModel(private val repo: Repository) : StateHolder<SettingsState>(SettingsState()) {
     suspend fun load() {
         val status = load { repo.status() }
-        update { it.copy(status = status, serverUrlInput = status.valueOrNull?.serverUrl ?: it.serverUrlInput) }
+        val gmina = load { repo.gminaChoice() }
+        update { it.copy(status = status, gmina = gmina, serverUrlInput = status.valueOrNull?.serverUrl ?: it.serverUrlInput) }
     }
 
     fun edit(url: String) = update { it.copy(serverUrlInput = url, saveError = null) }
