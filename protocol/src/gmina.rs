@@ -161,7 +161,7 @@ pub struct Branding {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GminaSummary {
     pub teryt: Teryt,
-    /// As residents say it: "Siechnice".
+    /// Its name as the directory shows it, e.g. "Gmina Siechnice".
     pub name: String,
     /// "wrocławski"
     pub powiat: String,
