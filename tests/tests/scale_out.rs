@@ -30,7 +30,8 @@ const THREADS: usize = 4;
 const DEVICES_PER_THREAD: usize = 8;
 const REPORTS_PER_DEVICE: usize = 3;
 /// Short enough for the test to see the dead instance's jobs run again,
-/// far longer than a registration takes (the fake answers in ~100 ms).
+/// far longer than a registration takes (about a second: the fake answers
+/// each request after 150 ms).
 const JOB_LEASE_SECS: &str = "8";
 /// The instance killed mid-load (not the one that loaded the demo, so the
 /// kill is of a plain peer).
@@ -305,7 +306,7 @@ fn three_instances_one_killed_lose_nothing_duplicate_nothing_and_keep_the_feed_w
     let fake = FakeEzd::start();
     // Registrations take a while, so the killed instance is likely in the
     // middle of some when it dies.
-    fake.set_fault(Fault::Slow(Duration::from_millis(60)));
+    fake.set_fault(Fault::Slow(Duration::from_millis(150)));
     let credentials = fake.credentials_file(shared.path()).display().to_string();
 
     // The balancer's address is every instance's public URL, so the
