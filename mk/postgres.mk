@@ -14,7 +14,7 @@ CARGO ?= cargo
 # The suites that need PostgreSQL, each a file in server/tests/.
 MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_postgres jobs_postgres serve_postgres limits_postgres
 
-.PHONY: test-postgres postgres-deps
+.PHONY: test-postgres test-scale-out postgres-deps
 
 postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || scripts/setup.sh
@@ -22,3 +22,9 @@ postgres-deps:
 
 test-postgres: postgres-deps
 	MM_REQUIRE_POSTGRES=1 pg_virtualenv -- $(CARGO) test -p mm-server $(foreach t,$(MM_POSTGRES_SUITES),--test $(t))
+
+# Three instances over one database behind a balancer, one killed with
+# SIGKILL mid-load (tests/tests/scale_out.rs): the binaries first.
+test-scale-out: postgres-deps
+	$(CARGO) build -p mm-server -p mm-cli
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -- $(CARGO) test -p mm-e2e --test scale_out

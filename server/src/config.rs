@@ -281,6 +281,11 @@ pub struct DataArgs {
     /// of the embedded SQLite file: several instances can share it.
     #[arg(long, env = "MM_DATABASE_URL", hide_env_values = true, global = true)]
     pub database: Option<String>,
+    /// With `--database`: seconds a job claimed by an instance stays hidden
+    /// from the others; a job whose instance died runs elsewhere after it.
+    /// Longer than any job runs (an EZD registration: seconds).
+    #[arg(long, env = "MM_JOB_LEASE_SECS", default_value_t = 600, global = true)]
+    pub job_lease_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -169,7 +169,8 @@ async fn open_store_with(data: &DataArgs, photos: Arc<dyn mm_server::blobs::Phot
     if let Some(url) = &data.database {
         // The URL may carry a password: it is never printed.
         let store = PostgresStore::connect_with(url, photos).await.context("cannot open the PostgreSQL database")?;
-        return Ok(Arc::new(store));
+        let lease = std::time::Duration::from_secs(data.job_lease_secs.max(1));
+        return Ok(Arc::new(store.with_job_lease(lease)));
     }
     let dir = data_dir.to_owned();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open_with(&dir, photos))

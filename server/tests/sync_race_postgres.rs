@@ -118,3 +118,39 @@ async fn an_instance_hears_of_the_others_commits() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Behind a balancer a phone's next sync may reach another instance right
+/// after one committed, before that one's `NOTIFY` arrived: the cursor is
+/// above what this instance remembers, and must still be valid (it was
+/// answered 400 `invalid_cursor`, and the phone synced from 0 again). The
+/// other instance's commit is made here without a `NOTIFY`, so this one
+/// cannot have heard of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_from_another_instance_is_valid_before_its_notify_arrives() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use mm_server::store::Tenancy;
+    use tower::ServiceExt;
+
+    let Some(db) = postgres::TestDatabase::create().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let b = PostgresStore::connect(&db.url, dir.path()).await.unwrap();
+    let gmina = b.gmina_scope().as_str().to_owned();
+    let known = b.max_seq();
+    let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .execute(
+            "INSERT INTO public_items (gmina, collection, id, seq, body) VALUES ($1, 'news', 'z-innej-instancji', $2, NULL)",
+            &[&gmina, &i64::try_from(known + 1).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(b.max_seq(), known, "nothing told this instance");
+    let app = mm_server::app(mm_server::state::AppState::new(Arc::new(b)));
+    let cursor = known + 1;
+    let res = app.oneshot(Request::get(format!("/api/v1/sync?cursor={cursor}")).body(Body::empty()).unwrap()).await.unwrap();
+    let status = res.status();
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    assert_eq!(status, 200, "cursor {cursor} from another instance: {}", String::from_utf8_lossy(&body));
+}

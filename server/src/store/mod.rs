@@ -491,6 +491,13 @@ pub trait SyncStore: Send + Sync {
     /// Up to `limit` log rows after `cursor`, in seq order, read in one
     /// transaction; the bool says whether more rows follow.
     async fn log_page(&self, cursor: u64, limit: u32) -> StoreResult<(Vec<LogRow>, bool)>;
+    /// The highest committed seq as the database knows it now: for a
+    /// cursor above [`max_seq`](Self::max_seq), which behind a load
+    /// balancer may come from another instance whose commit this one has
+    /// not heard of yet. One process's memory is the truth by default.
+    async fn committed_max_seq(&self) -> StoreResult<u64> {
+        Ok(self.max_seq())
+    }
 }
 
 #[async_trait]

@@ -70,10 +70,22 @@ pub async fn sync(
     headers: HeaderMap,
     Query(q): Query<RawSyncQuery>,
 ) -> ApiResult<Response> {
-    let max = state.store.max_seq();
+    let mut max = state.store.max_seq();
     let cursor = match q.cursor.as_deref() {
         None => 0,
-        Some(c) => digits(c).filter(|&c| c <= max).ok_or_else(invalid_cursor)?,
+        Some(c) => {
+            let c = digits(c).ok_or_else(invalid_cursor)?;
+            // Behind a load balancer the cursor may come from an instance
+            // whose commit this one has not heard of yet: ask the store
+            // before calling the cursor invalid.
+            if c > max {
+                max = state.store.committed_max_seq().await?;
+            }
+            if c > max {
+                return Err(invalid_cursor());
+            }
+            c
+        }
     };
     let limit = match q.limit.as_deref() {
         None => SYNC_DEFAULT_LIMIT,

@@ -17,8 +17,9 @@ use super::{PostgresStore, Tx, parse_time, teryt, ts, write_tx};
 use crate::store::jobs::{DueJobs, JobFilter, JobRow, JobState, JobStore, NewJob};
 use crate::store::{Actor, StoreError, StoreResult};
 
-/// How long a claimed job is hidden from other instances while it runs.
-const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// How long a claimed job is hidden from other instances while it runs,
+/// unless `--job-lease-secs` says otherwise (`PostgresStore::with_job_lease`).
+pub(super) const DEFAULT_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Enqueues `job` in the caller's transaction, due now; a job whose dedupe
 /// key exists already (in any state) is not enqueued again. True when new.
@@ -58,7 +59,7 @@ fn row(r: &Row) -> StoreResult<JobRow> {
     })
 }
 
-async fn claim(tx: &Tx<'_>, kinds: &[&str], now: DateTime<Utc>, limit: u32) -> StoreResult<DueJobs> {
+async fn claim(tx: &Tx<'_>, kinds: &[&str], now: DateTime<Utc>, limit: u32, lease: chrono::Duration) -> StoreResult<DueJobs> {
     let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
     let rows = tx
         .c
@@ -76,7 +77,7 @@ async fn claim(tx: &Tx<'_>, kinds: &[&str], now: DateTime<Utc>, limit: u32) -> S
                  RETURNING {}, due.was",
                 COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ")
             ),
-            &[&ts(now), &kinds, &i64::from(limit), &ts(now + CLAIM_LEASE)],
+            &[&ts(now), &kinds, &i64::from(limit), &ts(now + lease)],
         )
         .await?;
     let mut jobs = Vec::with_capacity(rows.len());
@@ -104,7 +105,8 @@ impl JobStore for PostgresStore {
         if kinds.is_empty() {
             return Ok(DueJobs::default());
         }
-        write_tx!(self, |tx| { claim(tx, &kinds, now, limit).await })
+        let lease = self.shared.job_lease;
+        write_tx!(self, |tx| { claim(tx, &kinds, now, limit, lease).await })
     }
 
     async fn job_done(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {

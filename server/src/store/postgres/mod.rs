@@ -68,6 +68,8 @@ struct Shared {
     photos: Arc<dyn crate::blobs::PhotoStorage>,
     /// The `LISTEN` task; ends with the store.
     listener: tokio::task::AbortHandle,
+    /// How long a claimed job is hidden from other instances (`jobs.rs`).
+    job_lease: chrono::Duration,
 }
 
 impl Drop for Shared {
@@ -248,8 +250,21 @@ impl PostgresStore {
             let c = pool.get().await?;
             teryt(directory::default_gmina(&c).await?.as_deref().unwrap_or(FALLBACK_GMINA))?
         };
-        let shared = Shared { pool, max_seq, jobs_ready, photos, listener };
+        let shared = Shared { pool, max_seq, jobs_ready, photos, listener, job_lease: jobs::DEFAULT_LEASE };
         Ok(PostgresStore { shared: Arc::new(shared), gmina })
+    }
+
+    /// Sets how long a job claimed here stays hidden from other instances,
+    /// so the time after which one whose instance died runs elsewhere
+    /// (`--job-lease-secs`). It must exceed the longest run of a job, or a
+    /// slow one runs twice at once. Only on a fresh handle (before it is
+    /// cloned or scoped): returns the handle unchanged otherwise.
+    #[must_use]
+    pub fn with_job_lease(mut self, lease: std::time::Duration) -> PostgresStore {
+        if let (Some(shared), Ok(lease)) = (Arc::get_mut(&mut self.shared), chrono::Duration::from_std(lease)) {
+            shared.job_lease = lease;
+        }
+        self
     }
 
     /// The TERYT code of the handle's gmina, as `gmina` columns hold it.

@@ -37,4 +37,11 @@ impl SyncStore for PostgresStore {
         }
         Ok((rows, has_more))
     }
+
+    /// Read from the table (the `NOTIFY` may still be on its way), and
+    /// remembered.
+    async fn committed_max_seq(&self) -> StoreResult<u64> {
+        let max = super::publish::max_seq(&self.reader().await?).await?;
+        Ok(self.shared.max_seq.fetch_max(max, Ordering::SeqCst).max(max))
+    }
 }
