@@ -14,6 +14,7 @@ help:
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
+	@echo "make test-rust-postgres - every server test on PostgreSQL (MM_TEST_BACKEND=postgres) on a throwaway cluster"
 
 setup:
 	@scripts/setup.sh

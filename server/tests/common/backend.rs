@@ -59,9 +59,7 @@ pub async fn open_store(dir: &Path) -> (Arc<dyn Store>, StoreGuard) {
         Backend::Sqlite => (Arc::new(SqliteStore::open(dir).unwrap()), StoreGuard { database: None }),
         Backend::Postgres => {
             // Asked for PostgreSQL: none is a failure, never a skip.
-            let database = TestDatabase::create()
-                .await
-                .expect("MM_TEST_BACKEND=postgres, but no PostgreSQL: run under pg_virtualenv or set MM_TEST_DATABASE_URL");
+            let database = TestDatabase::create_required().await;
             let guard = StoreGuard { database: Some(database) };
             (guard.reopen(dir).await, guard)
         }
