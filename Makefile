@@ -15,6 +15,7 @@ help:
 	@echo "make bench  - benchmarks, printing figures"
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
 	@echo "make test-scale-out - three instances over one PostgreSQL, one killed mid-load (pg_virtualenv)"
+	@echo "make test-rust-postgres - every server test on PostgreSQL (MM_TEST_BACKEND=postgres) on a throwaway cluster"
 
 setup:
 	@scripts/setup.sh
@@ -32,7 +33,7 @@ web-assets:
 	  cd web && npm ci --no-audit --no-fund; fi
 
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup lint test-rust test-postgres test-s3 test-kotlin compile-android test-android test-swift test-browser
+test: setup lint test-rust test-rust-postgres test-scale-out test-s3 test-kotlin compile-android test-android test-swift test-browser
 	@echo "make test: all suites passed"
 
 ## The workspace's lints (`[workspace.lints]` in Cargo.toml, clippy's

@@ -4,17 +4,28 @@
 # PGUSER and PGPASSWORD for the command, and removes the cluster after.
 # Each test creates a database of its own (server/tests/common/postgres.rs).
 #
-#   make test-postgres
+#   make test-postgres        the PostgreSQL suites alone (a minute or so)
+#   make test-rust-postgres   the whole server suite on PostgreSQL
 #
 # MM_REQUIRE_POSTGRES=1: a suite that finds no PostgreSQL fails instead of
-# skipping, so this target can never pass by running nothing.
+# skipping, so these targets can never pass by running nothing.
+#
+# test-rust-postgres sets MM_TEST_BACKEND=postgres (server/tests/common/
+# backend.rs): every in-process server test opens its store on a database
+# of its own instead of a SQLite file; the few about SQLite itself say so
+# and skip (`common::backend::sqlite_only`). It includes the suites of
+# test-postgres; that one stays for a quick run of them alone. The cluster
+# is thrown away after, so it need not survive a crash: no fsync.
 
 CARGO ?= cargo
 
 # The suites that need PostgreSQL, each a file in server/tests/.
 MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_postgres jobs_postgres serve_postgres limits_postgres
 
-.PHONY: test-postgres test-scale-out postgres-deps
+# The cluster is thrown away after the run: no need to survive a power cut.
+MM_PG_THROWAWAY := -o fsync=off -o synchronous_commit=off -o full_page_writes=off
+
+.PHONY: test-postgres test-rust-postgres test-scale-out postgres-deps
 
 postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || scripts/setup.sh
@@ -28,3 +39,8 @@ test-postgres: postgres-deps
 test-scale-out: postgres-deps
 	$(CARGO) build -p mm-server -p mm-cli
 	MM_REQUIRE_POSTGRES=1 pg_virtualenv -- $(CARGO) test -p mm-e2e --test scale_out
+
+# Every server test on PostgreSQL (server/tests/common/backend.rs), the
+# PostgreSQL-only suites above among them.
+test-rust-postgres: postgres-deps
+	MM_TEST_BACKEND=postgres MM_REQUIRE_POSTGRES=1 pg_virtualenv $(MM_PG_THROWAWAY) -- $(CARGO) test -p mm-server --no-fail-fast

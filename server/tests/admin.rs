@@ -1,6 +1,8 @@
 //! The back office's security rules through the router, in-process:
 //! CSRF on every form, roles on every page, lock-out after wrong passwords.
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -8,22 +10,23 @@ use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
 use mm_protocol::auth::Role;
 use mm_server::state::AppState;
-use mm_server::store::{Actor, AdminStore, AuthStore, SqliteStore, Store};
+use mm_server::store::{Actor, Store};
 use tower::ServiceExt;
 
 const PASS: &str = "correct horse battery";
 
-async fn app() -> (axum::Router, Arc<SqliteStore>, tempfile::TempDir) {
+/// The app, its store, and what keeps the store's data for the test.
+async fn app() -> (axum::Router, Arc<dyn Store>, (tempfile::TempDir, common::backend::StoreGuard)) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let (store, guard) = common::backend::open_store(dir.path()).await;
     let hash = mm_server::auth::password::hash(PASS).unwrap();
     for (l, r) in [("admin1", Role::Admin), ("disp1", Role::Dispatcher), ("dept1", Role::Department), ("ed1", Role::Editor)] {
         store.create_user(Actor("test".into()), l, r, &hash).await.unwrap();
     }
     let d = store.create_department(Actor("test".into()), "Drogi", Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept1", Some(d.id), Utc::now()).await.unwrap();
-    let state = AppState::new(store.clone() as Arc<dyn Store>);
-    (mm_server::app(state), store, dir)
+    let state = AppState::new(store.clone());
+    (mm_server::app(state), store, (dir, guard))
 }
 
 async fn send(app: &axum::Router, method: &str, uri: &str, cookie: &str, body: &str) -> (StatusCode, Vec<String>, String) {

@@ -3,6 +3,8 @@
 //! and post, CSRF, and that a form's change reaches the API, the sync feed,
 //! sign-in and the audit log.
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -12,14 +14,15 @@ use mm_protocol::auth::Role;
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::reports::NewReport;
 use mm_server::state::AppState;
-use mm_server::store::{Actor, AdminStore, AuditStore, AuthStore, NewReportRecord, ReportStore, SqliteStore, Store};
+use mm_server::store::{Actor, NewReportRecord, Store};
 use tower::ServiceExt;
 
 const PASS: &str = "correct horse battery";
 
-async fn app() -> (axum::Router, Arc<SqliteStore>, tempfile::TempDir) {
+/// The app, its store, and what keeps the store's data for the test.
+async fn app() -> (axum::Router, Arc<dyn Store>, (tempfile::TempDir, common::backend::StoreGuard)) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let (store, guard) = common::backend::open_store(dir.path()).await;
     let hash = mm_server::auth::password::hash(PASS).unwrap();
     for (l, r) in [
         ("admin1", Role::Admin),
@@ -34,8 +37,8 @@ async fn app() -> (axum::Router, Arc<SqliteStore>, tempfile::TempDir) {
     let green = store.create_department(Actor("test".into()), "Zieleń", Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept1", Some(roads.id), Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept2", Some(green.id), Utc::now()).await.unwrap();
-    let state = AppState::new(store.clone() as Arc<dyn Store>);
-    (mm_server::app(state), store, dir)
+    let state = AppState::new(store.clone());
+    (mm_server::app(state), store, (dir, guard))
 }
 
 async fn send(app: &axum::Router, method: &str, uri: &str, cookie: &str, body: &str) -> (StatusCode, Vec<String>, String) {
@@ -82,7 +85,7 @@ async fn staff(app: &axum::Router, who: &str) -> (String, String) {
     (ck, csrf)
 }
 
-async fn new_report(store: &SqliteStore, description: &str) -> i64 {
+async fn new_report(store: &dyn Store, description: &str) -> i64 {
     let input = NewReport {
         category: "street_lamp".into(),
         point: GeoPoint { lat: 51.0335, lon: 17.15 },
@@ -143,7 +146,7 @@ async fn non_admins_get_403_on_every_new_page_and_post() {
     }
     // An editor may not assign a person; a department official may not
     // touch another department's report.
-    let id = new_report(&store, "Latarnia nie świeci").await;
+    let id = new_report(store.as_ref(), "Latarnia nie świeci").await;
     let roads = store.list_departments().await.unwrap().into_iter().find(|d| d.name == "Drogi").unwrap();
     store.assign_report(Actor("test".into()), id, Some(roads.id), None, Utc::now()).await.unwrap();
     let (ck, csrf) = staff(&app, "ed1").await;
@@ -170,7 +173,7 @@ async fn posts_without_the_csrf_token_are_refused() {
         assert_eq!(send(&app, "POST", p, &ck, body).await.0, StatusCode::FORBIDDEN, "POST {p} without csrf");
         assert_eq!(send(&app, "POST", p, &ck, &format!("csrf=0000&{body}")).await.0, StatusCode::FORBIDDEN, "POST {p} bad csrf");
     }
-    let id = new_report(&store, "Latarnia nie świeci").await;
+    let id = new_report(store.as_ref(), "Latarnia nie świeci").await;
     assert_eq!(send(&app, "POST", &format!("/admin/reports/{id}/assign-person"), &ck, "assignee=").await.0, StatusCode::FORBIDDEN);
     assert!(store.find_user("evil").await.unwrap().is_none());
     let cats = store.report_categories().await.unwrap();
@@ -346,8 +349,8 @@ async fn an_account_made_in_the_form_signs_in_with_its_role_and_every_change_is_
 #[tokio::test]
 async fn assigning_a_person_shows_in_the_detail_the_list_and_the_audit_log() {
     let (app, store, _d) = app().await;
-    let id = new_report(&store, "Latarnia przy szkole").await;
-    let other = new_report(&store, "Inna latarnia").await;
+    let id = new_report(store.as_ref(), "Latarnia przy szkole").await;
+    let other = new_report(store.as_ref(), "Inna latarnia").await;
     let depts = store.list_departments().await.unwrap();
     let roads = depts.iter().find(|d| d.name == "Drogi").unwrap();
     store.assign_report(Actor("test".into()), id, Some(roads.id), None, Utc::now()).await.unwrap();
@@ -415,7 +418,7 @@ async fn the_tile_url_setting_reaches_the_map() {
 #[tokio::test]
 async fn a_category_edited_in_the_form_is_in_the_next_open311_answer() {
     let (app, store, _d) = app().await;
-    let id = new_report(&store, "Latarnia nie świeci").await;
+    let id = new_report(store.as_ref(), "Latarnia nie świeci").await;
     let (ck, csrf) = staff(&app, "admin1").await;
     let service_name = |json: &str, code: &str| -> Option<String> {
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -466,7 +469,7 @@ async fn a_category_edited_in_the_form_is_in_the_next_open311_answer() {
 #[tokio::test]
 async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
     const SHORT_PL: &str = "Hasło musi mieć co najmniej 8 znaków.";
-    let (app, store, dir) = app().await;
+    let (app, store, (dir, guard)) = app().await;
     let (ck, csrf) = staff(&app, "admin1").await;
     let long = "a".repeat(1001);
     for bad in ["krótkie", long.as_str()] {
@@ -488,7 +491,9 @@ async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
     assert!(login(&app, "admin1", PASS).await.is_some(), "the password is unchanged");
 
     // The command line, the same rule in both languages.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"));
+    guard.point_at_database(&mut command);
+    let mut child = command
         .args(["user", "add", "--login", "cli.user", "--role", "editor", "--password-stdin", "--data-dir"])
         .arg(dir.path())
         .stdin(std::process::Stdio::piped())

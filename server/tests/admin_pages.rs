@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use mm_protocol::auth::Role;
 use mm_protocol::reports::{ReportStatus, StatusChangeRequest};
-use mm_server::store::{Actor, AdminStore, NewReportRecord, ReportStore};
+use mm_server::store::{Actor, NewReportRecord};
 use security_support::*;
 use serde_json::json;
 
@@ -89,9 +89,7 @@ async fn hostile_text_and_javascript_urls_render_inert_on_every_page() {
 /// A table renamed under the running server, as a failing disk or a bad
 /// migration would leave it.
 fn break_table(t: &common::TestApp, table: &str) {
-    let db = rusqlite::Connection::open(t.dir.path().join("mm.sqlite")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    db.execute_batch(&format!("ALTER TABLE {table} RENAME TO {table}_gone")).unwrap();
+    t.sql().batch(&format!("ALTER TABLE {table} RENAME TO {table}_gone"));
 }
 
 #[tokio::test]

@@ -4,7 +4,6 @@ mod common;
 
 use axum::http::StatusCode;
 use common::TestApp;
-use mm_server::store::ContentStore;
 
 #[tokio::test]
 async fn demo_loads_once_and_is_served() {
@@ -38,9 +37,9 @@ async fn demo_loads_once_and_is_served() {
     assert_eq!(gmina.json()["gmina"]["teryt"], "0223083");
 
     // A second start on the same data dir: nothing duplicated.
-    let again = mm_server::store::SqliteStore::open(&path).unwrap();
+    let again = t.guard.reopen(&path).await;
     assert!(
-        !mm_server::demo::load(&again, chrono::Utc::now())
+        !mm_server::demo::load(again.as_ref(), chrono::Utc::now())
             .await
             .unwrap()
     );

@@ -18,7 +18,7 @@ use mm_server::ezd::model::{CaseRequest, CaseState, Ezd, EzdError, OpenedCase, R
 use mm_server::jobs::{RetryPolicy, Worker};
 use mm_server::state::Clock;
 use mm_server::store::jobs::{JobFilter, JobState};
-use mm_server::store::{Created, NewReportRecord, SqliteStore, Store};
+use mm_server::store::{Created, NewReportRecord, Store};
 
 /// What the fake answers.
 #[derive(Clone, Copy, PartialEq)]
@@ -67,9 +67,11 @@ impl Ezd for CountingEzd {
     }
 }
 
-fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
+/// The test backend's store, and what keeps its data for the test.
+async fn store() -> (Arc<dyn Store>, (tempfile::TempDir, common::backend::StoreGuard)) {
     let dir = tempfile::tempdir().unwrap();
-    (Arc::new(SqliteStore::open(dir.path()).unwrap()), dir)
+    let (store, guard) = common::backend::open_store(dir.path()).await;
+    (store, (dir, guard))
 }
 
 async fn reports(s: &dyn Store, n: usize) {
@@ -101,7 +103,7 @@ async fn count(s: &dyn Store, state: JobState) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_runs_at_most_its_concurrency_at_once() {
-    let (s, _dir) = store();
+    let (s, _dir) = store().await;
     reports(s.as_ref(), 24).await;
     let ezd = CountingEzd::new(Answer::Ok, Duration::from_millis(30));
     let attempts = bridge(&s, ezd.clone(), 4, 3).deliver_due().await.unwrap();
@@ -113,7 +115,7 @@ async fn each_kind_runs_at_most_its_concurrency_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_commit_wakes_the_worker_which_never_polls_and_stops_when_told() {
-    let (s, _dir) = store();
+    let (s, _dir) = store().await;
     let ezd = CountingEzd::new(Answer::Ok, Duration::ZERO);
     let mut worker = Worker::new(s.clone(), Clock::system());
     // It would poll once an hour: only the store's signal can wake it.
@@ -136,7 +138,7 @@ async fn a_commit_wakes_the_worker_which_never_polls_and_stops_when_told() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_sets_the_next_attempt_and_the_last_attempt_dead_letters() {
-    let (s, _dir) = store();
+    let (s, _dir) = store().await;
     reports(s.as_ref(), 1).await;
     let before = Utc::now();
     bridge(&s, CountingEzd::new(Answer::Busy, Duration::ZERO), 4, 3).deliver_due().await.unwrap();
@@ -145,7 +147,7 @@ async fn retry_after_sets_the_next_attempt_and_the_last_attempt_dead_letters() {
     assert!(job.next_attempt_at >= before + chrono::Duration::seconds(600), "no sooner than Retry-After");
     assert!(job.last_error.as_deref().unwrap().contains("429"));
 
-    let (s, _dir) = store();
+    let (s, _dir) = store().await;
     reports(s.as_ref(), 1).await;
     let ezd = CountingEzd::new(Answer::Fail, Duration::ZERO);
     let b = bridge(&s, ezd.clone(), 4, 3);

@@ -6,6 +6,8 @@
 //! 10 as the in-code migrations left it (written by this test with
 //! `MM_WRITE_SCHEMA=1` before the migrations moved into files).
 
+mod common;
+
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -42,6 +44,9 @@ fn at_version(dir: &Path, version: usize) -> Connection {
 
 #[test]
 fn the_sql_files_build_the_schema_the_code_built() {
+    if !common::backend::sqlite_only("SQLite's migrations (server/migrations/sqlite)") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let c = at_version(dir.path(), 10);
     let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
@@ -57,6 +62,9 @@ fn the_sql_files_build_the_schema_the_code_built() {
 
 #[test]
 fn the_ezd_outbox_becomes_the_job_queue_with_nothing_lost() {
+    if !common::backend::sqlite_only("SQLite's migrations (server/migrations/sqlite)") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let c = at_version(dir.path(), 10);
     c.execute_batch(
@@ -101,6 +109,9 @@ fn the_ezd_outbox_becomes_the_job_queue_with_nothing_lost() {
 
 #[test]
 fn a_database_at_every_older_version_opens_and_migrates_on() {
+    if !common::backend::sqlite_only("SQLite's migrations (server/migrations/sqlite)") {
+        return;
+    }
     for version in 0..mm_server::store::sqlite::SCHEMA_VERSION {
         let dir = tempfile::tempdir().unwrap();
         drop(at_version(dir.path(), version));
@@ -208,6 +219,9 @@ fn single_gmina_database(dir: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_gmina_database_becomes_its_gminas_in_the_directory() {
+    if !common::backend::sqlite_only("SQLite's migrations (server/migrations/sqlite)") {
+        return;
+    }
     use mm_protocol::gmina::Teryt;
     use mm_server::store::{ReportFilter, SessionKind, Store};
     let dir = tempfile::tempdir().unwrap();
@@ -299,12 +313,13 @@ async fn a_single_gmina_database_becomes_its_gminas_in_the_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_opens_as_the_first_gmina_added() {
+    // On both backends: a store, reopened, is the first gmina's.
     use mm_protocol::gmina::{Branding, Teryt};
-    use mm_server::store::{Actor, GminaRecord, Store};
+    use mm_server::store::{Actor, GminaRecord};
     let dir = tempfile::tempdir().unwrap();
     let first = Teryt::parse("1465011").unwrap();
+    let (store, guard) = common::backend::open_store(dir.path()).await;
     {
-        let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(mm_server::store::SqliteStore::open(dir.path()).unwrap());
         assert_eq!(store.gmina_scope().as_str(), "0223083", "the fallback while there is none");
         for (code, name) in [("1465011", "Warszawa"), ("0223083", "Siechnice")] {
             let g = GminaRecord {
@@ -321,13 +336,16 @@ async fn a_store_opens_as_the_first_gmina_added() {
         }
         store.close().await.unwrap();
     }
-    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(mm_server::store::SqliteStore::open(dir.path()).unwrap());
+    let store = guard.reopen(dir.path()).await;
     assert_eq!(store.gmina_scope(), &first);
     assert!(store.report_categories().await.unwrap().iter().any(|c| c.id == "other"), "a new gmina's defaults");
 }
 
 #[test]
 fn a_database_that_never_named_its_gmina_becomes_the_fallback_gminas() {
+    if !common::backend::sqlite_only("SQLite's migrations (server/migrations/sqlite)") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let c = at_version(dir.path(), 11);
     c.execute_batch(

@@ -5,6 +5,8 @@
 //! tests say so and pass, unless `MM_REQUIRE_S3` is set (`make test-s3`,
 //! CI), when they fail.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -149,6 +151,9 @@ fn jpeg(seed: u8) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_store_keeps_photo_bytes_in_the_bucket_and_maintenance_deletes_them() {
+    if !common::backend::sqlite_only("the SQLite store over S3 photos (serve_postgres covers PostgreSQL's photos)") {
+        return;
+    }
     let Some(s3) = s3_server().await else { return };
     let bucket = s3.bucket("mm-store").await;
     let photos: Arc<dyn PhotoStorage> = Arc::new(S3Photos::new(&bucket, "p", s3.settings()).unwrap());
@@ -212,6 +217,9 @@ fn start(data_dir: &Path, args: &[&str], env: &[(&'static str, String)]) -> Inst
 
 #[tokio::test]
 async fn a_photo_uploaded_to_one_instance_is_served_by_another_over_the_same_bucket() {
+    if !common::backend::sqlite_only("the SQLite store over S3 photos (serve_postgres covers PostgreSQL's photos)") {
+        return;
+    }
     let Some(s3) = s3_server().await else { return };
     let bucket = s3.bucket("mm-instances").await;
     let dir = tempfile::tempdir().unwrap();

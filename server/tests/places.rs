@@ -138,7 +138,6 @@ async fn officials_manage_places_with_audit_and_sync() {
     let ch = changes_since(&t, seq0 + 2).await;
     assert_eq!(ch, vec![json!({"op": "delete", "seq": seq0 + 3, "collection": "places", "id": created.id.to_string()})]);
     let actions: Vec<String> = {
-        use mm_server::store::AuditStore;
         t.store.list_audit(10).await.unwrap().into_iter().map(|e| e.action).collect()
     };
     assert_eq!(&actions[..3], ["place.delete", "place.update", "place.create"]);
@@ -458,16 +457,19 @@ async fn osm_import_maps_tags_is_idempotent_and_reports_skips() {
 fn cli_import_reports_and_rejects_malformed_files() {
     let dir = tempfile::tempdir().unwrap();
     // The boundary comes from the demo gmina.
-    {
+    let guard = {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            let store = mm_server::store::SqliteStore::open(dir.path()).unwrap();
-            mm_server::demo::load(&store, Utc::now()).await.unwrap();
-        });
-    }
+            let (store, guard) = common::backend::open_store(dir.path()).await;
+            mm_server::demo::load(store.as_ref(), Utc::now()).await.unwrap();
+            guard
+        })
+    };
     let bin = env!("CARGO_BIN_EXE_mm-server");
     let run = |file: &str| {
-        std::process::Command::new(bin)
+        let mut command = std::process::Command::new(bin);
+        guard.point_at_database(&mut command);
+        command
             .args(["places", "import", file, "--data-dir"])
             .arg(dir.path())
             .env("MM_LOG", "warn")

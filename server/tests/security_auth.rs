@@ -6,6 +6,8 @@
 //! In-process requests carry no socket address, so each test request puts
 //! the `ConnectInfo` the real listener would add into its extensions.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -17,7 +19,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use mm_protocol::auth::Role;
 use mm_server::state::{AppState, Clock};
-use mm_server::store::{Actor, AuthStore, SqliteStore, Store};
+use mm_server::store::Actor;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -28,6 +30,7 @@ struct App {
     state: AppState,
     offset: Arc<AtomicI64>,
     dir: tempfile::TempDir,
+    guard: common::backend::StoreGuard,
 }
 
 struct Resp {
@@ -57,17 +60,17 @@ impl Resp {
 /// before the router is built.
 async fn app_tuned(tune: impl FnOnce(&mut AppState)) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let (store, guard) = common::backend::open_store(dir.path()).await;
     let hash = mm_server::auth::password::hash(PASS).unwrap();
     for (l, r) in [("admin1", Role::Admin), ("disp1", Role::Dispatcher), ("victim", Role::Dispatcher)] {
         store.create_user(Actor("test".into()), l, r, &hash).await.unwrap();
     }
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
-    let mut state = AppState::new(store.clone() as Arc<dyn Store>);
+    let mut state = AppState::new(store.clone());
     state.clock = Clock::from_fn(move || Utc::now() + Duration::seconds(o.load(Ordering::SeqCst)));
     tune(&mut state);
-    App { app: mm_server::app(state.clone()), state, offset, dir }
+    App { app: mm_server::app(state.clone()), state, offset, dir, guard }
 }
 
 async fn app() -> App {
@@ -146,19 +149,13 @@ impl App {
 
     /// Rows in every sign-in counter table (their names begin `login_`).
     fn counter_rows(&self) -> i64 {
-        let c = rusqlite::Connection::open(self.dir.path().join("mm.sqlite")).unwrap();
-        let tables: Vec<String> = c
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'login%'")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let sql = self.guard.sql(self.dir.path());
+        let tables = sql.tables_named("login");
         assert!(!tables.is_empty(), "sign-in counters live in the database");
         tables
             .iter()
             .filter(|t| !t.contains("trusted"))
-            .map(|t| c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0)).unwrap())
+            .map(|t| sql.int(&format!("SELECT COUNT(*) FROM {t}"), &[]))
             .sum()
     }
 }

@@ -8,7 +8,6 @@ use axum::http::{Request, StatusCode, header};
 use common::{Resp, TestApp};
 use mm_protocol::auth::Role;
 use mm_server::reports::ratelimit::Limits;
-use mm_server::store::ReportStore;
 use serde_json::json;
 
 const PASS: &str = "hasło-testowe-1";

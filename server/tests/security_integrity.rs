@@ -17,7 +17,6 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use mm_protocol::auth::Role;
-use mm_server::store::JobStore;
 use mm_server::store::jobs::{JobFilter, JobState};
 use serde_json::{Value, json};
 
@@ -171,16 +170,13 @@ async fn finding_10_a_stored_noncharacter_still_gives_well_formed_open311_xml_an
     let other = new_report(&t, &token, "Druga latarnia obok też nie świeci.").await;
     // As an older version could have stored it: U+FFFE and U+FFFF in the
     // description and the address, written straight into the database.
-    let db = rusqlite::Connection::open(t.dir.path().join("mm.sqlite")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    let n = db
-        .execute(
-            "UPDATE reports SET data = json_set(data, '$.description', ?2, '$.address', ?3) WHERE id = ?1",
-            rusqlite::params![id, "Latarnia nie świeci\u{FFFE} od tygodnia\u{FFFF} & <dłużej>.", "ul. Kolejowa\u{FFFE} 1"],
-        )
-        .unwrap();
+    let sql = t.sql();
+    let mut data: serde_json::Value =
+        serde_json::from_str(&sql.text("SELECT data FROM reports WHERE id = ?1", &[id.into()]).unwrap()).unwrap();
+    data["description"] = "Latarnia nie świeci\u{FFFE} od tygodnia\u{FFFF} & <dłużej>.".into();
+    data["address"] = "ul. Kolejowa\u{FFFE} 1".into();
+    let n = sql.execute("UPDATE reports SET data = ?2 WHERE id = ?1", &[id.into(), data.to_string().into()]);
     assert_eq!(n, 1);
-    drop(db);
     let stored = t.get(&format!("/api/v1/reports/{id}")).await.json();
     assert!(stored["description"].as_str().unwrap().contains('\u{FFFE}'), "the bad text is really stored: {stored}");
 

@@ -20,9 +20,8 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use common::TestApp;
 use mm_protocol::auth::Role;
-use mm_server::store::JobStore;
 use mm_server::store::jobs::{JobFilter, JobState};
-use mm_server::store::{Actor, AdminStore};
+use mm_server::store::Actor;
 use security_support::*;
 use serde_json::{Value, json};
 
@@ -315,12 +314,11 @@ async fn finding_17_a_department_official_sees_and_retries_only_their_department
     t.store.assign_report(Actor("test".into()), ours, Some(roads.id), None, now).await.unwrap();
     t.store.assign_report(Actor("test".into()), theirs, Some(green.id), None, now).await.unwrap();
     // Both registrations failed for good, each with the EZD's own error.
-    let db = rusqlite::Connection::open(t.dir.path().join("mm.sqlite")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let sql = t.sql();
     for (id, err) in [(ours, "HTTP 500 błąd-drogi"), (theirs, "HTTP 500 błąd-zieleni")] {
-        db.execute("UPDATE jobs SET state = 'dead', attempts = 12, last_error = ?2 WHERE dedupe_key = 'ezd.register:' || ?1", rusqlite::params![id, err]).unwrap();
+        let key = format!("ezd.register:{id}");
+        sql.execute("UPDATE jobs SET state = 'dead', attempts = 12, last_error = ?2 WHERE dedupe_key = ?1", &[key.into(), err.into()]);
     }
-    drop(db);
     let dead = dead_letters(&t).await;
     let job = |report: i64| dead.iter().find(|d| d.report_id() == Some(report)).unwrap().id;
     let (our_job, their_job) = (job(ours), job(theirs));

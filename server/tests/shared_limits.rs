@@ -4,6 +4,8 @@
 //! round-robin balancer: each has its own in-memory limiter, as each
 //! process would.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,14 +16,14 @@ use axum::http::{Request, StatusCode};
 use chrono::{Duration, Utc};
 use mm_server::reports::ratelimit::Limits;
 use mm_server::state::AppState;
-use mm_server::store::limits::{BucketSpec, LimitStore};
-use mm_server::store::{SqliteStore, Store};
+use mm_server::store::limits::BucketSpec;
+use mm_server::store::Store;
 use tower::ServiceExt;
 
 /// An instance over `store`: its own limiter, `device_per_hour` writes per
 /// device and 2 registrations per address; counted in the database when `shared`.
-fn instance(store: &Arc<SqliteStore>, device_per_hour: u32, shared: bool) -> Router {
-    let state = AppState::new(store.clone() as Arc<dyn Store>);
+fn instance(store: &Arc<dyn Store>, device_per_hour: u32, shared: bool) -> Router {
+    let state = AppState::new(store.clone());
     state.limits.configure(Limits { device_per_hour, ip_per_hour: 1000 });
     state.limits.set_registrations_per_hour(2);
     if shared {
@@ -81,7 +83,7 @@ async fn alternate(a: &Router, b: &Router, token: &str, n: u8) -> Vec<StatusCode
 #[tokio::test]
 async fn two_instances_over_one_database_share_a_devices_allowance() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let (store, _guard) = common::backend::open_store(dir.path()).await;
     let (a, b) = (instance(&store, 3, true), instance(&store, 3, true));
     let (status, token) = register(&a, "install-1").await;
     assert_eq!(status, StatusCode::CREATED);
@@ -99,7 +101,7 @@ async fn in_memory_limits_give_each_instance_its_own_allowance() {
     // Why the shared limiter exists: without it the device above gets
     // three writes per instance behind the balancer.
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let (store, _guard) = common::backend::open_store(dir.path()).await;
     let (a, b) = (instance(&store, 3, false), instance(&store, 3, false));
     let token = register(&a, "install-1").await.1.unwrap();
     let statuses = alternate(&a, &b, &token, 7).await;
@@ -111,7 +113,7 @@ async fn in_memory_limits_give_each_instance_its_own_allowance() {
 #[tokio::test]
 async fn registrations_from_one_address_are_counted_across_instances_and_retries_pass() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let (store, _guard) = common::backend::open_store(dir.path()).await;
     let (a, b) = (instance(&store, 30, true), instance(&store, 30, true));
     assert_eq!(register(&a, "install-1").await.0, StatusCode::CREATED);
     assert_eq!(register(&b, "install-2").await.0, StatusCode::CREATED);
@@ -125,7 +127,7 @@ async fn registrations_from_one_address_are_counted_across_instances_and_retries
 #[tokio::test]
 async fn a_take_is_all_or_none_and_old_buckets_are_purged() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let (store, guard) = common::backend::open_store(dir.path()).await;
     let now = Utc::now();
     let device = |per_hour| BucketSpec { key: "d:one".into(), per_hour };
     let address = |per_hour| BucketSpec { key: "i:192.0.2.10".into(), per_hour };
@@ -144,14 +146,7 @@ async fn a_take_is_all_or_none_and_old_buckets_are_purged() {
     assert_eq!(store.take(vec![address(1)], Some("r:192.0.2.10/k".into()), now + Duration::hours(2)).await.unwrap(), Ok(()));
     assert_eq!(store.take(vec![address(1)], Some("r:192.0.2.10/k".into()), now + Duration::hours(2)).await.unwrap(), Ok(()));
     // Nothing in the table names the device or the address.
-    let conn = rusqlite::Connection::open(dir.path().join("mm.sqlite")).unwrap();
-    let keys: Vec<String> = conn
-        .prepare("SELECT key FROM rate_buckets UNION ALL SELECT key FROM rate_charged")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let keys = guard.sql(dir.path()).texts("SELECT key FROM rate_buckets UNION ALL SELECT key FROM rate_charged");
     assert_eq!(keys.len(), 3);
     assert!(keys.iter().all(|k| !k.contains("one") && !k.contains("192.0.2.10")), "{keys:?}");
     // Purged after an hour unused: the device's bucket (last used at

@@ -153,4 +153,37 @@ async fn a_cursor_from_another_instance_is_valid_before_its_notify_arrives() {
     let status = res.status();
     let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
     assert_eq!(status, 200, "cursor {cursor} from another instance: {}", String::from_utf8_lossy(&body));
+/// `connect` returns with its notification connection made and listening,
+/// not still connecting on a task of its own: a connection left half made
+/// when the caller's thread blocks (a current-thread runtime, as in every
+/// test) held PostgreSQL in authentication for `authentication_timeout`
+/// (60 s), and `DROP DATABASE` waited for it.
+#[tokio::test]
+async fn connect_returns_listening() {
+    let Some(db) = postgres::TestDatabase::create().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = PostgresStore::connect(&db.url, dir.path()).await.unwrap();
+    // Nothing awaited since: the listener's task has not run.
+    let listening = std::thread::spawn({
+        let url = db.url.clone();
+        move || {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(connection);
+                let row = client
+                    .query_one(
+                        "SELECT COUNT(*) FROM pg_stat_activity
+                         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+                        &[],
+                    )
+                    .await
+                    .unwrap();
+                row.get::<_, i64>(0)
+            })
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(listening, 1, "the store's LISTEN is in place when connect returns");
+    drop(store);
 }

@@ -24,7 +24,7 @@ use mm_protocol::gmina::Teryt;
 use mm_server::gmina::setup::{self, NewGmina};
 use mm_server::reports::ratelimit::Limits;
 use mm_server::store::jobs::JobFilter;
-use mm_server::store::{ReportFilter, Store, Tenancy};
+use mm_server::store::{ReportFilter, Store};
 use serde_json::{Value, json};
 
 const A: &str = "0223083";
@@ -902,8 +902,10 @@ async fn the_demo_shows_two_gminas_kept_apart() {
 
 // ---- the command line ----
 
-fn mm_server(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"))
+fn mm_server(dir: &std::path::Path, guard: &common::backend::StoreGuard, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mm-server"));
+    guard.point_at_database(&mut command);
+    command
         .args(args)
         .arg("--data-dir")
         .arg(dir)
@@ -916,21 +918,19 @@ fn mm_server(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 #[tokio::test]
 async fn mm_server_gmina_add_checks_the_boundary_and_prints_the_first_admins_password() {
     let dir = tempfile::tempdir().unwrap();
+    let (store, guard) = common::backend::open_store(dir.path()).await;
     let add = ["gmina", "add", "--teryt", B, "--name", "Czernica", "--powiat", "wrocławski", "--voivodeship", "dolnośląskie", "--boundary"];
     // A bad file: a clear error, nothing written.
     let bad = dir.path().join("bad.geojson");
     std::fs::write(&bad, r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[17.2,51.0]}}"#).unwrap();
-    let out = mm_server(dir.path(), &[&add[..], &[bad.to_str().unwrap()]].concat());
+    let out = mm_server(dir.path(), &guard, &[&add[..], &[bad.to_str().unwrap()]].concat());
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.geojson") && err.contains("not a Polygon"), "{err}");
-    let missing = mm_server(dir.path(), &[&add[..], &["/nonexistent.geojson"]].concat());
+    let missing = mm_server(dir.path(), &guard, &[&add[..], &["/nonexistent.geojson"]].concat());
     assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
-    {
-        use mm_server::store::DirectoryStore;
-        let store = mm_server::store::SqliteStore::open(dir.path()).unwrap();
-        assert!(store.list_gminas().await.unwrap().is_empty(), "nothing written");
-    }
+    assert!(store.list_gminas().await.unwrap().is_empty(), "nothing written");
+    drop(store);
     // A good one: the gmina, and its admin's password on stdout.
     let good = dir.path().join("czernica.geojson");
     std::fs::write(
@@ -938,14 +938,14 @@ async fn mm_server_gmina_add_checks_the_boundary_and_prints_the_first_admins_pas
         r#"{"type":"Feature","properties":{"name":"Czernica"},"geometry":{"type":"MultiPolygon","coordinates":[[[[17.25,51.0],[17.4,51.0],[17.4,51.12],[17.25,51.12],[17.25,51.0]]]]}}"#,
     )
     .unwrap();
-    let out = mm_server(dir.path(), &[&add[..], &[good.to_str().unwrap()]].concat());
+    let out = mm_server(dir.path(), &guard, &[&add[..], &[good.to_str().unwrap()]].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let password = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     assert!(password.len() >= 16, "{password}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("admin-czernica"));
-    let again = mm_server(dir.path(), &[&add[..], &[good.to_str().unwrap()]].concat());
+    let again = mm_server(dir.path(), &guard, &[&add[..], &[good.to_str().unwrap()]].concat());
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("already"));
-    let t = TestApp::in_dir(dir).await;
+    let t = TestApp::reopen(dir, guard).await;
     let g = &t.get("/api/v1/gminas?lat=51.06&lon=17.3").await.json()["gminas"];
     assert_eq!(g[0]["teryt"], B);
     let r = t.call("POST", "/api/v1/auth/login", None, Some(json!({"login": "admin-czernica", "password": password}))).await;
@@ -997,7 +997,6 @@ impl mm_server::ezd::Ezd for RecordingEzd {
 
 #[tokio::test]
 async fn each_gminas_jobs_run_with_its_store_and_its_own_ezd() {
-    use mm_server::store::DirectoryStore;
     use mm_server::store::jobs::JobState;
     let t = TestApp::new().await;
     for (teryt, name) in [(A, "Siechnice"), (B, "Czernica")] {

@@ -1,5 +1,9 @@
-//! An in-process server on a temp SQLite file, and request helpers.
+//! An in-process server on the test backend's store ([`backend`]: a temp
+//! SQLite file, or a PostgreSQL database of its own), and request helpers.
 #![allow(dead_code)]
+
+pub mod backend;
+pub mod postgres;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -10,17 +14,19 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{Duration, Utc};
 use mm_protocol::auth::Role;
 use mm_server::state::{AppState, Clock};
-use mm_server::store::{Actor, AuditStore, AuthStore, SqliteStore, Store, SyncStore};
+use mm_server::store::{Actor, Store};
 use serde_json::Value;
 use tower::ServiceExt;
 
 pub struct TestApp {
     pub app: Router,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub state: AppState,
     /// Seconds added to the real clock (to move time forward).
     pub offset: Arc<AtomicI64>,
     pub dir: tempfile::TempDir,
+    /// Keeps the PostgreSQL database (if any) for the test's life.
+    pub guard: backend::StoreGuard,
 }
 
 pub struct Resp {
@@ -48,11 +54,29 @@ impl TestApp {
         Self::in_dir(dir).await
     }
 
+    /// The app over data already in `dir` (a SQLite file put there, say);
+    /// under PostgreSQL, a fresh database with photos in `dir`.
     pub async fn in_dir(dir: tempfile::TempDir) -> TestApp {
-        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let (store, guard) = backend::open_store(dir.path()).await;
+        Self::with_store(dir, store, guard)
+    }
+
+    /// The app restarted: a new store over the same data (file or database).
+    pub async fn restart(self) -> TestApp {
+        Self::reopen(self.dir, self.guard).await
+    }
+
+    /// The app over the data an earlier store of the test left in `dir`
+    /// and the guard's database.
+    pub async fn reopen(dir: tempfile::TempDir, guard: backend::StoreGuard) -> TestApp {
+        let store = guard.reopen(dir.path()).await;
+        Self::with_store(dir, store, guard)
+    }
+
+    fn with_store(dir: tempfile::TempDir, store: Arc<dyn Store>, guard: backend::StoreGuard) -> TestApp {
         let offset = Arc::new(AtomicI64::new(0));
         let o = offset.clone();
-        let mut state = AppState::new(store.clone() as Arc<dyn Store>);
+        let mut state = AppState::new(store.clone());
         state.clock =
             Clock::from_fn(move || Utc::now() + Duration::seconds(o.load(Ordering::SeqCst)));
         let app = mm_server::app(state.clone());
@@ -62,7 +86,13 @@ impl TestApp {
             state,
             offset,
             dir,
+            guard,
         }
+    }
+
+    /// The test's database, for SQL behind the store's back.
+    pub fn sql(&self) -> backend::Sql {
+        self.guard.sql(self.dir.path())
     }
 
     pub fn advance(&self, d: Duration) {

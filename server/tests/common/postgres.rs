@@ -28,6 +28,18 @@ impl TestDatabase {
             eprintln!("skipped: no PostgreSQL (run `make test-postgres`, or set MM_TEST_DATABASE_URL)");
             return None;
         };
+        Some(Self::create_on(admin).await)
+    }
+
+    /// A new empty database, PostgreSQL being required (the test backend
+    /// is PostgreSQL): none configured fails the test.
+    pub async fn create_required() -> TestDatabase {
+        let admin = server_url()
+            .expect("MM_TEST_BACKEND=postgres, but no PostgreSQL: run under pg_virtualenv or set MM_TEST_DATABASE_URL");
+        Self::create_on(admin).await
+    }
+
+    async fn create_on(admin: String) -> TestDatabase {
         let name = format!("mm_test_{}", uuid::Uuid::new_v4().simple());
         let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
             .await
@@ -36,7 +48,7 @@ impl TestDatabase {
         client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
         let mut config = tokio_postgres::Config::from_str(&admin).expect("a valid server URL");
         config.dbname(&name);
-        Some(TestDatabase { url: key_values(&config), name, admin })
+        TestDatabase { url: key_values(&config), name, admin }
     }
 }
 

@@ -175,7 +175,7 @@ pub fn xmllint(file: &std::path::Path, schema: Option<&std::path::Path>) -> Resu
 /// A `department` official of department `dept` (or of none), signed in
 /// through the back office: (cookie, CSRF token).
 pub async fn department_official(t: &TestApp, dept: Option<i64>) -> (String, String) {
-    use mm_server::store::{Actor, AdminStore};
+    use mm_server::store::Actor;
     let login = format!("department-{}", uuid::Uuid::new_v4().simple());
     t.add_user(&login, Role::Department, PASS).await;
     t.store.set_user_department(Actor("test".into()), &login, dept, t.state.clock.now()).await.unwrap();
