@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR ?= never
 .PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs setup build clean-data help
 
 help:
-	@echo "make run    - back office + API on http://127.0.0.1:8080 with the Siechnice demo data (./data)"
+	@echo "make run    - back office + API on http://127.0.0.1:8080 with the demo data of Siechnice and Czernica (./data)"
 	@echo "make test   - the lints, then every test suite (Rust on SQLite and PostgreSQL, S3 photos, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
