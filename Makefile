@@ -14,6 +14,7 @@ help:
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
+	@echo "make bench-scale - many gminas, PostgreSQL, several instances (pg_virtualenv; part of make bench)"
 
 setup:
 	@scripts/setup.sh
@@ -50,7 +51,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-kotlin
+bench: setup bench-core bench-reports bench-places bench-jobs bench-scale bench-kotlin
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins

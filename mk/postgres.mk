@@ -14,7 +14,7 @@ CARGO ?= cargo
 # The suites that need PostgreSQL, each a file in server/tests/.
 MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_postgres jobs_postgres serve_postgres limits_postgres
 
-.PHONY: test-postgres postgres-deps
+.PHONY: test-postgres postgres-deps bench-scale
 
 postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || scripts/setup.sh
@@ -22,3 +22,11 @@ postgres-deps:
 
 test-postgres: postgres-deps
 	MM_REQUIRE_POSTGRES=1 pg_virtualenv -- $(CARGO) test -p mm-server $(foreach t,$(MM_POSTGRES_SUITES),--test $(t))
+
+# Many gminas, PostgreSQL, several instances (issue 13): figures in
+# docs/BENCHMARKS.md. `-t`: a cluster in a temporary directory even as
+# root, so it never collides with another run's "regress" cluster;
+# `-o fsync=on`: pg_virtualenv turns fsync off for speed, and a write
+# benchmark without it would compare PostgreSQL's memory with SQLite's disk.
+bench-scale: bench-build postgres-deps
+	MM_E2E_PROFILE=release pg_virtualenv -t -o fsync=on -- ./target/release/mm-bench-scale
