@@ -16,6 +16,7 @@ help:
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
 	@echo "make test-scale-out - three instances over one PostgreSQL, one killed mid-load (pg_virtualenv)"
 	@echo "make test-rust-postgres - every server test on PostgreSQL (MM_TEST_BACKEND=postgres) on a throwaway cluster"
+	@echo "make bench-scale - many gminas, PostgreSQL, several instances (pg_virtualenv; part of make bench)"
 
 setup:
 	@scripts/setup.sh
@@ -53,7 +54,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-kotlin
+bench: setup bench-core bench-reports bench-places bench-jobs bench-scale bench-kotlin
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins

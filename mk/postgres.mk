@@ -25,7 +25,7 @@ MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_post
 # The cluster is thrown away after the run: no need to survive a power cut.
 MM_PG_THROWAWAY := -o fsync=off -o synchronous_commit=off -o full_page_writes=off
 
-.PHONY: test-postgres test-rust-postgres test-scale-out postgres-deps
+.PHONY: test-postgres test-rust-postgres test-scale-out postgres-deps bench-scale
 
 postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || scripts/setup.sh
@@ -44,3 +44,10 @@ test-scale-out: postgres-deps
 # PostgreSQL-only suites above among them.
 test-rust-postgres: postgres-deps
 	MM_TEST_BACKEND=postgres MM_REQUIRE_POSTGRES=1 pg_virtualenv $(MM_PG_THROWAWAY) -- $(CARGO) test -p mm-server --no-fail-fast
+# Many gminas, PostgreSQL, several instances (issue 13): figures in
+# docs/BENCHMARKS.md. `-t`: a cluster in a temporary directory even as
+# root, so it never collides with another run's "regress" cluster;
+# `-o fsync=on`: pg_virtualenv turns fsync off for speed, and a write
+# benchmark without it would compare PostgreSQL's memory with SQLite's disk.
+bench-scale: bench-build postgres-deps
+	MM_E2E_PROFILE=release pg_virtualenv -t -o fsync=on -- ./target/release/mm-bench-scale

@@ -153,6 +153,8 @@ async fn a_cursor_from_another_instance_is_valid_before_its_notify_arrives() {
     let status = res.status();
     let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
     assert_eq!(status, 200, "cursor {cursor} from another instance: {}", String::from_utf8_lossy(&body));
+}
+
 /// `connect` returns with its notification connection made and listening,
 /// not still connecting on a task of its own: a connection left half made
 /// when the caller's thread blocks (a current-thread runtime, as in every
