@@ -32,18 +32,18 @@ postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || { echo "test-postgres: pg_virtualenv missing (apt-get install postgresql)"; exit 1; }
 
 test-postgres: postgres-deps
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -- $(CARGO) test -p mm-server $(foreach t,$(MM_POSTGRES_SUITES),--test $(t))
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-server $(foreach t,$(MM_POSTGRES_SUITES),--test $(t))
 
 # Three instances over one database behind a balancer, one killed with
 # SIGKILL mid-load (tests/tests/scale_out.rs): the binaries first.
 test-scale-out: postgres-deps
 	$(CARGO) build -p mm-server -p mm-cli
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -- $(CARGO) test -p mm-e2e --test scale_out
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-e2e --test scale_out
 
 # Every server test on PostgreSQL (server/tests/common/backend.rs), the
 # PostgreSQL-only suites above among them.
 test-rust-postgres: postgres-deps
-	MM_TEST_BACKEND=postgres MM_REQUIRE_POSTGRES=1 pg_virtualenv $(MM_PG_THROWAWAY) -- $(CARGO) test -p mm-server --no-fail-fast
+	MM_TEST_BACKEND=postgres MM_REQUIRE_POSTGRES=1 pg_virtualenv -t $(MM_PG_THROWAWAY) -- $(CARGO) test -p mm-server --no-fail-fast
 # Many gminas, PostgreSQL, several instances (issue 13): figures in
 # docs/BENCHMARKS.md. `-t`: a cluster in a temporary directory even as
 # root, so it never collides with another run's "regress" cluster;
