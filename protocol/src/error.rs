@@ -75,6 +75,17 @@ pub enum ErrorCode {
     UnknownGmina,
     /// The named gmina is not a TERYT code (7 digits, e.g. 0223083).
     InvalidGmina,
+    /// The tax activation code is not one this gmina issued, or it has
+    /// expired or was used (one answer for all: no oracle).
+    InvalidActivationCode,
+    /// Too many wrong activation codes from this device: wait (Retry-After).
+    ActivationLocked,
+    /// This device is linked to no taxpayer (link with an activation code).
+    NotLinked,
+    /// The gmina has no payment gateway configured (pay by transfer).
+    PaymentsDisabled,
+    /// The payment gateway did not answer or refused; nothing was charged.
+    GatewayUnavailable,
     /// A code from a newer server that this build does not know.
     #[serde(other)]
     Unknown,
@@ -85,7 +96,9 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            MalformedJson | InvalidField | InvalidQuery | InvalidCursor | GminaRequired | InvalidGmina => 400,
+            MalformedJson | InvalidField | InvalidQuery | InvalidCursor | GminaRequired | InvalidGmina
+            | InvalidActivationCode => 400,
+            NotLinked => 403,
             Unauthorized | TokenExpired | InvalidCredentials => 401,
             Forbidden => 403,
             NotFound | UnknownGmina => 404,
@@ -93,9 +106,10 @@ impl ErrorCode {
             IdempotencyConflict | Conflict => 409,
             PayloadTooLarge | ImageTooLarge => 413,
             UnsupportedMediaType | ImageUnreadable => 415,
-            RateLimited => 429,
+            RateLimited | ActivationLocked => 429,
             Internal | Unknown => 500,
-            Unavailable => 503,
+            Unavailable | PaymentsDisabled => 503,
+            GatewayUnavailable => 502,
         }
     }
 
@@ -124,6 +138,11 @@ impl ErrorCode {
             GminaRequired => "gmina_required",
             UnknownGmina => "unknown_gmina",
             InvalidGmina => "invalid_gmina",
+            InvalidActivationCode => "invalid_activation_code",
+            ActivationLocked => "activation_locked",
+            NotLinked => "not_linked",
+            PaymentsDisabled => "payments_disabled",
+            GatewayUnavailable => "gateway_unavailable",
             Unknown => "unknown",
         }
     }

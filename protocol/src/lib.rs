@@ -24,6 +24,7 @@ pub mod sync;
 pub mod holidays;
 pub mod text;
 pub mod opening_hours;
+pub mod taxes;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
 /// all-day events) are evaluated here, never in UTC.
