@@ -80,8 +80,6 @@ pub enum ErrorCode {
     InvalidActivationCode,
     /// Too many wrong activation codes from this device: wait (Retry-After).
     ActivationLocked,
-    /// This device is linked to no taxpayer (link with an activation code).
-    NotLinked,
     /// The gmina has no payment gateway configured (pay by transfer).
     PaymentsDisabled,
     /// The payment gateway did not answer or refused; nothing was charged.
@@ -98,7 +96,6 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidField | InvalidQuery | InvalidCursor | GminaRequired | InvalidGmina
             | InvalidActivationCode => 400,
-            NotLinked => 403,
             Unauthorized | TokenExpired | InvalidCredentials => 401,
             Forbidden => 403,
             NotFound | UnknownGmina => 404,
@@ -140,7 +137,6 @@ impl ErrorCode {
             InvalidGmina => "invalid_gmina",
             InvalidActivationCode => "invalid_activation_code",
             ActivationLocked => "activation_locked",
-            NotLinked => "not_linked",
             PaymentsDisabled => "payments_disabled",
             GatewayUnavailable => "gateway_unavailable",
             Unknown => "unknown",

@@ -8,6 +8,7 @@
 //! - [`gmina`]: the gmina and the deployment's directory of gminas;
 //! - [`auth`], [`devices`], [`news`], [`events`], [`sync`],
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
+//! - [`taxes`], [`payments`]: local taxes from the gmina's tax system, paid by QR transfer or a gateway;
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
 //! - [`jobs`]: the one persisted job queue for outside systems and its worker;
@@ -41,9 +42,11 @@ pub mod maintenance;
 pub mod news;
 pub mod open311;
 pub mod openapi;
+pub mod payments;
 pub mod places;
 pub mod reports;
 pub mod sync;
+pub mod taxes;
 pub mod tenant;
 
 use axum::Router;

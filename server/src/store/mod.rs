@@ -23,6 +23,7 @@ pub mod limits;
 pub mod migrate_from_sqlite;
 pub mod postgres;
 pub mod sqlite;
+pub mod taxes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -48,6 +49,7 @@ pub use ezd::EzdStore;
 pub use jobs::JobStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use taxes::TaxStore;
 
 /// Why a store call failed, whatever the backend: what the caller may act
 /// on, plus `Backend` for everything else (the database, the disk), whose
