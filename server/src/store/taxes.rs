@@ -246,6 +246,10 @@ pub trait TaxStore: Send + Sync {
     async fn payments(&self, filter: PaymentFilter) -> StoreResult<Vec<PaymentRecord>>;
     /// Pending payments created before `before` (to expire them).
     async fn stale_pending_payments(&self, before: DateTime<Utc>) -> StoreResult<Vec<PaymentRecord>>;
+    /// Enqueues a job of the taxes feature with no business write of its
+    /// own (the scheduled `taxes.pull`): true when new (its dedupe key
+    /// was free in this gmina).
+    async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 
 /// The date a payment counts as made on for interest (art. 60 §1 pkt 2

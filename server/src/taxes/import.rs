@@ -338,6 +338,17 @@ impl Reader<'_> {
 
     /// The JSON format: `{"taxpayers": [...], "liabilities": [...]}`.
     pub fn json(&self, bytes: &[u8]) -> Parsed {
+        self.json_page(bytes).0
+    }
+
+    /// A page of the HTTP adapter: the JSON format, and its `next_page`.
+    pub fn json_page(&self, bytes: &[u8]) -> (Parsed, Option<u64>) {
+        let mut next = None;
+        let parsed = self.json_inner(bytes, &mut next);
+        (parsed, next)
+    }
+
+    fn json_inner(&self, bytes: &[u8], next: &mut Option<u64>) -> Parsed {
         let whole = |reason: &str| Err(vec![ImportRowError { line: 1, reason: reason.to_owned() }]);
         let Ok(text_all) = std::str::from_utf8(bytes) else {
             return whole("the file is not UTF-8");
@@ -350,6 +361,9 @@ impl Reader<'_> {
             taxpayers: Vec<&'a RawValue>,
             #[serde(borrow, default)]
             liabilities: Vec<&'a RawValue>,
+            /// The HTTP adapter's paging (`taxes::pull`); ignored in a file.
+            #[serde(default)]
+            next_page: Option<u64>,
         }
         let file: File<'_> = match serde_json::from_str(text_all) {
             Ok(f) => f,
@@ -362,6 +376,7 @@ impl Reader<'_> {
                 }]);
             }
         };
+        *next = file.next_page;
         let line_of = |raw: &RawValue| -> u64 {
             let offset = raw.get().as_ptr() as usize - text_all.as_ptr() as usize;
             1 + text_all.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() as u64

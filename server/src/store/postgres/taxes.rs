@@ -882,4 +882,8 @@ impl TaxStore for PostgresStore {
             .map(payment)
             .collect()
     }
+
+    async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
+        write_tx!(self, |tx, g| { enqueue(tx, g, &job, now).await })
+    }
 }

@@ -768,4 +768,9 @@ impl TaxStore for SqliteStore {
         })
         .await
     }
+
+    async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
+        let g = self.scope();
+        self.write(move |tx| enqueue(tx, &g, &job, now)).await
+    }
 }
