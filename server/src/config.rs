@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage the deployment's gminas.
     #[command(subcommand)]
     Gmina(GminaCommand),
+    /// Local taxes: import the tax system's export, issue activation codes.
+    #[command(subcommand)]
+    Taxes(TaxesCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -129,7 +132,40 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub ezd: EzdArgs,
     #[command(flatten)]
+    pub taxes: TaxPullArgs,
+    #[command(flatten)]
     pub connections: ConnectionArgs,
+}
+
+/// The HTTP adapter of the tax systems (`crate::taxes::pull`): a gmina whose
+/// settings name a `tax_source_url` is pulled from it; `--tax-url` is the
+/// source of gminas that name none (a hosted, multi-gmina tax system, asked
+/// with each gmina's TERYT).
+#[derive(Debug, Clone, Args)]
+pub struct TaxPullArgs {
+    #[arg(long, env = "MM_TAX_URL", global = true)]
+    pub tax_url: Option<String>,
+    /// JSON `{"token": "..."}`, or such objects keyed by TERYT: the bearer
+    /// token of `--tax-url` (a gmina's own file is named by its
+    /// `tax_source_credentials` setting, relative to the data directory).
+    #[arg(long, env = "MM_TAX_CREDENTIALS", value_name = "FILE", global = true)]
+    pub tax_credentials: Option<PathBuf>,
+    /// How often each gmina's next pull is looked at, in milliseconds (a
+    /// gmina is pulled every `tax_pull_minutes` of its settings, default 60).
+    #[arg(long, env = "MM_TAX_SCHEDULE_MS", default_value_t = 60_000, global = true)]
+    pub tax_schedule_ms: u64,
+    /// Timeout of one page's request, in milliseconds.
+    #[arg(long, env = "MM_TAX_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    pub tax_timeout_ms: u64,
+    /// The first retry's delay after a temporary failure, doubled each time.
+    #[arg(long, env = "MM_TAX_RETRY_BASE_MS", default_value_t = 5_000, global = true)]
+    pub tax_retry_base_ms: u64,
+    #[arg(long, env = "MM_TAX_RETRY_MAX_MS", default_value_t = 900_000, global = true)]
+    pub tax_retry_max_ms: u64,
+    /// Attempts of one pull before it becomes a dead letter (the next time
+    /// slot pulls again anyway).
+    #[arg(long, env = "MM_TAX_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub tax_max_attempts: u32,
 }
 
 /// Limits on clients' connections (`crate::connections` in the binary):
@@ -310,6 +346,29 @@ pub enum PlacesCommand {
     Import {
         /// The extract.
         file: PathBuf,
+    },
+}
+
+/// `mm-server taxes ...` (docs/TAXES.md, "Import").
+#[derive(Debug, Subcommand)]
+pub enum TaxesCommand {
+    /// Import a JSON or CSV export of the tax system (by extension, else
+    /// by content). Idempotent; a file with any bad row is refused whole,
+    /// each bad row's line and reason on stderr, exit code 1.
+    Import {
+        file: PathBuf,
+        /// The gmina's TERYT code (default: the deployment's first gmina).
+        #[arg(long)]
+        gmina: Option<String>,
+    },
+    /// Issue a fresh activation code to every taxpayer (their unused codes
+    /// stop working) into a new owner-only CSV file for the letters.
+    Codes {
+        /// The CSV to create (never overwritten).
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+        #[arg(long)]
+        gmina: Option<String>,
     },
 }
 

@@ -16,7 +16,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
+use mm_server::config::{
+    Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
+};
 use mm_server::state::AppState;
 use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
 use mm_server::{auth, demo};
@@ -49,7 +51,27 @@ async fn main() -> Result<()> {
             add_gmina(&cli.serve.data, new, boundary.as_deref()).await
         }
         Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
+        Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
     }
+}
+
+/// `mm-server taxes import|codes` (`mm_server::taxes::cli`).
+async fn taxes(data: &DataArgs, command: TaxesCommand) -> Result<()> {
+    use mm_server::taxes::cli;
+    let store = open_store(data).await?;
+    let out = match command {
+        TaxesCommand::Import { file, gmina } => match cli::gmina_store(store.clone(), gmina.as_deref()).await {
+            Ok(s) => cli::import_file(s.as_ref(), &file).await,
+            Err(e) => Err(e),
+        },
+        TaxesCommand::Codes { out, gmina } => match cli::gmina_store(store.clone(), gmina.as_deref()).await {
+            Ok(s) => cli::issue_codes(s.as_ref(), &out).await,
+            Err(e) => Err(e),
+        },
+    };
+    store.close().await.ok();
+    println!("{}", out?);
+    Ok(())
 }
 
 /// `mm-server gmina add`: the gmina and its first admin, whose password
@@ -250,6 +272,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let mut worker = mm_server::jobs::Worker::new(store.clone(), state.clock.clone());
     let poller = start_ezd_bridge(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
+    let tax_schedule = start_tax_pull(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
     let worker = worker.spawn(until_stopped());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -272,6 +295,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         if let Some(p) = poller {
             let _ = p.await;
         }
+        let _ = tax_schedule.await;
     };
     if tokio::time::timeout(JOBS_SHUTDOWN, background).await.is_err() {
         tracing::warn!("jobs still running at shutdown are attempted again at the next start");
@@ -371,6 +395,36 @@ fn start_ezd_bridge(
     bridge.register_jobs(worker);
     tracing::info!(mode = ?e.mode, "ezd bridge started");
     Ok(bridge.spawn_polling(shutdown))
+}
+
+/// The tax systems' HTTP adapter (`taxes::pull`): its job on the queue's
+/// worker, and the scheduler that enqueues each pulled gmina's job per slot.
+fn start_tax_pull(
+    args: &ServeArgs,
+    store: Arc<dyn Store>,
+    clock: mm_server::state::Clock,
+    worker: &mut mm_server::jobs::Worker,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<tokio::task::JoinHandle<()>> {
+    use mm_server::taxes::pull::{PullConfig, PullTaxes, TaxContext, spawn_schedule};
+    use std::time::Duration;
+    let t = &args.taxes;
+    let retry = mm_server::jobs::RetryPolicy {
+        base: Duration::from_millis(t.tax_retry_base_ms),
+        max: Duration::from_millis(t.tax_retry_max_ms),
+        max_attempts: t.tax_max_attempts.max(1),
+    };
+    let cfg = PullConfig {
+        default_url: t.tax_url.clone(),
+        default_credentials: t.tax_credentials.clone(),
+        data_dir: args.data.data_dir.clone(),
+        timeout: Duration::from_millis(t.tax_timeout_ms),
+        schedule_every: Duration::from_millis(t.tax_schedule_ms.max(100)),
+        retry,
+    };
+    let ctx = TaxContext::new(store.clone(), clock.clone(), cfg.clone()).context("cannot start the tax pull")?;
+    worker.register::<PullTaxes>(Arc::new(ctx), 2, retry);
+    Ok(spawn_schedule(store, clock, cfg, shutdown))
 }
 
 async fn shutdown_signal() {

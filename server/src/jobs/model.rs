@@ -21,10 +21,13 @@ pub enum JobKind {
     EzdRegister,
     /// A case (sprawa) opened in the EZD for an accepted report.
     EzdOpenCase,
+    /// A gmina's tax system pulled for what changed (`taxes::pull`), once
+    /// per time slot.
+    TaxesPull,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::EzdRegister, JobKind::EzdOpenCase];
+    pub const ALL: [JobKind; 3] = [JobKind::EzdRegister, JobKind::EzdOpenCase, JobKind::TaxesPull];
 
     /// `<system>.<what>`: the system before the dot names the outside
     /// system (the audit log's `<system>.retry`).
@@ -32,6 +35,7 @@ impl JobKind {
         match self {
             JobKind::EzdRegister => "ezd.register",
             JobKind::EzdOpenCase => "ezd.open_case",
+            JobKind::TaxesPull => "taxes.pull",
         }
     }
 
@@ -44,6 +48,7 @@ impl JobKind {
         match self {
             JobKind::EzdRegister => ("EZD: rejestracja zgłoszenia", "EZD: registering a report"),
             JobKind::EzdOpenCase => ("EZD: założenie sprawy", "EZD: opening a case"),
+            JobKind::TaxesPull => ("Podatki: pobranie z systemu dziedzinowego", "Taxes: pulling the tax system"),
         }
     }
 }

@@ -8,7 +8,8 @@
 //! official's read of a taxpayer writes the audit log (`taxpayer_for_official`).
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use mm_protocol::taxes::activation::{LOCK_MINUTES, MAX_FAILED_TRIES};
 use mm_protocol::taxes::{
     AppPaymentSummary, Grosze, LiabilityRecord, PaymentStatus, RatePeriod, TaxRules, Taxpayer, ThresholdPeriod,
 };
@@ -245,10 +246,27 @@ pub trait TaxStore: Send + Sync {
     async fn payments(&self, filter: PaymentFilter) -> StoreResult<Vec<PaymentRecord>>;
     /// Pending payments created before `before` (to expire them).
     async fn stale_pending_payments(&self, before: DateTime<Utc>) -> StoreResult<Vec<PaymentRecord>>;
+    /// Enqueues a job of the taxes feature with no business write of its
+    /// own (the scheduled `taxes.pull`): true when new (its dedupe key
+    /// was free in this gmina).
+    async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 
 /// The date a payment counts as made on for interest (art. 60 §1 pkt 2
 /// OP: the day the gateway confirmed the authorisation), in Warsaw.
 pub fn payment_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&mm_protocol::LOCAL_TZ).date_naive()
+}
+
+/// Until when a device may not try a code, given its recent failures
+/// (newest first): `MAX_FAILED_TRIES` within `LOCK_MINUTES` lock it for
+/// `LOCK_MINUTES` from the last of them. Both backends decide with this.
+pub fn lock_state(failures_newest_first: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let max = MAX_FAILED_TRIES as usize;
+    let (latest, oldest) = (*failures_newest_first.first()?, *failures_newest_first.get(max - 1)?);
+    if latest - oldest > Duration::minutes(LOCK_MINUTES) {
+        return None;
+    }
+    let until = latest + Duration::minutes(LOCK_MINUTES);
+    (now < until).then_some(until)
 }
