@@ -33,7 +33,15 @@ pub struct Credentials {
     pub api_key: String,
     /// The CRC key mixed into every `sign`.
     pub crc: String,
+    /// The address `transaction/register` names as the payer's (P24
+    /// requires one; the app does not ask residents for theirs, so the
+    /// gmina's payments mailbox stands in). Default: [`DEFAULT_EMAIL`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
+
+/// The payer's address when the credentials name none.
+pub const DEFAULT_EMAIL: &str = "platnosci@mmieszkaniec.pl";
 
 // The keys never reach a log line, even a debug one.
 impl std::fmt::Debug for Credentials {
@@ -396,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_notification_is_authentic_only_with_its_own_sign_and_account() {
-        let creds = Credentials { merchant_id: 11, pos_id: 11, api_key: "k".into(), crc: "a1b2/ż".into() };
+        let creds = Credentials { merchant_id: 11, pos_id: 11, api_key: "k".into(), crc: "a1b2/ż".into(), email: None };
         let n = notification().signed(&creds.crc);
         assert!(n.is_authentic(&creds));
         let mut upper = n.clone();

@@ -24,6 +24,7 @@ pub mod migrate_from_sqlite;
 pub mod postgres;
 pub mod sqlite;
 pub mod taxes;
+mod taxes_stub;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -659,6 +660,7 @@ pub trait Store:
     + BackOfficeStore
     + HealthStore
     + PlaceStore
+    + TaxStore
     + EzdStore
     + JobStore
     + crate::maintenance::MaintenanceStore
@@ -679,6 +681,7 @@ impl<
         + BackOfficeStore
         + HealthStore
         + PlaceStore
+        + TaxStore
         + EzdStore
         + JobStore
         + crate::maintenance::MaintenanceStore
