@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use mm_protocol::error::{ApiError, ErrorCode};
 use mm_protocol::taxes::activation::normalise_code;
 use mm_protocol::taxes::{
-    LiabilitiesResponse, LiabilityRecord, LiabilityView, LinkRequest, TaxRecipient, TaxRules, Taxpayer, view,
+    LiabilitiesResponse, LiabilityRecord, LiabilityView, LinkRequest, TaxRecipient, TaxRules, Taxpayer, ZbpCode, statement, view,
 };
 use mm_protocol::taxes::AppPaymentSummary;
 use serde::Deserialize;
@@ -85,19 +85,37 @@ pub async fn recipient(state: &AppState) -> ApiResult<TaxRecipient> {
 }
 
 /// One liability as of `as_of`, with the gmina's rules and recipient.
+/// When no transfer code can be made (the gmina's NIP is not configured,
+/// or the tax system sent an account that does not check) the figures
+/// are still answered, with an empty `zbp.payload` (the app then shows no
+/// QR), and an operator's warning is logged (no personal data in it).
 pub fn liability_view(
     record: LiabilityRecord,
     payments: Vec<AppPaymentSummary>,
     as_of: NaiveDate,
     rules: &TaxRules,
     recipient: &TaxRecipient,
-) -> ApiResult<LiabilityView> {
-    view(record, payments, as_of, rules, recipient).map_err(|_| {
-        // The tax system's data (an account number) or the gmina's settings
-        // (its NIP) do not make a valid transfer: an operator's problem.
-        tracing::error!("a liability does not make a valid ZBP transfer code; check the gmina's tax_recipient settings and the import");
-        AppError::internal()
-    })
+) -> LiabilityView {
+    match view(record.clone(), payments.clone(), as_of, rules, recipient) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "no transfer QR code for a liability; check the gmina's tax_recipient_nip and the import's accounts");
+            let s = statement(&record, &payments, as_of, rules);
+            let mut app_payments = payments;
+            app_payments.sort_by(|a, b| b.paid_on.cmp(&a.paid_on).then(b.id.cmp(&a.id)));
+            LiabilityView {
+                record,
+                app_payments,
+                effective_due_date: s.effective_due_date,
+                paid_grosze: s.paid_grosze,
+                remaining_grosze: s.remaining_grosze,
+                interest_grosze: s.interest_grosze,
+                total_grosze: s.total_grosze,
+                status: s.status,
+                zbp: ZbpCode { payload: String::new(), amount_grosze: None },
+            }
+        }
+    }
 }
 
 fn invalid_code() -> AppError {
@@ -186,7 +204,7 @@ pub async fn liabilities(
     let mut views = Vec::new();
     if !taxpayers.is_empty() {
         for (record, payments) in state.store.device_liabilities(&device.id, None).await? {
-            views.push(liability_view(record, payments, as_of, &rules, &recipient)?);
+            views.push(liability_view(record, payments, as_of, &rules, &recipient));
         }
     }
     views.sort_by(|a, b| {
@@ -211,7 +229,7 @@ pub async fn liability(
     let (record, payments) = own_liability(&state, &device, &id).await?;
     let rules = state.store.tax_rules().await?;
     let recipient = recipient(&state).await?;
-    Ok(Json(liability_view(record, payments, as_of, &rules, &recipient)?))
+    Ok(Json(liability_view(record, payments, as_of, &rules, &recipient)))
 }
 
 /// The device's own liability, else 404.
