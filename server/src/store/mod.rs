@@ -663,6 +663,7 @@ pub trait Store:
     + TaxStore
     + EzdStore
     + JobStore
+    + TaxStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -684,6 +685,7 @@ impl<
         + TaxStore
         + EzdStore
         + JobStore
+        + TaxStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T
