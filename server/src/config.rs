@@ -282,7 +282,7 @@ pub struct PaymentArgs {
     /// or `p24` (`--p24-url`, `--p24-credentials`). Default: `sandbox`
     /// with `--demo`, else `none`.
     #[arg(long = "payments", env = "MM_PAYMENTS", value_enum, global = true)]
-    pub mode: Option<PaymentsMode>,
+    pub payments: Option<PaymentsMode>,
     /// The Przelewy24 base URL: https://secure.przelewy24.pl, or
     /// https://sandbox.przelewy24.pl for P24's own test accounts.
     #[arg(long, env = "MM_P24_URL", global = true)]
@@ -370,6 +370,16 @@ impl From<RoleArg> for Role {
 #[cfg(test)]
 mod tests {
     use super::PublicUrl;
+
+    #[test]
+    fn the_command_line_is_well_formed_and_takes_the_payment_flags() {
+        use clap::{CommandFactory, Parser};
+        super::Cli::command().debug_assert();
+        let cli = super::Cli::parse_from(["mm-server", "--payments", "p24", "--p24-url", "https://secure.przelewy24.pl", "--p24-credentials", "/etc/mm/p24.json"]);
+        assert_eq!(cli.serve.payments.payments, Some(super::PaymentsMode::P24));
+        assert_eq!(cli.serve.payments.p24_url.as_deref(), Some("https://secure.przelewy24.pl"));
+        assert_eq!(super::Cli::parse_from(["mm-server"]).serve.payments.payments, None);
+    }
 
     #[test]
     fn public_urls() {

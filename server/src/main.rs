@@ -385,7 +385,7 @@ fn start_payments(
     use mm_server::config::PaymentsMode;
     use mm_server::payments::{Gateway, p24, sandbox};
     let p = &args.payments;
-    let mode = p.mode.unwrap_or(if args.demo { PaymentsMode::Sandbox } else { PaymentsMode::None });
+    let mode = p.payments.unwrap_or(if args.demo { PaymentsMode::Sandbox } else { PaymentsMode::None });
     let timeout = std::time::Duration::from_millis(p.p24_timeout_ms.max(1));
     let (provider, url, credentials) = match mode {
         PaymentsMode::None => return Ok(()),
