@@ -18,6 +18,7 @@ pub mod office;
 mod pictures;
 pub mod places;
 mod siechnice;
+pub mod taxes;
 
 use std::sync::Arc;
 
