@@ -24,11 +24,15 @@
 //! SplitMix64, not the system's RNG); payments after `today` are not
 //! booked yet.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use mm_protocol::LOCAL_TZ;
+use mm_protocol::auth::Role;
+use mm_protocol::taxes::activation::{CODE_VALID_DAYS, format_code};
 use mm_protocol::taxes::checksums::nrb_check_digits;
 use mm_protocol::taxes::{BookedPayment, Grosze, LiabilityKind, LiabilityRecord, TaxRules, Taxpayer, statement};
 
 use crate::store::taxes::{ImportedTaxpayer, TaxBatch};
+use crate::store::{Actor, Store, StoreError, StoreResult};
 
 /// The gmina as the transfers' recipient (the QR's name field).
 pub const SIECHNICE_RECIPIENT: &str = "Gmina Siechnice";
@@ -84,6 +88,79 @@ pub fn siechnice_batch(today: NaiveDate) -> TaxBatch {
 /// Czernica's, smaller.
 pub fn czernica_batch(today: NaiveDate) -> TaxBatch {
     batch(&CZERNICA, today)
+}
+
+/// What `mm-server --demo` announces of the taxes.
+#[derive(Debug, Default)]
+pub struct Started {
+    /// A fresh code for [`TRY_TAXPAYER`], formatted (`KD7M-2WQX-H9PT`):
+    /// issued on every start, as only this start knows it.
+    pub activation_code: Option<String>,
+    /// The tax official's password, when this start created the account.
+    pub official_password: Option<String>,
+}
+
+/// The demo's taxes in Siechnice (`store` scoped to it): the register
+/// imported once (the first start; an import of the same batch would
+/// change nothing but the run list), the gmina as the transfers'
+/// recipient, the tax department with its official, and a fresh
+/// activation code to try.
+pub async fn load_siechnice(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Started> {
+    let today = now.with_timezone(&LOCAL_TZ).date_naive();
+    set_recipient(store, SIECHNICE_RECIPIENT, SIECHNICE_NIP, now).await?;
+    if store.import_runs(1).await?.is_empty() {
+        let batch = tokio::task::spawn_blocking(move || siechnice_batch(today))
+            .await
+            .map_err(|e| StoreError::backend(e.to_string()))?;
+        store.import_taxes(Actor("demo".into()), "demo", batch, vec![], false, now).await?;
+    }
+    let official_password = tax_official(store, now).await?;
+    let code = crate::taxes::codes::new_code();
+    let hash = crate::taxes::codes::hash_code(store.gmina_scope(), &code);
+    store
+        .issue_activation_code(Actor("demo".into()), TRY_TAXPAYER, &hash, now + Duration::days(CODE_VALID_DAYS), now)
+        .await?;
+    Ok(Started { activation_code: Some(format_code(&code)), official_password })
+}
+
+/// Czernica's smaller register (`store` scoped to it), once.
+pub async fn load_czernica(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<()> {
+    let today = now.with_timezone(&LOCAL_TZ).date_naive();
+    set_recipient(store, CZERNICA_RECIPIENT, CZERNICA_NIP, now).await?;
+    if store.import_runs(1).await?.is_empty() {
+        store.import_taxes(Actor("demo".into()), "demo", czernica_batch(today), vec![], false, now).await?;
+    }
+    Ok(())
+}
+
+/// The gmina's name and NIP for the transfer QR, unless it has them.
+async fn set_recipient(store: &dyn Store, name: &str, nip: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    let Some(mut record) = store.gmina_record(store.gmina_scope()).await? else { return Ok(()) };
+    if record.settings.tax_recipient_name.is_some() && record.settings.tax_recipient_nip.is_some() {
+        return Ok(());
+    }
+    record.settings.tax_recipient_name.get_or_insert_with(|| name.to_owned());
+    record.settings.tax_recipient_nip.get_or_insert_with(|| nip.to_owned());
+    store.update_gmina(Actor("demo".into()), record, now).await?;
+    Ok(())
+}
+
+/// The "Podatki i opłaty" department and its official ([`TAX_OFFICIAL_LOGIN`]),
+/// unless there; the official's one-time password when made now.
+async fn tax_official(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Option<String>> {
+    if store.find_user(TAX_OFFICIAL_LOGIN).await?.is_some() {
+        return Ok(None);
+    }
+    let demo = Actor("demo".into());
+    let department = match store.list_departments().await?.into_iter().find(|d| d.name == TAX_DEPARTMENT) {
+        Some(d) => d,
+        None => store.create_department(demo.clone(), TAX_DEPARTMENT, now).await?,
+    };
+    let Some(password) = super::create_account(store, TAX_OFFICIAL_LOGIN, Role::Department).await? else {
+        return Ok(None);
+    };
+    store.set_user_department(demo, TAX_OFFICIAL_LOGIN, Some(department.id), now).await?;
+    Ok(Some(password))
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): small, seeded, the same on every
