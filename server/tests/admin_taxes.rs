@@ -253,9 +253,18 @@ fn shown_code(html: &str) -> String {
     normalise_code(&html[i..j]).expect("a well-formed code")
 }
 
-/// A registered device's id.
+/// A device registered in Siechnice: its id.
 async fn device_id(t: &TestApp) -> String {
-    let token = device(t).await;
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/devices")
+        .header("content-type", "application/json")
+        .header("MM-Gmina", t.store.gmina_scope().as_str())
+        .body(axum::body::Body::from(r#"{"platform": "android", "app_version": "1.0.0"}"#))
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_owned();
     t.store.find_device(&mm_server::auth::token::hash_token(&token)).await.unwrap().unwrap().id
 }
 
@@ -343,7 +352,10 @@ async fn payments_show_their_gateway_state_and_the_unbooked_ones() {
     }
     // The taxpayer's page lists the app's payment and counts it.
     let tp = page_get(&t, "/admin/taxes/taxpayers/T-1", &cookie).await.text();
-    assert!(tp.contains(paid) && tp.contains("status-paid_awaiting_booking"), "the reference liability is paid in the app");
+    assert!(tp.contains(paid), "the app's payment is listed");
+    let i = tp.find("id=\"l-T-1-L1\"").unwrap();
+    let row = &tp[i..i + tp[i..].find("</tr>").unwrap()];
+    assert!(row.contains("1\u{a0}037,00\u{a0}zł"), "the payment in the app counts though unbooked: {row}");
 }
 
 #[tokio::test]

@@ -31,13 +31,11 @@ use super::html::qenc;
 use super::session::Staff;
 use super::view::{AdminError, AdminResult, Lang, Page, PageCtx, local};
 use crate::state::AppState;
+use crate::store::directory::DEFAULT_TAX_DEPARTMENT;
 use crate::store::taxes::{PaymentFilter, PaymentRecord, TaxStore};
 use crate::taxes::codes::{hash_code, new_code};
 use crate::tenant::Tenant;
 
-/// The department whose officials may see tax data when the gmina's
-/// settings name none.
-pub const DEFAULT_TAX_DEPARTMENT: &str = "Podatki i opłaty";
 /// Import runs listed.
 const RUNS_SHOWN: u32 = 50;
 /// Search results listed.
@@ -52,14 +50,11 @@ fn taxes(state: &AppState) -> &dyn TaxStore {
     state.store.as_ref()
 }
 
-/// The name of the gmina's tax department (its settings' `tax_department`).
+/// The name of the gmina's tax department (its settings' `tax_department`,
+/// by default "Podatki i opłaty").
 async fn tax_department_name(state: &AppState) -> AdminResult<String> {
     let record = state.gminas.find(state.store.as_ref(), state.store.gmina_scope()).await?;
-    Ok(record
-        .and_then(|g| g.settings.tax_department)
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| DEFAULT_TAX_DEPARTMENT.to_owned()))
+    Ok(record.map(|g| g.settings.tax_department().trim().to_owned()).unwrap_or_else(|| DEFAULT_TAX_DEPARTMENT.to_owned()))
 }
 
 /// Whether an official of `role` in `department` may see tax data: admins,
