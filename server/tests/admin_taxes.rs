@@ -381,3 +381,20 @@ async fn the_demo_register_imports_and_its_code_links() {
     let record = scoped.gmina_record(scoped.gmina_scope()).await.unwrap().unwrap();
     assert_eq!(record.settings.tax_recipient_name.as_deref(), Some("Gmina Siechnice"));
 }
+
+#[tokio::test]
+async fn a_hostile_taxpayer_name_renders_inert() {
+    let (t, _) = world().await;
+    let hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let mut b = batch("T-9", hostile);
+    b.liabilities.iter_mut().for_each(|l| l.decision = "\"><svg onload=alert(3)>".into());
+    t.store.import_taxes(Actor("test".into()), "file:<b>x</b>.json", b, vec![], false, Utc::now()).await.unwrap();
+    let (cookie, _) = staff(&t, Role::Admin).await;
+    for page in ["/admin/taxes", "/admin/taxes/taxpayers?q=T-9", "/admin/taxes/taxpayers/T-9"] {
+        let html = page_get(&t, page, &cookie).await.text();
+        for raw in ["<script>alert", "<img src=x", "<svg onload", "<b>x</b>"] {
+            assert!(!html.contains(raw), "{page} carries {raw:?} raw");
+        }
+    }
+    assert!(page_get(&t, "/admin/taxes/taxpayers/T-9", &cookie).await.text().contains("&lt;script&gt;alert(1)"));
+}
