@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage the deployment's gminas.
     #[command(subcommand)]
     Gmina(GminaCommand),
+    /// Local taxes: import the tax system's export, issue activation codes.
+    #[command(subcommand)]
+    Taxes(TaxesCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -310,6 +313,29 @@ pub enum PlacesCommand {
     Import {
         /// The extract.
         file: PathBuf,
+    },
+}
+
+/// `mm-server taxes ...` (docs/TAXES.md, "Import").
+#[derive(Debug, Subcommand)]
+pub enum TaxesCommand {
+    /// Import a JSON or CSV export of the tax system (by extension, else
+    /// by content). Idempotent; a file with any bad row is refused whole,
+    /// each bad row's line and reason on stderr, exit code 1.
+    Import {
+        file: PathBuf,
+        /// The gmina's TERYT code (default: the deployment's first gmina).
+        #[arg(long)]
+        gmina: Option<String>,
+    },
+    /// Issue a fresh activation code to every taxpayer (their unused codes
+    /// stop working) into a new owner-only CSV file for the letters.
+    Codes {
+        /// The CSV to create (never overwritten).
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+        #[arg(long)]
+        gmina: Option<String>,
     },
 }
 
