@@ -398,3 +398,21 @@ async fn a_hostile_taxpayer_name_renders_inert() {
     }
     assert!(page_get(&t, "/admin/taxes/taxpayers/T-9", &cookie).await.text().contains("&lt;script&gt;alert(1)"));
 }
+
+#[tokio::test]
+async fn a_refused_import_shows_each_bad_row_with_its_line_and_reason() {
+    let (t, dept) = world().await;
+    let errors = vec![
+        mm_server::store::taxes::ImportRowError { line: 7, reason: "amount_grosze: not a whole number of grosze".into() },
+        mm_server::store::taxes::ImportRowError { line: 12, reason: "account: the NRB's check digits are wrong".into() },
+    ];
+    t.store.import_taxes(Actor("test".into()), "file:bad.csv", TaxBatch::default(), errors, true, Utc::now()).await.unwrap();
+    let (cookie, _) = department_official(&t, Some(dept)).await;
+    let html = page_get(&t, "/admin/taxes", &cookie).await.text();
+    let i = html.find("file:bad.csv").expect("the refused run is listed");
+    let row = &html[html[..i].rfind("<tr").unwrap()..i + html[i..].find("</tr>").unwrap()];
+    assert!(row.contains("class=\"import-run refused\""), "{row}");
+    assert!(row.contains("wiersz 7: amount_grosze: not a whole number of grosze"), "{row}");
+    assert!(row.contains("wiersz 12: account: the NRB&#39;s check digits are wrong"), "{row}");
+    assert!(row.contains("Plik odrzucony w całości"));
+}
