@@ -198,7 +198,8 @@ async fn taxes_of_b(w: &World) -> (String, String) {
         }],
         booked_references: vec![],
     };
-    b.import_taxes(mm_server::store::Actor("test".into()), "file:b.json", batch, vec![], false, now).await.unwrap();
+    // The source named with B's mark: A's import runs must not show it.
+    b.import_taxes(mm_server::store::Actor("test".into()), &format!("file:{B_MARK}.json"), batch, vec![], false, now).await.unwrap();
     let device = mm_server::devices::auth::device_by_token(&mm_server::tenant::scoped(&w.t.state, &Teryt::parse(B).unwrap()), &w.b.device)
         .await
         .unwrap()
@@ -766,6 +767,28 @@ async fn every_route_keeps_gminas_apart() {
     assert!(w.a_page("/admin/settings").await.text().contains("alfa.example"), "A's setting is A's");
     let r = w.send("GET", "/admin/settings", Req { cookie: Some(&b.cookie), ..Default::default() }).await;
     assert!(!r.text().contains("alfa.example"), "A's setting reached B");
+    // Taxes (issue 14): A's admin sees A's import runs, rates, search and
+    // payments only; B's taxpayer is a 404 to every page and form.
+    for page in ["/admin/taxes", "/admin/taxes/payments", "/admin/taxes/taxpayers"] {
+        w.cover(&format!("GET {page}"));
+        no_b(page, &w.a_page(page).await);
+    }
+    no_b("searching for B's taxpayer", &w.a_page("/admin/taxes/taxpayers?q=Podatnik").await);
+    // A prefix of B's taxpayer id ("BETAMARK-TP") short of the whole mark:
+    // the page echoes the query.
+    no_b("searching for B's taxpayer's id", &w.a_page(&format!("/admin/taxes/taxpayers?q={}", &B_MARK[..B_MARK.len() - 1])).await);
+    w.cover("GET /admin/taxes/taxpayers/{id}");
+    not_found("B's taxpayer", &w.a_page(&format!("/admin/taxes/taxpayers/{B_MARK}-TP")).await);
+    for route in ["code", "revoke"] {
+        w.cover(&format!("POST /admin/taxes/taxpayers/{{id}}/{route}"));
+        not_found(&format!("{route} on B's taxpayer"), &w.a_post(&format!("/admin/taxes/taxpayers/{B_MARK}-TP/{route}"), "").await);
+    }
+    w.cover("POST /admin/taxes/rates");
+    assert_eq!(w.a_post("/admin/taxes/rates", "from=2026-12-01&rate=9").await.status, StatusCode::OK);
+    w.cover("POST /admin/taxes/thresholds");
+    assert_eq!(w.a_post("/admin/taxes/thresholds", "from=2026-12-01&amount=9").await.status, StatusCode::OK);
+    let b_rules = w.b_store().tax_rules().await.unwrap();
+    assert_ne!(b_rules.rate_on(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), 900, "A's rate reached B");
     w.cover("GET /transparency");
     no_b("transparency", &w.send("GET", &format!("/transparency?gmina={A}"), Req::default()).await);
     let r = w.send("GET", "/transparency", Req::default()).await;
