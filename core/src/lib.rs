@@ -60,6 +60,7 @@ pub use notifications::NotificationsApi;
 pub use places::PlacesApi;
 pub use reports::ReportsApi;
 pub use taxes::TaxesApi;
+pub use taxes::qr_matrix as taxes_qr_matrix;
 pub use taxes::model::{
     TaxLiabilityDetail, TaxLiabilitySummary, TaxPaymentLine, TaxPaymentState, TaxPaymentStatus, TaxReminder,
     TaxesScreen,

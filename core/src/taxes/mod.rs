@@ -40,3 +40,10 @@ pub(crate) use api::refresh_if_linked;
 
 #[cfg(test)]
 mod tests;
+
+/// The ZBP payload's QR code as `(modules per side, modules row-major,
+/// true = dark)`, for a payload a shell holds (`TaxLiabilityDetail` has it
+/// drawn already).
+pub fn qr_matrix(payload: &str) -> Result<(u32, Vec<bool>), crate::CoreError> {
+    Ok(qr::matrix(payload)?)
+}
