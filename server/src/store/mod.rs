@@ -24,6 +24,7 @@ pub mod migrate_from_sqlite;
 pub mod postgres;
 pub mod sqlite;
 pub mod taxes;
+mod taxes_stub;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -659,8 +660,10 @@ pub trait Store:
     + BackOfficeStore
     + HealthStore
     + PlaceStore
+    + TaxStore
     + EzdStore
     + JobStore
+    + TaxStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -679,8 +682,10 @@ impl<
         + BackOfficeStore
         + HealthStore
         + PlaceStore
+        + TaxStore
         + EzdStore
         + JobStore
+        + TaxStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T
