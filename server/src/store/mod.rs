@@ -24,7 +24,6 @@ pub mod migrate_from_sqlite;
 pub mod postgres;
 pub mod sqlite;
 pub mod taxes;
-mod taxes_stub;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -660,7 +659,6 @@ pub trait Store:
     + BackOfficeStore
     + HealthStore
     + PlaceStore
-    + TaxStore
     + EzdStore
     + JobStore
     + TaxStore
@@ -682,7 +680,6 @@ impl<
         + BackOfficeStore
         + HealthStore
         + PlaceStore
-        + TaxStore
         + EzdStore
         + JobStore
         + TaxStore

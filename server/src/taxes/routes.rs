@@ -76,8 +76,8 @@ pub async fn recipient(state: &AppState) -> ApiResult<TaxRecipient> {
     let record = state.gminas.find(state.store.as_ref(), &gmina).await?;
     let (name, nip) = match record {
         Some(g) => (
-            /*STUB*/ format!("Gmina {}", g.name),
-            String::new(),
+            g.settings.tax_recipient_name.clone().unwrap_or_else(|| format!("Gmina {}", g.name)),
+            g.settings.tax_recipient_nip.clone().unwrap_or_default(),
         ),
         None => ("Gmina".to_owned(), String::new()),
     };
