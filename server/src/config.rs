@@ -281,7 +281,7 @@ pub struct PaymentArgs {
     /// stand-in served by this server under /sandbox/p24: no money moves)
     /// or `p24` (`--p24-url`, `--p24-credentials`). Default: `sandbox`
     /// with `--demo`, else `none`.
-    #[arg(long = "payments", env = "MM_PAYMENTS", value_enum, global = true)]
+    #[arg(id = "payments", long = "payments", env = "MM_PAYMENTS", value_enum, global = true)]
     pub mode: Option<PaymentsMode>,
     /// The Przelewy24 base URL: https://secure.przelewy24.pl, or
     /// https://sandbox.przelewy24.pl for P24's own test accounts.
