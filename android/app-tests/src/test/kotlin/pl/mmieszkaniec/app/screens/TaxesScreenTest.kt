@@ -70,7 +70,7 @@ class TaxesScreenTest : ScreenTest() {
         waitFor("Razem do zapłaty: " + screen.totalText, exact = true)
         // Each row read as one sentence: kind, taxpayer, due date, total, status.
         screen.liabilities.take(3).forEach { l ->
-            waitFor("${l.taxpayerName}. Termin: ${l.dueDateText}. Do zapłaty: ${l.totalText}. ${l.statusText}.")
+            waitFor("${l.taxpayerName}. ${l.dueText}. Do zapłaty: ${l.totalText}. ${l.statusText}.")
         }
         screen.taxpayers.forEach { waitFor("Odłącz podatnika ${it.name}", exact = true) }
         TalkBack.check(root, headings = listOf("Podatki i opłaty", "Należności", "Podatnicy"))
@@ -79,7 +79,7 @@ class TaxesScreenTest : ScreenTest() {
 
         // The one with the most to pay.
         val owed = screen.liabilities.maxBy { it.totalGrosze }
-        click("${owed.taxpayerName}. Termin: ${owed.dueDateText}. Do zapłaty: ${owed.totalText}")
+        click("${owed.taxpayerName}. ${owed.dueText}. Do zapłaty: ${owed.totalText}")
         followTo(TaxDetailActivity::class.java)
         waitFor("Do zapłaty: " + owed.totalText, exact = true)
         val detail = runBlocking { app.repository.taxLiability(owed.id, LocalDate.now(ZoneId.of("Europe/Warsaw"))) }
@@ -97,7 +97,7 @@ class TaxesScreenTest : ScreenTest() {
         scrollToTop(qr)
         screenshot("tax-detail-qr")
 
-        if (!detail.paymentsEnabled) return
+        if (!detail.canPay) return
         click("Zapłać", exact = true)
         val page = nextStartedIntent("the gateway's page")
         assertEquals(Intent.ACTION_VIEW, page.action)

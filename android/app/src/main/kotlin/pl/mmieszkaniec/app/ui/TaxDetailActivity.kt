@@ -65,16 +65,19 @@ class TaxDetailActivity : ScreenActivity() {
     }
 
     private fun Section.Builder.detail(s: TaxDetailState, d: TaxLiabilityDetail) {
-        heading("${d.kindText} ${d.periodText}".trim(), level = 1, key = "title")
-        body(d.taxpayerName, key = "taxpayer")
-        body(d.statusText, key = "status", live = true)
-        heading(t(Texts.TO_PAY) + d.totalText, key = "total")
-        body(t(Texts.DUE) + d.dueDateText, key = "due")
-        body(t(Texts.AMOUNT) + d.amountText, secondary = true, key = "amount")
-        body(t(Texts.PAID_SO_FAR) + d.paidText, secondary = true, key = "paid")
-        body(t(Texts.REMAINING) + d.remainingText, secondary = true, key = "remaining")
-        body(t(Texts.INTEREST) + d.interestText, secondary = true, key = "interest")
-        d.payments.forEach { p -> body("${p.dateText}: ${p.amountText}", secondary = true, key = "booked-${p.dateText}-${p.amountText}") }
+        val l = d.summary
+        heading("${l.kindText} ${l.periodText}".trim(), level = 1, key = "title")
+        body(l.taxpayerName, key = "taxpayer")
+        body(l.statusText, key = "status", live = true)
+        heading(t(Texts.TO_PAY) + l.totalText, key = "total")
+        body(l.dueText, key = "due")
+        body(t(Texts.AMOUNT) + l.amountText, secondary = true, key = "amount")
+        body(t(Texts.INTEREST) + l.interestText, secondary = true, key = "interest")
+        body(t(Texts.DECISION) + d.decision, secondary = true, key = "decision")
+        if (d.payments.isNotEmpty()) {
+            heading(t(Texts.PAYMENTS), key = "payments")
+            d.payments.forEachIndexed { i, p -> body(p.text, secondary = true, key = "payment-line-$i") }
+        }
 
         payment(s, d)
 
@@ -84,10 +87,10 @@ class TaxDetailActivity : ScreenActivity() {
         // note, and the amount beside it to type in the banking app.
         d.amountNote?.let { note ->
             body(note, key = "qr-note")
-            body(t(Texts.TO_PAY) + d.totalText, key = "qr-amount")
+            body(t(Texts.TO_PAY) + l.totalText, key = "qr-amount")
         }
         val size = d.qrSize.toInt()
-        val spoken = if (d.amountInCode) t(Texts.qrSpoken(d.totalText)) else t(Texts.QR_SPOKEN_NO_AMOUNT)
+        val spoken = if (d.amountInCode) t(Texts.qrSpoken(l.totalText)) else t(Texts.QR_SPOKEN_NO_AMOUNT)
         view("qr", "code", {
             QrCodeView(this@TaxDetailActivity).apply {
                 id = stableId("tax-qr")
@@ -98,6 +101,7 @@ class TaxDetailActivity : ScreenActivity() {
             qr.setModules(size) { d.qrModules[it] }
             qr.contentDescription = spoken
         }
+        body(t(Texts.RECIPIENT) + d.recipientName, key = "recipient")
         body(t(Texts.ACCOUNT) + d.accountText, key = "account")
         body(t(Texts.TRANSFER_TITLE) + d.transferTitle, secondary = true, key = "transfer-title")
         button(t(Texts.BACK_TO_TAXES), key = "back") { finish() }
@@ -106,10 +110,12 @@ class TaxDetailActivity : ScreenActivity() {
     /** "Zapłać", or the payment made from here with its status and confirmation. */
     private fun Section.Builder.payment(s: TaxDetailState, d: TaxLiabilityDetail) {
         val payment = s.payment
-        if (!d.paymentsEnabled) {
+        val l = d.summary
+        // The core says whether there is something to pay and a gateway to pay it through.
+        if (d.canPay && (payment == null || payment.valueOrNull?.let { TaxDetailModel.isFinal(it) && !it.receiptAvailable } == true)) {
+            button(t(Texts.PAY), t(Texts.paySpoken(l.totalText)), key = "pay", enabled = !s.paying) { pay() }
+        } else if (payment == null && l.totalGrosze > 0) {
             body(t(Texts.PAYMENTS_OFF), secondary = true, key = "payments-off")
-        } else if (d.totalGrosze > 0 && (payment == null || payment.valueOrNull?.let(TaxDetailModel::isFinal) == true && payment.valueOrNull?.receiptAvailable != true)) {
-            button(t(Texts.PAY), t(Texts.paySpoken(d.totalText)), key = "pay", enabled = !s.paying) { pay() }
         }
         if (s.paying) body(t(Texts.PAYMENT_OPENING), secondary = true, key = "paying", live = true)
         when (payment) {
@@ -122,6 +128,8 @@ class TaxDetailActivity : ScreenActivity() {
                 view("payment", "payment-status", {
                     this@TaxDetailActivity.body("").apply { accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE }
                 }) { it.setTextIfChanged("${p.amountText}: ${p.statusText}") }
+                // Why it waits or was refused (the gateway down, no network): the core's words.
+                p.errorText?.let { body(it, secondary = true, key = "payment-why") }
                 if (!TaxDetailModel.isFinal(p)) {
                     button(t(Texts.CHECK_PAYMENT), key = "check") { act { model.checkPayment() } }
                 }

@@ -58,14 +58,15 @@ class TaxesActivity : ScreenActivity() {
     }
 
     private fun Section.Builder.household(screen: TaxesScreen) {
-        if (screen.offline) body(t(Texts.OFFLINE_FIGURES), secondary = true, key = "offline")
+        // "Stan na …": when the server last stated them (interest is recomputed for today meanwhile).
+        body(screen.fetchedText, secondary = true, key = "fetched")
         heading(t(Texts.TOTAL_TO_PAY) + screen.totalText, level = 2, key = "total")
         heading(t(Texts.LIABILITIES), key = "liabilities")
         if (screen.liabilities.isEmpty()) body(t(Texts.NO_LIABILITIES), secondary = true, key = "none")
         screen.liabilities.forEach { l ->
             val title = "${l.kindText} ${l.periodText}".trim()
-            val subtitle = listOf(l.taxpayerName, t(Texts.DUE) + l.dueDateText, l.totalText, l.statusText).joinToString(" · ")
-            val spoken = "$title. ${l.taxpayerName}. ${t(Texts.DUE)}${l.dueDateText}. ${t(Texts.TO_PAY)}${l.totalText}. ${l.statusText}."
+            val subtitle = listOf(l.taxpayerName, l.dueText, l.totalText, l.statusText).joinToString(" · ")
+            val spoken = "$title. ${l.taxpayerName}. ${l.dueText}. ${t(Texts.TO_PAY)}${l.totalText}. ${l.statusText}."
             row(title, subtitle, spoken, key = "liability-${l.id}") {
                 open(TaxDetailActivity::class.java) { putExtra(TaxDetailActivity.EXTRA_ID, l.id) }
             }

@@ -257,20 +257,16 @@ object Texts {
     val LIABILITIES = Text("Należności", "Liabilities")
     val NO_LIABILITIES = Text("Brak należności.", "No liabilities.")
     val TOTAL_TO_PAY = Text("Razem do zapłaty: ", "Total to pay: ")
-    val OFFLINE_FIGURES = Text(
-        "Bez połączenia: kwoty przeliczone w telefonie na dziś.",
-        "Offline: the amounts recomputed on the phone for today.",
-    )
     val UNLINK = Text("Odłącz", "Unlink")
     fun unlinkOne(name: String) = Text("Odłącz podatnika $name", "Unlink the taxpayer $name")
     val UNLINK_ALL = Text("Odłącz wszystkich podatników", "Unlink all taxpayers")
-    val DUE = Text("Termin: ", "Due: ")
     val TO_PAY = Text("Do zapłaty: ", "To pay: ")
     val AMOUNT = Text("Kwota należności: ", "Amount: ")
-    val PAID_SO_FAR = Text("Wpłacono: ", "Paid: ")
-    val REMAINING = Text("Zaległość: ", "Arrears: ")
     val INTEREST = Text("Odsetki na dziś: ", "Interest today: ")
     val ACCOUNT = Text("Rachunek: ", "Account: ")
+    val RECIPIENT = Text("Odbiorca: ", "Recipient: ")
+    val DECISION = Text("Decyzja: ", "Decision: ")
+    val PAYMENTS = Text("Wpłaty", "Payments")
     val TRANSFER_TITLE = Text("Tytuł przelewu: ", "Transfer title: ")
     val QR_HEADING = Text("Kod QR do przelewu", "QR code for a transfer")
     val QR_ABOUT = Text(
@@ -306,6 +302,4 @@ object Texts {
         } + " przed terminem",
         "$n day" + (if (n == 1) "" else "s") + " before the due date",
     )
-    fun reminderChosen(n: Int) = Text("Wybrano: ${reminderDays(n).pl}", "Chosen: ${reminderDays(n).en}")
-    val UPCOMING_DUE = Text("Wkrótce termin", "Due soon")
 }

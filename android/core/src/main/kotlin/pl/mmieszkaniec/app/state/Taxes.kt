@@ -7,6 +7,7 @@ import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.toUserError
 import pl.mmieszkaniec.core.TaxLiabilityDetail
 import pl.mmieszkaniec.core.TaxPaymentState
+import pl.mmieszkaniec.core.TaxPaymentStatus
 import pl.mmieszkaniec.core.TaxReminder
 import pl.mmieszkaniec.core.Taxpayer
 import pl.mmieszkaniec.core.TaxesScreen
@@ -186,7 +187,12 @@ class TaxDetailModel(
         private const val POLL_MS = 500L
         private const val REDIRECT_TRIES = 20
 
-        /** Paid, failed or expired: no later answer changes it (the core says which). */
-        fun isFinal(p: TaxPaymentState): Boolean = p.isFinal
+        /**
+         * Paid, failed, expired or refused: no later answer changes it
+         * (`TaxPaymentStatus::is_final` in the core; the record carries only the status).
+         */
+        fun isFinal(p: TaxPaymentState): Boolean = p.status in FINAL
+
+        private val FINAL = setOf(TaxPaymentStatus.PAID, TaxPaymentStatus.FAILED, TaxPaymentStatus.EXPIRED, TaxPaymentStatus.REFUSED)
     }
 }
