@@ -30,6 +30,12 @@ pub enum MmError {
     GminaNotChosen { code: String, message_pl: String, message_en: String },
     #[error("{code}: {detail}")]
     Internal { code: String, message_pl: String, message_en: String, detail: String },
+    /// `activation_locked`: too many wrong activation codes; try again in `minutes`.
+    #[error("{code}: {minutes} min")]
+    ActivationLocked { code: String, message_pl: String, message_en: String, minutes: u32 },
+    /// `taxes_not_linked`: link a taxpayer first (`taxes_link`).
+    #[error("{code}")]
+    TaxesNotLinked { code: String, message_pl: String, message_en: String },
 }
 
 impl From<CoreError> for MmError {
@@ -50,6 +56,8 @@ impl From<CoreError> for MmError {
             CoreError::InvalidServerUrl { url } => MmError::InvalidServerUrl { code, message_pl, message_en, url },
             CoreError::GminaNotChosen => MmError::GminaNotChosen { code, message_pl, message_en },
             CoreError::Internal { detail } => MmError::Internal { code, message_pl, message_en, detail },
+            CoreError::ActivationLocked { minutes } => MmError::ActivationLocked { code, message_pl, message_en, minutes },
+            CoreError::TaxesNotLinked => MmError::TaxesNotLinked { code, message_pl, message_en },
         }
     }
 }

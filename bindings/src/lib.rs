@@ -41,6 +41,9 @@ mod reports;
 mod places;
 /// Many gminas: the directory, choosing and switching.
 mod gminas;
+/// Local taxes: liabilities with interest to today, the transfer QR,
+/// payments through the gateway, reminders.
+mod taxes;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -52,6 +55,7 @@ pub use news::*;
 pub use reports::*;
 pub use places::*;
 pub use gminas::{GminaChoice, GminaList, GminaSummary};
+pub use taxes::*;
 
 #[cfg(test)]
 mod tests;

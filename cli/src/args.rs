@@ -129,6 +129,68 @@ pub enum Command {
         #[arg(long = "box", value_parser = parse_box, allow_negative_numbers = true)]
         bbox: Option<[f64; 4]>,
     },
+    /// Local taxes: the household's liabilities with interest to a day
+    /// (`--as-of`, default today; offline too); `mm taxes link CODE`,
+    /// `qr`, `pay`, `receipt`, `reminders`, `unlink`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Taxes {
+        #[command(subcommand)]
+        action: Option<TaxesAction>,
+        /// The day the balance is as of, YYYY-MM-DD [default: today in Warsaw].
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaxesAction {
+    /// Link this device to a taxpayer with the activation code from the
+    /// tax decision (or the office).
+    Link { code: String },
+    /// The transfer QR code of a liability (ZBP), as a PNG image.
+    Qr {
+        liability: String,
+        #[arg(long)]
+        png: PathBuf,
+    },
+    /// Pay a liability through the gmina's payment gateway: prints the
+    /// payment page's address, then waits for the result.
+    Pay {
+        liability: String,
+        /// In grosze, a whole number [default: the total as of today].
+        #[arg(long, value_parser = parse_grosze)]
+        amount: Option<i64>,
+        /// Print the address and return without waiting.
+        #[arg(long)]
+        no_wait: bool,
+        /// Seconds to wait for the result.
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+    },
+    /// Forget a taxpayer (default: all) on this device and at the server.
+    Unlink { taxpayer: Option<String> },
+    /// The confirmation (HTML) of a paid payment, by the id `mm taxes pay` printed.
+    Receipt {
+        payment: String,
+        /// Write it to FILE instead of the standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Instalments due within the reminder days; `--days N` (1–7) sets them.
+    Reminders {
+        #[arg(long)]
+        days: Option<u32>,
+    },
+}
+
+/// An amount in grosze: digits only (`12.5` or `12,50` is refused, so a
+/// złoty figure is never taken for grosze).
+fn parse_grosze(s: &str) -> Result<i64, String> {
+    let err = || format!("kwota w groszach, liczba całkowita (np. 1250 = 12,50 zł) / amount in grosze, a whole number (e.g. 1250 = PLN 12.50), got `{s}`");
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err());
+    }
+    s.parse().map_err(|_| err())
 }
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -262,6 +324,28 @@ fn parse_month(s: &str) -> Result<(i32, u32), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taxes_commands_parse_and_refuse_fractions_and_bad_days() {
+        let a = Args::try_parse_from(["mm", "taxes", "--as-of", "2025-06-20", "--json"]).unwrap();
+        assert!(a.json);
+        assert!(matches!(a.command, Command::Taxes { action: None, as_of: Some(d) } if d.to_string() == "2025-06-20"));
+        let a = Args::try_parse_from(["mm", "taxes", "pay", "L1", "--amount", "1250", "--no-wait"]).unwrap();
+        assert!(matches!(
+            a.command,
+            Command::Taxes { action: Some(TaxesAction::Pay { amount: Some(1250), no_wait: true, .. }), .. }
+        ));
+        for bad in ["12.5", "12,50", "", "1e3"] {
+            let e = Args::try_parse_from(["mm", "taxes", "pay", "L1", "--amount", bad]).unwrap_err();
+            assert!(e.to_string().contains("grosze"), "{bad}: {e}");
+        }
+        for bad in ["2025-13-01", "20.06.2025", "2025-6-31"] {
+            assert!(Args::try_parse_from(["mm", "taxes", "--as-of", bad]).is_err(), "{bad}");
+        }
+        assert!(Args::try_parse_from(["mm", "taxes", "qr", "L1"]).is_err(), "--png is required");
+        let a = Args::try_parse_from(["mm", "taxes", "reminders", "--days", "5"]).unwrap();
+        assert!(matches!(a.command, Command::Taxes { action: Some(TaxesAction::Reminders { days: Some(5) }), .. }));
+    }
 
     #[test]
     fn months_parse_strictly() {

@@ -18,6 +18,7 @@ mod places;
 mod reports;
 mod search;
 mod sync;
+mod taxes;
 
 use std::process::ExitCode;
 
@@ -76,6 +77,7 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::Places { action, query } => places::places(&core, out, action, query),
         Command::Place { id } => places::place(&core, out, id),
         Command::BikePaths { bbox } => places::bike_paths(&core, out, bbox),
+        Command::Taxes { action, as_of } => taxes::taxes(&core, out, action, as_of).await,
     }
 }
 

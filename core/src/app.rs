@@ -24,6 +24,7 @@ use crate::news::NewsApi;
 use crate::notifications::NotificationsApi;
 use crate::places::PlacesApi;
 use crate::reports::ReportsApi;
+use crate::taxes::TaxesApi;
 use crate::gminas::install::Install;
 use crate::gminas::{Chosen, Tenant, legacy};
 use crate::store::meta;
@@ -162,6 +163,11 @@ impl Core {
     /// The map: places with accessibility, bike paths.
     pub fn places(&self) -> PlacesApi<'_> {
         PlacesApi { core: self }
+    }
+
+    /// Local taxes: liabilities, the transfer QR, payments, reminders.
+    pub fn taxes(&self) -> TaxesApi<'_> {
+        TaxesApi { core: self }
     }
 
     /// What the core raised for the resident (the bell).

@@ -150,6 +150,31 @@ pub fn datetime_text(t: DateTime<Utc>, lang: Language) -> String {
     )
 }
 
+/// Money in grosze as people read it: `1 037,00 zł` (Polish: a space
+/// between thousands, a decimal comma) / `PLN 1,037.00`. Integer
+/// arithmetic only: no float ever touches an amount.
+pub fn money_text(grosze: i64, lang: Language) -> String {
+    let sign = if grosze < 0 { "-" } else { "" };
+    let abs = grosze.unsigned_abs();
+    let (zloty, gr) = (abs / 100, abs % 100);
+    let digits = zloty.to_string();
+    let separator = match lang {
+        Language::Polish => ' ',
+        Language::English => ',',
+    };
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(separator);
+        }
+        grouped.push(c);
+    }
+    match lang {
+        Language::Polish => format!("{sign}{grouped},{gr:02} zł"),
+        Language::English => format!("{sign}PLN {grouped}.{gr:02}"),
+    }
+}
+
 /// The Warsaw day an instant falls on.
 pub fn local_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&LOCAL_TZ).date_naive()

@@ -115,6 +115,14 @@ pub enum CoreError {
     GminaNotChosen,
     #[error("internal: {detail}")]
     Internal { detail: String },
+    /// Too many wrong activation codes from this device (5 within 15
+    /// minutes, `mm_protocol::taxes::activation`): try again in `minutes`.
+    #[error("activation locked for {minutes} min")]
+    ActivationLocked { minutes: u32 },
+    /// A taxes call that needs a linked taxpayer on this device (`mm taxes
+    /// link CODE` first).
+    #[error("no taxpayer linked")]
+    TaxesNotLinked,
 }
 
 impl CoreError {
@@ -133,6 +141,8 @@ impl CoreError {
             CoreError::InvalidServerUrl { .. } => "invalid_server_url",
             CoreError::GminaNotChosen => "gmina_not_chosen",
             CoreError::Internal { .. } => "internal",
+            CoreError::ActivationLocked { .. } => "activation_locked",
+            CoreError::TaxesNotLinked => "taxes_not_linked",
         }
     }
 
@@ -168,7 +178,21 @@ impl CoreError {
                 "Choose your municipality (gmina).",
             ),
             CoreError::Internal { .. } => internal_message(),
+            CoreError::ActivationLocked { minutes } => Message::new(
+                format!("Zbyt wiele błędnych kodów. Spróbuj ponownie za {minutes} min."),
+                format!("Too many wrong codes. Try again in {minutes} min."),
+            ),
+            CoreError::TaxesNotLinked => Message::new(
+                "Najpierw połącz aplikację z kontem podatnika kodem aktywacyjnym z decyzji podatkowej.",
+                "First link the app to a taxpayer with the activation code from the tax decision.",
+            ),
         }
+    }
+
+    /// An error the server's table would give, raised by the core before
+    /// asking (a malformed activation code, payments off in this gmina).
+    pub(crate) fn server(code: ErrorCode, pl: impl Into<String>, en: impl Into<String>) -> Self {
+        CoreError::Server { code, message: Message::new(pl, en), field: None }
     }
 
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
@@ -267,6 +291,15 @@ fn io(e: &std::io::Error) -> CoreError {
 
 fn http(e: &HttpError) -> CoreError {
     match e {
+        HttpError::Throttled { api, retry_after_secs } => match api {
+            Some(api) if api.code == ErrorCode::ActivationLocked => CoreError::ActivationLocked {
+                minutes: retry_after_secs
+                    .map(|s| s.div_ceil(60).max(1) as u32)
+                    .unwrap_or(mm_protocol::taxes::activation::LOCK_MINUTES as u32),
+            },
+            Some(api) => CoreError::Server { code: api.code, message: api.message.clone(), field: api.field.clone() },
+            None => http(&HttpError::Status { status: 429, api: None }),
+        },
         HttpError::Network(detail) => CoreError::Network { detail: detail.clone() },
         HttpError::Status { api: Some(api), .. } => CoreError::Server {
             code: api.code,

@@ -40,6 +40,9 @@ mod search;
 mod store;
 /// HTTP client and the page-by-page pull of `GET /api/v1/sync`.
 mod sync;
+/// Local taxes: the household's liabilities with interest to today
+/// (offline too), the transfer QR, payments through the gateway, reminders.
+mod taxes;
 
 #[cfg(test)]
 mod testing;
@@ -56,6 +59,13 @@ pub use news::NewsApi;
 pub use notifications::NotificationsApi;
 pub use places::PlacesApi;
 pub use reports::ReportsApi;
+pub use taxes::TaxesApi;
+pub use taxes::qr_matrix as taxes_qr_matrix;
+pub use taxes::model::{
+    TaxLiabilityDetail, TaxLiabilitySummary, TaxPaymentLine, TaxPaymentState, TaxPaymentStatus, TaxReminder,
+    TaxesScreen,
+};
+pub use mm_protocol::taxes::{LiabilityKind, LiabilityStatus, LiabilityView, Taxpayer};
 pub use search::model::{SearchHit, SearchKind};
 pub use sync::model::{OutboxSummary, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 pub use display::Language;

@@ -130,6 +130,8 @@ pub struct ServeArgs {
     pub ezd: EzdArgs,
     #[command(flatten)]
     pub connections: ConnectionArgs,
+    #[command(flatten)]
+    pub payments: PaymentArgs,
 }
 
 /// Limits on clients' connections (`crate::connections` in the binary):
@@ -270,6 +272,39 @@ pub enum EzdMode {
     Package,
     RpApi,
     Off,
+}
+
+/// The payment gateway (`crate::payments`, docs/TAXES.md "Payments").
+#[derive(Debug, Clone, Args)]
+pub struct PaymentArgs {
+    /// `none` (residents pay by transfer only), `sandbox` (a Przelewy24
+    /// stand-in served by this server under /sandbox/p24: no money moves)
+    /// or `p24` (`--p24-url`, `--p24-credentials`). Default: `sandbox`
+    /// with `--demo`, else `none`.
+    #[arg(long = "payments", env = "MM_PAYMENTS", value_enum, global = true)]
+    pub mode: Option<PaymentsMode>,
+    /// The Przelewy24 base URL: https://secure.przelewy24.pl, or
+    /// https://sandbox.przelewy24.pl for P24's own test accounts.
+    #[arg(long, env = "MM_P24_URL", global = true)]
+    pub p24_url: Option<String>,
+    /// JSON file {"merchant_id","pos_id","api_key","crc"}, or an object of
+    /// those keyed by TERYT when gminas have their own accounts.
+    #[arg(long, env = "MM_P24_CREDENTIALS", global = true)]
+    pub p24_credentials: Option<PathBuf>,
+    /// Timeout of one request to the gateway, in milliseconds (the
+    /// resident waits for the registration).
+    #[arg(long, env = "MM_P24_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub p24_timeout_ms: u64,
+    /// Minutes the payer has on the gateway's page (P24's timeLimit, 1–99).
+    #[arg(long, env = "MM_P24_TIME_LIMIT_MINUTES", default_value_t = 15, global = true)]
+    pub p24_time_limit_minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaymentsMode {
+    None,
+    Sandbox,
+    P24,
 }
 
 #[derive(Debug, Clone, Args)]

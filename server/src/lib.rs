@@ -76,6 +76,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(audit::routes::router())
         .merge(reports::routes::router())
         .merge(places::routes::router())
+        .merge(taxes::routes::router())
+        .merge(payments::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }
@@ -85,6 +87,8 @@ pub fn app(state: AppState) -> Router {
     let (api, _doc) = api_router().split_for_parts();
     api.route("/healthz", get(health::healthz))
         .merge(open311::routes::router())
+        .merge(payments::routes::pages())
+        .merge(payments::sandbox::router())
         .merge(admin::router())
         .fallback(|| async { AppError::not_found() })
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })

@@ -256,6 +256,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     state.public_url = args.public_url.clone().unwrap_or_else(|| PublicUrl::for_addr(addr));
+    start_payments(&args, &mut state, until_stopped())?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "mm-server listening on http://{addr}")?;
     out.flush()?;
@@ -371,6 +372,45 @@ fn start_ezd_bridge(
     bridge.register_jobs(worker);
     tracing::info!(mode = ?e.mode, "ezd bridge started");
     Ok(bridge.spawn_polling(shutdown))
+}
+
+/// The payment gateway (`--payments none|sandbox|p24`): the sandbox is
+/// reached over HTTP at this server's own public URL, like a real gateway;
+/// pending payments past the gateway's time limit expire on a timer.
+fn start_payments(
+    args: &ServeArgs,
+    state: &mut AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    use mm_server::config::PaymentsMode;
+    use mm_server::payments::{Gateway, p24, sandbox};
+    let p = &args.payments;
+    let mode = p.mode.unwrap_or(if args.demo { PaymentsMode::Sandbox } else { PaymentsMode::None });
+    let timeout = std::time::Duration::from_millis(p.p24_timeout_ms.max(1));
+    let (provider, url, credentials) = match mode {
+        PaymentsMode::None => return Ok(()),
+        PaymentsMode::Sandbox => {
+            state.sandbox = Some(Arc::new(sandbox::Sandbox::default()));
+            ("sandbox", format!("{}{}", state.public_url.base(), sandbox::PREFIX), p24::CredentialsFile::One(sandbox::credentials()))
+        }
+        PaymentsMode::P24 => {
+            let url = p.p24_url.clone().context("--payments p24 needs --p24-url")?;
+            let file = p.p24_credentials.as_deref().context("--payments p24 needs --p24-credentials FILE")?;
+            let creds = p24::CredentialsFile::load(file)
+                .with_context(|| format!("cannot read the P24 credentials {}", file.display()))?;
+            ("p24", url, creds)
+        }
+    };
+    let gateway = Arc::new(Gateway {
+        provider,
+        client: p24::P24Client::new(&url, timeout).context("--p24-url is not a usable URL")?,
+        credentials,
+        time_limit_minutes: p.p24_time_limit_minutes.clamp(1, 99),
+    });
+    state.payments = Some(gateway);
+    mm_server::payments::expire::spawn(state.clone(), args.maintenance.every().min(std::time::Duration::from_secs(300)), shutdown);
+    tracing::info!(provider, "payment gateway configured");
+    Ok(())
 }
 
 async fn shutdown_signal() {

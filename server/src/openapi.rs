@@ -26,6 +26,7 @@ use crate::state::AppState;
         (name = "events", description = "Events, categories, ICS feeds"),
         (name = "sync", description = "Delta sync of public collections"),
         (name = "reports", description = "Residents' reports, photos, categories, workflow"),
+        (name = "taxes", description = "Local taxes: a household's liabilities, activation codes, payments through the gateway"),
     )
 )]
 pub struct ApiDoc;

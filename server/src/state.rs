@@ -10,6 +10,8 @@ use crate::auth::password::PasswordGate;
 use crate::auth::signin::SignInPolicy;
 use crate::config::PublicUrl;
 use crate::gmina::directory::DirectoryCache;
+use crate::payments::Gateway;
+use crate::payments::sandbox::Sandbox;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::reports::reference::ReferenceCache;
@@ -58,6 +60,10 @@ pub struct AppState {
     pub passwords: Arc<PasswordGate>,
     /// Officials' sign-in limits (lock-out, per-address limit, slow-down).
     pub sign_in: SignInPolicy,
+    /// The payment gateway (`--payments`); `None`: transfers only.
+    pub payments: Option<Arc<Gateway>>,
+    /// The built-in sandbox gateway's transactions (`--payments sandbox`).
+    pub sandbox: Option<Arc<Sandbox>>,
 }
 
 impl AppState {
@@ -74,6 +80,8 @@ impl AppState {
             public_url: PublicUrl::for_addr(([127, 0, 0, 1], 8080).into()),
             passwords: Arc::new(PasswordGate::default()),
             sign_in: SignInPolicy::default(),
+            payments: None,
+            sandbox: None,
         }
     }
 }

@@ -234,15 +234,17 @@ async fn a_single_gmina_database_becomes_its_gminas_in_the_directory() {
     let c = Connection::open(dir.path().join("mm.sqlite")).unwrap();
     let tables = rows_by_gmina(&c, "0264011");
     let names: Vec<&str> = tables.iter().map(|(t, _, _)| t.as_str()).collect();
-    for t in [
+    let old_tables = [
         "audit_log", "departments", "devices", "event_categories", "events", "ezd_category_classes", "ezd_registrations",
         "idempotency", "jobs", "localities", "news", "photos", "places", "public_items", "report_categories", "reports",
         "settings", "users",
-    ] {
+    ];
+    for t in old_tables {
         assert!(names.contains(&t), "{t} has a gmina column: {names:?}");
     }
     for (t, other, all) in &tables {
-        assert!(*all > 0, "{t} kept its rows");
+        // Tables of later features (the taxes, 0014) start empty.
+        assert!(*all > 0 || !old_tables.contains(&t.as_str()), "{t} kept its rows");
         assert_eq!(*other, 0, "{t}: rows of another gmina");
     }
     let fk: i64 = c.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();

@@ -4,6 +4,7 @@
 
 pub mod balancer;
 pub mod fake_ezd;
+pub mod fake_p24;
 pub mod fake_sync;
 pub mod proxy;
 

@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::devices;
 use crate::error::{CoreError, Error};
 use crate::store::{Store, ts};
-use crate::reports;
+use crate::{reports, taxes};
 use crate::sync::client::{Http, HttpError};
 
 /// What a queued write does; the string is stored, so never rename one.
@@ -35,6 +35,12 @@ pub enum Kind {
     SubmitReport,
     FollowReport,
     UnfollowReport,
+    /// A tax payment made here (payload: its local id); the key makes the
+    /// server create it once however often it is sent.
+    TaxPayment,
+    /// The server's side of unlinking a taxpayer (the device's copy is
+    /// deleted at once, before this is sent).
+    TaxUnlink,
 }
 
 impl Kind {
@@ -44,6 +50,8 @@ impl Kind {
             Kind::SubmitReport => "submit_report",
             Kind::FollowReport => "follow_report",
             Kind::UnfollowReport => "unfollow_report",
+            Kind::TaxPayment => "tax_payment",
+            Kind::TaxUnlink => "tax_unlink",
         }
     }
 
@@ -53,6 +61,8 @@ impl Kind {
             "submit_report" => Some(Kind::SubmitReport),
             "follow_report" => Some(Kind::FollowReport),
             "unfollow_report" => Some(Kind::UnfollowReport),
+            "tax_payment" => Some(Kind::TaxPayment),
+            "tax_unlink" => Some(Kind::TaxUnlink),
             _ => None,
         }
     }
@@ -158,6 +168,10 @@ pub fn retry_failed(tx: &Transaction<'_>, only: Option<i64>, now: DateTime<Utc>)
             let reports::sync::SubmitPayload { local_id } = serde_json::from_str(payload)?;
             reports::store::set_state(tx, local_id, reports::model::MyReportState::Queued, None)?;
         }
+        if Kind::parse(kind) == Some(Kind::TaxPayment) {
+            let taxes::fetch::PayPayload { payment } = serde_json::from_str(payload)?;
+            tx.execute("UPDATE tax_payments SET state = 'queued' WHERE id = ?1 AND state = 'refused'", [payment])?;
+        }
     }
     Ok(failed.len() as u32)
 }
@@ -226,6 +240,8 @@ enum Done {
     Device(String),
     /// Boxed: the largest by far, and rare beside the others.
     Report(Box<reports::sync::Acked>),
+    /// The local payment's id and the server's answer.
+    TaxPayment(Box<(String, mm_protocol::taxes::Payment)>),
     Nothing,
 }
 
@@ -272,6 +288,21 @@ async fn send(
                 .map(|_| Done::Nothing)
                 .map_err(Failure::Http)
         }
+        Kind::TaxPayment => taxes::fetch::send_payment(store, http, base, token.unwrap_or_default(), item)
+            .await
+            .map(|answer| answer.map_or(Done::Nothing, |a| Done::TaxPayment(Box::new(a))))
+            .map_err(tax_failure),
+        Kind::TaxUnlink => taxes::fetch::send_unlink(http, base, token.unwrap_or_default(), item)
+            .await
+            .map(|()| Done::Nothing)
+            .map_err(tax_failure),
+    }
+}
+
+fn tax_failure(e: taxes::fetch::SendError) -> Failure {
+    match e {
+        taxes::fetch::SendError::Http(e) => Failure::Http(e),
+        taxes::fetch::SendError::Local(e) => Failure::Local(e),
     }
 }
 
@@ -310,6 +341,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                             Done::Report(acked) => {
                                 unused = reports::sync::acknowledge(tx, acked, Utc::now())?
                             }
+                            Done::TaxPayment(answer) => {
+                                taxes::store::update_from_server(tx, &answer.0, &answer.1, Utc::now())?
+                            }
                             Done::Nothing => {}
                         }
                         tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
@@ -333,6 +367,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         if kind == Kind::SubmitReport {
                             reports::sync::record_failure(tx, &item.payload, &error, true)?;
                         }
+                        if kind == Kind::TaxPayment {
+                            taxes::fetch::record_failure(tx, &item.payload, &error, true)?;
+                        }
                         mark_failed(tx, &item, &error.to_string())
                     })?;
                 }
@@ -343,6 +380,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                     store.write(|tx| {
                         if kind == Kind::SubmitReport {
                             reports::sync::record_failure(tx, &item.payload, &error, false)?;
+                        }
+                        if kind == Kind::TaxPayment {
+                            taxes::fetch::record_failure(tx, &item.payload, &error, false)?;
                         }
                         schedule_retry(tx, &item, Utc::now(), &error.to_string())
                     })?;
@@ -359,6 +399,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                     store.write(|tx| {
                         if kind == Kind::SubmitReport {
                             reports::sync::record_failure(tx, &item.payload, &error, true)?;
+                        }
+                        if kind == Kind::TaxPayment {
+                            taxes::fetch::record_failure(tx, &item.payload, &error, true)?;
                         }
                         mark_failed(tx, &item, &error.to_string())
                     })?;

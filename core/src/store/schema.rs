@@ -177,6 +177,59 @@ const MIGRATIONS: &[&str] = &[
     CREATE VIRTUAL TABLE places_rtree USING rtree (id, min_lat, max_lat, min_lon, max_lon, +needs, +layer);
     CREATE VIRTUAL TABLE places_fts USING fts5 (title, body, tokenize = 'unicode61');
     "#,
+    // 4: local taxes (issue 14), personal data of the linked taxpayers only,
+    // never in the sync feed: the taxpayers, their liabilities as the server
+    // last stated them (`record` = LiabilityRecord JSON, `app_payments` =
+    // [AppPaymentSummary] JSON), the gmina's rules and recipient (so interest
+    // to today is recomputed offline), and the payments made on this device.
+    // Unlinking deletes a taxpayer's rows of every table in one transaction.
+    r#"
+    CREATE TABLE tax_taxpayers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        linked_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE tax_liabilities (
+        id TEXT PRIMARY KEY,
+        taxpayer TEXT NOT NULL REFERENCES tax_taxpayers(id) ON DELETE CASCADE,
+        due_date TEXT NOT NULL,             -- nominal, YYYY-MM-DD (reminders scan it)
+        record TEXT NOT NULL,
+        app_payments TEXT NOT NULL
+    );
+    CREATE INDEX tax_liabilities_by_taxpayer ON tax_liabilities (taxpayer);
+
+    CREATE TABLE tax_settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        rules TEXT NOT NULL,                -- TaxRules JSON
+        recipient TEXT NOT NULL,            -- TaxRecipient JSON
+        payments_enabled INTEGER NOT NULL,
+        fetched_at INTEGER NOT NULL
+    );
+
+    -- A payment made here. `idempotency_key` is its outbox item's key: every
+    -- retry (after a lost answer, a killed app) sends the same one, so the
+    -- server makes one payment. `server_id` once the server answered.
+    CREATE TABLE tax_payments (
+        id TEXT PRIMARY KEY,
+        liability TEXT NOT NULL,
+        taxpayer TEXT NOT NULL,
+        amount_grosze INTEGER NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        outbox_id INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'pending', 'paid', 'failed', 'expired', 'refused')),
+        server_id TEXT,
+        redirect_url TEXT,
+        receipt_url TEXT,
+        paid_at INTEGER,
+        booked INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX tax_payments_by_taxpayer ON tax_payments (taxpayer);
+    CREATE INDEX tax_payments_by_liability ON tax_payments (liability);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -34,6 +34,8 @@ impl Core {
         if woken > 0 {
             self.flush(&tenant, &base).await?;
         }
+        // Tax figures are personal: never in the feed, fetched with the token.
+        crate::taxes::refresh_if_linked(&tenant, &base).await;
         Ok(summary)
     }
 

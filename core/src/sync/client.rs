@@ -23,6 +23,8 @@ pub(crate) enum HttpError {
     Network(String),
     /// The server answered with an error status.
     Status { status: u16, api: Option<ApiError> },
+    /// 429 with `Retry-After` (seconds): a locked activation says how long.
+    Throttled { api: Option<ApiError>, retry_after_secs: Option<u64> },
 }
 
 impl HttpError {
@@ -31,7 +33,11 @@ impl HttpError {
     pub fn is_transient(&self) -> bool {
         match self {
             HttpError::Network(_) => true,
+            // A gmina without a payment gateway stays so until its office
+            // configures one: retrying the payment would not help.
+            HttpError::Status { api: Some(api), .. } if api.code == mm_protocol::error::ErrorCode::PaymentsDisabled => false,
             HttpError::Status { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            HttpError::Throttled { .. } => true,
         }
     }
 
@@ -220,9 +226,17 @@ fn network(e: reqwest::Error) -> HttpError {
 
 async fn body_of(resp: reqwest::Response) -> Result<String, HttpError> {
     let status = resp.status();
+    let retry_after_secs = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let text = resp.text().await.map_err(network)?;
     if status.is_success() {
         return Ok(text);
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Err(HttpError::Throttled { api: serde_json::from_str::<ApiError>(&text).ok(), retry_after_secs });
     }
     Err(HttpError::Status {
         status: status.as_u16(),

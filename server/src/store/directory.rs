@@ -85,6 +85,42 @@ pub struct GminaSettings {
     /// The name the payment credentials are kept under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_credentials: Option<String>,
+    /// The gmina as the recipient of tax transfers (the QR's name, at most
+    /// 20 characters there, and NIP; issue 14).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_recipient_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_recipient_nip: Option<String>,
+    /// The department whose officials may see tax data besides admins
+    /// (`None`: [`DEFAULT_TAX_DEPARTMENT`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_department: Option<String>,
+    /// The tax system's REST endpoint the HTTP adapter pulls
+    /// (`taxes::pull`); none: only file imports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_source_url: Option<String>,
+    /// The name its bearer token is kept under (a key of the tax
+    /// credentials file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_source_credentials: Option<String>,
+    /// Minutes between two pulls (`None`: [`DEFAULT_TAX_PULL_MINUTES`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_pull_minutes: Option<u32>,
+}
+
+/// The department of a gmina's tax officials unless its settings say another.
+pub const DEFAULT_TAX_DEPARTMENT: &str = "Podatki i opłaty";
+/// How often the tax system is pulled unless a gmina's settings say otherwise.
+pub const DEFAULT_TAX_PULL_MINUTES: u32 = 60;
+
+impl GminaSettings {
+    pub fn tax_department(&self) -> &str {
+        self.tax_department.as_deref().unwrap_or(DEFAULT_TAX_DEPARTMENT)
+    }
+
+    pub fn tax_pull_minutes(&self) -> u32 {
+        self.tax_pull_minutes.unwrap_or(DEFAULT_TAX_PULL_MINUTES).max(1)
+    }
 }
 
 /// The voivodeship a TERYT code's first two digits name (GUS).

@@ -661,6 +661,7 @@ pub trait Store:
     + PlaceStore
     + EzdStore
     + JobStore
+    + TaxStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -681,6 +682,7 @@ impl<
         + PlaceStore
         + EzdStore
         + JobStore
+        + TaxStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T

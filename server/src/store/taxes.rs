@@ -8,7 +8,8 @@
 //! official's read of a taxpayer writes the audit log (`taxpayer_for_official`).
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use mm_protocol::taxes::activation::{LOCK_MINUTES, MAX_FAILED_TRIES};
 use mm_protocol::taxes::{
     AppPaymentSummary, Grosze, LiabilityRecord, PaymentStatus, RatePeriod, TaxRules, Taxpayer, ThresholdPeriod,
 };
@@ -251,4 +252,17 @@ pub trait TaxStore: Send + Sync {
 /// OP: the day the gateway confirmed the authorisation), in Warsaw.
 pub fn payment_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&mm_protocol::LOCAL_TZ).date_naive()
+}
+
+/// Until when a device may not try a code, given its recent failures
+/// (newest first): `MAX_FAILED_TRIES` within `LOCK_MINUTES` lock it for
+/// `LOCK_MINUTES` from the last of them. Both backends decide with this.
+pub fn lock_state(failures_newest_first: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let max = MAX_FAILED_TRIES as usize;
+    let (latest, oldest) = (*failures_newest_first.first()?, *failures_newest_first.get(max - 1)?);
+    if latest - oldest > Duration::minutes(LOCK_MINUTES) {
+        return None;
+    }
+    let until = latest + Duration::minutes(LOCK_MINUTES);
+    (now < until).then_some(until)
 }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[Step] = &[
     // 12 leave the same); `add_gmina` gives every other its own.
     Step::Seed,
     sql!("0003_rate_limits.sql"),
+    sql!("0004_taxes.sql"),
 ];
 
 /// The schema version this server runs at.

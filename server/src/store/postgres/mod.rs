@@ -28,6 +28,7 @@ mod places;
 mod publish;
 mod reports;
 mod sync;
+mod taxes;
 mod transparency;
 
 use std::path::Path;

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0011_jobs.sql"),
     sql!("0012_gminas.sql"),
     sql!("0013_rate_limits.sql"),
+    sql!("0014_taxes.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had

@@ -19,6 +19,7 @@ mod places;
 mod publish;
 mod reports;
 mod sync;
+mod taxes;
 mod writer;
 mod transparency;
 
