@@ -213,6 +213,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         args.device_token_key.as_deref(),
     )?);
     let mut demo_admin = Vec::new();
+    let mut demo_tax_code = None;
     if args.demo {
         // Beside a real EZD the demo loads no reports: their stand-in cases
         // must never be asked about there.
@@ -228,8 +229,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .admin_password
             .map(|p| (demo::ADMIN_LOGIN, p))
             .into_iter()
+            .chain(started.taxes.official_password.map(|p| (demo::taxes::TAX_OFFICIAL_LOGIN, p)))
             .chain(neighbour.map(|p| (demo::czernica::ADMIN_LOGIN, p)))
             .collect();
+        demo_tax_code = started.taxes.activation_code;
     }
     // One clean-up pass before serving (photos stored raw are cleaned
     // before anyone or the EZD bridge reads them), then one periodically.
@@ -263,6 +266,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     drop(out);
     for (login, password) in demo_admin {
         announce_demo_admin(state.public_url.base(), login, &password);
+    }
+    if let Some(code) = demo_tax_code {
+        // Issue 14: the demo taxpayer's code, for the app's "Podatki i opłaty".
+        eprintln!("  Kod aktywacyjny do wypróbowania / activation code to try: {code}\n");
     }
     tracing::info!(%addr, data_dir = %args.data.data_dir.display(), "serving");
     connections::serve(listener, mm_server::app(state), (&args.connections).into(), shutdown_signal()).await;

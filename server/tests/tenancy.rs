@@ -418,6 +418,16 @@ async fn served_routes(w: &World) -> BTreeSet<String> {
 async fn every_route_keeps_gminas_apart() {
     let w = two_gminas().await;
     let (a, b) = (&w.a, &w.b);
+    // B's taxpayer, named with B's mark (issue 14's back office).
+    let b_taxpayer = mm_server::store::taxes::TaxBatch {
+        taxpayers: vec![mm_server::store::taxes::ImportedTaxpayer {
+            taxpayer: mm_protocol::taxes::Taxpayer { id: "B-TP-1".into(), name: format!("{B_MARK} Podatnik") },
+            code_hash: None,
+            code_expires_at: None,
+        }],
+        ..Default::default()
+    };
+    w.b_store().import_taxes(mm_server::store::Actor("test".into()), &format!("file:{B_MARK}.json"), b_taxpayer, vec![], false, chrono::Utc::now()).await.unwrap();
     let before = snapshot(w.b_store().as_ref(), b).await;
 
     // Positive controls: B's own requests do see B's data (the marks are
@@ -713,6 +723,26 @@ async fn every_route_keeps_gminas_apart() {
     assert!(w.a_page("/admin/settings").await.text().contains("alfa.example"), "A's setting is A's");
     let r = w.send("GET", "/admin/settings", Req { cookie: Some(&b.cookie), ..Default::default() }).await;
     assert!(!r.text().contains("alfa.example"), "A's setting reached B");
+    // Taxes (issue 14): A's admin sees A's import runs, rates, search and
+    // payments only; B's taxpayer is a 404 to every page and form.
+    for page in ["/admin/taxes", "/admin/taxes/payments", "/admin/taxes/taxpayers"] {
+        w.cover(&format!("GET {page}"));
+        no_b(page, &w.a_page(page).await);
+    }
+    no_b("searching for B's taxpayer", &w.a_page("/admin/taxes/taxpayers?q=Podatnik").await);
+    no_b("searching for B's taxpayer's id", &w.a_page("/admin/taxes/taxpayers?q=B-TP").await);
+    w.cover("GET /admin/taxes/taxpayers/{id}");
+    not_found("B's taxpayer", &w.a_page("/admin/taxes/taxpayers/B-TP-1").await);
+    for route in ["code", "revoke"] {
+        w.cover(&format!("POST /admin/taxes/taxpayers/{{id}}/{route}"));
+        not_found(&format!("{route} on B's taxpayer"), &w.a_post(&format!("/admin/taxes/taxpayers/B-TP-1/{route}"), "").await);
+    }
+    w.cover("POST /admin/taxes/rates");
+    assert_eq!(w.a_post("/admin/taxes/rates", "from=2026-12-01&rate=9").await.status, StatusCode::OK);
+    w.cover("POST /admin/taxes/thresholds");
+    assert_eq!(w.a_post("/admin/taxes/thresholds", "from=2026-12-01&amount=9").await.status, StatusCode::OK);
+    let b_rules = w.b_store().tax_rules().await.unwrap();
+    assert_ne!(b_rules.rate_on(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), 900, "A's rate reached B");
     w.cover("GET /transparency");
     no_b("transparency", &w.send("GET", &format!("/transparency?gmina={A}"), Req::default()).await);
     let r = w.send("GET", "/transparency", Req::default()).await;

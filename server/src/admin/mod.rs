@@ -16,6 +16,8 @@
 //! - [`assignee`]: a report's person in charge;
 //! - [`transparency`]: the public statistics with their charts;
 //! - [`jobs`]: the job queue's dead letters of every kind, with retry;
+//! - [`taxes`]: import runs, interest rates, taxpayers with their
+//!   activation codes, the app's payments and their reconciliation;
 //! - [`html`], [`view`]: what the templates' handlers share;
 //! - here: departments, the audit log, static assets.
 
@@ -30,6 +32,7 @@ pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod signin;
+pub mod taxes;
 pub mod transparency;
 pub mod view;
 
@@ -93,6 +96,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/delete", post(accounts::delete))
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
+        // Tax data: admins and the tax department's officials (issue 14).
+        .route("/admin/taxes", get(taxes::overview))
+        .route("/admin/taxes/rates", post(taxes::rate_add))
+        .route("/admin/taxes/thresholds", post(taxes::threshold_add))
+        .route("/admin/taxes/taxpayers", get(taxes::taxpayers))
+        .route("/admin/taxes/taxpayers/{id}", get(taxes::taxpayer))
+        .route("/admin/taxes/taxpayers/{id}/code", post(taxes::code_issue))
+        .route("/admin/taxes/taxpayers/{id}/revoke", post(taxes::codes_revoke))
+        .route("/admin/taxes/payments", get(taxes::payments))
         .route("/admin/assets/{*path}", get(asset))
         .route("/transparency", get(transparency::page).layer(axum::Extension(transparency::TransparencyCache::default())))
         // Below every route: an `AdminError` becomes its page, and is logged.

@@ -93,6 +93,9 @@ pub struct Staff {
     pub login: String,
     pub role: Role,
     pub department: Option<i64>,
+    /// May see tax data: an admin, or an official of the gmina's tax
+    /// department (`admin::taxes::may_see_taxes`).
+    pub taxes: bool,
     pub csrf: String,
     pub token_hash: String,
     pub lang: Lang,
@@ -225,11 +228,15 @@ impl FromRequestParts<AppState> for Staff {
             .user_department(session.user_id)
             .await
             .map_err(|_| out)?;
+        let taxes = crate::admin::taxes::may_see_taxes(state, session.role, department)
+            .await
+            .map_err(|_| NotSignedIn::Out { is_get })?;
         let staff = Staff {
             user_id: session.user_id,
             login: session.login,
             role: session.role,
             department,
+            taxes,
             csrf: csrf_for(&token),
             token_hash,
             lang: Lang::from_headers(&parts.headers),

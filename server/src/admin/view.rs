@@ -148,6 +148,9 @@ impl<'a> PageCtx<'a> {
             links.push(("/admin/news", t("Aktualności", "News")));
             links.push(("/admin/events", t("Wydarzenia", "Events")));
         }
+        if s.taxes {
+            links.push(("/admin/taxes", t("Podatki", "Taxes")));
+        }
         if s.is_admin() {
             links.push(("/admin/departments", t("Wydziały", "Departments")));
             links.push(("/admin/audit", t("Dziennik zdarzeń", "Audit log")));

@@ -8,6 +8,8 @@
 //! - [`office`]: about 60 residents' reports in every state, with photos
 //!   ([`pictures`]) and EZD case references from the demo's own EZD
 //!   ([`ezd`]);
+//! - [`taxes`]: the tax register of both gminas (issue 14), the tax
+//!   department's official and an activation code to try;
 //! - [`start`]: what `mm-server --demo` does: the above, and on the first
 //!   start a demo admin account (login `admin`) with a random password
 //!   that only this start knows; then [`start_neighbour`]: Czernica.
@@ -18,6 +20,7 @@ pub mod office;
 mod pictures;
 pub mod places;
 mod siechnice;
+pub mod taxes;
 
 use std::sync::Arc;
 
@@ -54,6 +57,8 @@ pub struct Started {
     /// The demo admin's password, when this start created the account:
     /// shown once, stored only as its Argon2 hash.
     pub admin_password: Option<String>,
+    /// The taxes' code to try and the tax official's one-time password.
+    pub taxes: taxes::Started,
 }
 
 /// `mm-server --demo`: the content, then on the first start the demo
@@ -74,7 +79,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
     let office_due = with_office && store.setting(office::LOADED_KEY).await?.is_none();
     let admin_password = if content || office_due { create_admin(store.as_ref(), ADMIN_LOGIN).await? } else { None };
     let office = with_office && office::load(store.clone(), clock.clone()).await?;
-    Ok(Started { loaded: content || office, admin_password })
+    let taxes = taxes::load_siechnice(store.as_ref(), clock.now()).await?;
+    Ok(Started { loaded: content || office, admin_password, taxes })
 }
 
 /// `mm-server --demo`'s second gmina, after [`start`]: Czernica with its
@@ -83,12 +89,20 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
 /// from `start` so that a deployment of the demo's first gmina alone
 /// (the tests') stays a single-gmina one, which needs no gmina named.
 pub async fn start_neighbour(store: Arc<dyn Store>, clock: Clock, with_reports: bool) -> StoreResult<Option<String>> {
-    czernica::load(store.as_ref(), clock.now(), with_reports).await
+    let password = czernica::load(store.as_ref(), clock.now(), with_reports).await?;
+    taxes::load_czernica(store.for_gmina(&czernica::record().teryt).as_ref(), clock.now()).await?;
+    Ok(password)
 }
 
 /// Creates a demo admin unless an account with that login exists; its
 /// random password (`auth::password::generate`) is returned, never stored.
 async fn create_admin(store: &dyn Store, login: &str) -> StoreResult<Option<String>> {
+    create_account(store, login, Role::Admin).await
+}
+
+/// Creates a demo account of `role` unless the login exists; its random
+/// password is returned, never stored.
+async fn create_account(store: &dyn Store, login: &str, role: Role) -> StoreResult<Option<String>> {
     if store.find_user(login).await?.is_some() {
         return Ok(None);
     }
@@ -98,7 +112,7 @@ async fn create_admin(store: &dyn Store, login: &str) -> StoreResult<Option<Stri
         .await
         .map_err(|e| StoreError::backend(e.to_string()))?
         .map_err(StoreError::backend)?;
-    match store.create_user(Actor("demo".into()), login, Role::Admin, &hash).await {
+    match store.create_user(Actor("demo".into()), login, role, &hash).await {
         Ok(_) => Ok(Some(password)),
         // Another instance starting over the same database made it first
         // (and announced its password): this one announces nothing.
