@@ -41,7 +41,6 @@ import pl.mmieszkaniec.core.TaxPaymentState
 import pl.mmieszkaniec.core.TaxReminder
 import pl.mmieszkaniec.core.Taxpayer
 import pl.mmieszkaniec.core.TaxesScreen
-import pl.mmieszkaniec.core.taxes
 import java.io.File
 import java.time.LocalDate
 import java.time.YearMonth
@@ -194,41 +193,41 @@ class Repository(
     suspend fun markNotificationRead(id: Long) = withContext(io) { core.markNotificationRead(id) }
 
     // ---- local taxes and payments: personal data, only for a linked device ----
-    // Every figure, label, status and note comes from the core (`core.taxes()`),
+    // Every figure, label, status and note comes from the core (`core.taxes()` behind `taxes*`/`tax*`),
     // which also recomputes interest offline with the protocol's rules.
 
     /** The activation code from the tax decision or the office (network); the taxpayer linked. */
-    suspend fun linkTaxpayer(code: String): Taxpayer = withContext(io) { core.taxes().link(code) }
+    suspend fun linkTaxpayer(code: String): Taxpayer = core.taxesLink(code)
 
     /** One taxpayer, or all ([taxpayer] null): the phone's copy goes at once, the server is told through the outbox. */
-    suspend fun unlinkTaxpayer(taxpayer: String?) = withContext(io) { core.taxes().unlink(taxpayer) }
+    suspend fun unlinkTaxpayer(taxpayer: String?) = core.taxesUnlink(taxpayer)
 
     /** Pulls the household's liabilities (network). */
-    suspend fun refreshTaxes() = withContext(io) { core.taxes().refresh() }
+    suspend fun refreshTaxes() = core.taxesRefresh()
 
     /** The list as of [today] (Warsaw), offline from the stored copy. */
-    suspend fun taxesScreen(today: LocalDate): TaxesScreen = withContext(io) { core.taxes().screen(today.toString()) }
+    suspend fun taxesScreen(today: LocalDate): TaxesScreen = withContext(io) { core.taxesScreen(today.toString()) }
 
     /** One liability with its figures, the ZBP payload and its QR as a module matrix. */
     suspend fun taxLiability(id: String, today: LocalDate): TaxLiabilityDetail =
-        withContext(io) { core.taxes().liability(id, today.toString()) }
+        withContext(io) { core.taxLiability(id, today.toString()) }
 
     /** Queues a payment (the outbox carries its idempotency key); [amountGrosze] null: the total as of today. */
     suspend fun payTax(liability: String, amountGrosze: Long? = null): String =
-        withContext(io) { core.taxes().pay(liability, amountGrosze) }
+        core.taxPay(liability, amountGrosze)
 
-    suspend fun taxPayment(id: String): TaxPaymentState = withContext(io) { core.taxes().payment(id) }
+    suspend fun taxPayment(id: String): TaxPaymentState = core.taxPayment(id)
 
     /** The printable confirmation (HTML), once paid. */
-    suspend fun taxReceipt(id: String): String = withContext(io) { core.taxes().receipt(id) }
+    suspend fun taxReceipt(id: String): String = core.taxReceipt(id)
 
     /** Instalments due within the chosen number of days: what the shell schedules notifications for. */
-    suspend fun taxReminders(today: LocalDate): List<TaxReminder> = withContext(io) { core.taxes().reminders(today.toString()) }
+    suspend fun taxReminders(today: LocalDate): List<TaxReminder> = withContext(io) { core.taxReminders(today.toString()) }
 
-    suspend fun taxReminderDays(): Int = withContext(io) { core.taxes().reminderDays().toInt() }
+    suspend fun taxReminderDays(): Int = withContext(io) { core.taxReminderDays().toInt() }
 
     /** 1–7 (the core refuses anything else). */
-    suspend fun setTaxReminderDays(days: Int) = withContext(io) { core.taxes().setReminderDays(days.toUInt()) }
+    suspend fun setTaxReminderDays(days: Int) = withContext(io) { core.setTaxReminderDays(days.toUInt()) }
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()

@@ -81,9 +81,17 @@ class TestServer private constructor(
         ): TestServer {
             val args = listOf(binary().path, "--addr", addr, "--data-dir", dir.path, "--demo") +
                 (if (neighbour) listOf("--demo-neighbour") else emptyList())
-            val process = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+            val process = ProcessBuilder(args).start()
             val out = process.inputStream.bufferedReader()
             val lines = java.util.concurrent.CopyOnWriteArrayList<String>()
+            // stderr (the log, and the demo's notes: its activation code) is
+            // drained whole; only the code's line is kept.
+            Thread({
+                process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) }.forEach { lines += it } }
+            }, "mm-server-stderr").apply {
+                isDaemon = true
+                start()
+            }
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
             while (System.nanoTime() < deadline) {
                 val line = out.readLine() ?: break
