@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage the deployment's gminas.
     #[command(subcommand)]
     Gmina(GminaCommand),
+    /// Local taxes: import the tax system's export, issue activation codes.
+    #[command(subcommand)]
+    Taxes(TaxesCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -282,7 +285,7 @@ pub struct PaymentArgs {
     /// or `p24` (`--p24-url`, `--p24-credentials`). Default: `sandbox`
     /// with `--demo`, else `none`.
     #[arg(long = "payments", env = "MM_PAYMENTS", value_enum, global = true)]
-    pub mode: Option<PaymentsMode>,
+    pub payments: Option<PaymentsMode>,
     /// The Przelewy24 base URL: https://secure.przelewy24.pl, or
     /// https://sandbox.przelewy24.pl for P24's own test accounts.
     #[arg(long, env = "MM_P24_URL", global = true)]
@@ -348,6 +351,29 @@ pub enum PlacesCommand {
     },
 }
 
+/// `mm-server taxes ...` (docs/TAXES.md, "Import").
+#[derive(Debug, Subcommand)]
+pub enum TaxesCommand {
+    /// Import a JSON or CSV export of the tax system (by extension, else
+    /// by content). Idempotent; a file with any bad row is refused whole,
+    /// each bad row's line and reason on stderr, exit code 1.
+    Import {
+        file: PathBuf,
+        /// The gmina's TERYT code (default: the deployment's first gmina).
+        #[arg(long)]
+        gmina: Option<String>,
+    },
+    /// Issue a fresh activation code to every taxpayer (their unused codes
+    /// stop working) into a new owner-only CSV file for the letters.
+    Codes {
+        /// The CSV to create (never overwritten).
+        #[arg(long, value_name = "FILE.csv")]
+        out: PathBuf,
+        #[arg(long)]
+        gmina: Option<String>,
+    },
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum RoleArg {
     Admin,
@@ -370,6 +396,16 @@ impl From<RoleArg> for Role {
 #[cfg(test)]
 mod tests {
     use super::PublicUrl;
+
+    #[test]
+    fn the_command_line_is_well_formed_and_takes_the_payment_flags() {
+        use clap::{CommandFactory, Parser};
+        super::Cli::command().debug_assert();
+        let cli = super::Cli::parse_from(["mm-server", "--payments", "p24", "--p24-url", "https://secure.przelewy24.pl", "--p24-credentials", "/etc/mm/p24.json"]);
+        assert_eq!(cli.serve.payments.payments, Some(super::PaymentsMode::P24));
+        assert_eq!(cli.serve.payments.p24_url.as_deref(), Some("https://secure.przelewy24.pl"));
+        assert_eq!(super::Cli::parse_from(["mm-server"]).serve.payments.payments, None);
+    }
 
     #[test]
     fn public_urls() {

@@ -16,7 +16,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
-use mm_server::config::{Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, UserCommand};
+use mm_server::config::{
+    Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
+};
 use mm_server::state::AppState;
 use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
 use mm_server::{auth, demo};
@@ -49,7 +51,27 @@ async fn main() -> Result<()> {
             add_gmina(&cli.serve.data, new, boundary.as_deref()).await
         }
         Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
+        Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
     }
+}
+
+/// `mm-server taxes import|codes` (`mm_server::taxes::cli`).
+async fn taxes(data: &DataArgs, command: TaxesCommand) -> Result<()> {
+    use mm_server::taxes::cli;
+    let store = open_store(data).await?;
+    let out = match command {
+        TaxesCommand::Import { file, gmina } => match cli::gmina_store(store.clone(), gmina.as_deref()).await {
+            Ok(s) => cli::import_file(s.as_ref(), &file).await,
+            Err(e) => Err(e),
+        },
+        TaxesCommand::Codes { out, gmina } => match cli::gmina_store(store.clone(), gmina.as_deref()).await {
+            Ok(s) => cli::issue_codes(s.as_ref(), &out).await,
+            Err(e) => Err(e),
+        },
+    };
+    store.close().await.ok();
+    println!("{}", out?);
+    Ok(())
 }
 
 /// `mm-server gmina add`: the gmina and its first admin, whose password
@@ -392,7 +414,7 @@ fn start_payments(
     use mm_server::config::PaymentsMode;
     use mm_server::payments::{Gateway, p24, sandbox};
     let p = &args.payments;
-    let mode = p.mode.unwrap_or(if args.demo { PaymentsMode::Sandbox } else { PaymentsMode::None });
+    let mode = p.payments.unwrap_or(if args.demo { PaymentsMode::Sandbox } else { PaymentsMode::None });
     let timeout = std::time::Duration::from_millis(p.p24_timeout_ms.max(1));
     let (provider, url, credentials) = match mode {
         PaymentsMode::None => return Ok(()),

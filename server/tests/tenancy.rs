@@ -168,6 +168,58 @@ impl World {
     }
 }
 
+/// B's taxpayer (named with B's mark), a liability, an activation code
+/// B's device linked with it, and a pending payment of that device; the
+/// code (used) and the payment's id.
+async fn taxes_of_b(w: &World) -> (String, String) {
+    use mm_protocol::taxes::{LiabilityKind, LiabilityRecord, Taxpayer};
+    use mm_server::store::taxes::{ImportedTaxpayer, NewPayment, TaxBatch};
+    let b = w.b_store();
+    let code = mm_server::taxes::codes::new_code();
+    let now = chrono::Utc::now();
+    let bban = "102010260000000000012345";
+    let batch = TaxBatch {
+        taxpayers: vec![ImportedTaxpayer {
+            taxpayer: Taxpayer { id: format!("{B_MARK}-TP"), name: format!("{B_MARK} Podatnik") },
+            code_hash: Some(mm_server::taxes::codes::hash_code(&Teryt::parse(B).unwrap(), &code)),
+            code_expires_at: Some(now + chrono::Duration::days(30)),
+        }],
+        liabilities: vec![LiabilityRecord {
+            id: format!("{B_MARK}-L1"),
+            taxpayer: format!("{B_MARK}-TP"),
+            kind: LiabilityKind::Property,
+            year: 2025,
+            instalment: 1,
+            decision: format!("{B_MARK}-D"),
+            due_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap(),
+            amount_grosze: 12_345,
+            account: format!("{}{bban}", mm_protocol::taxes::checksums::nrb_check_digits(bban).unwrap()),
+            payments: vec![],
+        }],
+        booked_references: vec![],
+    };
+    b.import_taxes(mm_server::store::Actor("test".into()), "file:b.json", batch, vec![], false, now).await.unwrap();
+    let device = mm_server::devices::auth::device_by_token(&mm_server::tenant::scoped(&w.t.state, &Teryt::parse(B).unwrap()), &w.b.device)
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = mm_server::taxes::codes::hash_code(&Teryt::parse(B).unwrap(), &code);
+    b.link_device(&device.id, &hash, now).await.unwrap();
+    let id = uuid::Uuid::new_v4().to_string();
+    let payment = NewPayment {
+        id: id.clone(),
+        device_id: device.id,
+        liability: format!("{B_MARK}-L1"),
+        amount_grosze: 100,
+        provider: "p24".into(),
+        idempotency_key: "b-1".into(),
+        request_hash: "h".into(),
+        now,
+    };
+    b.create_payment(payment, None).await.unwrap().unwrap();
+    (code, id)
+}
+
 /// `r` shows nothing of B's.
 #[track_caller]
 fn no_b(what: &str, r: &Resp) {
@@ -428,6 +480,7 @@ async fn every_route_keeps_gminas_apart() {
         ..Default::default()
     };
     w.b_store().import_taxes(mm_server::store::Actor("test".into()), &format!("file:{B_MARK}.json"), b_taxpayer, vec![], false, chrono::Utc::now()).await.unwrap();
+    let (b_code, b_payment) = taxes_of_b(&w).await;
     let before = snapshot(w.b_store().as_ref(), b).await;
 
     // Positive controls: B's own requests do see B's data (the marks are
@@ -747,6 +800,45 @@ async fn every_route_keeps_gminas_apart() {
     no_b("transparency", &w.send("GET", &format!("/transparency?gmina={A}"), Req::default()).await);
     let r = w.send("GET", "/transparency", Req::default()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "two gminas, none named: {}", r.text());
+
+    // Local taxes and payments (issue 14; server/tests/taxes_api.rs tests
+    // them in depth): B's taxpayer, liability, code and payment, aimed at
+    // by A's device by every id.
+    w.cover("POST /api/v1/taxes/link");
+    refused("B's activation code in A", &w.a_device("POST", "/api/v1/taxes/link", Some(json!({"code": b_code}))).await);
+    w.cover("GET /api/v1/taxes/taxpayers");
+    no_b("A's device's taxpayers", &w.a_device("GET", "/api/v1/taxes/taxpayers", None).await);
+    w.cover("GET /api/v1/taxes/liabilities");
+    no_b("A's device's liabilities", &w.a_device("GET", "/api/v1/taxes/liabilities", None).await);
+    w.cover("GET /api/v1/taxes/liabilities/{id}");
+    not_found("B's liability from A", &w.a_device("GET", &format!("/api/v1/taxes/liabilities/{B_MARK}-L1"), None).await);
+    w.cover("DELETE /api/v1/taxes/link/{taxpayer}");
+    let r = w.a_device("DELETE", &format!("/api/v1/taxes/link/{B_MARK}-TP"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    w.cover("DELETE /api/v1/taxes/link");
+    assert_eq!(w.a_device("DELETE", "/api/v1/taxes/link", None).await.status, StatusCode::NO_CONTENT);
+    w.cover("GET /api/v1/taxes/rules");
+    no_b("A's tax rules", &w.public("/api/v1/taxes/rules", A).await);
+    w.cover("POST /api/v1/taxes/payments");
+    let r = w
+        .send("POST", "/api/v1/taxes/payments", Req {
+            gmina: Some(A),
+            token: Some(&w.a.device),
+            json: Some(json!({"liability": format!("{B_MARK}-L1"), "amount_grosze": 100})),
+            idempotency: Some("tenancy-1".into()),
+            ..Default::default()
+        })
+        .await;
+    not_found("paying B's liability from A", &r);
+    w.cover("GET /api/v1/taxes/payments/{id}");
+    not_found("B's payment from A", &w.a_device("GET", &format!("/api/v1/taxes/payments/{b_payment}"), None).await);
+    w.cover("GET /api/v1/taxes/payments/{id}/receipt");
+    not_found("B's receipt from A", &w.a_device("GET", &format!("/api/v1/taxes/payments/{b_payment}/receipt"), None).await);
+    w.cover("POST /api/v1/payments/p24/status");
+    let r = w.send("POST", &format!("/api/v1/payments/p24/status?gmina={A}"), Req { json: Some(json!({"sessionId": b_payment})), ..Default::default() }).await;
+    assert!(!r.status.is_success() && !r.text().contains(B_MARK), "{} {}", r.status, r.text());
+    let paid = w.b_store().payment(&b_payment).await.unwrap().unwrap();
+    assert_eq!(paid.status, mm_protocol::taxes::PaymentStatus::Pending, "B's payment did not move");
 
     // B is exactly as it was, and its official still signs in.
     assert_eq!(snapshot(w.b_store().as_ref(), b).await, before, "gmina B changed");

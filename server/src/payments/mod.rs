@@ -65,7 +65,7 @@ pub(crate) fn format_zloty(grosze: i64) -> String {
     let digits = (g / 100).to_string();
     let mut zl = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             zl.push('\u{a0}');
         }
         zl.push(c);

@@ -128,10 +128,11 @@ pub async fn create_payment(
         )
         .with_field("Idempotency-Key")
     })?;
+    // The device's own liability first: another's is 404 whatever the gateway.
+    let (record, app_payments) = own_liability(&state, &device, &input.liability).await?;
     let gateway = state.payments.clone().ok_or_else(disabled)?;
     let gmina = state.store.gmina_scope().clone();
     let creds = gateway.credentials_for(&gmina).cloned().ok_or_else(disabled)?;
-    let (record, app_payments) = own_liability(&state, &device, &input.liability).await?;
     if input.amount_grosze < 1 {
         return Err(bad_amount("The amount must be at least 1 grosz."));
     }

@@ -73,8 +73,9 @@ fn p24_error(status: StatusCode, text: &str) -> Response {
     (status, Json(json!({"error": text, "code": status.as_u16()}))).into_response()
 }
 
-fn sandbox(state: &AppState) -> Result<&Sandbox, Response> {
-    state.sandbox.as_deref().ok_or_else(|| p24_error(StatusCode::NOT_FOUND, "The sandbox gateway is off"))
+/// What the sandbox's paths answer when it is off.
+fn off() -> Response {
+    p24_error(StatusCode::NOT_FOUND, "The sandbox gateway is off")
 }
 
 fn authorised(s: &Sandbox, headers: &HeaderMap) -> bool {
@@ -87,10 +88,7 @@ fn authorised(s: &Sandbox, headers: &HeaderMap) -> bool {
 }
 
 async fn test_access(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let s = match sandbox(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(s) = state.sandbox.as_deref() else { return off() };
     if !authorised(s, &headers) {
         return p24_error(StatusCode::UNAUTHORIZED, "Incorrect authentication");
     }
@@ -98,10 +96,7 @@ async fn test_access(State(state): State<AppState>, headers: HeaderMap) -> Respo
 }
 
 async fn register(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let s = match sandbox(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(s) = state.sandbox.as_deref() else { return off() };
     if !authorised(s, &headers) {
         return p24_error(StatusCode::UNAUTHORIZED, "Incorrect authentication");
     }
@@ -123,10 +118,7 @@ async fn register(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 }
 
 async fn verify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let s = match sandbox(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(s) = state.sandbox.as_deref() else { return off() };
     if !authorised(s, &headers) {
         return p24_error(StatusCode::UNAUTHORIZED, "Incorrect authentication");
     }
@@ -146,10 +138,7 @@ async fn verify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 }
 
 async fn payer_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let s = match sandbox(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(s) = state.sandbox.as_deref() else { return off() };
     let txns = s.transactions.lock().unwrap_or_else(|p| p.into_inner());
     let Some(t) = txns.get(&token) else {
         return (StatusCode::NOT_FOUND, Html("<!doctype html><title>Brak transakcji</title><p>Nie ma takiej transakcji.</p>".to_owned()))
@@ -172,10 +161,7 @@ async fn payer_page(State(state): State<AppState>, Path(token): Path<String>) ->
 /// "Zapłać": the payment succeeds; the notification is sent (and awaited,
 /// so the page the payer returns to already shows it paid).
 async fn pay(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let s = match sandbox(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(s) = state.sandbox.as_deref() else { return off() };
     let order_id = s.next.fetch_add(1, Ordering::Relaxed);
     let (notification, url_status, url_return) = {
         let mut txns = s.transactions.lock().unwrap_or_else(|p| p.into_inner());
@@ -210,10 +196,7 @@ async fn pay(State(state): State<AppState>, Path(token): Path<String>) -> Respon
 /// "Odrzuć": the payer gave up; P24 notifies nothing, the payment stays
 /// pending until it expires.
 async fn reject(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let s = match sandbox(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(s) = state.sandbox.as_deref() else { return off() };
     let url_return = s.transactions.lock().unwrap_or_else(|p| p.into_inner()).get(&token).map(|t| t.register.url_return.clone());
     match url_return {
         Some(u) => Redirect::to(&u).into_response(),
