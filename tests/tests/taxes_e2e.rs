@@ -82,11 +82,12 @@ async fn seed(data_dir: &Path) -> String {
 }
 
 /// A server with demo data and the taxpayer imported; the code.
-async fn world(dir: &Path) -> (Server, String) {
+fn world(dir: &Path) -> (Server, String) {
     let data = dir.join("server");
     let first = Server::start(&data, true).unwrap();
-    assert!(first.stop().unwrap().success());
-    let code = seed(&data).await;
+    // Stopped (not necessarily exit 0 while its first jobs run): the files are consistent either way (WAL).
+    let _ = first.stop();
+    let code = tokio::runtime::Runtime::new().unwrap().block_on(seed(&data));
     (Server::start(&data, true).unwrap(), code)
 }
 
@@ -104,10 +105,10 @@ fn by_id<'a>(list: &'a Value, id: &str) -> &'a Value {
     list.as_array().unwrap().iter().find(|l| l["id"] == id).unwrap_or_else(|| panic!("{id} in {list}"))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn link_list_json_fields_and_the_qr_read_back_by_an_independent_decoder() {
+#[test]
+fn link_list_json_fields_and_the_qr_read_back_by_an_independent_decoder() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = world(dir.path()).await;
+    let (server, code) = world(dir.path());
     let mm = Mm::new(&dir.path().join("app"), &server.url);
 
     // Bad codes first: refused, nothing linked.
@@ -176,10 +177,10 @@ async fn link_list_json_fields_and_the_qr_read_back_by_an_independent_decoder() 
     assert_eq!(mm.json(&["taxes", "--as-of", "2025-06-20"]).unwrap(), offline, "nothing changed");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn paying_through_the_sandbox_gateway_ends_paid_with_one_payment_and_a_receipt() {
+#[test]
+fn paying_through_the_sandbox_gateway_ends_paid_with_one_payment_and_a_receipt() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = world(dir.path()).await;
+    let (server, code) = world(dir.path());
     let mm = Mm::new(&dir.path().join("app"), &server.url);
     mm.json(&["taxes", "link", &code]).unwrap();
 
@@ -218,4 +219,61 @@ async fn paying_through_the_sandbox_gateway_ends_paid_with_one_payment_and_a_rec
     // Paying again what is paid: refused, nothing created.
     let out = mm.run(&["taxes", "pay", "E2E-L2"]).unwrap();
     assert!(!out.status.success());
+}
+
+/// The app killed between creating the payment and getting the answer:
+/// the gateway (the fake Przelewy24) is slow, `mm` dies while the server
+/// registers; the next `mm taxes` sends the queued payment again with the
+/// same key. One payment at the server, one on the device, and it ends
+/// paid once the gateway notifies.
+#[test]
+fn mm_killed_between_creating_the_payment_and_the_answer_leaves_one_payment() {
+    use mm_e2e::fake_p24::{Fault, FakeP24, Notify};
+
+    let fake = FakeP24::start_blocking();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let creds = dir.path().join("p24.json");
+    std::fs::write(&creds, FakeP24::credentials_json().to_string()).unwrap();
+    let env = [("MM_PAYMENTS", "p24"), ("MM_P24_URL", fake.url.as_str()), ("MM_P24_CREDENTIALS", creds.to_str().unwrap())];
+    let _ = Server::start_with(&data, true, &env).unwrap().stop();
+    let code = tokio::runtime::Runtime::new().unwrap().block_on(seed(&data));
+    let server = Server::start_with(&data, true, &env).unwrap();
+    let mm = Mm::new(&dir.path().join("app"), &server.url);
+    mm.json(&["taxes", "link", &code]).unwrap();
+
+    fake.set_fault(Fault::SlowRegister(std::time::Duration::from_secs(5)));
+    let mut pay = mm.command(&["taxes", "pay", "E2E-L2", "--no-wait"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while fake.registers() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the payment never reached the gateway");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    pay.kill().unwrap(); // SIGKILL: no answer reaches the app
+    let _ = pay.wait();
+    fake.set_fault(Fault::None);
+
+    let app_db = dir.path().join("app/gminas").join(DEMO_GMINA).join("mm.sqlite3");
+    let local = |sql: &str| -> i64 { rusqlite::Connection::open(&app_db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(local("SELECT count(*) FROM tax_payments WHERE state = 'queued'"), 1, "queued, its key kept");
+    assert_eq!(local("SELECT count(*) FROM outbox WHERE kind = 'tax_payment'"), 1);
+
+    // The app comes back: listing sends what the outbox holds first.
+    mm.json(&["taxes"]).unwrap();
+    assert_eq!(local("SELECT count(*) FROM tax_payments"), 1);
+    assert_eq!(local("SELECT count(*) FROM tax_payments WHERE state = 'pending' AND server_id IS NOT NULL"), 1);
+    assert_eq!(local("SELECT count(*) FROM outbox WHERE kind = 'tax_payment'"), 0);
+    let server_db = data.join("mm.sqlite");
+    let at_server: i64 = rusqlite::Connection::open(&server_db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM tax_payments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(at_server, 1, "one payment, not two");
+
+    // The payer pays; the gateway notifies; the app sees it paid.
+    let session = fake.transactions().into_iter().max_by_key(|t| t.seq).unwrap().session_id;
+    fake.complete_blocking(&session, Notify::Once);
+    let list = mm.json(&["taxes"]).unwrap();
+    assert_eq!(by_id(&list, "E2E-L2")["status"], "paid_awaiting_booking");
+    assert_eq!(local("SELECT count(*) FROM tax_payments WHERE state = 'paid'"), 1);
 }
