@@ -36,6 +36,11 @@ import pl.mmieszkaniec.core.News
 import pl.mmieszkaniec.core.Platform
 import pl.mmieszkaniec.core.SearchHit
 import pl.mmieszkaniec.core.SyncSummary
+import pl.mmieszkaniec.core.TaxLiabilityDetail
+import pl.mmieszkaniec.core.TaxPaymentState
+import pl.mmieszkaniec.core.TaxReminder
+import pl.mmieszkaniec.core.Taxpayer
+import pl.mmieszkaniec.core.TaxesScreen
 import java.io.File
 import java.time.LocalDate
 import java.time.YearMonth
@@ -186,6 +191,43 @@ class Repository(
     suspend fun unreadNotificationCount(): Int = withContext(io) { core.unreadNotificationCount().toInt() }
 
     suspend fun markNotificationRead(id: Long) = withContext(io) { core.markNotificationRead(id) }
+
+    // ---- local taxes and payments: personal data, only for a linked device ----
+    // Every figure, label, status and note comes from the core (`core.taxes()` behind `taxes*`/`tax*`),
+    // which also recomputes interest offline with the protocol's rules.
+
+    /** The activation code from the tax decision or the office (network); the taxpayer linked. */
+    suspend fun linkTaxpayer(code: String): Taxpayer = core.taxesLink(code)
+
+    /** One taxpayer, or all ([taxpayer] null): the phone's copy goes at once, the server is told through the outbox. */
+    suspend fun unlinkTaxpayer(taxpayer: String?) = core.taxesUnlink(taxpayer)
+
+    /** Pulls the household's liabilities (network). */
+    suspend fun refreshTaxes() = core.taxesRefresh()
+
+    /** The list as of [today] (Warsaw), offline from the stored copy. */
+    suspend fun taxesScreen(today: LocalDate): TaxesScreen = withContext(io) { core.taxesScreen(today.toString()) }
+
+    /** One liability with its figures, the ZBP payload and its QR as a module matrix. */
+    suspend fun taxLiability(id: String, today: LocalDate): TaxLiabilityDetail =
+        withContext(io) { core.taxLiability(id, today.toString()) }
+
+    /** Queues a payment (the outbox carries its idempotency key); [amountGrosze] null: the total as of today. */
+    suspend fun payTax(liability: String, amountGrosze: Long? = null): String =
+        core.taxPay(liability, amountGrosze)
+
+    suspend fun taxPayment(id: String): TaxPaymentState = core.taxPayment(id)
+
+    /** The printable confirmation (HTML), once paid. */
+    suspend fun taxReceipt(id: String): String = core.taxReceipt(id)
+
+    /** Instalments due within the chosen number of days: what the shell schedules notifications for. */
+    suspend fun taxReminders(today: LocalDate): List<TaxReminder> = withContext(io) { core.taxReminders(today.toString()) }
+
+    suspend fun taxReminderDays(): Int = withContext(io) { core.taxReminderDays().toInt() }
+
+    /** 1–7 (the core refuses anything else). */
+    suspend fun setTaxReminderDays(days: Int) = withContext(io) { core.setTaxReminderDays(days.toUInt()) }
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()

@@ -37,6 +37,8 @@ val MmException.code: String
         is MmException.Storage -> code
         is MmException.InvalidServerUrl -> code
         is MmException.GminaNotChosen -> code
+        is MmException.ActivationLocked -> code
+        is MmException.TaxesNotLinked -> code
         is MmException.Internal -> code
     }
 
@@ -48,6 +50,9 @@ fun MmException.toUserError(): UserError = when (this) {
     is MmException.Storage -> UserError(code, messagePl, messageEn)
     is MmException.InvalidServerUrl -> UserError(code, messagePl, messageEn)
     is MmException.GminaNotChosen -> UserError(code, messagePl, messageEn)
+    // The minutes to wait are in the core's message already.
+    is MmException.ActivationLocked -> UserError(code, messagePl, messageEn)
+    is MmException.TaxesNotLinked -> UserError(code, messagePl, messageEn)
     is MmException.Internal -> UserError(code, messagePl, messageEn)
 }
 

@@ -12,7 +12,13 @@ import java.util.concurrent.TimeUnit
  * data dir. The binary comes from the `mm.server.bin` system property
  * (Surefire sets it; default `target/debug/mm-server` of the workspace).
  */
-class TestServer private constructor(private val process: Process, val url: String, val dir: File) :
+class TestServer private constructor(
+    private val process: Process,
+    val url: String,
+    val dir: File,
+    /** Every line the server printed (the demo's activation code among them). */
+    private val output: java.util.concurrent.CopyOnWriteArrayList<String>,
+) :
     AutoCloseable {
 
     val isAlive: Boolean get() = process.isAlive
@@ -42,8 +48,23 @@ class TestServer private constructor(private val process: Process, val url: Stri
         check(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) { "user add failed: $out" }
     }
 
+    /**
+     * The activation code the demo prints to try the taxes with (issue 14:
+     * `XXXX-XXXX-XXXX`, `mm_protocol::taxes::activation::format_code`);
+     * waits up to [timeoutMs] for it. One-time: a second link with it fails.
+     */
+    fun activationCode(timeoutMs: Long = 20_000): String {
+        val deadline = System.nanoTime() + timeoutMs * 1_000_000
+        while (true) {
+            output.firstNotNullOfOrNull { ACTIVATION_CODE.find(it)?.value }?.let { return it }
+            check(System.nanoTime() < deadline) { "the demo printed no activation code:\n" + output.joinToString("\n") }
+            Thread.sleep(50)
+        }
+    }
+
     companion object {
         private val LISTENING = Regex("""mm-server listening on (http://\S+)""")
+        private val ACTIVATION_CODE = Regex("""\b[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}\b""")
 
         fun binary(): File {
             val path = System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server"
@@ -60,18 +81,28 @@ class TestServer private constructor(private val process: Process, val url: Stri
         ): TestServer {
             val args = listOf(binary().path, "--addr", addr, "--data-dir", dir.path, "--demo") +
                 (if (neighbour) listOf("--demo-neighbour") else emptyList())
-            val process = ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+            val process = ProcessBuilder(args).start()
             val out = process.inputStream.bufferedReader()
+            val lines = java.util.concurrent.CopyOnWriteArrayList<String>()
+            // stderr (the log, and the demo's notes: its activation code) is
+            // drained whole; only the code's line is kept.
+            Thread({
+                process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) }.forEach { lines += it } }
+            }, "mm-server-stderr").apply {
+                isDaemon = true
+                start()
+            }
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60)
             while (System.nanoTime() < deadline) {
                 val line = out.readLine() ?: break
+                lines += line
                 val m = LISTENING.find(line) ?: continue
                 // Keep draining stdout so the server never blocks on a full pipe.
-                Thread({ out.useLines { lines -> lines.forEach { } } }, "mm-server-stdout").apply {
+                Thread({ out.useLines { rest -> rest.forEach { lines += it } } }, "mm-server-stdout").apply {
                     isDaemon = true
                     start()
                 }
-                return TestServer(process, m.groupValues[1], dir)
+                return TestServer(process, m.groupValues[1], dir, lines)
             }
             process.destroyForcibly()
             error("mm-server did not report its address (exit: ${if (process.isAlive) "running" else process.exitValue()})")

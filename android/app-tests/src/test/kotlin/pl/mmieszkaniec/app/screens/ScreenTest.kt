@@ -174,6 +174,19 @@ abstract class ScreenTest {
     }
 
     /**
+     * The screen on top goes to the background (another app's screen, a
+     * browser, over it) and comes back, as the system does it: paused,
+     * stopped, restarted, resumed.
+     */
+    protected fun awayAndBack() {
+        val top = launched.last()
+        top.pause().stop()
+        idleMain()
+        top.restart().resume()
+        idleMain()
+    }
+
+    /**
      * Turns the phone (portrait ↔ landscape): the framework destroys the
      * screen and creates it again, handing over what it retains, as a
      * rotation does on a device. Returns the new instance.

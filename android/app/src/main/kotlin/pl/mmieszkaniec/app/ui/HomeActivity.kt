@@ -24,6 +24,7 @@ class HomeActivity : ScreenActivity() {
         nav.addView(button(t(Texts.REPORT_PROBLEM)) { open(ReportActivity::class.java) })
         nav.addView(button(t(Texts.MY_REPORTS)) { open(MyReportsActivity::class.java) })
         nav.addView(button(t(Texts.MAP)) { open(MapActivity::class.java) })
+        nav.addView(button(t(Texts.TAXES)) { open(TaxesActivity::class.java) })
         nav.addView(button(t(Texts.NEWS)) { open(NewsActivity::class.java) })
         nav.addView(button(t(Texts.EVENTS)) { open(EventsActivity::class.java) })
         nav.addView(button(t(Texts.CALENDAR)) { open(CalendarActivity::class.java) })

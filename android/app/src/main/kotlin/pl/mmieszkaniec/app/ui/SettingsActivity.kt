@@ -14,6 +14,7 @@ class SettingsActivity : ScreenActivity() {
     private lateinit var status: Section
     private var filled = false
     private lateinit var gmina: Section
+    private lateinit var reminders: Section
 
     /** The server's address may need fixing before the gmina list can load. */
     override val needsGmina: Boolean get() = false
@@ -41,6 +42,8 @@ class SettingsActivity : ScreenActivity() {
             model.edit(input.text.toString())
             act { model.save() }
         })
+        reminders = Section(this)
+        column.addView(reminders.layout)
         status = Section(this)
         column.addView(status.layout)
         // After a rotation the field keeps what was typed (the framework restores it).
@@ -61,6 +64,31 @@ class SettingsActivity : ScreenActivity() {
                     pl.mmieszkaniec.core.GminaChoice.NotChosen -> "—"
                 }
                 body(t(Texts.GMINA) + name, key = "gmina-name")
+            }
+        }
+        reminders.show {
+            val days = state.taxReminderDays ?: return@show
+            heading(t(Texts.REMINDERS), key = "reminders")
+            state.reminderError?.let { error(it, key = "reminder-error") }
+            // One choice of seven, each a 48 dp row read with its meaning.
+            view("reminder-days", "group", {
+                android.widget.RadioGroup(this@SettingsActivity).apply {
+                    orientation = android.widget.RadioGroup.VERTICAL
+                    id = stableId("tax-reminder-days")
+                    for (n in 1..7) addView(android.widget.RadioButton(this@SettingsActivity).apply {
+                        id = stableId("tax-reminder-$n")
+                        text = t(Texts.reminderDays(n))
+                        setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
+                        minimumHeight = dp(48)
+                    })
+                }
+            }) { group ->
+                group.setOnCheckedChangeListener(null)
+                group.check(stableId("tax-reminder-$days"))
+                group.setOnCheckedChangeListener { _, checked ->
+                    val n = (1..7).firstOrNull { stableId("tax-reminder-$it") == checked } ?: return@setOnCheckedChangeListener
+                    if (n != model.state.value.taxReminderDays) act { model.setTaxReminderDays(n) }
+                }
             }
         }
         status.show {

@@ -241,4 +241,65 @@ object Texts {
     val RECOVERY_WHAT_HAPPENED = Text("Co się stało:", "What happened:")
     val RECOVERY_DELETE = Text("Usuń dane lokalne i zacznij od nowa", "Delete local data and start again")
     val RECOVERY_TRY_AGAIN = Text("Spróbuj ponownie", "Try again")
+
+    // ---- local taxes and payments (figures, kinds, statuses, dates, notes: the core's) ----
+    val TAXES = Text("Podatki i opłaty", "Taxes and fees")
+    val TAXES_ABOUT = Text(
+        "Połącz telefon ze swoimi podatkami kodem aktywacyjnym z decyzji podatkowej albo z urzędu.",
+        "Link the phone to your taxes with the activation code from the tax decision or from the town hall.",
+    )
+    val ACTIVATION_CODE = Text("Kod aktywacyjny", "Activation code")
+    val LINK = Text("Połącz", "Link")
+    val LINK_SPOKEN = Text("Połącz telefon z podatnikiem", "Link the phone to the taxpayer")
+    val LINKING = Text("Łączenie…", "Linking…")
+    val LINK_ANOTHER = Text("Dodaj podatnika (kolejny kod)", "Add a taxpayer (another code)")
+    val HOUSEHOLD = Text("Podatnicy", "Taxpayers")
+    val LIABILITIES = Text("Należności", "Liabilities")
+    val NO_LIABILITIES = Text("Brak należności.", "No liabilities.")
+    val TOTAL_TO_PAY = Text("Razem do zapłaty: ", "Total to pay: ")
+    val UNLINK = Text("Odłącz", "Unlink")
+    fun unlinkOne(name: String) = Text("Odłącz podatnika $name", "Unlink the taxpayer $name")
+    val UNLINK_ALL = Text("Odłącz wszystkich podatników", "Unlink all taxpayers")
+    val TO_PAY = Text("Do zapłaty: ", "To pay: ")
+    val AMOUNT = Text("Kwota należności: ", "Amount: ")
+    val INTEREST = Text("Odsetki na dziś: ", "Interest today: ")
+    val ACCOUNT = Text("Rachunek: ", "Account: ")
+    val RECIPIENT = Text("Odbiorca: ", "Recipient: ")
+    val DECISION = Text("Decyzja: ", "Decision: ")
+    val PAYMENTS = Text("Wpłaty", "Payments")
+    val TRANSFER_TITLE = Text("Tytuł przelewu: ", "Transfer title: ")
+    val QR_HEADING = Text("Kod QR do przelewu", "QR code for a transfer")
+    val QR_ABOUT = Text(
+        "Zeskanuj kod w aplikacji swojego banku: wypełni przelew.",
+        "Scan the code in your banking app: it fills in the transfer.",
+    )
+    fun qrSpoken(amount: String) = Text(
+        "Kod QR do przelewu w aplikacji banku, kwota $amount",
+        "QR code for a transfer in a banking app, amount $amount",
+    )
+    val QR_SPOKEN_NO_AMOUNT = Text(
+        "Kod QR do przelewu w aplikacji banku, bez kwoty: wpisz ją sam",
+        "QR code for a transfer in a banking app, without the amount: type it yourself",
+    )
+    val PAY = Text("Zapłać", "Pay")
+    fun paySpoken(amount: String) = Text("Zapłać $amount online (BLIK, karta, przelew)", "Pay $amount online (BLIK, card, transfer)")
+    val PAYMENTS_OFF = Text(
+        "Płatności online nie są włączone w tej gminie: zapłać przelewem (kod QR).",
+        "Online payments are not enabled in this municipality: pay by transfer (QR code).",
+    )
+    val PAYMENT = Text("Płatność", "Payment")
+    val PAYMENT_OPENING = Text("Otwieram stronę płatności…", "Opening the payment page…")
+    val CHECK_PAYMENT = Text("Sprawdź stan płatności", "Check the payment's status")
+    val RECEIPT = Text("Potwierdzenie płatności", "Payment confirmation")
+    val SHOW_RECEIPT = Text("Pokaż potwierdzenie", "Show the confirmation")
+    val NO_BROWSER = Text("Brak przeglądarki, która otworzy stronę płatności.", "No browser on this phone can open the payment page.")
+    val BACK_TO_TAXES = Text("Wróć do należności", "Back to the liabilities")
+    val REMINDERS = Text("Przypomnienia o terminach podatków", "Tax due-date reminders")
+    fun reminderDays(n: Int) = Text(
+        "$n " + when {
+            n == 1 -> "dzień"
+            else -> "dni"
+        } + " przed terminem",
+        "$n day" + (if (n == 1) "" else "s") + " before the due date",
+    )
 }

@@ -176,13 +176,27 @@ data class SettingsState(
     val gmina: Load<pl.mmieszkaniec.core.GminaChoice> = Load.Loading,
     val saving: Boolean = false,
     val saveError: UserError? = null,
+    /** Days before a tax instalment's due date the reminder comes (1–7, the core's default 3); null: not known yet. */
+    val taxReminderDays: Int? = null,
+    val reminderError: UserError? = null,
 )
 
 class SettingsModel(private val repo: Repository) : StateHolder<SettingsState>(SettingsState()) {
     suspend fun load() {
         val status = load { repo.status() }
         val gmina = load { repo.gminaChoice() }
-        update { it.copy(status = status, gmina = gmina, serverUrlInput = status.valueOrNull?.serverUrl ?: it.serverUrlInput) }
+        // Per gmina: none before one is chosen (then the setting is not shown).
+        val days = load { repo.taxReminderDays() }.valueOrNull
+        update {
+            it.copy(status = status, gmina = gmina, serverUrlInput = status.valueOrNull?.serverUrl ?: it.serverUrlInput, taxReminderDays = days)
+        }
+    }
+
+    /** 1–7 days before the due date (the core keeps it and refuses anything else). */
+    suspend fun setTaxReminderDays(days: Int) {
+        val r = load { repo.setTaxReminderDays(days) }
+        val stored = load { repo.taxReminderDays() }.valueOrNull
+        update { it.copy(reminderError = r.errorOrNull, taxReminderDays = stored ?: it.taxReminderDays) }
     }
 
     fun edit(url: String) = update { it.copy(serverUrlInput = url, saveError = null) }
