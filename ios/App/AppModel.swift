@@ -19,7 +19,11 @@ struct UserError: Error, Equatable {
              let .Internal(code, pl, en, _):
             self.code = code
             self.message = english ? en : pl
-        case let .GminaNotChosen(code, pl, en):
+        case let .GminaNotChosen(code, pl, en), let .TaxesNotLinked(code, pl, en):
+            self.code = code
+            self.message = english ? en : pl
+        case let .ActivationLocked(code, pl, en, _):
+            // The core's text already says in how many minutes to try again.
             self.code = code
             self.message = english ? en : pl
         case nil:
@@ -120,6 +124,10 @@ enum Route: Hashable {
     case myReport(Int64)
     /// The notifications inbox (behind Home's bell).
     case notifications
+    /// "Podatki i opłaty" (Taxes.swift).
+    case taxes
+    /// One tax liability, by the tax system's id.
+    case taxLiability(String)
 }
 
 /// Home, news, events, the month, search and settings: one call per screen,
@@ -176,6 +184,8 @@ final class AppModel {
         } catch {
             self.error = UserError(error)
         }
+        // The sync refreshed the linked taxes: the due-date reminders as of today.
+        await TaxReminders.postDue(core: core)
         await loadHome()
     }
 

@@ -59,6 +59,8 @@ final class NotificationSignals {
     var arrived = 0
     /// The core's id of a tapped notification, until it is opened.
     var tapped: Int64?
+    /// The liability of a tapped due-date reminder (`TaxReminders`), until it is opened.
+    var taxTapped: String?
 }
 
 /// Local notifications (UNUserNotificationCenter) and the app icon's badge.
@@ -143,8 +145,11 @@ final class NotificationTaps: NSObject, UNUserNotificationCenterDelegate, @unche
 
     func userNotificationCenter(_ center: UNUserNotificationCenter,
                                 didReceive response: UNNotificationResponse) async {
-        if let id = response.notification.request.content.userInfo[LocalNotifications.idKey] as? Int64 {
+        let info = response.notification.request.content.userInfo
+        if let id = info[LocalNotifications.idKey] as? Int64 {
             await MainActor.run { NotificationSignals.shared.tapped = id }
+        } else if let liability = info[TaxReminders.liabilityKey] as? String {
+            await MainActor.run { NotificationSignals.shared.taxTapped = liability }
         }
     }
 }

@@ -32,6 +32,8 @@ enum OutboxRefresh {
         _ = try? await core.sync(pageSize: nil, listener: CoreEvents.shared)
         // New notifications were posted by `CoreEvents` during the sync; the icon shows the count.
         await LocalNotifications.setBadge(from: core)
+        // The instalments due within the resident's days (Taxes.swift), posted once each.
+        await TaxReminders.postDue(core: core)
         UserDefaults.standard.set(Date().ms, forKey: lastRunKey)
         if let sent, sent.pending > 0 { schedule() }
     }

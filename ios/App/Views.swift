@@ -1,6 +1,7 @@
 // The app, its five tabs and the screens of "Start" (home with alerts,
-// news, search) and "Ustawienia". System fonts (Dynamic Type), system
-// colours, headings and combined VoiceOver elements. Not compiled in CI:
+// news, search, the way to "Podatki i opłaty") and "Ustawienia" (with the
+// tax reminder days). System fonts (Dynamic Type), system colours, headings
+// and combined VoiceOver elements. Not compiled in CI:
 // `make test-swift` parses it and checks its calls into the bindings.
 import MmCore
 import SwiftUI
@@ -45,6 +46,7 @@ struct RootView: View {
     @State private var inbox: NotificationsModel
     @State private var reports: ReportsModel
     @State private var map: MapModel
+    @State private var taxes: TaxesModel
     @State private var connectivity: Connectivity?
     @Environment(\.scenePhase) private var phase
 
@@ -53,6 +55,7 @@ struct RootView: View {
         _inbox = State(initialValue: NotificationsModel(core: core))
         _reports = State(initialValue: ReportsModel(core: core))
         _map = State(initialValue: MapModel(core: core))
+        _taxes = State(initialValue: TaxesModel(core: core))
     }
 
     var body: some View {
@@ -77,6 +80,7 @@ struct RootView: View {
         .environment(model)
         .environment(reports)
         .environment(inbox)
+        .environment(taxes)
         .onChange(of: phase) { _, now in
             // Back in the app: send the outbox and fetch what changed (the
             // resident may have read notifications elsewhere: reload the count).
@@ -90,6 +94,10 @@ struct RootView: View {
         .onChange(of: NotificationSignals.shared.tapped, initial: true) {
             // The resident tapped a posted notification (`initial`: also the tap that launched the app).
             Task { await inbox.openTapped() }
+        }
+        .onChange(of: NotificationSignals.shared.taxTapped, initial: true) {
+            // A tapped due-date reminder opens its liability (Taxes.swift).
+            inbox.openTaxReminderTapped()
         }
         .task {
             let model = self.model
@@ -158,6 +166,7 @@ struct EventRow: View {
 
 /// Where a `Route` leads (one place for every stack).
 struct RouteDestination: View {
+    @Environment(AppModel.self) private var model
     let route: Route
     var body: some View {
         switch route {
@@ -166,6 +175,8 @@ struct RouteDestination: View {
         case let .report(id): PublicReportView(id: id)
         case let .myReport(id): MyReportView(localId: id)
         case .notifications: NotificationsView()
+        case .taxes: TaxesView()
+        case let .taxLiability(id): TaxDetailView(core: model.core, id: id)
         }
     }
 }
@@ -190,6 +201,11 @@ struct HomeView: View {
                     .foregroundStyle(.white).listRowBackground(Color(red: 0.69, green: 0, blue: 0.125))
                     .accessibilityElement(children: .combine)
                     .accessibilityLabel(t("Komunikat: \(a.title). \(a.body)", "Alert: \(a.title). \(a.body)"))
+                }
+                Section {
+                    NavigationLink(value: Route.taxes) {
+                        Label(t("Podatki i opłaty", "Taxes and fees"), systemImage: "banknote")
+                    }
                 }
                 Section {
                     ForEach(home.upcoming, id: \.rowId) { EventRow(o: $0) }
@@ -295,6 +311,7 @@ struct SettingsView: View {
                 Button(t("Zapisz adres", "Save the address")) { Task { await model.setServerUrl(url) } }
                 ErrorLine(error: model.error)
             } header: { Text(t("Serwer", "Server")).accessibilityAddTraits(.isHeader) }
+            TaxReminderDaysSection()
             if let s = model.status {
                 Section {
                     Text(s.deviceRegistered ? t("Urządzenie zarejestrowane", "Device registered")
