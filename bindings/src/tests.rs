@@ -32,6 +32,8 @@ fn every_core_error_keeps_its_code_and_both_messages() {
         CoreError::InvalidServerUrl { url: "ftp://x".into() },
         CoreError::Internal { detail: "bug".into() },
         CoreError::GminaNotChosen,
+        CoreError::ActivationLocked { minutes: 15 },
+        CoreError::TaxesNotLinked,
     ];
     for e in cases {
         let (code, message) = (e.code(), e.message());
@@ -43,6 +45,8 @@ fn every_core_error_keeps_its_code_and_both_messages() {
             | MmError::Storage { code, message_pl, message_en, .. }
             | MmError::InvalidServerUrl { code, message_pl, message_en, .. }
             | MmError::GminaNotChosen { code, message_pl, message_en }
+            | MmError::ActivationLocked { code, message_pl, message_en, .. }
+            | MmError::TaxesNotLinked { code, message_pl, message_en }
             | MmError::Internal { code, message_pl, message_en, .. } => (code, message_pl, message_en),
         };
         assert_eq!((c.as_str(), pl, en), (code, message.pl, message.en));

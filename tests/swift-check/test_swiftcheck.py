@@ -52,7 +52,7 @@ final class Probe {
     func words(_ e: Error) -> String {
         switch e as? MmError {
         case let .Network(code, pl, _, _): return code + pl
-        case .Server, .InvalidInput, .NotFound, .Storage, .InvalidServerUrl, .GminaNotChosen, .Internal, nil: return ""
+        case .Server, .InvalidInput, .NotFound, .Storage, .InvalidServerUrl, .GminaNotChosen, .ActivationLocked, .TaxesNotLinked, .Internal, nil: return ""
         }
     }
     func label(_ s: ReportStep) -> String {

@@ -205,7 +205,8 @@ pub struct TaxReminder {
     pub total_grosze: i64,
     /// "Termin płatności: Podatek od nieruchomości".
     pub title: String,
-    /// "1 037,00 zł do zapłaty do pn 16 mar 2026 (za 3 dni)".
+    /// "Do zapłaty do pn 16 mar 2026 (za 3 dni)": no amount, since a
+    /// notification shows on a locked screen.
     pub body: String,
 }
 

@@ -67,10 +67,11 @@ fn reminder(v: &LiabilityView, days_left: u32, lang: Language) -> TaxReminder {
         days_left,
         total_grosze: v.total_grosze,
         title: format!("{}: {kind}", lang.pick("Termin płatności", "Payment due")),
+        // A notification shows on a locked screen: the amount (a tax figure)
+        // stays inside the app, behind the tap.
         body: format!(
-            "{} {} {} ({when})",
-            display::money_text(v.total_grosze, lang),
-            lang.pick("do zapłaty do", "to pay by"),
+            "{} {} ({when})",
+            lang.pick("Do zapłaty do", "To pay by"),
             display::date_text(v.effective_due_date, lang),
         ),
     }
