@@ -330,7 +330,7 @@ impl TaxesApi<'_> {
     // ---- helpers ----
 
     fn one(&self, id: &str, today: NaiveDate) -> Result<(LiabilityView, Settings, String), CoreError> {
-        Ok(self.core.store.read(|c| {
+        self.core.store.read(|c| {
             let Some(settings) = store::settings(c)?.filter(|_| store::is_linked(c).unwrap_or(false)) else {
                 return Ok(Err(CoreError::TaxesNotLinked));
             };
@@ -340,7 +340,7 @@ impl TaxesApi<'_> {
             let name = store::taxpayers(c)?.into_iter().find(|t| t.id == l.record.taxpayer).map(|t| t.name);
             let app = with_local_payments(l.app_payments, &l.record, &store::payments(c)?);
             Ok(Ok((view_of(l.record, app, today, &settings), settings, name.unwrap_or_default())))
-        })??)
+        })?
     }
 
     /// The device token, registering the device first when it has none.

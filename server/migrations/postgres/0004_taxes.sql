@@ -1,6 +1,8 @@
 -- 4: local taxes and payments (issue 14, docs/TAXES.md), as SQLite's 0014_taxes.sql. Everything here
 -- is personal data of a gmina's taxpayers: every table carries `gmina` and
 -- nothing of it reaches the publication log.
+-- Foreign keys are DEFERRABLE, as 0001's are: `migrate --from-sqlite` copies
+-- tables in name order and every reference is checked at COMMIT.
 -- Shipped: never edit; append a new file.
 
 -- Taxpayers as the gmina's tax system states them (`id` is its reference).
@@ -33,7 +35,7 @@ CREATE TABLE tax_liabilities (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (gmina, id),
-    FOREIGN KEY (gmina, taxpayer) REFERENCES tax_taxpayers (gmina, id)
+    FOREIGN KEY (gmina, taxpayer) REFERENCES tax_taxpayers (gmina, id) DEFERRABLE
 );
 CREATE INDEX tax_liabilities_taxpayer ON tax_liabilities (gmina, taxpayer);
 
@@ -64,7 +66,7 @@ CREATE TABLE tax_activation_codes (
     used_by TEXT,
     revoked_at TEXT,
     PRIMARY KEY (gmina, code_hash),
-    FOREIGN KEY (gmina, taxpayer) REFERENCES tax_taxpayers (gmina, id)
+    FOREIGN KEY (gmina, taxpayer) REFERENCES tax_taxpayers (gmina, id) DEFERRABLE
 );
 CREATE INDEX tax_activation_codes_taxpayer ON tax_activation_codes (gmina, taxpayer);
 
@@ -75,7 +77,7 @@ CREATE TABLE tax_device_links (
     taxpayer TEXT NOT NULL,
     linked_at TEXT NOT NULL,
     PRIMARY KEY (gmina, device_id, taxpayer),
-    FOREIGN KEY (gmina, taxpayer) REFERENCES tax_taxpayers (gmina, id)
+    FOREIGN KEY (gmina, taxpayer) REFERENCES tax_taxpayers (gmina, id) DEFERRABLE
 );
 CREATE INDEX tax_device_links_taxpayer ON tax_device_links (gmina, taxpayer);
 
@@ -131,7 +133,7 @@ CREATE TABLE tax_payments (
     updated_at TEXT NOT NULL,
     paid_at TEXT,
     UNIQUE (gmina, device_id, idempotency_key),
-    FOREIGN KEY (gmina, liability) REFERENCES tax_liabilities (gmina, id)
+    FOREIGN KEY (gmina, liability) REFERENCES tax_liabilities (gmina, id) DEFERRABLE
 );
 CREATE INDEX tax_payments_liability ON tax_payments (gmina, liability);
 CREATE INDEX tax_payments_status ON tax_payments (gmina, status, created_at);
