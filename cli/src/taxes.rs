@@ -153,7 +153,7 @@ async fn list(core: &Core, out: &Output, as_of: NaiveDate) -> Result<(), CoreErr
         println!("Brak połączonych podatników. Połącz kodem z decyzji podatkowej: mm taxes link KOD");
         return Ok(());
     }
-    println!("Stan na {as_of} ({})", screen.fetched_text);
+    println!("Odsetki liczone na dzień {as_of}; dane podatkowe: {}", screen.fetched_text.to_lowercase());
     for l in &screen.liabilities {
         println!(
             "{}  {} {} — {} — {}  {}  [{}]{}",
