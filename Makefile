@@ -6,7 +6,7 @@ MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: web-assets
-.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs setup build clean-data help
+.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the demo data of Siechnice and Czernica (./data)"
@@ -54,7 +54,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-scale bench-kotlin
+bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-scale bench-kotlin
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
@@ -76,6 +76,13 @@ bench-places: bench-build
 ## second through the package adapter under report load (issue 11).
 bench-jobs: bench-build
 	MM_E2E_PROFILE=release ./target/release/mm-bench-jobs
+
+## The tax-system file import of a whole gmina: 25,000 taxpayers with
+## 100,000 liabilities, JSON and CSV, first import and the same file again
+## (issue 14; target under 10 s), on SQLite, then on PostgreSQL with fsync
+## on (pg_virtualenv, as bench-scale).
+bench-taxes-import: bench-build postgres-deps
+	MM_E2E_PROFILE=release pg_virtualenv -t -o fsync=on -- ./target/release/mm-bench-taxes-import
 
 clean-data:
 	rm -rf ./data
