@@ -1,5 +1,6 @@
 package pl.mmieszkaniec.app
 
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
@@ -62,9 +63,29 @@ class Repository(
      * notifications from it, whichever screen or job synced.
      */
     private val syncListener: CoreListener? = null,
+    /**
+     * Runs after every sync (whichever screen or job ran it, failed too:
+     * the stored figures still hold), tax refresh, link, unlink and change
+     * of the reminder days: the app posts the core's due-date reminders
+     * (`taxReminders`) from it. Its own failures are its own to swallow.
+     */
+    private val afterTaxesChange: (suspend (Repository) -> Unit)? = null,
 ) : AutoCloseable {
 
-    suspend fun sync(listener: CoreListener? = null): SyncSummary = core.sync(null, listener ?: syncListener)
+    suspend fun sync(listener: CoreListener? = null): SyncSummary = thenTaxesChanged { core.sync(null, listener ?: syncListener) }
+
+    /** [block], then [afterTaxesChange] whether it succeeded or failed (not when cancelled). */
+    private suspend fun <T> thenTaxesChanged(block: suspend () -> T): T {
+        val result = try {
+            Result.success(block())
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            Result.failure(e)
+        }
+        afterTaxesChange?.invoke(this)
+        return result.getOrThrow()
+    }
 
     suspend fun home(): HomeScreen = withContext(io) { core.home() }
 
@@ -197,13 +218,13 @@ class Repository(
     // which also recomputes interest offline with the protocol's rules.
 
     /** The activation code from the tax decision or the office (network); the taxpayer linked. */
-    suspend fun linkTaxpayer(code: String): Taxpayer = core.taxesLink(code)
+    suspend fun linkTaxpayer(code: String): Taxpayer = thenTaxesChanged { core.taxesLink(code) }
 
     /** One taxpayer, or all ([taxpayer] null): the phone's copy goes at once, the server is told through the outbox. */
-    suspend fun unlinkTaxpayer(taxpayer: String?) = core.taxesUnlink(taxpayer)
+    suspend fun unlinkTaxpayer(taxpayer: String?) = thenTaxesChanged { core.taxesUnlink(taxpayer) }
 
     /** Pulls the household's liabilities (network). */
-    suspend fun refreshTaxes() = core.taxesRefresh()
+    suspend fun refreshTaxes() = thenTaxesChanged { core.taxesRefresh() }
 
     /** The list as of [today] (Warsaw), offline from the stored copy. */
     suspend fun taxesScreen(today: LocalDate): TaxesScreen = withContext(io) { core.taxesScreen(today.toString()) }
@@ -227,7 +248,7 @@ class Repository(
     suspend fun taxReminderDays(): Int = withContext(io) { core.taxReminderDays().toInt() }
 
     /** 1–7 (the core refuses anything else). */
-    suspend fun setTaxReminderDays(days: Int) = withContext(io) { core.setTaxReminderDays(days.toUInt()) }
+    suspend fun setTaxReminderDays(days: Int) = thenTaxesChanged { withContext(io) { core.setTaxReminderDays(days.toUInt()) } }
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()
@@ -249,12 +270,14 @@ class Repository(
             locale: String? = "pl-PL",
             io: CoroutineDispatcher = Dispatchers.IO,
             syncListener: CoreListener? = null,
+            afterTaxesChange: (suspend (Repository) -> Unit)? = null,
             /** A TERYT code to open; null: the gmina chosen last, or none yet (the picker). */
             gmina: String? = null,
         ): Repository = Repository(
             MmCore(CoreConfig(dataDir.path, serverUrl, platform, appVersion, locale, gmina)),
             io,
             syncListener,
+            afterTaxesChange,
         )
     }
 }

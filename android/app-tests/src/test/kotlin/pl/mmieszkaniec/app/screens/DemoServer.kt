@@ -82,6 +82,19 @@ class DemoServer private constructor(
         private val LISTENING = Regex("""mm-server listening on (http://\S+)""")
         private val ACTIVATION_CODE = Regex("""\b[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}\b""")
 
+        /**
+         * Reads a pipe of the server to its end. A stopped server's pipe may
+         * be closed under the reader (the JDK's process reaper closes it when
+         * the process exits): that is the end too, not a crash of the app.
+         */
+        private fun drain(read: () -> Unit) {
+            try {
+                read()
+            } catch (closed: java.io.IOException) {
+                // Nothing more will come.
+            }
+        }
+
         private fun bin() = File(System.getProperty("mm.server.bin") ?: "../../target/debug/mm-server")
 
         /** [neighbour]: the demo's second gmina too (Czernica, `--demo-neighbour`). */
@@ -101,7 +114,7 @@ class DemoServer private constructor(
             // stderr (the log, and the demo's notes: its activation code) is
             // drained whole; only the code's line is kept.
             Thread({
-                process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) }.forEach { lines += it } }
+                drain { process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) }.forEach { lines += it } } }
             }, "mm-server-stderr").apply {
                 isDaemon = true
                 start()
@@ -112,7 +125,7 @@ class DemoServer private constructor(
                 lines += line
                 val m = LISTENING.find(line) ?: continue
                 // Keep draining stdout so the server never blocks on a full pipe.
-                Thread({ out.useLines { rest -> rest.forEach { lines += it } } }, "mm-server-stdout").apply {
+                Thread({ drain { out.useLines { rest -> rest.forEach { lines += it } } } }, "mm-server-stdout").apply {
                     isDaemon = true
                     start()
                 }

@@ -1,5 +1,6 @@
 package pl.mmieszkaniec.app.screens
 
+import android.Manifest
 import android.content.Intent
 import android.graphics.Bitmap
 import android.graphics.Canvas
@@ -8,6 +9,7 @@ import android.view.View
 import android.widget.RadioButton
 import kotlinx.coroutines.runBlocking
 import org.junit.Test
+import org.robolectric.Shadows.shadowOf
 import pl.mmieszkaniec.app.ui.HomeActivity
 import pl.mmieszkaniec.app.ui.QrCodeView
 import pl.mmieszkaniec.app.ui.SettingsActivity
@@ -65,6 +67,10 @@ class TaxesScreenTest : ScreenTest() {
         click("Połącz", exact = true)
         waitFor("Należności", exact = true)
         waitUntil("the refresh") { findView("Synchronizacja…") == null }
+        // Linked: the notification permission is asked for (the due-date reminders); the system's dialog, left unanswered.
+        waitUntil("the notification permission to be asked for") { shadowOf(taxes).lastRequestedPermission != null }
+        assertTrue(Manifest.permission.POST_NOTIFICATIONS in shadowOf(taxes).lastRequestedPermission.requestedPermissions)
+        assertEquals("android.content.pm.action.REQUEST_PERMISSIONS", shadowOf(app).nextStartedActivity?.action)
         val screen = runBlocking { app.repository.taxesScreen(LocalDate.now(ZoneId.of("Europe/Warsaw"))) }
         assertTrue(screen.liabilities.isNotEmpty())
         waitFor("Razem do zapłaty: " + screen.totalText, exact = true)

@@ -28,6 +28,9 @@ class MmApplication : Application() {
     /** Posts the core's new notifications; every sync of the app reports to it. */
     val notifier: Notifier by lazy { Notifier(this) }
 
+    /** Posts the core's due-date reminders of local taxes after every sync, refresh and change of the days. */
+    val taxReminders: TaxReminderNotifier by lazy { TaxReminderNotifier(this, notifier) }
+
     /** Where the core keeps its store (and the device token). */
     val coreDir: File get() = File(filesDir, "core")
 
@@ -44,6 +47,7 @@ class MmApplication : Application() {
                 appVersion = packageManager.getPackageInfo(packageName, 0).versionName ?: "0.1.0",
                 locale = resources.configuration.locales[0].toLanguageTag(),
                 syncListener = notifier,
+                afterTaxesChange = { taxReminders.postDue(it) },
             ).also {
                 opened = it
                 openFailure = null
@@ -87,7 +91,8 @@ class MmApplication : Application() {
     /**
      * The channels the resident sees (and can silence one by one) in the
      * system settings: alerts at high importance (they may interrupt),
-     * report status changes at default. Their names follow the phone's language.
+     * report status changes and the due-date reminders of local taxes at
+     * default. Their names follow the phone's language.
      */
     private fun createNotificationChannels() {
         val language = resources.configuration.locales[0].language
@@ -98,6 +103,12 @@ class MmApplication : Application() {
                     .apply { description = Texts.CHANNEL_ALERTS_ABOUT.of(language) },
                 NotificationChannel(CHANNEL_REPORTS, Texts.CHANNEL_REPORTS.of(language), NotificationManager.IMPORTANCE_DEFAULT)
                     .apply { description = Texts.CHANNEL_REPORTS_ABOUT.of(language) },
+                NotificationChannel(CHANNEL_TAXES, Texts.CHANNEL_TAXES.of(language), NotificationManager.IMPORTANCE_DEFAULT)
+                    .apply {
+                        description = Texts.CHANNEL_TAXES_ABOUT.of(language)
+                        // Personal data: on a locked screen only that there is a reminder.
+                        lockscreenVisibility = android.app.Notification.VISIBILITY_PRIVATE
+                    },
             ),
         )
     }
@@ -105,5 +116,6 @@ class MmApplication : Application() {
     companion object {
         const val CHANNEL_ALERTS = "alerts"
         const val CHANNEL_REPORTS = "reports"
+        const val CHANNEL_TAXES = "tax_reminders"
     }
 }

@@ -47,7 +47,9 @@ object Outbox {
      *
      * A sync rather than a bare flush: the job runs because a network is
      * back, and a sync that reaches the server sends at once the writes a
-     * flush would still hold back in their network-failure backoff.
+     * flush would still hold back in their network-failure backoff. The
+     * sync also posts the due-date reminders of local taxes (the app's
+     * [Repository] runs [TaxReminderNotifier.postDue] after every sync).
      */
     suspend fun send(repo: Repository): Boolean {
         val sent = runCatching { repo.sync() }

@@ -1,5 +1,8 @@
 package pl.mmieszkaniec.app.ui
 
+import android.Manifest
+import android.content.pm.PackageManager
+import android.os.Build
 import android.os.Bundle
 import android.text.InputType
 import android.util.TypedValue
@@ -14,7 +17,8 @@ import pl.mmieszkaniec.core.TaxesScreen
  * due date, the total with interest to date, status), each opening its
  * detail with the QR and "Zapłać"; the taxpayers with "Odłącz". While no
  * taxpayer is linked: the activation code form. Tax data is personal: it is
- * shown here and on the detail only, never in a notification's text.
+ * shown here and on the detail only, never in a notification's text (the
+ * due-date reminders, [TaxReminderNotifier], say the kind and the date only).
  */
 class TaxesActivity : ScreenActivity() {
     private lateinit var model: TaxesModel
@@ -103,7 +107,30 @@ class TaxesActivity : ScreenActivity() {
         button(if (s.linking) t(Texts.LINKING) else t(Texts.LINK), t(Texts.LINK_SPOKEN), key = "link", enabled = !s.linking) {
             val typed = findViewById<EditText>(fieldId)?.text?.toString().orEmpty()
             model.editCode(typed)
-            act { model.link() }
+            act { if (model.link()) askForNotifications() }
         }
+    }
+
+    /**
+     * Linked: the due-date reminders are notifications, so Android 13+ asks
+     * for the permission now, in context (never at launch, as Android's
+     * guidance asks). Granted, they are posted at once.
+     */
+    private fun askForNotifications() {
+        if (Build.VERSION.SDK_INT < 33 || isDestroyed) return
+        if (checkSelfPermission(Manifest.permission.POST_NOTIFICATIONS) != PackageManager.PERMISSION_GRANTED) {
+            requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), REQUEST_NOTIFICATIONS)
+        }
+    }
+
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
+        super.onRequestPermissionsResult(requestCode, permissions, grantResults)
+        if (requestCode == REQUEST_NOTIFICATIONS && grantResults.firstOrNull() == PackageManager.PERMISSION_GRANTED) {
+            act { (application as MmApplication).taxReminders.postDue(repo) }
+        }
+    }
+
+    private companion object {
+        const val REQUEST_NOTIFICATIONS = 1
     }
 }

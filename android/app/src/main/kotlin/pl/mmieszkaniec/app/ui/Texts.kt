@@ -219,6 +219,8 @@ object Texts {
     val CHANNEL_ALERTS_ABOUT = Text("Pilne komunikaty gminy", "Urgent messages from the municipality")
     val CHANNEL_REPORTS = Text("Zgłoszenia", "Reports")
     val CHANNEL_REPORTS_ABOUT = Text("Zmiany statusu Twoich zgłoszeń", "Status changes of your reports")
+    val CHANNEL_TAXES = Text("Przypomnienia o podatkach", "Tax reminders")
+    val CHANNEL_TAXES_ABOUT = Text("Zbliżające się terminy płatności podatków i opłat lokalnych", "Upcoming due dates of local taxes and fees")
 
     // ---- notifications inbox, Home's badge ----
     val NOTIFICATIONS = Text("Powiadomienia", "Notifications")
