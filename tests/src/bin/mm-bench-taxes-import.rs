@@ -172,7 +172,7 @@ fn code(rng: &mut Rng) -> String {
 /// the gmina's bank, the kind, the taxpayer's number), a valid NRB; one in
 /// ten written as the tax system prints it, `PL` and groups of four.
 fn account(rng: &mut Rng, kind_no: u32, taxpayer_no: usize) -> String {
-    let bban = format!("10205226{:04}{kind_no:02}{taxpayer_no:06}0000", 2026 % 10_000);
+    let bban = format!("10205226{YEAR:04}{kind_no:02}{taxpayer_no:06}0000");
     let nrb = format!("{}{bban}", nrb_check_digits(&bban).expect("24 digits"));
     assert!(nrb_valid(&nrb));
     if rng.chance(0.1) {
