@@ -6,7 +6,7 @@ MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: web-assets
-.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import setup build clean-data help
+.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the demo data of Siechnice and Czernica (./data)"
@@ -54,7 +54,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-scale bench-kotlin
+bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
@@ -83,6 +83,17 @@ bench-jobs: bench-build
 ## on (pg_virtualenv, as bench-scale).
 bench-taxes-import: bench-build postgres-deps
 	MM_E2E_PROFILE=release pg_virtualenv -t -o fsync=on -- ./target/release/mm-bench-taxes-import
+
+## A household's liabilities under load: 4 taxpayers, 40 liabilities,
+## interest to today, in a register of a whole gmina (issue 14; target p99
+## under 5 ms).
+bench-taxes-api: bench-build
+	MM_E2E_PROFILE=release ./target/release/mm-bench-taxes-api
+
+## Interest to a day for 100,000 liabilities with the rules the core
+## computes offline (issue 14; target under 50 ms).
+bench-taxes-core: bench-build
+	./target/release/mm-bench-taxes-core
 
 clean-data:
 	rm -rf ./data

@@ -416,3 +416,49 @@ async fn a_refused_import_shows_each_bad_row_with_its_line_and_reason() {
     assert!(row.contains("wiersz 12: account: the NRB&#39;s check digits are wrong"), "{row}");
     assert!(row.contains("Plik odrzucony w całości"));
 }
+
+#[tokio::test]
+async fn the_recipient_is_set_by_admins_only_and_a_bad_nip_changes_nothing() {
+    let (t, dept) = world().await;
+    let scope = t.store.gmina_scope().clone();
+    let settings = |t: &TestApp| {
+        let (store, scope) = (t.store.clone(), scope.clone());
+        async move { store.gmina_record(&scope).await.unwrap().unwrap().settings }
+    };
+    let before = settings(&t).await;
+    let (admin, admin_csrf) = staff(&t, Role::Admin).await;
+    let audit_before = t.audit_len().await;
+    for (form, why) in [
+        ("name=Gmina+Siechnice&nip=8961012357&department=Podatki", "a NIP whose check digit is wrong"),
+        ("name=Gmina+Siechnice&nip=89610123&department=Podatki", "a short NIP"),
+        ("name=&nip=8961012356&department=Podatki", "no name"),
+        (&format!("name={}&nip=8961012356&department=Podatki", "a".repeat(101)), "a name too long"),
+        ("name=Gmina+Siechnice&nip=8961012356&department=", "no department"),
+        ("name=Gmina%0ASiechnice&nip=8961012356&department=Podatki", "a control character"),
+    ] {
+        let r = form_post(&t, "/admin/taxes/recipient", &admin, &format!("csrf={admin_csrf}&{form}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.text());
+        assert!(r.text().contains("role=\"alert\""), "{why}: the refusal is said");
+    }
+    assert_eq!(settings(&t).await, before, "nothing changed");
+    assert_eq!(t.audit_len().await, audit_before, "nothing audited: nothing done");
+
+    // The tax official sees the recipient but has no form; posting is 403.
+    let (official, official_csrf) = department_official(&t, Some(dept)).await;
+    let page = page_get(&t, "/admin/taxes", &official).await.text();
+    assert!(!page.contains("id=\"recipient-form\""), "no form for a non-admin");
+    let r = form_post(&t, "/admin/taxes/recipient", &official, &format!("csrf={official_csrf}&name=X&nip=8961012356&department=Podatki+i+op%C5%82aty")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(settings(&t).await, before);
+
+    // An admin's valid form: saved (the NIP typed with dashes), audited.
+    let r = form_post(&t, "/admin/taxes/recipient", &admin, &format!("csrf={admin_csrf}&name=Gmina+Siechnice&nip=896-101-23-56&department=Podatki+i+op%C5%82aty")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let after = settings(&t).await;
+    assert_eq!(after.tax_recipient_name.as_deref(), Some("Gmina Siechnice"));
+    assert_eq!(after.tax_recipient_nip.as_deref(), Some("8961012356"));
+    assert!(t.audit_len().await > audit_before, "the change is audited");
+    // Czernica's settings are its own.
+    let czernica = t.store.gmina_record(&Teryt::parse(CZERNICA).unwrap()).await.unwrap().unwrap();
+    assert_ne!(czernica.settings.tax_recipient_nip.as_deref(), Some("8961012356"));
+}

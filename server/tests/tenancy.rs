@@ -789,6 +789,10 @@ async fn every_route_keeps_gminas_apart() {
     assert_eq!(w.a_post("/admin/taxes/thresholds", "from=2026-12-01&amount=9").await.status, StatusCode::OK);
     let b_rules = w.b_store().tax_rules().await.unwrap();
     assert_ne!(b_rules.rate_on(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), 900, "A's rate reached B");
+    w.cover("POST /admin/taxes/recipient");
+    assert_eq!(w.a_post("/admin/taxes/recipient", "name=Gmina+A&nip=8961012362&department=Podatki").await.status, StatusCode::OK);
+    let b_record = w.b_store().gmina_record(&mm_protocol::gmina::Teryt::parse(B).unwrap()).await.unwrap().unwrap();
+    assert_ne!(b_record.settings.tax_recipient_nip.as_deref(), Some("8961012362"), "A's recipient reached B");
     w.cover("GET /transparency");
     no_b("transparency", &w.send("GET", &format!("/transparency?gmina={A}"), Req::default()).await);
     let r = w.send("GET", "/transparency", Req::default()).await;

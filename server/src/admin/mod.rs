@@ -100,6 +100,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/taxes", get(taxes::overview))
         .route("/admin/taxes/rates", post(taxes::rate_add))
         .route("/admin/taxes/thresholds", post(taxes::threshold_add))
+        .route("/admin/taxes/recipient", post(taxes::recipient_set))
         .route("/admin/taxes/taxpayers", get(taxes::taxpayers))
         .route("/admin/taxes/taxpayers/{id}", get(taxes::taxpayer))
         .route("/admin/taxes/taxpayers/{id}/code", post(taxes::code_issue))

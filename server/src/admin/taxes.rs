@@ -164,6 +164,10 @@ struct OverviewPage<'a> {
     /// What the refused form held, to type again.
     rate_form: (String, String),
     threshold_form: (String, String),
+    /// The transfers' recipient (name, NIP) and the tax department's name;
+    /// shown to everyone with the page, changed by admins only.
+    recipient: (String, String, String),
+    may_set_recipient: bool,
 }
 
 async fn overview_page(
@@ -173,6 +177,18 @@ async fn overview_page(
     notice: Option<(String, bool)>,
     rate_form: (String, String),
     threshold_form: (String, String),
+) -> AdminResult<Response> {
+    overview_page_with(state, staff, status, notice, rate_form, threshold_form, None).await
+}
+
+async fn overview_page_with(
+    state: &AppState,
+    staff: &Staff,
+    status: StatusCode,
+    notice: Option<(String, bool)>,
+    rate_form: (String, String),
+    threshold_form: (String, String),
+    recipient_form: Option<(String, String, String)>,
 ) -> AdminResult<Response> {
     let t = |pl, en| staff.lang.t(pl, en);
     let runs = taxes(state)
@@ -194,8 +210,21 @@ async fn overview_page(
     let rates = rules.rates.iter().rev().map(|r| RateRow { from: r.from.to_string(), rate: percent(r.basis_points) }).collect();
     let thresholds =
         rules.thresholds.iter().rev().map(|r| ThresholdRow { from: r.from.to_string(), amount: zl(r.grosze) }).collect();
+    let recipient = match recipient_form {
+        Some(typed) => typed,
+        None => {
+            let settings = state.gminas.find(state.store.as_ref(), state.store.gmina_scope()).await?.map(|g| g.settings).unwrap_or_default();
+            (
+                settings.tax_recipient_name.clone().unwrap_or_default(),
+                settings.tax_recipient_nip.clone().unwrap_or_default(),
+                settings.tax_department().to_owned(),
+            )
+        }
+    };
     let ctx = PageCtx::new(staff, "/admin/taxes", t("Podatki i opłaty", "Taxes and fees"));
-    Ok(Page::with_status(status, OverviewPage { ctx, runs, rates, thresholds, notice, rate_form, threshold_form }).into_response())
+    let may_set_recipient = staff.is_admin();
+    let page = OverviewPage { ctx, runs, rates, thresholds, notice, rate_form, threshold_form, recipient, may_set_recipient };
+    Ok(Page::with_status(status, page).into_response())
 }
 
 pub async fn overview(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
@@ -300,6 +329,51 @@ pub async fn threshold_add(Tenant(state): Tenant, staff: Staff, body: Bytes) -> 
         }
         Err((status, notice)) => overview_page(&state, &staff, status, notice, Default::default(), form).await,
     }
+}
+
+/// Longest recipient name kept (the transfer code shows its first 20
+/// characters; the receipt and the app show it whole).
+const RECIPIENT_NAME_MAX: usize = 100;
+
+/// `POST /admin/taxes/recipient` (admins): who the transfers go to, as the
+/// ZBP code and the receipts name it (the gmina's NIP: without a valid one
+/// no transfer code can be made), and which department handles taxes (its
+/// officials get these pages). Deployment wiring such as the tax system's
+/// URL stays in the server's configuration, not in a web form.
+pub async fn recipient_set(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
+    let lang = staff.lang;
+    let typed = (
+        f.text("name").unwrap_or_default().trim().to_owned(),
+        f.text("nip").unwrap_or_default().trim().to_owned(),
+        f.text("department").unwrap_or_default().trim().to_owned(),
+    );
+    let bad = |pl: &str, en: &str| refused(pl, en, lang);
+    let nip = mm_protocol::taxes::checksums::normalise_nip(&typed.1);
+    let problem = if typed.0.is_empty() || typed.0.chars().count() > RECIPIENT_NAME_MAX || typed.0.chars().any(char::is_control) {
+        bad("Podaj nazwę odbiorcy (najwyżej 100 znaków).", "Enter the recipient's name (at most 100 characters).")
+    } else if nip.is_none() {
+        bad("To nie jest poprawny NIP (10 cyfr z cyfrą kontrolną).", "That is not a valid NIP (10 digits with the check digit).")
+    } else if typed.2.is_empty() || typed.2.chars().count() > RECIPIENT_NAME_MAX || typed.2.chars().any(char::is_control) {
+        bad("Podaj nazwę wydziału podatków (najwyżej 100 znaków).", "Enter the tax department's name (at most 100 characters).")
+    } else {
+        None
+    };
+    if problem.is_some() {
+        return overview_page_with(&state, &staff, StatusCode::BAD_REQUEST, problem, Default::default(), Default::default(), Some(typed)).await;
+    }
+    let gmina = state.store.gmina_scope().clone();
+    let Some(mut record) = state.store.gmina_record(&gmina).await? else {
+        return Err(AdminError::not_found("Nie ma takiej gminy.", "No such gmina."));
+    };
+    record.settings.tax_recipient_name = Some(typed.0);
+    record.settings.tax_recipient_nip = nip;
+    record.settings.tax_department = Some(typed.2);
+    state.store.update_gmina(staff.actor(), record, state.clock.now()).await?;
+    state.gminas.invalidate();
+    let notice = Some((lang.t("Zapisano odbiorcę przelewów.", "The transfers' recipient was saved.").to_owned(), false));
+    overview_page(&state, &staff, StatusCode::OK, notice, Default::default(), Default::default()).await
 }
 
 // ---------------------------------------------------------------------------

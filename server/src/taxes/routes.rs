@@ -88,22 +88,22 @@ pub async fn recipient(state: &AppState) -> ApiResult<TaxRecipient> {
 /// When no transfer code can be made (the gmina's NIP is not configured,
 /// or the tax system sent an account that does not check) the figures
 /// are still answered, with an empty `zbp.payload` (the app then shows no
-/// QR), and an operator's warning is logged (no personal data in it).
+/// QR), and why beside it, for the caller's one warning per request
+/// ([`warn_no_qr`]): a log line per liability would flood the log.
 pub fn liability_view(
     record: LiabilityRecord,
     payments: Vec<AppPaymentSummary>,
     as_of: NaiveDate,
     rules: &TaxRules,
     recipient: &TaxRecipient,
-) -> LiabilityView {
+) -> (LiabilityView, Option<String>) {
     match view(record.clone(), payments.clone(), as_of, rules, recipient) {
-        Ok(v) => v,
+        Ok(v) => (v, None),
         Err(e) => {
-            tracing::warn!(error = %e, "no transfer QR code for a liability; check the gmina's tax_recipient_nip and the import's accounts");
             let s = statement(&record, &payments, as_of, rules);
             let mut app_payments = payments;
             app_payments.sort_by(|a, b| b.paid_on.cmp(&a.paid_on).then(b.id.cmp(&a.id)));
-            LiabilityView {
+            let v = LiabilityView {
                 record,
                 app_payments,
                 effective_due_date: s.effective_due_date,
@@ -113,8 +113,17 @@ pub fn liability_view(
                 total_grosze: s.total_grosze,
                 status: s.status,
                 zbp: ZbpCode { payload: String::new(), amount_grosze: None },
-            }
+            };
+            (v, Some(e.to_string()))
         }
+    }
+}
+
+/// The operator's warning of a request that answered liabilities without a
+/// transfer code: how many and the first reason (no personal data in it).
+pub fn warn_no_qr(without_qr: usize, reason: Option<&str>) {
+    if let Some(reason) = reason {
+        tracing::warn!(without_qr, error = reason, "no transfer QR code for liabilities; check the gmina's tax_recipient_nip and the import's accounts");
     }
 }
 
@@ -202,11 +211,18 @@ pub async fn liabilities(
     let recipient = recipient(&state).await?;
     let taxpayers = state.store.device_taxpayers(&device.id).await?;
     let mut views = Vec::new();
+    let (mut without_qr, mut reason) = (0, None);
     if !taxpayers.is_empty() {
         for (record, payments) in state.store.device_liabilities(&device.id, None).await? {
-            views.push(liability_view(record, payments, as_of, &rules, &recipient));
+            let (v, no_qr) = liability_view(record, payments, as_of, &rules, &recipient);
+            if no_qr.is_some() {
+                without_qr += 1;
+                reason = reason.or(no_qr);
+            }
+            views.push(v);
         }
     }
+    warn_no_qr(without_qr, reason.as_deref());
     views.sort_by(|a, b| {
         (a.effective_due_date, &a.record.taxpayer, &a.record.id).cmp(&(b.effective_due_date, &b.record.taxpayer, &b.record.id))
     });
@@ -229,7 +245,9 @@ pub async fn liability(
     let (record, payments) = own_liability(&state, &device, &id).await?;
     let rules = state.store.tax_rules().await?;
     let recipient = recipient(&state).await?;
-    Ok(Json(liability_view(record, payments, as_of, &rules, &recipient)))
+    let (v, no_qr) = liability_view(record, payments, as_of, &rules, &recipient);
+    warn_no_qr(1, no_qr.as_deref());
+    Ok(Json(v))
 }
 
 /// The device's own liability, else 404.

@@ -16,7 +16,12 @@
 //!   devices ask for theirs at the same time (one connection each), as of
 //!   today (the default: interest to date over every rate period);
 //! - requests/s, p50, p90, p99, max of the measured device, the others'
-//!   rate, the median p99 of the 3 runs, and the server's peak RSS (VmHWM).
+//!   rate, the median p99 of the 3 runs (saturated: closed loop, so the
+//!   latency is mostly queueing);
+//! - then "under load": an open loop at half the saturated rate over the 8
+//!   households' devices, each request timed from its planned instant (no
+//!   coordinated omission); the median p99 of 3 runs is the figure compared
+//!   with the target; and the server's peak RSS (VmHWM).
 //!
 //! `make bench` runs it on the release build:
 //! `MM_E2E_PROFILE=release ./target/release/mm-bench-taxes-api`.
@@ -63,6 +68,16 @@ async fn main() -> anyhow::Result<()> {
         HOUSEHOLD_TAXPAYERS * HOUSEHOLD_LIABILITIES_EACH,
         bytes as f64 / 1e6
     );
+    // The gmina, as a deployment adds it.
+    let out = Command::new(mm_e2e::bin("mm-server"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["gmina", "add", "--teryt", "0223083", "--name", "Siechnice", "--powiat", "wrocławski", "--voivodeship", "dolnośląskie"])
+        .output()
+        .context("run mm-server gmina add")?;
+    if !out.status.success() {
+        bail!("mm-server gmina add failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
     let start = Instant::now();
     let out = Command::new(mm_e2e::bin("mm-server"))
         .arg("--data-dir")
@@ -79,6 +94,20 @@ async fn main() -> anyhow::Result<()> {
         start.elapsed().as_secs_f64(),
         String::from_utf8_lossy(&out.stdout).trim()
     );
+
+    // The transfers' recipient, as an admin sets it under /admin/taxes
+    // (without a valid NIP no transfer code is made: the answer would not
+    // be the one residents get).
+    {
+        use mm_server::store::{Actor, SqliteStore};
+        use mm_server::store::directory::DirectoryStore;
+        let store = SqliteStore::open(&data)?;
+        let gminas = store.list_gminas().await?;
+        let mut g = gminas.into_iter().next().context("the import made no gmina")?;
+        g.settings.tax_recipient_name = Some("Gmina Siechnice".into());
+        g.settings.tax_recipient_nip = Some("8961012356".into());
+        store.update_gmina(Actor("bench".into()), g, chrono::Utc::now()).await?;
+    }
 
     // 2. The server, a device per household linked to its 4 taxpayers.
     let limits = [("MM_RATE_DEVICE_PER_HOUR", "100000000"), ("MM_RATE_IP_PER_HOUR", "100000000")];
@@ -123,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
     // 3. Load: warm-up, then 3 measured runs.
     load(&http, &liabilities, &tokens, Duration::from_secs(1)).await?;
     let mut p99s = vec![];
+    let mut max_rate: f64 = 0.0;
     for run in 1..=RUNS {
         let r = load(&http, &liabilities, &tokens, Duration::from_secs(seconds)).await?;
         println!(
@@ -139,11 +169,40 @@ async fn main() -> anyhow::Result<()> {
             r.others_errors,
         );
         p99s.push(r.quantile(0.99));
+        max_rate = max_rate.max((r.measured.len() + r.others) as f64 / r.secs);
     }
     p99s.sort_by(f64::total_cmp);
     let median = p99s[RUNS / 2];
     println!(
-        "GET /api/v1/taxes/liabilities (4 taxpayers, 40 liabilities), median p99 of {RUNS} runs: {median:.2} ms (target < {TARGET_P99_MS} ms: {})",
+        "saturated (closed loop, {} connections): median p99 of {RUNS} runs {median:.2} ms: mostly queueing, the requests in flight / the rate",
+        CONNS + HOUSEHOLDS - 1
+    );
+    max_rate = max_rate.max(1.0);
+
+    // 4. Under load: an open loop at half the saturated rate, all eight
+    // households' devices in turn, each request sent at its planned time
+    // and timed from it (a slow answer cannot delay the next request and so
+    // hide itself: no coordinated omission).
+    let rate = max_rate / 2.0;
+    let mut paced = vec![];
+    for run in 1..=RUNS {
+        let r = paced_load(&http, &liabilities, &tokens, rate, Duration::from_secs(seconds)).await?;
+        println!(
+            "paced run {run}: {:.0} req/s planned, {} answered, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} errors)",
+            rate,
+            r.measured.len(),
+            r.quantile(0.50),
+            r.quantile(0.90),
+            r.quantile(0.99),
+            r.quantile(1.0),
+            r.measured_errors,
+        );
+        paced.push(r.quantile(0.99));
+    }
+    paced.sort_by(f64::total_cmp);
+    let median = paced[RUNS / 2];
+    println!(
+        "GET /api/v1/taxes/liabilities (4 taxpayers, 40 liabilities) at {rate:.0} req/s (half the saturated rate), median p99 of {RUNS} runs: {median:.2} ms (target < {TARGET_P99_MS} ms: {})",
         if median < TARGET_P99_MS { "met" } else { "NOT met" }
     );
     let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap_or_default();
@@ -223,6 +282,38 @@ async fn load(http: &reqwest::Client, url: &str, tokens: &[String], time: Durati
         } else {
             run.others += lat.len();
             run.others_errors += errors;
+        }
+    }
+    run.secs = start.elapsed().as_secs_f64();
+    run.measured.sort();
+    Ok(run)
+}
+
+/// `rate` requests a second for `time`, the devices in turn, each sent at
+/// its planned instant on its own task and timed from that instant.
+async fn paced_load(http: &reqwest::Client, url: &str, tokens: &[String], rate: f64, time: Duration) -> anyhow::Result<Run> {
+    let start = tokio::time::Instant::now();
+    let n = (rate * time.as_secs_f64()) as usize;
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let planned = start + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(planned).await;
+        let (http, url, token) = (http.clone(), url.to_owned(), tokens[i % tokens.len()].clone());
+        tasks.push(tokio::spawn(async move {
+            let ok = match http.get(&url).bearer_auth(&token).send().await {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            };
+            (ok, planned.elapsed())
+        }));
+    }
+    let mut run = Run { measured: vec![], measured_errors: 0, others: 0, others_errors: 0, secs: 0.0 };
+    for t in tasks {
+        let (ok, lat) = t.await?;
+        if ok {
+            run.measured.push(lat);
+        } else {
+            run.measured_errors += 1;
         }
     }
     run.secs = start.elapsed().as_secs_f64();

@@ -575,9 +575,10 @@ impl TaxStore for SqliteStore {
         let (g, device) = (self.scope(), device_id.to_owned());
         self.read(move |c| {
             Ok(c.prepare_cached(
-                "SELECT t.id, t.name FROM tax_taxpayers t
-                   JOIN tax_device_links d ON d.gmina = t.gmina AND d.taxpayer = t.id
-                  WHERE t.gmina = ?1 AND d.device_id = ?2 ORDER BY t.id",
+                // The device's links first (CROSS JOIN, as in device_liabilities).
+                "SELECT t.id, t.name FROM tax_device_links d
+                  CROSS JOIN tax_taxpayers t ON t.gmina = d.gmina AND t.id = d.taxpayer
+                  WHERE d.gmina = ?1 AND d.device_id = ?2 ORDER BY t.id",
             )?
             .query_map([g, device], taxpayer_row)?
             .collect::<Result<Vec<_>, _>>()?)
@@ -595,9 +596,13 @@ impl TaxStore for SqliteStore {
             let cols = LIABILITY_COLUMNS.split(", ").map(|col| format!("l.{col}")).collect::<Vec<_>>().join(", ");
             let liabilities = c
                 .prepare_cached(&format!(
-                    "SELECT {cols} FROM tax_liabilities l
-                       JOIN tax_device_links d ON d.gmina = l.gmina AND d.taxpayer = l.taxpayer
-                      WHERE l.gmina = ?1 AND d.device_id = ?2 AND (?3 IS NULL OR l.id = ?3)
+                    // CROSS JOIN: SQLite's way to make the device's links the
+                    // outer loop (a household's few taxpayers, then their
+                    // liabilities by index); its planner otherwise walked the
+                    // gmina's every liability (sqlite.org/optoverview.html#crossjoin).
+                    "SELECT {cols} FROM tax_device_links d
+                      CROSS JOIN tax_liabilities l ON l.gmina = d.gmina AND l.taxpayer = d.taxpayer
+                      WHERE d.gmina = ?1 AND d.device_id = ?2 AND (?3 IS NULL OR l.id = ?3)
                       ORDER BY l.due_date, l.id"
                 ))?
                 .query_map(params![g, device, only], liability)?
@@ -606,9 +611,9 @@ impl TaxStore for SqliteStore {
             {
                 let mut stmt = c.prepare_cached(&format!(
                     "SELECT {PAYMENT_COLUMNS} FROM tax_payments p WHERE p.gmina = ?1 AND p.liability IN
-                       (SELECT l.id FROM tax_liabilities l
-                          JOIN tax_device_links d ON d.gmina = l.gmina AND d.taxpayer = l.taxpayer
-                         WHERE l.gmina = ?1 AND d.device_id = ?2 AND (?3 IS NULL OR l.id = ?3))
+                       (SELECT l.id FROM tax_device_links d
+                          CROSS JOIN tax_liabilities l ON l.gmina = d.gmina AND l.taxpayer = d.taxpayer
+                         WHERE d.gmina = ?1 AND d.device_id = ?2 AND (?3 IS NULL OR l.id = ?3))
                      ORDER BY p.created_at DESC, p.id"
                 ))?;
                 for p in stmt.query_map(params![g, device, only], payment)? {
