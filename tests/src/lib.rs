@@ -7,6 +7,7 @@ pub mod fake_ezd;
 pub mod fake_p24;
 pub mod fake_tax;
 pub mod fake_sync;
+pub mod pg;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader, Write};

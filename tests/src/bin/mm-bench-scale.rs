@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use mm_e2e::Server;
 use mm_e2e::balancer::Balancer;
+use mm_e2e::pg::Pg;
 use mm_protocol::gmina::Teryt;
 use mm_server::store::{Actor, DirectoryStore, GminaRecord, HealthStore, PostgresStore};
 use serde_json::json;
@@ -586,52 +587,6 @@ async fn get_bench(http: &reqwest::Client, url: &str, gmina: &Teryt) -> Result<R
         all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1))).map(|d| d.as_secs_f64() * 1e3).unwrap_or(0.0)
     };
     Ok(Rate { rps: all.len() as f64 / secs, p50: p(0.5), p99: p(0.99) })
-}
-
-// ---------------------------------------------------------------- PostgreSQL
-
-/// The server `pg_virtualenv` started (PGHOST, PGPORT, PGUSER, PGPASSWORD).
-struct Pg {
-    base: String,
-}
-
-impl Pg {
-    fn from_env() -> Option<Pg> {
-        let q = |v: String| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
-        let host = std::env::var("PGHOST").ok()?;
-        let mut base = format!("host={}", q(host));
-        if let Ok(port) = std::env::var("PGPORT") {
-            base += &format!(" port={}", q(port));
-        }
-        base += &format!(" user={}", q(std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into())));
-        if let Ok(pw) = std::env::var("PGPASSWORD") {
-            base += &format!(" password={}", q(pw));
-        }
-        Some(Pg { base })
-    }
-
-    fn url(&self, db: &str) -> String {
-        format!("{} dbname='{db}'", self.base)
-    }
-
-    async fn client(&self, db: &str) -> Result<tokio_postgres::Client> {
-        self.client_url(&self.url(db)).await
-    }
-
-    async fn client_url(&self, url: &str) -> Result<tokio_postgres::Client> {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-        tokio::spawn(connection);
-        Ok(client)
-    }
-
-    /// A new empty database (an old one of that name dropped); its URL.
-    async fn create_database(&self, name: &str) -> Result<String> {
-        let c = self.client("postgres").await?;
-        // Two statements: CREATE DATABASE cannot share a transaction.
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
-        c.batch_execute(&format!("CREATE DATABASE {name}")).await?;
-        Ok(self.url(name))
-    }
 }
 
 // ---------------------------------------------------------------- figures

@@ -37,6 +37,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use chrono::{Duration, NaiveDate, Utc};
 use mm_e2e::bin;
+use mm_e2e::pg::Pg;
 use mm_protocol::gmina::Teryt;
 use mm_protocol::taxes::activation::CODE_ALPHABET;
 use mm_protocol::taxes::checksums::{nrb_check_digits, nrb_valid};
@@ -659,7 +660,7 @@ async fn main() -> Result<()> {
     }
     let mut urls = vec![];
     for i in 0..2 * runs() {
-        urls.push(pg.create_database(&admin, &format!("mm_bench_taxes_{i}")).await?);
+        urls.push(pg.create_database(&format!("mm_bench_taxes_{i}")).await?);
     }
     let mut urls = urls.into_iter();
     let mut m = 0;
@@ -673,41 +674,3 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// The server `pg_virtualenv` started (PGHOST, PGPORT, PGUSER, PGPASSWORD),
-/// as `mm-bench-scale` reads it.
-struct Pg {
-    base: String,
-}
-
-impl Pg {
-    fn from_env() -> Option<Pg> {
-        let q = |v: String| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
-        let host = std::env::var("PGHOST").ok()?;
-        let mut base = format!("host={}", q(host));
-        if let Ok(port) = std::env::var("PGPORT") {
-            base += &format!(" port={}", q(port));
-        }
-        base += &format!(" user={}", q(std::env::var("PGUSER").unwrap_or_else(|_| "postgres".into())));
-        if let Ok(pw) = std::env::var("PGPASSWORD") {
-            base += &format!(" password={}", q(pw));
-        }
-        Some(Pg { base })
-    }
-
-    fn url(&self, db: &str) -> String {
-        format!("{} dbname='{db}'", self.base)
-    }
-
-    async fn client(&self, db: &str) -> Result<tokio_postgres::Client> {
-        let (client, connection) = tokio_postgres::connect(&self.url(db), tokio_postgres::NoTls).await?;
-        tokio::spawn(connection);
-        Ok(client)
-    }
-
-    /// A new empty database (an old one of that name dropped); its URL.
-    async fn create_database(&self, admin: &tokio_postgres::Client, name: &str) -> Result<String> {
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await?;
-        Ok(self.url(name))
-    }
-}
