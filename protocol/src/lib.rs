@@ -25,6 +25,8 @@ pub mod holidays;
 pub mod text;
 pub mod opening_hours;
 pub mod taxes;
+pub mod budget;
+pub mod consultations;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
 /// all-day events) are evaluated here, never in UTC.
