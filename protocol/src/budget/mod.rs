@@ -5,4 +5,5 @@
 //! both run them. See `../shared/reference/BUDGET-CONSULTATIONS.md` and
 //! `docs/plans/issue-15.md`.
 
+pub mod model;
 pub mod count;
