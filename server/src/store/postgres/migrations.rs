@@ -31,6 +31,7 @@ const MIGRATIONS: &[Step] = &[
     Step::Seed,
     sql!("0003_rate_limits.sql"),
     sql!("0004_taxes.sql"),
+    sql!("0005_budget.sql"),
 ];
 
 /// The schema version this server runs at.

@@ -36,6 +36,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0012_gminas.sql"),
     sql!("0013_rate_limits.sql"),
     sql!("0014_taxes.sql"),
+    sql!("0015_budget.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had
