@@ -6,4 +6,6 @@
 //! `docs/plans/issue-15.md`.
 
 pub mod model;
+pub mod rules;
+pub mod identity;
 pub mod count;
