@@ -540,6 +540,22 @@ proptest! {
         }
     }
 
+    /// A valid answer set with one value replaced by anything: never a
+    /// panic; a refusal names the replaced answer's question (or, for a
+    /// value that says nothing, a required question it leaves empty).
+    #[test]
+    fn one_bad_value_is_pinned_to_its_question(a in valid_answers(), which in any::<prop::sample::Index>(), value in any_value()) {
+        let c = consultation();
+        let mut a = a;
+        let i = which.index(a.answers.len());
+        a.answers[i].value = value;
+        let target = c.questions.iter().position(|q| q.id == a.answers[i].question).unwrap();
+        match check_answers(&c, &a) {
+            Ok(n) => prop_assert_eq!(check_answers(&c, &Answers { answers: n.answers.clone() }), Ok(n)),
+            Err(e) => prop_assert_eq!(e.question, target, "{:?}", e),
+        }
+    }
+
     /// Valid answers are accepted, and the tally's counts add up to what
     /// the canonical answers hold, whatever their order.
     #[test]
