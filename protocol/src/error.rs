@@ -84,6 +84,32 @@ pub enum ErrorCode {
     PaymentsDisabled,
     /// The payment gateway did not answer or refused; nothing was charged.
     GatewayUnavailable,
+    /// The budget edition or consultation is not in the phase this needs
+    /// (voting closed, submission not open yet…).
+    PhaseClosed,
+    /// This person has already voted in this budget edition (any channel).
+    AlreadyVoted,
+    /// The ballot breaks the edition's rules (`budget::rules::BallotError`;
+    /// `field` = `pools[i]` or `pools[i].projects[j]`).
+    BallotRule,
+    /// The voter's identity does not check (`field` = `pesel`, `first_name`…;
+    /// a wrong PESEL checksum and an impossible birth date alike).
+    InvalidIdentity,
+    /// The SMS code is wrong or expired.
+    InvalidSmsCode,
+    /// Too many wrong SMS codes for this request: wait (Retry-After).
+    SmsLocked,
+    /// This phone number has confirmed as many voters as the edition allows.
+    PhoneLimit,
+    /// The edition needs SMS codes and none can be sent now (no gateway
+    /// configured, or the gateway failed); nothing was stored.
+    SmsUnavailable,
+    /// The budget's results are not published yet.
+    ResultsNotPublished,
+    /// This device or person has already answered the consultation.
+    AlreadyAnswered,
+    /// An answer breaks the consultation's question (`field` = `questions[i]`).
+    InvalidAnswer,
     /// A code from a newer server that this build does not know.
     #[serde(other)]
     Unknown,
@@ -95,17 +121,19 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             MalformedJson | InvalidField | InvalidQuery | InvalidCursor | GminaRequired | InvalidGmina
-            | InvalidActivationCode => 400,
+            | InvalidActivationCode | BallotRule | InvalidIdentity | InvalidSmsCode | InvalidAnswer => 400,
             Unauthorized | TokenExpired | InvalidCredentials => 401,
             Forbidden => 403,
-            NotFound | UnknownGmina => 404,
+            NotFound | UnknownGmina | ResultsNotPublished => 404,
             MethodNotAllowed => 405,
-            IdempotencyConflict | Conflict => 409,
+            IdempotencyConflict | Conflict | PhaseClosed | AlreadyVoted | PhoneLimit | AlreadyAnswered => 409,
             PayloadTooLarge | ImageTooLarge => 413,
             UnsupportedMediaType | ImageUnreadable => 415,
-            RateLimited | ActivationLocked => 429,
+            RateLimited | ActivationLocked | SmsLocked => 429,
             Internal | Unknown => 500,
-            Unavailable | PaymentsDisabled => 503,
+            // 503, not 502: with `--sms none` there is no upstream to blame,
+            // and either way the resident can only try later (Retry-After).
+            Unavailable | PaymentsDisabled | SmsUnavailable => 503,
             GatewayUnavailable => 502,
         }
     }
@@ -139,6 +167,17 @@ impl ErrorCode {
             ActivationLocked => "activation_locked",
             PaymentsDisabled => "payments_disabled",
             GatewayUnavailable => "gateway_unavailable",
+            PhaseClosed => "phase_closed",
+            AlreadyVoted => "already_voted",
+            BallotRule => "ballot_rule",
+            InvalidIdentity => "invalid_identity",
+            InvalidSmsCode => "invalid_sms_code",
+            SmsLocked => "sms_locked",
+            PhoneLimit => "phone_limit",
+            SmsUnavailable => "sms_unavailable",
+            ResultsNotPublished => "results_not_published",
+            AlreadyAnswered => "already_answered",
+            InvalidAnswer => "invalid_answer",
             Unknown => "unknown",
         }
     }
@@ -186,9 +225,40 @@ mod tests {
             ErrorCode::GminaRequired,
             ErrorCode::UnknownGmina,
             ErrorCode::InvalidGmina,
+            ErrorCode::PhaseClosed,
+            ErrorCode::AlreadyVoted,
+            ErrorCode::BallotRule,
+            ErrorCode::InvalidIdentity,
+            ErrorCode::InvalidSmsCode,
+            ErrorCode::SmsLocked,
+            ErrorCode::PhoneLimit,
+            ErrorCode::SmsUnavailable,
+            ErrorCode::ResultsNotPublished,
+            ErrorCode::AlreadyAnswered,
+            ErrorCode::InvalidAnswer,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn the_budget_and_consultation_codes_have_their_statuses() {
+        use ErrorCode::*;
+        for (code, status) in [
+            (PhaseClosed, 409),
+            (AlreadyVoted, 409),
+            (BallotRule, 400),
+            (InvalidIdentity, 400),
+            (InvalidSmsCode, 400),
+            (SmsLocked, 429),
+            (PhoneLimit, 409),
+            (SmsUnavailable, 503),
+            (ResultsNotPublished, 404),
+            (AlreadyAnswered, 409),
+            (InvalidAnswer, 400),
+        ] {
+            assert_eq!(code.http_status(), status, "{}", code.as_str());
         }
     }
 

@@ -9,9 +9,12 @@ use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use mm_protocol::budget::identity::IdentityError;
+use mm_protocol::budget::model::{BallotInput, SettingsError};
+use mm_protocol::budget::rules::BallotError;
 use mm_protocol::error::{ApiError, ErrorCode, Message};
 use mm_protocol::validation::FieldError;
 
@@ -144,6 +147,120 @@ pub async fn log_app_errors(request: Request, next: Next) -> Response {
     response
 }
 
+/// The participatory budget's and the consultations' answers (issue 15;
+/// codes and statuses in `mm_protocol::error::ErrorCode`).
+impl AppError {
+    pub fn phase_closed() -> Self {
+        Self::new(
+            ErrorCode::PhaseClosed,
+            "Ten etap jest zamknięty: sprawdź daty w harmonogramie.",
+            "This phase is closed: check the dates in the timetable.",
+        )
+    }
+
+    /// One answer for every channel: the voter learns no more than that a
+    /// ballot of this identity exists.
+    pub fn already_voted() -> Self {
+        Self::new(
+            ErrorCode::AlreadyVoted,
+            "Głos tej osoby w tej edycji budżetu został już oddany.",
+            "This person has already voted in this budget edition.",
+        )
+    }
+
+    /// A ballot that breaks the edition's rules; an unknown pool or project
+    /// is `not_found` (the plan's order of checks), the rest `ballot_rule`.
+    /// The field is the ballot's position (`pools[i].projects[j]`).
+    pub fn ballot_rule(e: &BallotError, ballot: &BallotInput) -> Self {
+        let code = match e {
+            BallotError::UnknownPool { .. } | BallotError::UnknownProject { .. } => ErrorCode::NotFound,
+            _ => ErrorCode::BallotRule,
+        };
+        let m = e.message();
+        let err = Self::new(code, m.pl, m.en);
+        match e.field(ballot) {
+            Some(f) => err.with_field(f),
+            None => err,
+        }
+    }
+
+    pub fn invalid_sms_code() -> Self {
+        Self::new(
+            ErrorCode::InvalidSmsCode,
+            "Nieprawidłowy lub nieważny kod SMS. Sprawdź go albo poproś o nowy.",
+            "The SMS code is wrong or has expired. Check it or ask for a new one.",
+        )
+    }
+
+    /// 429 with Retry-After (as the tax activation's lock).
+    pub fn sms_locked(retry_after_secs: i64) -> Response {
+        let mut r = Self::new(
+            ErrorCode::SmsLocked,
+            "Za dużo błędnych kodów SMS. Poproś o nowy kod za kilka minut.",
+            "Too many wrong SMS codes. Ask for a new code in a few minutes.",
+        )
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+
+    pub fn phone_limit() -> Self {
+        Self::new(
+            ErrorCode::PhoneLimit,
+            "Tym numerem telefonu potwierdzono już największą dozwoloną liczbę głosów.",
+            "This phone number has already confirmed as many votes as allowed.",
+        )
+        .with_field("phone")
+    }
+
+    pub fn sms_unavailable() -> Self {
+        Self::new(
+            ErrorCode::SmsUnavailable,
+            "Nie można teraz wysłać kodu SMS. Spróbuj później albo zagłosuj w urzędzie. Nic nie zostało zapisane.",
+            "The SMS code cannot be sent now. Try later or vote at the office. Nothing was stored.",
+        )
+    }
+
+    pub fn results_not_published() -> Self {
+        Self::new(
+            ErrorCode::ResultsNotPublished,
+            "Wyniki tej edycji nie zostały jeszcze opublikowane.",
+            "This edition's results are not published yet.",
+        )
+    }
+
+    pub fn already_answered() -> Self {
+        Self::new(
+            ErrorCode::AlreadyAnswered,
+            "W tej konsultacji już udzielono odpowiedzi.",
+            "This consultation has already been answered.",
+        )
+    }
+
+    /// `field` = `questions[i]`; the consultation's rules word the reason.
+    pub fn invalid_answer(field: impl Into<String>, message: Message) -> Self {
+        Self::new(ErrorCode::InvalidAnswer, message.pl, message.en).with_field(field)
+    }
+}
+
+/// The field only, never the value typed (personal data).
+impl From<IdentityError> for AppError {
+    fn from(e: IdentityError) -> Self {
+        let m = e.message();
+        AppError::new(ErrorCode::InvalidIdentity, m.pl, m.en).with_field(e.field)
+    }
+}
+
+/// An edition's settings an official cannot save (`validate_settings`).
+impl From<SettingsError> for AppError {
+    fn from(e: SettingsError) -> Self {
+        let m = e.message();
+        AppError::new(ErrorCode::InvalidField, m.pl, m.en).with_field(e.field)
+    }
+}
+
 impl From<FieldError> for AppError {
     fn from(e: FieldError) -> Self {
         AppError(e.into(), None)
@@ -170,6 +287,54 @@ impl Conflict {
             Conflict::GminaExists => {
                 ("Gmina o tym kodzie TERYT już jest w systemie.", "A gmina with this TERYT code already exists.")
             }
+            Conflict::EditionLocked => (
+                "Głosowanie w tej edycji już się rozpoczęło: jej ustawień, dat i pul nie można zmienić.",
+                "Voting in this edition has started: its settings, dates and pools cannot change.",
+            ),
+            Conflict::PhaseClosed => (
+                "Ten etap budżetu obywatelskiego jest zamknięty albo jeszcze się nie rozpoczął.",
+                "This phase of the participatory budget is closed or has not started yet.",
+            ),
+            Conflict::AlreadySigned => (
+                "Ta osoba już poparła ten projekt.",
+                "This person has already signed support for this project.",
+            ),
+            Conflict::ProjectStatus => (
+                "Obecny status projektu nie pozwala na tę zmianę.",
+                "The project's current status does not allow this change.",
+            ),
+            Conflict::NotEnoughSignatures => (
+                "Projekt nie ma wymaganej liczby podpisów poparcia (art. 5a ust. 7 pkt 1 ustawy o samorządzie gminnym).",
+                "The project lacks the required support signatures (art. 5a(7)(1) of the Act on gmina self-government).",
+            ),
+            Conflict::LotDrawn => (
+                "Losowanie kolejności dla tej puli już się odbyło.",
+                "The lot for this pool has already been drawn.",
+            ),
+            Conflict::NotCounted => (
+                "Nie wszystkie pule tej edycji zostały policzone.",
+                "Not every pool of this edition has been counted.",
+            ),
+            Conflict::ResultsPublished => (
+                "Wyniki tej edycji zostały już opublikowane.",
+                "The results of this edition have already been published.",
+            ),
+            Conflict::AlreadyAnswered => (
+                "W tej konsultacji już udzielono odpowiedzi.",
+                "This consultation has already been answered.",
+            ),
+            Conflict::ConsultationClosed => (
+                "Ta konsultacja nie przyjmuje teraz odpowiedzi: sprawdź jej daty.",
+                "This consultation does not accept answers now: check its dates.",
+            ),
+            Conflict::ConsultationLocked => (
+                "Ta konsultacja ma już odpowiedzi: jej pytań i ustawień nie można zmienić.",
+                "This consultation already has answers: its questions and settings cannot change.",
+            ),
+            Conflict::ConsultationStatus => (
+                "Obecny status konsultacji nie pozwala na tę zmianę.",
+                "The consultation's current status does not allow this change.",
+            ),
         };
         Message::new(pl, en)
     }
