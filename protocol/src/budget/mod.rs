@@ -9,3 +9,4 @@ pub mod model;
 pub mod rules;
 pub mod identity;
 pub mod count;
+pub mod wire;
