@@ -137,6 +137,8 @@ pub struct ServeArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub payments: PaymentArgs,
+    #[command(flatten)]
+    pub sms: SmsArgs,
 }
 
 /// The HTTP adapter of the tax systems (`crate::taxes::pull`): a gmina whose
@@ -341,6 +343,39 @@ pub enum PaymentsMode {
     None,
     Sandbox,
     P24,
+}
+
+/// The SMS gateway (`crate::sms`): one-time codes of the participatory
+/// budget (issue 15).
+#[derive(Debug, Clone, Args)]
+pub struct SmsArgs {
+    /// `none` (no SMS: an edition that asks for SMS codes answers 503
+    /// `sms_unavailable`), `log` (nothing is sent, each message is printed
+    /// on the terminal; only with `--demo`) or `smsapi` (SMSAPI.pl:
+    /// `--sms-credentials`). Default: `log` with `--demo`, else `none`.
+    #[arg(long = "sms", env = "MM_SMS", value_enum, global = true)]
+    pub sms: Option<SmsMode>,
+    /// The SMSAPI base URL (`/sms.do` is appended).
+    #[arg(long, env = "MM_SMS_URL", default_value = crate::sms::smsapi::DEFAULT_URL, global = true)]
+    pub sms_url: String,
+    /// JSON file `{"token": "…"}`: the SMSAPI OAuth token (read once, at start).
+    #[arg(long, env = "MM_SMS_CREDENTIALS", value_name = "FILE", global = true)]
+    pub sms_credentials: Option<PathBuf>,
+    /// The sender name residents see (registered at SMSAPI, at most 11
+    /// characters). Default: the account's default sender.
+    #[arg(long, env = "MM_SMS_SENDER", global = true)]
+    pub sms_sender: Option<String>,
+    /// Timeout of one request to the gateway, in milliseconds (the
+    /// resident waits for the code).
+    #[arg(long, env = "MM_SMS_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub sms_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmsMode {
+    None,
+    Log,
+    Smsapi,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -45,6 +45,7 @@ pub mod openapi;
 pub mod payments;
 pub mod places;
 pub mod reports;
+pub mod sms;
 pub mod sync;
 pub mod taxes;
 pub mod tenant;

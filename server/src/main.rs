@@ -202,12 +202,16 @@ async fn open_store_with(data: &DataArgs, photos: Arc<dyn mm_server::blobs::Phot
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    // The SMS gateway (`--sms`): its flags are checked before anything starts.
+    let sms = mm_server::sms::from_args(&args.sms, args.demo).context("cannot use the SMS gateway (--sms)")?;
     let photos = mm_server::blobs::open(args.photos.as_ref(), &args.data.data_dir)
         .await
         .context("cannot use the photo storage (--photos)")?;
     tracing::info!(photos = %photos.describe(), "photo storage");
     let store = open_store_with(&args.data, photos).await?;
     let mut state = AppState::new(store.clone());
+    state.sms = sms;
+    tracing::info!(provider = state.sms.provider(), "sms gateway");
     state.limits.configure(mm_server::reports::ratelimit::Limits {
         device_per_hour: args.rate_device_per_hour,
         ip_per_hour: args.rate_ip_per_hour,

@@ -15,6 +15,7 @@ use crate::payments::sandbox::Sandbox;
 use crate::reports::boundary::BoundaryCache;
 use crate::reports::ratelimit::{Limits, RateLimiter};
 use crate::reports::reference::ReferenceCache;
+use crate::sms::{NoSms, SmsGateway};
 use crate::store::Store;
 
 /// "Now", injectable so tests can move time (token expiry, news visibility).
@@ -64,6 +65,8 @@ pub struct AppState {
     pub payments: Option<Arc<Gateway>>,
     /// The built-in sandbox gateway's transactions (`--payments sandbox`).
     pub sandbox: Option<Arc<Sandbox>>,
+    /// The SMS gateway (`--sms`); `NoSms` refuses every message.
+    pub sms: Arc<dyn SmsGateway>,
 }
 
 impl AppState {
@@ -82,6 +85,7 @@ impl AppState {
             sign_in: SignInPolicy::default(),
             payments: None,
             sandbox: None,
+            sms: Arc::new(NoSms),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod balancer;
 pub mod fake_ezd;
 pub mod fake_p24;
+pub mod fake_sms;
 pub mod fake_tax;
 pub mod fake_sync;
 pub mod pg;
