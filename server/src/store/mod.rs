@@ -16,6 +16,7 @@
 //! to one of them ([`directory`]: `Tenancy::for_gmina`).
 
 pub mod backoffice;
+pub mod budget;
 pub mod directory;
 pub mod ezd;
 pub mod jobs;
@@ -44,6 +45,7 @@ use crate::reports::model::{PhotoMeta, ReportInternal};
 use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
+pub use budget::BudgetStore;
 pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
@@ -102,6 +104,23 @@ pub enum Conflict {
     NotAssignable,
     /// The deployment already has a gmina with this TERYT code.
     GminaExists,
+    /// The budget edition's voting has started: it and its pools stay.
+    EditionLocked,
+    /// Not in this phase of the budget edition (submission closed, the
+    /// appeal window over, voting not over yet).
+    PhaseClosed,
+    /// This person already signed support for the project.
+    AlreadySigned,
+    /// The project's status does not allow this move (`may_move`).
+    ProjectStatus,
+    /// The project has fewer support signatures than its pool requires.
+    NotEnoughSignatures,
+    /// The pool's lot was drawn already.
+    LotDrawn,
+    /// A pool of the edition has not been counted.
+    NotCounted,
+    /// The edition's results are published: counts stay as they are.
+    ResultsPublished,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -662,6 +681,7 @@ pub trait Store:
     + EzdStore
     + JobStore
     + TaxStore
+    + BudgetStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -683,6 +703,7 @@ impl<
         + EzdStore
         + JobStore
         + TaxStore
+        + BudgetStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T

@@ -7,6 +7,7 @@
 mod admin;
 mod auth;
 mod backoffice;
+mod budget;
 mod content;
 mod directory;
 mod devices;
