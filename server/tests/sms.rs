@@ -187,11 +187,17 @@ async fn each_failure_is_temporary_or_refused_and_names_no_secret() {
 async fn the_timeout_is_honoured() {
     let fake = FakeSms::start().await;
     fake.set_fault(Fault::Slow(Duration::from_secs(5)));
+    let c = client(&fake, 300);
     let started = Instant::now();
-    let e = client(&fake, 300).send(&message("slow")).await.unwrap_err();
+    let e = c.send(&message("slow")).await.unwrap_err();
     let took = started.elapsed();
     assert_eq!(e, SmsError::Temporary { reason: "timed out", code: None, retry_after: None });
     assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "took {took:?}");
+    // The retry under the same idx goes through, and the message exists
+    // once whether or not the timed-out attempt had reached the gateway.
+    fake.clear_fault();
+    assert!(c.send(&message("slow")).await.is_ok());
+    assert_eq!(fake.accepted().len(), 1);
 }
 
 #[tokio::test(flavor = "current_thread")]
