@@ -30,6 +30,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod budget;
 pub mod demo;
 pub mod devices;
 pub mod events;

@@ -16,6 +16,7 @@
 //! to one of them ([`directory`]: `Tenancy::for_gmina`).
 
 pub mod backoffice;
+pub mod ballots;
 pub mod budget;
 pub mod directory;
 pub mod ezd;
@@ -45,6 +46,7 @@ use crate::reports::model::{PhotoMeta, ReportInternal};
 use crate::reports::workflow::WorkflowError;
 
 pub use backoffice::BackOfficeStore;
+pub use ballots::BallotStore;
 pub use budget::BudgetStore;
 pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
@@ -681,6 +683,7 @@ pub trait Store:
     + EzdStore
     + JobStore
     + TaxStore
+    + BallotStore
     + BudgetStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
@@ -703,6 +706,7 @@ impl<
         + EzdStore
         + JobStore
         + TaxStore
+        + BallotStore
         + BudgetStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,

@@ -32,6 +32,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0003_rate_limits.sql"),
     sql!("0004_taxes.sql"),
     sql!("0005_budget.sql"),
+    sql!("0006_budget_ballots.sql"),
 ];
 
 /// The schema version this server runs at.

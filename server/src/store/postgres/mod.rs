@@ -15,6 +15,7 @@
 mod admin;
 mod auth;
 mod backoffice;
+mod ballots;
 mod budget;
 mod content;
 mod devices;

@@ -7,6 +7,7 @@
 mod admin;
 mod auth;
 mod backoffice;
+mod ballots;
 mod budget;
 mod content;
 mod directory;
@@ -43,6 +44,8 @@ pub use migrations::run_until as migrate_until;
 pub use migrations::VERSION as SCHEMA_VERSION;
 /// Shared with the PostgreSQL store: photo files and report decoding.
 pub(crate) use reports::decode as decode_report;
+/// Shared with the PostgreSQL store: when an edition's register may go.
+pub(crate) use ballots::past_retention as ballots_past_retention;
 
 const READERS: usize = 4;
 pub const DB_FILE: &str = "mm.sqlite";

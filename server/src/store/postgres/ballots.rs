@@ -1,0 +1,453 @@
+//! The budget's ballots and one-vote register on PostgreSQL, as
+//! `store/sqlite/ballots.rs`: one transaction per cast, cached statements.
+//! Concurrent casts for one voter key meet at the register's primary key:
+//! `INSERT ... ON CONFLICT DO NOTHING RETURNING` gives a row to one of
+//! them; the others wait for its COMMIT and get none. A paper card that
+//! voids a counted ballot locks the register row first (`FOR UPDATE`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use deadpool_postgres::GenericClient;
+use serde_json::json;
+
+use super::publish::audit;
+use super::{PostgresStore, Tx, parse_time, opt_time, ts, write_tx};
+use crate::budget::identity::{PhoneKey, VoterKey};
+use crate::store::ballots::{
+    BallotChange, BallotChoice, BallotOwner, BallotPurge, BallotState, BallotStore, CastOutcome, ChangeOutcome,
+    CountBallots, NewBallot, NewSmsCode, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
+    StoredBallot, channel_str, local_day, parse_channel,
+};
+use crate::store::sqlite::ballots_past_retention as past_retention;
+use crate::store::{StoreError, StoreResult};
+use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy};
+
+fn bad(what: &str) -> StoreError {
+    StoreError::backend(format!("a stored {what} does not parse"))
+}
+
+async fn edition_exists(c: &impl GenericClient, g: &str, edition: i64) -> StoreResult<()> {
+    let st = c.prepare_cached("SELECT 1 FROM budget_editions WHERE gmina = $1 AND id = $2").await?;
+    c.query_opt(&st, &[&g, &edition]).await?.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+/// Checks and, when right, uses an SMS code; a wrong try is counted. The
+/// row is locked, so concurrent tries count one by one.
+async fn check_sms(
+    tx: &Tx<'_>,
+    g: &str,
+    edition: i64,
+    request_id: &str,
+    voter_key: &VoterKey,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<SmsCheck> {
+    let st = tx
+        .c
+        .prepare_cached(
+            "SELECT voter_key, code_hash, expires_at, attempts, used_at, phone_key FROM budget_sms_codes
+             WHERE gmina = $1 AND id = $2 AND edition = $3 FOR UPDATE",
+        )
+        .await?;
+    let Some(row) = tx.c.query_opt(&st, &[&g, &request_id, &edition]).await? else {
+        return Ok(SmsCheck::Expired);
+    };
+    let voter: Vec<u8> = row.get(0);
+    let hash: String = row.get(1);
+    let expires_at = parse_time(row.get(2))?;
+    let attempts = u32::try_from(row.get::<_, i64>(3)).unwrap_or(u32::MAX);
+    let used: Option<String> = row.get(4);
+    let phone: Vec<u8> = row.get(5);
+    if used.is_some() || expires_at <= now {
+        return Ok(SmsCheck::Expired);
+    }
+    if attempts >= SMS_MAX_WRONG {
+        return Ok(SmsCheck::Locked { until: expires_at });
+    }
+    if voter != voter_key.as_bytes() || hash != code_hash {
+        let st = tx.c.prepare_cached("UPDATE budget_sms_codes SET attempts = attempts + 1 WHERE gmina = $1 AND id = $2").await?;
+        tx.c.execute(&st, &[&g, &request_id]).await?;
+        let left = SMS_MAX_WRONG - attempts - 1;
+        return Ok(if left == 0 { SmsCheck::Locked { until: expires_at } } else { SmsCheck::Wrong { left } });
+    }
+    let st = tx.c.prepare_cached("UPDATE budget_sms_codes SET used_at = $3 WHERE gmina = $1 AND id = $2").await?;
+    tx.c.execute(&st, &[&g, &request_id, &ts(now)]).await?;
+    Ok(SmsCheck::Ok { phone_key: PhoneKey::from_slice(&phone).ok_or_else(|| bad("phone key"))? })
+}
+
+async fn insert_choices(tx: &Tx<'_>, g: &str, ballot: i64, choices: &[BallotChoice]) -> StoreResult<()> {
+    if choices.is_empty() {
+        return Ok(());
+    }
+    let pools: Vec<i64> = choices.iter().map(|c| c.pool).collect();
+    let projects: Vec<i64> = choices.iter().map(|c| c.project).collect();
+    let points: Vec<i64> = choices.iter().map(|c| i64::from(c.points)).collect();
+    let st = tx
+        .c
+        .prepare_cached(
+            "INSERT INTO budget_ballot_choices (gmina, ballot, pool, project, points)
+             SELECT $1, $2, * FROM UNNEST($3::BIGINT[], $4::BIGINT[], $5::BIGINT[])",
+        )
+        .await?;
+    tx.c.execute(&st, &[&g, &ballot, &pools, &projects, &points]).await?;
+    Ok(())
+}
+
+async fn insert_ballot(tx: &Tx<'_>, g: &str, id: i64, b: &NewBallot, state: BallotState) -> StoreResult<()> {
+    let (key, hash) = match &b.idempotency {
+        Some(i) if b.device.is_some() => (Some(i.key.as_str()), Some(i.request_hash.as_str())),
+        _ => (None, None),
+    };
+    let st = tx
+        .c
+        .prepare_cached(
+            "INSERT INTO budget_ballots (id, gmina, edition, voter_key, channel, state, device, entered_by,
+                 residence_declared, receipt_hash, idem_key, request_hash, cast_at)
+             OVERRIDING SYSTEM VALUE
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .await?;
+    tx.c.execute(
+        &st,
+        &[
+            &id,
+            &g,
+            &b.edition,
+            &b.voter_key.as_bytes(),
+            &channel_str(b.channel),
+            &state.as_str(),
+            &b.device,
+            &b.entered_by.as_ref().map(|a| a.0.as_str()),
+            &i64::from(b.residence_declared),
+            &b.receipt_key.receipt_hash(id),
+            &key,
+            &hash,
+            &ts(b.now),
+        ],
+    )
+    .await?;
+    insert_choices(tx, g, id, &b.choices).await
+}
+
+/// An official's paper card: audited (ids and the outcome only).
+async fn audit_paper(tx: &Tx<'_>, g: &str, b: &NewBallot, id: i64, state: BallotState) -> StoreResult<()> {
+    match &b.entered_by {
+        Some(actor) => {
+            audit(
+                tx,
+                g,
+                actor,
+                b.now,
+                "budget_paper_ballot",
+                "budget_ballot",
+                Some(&id.to_string()),
+                json!({ "edition": b.edition, "state": state.as_str() }),
+            )
+            .await
+        }
+        None => Ok(()),
+    }
+}
+
+async fn cast(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
+    edition_exists(&tx.c, g, b.edition).await?;
+    if let (Some(device), Some(idem)) = (&b.device, &b.idempotency) {
+        let st = tx
+            .c
+            .prepare_cached(
+                "SELECT id, request_hash, cast_at FROM budget_ballots
+                 WHERE gmina = $1 AND edition = $2 AND device = $3 AND idem_key = $4",
+            )
+            .await?;
+        if let Some(r) = tx.c.query_opt(&st, &[&g, &b.edition, device, &idem.key]).await? {
+            if r.get::<_, Option<&str>>(1) != Some(idem.request_hash.as_str()) {
+                return Err(StoreError::IdempotencyConflict);
+            }
+            return Ok(CastOutcome::Replayed { ballot_id: r.get(0), cast_at: parse_time(r.get(2))? });
+        }
+    }
+    let mut phone = b.phone_key;
+    if let Some(sms) = &b.sms {
+        match check_sms(tx, g, b.edition, &sms.request_id, &b.voter_key, &sms.code_hash, b.now).await? {
+            SmsCheck::Ok { phone_key } => phone = Some(phone_key),
+            other => return Ok(CastOutcome::Sms(other)),
+        }
+    }
+    let phone_bytes = phone.as_ref().map(|p| p.as_bytes());
+    // The arbiter: one of any number of concurrent casts gets the row.
+    let st = tx
+        .c
+        .prepare_cached(
+            "INSERT INTO budget_register (gmina, edition, voter_key, state, ballot, phone_key, first_channel, first_at)
+             VALUES ($1, $2, $3, 'counted', nextval(pg_get_serial_sequence('budget_ballots', 'id')), $4, $5, $6)
+             ON CONFLICT DO NOTHING RETURNING ballot",
+        )
+        .await?;
+    let inserted = tx
+        .c
+        .query_opt(&st, &[&g, &b.edition, &b.voter_key.as_bytes(), &phone_bytes, &channel_str(b.channel), &ts(b.now)])
+        .await?;
+    if let Some(row) = inserted {
+        let id: i64 = row.get(0);
+        if let (Some(p), cap @ 1..) = (phone, b.policy.max_voters_per_phone) {
+            let st = tx
+                .c
+                .prepare_cached(
+                    "INSERT INTO budget_phones (gmina, edition, phone_key, voters) VALUES ($1, $2, $3, 1)
+                     ON CONFLICT (gmina, edition, phone_key) DO UPDATE SET voters = budget_phones.voters + 1
+                     WHERE budget_phones.voters < $4 RETURNING voters",
+                )
+                .await?;
+            let counted = tx.c.query_opt(&st, &[&g, &b.edition, &p.as_bytes(), &i64::from(cap)]).await?.is_some();
+            if !counted {
+                // Nothing of this cast stays: casts waiting on the row
+                // then insert theirs.
+                let st = tx
+                    .c
+                    .prepare_cached("DELETE FROM budget_register WHERE gmina = $1 AND edition = $2 AND voter_key = $3")
+                    .await?;
+                tx.c.execute(&st, &[&g, &b.edition, &b.voter_key.as_bytes()]).await?;
+                return Ok(CastOutcome::PhoneLimit);
+            }
+        }
+        insert_ballot(tx, g, id, b, BallotState::Counted).await?;
+        audit_paper(tx, g, b, id, BallotState::Counted).await?;
+        return Ok(CastOutcome::Counted { ballot_id: id, cast_at: b.now });
+    }
+    let st = tx
+        .c
+        .prepare_cached(
+            "SELECT state, first_channel, first_at, ballot FROM budget_register
+             WHERE gmina = $1 AND edition = $2 AND voter_key = $3 FOR UPDATE",
+        )
+        .await?;
+    let row = tx
+        .c
+        .query_opt(&st, &[&g, &b.edition, &b.voter_key.as_bytes()])
+        .await?
+        .ok_or_else(|| StoreError::backend("the register's row went away during a cast; try again"))?;
+    let state: String = row.get(0);
+    let first_channel = parse_channel(row.get(1)).ok_or_else(|| bad("channel"))?;
+    let on = local_day(parse_time(row.get(2))?);
+    let counted: Option<i64> = row.get(3);
+    if b.channel == BallotChannel::Online {
+        return Ok(CastOutcome::AlreadyVoted { first_channel, on });
+    }
+    let st = tx.c.prepare_cached("SELECT nextval(pg_get_serial_sequence('budget_ballots', 'id'))").await?;
+    let id: i64 = tx.c.query_one(&st, &[]).await?.get(0);
+    if b.policy.duplicates == DuplicatePolicy::VoidAll && state == "counted" {
+        let st = tx
+            .c
+            .prepare_cached("UPDATE budget_register SET state = 'void' WHERE gmina = $1 AND edition = $2 AND voter_key = $3")
+            .await?;
+        tx.c.execute(&st, &[&g, &b.edition, &b.voter_key.as_bytes()]).await?;
+        if let Some(first) = counted {
+            let st = tx
+                .c
+                .prepare_cached(
+                    "UPDATE budget_ballots SET state = 'void_duplicate' WHERE gmina = $1 AND id = $2 AND state = 'counted'",
+                )
+                .await?;
+            tx.c.execute(&st, &[&g, &first]).await?;
+        }
+        insert_ballot(tx, g, id, b, BallotState::VoidDuplicate).await?;
+        audit_paper(tx, g, b, id, BallotState::VoidDuplicate).await?;
+        return Ok(CastOutcome::PaperVoidedBoth { ballot_id: id, first_channel, on });
+    }
+    insert_ballot(tx, g, id, b, BallotState::RefusedDuplicate).await?;
+    audit_paper(tx, g, b, id, BallotState::RefusedDuplicate).await?;
+    Ok(CastOutcome::PaperRefusedDuplicate { ballot_id: id, first_channel, on })
+}
+
+async fn change(tx: &Tx<'_>, g: &str, ch: &BallotChange) -> StoreResult<ChangeOutcome> {
+    edition_exists(&tx.c, g, ch.edition).await?;
+    let (column, value) = match &ch.owner {
+        BallotOwner::Device(d) => ("device", d.as_str()),
+        BallotOwner::Receipt(h) => ("receipt_hash", h.as_str()),
+    };
+    let sql = format!(
+        "SELECT id, voter_key, state, channel FROM budget_ballots
+         WHERE gmina = $1 AND edition = $2 AND {column} = $3 ORDER BY id DESC LIMIT 1 FOR UPDATE"
+    );
+    let Some(row) = tx.c.query_opt(&sql, &[&g, &ch.edition, &value]).await? else {
+        return Err(StoreError::NotFound);
+    };
+    let id: i64 = row.get(0);
+    let voter: Option<Vec<u8>> = row.get(1);
+    let state: &str = row.get(2);
+    let channel: &str = row.get(3);
+    if !ch.policy.allow_change
+        || voter.as_deref() != Some(ch.voter_key.as_bytes())
+        || state != BallotState::Counted.as_str()
+        || channel != channel_str(BallotChannel::Online)
+    {
+        return Ok(ChangeOutcome::Refused);
+    }
+    tx.c.execute("DELETE FROM budget_ballot_choices WHERE gmina = $1 AND ballot = $2", &[&g, &id]).await?;
+    insert_choices(tx, g, id, &ch.choices).await?;
+    tx.c.execute("UPDATE budget_ballots SET changed_at = $3 WHERE gmina = $1 AND id = $2", &[&g, &id, &ts(ch.now)])
+        .await?;
+    Ok(ChangeOutcome::Changed { ballot_id: id, changed_at: ch.now })
+}
+
+async fn ballot_where(
+    c: &impl GenericClient,
+    g: &str,
+    edition: i64,
+    column: &str,
+    value: &str,
+) -> StoreResult<Option<StoredBallot>> {
+    let sql = format!(
+        "SELECT id, channel, state, residence_declared, cast_at, changed_at FROM budget_ballots
+         WHERE gmina = $1 AND edition = $2 AND {column} = $3 ORDER BY id DESC LIMIT 1"
+    );
+    let Some(r) = c.query_opt(&sql, &[&g, &edition, &value]).await? else {
+        return Ok(None);
+    };
+    let id: i64 = r.get(0);
+    let choices = c
+        .query(
+            "SELECT pool, project, points FROM budget_ballot_choices WHERE gmina = $1 AND ballot = $2
+             ORDER BY pool, project",
+            &[&g, &id],
+        )
+        .await?
+        .iter()
+        .map(|c| BallotChoice { pool: c.get(0), project: c.get(1), points: c.get::<_, i64>(2) as u16 })
+        .collect();
+    Ok(Some(StoredBallot {
+        id,
+        edition,
+        channel: parse_channel(r.get(1)).ok_or_else(|| bad("channel"))?,
+        state: BallotState::parse(r.get(2)).ok_or_else(|| bad("ballot state"))?,
+        residence_declared: r.get::<_, i64>(3) != 0,
+        cast_at: parse_time(r.get(4))?,
+        changed_at: opt_time(r.get(5))?,
+        choices,
+    }))
+}
+
+async fn purge(tx: &Tx<'_>, g: &str, now: DateTime<Utc>) -> StoreResult<BallotPurge> {
+    let sms_codes = tx
+        .c
+        .execute(
+            "DELETE FROM budget_sms_codes WHERE gmina = $1 AND expires_at < $2",
+            &[&g, &ts(now - Duration::hours(SMS_KEEP_HOURS))],
+        )
+        .await?;
+    let editions = tx.c.query("SELECT id, voting_to, settings FROM budget_editions WHERE gmina = $1", &[&g]).await?;
+    let mut purged = 0;
+    for r in editions {
+        let id: i64 = r.get(0);
+        if !past_retention(r.get(1), r.get(2), now)? {
+            continue;
+        }
+        let mut n = 0;
+        for sql in [
+            "DELETE FROM budget_register WHERE gmina = $1 AND edition = $2",
+            "DELETE FROM budget_phones WHERE gmina = $1 AND edition = $2",
+            "DELETE FROM budget_sms_codes WHERE gmina = $1 AND edition = $2",
+            "UPDATE budget_ballots SET voter_key = NULL WHERE gmina = $1 AND edition = $2 AND voter_key IS NOT NULL",
+        ] {
+            n += tx.c.execute(sql, &[&g, &id]).await?;
+        }
+        if n > 0 {
+            purged += 1;
+        }
+    }
+    Ok(BallotPurge { sms_codes, editions: purged })
+}
+
+#[async_trait]
+impl BallotStore for PostgresStore {
+    async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<CastOutcome> {
+        write_tx!(self, |tx, g| { cast(tx, g, &ballot).await })
+    }
+
+    async fn change_ballot(&self, change_: BallotChange) -> StoreResult<ChangeOutcome> {
+        write_tx!(self, |tx, g| { change(tx, g, &change_).await })
+    }
+
+    async fn ballot_by_device(&self, edition: i64, device: &str) -> StoreResult<Option<StoredBallot>> {
+        ballot_where(&self.reader().await?, &self.scope(), edition, "device", device).await
+    }
+
+    async fn ballot_by_receipt(&self, edition: i64, receipt_hash: &str) -> StoreResult<Option<StoredBallot>> {
+        ballot_where(&self.reader().await?, &self.scope(), edition, "receipt_hash", receipt_hash).await
+    }
+
+    async fn tallies(&self, edition: i64, pool: i64) -> StoreResult<Vec<ProjectTally>> {
+        let rows = self
+            .reader()
+            .await?
+            .query(
+                "SELECT c.project, COUNT(*), SUM(c.points)::BIGINT FROM budget_ballot_choices c
+                 JOIN budget_ballots b ON b.gmina = c.gmina AND b.id = c.ballot
+                 WHERE c.gmina = $1 AND c.pool = $2 AND b.edition = $3 AND b.state = 'counted'
+                 GROUP BY c.project ORDER BY c.project",
+                &[&self.scope(), &pool, &edition],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ProjectTally { project: r.get(0), votes: r.get::<_, i64>(1) as u32, points: r.get::<_, i64>(2) as u32 })
+            .collect())
+    }
+
+    async fn count_input(&self, edition: i64, pool: i64) -> StoreResult<CountBallots> {
+        let rows = self
+            .reader()
+            .await?
+            .query(
+                "SELECT c.ballot, c.project, c.points FROM budget_ballot_choices c
+                 JOIN budget_ballots b ON b.gmina = c.gmina AND b.id = c.ballot
+                 WHERE c.gmina = $1 AND c.pool = $2 AND b.edition = $3 AND b.state = 'counted'
+                 ORDER BY c.ballot, c.project",
+                &[&self.scope(), &pool, &edition],
+            )
+            .await?;
+        Ok(CountBallots::from_rows(
+            rows.iter().map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2) as u16)),
+        ))
+    }
+
+    async fn issue_sms_code(&self, code: NewSmsCode) -> StoreResult<()> {
+        write_tx!(self, |tx, g| {
+            edition_exists(&tx.c, g, code.edition).await?;
+            tx.c.execute(
+                "INSERT INTO budget_sms_codes (gmina, id, edition, phone_key, voter_key, code_hash, created_at,
+                     expires_at, attempts, device)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)",
+                &[
+                    &g,
+                    &code.request_id,
+                    &code.edition,
+                    &code.phone_key.as_bytes(),
+                    &code.voter_key.as_bytes(),
+                    &code.code_hash,
+                    &ts(code.now),
+                    &ts(code.now + Duration::minutes(SMS_CODE_MINUTES)),
+                    &code.device,
+                ],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    async fn check_sms_code(
+        &self,
+        edition: i64,
+        request_id: &str,
+        voter_key: VoterKey,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SmsCheck> {
+        let (request_id, code_hash) = (request_id.to_owned(), code_hash.to_owned());
+        write_tx!(self, |tx, g| { check_sms(tx, g, edition, &request_id, &voter_key, &code_hash, now).await })
+    }
+
+    async fn purge_ballots(&self, now: DateTime<Utc>) -> StoreResult<BallotPurge> {
+        write_tx!(self, |tx, g| { purge(tx, g, now).await })
+    }
+}
