@@ -493,3 +493,66 @@ async fn proposers_contact_data_goes_after_the_retention_period() {
     assert!(b.project(q.id).await.unwrap().unwrap().1.contact.is_none());
     assert_eq!(root.purge_budget(after).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn racing_officials_and_signers_leave_one_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, _) = gminas(root.as_ref()).await;
+    let (e, wide, area) = edition(a.as_ref()).await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(submit(a.as_ref(), &format!("dev-{i}"), e, wide, &format!("Projekt {i}")).await.id);
+    }
+
+    // Every project onto the ballot at once: numbers 1..=12, each once.
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            let a = a.clone();
+            tokio::spawn(async move { a.verify_project(official(), id, assessment(Decision::OnBallot), at(4, 5)).await })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap().unwrap().number.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=12).collect::<Vec<u32>>());
+
+    // The same project decided twice at once: one move, one refusal.
+    let p = submit(a.as_ref(), "dev-x", e, wide, "Spór").await;
+    let racing: Vec<_> = [Decision::OnBallot, Decision::Reject { reason: "Nie".into() }]
+        .into_iter()
+        .map(|d| {
+            let a = a.clone();
+            tokio::spawn(async move { a.verify_project(official(), p.id, assessment(d), at(4, 6)).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for t in racing {
+        outcomes.push(t.await.unwrap());
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| matches!(o, Err(StoreError::Conflict(Conflict::ProjectStatus)))), "{outcomes:?}");
+    assert_eq!(a.project(p.id).await.unwrap().unwrap().0.history.len(), 3, "submitted, under verification, one decision");
+
+    // One signer from many devices at once: one signature.
+    let q = submit(a.as_ref(), "dev-y", e, area, "Ścieżka").await;
+    let signing: Vec<_> = (0..10)
+        .map(|_| {
+            let a = a.clone();
+            tokio::spawn(async move { a.add_signature(q.id, vec![5; 32], BallotChannel::Online, at(3, 20)).await })
+        })
+        .collect();
+    let mut signed = 0;
+    for t in signing {
+        match t.await.unwrap() {
+            Ok(_) => signed += 1,
+            Err(StoreError::Conflict(Conflict::AlreadySigned)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(signed, 1);
+    assert_eq!(a.project(q.id).await.unwrap().unwrap().1.signatures, 1);
+}
