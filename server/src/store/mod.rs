@@ -18,6 +18,7 @@
 pub mod backoffice;
 pub mod ballots;
 pub mod budget;
+pub mod consultations;
 pub mod directory;
 pub mod ezd;
 pub mod jobs;
@@ -48,6 +49,7 @@ use crate::reports::workflow::WorkflowError;
 pub use backoffice::BackOfficeStore;
 pub use ballots::BallotStore;
 pub use budget::BudgetStore;
+pub use consultations::ConsultationStore;
 pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
@@ -123,6 +125,15 @@ pub enum Conflict {
     NotCounted,
     /// The edition's results are published: counts stay as they are.
     ResultsPublished,
+    /// This respondent has already answered the consultation.
+    AlreadyAnswered,
+    /// The consultation does not accept answers now (not open, before its
+    /// start or after its end).
+    ConsultationClosed,
+    /// The consultation has answers: its questions and settings stay.
+    ConsultationLocked,
+    /// The consultation's status does not allow this move (`may_move_at`).
+    ConsultationStatus,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -685,6 +696,7 @@ pub trait Store:
     + TaxStore
     + BallotStore
     + BudgetStore
+    + ConsultationStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -708,6 +720,7 @@ impl<
         + TaxStore
         + BallotStore
         + BudgetStore
+        + ConsultationStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T

@@ -33,6 +33,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0004_taxes.sql"),
     sql!("0005_budget.sql"),
     sql!("0006_budget_ballots.sql"),
+    sql!("0007_consultations.sql"),
 ];
 
 /// The schema version this server runs at.

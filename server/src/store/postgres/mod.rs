@@ -17,6 +17,7 @@ mod auth;
 mod backoffice;
 mod ballots;
 mod budget;
+mod consultations;
 mod content;
 mod devices;
 mod directory;

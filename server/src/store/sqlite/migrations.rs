@@ -38,6 +38,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0014_taxes.sql"),
     sql!("0015_budget.sql"),
     sql!("0016_budget_ballots.sql"),
+    sql!("0017_consultations.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had

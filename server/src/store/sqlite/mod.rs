@@ -9,6 +9,7 @@ mod auth;
 mod backoffice;
 mod ballots;
 mod budget;
+mod consultations;
 mod content;
 mod directory;
 mod devices;
