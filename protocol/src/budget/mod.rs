@@ -9,4 +9,5 @@ pub mod model;
 pub mod rules;
 pub mod identity;
 pub mod count;
+pub mod pabulib;
 pub mod wire;
