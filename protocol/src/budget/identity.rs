@@ -147,10 +147,11 @@ pub fn normalise(mode: IdentityMode, input: &IdentityInput) -> Result<NormalIden
 }
 
 /// Tidies text as typed: NFC, trimmed, runs of whitespace one space, no
-/// space around `-`. `None` when it holds a control character or is too long.
+/// space around `-`. `None` when it holds a control character (other than
+/// whitespace: a pasted tab is a space) or is too long.
 fn tidy(text: &str) -> Option<String> {
     let nfc: String = text.nfc().collect();
-    if nfc.chars().any(char::is_control) {
+    if nfc.chars().any(|c| c.is_control() && !c.is_whitespace()) {
         return None;
     }
     let spaced = nfc.split_whitespace().collect::<Vec<_>>().join(" ");
