@@ -58,6 +58,11 @@ impl From<CoreError> for MmError {
             CoreError::Internal { detail } => MmError::Internal { code, message_pl, message_en, detail },
             CoreError::ActivationLocked { minutes } => MmError::ActivationLocked { code, message_pl, message_en, minutes },
             CoreError::TaxesNotLinked => MmError::TaxesNotLinked { code, message_pl, message_en },
+            // The budget's: `ballot_rule`, `invalid_identity` (the field
+            // names what to fix), `sms_locked` (the minutes are in the text).
+            CoreError::BallotRule { field, .. } => MmError::Server { code, message_pl, message_en, field },
+            CoreError::InvalidIdentity { field, .. } => MmError::InvalidInput { code, message_pl, message_en, field },
+            CoreError::SmsLocked { .. } => MmError::Server { code, message_pl, message_en, field: None },
         }
     }
 }

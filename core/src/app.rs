@@ -25,6 +25,7 @@ use crate::notifications::NotificationsApi;
 use crate::places::PlacesApi;
 use crate::reports::ReportsApi;
 use crate::taxes::TaxesApi;
+use crate::budget::BudgetApi;
 use crate::gminas::install::Install;
 use crate::gminas::{Chosen, Tenant, legacy};
 use crate::store::meta;
@@ -168,6 +169,12 @@ impl Core {
     /// Local taxes: liabilities, the transfer QR, payments, reminders.
     pub fn taxes(&self) -> TaxesApi<'_> {
         TaxesApi { core: self }
+    }
+
+    /// The participatory budget (budżet obywatelski): editions, projects,
+    /// the ballot, casting, results.
+    pub fn budget(&self) -> BudgetApi<'_> {
+        BudgetApi { core: self }
     }
 
     /// What the core raised for the resident (the bell).

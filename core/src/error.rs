@@ -123,6 +123,21 @@ pub enum CoreError {
     /// link CODE` first).
     #[error("no taxpayer linked")]
     TaxesNotLinked,
+    /// A budget ballot breaks the edition's rules (`mm_protocol::budget::
+    /// rules::check_ballot`), found by the core before queueing it or by the
+    /// server (`ballot_rule`); `field` is the ballot's (`pools[i]`,
+    /// `pools[i].projects[j]`, `residence_declared`).
+    #[error("ballot rule in {field:?}: {}", message.en)]
+    BallotRule { field: Option<String>, message: Message },
+    /// A voter's identity that does not check (`identity::normalise`, or the
+    /// server's `invalid_identity`): `field` is `pesel`, `first_name`,
+    /// `address.house`… — never the value.
+    #[error("invalid identity in {field}: {}", message.en)]
+    InvalidIdentity { field: String, message: Message },
+    /// Too many wrong SMS codes for a request (`sms_locked`, 429): try again
+    /// in `minutes`.
+    #[error("sms locked for {minutes} min")]
+    SmsLocked { minutes: u32 },
 }
 
 impl CoreError {
@@ -143,6 +158,9 @@ impl CoreError {
             CoreError::Internal { .. } => "internal",
             CoreError::ActivationLocked { .. } => "activation_locked",
             CoreError::TaxesNotLinked => "taxes_not_linked",
+            CoreError::BallotRule { .. } => "ballot_rule",
+            CoreError::InvalidIdentity { .. } => "invalid_identity",
+            CoreError::SmsLocked { .. } => "sms_locked",
         }
     }
 
@@ -185,6 +203,11 @@ impl CoreError {
             CoreError::TaxesNotLinked => Message::new(
                 "Najpierw połącz aplikację z kontem podatnika kodem aktywacyjnym z decyzji podatkowej.",
                 "First link the app to a taxpayer with the activation code from the tax decision.",
+            ),
+            CoreError::BallotRule { message, .. } | CoreError::InvalidIdentity { message, .. } => message.clone(),
+            CoreError::SmsLocked { minutes } => Message::new(
+                format!("Zbyt wiele błędnych kodów SMS. Spróbuj ponownie za {minutes} min."),
+                format!("Too many wrong SMS codes. Try again in {minutes} min."),
             ),
         }
     }
@@ -297,10 +320,21 @@ fn http(e: &HttpError) -> CoreError {
                     .map(|s| s.div_ceil(60).max(1) as u32)
                     .unwrap_or(mm_protocol::taxes::activation::LOCK_MINUTES as u32),
             },
+            // Without Retry-After: the SMS code's own lifetime (10 min).
+            Some(api) if api.code == ErrorCode::SmsLocked => CoreError::SmsLocked {
+                minutes: retry_after_secs.map(|s| s.div_ceil(60).max(1) as u32).unwrap_or(10),
+            },
             Some(api) => CoreError::Server { code: api.code, message: api.message.clone(), field: api.field.clone() },
             None => http(&HttpError::Status { status: 429, api: None }),
         },
         HttpError::Network(detail) => CoreError::Network { detail: detail.clone() },
+        HttpError::Status { api: Some(api), .. } if api.code == ErrorCode::BallotRule => {
+            CoreError::BallotRule { field: api.field.clone(), message: api.message.clone() }
+        }
+        HttpError::Status { api: Some(api), .. } if api.code == ErrorCode::InvalidIdentity => CoreError::InvalidIdentity {
+            field: api.field.clone().unwrap_or_else(|| "identity".into()),
+            message: api.message.clone(),
+        },
         HttpError::Status { api: Some(api), .. } => CoreError::Server {
             code: api.code,
             message: api.message.clone(),
@@ -379,6 +413,9 @@ mod tests {
                 "invalid_server_url",
             ),
             (CoreError::GminaNotChosen, "gmina_not_chosen"),
+            (CoreError::BallotRule { field: Some("pools[0]".into()), message: m.clone() }, "ballot_rule"),
+            (CoreError::InvalidIdentity { field: "pesel".into(), message: m.clone() }, "invalid_identity"),
+            (CoreError::SmsLocked { minutes: 10 }, "sms_locked"),
             (
                 CoreError::Internal {
                     detail: "bug".into(),

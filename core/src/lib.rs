@@ -18,6 +18,10 @@ mod app;
 /// Texts for people: dates and spans in Warsaw time, distances, Polish
 /// plurals, the language resolved from the locale.
 pub mod display;
+/// The participatory budget: editions, projects and results (offline
+/// too), the ballot with its rule enforced as the resident picks, casting
+/// once through the outbox.
+mod budget;
 /// Registration of this install (`POST /api/v1/devices`).
 mod devices;
 /// Public errors with stable codes and Polish + English messages.
@@ -48,6 +52,11 @@ mod taxes;
 mod testing;
 
 pub use app::{Core, CoreConfig, CoreStatus, DEFAULT_SERVER_URL, HomeScreen};
+pub use budget::BudgetApi;
+pub use budget::model::{
+    BallotChoiceLine, BallotPool, BallotProblem, BallotReview, BallotScreen, BudgetEdition, BudgetEditions, BudgetPool,
+    BudgetPoolResult, BudgetProject, BudgetProjectResult, BudgetProjects, BudgetResults, CastState, MyBallotState,
+};
 pub use events::EventsApi;
 pub use gminas::api::GminaChoice;
 pub use gminas::directory::GminaList;

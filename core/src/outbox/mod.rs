@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::devices;
 use crate::error::{CoreError, Error};
 use crate::store::{Store, ts};
-use crate::{reports, taxes};
+use crate::{budget, reports, taxes};
 use crate::sync::client::{Http, HttpError};
 
 /// What a queued write does; the string is stored, so never rename one.
@@ -41,6 +41,9 @@ pub enum Kind {
     /// The server's side of unlinking a taxpayer (the device's copy is
     /// deleted at once, before this is sent).
     TaxUnlink,
+    /// A participatory-budget ballot (payload: the edition and the whole
+    /// request, identity included; deleted securely once answered).
+    BudgetBallot,
 }
 
 impl Kind {
@@ -52,6 +55,7 @@ impl Kind {
             Kind::UnfollowReport => "unfollow_report",
             Kind::TaxPayment => "tax_payment",
             Kind::TaxUnlink => "tax_unlink",
+            Kind::BudgetBallot => "budget_ballot",
         }
     }
 
@@ -63,6 +67,7 @@ impl Kind {
             "unfollow_report" => Some(Kind::UnfollowReport),
             "tax_payment" => Some(Kind::TaxPayment),
             "tax_unlink" => Some(Kind::TaxUnlink),
+            "budget_ballot" => Some(Kind::BudgetBallot),
             _ => None,
         }
     }
@@ -242,6 +247,8 @@ enum Done {
     Report(Box<reports::sync::Acked>),
     /// The local payment's id and the server's answer.
     TaxPayment(Box<(String, mm_protocol::taxes::Payment)>),
+    /// The edition and the server's receipt.
+    BudgetBallot(Box<(i64, mm_protocol::budget::model::BallotReceipt)>),
     Nothing,
 }
 
@@ -296,6 +303,13 @@ async fn send(
             .await
             .map(|()| Done::Nothing)
             .map_err(tax_failure),
+        Kind::BudgetBallot => budget::fetch::send_ballot(http, base, token.unwrap_or_default(), item)
+            .await
+            .map(|answer| Done::BudgetBallot(Box::new(answer)))
+            .map_err(|e| match e {
+                budget::fetch::SendError::Http(e) => Failure::Http(e),
+                budget::fetch::SendError::Local(e) => Failure::Local(e),
+            }),
     }
 }
 
@@ -313,8 +327,15 @@ fn tax_failure(e: taxes::fetch::SendError) -> Failure {
 pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Error> {
     let mut sent = 0;
     let mut registered_again = false;
+    // A ballot's item holds the voter's identity: once it is answered, the
+    // WAL that saw it is truncated.
+    let mut ballot_done = false;
     'pass: loop {
         let items = store.read(|c| due(c, Utc::now()))?;
+        if items.iter().any(|i| i.kind == Kind::BudgetBallot.as_str()) {
+            // Whatever rewrites or deletes those rows from here on is zeroed.
+            store.write(budget::store::secure_delete)?;
+        }
         for item in items {
             let Some(kind) = Kind::parse(&item.kind) else {
                 store.write(|tx| mark_failed(tx, &item, "unknown kind"))?;
@@ -344,6 +365,11 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                             Done::TaxPayment(answer) => {
                                 taxes::store::update_from_server(tx, &answer.0, &answer.1, Utc::now())?
                             }
+                            Done::BudgetBallot(answer) => {
+                                budget::store::secure_delete(tx)?;
+                                budget::store::cast_done(tx, answer.0, &answer.1, Utc::now())?;
+                                ballot_done = true;
+                            }
                             Done::Nothing => {}
                         }
                         tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
@@ -370,10 +396,16 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         if kind == Kind::TaxPayment {
                             taxes::fetch::record_failure(tx, &item.payload, &error, true)?;
                         }
+                        if kind == Kind::BudgetBallot {
+                            return budget::fetch::refused(tx, &item, &error);
+                        }
                         mark_failed(tx, &item, &error.to_string())
                     })?;
+                    ballot_done |= kind == Kind::BudgetBallot;
                 }
-                Err(Failure::Http(e)) if e.is_transient() => {
+                Err(Failure::Http(e))
+                    if e.is_transient() && !(kind == Kind::BudgetBallot && budget::fetch::is_final(&e)) =>
+                {
                     let network = matches!(e, HttpError::Network(_));
                     let error = CoreError::from(Error::from(e));
                     tracing::warn!(id = item.id, kind = %item.kind, code = error.code(), "outbox send failed; will retry");
@@ -383,6 +415,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         }
                         if kind == Kind::TaxPayment {
                             taxes::fetch::record_failure(tx, &item.payload, &error, false)?;
+                        }
+                        if kind == Kind::BudgetBallot {
+                            budget::fetch::waiting(tx, &item, &error)?;
                         }
                         schedule_retry(tx, &item, Utc::now(), &error.to_string())
                     })?;
@@ -403,12 +438,20 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         if kind == Kind::TaxPayment {
                             taxes::fetch::record_failure(tx, &item.payload, &error, true)?;
                         }
+                        if kind == Kind::BudgetBallot {
+                            // Final: kept on the cast, the identity deleted.
+                            return budget::fetch::refused(tx, &item, &error);
+                        }
                         mark_failed(tx, &item, &error.to_string())
                     })?;
+                    ballot_done |= kind == Kind::BudgetBallot;
                 }
             }
         }
         break;
+    }
+    if ballot_done {
+        budget::store::scrub(store);
     }
     let (pending, failed) = store.read(counts)?;
     Ok(Flushed {

@@ -230,6 +230,52 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX tax_payments_by_taxpayer ON tax_payments (taxpayer);
     CREATE INDEX tax_payments_by_liability ON tax_payments (liability);
     "#,
+    // 5: the participatory budget (issue 15): editions, projects and
+    // results as fetched (wire JSON in `body`), the ballot drafts and what
+    // became of each cast. The voter's identity is never in these tables:
+    // it lives only in the outbox item's payload until the server answers.
+    r#"
+    CREATE TABLE budget_editions (
+        id INTEGER PRIMARY KEY,
+        year INTEGER NOT NULL,
+        body TEXT NOT NULL                  -- Edition JSON
+    );
+    CREATE TABLE budget_projects (
+        id INTEGER PRIMARY KEY,
+        edition INTEGER NOT NULL,
+        pool INTEGER NOT NULL,
+        body TEXT NOT NULL                  -- Project JSON
+    );
+    CREATE INDEX budget_projects_by_edition ON budget_projects (edition, pool);
+    CREATE TABLE budget_results (
+        edition INTEGER PRIMARY KEY,
+        body TEXT NOT NULL                  -- EditionResults JSON
+    );
+    -- When each list was last fetched: 'editions', 'projects:{edition}',
+    -- 'results:{edition}'.
+    CREATE TABLE budget_fetches (what TEXT PRIMARY KEY, fetched_at INTEGER NOT NULL);
+
+    -- The ballot as the resident picks, per edition (survives restarts).
+    CREATE TABLE budget_ballot_drafts (
+        edition INTEGER PRIMARY KEY,
+        pools TEXT NOT NULL,                -- Vec<PoolChoice> JSON
+        updated_at INTEGER NOT NULL
+    );
+
+    -- One cast per edition: queued (its outbox item holds the identity),
+    -- cast (the receipt), or refused (the server's final answer).
+    CREATE TABLE budget_casts (
+        edition INTEGER PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'cast', 'refused')),
+        idempotency_key TEXT NOT NULL,
+        outbox_id INTEGER,
+        pools TEXT NOT NULL,                -- the normalised choices sent
+        receipt TEXT,                       -- BallotReceipt JSON
+        error TEXT,                         -- {code, message} JSON
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
