@@ -647,6 +647,78 @@ pub async fn officials_and_their_sessions_carry_their_gmina(b: Backend) {
     assert!(root.find_session("token-a", SessionKind::BackOffice).await.unwrap().is_some(), "not ended");
 }
 
+/// The budget (issue 15, `store/budget.rs`): every official's write
+/// audited with ids only, in the write's transaction (a refused move writes
+/// no audit row); and gmina B's handle neither sees nor moves A's edition,
+/// pools or projects.
+pub async fn a_budget_is_audited_and_kept_to_its_gmina(b: Backend) {
+    use mm_protocol::budget::count::CountingRule;
+    use mm_protocol::budget::model::{EditionSettings, PhaseDates, Pool, PoolKind, ProjectStatus};
+    use mm_server::store::budget::{Decision, NewEdition, NewProject, ProjectFilter, Submitted, Verification};
+
+    let root = b.store;
+    let (a, bh) = two_gminas(root.as_ref()).await;
+    let t = now();
+    let dates = PhaseDates {
+        submission_from: t - Duration::days(1),
+        submission_to: t + Duration::days(10),
+        verification_to: t + Duration::days(20),
+        appeal_to: t + Duration::days(25),
+        voting_from: t + Duration::days(30),
+        voting_to: t + Duration::days(40),
+    };
+    let before = audit_len(a.as_ref()).await;
+    let e = a
+        .create_edition(official(), NewEdition { year: 2026, title: "BO".into(), dates, settings: EditionSettings::default() }, t)
+        .await
+        .unwrap();
+    let pool = Pool {
+        id: 0,
+        kind: PoolKind::GminaWide,
+        name: "Ogólnogminna".into(),
+        amount_grosze: 10_000_000,
+        localities: vec![],
+        residents: 0,
+        signatures_required: 0,
+        counting: CountingRule::Greedy { min_votes: 1 },
+    };
+    let pool = a.upsert_pool(official(), e.id, pool, t).await.unwrap();
+    let project = NewProject {
+        edition: e.id,
+        pool: pool.id,
+        title: "Ławki".into(),
+        description: "Dziesięć ławek".into(),
+        cost_grosze: 2_000_000,
+        category: None,
+        location: None,
+        photos: vec![],
+        contact: None,
+    };
+    let Submitted::New(p) = a.submit_project("contract-dev", project, None, t).await.unwrap() else { panic!("not new") };
+    assert_eq!(audit_len(a.as_ref()).await, before + 2, "a resident's submission is not an official's write");
+    let verify = |d| Verification { legal: true, feasible: true, estimate_grosze: None, department: None, decision: d };
+    a.verify_project(official(), p.id, verify(Decision::OnBallot), t).await.unwrap();
+    assert_eq!(audit_len(a.as_ref()).await, before + 3);
+    let refused = a.verify_project(official(), p.id, verify(Decision::Review), t).await;
+    assert!(matches!(refused, Err(StoreError::Conflict(Conflict::ProjectStatus))), "{refused:?}");
+    assert_eq!(audit_len(a.as_ref()).await, before + 3, "a refused move is not audited");
+    for entry in a.list_audit(3).await.unwrap() {
+        assert!(entry.action.starts_with("budget."), "{entry:?}");
+        assert!(entry.entity_id.unwrap().parse::<i64>().is_ok());
+        assert!(!entry.details.to_string().contains("Ławki"));
+    }
+
+    assert!(bh.edition(e.id, t).await.unwrap().is_none());
+    assert!(bh.project(p.id).await.unwrap().is_none());
+    assert!(bh.projects(ProjectFilter::default()).await.unwrap().is_empty());
+    let moved = bh.verify_project(official(), p.id, verify(Decision::Reject { reason: "x".into() }), t).await;
+    assert!(matches!(moved, Err(StoreError::NotFound)), "{moved:?}");
+    let locked = bh.update_edition(official(), e.id, "x".into(), dates, EditionSettings::default(), t).await;
+    assert!(matches!(locked, Err(StoreError::NotFound)), "{locked:?}");
+    assert_eq!(a.project(p.id).await.unwrap().unwrap().0.status, ProjectStatus::OnBallot);
+    assert_eq!(a.edition(e.id, t).await.unwrap().unwrap().title, "BO");
+}
+
 /// One contract test against a fresh backend from `$open`.
 macro_rules! contract_test {
     ($test:ident, $open:expr) => {
@@ -676,6 +748,7 @@ macro_rules! store_contract_tests {
             contract_test!(the_directory_adds_lists_and_refuses_a_taken_code, $open);
             contract_test!(a_gminas_content_is_invisible_and_untouchable_from_another, $open);
             contract_test!(officials_and_their_sessions_carry_their_gmina, $open);
+            contract_test!(a_budget_is_audited_and_kept_to_its_gmina, $open);
         }
     };
 }
