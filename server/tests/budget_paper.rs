@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::backend::{Sql, SqlValue, StoreGuard, open_store};
-use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy};
+use mm_protocol::budget::identity::{normalise, normalise_phone};
+use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy, IdentityInput, IdentityMode};
 use mm_protocol::geo::{GeoPoint, Polygon};
 use mm_protocol::gmina::{Branding, Teryt};
 use mm_server::budget::identity::{BudgetKeys, EditionKey, PhoneKey, VoterKey, sms_code_hash};
@@ -24,8 +25,9 @@ use mm_server::store::{Actor, GminaRecord, GminaSettings, Store, StoreError};
 
 const A: &str = "0223083";
 const B: &str = "0223011";
+/// Valid PESELs (checksum and date), as `normalise` takes them.
 const PESELS: [&str; 8] =
-    ["44051401359", "02070803628", "90090515836", "85121612345", "76032409876", "61111187654", "99010112341", "03220254321"];
+    ["44051401359", "02070803628", "90090515836", "85121612343", "76032409874", "61111187651", "99010112342", "80010101230"];
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 12, 9, 0, 0).unwrap()
@@ -92,13 +94,20 @@ fn keys() -> BudgetKeys {
     BudgetKeys::from_bytes(&[5u8; 32]).unwrap()
 }
 
-/// Until the protocol's `identity::register_message` lands: its layout.
+/// The voter key of a resident with this PESEL, normalised as the API does.
 fn voter(e: &Edition, pesel: &str) -> VoterKey {
-    e.key.voter_key(format!("mm-bo-v1\x1f{}\x1fpesel\x1f{pesel}", e.id).as_bytes())
+    let input = IdentityInput {
+        first_name: "Zofia".into(),
+        last_name: "Kowalska-Nowak".into(),
+        pesel: Some(pesel.into()),
+        address: None,
+        phone: None,
+    };
+    e.key.voter(&normalise(IdentityMode::Pesel, &input).unwrap())
 }
 
 fn phone(e: &Edition, number: &str) -> PhoneKey {
-    e.key.phone_key(format!("mm-bo-v1\x1f{}\x1fphone\x1f{number}", e.id).as_bytes())
+    e.key.phone(&normalise_phone(number).unwrap())
 }
 
 fn policy(duplicates: DuplicatePolicy) -> BallotPolicy {
@@ -523,4 +532,46 @@ async fn identity_keys_differ_per_edition_hide_in_debug_and_no_pesel_is_stored()
             }
         }
     }
+}
+
+/// `migrate --from-sqlite` copies the register's keys (BLOB → BYTEA) byte
+/// for byte: the moved register still refuses the same person. Needs
+/// PostgreSQL (`MM_TEST_BACKEND=postgres`); on SQLite there is nothing to
+/// migrate into.
+#[tokio::test]
+async fn the_register_moves_into_postgres_byte_for_byte() {
+    if common::backend::backend() != common::backend::Backend::Postgres {
+        eprintln!("skipped: needs MM_TEST_BACKEND=postgres (a database to migrate into)");
+        return;
+    }
+    let (target_dir, source_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // The test's PostgreSQL database, migrated and empty.
+    let (_, guard) = open_store(target_dir.path()).await;
+    let url = guard.database_url().unwrap().to_owned();
+    let e = {
+        let root: Arc<dyn Store> = Arc::new(mm_server::store::SqliteStore::open(source_dir.path()).unwrap());
+        root.add_gmina(Actor("test".into()), gmina(A, "Siechnice"), t0()).await.unwrap();
+        let s = root.for_gmina(&teryt(A));
+        let e = add_edition(&Sql::Sqlite(source_dir.path().join("mm.sqlite")), A, "2026-06-30T00:00:00.000000Z");
+        let b = NewBallot { phone_key: Some(phone(&e, "600100200")), ..online(&e, PESELS[0], "d0", DuplicatePolicy::FirstCounts) };
+        counted(s.cast_ballot(b).await.unwrap());
+        s.issue_sms_code(sms(&e, "r1", PESELS[1], "600100200", t0())).await.unwrap();
+        s.close().await.unwrap();
+        e
+    };
+    let report = mm_server::store::migrate_from_sqlite::migrate(source_dir.path(), &url).await.unwrap();
+    let rows = |t: &str| report.tables.iter().find(|c| c.table == t).map(|c| c.rows);
+    assert_eq!((rows("budget_register"), rows("budget_sms_codes"), rows("budget_phones")), (Some(1), Some(1), Some(1)));
+    let moved = guard.reopen(target_dir.path()).await.for_gmina(&teryt(A));
+    assert_eq!(
+        moved.cast_ballot(online(&e, PESELS[0], "d1", DuplicatePolicy::FirstCounts)).await.unwrap(),
+        CastOutcome::AlreadyVoted { first_channel: BallotChannel::Online, on: may_12() }
+    );
+    let me = voter(&e, PESELS[1]);
+    assert_eq!(
+        moved.check_sms_code(e.id, "r1", me, &sms_code_hash("r1", "123456"), t0()).await.unwrap(),
+        SmsCheck::Ok { phone_key: phone(&e, "600100200") }
+    );
+    counted(moved.cast_ballot(online(&e, PESELS[2], "d2", DuplicatePolicy::FirstCounts)).await.unwrap());
+    assert_eq!(moved.tallies(e.id, e.pool).await.unwrap()[0].votes, 2);
 }

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
+use mm_protocol::budget::identity::{NormalIdentity, NormalPhone, phone_message, register_message};
 use mm_protocol::gmina::Teryt;
 use mm_protocol::taxes::activation::CODE_ALPHABET;
 use rand::RngCore;
@@ -131,6 +132,17 @@ impl fmt::Debug for EditionKey {
 impl EditionKey {
     pub fn edition(&self) -> i64 {
         self.edition
+    }
+
+    /// The register's key of a normalised identity
+    /// (`mm_protocol::budget::identity::normalise`).
+    pub fn voter(&self, identity: &NormalIdentity) -> VoterKey {
+        self.voter_key(&register_message(self.edition, identity))
+    }
+
+    /// The phone cap's key of a normalised phone number.
+    pub fn phone(&self, phone: &NormalPhone) -> PhoneKey {
+        self.phone_key(&phone_message(self.edition, phone))
     }
 
     /// The register's key of a voter: `register_message` is
