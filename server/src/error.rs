@@ -463,3 +463,40 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
 #[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct Path<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mm_protocol::budget::model::{Choice, IdentityInput, PoolChoice};
+
+    fn ballot() -> BallotInput {
+        BallotInput {
+            identity: IdentityInput::default(),
+            sms: None,
+            residence_declared: true,
+            pools: vec![PoolChoice { pool: 4, projects: vec![Choice { project: 40, points: None }, Choice { project: 99, points: None }] }],
+        }
+    }
+
+    #[test]
+    fn an_unknown_project_is_not_found_and_a_broken_rule_is_ballot_rule() {
+        let e = AppError::ballot_rule(&BallotError::UnknownProject { pool: 4, index: 1 }, &ballot());
+        assert_eq!((e.code(), e.0.field.as_deref()), (ErrorCode::NotFound, Some("pools[0].projects[1]")));
+        let e = AppError::ballot_rule(&BallotError::TooMany { pool: 4, max: 1 }, &ballot());
+        assert_eq!((e.code(), e.0.field.as_deref()), (ErrorCode::BallotRule, Some("pools[0]")));
+        assert_eq!(e.code().http_status(), 400);
+    }
+
+    #[test]
+    fn an_identity_error_names_the_field_only() {
+        let e: AppError = IdentityError { field: "pesel" }.into();
+        assert_eq!((e.code(), e.0.field.as_deref()), (ErrorCode::InvalidIdentity, Some("pesel")));
+    }
+
+    #[test]
+    fn the_sms_lock_says_when_to_retry() {
+        let r = AppError::sms_locked(90);
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "90");
+    }
+}
