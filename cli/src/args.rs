@@ -140,6 +140,84 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },
+    /// The participatory budget (budżet obywatelski): editions with their
+    /// phase and pools; `projects`, `project`, `vote`, `sms`, `results`.
+    Budget {
+        #[command(subcommand)]
+        action: Option<BudgetAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BudgetAction {
+    /// An edition's projects (of one pool with `--pool`).
+    Projects {
+        #[arg(long)]
+        edition: i64,
+        #[arg(long)]
+        pool: Option<i64>,
+    },
+    /// One project.
+    Project { id: i64 },
+    /// Vote for exactly these projects (the edition's rule is checked
+    /// first); the ballot goes through the outbox, once.
+    Vote {
+        #[arg(long)]
+        edition: i64,
+        /// Project ids (repeat, or several after one flag).
+        #[arg(long = "project", num_args = 1.., required = true)]
+        projects: Vec<i64>,
+        #[command(flatten)]
+        identity: IdentityArgs,
+        /// The request id `mm budget sms` printed.
+        #[arg(long, requires = "sms_code")]
+        sms_request: Option<String>,
+        /// The code from the SMS.
+        #[arg(long, requires = "sms_request")]
+        sms_code: Option<String>,
+        /// I declare that I live in the gmina.
+        #[arg(long)]
+        declare_residence: bool,
+    },
+    /// Ask for a one-time code by SMS to `--phone` (editions that need one).
+    Sms {
+        #[arg(long)]
+        edition: i64,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
+    /// Published results of an edition.
+    Results { edition: i64 },
+}
+
+/// Who votes: `--pesel` with the names, or the names with the address.
+/// Never printed (Debug shows `***`).
+#[derive(Clone, Default, clap::Args)]
+pub struct IdentityArgs {
+    #[arg(long)]
+    pub pesel: Option<String>,
+    #[arg(long)]
+    pub first_name: String,
+    #[arg(long)]
+    pub last_name: String,
+    /// The locality's id (`mm` lists them under `status`/places).
+    #[arg(long, conflicts_with = "pesel", requires = "house")]
+    pub locality: Option<i64>,
+    #[arg(long, requires = "locality")]
+    pub street: Option<String>,
+    #[arg(long, requires = "locality")]
+    pub house: Option<String>,
+    #[arg(long, requires = "house")]
+    pub flat: Option<String>,
+    /// A Polish mobile number.
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
+impl std::fmt::Debug for IdentityArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdentityArgs(***)")
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -405,5 +483,50 @@ mod tests {
     fn usage_is_consistent() {
         use clap::CommandFactory;
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn budget_commands_parse_and_keep_the_identity_out_of_debug() {
+        let a = Args::try_parse_from(["mm", "budget"]).unwrap();
+        assert!(matches!(a.command, Command::Budget { action: None }));
+        let a = Args::try_parse_from(["mm", "budget", "projects", "--edition", "7", "--pool", "2"]).unwrap();
+        assert!(matches!(
+            a.command,
+            Command::Budget { action: Some(BudgetAction::Projects { edition: 7, pool: Some(2) }) }
+        ));
+        let a = Args::try_parse_from([
+            "mm", "budget", "vote", "--edition", "7", "--project", "11", "12", "--project", "13", "--pesel",
+            "44051401359", "--first-name", "Jan", "--last-name", "Kowalski", "--declare-residence",
+        ])
+        .unwrap();
+        let text = format!("{a:?}");
+        assert!(!text.contains("44051401359") && !text.contains("Kowalski"), "{text}");
+        let Command::Budget { action: Some(BudgetAction::Vote { projects, identity, declare_residence, sms_code, .. }) } =
+            a.command
+        else {
+            panic!()
+        };
+        assert_eq!(projects, vec![11, 12, 13]);
+        assert_eq!(identity.pesel.as_deref(), Some("44051401359"));
+        assert!(declare_residence && sms_code.is_none());
+        let a = Args::try_parse_from([
+            "mm", "budget", "sms", "--edition", "7", "--phone", "600100200", "--first-name", "Jan", "--last-name",
+            "Kowalski", "--locality", "3", "--street", "Polna", "--house", "1", "--flat", "2",
+        ])
+        .unwrap();
+        assert!(matches!(a.command, Command::Budget { action: Some(BudgetAction::Sms { edition: 7, .. }) }));
+        // A PESEL and an address together; an SMS code without its request;
+        // a vote without a project.
+        for bad in [
+            &["mm", "budget", "vote", "--edition", "7", "--project", "1", "--pesel", "1", "--first-name", "a",
+                "--last-name", "b", "--locality", "3", "--house", "1"][..],
+            &["mm", "budget", "vote", "--edition", "7", "--project", "1", "--first-name", "a", "--last-name", "b",
+                "--sms-code", "123456"][..],
+            &["mm", "budget", "vote", "--edition", "7", "--first-name", "a", "--last-name", "b"][..],
+        ] {
+            assert!(Args::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        let a = Args::try_parse_from(["mm", "budget", "results", "8", "--json"]).unwrap();
+        assert!(a.json && matches!(a.command, Command::Budget { action: Some(BudgetAction::Results { edition: 8 }) }));
     }
 }

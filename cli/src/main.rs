@@ -10,6 +10,7 @@ mod args;
 mod format;
 mod output;
 
+mod budget;
 mod events;
 mod gminas;
 mod news;
@@ -78,6 +79,7 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::Place { id } => places::place(&core, out, id),
         Command::BikePaths { bbox } => places::bike_paths(&core, out, bbox),
         Command::Taxes { action, as_of } => taxes::taxes(&core, out, action, as_of).await,
+        Command::Budget { action } => budget::budget(&core, out, action).await,
     }
 }
 
