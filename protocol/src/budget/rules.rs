@@ -321,6 +321,8 @@ pub struct PoolPickState {
     /// Projects (ids ascending) whose addition [`check_ballot`] would take
     /// (with 1 point under the cumulative rule): accepted, or refused only
     /// for something still incomplete ([`BallotError::is_incomplete`]).
+    /// Empty while any pool of the ballot breaks a rule that adding cannot
+    /// fix (that pool's `hint` says which).
     pub can_add: Vec<i64>,
     pub hint: PickHint,
 }
