@@ -6,7 +6,7 @@ MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: web-assets
-.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core setup build clean-data help
+.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the demo data of Siechnice and Czernica (./data)"
@@ -54,7 +54,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin
+bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin bench-budget-count
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
@@ -94,6 +94,12 @@ bench-taxes-api: bench-build
 ## computes offline (issue 14; target under 50 ms).
 bench-taxes-core: bench-build
 	./target/release/mm-bench-taxes-core
+
+## Counting one pool of 50 projects and 20,000 ballots: MES+Add1 and
+## greedy (issue 15; target under 1 s).
+bench-budget-count:
+	$(CARGO) build --release -p mm-e2e --bin mm-bench-budget-count
+	./target/release/mm-bench-budget-count
 
 clean-data:
 	rm -rf ./data
