@@ -434,3 +434,96 @@ async fn no_pesel_is_left_in_the_store_files_after_sending() {
     let bytes = store_bytes(&dir);
     assert!(!contains(&bytes, PESEL.as_bytes()));
 }
+
+#[tokio::test]
+async fn the_sms_code_is_asked_online_after_the_identity_checks_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let core = fetched(&dir, &server).await;
+    // A wrong phone never reaches the server.
+    let e = core.budget().request_sms(7, voter(), "12345").await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidIdentity { field, .. } if field == "phone"), "{e:?}");
+    server.reply(Reply::Json(202, json!({"request_id": "req-1", "expires_at": "2026-05-01T10:10:00Z"})));
+    let issued = core.budget().request_sms(7, voter(), "600 100 200").await.unwrap();
+    assert_eq!(issued.request_id, "req-1");
+    let reqs: Vec<Recorded> =
+        server.requests().into_iter().filter(|r| r.target == "/api/v1/budget/editions/7/sms-codes").collect();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+    assert!(reqs[0].header("idempotency-key").is_some());
+    let body: Value = serde_json::from_str(&reqs[0].body).unwrap();
+    assert_eq!(body["phone"], "600 100 200");
+    assert_eq!(body["identity"]["pesel"], PESEL);
+    // Locked: a typed error with the minutes from Retry-After.
+    server.reply(Reply::WithHeaders(
+        429,
+        vec![("retry-after", "540".into())],
+        json!({"code": "sms_locked", "message": {"pl": "Zablokowano.", "en": "Locked."}}),
+    ));
+    let e = core.budget().request_sms(7, voter(), "600100200").await.unwrap_err();
+    assert_eq!(e, CoreError::SmsLocked { minutes: 9 });
+    // Nothing of it is stored.
+    assert_eq!(core.status().unwrap().pending_writes, 0);
+}
+
+#[tokio::test]
+async fn points_are_given_under_the_cumulative_rule_and_results_read_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let mut list = editions();
+    list[1].settings.voting = VotingRule::Cumulative { points: 5, min_projects: 1, max_per_project: 3 };
+    list[1].published_results = true;
+    list[1].dates = dates(Utc::now() - Duration::days(30));
+    let results = json!({"edition": 8, "published_at": "2025-07-01T10:00:00Z", "pools": [{
+        "edition": 8, "pool": 3, "rule": {"rule": "greedy", "min_votes": 1},
+        "counted_at": "2025-06-30T10:00:00Z", "ballots": 120, "budget_grosze": 10_000_000, "spent_grosze": 9_000_000,
+        "projects": [
+            {"project": 31, "votes": 40, "points": 90, "cost_grosze": 6_000_000, "selected": true},
+            {"project": 32, "votes": 70, "points": 80, "cost_grosze": 5_000_000, "selected": false},
+            {"project": 33, "votes": 30, "points": 60, "cost_grosze": 3_000_000, "selected": true}],
+        "trace": [{"pl": "Projekt 31 wybrany.", "en": "Project 31 selected."}]}]});
+    server
+        .reply(registered())
+        .reply(Reply::Json(200, serde_json::to_value(&list).unwrap()))
+        .reply(Reply::Json(200, serde_json::to_value(projects_of(7)).unwrap()))
+        .reply(Reply::Json(200, serde_json::to_value(projects_of(8)).unwrap()))
+        .reply(Reply::Json(200, results));
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    core.budget().refresh().await.unwrap();
+    drop(core);
+
+    let core = Core::open(config(&dir, "http://127.0.0.1:9")).unwrap();
+    let b = core.budget();
+    let e = b.edition(8).unwrap();
+    assert_eq!(e.phase, Phase::Results);
+    assert!(!e.voting_open && e.results_published);
+    let r = b.results(8).unwrap().unwrap();
+    assert_eq!(r.pools[0].ballots, 120);
+    assert_eq!(r.pools[0].spent_text, "90 000,00 zł");
+    assert_eq!(r.pools[0].projects.iter().map(|p| (p.project, p.selected)).collect::<Vec<_>>(), vec![
+        (31, true),
+        (33, true),
+        (32, false)
+    ]);
+    assert_eq!(r.pools[0].projects[0].title, "Projekt 31");
+    assert_eq!(r.pools[0].trace, vec!["Projekt 31 wybrany.".to_owned()]);
+    assert!(b.results(7).unwrap().is_none());
+
+    // Points: 1 on adding, then up to 3 per project and 5 in all.
+    let s = b.toggle(8, 31).unwrap();
+    assert_eq!(s.pools[0].chosen[0].points, Some(1));
+    assert_eq!(s.pools[0].remaining_points, Some(4));
+    let s = b.set_points(8, 31, 3).unwrap();
+    assert_eq!(s.pools[0].remaining_points, Some(2));
+    assert!(matches!(b.set_points(8, 32, 4), Err(CoreError::BallotRule { .. })), "more than 3 on one project");
+    b.set_points(8, 32, 2).unwrap();
+    assert!(matches!(b.set_points(8, 33, 1), Err(CoreError::BallotRule { .. })), "more than 5 in all");
+    let s = b.set_points(8, 31, 0).unwrap();
+    assert_eq!(s.pools[0].chosen.iter().map(|c| (c.project, c.points)).collect::<Vec<_>>(), vec![(32, Some(2))]);
+    // Voting is over: the review says so, and a cast is refused before the outbox.
+    let review = b.review(8).unwrap();
+    assert!(!review.ok && review.problems.iter().any(|p| p.text.contains("nie trwa")), "{:?}", review.problems);
+    let e = b.cast(8, voter(), None, true).await.unwrap_err();
+    assert_eq!(e.code(), "phase_closed");
+    assert_eq!(core.status().unwrap().pending_writes, 0);
+}
