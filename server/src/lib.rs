@@ -80,6 +80,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(places::routes::router())
         .merge(taxes::routes::router())
         .merge(payments::routes::router())
+        .merge(budget::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }

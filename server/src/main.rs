@@ -238,6 +238,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
         &args.data.data_dir,
         args.device_token_key.as_deref(),
     )?);
+    // The budget's identity key: voter keys of one edition must not change
+    // between instances or restarts (a second vote would pass the register).
+    let budget_key = std::env::var("MM_BUDGET_KEY").ok().filter(|k| !k.trim().is_empty());
+    if args.shared_limits && budget_key.is_none() {
+        tracing::warn!(
+            "several instances (--shared-limits) without MM_BUDGET_KEY: each derives budget voter keys \
+             from its own DATA_DIR key, so one person could vote once on each instance"
+        );
+    }
+    state.budget_keys = Arc::new(mm_server::budget::identity::BudgetKeys::load(&args.data.data_dir, budget_key.as_deref())?);
     let mut demo_admin = Vec::new();
     let mut demo_tax_code = None;
     if args.demo {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::devices::tokens::DeviceTokens;
 use crate::auth::password::PasswordGate;
 use crate::auth::signin::SignInPolicy;
+use crate::budget::identity::BudgetKeys;
 use crate::config::PublicUrl;
 use crate::gmina::directory::DirectoryCache;
 use crate::payments::Gateway;
@@ -67,6 +68,11 @@ pub struct AppState {
     pub sandbox: Option<Arc<Sandbox>>,
     /// The SMS gateway (`--sms`); `NoSms` refuses every message.
     pub sms: Arc<dyn SmsGateway>,
+    /// The participatory budget's master key (`budget::identity`): voter,
+    /// phone and receipt keys derive from it. `main` loads it
+    /// (`MM_BUDGET_KEY` or `DATA_DIR/budget-identity.key`); tests keep an
+    /// ephemeral one.
+    pub budget_keys: Arc<BudgetKeys>,
 }
 
 impl AppState {
@@ -86,6 +92,7 @@ impl AppState {
             payments: None,
             sandbox: None,
             sms: Arc::new(NoSms),
+            budget_keys: Arc::new(BudgetKeys::ephemeral()),
         }
     }
 }

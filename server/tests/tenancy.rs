@@ -467,11 +467,214 @@ async fn served_routes(w: &World) -> BTreeSet<String> {
     routes
 }
 
+/// The participatory budget (issue 15, server/tests/budget_api.rs tests it
+/// within a gmina): B has an edition in its voting phase, titled with B's
+/// mark, with a pool and a project on the ballot (proposed from B's
+/// device, so an appeal from A's is refused too). Made before B's
+/// snapshot; the edition's and the project's ids.
+async fn budget_of_b(w: &World) -> (i64, i64) {
+    use mm_protocol::budget::count::CountingRule;
+    use mm_protocol::budget::model::{EditionSettings, PhaseDates, Pool, PoolKind};
+    use mm_server::store::budget::{Decision, NewEdition, NewProject, Submitted, Verification};
+    let b = w.b_store();
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    let actor = || mm_server::store::Actor("test".into());
+    let dates = PhaseDates {
+        submission_from: now - day * 10,
+        submission_to: now - day * 8,
+        verification_to: now - day * 6,
+        appeal_to: now - day * 4,
+        voting_from: now - day * 2,
+        voting_to: now + day * 2,
+    };
+    let edition = NewEdition { year: 2026, title: format!("{B_MARK} BO"), dates, settings: EditionSettings::default() };
+    let e = b.create_edition(actor(), edition, now - day * 20).await.unwrap();
+    let pool = Pool {
+        id: 0,
+        kind: PoolKind::GminaWide,
+        name: format!("{B_MARK} pula"),
+        amount_grosze: 10_000_000,
+        localities: vec![],
+        residents: 5000,
+        signatures_required: 0,
+        counting: CountingRule::Greedy { min_votes: 1 },
+    };
+    let pool = b.upsert_pool(actor(), e.id, pool, now - day * 20).await.unwrap();
+    let project = NewProject {
+        edition: e.id,
+        pool: pool.id,
+        title: format!("{B_MARK} ławki"),
+        description: B_MARK.into(),
+        cost_grosze: 100_000,
+        category: None,
+        location: None,
+        photos: vec![],
+        contact: None,
+    };
+    let Submitted::New(p) = b.submit_project("b-device", project, None, now - day * 9).await.unwrap() else { panic!() };
+    let on_ballot = Verification { legal: true, feasible: true, estimate_grosze: None, department: None, decision: Decision::OnBallot };
+    b.verify_project(actor(), p.id, on_ballot, now - day * 7).await.unwrap();
+    (e.id, p.id)
+}
+
+/// A's checks of B's budget (`budget_of_b`): nothing of it is seen from A,
+/// nothing of it moves, and its rows stay as they were.
+async fn budget_keeps_gminas_apart(w: &World, (edition, project): (i64, i64)) {
+    let b = w.b_store();
+    let now = chrono::Utc::now();
+    let state = |b: Arc<dyn Store>| async move {
+        let pool = b.edition(edition, now).await.unwrap().unwrap().pools[0].id;
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            b.editions(now).await.unwrap(),
+            b.project(project).await.unwrap(),
+            b.tallies(edition, pool).await.unwrap(),
+            b.count_input(edition, pool).await.unwrap(),
+        )
+    };
+    let before = state(b.clone()).await;
+    assert!(w.public("/api/v1/budget/editions", B).await.text().contains(B_MARK), "B sees its own edition");
+    w.cover("GET /api/v1/budget/editions");
+    no_b("A's editions", &w.public("/api/v1/budget/editions", A).await);
+    w.cover("GET /api/v1/budget/editions/{id}");
+    not_found("B's edition from A", &w.public(&format!("/api/v1/budget/editions/{edition}"), A).await);
+    w.cover("GET /api/v1/budget/editions/{id}/projects");
+    not_found("B's projects from A", &w.public(&format!("/api/v1/budget/editions/{edition}/projects"), A).await);
+    w.cover("GET /api/v1/budget/projects/{id}");
+    not_found("B's project from A", &w.public(&format!("/api/v1/budget/projects/{project}"), A).await);
+    let identity = json!({"first_name": "Jan", "last_name": "Kowalski", "pesel": "44051401359",
+        "address": {"locality": 1, "street": "Polna", "house": "1"}});
+    let pools = json!([{"pool": 1, "projects": [{"project": project}]}]);
+    let device_write = |method: &'static str, uri: String, body: Value| {
+        let w = &*w;
+        async move {
+            w.send(method, &uri, Req {
+                gmina: Some(A),
+                token: Some(&w.a.device),
+                json: Some(body),
+                idempotency: Some(uuid::Uuid::new_v4().to_string()),
+                ..Default::default()
+            })
+            .await
+        }
+    };
+    w.cover("POST /api/v1/budget/editions/{id}/projects");
+    let r = device_write("POST", format!("/api/v1/budget/editions/{edition}/projects"), json!({
+        "pool": 1, "title": "x", "description": "x", "cost_grosze": 10000, "contact": {"name": "Jan"}})).await;
+    not_found("a project into B's edition from A", &r);
+    w.cover("POST /api/v1/budget/projects/{id}/signatures");
+    let r = device_write("POST", format!("/api/v1/budget/projects/{project}/signatures"), json!({"identity": identity})).await;
+    not_found("signing B's project from A", &r);
+    w.cover("POST /api/v1/budget/projects/{id}/appeal");
+    let r = device_write("POST", format!("/api/v1/budget/projects/{project}/appeal"), json!({"text": "Proszę"})).await;
+    not_found("appealing B's project from A", &r);
+    w.cover("POST /api/v1/budget/editions/{id}/sms-codes");
+    let r = device_write("POST", format!("/api/v1/budget/editions/{edition}/sms-codes"), json!({"identity": identity, "phone": "600100200"})).await;
+    not_found("an SMS code for B's edition from A", &r);
+    w.cover("POST /api/v1/budget/editions/{id}/ballots");
+    let r = device_write("POST", format!("/api/v1/budget/editions/{edition}/ballots"), json!({
+        "identity": identity, "residence_declared": true, "pools": pools})).await;
+    not_found("a ballot in B's edition from A", &r);
+    // B's own device token, sent to A: not a device of A.
+    let r = w.send("POST", &format!("/api/v1/budget/editions/{edition}/ballots"), Req {
+        gmina: Some(A), token: Some(&w.b.device), idempotency: Some("tenancy-ballot".into()),
+        json: Some(json!({"identity": identity, "residence_declared": true, "pools": pools})), ..Default::default()
+    }).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "B's device in A: {}", r.text());
+    w.cover("GET /api/v1/budget/editions/{id}/ballot");
+    not_found("a ballot of B's edition from A", &w.a_device("GET", &format!("/api/v1/budget/editions/{edition}/ballot"), None).await);
+    w.cover("PUT /api/v1/budget/editions/{id}/ballot");
+    let r = device_write("PUT", format!("/api/v1/budget/editions/{edition}/ballot"), json!({"identity": identity, "pools": pools})).await;
+    not_found("changing a ballot of B's edition from A", &r);
+    assert_eq!(state(b).await, before, "B's budget changed");
+}
+
+/// The budget's published results (issue 15 WP4,
+/// server/tests/budget_results.rs tests them within a gmina): B has an
+/// edition whose voting is over, its pool's lot drawn, counted and
+/// published, with a project titled with B's mark. Made before B's
+/// snapshot; the edition's id.
+async fn budget_results_of_b(w: &World) -> i64 {
+    use mm_protocol::budget::count::CountingRule;
+    use mm_protocol::budget::model::{EditionSettings, PhaseDates, Pool, PoolKind};
+    use mm_server::store::budget::{Decision, NewEdition, NewProject, Submitted, Verification};
+    let b = w.b_store();
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    let actor = || mm_server::store::Actor("test".into());
+    let dates = PhaseDates {
+        submission_from: now - day * 50,
+        submission_to: now - day * 40,
+        verification_to: now - day * 30,
+        appeal_to: now - day * 20,
+        voting_from: now - day * 10,
+        voting_to: now - day,
+    };
+    let edition = NewEdition { year: 2025, title: format!("{B_MARK} wyniki"), dates, settings: EditionSettings::default() };
+    let e = b.create_edition(actor(), edition, now - day * 60).await.unwrap();
+    let pool = Pool {
+        id: 0,
+        kind: PoolKind::GminaWide,
+        name: format!("{B_MARK} pula wyników"),
+        amount_grosze: 10_000_000,
+        localities: vec![],
+        residents: 5000,
+        signatures_required: 0,
+        counting: CountingRule::Greedy { min_votes: 0 },
+    };
+    let pool = b.upsert_pool(actor(), e.id, pool, now - day * 60).await.unwrap();
+    let project = NewProject {
+        edition: e.id,
+        pool: pool.id,
+        title: format!("{B_MARK} wybrany"),
+        description: B_MARK.into(),
+        cost_grosze: 100_000,
+        category: Some(B_MARK.into()),
+        location: None,
+        photos: vec![],
+        contact: None,
+    };
+    let Submitted::New(p) = b.submit_project("b-device", project, None, now - day * 45).await.unwrap() else { panic!() };
+    let on_ballot = Verification { legal: true, feasible: true, estimate_grosze: None, department: None, decision: Decision::OnBallot };
+    b.verify_project(actor(), p.id, on_ballot, now - day * 35).await.unwrap();
+    b.draw_lot(actor(), e.id, pool.id, vec![p.id], now - day * 15).await.unwrap();
+    mm_server::budget::count::count_pool(b.clone(), actor(), e.id, pool.id, now).await.unwrap();
+    b.publish_results(actor(), e.id, now).await.unwrap();
+    e.id
+}
+
+/// A's checks of B's published results (`budget_results_of_b`).
+async fn budget_results_keep_gminas_apart(w: &World, edition: i64) {
+    let b = w.b_store();
+    let pool = b.edition(edition, chrono::Utc::now()).await.unwrap().unwrap().pools[0].id;
+    let before = format!("{:?}", b.latest_count(edition, pool).await.unwrap());
+    // Positive control: B's own CSV names B's project.
+    assert!(w.public(&format!("/api/v1/budget/editions/{edition}/results.csv"), B).await.text().contains(B_MARK));
+    for path in ["results", "results.json", "results.csv"] {
+        w.cover(&format!("GET /api/v1/budget/editions/{{id}}/{path}"));
+        not_found(&format!("B's {path} from A"), &w.public(&format!("/api/v1/budget/editions/{edition}/{path}"), A).await);
+    }
+    // The back office (admin/budget.rs): A's admin neither sees nor moves B's edition.
+    w.cover("GET /admin/budget");
+    no_b("A's budget editions", &w.a_page("/admin/budget").await);
+    w.cover("GET /admin/budget/editions/{id}");
+    not_found("B's edition page", &w.a_page(&format!("/admin/budget/editions/{edition}")).await);
+    for route in ["lot", "count"] {
+        w.cover(&format!("POST /admin/budget/editions/{{id}}/pools/{{pool}}/{route}"));
+        not_found(&format!("{route} of B's pool"), &w.a_post(&format!("/admin/budget/editions/{edition}/pools/{pool}/{route}"), "").await);
+    }
+    w.cover("POST /admin/budget/editions/{id}/publish");
+    not_found("publishing B's edition", &w.a_post(&format!("/admin/budget/editions/{edition}/publish"), "").await);
+    assert_eq!(format!("{:?}", b.latest_count(edition, pool).await.unwrap()), before, "B's count changed");
+}
+
 #[tokio::test]
 async fn every_route_keeps_gminas_apart() {
     let w = two_gminas().await;
     let (a, b) = (&w.a, &w.b);
     let (b_code, b_payment) = taxes_of_b(&w).await;
+    let budget = budget_of_b(&w).await;
     let before = snapshot(w.b_store().as_ref(), b).await;
 
     // Positive controls: B's own requests do see B's data (the marks are
@@ -836,6 +1039,7 @@ async fn every_route_keeps_gminas_apart() {
     assert!(!r.status.is_success() && !r.text().contains(B_MARK), "{} {}", r.status, r.text());
     let paid = w.b_store().payment(&b_payment).await.unwrap().unwrap();
     assert_eq!(paid.status, mm_protocol::taxes::PaymentStatus::Pending, "B's payment did not move");
+    budget_keeps_gminas_apart(&w, budget).await;
 
     // B is exactly as it was, and its official still signs in.
     assert_eq!(snapshot(w.b_store().as_ref(), b).await, before, "gmina B changed");

@@ -3,4 +3,6 @@
 //! identity into the keys the one-vote register holds (never the identity
 //! itself); the store is `store::ballots` and `store::budget`.
 
+pub mod casting;
 pub mod identity;
+pub mod routes;

@@ -197,6 +197,32 @@ impl RateLimiter {
         take_shared(store.as_ref(), wanted, charged, now).await
     }
 
+    /// Takes one token from each named bucket (key, allowance per hour),
+    /// all or none, in memory or in the shared database: the budget's
+    /// `ballot:{device}`, `sms-device:{device}` and `sms-phone:{edition}:{hash
+    /// of the phone key}` buckets (never a number in clear). `retry` names a
+    /// request already charged: it passes free.
+    pub async fn admit_buckets(
+        &self,
+        wanted: Vec<(String, u32)>,
+        retry: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Duration> {
+        let retry_id = retry.map(|k| format!("b:{k}"));
+        let Some(store) = self.shared.get() else {
+            let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(id) = &retry_id
+                && g.charged.contains_key(id)
+            {
+                return Ok(());
+            }
+            let wanted: Vec<(String, u32)> = wanted.into_iter().map(|(k, n)| (format!("b:{k}"), n)).collect();
+            return take(&mut g, &wanted, retry_id, Instant::now());
+        };
+        let wanted = wanted.into_iter().map(|(k, per_hour)| BucketSpec { key: format!("b:{k}"), per_hour }).collect();
+        take_shared(store.as_ref(), wanted, retry_id, now).await
+    }
+
     /// [`check_registration`](Self::check_registration), in the database
     /// when the buckets are shared.
     pub async fn admit_registration(

@@ -1,0 +1,220 @@
+//! The one path a ballot takes into the one-vote register (issue 15,
+//! docs/plans/issue-15.md §2.2–2.3, docs/BUDGET.md "The check order"),
+//! for an online ballot (`POST /api/v1/budget/editions/{id}/ballots`) and
+//! for a paper card an official types in (the back office): load the
+//! edition, its pools and projects; the phase; `check_ballot`; the
+//! identity (`identity::normalise`) and its keys; the SMS proof; then the
+//! store, whose register key alone decides.
+//!
+//! Every refusal before the store writes nothing. A wrong SMS code is
+//! counted by the store (five lock the request) and nothing else is
+//! written. Nothing personal is logged: the identity lives in this
+//! function's locals only, and the keys are HMACs.
+
+use chrono::{DateTime, Utc};
+use mm_protocol::budget::identity::{IdentityError, normalise};
+use mm_protocol::budget::model::{BallotChannel, BallotInput, BallotReceipt, Edition, Phase, Project};
+use mm_protocol::budget::rules::{BallotError, NormalBallot, check_ballot};
+use mm_protocol::gmina::Teryt;
+
+use crate::auth::token::sha256_hex;
+use crate::budget::identity::{BudgetKeys, EditionKey, VoterKey, sms_code_hash};
+use crate::error::AppError;
+use crate::store::ballots::{BallotChoice, BallotIdempotency, BallotPolicy, CastOutcome, NewBallot, SmsCheck, SmsUse};
+use crate::store::budget::ProjectFilter;
+use crate::store::{Actor, Store, StoreError};
+
+/// Who casts, and how.
+#[derive(Debug, Clone)]
+pub enum Channel {
+    /// A resident's device; `idempotency` is its `Idempotency-Key`.
+    Online { device: String, idempotency: Option<String> },
+    /// A paper card typed in by `official` (no SMS; duplicates per the
+    /// edition's `duplicates` policy).
+    Paper { official: Actor },
+}
+
+/// Why a ballot was refused before the register was asked. Each maps to
+/// one 4xx (`into_error`); none wrote anything.
+#[derive(Debug)]
+pub enum Refusal {
+    /// No such edition in this gmina.
+    NotFound,
+    /// Not in the voting phase (paper: voting or counting).
+    PhaseClosed,
+    Rule(BallotError),
+    Identity(IdentityError),
+    /// The edition confirms by SMS and the ballot carries no code.
+    SmsMissing,
+    Store(StoreError),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        Refusal::Store(e)
+    }
+}
+
+impl Refusal {
+    /// The API's answer; `ballot` names the field of a rule's error.
+    pub fn into_error(self, ballot: &BallotInput) -> AppError {
+        match self {
+            Refusal::NotFound => AppError::not_found(),
+            Refusal::PhaseClosed => AppError::phase_closed(),
+            Refusal::Rule(e) => AppError::ballot_rule(&e, ballot),
+            Refusal::Identity(e) => e.into(),
+            Refusal::SmsMissing => AppError::invalid_sms_code().with_field("sms"),
+            Refusal::Store(e) => e.into(),
+        }
+    }
+}
+
+/// What the store did with a ballot that passed the checks, and the
+/// receipt when it counts (or is a replay of one that does).
+#[derive(Debug)]
+pub struct Cast {
+    pub outcome: CastOutcome,
+    pub receipt: Option<BallotReceipt>,
+}
+
+/// The edition with everything a ballot is checked against.
+pub struct Ballot {
+    pub edition: Edition,
+    pub projects: Vec<Project>,
+}
+
+/// The edition (of the store's gmina) and all its projects; `None` when
+/// the gmina has no such edition.
+pub async fn load(store: &dyn Store, edition: i64, now: DateTime<Utc>) -> Result<Option<Ballot>, StoreError> {
+    let Some(edition) = store.edition(edition, now).await? else { return Ok(None) };
+    let projects = store.projects(ProjectFilter { edition: Some(edition.id), ..Default::default() }).await?;
+    Ok(Some(Ballot { edition, projects }))
+}
+
+/// Whether `channel` may cast now: online only while voting is open;
+/// paper cards collected in the boxes may be typed in until the count
+/// (voting or counting, never once results are published).
+pub fn phase_allows(phase: Phase, channel: &Channel) -> bool {
+    match channel {
+        Channel::Online { .. } => phase == Phase::Voting,
+        Channel::Paper { .. } => matches!(phase, Phase::Voting | Phase::Counting),
+    }
+}
+
+/// The ballot's choices as the store keeps them (approval: 1 point).
+pub fn choices(normal: &NormalBallot) -> Vec<BallotChoice> {
+    normal.choices().map(|(pool, c)| BallotChoice { pool, project: c.project, points: c.points.unwrap_or(1) }).collect()
+}
+
+/// The policy the register applies, from the edition's settings.
+pub fn policy(edition: &Edition) -> BallotPolicy {
+    let s = &edition.settings;
+    BallotPolicy { duplicates: s.duplicates, max_voters_per_phone: s.max_voters_per_phone, allow_change: s.allow_change }
+}
+
+/// A retried ballot's fingerprint: the voter key and the normalised
+/// choices, never the identity as typed (a hash of a PESEL could be
+/// brute-forced over the ~10^9 valid ones).
+fn request_hash(voter: &VoterKey, normal: &NormalBallot, residence: bool) -> String {
+    let mut bytes = voter.as_bytes().to_vec();
+    bytes.extend_from_slice(serde_json::to_string(normal).unwrap_or_default().as_bytes());
+    bytes.push(u8::from(residence));
+    sha256_hex(&bytes)
+}
+
+/// The receipt of a counted (or replayed) ballot.
+pub fn receipt(key: &EditionKey, ballot_id: i64, cast_at: DateTime<Utc>, channel: BallotChannel, normal: &NormalBallot) -> BallotReceipt {
+    BallotReceipt { ballot_id, receipt_code: key.receipt_code(ballot_id), cast_at, channel, pools: normal.pools.clone() }
+}
+
+/// Casts `input` in edition `edition` of `gmina` (the store is scoped to
+/// it). The checks, in order, each refusing with nothing written: the
+/// edition (404), the phase (`phase_closed`), `check_ballot` (an unknown
+/// pool or project `not_found`, every other rule `ballot_rule`), the
+/// identity (`invalid_identity`), an online SMS edition's code present
+/// (`invalid_sms_code`); then the store checks the code (wrong, locked,
+/// expired: `CastOutcome::Sms`) and the register (`AlreadyVoted`,
+/// `PhoneLimit`, paper duplicates) in one transaction.
+pub async fn cast(
+    store: &dyn Store,
+    keys: &BudgetKeys,
+    gmina: &Teryt,
+    edition: i64,
+    input: &BallotInput,
+    channel: Channel,
+    now: DateTime<Utc>,
+) -> Result<Cast, Refusal> {
+    let ballot = load(store, edition, now).await?.ok_or(Refusal::NotFound)?;
+    let e = &ballot.edition;
+    if !phase_allows(e.phase, &channel) {
+        return Err(Refusal::PhaseClosed);
+    }
+    let normal = check_ballot(&e.settings, &e.pools, &ballot.projects, input).map_err(Refusal::Rule)?;
+    let identity = normalise(e.settings.identity, &input.identity).map_err(Refusal::Identity)?;
+    let key = keys.edition(gmina, e.id);
+    let voter_key = key.voter(&identity);
+    drop(identity);
+    let online = matches!(channel, Channel::Online { .. });
+    let sms = match (&input.sms, online && e.settings.sms) {
+        (_, false) => None,
+        (None, true) => return Err(Refusal::SmsMissing),
+        (Some(p), true) => Some(SmsUse { request_id: p.request_id.clone(), code_hash: sms_code_hash(&p.request_id, &p.code) }),
+    };
+    let (device, entered_by, idempotency, wire_channel) = match channel {
+        Channel::Online { device, idempotency } => {
+            let idem = idempotency.map(|k| BallotIdempotency {
+                key: k,
+                request_hash: request_hash(&voter_key, &normal, input.residence_declared),
+            });
+            (Some(device), None, idem, BallotChannel::Online)
+        }
+        Channel::Paper { official } => (None, Some(official), None, BallotChannel::Paper),
+    };
+    let outcome = store
+        .cast_ballot(NewBallot {
+            edition: e.id,
+            policy: policy(e),
+            voter_key,
+            phone_key: None,
+            channel: wire_channel,
+            device,
+            entered_by,
+            residence_declared: input.residence_declared,
+            choices: choices(&normal),
+            receipt_key: key.clone(),
+            idempotency,
+            sms,
+            now,
+        })
+        .await?;
+    let receipt = match &outcome {
+        CastOutcome::Counted { ballot_id, cast_at } | CastOutcome::Replayed { ballot_id, cast_at } => {
+            Some(receipt(&key, *ballot_id, *cast_at, wire_channel, &normal))
+        }
+        _ => None,
+    };
+    Ok(Cast { outcome, receipt })
+}
+
+/// The API's refusal of an online ballot the store did not count.
+pub fn online_refusal(outcome: &CastOutcome, now: DateTime<Utc>) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Some(match outcome {
+        CastOutcome::Counted { .. } | CastOutcome::Replayed { .. } => return None,
+        CastOutcome::AlreadyVoted { .. }
+        | CastOutcome::PaperRefusedDuplicate { .. }
+        | CastOutcome::PaperVoidedBoth { .. } => AppError::already_voted().into_response(),
+        CastOutcome::PhoneLimit => AppError::phone_limit().into_response(),
+        CastOutcome::Sms(check) => sms_refusal(check, now),
+    })
+}
+
+/// A code that did not pass: wrong or expired is 400 `invalid_sms_code`,
+/// a locked request 429 `sms_locked` with `Retry-After`.
+pub fn sms_refusal(check: &SmsCheck, now: DateTime<Utc>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match check {
+        SmsCheck::Locked { until } => AppError::sms_locked((*until - now).num_seconds()),
+        _ => AppError::invalid_sms_code().with_field("sms.code").into_response(),
+    }
+}
