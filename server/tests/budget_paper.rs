@@ -534,6 +534,35 @@ async fn identity_keys_differ_per_edition_hide_in_debug_and_no_pesel_is_stored()
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn concurrent_wrong_sms_codes_are_counted_one_by_one() {
+    let w = world().await;
+    let (e, s) = (&w.ea, &w.a);
+    s.issue_sms_code(sms(e, "r1", PESELS[0], "+48600100200", t0())).await.unwrap();
+    let me = voter(e, PESELS[0]);
+    let tries: Vec<_> = (0..20)
+        .map(|_| {
+            let s = s.clone();
+            let id = e.id;
+            tokio::spawn(async move { s.check_sms_code(id, "r1", me, &sms_code_hash("r1", "000000"), t0()).await.unwrap() })
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    let mut locked = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            SmsCheck::Wrong { left } => wrong.push(left),
+            SmsCheck::Locked { .. } => locked += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    wrong.sort_unstable();
+    assert_eq!((wrong, locked), (vec![1, 2, 3, 4], 16), "each wrong try counted once");
+    assert_eq!(w.sql.int("SELECT attempts FROM budget_sms_codes", &[]), 5);
+    let shown = format!("{:?}", sms(e, "r2", PESELS[0], "+48600100200", t0()));
+    assert!(!shown.contains(&sms_code_hash("r2", "123456")) && shown.contains("***"), "{shown}");
+}
+
 /// `migrate --from-sqlite` copies the register's keys (BLOB → BYTEA) byte
 /// for byte: the moved register still refuses the same person. Needs
 /// PostgreSQL (`MM_TEST_BACKEND=postgres`); on SQLite there is nothing to

@@ -49,11 +49,18 @@ pub struct BallotIdempotency {
 }
 
 /// The SMS code a ballot is cast with: the request and the code's hash
-/// (`budget::identity::sms_code_hash`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (`budget::identity::sms_code_hash`). `Debug` hides the hash: with the
+/// request id, a million tries give the code back.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmsUse {
     pub request_id: String,
     pub code_hash: String,
+}
+
+impl std::fmt::Debug for SmsUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsUse").field("request_id", &self.request_id).field("code_hash", &"***").finish()
+    }
 }
 
 /// A ballot to cast. `edition` is an edition of the handle's gmina; the
@@ -265,8 +272,9 @@ pub fn input_text(ballots: &[GroupedBallot]) -> String {
     out
 }
 
-/// An SMS code to keep (its hash) for a request.
-#[derive(Debug, Clone)]
+/// An SMS code to keep (its hash) for a request. `Debug` hides the hash
+/// (as [`SmsUse`]'s).
+#[derive(Clone)]
 pub struct NewSmsCode {
     /// The request id (a UUID), sent back with the code.
     pub request_id: String,
@@ -276,6 +284,20 @@ pub struct NewSmsCode {
     pub code_hash: String,
     pub device: Option<String>,
     pub now: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewSmsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSmsCode")
+            .field("request_id", &self.request_id)
+            .field("edition", &self.edition)
+            .field("phone_key", &self.phone_key)
+            .field("voter_key", &self.voter_key)
+            .field("code_hash", &"***")
+            .field("device", &self.device)
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// What checking an SMS code found.
