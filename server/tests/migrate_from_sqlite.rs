@@ -24,6 +24,8 @@ enum V {
     I(i64),
     R(f64),
     T(String),
+    /// Keys (HMACs) of the budget's register and signatures: BLOB / BYTEA.
+    B(Vec<u8>),
 }
 
 fn sqlite_tables(path: &std::path::Path) -> BTreeMap<String, (Vec<String>, Vec<Vec<V>>)> {
@@ -48,7 +50,7 @@ fn sqlite_tables(path: &std::path::Path) -> BTreeMap<String, (Vec<String>, Vec<V
                         rusqlite::types::Value::Integer(v) => V::I(v),
                         rusqlite::types::Value::Real(v) => V::R(v),
                         rusqlite::types::Value::Text(v) => V::T(v),
-                        rusqlite::types::Value::Blob(_) => panic!("no table holds blobs"),
+                        rusqlite::types::Value::Blob(v) => V::B(v),
                     })
                     .collect::<Vec<_>>())
             })
@@ -72,6 +74,7 @@ async fn postgres_rows(url: &str, table: &str, columns: &[String]) -> Vec<Vec<V>
                     tokio_postgres::types::Type::INT8 => r.get::<_, Option<i64>>(i).map_or(V::Null, V::I),
                     tokio_postgres::types::Type::FLOAT8 => r.get::<_, Option<f64>>(i).map_or(V::Null, V::R),
                     tokio_postgres::types::Type::TEXT => r.get::<_, Option<String>>(i).map_or(V::Null, V::T),
+                    tokio_postgres::types::Type::BYTEA => r.get::<_, Option<Vec<u8>>>(i).map_or(V::Null, V::B),
                     ref other => panic!("{table}.{}: unexpected type {other}", columns[i]),
                 })
                 .collect()
