@@ -31,6 +31,7 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod budget;
+pub mod consultations;
 pub mod demo;
 pub mod devices;
 pub mod events;
@@ -80,6 +81,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(places::routes::router())
         .merge(taxes::routes::router())
         .merge(payments::routes::router())
+        .merge(consultations::routes::router())
         .merge(budget::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)

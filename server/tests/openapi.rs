@@ -65,6 +65,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/places/{id}"),
     ("post", "/api/v1/places/import"),
     ("get", "/api/v1/map/places.geojson"),
+    ("get", "/api/v1/consultations"),
+    ("get", "/api/v1/consultations/{id}"),
+    ("post", "/api/v1/consultations/{id}/responses"),
+    ("get", "/api/v1/consultations/{id}/summary"),
 ];
 
 #[tokio::test]

@@ -467,6 +467,83 @@ async fn served_routes(w: &World) -> BTreeSet<String> {
     routes
 }
 
+/// Consultations (issue 15, server/tests/consultations_api.rs tests them
+/// within a gmina): B has an open consultation and a published one, both
+/// titled with B's mark; A's device and anyone in A reach neither by id,
+/// and B's stay exactly as they were. Made before B's snapshot; their ids.
+async fn consultations_of_b(w: &World) -> (i64, i64) {
+    use mm_protocol::consultations::{Consultation, ConsultationStatus, Question, QuestionKind, RespondentRule};
+    let b = w.b_store();
+    let now = chrono::Utc::now();
+    let actor = || mm_server::store::Actor("test".into());
+    let survey = |opens: chrono::DateTime<chrono::Utc>, closes| Consultation {
+        id: 0,
+        title: format!("{B_MARK} konsultacja"),
+        description: B_MARK.into(),
+        opens_at: opens,
+        closes_at: closes,
+        area: None,
+        attachments: vec![],
+        questions: vec![Question {
+            id: "q1".into(),
+            text: format!("{B_MARK}?"),
+            help: String::new(),
+            required: true,
+            kind: QuestionKind::Single { options: vec!["Tak".into(), "Nie".into()] },
+        }],
+        respondents: RespondentRule::PerDevice,
+        anonymous: true,
+        status: ConsultationStatus::Draft,
+    };
+    let day = chrono::Duration::days(1);
+    let open = b.save_consultation(actor(), survey(now - day, now + day), now).await.unwrap();
+    let open = b.set_status(actor(), open.id, ConsultationStatus::Open, now).await.unwrap();
+    let done = b.save_consultation(actor(), survey(now - day * 3, now - day), now).await.unwrap();
+    b.set_status(actor(), done.id, ConsultationStatus::Open, now).await.unwrap();
+    let done = b.set_status(actor(), done.id, ConsultationStatus::Published, now).await.unwrap();
+    (open.id, done.id)
+}
+
+/// A's checks of B's consultations (`consultations_of_b`).
+async fn consultations_keep_gminas_apart(w: &World, (open, done): (i64, i64)) {
+    let b = w.b_store();
+    let before = format!("{:?} {:?}", b.consultations(true).await.unwrap(), b.responses(open).await.unwrap());
+
+    // Positive control: B's own listing shows B's mark.
+    assert!(w.public("/api/v1/consultations", B).await.text().contains(B_MARK));
+    w.cover("GET /api/v1/consultations");
+    no_b("A's consultations", &w.public("/api/v1/consultations", A).await);
+    w.cover("GET /api/v1/consultations/{id}");
+    not_found("B's consultation from A", &w.public(&format!("/api/v1/consultations/{}", open), A).await);
+    w.cover("POST /api/v1/consultations/{id}/responses");
+    let r = w
+        .send("POST", &format!("/api/v1/consultations/{}/responses", open), Req {
+            gmina: Some(A),
+            token: Some(&w.a.device),
+            json: Some(json!({"answers": [{"question": "q1", "value": {"type": "single", "option": 0}}]})),
+            idempotency: Some("tenancy-consultation".into()),
+            ..Default::default()
+        })
+        .await;
+    not_found("answering B's consultation from A", &r);
+    // B's device's token is no token in A.
+    let r = w
+        .send("POST", &format!("/api/v1/consultations/{}/responses", open), Req {
+            gmina: Some(A),
+            token: Some(&w.b.device),
+            json: Some(json!({"answers": [{"question": "q1", "value": {"type": "single", "option": 0}}]})),
+            idempotency: Some("tenancy-consultation".into()),
+            ..Default::default()
+        })
+        .await;
+    refused("B's device answering in A", &r);
+    w.cover("GET /api/v1/consultations/{id}/summary");
+    not_found("B's summary from A", &w.public(&format!("/api/v1/consultations/{}/summary", done), A).await);
+    let after = format!("{:?} {:?}", b.consultations(true).await.unwrap(), b.responses(open).await.unwrap());
+    assert_eq!(after, before, "B's consultations changed");
+    assert!(b.responses(open).await.unwrap().is_empty());
+}
+
 /// The participatory budget (issue 15, server/tests/budget_api.rs tests it
 /// within a gmina): B has an edition in its voting phase, titled with B's
 /// mark, with a pool and a project on the ballot (proposed from B's
@@ -674,7 +751,9 @@ async fn every_route_keeps_gminas_apart() {
     let w = two_gminas().await;
     let (a, b) = (&w.a, &w.b);
     let (b_code, b_payment) = taxes_of_b(&w).await;
+    let consultations = consultations_of_b(&w).await;
     let budget = budget_of_b(&w).await;
+    let budget_results = budget_results_of_b(&w).await;
     let before = snapshot(w.b_store().as_ref(), b).await;
 
     // Positive controls: B's own requests do see B's data (the marks are
@@ -1039,7 +1118,9 @@ async fn every_route_keeps_gminas_apart() {
     assert!(!r.status.is_success() && !r.text().contains(B_MARK), "{} {}", r.status, r.text());
     let paid = w.b_store().payment(&b_payment).await.unwrap().unwrap();
     assert_eq!(paid.status, mm_protocol::taxes::PaymentStatus::Pending, "B's payment did not move");
+    consultations_keep_gminas_apart(&w, consultations).await;
     budget_keeps_gminas_apart(&w, budget).await;
+    budget_results_keep_gminas_apart(&w, budget_results).await;
 
     // B is exactly as it was, and its official still signs in.
     assert_eq!(snapshot(w.b_store().as_ref(), b).await, before, "gmina B changed");
