@@ -193,11 +193,12 @@ struct Round<'a> {
     /// Live classes (total > 0), by money ascending, distinct.
     order: Vec<u32>,
     group_class: Vec<u32>,
-    /// `per_class[p * capacity + class]`: Σ weight of p's supporters in the
-    /// class. Project-major, so a project's walk over the classes stays in
-    /// one row (the count's hot loop).
+    /// `per_class[class * projects + p]`: Σ weight of p's supporters in the
+    /// class. Class-major: moving a group touches two short rows.
     per_class: Vec<u32>,
-    capacity: usize,
+    /// Ids of dead classes (no voter left), reused so the table stays as
+    /// small as the live classes (it must stay in cache: the hot loop).
+    free: Vec<u32>,
     /// Scratch for `charge`: the class each touched class moves to.
     moves: Vec<u32>,
 }
@@ -214,7 +215,7 @@ impl<'a> Round<'a> {
             order: Vec::new(),
             group_class: Vec::new(),
             per_class: Vec::new(),
-            capacity: 0,
+            free: Vec::new(),
             moves: Vec::new(),
         }
     }
@@ -226,15 +227,14 @@ impl<'a> Round<'a> {
         self.order.clear();
         self.group_class.clear();
         self.group_class.resize(self.profile.weight.len(), 0);
-        self.capacity = self.capacity.max(64);
         self.per_class.clear();
-        self.per_class.resize(self.capacity * self.projects, 0);
+        self.free.clear();
         let c = self.class_of(start.numer().clone());
         debug_assert_eq!(c, 0);
         self.total[0] = self.profile.weight.iter().sum();
         for p in 0..self.projects {
             // Validated: every support fits the outcome's u32.
-            self.per_class[p * self.capacity] = self.profile.support[p] as u32;
+            self.per_class[p] = self.profile.support[p] as u32;
         }
     }
 
@@ -245,20 +245,20 @@ impl<'a> Round<'a> {
         if let Some(&k) = self.order.get(at).filter(|&&k| self.values[k as usize] == value) {
             return k;
         }
-        let c = self.values.len() as u32;
-        self.order.insert(at, c);
-        self.values.push(value);
-        self.total.push(0);
-        if self.values.len() > self.capacity {
-            let grown = self.capacity * 2;
-            let mut per_class = vec![0; grown * self.projects];
-            for p in 0..self.projects {
-                per_class[p * grown..p * grown + self.capacity]
-                    .copy_from_slice(&self.per_class[p * self.capacity..(p + 1) * self.capacity]);
+        // A dead class's row is all zeros already: no voter is left in it.
+        let c = match self.free.pop() {
+            Some(c) => {
+                self.values[c as usize] = value;
+                c
             }
-            self.per_class = per_class;
-            self.capacity = grown;
-        }
+            None => {
+                self.values.push(value);
+                self.total.push(0);
+                self.per_class.resize(self.per_class.len() + self.projects, 0);
+                self.values.len() as u32 - 1
+            }
+        };
+        self.order.insert(at, c);
         c
     }
 
@@ -272,9 +272,8 @@ impl<'a> Round<'a> {
         let cost = &self.cost[p] * &self.den;
         let mut paid = BigInt::zero();
         let mut r = self.profile.support[p];
-        let row = &self.per_class[p * self.capacity..(p + 1) * self.capacity];
         for &k in &self.order {
-            let w = u64::from(row[k as usize]);
+            let w = u64::from(self.per_class[k as usize * self.projects + p]);
             if w == 0 {
                 continue;
             }
@@ -358,9 +357,9 @@ impl<'a> Round<'a> {
         self.den *= r;
         let (mut rich, mut poor) = (0, 0);
         let touched: Vec<u32> =
-            self.order.iter().copied().filter(|&k| self.per_class[p * self.capacity + k as usize] > 0).collect();
+            self.order.iter().copied().filter(|&k| self.per_class[k as usize * self.projects + p] > 0).collect();
         for k in touched {
-            let w = u64::from(self.per_class[p * self.capacity + k as usize]);
+            let w = u64::from(self.per_class[k as usize * self.projects + p]);
             let b = &self.values[k as usize];
             let after = if b <= x { BigInt::zero() } else { b - x };
             if b < x {
@@ -375,7 +374,7 @@ impl<'a> Round<'a> {
             self.moves[k as usize] = k2;
         }
         let profile = self.profile;
-        let cap = self.capacity;
+        let n = self.projects;
         for &g in &profile.supporters[p] {
             let g = g as usize;
             let k = self.group_class[g] as usize;
@@ -386,14 +385,21 @@ impl<'a> Round<'a> {
             self.total[k2] += w;
             // Group weights are at most a project's support, a u32.
             let w = w as u32;
+            let (from, to) = (k * n, k2 * n);
             for &a in &profile.approvals[g] {
-                let row = usize::from(a) * cap;
-                self.per_class[row + k] -= w;
-                self.per_class[row + k2] += w;
+                self.per_class[from + usize::from(a)] -= w;
+                self.per_class[to + usize::from(a)] += w;
             }
         }
         let total = &self.total;
-        self.order.retain(|&k| total[k as usize] > 0);
+        let free = &mut self.free;
+        self.order.retain(|&k| {
+            let live = total[k as usize] > 0;
+            if !live {
+                free.push(k);
+            }
+            live
+        });
         (rich, poor)
     }
 }
