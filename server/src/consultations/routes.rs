@@ -69,8 +69,11 @@ pub struct PublicSummary {
 /// `s_d` the device's server-derived secret (its token, `DeviceTokens`,
 /// never stored: the database keeps only its hash).
 // TODO(issue 15): derive k_c from `AppState.budget_keys` (plan §4, "k_c
-// derived like k_e") once WP3 adds it, so a device-token key change does
-// not give devices new respondent keys.
+// derived like k_e" with "consultation:"), which needs a
+// `BudgetKeys::consultation(gmina, id)` in `budget/identity.rs` (its master
+// key is private there). Until then a change of the device-token key gives
+// every device a new respondent key (a second answer); switch before any
+// consultation runs in production, since switching does the same once.
 pub fn respondent_key(device_secret: &str, gmina: &Teryt, consultation: i64, device_id: &str) -> Vec<u8> {
     let mac = |key: &[u8], parts: &[&[u8]]| {
         let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
