@@ -144,6 +144,8 @@ pub async fn cast(
     channel: Channel,
     now: DateTime<Utc>,
 ) -> Result<Cast, Refusal> {
+    // The store keeps microseconds: the first answer must equal a replay's.
+    let now = chrono::SubsecRound::trunc_subsecs(now, 6);
     let ballot = load(store, edition, now).await?.ok_or(Refusal::NotFound)?;
     let e = &ballot.edition;
     if !phase_allows(e.phase, &channel) {
