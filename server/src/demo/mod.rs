@@ -10,10 +10,13 @@
 //!   ([`ezd`]);
 //! - [`taxes`]: the tax register of both gminas (issue 14), the tax
 //!   department's official and an activation code to try;
+//! - [`budget`]: the participatory budget (issue 15): a finished edition
+//!   with its ballots and published results, one open for voting;
 //! - [`start`]: what `mm-server --demo` does: the above, and on the first
 //!   start a demo admin account (login `admin`) with a random password
 //!   that only this start knows; then [`start_neighbour`]: Czernica.
 
+pub mod budget;
 pub mod czernica;
 mod ezd;
 pub mod office;
@@ -80,6 +83,7 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
     let admin_password = if content || office_due { create_admin(store.as_ref(), ADMIN_LOGIN).await? } else { None };
     let office = with_office && office::load(store.clone(), clock.clone()).await?;
     let taxes = taxes::load_siechnice(store.as_ref(), clock.now()).await?;
+    budget::load_siechnice(store.clone(), clock.now()).await?;
     Ok(Started { loaded: content || office, admin_password, taxes })
 }
 
@@ -90,7 +94,9 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
 /// (the tests') stays a single-gmina one, which needs no gmina named.
 pub async fn start_neighbour(store: Arc<dyn Store>, clock: Clock, with_reports: bool) -> StoreResult<Option<String>> {
     let password = czernica::load(store.as_ref(), clock.now(), with_reports).await?;
-    taxes::load_czernica(store.for_gmina(&czernica::record().teryt).as_ref(), clock.now()).await?;
+    let czernica = store.for_gmina(&czernica::record().teryt);
+    taxes::load_czernica(czernica.as_ref(), clock.now()).await?;
+    budget::load_czernica(czernica.as_ref(), clock.now()).await?;
     Ok(password)
 }
 
