@@ -83,6 +83,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(payments::routes::router())
         .merge(consultations::routes::router())
         .merge(budget::routes::router())
+        .merge(budget::results::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }

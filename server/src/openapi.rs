@@ -27,6 +27,7 @@ use crate::state::AppState;
         (name = "sync", description = "Delta sync of public collections"),
         (name = "reports", description = "Residents' reports, photos, categories, workflow"),
         (name = "taxes", description = "Local taxes: a household's liabilities, activation codes, payments through the gateway"),
+        (name = "budget", description = "Participatory budget (budżet obywatelski): editions, projects, ballots, published results"),
         (name = "consultations", description = "Consultations (surveys): questions, one answer per device, published summaries"),
     )
 )]

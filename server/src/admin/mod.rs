@@ -18,11 +18,14 @@
 //! - [`jobs`]: the job queue's dead letters of every kind, with retry;
 //! - [`taxes`]: import runs, interest rates, taxpayers with their
 //!   activation codes, the app's payments and their reconciliation;
+//! - [`budget`]: the participatory budget's editions, lots, counts and
+//!   publication;
 //! - [`html`], [`view`]: what the templates' handlers share;
 //! - here: departments, the audit log, static assets.
 
 pub mod accounts;
 pub mod assignee;
+pub mod budget;
 pub mod categories;
 pub mod charts;
 pub mod content;
@@ -96,6 +99,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/delete", post(accounts::delete))
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
+        // The participatory budget's counting: admins and the budget department (issue 15).
+        .route("/admin/budget", get(budget::editions))
+        .route("/admin/budget/editions/{id}", get(budget::edition))
+        .route("/admin/budget/editions/{id}/pools/{pool}/lot", post(budget::lot))
+        .route("/admin/budget/editions/{id}/pools/{pool}/count", post(budget::count))
+        .route("/admin/budget/editions/{id}/publish", post(budget::publish))
         // Tax data: admins and the tax department's officials (issue 14).
         .route("/admin/taxes", get(taxes::overview))
         .route("/admin/taxes/rates", post(taxes::rate_add))

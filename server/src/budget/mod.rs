@@ -4,5 +4,7 @@
 //! itself); the store is `store::ballots` and `store::budget`.
 
 pub mod casting;
+pub mod count;
 pub mod identity;
+pub mod results;
 pub mod routes;

@@ -1,0 +1,189 @@
+//! The published results of a budget edition (docs/plans/issue-15.md §2.3),
+//! public, the gmina by `Tenant`, no token:
+//!
+//! - `GET /api/v1/budget/editions/{id}/results` and `.../results.json`:
+//!   [`EditionResults`], every pool's latest count with each project's
+//!   votes, cost and whether it was selected, and the count explained step
+//!   by step in Polish and English (`count::describe`);
+//! - `GET /api/v1/budget/editions/{id}/results.csv`: the same table,
+//!   RFC 4180 (`,`, CRLF), every cell through `csv_cell_escape` (titles are
+//!   residents' texts: OWASP "CSV Injection").
+//!
+//! Before publication all of them answer 404 `results_not_published`; an
+//! edition of another gmina is 404 `not_found`.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use mm_protocol::budget::count::{Lang, describe};
+use mm_protocol::budget::model::{Edition, PoolResult, Project, ProjectResult, ProjectStatus};
+use mm_protocol::budget::wire::EditionResults;
+use mm_protocol::consultations::csv::{csv_cell_escape, csv_line};
+use mm_protocol::error::{ApiError, Message};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiResult, AppError, Json, Path};
+use crate::state::AppState;
+use crate::store::Store;
+use crate::store::budget::ProjectFilter;
+use crate::tenant::Tenant;
+
+/// The `/api/v1` routes (with their OpenAPI paths).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(edition_results))
+        .routes(routes!(edition_results_json))
+        .routes(routes!(edition_results_csv))
+}
+
+/// A published edition's results, with the projects of each pool (for the
+/// CSV and the public page, which show titles and numbers too).
+pub struct Published {
+    pub edition: Edition,
+    pub results: EditionResults,
+    /// Per pool (in `results.pools`' order), its projects by id.
+    pub projects: Vec<Vec<Project>>,
+}
+
+/// The results of edition `id` as published; `results_not_published`
+/// before, `not_found` for no edition of the gmina.
+pub async fn published(store: &dyn Store, id: i64, now: DateTime<Utc>) -> Result<Published, AppError> {
+    let edition = store.edition(id, now).await?.ok_or_else(AppError::not_found)?;
+    if !edition.published_results {
+        return Err(AppError::results_not_published());
+    }
+    let mut pools = Vec::with_capacity(edition.pools.len());
+    let mut all_projects = Vec::with_capacity(edition.pools.len());
+    let mut published_at: Option<DateTime<Utc>> = None;
+    let mut pool_list = edition.pools.clone();
+    pool_list.sort_by_key(|p| p.id);
+    for pool in &pool_list {
+        let count = store.latest_count(id, pool.id).await?.ok_or_else(|| {
+            // Publication requires every pool counted: a missing count is
+            // a broken invariant, not the resident's fault.
+            tracing::error!(edition = id, pool = pool.id, "published budget pool without a count");
+            AppError::internal()
+        })?;
+        let projects = store
+            .projects(ProjectFilter {
+                edition: Some(id),
+                pool: Some(pool.id),
+                statuses: vec![ProjectStatus::Selected, ProjectStatus::NotSelected],
+                proposer_device: None,
+            })
+            .await?;
+        let tallies = store.tallies(id, pool.id).await?;
+        let ballots: u32 = store.count_input(id, pool.id).await?.ballots.iter().map(|b| b.weight).sum();
+        // The publication's time: the history row each project got when
+        // the results were published (the edition's `published_at` is not
+        // on the wire type the store returns).
+        for p in &projects {
+            for h in p.history.iter().filter(|h| matches!(h.status, ProjectStatus::Selected | ProjectStatus::NotSelected)) {
+                published_at = Some(published_at.map_or(h.at, |t| t.max(h.at)));
+            }
+        }
+        let results = projects
+            .iter()
+            .map(|p| {
+                let t = tallies.iter().find(|t| t.project == p.id);
+                ProjectResult {
+                    project: p.id,
+                    votes: t.map_or(0, |t| t.votes),
+                    points: t.map_or(0, |t| if t.points > 0 { t.points } else { t.votes }),
+                    cost_grosze: p.cost_grosze,
+                    selected: p.status == ProjectStatus::Selected,
+                }
+            })
+            .collect();
+        if published_at.is_none() || published_at < Some(count.counted_at) {
+            published_at = Some(published_at.map_or(count.counted_at, |t| t.max(count.counted_at)));
+        }
+        pools.push(PoolResult {
+            edition: id,
+            pool: pool.id,
+            rule: count.rule.clone(),
+            counted_at: count.counted_at,
+            ballots,
+            budget_grosze: pool.amount_grosze,
+            spent_grosze: count.outcome.spent,
+            projects: results,
+            trace: count
+                .outcome
+                .trace
+                .iter()
+                .map(|s| Message { pl: describe(s, Lang::Pl), en: describe(s, Lang::En) })
+                .collect(),
+        });
+        all_projects.push(projects);
+    }
+    let results = EditionResults { edition: id, published_at: published_at.unwrap_or(now), pools };
+    Ok(Published { edition, results, projects: all_projects })
+}
+
+/// The edition's results: every pool's latest count (404
+/// `results_not_published` before publication).
+#[utoipa::path(get, path = "/budget/editions/{id}/results", tag = "budget", params(("id" = i64, Path)),
+    responses((status = 200, body = EditionResults),
+        (status = 404, description = "not_found | results_not_published", body = ApiError)))]
+pub async fn edition_results(Tenant(state): Tenant, Path(id): Path<i64>) -> ApiResult<Json<EditionResults>> {
+    Ok(Json(published(state.store.as_ref(), id, state.clock.now()).await?.results))
+}
+
+/// The same body as `/results`, as a file to download.
+#[utoipa::path(get, path = "/budget/editions/{id}/results.json", tag = "budget", params(("id" = i64, Path)),
+    responses((status = 200, body = EditionResults),
+        (status = 404, description = "not_found | results_not_published", body = ApiError)))]
+pub async fn edition_results_json(Tenant(state): Tenant, Path(id): Path<i64>) -> ApiResult<Response> {
+    let p = published(state.store.as_ref(), id, state.clock.now()).await?;
+    let name = format!("attachment; filename=\"budzet_{}_{}.json\"", p.edition.year, id);
+    Ok(([(header::CONTENT_DISPOSITION, name)], Json(p.results)).into_response())
+}
+
+/// The results as CSV (RFC 4180, UTF-8): one row per project of each pool.
+#[utoipa::path(get, path = "/budget/editions/{id}/results.csv", tag = "budget", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 404, description = "not_found | results_not_published", body = ApiError)))]
+pub async fn edition_results_csv(Tenant(state): Tenant, Path(id): Path<i64>) -> ApiResult<Response> {
+    let p = published(state.store.as_ref(), id, state.clock.now()).await?;
+    let name = format!("attachment; filename=\"budzet_{}_{}.csv\"", p.edition.year, id);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
+        results_csv(&p),
+    )
+        .into_response())
+}
+
+/// Whole złoty (costs and amounts are whole złoty, plan §0), or with
+/// grosze after a `.` should one not be.
+pub fn zloty(grosze: i64) -> String {
+    if grosze % 100 == 0 { (grosze / 100).to_string() } else { format!("{}.{:02}", grosze / 100, (grosze % 100).abs()) }
+}
+
+/// The CSV's text: a header, then a row per project.
+pub fn results_csv(p: &Published) -> String {
+    let header = [
+        "pool_id", "pool", "project_id", "number", "title", "category", "cost_zl", "votes", "points", "selected",
+    ];
+    let mut out = csv_line(&header.iter().map(|h| csv_cell_escape(h)).collect::<Vec<_>>());
+    for (pool, projects) in p.results.pools.iter().zip(&p.projects) {
+        let pool_name = p.edition.pools.iter().find(|x| x.id == pool.pool).map(|x| x.name.clone()).unwrap_or_default();
+        for r in &pool.projects {
+            let project = projects.iter().find(|x| x.id == r.project);
+            let cells = [
+                pool.pool.to_string(),
+                pool_name.clone(),
+                r.project.to_string(),
+                project.and_then(|x| x.number).map(|n| n.to_string()).unwrap_or_default(),
+                project.map(|x| x.title.clone()).unwrap_or_default(),
+                project.and_then(|x| x.category.clone()).unwrap_or_default(),
+                zloty(r.cost_grosze),
+                r.votes.to_string(),
+                r.points.to_string(),
+                if r.selected { "1" } else { "0" }.to_owned(),
+            ];
+            out.push_str(&csv_line(&cells.iter().map(|c| csv_cell_escape(c)).collect::<Vec<_>>()));
+        }
+    }
+    out
+}
