@@ -544,6 +544,42 @@ async fn consultations_keep_gminas_apart(w: &World, (open, done): (i64, i64)) {
     assert!(b.responses(open).await.unwrap().is_empty());
 }
 
+/// A's checks of B's consultations in the back office and on the public
+/// page (server/src/admin/consultations.rs): A's admin neither sees, edits,
+/// moves, exports nor moderates B's; A's public page does not show B's
+/// published summary.
+async fn admin_consultations_keep_gminas_apart(w: &World, (open, done): (i64, i64)) {
+    let b = w.b_store();
+    let before = format!("{:?}", b.consultations(true).await.unwrap());
+    // Positive control: B's public page shows B's published consultation.
+    assert!(w.public(&format!("/consultations/{done}"), B).await.text().contains(B_MARK));
+    w.cover("GET /consultations/{id}");
+    not_found("B's public summary from A", &w.public(&format!("/consultations/{done}"), A).await);
+    w.cover("GET /admin/consultations");
+    no_b("A's consultations list", &w.a_page("/admin/consultations").await);
+    w.cover("POST /admin/consultations");
+    w.cover("GET /admin/consultations/new");
+    no_b("A's new consultation form", &w.a_page("/admin/consultations/new").await);
+    for id in [open, done] {
+        w.cover("GET /admin/consultations/{id}");
+        not_found("B's consultation form", &w.a_page(&format!("/admin/consultations/{id}")).await);
+        w.cover("POST /admin/consultations/{id}");
+        not_found("saving B's consultation", &w.a_post(&format!("/admin/consultations/{id}"), "title=x").await);
+        w.cover("POST /admin/consultations/{id}/status");
+        not_found("moving B's consultation", &w.a_post(&format!("/admin/consultations/{id}/status"), "to=closed").await);
+        w.cover("GET /admin/consultations/{id}/results");
+        not_found("B's results", &w.a_page(&format!("/admin/consultations/{id}/results")).await);
+        w.cover("GET /admin/consultations/{id}/results.csv");
+        not_found("B's CSV", &w.a_page(&format!("/admin/consultations/{id}/results.csv")).await);
+        w.cover("GET /admin/consultations/{id}/moderation");
+        not_found("B's moderation queue", &w.a_page(&format!("/admin/consultations/{id}/moderation")).await);
+        w.cover("POST /admin/consultations/{id}/moderation/{text}");
+        let text = uuid::Uuid::new_v4();
+        not_found("moderating B's text", &w.a_post(&format!("/admin/consultations/{id}/moderation/{text}"), "decision=approve").await);
+    }
+    assert_eq!(format!("{:?}", b.consultations(true).await.unwrap()), before, "B's consultations changed");
+}
+
 /// The participatory budget (issue 15, server/tests/budget_api.rs tests it
 /// within a gmina): B has an edition in its voting phase, titled with B's
 /// mark, with a pool and a project on the ballot (proposed from B's
@@ -1119,6 +1155,7 @@ async fn every_route_keeps_gminas_apart() {
     let paid = w.b_store().payment(&b_payment).await.unwrap().unwrap();
     assert_eq!(paid.status, mm_protocol::taxes::PaymentStatus::Pending, "B's payment did not move");
     consultations_keep_gminas_apart(&w, consultations).await;
+    admin_consultations_keep_gminas_apart(&w, consultations).await;
     budget_keeps_gminas_apart(&w, budget).await;
     budget_results_keep_gminas_apart(&w, budget_results).await;
 

@@ -20,6 +20,8 @@
 //!   activation codes, the app's payments and their reconciliation;
 //! - [`budget`]: the participatory budget's editions, lots, counts and
 //!   publication;
+//! - [`consultations`]: consultations' forms, status, results (SVG
+//!   charts, CSV), moderation of free texts, and their public summary;
 //! - [`html`], [`view`]: what the templates' handlers share;
 //! - here: departments, the audit log, static assets.
 
@@ -28,6 +30,7 @@ pub mod assignee;
 pub mod budget;
 pub mod categories;
 pub mod charts;
+pub mod consultations;
 pub mod content;
 pub mod html;
 pub mod jobs;
@@ -105,6 +108,16 @@ pub fn router() -> Router<AppState> {
         .route("/admin/budget/editions/{id}/pools/{pool}/lot", post(budget::lot))
         .route("/admin/budget/editions/{id}/pools/{pool}/count", post(budget::count))
         .route("/admin/budget/editions/{id}/publish", post(budget::publish))
+        // Consultations: admins and the consultations department (issue 15).
+        .route("/admin/consultations", get(consultations::list).post(consultations::create))
+        .route("/admin/consultations/new", get(consultations::new))
+        .route("/admin/consultations/{id}", get(consultations::edit).post(consultations::update))
+        .route("/admin/consultations/{id}/status", post(consultations::status))
+        .route("/admin/consultations/{id}/results", get(consultations::results_page))
+        .route("/admin/consultations/{id}/results.csv", get(consultations::results_csv))
+        .route("/admin/consultations/{id}/moderation", get(consultations::moderation))
+        .route("/admin/consultations/{id}/moderation/{text}", post(consultations::moderate))
+        .route("/consultations/{id}", get(consultations::public))
         // Tax data: admins and the tax department's officials (issue 14).
         .route("/admin/taxes", get(taxes::overview))
         .route("/admin/taxes/rates", post(taxes::rate_add))
