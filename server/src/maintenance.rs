@@ -137,7 +137,26 @@ impl Maintenance {
         if done != Collected::default() {
             tracing::info!(?done, "maintenance pass");
         }
+        self.purge_budget(now).await?;
         Ok(done)
+    }
+
+    /// The participatory budget's retention (docs/BUDGET.md "What is
+    /// stored"): SMS codes a day after they expire, and the register,
+    /// phones and voter keys of editions past `retention_years` after
+    /// voting, in every gmina; proposers' contact data likewise.
+    async fn purge_budget(&self, now: DateTime<Utc>) -> StoreResult<()> {
+        let projects = self.store.purge_budget(now).await?;
+        let (mut sms_codes, mut editions) = (0, 0);
+        for g in self.store.list_gminas().await? {
+            let purged = self.store.for_gmina(&g.teryt).purge_ballots(now).await?;
+            sms_codes += purged.sms_codes;
+            editions += purged.editions;
+        }
+        if projects + sms_codes + editions > 0 {
+            tracing::info!(projects, sms_codes, editions, "budget retention pass");
+        }
+        Ok(())
     }
 
     async fn clean_raw_photos(&self, done: &mut Collected) -> StoreResult<()> {
