@@ -17,9 +17,11 @@ use common::backend::sqlite_only;
 use mm_protocol::LOCAL_TZ;
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{IdentityMode, Phase, ProjectStatus};
+use mm_protocol::consultations::ConsultationStatus;
 use mm_protocol::gmina::Teryt;
 use mm_server::store::Store;
 use mm_server::store::budget::ProjectFilter;
+use mm_server::store::consultations::ModerationState;
 
 async fn started() -> TestApp {
     let t = TestApp::new().await;
@@ -191,6 +193,29 @@ async fn the_demo_has_a_published_edition_and_one_in_voting() {
         assert!(
             s.tallies(open.id, pool.id).await.unwrap().is_empty(),
             "no ballots yet"
+        );
+    }
+
+    // Consultations: one open, one published, with answers and moderated texts.
+    let cs = s.consultations(false).await.unwrap();
+    assert_eq!(cs.len(), 2);
+    let open = cs
+        .iter()
+        .find(|c| c.accepts_answers_at(now))
+        .expect("an open consultation");
+    assert!(open.anonymous);
+    let published = cs
+        .iter()
+        .find(|c| c.status == ConsultationStatus::Published)
+        .expect("a published one");
+    assert!(!s.responses(published.id).await.unwrap().is_empty());
+    for state in [ModerationState::Approved, ModerationState::Pending] {
+        assert!(
+            !s.text_answers(published.id, state)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{state:?}"
         );
     }
 

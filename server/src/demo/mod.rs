@@ -17,6 +17,7 @@
 //!   that only this start knows; then [`start_neighbour`]: Czernica.
 
 pub mod budget;
+pub mod consultations;
 pub mod czernica;
 mod ezd;
 pub mod office;
@@ -84,6 +85,7 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
     let office = with_office && office::load(store.clone(), clock.clone()).await?;
     let taxes = taxes::load_siechnice(store.as_ref(), clock.now()).await?;
     budget::load_siechnice(store.clone(), clock.now()).await?;
+    consultations::load(store.as_ref(), clock.now()).await?;
     Ok(Started { loaded: content || office, admin_password, taxes })
 }
 
