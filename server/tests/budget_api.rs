@@ -403,3 +403,58 @@ async fn residents_submit_sign_and_appeal() {
     let r = write(&t, "POST", &uri, &proposer, "p2", new).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "phase_closed".into()), "{}", r.text());
 }
+
+/// Captures this thread's tracing output (as server/tests/sms.rs does).
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+struct LogWriter(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_pesel_phone_or_code_in_any_log_line() {
+    let logs = Logs::default();
+    let buf = logs.0.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        .with_ansi(false)
+        .with_writer(move || LogWriter(buf.clone()))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let fake = FakeSms::start().await;
+    let t = with_fake_sms(TestApp::new().await, &fake).await;
+    let f = edition(&t, EditionSettings { sms: true, ..pesel_settings() }, "d").await;
+    to_voting(&t);
+    let dev = device(&t).await;
+    let who = identity(77);
+    let codes_uri = format!("/api/v1/budget/editions/{}/sms-codes", f.edition);
+    let r = write(&t, "POST", &codes_uri, &dev, "c1", json!({"identity": who, "phone": "600 700 800"})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let request = r.json()["request_id"].as_str().unwrap().to_owned();
+    let code = fake.last_to("48600700800").unwrap().code().unwrap();
+    let uri = format!("/api/v1/budget/editions/{}/ballots", f.edition);
+    let mut b = ballot(&f, who.clone(), &[f.projects[0]]);
+    b["sms"] = json!({"request_id": request, "code": "999999"});
+    write(&t, "POST", &uri, &dev, "w", b.clone()).await;
+    b["sms"]["code"] = json!(code);
+    let r = write(&t, "POST", &uri, &dev, "r", b.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let receipt = r.json()["receipt_code"].as_str().unwrap().to_owned();
+    write(&t, "POST", &uri, &device(&t).await, "again", b).await;
+    fake.set_fault(fake_sms::Fault::Http500);
+    write(&t, "POST", &codes_uri, &dev, "c2", json!({"identity": identity(78), "phone": "600700801"})).await;
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(text.contains("budget ballot counted"), "the log is captured: {text}");
+    for secret in [pesel(77).as_str(), pesel(78).as_str(), "Kowalski", "600700800", "600 700 800", "600700801", code.as_str(), "999999", receipt.as_str()] {
+        assert!(!text.contains(secret), "{secret} in the log: {text}");
+    }
+}
