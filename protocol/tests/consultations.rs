@@ -79,7 +79,8 @@ fn answer_table() {
     use AnswerReason::*;
     let c = consultation();
     // (what, extra answer, expected: None = accepted, Some((question index, reason))).
-    let table: Vec<(&str, serde_json::Value, Option<(usize, AnswerReason)>)> = vec![
+    type Row = (&'static str, serde_json::Value, Option<(usize, AnswerReason)>);
+    let table: Vec<Row> = vec![
         ("multiple within max", json!({"question": "multi", "value": {"type": "multiple", "options": [3, 0]}}), None),
         ("multiple empty = unanswered", json!({"question": "multi", "value": {"type": "multiple", "options": []}}), None),
         ("multiple over max", json!({"question": "multi", "value": {"type": "multiple", "options": [0, 1, 2]}}), Some((1, TooMany { max: 2 }))),

@@ -170,7 +170,9 @@ async fn bad_ballots_are_refused_with_nothing_written() {
     bad_pesel.replace_range(10..11, if bad_pesel.ends_with('0') { "1" } else { "0" });
 
     let ballots = |e: i64| format!("/api/v1/budget/editions/{e}/ballots");
-    let cases: Vec<(&str, String, &str, Body, StatusCode, &str, Option<&str>)> = vec![
+    // (what, uri, device token, body, status, error code, field)
+    type Case<'a> = (&'a str, String, &'a str, Body, StatusCode, &'a str, Option<&'a str>);
+    let cases: Vec<Case<'_>> = vec![
         ("outside the voting phase", ballots(later), &dev, Body::from(ballot(&pesel(1), &later_pools[..1]).to_string()), StatusCode::CONFLICT, "phase_closed", None),
         ("an unknown project", ballots(open), &dev, Body::from(ballot(&pesel(1), &[(p1, 999_999)]).to_string()), StatusCode::NOT_FOUND, "not_found", Some("pools[0].projects[0]")),
         ("another pool's project", ballots(open), &dev, Body::from(ballot(&pesel(1), &[(p1, x2)]).to_string()), StatusCode::BAD_REQUEST, "ballot_rule", Some("pools[0].projects[0]")),
