@@ -69,6 +69,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/consultations/{id}"),
     ("post", "/api/v1/consultations/{id}/responses"),
     ("get", "/api/v1/consultations/{id}/summary"),
+    ("get", "/api/v1/budget/editions"),
+    ("get", "/api/v1/budget/editions/{id}"),
+    ("get", "/api/v1/budget/editions/{id}/projects"),
+    ("post", "/api/v1/budget/editions/{id}/projects"),
+    ("get", "/api/v1/budget/projects/{id}"),
+    ("post", "/api/v1/budget/projects/{id}/signatures"),
+    ("post", "/api/v1/budget/projects/{id}/appeal"),
+    ("post", "/api/v1/budget/editions/{id}/sms-codes"),
+    ("post", "/api/v1/budget/editions/{id}/ballots"),
+    ("get", "/api/v1/budget/editions/{id}/ballot"),
+    ("put", "/api/v1/budget/editions/{id}/ballot"),
+    ("get", "/api/v1/budget/editions/{id}/results"),
+    ("get", "/api/v1/budget/editions/{id}/results.csv"),
+    ("get", "/api/v1/budget/editions/{id}/results.json"),
 ];
 
 #[tokio::test]
