@@ -83,6 +83,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/budget/editions/{id}/results"),
     ("get", "/api/v1/budget/editions/{id}/results.csv"),
     ("get", "/api/v1/budget/editions/{id}/results.json"),
+    ("get", "/api/v1/budget/editions/{id}/pools/{pool}/results.pb"),
 ];
 
 #[tokio::test]

@@ -782,6 +782,16 @@ async fn budget_results_keep_gminas_apart(w: &World, edition: i64) {
     assert_eq!(format!("{:?}", b.latest_count(edition, pool).await.unwrap()), before, "B's count changed");
 }
 
+/// A's checks of B's Pabulib file (`budget_results_of_b`): B's own names
+/// B's project, A's answers 404 for B's edition and pool.
+async fn budget_pb_keeps_gminas_apart(w: &World, edition: i64) {
+    let pool = w.b_store().edition(edition, chrono::Utc::now()).await.unwrap().unwrap().pools[0].id;
+    let path = format!("/api/v1/budget/editions/{edition}/pools/{pool}/results.pb");
+    assert!(w.public(&path, B).await.text().contains(B_MARK), "B's own .pb names B's project");
+    w.cover("GET /api/v1/budget/editions/{id}/pools/{pool}/results.pb");
+    not_found("B's .pb from A", &w.public(&path, A).await);
+}
+
 #[tokio::test]
 async fn every_route_keeps_gminas_apart() {
     let w = two_gminas().await;
@@ -1158,6 +1168,7 @@ async fn every_route_keeps_gminas_apart() {
     admin_consultations_keep_gminas_apart(&w, consultations).await;
     budget_keeps_gminas_apart(&w, budget).await;
     budget_results_keep_gminas_apart(&w, budget_results).await;
+    budget_pb_keeps_gminas_apart(&w, budget_results).await;
 
     // B is exactly as it was, and its official still signs in.
     assert_eq!(snapshot(w.b_store().as_ref(), b).await, before, "gmina B changed");

@@ -272,6 +272,34 @@ pub fn input_text(ballots: &[GroupedBallot]) -> String {
     out
 }
 
+/// One counted ballot of a pool for the Pabulib file (`results.pb`): its
+/// channel and its choices there. No key, no id: the caller gets the
+/// ballots in voter-key order (an HMAC, so the order says nothing about
+/// time or person) and numbers them `v1..vn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PbRow {
+    pub channel: BallotChannel,
+    /// `(project, points)` sorted by project.
+    pub choices: Vec<(i64, u16)>,
+}
+
+impl PbRow {
+    /// Groups `(ballot, channel, project, points)` rows, consecutive per
+    /// ballot, keeping their order.
+    pub fn from_rows(rows: impl IntoIterator<Item = (i64, BallotChannel, i64, u16)>) -> Vec<PbRow> {
+        let mut out: Vec<PbRow> = Vec::new();
+        let mut last = None;
+        for (ballot, channel, project, points) in rows {
+            if last != Some(ballot) {
+                out.push(PbRow { channel, choices: Vec::new() });
+                last = Some(ballot);
+            }
+            out.last_mut().expect("pushed above").choices.push((project, points));
+        }
+        out
+    }
+}
+
 /// An SMS code to keep (its hash) for a request. `Debug` hides the hash
 /// (as [`SmsUse`]'s).
 #[derive(Clone)]
@@ -348,6 +376,10 @@ pub trait BallotStore: Send + Sync {
     async fn tallies(&self, edition: i64, pool: i64) -> StoreResult<Vec<ProjectTally>>;
     /// The counted ballots choosing in `pool`, grouped, with their hash.
     async fn count_input(&self, edition: i64, pool: i64) -> StoreResult<CountBallots>;
+    /// The counted ballots choosing in `pool`, one row each, ordered by
+    /// voter key (ballots whose key was purged last, by id), for the
+    /// Pabulib export. The keys themselves are not returned.
+    async fn pb_rows(&self, edition: i64, pool: i64) -> StoreResult<Vec<PbRow>>;
     /// Keeps a new SMS code's hash (expires in `SMS_CODE_MINUTES`).
     async fn issue_sms_code(&self, code: NewSmsCode) -> StoreResult<()>;
     /// Checks a code of `request_id` for `voter_key`, counting a wrong

@@ -15,7 +15,7 @@ use super::{PostgresStore, Tx, parse_time, opt_time, ts, write_tx};
 use crate::budget::identity::{PhoneKey, VoterKey};
 use crate::store::ballots::{
     BallotChange, BallotChoice, BallotOwner, BallotPurge, BallotState, BallotStore, CastOutcome, ChangeOutcome,
-    CountBallots, NewBallot, NewSmsCode, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
+    CountBallots, NewBallot, NewSmsCode, PbRow, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
     StoredBallot, channel_str, local_day, parse_channel,
 };
 use crate::store::sqlite::ballots_past_retention as past_retention;
@@ -409,6 +409,26 @@ impl BallotStore for PostgresStore {
         Ok(CountBallots::from_rows(
             rows.iter().map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2) as u16)),
         ))
+    }
+
+    async fn pb_rows(&self, edition: i64, pool: i64) -> StoreResult<Vec<PbRow>> {
+        let rows = self
+            .reader()
+            .await?
+            .query(
+                "SELECT b.id, b.channel, c.project, c.points FROM budget_ballot_choices c
+                 JOIN budget_ballots b ON b.gmina = c.gmina AND b.id = c.ballot
+                 WHERE c.gmina = $1 AND c.pool = $2 AND b.edition = $3 AND b.state = 'counted'
+                 ORDER BY b.voter_key IS NULL, b.voter_key, b.id, c.project",
+                &[&self.scope(), &pool, &edition],
+            )
+            .await?;
+        let mut parsed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let channel = parse_channel(r.get(1)).ok_or_else(|| bad("channel"))?;
+            parsed.push((r.get::<_, i64>(0), channel, r.get::<_, i64>(2), r.get::<_, i64>(3) as u16));
+        }
+        Ok(PbRow::from_rows(parsed))
     }
 
     async fn issue_sms_code(&self, code: NewSmsCode) -> StoreResult<()> {

@@ -15,7 +15,7 @@ use super::{SqliteStore, parse_ts, ts};
 use crate::budget::identity::{PhoneKey, VoterKey};
 use crate::store::ballots::{
     BallotChange, BallotChoice, BallotOwner, BallotPurge, BallotState, BallotStore, CastOutcome, ChangeOutcome,
-    CountBallots, NewBallot, NewSmsCode, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
+    CountBallots, NewBallot, NewSmsCode, PbRow, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
     StoredBallot, channel_str, local_day, parse_channel,
 };
 use crate::store::{StoreError, StoreResult};
@@ -402,6 +402,30 @@ impl BallotStore for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(CountBallots::from_rows(rows))
+        })
+        .await
+    }
+
+    async fn pb_rows(&self, edition: i64, pool: i64) -> StoreResult<Vec<PbRow>> {
+        let g = self.scope();
+        self.read(move |c| {
+            // BLOBs compare as bytes, as PostgreSQL's bytea: one order on both.
+            let rows = c
+                .prepare_cached(
+                    "SELECT b.id, b.channel, c.project, c.points FROM budget_ballot_choices c
+                     JOIN budget_ballots b ON b.gmina = c.gmina AND b.id = c.ballot
+                     WHERE c.gmina = ?1 AND c.pool = ?2 AND b.edition = ?3 AND b.state = 'counted'
+                     ORDER BY b.voter_key IS NULL, b.voter_key, b.id, c.project",
+                )?
+                .query_map(params![g, pool, edition], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)? as u16))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut parsed = Vec::with_capacity(rows.len());
+            for (ballot, channel, project, points) in rows {
+                parsed.push((ballot, parse_channel(&channel).ok_or_else(|| bad("channel"))?, project, points));
+            }
+            Ok(PbRow::from_rows(parsed))
         })
         .await
     }
