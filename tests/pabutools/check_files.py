@@ -21,6 +21,7 @@ Usage: python check_files.py FILE.pb...
 """
 
 import contextlib
+import csv
 import io
 import sys
 from fractions import Fraction
@@ -38,15 +39,16 @@ def sections(path):
             if line in ("META", "PROJECTS", "VOTES"):
                 section, header = line, None
                 continue
-            cells = line.split(";")
+            # The format's CSV quoting (a name may hold ';'), read by header.
+            cells = next(csv.reader([line], delimiter=";"))
             if header is None:
                 header = cells
                 continue
             if section == "META":
                 meta[cells[0]] = cells[1]
             elif section == "PROJECTS":
-                # Names may be quoted and hold ';': the id is first, selected last.
-                projects.append({"project_id": cells[0], "selected": cells[-1]})
+                row = dict(zip(header, cells))
+                projects.append({"project_id": row["project_id"], "selected": row["selected"]})
     return meta, projects
 
 

@@ -16,7 +16,8 @@
 //!   language, currency. (docs/plans/issue-15.md listed subunit, edition,
 //!   language and currency after the ballot's keys; the checker's own order
 //!   wins.)
-//! - PROJECTS `project_id;cost;votes[;score];name;category[;latitude;longitude];selected`:
+//! - PROJECTS `project_id;cost;votes[;score];name;category;selected[;latitude;longitude]`
+//!   (pabulib-checker 1.0.8 warns about any other order):
 //!   `name` always (checker 1.0.8 fails with a KeyError without it);
 //! - VOTES `voter_id;vote[;points][;age;sex];voting_method`, voter ids
 //!   `v1..vn` in the order given (the caller orders by pseudonymous key).
@@ -164,11 +165,10 @@ pub fn write(pb: &PbInstance) -> String {
     if cumulative {
         header.push("score");
     }
-    header.extend(["name", "category"]);
+    header.extend(["name", "category", "selected"]);
     if located {
         header.extend(["latitude", "longitude"]);
     }
-    header.push("selected");
     lines.push(header.join(";"));
     for p in &pb.projects {
         let mut row = vec![p.id.to_string(), zloty(p.cost), p.votes.to_string()];
@@ -177,11 +177,11 @@ pub fn write(pb: &PbInstance) -> String {
         }
         row.push(cell(&p.name));
         row.push(cell(&list(p.categories.iter().map(|c| c.as_str()))));
+        row.push(if p.selected { "1" } else { "0" }.into());
         if located {
             let (lat, lon) = p.location.map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
             row.extend([lat, lon]);
         }
-        row.push(if p.selected { "1" } else { "0" }.into());
         lines.push(row.join(";"));
     }
     lines.push("VOTES".into());
