@@ -98,7 +98,7 @@ impl BudgetKeys {
         if !path.exists() {
             let mut key = [0u8; KEY_BYTES];
             rand::rng().fill_bytes(&mut key);
-            if publish_new(&path, STANDARD.encode(key).as_bytes()).map_err(file_err)? {
+            if crate::devices::tokens::publish_new(&path, STANDARD.encode(key).as_bytes()).map_err(file_err)? {
                 tracing::info!(file = %path.display(), "created the budget identity key");
             }
         }
@@ -193,36 +193,6 @@ pub fn sms_code_hash(request_id: &str, code: &str) -> String {
 pub fn new_sms_code() -> String {
     use rand::Rng;
     format!("{:06}", rand::rng().random_range(0..1_000_000u32))
-}
-
-/// Makes `path` hold `bytes` unless it exists already (then false), by
-/// linking a complete 0600 temporary file in place: `devices::tokens`'
-/// `publish_new` (private there), the same steps.
-fn publish_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    use std::io::Write;
-    let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4()));
-    let result = (|| {
-        if let Some(dir) = tmp.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        match std::fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(e),
-        }
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -104,7 +104,7 @@ impl DeviceTokens {
 /// an instance starting at the same moment over the same data directory
 /// reads either no file or the whole key, never a half-written one, and
 /// the first key made is the one every instance uses.
-fn publish_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+pub(crate) fn publish_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4()));
     let result = (|| {
         let mut f = create_owner_only(&tmp)?;
