@@ -177,6 +177,11 @@ impl Core {
         BudgetApi { core: self }
     }
 
+    /// Consultations (konsultacje społeczne): surveys, answers, summaries.
+    pub fn consultations(&self) -> crate::consultations::ConsultationsApi<'_> {
+        crate::consultations::ConsultationsApi { core: self }
+    }
+
     /// What the core raised for the resident (the bell).
     pub fn notifications(&self) -> NotificationsApi<'_> {
         NotificationsApi { core: self }

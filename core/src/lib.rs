@@ -22,6 +22,9 @@ pub mod display;
 /// too), the ballot with its rule enforced as the resident picks, casting
 /// once through the outbox.
 mod budget;
+/// Consultations: the gmina's surveys (offline too), the answers checked
+/// as the resident gives them, sent once through the outbox, the summary.
+mod consultations;
 /// Registration of this install (`POST /api/v1/devices`).
 mod devices;
 /// Public errors with stable codes and Polish + English messages.
@@ -55,7 +58,13 @@ pub use app::{Core, CoreConfig, CoreStatus, DEFAULT_SERVER_URL, HomeScreen};
 pub use budget::BudgetApi;
 pub use budget::model::{
     BallotChoiceLine, BallotPool, BallotProblem, BallotReview, BallotScreen, BudgetEdition, BudgetEditions, BudgetPool,
-    BudgetPoolResult, BudgetProject, BudgetProjectResult, BudgetProjects, BudgetResults, CastState, MyBallotState,
+    BudgetPoolResult, BudgetProject, BudgetProjectResult, BudgetProjects, BudgetResults, BudgetWrite, BudgetWriteKind,
+    CastState, MyBallotState, ProjectSubmission, WriteState,
+};
+pub use consultations::ConsultationsApi;
+pub use consultations::model::{
+    AnswerProblem, AnswersDraft, ConsultationCard, ConsultationDetail, ConsultationList, ConsultationSummary, MyResponse,
+    QuestionSummaryView, QuestionView, ResponseState, SummaryLine,
 };
 pub use events::EventsApi;
 pub use gminas::api::GminaChoice;

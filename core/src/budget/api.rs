@@ -10,15 +10,19 @@ use mm_protocol::budget::model::{
     BallotInput, Choice, Edition, IdentityInput, Phase, PoolChoice, Project, SmsProof, VotingRule, phase_at,
 };
 use mm_protocol::budget::rules::{self, BallotError, PickHint};
-use mm_protocol::budget::wire::{SmsCodeIssued, SmsCodeRequest};
+use mm_protocol::budget::wire::{
+    AppealInput, BallotChange, BallotChangeRequest, MyBallot, NewProject, ProposerContact, SignatureInput, SmsCodeIssued,
+    SmsCodeRequest,
+};
 use mm_protocol::error::{ErrorCode, Message};
 
 use super::fetch::{self, BallotPayload};
 use super::model::{
     BallotChoiceLine, BallotPool, BallotProblem, BallotReview, BallotScreen, BudgetEdition, BudgetEditions, BudgetPool,
-    BudgetPoolResult, BudgetProject, BudgetProjectResult, BudgetProjects, BudgetResults, CastState, MyBallotState,
-    kind_text, phase_text, status_text,
+    BudgetPoolResult, BudgetProject, BudgetProjectResult, BudgetProjects, BudgetResults, BudgetWrite, BudgetWriteKind,
+    CastState, MyBallotState, ProjectSubmission, WriteState, kind_text, phase_text, status_text,
 };
+use super::writes::{self, WritePayload};
 use super::store::{self, LocalCast};
 use crate::display::{self, Language};
 use crate::error::{CoreError, Error};
@@ -36,6 +40,10 @@ struct Loaded {
     projects: Vec<Project>,
     draft: Vec<PoolChoice>,
     cast: Option<LocalCast>,
+    /// My ballot as the server last told it, and when.
+    server: Option<(MyBallot, chrono::DateTime<Utc>)>,
+    /// The newest change of the ballot not refused, else the newest.
+    change: Option<writes::StoredWrite>,
 }
 
 impl BudgetApi<'_> {
@@ -409,7 +417,313 @@ impl BudgetApi<'_> {
         Ok(l.cast.as_ref().map(|c| my_state(c, &l, self.core.language())))
     }
 
+    /// Asks the server for my ballot of an edition (this device's, or the
+    /// one `receipt_code` names) and keeps its answer: the receipt code,
+    /// the choices as counted, whether it may still be changed. A ballot
+    /// cast before a reinstall becomes this device's cast again (so `cast`
+    /// refuses a second one). `None`: the server has none. Offline:
+    /// `network` ([`BudgetApi::my_ballot`] still shows what is known).
+    pub async fn check_my_ballot(&self, edition: i64, receipt_code: Option<String>) -> Result<Option<MyBallotState>, CoreError> {
+        self.load(edition)?;
+        let tenant = self.core.store.get()?;
+        let base = self.core.server_url();
+        let token = self.token(&tenant, &base).await?;
+        let code = receipt_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let answer = fetch::my_ballot(&tenant.http, &base, &token, edition, code).await.map_err(Error::from)?;
+        tenant.store.write(|tx| {
+            let now = Utc::now();
+            match &answer {
+                Some(b) => {
+                    writes::save_my_ballot(tx, b, now)?;
+                    writes::adopt_cast(tx, &b.receipt, edition, now)
+                }
+                None if code.is_none() => writes::forget_my_ballot(tx, edition),
+                None => Ok(()),
+            }
+        })?;
+        if answer.is_none() {
+            return Ok(None);
+        }
+        self.my_ballot(edition)
+    }
+
+    /// Changes a ballot already cast to the draft's choices (toggle them
+    /// first), while voting is open and the edition allows it. The draft is
+    /// checked by the edition's rule and the identity as for a cast (the
+    /// server changes a ballot only for the same voter); `receipt_code`
+    /// names a ballot cast on another device. One outbox item, sent now
+    /// when the server can be reached.
+    pub async fn change_ballot(
+        &self,
+        edition: i64,
+        identity: IdentityInput,
+        receipt_code: Option<String>,
+    ) -> Result<MyBallotState, CoreError> {
+        let lang = self.core.language();
+        let l = self.load(edition)?;
+        let s = &l.edition.settings;
+        if !s.allow_change {
+            return Err(CoreError::Server {
+                code: ErrorCode::Conflict,
+                message: Message::new(
+                    "W tej edycji oddanego głosu nie można zmienić.",
+                    "A ballot cast in this edition cannot be changed.",
+                ),
+                field: None,
+            });
+        }
+        if phase(&l.edition) != Phase::Voting {
+            return Err(phase_closed());
+        }
+        let receipt_code = receipt_code.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        let cast = l.cast.as_ref().filter(|c| c.state == CastState::Cast);
+        if cast.is_none() && receipt_code.is_none() {
+            return Err(CoreError::Server {
+                code: ErrorCode::NotFound,
+                message: Message::new(
+                    "Z tego urządzenia nie oddano głosu w tej edycji (podaj kod potwierdzenia głosu).",
+                    "No ballot of this edition was cast from this device (give the ballot's receipt code).",
+                ),
+                field: None,
+            });
+        }
+        if l.change.as_ref().is_some_and(|w| w.state == WriteState::Queued) {
+            return Err(CoreError::Server {
+                code: ErrorCode::Conflict,
+                message: Message::new(
+                    "Poprzednia zmiana głosu czeka jeszcze na wysłanie.",
+                    "The previous change of the ballot is still waiting to be sent.",
+                ),
+                field: None,
+            });
+        }
+        let normal = check(&l, &l.draft, true).map_err(|e| ballot_error(&e, &input(&l.draft, true)))?;
+        identity::normalise(s.identity, &identity).map_err(identity_error)?;
+        let change = BallotChangeRequest {
+            change: BallotChange { pools: normal.pools.clone(), receipt_code },
+            identity,
+        };
+        let title = l.edition.title.clone();
+        self.queue(BudgetWriteKind::Change, Some(edition), None, &title, |write| WritePayload::Change { write, edition, change })
+            .await?;
+        let l = self.load(edition)?;
+        // A ballot of another device (its receipt code), not answered yet:
+        // shown as waiting, with the new choices.
+        let waiting = LocalCast {
+            edition,
+            state: CastState::Queued,
+            idempotency_key: String::new(),
+            outbox_id: None,
+            pools: normal.pools,
+            receipt: None,
+            error: None,
+            created_at: Utc::now(),
+        };
+        Ok(my_state(l.cast.as_ref().unwrap_or(&waiting), &l, lang))
+    }
+
+    /// Submits a project (submission phase only): the texts and the cost
+    /// checked as the server checks them, photos normalised (no metadata)
+    /// and kept until sent, then one outbox item.
+    pub async fn submit_project(&self, edition: i64, p: ProjectSubmission) -> Result<BudgetWrite, CoreError> {
+        let l = self.load(edition)?;
+        if phase(&l.edition) != Phase::Submission {
+            return Err(CoreError::Server {
+                code: ErrorCode::PhaseClosed,
+                message: Message::new(
+                    "Zgłaszanie projektów w tej edycji nie trwa.",
+                    "Project submissions in this edition are not open.",
+                ),
+                field: None,
+            });
+        }
+        if !l.edition.pools.iter().any(|pool| pool.id == p.pool) {
+            return Err(CoreError::InvalidInput {
+                field: "pool".into(),
+                message: Message::new("Nie ma takiej puli w tej edycji.", "This edition has no such pool."),
+            });
+        }
+        text_field("title", &p.title, 200)?;
+        text_field("description", &p.description, 10_000)?;
+        text_field("contact.name", &p.contact_name, 200)?;
+        mm_protocol::budget::model::validate_amount("cost_grosze", p.cost_grosze).map_err(|e| {
+            let m = e.message();
+            CoreError::InvalidInput { field: "cost_grosze".into(), message: m }
+        })?;
+        if let Some(point) = &p.location {
+            use mm_protocol::validation::Validate;
+            point.validate().map_err(|_| CoreError::InvalidInput {
+                field: "location".into(),
+                message: Message::new("Nieprawidłowe położenie.", "Invalid location."),
+            })?;
+        }
+        let tenant = self.core.store.get()?;
+        let data_dir = tenant.store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let mut photo_ids = Vec::with_capacity(p.photos.len());
+        for bytes in &p.photos {
+            let n = crate::reports::photos::normalise(bytes)?;
+            crate::reports::photos::save(&data_dir, &n)?;
+            photo_ids.push(n.id);
+        }
+        let project = NewProject {
+            pool: p.pool,
+            title: p.title.trim().to_owned(),
+            description: p.description.trim().to_owned(),
+            cost_grosze: p.cost_grosze,
+            category: p.category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
+            location: p.location.map(mm_protocol::budget::model::ProjectLocation::Point),
+            photos: vec![],
+            contact: ProposerContact {
+                name: p.contact_name.trim().to_owned(),
+                email: p.contact_email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()),
+                phone: p.contact_phone.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()),
+            },
+        };
+        let title = project.title.clone();
+        self.queue(BudgetWriteKind::Project, Some(edition), None, &title, |write| WritePayload::Project {
+                write,
+                edition,
+                project,
+                photos: photo_ids,
+            })
+            .await
+    }
+
+    /// Signs a submitted project (the list of support signatures): the
+    /// identity checked as for a ballot, once per project from this device.
+    pub async fn sign(
+        &self,
+        project: i64,
+        identity: IdentityInput,
+        sms: Option<SmsProof>,
+        residence_declared: bool,
+    ) -> Result<BudgetWrite, CoreError> {
+        let p = self.core.store.read(|c| store::project(c, project))?.ok_or_else(|| CoreError::not_found(format!("project {project}")))?;
+        let l = self.load(p.edition)?;
+        if !matches!(p.status, mm_protocol::budget::model::ProjectStatus::Submitted | mm_protocol::budget::model::ProjectStatus::UnderVerification)
+            || !matches!(phase(&l.edition), Phase::Submission | Phase::Verification)
+        {
+            return Err(CoreError::Server {
+                code: ErrorCode::PhaseClosed,
+                message: Message::new(
+                    "Tego projektu nie można już poprzeć podpisem.",
+                    "This project can no longer be signed.",
+                ),
+                field: None,
+            });
+        }
+        if self.core.store.read(|c| writes::live(c, BudgetWriteKind::Signature, None, Some(project)))?.is_some() {
+            return Err(CoreError::Server {
+                code: ErrorCode::Conflict,
+                message: Message::new(
+                    "Ten projekt już poparto podpisem z tego urządzenia.",
+                    "This project was already signed from this device.",
+                ),
+                field: None,
+            });
+        }
+        identity::normalise(l.edition.settings.identity, &identity).map_err(identity_error)?;
+        if l.edition.settings.declaration_of_residence && !residence_declared {
+            return Err(CoreError::InvalidInput {
+                field: "residence_declared".into(),
+                message: Message::new(
+                    "Potwierdź, że mieszkasz na terenie gminy.",
+                    "Confirm that you live in the gmina.",
+                ),
+            });
+        }
+        let signature = SignatureInput { identity, sms, residence_declared };
+        self.queue(BudgetWriteKind::Signature, Some(p.edition), Some(project), &p.title, |write| WritePayload::Signature {
+                write,
+                project,
+                signature,
+            })
+            .await
+    }
+
+    /// Appeals against a project's rejection (the proposer's device only,
+    /// until the edition's `appeal_to`).
+    pub async fn appeal(&self, project: i64, text: &str) -> Result<BudgetWrite, CoreError> {
+        let p = self.core.store.read(|c| store::project(c, project))?.ok_or_else(|| CoreError::not_found(format!("project {project}")))?;
+        let l = self.load(p.edition)?;
+        if p.status != mm_protocol::budget::model::ProjectStatus::Rejected {
+            return Err(CoreError::Server {
+                code: ErrorCode::Conflict,
+                message: Message::new(
+                    "Odwołać się można tylko od odrzucenia projektu.",
+                    "Only a rejected project can be appealed.",
+                ),
+                field: None,
+            });
+        }
+        if Utc::now() >= l.edition.dates.appeal_to {
+            return Err(CoreError::Server {
+                code: ErrorCode::PhaseClosed,
+                message: Message::new("Termin na odwołanie minął.", "The time for appeals is over."),
+                field: None,
+            });
+        }
+        if self.core.store.read(|c| writes::live(c, BudgetWriteKind::Appeal, None, Some(project)))?.is_some() {
+            return Err(CoreError::Server {
+                code: ErrorCode::Conflict,
+                message: Message::new("Od tej decyzji już się odwołano.", "This decision was already appealed."),
+                field: None,
+            });
+        }
+        text_field("text", text, 10_000)?;
+        let appeal = AppealInput { text: text.trim().to_owned() };
+        self.queue(BudgetWriteKind::Appeal, Some(p.edition), Some(project), &p.title, |write| WritePayload::Appeal {
+                write,
+                project,
+                appeal,
+            })
+            .await
+    }
+
+    /// My budget writes (submissions, signatures, appeals, changes), newest
+    /// first; of one edition when given.
+    pub fn writes(&self, edition: Option<i64>) -> Result<Vec<BudgetWrite>, CoreError> {
+        let lang = self.core.language();
+        let list = self.core.store.read(|c| writes::list(c, edition))?;
+        Ok(list.iter().map(|w| writes::card(w, lang)).collect())
+    }
+
+    pub fn write(&self, id: i64) -> Result<BudgetWrite, CoreError> {
+        let w = self.core.store.read(|c| writes::get(c, id))?.ok_or_else(|| CoreError::not_found(format!("budget write {id}")))?;
+        Ok(writes::card(&w, self.core.language()))
+    }
+
     // ---- helpers ----
+
+    /// Queues a write (its row and outbox item in one transaction), tries
+    /// to send it, and returns the row as it then stands: queued or done;
+    /// the server's final refusal is the error (as it gave it).
+    async fn queue(
+        &self,
+        kind: BudgetWriteKind,
+        edition: Option<i64>,
+        project: Option<i64>,
+        title: &str,
+        payload: impl FnOnce(i64) -> WritePayload,
+    ) -> Result<BudgetWrite, CoreError> {
+        let tenant = self.core.store.get()?;
+        let id = tenant.store.write(|tx| {
+            store::secure_delete(tx)?;
+            writes::queue(tx, kind, edition, project, title, payload, Utc::now())
+        })?;
+        if let Err(e) = self.core.flush(&tenant, &self.core.server_url()).await {
+            tracing::info!(code = CoreError::from(&e).code(), kind = kind.as_str(), "budget: the write waits in the outbox");
+        }
+        let w = self.core.store.read(|c| writes::get(c, id))?.ok_or_else(|| CoreError::Internal {
+            detail: "a write without its row".into(),
+        })?;
+        if w.state == WriteState::Refused
+            && let Some(e) = &w.error
+        {
+            return Err(fetch::as_error(e));
+        }
+        Ok(writes::card(&w, self.core.language()))
+    }
 
     fn load(&self, edition: i64) -> Result<Loaded, CoreError> {
         self.core.store.read(|c| {
@@ -419,6 +733,8 @@ impl BudgetApi<'_> {
                 projects: store::projects(c, edition)?,
                 draft: store::draft(c, edition)?,
                 cast: store::cast(c, edition)?,
+                server: writes::my_ballot(c, edition)?,
+                change: writes::list(c, Some(edition))?.into_iter().find(|w| w.kind == BudgetWriteKind::Change),
             }))
         })?
     }
@@ -506,6 +822,20 @@ fn phase_closed_message() -> Message {
 fn phase_closed() -> CoreError {
     let m = phase_closed_message();
     CoreError::Server { code: ErrorCode::PhaseClosed, message: m, field: None }
+}
+
+fn text_field(field: &str, value: &str, max: usize) -> Result<(), CoreError> {
+    let n = value.trim().chars().count();
+    if n == 0 || n > max {
+        return Err(CoreError::InvalidInput {
+            field: field.to_owned(),
+            message: Message::new(
+                format!("Pole jest puste albo za długie (najwyżej {max} znaków)."),
+                format!("The field is empty or too long (at most {max} characters)."),
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn not_found_edition(id: i64) -> CoreError {
@@ -624,7 +954,14 @@ fn screen(l: &Loaded, lang: Language) -> BallotScreen {
 
 fn my_state(c: &LocalCast, l: &Loaded, lang: Language) -> MyBallotState {
     let cast_at = c.receipt.as_ref().map(|r| r.cast_at);
+    let server = l.server.as_ref().filter(|_| c.state == CastState::Cast);
+    let changed_at = server.and_then(|(b, _)| b.changed_at);
     MyBallotState {
+        may_change: server.is_some_and(|(b, _)| b.may_change) && phase(&l.edition) == Phase::Voting,
+        changed_at,
+        changed_text: changed_at.map(|t| display::datetime_text(t, lang)),
+        change: l.change.as_ref().filter(|w| w.state != WriteState::Done).map(|w| writes::card(w, lang)),
+        checked_at: server.map(|(_, at)| *at),
         edition: c.edition,
         state: c.state,
         state_text: c.state.label(lang).to_owned(),

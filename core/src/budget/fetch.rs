@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use mm_protocol::budget::model::{BallotInput, BallotReceipt, Edition, Project};
-use mm_protocol::budget::wire::{EditionResults, SmsCodeIssued, SmsCodeRequest};
+use mm_protocol::budget::wire::{EditionResults, MyBallot, SmsCodeIssued, SmsCodeRequest};
 use mm_protocol::error::ErrorCode;
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,31 @@ pub async fn results(
         Err(HttpError::Status { status: 404, api }) if api.as_ref().is_none_or(|a| a.code == ErrorCode::ResultsNotPublished) => {
             Ok(None)
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /budget/editions/{id}/ballot[?receipt=]` (device token): the
+/// ballot this device (or the receipt code) cast; `None` on 404.
+pub async fn my_ballot(
+    http: &Http,
+    base: &str,
+    token: &str,
+    edition: i64,
+    receipt: Option<&str>,
+) -> Result<Option<MyBallot>, HttpError> {
+    let mut path = format!("/budget/editions/{edition}/ballot");
+    if let Some(code) = receipt {
+        // A receipt code is letters and digits; anything else is refused
+        // before it reaches a URL.
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(HttpError::Status { status: 404, api: None });
+        }
+        path.push_str(&format!("?receipt={code}"));
+    }
+    match http.get_authed(base, &path, token).await {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(bad_answer("my ballot")),
+        Err(HttpError::Status { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -128,7 +153,7 @@ fn edition_of(payload: &str) -> Option<i64> {
     serde_json::from_str::<Edition>(payload).ok().map(|e| e.edition)
 }
 
-fn stored(error: &CoreError) -> StoredError {
+pub(crate) fn stored(error: &CoreError) -> StoredError {
     let field = match error {
         CoreError::Server { field, .. } | CoreError::BallotRule { field, .. } => field.clone(),
         CoreError::InvalidIdentity { field, .. } => Some(field.clone()),

@@ -9,6 +9,8 @@
 //!   ballot drafts, casts.
 //! - `fetch`: the HTTP side (`/api/v1/budget/...`, `mm_protocol::budget::
 //!   wire`) and what the outbox sends (a ballot).
+//! - `writes`: a project submitted, a support signature, an appeal, a
+//!   ballot's change: each one outbox item and one `budget_writes` row.
 //! - `api`: `core.budget()`.
 //!
 //! A ballot's life on the device: `cast` checks the ballot
@@ -28,6 +30,7 @@ mod api;
 pub(crate) mod fetch;
 pub mod model;
 pub(crate) mod store;
+pub(crate) mod writes;
 
 pub use api::BudgetApi;
 

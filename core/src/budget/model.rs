@@ -201,6 +201,144 @@ pub struct MyBallotState {
     pub choices: Vec<BallotChoiceLine>,
     pub error_code: Option<String>,
     pub error_text: Option<String>,
+    /// The server lets this ballot be changed now (the edition allows it
+    /// and voting is open); known once the server was asked.
+    pub may_change: bool,
+    pub changed_at: Option<DateTime<Utc>>,
+    pub changed_text: Option<String>,
+    /// A change waiting in the outbox, or refused (its texts).
+    pub change: Option<BudgetWrite>,
+    /// When the server last told this device about its ballot.
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+/// What a budget write is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetWriteKind {
+    /// A project submitted by the resident.
+    Project,
+    /// A support signature under a submitted project.
+    Signature,
+    /// An appeal against a project's rejection.
+    Appeal,
+    /// New choices for a ballot already cast.
+    Change,
+}
+
+impl BudgetWriteKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BudgetWriteKind::Project => "project",
+            BudgetWriteKind::Signature => "signature",
+            BudgetWriteKind::Appeal => "appeal",
+            BudgetWriteKind::Change => "change",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<BudgetWriteKind> {
+        [BudgetWriteKind::Project, BudgetWriteKind::Signature, BudgetWriteKind::Appeal, BudgetWriteKind::Change]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    pub(crate) fn outbox_kind(self) -> crate::outbox::Kind {
+        use crate::outbox::Kind;
+        match self {
+            BudgetWriteKind::Project => Kind::BudgetProject,
+            BudgetWriteKind::Signature => Kind::BudgetSignature,
+            BudgetWriteKind::Appeal => Kind::BudgetAppeal,
+            BudgetWriteKind::Change => Kind::BudgetBallotChange,
+        }
+    }
+
+    pub fn label(self, lang: Language) -> &'static str {
+        match self {
+            BudgetWriteKind::Project => lang.pick("zgłoszenie projektu", "project submission"),
+            BudgetWriteKind::Signature => lang.pick("podpis poparcia", "support signature"),
+            BudgetWriteKind::Appeal => lang.pick("odwołanie", "appeal"),
+            BudgetWriteKind::Change => lang.pick("zmiana głosu", "ballot change"),
+        }
+    }
+}
+
+/// Where a budget write stands on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteState {
+    /// In the outbox: sent when the server can be reached.
+    Queued,
+    /// The server took it.
+    Done,
+    /// The server refused it for good (`error_code` says why).
+    Refused,
+}
+
+impl WriteState {
+    pub(crate) fn parse(s: &str) -> WriteState {
+        match s {
+            "done" => WriteState::Done,
+            "refused" => WriteState::Refused,
+            _ => WriteState::Queued,
+        }
+    }
+
+    pub fn label(self, lang: Language) -> &'static str {
+        match self {
+            WriteState::Queued => lang.pick(
+                "Czeka na wysłanie (zostanie wysłane po połączeniu z serwerem).",
+                "Waiting to be sent (it goes once the server can be reached).",
+            ),
+            WriteState::Done => lang.pick("Przyjęte przez urząd.", "Accepted by the office."),
+            WriteState::Refused => lang.pick("Nie zostało przyjęte.", "Not accepted."),
+        }
+    }
+}
+
+/// A project submitted, a signature, an appeal or a ballot change, and
+/// what became of it (`submit_project`, `sign`, `appeal`, `change_ballot`,
+/// `writes`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetWrite {
+    /// The device's id of the write.
+    pub id: i64,
+    pub kind: BudgetWriteKind,
+    pub kind_text: String,
+    pub edition: Option<i64>,
+    /// The project it is about (a submission's, once the server numbered it).
+    pub project: Option<i64>,
+    /// The project's title (a change: the edition's).
+    pub title: String,
+    pub state: WriteState,
+    pub state_text: String,
+    /// A submission's or an appeal's project status as the server answered.
+    pub project_status: Option<ProjectStatus>,
+    /// A signature's: how many the project has now, and how many it needs.
+    pub signatures: Option<u32>,
+    pub signatures_required: Option<u32>,
+    pub error_code: Option<String>,
+    pub error_text: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A resident's project (`submit_project`). The contact reaches the office
+/// only: it is never published nor shown back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectSubmission {
+    pub pool: i64,
+    pub title: String,
+    pub description: String,
+    /// The proposer's estimate, whole złoty in grosze.
+    pub cost_grosze: i64,
+    pub category: Option<String>,
+    /// Where it would be (a point on the map).
+    pub location: Option<mm_protocol::geo::GeoPoint>,
+    /// Photos as picked (JPEG, PNG, HEIC…): normalised (no metadata) and
+    /// kept until sent.
+    pub photos: Vec<Vec<u8>>,
+    pub contact_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
 }
 
 /// Published results (`results`).

@@ -236,20 +236,14 @@ pub fn secure_delete(tx: &Transaction<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Copies the WAL into the database and truncates it to nothing: the WAL
-/// still holds the frames written while the identity was in the outbox.
-/// A connection of its own, outside any transaction (a checkpoint cannot
-/// run inside one, and the store's writer only hands out transactions).
-/// Best effort: a busy reader makes it a partial checkpoint, and the next
-/// one finishes the job.
+/// Truncates the WAL (`Store::checkpoint_truncate`): it still holds the
+/// frames written while the identity was in the outbox. Best effort: a
+/// busy reader makes it a partial checkpoint, and the next one finishes
+/// the job.
 pub fn scrub(store: &Store) {
-    let run = || -> Result<(), rusqlite::Error> {
-        let c = Connection::open(store.path())?;
-        c.busy_timeout(std::time::Duration::from_secs(5))?;
-        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
-    };
-    if let Err(e) = run() {
-        tracing::warn!(error = %e, "budget: the WAL could not be truncated after a ballot");
+    match store.checkpoint_truncate() {
+        Ok(true) => {}
+        Ok(false) => tracing::info!("budget: the WAL was only partly truncated after a ballot (a reader was busy)"),
+        Err(e) => tracing::warn!(code = crate::error::CoreError::from(e).code(), "budget: the WAL could not be truncated after a ballot"),
     }
 }

@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::devices;
 use crate::error::{CoreError, Error};
 use crate::store::{Store, ts};
-use crate::{budget, reports, taxes};
+use crate::{budget, consultations, reports, taxes};
 use crate::sync::client::{Http, HttpError};
 
 /// What a queued write does; the string is stored, so never rename one.
@@ -44,6 +44,16 @@ pub enum Kind {
     /// A participatory-budget ballot (payload: the edition and the whole
     /// request, identity included; deleted securely once answered).
     BudgetBallot,
+    /// A project a resident submits (payload: `budget::writes::WritePayload`).
+    BudgetProject,
+    /// A support signature (the signer's identity: deleted securely once answered).
+    BudgetSignature,
+    /// An appeal against a project's rejection.
+    BudgetAppeal,
+    /// New choices for a ballot already cast (the voter's identity again).
+    BudgetBallotChange,
+    /// A consultation's answers (payload: `consultations::sync::AnswerPayload`).
+    ConsultationAnswers,
 }
 
 impl Kind {
@@ -56,6 +66,11 @@ impl Kind {
             Kind::TaxPayment => "tax_payment",
             Kind::TaxUnlink => "tax_unlink",
             Kind::BudgetBallot => "budget_ballot",
+            Kind::BudgetProject => "budget_project",
+            Kind::BudgetSignature => "budget_signature",
+            Kind::BudgetAppeal => "budget_appeal",
+            Kind::BudgetBallotChange => "budget_ballot_change",
+            Kind::ConsultationAnswers => "consultation_answers",
         }
     }
 
@@ -68,10 +83,26 @@ impl Kind {
             "tax_payment" => Some(Kind::TaxPayment),
             "tax_unlink" => Some(Kind::TaxUnlink),
             "budget_ballot" => Some(Kind::BudgetBallot),
+            "budget_project" => Some(Kind::BudgetProject),
+            "budget_signature" => Some(Kind::BudgetSignature),
+            "budget_appeal" => Some(Kind::BudgetAppeal),
+            "budget_ballot_change" => Some(Kind::BudgetBallotChange),
+            "consultation_answers" => Some(Kind::ConsultationAnswers),
             _ => None,
         }
     }
 
+
+    /// A budget write other than the ballot (`budget::writes`).
+    fn is_budget_write(self) -> bool {
+        matches!(self, Kind::BudgetProject | Kind::BudgetSignature | Kind::BudgetAppeal | Kind::BudgetBallotChange)
+    }
+
+    /// Its payload holds a person's identity: deleted with `secure_delete`
+    /// on, and the WAL truncated once it is answered.
+    fn holds_identity(self) -> bool {
+        matches!(self, Kind::BudgetBallot | Kind::BudgetSignature | Kind::BudgetBallotChange)
+    }
 
     /// Whether the request carries the device's bearer token.
     fn needs_device_token(self) -> bool {
@@ -249,6 +280,9 @@ enum Done {
     TaxPayment(Box<(String, mm_protocol::taxes::Payment)>),
     /// The edition and the server's receipt.
     BudgetBallot(Box<(i64, mm_protocol::budget::model::BallotReceipt)>),
+    BudgetWrite(Box<budget::writes::Answered>),
+    /// The consultation and the server's receipt.
+    ConsultationAnswers(Box<(i64, mm_protocol::consultations::wire::AnswerReceipt)>),
     Nothing,
 }
 
@@ -310,6 +344,23 @@ async fn send(
                 budget::fetch::SendError::Http(e) => Failure::Http(e),
                 budget::fetch::SendError::Local(e) => Failure::Local(e),
             }),
+        Kind::BudgetProject | Kind::BudgetSignature | Kind::BudgetAppeal | Kind::BudgetBallotChange => {
+            let data_dir = store.path().parent().unwrap_or(std::path::Path::new("."));
+            budget::writes::send(http, base, data_dir, token.unwrap_or_default(), item)
+                .await
+                .map(|answer| Done::BudgetWrite(Box::new(answer)))
+                .map_err(|e| match e {
+                    budget::fetch::SendError::Http(e) => Failure::Http(e),
+                    budget::fetch::SendError::Local(e) => Failure::Local(e),
+                })
+        }
+        Kind::ConsultationAnswers => consultations::sync::send(http, base, token.unwrap_or_default(), item)
+            .await
+            .map(|answer| Done::ConsultationAnswers(Box::new(answer)))
+            .map_err(|e| match e {
+                consultations::sync::SendError::Http(e) => Failure::Http(e),
+                consultations::sync::SendError::Local(e) => Failure::Local(e),
+            }),
     }
 }
 
@@ -332,7 +383,7 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
     let mut ballot_done = false;
     'pass: loop {
         let items = store.read(|c| due(c, Utc::now()))?;
-        if items.iter().any(|i| i.kind == Kind::BudgetBallot.as_str()) {
+        if items.iter().any(|i| Kind::parse(&i.kind).is_some_and(Kind::holds_identity)) {
             // Whatever rewrites or deletes those rows from here on is zeroed.
             store.write(budget::store::secure_delete)?;
         }
@@ -370,6 +421,13 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                                 budget::store::cast_done(tx, answer.0, &answer.1, Utc::now())?;
                                 ballot_done = true;
                             }
+                            Done::BudgetWrite(answer) => {
+                                budget::writes::done(tx, answer, Utc::now())?;
+                                ballot_done |= kind.holds_identity();
+                            }
+                            Done::ConsultationAnswers(answer) => {
+                                consultations::sync::sent(tx, answer.0, &answer.1, Utc::now())?
+                            }
                             Done::Nothing => {}
                         }
                         tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
@@ -399,12 +457,21 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         if kind == Kind::BudgetBallot {
                             return budget::fetch::refused(tx, &item, &error);
                         }
+                        if kind.is_budget_write() {
+                            return budget::writes::refused(tx, &item, &error);
+                        }
+                        if kind == Kind::ConsultationAnswers {
+                            return consultations::sync::refused(tx, &item, &error);
+                        }
                         mark_failed(tx, &item, &error.to_string())
                     })?;
-                    ballot_done |= kind == Kind::BudgetBallot;
+                    ballot_done |= kind.holds_identity();
                 }
                 Err(Failure::Http(e))
-                    if e.is_transient() && !(kind == Kind::BudgetBallot && budget::fetch::is_final(&e)) =>
+                    if e.is_transient()
+                        && !(kind == Kind::BudgetBallot && budget::fetch::is_final(&e))
+                        && !(kind.is_budget_write() && budget::writes::is_final(&e))
+                        && !(kind == Kind::ConsultationAnswers && consultations::sync::is_final(&e)) =>
                 {
                     let network = matches!(e, HttpError::Network(_));
                     let error = CoreError::from(Error::from(e));
@@ -418,6 +485,12 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         }
                         if kind == Kind::BudgetBallot {
                             budget::fetch::waiting(tx, &item, &error)?;
+                        }
+                        if kind.is_budget_write() {
+                            budget::writes::waiting(tx, &item, &error)?;
+                        }
+                        if kind == Kind::ConsultationAnswers {
+                            consultations::sync::waiting(tx, &item, &error)?;
                         }
                         schedule_retry(tx, &item, Utc::now(), &error.to_string())
                     })?;
@@ -442,9 +515,15 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                             // Final: kept on the cast, the identity deleted.
                             return budget::fetch::refused(tx, &item, &error);
                         }
+                        if kind.is_budget_write() {
+                            return budget::writes::refused(tx, &item, &error);
+                        }
+                        if kind == Kind::ConsultationAnswers {
+                            return consultations::sync::refused(tx, &item, &error);
+                        }
                         mark_failed(tx, &item, &error.to_string())
                     })?;
-                    ballot_done |= kind == Kind::BudgetBallot;
+                    ballot_done |= kind.holds_identity();
                 }
             }
         }

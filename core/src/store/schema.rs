@@ -276,6 +276,62 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     );
     "#,
+    // 6: the budget's other writes and my ballot as the server keeps it;
+    // consultations (issue 15). Identities (a signer's, a changer's) live
+    // only in outbox payloads, as for the ballot; these tables hold what
+    // the screens show.
+    r#"
+    -- My ballot as the server last told it (GET or PUT .../ballot).
+    CREATE TABLE budget_my_ballots (
+        edition INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,                 -- MyBallot JSON
+        fetched_at INTEGER NOT NULL
+    );
+    -- A project submitted, a signature, an appeal, a ballot change: queued
+    -- (its outbox item), done (the server's answer) or refused.
+    CREATE TABLE budget_writes (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('project', 'signature', 'appeal', 'change')),
+        edition INTEGER,
+        project INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'done', 'refused')),
+        outbox_id INTEGER,
+        title TEXT NOT NULL,                -- what it is about, no identity
+        answer TEXT,                        -- the server's answer JSON
+        error TEXT,                         -- {code, message, field} JSON
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX budget_writes_by_kind ON budget_writes (kind, edition, project);
+
+    CREATE TABLE consultations (
+        id INTEGER PRIMARY KEY,
+        opens_at INTEGER NOT NULL,
+        body TEXT NOT NULL                  -- Consultation JSON
+    );
+    CREATE TABLE consultation_summaries (
+        consultation INTEGER PRIMARY KEY,
+        body TEXT NOT NULL                  -- PublicSummary JSON
+    );
+    -- 'list', 'summary:{id}'.
+    CREATE TABLE consultation_fetches (what TEXT PRIMARY KEY, fetched_at INTEGER NOT NULL);
+    CREATE TABLE consultation_drafts (
+        consultation INTEGER PRIMARY KEY,
+        answers TEXT NOT NULL,              -- Answers JSON
+        updated_at INTEGER NOT NULL
+    );
+    -- One response per consultation from this device: queued, sent, refused.
+    CREATE TABLE consultation_responses (
+        consultation INTEGER PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'refused')),
+        outbox_id INTEGER,
+        answers TEXT NOT NULL,              -- NormalAnswers JSON
+        receipt TEXT,                       -- AnswerReceipt JSON
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -170,6 +170,30 @@ impl Http {
         body_of(resp).await
     }
 
+    /// A resident write of a JSON body with any method (`PUT` of a budget
+    /// ballot's change), with its idempotency key.
+    pub async fn write_json(
+        &self,
+        method: reqwest::Method,
+        base: &str,
+        path: &str,
+        idempotency_key: &str,
+        bearer: Option<&str>,
+        body: &str,
+    ) -> Result<String, HttpError> {
+        let mut req = self
+            .client
+            .request(method, format!("{base}{}{path}", mm_protocol::API_PREFIX))
+            .header("Idempotency-Key", idempotency_key)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_owned());
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.map_err(network)?;
+        body_of(resp).await
+    }
+
     /// A raw upload (`POST /api/v1/photos`): content-addressed on the
     /// server, so a retry needs no key.
     pub async fn upload(

@@ -201,6 +201,24 @@ impl fmt::Debug for BallotChange {
     }
 }
 
+/// `PUT /api/v1/budget/editions/{id}/ballot`'s body: the [`BallotChange`]
+/// and the voter's identity again. The register changes a ballot only for
+/// the same voter key (a receipt code alone, shown over a shoulder, must
+/// not let another person change the vote). Answer: 200 [`MyBallot`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BallotChangeRequest {
+    #[serde(flatten)]
+    pub change: BallotChange,
+    pub identity: IdentityInput,
+}
+
+impl fmt::Debug for BallotChangeRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BallotChangeRequest").field("change", &self.change).field("identity", &self.identity).finish()
+    }
+}
+
 /// `GET /api/v1/budget/editions/{id}/results` (public; 404
 /// `results_not_published` before publication): every pool's count.
 /// `results.json` is this body too.
@@ -251,7 +269,10 @@ mod tests {
             },
         };
         let change = BallotChange { pools: vec![], receipt_code: Some("ABCDEFGHJK".into()) };
-        for text in [format!("{sms:?}"), format!("{sig:?}"), format!("{project:?}"), format!("{change:?}")] {
+        let request = BallotChangeRequest { change: change.clone(), identity: identity() };
+        for text in
+            [format!("{sms:?}"), format!("{sig:?}"), format!("{project:?}"), format!("{change:?}"), format!("{request:?}")]
+        {
             for secret in
                 ["44051401359", "Kowalski", "Polna", "600100200", "123456", "Anna", "anna@", "600300400", "ABCDEFGHJK"]
             {
@@ -275,5 +296,15 @@ mod tests {
         assert_eq!(appeal.text, "Proszę");
         let sig: SignatureInput = serde_json::from_str(r#"{"identity":{"first_name":"A","last_name":"B"}}"#).unwrap();
         assert!(sig.sms.is_none() && !sig.residence_declared);
+        // The change is flat on the wire: `pools`, `receipt_code`, `identity`.
+        let request = BallotChangeRequest {
+            change: BallotChange { pools: vec![], receipt_code: Some("R".into()) },
+            identity: identity(),
+        };
+        let v = serde_json::to_value(&request).unwrap();
+        assert_eq!(v["receipt_code"], "R");
+        assert_eq!(v["identity"]["last_name"], "Kowalski");
+        assert!(v.get("change").is_none(), "{v}");
+        assert_eq!(serde_json::from_value::<BallotChangeRequest>(v).unwrap(), request);
     }
 }

@@ -18,12 +18,12 @@ use mm_protocol::budget::model::{
 };
 use mm_protocol::budget::rules::check_ballot;
 use mm_protocol::budget::wire::{
-    AppealInput, BallotChange, MyBallot, NewProject, ProjectsQuery, SignatureInput, SignatureReceipt, SmsCodeIssued,
+    AppealInput, BallotChangeRequest, MyBallot, NewProject, ProjectsQuery, SignatureInput, SignatureReceipt, SmsCodeIssued,
     SmsCodeRequest,
 };
 use mm_protocol::error::{ApiError, ErrorCode};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -456,24 +456,6 @@ pub async fn my_ballot(
     Ok(Json(my_ballot_view(&state, &e, b, now)))
 }
 
-
-/// `PUT /budget/editions/{id}/ballot`'s body: the wire's `BallotChange`
-/// and the voter's identity again. The register's store changes a ballot
-/// only for the same voter key (a receipt code alone, shown over a
-/// shoulder, must not let another person change the vote), and the wire
-/// type has no identity yet: defined here until `protocol` takes it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct BallotChangeRequest {
-    #[serde(flatten)]
-    pub change: BallotChange,
-    pub identity: IdentityInput,
-}
-
-impl std::fmt::Debug for BallotChangeRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BallotChangeRequest").field("change", &self.change).field("identity", &self.identity).finish()
-    }
-}
 
 /// New choices for a ballot already cast (this device's, or the one whose
 /// `receipt_code` is given) by the same voter (`identity`), while voting
