@@ -44,6 +44,9 @@ mod gminas;
 /// Local taxes: liabilities with interest to today, the transfer QR,
 /// payments through the gateway, reminders.
 mod taxes;
+/// The participatory budget: editions, projects, the ballot with the rule
+/// enforced by the core at every pick, the SMS code, casting, results.
+mod budget;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -56,6 +59,7 @@ pub use reports::*;
 pub use places::*;
 pub use gminas::{GminaChoice, GminaList, GminaSummary};
 pub use taxes::*;
+pub use budget::*;
 
 #[cfg(test)]
 mod tests;

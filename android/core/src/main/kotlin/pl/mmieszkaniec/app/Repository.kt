@@ -4,7 +4,17 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import pl.mmieszkaniec.core.BallotReview
+import pl.mmieszkaniec.core.BallotScreen
 import pl.mmieszkaniec.core.BikePathSummary
+import pl.mmieszkaniec.core.BudgetEdition
+import pl.mmieszkaniec.core.BudgetEditions
+import pl.mmieszkaniec.core.BudgetIdentity
+import pl.mmieszkaniec.core.BudgetProject
+import pl.mmieszkaniec.core.BudgetProjects
+import pl.mmieszkaniec.core.BudgetResults
+import pl.mmieszkaniec.core.BudgetSmsProof
+import pl.mmieszkaniec.core.BudgetSmsRequest
 import pl.mmieszkaniec.core.BoundingBox
 import pl.mmieszkaniec.core.CalendarEntry
 import pl.mmieszkaniec.core.CoreConfig
@@ -31,8 +41,10 @@ import pl.mmieszkaniec.core.ReportReview
 import pl.mmieszkaniec.core.ReportRules
 import pl.mmieszkaniec.core.ReportSummary
 import pl.mmieszkaniec.core.HomeScreen
+import pl.mmieszkaniec.core.Locality
 import pl.mmieszkaniec.core.MmCore
 import pl.mmieszkaniec.core.MonthView
+import pl.mmieszkaniec.core.MyBallotState
 import pl.mmieszkaniec.core.News
 import pl.mmieszkaniec.core.Platform
 import pl.mmieszkaniec.core.SearchHit
@@ -249,6 +261,52 @@ class Repository(
 
     /** 1–7 (the core refuses anything else). */
     suspend fun setTaxReminderDays(days: Int) = thenTaxesChanged { withContext(io) { core.setTaxReminderDays(days.toUInt()) } }
+
+    // ---- the participatory budget: every rule, phase and text is the core's (`core.budget()`) ----
+
+    /** Pulls the editions, their projects and published results (network; sends the outbox first). */
+    suspend fun refreshBudget() = core.budgetRefresh()
+
+    /** The editions as last fetched, newest first (offline). */
+    suspend fun budgetEditions(): BudgetEditions = withContext(io) { core.budgetEditions() }
+
+    suspend fun budgetEdition(id: Long): BudgetEdition = withContext(io) { core.budgetEdition(id) }
+
+    /** An edition's projects ([pool] null: all pools), each saying whether the draft has it. */
+    suspend fun budgetProjects(edition: Long, pool: Long? = null): BudgetProjects =
+        withContext(io) { core.budgetProjects(edition, pool) }
+
+    suspend fun budgetProject(id: Long): BudgetProject = withContext(io) { core.budgetProject(id) }
+
+    /** Null before the results are published. */
+    suspend fun budgetResults(edition: Long): BudgetResults? = withContext(io) { core.budgetResults(edition) }
+
+    suspend fun budgetBallot(edition: Long): BallotScreen = withContext(io) { core.budgetBallot(edition) }
+
+    /** Adds or removes a project; a pick the rule refuses throws `ballot_rule` with the core's reason. */
+    suspend fun budgetToggle(edition: Long, project: Long): BallotScreen =
+        withContext(io) { core.budgetToggle(edition, project) }
+
+    suspend fun budgetSetPoints(edition: Long, project: Long, points: Int): BallotScreen =
+        withContext(io) { core.budgetSetPoints(edition, project, points.toUShort()) }
+
+    suspend fun budgetClear(edition: Long, pool: Long? = null): BallotScreen = withContext(io) { core.budgetClear(edition, pool) }
+
+    suspend fun budgetReview(edition: Long): BallotReview = withContext(io) { core.budgetReview(edition) }
+
+    /** Texts a one-time code to [phone] (network); the identity is checked first. */
+    suspend fun budgetRequestSms(edition: Long, identity: BudgetIdentity, phone: String): BudgetSmsRequest =
+        core.budgetRequestSms(edition, identity, phone)
+
+    /** Queues the ballot in the outbox and sends it at once when online; offline it stays queued. */
+    suspend fun budgetCast(edition: Long, identity: BudgetIdentity, sms: BudgetSmsProof?, residenceDeclared: Boolean): MyBallotState =
+        core.budgetCast(edition, identity, sms, residenceDeclared)
+
+    /** Null: no ballot of that edition was cast from this phone. */
+    suspend fun budgetMyBallot(edition: Long): MyBallotState? = withContext(io) { core.budgetMyBallot(edition) }
+
+    /** The gmina's localities (the address field of the identity form). */
+    suspend fun localities(): List<Locality> = withContext(io) { core.localities() }
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()

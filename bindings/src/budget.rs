@@ -1,0 +1,796 @@
+//! The participatory budget (budżet obywatelski) across the boundary: the
+//! records and the `MmCore` methods, one call per screen:
+//!
+//! | screen | call |
+//! |---|---|
+//! | editions and pools | `budget_refresh()` (online), `budget_editions()`, `budget_edition(id)` (offline) |
+//! | projects, one project | `budget_projects(edition, pool)`, `budget_project(id)` |
+//! | the ballot as it is picked | `budget_ballot(edition)`, `budget_toggle(edition, project)`, `budget_set_points`, `budget_clear` |
+//! | review, identity, SMS | `budget_review(edition)`, `budget_request_sms(edition, identity, phone)` (online) |
+//! | cast | `budget_cast(edition, identity, sms, residence_declared)` → queued or cast |
+//! | my ballot, receipt | `budget_my_ballot(edition)` |
+//! | results | `budget_results(edition)` (`None` before publication) |
+//!
+//! Mapping only: the rule is enforced by the core at every pick (a refused
+//! pick is `MmError::Server` with code `ballot_rule` and the reason); what
+//! may be added, the hints, the phase and every text are the core's.
+//! Instants are `_ms`, money `_grosze` beside its text.
+
+use mm_core as core;
+use mm_protocol::budget::model as pm;
+use mm_protocol::budget::rules::PickHint;
+use mm_protocol::budget::wire::SmsCodeIssued;
+
+use crate::error::MmError;
+use crate::object::{MmCore, one};
+use crate::records::{GeoPoint, ms};
+
+/// Where an edition stands, as of now (recomputed from its dates offline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BudgetPhase {
+    Announced,
+    Submission,
+    Verification,
+    Voting,
+    Counting,
+    Results,
+}
+
+impl From<pm::Phase> for BudgetPhase {
+    fn from(p: pm::Phase) -> Self {
+        match p {
+            pm::Phase::Announced => BudgetPhase::Announced,
+            pm::Phase::Submission => BudgetPhase::Submission,
+            pm::Phase::Verification => BudgetPhase::Verification,
+            pm::Phase::Voting => BudgetPhase::Voting,
+            pm::Phase::Counting => BudgetPhase::Counting,
+            pm::Phase::Results => BudgetPhase::Results,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BudgetPoolKind {
+    GminaWide,
+    Area,
+}
+
+impl From<pm::PoolKind> for BudgetPoolKind {
+    fn from(k: pm::PoolKind) -> Self {
+        match k {
+            pm::PoolKind::GminaWide => BudgetPoolKind::GminaWide,
+            pm::PoolKind::Area => BudgetPoolKind::Area,
+        }
+    }
+}
+
+/// How voters of an edition prove who they are: which fields the identity
+/// form shows (names always; PESEL, or the address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BudgetIdentityMode {
+    Pesel,
+    NameAddress,
+}
+
+impl From<pm::IdentityMode> for BudgetIdentityMode {
+    fn from(m: pm::IdentityMode) -> Self {
+        match m {
+            pm::IdentityMode::Pesel => BudgetIdentityMode::Pesel,
+            pm::IdentityMode::NameAddress => BudgetIdentityMode::NameAddress,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BudgetProjectStatus {
+    Submitted,
+    UnderVerification,
+    Rejected,
+    Appealed,
+    OnBallot,
+    Selected,
+    NotSelected,
+}
+
+impl From<pm::ProjectStatus> for BudgetProjectStatus {
+    fn from(s: pm::ProjectStatus) -> Self {
+        match s {
+            pm::ProjectStatus::Submitted => BudgetProjectStatus::Submitted,
+            pm::ProjectStatus::UnderVerification => BudgetProjectStatus::UnderVerification,
+            pm::ProjectStatus::Rejected => BudgetProjectStatus::Rejected,
+            pm::ProjectStatus::Appealed => BudgetProjectStatus::Appealed,
+            pm::ProjectStatus::OnBallot => BudgetProjectStatus::OnBallot,
+            pm::ProjectStatus::Selected => BudgetProjectStatus::Selected,
+            pm::ProjectStatus::NotSelected => BudgetProjectStatus::NotSelected,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetPhaseDates {
+    pub submission_from_ms: i64,
+    pub submission_to_ms: i64,
+    pub verification_to_ms: i64,
+    pub appeal_to_ms: i64,
+    pub voting_from_ms: i64,
+    pub voting_to_ms: i64,
+}
+
+impl From<pm::PhaseDates> for BudgetPhaseDates {
+    fn from(d: pm::PhaseDates) -> Self {
+        BudgetPhaseDates {
+            submission_from_ms: ms(d.submission_from),
+            submission_to_ms: ms(d.submission_to),
+            verification_to_ms: ms(d.verification_to),
+            appeal_to_ms: ms(d.appeal_to),
+            voting_from_ms: ms(d.voting_from),
+            voting_to_ms: ms(d.voting_to),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetPool {
+    pub id: i64,
+    pub name: String,
+    pub kind: BudgetPoolKind,
+    /// "ogólnogminna" / "obszarowa".
+    pub kind_text: String,
+    pub amount_grosze: i64,
+    pub amount_text: String,
+}
+
+impl From<core::BudgetPool> for BudgetPool {
+    fn from(p: core::BudgetPool) -> Self {
+        BudgetPool {
+            id: p.id,
+            name: p.name,
+            kind: p.kind.into(),
+            kind_text: p.kind_text,
+            amount_grosze: p.amount_grosze,
+            amount_text: p.amount_text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetEdition {
+    pub id: i64,
+    pub year: i32,
+    pub title: String,
+    pub phase: BudgetPhase,
+    /// "Głosowanie do pt 30 maj 2026, 23:59".
+    pub phase_text: String,
+    pub dates: BudgetPhaseDates,
+    pub voting_open: bool,
+    pub results_published: bool,
+    /// The voting rule in words ("Wybierz od 1 do 3 projektów.").
+    pub rule_text: String,
+    pub identity: BudgetIdentityMode,
+    /// A code by SMS is needed to vote (the phone field and "Wyślij kod").
+    pub sms_required: bool,
+    /// The declaration of living in the gmina must be ticked.
+    pub residence_required: bool,
+    pub allow_change: bool,
+    pub pools: Vec<BudgetPool>,
+}
+
+impl From<core::BudgetEdition> for BudgetEdition {
+    fn from(e: core::BudgetEdition) -> Self {
+        BudgetEdition {
+            id: e.id,
+            year: e.year,
+            title: e.title,
+            phase: e.phase.into(),
+            phase_text: e.phase_text,
+            dates: e.dates.into(),
+            voting_open: e.voting_open,
+            results_published: e.results_published,
+            rule_text: e.rule_text,
+            identity: e.identity.into(),
+            sms_required: e.sms_required,
+            residence_required: e.residence_required,
+            allow_change: e.allow_change,
+            pools: e.pools.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetEditions {
+    /// Newest first.
+    pub editions: Vec<BudgetEdition>,
+    pub fetched_at_ms: Option<i64>,
+    /// "Stan na …", or that nothing was fetched yet.
+    pub fetched_text: String,
+}
+
+impl From<core::BudgetEditions> for BudgetEditions {
+    fn from(e: core::BudgetEditions) -> Self {
+        BudgetEditions {
+            editions: e.editions.into_iter().map(Into::into).collect(),
+            fetched_at_ms: e.fetched_at.map(ms),
+            fetched_text: e.fetched_text,
+        }
+    }
+}
+
+/// Where a project is: a point (a bench) or an area (a park; rings of
+/// points, the first the outline, the others holes).
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum BudgetProjectLocation {
+    Point { point: GeoPoint },
+    Area { rings: Vec<Vec<GeoPoint>> },
+}
+
+impl From<pm::ProjectLocation> for BudgetProjectLocation {
+    fn from(l: pm::ProjectLocation) -> Self {
+        match l {
+            pm::ProjectLocation::Point(p) => BudgetProjectLocation::Point { point: p.into() },
+            pm::ProjectLocation::Area(poly) => BudgetProjectLocation::Area {
+                rings: poly
+                    .rings
+                    .into_iter()
+                    .map(|ring| ring.into_iter().map(|[lon, lat]| GeoPoint { lat, lon }).collect())
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// One step of a project's way (published with it), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetHistoryEntry {
+    pub at_ms: i64,
+    pub status: BudgetProjectStatus,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BudgetProject {
+    pub id: i64,
+    pub edition: i64,
+    pub pool: i64,
+    pub pool_name: String,
+    /// Its number on the ballot, once there.
+    pub number: Option<u32>,
+    pub title: String,
+    pub description: String,
+    pub cost_grosze: i64,
+    pub cost_text: String,
+    pub category: Option<String>,
+    pub location: Option<BudgetProjectLocation>,
+    /// Photo URLs on the server.
+    pub photos: Vec<String>,
+    pub status: BudgetProjectStatus,
+    pub status_text: String,
+    pub rejection_reason: Option<String>,
+    pub history: Vec<BudgetHistoryEntry>,
+    /// In this edition's ballot draft.
+    pub chosen: bool,
+}
+
+impl From<core::BudgetProject> for BudgetProject {
+    fn from(p: core::BudgetProject) -> Self {
+        let pr = p.project;
+        BudgetProject {
+            id: pr.id,
+            edition: pr.edition,
+            pool: pr.pool,
+            pool_name: p.pool_name,
+            number: pr.number,
+            title: pr.title,
+            description: pr.description,
+            cost_grosze: pr.cost_grosze,
+            cost_text: p.cost_text,
+            category: pr.category,
+            location: pr.location.map(Into::into),
+            photos: pr.photos,
+            status: pr.status.into(),
+            status_text: p.status_text,
+            rejection_reason: pr.rejection_reason,
+            history: pr
+                .history
+                .into_iter()
+                .map(|h| BudgetHistoryEntry { at_ms: ms(h.at), status: h.status.into(), note: h.note })
+                .collect(),
+            chosen: p.chosen,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BudgetProjects {
+    pub edition: i64,
+    /// By pool and ballot number.
+    pub projects: Vec<BudgetProject>,
+    pub fetched_at_ms: Option<i64>,
+    pub fetched_text: String,
+}
+
+impl From<core::BudgetProjects> for BudgetProjects {
+    fn from(p: core::BudgetProjects) -> Self {
+        BudgetProjects {
+            edition: p.edition,
+            projects: p.projects.into_iter().map(Into::into).collect(),
+            fetched_at_ms: p.fetched_at.map(ms),
+            fetched_text: p.fetched_text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BallotChoiceLine {
+    pub project: i64,
+    pub number: Option<u32>,
+    pub title: String,
+    pub cost_grosze: i64,
+    pub cost_text: String,
+    /// Cumulative rule only.
+    pub points: Option<u16>,
+}
+
+impl From<core::BallotChoiceLine> for BallotChoiceLine {
+    fn from(c: core::BallotChoiceLine) -> Self {
+        BallotChoiceLine {
+            project: c.project,
+            number: c.number,
+            title: c.title,
+            cost_grosze: c.cost_grosze,
+            cost_text: c.cost_text,
+            points: c.points,
+        }
+    }
+}
+
+/// A pool's state as the resident picks (its words are `hint_text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BallotHint {
+    /// Nothing chosen: the pool is skipped, which is allowed.
+    Skipped,
+    /// Nothing chosen here, and as many area pools as allowed have choices.
+    AreaLimitReached {
+        max: u8,
+    },
+    /// Choose `more` more (or none) for the pool to count.
+    ChooseMore {
+        more: u32,
+    },
+    MayAddMore,
+    /// Valid, and nothing more can be added.
+    Complete,
+    /// The choices break a rule (`hint_text` says which).
+    Invalid,
+}
+
+impl From<PickHint> for BallotHint {
+    fn from(h: PickHint) -> Self {
+        match h {
+            PickHint::Skipped => BallotHint::Skipped,
+            PickHint::AreaLimitReached { max } => BallotHint::AreaLimitReached { max },
+            PickHint::ChooseMore { more } => BallotHint::ChooseMore { more },
+            PickHint::MayAddMore => BallotHint::MayAddMore,
+            PickHint::Complete => BallotHint::Complete,
+            PickHint::Invalid { .. } => BallotHint::Invalid,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BallotPool {
+    pub pool: i64,
+    pub name: String,
+    pub amount_text: String,
+    pub rule_text: String,
+    pub chosen: Vec<BallotChoiceLine>,
+    /// Knapsack only: the pool's amount less the chosen costs.
+    pub remaining_grosze: Option<i64>,
+    pub remaining_text: Option<String>,
+    /// Cumulative only: points left to give.
+    pub remaining_points: Option<u16>,
+    /// Projects that may be added now (ids ascending): the others' buttons are off.
+    pub can_add: Vec<i64>,
+    pub hint: BallotHint,
+    pub hint_text: String,
+}
+
+impl From<core::BallotPool> for BallotPool {
+    fn from(p: core::BallotPool) -> Self {
+        BallotPool {
+            pool: p.pool,
+            name: p.name,
+            amount_text: p.amount_text,
+            rule_text: p.rule_text,
+            chosen: p.chosen.into_iter().map(Into::into).collect(),
+            remaining_grosze: p.remaining_grosze,
+            remaining_text: p.remaining_text,
+            remaining_points: p.remaining_points,
+            can_add: p.can_add,
+            hint: p.hint.into(),
+            hint_text: p.hint_text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CastState {
+    /// In the outbox: sent when the server can be reached.
+    Queued,
+    /// Counted by the server: the receipt code is known.
+    Cast,
+    /// Refused for good (`error_code`, `error_text` say why).
+    Refused,
+}
+
+impl From<core::CastState> for CastState {
+    fn from(s: core::CastState) -> Self {
+        match s {
+            core::CastState::Queued => CastState::Queued,
+            core::CastState::Cast => CastState::Cast,
+            core::CastState::Refused => CastState::Refused,
+        }
+    }
+}
+
+/// My ballot of an edition: queued, cast with its receipt code, or refused.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MyBallotState {
+    pub edition: i64,
+    pub state: CastState,
+    pub state_text: String,
+    /// The code to check the vote with (once cast).
+    pub receipt_code: Option<String>,
+    pub cast_at_ms: Option<i64>,
+    pub cast_text: Option<String>,
+    pub choices: Vec<BallotChoiceLine>,
+    pub error_code: Option<String>,
+    pub error_text: Option<String>,
+}
+
+impl From<core::MyBallotState> for MyBallotState {
+    fn from(m: core::MyBallotState) -> Self {
+        MyBallotState {
+            edition: m.edition,
+            state: m.state.into(),
+            state_text: m.state_text,
+            receipt_code: m.receipt_code,
+            cast_at_ms: m.cast_at.map(ms),
+            cast_text: m.cast_text,
+            choices: m.choices.into_iter().map(Into::into).collect(),
+            error_code: m.error_code,
+            error_text: m.error_text,
+        }
+    }
+}
+
+/// The ballot screen: per pool the rule, what is chosen, what is left,
+/// what may be added, the hint; what the identity form needs.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BallotScreen {
+    pub edition: i64,
+    pub rule_text: String,
+    pub pools: Vec<BallotPool>,
+    /// Projects chosen over all pools.
+    pub chosen: u32,
+    pub voting_open: bool,
+    pub identity: BudgetIdentityMode,
+    pub sms_required: bool,
+    pub residence_required: bool,
+    /// What became of a cast of this edition from this device, if any.
+    pub cast: Option<MyBallotState>,
+}
+
+impl From<core::BallotScreen> for BallotScreen {
+    fn from(s: core::BallotScreen) -> Self {
+        BallotScreen {
+            edition: s.edition,
+            rule_text: s.rule_text,
+            pools: s.pools.into_iter().map(Into::into).collect(),
+            chosen: s.chosen,
+            voting_open: s.voting_open,
+            identity: s.identity.into(),
+            sms_required: s.sms_required,
+            residence_required: s.residence_required,
+            cast: s.cast.map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BallotProblem {
+    pub pool: Option<i64>,
+    /// The ballot's field (`pools[i]`, `pools[i].projects[j]`).
+    pub field: Option<String>,
+    pub message_pl: String,
+    pub message_en: String,
+    /// In the resident's language.
+    pub text: String,
+}
+
+impl From<core::BallotProblem> for BallotProblem {
+    fn from(p: core::BallotProblem) -> Self {
+        BallotProblem { pool: p.pool, field: p.field, message_pl: p.message.pl, message_en: p.message.en, text: p.text }
+    }
+}
+
+/// The review before casting: `ok` when nothing in the choices stops it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BallotReview {
+    pub edition: i64,
+    pub ok: bool,
+    pub problems: Vec<BallotProblem>,
+    /// The pools with choices.
+    pub pools: Vec<BallotPool>,
+    pub voting_open: bool,
+    pub identity: BudgetIdentityMode,
+    pub sms_required: bool,
+    pub residence_required: bool,
+}
+
+impl From<core::BallotReview> for BallotReview {
+    fn from(r: core::BallotReview) -> Self {
+        BallotReview {
+            edition: r.edition,
+            ok: r.ok,
+            problems: r.problems.into_iter().map(Into::into).collect(),
+            pools: r.pools.into_iter().map(Into::into).collect(),
+            voting_open: r.voting_open,
+            identity: r.identity.into(),
+            sms_required: r.sms_required,
+            residence_required: r.residence_required,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetProjectResult {
+    pub project: i64,
+    pub title: String,
+    pub votes: u32,
+    pub points: u32,
+    pub cost_grosze: i64,
+    pub cost_text: String,
+    pub selected: bool,
+}
+
+impl From<core::BudgetProjectResult> for BudgetProjectResult {
+    fn from(p: core::BudgetProjectResult) -> Self {
+        BudgetProjectResult {
+            project: p.project,
+            title: p.title,
+            votes: p.votes,
+            points: p.points,
+            cost_grosze: p.cost_grosze,
+            cost_text: p.cost_text,
+            selected: p.selected,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetPoolResult {
+    pub pool: i64,
+    pub name: String,
+    pub ballots: u32,
+    pub budget_grosze: i64,
+    pub budget_text: String,
+    pub spent_grosze: i64,
+    pub spent_text: String,
+    /// Selected first, then by votes.
+    pub projects: Vec<BudgetProjectResult>,
+    /// The count step by step, in the resident's language.
+    pub trace: Vec<String>,
+}
+
+impl From<core::BudgetPoolResult> for BudgetPoolResult {
+    fn from(p: core::BudgetPoolResult) -> Self {
+        BudgetPoolResult {
+            pool: p.pool,
+            name: p.name,
+            ballots: p.ballots,
+            budget_grosze: p.budget_grosze,
+            budget_text: p.budget_text,
+            spent_grosze: p.spent_grosze,
+            spent_text: p.spent_text,
+            projects: p.projects.into_iter().map(Into::into).collect(),
+            trace: p.trace,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetResults {
+    pub edition: i64,
+    pub published_at_ms: i64,
+    pub pools: Vec<BudgetPoolResult>,
+    pub fetched_at_ms: Option<i64>,
+    pub fetched_text: String,
+}
+
+impl From<core::BudgetResults> for BudgetResults {
+    fn from(r: core::BudgetResults) -> Self {
+        BudgetResults {
+            edition: r.edition,
+            published_at_ms: ms(r.published_at),
+            pools: r.pools.into_iter().map(Into::into).collect(),
+            fetched_at_ms: r.fetched_at.map(ms),
+            fetched_text: r.fetched_text,
+        }
+    }
+}
+
+/// Where the voter lives (name-and-address editions): a locality of the
+/// gmina (`localities()`), the street (empty in a village without street
+/// names), the house and the flat.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetAddress {
+    pub locality: i64,
+    pub street: String,
+    pub house: String,
+    pub flat: Option<String>,
+}
+
+impl std::fmt::Debug for BudgetAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BudgetAddress(***)")
+    }
+}
+
+/// Who votes, as typed. Names always; `pesel` in PESEL editions, `address`
+/// in name-and-address ones; `phone` when the edition sends SMS codes.
+/// The core checks it (`invalid_identity` with the field) and keeps it
+/// only in the outbox item until it is sent.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetIdentity {
+    pub first_name: String,
+    pub last_name: String,
+    pub pesel: Option<String>,
+    pub address: Option<BudgetAddress>,
+    pub phone: Option<String>,
+}
+
+// Personal data: never printed, whole or in part.
+impl std::fmt::Debug for BudgetIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BudgetIdentity(***)")
+    }
+}
+
+impl From<BudgetIdentity> for pm::IdentityInput {
+    fn from(i: BudgetIdentity) -> Self {
+        pm::IdentityInput {
+            first_name: i.first_name,
+            last_name: i.last_name,
+            pesel: i.pesel,
+            address: i.address.map(|a| pm::Address {
+                locality: a.locality,
+                street: a.street,
+                house: a.house,
+                flat: a.flat,
+            }),
+            phone: i.phone,
+        }
+    }
+}
+
+/// The code from the SMS, with the request it answers.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetSmsProof {
+    pub request_id: String,
+    pub code: String,
+}
+
+impl std::fmt::Debug for BudgetSmsProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BudgetSmsProof").field("request_id", &self.request_id).field("code", &"***").finish()
+    }
+}
+
+impl From<BudgetSmsProof> for pm::SmsProof {
+    fn from(p: BudgetSmsProof) -> Self {
+        pm::SmsProof { request_id: p.request_id, code: p.code }
+    }
+}
+
+/// A code was sent: its request id (for `BudgetSmsProof`) and when it
+/// stops being accepted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetSmsRequest {
+    pub request_id: String,
+    pub expires_at_ms: i64,
+}
+
+impl From<SmsCodeIssued> for BudgetSmsRequest {
+    fn from(s: SmsCodeIssued) -> Self {
+        BudgetSmsRequest { request_id: s.request_id, expires_at_ms: ms(s.expires_at) }
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl MmCore {
+    /// Fetches the editions, their projects and published results (online;
+    /// sends the outbox first). Offline: `network`, the last copy stays.
+    pub async fn budget_refresh(&self) -> Result<(), MmError> {
+        Ok(self.core.budget().refresh().await?)
+    }
+
+    /// The editions as last fetched, newest first (offline).
+    pub fn budget_editions(&self) -> Result<BudgetEditions, MmError> {
+        one(self.core.budget().editions())
+    }
+
+    pub fn budget_edition(&self, id: i64) -> Result<BudgetEdition, MmError> {
+        one(self.core.budget().edition(id))
+    }
+
+    /// An edition's projects (one pool's when `pool` is given), each with
+    /// whether the draft has it.
+    pub fn budget_projects(&self, edition: i64, pool: Option<i64>) -> Result<BudgetProjects, MmError> {
+        one(self.core.budget().projects(edition, pool))
+    }
+
+    pub fn budget_project(&self, id: i64) -> Result<BudgetProject, MmError> {
+        one(self.core.budget().project(id))
+    }
+
+    /// Published results as last fetched; `None` before publication.
+    pub fn budget_results(&self, edition: i64) -> Result<Option<BudgetResults>, MmError> {
+        Ok(self.core.budget().results(edition)?.map(Into::into))
+    }
+
+    /// The ballot screen of an edition (the draft, kept on the device).
+    pub fn budget_ballot(&self, edition: i64) -> Result<BallotScreen, MmError> {
+        one(self.core.budget().ballot(edition))
+    }
+
+    /// Adds a project to the draft, or removes it when chosen. A pick the
+    /// rule refuses is `ballot_rule` with the reason; the draft stays.
+    pub fn budget_toggle(&self, edition: i64, project: i64) -> Result<BallotScreen, MmError> {
+        one(self.core.budget().toggle(edition, project))
+    }
+
+    /// Cumulative rule: `points` to a project (0 removes it).
+    pub fn budget_set_points(&self, edition: i64, project: i64, points: u16) -> Result<BallotScreen, MmError> {
+        one(self.core.budget().set_points(edition, project, points))
+    }
+
+    /// Empties the draft (`pool`: of one pool only).
+    pub fn budget_clear(&self, edition: i64, pool: Option<i64>) -> Result<BallotScreen, MmError> {
+        one(self.core.budget().clear(edition, pool))
+    }
+
+    /// The review before casting: the draft's problems in words.
+    pub fn budget_review(&self, edition: i64) -> Result<BallotReview, MmError> {
+        one(self.core.budget().review(edition))
+    }
+
+    /// Asks the server to text a one-time code to `phone` (online). The
+    /// identity and the phone are checked first (`invalid_identity`).
+    pub async fn budget_request_sms(
+        &self,
+        edition: i64,
+        identity: BudgetIdentity,
+        phone: String,
+    ) -> Result<BudgetSmsRequest, MmError> {
+        one(self.core.budget().request_sms(edition, identity.into(), &phone).await)
+    }
+
+    /// Casts the draft: checked first (`ballot_rule`, `invalid_identity`,
+    /// `invalid_input` on `sms`), then queued in the outbox and sent at once
+    /// when online. Offline: `queued`, sent by a later flush or sync. A
+    /// final refusal is the server's error (`already_voted`, …).
+    pub async fn budget_cast(
+        &self,
+        edition: i64,
+        identity: BudgetIdentity,
+        sms: Option<BudgetSmsProof>,
+        residence_declared: bool,
+    ) -> Result<MyBallotState, MmError> {
+        one(self.core.budget().cast(edition, identity.into(), sms.map(Into::into), residence_declared).await)
+    }
+
+    /// What became of my ballot of an edition; `None`: not cast here.
+    pub fn budget_my_ballot(&self, edition: i64) -> Result<Option<MyBallotState>, MmError> {
+        Ok(self.core.budget().my_ballot(edition)?.map(Into::into))
+    }
+}
