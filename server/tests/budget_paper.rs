@@ -14,14 +14,13 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::backend::{Sql, SqlValue, StoreGuard, open_store};
 use mm_protocol::budget::identity::{normalise, normalise_phone};
 use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy, IdentityInput, IdentityMode};
-use mm_protocol::geo::{GeoPoint, Polygon};
-use mm_protocol::gmina::{Branding, Teryt};
+use mm_protocol::gmina::Teryt;
 use mm_server::budget::identity::{BudgetKeys, EditionKey, PhoneKey, VoterKey, sms_code_hash};
 use mm_server::store::ballots::{
     BallotChange, BallotChoice, BallotIdempotency, BallotOwner, BallotPolicy, BallotState, CastOutcome,
     ChangeOutcome, NewBallot, NewSmsCode, SmsCheck, SmsUse,
 };
-use mm_server::store::{Actor, GminaRecord, GminaSettings, Store, StoreError};
+use mm_server::store::{Actor, Store, StoreError};
 
 const A: &str = "0223083";
 const B: &str = "0223011";
@@ -35,19 +34,6 @@ fn t0() -> DateTime<Utc> {
 
 fn teryt(code: &str) -> Teryt {
     Teryt::parse(code).unwrap()
-}
-
-fn gmina(code: &str, name: &str) -> GminaRecord {
-    GminaRecord {
-        teryt: teryt(code),
-        name: name.into(),
-        powiat: "wrocławski".into(),
-        voivodeship: "dolnośląskie".into(),
-        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
-        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
-        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
-        settings: GminaSettings::default(),
-    }
 }
 
 /// An edition of gmina `g` with one pool of two projects.
@@ -156,8 +142,8 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let (root, guard) = open_store(dir.path()).await;
-    root.add_gmina(Actor("test".into()), gmina(A, "Siechnice"), t0()).await.unwrap();
-    root.add_gmina(Actor("test".into()), gmina(B, "Kobierzyce"), t0()).await.unwrap();
+    root.add_gmina(Actor("test".into()), common::gmina_record(A, "Siechnice"), t0()).await.unwrap();
+    root.add_gmina(Actor("test".into()), common::gmina_record(B, "Kobierzyce"), t0()).await.unwrap();
     let sql = guard.sql(dir.path());
     let ea = add_edition(&sql, A, "2026-06-30T00:00:00.000000Z");
     let eb = add_edition(&sql, B, "2026-06-30T00:00:00.000000Z");
@@ -579,7 +565,7 @@ async fn the_register_moves_into_postgres_byte_for_byte() {
     let url = guard.database_url().unwrap().to_owned();
     let e = {
         let root: Arc<dyn Store> = Arc::new(mm_server::store::SqliteStore::open(source_dir.path()).unwrap());
-        root.add_gmina(Actor("test".into()), gmina(A, "Siechnice"), t0()).await.unwrap();
+        root.add_gmina(Actor("test".into()), common::gmina_record(A, "Siechnice"), t0()).await.unwrap();
         let s = root.for_gmina(&teryt(A));
         let e = add_edition(&Sql::Sqlite(source_dir.path().join("mm.sqlite")), A, "2026-06-30T00:00:00.000000Z");
         let b = NewBallot { phone_key: Some(phone(&e, "600100200")), ..online(&e, PESELS[0], "d0", DuplicatePolicy::FirstCounts) };

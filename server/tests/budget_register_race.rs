@@ -12,11 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use common::backend::{SqlValue, open_store};
 use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy};
-use mm_protocol::geo::{GeoPoint, Polygon};
-use mm_protocol::gmina::{Branding, Teryt};
+use mm_protocol::gmina::Teryt;
 use mm_server::budget::identity::BudgetKeys;
 use mm_server::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
-use mm_server::store::{Actor, GminaRecord, GminaSettings};
+use mm_server::store::Actor;
 
 const A: &str = "0223083";
 
@@ -24,24 +23,11 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 12, 9, 0, 0).unwrap()
 }
 
-fn gmina(code: &str) -> GminaRecord {
-    GminaRecord {
-        teryt: Teryt::parse(code).unwrap(),
-        name: "Siechnice".into(),
-        powiat: "wrocławski".into(),
-        voivodeship: "dolnośląskie".into(),
-        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
-        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
-        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
-        settings: GminaSettings::default(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
 async fn two_hundred_concurrent_casts_of_one_person_count_once() {
     let dir = tempfile::tempdir().unwrap();
     let (root, guard) = open_store(dir.path()).await;
-    root.add_gmina(Actor("test".into()), gmina(A), t0()).await.unwrap();
+    root.add_gmina(Actor("test".into()), common::gmina_record(A, "Siechnice"), t0()).await.unwrap();
     let store = root.for_gmina(&Teryt::parse(A).unwrap());
     let sql = guard.sql(dir.path());
     let at = |s: &str| SqlValue::from(s);
@@ -128,7 +114,7 @@ async fn two_hundred_concurrent_casts_of_one_person_count_once() {
 async fn throughput_of_distinct_voters() {
     let dir = tempfile::tempdir().unwrap();
     let (root, guard) = open_store(dir.path()).await;
-    root.add_gmina(Actor("test".into()), gmina(A), t0()).await.unwrap();
+    root.add_gmina(Actor("test".into()), common::gmina_record(A, "Siechnice"), t0()).await.unwrap();
     let store = root.for_gmina(&Teryt::parse(A).unwrap());
     let sql = guard.sql(dir.path());
     let at = |s: &str| SqlValue::from(s);

@@ -16,12 +16,12 @@ use mm_protocol::budget::model::{
     BallotChannel, EditionSettings, Phase, PhaseDates, Pool, PoolKind, Project, ProjectLocation,
     ProjectStatus,
 };
-use mm_protocol::geo::{GeoPoint, Polygon};
-use mm_protocol::gmina::{Branding, Teryt};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::gmina::Teryt;
 use mm_server::store::budget::{
     Decision, NewEdition, NewProject, PoolCount, ProjectFilter, ProposerContact, Submitted, Verification,
 };
-use mm_server::store::{Actor, Conflict, GminaRecord, GminaSettings, IdempotencyKey, Store, StoreError};
+use mm_server::store::{Actor, Conflict, IdempotencyKey, Store, StoreError};
 
 const A: &str = "0223083";
 const B: &str = "0223011";
@@ -53,22 +53,9 @@ fn teryt(code: &str) -> Teryt {
     Teryt::parse(code).unwrap()
 }
 
-fn gmina(code: &str, name: &str) -> GminaRecord {
-    GminaRecord {
-        teryt: teryt(code),
-        name: name.into(),
-        powiat: "wrocławski".into(),
-        voivodeship: "dolnośląskie".into(),
-        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
-        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
-        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
-        settings: GminaSettings::default(),
-    }
-}
-
 async fn gminas(root: &dyn Store) -> (Arc<dyn Store>, Arc<dyn Store>) {
-    root.add_gmina(official(), gmina(A, "Siechnice"), at(1, 1)).await.unwrap();
-    root.add_gmina(official(), gmina(B, "Kobierzyce"), at(1, 1)).await.unwrap();
+    root.add_gmina(official(), common::gmina_record(A, "Siechnice"), at(1, 1)).await.unwrap();
+    root.add_gmina(official(), common::gmina_record(B, "Kobierzyce"), at(1, 1)).await.unwrap();
     (root.for_gmina(&teryt(A)), root.for_gmina(&teryt(B)))
 }
 

@@ -12,10 +12,9 @@ use axum::http::{Request, StatusCode};
 use chrono::Duration;
 use common::{Resp, TestApp};
 use mm_protocol::consultations::{Consultation, ConsultationStatus, Question, QuestionKind, RespondentRule};
-use mm_protocol::geo::{GeoPoint, Polygon};
-use mm_protocol::gmina::{Branding, Teryt};
+use mm_protocol::gmina::Teryt;
 use mm_server::store::consultations::ModerationState;
-use mm_server::store::{Actor, GminaRecord, GminaSettings, Store};
+use mm_server::store::{Actor, Store};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -27,16 +26,7 @@ fn official() -> Actor {
 
 async fn app() -> (TestApp, Arc<dyn Store>) {
     let t = TestApp::new().await;
-    let g = GminaRecord {
-        teryt: Teryt::parse(A).unwrap(),
-        name: "Siechnice".into(),
-        powiat: "wrocławski".into(),
-        voivodeship: "dolnośląskie".into(),
-        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
-        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
-        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
-        settings: GminaSettings::default(),
-    };
+    let g = common::gmina_record(A, "Siechnice");
     t.store.add_gmina(official(), g, t.state.clock.now()).await.unwrap();
     t.state.limits.configure(mm_server::reports::ratelimit::Limits { device_per_hour: 10_000, ip_per_hour: 10_000 });
     let a = t.store.for_gmina(&Teryt::parse(A).unwrap());

@@ -15,10 +15,9 @@ use mm_protocol::consultations::{
     Answer, AnswerValue, Answers, Consultation, ConsultationStatus, NormalAnswers, Question, QuestionKind,
     RespondentRule, check_answers,
 };
-use mm_protocol::geo::{GeoPoint, Polygon};
-use mm_protocol::gmina::{Branding, Teryt};
+use mm_protocol::gmina::Teryt;
 use mm_server::store::consultations::{Answered, ModerationState, NewResponse};
-use mm_server::store::{Actor, Conflict, GminaRecord, GminaSettings, IdempotencyKey, Store, StoreError};
+use mm_server::store::{Actor, Conflict, IdempotencyKey, Store, StoreError};
 
 const A: &str = "0223083";
 const B: &str = "0223011";
@@ -35,23 +34,10 @@ fn teryt(code: &str) -> Teryt {
     Teryt::parse(code).unwrap()
 }
 
-fn gmina(code: &str, name: &str) -> GminaRecord {
-    GminaRecord {
-        teryt: teryt(code),
-        name: name.into(),
-        powiat: "wrocławski".into(),
-        voivodeship: "dolnośląskie".into(),
-        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
-        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
-        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
-        settings: GminaSettings::default(),
-    }
-}
-
 /// The handles of gminas A and B of a fresh store.
 async fn gminas(root: &dyn Store) -> (Arc<dyn Store>, Arc<dyn Store>) {
-    root.add_gmina(official(), gmina(A, "Siechnice"), t0()).await.unwrap();
-    root.add_gmina(official(), gmina(B, "Kobierzyce"), t0()).await.unwrap();
+    root.add_gmina(official(), common::gmina_record(A, "Siechnice"), t0()).await.unwrap();
+    root.add_gmina(official(), common::gmina_record(B, "Kobierzyce"), t0()).await.unwrap();
     (root.for_gmina(&teryt(A)), root.for_gmina(&teryt(B)))
 }
 

@@ -13,12 +13,12 @@ use mm_protocol::budget::identity::normalise;
 use mm_protocol::budget::model::{
     BallotChannel, DuplicatePolicy, EditionSettings, IdentityInput, IdentityMode, PhaseDates, Pool, PoolKind,
 };
-use mm_protocol::geo::{GeoPoint, Polygon};
-use mm_protocol::gmina::{Branding, Teryt};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::gmina::Teryt;
 use mm_server::budget::identity::BudgetKeys;
 use mm_server::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
 use mm_server::store::budget::{Decision, NewEdition, NewProject, Submitted, Verification};
-use mm_server::store::{Actor, GminaRecord, GminaSettings, Store};
+use mm_server::store::{Actor, Store};
 
 use crate::common::{Resp, TestApp};
 
@@ -33,16 +33,7 @@ pub fn official() -> Actor {
 
 pub async fn app() -> (TestApp, Arc<dyn Store>) {
     let t = TestApp::new().await;
-    let g = GminaRecord {
-        teryt: Teryt::parse(A).unwrap(),
-        name: "Siechnice".into(),
-        powiat: "wrocławski".into(),
-        voivodeship: "dolnośląskie".into(),
-        boundary: Some(Polygon { rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]] }),
-        center: Some(GeoPoint { lat: 51.05, lon: 17.1 }),
-        branding: Branding { coat_of_arms_url: None, primary_color: "#AA0000".into(), on_primary_color: "#FFFFFF".into() },
-        settings: GminaSettings::default(),
-    };
+    let g = crate::common::gmina_record(A, "Siechnice");
     t.store.add_gmina(official(), g, t.state.clock.now()).await.unwrap();
     let a = t.store.for_gmina(&Teryt::parse(A).unwrap());
     (t, a)

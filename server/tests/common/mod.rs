@@ -201,3 +201,25 @@ pub fn event_input(title: &str, category: Option<&str>) -> Value {
     }
     v
 }
+
+/// A gmina of the Wrocław powiat for a store test: `teryt` ("0223083") and
+/// `name`, a small square boundary, a centre inside it and default
+/// settings. Tests that need other settings change the returned record.
+pub fn gmina_record(teryt: &str, name: &str) -> mm_server::store::GminaRecord {
+    mm_server::store::GminaRecord {
+        teryt: mm_protocol::gmina::Teryt::parse(teryt).unwrap(),
+        name: name.into(),
+        powiat: "wrocławski".into(),
+        voivodeship: "dolnośląskie".into(),
+        boundary: Some(mm_protocol::geo::Polygon {
+            rings: vec![vec![[17.0, 51.0], [17.2, 51.0], [17.2, 51.1], [17.0, 51.0]]],
+        }),
+        center: Some(mm_protocol::geo::GeoPoint { lat: 51.05, lon: 17.1 }),
+        branding: mm_protocol::gmina::Branding {
+            coat_of_arms_url: None,
+            primary_color: "#AA0000".into(),
+            on_primary_color: "#FFFFFF".into(),
+        },
+        settings: mm_server::store::GminaSettings::default(),
+    }
+}
