@@ -46,6 +46,7 @@ fn consultation() -> Consultation {
             q("long", false, QuestionKind::LongText { max_chars: 30 }),
         ],
         respondents: RespondentRule::PerDevice,
+        verification: Default::default(),
         anonymous: false,
         status: ConsultationStatus::Open,
     }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::budget::model::{IdentityInput, IdentityMode, SmsProof};
 use crate::geo::Polygon;
 use crate::validation::{http_url, optional_text, required_text, FieldError, Validate};
 
@@ -61,6 +62,11 @@ pub struct Consultation {
     /// In display order.
     pub questions: Vec<Question>,
     pub respondents: RespondentRule,
+    /// How a person proves who they are when `respondents` is
+    /// `PerVerifiedPerson` (ignored per device). Absent in JSON written
+    /// before it existed: name and address, no SMS.
+    #[serde(default)]
+    pub verification: Verification,
     /// LimeSurvey's "anonymized responses" (R§5): the stored answers carry
     /// no respondent key and no time of day, so they cannot be linked back
     /// to a device or person, even by an administrator.
@@ -102,6 +108,27 @@ pub enum RespondentRule {
     /// One answer per person, verified as for the participatory budget's
     /// ballot (identity and, if set, SMS).
     PerVerifiedPerson,
+}
+
+/// How a respondent of a `PerVerifiedPerson` consultation proves who
+/// they are: as a participatory budget edition's voter does
+/// (`budget::identity::normalise` with `identity`, then a code by SMS when
+/// `sms`). The person is kept as an HMAC only, never in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Verification {
+    pub identity: IdentityMode,
+    /// A code sent by SMS (`POST .../sms-codes`) must come with the answer.
+    #[serde(default)]
+    pub sms: bool,
+}
+
+impl Default for Verification {
+    /// Name and address (no PESEL: R§3, voivodes annulled PESEL clauses),
+    /// no SMS, as a budget edition's default.
+    fn default() -> Self {
+        Verification { identity: IdentityMode::NameAddress, sms: false }
+    }
 }
 
 /// A consultation's status as the back office stores it.
@@ -264,6 +291,46 @@ impl QuestionKind {
 #[serde(deny_unknown_fields)]
 pub struct Answers {
     pub answers: Vec<Answer>,
+}
+
+/// What `POST /api/v1/consultations/{id}/responses` takes: the answers
+/// (as [`Answers`], which a per-device respondent sends alone) and, for a
+/// `PerVerifiedPerson` consultation, who answers (as
+/// [`Consultation::verification`] asks) and the SMS code when it asks for
+/// one. The identity is checked and turned into an HMAC by the server,
+/// never stored; `Debug` prints `***` for it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AnswerSubmission {
+    pub answers: Vec<Answer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<SmsProof>,
+}
+
+impl std::fmt::Debug for AnswerSubmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnswerSubmission")
+            .field("answers", &self.answers)
+            .field("identity", &self.identity)
+            .field("sms", &self.sms)
+            .finish()
+    }
+}
+
+impl AnswerSubmission {
+    /// The answers alone, for `check_answers`.
+    pub fn answers(&self) -> Answers {
+        Answers { answers: self.answers.clone() }
+    }
+}
+
+impl From<Answers> for AnswerSubmission {
+    fn from(a: Answers) -> Self {
+        AnswerSubmission { answers: a.answers, identity: None, sms: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -585,9 +652,29 @@ mod tests {
                 },
             ],
             respondents: RespondentRule::PerDevice,
+            verification: Verification::default(),
             anonymous: true,
             status: ConsultationStatus::Open,
         }
+    }
+
+    #[test]
+    fn verification_defaults_when_absent_and_submission_hides_the_identity() {
+        let mut json = serde_json::to_value(sample()).unwrap();
+        json.as_object_mut().unwrap().remove("verification");
+        let c: Consultation = serde_json::from_value(json).unwrap();
+        assert_eq!(c.verification, Verification { identity: IdentityMode::NameAddress, sms: false });
+        let s: AnswerSubmission = serde_json::from_str(
+            r#"{"answers":[],"identity":{"first_name":"Jan","last_name":"Kowalski","pesel":"44051401359"},
+                "sms":{"request_id":"r","code":"123456"}}"#,
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("Kowalski") && !printed.contains("44051401359") && !printed.contains("123456"), "{printed}");
+        // What a per-device app sends (`Answers`) is a submission too.
+        let plain: AnswerSubmission = serde_json::from_str(r#"{"answers":[]}"#).unwrap();
+        assert_eq!(plain, AnswerSubmission::from(Answers::default()));
+        assert!(serde_json::from_str::<AnswerSubmission>(r#"{"answers":[],"extra":1}"#).is_err());
     }
 
     #[test]
