@@ -81,9 +81,11 @@ pub fn policy(tiles: Option<&str>) -> String {
     )
 }
 
-/// The pages that draw a map with tiles: the report map and a report's page.
+/// The pages that draw a map with tiles: the report map, a report's page
+/// and a budget edition's public results.
 fn shows_map(path: &str) -> bool {
     path == "/admin/map"
+        || crate::budget::page::is_results_page(path)
         || path
             .strip_prefix("/admin/reports/")
             .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))

@@ -768,6 +768,10 @@ async fn budget_results_keep_gminas_apart(w: &World, edition: i64) {
         w.cover(&format!("GET /api/v1/budget/editions/{{id}}/{path}"));
         not_found(&format!("B's {path} from A"), &w.public(&format!("/api/v1/budget/editions/{edition}/{path}"), A).await);
     }
+    // The public results page (budget/page.rs): B's names B's project, A's is a 404.
+    assert!(w.public(&format!("/budget/editions/{edition}"), B).await.text().contains(B_MARK));
+    w.cover("GET /budget/editions/{id}");
+    not_found("B's results page from A", &w.public(&format!("/budget/editions/{edition}"), A).await);
     // The back office (admin/budget.rs): A's admin neither sees nor moves B's edition.
     w.cover("GET /admin/budget");
     no_b("A's budget editions", &w.a_page("/admin/budget").await);

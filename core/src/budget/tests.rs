@@ -72,6 +72,7 @@ fn editions() -> Vec<Edition> {
         pools: vec![pool(1, PoolKind::GminaWide, 100_000), pool(2, PoolKind::Area, 50_000)],
         settings: settings.clone(),
         published_results: false,
+        published_at: None,
     };
     settings.voting = VotingRule::Knapsack;
     let eight = Edition {

@@ -32,6 +32,9 @@ pub struct Edition {
     pub pools: Vec<Pool>,
     pub settings: PublicSettings,
     pub published_results: bool,
+    /// When the results were published (absent before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// The phases' boundaries. Each `*_to` is the first instant after its

@@ -118,6 +118,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/consultations/{id}/moderation", get(consultations::moderation))
         .route("/admin/consultations/{id}/moderation/{text}", post(consultations::moderate))
         .route("/consultations/{id}", get(consultations::public))
+        // The budget's public results page (issue 15; budget/page.rs).
+        .route("/budget/editions/{id}", get(crate::budget::page::results_page))
         // Tax data: admins and the tax department's officials (issue 14).
         .route("/admin/taxes", get(taxes::overview))
         .route("/admin/taxes/rates", post(taxes::rate_add))
@@ -225,6 +227,7 @@ async fn audit(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
 const ADMIN_CSS: &str = include_str!("../../assets/admin.css");
 const ADMIN_MAP_JS: &str = include_str!("../../assets/admin-map.js");
 const ADMIN_REPORT_JS: &str = include_str!("../../assets/admin-report.js");
+const BUDGET_RESULTS_MAP_JS: &str = include_str!("../../assets/budget-results-map.js");
 
 /// Where vendored files live: `MM_ASSETS_DIR`, else the source tree's
 /// `server/assets` (filled by `npm ci` in `web/`).
@@ -244,6 +247,7 @@ async fn asset(Path(path): Path<String>) -> Response {
         "admin.css" => return typed("text/css; charset=utf-8", ADMIN_CSS.as_bytes().to_vec()),
         "admin-map.js" => return typed("text/javascript; charset=utf-8", ADMIN_MAP_JS.as_bytes().to_vec()),
         "admin-report.js" => return typed("text/javascript; charset=utf-8", ADMIN_REPORT_JS.as_bytes().to_vec()),
+        "budget-results-map.js" => return typed("text/javascript; charset=utf-8", BUDGET_RESULTS_MAP_JS.as_bytes().to_vec()),
         _ => {}
     }
     let ok = path.starts_with("vendor/")

@@ -233,9 +233,9 @@ pub async fn set_lang(State(state): State<AppState>, RawQuery(query): RawQuery) 
         .into_response()
 }
 
-/// `back` when it names a page of the back office or the transparency
-/// page, with anything a `Location` header cannot carry percent-encoded;
-/// None for anything else: another site (`//host`, `https://…`, `/\host`,
+/// `back` when it names a page of the back office, the transparency page
+/// or a budget edition's public results, with anything a `Location`
+/// header cannot carry percent-encoded; None for anything else: another site (`//host`, `https://…`, `/\host`,
 /// which browsers read as `//host`), control characters (CR/LF would split
 /// the header) or white space.
 fn local_back(back: &str) -> Option<String> {
@@ -243,7 +243,7 @@ fn local_back(back: &str) -> Option<String> {
         back.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
     };
-    if !(under("/admin") || under("/transparency"))
+    if !(under("/admin") || under("/transparency") || under("/budget/editions"))
         || back.contains("//")
         || back.contains('\\')
         || back.chars().any(|c| c.is_control() || c.is_whitespace())

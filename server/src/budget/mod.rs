@@ -6,5 +6,6 @@
 pub mod casting;
 pub mod count;
 pub mod identity;
+pub mod page;
 pub mod results;
 pub mod routes;

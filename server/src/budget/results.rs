@@ -67,7 +67,6 @@ pub async fn published(store: &dyn Store, id: i64, now: DateTime<Utc>) -> Result
     }
     let mut pools = Vec::with_capacity(edition.pools.len());
     let mut all_projects = Vec::with_capacity(edition.pools.len());
-    let mut published_at: Option<DateTime<Utc>> = None;
     let mut pool_list = edition.pools.clone();
     pool_list.sort_by_key(|p| p.id);
     for pool in &pool_list {
@@ -87,14 +86,6 @@ pub async fn published(store: &dyn Store, id: i64, now: DateTime<Utc>) -> Result
             .await?;
         let tallies = store.tallies(id, pool.id).await?;
         let ballots: u32 = store.count_input(id, pool.id).await?.ballots.iter().map(|b| b.weight).sum();
-        // The publication's time: the history row each project got when
-        // the results were published (the edition's `published_at` is not
-        // on the wire type the store returns).
-        for p in &projects {
-            for h in p.history.iter().filter(|h| matches!(h.status, ProjectStatus::Selected | ProjectStatus::NotSelected)) {
-                published_at = Some(published_at.map_or(h.at, |t| t.max(h.at)));
-            }
-        }
         let results = projects
             .iter()
             .map(|p| {
@@ -108,9 +99,6 @@ pub async fn published(store: &dyn Store, id: i64, now: DateTime<Utc>) -> Result
                 }
             })
             .collect();
-        if published_at.is_none() || published_at < Some(count.counted_at) {
-            published_at = Some(published_at.map_or(count.counted_at, |t| t.max(count.counted_at)));
-        }
         pools.push(PoolResult {
             edition: id,
             pool: pool.id,
@@ -129,7 +117,13 @@ pub async fn published(store: &dyn Store, id: i64, now: DateTime<Utc>) -> Result
         });
         all_projects.push(projects);
     }
-    let results = EditionResults { edition: id, published_at: published_at.unwrap_or(now), pools };
+    let published_at = edition.published_at.ok_or_else(|| {
+        // `published_results` is `published_at` being set: one without the
+        // other is a broken store.
+        tracing::error!(edition = id, "published budget edition without its publication time");
+        AppError::internal()
+    })?;
+    let results = EditionResults { edition: id, published_at, pools };
     Ok(Published { edition, results, projects: all_projects })
 }
 

@@ -116,6 +116,7 @@ async fn to_edition(c: &impl GenericClient, g: &str, e: EditionRow, now: DateTim
         pools: pools(c, g, e.id).await?,
         settings: e.settings,
         published_results: published,
+        published_at: e.published_at,
     })
 }
 

@@ -102,6 +102,7 @@ fn to_edition(c: &Connection, g: &str, e: EditionRow, now: DateTime<Utc>) -> Sto
         pools: pools(c, g, e.id)?,
         settings: e.settings,
         published_results: published,
+        published_at: e.published_at,
     })
 }
 
