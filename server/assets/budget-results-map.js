@@ -5,13 +5,15 @@
 // boundary and localities), so no inline script is needed under the CSP.
 // A selected project is a filled circle (an area: a filled polygon), one
 // not selected a hollow dashed one: the map does not speak by colour
-// alone. Every text goes in with textContent. Without Leaflet the map is
-// hidden and the tables below say the same.
+// alone. Every text goes in with textContent. The map's section is
+// hidden in the HTML and shown here: without JavaScript or Leaflet there
+// is no empty box, and the tables below say the same.
 (function () {
   var OSM = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>';
   var el = document.getElementById('budget-map');
-  if (!el) return;
-  if (typeof L === 'undefined') { el.hidden = true; return; }
+  var section = document.getElementById('map-section');
+  if (!el || !section || typeof L === 'undefined') return;
+  section.hidden = false;
 
   function json(id, fallback) {
     var node = document.getElementById(id);
