@@ -78,7 +78,21 @@ class DemoServer private constructor(
         }
     }
 
+    /** The one-time codes the demo's `--sms log` gateway printed (the budget's SMS step), oldest first. */
+    fun smsCodes(): List<String> = output.mapNotNull { SMS_CODE.find(it)?.groupValues?.get(1) }
+
+    /** Waits up to [timeoutMs] for the code after the first [seen] ones. */
+    fun nextSmsCode(seen: Int, timeoutMs: Long = 20_000): String {
+        val deadline = System.nanoTime() + timeoutMs * 1_000_000
+        while (true) {
+            smsCodes().getOrNull(seen)?.let { return it }
+            check(System.nanoTime() < deadline) { "the demo printed no SMS code" }
+            Thread.sleep(50)
+        }
+    }
+
     companion object {
+        private val SMS_CODE = Regex("""Kod do głosowania w budżecie obywatelskim: (\d+)""")
         private val LISTENING = Regex("""mm-server listening on (http://\S+)""")
         private val ACTIVATION_CODE = Regex("""\b[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}\b""")
 
@@ -112,9 +126,10 @@ class DemoServer private constructor(
             val out = process.inputStream.bufferedReader()
             val lines = java.util.concurrent.CopyOnWriteArrayList<String>()
             // stderr (the log, and the demo's notes: its activation code) is
-            // drained whole; only the code's line is kept.
+            // drained whole; only the codes' lines are kept (the activation
+            // code, the budget's SMS codes).
             Thread({
-                drain { process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) }.forEach { lines += it } } }
+                drain { process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) || SMS_CODE.containsMatchIn(it) }.forEach { lines += it } } }
             }, "mm-server-stderr").apply {
                 isDaemon = true
                 start()
