@@ -80,7 +80,7 @@ pub async fn my_ballot(
         // A receipt code is letters and digits; anything else is refused
         // before it reaches a URL.
         if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(HttpError::Status { status: 404, api: None });
+            return Ok(None);
         }
         path.push_str(&format!("?receipt={code}"));
     }

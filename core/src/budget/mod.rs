@@ -36,3 +36,5 @@ pub use api::BudgetApi;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod writes_tests;

@@ -13,7 +13,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use mm_protocol::budget::model::{BallotReceipt, Project};
-use mm_protocol::budget::wire::{AppealInput, BallotChangeRequest, MyBallot, NewProject, SignatureInput, SignatureReceipt};
+use mm_protocol::budget::wire::{
+    AppealInput, BallotChangeRequest, MyBallot, NewProject, SignatureInput, SignatureReceipt,
+};
 use mm_protocol::error::ErrorCode;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -35,10 +37,27 @@ use crate::sync::client::{Http, HttpError};
 pub enum WritePayload {
     /// `photos`: the normalised photos' local ids (files in
     /// `data_dir/photos`), uploaded before the project is posted.
-    Project { write: i64, edition: i64, project: NewProject, photos: Vec<String> },
-    Signature { write: i64, project: i64, signature: SignatureInput },
-    Appeal { write: i64, project: i64, appeal: AppealInput },
-    Change { write: i64, edition: i64, change: BallotChangeRequest },
+    Project {
+        write: i64,
+        edition: i64,
+        project: NewProject,
+        photos: Vec<String>,
+    },
+    Signature {
+        write: i64,
+        project: i64,
+        signature: SignatureInput,
+    },
+    Appeal {
+        write: i64,
+        project: i64,
+        appeal: AppealInput,
+    },
+    Change {
+        write: i64,
+        edition: i64,
+        change: BallotChangeRequest,
+    },
 }
 
 impl WritePayload {
@@ -67,7 +86,9 @@ struct PhotoUploaded {
 
 fn bad_answer(what: &'static str) -> impl FnOnce(serde_json::Error) -> SendError {
     // Garbled: retried with the same key, which answers the same again.
-    move |e| SendError::Http(HttpError::Network(format!("bad {what} answer at line {} column {}", e.line(), e.column())))
+    move |e| {
+        SendError::Http(HttpError::Network(format!("bad {what} answer at line {} column {}", e.line(), e.column())))
+    }
 }
 
 /// Sends the item: photos first for a project (content-addressed on the
@@ -107,7 +128,14 @@ pub async fn send(http: &Http, base: &str, data_dir: &Path, token: &str, item: &
         }
         WritePayload::Change { write, edition, change } => {
             let text = http
-                .write_json(reqwest::Method::PUT, base, &format!("/budget/editions/{edition}/ballot"), key, Some(token), &body(&change)?)
+                .write_json(
+                    reqwest::Method::PUT,
+                    base,
+                    &format!("/budget/editions/{edition}/ballot"),
+                    key,
+                    Some(token),
+                    &body(&change)?,
+                )
                 .await
                 .map_err(SendError::Http)?;
             Ok(Answered::Change { write, ballot: serde_json::from_str(&text).map_err(bad_answer("ballot change"))? })
@@ -258,7 +286,8 @@ fn stored_write(r: Row) -> Result<StoredWrite, Error> {
     let (id, kind, edition, project, state, title, answer, error, created_at) = r;
     Ok(StoredWrite {
         id,
-        kind: BudgetWriteKind::parse(&kind).ok_or_else(|| Error::Storage { detail: format!("budget write kind {kind}") })?,
+        kind: BudgetWriteKind::parse(&kind)
+            .ok_or_else(|| Error::Storage { detail: format!("budget write kind {kind}") })?,
         edition,
         project,
         state: WriteState::parse(&state),
@@ -295,7 +324,12 @@ pub fn list(c: &Connection, edition: Option<i64>) -> Result<Vec<StoredWrite>, Er
 }
 
 /// The newest write of `kind` about `project` (or `edition`) not refused.
-pub fn live(c: &Connection, kind: BudgetWriteKind, edition: Option<i64>, project: Option<i64>) -> Result<Option<StoredWrite>, Error> {
+pub fn live(
+    c: &Connection,
+    kind: BudgetWriteKind,
+    edition: Option<i64>,
+    project: Option<i64>,
+) -> Result<Option<StoredWrite>, Error> {
     let r = c
         .query_row(
             &format!(
@@ -339,7 +373,12 @@ pub fn forget_my_ballot(tx: &Transaction<'_>, edition: i64) -> Result<(), Error>
 /// A ballot the server knows but this device's store does not (cast before
 /// a reinstall, or with the receipt code on another device): the cast row
 /// as `cast`, so the ballot screen shows it and `cast` refuses a second.
-pub fn adopt_cast(tx: &Transaction<'_>, receipt: &BallotReceipt, edition: i64, now: DateTime<Utc>) -> Result<(), Error> {
+pub fn adopt_cast(
+    tx: &Transaction<'_>,
+    receipt: &BallotReceipt,
+    edition: i64,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO budget_casts (edition, state, idempotency_key, outbox_id, pools, receipt, error, created_at, updated_at)
          VALUES (?1, 'cast', '', NULL, ?2, ?3, NULL, ?4, ?4)
@@ -353,8 +392,9 @@ pub fn adopt_cast(tx: &Transaction<'_>, receipt: &BallotReceipt, edition: i64, n
 
 /// The card of a write, in the resident's language.
 pub fn card(w: &StoredWrite, lang: Language) -> BudgetWrite {
-    let signature: Option<SignatureReceipt> =
-        (w.kind == BudgetWriteKind::Signature).then(|| w.answer.as_deref().and_then(|a| serde_json::from_str(a).ok())).flatten();
+    let signature: Option<SignatureReceipt> = (w.kind == BudgetWriteKind::Signature)
+        .then(|| w.answer.as_deref().and_then(|a| serde_json::from_str(a).ok()))
+        .flatten();
     let project: Option<Project> = matches!(w.kind, BudgetWriteKind::Project | BudgetWriteKind::Appeal)
         .then(|| w.answer.as_deref().and_then(|a| serde_json::from_str(a).ok()))
         .flatten();

@@ -11,8 +11,8 @@ use mm_protocol::consultations::{
 use mm_protocol::error::{ErrorCode, Message};
 
 use super::model::{
-    AnswerProblem, AnswersDraft, ConsultationCard, ConsultationDetail, ConsultationList, ConsultationSummary, MyResponse,
-    QuestionSummaryView, QuestionView, ResponseState, SummaryLine,
+    AnswerProblem, AnswersDraft, ConsultationCard, ConsultationDetail, ConsultationList, ConsultationSummary,
+    MyResponse, QuestionSummaryView, QuestionView, ResponseState, SummaryLine,
 };
 use super::store::{self, LocalResponse};
 use super::sync::{self, AnswerPayload};
@@ -35,7 +35,10 @@ impl ConsultationsApi<'_> {
         let tenant = self.core.store.get()?;
         let base = self.core.server_url();
         if let Err(e) = self.core.flush(&tenant, &base).await {
-            tracing::info!(code = CoreError::from(&e).code(), "consultations: the outbox could not be sent before refreshing");
+            tracing::info!(
+                code = CoreError::from(&e).code(),
+                "consultations: the outbox could not be sent before refreshing"
+            );
         }
         let list = sync::list(&tenant.http, &base).await.map_err(Error::from)?;
         tenant.store.write(|tx| store::save_list(tx, &list, Utc::now()))?;
@@ -135,11 +138,12 @@ impl ConsultationsApi<'_> {
     /// as it was). A blank text or an empty list clears the answer.
     pub fn set_answer(&self, id: i64, question: &str, value: AnswerValue) -> Result<AnswersDraft, CoreError> {
         let (k, mut draft, response) = self.load(id)?;
-        let index = k.question_index(question).ok_or_else(|| {
-            CoreError::InvalidInput {
-                field: "question".into(),
-                message: Message::new("Nie ma takiego pytania w tych konsultacjach.", "This consultation has no such question."),
-            }
+        let index = k.question_index(question).ok_or_else(|| CoreError::InvalidInput {
+            field: "question".into(),
+            message: Message::new(
+                "Nie ma takiego pytania w tych konsultacjach.",
+                "This consultation has no such question.",
+            ),
         })?;
         let answer = Answer { question: question.to_owned(), value };
         // Only this question's own problems refuse it: a required question
@@ -232,9 +236,11 @@ impl ConsultationsApi<'_> {
         if let Err(e) = self.core.flush(&tenant, &self.core.server_url()).await {
             tracing::info!(code = CoreError::from(&e).code(), "consultations: the answers wait in the outbox");
         }
-        let r = self.core.store.read(|c| store::response(c, id))?.ok_or_else(|| CoreError::Internal {
-            detail: "a response without its row".into(),
-        })?;
+        let r = self
+            .core
+            .store
+            .read(|c| store::response(c, id))?
+            .ok_or_else(|| CoreError::Internal { detail: "a response without its row".into() })?;
         if r.state == ResponseState::Refused
             && let Some(e) = &r.error
         {
@@ -324,7 +330,9 @@ fn card(k: &Consultation, r: Option<&LocalResponse>, lang: Language, now: chrono
             format!("{} {}", lang.pick("Trwa do", "Open until"), display::datetime_text(k.closes_at, lang))
         }
         ConsultationStatus::Closed => lang.pick("Zakończone; wyniki wkrótce", "Closed; results to come").to_owned(),
-        ConsultationStatus::Published => lang.pick("Zakończone; wyniki opublikowane", "Closed; results published").to_owned(),
+        ConsultationStatus::Published => {
+            lang.pick("Zakończone; wyniki opublikowane", "Closed; results published").to_owned()
+        }
         ConsultationStatus::Draft => lang.pick("W przygotowaniu", "In preparation").to_owned(),
     };
     ConsultationCard {
@@ -344,15 +352,12 @@ fn card(k: &Consultation, r: Option<&LocalResponse>, lang: Language, now: chrono
 fn rules_text(k: &Consultation, lang: Language) -> String {
     let who = match k.respondents {
         RespondentRule::PerDevice => lang.pick("Jedna odpowiedź z urządzenia.", "One response per device."),
-        RespondentRule::PerVerifiedPerson => {
-            lang.pick("Jedna odpowiedź na osobę (z potwierdzeniem tożsamości).", "One response per person (identity verified).")
-        }
+        RespondentRule::PerVerifiedPerson => lang.pick(
+            "Jedna odpowiedź na osobę (z potwierdzeniem tożsamości).",
+            "One response per person (identity verified).",
+        ),
     };
-    let anonymous = if k.anonymous {
-        lang.pick(" Odpowiedzi są anonimowe.", " Responses are anonymous.")
-    } else {
-        ""
-    };
+    let anonymous = if k.anonymous { lang.pick(" Odpowiedzi są anonimowe.", " Responses are anonymous.") } else { "" };
     format!("{who}{anonymous}")
 }
 
@@ -362,7 +367,10 @@ fn hint(kind: &QuestionKind, required: bool, lang: Language) -> String {
         QuestionKind::Single { .. } => lang.pick("Wybierz jedną odpowiedź.", "Choose one option.").to_owned(),
         QuestionKind::Multiple { max, .. } => format!("{} {max}.", lang.pick("Wybierz najwyżej", "Choose at most")),
         QuestionKind::Ranking { rank_max, .. } => {
-            format!("{} {rank_max}.", lang.pick("Uszereguj od najważniejszej, najwyżej", "Rank from the most important, at most"))
+            format!(
+                "{} {rank_max}.",
+                lang.pick("Uszereguj od najważniejszej, najwyżej", "Rank from the most important, at most")
+            )
         }
         QuestionKind::Matrix { multiple: false, .. } => {
             lang.pick("Zaznacz jedno pole w wierszu.", "Tick one cell per row.").to_owned()
@@ -374,11 +382,7 @@ fn hint(kind: &QuestionKind, required: bool, lang: Language) -> String {
             format!("{} {max_chars} {}.", lang.pick("Najwyżej", "At most"), lang.pick("znaków", "characters"))
         }
     };
-    if required {
-        format!("{what} {}", lang.pick("(wymagane)", "(required)"))
-    } else {
-        what
-    }
+    if required { format!("{what} {}", lang.pick("(wymagane)", "(required)")) } else { what }
 }
 
 fn review(k: &Consultation, draft: &Answers, r: Option<&LocalResponse>, lang: Language) -> AnswersDraft {
@@ -413,7 +417,7 @@ fn my_response(r: &LocalResponse, lang: Language) -> MyResponse {
 }
 
 fn line(label: String, count: u64, of: u64, lang: Language) -> SummaryLine {
-    let permille = if of == 0 { 0 } else { ((count * 1000 + of / 2) / of).min(u64::from(u32::MAX)) as u32 };
+    let permille = (count.saturating_mul(1000) + of / 2).checked_div(of).unwrap_or(0).min(u64::from(u32::MAX)) as u32;
     let pct = format!("{},{}", permille / 10, permille % 10);
     let pct = if lang == Language::English { pct.replace(',', ".") } else { pct };
     SummaryLine { text: format!("{count} ({pct}%)"), label, count, permille }
@@ -447,9 +451,7 @@ fn summary_view(
                 (Tally::Matrix { cells }, QuestionKind::Matrix { rows, columns, .. }) => cells
                     .iter()
                     .enumerate()
-                    .flat_map(|(r, row)| {
-                        row.iter().enumerate().map(move |(c, n)| (r, c, *n))
-                    })
+                    .flat_map(|(r, row)| row.iter().enumerate().map(move |(c, n)| (r, c, *n)))
                     .map(|(r, c, n)| line(format!("{}: {}", label(rows, r), label(columns, c)), n, qs.answered, lang))
                     .collect(),
                 _ => Vec::new(),
@@ -468,7 +470,10 @@ fn summary_view(
         consultation: k.id,
         respondents: n,
         respondents_text: match lang {
-            Language::Polish => format!("{n} {}", display::polish_plural(n, "osoba odpowiedziała", "osoby odpowiedziały", "osób odpowiedziało")),
+            Language::Polish => format!(
+                "{n} {}",
+                display::polish_plural(n, "osoba odpowiedziała", "osoby odpowiedziały", "osób odpowiedziało")
+            ),
             Language::English => format!("{n} {}", if n == 1 { "person answered" } else { "people answered" }),
         },
         questions,

@@ -22,3 +22,5 @@ pub(crate) mod sync;
 
 pub use api::ConsultationsApi;
 
+#[cfg(test)]
+mod tests;

@@ -52,7 +52,8 @@ pub fn list(c: &Connection) -> Result<Vec<Consultation>, Error> {
 }
 
 pub fn get(c: &Connection, id: i64) -> Result<Option<Consultation>, Error> {
-    let body: Option<String> = c.query_row("SELECT body FROM consultations WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let body: Option<String> =
+        c.query_row("SELECT body FROM consultations WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
 }
 
@@ -65,14 +66,16 @@ pub fn save_summary(tx: &Transaction<'_>, s: &PublicSummary, now: DateTime<Utc>)
 }
 
 pub fn summary(c: &Connection, id: i64) -> Result<Option<PublicSummary>, Error> {
-    let body: Option<String> =
-        c.query_row("SELECT body FROM consultation_summaries WHERE consultation = ?1", [id], |r| r.get(0)).optional()?;
+    let body: Option<String> = c
+        .query_row("SELECT body FROM consultation_summaries WHERE consultation = ?1", [id], |r| r.get(0))
+        .optional()?;
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
 }
 
 pub fn draft(c: &Connection, id: i64) -> Result<Answers, Error> {
-    let body: Option<String> =
-        c.query_row("SELECT answers FROM consultation_drafts WHERE consultation = ?1", [id], |r| r.get(0)).optional()?;
+    let body: Option<String> = c
+        .query_row("SELECT answers FROM consultation_drafts WHERE consultation = ?1", [id], |r| r.get(0))
+        .optional()?;
     Ok(body.map(|b| serde_json::from_str(&b)).transpose()?.unwrap_or_default())
 }
 
