@@ -18,8 +18,9 @@
 //! - [`jobs`]: the job queue's dead letters of every kind, with retry;
 //! - [`taxes`]: import runs, interest rates, taxpayers with their
 //!   activation codes, the app's payments and their reconciliation;
-//! - [`budget`]: the participatory budget's editions, lots, counts and
-//!   publication;
+//! - [`budget`]: the participatory budget's editions with their settings
+//!   and pools, the projects' verification and appeals, paper ballots,
+//!   lots, counts and publication;
 //! - [`consultations`]: consultations' forms, status, results (SVG
 //!   charts, CSV), moderation of free texts, and their public summary;
 //! - [`html`], [`view`]: what the templates' handlers share;
@@ -108,6 +109,18 @@ pub fn router() -> Router<AppState> {
         .route("/admin/budget/editions/{id}/pools/{pool}/lot", post(budget::lot))
         .route("/admin/budget/editions/{id}/pools/{pool}/count", post(budget::count))
         .route("/admin/budget/editions/{id}/publish", post(budget::publish))
+        // Running an edition before the count: settings, pools, projects, paper ballots.
+        .route("/admin/budget/editions", post(budget::editions::create))
+        .route("/admin/budget/editions/new", get(budget::editions::new))
+        .route("/admin/budget/editions/{id}/settings", get(budget::editions::edit).post(budget::editions::update))
+        .route("/admin/budget/editions/{id}/pools", post(budget::pools::create))
+        .route("/admin/budget/editions/{id}/pools/new", get(budget::pools::new))
+        .route("/admin/budget/editions/{id}/pools/{pool}", get(budget::pools::edit).post(budget::pools::update))
+        .route("/admin/budget/editions/{id}/projects", get(budget::projects::queue))
+        .route("/admin/budget/projects/{id}", get(budget::projects::page))
+        .route("/admin/budget/projects/{id}/verify", post(budget::projects::verify))
+        .route("/admin/budget/projects/{id}/appeal", post(budget::projects::appeal))
+        .route("/admin/budget/editions/{id}/paper", get(budget::paper::form).post(budget::paper::submit))
         // Consultations: admins and the consultations department (issue 15).
         .route("/admin/consultations", get(consultations::list).post(consultations::create))
         .route("/admin/consultations/new", get(consultations::new))

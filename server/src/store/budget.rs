@@ -244,7 +244,11 @@ pub trait BudgetStore: Send + Sync {
     ) -> StoreResult<Project>;
     /// The proposer's appeal against a rejection, before the edition's
     /// `appeal_to` (`Conflict::PhaseClosed` after); `NotFound` from any
-    /// other device. The text stays private.
+    /// other device. The text stays private. One appeal per project
+    /// (issue 15 §7: the decision on the appeal against not admitting a
+    /// project, art. 5a ust. 7 pkt 2, is final): a project rejected again
+    /// after its appeal is `Conflict::ProjectStatus` ([`appealed_before`]),
+    /// though `may_move` alone would allow it.
     async fn appeal(&self, device: &str, id: i64, text: String, now: DateTime<Utc>) -> StoreResult<Project>;
     /// Accepts an appeal (on the ballot, numbered) or refuses it (rejected
     /// again, `reason` published). Audited (`budget.appeal`).
@@ -366,6 +370,13 @@ pub fn verification_moves(from: ProjectStatus, decision: &Decision) -> StoreResu
         at = to;
     }
     Ok(moves)
+}
+
+/// Whether the project was appealed once already: its history holds an
+/// `Appealed` step. `ProjectStatus::may_move` allows rejected → appealed
+/// after every rejection; the store allows it once.
+pub fn appealed_before(project: &Project) -> bool {
+    project.history.iter().any(|h| h.status == ProjectStatus::Appealed)
 }
 
 /// The outcome as `budget_counts.outcome` holds it (the trace has its own

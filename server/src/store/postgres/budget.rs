@@ -19,6 +19,7 @@ use super::publish::audit;
 use super::{PostgresStore, Tx, opt_time, parse_time, ts, write_tx};
 use crate::store::budget::{
     BudgetStore, Decision, Lot, NewEdition, NewProject, PoolCount, ProjectFilter, ProjectPrivate, StoredCount,
+    appealed_before,
     Submitted, Verification, VerificationRecord, channel_name, edition_locked, join_outcome, kind_name, lot_matches,
     parse_kind, parse_status, retention_end, split_outcome, status_name, verification_moves,
 };
@@ -693,6 +694,9 @@ impl BudgetStore for PostgresStore {
             let e = edition_or_not_found(&tx.c, g, project.edition).await?;
             if !e.dates.may_appeal(now) {
                 return Err(conflict(Conflict::PhaseClosed));
+            }
+            if appealed_before(&project) {
+                return Err(conflict(Conflict::ProjectStatus));
             }
             move_status(tx, g, id, project.status, ProjectStatus::Appealed, None, None, now).await?;
             let record = VerificationRecord { appeal: Some(text), ..private.verification.unwrap_or_default() };

@@ -17,6 +17,7 @@ use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
 use crate::store::budget::{
     BudgetStore, Decision, Lot, NewEdition, NewProject, PoolCount, ProjectFilter, ProjectPrivate, StoredCount,
+    appealed_before,
     Submitted, Verification, VerificationRecord, channel_name, edition_locked, join_outcome, kind_name, lot_matches,
     parse_kind, parse_status, retention_end, split_outcome, status_name, verification_moves,
 };
@@ -689,6 +690,9 @@ impl BudgetStore for SqliteStore {
             let e = edition_or_not_found(tx, &g, project.edition)?;
             if !e.dates.may_appeal(now) {
                 return Err(conflict(Conflict::PhaseClosed));
+            }
+            if appealed_before(&project) {
+                return Err(conflict(Conflict::ProjectStatus));
             }
             move_status(tx, &g, id, project.status, ProjectStatus::Appealed, None, None, now)?;
             let record = VerificationRecord { appeal: Some(text), ..private.verification.unwrap_or_default() };

@@ -13,11 +13,22 @@
 //!   `voting_to`; again until publication), `POST .../publish` (every pool
 //!   counted).
 //!
+//! The forms that run an edition before the count are in the modules:
+//! [`editions`] (a new edition and its settings), [`pools`] (the
+//! gmina-wide and area pools), [`projects`] (the queue, verification,
+//! rejection, the ballot, appeals) and [`paper`] (paper ballots typed in).
+//!
 //! Who: admins and the officials of the department named
 //! [`DEFAULT_BUDGET_DEPARTMENT`] (as taxes decide theirs); everyone else
 //! 403, another gmina's edition 404 (the store is scoped). Every form
 //! carries the CSRF token; the store writes the audit log (`budget.lot`,
-//! `budget.count`, `budget.publish`, ids only).
+//! `budget.count`, `budget.publish`, `budget.edition`, `budget.pool`,
+//! `budget.verify`, `budget.appeal`, ids only).
+
+pub mod editions;
+pub mod paper;
+pub mod pools;
+pub mod projects;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -56,6 +67,58 @@ async fn permit(state: &AppState, staff: &Staff) -> AdminResult<()> {
         _ => false,
     };
     staff.permit(ok)
+}
+
+/// The form field → its message, in the page's language.
+type Errors = std::collections::BTreeMap<String, String>;
+
+/// The longest title, name or reason a form accepts (characters).
+const MAX_TEXT: usize = 200;
+/// The longest reason, description or department note (characters).
+const MAX_LONG_TEXT: usize = 2000;
+
+/// A protocol message in the page's language.
+fn say(lang: Lang, m: &mm_protocol::error::Message) -> String {
+    lang.t(&m.pl, &m.en).to_owned()
+}
+
+/// `YYYY-MM-DDTHH:MM` in Warsaw time, as `<input type="datetime-local">` sends it.
+fn local_input(t: DateTime<Utc>) -> String {
+    t.with_timezone(&mm_protocol::LOCAL_TZ).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A `datetime-local` value (Warsaw time) as an instant; `None` when it
+/// does not parse or names a time the clock skips.
+fn parse_local(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDateTime, TimeZone};
+    let s = s.trim();
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    mm_protocol::LOCAL_TZ.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc))
+}
+
+/// An amount in złoty as typed (`150000`, `150 000`, `150000,00`) in
+/// grosze; `None` for anything else. Grosze other than `,00` parse, so
+/// that `validate_amount` can say the amount must be whole złoty.
+fn parse_zloty(s: &str) -> Option<mm_protocol::taxes::Grosze> {
+    let s: String = s.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}')).collect();
+    let (whole, part) = match s.split_once([',', '.']) {
+        Some((w, p)) => (w, p),
+        None => (s.as_str(), ""),
+    };
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    // Twelve digits of złoty: far above any gmina's budget, far below i64's limit.
+    if !digits(whole) || whole.len() > 12 || (!part.is_empty() && (!digits(part) || part.len() > 2)) {
+        return None;
+    }
+    let grosze = if part.is_empty() { 0 } else { format!("{part:0<2}").parse::<i64>().ok()? };
+    Some(whole.parse::<i64>().ok()? * 100 + grosze)
+}
+
+/// Whole złoty as the forms show them (no grouping, so it parses back).
+fn zloty_input(grosze: mm_protocol::taxes::Grosze) -> String {
+    if grosze % 100 == 0 { (grosze / 100).to_string() } else { format!("{},{:02}", grosze / 100, grosze % 100) }
 }
 
 fn phase_label(lang: Lang, p: Phase) -> &'static str {
