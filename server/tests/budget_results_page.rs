@@ -297,6 +297,19 @@ async fn the_published_page_shows_each_pool_with_votes_costs_outcomes_and_the_ma
     );
     assert!(js.text().contains("budget-map-data"));
 
+    // The language switch comes back to this page, with its gmina.
+    let back = format!("%2Fbudget%2Feditions%2F{}%3Fgmina%3D{A}", w.edition);
+    assert!(
+        html.contains(&format!("href=\"/admin/lang?to=en&amp;back={back}\"")),
+        "the switch"
+    );
+    let r = t.get(&format!("/admin/lang?to=en&back={back}")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers["location"],
+        format!("/budget/editions/{}?gmina={A}", w.edition)
+    );
+
     // In English by the language cookie.
     let en = page(&t, &path, A, Some("en")).await.text();
     assert!(
