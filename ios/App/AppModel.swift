@@ -128,6 +128,12 @@ enum Route: Hashable {
     case taxes
     /// One tax liability, by the tax system's id.
     case taxLiability(String)
+    /// "Budżet obywatelski" (Budget.swift): the editions, one edition, a project, the ballot, the results.
+    case budget
+    case budgetEdition(Int64)
+    case budgetProject(Int64)
+    case ballot(Int64)
+    case budgetResults(Int64)
 }
 
 /// Home, news, events, the month, search and settings: one call per screen,

@@ -177,6 +177,11 @@ struct RouteDestination: View {
         case .notifications: NotificationsView()
         case .taxes: TaxesView()
         case let .taxLiability(id): TaxDetailView(core: model.core, id: id)
+        case .budget: BudgetView(core: model.core)
+        case let .budgetEdition(id): BudgetEditionView(core: model.core, id: id)
+        case let .budgetProject(id): BudgetProjectView(core: model.core, id: id)
+        case let .ballot(id): BallotView(core: model.core, id: id)
+        case let .budgetResults(id): BudgetResultsView(core: model.core, id: id)
         }
     }
 }
@@ -205,6 +210,9 @@ struct HomeView: View {
                 Section {
                     NavigationLink(value: Route.taxes) {
                         Label(t("Podatki i opłaty", "Taxes and fees"), systemImage: "banknote")
+                    }
+                    NavigationLink(value: Route.budget) {
+                        Label(t("Budżet obywatelski", "Participatory budget"), systemImage: "checkmark.seal")
                     }
                 }
                 Section {

@@ -1,0 +1,669 @@
+// "Budżet obywatelski" (issue 15), mirroring Android's BudgetActivity,
+// BudgetProjectActivity, BallotActivity and BudgetResultsActivity with their
+// state holders (android/core/…/state/Budget.kt): the editions, an edition's
+// pools and projects, one project added to the ballot from its page, the
+// ballot with the edition's rule enforced by the core at every pick (a pick
+// it refuses stays off and its reason is shown and announced), the core's
+// review, the identity form with the fields the edition asks for, the SMS
+// code, the declaration of residence, the vote cast (or queued while offline,
+// sent later) with its receipt code, and the published results with the
+// count step by step. Every phase, rule, hint, amount, status and refusal is
+// the core's. What is typed into the identity form is personal: never
+// logged, and dropped once the vote is taken. Not compiled in CI (no Swift
+// toolchain on Linux): `make test-swift` parses it and checks its calls into
+// the bindings.
+import Foundation
+import MmCore
+import SwiftUI
+
+/// The editions list: the stored copy first (offline too), then a refresh.
+@MainActor
+@Observable
+final class BudgetModel {
+    let core: MmCore
+    var editions: BudgetEditions?
+    var loadError: UserError?
+    var refreshing = false
+    /// The last refresh failed; the stored copy still shows.
+    var refreshError: UserError?
+
+    init(core: MmCore) { self.core = core }
+
+    func load() async {
+        do {
+            editions = try await offMain { [core] in try core.budgetEditions() }
+            loadError = nil
+        } catch {
+            loadError = UserError(error)
+        }
+    }
+
+    func refresh() async {
+        refreshing = true
+        do {
+            try await core.budgetRefresh()
+            refreshError = nil
+        } catch {
+            refreshError = UserError(error)
+        }
+        refreshing = false
+        await load()
+    }
+}
+
+/// One edition, and the projects of the pool chosen (nil: all pools).
+@MainActor
+@Observable
+final class BudgetEditionModel {
+    let core: MmCore
+    let editionId: Int64
+    var edition: BudgetEdition?
+    var pool: Int64?
+    var projects: [BudgetProject] = []
+    var error: UserError?
+
+    init(core: MmCore, editionId: Int64) {
+        self.core = core
+        self.editionId = editionId
+    }
+
+    func load() async {
+        let id = editionId
+        let pool = self.pool
+        do {
+            edition = try await offMain { [core] in try core.budgetEdition(id: id) }
+            projects = try await offMain { [core] in try core.budgetProjects(edition: id, pool: pool) }.projects
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    func choosePool(_ pool: Int64?) async {
+        self.pool = pool
+        await load()
+    }
+}
+
+/// One project, and adding it to the ballot from its page.
+@MainActor
+@Observable
+final class BudgetProjectModel {
+    let core: MmCore
+    let projectId: Int64
+    var project: BudgetProject?
+    /// Its edition: whether voting is open (the core's answer).
+    var edition: BudgetEdition?
+    var error: UserError?
+    /// The last pick was refused: the core's reason.
+    var pickError: UserError?
+
+    init(core: MmCore, projectId: Int64) {
+        self.core = core
+        self.projectId = projectId
+    }
+
+    func load() async {
+        let id = projectId
+        do {
+            let p = try await offMain { [core] in try core.budgetProject(id: id) }
+            project = p
+            let editionId = p.edition
+            edition = try await offMain { [core] in try core.budgetEdition(id: editionId) }
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    func toggle() async {
+        guard let p = project else { return }
+        let editionId = p.edition
+        let id = projectId
+        do {
+            _ = try await offMain { [core] in try core.budgetToggle(edition: editionId, project: id) }
+            pickError = nil
+        } catch {
+            pickError = UserError(error)
+        }
+        await load()
+    }
+}
+
+/// The identity form as typed; which fields show is the edition's setting
+/// (`BallotScreen.identity`, `smsRequired`), what is valid is the core's.
+struct IdentityForm: Equatable {
+    var firstName = ""
+    var lastName = ""
+    var pesel = ""
+    var locality: Int64?
+    var street = ""
+    var house = ""
+    var flat = ""
+    var phone = ""
+
+    /// What crosses to the core: the fields of `mode`, the phone when codes are texted.
+    func identity(_ mode: BudgetIdentityMode, smsRequired: Bool) -> BudgetIdentity {
+        var address: BudgetAddress?
+        var number: String?
+        switch mode {
+        case .pesel:
+            number = pesel
+        case .nameAddress:
+            if let locality {
+                address = BudgetAddress(locality: locality, street: street, house: house, flat: flat.isEmpty ? nil : flat)
+            }
+        }
+        return BudgetIdentity(firstName: firstName, lastName: lastName, pesel: number, address: address,
+                              phone: smsRequired ? phone : nil)
+    }
+}
+
+/// The vote: the draft, the review, the identity and SMS step, the cast, my ballot.
+@MainActor
+@Observable
+final class BallotModel {
+    let core: MmCore
+    let editionId: Int64
+    var ballot: BallotScreen?
+    /// The edition's projects (each says whether the draft has it).
+    var projects: [BudgetProject] = []
+    var localities: [Locality] = []
+    var error: UserError?
+    /// The last pick was refused (over the limit, another area pool…): the core's reason.
+    var pickError: UserError?
+    var review: BallotReview?
+    var form = IdentityForm()
+    var smsRequestId: String?
+    var smsCode = ""
+    var requestingSms = false
+    var smsError: UserError?
+    var residenceDeclared = false
+    var casting = false
+    /// The cast was refused: the core's words (a field to fix, the code, already voted…).
+    var castError: UserError?
+    /// Queued, cast with its receipt, or refused.
+    var myBallot: MyBallotState?
+
+    init(core: MmCore, editionId: Int64) {
+        self.core = core
+        self.editionId = editionId
+    }
+
+    /// A vote was taken (cast, or queued to be sent): my ballot shows instead
+    /// of the draft and the form. Refused: they show again, to fix and retry.
+    var voteTaken: Bool {
+        guard let state = myBallot?.state else { return false }
+        switch state {
+        case .cast, .queued: return true
+        case .refused: return false
+        }
+    }
+
+    func load() async {
+        let id = editionId
+        do {
+            ballot = try await offMain { [core] in try core.budgetBallot(edition: id) }
+            projects = try await offMain { [core] in try core.budgetProjects(edition: id, pool: nil) }.projects
+            localities = (try? await offMain { [core] in try core.localities() }) ?? []
+            myBallot = try await offMain { [core] in try core.budgetMyBallot(edition: id) }
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    /// Adds or removes a project; a pick the rule refuses leaves the draft and says why.
+    func toggle(_ project: Int64) async {
+        let id = editionId
+        do {
+            ballot = try await offMain { [core] in try core.budgetToggle(edition: id, project: project) }
+            pickError = nil
+        } catch {
+            pickError = UserError(error)
+        }
+        review = nil
+        projects = (try? await offMain { [core] in try core.budgetProjects(edition: id, pool: nil) }.projects) ?? projects
+    }
+
+    func clear() async {
+        let id = editionId
+        do {
+            ballot = try await offMain { [core] in try core.budgetClear(edition: id, pool: nil) }
+            pickError = nil
+        } catch {
+            pickError = UserError(error)
+        }
+        review = nil
+        projects = (try? await offMain { [core] in try core.budgetProjects(edition: id, pool: nil) }.projects) ?? projects
+    }
+
+    /// "Dalej": the core's review of the draft.
+    func checkBallot() async {
+        let id = editionId
+        do {
+            review = try await offMain { [core] in try core.budgetReview(edition: id) }
+            pickError = nil
+        } catch {
+            pickError = UserError(error)
+        }
+    }
+
+    /// "Wyślij kod SMS": the core checks the identity and the phone, the server texts the code.
+    func requestSms() async {
+        guard let screen = ballot, !requestingSms else { return }
+        requestingSms = true
+        smsError = nil
+        do {
+            let issued = try await core.budgetRequestSms(edition: editionId,
+                                                         identity: form.identity(screen.identity, smsRequired: true),
+                                                         phone: form.phone)
+            smsRequestId = issued.requestId
+        } catch {
+            smsError = UserError(error)
+        }
+        requestingSms = false
+    }
+
+    /// "Oddaj głos": checked by the core, queued, sent at once when online.
+    func cast() async {
+        guard let screen = ballot, !casting else { return }
+        casting = true
+        castError = nil
+        let proof = smsRequestId.map { BudgetSmsProof(requestId: $0, code: smsCode) }
+        do {
+            myBallot = try await core.budgetCast(edition: editionId,
+                                                 identity: form.identity(screen.identity, smsRequired: screen.smsRequired),
+                                                 sms: proof, residenceDeclared: residenceDeclared)
+            // Cast or queued: nothing typed is kept.
+            form = IdentityForm()
+            smsRequestId = nil
+            smsCode = ""
+            await load()
+        } catch {
+            castError = UserError(error)
+            let id = editionId
+            myBallot = try? await offMain { [core] in try core.budgetMyBallot(edition: id) }
+        }
+        casting = false
+    }
+
+    /// A queued ballot: sync (sends the outbox; once the server answers,
+    /// what waited only for the network goes at once), then what became of it.
+    func sendQueued() async {
+        _ = try? await core.sync(pageSize: nil, listener: nil)
+        let id = editionId
+        myBallot = try? await offMain { [core] in try core.budgetMyBallot(edition: id) }
+    }
+}
+
+/// Published results; nil: not published yet.
+@MainActor
+@Observable
+final class BudgetResultsModel {
+    let core: MmCore
+    let editionId: Int64
+    var results: BudgetResults?
+    var loaded = false
+    var error: UserError?
+
+    init(core: MmCore, editionId: Int64) {
+        self.core = core
+        self.editionId = editionId
+    }
+
+    func load() async {
+        let id = editionId
+        do {
+            results = try await offMain { [core] in try core.budgetResults(edition: id) }
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+        loaded = true
+    }
+}
+
+// MARK: - Views
+
+/// The editions, each with its phase in the core's words.
+struct BudgetView: View {
+    @State private var model: BudgetModel
+    @State private var refreshed = false
+
+    init(core: MmCore) { _model = State(initialValue: BudgetModel(core: core)) }
+
+    var body: some View {
+        List {
+            if model.refreshing { ProgressView(t("Synchronizacja…", "Syncing…")) }
+            ErrorLine(error: model.refreshError)
+            ErrorLine(error: model.loadError)
+            if let list = model.editions {
+                Section {
+                    Text(list.fetchedText).font(.subheadline).foregroundStyle(.secondary)
+                    if list.editions.isEmpty {
+                        Text(t("Brak edycji budżetu obywatelskiego.", "No participatory budget editions."))
+                    }
+                    ForEach(list.editions, id: \.id) { e in
+                        NavigationLink(value: Route.budgetEdition(e.id)) {
+                            VStack(alignment: .leading) {
+                                Text(e.title).font(.headline)
+                                Text(e.phaseText).font(.subheadline)
+                            }
+                            .accessibilityElement(children: .combine)
+                        }
+                    }
+                } header: {
+                    Text(t("Edycje", "Editions")).accessibilityAddTraits(.isHeader)
+                }
+            }
+        }
+        .navigationTitle(t("Budżet obywatelski", "Participatory budget"))
+        .refreshable { await model.refresh() }
+        .task {
+            await model.load()
+            if !refreshed {
+                refreshed = true
+                await model.refresh()
+            }
+        }
+    }
+}
+
+/// One edition: its phase and rule, "Głosuj" and "Wyniki" as the core says, pools narrowing the projects.
+struct BudgetEditionView: View {
+    @State private var model: BudgetEditionModel
+
+    init(core: MmCore, id: Int64) { _model = State(initialValue: BudgetEditionModel(core: core, editionId: id)) }
+
+    var body: some View {
+        List {
+            ErrorLine(error: model.error)
+            if let e = model.edition {
+                Section {
+                    Text(e.phaseText)
+                    Text(e.ruleText).font(.subheadline).foregroundStyle(.secondary)
+                    if e.votingOpen {
+                        NavigationLink(t("Głosuj", "Vote"), value: Route.ballot(e.id))
+                    }
+                    if e.resultsPublished {
+                        NavigationLink(t("Wyniki", "Results"), value: Route.budgetResults(e.id))
+                    }
+                }
+                Section {
+                    Picker(t("Pula", "Pool"), selection: Binding(get: { model.pool }, set: { p in
+                        Task { await model.choosePool(p) }
+                    })) {
+                        Text(t("Wszystkie pule", "All pools")).tag(Int64?.none)
+                        ForEach(e.pools, id: \.id) { p in
+                            Text("\(p.name) · \(p.kindText) · \(p.amountText)").tag(Int64?.some(p.id))
+                        }
+                    }
+                } header: {
+                    Text(t("Pule", "Pools")).accessibilityAddTraits(.isHeader)
+                }
+                Section {
+                    ForEach(model.projects, id: \.id) { p in
+                        NavigationLink(value: Route.budgetProject(p.id)) { BudgetProjectRow(p: p) }
+                    }
+                } header: {
+                    Text(t("Projekty", "Projects")).accessibilityAddTraits(.isHeader)
+                }
+            }
+        }
+        .navigationTitle(model.edition?.title ?? t("Budżet obywatelski", "Participatory budget"))
+        // Back from a project or the ballot (a pick made there): chosen or not, again.
+        .task { await model.load() }
+    }
+}
+
+/// A project as a row read as one sentence: number, title, pool, cost, status, on my ballot.
+struct BudgetProjectRow: View {
+    let p: BudgetProject
+
+    var body: some View {
+        VStack(alignment: .leading) {
+            Text([p.number.map { "\($0)." }, p.title].compactMap { $0 }.joined(separator: " "))
+            Text([p.poolName, p.costText, p.statusText, p.chosen ? t("Na mojej karcie do głosowania.", "On my ballot.") : nil]
+                .compactMap { $0 }.joined(separator: " · "))
+                .font(.subheadline).foregroundStyle(.secondary)
+        }
+        .accessibilityElement(children: .combine)
+    }
+}
+
+/// One project: its words, and "Dodaj do karty" / "Usuń z karty" while voting is open.
+struct BudgetProjectView: View {
+    @State private var model: BudgetProjectModel
+
+    init(core: MmCore, id: Int64) { _model = State(initialValue: BudgetProjectModel(core: core, projectId: id)) }
+
+    var body: some View {
+        List {
+            ErrorLine(error: model.error)
+            if let p = model.project {
+                Section {
+                    if let n = p.number { Text(t("Projekt nr \(n)", "Project no. \(n)")) }
+                    LabeledContent(t("Pula", "Pool"), value: p.poolName)
+                    LabeledContent(t("Koszt", "Cost"), value: p.costText)
+                    Text(p.statusText)
+                    if let reason = p.rejectionReason {
+                        LabeledContent(t("Powód odrzucenia", "Reason for rejection"), value: reason)
+                    }
+                    if let category = p.category { LabeledContent(t("Kategoria", "Category"), value: category) }
+                    Text(p.description)
+                }
+                if model.edition?.votingOpen == true {
+                    Section {
+                        if p.chosen { Text(t("Na mojej karcie do głosowania.", "On my ballot.")) }
+                        ErrorLine(error: model.pickError)
+                        Button(p.chosen ? t("Usuń z karty", "Remove from the ballot") : t("Dodaj do karty", "Add to the ballot")) {
+                            Task { await model.toggle() }
+                        }
+                        NavigationLink(t("Głosuj", "Vote"), value: Route.ballot(p.edition))
+                    }
+                }
+            }
+        }
+        .navigationTitle(model.project?.title ?? "")
+        .task { await model.load() }
+    }
+}
+
+/// The ballot: per pool the rule's state and the projects as toggles showing the
+/// core's draft; the review; the identity form; the cast; my ballot.
+struct BallotView: View {
+    @State private var model: BallotModel
+
+    init(core: MmCore, id: Int64) { _model = State(initialValue: BallotModel(core: core, editionId: id)) }
+
+    var body: some View {
+        Form {
+            ErrorLine(error: model.error)
+            if let mine = model.myBallot { MyBallotSection(mine: mine, model: model) }
+            if let screen = model.ballot, !model.voteTaken {
+                BallotDraft(model: model, screen: screen)
+                if let review = model.review {
+                    Section {
+                        ForEach(review.problems, id: \.text) { Text($0.text) }
+                        if review.ok {
+                            Text(t("Karta jest poprawna. Podaj swoje dane, aby oddać głos.",
+                                   "The ballot is valid. Enter your details to vote."))
+                        }
+                    }
+                    if review.ok { IdentitySection(model: model, screen: screen) }
+                }
+            }
+        }
+        .navigationTitle(t("Karta do głosowania", "Ballot"))
+        .task { await model.load() }
+        .onChange(of: model.pickError) { _, error in
+            // The refusal is announced at once, as Android's live region does.
+            if let error { AccessibilityNotification.Announcement(error.message).post() }
+        }
+    }
+}
+
+struct MyBallotSection: View {
+    let mine: MyBallotState
+    let model: BallotModel
+
+    var body: some View {
+        Section {
+            Text(mine.stateText)
+            if let at = mine.castText { Text(at).font(.subheadline).foregroundStyle(.secondary) }
+            if let code = mine.receiptCode {
+                LabeledContent(t("Kod potwierdzenia", "Receipt code"), value: code)
+                Text(t("Zachowaj ten kod: pozwala sprawdzić, że Twój głos został policzony.",
+                       "Keep this code: it lets you check that your vote was counted."))
+                    .font(.subheadline).foregroundStyle(.secondary)
+            }
+            ForEach(mine.choices, id: \.project) { c in
+                Text([c.number.map { "\($0)." }, c.title, "(\(c.costText))"].compactMap { $0 }.joined(separator: " "))
+            }
+            if let why = mine.errorText { Text(why) }
+            if mine.state == .queued {
+                Button(t("Wyślij teraz", "Send now")) { Task { await model.sendQueued() } }
+            }
+        } header: {
+            Text(t("Mój głos", "My vote")).accessibilityAddTraits(.isHeader)
+        }
+    }
+}
+
+struct BallotDraft: View {
+    let model: BallotModel
+    let screen: BallotScreen
+
+    var body: some View {
+        Section {
+            Text(screen.ruleText)
+            Text(t("Wybrane projekty: \(screen.chosen)", "Projects chosen: \(screen.chosen)"))
+            ErrorLine(error: model.pickError)
+        }
+        ForEach(screen.pools, id: \.pool) { pool in
+            Section {
+                Text(pool.amountText).font(.subheadline).foregroundStyle(.secondary)
+                Text(pool.hintText)
+                if let left = pool.remainingText { LabeledContent(t("Zostało w puli", "Left in the pool"), value: left) }
+                if let points = pool.remainingPoints {
+                    LabeledContent(t("Punkty do rozdania", "Points left"), value: "\(points)")
+                }
+                ForEach(model.projects.filter { $0.pool == pool.pool }, id: \.id) { p in
+                    // The toggle shows the core's draft: a tap asks the core, its answer redraws it.
+                    Toggle(isOn: Binding(get: { p.chosen }, set: { _ in Task { await model.toggle(p.id) } })) {
+                        Text([p.number.map { "\($0)." }, p.title, "(\(p.costText))"].compactMap { $0 }.joined(separator: " "))
+                    }
+                }
+            } header: {
+                Text(pool.name).accessibilityAddTraits(.isHeader)
+            }
+        }
+        Section {
+            if screen.chosen > 0 {
+                Button(t("Wyczyść kartę", "Clear the ballot"), role: .destructive) { Task { await model.clear() } }
+            }
+            Button(t("Dalej: sprawdź kartę", "Next: check the ballot")) { Task { await model.checkBallot() } }
+        }
+    }
+}
+
+/// The fields the edition asks for, the SMS code, the declaration, "Oddaj głos".
+struct IdentitySection: View {
+    @Bindable var model: BallotModel
+    let screen: BallotScreen
+
+    var body: some View {
+        Section {
+            Text(t("Dane służą tylko do sprawdzenia, że głosujesz raz. Nie są zapisywane w telefonie po wysłaniu głosu.",
+                   "Your details only prove that you vote once. They are not kept on the phone once the vote is sent."))
+                .font(.subheadline).foregroundStyle(.secondary)
+            TextField(t("Imię", "First name"), text: $model.form.firstName).textContentType(.givenName)
+            TextField(t("Nazwisko", "Last name"), text: $model.form.lastName).textContentType(.familyName)
+            switch screen.identity {
+            case .pesel:
+                TextField(t("PESEL", "PESEL"), text: $model.form.pesel).keyboardType(.numberPad)
+            case .nameAddress:
+                Picker(t("Miejscowość", "Locality"), selection: $model.form.locality) {
+                    Text(t("Wybierz", "Choose")).tag(Int64?.none)
+                    ForEach(model.localities, id: \.id) { l in Text(l.name).tag(Int64?.some(l.id)) }
+                }
+                TextField(t("Ulica (puste, jeśli miejscowość nie ma ulic)", "Street (empty if the locality has no streets)"),
+                          text: $model.form.street)
+                TextField(t("Numer domu", "House number"), text: $model.form.house)
+                TextField(t("Numer mieszkania (jeśli jest)", "Flat number (if any)"), text: $model.form.flat)
+            }
+        } header: {
+            Text(t("Twoje dane", "Your details")).accessibilityAddTraits(.isHeader)
+        }
+        if screen.smsRequired {
+            Section {
+                TextField(t("Numer telefonu komórkowego", "Mobile phone number"), text: $model.form.phone)
+                    .keyboardType(.phonePad).textContentType(.telephoneNumber)
+                ErrorLine(error: model.smsError)
+                Button(model.requestingSms ? t("Wysyłanie kodu…", "Sending the code…") : t("Wyślij kod SMS", "Send the SMS code")) {
+                    Task { await model.requestSms() }
+                }
+                .disabled(model.requestingSms)
+                if model.smsRequestId != nil {
+                    Text(t("Kod wysłany SMS-em. Wpisz go poniżej.", "The code was sent by SMS. Type it below."))
+                    TextField(t("Kod z SMS-a", "Code from the SMS"), text: $model.smsCode)
+                        .keyboardType(.numberPad).textContentType(.oneTimeCode)
+                }
+            }
+        }
+        Section {
+            if screen.residenceRequired {
+                Toggle(t("Oświadczam, że mieszkam na terenie gminy.", "I declare that I live in the municipality."),
+                       isOn: $model.residenceDeclared)
+            }
+            ErrorLine(error: model.castError)
+            Button(model.casting ? t("Wysyłanie głosu…", "Sending the vote…") : t("Oddaj głos", "Cast the vote")) {
+                Task { await model.cast() }
+            }
+            .disabled(model.casting)
+        }
+    }
+}
+
+/// Published results per pool: ballots, amounts, the projects (selected first), the count's trace.
+struct BudgetResultsView: View {
+    @State private var model: BudgetResultsModel
+
+    init(core: MmCore, id: Int64) { _model = State(initialValue: BudgetResultsModel(core: core, editionId: id)) }
+
+    var body: some View {
+        List {
+            ErrorLine(error: model.error)
+            if let r = model.results {
+                Text(r.fetchedText).font(.subheadline).foregroundStyle(.secondary)
+                ForEach(r.pools, id: \.pool) { pool in
+                    Section {
+                        Text(t("Liczba oddanych kart: \(pool.ballots)", "Ballots cast: \(pool.ballots)"))
+                        LabeledContent(t("Kwota puli", "The pool's amount"), value: pool.budgetText)
+                        LabeledContent(t("Przyznano", "Awarded"), value: pool.spentText)
+                        ForEach(pool.projects, id: \.project) { p in
+                            VStack(alignment: .leading) {
+                                Text(p.title)
+                                Text([p.costText, t("Głosy: \(p.votes)", "Votes: \(p.votes)"),
+                                      p.selected ? t("Wybrany do realizacji", "Selected for funding") : t("Niewybrany", "Not selected")]
+                                    .joined(separator: " · "))
+                                    .font(.subheadline).foregroundStyle(.secondary)
+                            }
+                            .accessibilityElement(children: .combine)
+                        }
+                        ForEach(Array(pool.trace.enumerated()), id: \.offset) { _, line in
+                            Text(line).font(.footnote).foregroundStyle(.secondary)
+                        }
+                    } header: {
+                        Text(pool.name).accessibilityAddTraits(.isHeader)
+                    }
+                }
+            } else if model.loaded, model.error == nil {
+                Text(t("Wyniki nie zostały jeszcze ogłoszone.", "The results have not been published yet."))
+            }
+        }
+        .navigationTitle(t("Wyniki", "Results"))
+        .task { await model.load() }
+    }
+}
