@@ -73,6 +73,8 @@ pub struct AppState {
     /// (`MM_BUDGET_KEY` or `DATA_DIR/budget-identity.key`); tests keep an
     /// ephemeral one.
     pub budget_keys: Arc<BudgetKeys>,
+    /// The budget's editions in voting, for online ballots (`budget::casting`).
+    pub voting: Arc<crate::budget::casting::VotingCache>,
 }
 
 impl AppState {
@@ -93,6 +95,7 @@ impl AppState {
             sandbox: None,
             sms: Arc::new(NoSms),
             budget_keys: Arc::new(BudgetKeys::ephemeral()),
+            voting: Arc::default(),
         }
     }
 }

@@ -338,20 +338,44 @@ async fn the_sms_code_confirms_a_ballot_and_caps_a_phone() {
     t.advance(Duration::minutes(11));
     let r = write(&t, "POST", &uri, &dev, "e1", with_sms(identity(3), &req, &code)).await;
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "invalid_sms_code".into()), "{}", r.text());
-    // Five voters on one phone count; the sixth is phone_limit.
-    for n in 10..15u32 {
+    // Five voters on one phone count; the sixth is phone_limit. Codes for
+    // the fifth and sixth were sent while the phone had four voters: the
+    // cast checks the cap again.
+    for n in 10..14u32 {
         let (req, code) = ask(identity(n), "600 100 400", format!("p{n}")).await;
         let r = write(&t, "POST", &uri, &dev, &format!("v{n}"), with_sms(identity(n), &req, &code)).await;
         assert_eq!(r.status, StatusCode::CREATED, "voter {n}: {}", r.text());
     }
-    let (req, code) = ask(identity(15), "600 100 400", "p15".into()).await;
-    let r = write(&t, "POST", &uri, &dev, "v15", with_sms(identity(15), &req, &code)).await;
+    let (req14, code14) = ask(identity(14), "600 100 400", "p14".into()).await;
+    let (req15, code15) = ask(identity(15), "600 100 400", "p15".into()).await;
+    let r = write(&t, "POST", &uri, &dev, "v14", with_sms(identity(14), &req14, &code14)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "the fifth voter: {}", r.text());
+    let r = write(&t, "POST", &uri, &dev, "v15", with_sms(identity(15), &req15, &code15)).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "phone_limit".into()), "{}", r.text());
     let tally = t.store.tallies(f.edition, f.pool).await.unwrap();
     assert_eq!(tally.iter().map(|x| x.votes).sum::<u32>(), 6);
+    // Now the phone is full: a seventh person asking for a code is refused
+    // before any SMS goes out (nothing reaches the gateway), although the
+    // phone's rate limit (6 codes an hour, all taken) would refuse a code.
+    let sent = fake.requests();
+    let r = write(&t, "POST", &codes_uri, &dev, "p16", json!({"identity": identity(16), "phone": "600100400"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "phone_limit".into()), "{}", r.text());
+    nothing_personal(&r);
+    assert!(r.json()["message"]["pl"].is_string() && r.json()["message"]["en"].is_string(), "{}", r.text());
+    assert_eq!(fake.requests(), sent, "no SMS for a phone at its cap");
+    // Another phone still gets its code (from another device: this one
+    // has asked 10 times this hour).
+    let dev2 = device(&t).await;
+    let r = write(&t, "POST", &codes_uri, &dev2, "p16b", json!({"identity": identity(16), "phone": "600100401"})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    assert_eq!(fake.requests(), sent + 1);
+    let req = r.json()["request_id"].as_str().unwrap().to_owned();
+    let code = fake.last_to("48600100401").unwrap().code().unwrap();
+    let r = write(&t, "POST", &uri, &dev2, "v16", with_sms(identity(16), &req, &code)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     // The gateway down: 503 sms_unavailable.
     fake.set_fault(fake_sms::Fault::Http500);
-    let r = write(&t, "POST", &codes_uri, &dev, "down", json!({"identity": identity(20), "phone": "600100500"})).await;
+    let r = write(&t, "POST", &codes_uri, &dev2, "down", json!({"identity": identity(20), "phone": "600100500"})).await;
     assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "sms_unavailable".into()), "{}", r.text());
 }
 
@@ -457,4 +481,205 @@ async fn no_pesel_phone_or_code_in_any_log_line() {
     for secret in [pesel(77).as_str(), pesel(78).as_str(), "Kowalski", "600700800", "600 700 800", "600700801", code.as_str(), "999999", receipt.as_str()] {
         assert!(!text.contains(secret), "{secret} in the log: {text}");
     }
+}
+
+/// The voting edition is held in memory (`budget::casting::VotingCache`);
+/// a change written behind the server's back (raw SQL, as another instance
+/// or the CLI would) is seen by the very next ballot, both ways, and the
+/// end of voting is seen without any write.
+#[tokio::test]
+async fn the_cached_edition_follows_every_change() {
+    let t = TestApp::new().await;
+    let f = edition(&t, pesel_settings(), "d").await;
+    to_voting(&t);
+    let dev = device(&t).await;
+    let uri = format!("/api/v1/budget/editions/{}/ballots", f.edition);
+    let votes = |t: &TestApp| {
+        let (store, edition, pool) = (t.store.clone(), f.edition, f.pool);
+        async move { store.tallies(edition, pool).await.unwrap().iter().map(|x| (x.project, x.votes)).collect::<Vec<_>>() }
+    };
+    let r = write(&t, "POST", &uri, &dev, "c1", ballot(&f, identity(1), &[f.projects[1]])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(t.state.voting.len(), 1, "the edition in voting is held");
+    let status = |s: &str| {
+        let n = t.sql().execute(
+            "UPDATE budget_projects SET status = ?1 WHERE id = ?2",
+            &[common::backend::SqlValue::Text(s.into()), common::backend::SqlValue::Int(f.projects[1])],
+        );
+        assert_eq!(n, 1);
+    };
+    // Taken off the ballot behind the server's back: refused at once.
+    status("rejected");
+    let r = write(&t, "POST", &uri, &dev, "c2", ballot(&f, identity(2), &[f.projects[1]])).await;
+    assert_eq!(r.status.as_u16() / 100, 4, "a project off the ballot: {}", r.text());
+    assert_eq!(votes(&t).await, [(f.projects[1], 1)]);
+    // Back on it: the held (fresh, "rejected") copy does not refuse it.
+    status("on_ballot");
+    let r = write(&t, "POST", &uri, &dev, "c3", ballot(&f, identity(2), &[f.projects[1]])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // The cost changed by an official (the generation moves on; the held
+    // copy is dropped and the ballot counted on a fresh load).
+    let before = t.store.edition_generation(f.edition).await.unwrap().unwrap();
+    t.sql().execute(
+        "UPDATE budget_projects SET cost_grosze = cost_grosze + 100 WHERE id = ?1",
+        &[common::backend::SqlValue::Int(f.projects[0])],
+    );
+    assert!(t.store.edition_generation(f.edition).await.unwrap().unwrap() > before);
+    let r = write(&t, "POST", &uri, &dev, "c4", ballot(&f, identity(3), &[f.projects[0]])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(votes(&t).await, [(f.projects[0], 1), (f.projects[1], 2)]);
+    // Voting over: refused though the edition is held, nothing counted.
+    t.advance(Duration::days(1));
+    let r = write(&t, "POST", &uri, &dev, "c5", ballot(&f, identity(4), &[f.projects[0]])).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "phase_closed".into()), "{}", r.text());
+    assert_eq!(votes(&t).await, [(f.projects[0], 1), (f.projects[1], 2)]);
+    assert!(t.state.voting.is_empty(), "an edition out of voting is not held");
+}
+
+/// Every write of an edition, its pools or its projects moves the
+/// generation on, and a cast against an old generation writes nothing.
+#[tokio::test]
+async fn a_cast_against_an_old_generation_writes_nothing() {
+    use mm_protocol::budget::identity::normalise;
+    use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy, IdentityInput};
+    use mm_server::budget::identity::BudgetKeys;
+    use mm_server::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
+
+    let t = TestApp::new().await;
+    let s = t.store.clone();
+    let f = edition(&t, pesel_settings(), "d").await;
+    let g = |s: Arc<dyn mm_server::store::Store>, e: i64| async move { s.edition_generation(e).await.unwrap().unwrap() };
+    assert_eq!(s.edition_generation(999_999).await.unwrap(), None);
+    let g0 = g(s.clone(), f.edition).await;
+    let now = t.state.clock.now();
+    let e = s.edition(f.edition, now).await.unwrap().unwrap();
+    // A pool written moves it on.
+    let mut pool = e.pools[0].clone();
+    pool.name = "Ogólnogminna 2".into();
+    s.upsert_pool(official(), f.edition, pool, now).await.unwrap();
+    let g1 = g(s.clone(), f.edition).await;
+    assert!(g1 > g0, "pool: {g0} -> {g1}");
+    to_voting(&t);
+    let now = t.state.clock.now();
+    let input = IdentityInput { first_name: "Ewa".into(), last_name: "Lis".into(), pesel: Some(pesel(9)), address: None, phone: None };
+    let key = BudgetKeys::ephemeral().edition(s.gmina_scope(), f.edition);
+    let new = NewBallot {
+        edition: f.edition,
+        policy: BallotPolicy { duplicates: DuplicatePolicy::FirstCounts, max_voters_per_phone: 0, allow_change: false },
+        voter_key: key.voter(&normalise(IdentityMode::Pesel, &input).unwrap()),
+        phone_key: None,
+        channel: BallotChannel::Online,
+        device: Some("dev-9".into()),
+        entered_by: None,
+        residence_declared: true,
+        choices: vec![BallotChoice { pool: f.pool, project: f.projects[0], points: 1 }],
+        receipt_key: key.clone(),
+        idempotency: None,
+        sms: None,
+        now,
+    };
+    // A project written (an appeal decided late, a cost corrected) moves it on.
+    t.sql().execute("UPDATE budget_projects SET title = 'Ławki 2' WHERE id = ?1", &[common::backend::SqlValue::Int(f.projects[0])]);
+    let g2 = g(s.clone(), f.edition).await;
+    assert!(g2 > g1, "project: {g1} -> {g2}");
+    assert_eq!(s.cast_ballot_at(new.clone(), g1).await.unwrap(), None, "an old generation");
+    assert!(s.tallies(f.edition, f.pool).await.unwrap().is_empty(), "nothing written");
+    let outcome = s.cast_ballot_at(new.clone(), g2).await.unwrap();
+    assert!(matches!(outcome, Some(CastOutcome::Counted { .. })), "{outcome:?}");
+    assert_eq!(g(s.clone(), f.edition).await, g2, "a ballot does not move it");
+    let mut other = new;
+    other.edition = 999_999;
+    assert!(s.cast_ballot_at(other, g2).await.is_err(), "no such edition");
+}
+
+/// A name-and-address voter's locality must be one of the gmina's: a
+/// ballot, an SMS code (no SMS sent) and a signature naming another are
+/// refused with the field, nothing written.
+#[tokio::test]
+async fn a_locality_outside_the_gmina_is_refused() {
+    use common::backend::SqlValue;
+    let fake = FakeSms::start().await;
+    let t = with_fake_sms(TestApp::new().await, &fake).await;
+    for (id, name) in [(1, "Siechnice"), (2, "Radwanice")] {
+        let data = json!({"id": id, "name": name, "kind": "town", "point": {"lat": 51.03, "lon": 17.14}});
+        t.sql().execute(
+            "INSERT INTO localities (gmina, id, data) VALUES (?1, ?2, ?3)",
+            &[SqlValue::Text(t.store.gmina_scope().to_string()), SqlValue::Int(id), SqlValue::Text(data.to_string())],
+        );
+    }
+    let settings = EditionSettings { identity: IdentityMode::NameAddress, sms: true, ..EditionSettings::default() };
+    let f = edition(&t, settings, "d").await;
+    let dev = device(&t).await;
+    let who = |locality: i64| json!({"first_name": "Jan", "last_name": "Kowalski", "address": {"locality": locality, "street": "Polna", "house": "1"}});
+    let refused = |r: &Resp, what: &str| {
+        assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "invalid_identity".into()), "{what}: {}", r.text());
+        assert_eq!(r.json()["field"], "address.locality", "{what}: {}", r.text());
+        assert!(r.json()["message"]["pl"].as_str().unwrap().contains("gminy"), "{what}: {}", r.text());
+        assert!(r.json()["message"]["en"].as_str().unwrap().contains("gmina"), "{what}: {}", r.text());
+        nothing_personal(r);
+    };
+    // A signature (before the phase is checked: the project is on the ballot).
+    let r = write(&t, "POST", &format!("/api/v1/budget/projects/{}/signatures", f.projects[0]), &dev, "s1", json!({"identity": who(77)})).await;
+    refused(&r, "signature");
+    to_voting(&t);
+    let codes_uri = format!("/api/v1/budget/editions/{}/sms-codes", f.edition);
+    let uri = format!("/api/v1/budget/editions/{}/ballots", f.edition);
+    let r = write(&t, "POST", &codes_uri, &dev, "a1", json!({"identity": who(77), "phone": "600100200"})).await;
+    refused(&r, "SMS code");
+    assert_eq!(fake.requests(), 0, "no SMS for a locality outside the gmina");
+    let r = write(&t, "POST", &codes_uri, &dev, "a2", json!({"identity": who(2), "phone": "600100200"})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    let request = r.json()["request_id"].as_str().unwrap().to_owned();
+    let code = fake.last_to("48600100200").unwrap().code().unwrap();
+    let with_sms = |locality: i64| {
+        let mut b = ballot(&f, who(locality), &[f.projects[0]]);
+        b["sms"] = json!({"request_id": request, "code": code});
+        b
+    };
+    let r = write(&t, "POST", &uri, &dev, "b1", with_sms(77)).await;
+    refused(&r, "ballot");
+    assert!(t.store.tallies(f.edition, f.pool).await.unwrap().is_empty());
+    let r = write(&t, "POST", &uri, &dev, "b2", with_sms(2)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "the code was not used by the refusal: {}", r.text());
+    assert_eq!(t.store.tallies(f.edition, f.pool).await.unwrap().len(), 1);
+}
+
+/// A support signature retried with its `Idempotency-Key` answers the
+/// first receipt and counts once; another key for the same person is
+/// refused as signed; the key with another person is a conflict.
+#[tokio::test]
+async fn a_signature_replayed_by_its_key_counts_once() {
+    let t = TestApp::new().await;
+    let proposer = device(&t).await;
+    let f = edition(&t, pesel_settings(), "another-device").await;
+    let new = json!({"pool": f.pool, "title": "Ławki", "description": "Pięć ławek.", "cost_grosze": 500_000,
+        "contact": {"name": "Anna Nowak"}});
+    let r = write(&t, "POST", &format!("/api/v1/budget/editions/{}/projects", f.edition), &proposer, "p1", new).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let project = r.json()["id"].as_i64().unwrap();
+    let (d1, d2) = (device(&t).await, device(&t).await);
+    let sign = format!("/api/v1/budget/projects/{project}/signatures");
+    let first = write(&t, "POST", &sign, &d1, "k1", json!({"identity": identity(5)})).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    assert_eq!(first.json()["signatures"], 1);
+    let again = write(&t, "POST", &sign, &d1, "k1", json!({"identity": identity(5)})).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+    assert_eq!(again.json(), first.json(), "the first answer again");
+    // Another key (or device) for the same person: already signed.
+    for (dev, key) in [(&d1, "k2"), (&d2, "k3")] {
+        let r = write(&t, "POST", &sign, dev, key, json!({"identity": identity(5)})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "conflict".into()), "{}", r.text());
+        assert!(r.json()["message"]["en"].as_str().unwrap().contains("already signed"), "{}", r.text());
+        nothing_personal(&r);
+    }
+    // The key with another person: a conflict, nothing counted.
+    let r = write(&t, "POST", &sign, &d1, "k1", json!({"identity": identity(6)})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "idempotency_conflict".into()), "{}", r.text());
+    // Another person: the second signature.
+    let r = write(&t, "POST", &sign, &d2, "k4", json!({"identity": identity(6)})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["signatures"], 2, "the replay and the refusals counted nothing");
+    // The same key on another device is another request.
+    let r = write(&t, "POST", &sign, &d2, "k1", json!({"identity": identity(7)})).await;
+    assert_eq!(r.json()["signatures"], 3, "{}", r.text());
 }

@@ -35,9 +35,11 @@ use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::reports::ratelimit::WriteError;
 use crate::sms::SmsMessage;
 use crate::state::AppState;
-use crate::store::ballots::{BallotChange as StoreChange, BallotOwner, ChangeOutcome, NewSmsCode, SMS_CODE_MINUTES, StoredBallot};
+use crate::store::ballots::{
+    BallotChange as StoreChange, BallotOwner, ChangeOutcome, NewSignature, NewSmsCode, SMS_CODE_MINUTES, Signed, StoredBallot,
+};
 use crate::store::budget::{NewProject as StoreProject, ProjectFilter, ProposerContact, Submitted};
-use crate::store::{Conflict, StoreError};
+use crate::store::{Conflict, IdempotencyKey, StoreError};
 use crate::tenant::Tenant;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -227,16 +229,17 @@ pub async fn submit_project(
         (status = 404, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn sign(
     Tenant(state): Tenant,
-    _device: Device,
+    device: Device,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(input): Json<SignatureInput>,
 ) -> ApiResult<Response> {
-    raw_key(&headers)?;
+    let retry_key = raw_key(&headers)?;
     let now = state.clock.now();
     let (p, _) = state.store.project(id).await?.ok_or_else(AppError::not_found)?;
     let e = the_edition(&state, p.edition).await?;
     let identity = normalise(e.settings.identity, &input.identity)?;
+    casting::require_locality(state.store.as_ref(), &identity).await?;
     // The signer's key: the voter key under a key of its own per project
     // ("sign:" edition key), so a signature and a ballot never share one.
     let signer = state.budget_keys.edition(state.store.gmina_scope(), e.id).voter(&identity);
@@ -244,10 +247,23 @@ pub async fn sign(
     let mut key = signer.as_bytes().to_vec();
     key.extend_from_slice(format!("sign:{id}").as_bytes());
     let signer_key = sha256_hex(&key).into_bytes();
-    let signatures = state.store.add_signature(id, signer_key, BallotChannel::Online, now).await.map_err(store_error)?;
+    // A retry is the same signer for the same project; its hash is of the
+    // signer's key, never of the identity typed (a PESEL's hash can be
+    // brute-forced).
+    let idempotency = IdempotencyKey {
+        scope: format!("budget-signatures/{}", device.id),
+        key: retry_key,
+        request_hash: sha256_hex(&signer_key),
+    };
     let required = e.pools.iter().find(|pl| pl.id == p.pool).map_or(0, |pl| pl.signatures_required);
-    tracing::info!(gmina = %state.store.gmina_scope(), edition = e.id, project = id, "budget project signed");
-    Ok((StatusCode::CREATED, Json(SignatureReceipt { project: id, signed_at: now, signatures, required })).into_response())
+    let signature = NewSignature { project: id, signer_key, channel: BallotChannel::Online, idempotency, required, now };
+    match state.store.sign_project(signature).await.map_err(store_error)? {
+        Signed::New(receipt) => {
+            tracing::info!(gmina = %state.store.gmina_scope(), edition = e.id, project = id, "budget project signed");
+            Ok((StatusCode::CREATED, Json(receipt)).into_response())
+        }
+        Signed::Replayed(stored) => Ok(stored.into_response()),
+    }
 }
 
 /// The proposer's appeal against a rejection, from the device that
@@ -312,6 +328,7 @@ pub async fn sms_code(
         .into());
     }
     let identity = normalise(e.settings.identity, &input.identity).map_err(AppError::from)?;
+    casting::require_locality(state.store.as_ref(), &identity).await?;
     let phone = normalise_phone(&input.phone)
         .ok_or_else(|| AppError::from(mm_protocol::budget::identity::IdentityError { field: "phone" }))?;
     let key = state.budget_keys.edition(state.store.gmina_scope(), e.id);
@@ -319,12 +336,18 @@ pub async fn sms_code(
     drop(identity);
     let phone_key = key.phone(&phone);
     let phone_bucket = format!("sms-phone:{}:{}", e.id, sha256_hex(phone_key.as_bytes()));
-    charge(
-        &state,
-        vec![(format!("sms-device:{}", device.id), SMS_PER_DEVICE_HOUR), (phone_bucket, SMS_PER_PHONE_HOUR)],
-        None,
-    )
-    .await?;
+    charge(&state, vec![(format!("sms-device:{}", device.id), SMS_PER_DEVICE_HOUR)], None).await?;
+    // A phone the cap would refuse at the cast gets no code (and costs no
+    // SMS); the cast checks the cap again in its transaction. After the
+    // device's limit, so asking cannot probe phones quickly; before the
+    // phone's, which guards the phone against being flooded with SMS and
+    // so counts only codes sent.
+    let cap = e.settings.max_voters_per_phone;
+    if cap > 0 && state.store.phone_voters(e.id, phone_key).await.map_err(AppError::from)? >= u32::from(cap) {
+        tracing::info!(gmina = %state.store.gmina_scope(), edition = id, "budget SMS code refused: phone limit");
+        return Err(AppError::phone_limit().into());
+    }
+    charge(&state, vec![(phone_bucket, SMS_PER_PHONE_HOUR)], None).await?;
     let request_id = uuid::Uuid::new_v4().to_string();
     let code = new_sms_code();
     state
@@ -377,7 +400,7 @@ pub async fn cast_ballot(
     let now = state.clock.now();
     let gmina = state.store.gmina_scope().clone();
     let channel = Channel::Online { device: device.id.clone(), idempotency: Some(key) };
-    let cast = casting::cast(state.store.as_ref(), &state.budget_keys, &gmina, id, &input, channel, now)
+    let cast = casting::cast_cached(state.store.as_ref(), &state.voting, &state.budget_keys, &gmina, id, &input, channel, now)
         .await
         .map_err(|r| r.into_error(&input))?;
     if let Some(refusal) = casting::online_refusal(&cast.outcome, now) {

@@ -14,7 +14,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy};
 
-use super::{Actor, StoreResult};
+use mm_protocol::budget::wire::SignatureReceipt;
+
+use super::{Actor, IdempotencyKey, StoreResult, StoredResponse};
 use crate::budget::identity::{EditionKey, PhoneKey, VoterKey};
 
 /// SMS codes live this long (plan §2.2).
@@ -342,6 +344,28 @@ pub enum SmsCheck {
     Expired,
 }
 
+/// A support signature (`signer_key`: a key of the signer's identity for
+/// this project, never the identity) from a device with its retry key.
+#[derive(Debug, Clone)]
+pub struct NewSignature {
+    pub project: i64,
+    pub signer_key: Vec<u8>,
+    pub channel: BallotChannel,
+    pub idempotency: IdempotencyKey,
+    /// The signatures its pool requires, for the receipt.
+    pub required: u32,
+    pub now: DateTime<Utc>,
+}
+
+/// What `sign_project` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signed {
+    /// Counted now; the receipt as stored under the key.
+    New(SignatureReceipt),
+    /// The key was seen: its first answer.
+    Replayed(StoredResponse),
+}
+
 /// What `purge_ballots` deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BallotPurge {
@@ -364,6 +388,30 @@ pub trait BallotStore: Send + Sync {
     /// `VoidAll` stores it void and voids the counted ballot (once void,
     /// later cards are refused). Unknown edition: `NotFound`.
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<CastOutcome>;
+    /// `cast_ballot`, but only while the edition's [`generation`] is
+    /// still `generation` (checked in the cast's transaction, where
+    /// `cast_ballot` checks that the edition exists): `None` when it moved
+    /// on (the edition, a pool or a project was written since the caller
+    /// read it; nothing written: load again and check again).
+    ///
+    /// [`generation`]: BallotStore::edition_generation
+    async fn cast_ballot_at(&self, ballot: NewBallot, generation: i64) -> StoreResult<Option<CastOutcome>>;
+    /// The edition's generation: a number that moves on with every write of
+    /// the edition, its pools or its projects, by any writer (database
+    /// triggers, migrations SQLite 0018 / PostgreSQL 0008). `None`: no
+    /// such edition in the handle's gmina.
+    async fn edition_generation(&self, edition: i64) -> StoreResult<Option<i64>>;
+    /// How many voters have cast with this phone in the edition (the cap's
+    /// counter), to refuse an SMS code the cap would refuse anyway.
+    async fn phone_voters(&self, edition: i64, phone_key: PhoneKey) -> StoreResult<u32>;
+    /// A support signature with the device's retry key, in one
+    /// transaction: a retried key answers the first answer (another
+    /// request under it: `IdempotencyConflict`); otherwise as
+    /// `BudgetStore::add_signature` (`NotFound`, `Conflict::PhaseClosed`
+    /// unless the project is submitted or under verification,
+    /// `Conflict::AlreadySigned`), and the receipt is remembered under
+    /// the key.
+    async fn sign_project(&self, signature: NewSignature) -> StoreResult<Signed>;
     /// Replaces a counted online ballot's choices in place (state stays
     /// counted; `changed_at` set). No such ballot: `NotFound`.
     async fn change_ballot(&self, change: BallotChange) -> StoreResult<ChangeOutcome>;

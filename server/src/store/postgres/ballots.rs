@@ -10,25 +10,64 @@ use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::GenericClient;
 use serde_json::json;
 
+use super::devices::{remember, replay};
 use super::publish::audit;
 use super::{PostgresStore, Tx, parse_time, opt_time, ts, write_tx};
 use crate::budget::identity::{PhoneKey, VoterKey};
 use crate::store::ballots::{
     BallotChange, BallotChoice, BallotOwner, BallotPurge, BallotState, BallotStore, CastOutcome, ChangeOutcome,
-    CountBallots, NewBallot, NewSmsCode, PbRow, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
-    StoredBallot, channel_str, local_day, parse_channel,
+    CountBallots, NewBallot, NewSignature, NewSmsCode, PbRow, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG,
+    Signed, SmsCheck, StoredBallot, channel_str, local_day, parse_channel,
 };
+use crate::store::budget::parse_status;
 use crate::store::sqlite::ballots_past_retention as past_retention;
-use crate::store::{StoreError, StoreResult};
-use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy};
+use crate::store::{Conflict, StoreError, StoreResult, StoredResponse};
+use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy, ProjectStatus};
+use mm_protocol::budget::wire::SignatureReceipt;
 
 fn bad(what: &str) -> StoreError {
     StoreError::backend(format!("a stored {what} does not parse"))
 }
 
+/// The edition's generation (migration 0008), `None` when the gmina has
+/// no such edition.
+async fn generation(c: &impl GenericClient, g: &str, edition: i64) -> StoreResult<Option<i64>> {
+    let st = c.prepare_cached("SELECT generation FROM budget_editions WHERE gmina = $1 AND id = $2").await?;
+    Ok(c.query_opt(&st, &[&g, &edition]).await?.map(|r| r.get(0)))
+}
+
 async fn edition_exists(c: &impl GenericClient, g: &str, edition: i64) -> StoreResult<()> {
-    let st = c.prepare_cached("SELECT 1 FROM budget_editions WHERE gmina = $1 AND id = $2").await?;
-    c.query_opt(&st, &[&g, &edition]).await?.map(|_| ()).ok_or(StoreError::NotFound)
+    generation(c, g, edition).await?.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+/// A support signature with its retry key (`BallotStore::sign_project`).
+/// `replay` locks the key first, so two racing retries meet there; two
+/// keys of one signer meet at the signatures' primary key.
+async fn sign(tx: &Tx<'_>, g: &str, s: &NewSignature) -> StoreResult<Signed> {
+    if let Some(stored) = replay(tx, g, &s.idempotency).await? {
+        return Ok(Signed::Replayed(stored));
+    }
+    let st = tx.c.prepare_cached("SELECT status FROM budget_projects WHERE gmina = $1 AND id = $2").await?;
+    let status: String = tx.c.query_opt(&st, &[&g, &s.project]).await?.ok_or(StoreError::NotFound)?.get(0);
+    if !matches!(parse_status(&status)?, ProjectStatus::Submitted | ProjectStatus::UnderVerification) {
+        return Err(StoreError::Conflict(Conflict::PhaseClosed));
+    }
+    let st = tx
+        .c
+        .prepare_cached(
+            "INSERT INTO budget_signatures (gmina, project, signer_key, channel, at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    let inserted = tx.c.execute(&st, &[&g, &s.project, &s.signer_key, &channel_str(s.channel), &ts(s.now)]).await?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict(Conflict::AlreadySigned));
+    }
+    let st = tx.c.prepare_cached("SELECT COUNT(*) FROM budget_signatures WHERE gmina = $1 AND project = $2").await?;
+    let signatures = u32::try_from(tx.c.query_one(&st, &[&g, &s.project]).await?.get::<_, i64>(0)).unwrap_or(u32::MAX);
+    let receipt = SignatureReceipt { project: s.project, signed_at: s.now, signatures, required: s.required };
+    remember(tx, g, &s.idempotency, &StoredResponse::created(serde_json::to_string(&receipt)?)).await?;
+    Ok(Signed::New(receipt))
 }
 
 /// Checks and, when right, uses an SMS code; a wrong try is counted. The
@@ -149,8 +188,23 @@ async fn audit_paper(tx: &Tx<'_>, g: &str, b: &NewBallot, id: i64, state: Ballot
     }
 }
 
+/// `cast`, only while the edition's generation is `expected` (`None`:
+/// it moved on, nothing written).
+async fn cast_at(tx: &Tx<'_>, g: &str, b: &NewBallot, expected: i64) -> StoreResult<Option<CastOutcome>> {
+    match generation(&tx.c, g, b.edition).await? {
+        None => Err(StoreError::NotFound),
+        Some(now) if now != expected => Ok(None),
+        Some(_) => cast_checked(tx, g, b).await.map(Some),
+    }
+}
+
 async fn cast(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     edition_exists(&tx.c, g, b.edition).await?;
+    cast_checked(tx, g, b).await
+}
+
+/// The cast once the edition is known to exist.
+async fn cast_checked(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     if let (Some(device), Some(idem)) = (&b.device, &b.idempotency) {
         let st = tx
             .c
@@ -362,6 +416,25 @@ async fn purge(tx: &Tx<'_>, g: &str, now: DateTime<Utc>) -> StoreResult<BallotPu
 impl BallotStore for PostgresStore {
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<CastOutcome> {
         write_tx!(self, |tx, g| { cast(tx, g, &ballot).await })
+    }
+
+    async fn cast_ballot_at(&self, ballot: NewBallot, generation_: i64) -> StoreResult<Option<CastOutcome>> {
+        write_tx!(self, |tx, g| { cast_at(tx, g, &ballot, generation_).await })
+    }
+
+    async fn edition_generation(&self, edition: i64) -> StoreResult<Option<i64>> {
+        generation(&self.reader().await?, &self.scope(), edition).await
+    }
+
+    async fn phone_voters(&self, edition: i64, phone_key: PhoneKey) -> StoreResult<u32> {
+        let c = self.reader().await?;
+        let st = c.prepare_cached("SELECT voters FROM budget_phones WHERE gmina = $1 AND edition = $2 AND phone_key = $3").await?;
+        let row = c.query_opt(&st, &[&self.scope(), &edition, &phone_key.as_bytes()]).await?;
+        Ok(row.map_or(0, |r| u32::try_from(r.get::<_, i64>(0)).unwrap_or(u32::MAX)))
+    }
+
+    async fn sign_project(&self, signature: NewSignature) -> StoreResult<Signed> {
+        write_tx!(self, |tx, g| { sign(tx, g, &signature).await })
     }
 
     async fn change_ballot(&self, change_: BallotChange) -> StoreResult<ChangeOutcome> {

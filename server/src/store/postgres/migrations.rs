@@ -34,6 +34,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0005_budget.sql"),
     sql!("0006_budget_ballots.sql"),
     sql!("0007_consultations.sql"),
+    sql!("0008_budget_ballot_speed.sql"),
 ];
 
 /// The schema version this server runs at.

@@ -10,26 +10,64 @@ use chrono::{DateTime, Duration, Months, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
+use super::devices::{remember, replay};
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
 use crate::budget::identity::{PhoneKey, VoterKey};
 use crate::store::ballots::{
     BallotChange, BallotChoice, BallotOwner, BallotPurge, BallotState, BallotStore, CastOutcome, ChangeOutcome,
-    CountBallots, NewBallot, NewSmsCode, PbRow, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsCheck,
-    StoredBallot, channel_str, local_day, parse_channel,
+    CountBallots, NewBallot, NewSignature, NewSmsCode, PbRow, ProjectTally, SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG,
+    Signed, SmsCheck, StoredBallot, channel_str, local_day, parse_channel,
 };
-use crate::store::{StoreError, StoreResult};
-use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy};
+use crate::store::budget::parse_status;
+use crate::store::{Conflict, StoreError, StoreResult, StoredResponse};
+use mm_protocol::budget::model::{BallotChannel, DuplicatePolicy, ProjectStatus};
+use mm_protocol::budget::wire::SignatureReceipt;
 
 fn bad(what: &str) -> StoreError {
     StoreError::backend(format!("a stored {what} does not parse"))
 }
 
+/// The edition's generation (migration 0018), `None` when the gmina has
+/// no such edition.
+fn generation(c: &Connection, g: &str, edition: i64) -> StoreResult<Option<i64>> {
+    Ok(c.prepare_cached("SELECT generation FROM budget_editions WHERE gmina = ?1 AND id = ?2")?
+        .query_row(params![g, edition], |r| r.get(0))
+        .optional()?)
+}
+
 fn edition_exists(c: &Connection, g: &str, edition: i64) -> StoreResult<()> {
-    c.prepare_cached("SELECT 1 FROM budget_editions WHERE gmina = ?1 AND id = ?2")?
-        .query_row(params![g, edition], |_| Ok(()))
+    generation(c, g, edition)?.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+/// A support signature with its retry key (`BallotStore::sign_project`).
+fn sign(tx: &Transaction<'_>, g: &str, s: &NewSignature) -> StoreResult<Signed> {
+    if let Some(stored) = replay(tx, g, &s.idempotency)? {
+        return Ok(Signed::Replayed(stored));
+    }
+    let status: String = tx
+        .prepare_cached("SELECT status FROM budget_projects WHERE gmina = ?1 AND id = ?2")?
+        .query_row(params![g, s.project], |r| r.get(0))
         .optional()?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    if !matches!(parse_status(&status)?, ProjectStatus::Submitted | ProjectStatus::UnderVerification) {
+        return Err(StoreError::Conflict(Conflict::PhaseClosed));
+    }
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO budget_signatures (gmina, project, signer_key, channel, at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![g, s.project, s.signer_key, channel_str(s.channel), ts(s.now)])?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict(Conflict::AlreadySigned));
+    }
+    let signatures: u32 = tx
+        .prepare_cached("SELECT COUNT(*) FROM budget_signatures WHERE gmina = ?1 AND project = ?2")?
+        .query_row(params![g, s.project], |r| r.get(0))?;
+    let receipt = SignatureReceipt { project: s.project, signed_at: s.now, signatures, required: s.required };
+    remember(tx, g, &s.idempotency, &StoredResponse::created(serde_json::to_string(&receipt)?))?;
+    Ok(Signed::New(receipt))
 }
 
 /// Checks and, when right, uses an SMS code; a wrong try is counted.
@@ -133,8 +171,23 @@ fn insert_ballot(tx: &Transaction<'_>, g: &str, id: i64, b: &NewBallot, state: B
     insert_choices(tx, g, id, &b.choices)
 }
 
+/// `cast`, only while the edition's generation is `expected` (`None`:
+/// it moved on, nothing written).
+fn cast_at(tx: &Transaction<'_>, g: &str, b: &NewBallot, expected: i64) -> StoreResult<Option<CastOutcome>> {
+    match generation(tx, g, b.edition)? {
+        None => Err(StoreError::NotFound),
+        Some(now) if now != expected => Ok(None),
+        Some(_) => cast_checked(tx, g, b).map(Some),
+    }
+}
+
 fn cast(tx: &Transaction<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     edition_exists(tx, g, b.edition)?;
+    cast_checked(tx, g, b)
+}
+
+/// The cast once the edition is known to exist.
+fn cast_checked(tx: &Transaction<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     if let (Some(device), Some(idem)) = (&b.device, &b.idempotency) {
         let first: Option<(i64, Option<String>, String)> = tx
             .prepare_cached(
@@ -353,6 +406,32 @@ impl BallotStore for SqliteStore {
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<CastOutcome> {
         let g = self.scope();
         self.write(move |tx| cast(tx, &g, &ballot)).await
+    }
+
+    async fn cast_ballot_at(&self, ballot: NewBallot, generation_: i64) -> StoreResult<Option<CastOutcome>> {
+        let g = self.scope();
+        self.write(move |tx| cast_at(tx, &g, &ballot, generation_)).await
+    }
+
+    async fn edition_generation(&self, edition: i64) -> StoreResult<Option<i64>> {
+        let g = self.scope();
+        self.read(move |c| generation(c, &g, edition)).await
+    }
+
+    async fn phone_voters(&self, edition: i64, phone_key: PhoneKey) -> StoreResult<u32> {
+        let g = self.scope();
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT voters FROM budget_phones WHERE gmina = ?1 AND edition = ?2 AND phone_key = ?3")?
+                .query_row(params![g, edition, phone_key.as_bytes()], |r| r.get::<_, i64>(0))
+                .optional()?
+                .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+        })
+        .await
+    }
+
+    async fn sign_project(&self, signature: NewSignature) -> StoreResult<Signed> {
+        let g = self.scope();
+        self.write(move |tx| sign(tx, &g, &signature)).await
     }
 
     async fn change_ballot(&self, change_: BallotChange) -> StoreResult<ChangeOutcome> {

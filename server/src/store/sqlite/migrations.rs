@@ -39,6 +39,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0015_budget.sql"),
     sql!("0016_budget_ballots.sql"),
     sql!("0017_consultations.sql"),
+    sql!("0018_budget_ballot_speed.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had
