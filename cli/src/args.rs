@@ -141,11 +141,52 @@ pub enum Command {
         as_of: Option<NaiveDate>,
     },
     /// The participatory budget (budżet obywatelski): editions with their
-    /// phase and pools; `projects`, `project`, `vote`, `sms`, `results`.
+    /// phase and pools; `projects`, `project`, `vote`, `sms`, `ballot`,
+    /// `change`, `submit`, `sign`, `appeal`, `mine`, `results`.
     Budget {
         #[command(subcommand)]
         action: Option<BudgetAction>,
     },
+    /// Consultations (konsultacje społeczne): the list; `show ID`,
+    /// `summary ID`.
+    Consultations {
+        #[command(subcommand)]
+        action: Option<ConsultationsAction>,
+    },
+    /// Answer a consultation's survey (once from this device): flags per
+    /// question and/or `--answers FILE` (JSON `{"answers": [...]}`); the
+    /// answers are checked, then sent through the outbox.
+    Survey {
+        /// The consultation's id.
+        id: i64,
+        /// A single-choice answer: QUESTION=OPTION (options from 0).
+        #[arg(long = "single", value_name = "Q=N")]
+        single: Vec<String>,
+        /// A multiple-choice answer: QUESTION=N,N,…
+        #[arg(long = "multiple", value_name = "Q=N,N")]
+        multiple: Vec<String>,
+        /// A ranking, best first: QUESTION=N,N,…
+        #[arg(long = "ranking", value_name = "Q=N,N")]
+        ranking: Vec<String>,
+        /// Matrix cells: QUESTION=ROW:COLUMN,ROW:COLUMN,…
+        #[arg(long = "matrix", value_name = "Q=R:C,R:C")]
+        matrix: Vec<String>,
+        /// A text answer: QUESTION=TEXT.
+        #[arg(long = "text", value_name = "Q=TEXT")]
+        text: Vec<String>,
+        /// A JSON file of answers (`mm_protocol::consultations::Answers`).
+        #[arg(long)]
+        answers: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsultationsAction {
+    /// One consultation: its questions (with option numbers), the draft,
+    /// my response.
+    Show { id: i64 },
+    /// The published summary of a closed consultation.
+    Summary { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +226,82 @@ pub enum BudgetAction {
         edition: i64,
         #[command(flatten)]
         identity: IdentityArgs,
+    },
+    /// My ballot of an edition as the server keeps it (the receipt code,
+    /// the choices, whether it may be changed); offline: as last known.
+    Ballot {
+        edition: i64,
+        /// A ballot cast on another device, by its receipt code.
+        #[arg(long)]
+        receipt: Option<String>,
+    },
+    /// Change my ballot to exactly these projects (voting open, the
+    /// edition allows changes; the same voter's identity).
+    Change {
+        #[arg(long)]
+        edition: i64,
+        #[arg(long = "project", num_args = 1.., required = true)]
+        projects: Vec<i64>,
+        #[command(flatten)]
+        identity: IdentityArgs,
+        /// A ballot cast on another device, by its receipt code.
+        #[arg(long)]
+        receipt: Option<String>,
+    },
+    /// Submit a project (submission phase).
+    Submit {
+        #[arg(long)]
+        edition: i64,
+        #[arg(long)]
+        pool: i64,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        description: String,
+        /// The estimated cost in whole złoty.
+        #[arg(long = "cost-zl")]
+        cost_zl: i64,
+        #[arg(long)]
+        category: Option<String>,
+        /// Where: latitude (WGS84), with `--lon`.
+        #[arg(long, requires = "lon", allow_hyphen_values = true)]
+        lat: Option<f64>,
+        #[arg(long, requires = "lat", allow_hyphen_values = true)]
+        lon: Option<f64>,
+        /// A photo file (repeat for more).
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
+        /// Who the office contacts (never published).
+        #[arg(long)]
+        contact_name: String,
+        #[arg(long)]
+        contact_email: Option<String>,
+        #[arg(long)]
+        contact_phone: Option<String>,
+    },
+    /// Sign a submitted project (support signature).
+    Sign {
+        project: i64,
+        #[command(flatten)]
+        identity: IdentityArgs,
+        #[arg(long, requires = "sms_code")]
+        sms_request: Option<String>,
+        #[arg(long, requires = "sms_request")]
+        sms_code: Option<String>,
+        /// I declare that I live in the gmina.
+        #[arg(long)]
+        declare_residence: bool,
+    },
+    /// Appeal against a project's rejection (from the device that submitted it).
+    Appeal {
+        project: i64,
+        #[arg(long)]
+        text: String,
+    },
+    /// My submissions, signatures, appeals and ballot changes.
+    Mine {
+        #[arg(long)]
+        edition: Option<i64>,
     },
     /// Published results of an edition.
     Results { edition: i64 },
@@ -526,7 +643,47 @@ mod tests {
         ] {
             assert!(Args::try_parse_from(bad).is_err(), "{bad:?}");
         }
+        let a = Args::try_parse_from(["mm", "budget", "ballot", "7", "--receipt", "K7M2"]).unwrap();
+        assert!(matches!(a.command, Command::Budget { action: Some(BudgetAction::Ballot { edition: 7, receipt: Some(_) }) }));
+        let a = Args::try_parse_from([
+            "mm", "budget", "submit", "--edition", "9", "--pool", "1", "--title", "Ławki", "--description", "Opis",
+            "--cost-zl", "15000", "--lat", "51.03", "--lon", "-17.15", "--photo", "a.jpg", "--photo", "b.png",
+            "--contact-name", "Anna",
+        ])
+        .unwrap();
+        let Command::Budget { action: Some(BudgetAction::Submit { cost_zl, lon, photos, .. }) } = a.command else {
+            panic!("submit")
+        };
+        assert_eq!((cost_zl, lon, photos.len()), (15000, Some(-17.15), 2));
+        // A latitude without its longitude is refused.
+        assert!(Args::try_parse_from([
+            "mm", "budget", "submit", "--edition", "9", "--pool", "1", "--title", "t", "--description", "d",
+            "--cost-zl", "1", "--lat", "51", "--contact-name", "A",
+        ])
+        .is_err());
+        let a = Args::try_parse_from(["mm", "budget", "sign", "91", "--pesel", "4", "--first-name", "A", "--last-name", "B"])
+            .unwrap();
+        assert!(format!("{a:?}").contains("***") && !format!("{a:?}").contains("first"));
+        let a = Args::try_parse_from(["mm", "budget", "appeal", "92", "--text", "Proszę"]).unwrap();
+        assert!(matches!(a.command, Command::Budget { action: Some(BudgetAction::Appeal { project: 92, .. }) }));
         let a = Args::try_parse_from(["mm", "budget", "results", "8", "--json"]).unwrap();
         assert!(a.json && matches!(a.command, Command::Budget { action: Some(BudgetAction::Results { edition: 8 }) }));
+    }
+
+    #[test]
+    fn consultation_commands_parse() {
+        let a = Args::try_parse_from(["mm", "consultations"]).unwrap();
+        assert!(matches!(a.command, Command::Consultations { action: None }));
+        let a = Args::try_parse_from(["mm", "consultations", "show", "3"]).unwrap();
+        assert!(matches!(a.command, Command::Consultations { action: Some(ConsultationsAction::Show { id: 3 }) }));
+        let a = Args::try_parse_from([
+            "mm", "survey", "3", "--single", "czestosc=1", "--multiple", "potrzeby=0,2", "--text", "nazwa=Park nad Odrą",
+            "--matrix", "ocena=0:1,1:2", "--answers", "a.json",
+        ])
+        .unwrap();
+        let Command::Survey { id, single, multiple, text, matrix, answers, .. } = a.command else { panic!("survey") };
+        assert_eq!((id, single.len(), multiple.len(), text[0].as_str()), (3, 1, 1, "nazwa=Park nad Odrą"));
+        assert_eq!((matrix[0].as_str(), answers.is_some()), ("ocena=0:1,1:2", true));
+        assert!(Args::try_parse_from(["mm", "survey"]).is_err());
     }
 }

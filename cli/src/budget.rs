@@ -1,12 +1,17 @@
 //! `mm budget`, `mm budget projects --edition ID [--pool P]`, `mm budget
 //! project ID`, `mm budget vote --edition ID --project ID... <identity>
 //! [--sms-request R --sms-code C] [--declare-residence]`, `mm budget sms
-//! --edition ID --phone N <identity>`, `mm budget results ID`.
+//! --edition ID --phone N <identity>`, `mm budget results ID`, `mm budget
+//! ballot ID [--receipt CODE]`, `mm budget change --edition ID --project
+//! ID... <identity>`, `mm budget submit --edition ID --pool P --title T
+//! --description D --cost-zl N --contact-name N [--lat --lon] [--photo F]`,
+//! `mm budget sign PROJECT <identity>`, `mm budget appeal PROJECT --text T`,
+//! `mm budget mine`.
 //!
 //! Every rule is the core's: this file prints what `core.budget()` hands
 //! back. The identity goes to the core and is never printed.
 
-use mm_core::{Core, CoreError, MyBallotState};
+use mm_core::{BudgetWrite, Core, CoreError, GeoPoint, MyBallotState, ProjectSubmission};
 use mm_protocol::budget::model::{Address, IdentityInput, SmsProof};
 
 use crate::args::{BudgetAction, IdentityArgs};
@@ -92,6 +97,111 @@ pub async fn budget(core: &Core, out: &Output, action: Option<BudgetAction>) -> 
             });
             Ok(())
         }
+        Some(BudgetAction::Ballot { edition, receipt }) => {
+            let b = core.budget();
+            let state = match b.check_my_ballot(edition, receipt).await {
+                Ok(state) => state,
+                Err(e @ CoreError::Network { .. }) => {
+                    eprintln!("Stan z pamięci urządzenia ({}): {}", e.code(), e.message().pl);
+                    b.my_ballot(edition)?
+                }
+                Err(e) => return Err(e),
+            };
+            let Some(state) = state else {
+                return Err(CoreError::Server {
+                    code: mm_core::ErrorCode::NotFound,
+                    message: mm_core::Message::new(
+                        "Nie oddano głosu w tej edycji (z tego urządzenia ani z tym kodem).",
+                        "No ballot was cast in this edition (from this device or with this code).",
+                    ),
+                    field: None,
+                });
+            };
+            out.show(&state, show_ballot);
+            Ok(())
+        }
+        Some(BudgetAction::Change { edition, projects, identity, receipt }) => {
+            let b = core.budget();
+            b.clear(edition, None)?;
+            for p in &projects {
+                if let Err(e) = b.toggle(edition, *p) {
+                    let _ = b.clear(edition, None);
+                    return Err(e);
+                }
+            }
+            let state = b.change_ballot(edition, identity_input(identity), receipt).await?;
+            out.show(&state, show_ballot);
+            Ok(())
+        }
+        Some(BudgetAction::Submit {
+            edition,
+            pool,
+            title,
+            description,
+            cost_zl,
+            category,
+            lat,
+            lon,
+            photos,
+            contact_name,
+            contact_email,
+            contact_phone,
+        }) => {
+            let mut bytes = Vec::with_capacity(photos.len());
+            for path in &photos {
+                bytes.push(std::fs::read(path).map_err(|e| CoreError::InvalidInput {
+                    field: "photo".into(),
+                    message: mm_core::Message::new(
+                        format!("Nie można odczytać pliku {}: {e}", path.display()),
+                        format!("Cannot read the file {}: {e}", path.display()),
+                    ),
+                })?);
+            }
+            refresh(core).await;
+            let submission = ProjectSubmission {
+                pool,
+                title,
+                description,
+                cost_grosze: cost_zl.saturating_mul(100),
+                category,
+                location: lat.zip(lon).map(|(lat, lon)| GeoPoint { lon, lat }),
+                photos: bytes,
+                contact_name,
+                contact_email,
+                contact_phone,
+            };
+            let w = core.budget().submit_project(edition, submission).await?;
+            out.show(&w, show_write);
+            Ok(())
+        }
+        Some(BudgetAction::Sign { project, identity, sms_request, sms_code, declare_residence }) => {
+            refresh(core).await;
+            let sms = match (sms_request, sms_code) {
+                (Some(request_id), Some(code)) => Some(SmsProof { request_id, code }),
+                _ => None,
+            };
+            let w = core.budget().sign(project, identity_input(identity), sms, declare_residence).await?;
+            out.show(&w, show_write);
+            Ok(())
+        }
+        Some(BudgetAction::Appeal { project, text }) => {
+            refresh(core).await;
+            let w = core.budget().appeal(project, &text).await?;
+            out.show(&w, show_write);
+            Ok(())
+        }
+        Some(BudgetAction::Mine { edition }) => {
+            let list = core.budget().writes(edition)?;
+            out.show(&list, |list| {
+                if list.is_empty() {
+                    println!("Brak zgłoszeń, podpisów, odwołań ani zmian głosu z tego urządzenia.");
+                }
+                for w in list {
+                    show_write(w);
+                }
+            });
+            Ok(())
+        }
         Some(BudgetAction::Results { edition }) => {
             refresh(core).await;
             let results = core.budget().results(edition)?;
@@ -157,5 +267,29 @@ fn show_ballot(s: &MyBallotState) {
     }
     if let Some(e) = &s.error_text {
         println!("{e}");
+    }
+    if let Some(when) = &s.changed_text {
+        println!("Zmieniono: {when}");
+    }
+    if s.may_change {
+        println!("Głos można jeszcze zmienić (mm budget change).");
+    }
+    if let Some(w) = &s.change {
+        println!("Zmiana głosu: {}", w.state_text);
+        if let Some(e) = &w.error_text {
+            println!("{e}");
+        }
+    }
+}
+
+fn show_write(w: &BudgetWrite) {
+    let project = w.project.map(|p| format!(" (projekt {p})")).unwrap_or_default();
+    println!("{}  {}: {}{project}", w.id, w.kind_text, w.title);
+    println!("    {}", w.state_text);
+    if let (Some(n), Some(of)) = (w.signatures, w.signatures_required) {
+        println!("    Podpisy: {n} z {of} wymaganych.");
+    }
+    if let Some(e) = &w.error_text {
+        println!("    {e}");
     }
 }

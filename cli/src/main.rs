@@ -11,6 +11,7 @@ mod format;
 mod output;
 
 mod budget;
+mod consultations;
 mod events;
 mod gminas;
 mod news;
@@ -80,6 +81,11 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::BikePaths { bbox } => places::bike_paths(&core, out, bbox),
         Command::Taxes { action, as_of } => taxes::taxes(&core, out, action, as_of).await,
         Command::Budget { action } => budget::budget(&core, out, action).await,
+        Command::Consultations { action } => consultations::consultations(&core, out, action).await,
+        Command::Survey { id, single, multiple, ranking, matrix, text, answers } => {
+            let flags = consultations::SurveyFlags { single, multiple, ranking, matrix, text, answers };
+            consultations::survey(&core, out, id, flags).await
+        }
     }
 }
 
