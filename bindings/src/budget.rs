@@ -8,7 +8,9 @@
 //! | the ballot as it is picked | `budget_ballot(edition)`, `budget_toggle(edition, project)`, `budget_set_points`, `budget_clear` |
 //! | review, identity, SMS | `budget_review(edition)`, `budget_request_sms(edition, identity, phone)` (online) |
 //! | cast | `budget_cast(edition, identity, sms, residence_declared)` → queued or cast |
-//! | my ballot, receipt | `budget_my_ballot(edition)` |
+//! | my ballot, receipt | `budget_my_ballot(edition)` (offline), `budget_check_my_ballot(edition, receipt_code)` (online) |
+//! | change a ballot | `budget_change_ballot(edition, identity, receipt_code)` (the draft's choices) |
+//! | submit, sign, appeal | `budget_submit_project`, `budget_sign`, `budget_appeal`; `budget_writes`, `budget_write` |
 //! | results | `budget_results(edition)` (`None` before publication) |
 //!
 //! Mapping only: the rule is enforced by the core at every pick (a refused
@@ -22,7 +24,7 @@ use mm_protocol::budget::rules::PickHint;
 use mm_protocol::budget::wire::SmsCodeIssued;
 
 use crate::error::MmError;
-use crate::object::{MmCore, one};
+use crate::object::{MmCore, all, one};
 use crate::records::{GeoPoint, ms};
 
 /// Where an edition stands, as of now (recomputed from its dates offline).
@@ -445,6 +447,15 @@ pub struct MyBallotState {
     pub choices: Vec<BallotChoiceLine>,
     pub error_code: Option<String>,
     pub error_text: Option<String>,
+    /// The server lets this ballot be changed now (known once it was asked:
+    /// `budget_check_my_ballot`).
+    pub may_change: bool,
+    pub changed_at_ms: Option<i64>,
+    pub changed_text: Option<String>,
+    /// A change waiting in the outbox, or refused (its texts).
+    pub change: Option<BudgetWrite>,
+    /// When the server last told this device about its ballot.
+    pub checked_at_ms: Option<i64>,
 }
 
 impl From<core::MyBallotState> for MyBallotState {
@@ -459,6 +470,146 @@ impl From<core::MyBallotState> for MyBallotState {
             choices: m.choices.into_iter().map(Into::into).collect(),
             error_code: m.error_code,
             error_text: m.error_text,
+            may_change: m.may_change,
+            changed_at_ms: m.changed_at.map(ms),
+            changed_text: m.changed_text,
+            change: m.change.map(Into::into),
+            checked_at_ms: m.checked_at.map(ms),
+        }
+    }
+}
+
+/// What a budget write is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BudgetWriteKind {
+    /// A project submitted by the resident.
+    Project,
+    /// A support signature under a submitted project.
+    Signature,
+    /// An appeal against a project's rejection.
+    Appeal,
+    /// New choices for a ballot already cast.
+    Change,
+}
+
+impl From<core::BudgetWriteKind> for BudgetWriteKind {
+    fn from(k: core::BudgetWriteKind) -> Self {
+        match k {
+            core::BudgetWriteKind::Project => BudgetWriteKind::Project,
+            core::BudgetWriteKind::Signature => BudgetWriteKind::Signature,
+            core::BudgetWriteKind::Appeal => BudgetWriteKind::Appeal,
+            core::BudgetWriteKind::Change => BudgetWriteKind::Change,
+        }
+    }
+}
+
+/// Where a budget write stands on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum WriteState {
+    Queued,
+    Done,
+    Refused,
+}
+
+impl From<core::WriteState> for WriteState {
+    fn from(s: core::WriteState) -> Self {
+        match s {
+            core::WriteState::Queued => WriteState::Queued,
+            core::WriteState::Done => WriteState::Done,
+            core::WriteState::Refused => WriteState::Refused,
+        }
+    }
+}
+
+/// A project submitted, a signature, an appeal or a ballot change, and
+/// what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BudgetWrite {
+    /// The device's id of the write (`budget_write`).
+    pub id: i64,
+    pub kind: BudgetWriteKind,
+    pub kind_text: String,
+    pub edition: Option<i64>,
+    /// The project it is about (a submission's, once the server numbered it).
+    pub project: Option<i64>,
+    /// The project's title (a change: the edition's).
+    pub title: String,
+    pub state: WriteState,
+    pub state_text: String,
+    /// A submission's or an appeal's project status as the server answered.
+    pub project_status: Option<BudgetProjectStatus>,
+    /// A signature's: how many the project has now, and how many it needs.
+    pub signatures: Option<u32>,
+    pub signatures_required: Option<u32>,
+    pub error_code: Option<String>,
+    pub error_text: Option<String>,
+    pub created_at_ms: i64,
+}
+
+impl From<core::BudgetWrite> for BudgetWrite {
+    fn from(w: core::BudgetWrite) -> Self {
+        BudgetWrite {
+            id: w.id,
+            kind: w.kind.into(),
+            kind_text: w.kind_text,
+            edition: w.edition,
+            project: w.project,
+            title: w.title,
+            state: w.state.into(),
+            state_text: w.state_text,
+            project_status: w.project_status.map(Into::into),
+            signatures: w.signatures,
+            signatures_required: w.signatures_required,
+            error_code: w.error_code,
+            error_text: w.error_text,
+            created_at_ms: ms(w.created_at),
+        }
+    }
+}
+
+/// A resident's project. The contact reaches the office only: it is never
+/// published nor shown back.
+#[derive(Clone, PartialEq, uniffi::Record)]
+pub struct BudgetProjectSubmission {
+    pub pool: i64,
+    pub title: String,
+    pub description: String,
+    /// The proposer's estimate, whole złoty in grosze.
+    pub cost_grosze: i64,
+    pub category: Option<String>,
+    /// Where it would be.
+    pub location: Option<GeoPoint>,
+    /// Photos as picked (JPEG, PNG, HEIC…): the core normalises them (no metadata).
+    pub photos: Vec<Vec<u8>>,
+    pub contact_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+// The contact is personal: never printed.
+impl std::fmt::Debug for BudgetProjectSubmission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BudgetProjectSubmission")
+            .field("pool", &self.pool)
+            .field("title", &self.title)
+            .field("photos", &self.photos.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<BudgetProjectSubmission> for core::ProjectSubmission {
+    fn from(p: BudgetProjectSubmission) -> Self {
+        core::ProjectSubmission {
+            pool: p.pool,
+            title: p.title,
+            description: p.description,
+            cost_grosze: p.cost_grosze,
+            category: p.category,
+            location: p.location.map(Into::into),
+            photos: p.photos,
+            contact_name: p.contact_name,
+            contact_email: p.contact_email,
+            contact_phone: p.contact_phone,
         }
     }
 }
@@ -792,5 +943,63 @@ impl MmCore {
     /// What became of my ballot of an edition; `None`: not cast here.
     pub fn budget_my_ballot(&self, edition: i64) -> Result<Option<MyBallotState>, MmError> {
         Ok(self.core.budget().my_ballot(edition)?.map(Into::into))
+    }
+
+    /// Asks the server for my ballot (this device's, or the one
+    /// `receipt_code` names) and keeps its answer: the receipt, the choices
+    /// as counted, whether it may be changed. `None`: the server has none.
+    /// Offline: `network` (`budget_my_ballot` still shows what is known).
+    pub async fn budget_check_my_ballot(
+        &self,
+        edition: i64,
+        receipt_code: Option<String>,
+    ) -> Result<Option<MyBallotState>, MmError> {
+        Ok(self.core.budget().check_my_ballot(edition, receipt_code).await?.map(Into::into))
+    }
+
+    /// Changes a ballot already cast to the draft's choices (while the
+    /// edition allows it and voting is open); the identity as for the cast;
+    /// `receipt_code` names a ballot cast on another device.
+    pub async fn budget_change_ballot(
+        &self,
+        edition: i64,
+        identity: BudgetIdentity,
+        receipt_code: Option<String>,
+    ) -> Result<MyBallotState, MmError> {
+        one(self.core.budget().change_ballot(edition, identity.into(), receipt_code).await)
+    }
+
+    /// Submits a project (submission phase only), through the outbox.
+    pub async fn budget_submit_project(
+        &self,
+        edition: i64,
+        project: BudgetProjectSubmission,
+    ) -> Result<BudgetWrite, MmError> {
+        one(self.core.budget().submit_project(edition, project.into()).await)
+    }
+
+    /// Signs a submitted project (support signatures), once from this device.
+    pub async fn budget_sign(
+        &self,
+        project: i64,
+        identity: BudgetIdentity,
+        sms: Option<BudgetSmsProof>,
+        residence_declared: bool,
+    ) -> Result<BudgetWrite, MmError> {
+        one(self.core.budget().sign(project, identity.into(), sms.map(Into::into), residence_declared).await)
+    }
+
+    /// Appeals against a project's rejection (the proposer's device, until `appeal_to`).
+    pub async fn budget_appeal(&self, project: i64, text: String) -> Result<BudgetWrite, MmError> {
+        one(self.core.budget().appeal(project, &text).await)
+    }
+
+    /// My submissions, signatures, appeals and changes, newest first (of one edition when given).
+    pub fn budget_writes(&self, edition: Option<i64>) -> Result<Vec<BudgetWrite>, MmError> {
+        all(self.core.budget().writes(edition))
+    }
+
+    pub fn budget_write(&self, id: i64) -> Result<BudgetWrite, MmError> {
+        one(self.core.budget().write(id))
     }
 }

@@ -15,6 +15,7 @@ import pl.mmieszkaniec.core.BudgetProjects
 import pl.mmieszkaniec.core.BudgetResults
 import pl.mmieszkaniec.core.BudgetSmsProof
 import pl.mmieszkaniec.core.BudgetSmsRequest
+import pl.mmieszkaniec.core.BudgetWrite
 import pl.mmieszkaniec.core.BoundingBox
 import pl.mmieszkaniec.core.CalendarEntry
 import pl.mmieszkaniec.core.CoreConfig
@@ -304,6 +305,20 @@ class Repository(
 
     /** Null: no ballot of that edition was cast from this phone. */
     suspend fun budgetMyBallot(edition: Long): MyBallotState? = withContext(io) { core.budgetMyBallot(edition) }
+
+    /**
+     * Asks the server for my ballot (this phone's, or the one [receiptCode] names) and keeps its answer
+     * (receipt, choices as counted, whether it may be changed); null: the server has none. Network.
+     */
+    suspend fun budgetCheckMyBallot(edition: Long, receiptCode: String? = null): MyBallotState? =
+        core.budgetCheckMyBallot(edition, receiptCode)
+
+    /** Changes a ballot already cast to the draft's choices (the edition allows it, voting open); through the outbox. */
+    suspend fun budgetChangeBallot(edition: Long, identity: BudgetIdentity, receiptCode: String? = null): MyBallotState =
+        core.budgetChangeBallot(edition, identity, receiptCode)
+
+    /** My submissions, signatures, appeals and ballot changes, newest first. */
+    suspend fun budgetWrites(edition: Long? = null): List<BudgetWrite> = withContext(io) { core.budgetWrites(edition) }
 
     /** The gmina's localities (the address field of the identity form). */
     suspend fun localities(): List<Locality> = withContext(io) { core.localities() }

@@ -150,8 +150,11 @@ class BudgetStateTest {
     }
 
     @Test
-    fun `identity checked by the core, the SMS code, cast with a receipt, offline queued then sent`() = runBlocking<Unit> {
+    fun `identity checked by the core, the SMS code, cast with a receipt, checked and changed, found by its receipt, offline queued then sent`() = runBlocking<Unit> {
         var server = TestServer.start()
+        var receipt = ""
+        var changedTo = 0L
+        var votingId = 0L
         try {
             openRepository(tempDir(), server.url).use { repo ->
                 repo.sync()
@@ -214,6 +217,44 @@ class BudgetStateTest {
                 ballot.editForm { it.copy(firstName = "Anna", lastName = "Testowa", locality = locality.id, house = "12") }
                 assertFalse(ballot.cast())
                 assertEquals("already_voted", ballot.state.value.castError?.code)
+
+                // The server's word on my ballot: the same receipt, and it may still be changed (the edition allows it).
+                ballot.checkMyBallot()
+                assertNull(ballot.state.value.checkError, "${ballot.state.value.checkError}")
+                val checked = assertNotNull(ballot.state.value.myBallot)
+                assertEquals(mine.receiptCode, checked.receiptCode)
+                assertTrue(checked.mayChange, "$checked")
+                assertNotNull(checked.checkedAtMs)
+
+                // Changed to another project, by the same voter; the server counts the new choice.
+                val other = repo.budgetProjects(voting.id).projects.first { it.pool == project.pool && it.id != project.id }
+                ballot.clear()
+                ballot.toggle(other.id)
+                ballot.startChange()
+                ballot.editForm { it.copy(firstName = "Anna", lastName = "Testowa", locality = locality.id, street = "Opolska", house = "12") }
+                assertTrue(ballot.changeBallot(), "${ballot.state.value.castError}")
+                assertFalse(ballot.state.value.changing)
+                ballot.checkMyBallot()
+                val changed = assertNotNull(ballot.state.value.myBallot)
+                assertEquals(listOf(other.id), changed.choices.map { it.project }, "$changed")
+                assertEquals(mine.receiptCode, changed.receiptCode, "the same ballot")
+                assertTrue(!changed.changedText.isNullOrBlank(), "$changed")
+                receipt = mine.receiptCode!!
+                changedTo = other.id
+                votingId = voting.id
+            }
+
+            // A fresh phone given the receipt code: the ballot as the server counts it.
+            openRepository(tempDir(), server.url).use { repo ->
+                repo.sync()
+                BudgetModel(repo).refresh()
+                val elsewhere = BallotModel(repo, votingId)
+                elsewhere.load()
+                assertNull(elsewhere.state.value.myBallot)
+                elsewhere.checkMyBallot(receipt)
+                val found = assertNotNull(elsewhere.state.value.myBallot, "${elsewhere.state.value.checkError}")
+                assertEquals(receipt, found.receiptCode)
+                assertEquals(listOf(changedTo), found.choices.map { it.project })
             }
 
             // Another phone: the code asked for online, the ballot cast with the server down.

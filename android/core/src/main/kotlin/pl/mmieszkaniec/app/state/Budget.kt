@@ -166,6 +166,10 @@ data class BallotState(
     val castError: UserError? = null,
     /** What became of the cast from this phone: queued, cast with its receipt, refused. */
     val myBallot: MyBallotState? = null,
+    /** Asking the server about my ballot failed (offline: what is known still shows). */
+    val checkError: UserError? = null,
+    /** "Zmień głos" pressed: the draft and the form again, and the form saves a change instead of a cast. */
+    val changing: Boolean = false,
 )
 
 class BallotModel(private val repo: Repository, val editionId: Long) : StateHolder<BallotState>(BallotState()) {
@@ -266,6 +270,45 @@ class BallotModel(private val repo: Repository, val editionId: Long) : StateHold
         if (taken) {
             val ballot = load { repo.budgetBallot(editionId) }
             update { it.copy(ballot = ballot) }
+        }
+        return taken
+    }
+
+    /**
+     * Asks the server about my ballot (this phone's, or the one [receiptCode]
+     * names, cast on another phone): the receipt, the choices as counted,
+     * whether it may still be changed. Offline: [BallotState.checkError],
+     * and what the phone knows still shows.
+     */
+    suspend fun checkMyBallot(receiptCode: String? = null) {
+        val r = load { repo.budgetCheckMyBallot(editionId, receiptCode?.ifBlank { null }) }
+        val mine = r.valueOrNull ?: load { repo.budgetMyBallot(editionId) }.valueOrNull
+        update { it.copy(myBallot = mine, checkError = r.errorOrNull) }
+    }
+
+    /** "Zmień głos" (offered while the core says the ballot may be changed) or back from it. */
+    fun startChange(changing: Boolean = true) = update { it.copy(changing = changing, review = null, castError = null) }
+
+    /**
+     * Saves the draft's choices as the new ballot (the identity as for the
+     * cast; the core checks the rule and whether a change is allowed). True
+     * when the core took it (sent, or queued to be sent).
+     */
+    suspend fun changeBallot(receiptCode: String? = null): Boolean {
+        val s = state.value
+        if (s.casting) return false
+        val screen = s.ballot.valueOrNull ?: return false
+        update { it.copy(casting = true, castError = null) }
+        val r = load { repo.budgetChangeBallot(editionId, s.form.identity(screen.identity, false), receiptCode) }
+        val taken = r is Load.Ready
+        update {
+            it.copy(
+                casting = false,
+                castError = r.errorOrNull,
+                myBallot = r.valueOrNull ?: it.myBallot,
+                changing = !taken,
+                form = if (taken) IdentityForm() else it.form,
+            )
         }
         return taken
     }
