@@ -238,6 +238,20 @@ async fn the_published_page_shows_each_pool_with_votes_costs_outcomes_and_the_ma
     );
     // The count in words.
     assert!(wide.contains("<details>") && wide.contains("krok po kroku"));
+    let lawki_number = a
+        .project(w.wide_projects[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .number
+        .unwrap();
+    assert!(
+        wide.contains(&format!(
+            "<li>Projekt nr {lawki_number} „Ławki”: 4 głosy – wybrany za"
+        )),
+        "the steps name projects as the table does: {wide}"
+    );
 
     // Open data: CSV, JSON and each pool's .pb, for this gmina.
     for link in [

@@ -289,11 +289,43 @@ fn pool_views(lang: Lang, p: &Published, api: &str, q: &str) -> Vec<PoolView> {
                 trace: r
                     .trace
                     .iter()
-                    .map(|m| lang.t(&m.pl, &m.en).to_owned())
+                    .map(|m| name_project(lang, lang.t(&m.pl, &m.en), projects))
                     .collect(),
             }
         })
         .collect()
+}
+
+/// A step of the count as the page reads it: the protocol's sentence
+/// names a project by its id ("Projekt 12: …", `count::describe`), the
+/// page's tables by its ballot number and title, so the id becomes those
+/// ("Projekt nr 3 „Ławki”: …"). A sentence about no project, or about
+/// one not in the list, stays as it was.
+pub fn name_project(lang: Lang, step: &str, projects: &[Project]) -> String {
+    let word = lang.t("Projekt ", "Project ");
+    let Some(rest) = step.strip_prefix(word) else {
+        return step.to_owned();
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let (id, tail) = rest.split_at(digits);
+    if !tail.starts_with([':', ' ']) {
+        return step.to_owned();
+    }
+    let Some(p) = id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| projects.iter().find(|p| p.id == id))
+    else {
+        return step.to_owned();
+    };
+    let title = match lang {
+        Lang::Pl => format!("„{}”", p.title),
+        Lang::En => format!("“{}”", p.title),
+    };
+    match p.number {
+        Some(n) => format!("{word}{} {n} {title}{tail}", lang.t("nr", "no.")),
+        None => format!("{word}{title}{tail}"),
+    }
 }
 
 /// Every counted project with a location, for the map.
@@ -358,6 +390,49 @@ mod tests {
         assert_eq!(money(Lang::Pl, 0), "0\u{a0}zł");
         assert_eq!(money(Lang::Pl, 150), "1,50\u{a0}zł");
         assert_eq!(money(Lang::En, -100_050), "-PLN\u{a0}1,000.50");
+    }
+
+    #[test]
+    fn steps_name_projects_by_number_and_title() {
+        let project = |id, number| Project {
+            id,
+            edition: 1,
+            pool: 1,
+            number,
+            title: "Ławki".into(),
+            description: String::new(),
+            cost_grosze: 100,
+            category: None,
+            location: None,
+            photos: vec![],
+            status: mm_protocol::budget::model::ProjectStatus::Selected,
+            rejection_reason: None,
+            history: vec![],
+        };
+        let list = [project(12, Some(3)), project(13, None)];
+        let pl = |s: &str| name_project(Lang::Pl, s, &list);
+        assert_eq!(
+            pl("Projekt 12: 4 głosy – wybrany."),
+            "Projekt nr 3 „Ławki”: 4 głosy – wybrany."
+        );
+        assert_eq!(
+            pl("Projekt 12 (40 000,00 zł): 3 zwolenników"),
+            "Projekt nr 3 „Ławki” (40 000,00 zł): 3 zwolenników"
+        );
+        assert_eq!(pl("Projekt 13: 1 głos"), "Projekt „Ławki”: 1 głos");
+        assert_eq!(
+            name_project(Lang::En, "Project 12: 4 votes", &list),
+            "Project no. 3 “Ławki”: 4 votes"
+        );
+        for same in [
+            "Projekt 99: nieznany",
+            "Projekt 123: 1 głos",
+            "Runda 1: każdy",
+            "Projekt 12x",
+            "Projekt : x",
+        ] {
+            assert_eq!(pl(same), same);
+        }
     }
 
     #[test]
