@@ -102,7 +102,7 @@ class BudgetScreenTest : ScreenTest() {
     }
 
     @Test
-    fun `the ballot, a fourth project refused in the core's words, the identity and SMS step, cast with its receipt`() {
+    fun `the ballot, a fourth project refused in the core's words, the identity and SMS step, cast with its receipt, then changed`() {
         val (voting, _) = editions()
         launch(BallotActivity::class.java, Intent().putExtra(BallotActivity.EXTRA_EDITION, voting.id))
         waitFor(voting.ruleText, exact = true)
@@ -166,5 +166,29 @@ class BudgetScreenTest : ScreenTest() {
         assertTrue(shownViews().filterIsInstance<android.widget.EditText>().isEmpty(), "the form is gone once the vote is taken")
         TalkBack.check(root, headings = listOf("Mój głos"))
         screenshot("budget-ballot-cast")
+
+        // The server says it may still be changed (the edition allows it): the draft again, one project fewer.
+        click("Zmień głos", exact = true)
+        val dropped = projects[2]
+        click("${dropped.title}, koszt ${dropped.costText}", exact = true)
+        waitFor("Wybrane projekty: 2", exact = true)
+        click("Dalej: sprawdź kartę", exact = true)
+        waitFor("Karta jest poprawna. Podaj swoje dane, aby oddać głos.", exact = true)
+        assertTrue(findView("Wyślij kod SMS", exact = true) == null, "a change asks for no new code")
+        type("Imię", "Maria")
+        type("Nazwisko", "Ekranowa")
+        shownViews().filterIsInstance<Spinner>().single().setSelection(1)
+        idleMain()
+        type("Ulica", "Opolska")
+        type("Numer domu", "7")
+        click("Zapisz zmianę głosu", exact = true)
+        waitFor("Zmieniony: ", timeoutMs = 30_000)
+        val changed = runBlocking { app.repository.budgetMyBallot(voting.id) } ?: fail("no ballot of mine")
+        assertEquals(projects.take(2).map { it.id }, changed.choices.map { it.project }, "$changed")
+        assertEquals(receipt, changed.receiptCode, "the same ballot")
+        waitFor("Zmieniony: ${changed.changedText}", exact = true)
+        assertTrue(findView("${dropped.title} (${dropped.costText})") == null, "the dropped project is off my ballot")
+        TalkBack.check(root, headings = listOf("Mój głos"))
+        screenshot("budget-ballot-changed")
     }
 }

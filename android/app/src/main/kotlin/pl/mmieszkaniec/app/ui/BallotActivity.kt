@@ -44,16 +44,21 @@ class BallotActivity : ScreenActivity() {
         content = Section(this)
         column.addView(content.layout)
         collect(model.state, ::show)
-        if (!restored) act { model.load() }
+        if (!restored) act {
+            model.load()
+            // The server's word on my ballot (its receipt, whether it may still be changed); offline: what is known.
+            model.checkMyBallot()
+        }
     }
 
     private fun show(s: BallotState) {
         content.show {
             heading(t(Texts.BALLOT), level = 1, key = "title")
             load(s.ballot, key = "ballot") { screen ->
-                s.myBallot?.let { myBallot(it) }
-                // A vote taken (cast, or queued to be sent) is shown above; the draft and the form only otherwise.
-                when (s.myBallot?.state) {
+                s.myBallot?.let { myBallot(s, it) }
+                // A vote taken (cast, or queued to be sent) is shown above; the draft and the form
+                // only otherwise, or while it is being changed.
+                when (s.myBallot?.state.takeUnless { s.changing }) {
                     CastState.CAST, CastState.QUEUED -> Unit
                     CastState.REFUSED, null -> {
                         draft(s, screen)
@@ -66,6 +71,7 @@ class BallotActivity : ScreenActivity() {
                         }
                     }
                 }
+                if (s.myBallot == null) findByReceipt()
             }
             button(t(Texts.BACK_TO_BUDGET), key = "back") { finish() }
         }
@@ -77,10 +83,14 @@ class BallotActivity : ScreenActivity() {
         }
     }
 
-    private fun Section.Builder.myBallot(m: MyBallotState) {
+    private fun Section.Builder.myBallot(s: BallotState, m: MyBallotState) {
         heading(t(Texts.MY_BALLOT), key = "my-ballot")
         body(m.stateText, key = "my-state", live = true)
         m.castText?.let { body(it, secondary = true, key = "my-cast-at") }
+        m.changedText?.let { body(t(Texts.CHANGED) + it, secondary = true, key = "my-changed-at") }
+        m.change?.let { c -> body("${c.kindText}: ${c.stateText}", key = "my-change", live = true) }
+        m.change?.errorText?.let { body(it, key = "my-change-error") }
+        s.checkError?.let { error(it, key = "check") }
         m.receiptCode?.let {
             body(t(Texts.RECEIPT_CODE) + it, key = "my-receipt")
             body(t(Texts.RECEIPT_ABOUT), secondary = true, key = "my-receipt-about")
@@ -90,6 +100,16 @@ class BallotActivity : ScreenActivity() {
         }
         m.errorText?.let { body(it, key = "my-error") }
         if (m.state == CastState.QUEUED) button(t(Texts.SEND_NOW), key = "send-now") { act { model.sendQueued() } }
+        // The server says whether it may be changed (the edition allows it, voting open).
+        if (m.mayChange && !s.changing) button(t(Texts.CHANGE_VOTE), key = "change") { model.startChange() }
+        if (s.changing) button(t(Texts.CANCEL_CHANGE), key = "cancel-change") { model.startChange(false) }
+    }
+
+    /** A ballot cast on another phone: found by its receipt code. */
+    private fun Section.Builder.findByReceipt() {
+        heading(t(Texts.FIND_BY_RECEIPT), key = "find")
+        field("receipt", Texts.RECEIPT_CODE_FIELD, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS)
+        button(t(Texts.CHECK_VOTE), key = "check-receipt") { act { model.checkMyBallot(text("receipt")) } }
     }
 
     private fun Section.Builder.draft(s: BallotState, screen: BallotScreen) {
@@ -145,6 +165,15 @@ class BallotActivity : ScreenActivity() {
                 field("flat", Texts.FLAT, InputType.TYPE_CLASS_TEXT)
             }
         }
+        // A change is the same voter's: names and address (or PESEL) only, no new code nor declaration.
+        if (s.changing) {
+            s.castError?.let { error(it, key = "cast-error") }
+            button(if (s.casting) t(Texts.CASTING) else t(Texts.SAVE_CHANGE), key = "save-change", enabled = !s.casting) {
+                model.editForm(::readForm)
+                act { if (model.changeBallot()) model.checkMyBallot() }
+            }
+            return
+        }
         if (screen.smsRequired) {
             field("phone", Texts.PHONE, InputType.TYPE_CLASS_PHONE)
             s.sms.error?.let { error(it, key = "sms-error") }
@@ -175,7 +204,7 @@ class BallotActivity : ScreenActivity() {
         button(if (s.casting) t(Texts.CASTING) else t(Texts.CAST_VOTE), key = "cast", enabled = !s.casting) {
             model.editForm(::readForm)
             model.editSmsCode(text("sms-code"))
-            act { model.cast() }
+            act { if (model.cast()) model.checkMyBallot() }
         }
     }
 

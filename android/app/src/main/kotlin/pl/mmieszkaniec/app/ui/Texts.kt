@@ -370,4 +370,11 @@ object Texts {
     fun votes(n: UInt) = Text("Głosy: $n", "Votes: $n")
     fun points(n: UInt) = Text("Punkty: $n", "Points: $n")
     val HOW_COUNTED = Text("Jak liczono głosy", "How the votes were counted")
+    val CHANGED = Text("Zmieniony: ", "Changed: ")
+    val CHANGE_VOTE = Text("Zmień głos", "Change the vote")
+    val CANCEL_CHANGE = Text("Nie zmieniaj głosu", "Keep the vote as it is")
+    val SAVE_CHANGE = Text("Zapisz zmianę głosu", "Save the change")
+    val FIND_BY_RECEIPT = Text("Głos oddany na innym telefonie?", "Voted on another phone?")
+    val RECEIPT_CODE_FIELD = Text("Kod potwierdzenia głosu", "The vote's receipt code")
+    val CHECK_VOTE = Text("Sprawdź głos", "Check the vote")
 }
