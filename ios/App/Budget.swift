@@ -184,6 +184,12 @@ final class BallotModel {
     var castError: UserError?
     /// Queued, cast with its receipt, or refused.
     var myBallot: MyBallotState?
+    /// Asking the server about my ballot failed (offline: what is known still shows).
+    var checkError: UserError?
+    /// "Zmień głos": the draft and the form again, saved as a change.
+    var changing = false
+    /// A receipt code typed to find a ballot cast on another phone.
+    var receiptCode = ""
 
     init(core: MmCore, editionId: Int64) {
         self.core = core
@@ -193,7 +199,7 @@ final class BallotModel {
     /// A vote was taken (cast, or queued to be sent): my ballot shows instead
     /// of the draft and the form. Refused: they show again, to fix and retry.
     var voteTaken: Bool {
-        guard let state = myBallot?.state else { return false }
+        guard !changing, let state = myBallot?.state else { return false }
         switch state {
         case .cast, .queued: return true
         case .refused: return false
@@ -280,10 +286,45 @@ final class BallotModel {
             smsRequestId = nil
             smsCode = ""
             await load()
+            await checkMyBallot()
         } catch {
             castError = UserError(error)
             let id = editionId
             myBallot = try? await offMain { [core] in try core.budgetMyBallot(edition: id) }
+        }
+        casting = false
+    }
+
+    /// The server's word on my ballot (this phone's, or the one `code` names):
+    /// the receipt, the choices as counted, whether it may still be changed.
+    func checkMyBallot(_ code: String? = nil) async {
+        let id = editionId
+        let typed = code.flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            let answer = try await core.budgetCheckMyBallot(edition: id, receiptCode: typed)
+            myBallot = answer
+            checkError = nil
+        } catch {
+            checkError = UserError(error)
+            myBallot = try? await offMain { [core] in try core.budgetMyBallot(edition: id) }
+        }
+    }
+
+    /// Saves the draft's choices as the new ballot (the same voter; the core
+    /// checks the rule and whether a change is allowed).
+    func changeBallot() async {
+        guard let screen = ballot, !casting else { return }
+        casting = true
+        castError = nil
+        do {
+            myBallot = try await core.budgetChangeBallot(edition: editionId,
+                                                         identity: form.identity(screen.identity, smsRequired: false),
+                                                         receiptCode: nil)
+            changing = false
+            form = IdentityForm()
+            await checkMyBallot()
+        } catch {
+            castError = UserError(error)
         }
         casting = false
     }
@@ -494,9 +535,21 @@ struct BallotView: View {
                     if review.ok { IdentitySection(model: model, screen: screen) }
                 }
             }
+            if model.myBallot == nil {
+                Section {
+                    TextField(t("Kod potwierdzenia głosu", "The vote's receipt code"), text: $model.receiptCode)
+                        .textInputAutocapitalization(.characters)
+                    Button(t("Sprawdź głos", "Check the vote")) { Task { await model.checkMyBallot(model.receiptCode) } }
+                } header: {
+                    Text(t("Głos oddany na innym telefonie?", "Voted on another phone?")).accessibilityAddTraits(.isHeader)
+                }
+            }
         }
         .navigationTitle(t("Karta do głosowania", "Ballot"))
-        .task { await model.load() }
+        .task {
+            await model.load()
+            await model.checkMyBallot()
+        }
         .onChange(of: model.pickError) { _, error in
             // The refusal is announced at once, as Android's live region does.
             if let error { AccessibilityNotification.Announcement(error.message).post() }
@@ -512,6 +565,14 @@ struct MyBallotSection: View {
         Section {
             Text(mine.stateText)
             if let at = mine.castText { Text(at).font(.subheadline).foregroundStyle(.secondary) }
+            if let at = mine.changedText {
+                Text(t("Zmieniony: \(at)", "Changed: \(at)")).font(.subheadline).foregroundStyle(.secondary)
+            }
+            if let change = mine.change {
+                Text("\(change.kindText): \(change.stateText)")
+                if let why = change.errorText { Text(why) }
+            }
+            ErrorLine(error: model.checkError)
             if let code = mine.receiptCode {
                 LabeledContent(t("Kod potwierdzenia", "Receipt code"), value: code)
                 Text(t("Zachowaj ten kod: pozwala sprawdzić, że Twój głos został policzony.",
@@ -524,6 +585,13 @@ struct MyBallotSection: View {
             if let why = mine.errorText { Text(why) }
             if mine.state == .queued {
                 Button(t("Wyślij teraz", "Send now")) { Task { await model.sendQueued() } }
+            }
+            // The server says whether it may be changed (the edition allows it, voting open).
+            if mine.mayChange && !model.changing {
+                Button(t("Zmień głos", "Change the vote")) { model.changing = true; model.review = nil }
+            }
+            if model.changing {
+                Button(t("Nie zmieniaj głosu", "Keep the vote as it is")) { model.changing = false }
             }
         } header: {
             Text(t("Mój głos", "My vote")).accessibilityAddTraits(.isHeader)
@@ -596,6 +664,27 @@ struct IdentitySection: View {
         } header: {
             Text(t("Twoje dane", "Your details")).accessibilityAddTraits(.isHeader)
         }
+        if model.changing {
+            // A change is the same voter's: names and address (or PESEL) only, no new code nor declaration.
+            Section {
+                ErrorLine(error: model.castError)
+                Button(model.casting ? t("Wysyłanie głosu…", "Sending the vote…") : t("Zapisz zmianę głosu", "Save the change")) {
+                    Task { await model.changeBallot() }
+                }
+                .disabled(model.casting)
+            }
+        } else {
+            VoteSection(model: model, screen: screen)
+        }
+    }
+}
+
+/// The SMS code, the declaration and "Oddaj głos" of a first cast.
+struct VoteSection: View {
+    @Bindable var model: BallotModel
+    let screen: BallotScreen
+
+    var body: some View {
         if screen.smsRequired {
             Section {
                 TextField(t("Numer telefonu komórkowego", "Mobile phone number"), text: $model.form.phone)
