@@ -700,6 +700,33 @@ async fn budget_keeps_gminas_apart(w: &World, (edition, project): (i64, i64)) {
     w.cover("PUT /api/v1/budget/editions/{id}/ballot");
     let r = device_write("PUT", format!("/api/v1/budget/editions/{edition}/ballot"), json!({"identity": identity, "pools": pools})).await;
     not_found("changing a ballot of B's edition from A", &r);
+    // The back office's forms (admin/budget/): A's admin neither sees nor changes B's edition, pools, projects, ballots.
+    w.cover("GET /admin/budget/editions/new");
+    no_b("A's new edition form", &w.a_page("/admin/budget/editions/new").await);
+    w.cover("POST /admin/budget/editions");
+    let pool = b.edition(edition, now).await.unwrap().unwrap().pools[0].id;
+    for (route, page, post, form) in [
+        ("/admin/budget/editions/{id}/settings", true, true, "title=x".to_owned()),
+        ("/admin/budget/editions/{id}/pools/new", true, false, String::new()),
+        ("/admin/budget/editions/{id}/pools", false, true, "name=x&kind=gmina_wide&amount=1000".to_owned()),
+        ("/admin/budget/editions/{id}/pools/{pool}", true, true, "name=x&kind=gmina_wide&amount=1000".to_owned()),
+        ("/admin/budget/editions/{id}/projects", true, false, String::new()),
+        ("/admin/budget/editions/{id}/paper", true, true, format!("first_name=Jan&last_name=Nowak&pesel=44051401359&pool.{pool}={project}")),
+        ("/admin/budget/projects/{id}", true, false, String::new()),
+        ("/admin/budget/projects/{id}/verify", false, true, "decision=reject&reason=x".to_owned()),
+        ("/admin/budget/projects/{id}/appeal", false, true, "decision=uphold".to_owned()),
+    ] {
+        let id = if route.starts_with("/admin/budget/projects/") { project } else { edition };
+        let uri = route.replace("{id}", &id.to_string()).replace("{pool}", &pool.to_string());
+        if page {
+            w.cover(&format!("GET {route}"));
+            not_found(&format!("B's {route} from A"), &w.a_page(&uri).await);
+        }
+        if post {
+            w.cover(&format!("POST {route}"));
+            not_found(&format!("posting B's {route} from A"), &w.a_post(&uri, &form).await);
+        }
+    }
     assert_eq!(state(b).await, before, "B's budget changed");
 }
 

@@ -275,12 +275,12 @@ pub(super) fn check(lang: Lang, dates: &PhaseDates, settings: &EditionSettings, 
     if let Err(e) = dates.validate() {
         errors.insert(e.field.clone(), say(lang, &e.message()));
     }
-    if let Err(e) = validate_settings(settings, pools) {
-        if e.reason != SettingsReason::NoPools {
-            // Pool problems belong to the pools' form; here the form's message.
-            let field = if e.field.starts_with("pools[") { "form".to_owned() } else { e.field.clone() };
-            errors.insert(field, say(lang, &e.message()));
-        }
+    // `NoPools` waits for the pools' form; a pool's problem is the form's message here.
+    if let Err(e) = validate_settings(settings, pools)
+        && e.reason != SettingsReason::NoPools
+    {
+        let field = if e.field.starts_with("pools[") { "form".to_owned() } else { e.field.clone() };
+        errors.insert(field, say(lang, &e.message()));
     }
     errors
 }
