@@ -105,7 +105,11 @@ class TestServer private constructor(
             // drained whole; only the codes' lines are kept (the activation
             // code, the budget's SMS codes).
             Thread({
-                process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) || SMS_CODE.containsMatchIn(it) }.forEach { lines += it } }
+                // A stopped server's pipe may be closed under the reader: that is its end too.
+                try {
+                    process.errorStream.bufferedReader().useLines { log -> log.filter { ACTIVATION_CODE.containsMatchIn(it) || SMS_CODE.containsMatchIn(it) }.forEach { lines += it } }
+                } catch (_: java.io.IOException) {
+                }
             }, "mm-server-stderr").apply {
                 isDaemon = true
                 start()
