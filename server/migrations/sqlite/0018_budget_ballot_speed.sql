@@ -2,7 +2,7 @@
 -- "Participatory budget"). Shipped: never edit; append a new file.
 
 -- `generation` moves on whenever the edition, one of its pools or one of
--- its projects is written, by anyone (this server, another instance, the
+-- its projects is changed, by anyone (this server, another instance, the
 -- CLI). `budget::casting` keeps the voting edition and its projects in
 -- memory with the generation it read, and the register's writer casts
 -- only if the edition's generation is still that one (else the caller
@@ -17,10 +17,10 @@ BEGIN
     UPDATE budget_editions SET generation = generation + 1 WHERE gmina = NEW.gmina AND id = NEW.id;
 END;
 
-CREATE TRIGGER budget_pools_generation_insert AFTER INSERT ON budget_pools
-BEGIN
-    UPDATE budget_editions SET generation = generation + 1 WHERE gmina = NEW.gmina AND id = NEW.edition;
-END;
+-- Updates and deletes of pools and projects. Not inserts: a pool or project
+-- the held copy lacks can only make it refuse a ballot, and a refusal is
+-- always checked again on a fresh load (and `mm-server migrate
+-- --from-sqlite` copies rows as they are).
 CREATE TRIGGER budget_pools_generation_update AFTER UPDATE ON budget_pools
 BEGIN
     UPDATE budget_editions SET generation = generation + 1 WHERE gmina = NEW.gmina AND id IN (NEW.edition, OLD.edition);
@@ -30,10 +30,6 @@ BEGIN
     UPDATE budget_editions SET generation = generation + 1 WHERE gmina = OLD.gmina AND id = OLD.edition;
 END;
 
-CREATE TRIGGER budget_projects_generation_insert AFTER INSERT ON budget_projects
-BEGIN
-    UPDATE budget_editions SET generation = generation + 1 WHERE gmina = NEW.gmina AND id = NEW.edition;
-END;
 CREATE TRIGGER budget_projects_generation_update AFTER UPDATE ON budget_projects
 BEGIN
     UPDATE budget_editions SET generation = generation + 1 WHERE gmina = NEW.gmina AND id IN (NEW.edition, OLD.edition);

@@ -123,12 +123,14 @@ pub async fn load(store: &dyn Store, edition: i64, now: DateTime<Utc>) -> Result
 /// refuses to change the edition's dates, settings and pools
 /// (`Conflict::EditionLocked`), and results cannot be published; (2) the
 /// projects can still change (a verification, an appeal decided late), and
-/// every write of the edition, a pool or a project moves the edition's
-/// generation on (database triggers, so writes by another instance or the
-/// CLI count too): the register's transaction casts only while it is the
-/// entry's (`cast_ballot_at`), else the entry is dropped and the ballot
-/// checked again on a fresh load; (3) a ballot the cached data would refuse
-/// is checked again on a fresh load before it is refused.
+/// every update or delete of the edition, a pool or a project moves the
+/// edition's generation on (database triggers, so writes by another
+/// instance or the CLI count too): the register's transaction casts only
+/// while it is the entry's (`cast_ballot_at`), else the entry is dropped
+/// and the ballot checked again on a fresh load; (3) a ballot the cached
+/// data would refuse is checked again on a fresh load before it is refused
+/// (so a pool or project inserted since, which the triggers do not count,
+/// is found).
 #[derive(Default)]
 pub struct VotingCache {
     entries: std::sync::Mutex<HashMap<(Teryt, i64), Arc<Ballot>>>,

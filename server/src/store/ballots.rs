@@ -396,10 +396,11 @@ pub trait BallotStore: Send + Sync {
     ///
     /// [`generation`]: BallotStore::edition_generation
     async fn cast_ballot_at(&self, ballot: NewBallot, generation: i64) -> StoreResult<Option<CastOutcome>>;
-    /// The edition's generation: a number that moves on with every write of
-    /// the edition, its pools or its projects, by any writer (database
-    /// triggers, migrations SQLite 0018 / PostgreSQL 0008). `None`: no
-    /// such edition in the handle's gmina.
+    /// The edition's generation: a number that moves on with every update
+    /// or delete of the edition, its pools or its projects (not an insert:
+    /// see migration SQLite 0018), by any writer (database triggers,
+    /// migrations SQLite 0018 / PostgreSQL 0008). `None`: no such edition
+    /// in the handle's gmina.
     async fn edition_generation(&self, edition: i64) -> StoreResult<Option<i64>>;
     /// How many voters have cast with this phone in the edition (the cap's
     /// counter), to refuse an SMS code the cap would refuse anyway.
