@@ -254,7 +254,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         // Beside a real EZD the demo loads no reports: their stand-in cases
         // must never be asked about there.
         let with_office = args.ezd.mode != mm_server::config::EzdMode::RpApi;
-        let started = demo::start(store.clone(), state.clock.clone(), with_office).await?;
+        let started = demo::start(store.clone(), state.clock.clone(), &state.budget_keys, with_office).await?;
         tracing::info!(loaded_now = started.loaded, "demo data (Gminas Siechnice and Czernica) present");
         let neighbour = if args.demo_neighbour {
             demo::start_neighbour(store.clone(), state.clock.clone(), with_office).await?

@@ -28,7 +28,7 @@ use crate::state::AppState;
         (name = "reports", description = "Residents' reports, photos, categories, workflow"),
         (name = "taxes", description = "Local taxes: a household's liabilities, activation codes, payments through the gateway"),
         (name = "budget", description = "Participatory budget (budżet obywatelski): editions, projects, ballots, published results"),
-        (name = "consultations", description = "Consultations (surveys): questions, one answer per device, published summaries"),
+        (name = "consultations", description = "Consultations (surveys): questions, one answer per device or per verified person, published summaries"),
     )
 )]
 pub struct ApiDoc;

@@ -362,7 +362,7 @@ async fn payments_show_their_gateway_state_and_the_unbooked_ones() {
 async fn the_demo_register_imports_and_its_code_links() {
     let t = TestApp::new().await;
     let store: std::sync::Arc<dyn Store> = t.store.clone();
-    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), false).await.unwrap();
+    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, false).await.unwrap();
     let code = started.taxes.activation_code.expect("a code to try");
     assert!(started.taxes.official_password.is_some(), "the tax official was made");
     let scoped = store.for_gmina(&mm_server::demo::czernica::siechnice_record().teryt);
@@ -374,7 +374,7 @@ async fn the_demo_register_imports_and_its_code_links() {
     assert!(matches!(linked, LinkOutcome::Linked(ref tp) if tp.id == mm_server::demo::taxes::TRY_TAXPAYER), "{linked:?}");
     // A second start imports nothing again, makes no second official, and
     // prints a new code.
-    let again = mm_server::demo::start(store.clone(), t.state.clock.clone(), false).await.unwrap();
+    let again = mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, false).await.unwrap();
     assert_eq!(scoped.import_runs(10).await.unwrap().len(), 1);
     assert!(again.taxes.official_password.is_none());
     assert_ne!(again.taxes.activation_code.unwrap(), code);

@@ -60,6 +60,7 @@ fn survey(t: &TestApp, anonymous: bool) -> Consultation {
             },
         ],
         respondents: RespondentRule::PerDevice,
+        verification: Default::default(),
         anonymous,
         status: ConsultationStatus::Draft,
     }

@@ -68,6 +68,7 @@ fn survey(anonymous: bool) -> Consultation {
             },
         ],
         respondents: RespondentRule::PerDevice,
+        verification: Default::default(),
         anonymous,
         status: ConsultationStatus::Draft,
     }
@@ -88,6 +89,7 @@ fn response(c: &Consultation, key: &[u8], option: u16, text: &str) -> NewRespons
         answers: answers(c, option, text),
         now: t0(),
         idempotency: None,
+        sms: None,
     }
 }
 

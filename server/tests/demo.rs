@@ -111,7 +111,7 @@ async fn page(t: &TestApp, uri: &str, cookie: &str) -> (StatusCode, String) {
 async fn a_first_demo_start_loads_a_living_office_and_an_admin_who_can_sign_in() {
     let t = TestApp::new().await;
     let store = t.store.clone() as Arc<dyn Store>;
-    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), true).await.unwrap();
+    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, true).await.unwrap();
     assert!(started.loaded);
     let password = started.admin_password.expect("the first start creates the admin");
     assert!(password.len() >= 16 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{password}");
@@ -181,7 +181,7 @@ async fn a_first_demo_start_loads_a_living_office_and_an_admin_who_can_sign_in()
     assert!(busy >= 4, "{busy} months with reports");
 
     // A second start: nothing again, no new password.
-    let again = mm_server::demo::start(store.clone(), t.state.clock.clone(), true).await.unwrap();
+    let again = mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, true).await.unwrap();
     assert!(!again.loaded && again.admin_password.is_none());
     assert_eq!(all_reports(store.as_ref()).await.len(), rows.len());
     assert!(office_login(&t, "admin", &password).await.is_some(), "the password still works");
@@ -192,7 +192,7 @@ async fn an_existing_admin_account_is_kept_and_beside_a_real_ezd_no_reports_load
     let t = TestApp::new().await;
     t.add_user("admin", mm_protocol::auth::Role::Admin, "moje własne hasło").await;
     let store = t.store.clone() as Arc<dyn Store>;
-    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), false).await.unwrap();
+    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, false).await.unwrap();
     assert!(started.loaded, "the content loads");
     assert!(started.admin_password.is_none(), "an existing admin keeps their password");
     assert!(all_reports(store.as_ref()).await.is_empty(), "no demo reports beside a real EZD");

@@ -28,7 +28,7 @@ async fn started() -> TestApp {
     let store = t.store.clone() as Arc<dyn Store>;
     let clock = t.state.clock.clone();
     let began = Instant::now();
-    mm_server::demo::start(store.clone(), clock.clone(), false)
+    mm_server::demo::start(store.clone(), clock.clone(), &t.state.budget_keys, false)
         .await
         .unwrap();
     mm_server::demo::start_neighbour(store, clock, false)
@@ -228,7 +228,7 @@ async fn the_demo_has_a_published_edition_and_one_in_voting() {
 async fn a_second_start_loads_nothing_twice_and_gminas_stay_apart() {
     let t = started().await;
     let store = t.store.clone() as Arc<dyn Store>;
-    mm_server::demo::start(store.clone(), t.state.clock.clone(), false)
+    mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, false)
         .await
         .unwrap();
     mm_server::demo::start_neighbour(store, t.state.clock.clone(), false)
@@ -309,7 +309,7 @@ async fn the_budget_demo_loads_quickly() {
     };
     let began = Instant::now();
     assert!(
-        mm_server::demo::budget::load_siechnice(s.clone(), now)
+        mm_server::demo::budget::load_siechnice(s.clone(), &t.state.budget_keys, now)
             .await
             .unwrap()
     );
@@ -317,9 +317,104 @@ async fn the_budget_demo_loads_quickly() {
     eprintln!("budget demo (Siechnice): {took:?}");
     assert!(took.as_secs() < 30, "{took:?}");
     assert!(
-        !mm_server::demo::budget::load_siechnice(s.clone(), now)
+        !mm_server::demo::budget::load_siechnice(s.clone(), &t.state.budget_keys, now)
             .await
             .unwrap(),
         "once"
     );
+}
+
+/// `demo::start` is given the deployment's budget keys: a voter of last
+/// year's edition, keyed again from the typed identity by the real
+/// derivation (`AppState.budget_keys`), is in its register, and the
+/// receipt code the real keys give opens that voter's ballot.
+#[tokio::test]
+async fn demo_voters_are_keyed_with_the_deployments_budget_key() {
+    use mm_protocol::budget::identity::normalise;
+    use mm_protocol::budget::model::BallotChannel;
+    use mm_server::demo::budget::{voter_identity, voter_pesels};
+    use mm_server::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
+
+    let t = started().await;
+    let s = siechnice(&t);
+    let now = Utc::now();
+    let year = now.with_timezone(&LOCAL_TZ).year();
+    let done = s.editions(now).await.unwrap().into_iter().find(|e| e.year == year - 1).expect("last year's");
+    let key = t.state.budget_keys.edition(s.gmina_scope(), done.id);
+    let pesels = voter_pesels();
+    let pool = done.pools[0].id;
+    let project = s
+        .projects(ProjectFilter { edition: Some(done.id), pool: Some(pool), ..Default::default() })
+        .await
+        .unwrap()[0]
+        .id;
+    let policy = BallotPolicy {
+        duplicates: done.settings.duplicates,
+        max_voters_per_phone: done.settings.max_voters_per_phone,
+        allow_change: false,
+    };
+    let ballot = |voter_key| NewBallot {
+        edition: done.id,
+        policy,
+        voter_key,
+        phone_key: None,
+        channel: BallotChannel::Online,
+        device: Some("test-device".into()),
+        entered_by: None,
+        residence_declared: true,
+        choices: vec![BallotChoice { pool, project, points: 1 }],
+        receipt_key: key.clone(),
+        idempotency: None,
+        sms: None,
+        now,
+    };
+    for i in [0usize, 7, 1_000] {
+        let identity = normalise(IdentityMode::Pesel, &voter_identity(i, &pesels[i])).unwrap();
+        let outcome = s.cast_ballot(ballot(key.voter(&identity))).await.unwrap();
+        let CastOutcome::AlreadyVoted { .. } = outcome else {
+            panic!("demo voter {i} not recognised by the real key: {outcome:?}")
+        };
+    }
+    // Another key (as the throwaway one was) does not find them.
+    let other = mm_server::budget::identity::BudgetKeys::ephemeral().edition(s.gmina_scope(), done.id);
+    let identity = normalise(IdentityMode::Pesel, &voter_identity(3, &pesels[3])).unwrap();
+    let outcome = s.cast_ballot(NewBallot { receipt_key: other.clone(), ..ballot(other.voter(&identity)) }).await.unwrap();
+    assert!(matches!(outcome, CastOutcome::Counted { .. }), "{outcome:?}");
+    // Receipts: the real key's code of a demo ballot opens it.
+    let mut opened = 0;
+    for id in 1..=20 {
+        if let Some(b) = s.ballot_by_receipt(done.id, &key.receipt_hash(id)).await.unwrap() {
+            assert_eq!(b.id, id);
+            opened += 1;
+        }
+    }
+    assert!(opened > 0, "no demo ballot opened by a receipt of the real key");
+
+    // The open demo consultation's respondents are demo devices keyed with
+    // the same keys: demo-device-0 has answered, a new device has not.
+    use mm_protocol::consultations::{ConsultationStatus, check_answers};
+    use mm_server::store::consultations::{Answered, NewResponse};
+    let open = s
+        .consultations(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.status == ConsultationStatus::Open && c.accepts_answers_at(now))
+        .expect("an open demo consultation");
+    let ck = t.state.budget_keys.consultation(s.gmina_scope(), open.id);
+    let answers = check_answers(&open, &mm_server::demo::consultations::answers(0)).unwrap();
+    let response = |device: &str| NewResponse {
+        consultation: open.id,
+        respondent_key: ck.device(device).to_vec(),
+        answers: answers.clone(),
+        now,
+        idempotency: None,
+        sms: None,
+    };
+    let again = s.answer(response("demo-device-0")).await;
+        assert!(
+            matches!(again, Err(mm_server::store::StoreError::Conflict(mm_server::store::Conflict::AlreadyAnswered))),
+            "{again:?}"
+        );
+        assert!(matches!(s.answer(response("a-new-device")).await.unwrap(), Answered::New { .. }));
 }

@@ -96,7 +96,7 @@ async fn the_demo_moves_into_postgres_table_by_table() {
         // The demo on SQLite, as `mm-server --demo` leaves it, and a news
         // item deleted (its id is a tombstone in the sync log).
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        mm_server::demo::start(store.clone(), Clock::system(), true).await.unwrap();
+        mm_server::demo::start(store.clone(), Clock::system(), &mm_server::budget::identity::BudgetKeys::ephemeral(), true).await.unwrap();
         let news = NewsInput { title: "Usunięty".into(), body: "Treść.".into(), priority: Default::default(), published_at: None, expires_at: None };
         tombstoned = store.create_news(Actor("test".into()), news, Utc::now()).await.unwrap().id;
         store.delete_news(Actor("test".into()), tombstoned, Utc::now()).await.unwrap();

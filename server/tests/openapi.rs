@@ -68,6 +68,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/consultations"),
     ("get", "/api/v1/consultations/{id}"),
     ("post", "/api/v1/consultations/{id}/responses"),
+    ("post", "/api/v1/consultations/{id}/sms-codes"),
     ("get", "/api/v1/consultations/{id}/summary"),
     ("get", "/api/v1/budget/editions"),
     ("get", "/api/v1/budget/editions/{id}"),

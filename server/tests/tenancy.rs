@@ -492,6 +492,7 @@ async fn consultations_of_b(w: &World) -> (i64, i64) {
             kind: QuestionKind::Single { options: vec!["Tak".into(), "Nie".into()] },
         }],
         respondents: RespondentRule::PerDevice,
+        verification: Default::default(),
         anonymous: true,
         status: ConsultationStatus::Draft,
     };
@@ -537,6 +538,17 @@ async fn consultations_keep_gminas_apart(w: &World, (open, done): (i64, i64)) {
         })
         .await;
     refused("B's device answering in A", &r);
+    w.cover("POST /api/v1/consultations/{id}/sms-codes");
+    let r = w
+        .send("POST", &format!("/api/v1/consultations/{}/sms-codes", open), Req {
+            gmina: Some(A),
+            token: Some(&w.a.device),
+            json: Some(json!({"identity": {"first_name": "Jan", "last_name": "Kowalski", "pesel": "44051401359"}, "phone": "601234567"})),
+            idempotency: Some("tenancy-consultation-sms".into()),
+            ..Default::default()
+        })
+        .await;
+    not_found("an SMS code for B's consultation from A", &r);
     w.cover("GET /api/v1/consultations/{id}/summary");
     not_found("B's summary from A", &w.public(&format!("/api/v1/consultations/{}/summary", done), A).await);
     let after = format!("{:?} {:?}", b.consultations(true).await.unwrap(), b.responses(open).await.unwrap());
@@ -1358,7 +1370,7 @@ async fn adding_a_gmina_twice_or_with_a_taken_login_writes_nothing() {
 async fn the_demo_shows_two_gminas_kept_apart() {
     let t = TestApp::new().await;
     let store = t.store.clone() as Arc<dyn Store>;
-    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), true).await.unwrap();
+    let started = mm_server::demo::start(store.clone(), t.state.clock.clone(), &t.state.budget_keys, true).await.unwrap();
     let password = mm_server::demo::start_neighbour(store.clone(), t.state.clock.clone(), true).await.unwrap().expect("Czernica's admin");
     assert!(started.admin_password.is_some());
     assert!(mm_server::demo::start_neighbour(store.clone(), t.state.clock.clone(), true).await.unwrap().is_none(), "once");

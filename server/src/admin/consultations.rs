@@ -35,9 +35,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
 use mm_protocol::auth::Role;
+use mm_protocol::budget::model::IdentityMode;
 use mm_protocol::consultations::csv::{UTF8_BOM, csv_header, csv_line_with, csv_row};
 use mm_protocol::consultations::{
-    Consultation, ConsultationArea, ConsultationStatus, Question, QuestionKind, RespondentRule, Summary, Tally,
+    Consultation, ConsultationArea, ConsultationStatus, Question, QuestionKind, RespondentRule, Summary, Tally, Verification,
     tally, validate_consultation,
 };
 
@@ -155,6 +156,10 @@ struct ConsultationForm {
     /// Locality ids, separated by commas; empty: the whole gmina.
     localities: String,
     respondents: String,
+    /// `Verification::identity`: `pesel` or `name_address`.
+    identity: String,
+    /// `Verification::sms`.
+    sms: bool,
     anonymous: bool,
     questions: Vec<QuestionForm>,
 }
@@ -221,6 +226,11 @@ impl ConsultationForm {
                 RespondentRule::PerDevice => "per_device".into(),
                 RespondentRule::PerVerifiedPerson => "per_verified_person".into(),
             },
+            identity: match c.verification.identity {
+                IdentityMode::Pesel => "pesel".into(),
+                IdentityMode::NameAddress => "name_address".into(),
+            },
+            sms: c.verification.sms,
             anonymous: c.anonymous,
             questions,
         }
@@ -258,6 +268,8 @@ impl ConsultationForm {
             closes_at: get("closes_at"),
             localities: get("localities"),
             respondents: get("respondents"),
+            identity: get("identity"),
+            sms: f.flag("sms"),
             anonymous: f.flag("anonymous"),
             questions,
         }
@@ -312,6 +324,10 @@ impl ConsultationForm {
             attachments,
             questions,
             respondents,
+            verification: Verification {
+                identity: if self.identity == "pesel" { IdentityMode::Pesel } else { IdentityMode::NameAddress },
+                sms: self.sms,
+            },
             anonymous: self.anonymous,
             status: ConsultationStatus::Draft,
         })

@@ -114,6 +114,14 @@ impl BudgetKeys {
         );
         EditionKey { k, edition }
     }
+
+    /// The secret of `gmina`'s consultation `id`: `k_c = HMAC(master,
+    /// "consultation:" + teryt + ":" + id)`, derived as `k_e` is (plan §4),
+    /// for its respondent keys (`consultations::respondent`).
+    pub fn consultation(&self, gmina: &Teryt, id: i64) -> crate::consultations::respondent::ConsultationKey {
+        let k = hmac(&self.master, &[b"consultation:", gmina.as_str().as_bytes(), b":", id.to_string().as_bytes()]);
+        crate::consultations::respondent::ConsultationKey::new(k, id)
+    }
 }
 
 /// One edition's secret `k_e`.

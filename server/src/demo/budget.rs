@@ -25,13 +25,15 @@
 //! Voters of the finished edition are identified by PESEL (the edition's
 //! setting): fictional, checksum-valid numbers generated from a seed
 //! ([`voter_pesels`]), which reach the store only as HMAC keys and are
-//! never printed or logged. The keys are made with a master key that lives
-//! only for the load ([`BudgetKeys::ephemeral`]): `demo::start` is not given
-//! the deployment's key, and the edition is closed, so no one votes again
-//! in it; a leaked demo database cannot be tied back to the list.
+//! never printed or logged. The keys are made with the deployment's own
+//! master key (`AppState.budget_keys`, which `demo::start` is given), so
+//! the demo's register is what the real key derivation finds: a demo
+//! voter is recognised (`already_voted`, a receipt code that opens the
+//! ballot) as a real one would be. The list is public in this file, so a
+//! demo database holds nothing personal to protect.
 //!
-//! Deterministic (a seeded SplitMix64) but for those keys; loaded once per
-//! gmina: nothing when the gmina has an edition already.
+//! Deterministic (a seeded SplitMix64) for a given master key; loaded once
+//! per gmina: nothing when the gmina has an edition already.
 
 use std::sync::Arc;
 
@@ -115,6 +117,18 @@ pub fn voter_pesels() -> Vec<String> {
         }
     }
     out
+}
+
+/// The identity the `i`-th demo voter (of [`voter_pesels`]) votes with in
+/// the finished edition: a test types it again to find the voter.
+pub fn voter_identity(i: usize, pesel: &str) -> IdentityInput {
+    IdentityInput {
+        first_name: FIRST_NAMES[i % FIRST_NAMES.len()].into(),
+        last_name: LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()].into(),
+        pesel: Some(pesel.to_owned()),
+        address: None,
+        phone: None,
+    }
 }
 
 const FIRST_NAMES: [&str; 12] = [
@@ -485,11 +499,11 @@ const CZERNICA_2026: [DemoProject; 4] = [
 
 /// Loads Siechnice's budget (`store` scoped to it) unless the gmina has an
 /// edition already; true when it loaded now.
-pub async fn load_siechnice(store: Arc<dyn Store>, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn load_siechnice(store: Arc<dyn Store>, keys: &BudgetKeys, now: DateTime<Utc>) -> StoreResult<bool> {
     if !store.editions(now).await?.is_empty() {
         return Ok(false);
     }
-    finished_edition(&store, now).await?;
+    finished_edition(&store, keys, now).await?;
     open_edition(store.as_ref(), now).await?;
     Ok(true)
 }
@@ -774,7 +788,7 @@ fn pick(rng: &mut Rng, weights: &[u64], max: usize) -> Vec<usize> {
 }
 
 /// Last year's edition, from the call to the published results.
-async fn finished_edition(shared: &Arc<dyn Store>, now: DateTime<Utc>) -> StoreResult<()> {
+async fn finished_edition(shared: &Arc<dyn Store>, keys: &BudgetKeys, now: DateTime<Utc>) -> StoreResult<()> {
     let store = shared.as_ref();
     let year = now.with_timezone(&LOCAL_TZ).year() - 1;
     let dates = finished_dates(year);
@@ -894,7 +908,6 @@ async fn finished_edition(shared: &Arc<dyn Store>, now: DateTime<Utc>) -> StoreR
         .await?;
 
     // The ballots.
-    let keys = BudgetKeys::ephemeral();
     let key = keys.edition(store.gmina_scope(), e.id);
     let policy = BallotPolicy {
         duplicates: settings.duplicates,
@@ -905,14 +918,7 @@ async fn finished_edition(shared: &Arc<dyn Store>, now: DateTime<Utc>) -> StoreR
     let mut rng = Rng(SEED);
     let window = (dates.voting_to - dates.voting_from).num_seconds() - 60;
     let voter = |i: usize, pesel: &str| -> StoreResult<_> {
-        let input = IdentityInput {
-            first_name: FIRST_NAMES[i % FIRST_NAMES.len()].into(),
-            last_name: LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()].into(),
-            pesel: Some(pesel.to_owned()),
-            address: None,
-            phone: None,
-        };
-        let normal = normalise(IdentityMode::Pesel, &input)
+        let normal = normalise(IdentityMode::Pesel, &voter_identity(i, pesel))
             .map_err(|e| StoreError::backend(format!("demo voter: {e:?}")))?;
         Ok(key.voter(&normal))
     };

@@ -4,16 +4,18 @@
 //! texts moderated (approved and pending). **Fictional answers.**
 //!
 //! Loaded once: nothing when the gmina has a consultation already.
-//! Respondent keys stand in for devices (`demo-respondent-N`, hashed);
-//! answers are checked with `check_answers` as the API checks them.
+//! Respondents are demo devices (`demo-device-N`) keyed as the API keys a
+//! device, with the deployment's keys (`BudgetKeys::consultation`), so
+//! the stored keys have the real shape; answers are checked with
+//! `check_answers` as the API checks them.
 
 use chrono::{DateTime, Duration, Utc};
 use mm_protocol::consultations::{
     Answer, AnswerValue, Answers, Consultation, ConsultationStatus, MatrixCell, Question,
     QuestionKind, RespondentRule, check_answers, validate_consultation,
 };
-use sha2::{Digest, Sha256};
 
+use crate::budget::identity::BudgetKeys;
 use crate::store::consultations::{ModerationState, NewResponse};
 use crate::store::{Actor, Store, StoreError, StoreResult};
 
@@ -111,13 +113,15 @@ fn consultation(
         attachments: vec![],
         questions: questions(),
         respondents: RespondentRule::PerDevice,
+        verification: Default::default(),
         anonymous: true,
         status: ConsultationStatus::Draft,
     }
 }
 
-/// The `i`-th demo answer.
-fn answers(i: usize) -> Answers {
+/// The `i`-th demo answer (of every demo consultation: they share their
+/// questions).
+pub fn answers(i: usize) -> Answers {
     let a = |q: &str, value| Answer {
         question: q.into(),
         value,
@@ -184,21 +188,23 @@ async fn save(store: &dyn Store, c: Consultation, now: DateTime<Utc>) -> StoreRe
 
 async fn answer_all(
     store: &dyn Store,
+    keys: &BudgetKeys,
     c: &Consultation,
     n: usize,
     from: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let key = keys.consultation(store.gmina_scope(), c.id);
     for i in 0..n {
         let normal = check_answers(c, &answers(i))
             .map_err(|e| StoreError::backend(format!("demo answer: {e}")))?;
-        let key = Sha256::digest(format!("demo-respondent-{}-{i}", c.id).as_bytes()).to_vec();
         store
             .answer(NewResponse {
                 consultation: c.id,
-                respondent_key: key,
+                respondent_key: key.device(&format!("demo-device-{i}")).to_vec(),
                 answers: normal,
                 now: from + Duration::hours(i as i64 * 5),
                 idempotency: None,
+                sms: None,
             })
             .await?;
     }
@@ -207,7 +213,7 @@ async fn answer_all(
 
 /// Loads Siechnice's consultations (`store` scoped to it) unless it has
 /// one; true when it loaded now.
-pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
+pub async fn load(store: &dyn Store, keys: &BudgetKeys, now: DateTime<Utc>) -> StoreResult<bool> {
     if !store.consultations(true).await?.is_empty() {
         return Ok(false);
     }
@@ -225,7 +231,7 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
         opens,
     )
     .await?;
-    answer_all(store, &closed, 40, opens + Duration::hours(1)).await?;
+    answer_all(store, keys, &closed, 40, opens + Duration::hours(1)).await?;
     store
         .set_status(
             official(),
@@ -258,6 +264,6 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
         opens,
     )
     .await?;
-    answer_all(store, &open, 12, opens + Duration::hours(2)).await?;
+    answer_all(store, keys, &open, 12, opens + Duration::hours(2)).await?;
     Ok(true)
 }

@@ -34,6 +34,7 @@ use chrono::{DateTime, Utc};
 use mm_protocol::LOCAL_TZ;
 use mm_protocol::auth::Role;
 
+use crate::budget::identity::BudgetKeys;
 use crate::state::Clock;
 use crate::store::{Actor, Store, StoreError, StoreResult};
 
@@ -69,7 +70,10 @@ pub struct Started {
 /// admin, then the office. `with_office` is false beside a real EZD
 /// (`--ezd rp-api`): the demo's reports and their stand-in cases must never
 /// be asked about there.
-pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> StoreResult<Started> {
+///
+/// `keys` are the deployment's budget keys (`AppState.budget_keys`): the
+/// demo's register and respondents are keyed as real ones are.
+pub async fn start(store: Arc<dyn Store>, clock: Clock, keys: &BudgetKeys, with_office: bool) -> StoreResult<Started> {
     // Siechnice first: the first gmina added is the deployment's default.
     let siechnice = czernica::siechnice_record();
     if store.gmina_record(&siechnice.teryt).await?.is_none() {
@@ -84,8 +88,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, with_office: bool) -> St
     let admin_password = if content || office_due { create_admin(store.as_ref(), ADMIN_LOGIN).await? } else { None };
     let office = with_office && office::load(store.clone(), clock.clone()).await?;
     let taxes = taxes::load_siechnice(store.as_ref(), clock.now()).await?;
-    budget::load_siechnice(store.clone(), clock.now()).await?;
-    consultations::load(store.as_ref(), clock.now()).await?;
+    budget::load_siechnice(store.clone(), keys, clock.now()).await?;
+    consultations::load(store.as_ref(), keys, clock.now()).await?;
     Ok(Started { loaded: content || office, admin_password, taxes })
 }
 

@@ -20,6 +20,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use mm_protocol::consultations::{Consultation, ConsultationStatus, NormalAnswers};
 
+use super::ballots::SmsUse;
 use super::{Actor, IdempotencyKey, StoreResult};
 
 /// An answer to store (`answer`).
@@ -33,8 +34,12 @@ pub struct NewResponse {
     pub answers: NormalAnswers,
     pub now: DateTime<Utc>,
     /// The device's Idempotency-Key and its request's hash: the same
-    /// request again is a replay, not a second answer.
+    /// request again is a replay, not a second answer. The hash is of the
+    /// respondent key and the answers, never of an identity as typed.
     pub idempotency: Option<IdempotencyKey>,
+    /// A verified person's SMS code (`Verification::sms`), checked against
+    /// the code issued for `respondent_key` and used once.
+    pub sms: Option<SmsUse>,
 }
 
 /// The key is personal data's stand-in: not printed.
@@ -44,6 +49,7 @@ impl std::fmt::Debug for NewResponse {
             .field("consultation", &self.consultation)
             .field("respondent_key", &"***")
             .field("now", &self.now)
+            .field("sms", &self.sms)
             .finish_non_exhaustive()
     }
 }
@@ -58,6 +64,45 @@ pub enum Answered {
     /// stored. The first answer's id, except in anonymous mode, where
     /// nothing leads from the respondent to the answer.
     Replayed { id: Option<String> },
+    /// The SMS code did not pass (a wrong try is counted): nothing else
+    /// written, the respondent may try again.
+    Sms(SmsRefusal),
+}
+
+/// Why an SMS code of a consultation did not pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsRefusal {
+    /// Wrong: tries left before the request locks.
+    Wrong { left: u32 },
+    /// Too many wrong tries: ask for a new code (after `until` at the latest).
+    Locked { until: DateTime<Utc> },
+    /// Expired, used, unknown, or issued for another person.
+    Expired,
+}
+
+/// An SMS code to keep (its hash) for a verified person of a consultation.
+#[derive(Clone)]
+pub struct NewSmsCode {
+    /// The request id (a UUID), sent back with the code.
+    pub request_id: String,
+    pub consultation: i64,
+    /// The person's key under the consultation's secret.
+    pub respondent_key: Vec<u8>,
+    /// `budget::identity::sms_code_hash(request_id, code)`.
+    pub code_hash: String,
+    pub now: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewSmsCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSmsCode")
+            .field("request_id", &self.request_id)
+            .field("consultation", &self.consultation)
+            .field("respondent_key", &"***")
+            .field("code_hash", &"***")
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// A stored answer, for the CSV export and the tally.
@@ -147,11 +192,18 @@ pub trait ConsultationStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Consultation>;
     /// Stores one answer in one transaction: the respondent row decides
-    /// (`Conflict::AlreadyAnswered` when it exists for another request),
-    /// then the response and its free-text answers (pending). Refused
-    /// with `Conflict::ConsultationClosed` unless the consultation accepts
+    /// (the same request again: `Replayed`, before anything else is
+    /// checked; `Conflict::AlreadyAnswered` when it exists for another
+    /// request), then the SMS code when given (`Sms`: the respondent row
+    /// is taken back, a wrong try stays counted), then the response and
+    /// its free-text answers (pending). Refused with
+    /// `Conflict::ConsultationClosed` unless the consultation accepts
     /// answers at `now`; `NotFound` for no such consultation of the gmina.
     async fn answer(&self, response: NewResponse) -> StoreResult<Answered>;
+    /// Keeps a new SMS code's hash for 10 minutes (`SMS_CODE_MINUTES`) and
+    /// deletes the gmina's codes a day past their expiry. `NotFound` for
+    /// no such consultation.
+    async fn issue_consultation_sms_code(&self, code: NewSmsCode) -> StoreResult<()>;
     /// Every answer of the consultation (date, then time, then id order).
     async fn responses(&self, consultation: i64) -> StoreResult<Vec<ConsultationResponse>>;
     /// The free-text answers of the consultation in `state`.

@@ -11,16 +11,18 @@
 //! can pair a respondent row with the response written beside it.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use mm_protocol::consultations::{Consultation, ConsultationStatus, NormalAnswers};
 use serde_json::json;
 use tokio_postgres::Row;
 
 use super::publish::audit;
-use super::{PostgresStore, Tx, opt_time, ts, write_tx};
+use super::{PostgresStore, Tx, opt_time, parse_time, ts, write_tx};
+use crate::store::ballots::{SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsUse};
 use crate::store::consultations::{
-    Answered, ConsultationResponse, ConsultationStore, ModerationState, NewResponse, TextAnswer, local_date, with_row,
+    Answered, ConsultationResponse, ConsultationStore, ModerationState, NewResponse, NewSmsCode, SmsRefusal, TextAnswer,
+    local_date, with_row,
 };
 use crate::store::{Actor, Conflict, StoreError, StoreResult};
 
@@ -128,6 +130,70 @@ async fn set_status(
     Ok(with_row(c, id, to))
 }
 
+/// Checks and uses `sms` for the respondent of `r`; `Some` refusal when it
+/// does not pass (a wrong try counted), as `postgres/ballots.rs` does.
+async fn check_sms(tx: &Tx<'_>, g: &str, r: &NewResponse, sms: &SmsUse) -> StoreResult<Option<SmsRefusal>> {
+    let st = tx
+        .c
+        .prepare_cached(
+            "SELECT respondent_key, code_hash, expires_at, attempts, used_at FROM consultation_sms_codes
+             WHERE gmina = $1 AND id = $2 AND consultation = $3 FOR UPDATE",
+        )
+        .await?;
+    let Some(row) = tx.c.query_opt(&st, &[&g, &sms.request_id, &r.consultation]).await? else {
+        return Ok(Some(SmsRefusal::Expired));
+    };
+    let key: Vec<u8> = row.get(0);
+    let hash: String = row.get(1);
+    let expires_at = parse_time(row.get(2))?;
+    let attempts = u32::try_from(row.get::<_, i64>(3)).unwrap_or(u32::MAX);
+    let used: Option<String> = row.get(4);
+    if used.is_some() || expires_at <= r.now {
+        return Ok(Some(SmsRefusal::Expired));
+    }
+    if attempts >= SMS_MAX_WRONG {
+        return Ok(Some(SmsRefusal::Locked { until: expires_at }));
+    }
+    if key != r.respondent_key || hash != sms.code_hash {
+        let st = tx
+            .c
+            .prepare_cached("UPDATE consultation_sms_codes SET attempts = attempts + 1 WHERE gmina = $1 AND id = $2")
+            .await?;
+        tx.c.execute(&st, &[&g, &sms.request_id]).await?;
+        let left = SMS_MAX_WRONG - attempts - 1;
+        return Ok(Some(if left == 0 { SmsRefusal::Locked { until: expires_at } } else { SmsRefusal::Wrong { left } }));
+    }
+    let st = tx.c.prepare_cached("UPDATE consultation_sms_codes SET used_at = $3 WHERE gmina = $1 AND id = $2").await?;
+    tx.c.execute(&st, &[&g, &sms.request_id, &ts(r.now)]).await?;
+    Ok(None)
+}
+
+async fn issue_sms_code(tx: &Tx<'_>, g: &str, code: &NewSmsCode) -> StoreResult<()> {
+    get(&tx.c, g, code.consultation, "FOR SHARE").await?.ok_or(StoreError::NotFound)?;
+    let st = tx.c.prepare_cached("DELETE FROM consultation_sms_codes WHERE gmina = $1 AND expires_at < $2").await?;
+    tx.c.execute(&st, &[&g, &ts(code.now - Duration::hours(SMS_KEEP_HOURS))]).await?;
+    let st = tx
+        .c
+        .prepare_cached(
+            "INSERT INTO consultation_sms_codes (gmina, id, consultation, respondent_key, code_hash, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .await?;
+    tx.c.execute(
+        &st,
+        &[
+            &g,
+            &code.request_id,
+            &code.consultation,
+            &code.respondent_key,
+            &code.code_hash,
+            &ts(code.now + Duration::minutes(SMS_CODE_MINUTES)),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn answer(tx: &Tx<'_>, g: &str, r: &NewResponse) -> StoreResult<Answered> {
     let c = get(&tx.c, g, r.consultation, "FOR SHARE").await?.ok_or(StoreError::NotFound)?;
     if !c.accepts_answers_at(r.now) {
@@ -173,6 +239,20 @@ async fn answer(tx: &Tx<'_>, g: &str, r: &NewResponse) -> StoreResult<Answered> 
             }
             _ => Err(StoreError::Conflict(Conflict::AlreadyAnswered)),
         };
+    }
+    if let Some(sms) = &r.sms
+        && let Some(refused) = check_sms(tx, g, r, sms).await?
+    {
+        // Not answered after all: the respondent may try again (a
+        // concurrent answer waiting on this row inserts it then).
+        let st = tx
+            .c
+            .prepare_cached(
+                "DELETE FROM consultation_respondents WHERE gmina = $1 AND consultation = $2 AND respondent_key = $3",
+            )
+            .await?;
+        tx.c.execute(&st, &[&g, &r.consultation, &r.respondent_key]).await?;
+        return Ok(Answered::Sms(refused));
     }
     let id = uuid::Uuid::new_v4().to_string();
     let answers = serde_json::to_string(&r.answers)?;
@@ -310,6 +390,10 @@ impl ConsultationStore for PostgresStore {
 
     async fn answer(&self, response: NewResponse) -> StoreResult<Answered> {
         write_tx!(self, |tx, g| { answer(tx, g, &response).await })
+    }
+
+    async fn issue_consultation_sms_code(&self, code: NewSmsCode) -> StoreResult<()> {
+        write_tx!(self, |tx, g| { issue_sms_code(tx, g, &code).await })
     }
 
     async fn responses(&self, consultation: i64) -> StoreResult<Vec<ConsultationResponse>> {

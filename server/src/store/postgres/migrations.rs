@@ -35,6 +35,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0006_budget_ballots.sql"),
     sql!("0007_consultations.sql"),
     sql!("0008_budget_ballot_speed.sql"),
+    sql!("0009_consultation_sms.sql"),
 ];
 
 /// The schema version this server runs at.

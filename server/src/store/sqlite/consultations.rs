@@ -4,15 +4,17 @@
 //! `INSERT ... ON CONFLICT DO NOTHING`, whose `changes()` says who was first.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use mm_protocol::consultations::{Consultation, ConsultationStatus, NormalAnswers};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
+use crate::store::ballots::{SMS_CODE_MINUTES, SMS_KEEP_HOURS, SMS_MAX_WRONG, SmsUse};
 use crate::store::consultations::{
-    Answered, ConsultationResponse, ConsultationStore, ModerationState, NewResponse, TextAnswer, local_date, with_row,
+    Answered, ConsultationResponse, ConsultationStore, ModerationState, NewResponse, NewSmsCode, SmsRefusal, TextAnswer,
+    local_date, with_row,
 };
 use crate::store::{Actor, Conflict, StoreError, StoreResult};
 
@@ -148,6 +150,16 @@ fn answer(tx: &Transaction<'_>, g: &str, r: &NewResponse) -> StoreResult<Answere
             _ => Err(StoreError::Conflict(Conflict::AlreadyAnswered)),
         };
     }
+    if let Some(sms) = &r.sms
+        && let Some(refused) = check_sms(tx, g, r, sms)?
+    {
+        // Not answered after all: the respondent may try again.
+        tx.prepare_cached(
+            "DELETE FROM consultation_respondents WHERE gmina = ?1 AND consultation = ?2 AND respondent_key = ?3",
+        )?
+        .execute(params![g, r.consultation, r.respondent_key])?;
+        return Ok(Answered::Sms(refused));
+    }
     let id = uuid::Uuid::new_v4().to_string();
     let answers = serde_json::to_string(&r.answers)?;
     if c.anonymous {
@@ -175,6 +187,61 @@ fn answer(tx: &Transaction<'_>, g: &str, r: &NewResponse) -> StoreResult<Answere
         .execute(params![g, uuid::Uuid::new_v4().to_string(), r.consultation, id, question, text])?;
     }
     Ok(Answered::New { id })
+}
+
+/// Checks and uses `sms` for the respondent of `r`; `Some` refusal when it
+/// does not pass (a wrong try counted), as `sqlite/ballots.rs` does for a
+/// ballot.
+fn check_sms(tx: &Transaction<'_>, g: &str, r: &NewResponse, sms: &SmsUse) -> StoreResult<Option<SmsRefusal>> {
+    type CodeRow = (Vec<u8>, String, String, i64, Option<String>);
+    let row: Option<CodeRow> = tx
+        .prepare_cached(
+            "SELECT respondent_key, code_hash, expires_at, attempts, used_at FROM consultation_sms_codes
+             WHERE gmina = ?1 AND id = ?2 AND consultation = ?3",
+        )?
+        .query_row(params![g, sms.request_id, r.consultation], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+        })
+        .optional()?;
+    let Some((key, hash, expires, attempts, used)) = row else {
+        return Ok(Some(SmsRefusal::Expired));
+    };
+    let expires_at = parse_ts(&expires)?;
+    if used.is_some() || expires_at <= r.now {
+        return Ok(Some(SmsRefusal::Expired));
+    }
+    let attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
+    if attempts >= SMS_MAX_WRONG {
+        return Ok(Some(SmsRefusal::Locked { until: expires_at }));
+    }
+    if key != r.respondent_key || hash != sms.code_hash {
+        tx.prepare_cached("UPDATE consultation_sms_codes SET attempts = attempts + 1 WHERE gmina = ?1 AND id = ?2")?
+            .execute(params![g, sms.request_id])?;
+        let left = SMS_MAX_WRONG - attempts - 1;
+        return Ok(Some(if left == 0 { SmsRefusal::Locked { until: expires_at } } else { SmsRefusal::Wrong { left } }));
+    }
+    tx.prepare_cached("UPDATE consultation_sms_codes SET used_at = ?3 WHERE gmina = ?1 AND id = ?2")?
+        .execute(params![g, sms.request_id, ts(r.now)])?;
+    Ok(None)
+}
+
+fn issue_sms_code(tx: &Transaction<'_>, g: &str, code: &NewSmsCode) -> StoreResult<()> {
+    get(tx, g, code.consultation)?.ok_or(StoreError::NotFound)?;
+    tx.prepare_cached("DELETE FROM consultation_sms_codes WHERE gmina = ?1 AND expires_at < ?2")?
+        .execute(params![g, ts(code.now - Duration::hours(SMS_KEEP_HOURS))])?;
+    tx.prepare_cached(
+        "INSERT INTO consultation_sms_codes (gmina, id, consultation, respondent_key, code_hash, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        g,
+        code.request_id,
+        code.consultation,
+        code.respondent_key,
+        code.code_hash,
+        ts(code.now + Duration::minutes(SMS_CODE_MINUTES))
+    ])?;
+    Ok(())
 }
 
 fn response_row(r: &Row<'_>) -> rusqlite::Result<ConsultationResponse> {
@@ -276,6 +343,11 @@ impl ConsultationStore for SqliteStore {
     async fn answer(&self, response: NewResponse) -> StoreResult<Answered> {
         let g = self.scope();
         self.write(move |tx| answer(tx, &g, &response)).await
+    }
+
+    async fn issue_consultation_sms_code(&self, code: NewSmsCode) -> StoreResult<()> {
+        let g = self.scope();
+        self.write(move |tx| issue_sms_code(tx, &g, &code)).await
     }
 
     async fn responses(&self, consultation: i64) -> StoreResult<Vec<ConsultationResponse>> {
