@@ -35,14 +35,14 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{bail, ensure, Context, Result};
 use base64::Engine;
 use chrono::Utc;
-use mm_e2e::{DEMO_GMINA, Mm, bin, signal};
+use mm_e2e::{bin, signal, Mm, DEMO_GMINA};
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{
-    BallotInput, Choice, DuplicatePolicy, EditionSettings, IdentityInput, IdentityMode, PhaseDates, Pool, PoolChoice,
-    PoolKind,
+    BallotInput, Choice, DuplicatePolicy, EditionSettings, IdentityInput, IdentityMode, PhaseDates,
+    Pool, PoolChoice, PoolKind,
 };
 use mm_protocol::gmina::Teryt;
 use mm_protocol::taxes::checksums::pesel_valid;
@@ -51,7 +51,7 @@ use mm_server::budget::identity::BudgetKeys;
 use mm_server::store::ballots::CastOutcome;
 use mm_server::store::budget::{Decision, NewEdition, NewProject, Submitted, Verification};
 use mm_server::store::{Actor, SqliteStore, Store};
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 
 const ZL: i64 = 100;
 
@@ -61,7 +61,10 @@ struct Rng(u64);
 
 impl Rng {
     fn new() -> Rng {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
         Rng(nanos ^ (u64::from(std::process::id()) << 32) | 1)
     }
 
@@ -80,9 +83,17 @@ fn pesel(rng: &mut Rng) -> String {
     let month = 1 + rng.below(12) as u32;
     let day = 1 + rng.below(28) as u32;
     let coded_month = if year >= 2000 { month + 20 } else { month };
-    let ten = format!("{:02}{coded_month:02}{day:02}{:04}", year % 100, rng.below(10_000));
+    let ten = format!(
+        "{:02}{coded_month:02}{day:02}{:04}",
+        year % 100,
+        rng.below(10_000)
+    );
     let weights = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
-    let sum: u32 = ten.bytes().zip(weights).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = ten
+        .bytes()
+        .zip(weights)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     let p = format!("{ten}{}", (10 - sum % 10) % 10);
     assert!(pesel_valid(&p), "generated {p}");
     p
@@ -95,7 +106,9 @@ fn phone(rng: &mut Rng) -> String {
 
 /// A name no dictionary has: syllables with Polish letters.
 fn name(rng: &mut Rng, ending: &str) -> String {
-    const SYLLABLES: [&str; 12] = ["Bro", "żę", "wik", "ła", "szą", "mir", "góź", "ćie", "pol", "dże", "rzy", "śnu"];
+    const SYLLABLES: [&str; 12] = [
+        "Bro", "żę", "wik", "ła", "szą", "mir", "góź", "ćie", "pol", "dże", "rzy", "śnu",
+    ];
     let mut s = String::new();
     for _ in 0..3 {
         s.push_str(SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize]);
@@ -118,7 +131,12 @@ struct Voter {
 
 impl Voter {
     fn new(rng: &mut Rng) -> Voter {
-        Voter { pesel: pesel(rng), first: name(rng, "a"), last: name(rng, "ska"), phone: phone(rng) }
+        Voter {
+            pesel: pesel(rng),
+            first: name(rng, "a"),
+            last: name(rng, "ska"),
+            phone: phone(rng),
+        }
     }
 
     fn identity(&self) -> Value {
@@ -126,10 +144,17 @@ impl Voter {
     }
 
     fn cli_identity(&self) -> Vec<String> {
-        ["--pesel", &self.pesel, "--first-name", &self.first, "--last-name", &self.last]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "--pesel",
+            &self.pesel,
+            "--first-name",
+            &self.first,
+            "--last-name",
+            &self.last,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 }
 
@@ -139,11 +164,27 @@ fn encodings(value: &str) -> Vec<String> {
     let mut out = vec![value.to_owned()];
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
     if digits.len() >= 9 {
-        out.push(digits.chars().map(String::from).collect::<Vec<_>>().join(" "));
+        out.push(
+            digits
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         if digits.len() == 9 {
             // 601 234 567, 601-234-567, +48601234567, 48601234567, %2B48601234567
-            out.push(format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]));
-            out.push(format!("{}-{}-{}", &digits[..3], &digits[3..6], &digits[6..]));
+            out.push(format!(
+                "{} {} {}",
+                &digits[..3],
+                &digits[3..6],
+                &digits[6..]
+            ));
+            out.push(format!(
+                "{}-{}-{}",
+                &digits[..3],
+                &digits[3..6],
+                &digits[6..]
+            ));
             out.push(format!("48{digits}"));
             out.push(format!("%2B48{digits}"));
         } else {
@@ -155,8 +196,22 @@ fn encodings(value: &str) -> Vec<String> {
         let url: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
         out.push(url.clone());
         out.push(url.replace('+', "%20"));
-        out.push(serde_json::to_string(value).unwrap().trim_matches('"').to_owned());
-        let escaped: String = value.chars().map(|c| if c.is_ascii() { c.to_string() } else { format!("\\u{:04x}", c as u32) }).collect();
+        out.push(
+            serde_json::to_string(value)
+                .unwrap()
+                .trim_matches('"')
+                .to_owned(),
+        );
+        let escaped: String = value
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    format!("\\u{:04x}", c as u32)
+                }
+            })
+            .collect();
         out.push(escaped);
         out.push(fold(value));
     }
@@ -201,7 +256,10 @@ struct Haystack {
 impl Haystack {
     fn new(place: impl Into<String>, bytes: &[u8]) -> Haystack {
         // Case-insensitive: names may be stored upper- or lower-cased.
-        Haystack { place: place.into(), text: String::from_utf8_lossy(bytes).to_lowercase() }
+        Haystack {
+            place: place.into(),
+            text: String::from_utf8_lossy(bytes).to_lowercase(),
+        }
     }
 }
 
@@ -216,7 +274,13 @@ fn files_under(dir: &Path, label: &str) -> Result<Vec<Haystack>> {
                 stack.push(path);
             } else if let Ok(bytes) = std::fs::read(&path) {
                 // (A file may vanish between listing and reading: a WAL checkpointed.)
-                out.push(Haystack::new(format!("{label}:{}", path.strip_prefix(dir).unwrap_or(&path).display()), &bytes));
+                out.push(Haystack::new(
+                    format!(
+                        "{label}:{}",
+                        path.strip_prefix(dir).unwrap_or(&path).display()
+                    ),
+                    &bytes,
+                ));
             }
         }
     }
@@ -227,7 +291,12 @@ fn files_under(dir: &Path, label: &str) -> Result<Vec<Haystack>> {
 fn leaks(haystacks: &[Haystack], voters: &[Voter]) -> Vec<String> {
     let mut found = Vec::new();
     for v in voters {
-        for (what, value) in [("PESEL", &v.pesel), ("first name", &v.first), ("last name", &v.last), ("phone", &v.phone)] {
+        for (what, value) in [
+            ("PESEL", &v.pesel),
+            ("first name", &v.first),
+            ("last name", &v.last),
+            ("phone", &v.phone),
+        ] {
             for form in encodings(value) {
                 let needle = form.to_lowercase();
                 for h in haystacks {
@@ -263,31 +332,55 @@ struct LoggedServer {
 impl LoggedServer {
     fn start(data: &Path, logs: &Path) -> Result<LoggedServer> {
         let out_path = logs.join("server.stdout");
-        let skip = std::fs::metadata(&out_path).map(|m| m.len() as usize).unwrap_or(0);
+        let skip = std::fs::metadata(&out_path)
+            .map(|m| m.len() as usize)
+            .unwrap_or(0);
         let append = |p: PathBuf| OpenOptions::new().create(true).append(true).open(p);
         let child = Command::new(bin("mm-server"))
-            .args(["--addr", "127.0.0.1:0", "--demo", "--sms", "log", "--data-dir"])
+            .args([
+                "--addr",
+                "127.0.0.1:0",
+                "--demo",
+                "--sms",
+                "log",
+                "--data-dir",
+            ])
             .arg(data)
             // Everything a deployment could be asked to log, short of the
             // HTTP stack's own frames.
-            .env("MM_LOG", "debug,hyper=info,hyper_util=info,h2=info,rustls=info,tower=info")
+            .env(
+                "MM_LOG",
+                "debug,hyper=info,hyper_util=info,h2=info,rustls=info,tower=info",
+            )
             .stdout(append(out_path.clone())?)
             .stderr(append(logs.join("server.stderr"))?)
             .stdin(Stdio::null())
             .spawn()
             .context("spawn mm-server")?;
-        let mut server = LoggedServer { child: Some(child), url: String::new() };
+        let mut server = LoggedServer {
+            child: Some(child),
+            url: String::new(),
+        };
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             let text = std::fs::read_to_string(&out_path).unwrap_or_default();
-            if let Some(url) = text.get(skip..).and_then(|t| t.lines().find_map(|l| l.strip_prefix("mm-server listening on "))) {
+            if let Some(url) = text.get(skip..).and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("mm-server listening on "))
+            }) {
                 server.url = url.trim().to_owned();
                 return Ok(server);
             }
             if let Some(status) = server.child.as_mut().unwrap().try_wait()? {
-                bail!("mm-server exited ({status}) before listening; see {}", logs.display());
+                bail!(
+                    "mm-server exited ({status}) before listening; see {}",
+                    logs.display()
+                );
             }
-            ensure!(Instant::now() < deadline, "mm-server did not report its address within 90 s");
+            ensure!(
+                Instant::now() < deadline,
+                "mm-server did not report its address within 90 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -332,7 +425,10 @@ impl Seen {
     fn mm(&mut self, mm: &Mm, args: &[String]) -> Result<Output> {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = mm.run(&refs)?;
-        let label = format!("mm output:{}", args.first().map(String::as_str).unwrap_or(""));
+        let label = format!(
+            "mm output:{}",
+            args.first().map(String::as_str).unwrap_or("")
+        );
         self.keep(format!("{label} stdout"), &out.stdout);
         self.keep(format!("{label} stderr"), &out.stderr);
         Ok(out)
@@ -340,7 +436,11 @@ impl Seen {
 
     fn mm_json(&mut self, mm: &Mm, args: &[String]) -> Result<Value> {
         let out = self.mm(mm, args)?;
-        ensure!(out.status.success(), "mm {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        ensure!(
+            out.status.success(),
+            "mm {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Ok(serde_json::from_slice(&out.stdout)?)
     }
 }
@@ -358,15 +458,26 @@ impl Api {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Api { url: url.to_owned(), http }
+        Api {
+            url: url.to_owned(),
+            http,
+        }
     }
 
-    fn send(&self, seen: &mut Seen, req: reqwest::blocking::RequestBuilder, label: &str) -> Result<(u16, String)> {
+    fn send(
+        &self,
+        seen: &mut Seen,
+        req: reqwest::blocking::RequestBuilder,
+        label: &str,
+    ) -> Result<(u16, String)> {
         let r = req.header("MM-Gmina", DEMO_GMINA).send()?;
         let status = r.status().as_u16();
         let headers = format!("{:?}", r.headers());
         let text = r.text()?;
-        seen.keep(format!("http:{label}"), format!("{headers}\n{text}").as_bytes());
+        seen.keep(
+            format!("http:{label}"),
+            format!("{headers}\n{text}").as_bytes(),
+        );
         Ok((status, text))
     }
 
@@ -375,14 +486,24 @@ impl Api {
     }
 
     fn device(&self, seen: &mut Seen) -> Result<String> {
-        let req = self.http.post(format!("{}/api/v1/devices", self.url)).json(&json!({"platform": "android", "app_version": "1.0.0"}));
+        let req = self
+            .http
+            .post(format!("{}/api/v1/devices", self.url))
+            .json(&json!({"platform": "android", "app_version": "1.0.0"}));
         let (status, text) = self.send(seen, req, "devices")?;
         ensure!(status == 201, "{status} {text}");
         let v: Value = serde_json::from_str(&text)?;
         Ok(v["token"].as_str().context("a device token")?.to_owned())
     }
 
-    fn write(&self, seen: &mut Seen, path: &str, token: &str, key: &str, body: &Value) -> Result<(u16, Value)> {
+    fn write(
+        &self,
+        seen: &mut Seen,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+    ) -> Result<(u16, Value)> {
         let req = self
             .http
             .post(format!("{}{path}", self.url))
@@ -390,7 +511,10 @@ impl Api {
             .header("Idempotency-Key", key)
             .json(body);
         let (status, text) = self.send(seen, req, path)?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+        Ok((
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        ))
     }
 }
 
@@ -398,12 +522,22 @@ impl Api {
 /// after checking that line shows the phone masked (`+48 *** *** 567`).
 fn last_sms_code(logs: &Path, national: &str) -> Result<String> {
     let text = std::fs::read_to_string(logs.join("server.stderr"))?;
-    let line = text.lines().rev().find(|l| l.contains("SMS (demo")).context("an SMS line on stderr")?;
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.contains("SMS (demo"))
+        .context("an SMS line on stderr")?;
     let masked = format!("+48 *** *** {}", &national[6..]);
-    ensure!(line.contains(&masked), "the SMS line masks the number as {masked}: {line}");
+    ensure!(
+        line.contains(&masked),
+        "the SMS line masks the number as {masked}: {line}"
+    );
     let marker = "obywatelskim: ";
     let at = line.find(marker).context("the code's text")? + marker.len();
-    let code: String = line[at..].chars().take_while(char::is_ascii_digit).collect();
+    let code: String = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     ensure!(code.len() == 6, "a six-digit code in {line}");
     Ok(code)
 }
@@ -438,7 +572,18 @@ async fn seed_edition(data: &Path, title: &str) -> Result<Edition> {
         ..EditionSettings::default()
     };
     let official = Actor("e2e-privacy".into());
-    let e = store.create_edition(official.clone(), NewEdition { year: 2026, title: title.into(), dates, settings }, now - d(61)).await?;
+    let e = store
+        .create_edition(
+            official.clone(),
+            NewEdition {
+                year: 2026,
+                title: title.into(),
+                dates,
+                settings,
+            },
+            now - d(61),
+        )
+        .await?;
     let pool = Pool {
         id: 0,
         kind: PoolKind::GminaWide,
@@ -449,10 +594,20 @@ async fn seed_edition(data: &Path, title: &str) -> Result<Edition> {
         signatures_required: 0,
         counting: CountingRule::Greedy { min_votes: 0 },
     };
-    let pool = store.upsert_pool(official.clone(), e.id, pool, now - d(61)).await?.id;
+    let pool = store
+        .upsert_pool(official.clone(), e.id, pool, now - d(61))
+        .await?
+        .id;
     let mut projects = Vec::new();
     let mut project_titles = Vec::new();
-    for (i, (title, cost)) in [("Ławki przy stawie", 40_000), ("Park kieszonkowy", 50_000), ("Ścieżka rowerowa", 30_000)].into_iter().enumerate() {
+    for (i, (title, cost)) in [
+        ("Ławki przy stawie", 40_000),
+        ("Park kieszonkowy", 50_000),
+        ("Ścieżka rowerowa", 30_000),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let p = NewProject {
             edition: e.id,
             pool,
@@ -464,16 +619,32 @@ async fn seed_edition(data: &Path, title: &str) -> Result<Edition> {
             photos: vec![],
             contact: None,
         };
-        let Submitted::New(p) = store.submit_project(&format!("e2e-proposer-{i}"), p, None, now - d(55)).await? else {
+        let Submitted::New(p) = store
+            .submit_project(&format!("e2e-proposer-{i}"), p, None, now - d(55))
+            .await?
+        else {
             bail!("a new project, not a replay")
         };
-        let v = Verification { legal: true, feasible: true, estimate_grosze: None, department: None, decision: Decision::OnBallot };
-        store.verify_project(official.clone(), p.id, v, now - d(45)).await?;
+        let v = Verification {
+            legal: true,
+            feasible: true,
+            estimate_grosze: None,
+            department: None,
+            decision: Decision::OnBallot,
+        };
+        store
+            .verify_project(official.clone(), p.id, v, now - d(45))
+            .await?;
         projects.push(p.id);
         project_titles.push(title.to_owned());
     }
     root.close().await.ok();
-    Ok(Edition { id: e.id, pool, projects, project_titles })
+    Ok(Edition {
+        id: e.id,
+        pool,
+        projects,
+        project_titles,
+    })
 }
 
 /// Closes voting a minute ago (the store refuses to edit dates once voting
@@ -481,8 +652,12 @@ async fn seed_edition(data: &Path, title: &str) -> Result<Edition> {
 /// allows: in its database while it is stopped).
 fn close_voting(data: &Path, edition: i64) -> Result<()> {
     let db = rusqlite::Connection::open(data.join(mm_server::store::sqlite::DB_FILE))?;
-    let ended = (Utc::now() - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let n = db.execute("UPDATE budget_editions SET voting_to = ?1 WHERE id = ?2", rusqlite::params![ended, edition])?;
+    let ended = (Utc::now() - chrono::Duration::minutes(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let n = db.execute(
+        "UPDATE budget_editions SET voting_to = ?1 WHERE id = ?2",
+        rusqlite::params![ended, edition],
+    )?;
     ensure!(n == 1, "the edition's voting closed");
     Ok(())
 }
@@ -506,14 +681,31 @@ async fn paper_cards(data: &Path, e: &Edition, fresh: &Voter, duplicate: &Voter)
             },
             sms: None,
             residence_declared: true,
-            pools: vec![PoolChoice { pool: e.pool, projects: vec![Choice { project: e.projects[2], points: None }] }],
+            pools: vec![PoolChoice {
+                pool: e.pool,
+                projects: vec![Choice {
+                    project: e.projects[2],
+                    points: None,
+                }],
+            }],
         };
-        let channel = Channel::Paper { official: Actor("e2e-paper".into()) };
-        let cast = casting::cast(store.as_ref(), &keys, &teryt, e.id, &input, channel, Utc::now())
-            .await
-            .map_err(|r| anyhow::anyhow!("paper card refused before the register: {r:?}"))?;
+        let channel = Channel::Paper {
+            official: Actor("e2e-paper".into()),
+        };
+        let cast = casting::cast(
+            store.as_ref(),
+            &keys,
+            &teryt,
+            e.id,
+            &input,
+            channel,
+            Utc::now(),
+        )
+        .await
+        .map_err(|r| anyhow::anyhow!("paper card refused before the register: {r:?}"))?;
         match (counts, &cast.outcome) {
-            (true, CastOutcome::Counted { .. }) | (false, CastOutcome::PaperRefusedDuplicate { .. }) => {}
+            (true, CastOutcome::Counted { .. })
+            | (false, CastOutcome::PaperRefusedDuplicate { .. }) => {}
             (_, other) => bail!("paper card (counts: {counts}): {other:?}"),
         }
     }
@@ -522,13 +714,21 @@ async fn paper_cards(data: &Path, e: &Edition, fresh: &Voter, duplicate: &Voter)
 }
 
 /// The back office through its own forms: (cookie, CSRF token).
-fn admin_sign_in(api: &Api, seen: &mut Seen, login: &str, password: &str) -> Result<(String, String)> {
+fn admin_sign_in(
+    api: &Api,
+    seen: &mut Seen,
+    login: &str,
+    password: &str,
+) -> Result<(String, String)> {
     let cookie_of = |r: &reqwest::blocking::Response, name: &str| -> Option<String> {
         r.headers()
             .get_all(reqwest::header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap_or("").to_owned()))
+            .find_map(|c| {
+                c.strip_prefix(&format!("{name}="))
+                    .map(|v| v.split(';').next().unwrap_or("").to_owned())
+            })
             .filter(|v| !v.is_empty())
     };
     let r = api.http.get(format!("{}/admin/login", api.url)).send()?;
@@ -546,14 +746,26 @@ fn admin_sign_in(api: &Api, seen: &mut Seen, login: &str, password: &str) -> Res
         .body(form)
         .send()?;
     ensure!(r.status().as_u16() == 303, "signed in: {}", r.status());
-    let cookie = format!("mm_session={}", cookie_of(&r, "mm_session").context("a session cookie")?);
+    let cookie = format!(
+        "mm_session={}",
+        cookie_of(&r, "mm_session").context("a session cookie")?
+    );
     let page = admin_get(api, seen, &cookie, "/admin/password")?;
-    let i = page.find("name=\"csrf\" value=\"").context("a form with a CSRF token")? + 19;
+    let i = page
+        .find("name=\"csrf\" value=\"")
+        .context("a form with a CSRF token")?
+        + 19;
     Ok((cookie, page[i..i + 64].to_owned()))
 }
 
 fn admin_get(api: &Api, seen: &mut Seen, cookie: &str, path: &str) -> Result<String> {
-    let (status, text) = api.send(seen, api.http.get(format!("{}{path}", api.url)).header("cookie", cookie), path)?;
+    let (status, text) = api.send(
+        seen,
+        api.http
+            .get(format!("{}{path}", api.url))
+            .header("cookie", cookie),
+        path,
+    )?;
     ensure!(status == 200, "{path}: {status} {text}");
     Ok(text)
 }
@@ -572,7 +784,16 @@ fn admin_post(api: &Api, seen: &mut Seen, cookie: &str, csrf: &str, path: &str) 
 
 fn add_admin(data: &Path, login: &str, password: &str) -> Result<()> {
     let mut child = Command::new(bin("mm-server"))
-        .args(["user", "add", "--login", login, "--role", "admin", "--password-stdin", "--data-dir"])
+        .args([
+            "user",
+            "add",
+            "--login",
+            login,
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--data-dir",
+        ])
         .arg(data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -580,20 +801,29 @@ fn add_admin(data: &Path, login: &str, password: &str) -> Result<()> {
         .spawn()?;
     writeln!(child.stdin.take().unwrap(), "{password}")?;
     let out = child.wait_with_output()?;
-    ensure!(out.status.success(), "user add: {}", String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Ok(())
 }
 
 fn args(list: &[&str], more: &[String]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).chain(more.iter().cloned()).collect()
+    list.iter()
+        .map(|s| s.to_string())
+        .chain(more.iter().cloned())
+        .collect()
 }
 
 #[test]
-fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_exports() -> Result<()> {
+fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_exports(
+) -> Result<()> {
     let mut rng = Rng::new();
     let voters: Vec<Voter> = (0..6).map(|_| Voter::new(&mut rng)).collect();
     // 0, 1: `mm`; 2, 3: the HTTP API; 4: paper; 5: refused only (bad checksum, no SMS code).
-    let [cli_a, cli_b, api_a, api_b, paper, refused] = <[Voter; 6]>::try_from(voters.clone()).ok().unwrap();
+    let [cli_a, cli_b, api_a, api_b, paper, refused] =
+        <[Voter; 6]>::try_from(voters.clone()).ok().unwrap();
     let title = format!("Budżet prywatności {}", rng.below(1_000_000));
 
     let tmp = tempfile::tempdir()?;
@@ -616,37 +846,97 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
     let mm_dirs: Vec<PathBuf> = (0..3).map(|i| tmp.path().join(format!("mm-{i}"))).collect();
     for (i, v) in [&cli_a, &cli_b].into_iter().enumerate() {
         let mm = Mm::new(&mm_dirs[i], &server.url);
-        seen.mm_json(&mm, &args(&["budget", "projects", "--edition", &edition], &[]))?;
+        seen.mm_json(
+            &mm,
+            &args(&["budget", "projects", "--edition", &edition], &[]),
+        )?;
         let phone = format!("+48{}", v.phone);
-        let issued = seen.mm_json(&mm, &args(&["budget", "sms", "--edition", &edition, "--phone", &phone], &v.cli_identity()))?;
-        let request = issued["request_id"].as_str().context("a request id")?.to_owned();
+        let issued = seen.mm_json(
+            &mm,
+            &args(
+                &["budget", "sms", "--edition", &edition, "--phone", &phone],
+                &v.cli_identity(),
+            ),
+        )?;
+        let request = issued["request_id"]
+            .as_str()
+            .context("a request id")?
+            .to_owned();
         let code = last_sms_code(&logs, &v.phone)?;
         let vote = args(
-            &["budget", "vote", "--edition", &edition, "--project", &project(i), "--project", &project(2), "--declare-residence",
-              "--sms-request", &request, "--sms-code", &code],
+            &[
+                "budget",
+                "vote",
+                "--edition",
+                &edition,
+                "--project",
+                &project(i),
+                "--project",
+                &project(2),
+                "--declare-residence",
+                "--sms-request",
+                &request,
+                "--sms-code",
+                &code,
+            ],
             &v.cli_identity(),
         );
         let state = seen.mm_json(&mm, &vote)?;
         ensure!(state["state"] == "cast", "{state}");
-        receipts.push(state["receipt_code"].as_str().context("a receipt code")?.to_owned());
+        receipts.push(
+            state["receipt_code"]
+                .as_str()
+                .context("a receipt code")?
+                .to_owned(),
+        );
     }
     // The first voter again from another phone: refused, already voted.
     let other = Mm::new(&mm_dirs[2], &server.url);
-    seen.mm_json(&other, &args(&["budget", "projects", "--edition", &edition], &[]))?;
+    seen.mm_json(
+        &other,
+        &args(&["budget", "projects", "--edition", &edition], &[]),
+    )?;
     let phone = format!("+48{}", cli_a.phone);
-    let issued = seen.mm_json(&other, &args(&["budget", "sms", "--edition", &edition, "--phone", &phone], &cli_a.cli_identity()))?;
-    let request = issued["request_id"].as_str().context("a request id")?.to_owned();
+    let issued = seen.mm_json(
+        &other,
+        &args(
+            &["budget", "sms", "--edition", &edition, "--phone", &phone],
+            &cli_a.cli_identity(),
+        ),
+    )?;
+    let request = issued["request_id"]
+        .as_str()
+        .context("a request id")?
+        .to_owned();
     let code = last_sms_code(&logs, &cli_a.phone)?;
     let again = seen.mm(
         &other,
         &args(
-            &["budget", "vote", "--edition", &edition, "--project", &project(1), "--declare-residence", "--sms-request", &request,
-              "--sms-code", &code],
+            &[
+                "budget",
+                "vote",
+                "--edition",
+                &edition,
+                "--project",
+                &project(1),
+                "--declare-residence",
+                "--sms-request",
+                &request,
+                "--sms-code",
+                &code,
+            ],
             &cli_a.cli_identity(),
         ),
     )?;
-    let said = format!("{}{}", String::from_utf8_lossy(&again.stdout), String::from_utf8_lossy(&again.stderr));
-    ensure!(said.contains("already_voted"), "a second ballot of the same PESEL is refused: {said}");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&again.stderr)
+    );
+    ensure!(
+        said.contains("already_voted"),
+        "a second ballot of the same PESEL is refused: {said}"
+    );
 
     // Through the HTTP API.
     let sms_path = format!("/api/v1/budget/editions/{}/sms-codes", e.id);
@@ -664,31 +954,88 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
     };
     for (i, v) in [&api_a, &api_b].into_iter().enumerate() {
         let device = api.device(&mut seen)?;
-        let (status, issued) = api.write(&mut seen, &sms_path, &device, &format!("sms-{i}"), &json!({"identity": v.identity(), "phone": format!("+48 {}", v.phone)}))?;
+        let (status, issued) = api.write(
+            &mut seen,
+            &sms_path,
+            &device,
+            &format!("sms-{i}"),
+            &json!({"identity": v.identity(), "phone": format!("+48 {}", v.phone)}),
+        )?;
         ensure!(status == 202, "{status} {issued}");
-        let request = issued["request_id"].as_str().context("a request id")?.to_owned();
+        let request = issued["request_id"]
+            .as_str()
+            .context("a request id")?
+            .to_owned();
         let code = last_sms_code(&logs, &v.phone)?;
-        let (status, receipt) = api.write(&mut seen, &ballot_path, &device, &format!("ballot-{i}"), &ballot(v, Some((&request, &code)), e.projects[0]))?;
+        let (status, receipt) = api.write(
+            &mut seen,
+            &ballot_path,
+            &device,
+            &format!("ballot-{i}"),
+            &ballot(v, Some((&request, &code)), e.projects[0]),
+        )?;
         ensure!(status == 201, "{status} {receipt}");
-        receipts.push(receipt["receipt_code"].as_str().context("a receipt code")?.to_owned());
+        receipts.push(
+            receipt["receipt_code"]
+                .as_str()
+                .context("a receipt code")?
+                .to_owned(),
+        );
     }
     // The same person from a second device: 409 already_voted.
     let device = api.device(&mut seen)?;
-    let (status, issued) =
-        api.write(&mut seen, &sms_path, &device, "sms-again", &json!({"identity": api_a.identity(), "phone": format!("0048{}", api_a.phone)}))?;
+    let (status, issued) = api.write(
+        &mut seen,
+        &sms_path,
+        &device,
+        "sms-again",
+        &json!({"identity": api_a.identity(), "phone": format!("0048{}", api_a.phone)}),
+    )?;
     ensure!(status == 202, "{status} {issued}");
-    let request = issued["request_id"].as_str().context("a request id")?.to_owned();
+    let request = issued["request_id"]
+        .as_str()
+        .context("a request id")?
+        .to_owned();
     let code = last_sms_code(&logs, &api_a.phone)?;
-    let (status, answer) = api.write(&mut seen, &ballot_path, &device, "ballot-again", &ballot(&api_a, Some((&request, &code)), e.projects[1]))?;
-    ensure!(status == 409 && answer["code"] == "already_voted", "{status} {answer}");
+    let (status, answer) = api.write(
+        &mut seen,
+        &ballot_path,
+        &device,
+        "ballot-again",
+        &ballot(&api_a, Some((&request, &code)), e.projects[1]),
+    )?;
+    ensure!(
+        status == 409 && answer["code"] == "already_voted",
+        "{status} {answer}"
+    );
     // A PESEL with a wrong checksum, and a ballot without its SMS code.
     let mut wrong = refused.clone();
     let last = wrong.pesel.pop().unwrap();
-    wrong.pesel.push(char::from(b'0' + (last as u8 - b'0' + 1) % 10));
-    let (status, answer) = api.write(&mut seen, &ballot_path, &device, "ballot-bad-pesel", &ballot(&wrong, Some((&request, &code)), e.projects[0]))?;
-    ensure!(status == 400 && answer["code"] == "invalid_identity", "{status} {answer}");
-    let (status, answer) = api.write(&mut seen, &ballot_path, &device, "ballot-no-sms", &ballot(&refused, None, e.projects[0]))?;
-    ensure!(status == 400 && answer["code"] == "invalid_sms_code", "{status} {answer}");
+    wrong
+        .pesel
+        .push(char::from(b'0' + (last as u8 - b'0' + 1) % 10));
+    let (status, answer) = api.write(
+        &mut seen,
+        &ballot_path,
+        &device,
+        "ballot-bad-pesel",
+        &ballot(&wrong, Some((&request, &code)), e.projects[0]),
+    )?;
+    ensure!(
+        status == 400 && answer["code"] == "invalid_identity",
+        "{status} {answer}"
+    );
+    let (status, answer) = api.write(
+        &mut seen,
+        &ballot_path,
+        &device,
+        "ballot-no-sms",
+        &ballot(&refused, None, e.projects[0]),
+    )?;
+    ensure!(
+        status == 400 && answer["code"] == "invalid_sms_code",
+        "{status} {answer}"
+    );
     // (The wrong PESEL is searched for as well.)
     let mut searched = voters.clone();
     searched.push(wrong);
@@ -697,7 +1044,13 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
     let (login, password) = ("bo-admin", "Budzet-Prywatnosci-2026!");
     add_admin(&data, login, password)?;
     let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password)?;
-    admin_post(&api, &mut seen, &cookie, &csrf, &format!("/admin/budget/editions/{}/pools/{}/lot", e.id, e.pool))?;
+    admin_post(
+        &api,
+        &mut seen,
+        &cookie,
+        &csrf,
+        &format!("/admin/budget/editions/{}/pools/{}/lot", e.id, e.pool),
+    )?;
 
     // The data directory while the server runs (the WAL not yet checkpointed).
     let mut running = files_under(&data, "data dir (running)")?;
@@ -712,29 +1065,63 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
     let server = LoggedServer::start(&data, &logs)?;
     let api = Api::new(&server.url);
     let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password)?;
-    let counted = admin_post(&api, &mut seen, &cookie, &csrf, &format!("/admin/budget/editions/{}/pools/{}/count", e.id, e.pool))?;
-    admin_post(&api, &mut seen, &cookie, &csrf, &format!("/admin/budget/editions/{}/publish", e.id))?;
-    admin_get(&api, &mut seen, &cookie, &format!("/admin/budget/editions/{}", e.id))?;
-    ensure!(counted.contains(&e.project_titles[0]), "the count's page names the projects");
+    let counted = admin_post(
+        &api,
+        &mut seen,
+        &cookie,
+        &csrf,
+        &format!("/admin/budget/editions/{}/pools/{}/count", e.id, e.pool),
+    )?;
+    admin_post(
+        &api,
+        &mut seen,
+        &cookie,
+        &csrf,
+        &format!("/admin/budget/editions/{}/publish", e.id),
+    )?;
+    admin_get(
+        &api,
+        &mut seen,
+        &cookie,
+        &format!("/admin/budget/editions/{}", e.id),
+    )?;
+    ensure!(
+        counted.contains(&e.project_titles[0]),
+        "the count's page names the projects"
+    );
 
     let mut exports = Vec::new();
     for path in [
         format!("/api/v1/budget/editions/{}/results", e.id),
         format!("/api/v1/budget/editions/{}/results.json", e.id),
         format!("/api/v1/budget/editions/{}/results.csv", e.id),
-        format!("/api/v1/budget/editions/{}/pools/{}/results.pb", e.id, e.pool),
+        format!(
+            "/api/v1/budget/editions/{}/pools/{}/results.pb",
+            e.id, e.pool
+        ),
         format!("/api/v1/budget/editions/{}", e.id),
         format!("/api/v1/budget/editions/{}/projects", e.id),
+        // The public results page (HTML, outside /api/v1).
+        format!("/budget/editions/{}", e.id),
     ] {
         let (status, text) = api.get(&mut seen, &path)?;
         ensure!(status == 200, "{path}: {status} {text}");
         exports.push(Haystack::new(format!("export:{path}"), text.as_bytes()));
     }
-    let results: Value = serde_json::from_str(&api.get(&mut seen, &format!("/api/v1/budget/editions/{}/results", e.id))?.1)?;
+    let results: Value = serde_json::from_str(
+        &api.get(
+            &mut seen,
+            &format!("/api/v1/budget/editions/{}/results", e.id),
+        )?
+        .1,
+    )?;
     // Five ballots count: two by `mm`, two by the API, one on paper.
     ensure!(results["pools"][0]["ballots"] == 5, "{results}");
     let pb = &exports[3].text;
-    ensure!(pb.matches("internet").count() >= 4 && pb.contains("paper"), "the .pb's vote rows: {pb}");
+    ensure!(
+        pb.matches("internet").count() >= 4 && pb.contains("paper"),
+        "the .pb's vote rows: {pb}"
+    );
     let mm = Mm::new(&mm_dirs[0], &server.url);
     seen.mm_json(&mm, &args(&["budget", "results", &edition], &[]))?;
     let mut live = files_under(&data, "data dir (running)")?;
@@ -752,23 +1139,43 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
     // The search sees what is there, in each place.
     must_find(&haystacks, "data dir:", &title);
     must_find(&haystacks, "data dir:", &e.project_titles[1]);
-    must_find(&haystacks, "server log:server.stderr", &format!("+48 *** *** {}", &api_b.phone[6..]));
+    must_find(
+        &haystacks,
+        "server log:server.stderr",
+        &format!("+48 *** *** {}", &api_b.phone[6..]),
+    );
     must_find(&haystacks, "server log:", "budget ballot counted");
     must_find(&haystacks, "mm store 0", &title);
     must_find(&haystacks, "mm output:budget", &receipts[0]);
     must_find(&haystacks, "http:", &receipts[2]);
     let editions = format!("export:/api/v1/budget/editions/{}", e.id);
-    for export in [format!("{editions}/results.csv"), format!("{editions}/pools/{}/results.pb", e.pool)] {
+    for export in [
+        format!("{editions}/results.csv"),
+        format!("{editions}/pools/{}/results.pb", e.pool),
+    ] {
         must_find(&haystacks, &export, &e.project_titles[2]);
     }
+    must_find(
+        &haystacks,
+        &format!("export:/budget/editions/{}", e.id),
+        &e.project_titles[2],
+    );
     // (The JSON names projects by id.)
-    must_find(&haystacks, &format!("{editions}/results.json"), &format!("\"budget_grosze\":{}", 100_000 * ZL));
+    must_find(
+        &haystacks,
+        &format!("{editions}/results.json"),
+        &format!("\"budget_grosze\":{}", 100_000 * ZL),
+    );
 
     let mut found = found;
     found.extend(leaks(&haystacks, &searched));
     found.sort();
     found.dedup();
-    assert!(found.is_empty(), "personal data found:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "personal data found:\n{}",
+        found.join("\n")
+    );
     Ok(())
 }
 
@@ -776,9 +1183,16 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
 fn the_search_finds_a_pesel_written_in_any_of_its_forms() {
     let mut rng = Rng::new();
     let v = Voter::new(&mut rng);
-    for form in encodings(&v.pesel).into_iter().chain(encodings(&v.last)).chain(encodings(&v.phone)) {
+    for form in encodings(&v.pesel)
+        .into_iter()
+        .chain(encodings(&v.last))
+        .chain(encodings(&v.phone))
+    {
         let h = [Haystack::new("a file", format!("x{form}y").as_bytes())];
-        assert!(!leaks(&h, std::slice::from_ref(&v)).is_empty(), "{form} is found");
+        assert!(
+            !leaks(&h, std::slice::from_ref(&v)).is_empty(),
+            "{form} is found"
+        );
     }
     let clean = [Haystack::new("a file", b"nothing personal here")];
     assert!(leaks(&clean, &[v]).is_empty());
