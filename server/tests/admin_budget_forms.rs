@@ -32,6 +32,9 @@ fn official() -> Actor {
     Actor("test".into())
 }
 
+/// A refused form: what it tries, the fields it changes, the id of the error it must show.
+type BadForm<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 fn pool(amount_zl: i64) -> Pool {
     Pool {
         id: 0,
@@ -242,7 +245,7 @@ async fn a_new_edition_is_checked_field_by_field_and_saved_only_when_valid() {
 
     // Each bad form: 400, the message by its field, nothing saved.
     let long = "x".repeat(201);
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<BadForm<'_>> = vec![
         ("approval min above max", vec![("voting.kind", "approval"), ("voting.min", "4"), ("voting.max", "2")], "e-min-error"),
         ("cumulative: more points per project than points", vec![("voting.max_per_project", "11")], "e-max-per-project-error"),
         ("cumulative: K above N", vec![("voting.min_projects", "11")], "e-min-projects-error"),
@@ -344,7 +347,7 @@ async fn pools_are_checked_against_the_settings_and_the_gminas_localities() {
     let before = snapshot(&w).await;
     let audit = t.audit_len().await;
     let long = "n".repeat(201);
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<BadForm<'_>> = vec![
         ("a malformed amount", vec![("amount", "pół miliona")], "p-amount-error"),
         ("grosze", vec![("amount", "150000,50")], "p-amount-error"),
         ("a zero amount", vec![("amount", "0")], "p-amount-error"),
