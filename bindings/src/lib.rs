@@ -47,6 +47,8 @@ mod taxes;
 /// The participatory budget: editions, projects, the ballot with the rule
 /// enforced by the core at every pick, the SMS code, casting, results.
 mod budget;
+/// Consultations: the list, one with its questions and my draft, sending, the summary.
+mod consultations;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -60,6 +62,7 @@ pub use places::*;
 pub use gminas::{GminaChoice, GminaList, GminaSummary};
 pub use taxes::*;
 pub use budget::*;
+pub use consultations::*;
 
 #[cfg(test)]
 mod tests;
