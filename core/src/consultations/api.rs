@@ -230,8 +230,9 @@ impl ConsultationsApi<'_> {
             let now = Utc::now();
             let payload = AnswerPayload { consultation: id, answers: Answers { answers: normal.answers.clone() } };
             let outbox_id = outbox::enqueue(tx, outbox::Kind::ConsultationAnswers, &payload, now)?;
-            store::insert_response(tx, id, outbox_id, &normal, now)?;
-            store::delete_draft(tx, id)
+            // The draft stays until the server takes the answers: a refusal
+            // (closed meanwhile) leaves them to look at.
+            store::insert_response(tx, id, outbox_id, &normal, now)
         })?;
         if let Err(e) = self.core.flush(&tenant, &self.core.server_url()).await {
             tracing::info!(code = CoreError::from(&e).code(), "consultations: the answers wait in the outbox");

@@ -81,7 +81,8 @@ fn consultation_of(payload: &str) -> Option<i64> {
 }
 
 pub fn sent(tx: &Transaction<'_>, id: i64, receipt: &AnswerReceipt, now: chrono::DateTime<Utc>) -> Result<(), Error> {
-    store::response_sent(tx, id, receipt, now)
+    store::response_sent(tx, id, receipt, now)?;
+    store::delete_draft(tx, id)
 }
 
 /// A final refusal: kept on the response, the item deleted.

@@ -209,6 +209,7 @@ async fn answers_given_offline_are_sent_once_and_a_second_response_is_refused() 
     assert_eq!(body["answers"][2]["value"]["text"], "Park");
     let r = core.consultations().response(1).unwrap().unwrap();
     assert_eq!((r.state, r.receipt_id.as_deref()), (ResponseState::Sent, Some("r-1")));
+    assert_eq!(core.consultations().draft(1).unwrap().answered, 0, "the draft goes once the answers are taken");
     // Nothing left to send: a flush sends nothing again.
     assert_eq!(core.flush_outbox().await.unwrap().sent, 0);
     assert_eq!(posts(&server).len(), 2);
@@ -231,6 +232,7 @@ async fn the_servers_refusal_is_final_and_kept() {
     assert_eq!((s.pending_writes, s.failed_writes), (0, 0));
     let r = core.consultations().response(1).unwrap().unwrap();
     assert_eq!((r.state, r.error_code.as_deref()), (ResponseState::Refused, Some("already_answered")));
+    assert_eq!(core.consultations().draft(1).unwrap().answered, 1, "kept after a refusal");
     assert_eq!(posts(&server).len(), 1);
     // The consultation itself was parsed as the wire has it.
     let c: Consultation = serde_json::from_value(consultation(1, "open", true)).unwrap();
