@@ -8,10 +8,10 @@
 //! in every way they can: `mm budget sms` + `mm budget vote`, the HTTP API
 //! (`sms-codes` then `ballots`), a refused duplicate of each, a ballot
 //! with a wrong PESEL checksum and one without its SMS code (refused), and
-//! two paper cards typed in through `budget::casting::cast` (one counts,
-//! one a refused duplicate). An admin draws the lot, counts and publishes
-//! through the back office's forms; the results JSON, CSV and `.pb` are
-//! fetched.
+//! two paper cards typed into the back office's form after voting closed
+//! (one counts, one a refused duplicate). An admin draws the lot, counts
+//! and publishes through the back office's forms; the results JSON, CSV,
+//! `.pb` and the public results page are fetched.
 //!
 //! Then every byte we can reach is searched for each PESEL, name and phone
 //! number, as typed and in common encodings (digits spaced or grouped,
@@ -41,14 +41,10 @@ use chrono::Utc;
 use mm_e2e::{bin, signal, Mm, DEMO_GMINA};
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{
-    BallotInput, Choice, DuplicatePolicy, EditionSettings, IdentityInput, IdentityMode, PhaseDates,
-    Pool, PoolChoice, PoolKind,
+    DuplicatePolicy, EditionSettings, IdentityMode, PhaseDates, Pool, PoolKind,
 };
 use mm_protocol::gmina::Teryt;
 use mm_protocol::taxes::checksums::pesel_valid;
-use mm_server::budget::casting::{self, Channel};
-use mm_server::budget::identity::BudgetKeys;
-use mm_server::store::ballots::CastOutcome;
 use mm_server::store::budget::{Decision, NewEdition, NewProject, Submitted, Verification};
 use mm_server::store::{Actor, SqliteStore, Store};
 use serde_json::{json, Value};
@@ -662,55 +658,33 @@ fn close_voting(data: &Path, edition: i64) -> Result<()> {
     Ok(())
 }
 
-/// Two paper cards an official types in (counting phase: after voting,
-/// before publication): `fresh` counts, `duplicate` (who voted online) is
-/// stored as a refused duplicate.
-async fn paper_cards(data: &Path, e: &Edition, fresh: &Voter, duplicate: &Voter) -> Result<()> {
-    let root: Arc<dyn Store> = Arc::new(SqliteStore::open(data)?);
-    let teryt = Teryt::parse(DEMO_GMINA).unwrap();
-    let store = root.for_gmina(&teryt);
-    let keys = BudgetKeys::load(data, None)?;
-    for (who, counts) in [(fresh, true), (duplicate, false)] {
-        let input = BallotInput {
-            identity: IdentityInput {
-                first_name: who.first.clone(),
-                last_name: who.last.clone(),
-                pesel: Some(who.pesel.clone()),
-                address: None,
-                phone: None,
-            },
-            sms: None,
-            residence_declared: true,
-            pools: vec![PoolChoice {
-                pool: e.pool,
-                projects: vec![Choice {
-                    project: e.projects[2],
-                    points: None,
-                }],
-            }],
-        };
-        let channel = Channel::Paper {
-            official: Actor("e2e-paper".into()),
-        };
-        let cast = casting::cast(
-            store.as_ref(),
-            &keys,
-            &teryt,
-            e.id,
-            &input,
-            channel,
-            Utc::now(),
-        )
-        .await
-        .map_err(|r| anyhow::anyhow!("paper card refused before the register: {r:?}"))?;
-        match (counts, &cast.outcome) {
-            (true, CastOutcome::Counted { .. })
-            | (false, CastOutcome::PaperRefusedDuplicate { .. }) => {}
-            (_, other) => bail!("paper card (counts: {counts}): {other:?}"),
-        }
-    }
-    root.close().await.ok();
-    Ok(())
+/// A paper card an official types into the back office's form (voting
+/// or counting phase): the answer's status and page.
+fn paper_card(
+    api: &Api,
+    seen: &mut Seen,
+    cookie: &str,
+    csrf: &str,
+    e: &Edition,
+    who: &Voter,
+) -> Result<(u16, String)> {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let form = format!(
+        "csrf={csrf}&first_name={}&last_name={}&pesel={}&residence_declared=on&{}={}",
+        enc(&who.first),
+        enc(&who.last),
+        who.pesel,
+        enc(&format!("pool.{}", e.pool)),
+        e.projects[2]
+    );
+    let path = format!("/admin/budget/editions/{}/paper", e.id);
+    let req = api
+        .http
+        .post(format!("{}{path}", api.url))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form);
+    api.send(seen, req, &path)
 }
 
 /// The back office through its own forms: (cookie, CSRF token).
@@ -1061,10 +1035,26 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
 
     // Voting over; two paper cards typed in; counted and published.
     close_voting(&data, e.id)?;
-    rt.block_on(paper_cards(&data, &e, &paper, &cli_b))?;
     let server = LoggedServer::start(&data, &logs)?;
     let api = Api::new(&server.url);
     let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password)?;
+    // Counting phase: two paper cards through the form; the second person voted by `mm`.
+    admin_get(
+        &api,
+        &mut seen,
+        &cookie,
+        &format!("/admin/budget/editions/{}/paper", e.id),
+    )?;
+    let (status, page) = paper_card(&api, &mut seen, &cookie, &csrf, &e, &paper)?;
+    ensure!(
+        status == 200 && page.contains("Karta zapisana i policzona"),
+        "{status} {page}"
+    );
+    let (status, page) = paper_card(&api, &mut seen, &cookie, &csrf, &e, &cli_b)?;
+    ensure!(
+        status == 409 && page.contains("już głosowała"),
+        "{status} {page}"
+    );
     let counted = admin_post(
         &api,
         &mut seen,
