@@ -4,6 +4,8 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import pl.mmieszkaniec.core.AnswerValue
+import pl.mmieszkaniec.core.AnswersDraft
 import pl.mmieszkaniec.core.BallotReview
 import pl.mmieszkaniec.core.BallotScreen
 import pl.mmieszkaniec.core.BikePathSummary
@@ -18,6 +20,9 @@ import pl.mmieszkaniec.core.BudgetSmsRequest
 import pl.mmieszkaniec.core.BudgetWrite
 import pl.mmieszkaniec.core.BoundingBox
 import pl.mmieszkaniec.core.CalendarEntry
+import pl.mmieszkaniec.core.ConsultationDetail
+import pl.mmieszkaniec.core.ConsultationList
+import pl.mmieszkaniec.core.ConsultationSummary
 import pl.mmieszkaniec.core.CoreConfig
 import pl.mmieszkaniec.core.CoreListener
 import pl.mmieszkaniec.core.CoreStatus
@@ -46,6 +51,7 @@ import pl.mmieszkaniec.core.Locality
 import pl.mmieszkaniec.core.MmCore
 import pl.mmieszkaniec.core.MonthView
 import pl.mmieszkaniec.core.MyBallotState
+import pl.mmieszkaniec.core.MyResponse
 import pl.mmieszkaniec.core.News
 import pl.mmieszkaniec.core.Platform
 import pl.mmieszkaniec.core.SearchHit
@@ -322,6 +328,34 @@ class Repository(
 
     /** The gmina's localities (the address field of the identity form). */
     suspend fun localities(): List<Locality> = withContext(io) { core.localities() }
+
+    // ---- consultations (surveys): every status, hint, problem and percentage is the core's (`core.consultations()`) ----
+
+    /** Pulls the consultations and the published summaries (network). */
+    suspend fun refreshConsultations() = core.consultationsRefresh()
+
+    /** As last fetched: open ones first, then upcoming, then closed (offline). */
+    suspend fun consultations(): ConsultationList = withContext(io) { core.consultations() }
+
+    /** One consultation: its questions, my draft's answers, what the core says of the draft, my response. */
+    suspend fun consultation(id: Long): ConsultationDetail = withContext(io) { core.consultation(id) }
+
+    /** Answers one question; an answer its kind refuses (over the maximum…) throws with the core's reason. */
+    suspend fun consultationAnswer(id: Long, question: String, value: AnswerValue): AnswersDraft =
+        withContext(io) { core.consultationSetAnswer(id, question, value) }
+
+    /** Clears one answer ([question] null: all). */
+    suspend fun consultationClear(id: Long, question: String? = null): AnswersDraft =
+        withContext(io) { core.consultationClear(id, question) }
+
+    /** Sends the draft through the outbox, once; offline it stays queued. */
+    suspend fun consultationSubmit(id: Long): MyResponse = core.consultationSubmit(id)
+
+    /** Null: nothing sent from this phone. */
+    suspend fun consultationResponse(id: Long): MyResponse? = withContext(io) { core.consultationResponse(id) }
+
+    /** The published summary as last fetched; null before publication. */
+    suspend fun consultationSummary(id: Long): ConsultationSummary? = withContext(io) { core.consultationSummary(id) }
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()
