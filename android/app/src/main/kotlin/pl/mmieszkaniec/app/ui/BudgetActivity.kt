@@ -1,6 +1,8 @@
 package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
+import android.view.ViewGroup
+import android.widget.LinearLayout
 import pl.mmieszkaniec.app.state.BudgetEditionModel
 import pl.mmieszkaniec.app.state.BudgetEditionState
 import pl.mmieszkaniec.app.state.BudgetModel
@@ -80,6 +82,7 @@ class BudgetActivity : ScreenActivity() {
             }
             heading(t(Texts.PROJECTS), key = "projects")
             load(s.projects, key = "projects") { list ->
+                projectsMap(list.projects)
                 list.projects.forEach { project(it) }
                 if (list.projects.isEmpty()) body(t(Texts.NO_PROJECTS), secondary = true, key = "no-projects")
             }
@@ -94,6 +97,25 @@ class BudgetActivity : ScreenActivity() {
         if (e.resultsPublished) {
             button(t(Texts.RESULTS), key = "results") {
                 open(BudgetResultsActivity::class.java) { putExtra(BudgetResultsActivity.EXTRA_EDITION, e.id) }
+            }
+        }
+    }
+
+    /** The projects with a location as markers; a tap opens the project (the list below is the accessible way). */
+    private fun Section.Builder.projectsMap(projects: List<BudgetProject>) {
+        val markers = projects.mapNotNull { p -> BudgetMapView.pointOf(p.location)?.let { BudgetMapView.Marker(p.id, it) } }
+        if (markers.isEmpty()) return
+        heading(t(Texts.PROJECTS_MAP), level = 3, key = "map-title")
+        view("map", "projects-map", {
+            BudgetMapView(this@BudgetActivity).apply {
+                id = stableId("budget-projects-map")
+                layoutParams = LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, dp(280))
+            }
+        }) { map ->
+            map.show(null, markers)
+            map.contentDescription = t(Texts.projectsMapSummary(markers.size))
+            map.onProjectTapped = { id ->
+                open(BudgetProjectActivity::class.java) { putExtra(BudgetProjectActivity.EXTRA_PROJECT, id) }
             }
         }
     }

@@ -1,8 +1,12 @@
 package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
+import android.view.ViewGroup
+import android.widget.LinearLayout
 import pl.mmieszkaniec.app.state.BudgetResultsModel
 import pl.mmieszkaniec.app.state.BudgetResultsState
+import pl.mmieszkaniec.core.BudgetProject
+import pl.mmieszkaniec.core.BudgetResults
 
 /**
  * An edition's published results, per pool: ballots, the pool's amount and
@@ -32,6 +36,7 @@ class BudgetResultsActivity : ScreenActivity() {
                 return@load
             }
             body(r.fetchedText, secondary = true, key = "fetched")
+            resultsMap(r, s.projects.valueOrNull?.projects.orEmpty())
             r.pools.forEach { pool ->
                 heading(pool.name, key = "pool-${pool.pool}")
                 body(t(Texts.ballotsCounted(pool.ballots)), key = "ballots-${pool.pool}")
@@ -51,6 +56,33 @@ class BudgetResultsActivity : ScreenActivity() {
             }
         }
         button(t(Texts.BACK_TO_BUDGET), key = "back") { finish() }
+    }
+
+    /**
+     * The edition's projects with a location: selected ones as filled
+     * circles, the others as hollow rings (the shape says it, not colour
+     * alone; the legend says which is which); a tap opens the project.
+     */
+    private fun Section.Builder.resultsMap(r: BudgetResults, projects: List<BudgetProject>) {
+        val where = projects.associate { it.id to BudgetMapView.pointOf(it.location) }
+        val markers = r.pools.flatMap { it.projects }.mapNotNull { p ->
+            where[p.project]?.let { BudgetMapView.Marker(p.project, it, filled = p.selected) }
+        }
+        if (markers.isEmpty()) return
+        heading(t(Texts.PROJECTS_MAP), key = "map-title")
+        view("map", "results-map", {
+            BudgetMapView(this@BudgetResultsActivity).apply {
+                id = stableId("budget-results-map")
+                layoutParams = LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, dp(280))
+            }
+        }) { map ->
+            map.show(null, markers)
+            map.contentDescription = t(Texts.resultsMapSummary(markers.count { it.filled }, markers.count { !it.filled }))
+            map.onProjectTapped = { id ->
+                open(BudgetProjectActivity::class.java) { putExtra(BudgetProjectActivity.EXTRA_PROJECT, id) }
+            }
+        }
+        body(t(Texts.MAP_LEGEND_RESULTS), secondary = true, key = "map-legend")
     }
 
     companion object {

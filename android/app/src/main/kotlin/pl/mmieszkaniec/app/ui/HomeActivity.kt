@@ -26,6 +26,7 @@ class HomeActivity : ScreenActivity() {
         nav.addView(button(t(Texts.MAP)) { open(MapActivity::class.java) })
         nav.addView(button(t(Texts.TAXES)) { open(TaxesActivity::class.java) })
         nav.addView(button(t(Texts.BUDGET)) { open(BudgetActivity::class.java) })
+        nav.addView(button(t(Texts.CONSULTATIONS)) { open(ConsultationsActivity::class.java) })
         nav.addView(button(t(Texts.NEWS)) { open(NewsActivity::class.java) })
         nav.addView(button(t(Texts.EVENTS)) { open(EventsActivity::class.java) })
         nav.addView(button(t(Texts.CALENDAR)) { open(CalendarActivity::class.java) })

@@ -377,4 +377,42 @@ object Texts {
     val FIND_BY_RECEIPT = Text("Głos oddany na innym telefonie?", "Voted on another phone?")
     val RECEIPT_CODE_FIELD = Text("Kod potwierdzenia głosu", "The vote's receipt code")
     val CHECK_VOTE = Text("Sprawdź głos", "Check the vote")
+    val PROJECTS_MAP = Text("Projekty na mapie", "Projects on the map")
+    fun projectsMapSummary(n: Int) = Text(
+        "Mapa projektów: $n. Wybierz projekt z listy poniżej.",
+        "Map of the projects: $n. Pick a project from the list below.",
+    )
+    fun resultsMapSummary(selected: Int, other: Int) = Text(
+        "Mapa wyników: wybrane do realizacji $selected (wypełnione koła), niewybrane $other (puste koła).",
+        "Map of the results: selected $selected (filled circles), not selected $other (hollow circles).",
+    )
+    val MAP_LEGEND_RESULTS = Text(
+        "● wypełnione koło: wybrany do realizacji · ○ puste koło: niewybrany",
+        "● filled circle: selected · ○ hollow circle: not selected",
+    )
+
+    // ---- consultations (statuses, hints, problems, percentages, refusals: the core's) ----
+    val CONSULTATIONS = Text("Konsultacje społeczne", "Public consultations")
+    val CONSULTATIONS_OPEN = Text("Otwarte", "Open")
+    val CONSULTATIONS_CLOSED = Text("Zakończone", "Closed")
+    val CONSULTATIONS_UPCOMING = Text("Zapowiedziane", "Upcoming")
+    val NO_CONSULTATIONS = Text("Brak konsultacji.", "No consultations.")
+    fun questionsCount(n: UInt) = Text("Pytania: $n", "Questions: $n")
+    val MY_RESPONSE = Text("Moja odpowiedź", "My response")
+    val YOUR_RANKING = Text("Twoja kolejność:", "Your order:")
+    fun rankAdd(option: String) = Text("Dodaj: $option", "Add: $option")
+    fun rankUp(option: String) = Text("Przesuń „$option” wyżej", "Move “$option” up")
+    fun rankDown(option: String) = Text("Przesuń „$option” niżej", "Move “$option” down")
+    fun rankRemove(option: String) = Text("Usuń „$option” z kolejności", "Remove “$option” from the order")
+    val UP = Text("W górę", "Up")
+    val DOWN = Text("W dół", "Down")
+    val REMOVE = Text("Usuń", "Remove")
+    fun matrixCell(row: String, column: String) = Text("$row: $column", "$row: $column")
+    val CLEAR_ANSWER = Text("Wyczyść odpowiedź", "Clear the answer")
+    fun answeredCount(n: UInt, of: Int) = Text("Odpowiedzi: $n z $of", "Answered: $n of $of")
+    val SEND_ANSWERS = Text("Wyślij odpowiedzi", "Send the answers")
+    val SENDING_ANSWERS = Text("Wysyłanie odpowiedzi…", "Sending the answers…")
+    val SUMMARY = Text("Wyniki konsultacji", "Results of the consultation")
+    val APPROVED_TEXTS = Text("Wybrane wypowiedzi", "Selected comments")
+    val BACK_TO_CONSULTATIONS = Text("Wróć do konsultacji", "Back to the consultations")
 }

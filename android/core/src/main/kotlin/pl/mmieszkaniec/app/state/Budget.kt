@@ -331,13 +331,20 @@ class BallotModel(private val repo: Repository, val editionId: Long) : StateHold
     }
 }
 
-/** Published results of an edition; null inside Ready: not published yet. */
-data class BudgetResultsState(val results: Load<BudgetResults?> = Load.Loading)
+/**
+ * Published results of an edition; null inside Ready: not published yet.
+ * [projects]: the edition's projects, for their locations on the map.
+ */
+data class BudgetResultsState(
+    val results: Load<BudgetResults?> = Load.Loading,
+    val projects: Load<BudgetProjects> = Load.Loading,
+)
 
 class BudgetResultsModel(private val repo: Repository, val editionId: Long) :
     StateHolder<BudgetResultsState>(BudgetResultsState()) {
     suspend fun load() {
         val results = load { repo.budgetResults(editionId) }
-        update { it.copy(results = results) }
+        val projects = load { repo.budgetProjects(editionId) }
+        update { it.copy(results = results, projects = projects) }
     }
 }

@@ -1,6 +1,8 @@
 package pl.mmieszkaniec.app.state
 
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.toUserError
@@ -74,15 +76,28 @@ class SurveyModel(private val repo: Repository, val consultationId: Long) : Stat
         update { it.copy(detail = detail, summary = summary) }
     }
 
+    /** Taps one after another: each builds on the answer the one before left in the core. */
+    private val editing = Mutex()
+
     /** Answers [question]; a refused answer leaves the draft as it was and says why. */
-    suspend fun answer(question: String, value: AnswerValue) {
-        val r = load { repo.consultationAnswer(consultationId, question, value) }
+    suspend fun answer(question: String, value: AnswerValue) = edit(question) { value }
+
+    /**
+     * Answers [question] with [change] of its answer as the core holds it
+     * now (not as last drawn: a second tap may come before the first one's
+     * answer is on screen).
+     */
+    suspend fun edit(question: String, change: (AnswerValue?) -> AnswerValue) = editing.withLock {
+        val r = load {
+            val current = repo.consultation(consultationId).questions.firstOrNull { it.id == question }?.answer
+            repo.consultationAnswer(consultationId, question, change(current))
+        }
         update { it.copy(refused = r.errorOrNull?.let { e -> RefusedAnswer(question, e) }, sendError = null) }
         reloadDetail()
     }
 
     /** Clears the answer to [question]. */
-    suspend fun clear(question: String) {
+    suspend fun clear(question: String) = editing.withLock {
         val r = load { repo.consultationClear(consultationId, question) }
         update { it.copy(refused = r.errorOrNull?.let { e -> RefusedAnswer(question, e) }, sendError = null) }
         reloadDetail()

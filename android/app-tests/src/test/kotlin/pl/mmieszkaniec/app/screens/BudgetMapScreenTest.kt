@@ -1,0 +1,97 @@
+package pl.mmieszkaniec.app.screens
+
+import android.content.Intent
+import android.os.SystemClock
+import android.view.MotionEvent
+import kotlinx.coroutines.runBlocking
+import org.junit.Test
+import pl.mmieszkaniec.app.ui.BudgetActivity
+import pl.mmieszkaniec.app.ui.BudgetMapView
+import pl.mmieszkaniec.app.ui.BudgetProjectActivity
+import pl.mmieszkaniec.app.ui.BudgetResultsActivity
+import pl.mmieszkaniec.core.BudgetEdition
+import kotlin.test.assertEquals
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
+import kotlin.test.fail
+
+/**
+ * The participatory budget's projects on the drawn map, against a real
+ * `mm-server --demo` (every demo project has a point): an edition's
+ * projects as markers, a tap on one opening that project; the results'
+ * projects with the selected ones filled and the others hollow (the shape
+ * says it; the summary and the legend say it in words).
+ */
+class BudgetMapScreenTest : ScreenTest() {
+
+    private fun editions(): Pair<BudgetEdition, BudgetEdition> {
+        val list = runBlocking {
+            app.repository.sync()
+            app.repository.refreshBudget()
+            app.repository.budgetEditions()
+        }.editions
+        return list.single { it.votingOpen } to list.single { it.resultsPublished }
+    }
+
+    private fun map(): BudgetMapView {
+        waitUntil("the projects' map") { shownViews().any { it is BudgetMapView } }
+        return shownViews().filterIsInstance<BudgetMapView>().single()
+    }
+
+    /** A finger down and up on ([x], [y]) of [view]. */
+    private fun tap(view: BudgetMapView, x: Float, y: Float) {
+        val t = SystemClock.uptimeMillis()
+        listOf(MotionEvent.ACTION_DOWN, MotionEvent.ACTION_UP).forEach { action ->
+            val e = MotionEvent.obtain(t, t, action, x, y, 0)
+            view.dispatchTouchEvent(e)
+            e.recycle()
+        }
+        idleMain()
+    }
+
+    @Test
+    fun `an edition's projects on the map, a marker opening its project, the results with the selected ones filled`() {
+        val (voting, finished) = editions()
+        launch(BudgetActivity::class.java, Intent().putExtra(BudgetActivity.EXTRA_EDITION, voting.id))
+        waitFor(voting.ruleText, exact = true)
+        val projects = runBlocking { app.repository.budgetProjects(voting.id) }.projects
+        val located = projects.filter { BudgetMapView.pointOf(it.location) != null }
+        assertTrue(located.isNotEmpty(), "the demo's projects have points")
+        val map = map()
+        assertEquals("Mapa projektów: ${located.size}. Wybierz projekt z listy poniżej.", map.contentDescription)
+        waitFor("Projekty na mapie", exact = true)
+        TalkBack.check(root, headings = listOf(voting.title, "Projekty na mapie"))
+        scrollToTop(map)
+        screenshot("budget-projects-map")
+
+        // The marker of the project drawn apart from the others (nearest neighbour farthest away), tapped.
+        val points = located.associate { it.id to assertNotNull(map.markerAt(it.id)) }
+        val target = located.maxBy { p ->
+            val (x, y) = points.getValue(p.id)
+            points.filterKeys { it != p.id }.values.minOfOrNull { (ox, oy) -> Math.hypot((x - ox).toDouble(), (y - oy).toDouble()) } ?: 0.0
+        }
+        val (x, y) = points.getValue(target.id)
+        tap(map, x, y)
+        followTo(BudgetProjectActivity::class.java)
+        waitFor("Koszt: ${target.costText}", exact = true)
+        waitFor(target.title, exact = true)
+
+        // The results: a filled circle for each selected project, a hollow one otherwise, said in words too.
+        launch(BudgetResultsActivity::class.java, Intent().putExtra(BudgetResultsActivity.EXTRA_EDITION, finished.id))
+        val results = runBlocking { app.repository.budgetResults(finished.id) } ?: fail("published")
+        val finishedProjects = runBlocking { app.repository.budgetProjects(finished.id) }.projects
+            .filter { BudgetMapView.pointOf(it.location) != null }.map { it.id }.toSet()
+        val onMap = results.pools.flatMap { it.projects }.filter { it.project in finishedProjects }
+        val selected = onMap.count { it.selected }
+        assertTrue(selected > 0 && selected < onMap.size, "some selected, some not: $onMap")
+        val resultsMap = map()
+        assertEquals(
+            "Mapa wyników: wybrane do realizacji $selected (wypełnione koła), niewybrane ${onMap.size - selected} (puste koła).",
+            resultsMap.contentDescription,
+        )
+        waitFor("● wypełnione koło: wybrany do realizacji · ○ puste koło: niewybrany", exact = true)
+        TalkBack.check(root, headings = listOf("Wyniki", "Projekty na mapie"))
+        scrollToTop(resultsMap)
+        screenshot("budget-results-map")
+    }
+}
