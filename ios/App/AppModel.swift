@@ -134,6 +134,9 @@ enum Route: Hashable {
     case budgetProject(Int64)
     case ballot(Int64)
     case budgetResults(Int64)
+    /// "Konsultacje społeczne" (Consultations.swift): the list, one survey (or a closed one's summary).
+    case consultations
+    case survey(Int64)
 }
 
 /// Home, news, events, the month, search and settings: one call per screen,

@@ -182,6 +182,8 @@ struct RouteDestination: View {
         case let .budgetProject(id): BudgetProjectView(core: model.core, id: id)
         case let .ballot(id): BallotView(core: model.core, id: id)
         case let .budgetResults(id): BudgetResultsView(core: model.core, id: id)
+        case .consultations: ConsultationsView(core: model.core)
+        case let .survey(id): SurveyView(core: model.core, id: id)
         }
     }
 }
@@ -213,6 +215,9 @@ struct HomeView: View {
                     }
                     NavigationLink(value: Route.budget) {
                         Label(t("Budżet obywatelski", "Participatory budget"), systemImage: "checkmark.seal")
+                    }
+                    NavigationLink(value: Route.consultations) {
+                        Label(t("Konsultacje społeczne", "Public consultations"), systemImage: "list.bullet.clipboard")
                     }
                 }
                 Section {
