@@ -61,7 +61,8 @@ class BudgetMapScreenTest : ScreenTest() {
         assertEquals("Mapa projektów: ${located.size}. Wybierz projekt z listy poniżej.", map.contentDescription)
         waitFor("Projekty na mapie", exact = true)
         TalkBack.check(root, headings = listOf(voting.title, "Projekty na mapie"))
-        scrollToTop(map)
+        // Its heading at the top (under the action bar): the whole map in the picture.
+        scrollToTop(waitFor("Projekty na mapie", exact = true))
         screenshot("budget-projects-map")
 
         // The marker of the project drawn apart from the others (nearest neighbour farthest away), tapped.
@@ -91,7 +92,7 @@ class BudgetMapScreenTest : ScreenTest() {
         )
         waitFor("● wypełnione koło: wybrany do realizacji · ○ puste koło: niewybrany", exact = true)
         TalkBack.check(root, headings = listOf("Wyniki", "Projekty na mapie"))
-        scrollToTop(resultsMap)
+        scrollToTop(waitFor("Projekty na mapie", exact = true))
         screenshot("budget-results-map")
     }
 }
