@@ -156,9 +156,10 @@ final class SurveyModel {
         await load()
     }
 
-    /// A queued response: send the outbox, then what became of it.
+    /// A queued response: sync (sends the outbox; once the server answers,
+    /// what waited only for the network goes at once), then what became of it.
     func sendQueued() async {
-        _ = try? await core.flushOutbox()
+        _ = try? await core.sync(pageSize: nil, listener: nil)
         await load()
     }
 }

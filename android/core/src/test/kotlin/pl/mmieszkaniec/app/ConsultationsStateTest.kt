@@ -111,4 +111,31 @@ class ConsultationsStateTest {
             assertTrue(summary.respondents > 0u && summary.questions.isNotEmpty(), "$summary")
         }
     }
+    @Test
+    fun `answered offline the response is queued in the core's words, then sent once the server answers`() = runBlocking<Unit> {
+        val dir = tempDir()
+        val open = openRepository(dir, TestServer.shared.url).use { repo ->
+            ConsultationsModel(repo).apply { refresh() }.state.value.list.valueOrNull!!.consultations.first { it.acceptsAnswers }
+        }
+        openRepository(dir, "http://127.0.0.1:1").use { offline ->
+            val survey = SurveyModel(offline, open.id)
+            survey.load()
+            val single = survey.state.value.detail.valueOrNull!!.questions.first { it.kind is QuestionKind.Single }
+            survey.answer(single.id, AnswerValue.Single(0u))
+            assertTrue(survey.submit(), "queued is taken: ${survey.state.value.sendError}")
+            val queued = assertNotNull(survey.state.value.detail.valueOrNull?.response)
+            assertEquals(ResponseState.QUEUED, queued.state, "$queued")
+            assertTrue(queued.stateText.isNotBlank())
+            survey.sendQueued()
+            assertEquals(ResponseState.QUEUED, survey.state.value.detail.valueOrNull?.response?.state, "still offline")
+        }
+        openRepository(dir, TestServer.shared.url).use { online ->
+            val survey = SurveyModel(online, open.id)
+            survey.load()
+            survey.sendQueued()
+            val sent = assertNotNull(survey.state.value.detail.valueOrNull?.response)
+            assertEquals(ResponseState.SENT, sent.state, "$sent")
+            assertEquals(1u, sent.answered)
+        }
+    }
 }

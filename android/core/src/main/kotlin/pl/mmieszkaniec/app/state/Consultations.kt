@@ -130,10 +130,14 @@ class SurveyModel(private val repo: Repository, val consultationId: Long) : Stat
         return r is Load.Ready
     }
 
-    /** A queued response: syncs (which sends the outbox) and reads what became of it. */
+    /**
+     * A queued response: syncs (which sends the outbox, and once the server
+     * answers again sends at once what waited only for the network; a bare
+     * flush would wait out the retry delay) and reads what became of it.
+     */
     suspend fun sendQueued() {
         try {
-            repo.flushOutbox()
+            repo.sync()
         } catch (e: CancellationException) {
             throw e
         } catch (_: Exception) {
