@@ -460,6 +460,11 @@ async fn no_pesel_phone_or_code_in_any_log_line() {
     to_voting(&t);
     let dev = device(&t).await;
     let who = identity(77);
+    // Tests of this file run on parallel threads without this subscriber; one of
+    // them may register a callsite at the moment ours is set, caching "no
+    // interest" for it (tracing's interest cache is per process). Rebuilt here,
+    // the cache includes this thread's subscriber for every callsite.
+    tracing::callsite::rebuild_interest_cache();
     let codes_uri = format!("/api/v1/budget/editions/{}/sms-codes", f.edition);
     let r = write(&t, "POST", &codes_uri, &dev, "c1", json!({"identity": who, "phone": "600 700 800"})).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
