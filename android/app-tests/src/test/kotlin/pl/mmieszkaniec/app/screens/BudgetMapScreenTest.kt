@@ -3,7 +3,6 @@ package pl.mmieszkaniec.app.screens
 import android.content.Intent
 import android.os.SystemClock
 import android.view.MotionEvent
-import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import pl.mmieszkaniec.app.ui.BudgetActivity
 import pl.mmieszkaniec.app.ui.BudgetMapView
@@ -25,7 +24,7 @@ import kotlin.test.fail
 class BudgetMapScreenTest : ScreenTest() {
 
     private fun editions(): Pair<BudgetEdition, BudgetEdition> {
-        val list = runBlocking {
+        val list = offMain {
             app.repository.sync()
             app.repository.refreshBudget()
             app.repository.budgetEditions()
@@ -54,7 +53,7 @@ class BudgetMapScreenTest : ScreenTest() {
         val (voting, finished) = editions()
         launch(BudgetActivity::class.java, Intent().putExtra(BudgetActivity.EXTRA_EDITION, voting.id))
         waitFor(voting.ruleText, exact = true)
-        val projects = runBlocking { app.repository.budgetProjects(voting.id) }.projects
+        val projects = offMain { app.repository.budgetProjects(voting.id) }.projects
         val located = projects.filter { BudgetMapView.pointOf(it.location) != null }
         assertTrue(located.isNotEmpty(), "the demo's projects have points")
         val map = map()
@@ -79,8 +78,8 @@ class BudgetMapScreenTest : ScreenTest() {
 
         // The results: a filled circle for each selected project, a hollow one otherwise, said in words too.
         launch(BudgetResultsActivity::class.java, Intent().putExtra(BudgetResultsActivity.EXTRA_EDITION, finished.id))
-        val results = runBlocking { app.repository.budgetResults(finished.id) } ?: fail("published")
-        val finishedProjects = runBlocking { app.repository.budgetProjects(finished.id) }.projects
+        val results = offMain { app.repository.budgetResults(finished.id) } ?: fail("published")
+        val finishedProjects = offMain { app.repository.budgetProjects(finished.id) }.projects
             .filter { BudgetMapView.pointOf(it.location) != null }.map { it.id }.toSet()
         val onMap = results.pools.flatMap { it.projects }.filter { it.project in finishedProjects }
         val selected = onMap.count { it.selected }

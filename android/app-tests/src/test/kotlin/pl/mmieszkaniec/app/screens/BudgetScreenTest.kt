@@ -4,7 +4,6 @@ import android.content.Intent
 import android.view.View
 import android.widget.CheckBox
 import android.widget.Spinner
-import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import pl.mmieszkaniec.app.ui.BallotActivity
 import pl.mmieszkaniec.app.ui.BudgetActivity
@@ -34,7 +33,7 @@ class BudgetScreenTest : ScreenTest() {
 
     /** Synced (as Home does on launch: the gmina's localities, for the address) and the budget fetched. */
     private fun editions(): Pair<BudgetEdition, BudgetEdition> {
-        val list = runBlocking {
+        val list = offMain {
             app.repository.sync()
             app.repository.refreshBudget()
             app.repository.budgetEditions()
@@ -58,7 +57,7 @@ class BudgetScreenTest : ScreenTest() {
         click("${voting.title}. ${voting.phaseText}.", exact = true)
         followTo(BudgetActivity::class.java)
         waitFor(voting.ruleText, exact = true)
-        val projects = runBlocking { app.repository.budgetProjects(voting.id) }.projects
+        val projects = offMain { app.repository.budgetProjects(voting.id) }.projects
         projects.take(3).forEach { waitFor(it.title) }
         assertTrue(findView("Wyniki", exact = true) == null, "no results while voting")
         TalkBack.check(root, headings = listOf(voting.title, "Pule", "Projekty"))
@@ -80,7 +79,7 @@ class BudgetScreenTest : ScreenTest() {
         click("Dodaj do karty", exact = true)
         waitFor("Na mojej karcie do głosowania.", exact = true)
         waitFor("Usuń z karty", exact = true)
-        assertTrue(runBlocking { app.repository.budgetProject(mine.id) }.chosen, "the core's draft has it")
+        assertTrue(offMain { app.repository.budgetProject(mine.id) }.chosen, "the core's draft has it")
         TalkBack.check(root, headings = listOf(mine.title))
         screenshot("budget-project")
 
@@ -88,7 +87,7 @@ class BudgetScreenTest : ScreenTest() {
         launch(BudgetActivity::class.java, Intent().putExtra(BudgetActivity.EXTRA_EDITION, finished.id))
         click("Wyniki", exact = true)
         followTo(BudgetResultsActivity::class.java)
-        val results = runBlocking { app.repository.budgetResults(finished.id) } ?: fail("published")
+        val results = offMain { app.repository.budgetResults(finished.id) } ?: fail("published")
         results.pools.forEach { pool ->
             waitFor(pool.name, exact = true)
             waitFor("Przyznano: ${pool.spentText}", exact = true)
@@ -107,7 +106,7 @@ class BudgetScreenTest : ScreenTest() {
         launch(BallotActivity::class.java, Intent().putExtra(BallotActivity.EXTRA_EDITION, voting.id))
         waitFor(voting.ruleText, exact = true)
         val wide = voting.pools.single { it.kind == BudgetPoolKind.GMINA_WIDE }
-        val projects = runBlocking { app.repository.budgetProjects(voting.id, wide.id) }.projects
+        val projects = offMain { app.repository.budgetProjects(voting.id, wide.id) }.projects
         assertTrue(projects.size >= 4)
 
         projects.take(3).forEachIndexed { i, p ->
@@ -116,7 +115,7 @@ class BudgetScreenTest : ScreenTest() {
         }
         // The fourth: the core refuses it; its reason is announced, the box stays unticked.
         val fourth = projects[3]
-        val reason = runBlocking {
+        val reason = offMain {
             try {
                 app.repository.budgetToggle(voting.id, fourth.id)
                 fail("the core took a fourth project")
@@ -140,7 +139,7 @@ class BudgetScreenTest : ScreenTest() {
         assertTrue(findView("PESEL", exact = true) == null, "a name-and-address edition asks for no PESEL")
         type("Imię", "Maria")
         type("Nazwisko", "Ekranowa")
-        val localities = runBlocking { app.repository.localities() }
+        val localities = offMain { app.repository.localities() }
         val spinner = shownViews().filterIsInstance<Spinner>().single()
         assertTrue(localities.size > 1)
         assertEquals(localities.size, spinner.adapter.count)
@@ -159,7 +158,7 @@ class BudgetScreenTest : ScreenTest() {
 
         click("Oddaj głos", exact = true)
         waitFor("Głos oddany.", exact = true)
-        val mine = runBlocking { app.repository.budgetMyBallot(voting.id) } ?: fail("no ballot of mine")
+        val mine = offMain { app.repository.budgetMyBallot(voting.id) } ?: fail("no ballot of mine")
         val receipt = mine.receiptCode ?: fail("no receipt: $mine")
         waitFor("Kod potwierdzenia: $receipt", exact = true)
         assertEquals(projects.take(3).map { it.id }, mine.choices.map { it.project })
@@ -183,7 +182,7 @@ class BudgetScreenTest : ScreenTest() {
         type("Numer domu", "7")
         click("Zapisz zmianę głosu", exact = true)
         waitFor("Zmieniony: ", timeoutMs = 30_000)
-        val changed = runBlocking { app.repository.budgetMyBallot(voting.id) } ?: fail("no ballot of mine")
+        val changed = offMain { app.repository.budgetMyBallot(voting.id) } ?: fail("no ballot of mine")
         assertEquals(projects.take(2).map { it.id }, changed.choices.map { it.project }, "$changed")
         assertEquals(receipt, changed.receiptCode, "the same ballot")
         waitFor("Zmieniony: ${changed.changedText}", exact = true)

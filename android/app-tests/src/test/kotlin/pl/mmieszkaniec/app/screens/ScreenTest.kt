@@ -256,6 +256,22 @@ abstract class ScreenTest {
 
     protected fun idleMain() = shadowOf(Looper.getMainLooper()).idle()
 
+    /**
+     * Runs [block] (a call to the repository) on a background thread while the
+     * main looper keeps running. A `runBlocking` on the main thread can wait
+     * for ever: the screen's own coroutine (Home's sync on launch) may hold
+     * what [block] needs until the main thread runs it again.
+     */
+    protected fun <T> offMain(timeoutMs: Long = 60_000, block: suspend () -> T): T {
+        val future = java.util.concurrent.CompletableFuture.supplyAsync { runBlocking { block() } }
+        waitUntil("a call to the core", timeoutMs) { future.isDone }
+        return try {
+            future.get()
+        } catch (e: java.util.concurrent.ExecutionException) {
+            throw e.cause ?: e
+        }
+    }
+
     /** Runs the main looper until [condition] holds; fails after [timeoutMs] with what is on screen. */
     protected fun waitUntil(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
         val deadline = System.nanoTime() + timeoutMs * 1_000_000
