@@ -4,6 +4,9 @@
 CARGO ?= cargo
 MVN   ?= mvn
 export CARGO_TERM_COLOR ?= never
+# No incremental caches: `make test` builds each crate once, and the caches
+# (3.4 GB for the test build) are what a fresh CI machine has no room for.
+export CARGO_INCREMENTAL ?= 0
 
 .PHONY: web-assets
 .PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count bench-budget-ballots setup build clean-data help

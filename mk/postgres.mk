@@ -19,7 +19,8 @@
 
 CARGO ?= cargo
 
-# The suites that need PostgreSQL, each a file in server/tests/.
+# The suites that need PostgreSQL, each a file (a module of the one
+# integration test binary) in server/tests/.
 MM_POSTGRES_SUITES := store_contract_postgres migrate_from_sqlite sync_race_postgres jobs_postgres serve_postgres limits_postgres
 
 # The cluster is thrown away after the run: no need to survive a power cut.
@@ -32,13 +33,13 @@ postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || { echo "test-postgres: pg_virtualenv missing (apt-get install postgresql)"; exit 1; }
 
 test-postgres: postgres-deps
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-server $(foreach t,$(MM_POSTGRES_SUITES),--test $(t))
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-server --test integration -- $(foreach t,$(MM_POSTGRES_SUITES),$(t)::)
 
 # Three instances over one database behind a balancer, one killed with
 # SIGKILL mid-load (tests/tests/scale_out.rs): the binaries first.
 test-scale-out: postgres-deps
 	$(CARGO) build -p mm-server -p mm-cli
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-e2e --test scale_out
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-e2e --test e2e scale_out::
 
 # Every server test on PostgreSQL (server/tests/common/backend.rs), the
 # PostgreSQL-only suites above among them.

@@ -13,4 +13,4 @@ s3-server:
 
 test-s3: s3-server
 	$(CARGO) build -p mm-server
-	MM_REQUIRE_S3=1 MM_MOTO_SERVER=$(abspath $(S3_VENV))/bin/moto_server $(CARGO) test -p mm-server --test photos_s3
+	MM_REQUIRE_S3=1 MM_MOTO_SERVER=$(abspath $(S3_VENV))/bin/moto_server $(CARGO) test -p mm-server --test integration photos_s3::

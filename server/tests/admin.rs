@@ -1,7 +1,7 @@
 //! The back office's security rules through the router, in-process:
 //! CSRF on every form, roles on every page, lock-out after wrong passwords.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

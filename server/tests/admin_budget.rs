@@ -7,8 +7,8 @@
 //! count's trace as sentences, publication only once every pool is
 //! counted, each step audited, and then the public results.
 
-mod common;
-mod security_support;
+use crate::common;
+use crate::security_support;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};

@@ -10,8 +10,8 @@
 //! amounts, settings the protocol refuses. And the store allows one
 //! appeal per project.
 
-mod common;
-mod security_support;
+use crate::common;
+use crate::security_support;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};

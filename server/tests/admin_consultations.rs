@@ -6,8 +6,8 @@
 //! escaping, the public page's 404 before publication, and another
 //! gmina's consultation 404.
 
-mod common;
-mod security_support;
+use crate::common;
+use crate::security_support;
 
 use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};

@@ -3,7 +3,7 @@
 //! and post, CSRF, and that a form's change reaches the API, the sync feed,
 //! sign-in and the audit log.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@
 //! the CSP, and `/transparency` draws its charts over the same numbers as
 //! its tables.
 
-mod common;
-mod security_support;
+use crate::common;
+use crate::security_support;
 
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};

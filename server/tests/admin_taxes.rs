@@ -5,8 +5,8 @@
 //! refusals (nothing changed), an issued code that then links a device,
 //! and the payments' reconciliation view.
 
-mod common;
-mod security_support;
+use crate::common;
+use crate::security_support;
 
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};

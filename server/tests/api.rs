@@ -1,6 +1,6 @@
 //! Officials and content through the HTTP API, in process.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::Duration;

@@ -1,7 +1,7 @@
 //! Bad input on every endpoint: the right status and code, and nothing
 //! changes (the sync log's max seq and the audit log stay where they were).
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

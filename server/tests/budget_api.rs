@@ -5,9 +5,8 @@
 //! ballots of one person from 200 devices (one counts), signatures,
 //! submission and appeal. No PESEL, phone or code in any answer.
 
-mod common;
-#[path = "../../tests/src/fake_sms.rs"]
-mod fake_sms;
+use crate::common;
+use crate::fake_sms;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -15,6 +14,7 @@ use std::time::Duration as StdDuration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Duration;
+use common::logs::Logs;
 use common::{Resp, TestApp};
 use fake_sms::FakeSms;
 use mm_protocol::budget::count::CountingRule;
@@ -428,32 +428,9 @@ async fn residents_submit_sign_and_appeal() {
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "phase_closed".into()), "{}", r.text());
 }
 
-/// Captures this thread's tracing output (as server/tests/sms.rs does).
-#[derive(Clone, Default)]
-struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
-
-struct LogWriter(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_pesel_phone_or_code_in_any_log_line() {
-    let logs = Logs::default();
-    let buf = logs.0.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
-        .with_ansi(false)
-        .with_writer(move || LogWriter(buf.clone()))
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture_with("trace");
     let fake = FakeSms::start().await;
     let t = with_fake_sms(TestApp::new().await, &fake).await;
     let f = edition(&t, EditionSettings { sms: true, ..pesel_settings() }, "d").await;
@@ -481,7 +458,7 @@ async fn no_pesel_phone_or_code_in_any_log_line() {
     write(&t, "POST", &uri, &device(&t).await, "again", b).await;
     fake.set_fault(fake_sms::Fault::Http500);
     write(&t, "POST", &codes_uri, &dev, "c2", json!({"identity": identity(78), "phone": "600700801"})).await;
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     assert!(text.contains("budget ballot counted"), "the log is captured: {text}");
     for secret in [pesel(77).as_str(), pesel(78).as_str(), "Kowalski", "600700800", "600 700 800", "600700801", code.as_str(), "999999", receipt.as_str()] {
         assert!(!text.contains(secret), "{secret} in the log: {text}");

@@ -4,9 +4,8 @@
 //! else). On the test backend (SQLite, or PostgreSQL with
 //! `MM_TEST_BACKEND=postgres`).
 
-mod common;
-#[path = "../../tests/src/fake_sms.rs"]
-mod fake_sms;
+use crate::common;
+use crate::fake_sms;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

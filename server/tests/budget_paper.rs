@@ -6,7 +6,7 @@
 //! codes; retention; gmina isolation; and that no identity reaches the
 //! database (only HMAC keys).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

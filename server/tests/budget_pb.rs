@@ -8,8 +8,7 @@
 //! selection, the projects in the tie order, and no PESEL, name or voter
 //! key. The setup (`budget_support`) is shared with `budget_results.rs`.
 
-mod budget_support;
-mod common;
+use crate::budget_support;
 
 use axum::http::StatusCode;
 use budget_support::*;

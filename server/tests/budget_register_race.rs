@@ -5,7 +5,7 @@
 //! (`MM_TEST_BACKEND=postgres`, the unique index under concurrent
 //! transactions).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -6,8 +6,7 @@
 //! then the JSON and CSV carry every pool's projects with the votes and the
 //! selection of the count, and recounting is refused.
 
-mod budget_support;
-mod common;
+use crate::budget_support;
 
 use axum::http::StatusCode;
 use budget_support::*;

@@ -8,8 +8,8 @@
 //! without a number; another gmina's edition a 404; a hostile title stays
 //! text; the page runs under the CSP with no inline script.
 
-mod budget_support;
-mod common;
+use crate::budget_support;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -5,7 +5,7 @@
 //! official's write audited with ids only, refused writes changing
 //! nothing, and gminas seeing nothing of each other.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //! outside the dates, and the summary only once published, with approved
 //! free texts only.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -5,7 +5,7 @@
 //! status moves and edits refused once answered leave everything as it
 //! was, gminas see nothing of each other, officials' writes are audited.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@
 //! input changes nothing; another gmina's consultation is 404; nothing
 //! personal in an answer's body.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

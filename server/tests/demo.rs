@@ -1,6 +1,6 @@
 //! `--demo`: the Siechnice data loads once per database.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

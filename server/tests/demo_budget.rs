@@ -5,7 +5,7 @@
 //! voting; Czernica's in voting; loaded once; no generated PESEL in the
 //! database file.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! `POST /api/v1/devices` and its Idempotency-Key.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

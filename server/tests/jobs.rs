@@ -3,7 +3,7 @@
 //! by a commit rather than by polling, `Retry-After` honoured, dead
 //! letters after the last attempt, and a clean stop.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -4,8 +4,7 @@
 //! none left behind; a claimed job that its instance never finished comes
 //! due again once its lease runs out. Needs PostgreSQL (`common/postgres.rs`).
 
-#[path = "common/postgres.rs"]
-mod postgres;
+use crate::common::postgres;
 
 use std::collections::HashMap;
 use std::sync::Arc;

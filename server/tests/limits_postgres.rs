@@ -4,8 +4,7 @@
 //! the other buckets, a charged request passes free when retried, and the
 //! purge forgets old rows. Needs PostgreSQL (`common/postgres.rs`).
 
-#[path = "common/postgres.rs"]
-mod postgres;
+use crate::common::postgres;
 
 use std::sync::Arc;
 

@@ -6,8 +6,7 @@
 //! tombstoned id is never handed out again), and a database in use is
 //! refused. Needs PostgreSQL (`common/postgres.rs`).
 
-#[path = "common/postgres.rs"]
-mod postgres;
+use crate::common::postgres;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 //! 10 as the in-code migrations left it (written by this test with
 //! `MM_WRITE_SCHEMA=1` before the migrations moved into files).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

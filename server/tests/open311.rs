@@ -2,7 +2,7 @@
 //! independent parser), the filters, the error codes, and the spec's
 //! required fields and types, checked by a table.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

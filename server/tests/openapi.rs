@@ -1,7 +1,7 @@
 //! The OpenAPI document: parses with an independent parser and lists
 //! every `/api/v1` route the app serves.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -8,10 +8,9 @@
 //! verify that fails; a lost notification and the expiry; the built-in
 //! sandbox gateway end to end.
 
-mod common;
-mod taxes_support;
-#[path = "../../tests/src/fake_p24.rs"]
-mod fake_p24;
+use crate::common;
+use crate::taxes_support;
+use crate::fake_p24;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

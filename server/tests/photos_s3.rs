@@ -5,7 +5,7 @@
 //! tests say so and pass, unless `MM_REQUIRE_S3` is set (`make test-s3`,
 //! CI), when they fail.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

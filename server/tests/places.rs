@@ -3,7 +3,7 @@
 //! and its filters; the OpenStreetMap import of the extract we ship; the
 //! Siechnice demo places.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::str::FromStr;

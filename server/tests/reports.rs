@@ -2,7 +2,7 @@
 //! follow, idempotency, photos, the boundary, the workflow, rate limits,
 //! and no personal data in anything public.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

@@ -6,7 +6,7 @@
 //! In-process requests carry no socket address, so each test request puts
 //! the `ConnectInfo` the real listener would add into its extensions.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! to the client; orphan photos, old idempotency rows and long-unseen
 //! devices are collected by the maintenance pass.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::net::{IpAddr, SocketAddr};

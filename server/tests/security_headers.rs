@@ -1,7 +1,7 @@
 //! What every answer carries and where absolute URLs and cookies come from
 //! (security review 2026-12, findings 12, 20, 22, 23, 28), in-process.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -9,8 +9,7 @@
 //! - 16: bulk actions validate a status change like single ones and the API;
 //! - 27: the category form keeps every question and any choice key.
 
-mod common;
-mod security_support;
+use crate::security_support;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! cannot take them for anything but an image. Photos stored before the
 //! fix are cleaned by the start-up pass.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::Path;

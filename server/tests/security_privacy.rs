@@ -11,8 +11,8 @@
 //! The resident's own view of a withheld report through the core and the
 //! `mm` CLI is in tests/tests/security_privacy_e2e.rs.
 
-mod common;
-mod security_support;
+use crate::common;
+use crate::security_support;
 
 use std::sync::Arc;
 

@@ -3,8 +3,7 @@
 //! same sync feed and Open311 services (no state of its own). Needs
 //! PostgreSQL (`common/postgres.rs`).
 
-#[path = "common/postgres.rs"]
-mod postgres;
+use crate::common::postgres;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -4,7 +4,7 @@
 //! round-robin balancer: each has its own in-memory limiter, as each
 //! process would.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

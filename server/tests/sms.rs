@@ -7,14 +7,13 @@
 //! log line; `--sms` is checked at start; the demo's `log` gateway prints
 //! on its sink only.
 
-#[path = "../../tests/src/fake_sms.rs"]
-mod fake_sms;
+use crate::fake_sms;
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use crate::common::logs::Logs;
 use fake_sms::{Fault, FakeSms};
 use mm_server::config::Cli;
 use mm_server::sms::log::LogSms;
@@ -36,38 +35,6 @@ fn message(idx: &str) -> SmsMessage {
     SmsMessage { to: NUMBER.into(), text: TEXT.into(), idx: idx.into() }
 }
 
-/// Captures this thread's tracing output (the client's warnings).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let buf = logs.0.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
-            .with_ansi(false)
-            .with_writer(move || LogWriter(buf.clone()))
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// Nothing secret or personal in `s`.
 fn assert_clean(what: &str, s: &str) {
@@ -119,7 +86,7 @@ async fn a_retry_under_the_same_idx_is_not_sent_twice() {
 async fn each_failure_is_temporary_or_refused_and_names_no_secret() {
     let fake = FakeSms::start().await;
     let c = client(&fake, 2_000);
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::capture_with("trace");
     let mut errors: Vec<SmsError> = Vec::new();
     type Expect = fn(&SmsError) -> bool;
     let cases: Vec<(Fault, Expect)> = vec![
@@ -205,7 +172,7 @@ async fn the_demo_gateway_prints_on_its_sink_and_logs_nothing() {
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
     let log = LogSms::with_sink(move |l| sink.lock().unwrap().push(l.to_owned()));
-    let (logs, _guard) = Logs::capture();
+    let (logs, _guard) = Logs::capture_with("trace");
     let sent = log.send(&message("demo-1")).await.unwrap();
     assert!(!sent.already_accepted);
     let lines = lines.lock().unwrap().clone();

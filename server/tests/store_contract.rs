@@ -1,14 +1,11 @@
 //! The store's contract (`common/store_contract.rs`) on the embedded SQLite
 //! store, and SQLite's own check under it.
 
-mod common;
-#[macro_use]
-#[path = "common/store_contract.rs"]
-mod contract;
+use crate::common;
 
 use std::sync::Arc;
 
-use contract::*;
+use crate::common::store_contract::*;
 
 store_contract_tests!(sqlite, async {
     if !common::backend::sqlite_only("the contract on SQLite (store_contract_postgres runs it on PostgreSQL)") {

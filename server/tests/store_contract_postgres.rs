@@ -2,15 +2,11 @@
 //! test on a database of its own (`common/postgres.rs`; run by
 //! `make test-postgres` under `pg_virtualenv`).
 
-#[macro_use]
-#[path = "common/store_contract.rs"]
-mod contract;
-#[path = "common/postgres.rs"]
-mod postgres;
+use crate::common::postgres;
 
 use std::sync::Arc;
 
-use contract::*;
+use crate::common::store_contract::*;
 
 store_contract_tests!(postgres_store, async {
     let (store, db, dir) = postgres::store().await?;

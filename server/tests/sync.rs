@@ -1,6 +1,6 @@
 //! `GET /api/v1/sync`: paging, consistency, tombstones, ETags, cursors.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

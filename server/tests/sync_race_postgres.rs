@@ -6,8 +6,7 @@
 //! instance's `max_seq` learns of the other's commits (NOTIFY). Needs
 //! PostgreSQL (`common/postgres.rs`).
 
-#[path = "common/postgres.rs"]
-mod postgres;
+use crate::common::postgres;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -5,8 +5,7 @@
 //! nothing), bad input refused with nothing changed, and no tax figure,
 //! taxpayer id, name or code in the log lines the test wrote.
 
-mod common;
-mod taxes_support;
+use crate::taxes_support;
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //! written to an owner-only file that link, and no name, amount or code in
 //! anything the commands print.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

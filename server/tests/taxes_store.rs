@@ -4,7 +4,7 @@
 //! device out, a device sees only its own taxpayers, gminas see nothing of
 //! each other, payments are idempotent and move only while pending.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -11,7 +11,7 @@
 //! Also: resolving a request's gmina (none named, unknown, malformed) and
 //! the directory (`GET /api/v1/gminas`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

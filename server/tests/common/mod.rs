@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod logs;
 pub mod postgres;
+#[macro_use]
+pub mod store_contract;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

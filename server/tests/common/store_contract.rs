@@ -720,6 +720,9 @@ pub async fn a_budget_is_audited_and_kept_to_its_gmina(b: Backend) {
 }
 
 /// One contract test against a fresh backend from `$open`.
+// Unused where `common` is compiled without the contract's suites
+// (the `security_amplifiers` binary).
+#[allow(unused_macros)]
 macro_rules! contract_test {
     ($test:ident, $open:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -732,6 +735,7 @@ macro_rules! contract_test {
 
 /// Every contract test against the backend `$open` makes (an expression
 /// giving a future of [`Backend`]), in a module named `$name`.
+#[allow(unused_macros)]
 macro_rules! store_contract_tests {
     ($name:ident, $open:expr) => {
         mod $name {

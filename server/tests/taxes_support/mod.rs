@@ -4,8 +4,7 @@
 //! test wrote (to look for personal data in them).
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -189,48 +188,4 @@ impl World {
     }
 }
 
-/// Every log line the test's thread writes (a `#[tokio::test]` runs its
-/// tasks on that thread), at the level a deployment logs (info) and
-/// everything of mm-server's own down to trace.
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    pub fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let buf = logs.0.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("info,mm_server=trace"))
-            .with_ansi(false)
-            .with_writer(move || LogWriter(buf.clone()))
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// Fails when any of `secrets` is in a line.
-    pub fn assert_free_of(&self, secrets: &[&str]) {
-        let text = self.text();
-        for s in secrets {
-            assert!(!s.is_empty());
-            if let Some(line) = text.lines().find(|l| l.contains(s)) {
-                panic!("a log line holds personal data ({s}): {line}");
-            }
-        }
-    }
-}
+pub use crate::common::logs::Logs;

@@ -1,0 +1,27 @@
+//! The end-to-end tests in one binary: a module per suite, each file here
+//! (each used to be a binary of its own, linking the server and the core
+//! again; together they filled the CI machine's disk).
+//!
+//! One suite alone: `cargo test -p mm-e2e --test e2e scale_out::`.
+
+mod budget_core_e2e;
+mod budget_demo_pb;
+mod budget_privacy_e2e;
+mod calendar_feeds;
+mod ezd_bridge;
+mod ezd_dead_letters;
+mod gminas_e2e;
+mod killed_sync;
+mod offline_and_delta;
+mod payments_e2e;
+mod places_e2e;
+mod reports_core_e2e;
+mod reports_server_kill9;
+mod scale_out;
+mod security_files;
+mod security_login_flood;
+mod security_photos_e2e;
+mod security_privacy_e2e;
+mod security_reliability;
+mod taxes_e2e;
+mod taxes_pull;
