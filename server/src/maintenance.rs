@@ -11,7 +11,9 @@
 //!    [`Retention::orphan_photos`];
 //! 3. deletes idempotency rows older than [`Retention::idempotency`];
 //! 4. deletes devices unseen for [`Retention::unseen_devices`] that
-//!    neither made nor follow a report still open.
+//!    neither made nor follow a report still open;
+//! 5. the budget's retention and expired SMS codes, the budget's and the
+//!    consultations', in every gmina (`purge_budget`).
 //!
 //! Tests call [`Maintenance::run_once`] directly.
 
@@ -144,17 +146,22 @@ impl Maintenance {
     /// The participatory budget's retention (docs/BUDGET.md "What is
     /// stored"): SMS codes a day after they expire, and the register,
     /// phones and voter keys of editions past `retention_years` after
-    /// voting, in every gmina; proposers' contact data likewise.
+    /// voting, in every gmina; proposers' contact data likewise. The
+    /// consultations' SMS codes go a day after they expire too (issuing a
+    /// code clears the gmina's old ones, but after a consultation's last
+    /// code nothing else would).
     async fn purge_budget(&self, now: DateTime<Utc>) -> StoreResult<()> {
         let projects = self.store.purge_budget(now).await?;
-        let (mut sms_codes, mut editions) = (0, 0);
+        let (mut sms_codes, mut editions, mut consultation_codes) = (0, 0, 0);
         for g in self.store.list_gminas().await? {
-            let purged = self.store.for_gmina(&g.teryt).purge_ballots(now).await?;
+            let gmina = self.store.for_gmina(&g.teryt);
+            let purged = gmina.purge_ballots(now).await?;
             sms_codes += purged.sms_codes;
             editions += purged.editions;
+            consultation_codes += gmina.purge_consultation_sms_codes(now).await?;
         }
-        if projects + sms_codes + editions > 0 {
-            tracing::info!(projects, sms_codes, editions, "budget retention pass");
+        if projects + sms_codes + editions + consultation_codes > 0 {
+            tracing::info!(projects, sms_codes, editions, consultation_codes, "budget and consultations retention pass");
         }
         Ok(())
     }

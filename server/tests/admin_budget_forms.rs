@@ -686,3 +686,68 @@ async fn only_the_budget_department_and_admins_use_the_forms_and_only_in_their_g
     assert_eq!(snapshot(&w).await, before, "nothing changed");
     assert_eq!(t.audit_len().await, audit, "nothing audited");
 }
+
+/// Decisions keep to the edition's dates (admin/budget/projects.rs): a
+/// verification decision until `verification_to`, an appeal's decision
+/// until the vote opens (`voting_from`), so one lodged on the appeal
+/// window's last day can still be decided after `appeal_to`. Outside
+/// them: 409 saying until when, nothing changed, nothing audited.
+#[tokio::test]
+async fn decisions_keep_to_the_editions_verification_and_appeal_dates() {
+    let w = world().await;
+    let t = &w.t;
+    let now = t.state.clock.now();
+    let dates = t.store.edition(w.verifying, now).await.unwrap().unwrap().dates;
+    let in_warsaw = |d: DateTime<Utc>| d.with_timezone(&mm_protocol::LOCAL_TZ).format("%Y-%m-%d %H:%M").to_string();
+    let [a, b, c] = [w.submitted[0], w.submitted[1], w.submitted[2]];
+    let verify = |p: i64| format!("/admin/budget/projects/{p}/verify");
+    let appeal = |p: i64| format!("/admin/budget/projects/{p}/appeal");
+    // In time: a and b rejected through the form, both appealed by their proposers.
+    let (cookie, csrf) = department_official(t, Some(w.budget_dept)).await;
+    for p in [a, b] {
+        let r = form_post(t, &verify(p), &cookie, &format!("csrf={csrf}&decision=reject&reason=Za+drogi")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    t.store.appeal("dev-0", a, "Koszt jest realny.".into(), now).await.unwrap();
+    t.store.appeal("dev-1", b, "Koszt jest realny.".into(), now).await.unwrap();
+
+    // A minute past `verification_to`: c (still submitted) can no longer be put on the ballot or rejected.
+    t.advance(dates.verification_to - now + Duration::minutes(1));
+    let (cookie, csrf) = department_official(t, Some(w.budget_dept)).await;
+    let before = snapshot(&w).await;
+    let audit = t.audit_len().await;
+    for body in [format!("csrf={csrf}&decision=ballot&legal=on&feasible=on"), format!("csrf={csrf}&decision=reject&reason=x")] {
+        let r = form_post(t, &verify(c), &cookie, &body).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{body}: {}", r.text());
+        let page = r.text();
+        assert!(page.contains("Weryfikacja projektów tej edycji zakończyła się"), "{page}");
+        assert!(page.contains(&in_warsaw(dates.verification_to)), "the date, in Warsaw time: {page}");
+    }
+    assert_eq!(snapshot(&w).await, before, "nothing changed");
+    assert_eq!(t.audit_len().await, audit, "nothing audited");
+    assert_eq!(t.store.project(c).await.unwrap().unwrap().0.status, ProjectStatus::Submitted);
+
+    // Past `appeal_to`, before the vote: a's appeal is still decided.
+    t.advance(dates.appeal_to - t.state.clock.now() + Duration::hours(1));
+    assert!(t.state.clock.now() > dates.appeal_to && t.state.clock.now() < dates.voting_from);
+    let (cookie, csrf) = department_official(t, Some(w.budget_dept)).await;
+    let r = form_post(t, &appeal(a), &cookie, &format!("csrf={csrf}&decision=uphold")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(t.store.project(a).await.unwrap().unwrap().0.status, ProjectStatus::OnBallot);
+
+    // Once the vote opened: b's appeal stays undecided, whatever the decision.
+    t.advance(dates.voting_from - t.state.clock.now() + Duration::minutes(1));
+    let (cookie, csrf) = department_official(t, Some(w.budget_dept)).await;
+    let before = snapshot(&w).await;
+    let audit = t.audit_len().await;
+    for body in [format!("csrf={csrf}&decision=uphold"), format!("csrf={csrf}&decision=dismiss&reason=Nie")] {
+        let r = form_post(t, &appeal(b), &cookie, &body).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{body}: {}", r.text());
+        let page = r.text();
+        assert!(page.contains("Odwołania można było rozpatrywać do rozpoczęcia głosowania"), "{page}");
+        assert!(page.contains(&in_warsaw(dates.voting_from)), "{page}");
+    }
+    assert_eq!(snapshot(&w).await, before, "nothing changed");
+    assert_eq!(t.audit_len().await, audit, "nothing audited");
+    assert_eq!(t.store.project(b).await.unwrap().unwrap().0.status, ProjectStatus::Appealed);
+}

@@ -45,6 +45,7 @@ mod ezd_package;
 mod jobs;
 mod jobs_postgres;
 mod limits_postgres;
+mod maintenance_sms_codes;
 mod migrate_from_sqlite;
 mod migrations;
 mod open311;

@@ -10,7 +10,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use mm_protocol::budget::identity::{normalise, normalise_phone};
 use mm_protocol::budget::model::{
     BallotChannel, BallotInput, BallotReceipt, Choice, Edition, IdentityInput, Phase, PoolChoice, Project, ProjectStatus, VotingRule,
@@ -33,10 +33,10 @@ use crate::auth::token::sha256_hex;
 use crate::devices::{Device, idempotency};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::reports::ratelimit::WriteError;
-use crate::sms::SmsMessage;
+use crate::sms::codes::{CodeFor, send_code};
 use crate::state::AppState;
 use crate::store::ballots::{
-    BallotChange as StoreChange, BallotOwner, ChangeOutcome, NewSignature, NewSmsCode, SMS_CODE_MINUTES, Signed, StoredBallot,
+    BallotChange as StoreChange, BallotOwner, ChangeOutcome, NewSignature, NewSmsCode, Signed, StoredBallot,
 };
 use crate::store::budget::{NewProject as StoreProject, ProjectFilter, ProposerContact, Submitted};
 use crate::store::{Conflict, IdempotencyKey, StoreError};
@@ -62,29 +62,6 @@ fn store_error(e: StoreError) -> AppError {
         StoreError::Conflict(Conflict::PhaseClosed) => AppError::phase_closed(),
         other => other.into(),
     }
-}
-
-fn idempotency_required() -> AppError {
-    AppError::new(ErrorCode::InvalidField, "Brak nagłówka Idempotency-Key.", "The Idempotency-Key header is required.")
-        .with_field("Idempotency-Key")
-}
-
-/// The raw `Idempotency-Key` header (1 to 200 visible characters), required.
-fn raw_key(headers: &HeaderMap) -> ApiResult<String> {
-    let v = headers.get(idempotency::HEADER).ok_or_else(idempotency_required)?;
-    v.to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::InvalidField,
-                "Nieprawidłowy nagłówek Idempotency-Key.",
-                "Invalid Idempotency-Key header (1 to 200 visible characters).",
-            )
-            .with_field("Idempotency-Key")
-        })
 }
 
 async fn the_edition(state: &AppState, id: i64) -> ApiResult<Edition> {
@@ -190,7 +167,7 @@ pub async fn submit_project(
     headers: HeaderMap,
     Json(input): Json<NewProject>,
 ) -> ApiResult<Response> {
-    let key = idempotency::key(&headers, &format!("budget-projects/{}", device.id), &input)?.ok_or_else(idempotency_required)?;
+    let key = idempotency::key(&headers, &format!("budget-projects/{}", device.id), &input)?.ok_or_else(idempotency::required)?;
     let e = the_edition(&state, id).await?;
     text_field("title", &input.title, 200)?;
     text_field("description", &input.description, 10_000)?;
@@ -234,7 +211,7 @@ pub async fn sign(
     headers: HeaderMap,
     Json(input): Json<SignatureInput>,
 ) -> ApiResult<Response> {
-    let retry_key = raw_key(&headers)?;
+    let retry_key = idempotency::required_raw(&headers)?;
     let now = state.clock.now();
     let (p, _) = state.store.project(id).await?.ok_or_else(AppError::not_found)?;
     let e = the_edition(&state, p.edition).await?;
@@ -281,7 +258,7 @@ pub async fn appeal(
     headers: HeaderMap,
     Json(input): Json<AppealInput>,
 ) -> ApiResult<Json<Project>> {
-    raw_key(&headers)?;
+    idempotency::required_raw(&headers)?;
     text_field("text", &input.text, 10_000)?;
     let p = state.store.appeal(&device.id, id, input.text.trim().to_owned(), state.clock.now()).await.map_err(store_error)?;
     tracing::info!(gmina = %state.store.gmina_scope(), project = id, "budget appeal");
@@ -313,7 +290,7 @@ pub async fn sms_code(
     headers: HeaderMap,
     Json(input): Json<SmsCodeRequest>,
 ) -> Result<Response, WriteError> {
-    raw_key(&headers)?;
+    idempotency::required_raw(&headers)?;
     let now = state.clock.now();
     let e = the_edition(&state, id).await?;
     if e.phase != Phase::Voting {
@@ -363,15 +340,7 @@ pub async fn sms_code(
         })
         .await
         .map_err(AppError::from)?;
-    let text = format!("Kod do głosowania w budżecie obywatelskim: {code}. Nie podawaj go nikomu.");
-    let sent = state.sms.send(&SmsMessage { to: phone.as_str().to_owned(), text, idx: request_id.clone() }).await;
-    if let Err(e) = sent {
-        tracing::warn!(gmina = %state.store.gmina_scope(), edition = id, error = %e, "budget SMS code not sent");
-        return Err(AppError::sms_unavailable().into());
-    }
-    tracing::info!(gmina = %state.store.gmina_scope(), edition = id, "budget SMS code sent");
-    let issued = SmsCodeIssued { request_id, expires_at: now + Duration::minutes(SMS_CODE_MINUTES) };
-    Ok((StatusCode::ACCEPTED, Json(issued)).into_response())
+    Ok(send_code(&state, CodeFor::Ballot { edition: e.id }, &phone, &code, request_id, now).await?)
 }
 
 /// Casts a ballot. Checks, in order, each refusing with nothing written:
@@ -394,7 +363,7 @@ pub async fn cast_ballot(
     headers: HeaderMap,
     Json(input): Json<BallotInput>,
 ) -> Result<Response, WriteError> {
-    let key = raw_key(&headers)?;
+    let key = idempotency::required_raw(&headers)?;
     charge(&state, vec![(format!("ballot:{}", device.id), BALLOTS_PER_DEVICE_HOUR)], Some(&format!("ballot/{}/{key}", device.id)))
         .await?;
     let now = state.clock.now();
@@ -497,7 +466,7 @@ pub async fn change_ballot(
     headers: HeaderMap,
     Json(input): Json<BallotChangeRequest>,
 ) -> Result<Response, WriteError> {
-    let key = raw_key(&headers)?;
+    let key = idempotency::required_raw(&headers)?;
     charge(&state, vec![(format!("ballot:{}", device.id), BALLOTS_PER_DEVICE_HOUR)], Some(&format!("ballot-change/{}/{key}", device.id)))
         .await?;
     let now = state.clock.now();

@@ -15,7 +15,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use mm_protocol::budget::identity::{IdentityError, normalise, normalise_phone};
 use mm_protocol::budget::wire::{SmsCodeIssued, SmsCodeRequest};
 use mm_protocol::consultations::{
@@ -34,9 +34,9 @@ use crate::budget::identity::{new_sms_code, sms_code_hash};
 use crate::devices::{Device, idempotency};
 use crate::error::{ApiResult, AppError, Json, Path};
 use crate::reports::ratelimit::WriteError;
-use crate::sms::SmsMessage;
+use crate::sms::codes::{CodeFor, send_code};
 use crate::state::AppState;
-use crate::store::ballots::{SMS_CODE_MINUTES, SmsUse};
+use crate::store::ballots::SmsUse;
 use crate::store::consultations::{Answered, ModerationState, NewResponse, NewSmsCode, SmsRefusal};
 use crate::store::{Conflict, StoreError};
 use crate::tenant::Tenant;
@@ -106,11 +106,6 @@ fn not_published() -> AppError {
     )
 }
 
-fn idempotency_required() -> AppError {
-    AppError::new(ErrorCode::InvalidField, "Brak nagłówka Idempotency-Key.", "The Idempotency-Key header is required.")
-        .with_field("Idempotency-Key")
-}
-
 /// A second answer of the same respondent, worded for who the respondent is.
 fn already_answered(rule: RespondentRule) -> AppError {
     match rule {
@@ -143,14 +138,6 @@ fn sms_not_asked() -> AppError {
         ErrorCode::InvalidField,
         "Ta konsultacja nie potwierdza odpowiedzi kodem SMS.",
         "This consultation does not confirm answers by SMS.",
-    )
-}
-
-fn sms_unavailable() -> AppError {
-    AppError::new(
-        ErrorCode::SmsUnavailable,
-        "Nie można teraz wysłać kodu SMS. Spróbuj później. Nic nie zostało zapisane.",
-        "The SMS code cannot be sent now. Try later. Nothing was stored.",
     )
 }
 
@@ -248,7 +235,7 @@ pub async fn answer(
     Json(input): Json<AnswerSubmission>,
 ) -> Result<Response, WriteError> {
     if !headers.contains_key(idempotency::HEADER) {
-        return Err(idempotency_required().into());
+        return Err(idempotency::required().into());
     }
     let c = public(&state, id).await?;
     let now = state.clock.now();
@@ -259,7 +246,7 @@ pub async fn answer(
     let (who, sms) = respondent(&state, &c, &device, &input)?;
     let fingerprint = AnswerFingerprint { respondent: sha256_hex(&who.0), answers: &answers };
     let idem = idempotency::key(&headers, &format!("consultations:{}", device.id), &fingerprint)?
-        .ok_or_else(idempotency_required)?;
+        .ok_or_else(idempotency::required)?;
     if c.respondents == RespondentRule::PerVerifiedPerson {
         let retry = format!("consultation/{}/{}", device.id, idem.key);
         charge(&state, vec![(format!("consultation-answer:{}", device.id), VERIFIED_ANSWERS_PER_DEVICE_HOUR)], Some(&retry))
@@ -298,9 +285,7 @@ pub async fn sms_code(
     headers: HeaderMap,
     Json(input): Json<SmsCodeRequest>,
 ) -> Result<Response, WriteError> {
-    if !headers.contains_key(idempotency::HEADER) {
-        return Err(idempotency_required().into());
-    }
+    idempotency::required_raw(&headers)?;
     let c = public(&state, id).await?;
     let now = state.clock.now();
     if !c.accepts_answers_at(now) {
@@ -334,15 +319,7 @@ pub async fn sms_code(
         })
         .await
         .map_err(AppError::from)?;
-    let text = format!("Kod do konsultacji społecznych: {code}. Nie podawaj go nikomu.");
-    let sent = state.sms.send(&SmsMessage { to: phone.as_str().to_owned(), text, idx: request_id.clone() }).await;
-    if let Err(e) = sent {
-        tracing::warn!(gmina = %state.store.gmina_scope(), consultation = id, error = %e, "consultation SMS code not sent");
-        return Err(sms_unavailable().into());
-    }
-    tracing::info!(gmina = %state.store.gmina_scope(), consultation = id, "consultation SMS code sent");
-    let issued = SmsCodeIssued { request_id, expires_at: now + Duration::minutes(SMS_CODE_MINUTES) };
-    Ok((StatusCode::ACCEPTED, Json(issued)).into_response())
+    Ok(send_code(&state, CodeFor::Answer { consultation: c.id }, &phone, &code, request_id, now).await?)
 }
 
 /// The results once the consultation is published (after it closed):

@@ -12,17 +12,26 @@ use crate::store::{IdempotencyKey, StoredResponse};
 
 pub const HEADER: &str = "idempotency-key";
 
-/// The key of this request within `scope`, hashed with the request as
-/// parsed (so whitespace or field order do not make a "different" body).
-pub fn key<T: Serialize>(
-    headers: &HeaderMap,
-    scope: &str,
-    request: &T,
-) -> Result<Option<IdempotencyKey>, AppError> {
-    let Some(value) = headers.get(HEADER) else {
-        return Ok(None);
-    };
-    let key = value
+/// 400 for a write that needs the header and came without it.
+pub fn required() -> AppError {
+    AppError::new(
+        ErrorCode::InvalidField,
+        "Brak nagłówka Idempotency-Key.",
+        "The Idempotency-Key header is required.",
+    )
+    .with_field("Idempotency-Key")
+}
+
+/// The raw header (1 to 200 visible characters), required: for a write
+/// whose retry the store recognises by other means (an SMS code's request
+/// id), so no request hash is kept.
+pub fn required_raw(headers: &HeaderMap) -> Result<String, AppError> {
+    let value = headers.get(HEADER).ok_or_else(required)?;
+    checked(value).map(str::to_owned)
+}
+
+fn checked(value: &HeaderValue) -> Result<&str, AppError> {
+    value
         .to_str()
         .ok()
         .map(str::trim)
@@ -34,7 +43,20 @@ pub fn key<T: Serialize>(
                 "Invalid Idempotency-Key header (1 to 200 visible characters).",
             )
             .with_field("Idempotency-Key")
-        })?;
+        })
+}
+
+/// The key of this request within `scope`, hashed with the request as
+/// parsed (so whitespace or field order do not make a "different" body).
+pub fn key<T: Serialize>(
+    headers: &HeaderMap,
+    scope: &str,
+    request: &T,
+) -> Result<Option<IdempotencyKey>, AppError> {
+    let Some(value) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    let key = checked(value)?;
     let canonical = serde_json::to_vec(request).map_err(|_| AppError::internal())?;
     Ok(Some(IdempotencyKey {
         scope: scope.into(),

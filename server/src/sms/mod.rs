@@ -3,6 +3,8 @@
 //! Nothing here knows about budgets: a message goes to one number, with an
 //! idempotency id, and either the gateway took it or it says why not.
 //!
+//! - [`codes`]: [`codes::send_code`], the ending the budget's and the
+//!   consultations' one-time-code routes share (send, log, 202);
 //! - [`smsapi`]: the SMSAPI.pl client (`--sms smsapi`);
 //! - [`log`]: the demo's stand-in, printing each message on the terminal
 //!   (`--sms log`, only with `--demo`);
@@ -22,6 +24,7 @@
 //! sender name) → `sms_unavailable` too, and an operator must act (the
 //! client logs it as a warning with the gateway's code).
 
+pub mod codes;
 pub mod log;
 pub mod smsapi;
 

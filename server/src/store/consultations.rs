@@ -204,6 +204,10 @@ pub trait ConsultationStore: Send + Sync {
     /// deletes the gmina's codes a day past their expiry. `NotFound` for
     /// no such consultation.
     async fn issue_consultation_sms_code(&self, code: NewSmsCode) -> StoreResult<()>;
+    /// Deletes the gmina's codes a day past their expiry (`SMS_KEEP_HOURS`),
+    /// for the maintenance pass: without it the last codes of a closed
+    /// consultation would stay, as no new code comes to clear them.
+    async fn purge_consultation_sms_codes(&self, now: DateTime<Utc>) -> StoreResult<u64>;
     /// Every answer of the consultation (date, then time, then id order).
     async fn responses(&self, consultation: i64) -> StoreResult<Vec<ConsultationResponse>>;
     /// The free-text answers of the consultation in `state`.

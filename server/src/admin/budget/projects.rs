@@ -17,13 +17,23 @@
 //!
 //! The store moves the status as `ProjectStatus::may_move` allows and
 //! audits each decision (`budget.verify`, `budget.appeal`, ids only).
+//!
+//! Decisions keep to the edition's dates (the council's resolution sets
+//! them, art. 5a ust. 7 pkt 2): a verification decision until
+//! `verification_to` (the list of admitted projects is due then, and the
+//! appeal window counts from it; deciding early, while submission runs,
+//! shortens nobody's time); an appeal's decision until `voting_from` (an
+//! appeal may come until `appeal_to`, so one lodged on the last day must
+//! still be decidable; from the vote on the ballot is fixed). Outside
+//! them: 409 with the dates, nothing changed.
 
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mm_protocol::budget::model::{Project, ProjectStatus, validate_amount};
+use chrono::{DateTime, Utc};
+use mm_protocol::budget::model::{Edition, Project, ProjectStatus, validate_amount};
 
 use super::{Errors, MAX_LONG_TEXT, MAX_TEXT, edition_or_404, parse_zloty, permit, say, zloty_input};
 use crate::admin::session::{Form, Staff};
@@ -225,6 +235,38 @@ async fn refused(state: &AppState, staff: &Staff, id: i64, e: StoreError, form: 
     project_page(state, staff, id, StatusCode::CONFLICT, form, Errors::new(), Some((text.to_owned(), true))).await
 }
 
+/// Which decision a date check is about.
+#[derive(Clone, Copy)]
+enum Deciding {
+    Verification,
+    Appeal,
+}
+
+/// Why `what` may not be decided at `now` in `e`, or `None` while it may
+/// (the module's doc: verification until `verification_to`, an appeal
+/// until `voting_from`). Dates in Warsaw time, as the edition's form.
+fn past_deadline(lang: Lang, e: &Edition, what: Deciding, now: DateTime<Utc>) -> Option<String> {
+    match what {
+        Deciding::Verification if now >= e.dates.verification_to => Some(format!(
+            "{} {}.",
+            lang.t(
+                "Weryfikacja projektów tej edycji zakończyła się",
+                "The verification of this edition's projects ended on",
+            ),
+            local(e.dates.verification_to)
+        )),
+        Deciding::Appeal if now >= e.dates.voting_from => Some(format!(
+            "{} {}.",
+            lang.t(
+                "Odwołania można było rozpatrywać do rozpoczęcia głosowania:",
+                "Appeals could be decided until the vote opened:",
+            ),
+            local(e.dates.voting_from)
+        )),
+        _ => None,
+    }
+}
+
 /// A reason as typed: required (`field`), at most [`MAX_LONG_TEXT`].
 fn reason(lang: Lang, f: &Form, errors: &mut Errors) -> Option<String> {
     match f.text("reason") {
@@ -250,7 +292,7 @@ fn reason(lang: Lang, f: &Form, errors: &mut Errors) -> Option<String> {
 pub async fn verify(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Response> {
     let f = staff.posted(&body)?;
     permit(&state, &staff).await?;
-    project_or_404(&state, id).await?;
+    let (p, _) = project_or_404(&state, id).await?;
     let lang = staff.lang;
     let form = VerifyForm {
         legal: f.flag("legal"),
@@ -260,6 +302,11 @@ pub async fn verify(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, bo
         decision: f.get("decision").unwrap_or_default().to_owned(),
         reason: f.get("reason").unwrap_or_default().to_owned(),
     };
+    let now = state.clock.now();
+    let e = edition_or_404(&state, p.edition, now).await?;
+    if let Some(text) = past_deadline(lang, &e, Deciding::Verification, now) {
+        return project_page(&state, &staff, id, StatusCode::CONFLICT, Some(form), Errors::new(), Some((text, true))).await;
+    }
     let mut errors = Errors::new();
     let estimate = if form.estimate.is_empty() {
         None
@@ -308,7 +355,7 @@ pub async fn verify(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, bo
     };
     let department = if form.department.is_empty() { None } else { Some(form.department.clone()) };
     let v = Verification { legal: form.legal, feasible: form.feasible, estimate_grosze: estimate, department, decision };
-    match state.store.verify_project(staff.actor(), id, v, state.clock.now()).await {
+    match state.store.verify_project(staff.actor(), id, v, now).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/budget/projects/{id}")).into_response()),
         Err(e) => refused(&state, &staff, id, e, Some(form)).await,
     }
@@ -319,8 +366,13 @@ pub async fn verify(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, bo
 pub async fn appeal(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, body: Bytes) -> AdminResult<Response> {
     let f = staff.posted(&body)?;
     permit(&state, &staff).await?;
-    project_or_404(&state, id).await?;
+    let (p, _) = project_or_404(&state, id).await?;
     let lang = staff.lang;
+    let now = state.clock.now();
+    let e = edition_or_404(&state, p.edition, now).await?;
+    if let Some(text) = past_deadline(lang, &e, Deciding::Appeal, now) {
+        return project_page(&state, &staff, id, StatusCode::CONFLICT, None, Errors::new(), Some((text, true))).await;
+    }
     let mut errors = Errors::new();
     let decided = match f.get("decision") {
         Some("uphold") => Some((true, None)),
@@ -333,7 +385,7 @@ pub async fn appeal(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, bo
     let Some((accept, reason)) = decided else {
         return project_page(&state, &staff, id, StatusCode::BAD_REQUEST, None, errors, None).await;
     };
-    match state.store.decide_appeal(staff.actor(), id, accept, reason, state.clock.now()).await {
+    match state.store.decide_appeal(staff.actor(), id, accept, reason, now).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/budget/projects/{id}")).into_response()),
         Err(e) => refused(&state, &staff, id, e, None).await,
     }

@@ -168,10 +168,15 @@ async fn check_sms(tx: &Tx<'_>, g: &str, r: &NewResponse, sms: &SmsUse) -> Store
     Ok(None)
 }
 
+/// The gmina's codes a day past their expiry; how many went.
+async fn purge_sms_codes(tx: &Tx<'_>, g: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+    let st = tx.c.prepare_cached("DELETE FROM consultation_sms_codes WHERE gmina = $1 AND expires_at < $2").await?;
+    Ok(tx.c.execute(&st, &[&g, &ts(now - Duration::hours(SMS_KEEP_HOURS))]).await?)
+}
+
 async fn issue_sms_code(tx: &Tx<'_>, g: &str, code: &NewSmsCode) -> StoreResult<()> {
     get(&tx.c, g, code.consultation, "FOR SHARE").await?.ok_or(StoreError::NotFound)?;
-    let st = tx.c.prepare_cached("DELETE FROM consultation_sms_codes WHERE gmina = $1 AND expires_at < $2").await?;
-    tx.c.execute(&st, &[&g, &ts(code.now - Duration::hours(SMS_KEEP_HOURS))]).await?;
+    purge_sms_codes(tx, g, code.now).await?;
     let st = tx
         .c
         .prepare_cached(
@@ -394,6 +399,10 @@ impl ConsultationStore for PostgresStore {
 
     async fn issue_consultation_sms_code(&self, code: NewSmsCode) -> StoreResult<()> {
         write_tx!(self, |tx, g| { issue_sms_code(tx, g, &code).await })
+    }
+
+    async fn purge_consultation_sms_codes(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        write_tx!(self, |tx, g| { purge_sms_codes(tx, g, now).await })
     }
 
     async fn responses(&self, consultation: i64) -> StoreResult<Vec<ConsultationResponse>> {

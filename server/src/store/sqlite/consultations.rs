@@ -225,10 +225,17 @@ fn check_sms(tx: &Transaction<'_>, g: &str, r: &NewResponse, sms: &SmsUse) -> St
     Ok(None)
 }
 
+/// The gmina's codes a day past their expiry; how many went.
+fn purge_sms_codes(tx: &Transaction<'_>, g: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+    let n = tx
+        .prepare_cached("DELETE FROM consultation_sms_codes WHERE gmina = ?1 AND expires_at < ?2")?
+        .execute(params![g, ts(now - Duration::hours(SMS_KEEP_HOURS))])?;
+    Ok(n as u64)
+}
+
 fn issue_sms_code(tx: &Transaction<'_>, g: &str, code: &NewSmsCode) -> StoreResult<()> {
     get(tx, g, code.consultation)?.ok_or(StoreError::NotFound)?;
-    tx.prepare_cached("DELETE FROM consultation_sms_codes WHERE gmina = ?1 AND expires_at < ?2")?
-        .execute(params![g, ts(code.now - Duration::hours(SMS_KEEP_HOURS))])?;
+    purge_sms_codes(tx, g, code.now)?;
     tx.prepare_cached(
         "INSERT INTO consultation_sms_codes (gmina, id, consultation, respondent_key, code_hash, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -348,6 +355,11 @@ impl ConsultationStore for SqliteStore {
     async fn issue_consultation_sms_code(&self, code: NewSmsCode) -> StoreResult<()> {
         let g = self.scope();
         self.write(move |tx| issue_sms_code(tx, &g, &code)).await
+    }
+
+    async fn purge_consultation_sms_codes(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let g = self.scope();
+        self.write(move |tx| purge_sms_codes(tx, &g, now)).await
     }
 
     async fn responses(&self, consultation: i64) -> StoreResult<Vec<ConsultationResponse>> {
