@@ -5,7 +5,8 @@
 //! everyone else 403, another gmina's edition 404), CSRF, the lot drawn
 //! once and shown, no count before `voting_to` nor without the lot, the
 //! count's trace as sentences, publication only once every pool is
-//! counted, each step audited, and then the public results.
+//! counted, each step audited, and then the public results, linked from
+//! the edition page once published.
 
 use crate::common;
 use crate::security_support;
@@ -232,6 +233,11 @@ async fn lot_once_count_after_voting_publish_then_the_results_are_public() {
     assert_eq!(form_post(t, &publish, &cookie, &ok).await.status, StatusCode::CONFLICT, "not counted yet");
     let results = format!("/api/v1/budget/editions/{}/results", w.edition);
     assert_eq!(public(t, &results).await.status, StatusCode::NOT_FOUND);
+    // No link to the public results page before they are published.
+    let edition_page = format!("/admin/budget/editions/{}", w.edition);
+    let before = page_get(t, &edition_page, &cookie).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(!before.text().contains("id=\"public-results\""), "no link before publication");
 
     let r = form_post(t, &count, &cookie, &ok).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -253,6 +259,17 @@ async fn lot_once_count_after_voting_publish_then_the_results_are_public() {
     assert_eq!(t.audit_len().await, audit + 3, "two counts and the publication audited, the refusals not");
     assert_eq!(form_post(t, &count, &cookie, &ok).await.status, StatusCode::CONFLICT, "no recount after publication");
     assert_eq!(form_post(t, &publish, &cookie, &ok).await.status, StatusCode::CONFLICT, "published once");
+
+    // The edition page links the public results page, naming the session's
+    // gmina (two gminas here: without it the public page could not tell
+    // whose edition), and the link opens it with no session and no header.
+    let html = page_get(t, &edition_page, &cookie).await.text();
+    let anchor = html.split("id=\"public-results\"").next().filter(|_| html.contains("id=\"public-results\"")).expect("the link");
+    let href = anchor.rsplit("href=\"").next().unwrap().trim_end_matches([' ', '"']);
+    assert_eq!(href, format!("/budget/editions/{}?gmina={}", w.edition, t.store.gmina_scope()));
+    let page = t.get(href).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(page.text().contains("Ścieżka"), "the edition's results");
 
     let r = public(t, &results).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());

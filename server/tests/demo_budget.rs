@@ -2,8 +2,10 @@
 //! (SQLite, or PostgreSQL with `MM_TEST_BACKEND=postgres`): last year's
 //! edition published with its ballots and its pools counted greedily, with
 //! equal shares + Add1 and with the comparison step; this year's in
-//! voting; Czernica's in voting; loaded once; no generated PESEL in the
-//! database file.
+//! voting; this year's green budget in its submission phase (projects
+//! submitted, one with some signatures, one under verification; signing
+//! through the API); Czernica's in voting; loaded once; no generated PESEL
+//! in the database file.
 
 use crate::common;
 
@@ -19,8 +21,10 @@ use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{IdentityMode, Phase, ProjectStatus};
 use mm_protocol::consultations::ConsultationStatus;
 use mm_protocol::gmina::Teryt;
+use axum::http::StatusCode;
 use mm_server::store::Store;
 use mm_server::store::budget::ProjectFilter;
+use serde_json::{Value, json};
 use mm_server::store::consultations::ModerationState;
 
 async fn started() -> TestApp {
@@ -59,7 +63,9 @@ async fn the_demo_has_a_published_edition_and_one_in_voting() {
     let now = Utc::now();
     let year = now.with_timezone(&LOCAL_TZ).year();
     let editions = s.editions(now).await.unwrap();
-    assert_eq!(editions.len(), 2, "{editions:?}");
+    assert_eq!(editions.len(), 3, "{editions:?}");
+    // The one in voting is listed first (the apps' and tests' "this year's").
+    assert_eq!(editions[0].phase, Phase::Voting, "{editions:?}");
 
     let done = editions
         .iter()
@@ -171,7 +177,7 @@ async fn the_demo_has_a_published_edition_and_one_in_voting() {
 
     let open = editions
         .iter()
-        .find(|e| e.year == year)
+        .find(|e| e.year == year && e.phase == Phase::Voting)
         .expect("this year's");
     assert_eq!(open.phase, Phase::Voting);
     assert!(open.settings.sms && open.settings.allow_change);
@@ -237,7 +243,7 @@ async fn a_second_start_loads_nothing_twice_and_gminas_stay_apart() {
     let now = Utc::now();
     let s = siechnice(&t);
     let c = czernica(&t);
-    assert_eq!(s.editions(now).await.unwrap().len(), 2);
+    assert_eq!(s.editions(now).await.unwrap().len(), 3);
     assert_eq!(c.editions(now).await.unwrap().len(), 1);
     // Czernica's handle sees none of Siechnice's editions.
     for e in s.editions(now).await.unwrap() {
@@ -417,4 +423,98 @@ async fn demo_voters_are_keyed_with_the_deployments_budget_key() {
             "{again:?}"
         );
         assert!(matches!(s.answer(response("a-new-device")).await.unwrap(), Answered::New { .. }));
+}
+
+/// This year's green budget is in its submission phase: its projects as
+/// residents submitted them, one with some support signatures, one with
+/// the department, listed by the API after the edition in voting; a
+/// resident signs through the API, and a demo signer signing again is
+/// told they have signed (the demo keys signers as the API does).
+#[tokio::test]
+async fn the_green_budget_takes_projects_and_signatures_now() {
+    use mm_server::demo::budget::{GREEN_SIGNATURES, GREEN_SIGNED, signer_identity};
+
+    let t = started().await;
+    let s = siechnice(&t);
+    let now = Utc::now();
+    let teryt = mm_server::demo::czernica::siechnice_record().teryt;
+    let editions = s.editions(now).await.unwrap();
+    let green = editions
+        .iter()
+        .find(|e| e.phase == Phase::Submission)
+        .expect("an edition in its submission phase");
+    assert!(green.title.contains("Zielony"), "{}", green.title);
+    assert!(green.dates.validate().is_ok());
+    assert_eq!(green.settings.identity, IdentityMode::NameAddress);
+    assert_eq!(green.pools.len(), 1);
+    assert_eq!(green.pools[0].signatures_required, GREEN_SIGNATURES);
+    let projects = s
+        .projects(ProjectFilter { edition: Some(green.id), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(projects.len(), 4, "{projects:?}");
+    let under: Vec<_> = projects.iter().filter(|p| p.status == ProjectStatus::UnderVerification).collect();
+    assert_eq!(under.len(), 1, "one with the department");
+    assert!(
+        projects
+            .iter()
+            .filter(|p| p.id != under[0].id)
+            .all(|p| p.status == ProjectStatus::Submitted && p.number.is_none()),
+        "the others just submitted"
+    );
+    let mut signatures = Vec::new();
+    for p in &projects {
+        let (_, private) = s.project(p.id).await.unwrap().unwrap();
+        assert!(private.proposer_device.is_some());
+        signatures.push((p.id, private.signatures));
+    }
+    let of = |id: i64| signatures.iter().find(|(p, _)| *p == id).unwrap().1;
+    assert_eq!(of(under[0].id), GREEN_SIGNATURES, "its signatures collected");
+    let signed: Vec<i64> = signatures.iter().filter(|(_, n)| *n == GREEN_SIGNED).map(|(p, _)| *p).collect();
+    assert_eq!(signed.len(), 1, "{signatures:?}");
+    assert_eq!(signatures.iter().filter(|(_, n)| *n == 0).count(), 2, "{signatures:?}");
+    let signed = signed[0];
+
+    // The resident API lists it, after the edition in voting.
+    let r = t.get(&format!("/api/v1/budget/editions?gmina={teryt}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let listed: Vec<Value> = r.json().as_array().unwrap().clone();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(listed[0]["phase"], "voting", "the edition in voting first");
+    let entry = listed.iter().find(|e| e["id"] == green.id).expect("listed");
+    assert_eq!(entry["phase"], "submission");
+    let r = t.get(&format!("/api/v1/budget/editions/{}/projects?gmina={teryt}", green.id)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let statuses: Vec<String> =
+        r.json().as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(statuses.iter().filter(|s| *s == "under_verification").count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| *s == "submitted").count(), 3, "{statuses:?}");
+
+    // Signing through the API: a new resident is counted, a demo signer again is not.
+    let r = t
+        .call("POST", &format!("/api/v1/devices?gmina={teryt}"), None, Some(json!({"platform": "android", "app_version": "1.0.0"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let sign = |key: &'static str, identity: Value| {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/budget/projects/{signed}/signatures?gmina={teryt}"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(json!({ "identity": identity }).to_string()))
+            .unwrap();
+        t.send(req)
+    };
+    let newcomer = json!({"first_name": "Hanna", "last_name": "Testowa",
+        "address": {"locality": 1, "street": "Parkowa", "house": "12"}});
+    let r = sign("g1", newcomer).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["signatures"], GREEN_SIGNED + 1);
+    // Signer 15 is the first of the signed project's (the first project took 0..15).
+    let demo_signer = serde_json::to_value(signer_identity(GREEN_SIGNATURES as usize)).unwrap();
+    let r = sign("g2", demo_signer).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert_eq!(s.project(signed).await.unwrap().unwrap().1.signatures, GREEN_SIGNED + 1, "nothing added");
 }

@@ -18,7 +18,16 @@
 //!   together, a tie the lot decides;
 //! - this year's edition open for voting now (name and address, SMS
 //!   confirmation, 1–3 projects per pool, a ballot may be changed), with
-//!   its projects on the ballot and no ballots yet.
+//!   its projects on the ballot and no ballots yet;
+//! - a themed edition of this year, the green budget, in its submission
+//!   phase now (issue 15 §7 item 4): one gmina-wide pool that asks for
+//!   [`GREEN_SIGNATURES`] support signatures, four residents' projects
+//!   just submitted, one of them with a few signatures, and one already
+//!   with the department (`UnderVerification`, its signatures collected),
+//!   so a resident can propose, sign and, once an official rejects a
+//!   project, appeal, from the app, end to end. Created before this year's
+//!   main edition: editions are listed newest year first and then newest
+//!   first, so the edition in voting stays the first one listed.
 //!
 //! Czernica ([`load_czernica`]): one small edition in voting.
 //!
@@ -42,12 +51,13 @@ use mm_protocol::LOCAL_TZ;
 use mm_protocol::budget::count::{self, CountBallot, CountInput, CountProject, CountingRule};
 use mm_protocol::budget::identity::normalise;
 use mm_protocol::budget::model::{
-    BallotChannel, DuplicatePolicy, EditionSettings, IdentityInput, IdentityMode, PhaseDates, Pool,
-    PoolKind, ProjectLocation, ProjectStatus, VotingRule,
+    Address, BallotChannel, DuplicatePolicy, EditionSettings, IdentityInput, IdentityMode, PhaseDates,
+    Pool, PoolKind, ProjectLocation, ProjectStatus, VotingRule,
 };
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::taxes::Grosze;
 
+use crate::auth::token::sha256_hex;
 use crate::budget::identity::BudgetKeys;
 use crate::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
 use crate::store::budget::{
@@ -465,6 +475,62 @@ const PROJECTS_2026: [(usize, DemoProject); 11] = [
     ),
 ];
 
+/// The green budget's pool: whole gmina, 150,000 zł, 28,000 residents.
+const GREEN_ZLOTY: i64 = 150_000;
+const GREEN_RESIDENTS: u32 = 28_000;
+/// Support signatures a green-budget project needs to go on the ballot
+/// (at most 0.1 % of the residents, art. 5a ust. 7 pkt 1: 28 here).
+pub const GREEN_SIGNATURES: u32 = 15;
+/// The green budget's projects, as residents proposed them, with the
+/// signatures each has collected: the first is with the department
+/// (`UnderVerification`, all its signatures in), the second has some, the
+/// others none yet.
+const GREEN: [(DemoProject, u32); 4] = [
+    (
+        p(
+            "Ogród deszczowy przy urzędzie w Siechnicach",
+            "Obniżone rabaty z roślinami znoszącymi zalewanie, do których spływa deszczówka z dachu i parkingu urzędu, z tablicą wyjaśniającą, jak działają.",
+            25_000,
+            "ekologia",
+            (51.0342, 17.1497),
+        ),
+        GREEN_SIGNATURES,
+    ),
+    (
+        p(
+            "Sto drzew wzdłuż ul. Kolejowej w Radwanicach",
+            "Szpaler lip i klonów z osłonami i trzyletnią pielęgnacją wzdłuż drogi do stacji.",
+            60_000,
+            "zieleń",
+            (51.0615, 17.1290),
+        ),
+        GREEN_SIGNED,
+    ),
+    (
+        p(
+            "Łąka kwietna na skwerze w Żernikach Wrocławskich",
+            "1500 m² łąki z rodzimych gatunków w miejsce trawnika koszonego co tydzień, z ławkami na skraju.",
+            12_000,
+            "ekologia",
+            (51.0331, 17.0672),
+        ),
+        0,
+    ),
+    (
+        p(
+            "Poidełka z wodą pitną w parkach",
+            "Pięć poidełek podłączonych do wodociągu, z miską dla psów, w parkach i na placach zabaw gminy.",
+            30_000,
+            "zdrowie",
+            (51.0350, 17.1530),
+        ),
+        0,
+    ),
+];
+/// The signatures of the green budget's second project: some, not enough.
+pub const GREEN_SIGNED: u32 = 6;
+const _: () = assert!(GREEN_SIGNED > 0 && GREEN_SIGNED < GREEN_SIGNATURES);
+
 /// Czernica's small edition.
 const CZERNICA_2026: [DemoProject; 4] = [
     p(
@@ -504,6 +570,8 @@ pub async fn load_siechnice(store: Arc<dyn Store>, keys: &BudgetKeys, now: DateT
         return Ok(false);
     }
     finished_edition(&store, keys, now).await?;
+    // Before the main edition (a lower id): see the module's comment.
+    submission_edition(store.as_ref(), keys, now).await?;
     open_edition(store.as_ref(), now).await?;
     Ok(true)
 }
@@ -756,6 +824,128 @@ async fn open_edition(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<()> 
             &dates,
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// The identity (name and address, the green budget's setting) of the
+/// `i`-th demo signer of the green budget: fictional, in Siechnice
+/// (locality 1); a test types it again to find the signer.
+pub fn signer_identity(i: usize) -> IdentityInput {
+    IdentityInput {
+        first_name: FIRST_NAMES[i % FIRST_NAMES.len()].into(),
+        last_name: LAST_NAMES[(i * 5 + 3) % LAST_NAMES.len()].into(),
+        pesel: None,
+        address: Some(Address {
+            locality: 1,
+            street: "Kwiatowa".into(),
+            house: (i + 1).to_string(),
+            flat: None,
+        }),
+        phone: None,
+    }
+}
+
+/// The green budget's dates: submission from two weeks ago for another
+/// sixteen days, verification and appeals over the next months, voting
+/// in about three months.
+fn submission_dates(now: DateTime<Utc>) -> PhaseDates {
+    PhaseDates {
+        submission_from: now - Duration::days(14),
+        submission_to: now + Duration::days(16),
+        verification_to: now + Duration::days(60),
+        appeal_to: now + Duration::days(75),
+        voting_from: now + Duration::days(100),
+        voting_to: now + Duration::days(114),
+    }
+}
+
+/// Name and address (no SMS: signatures need none, and voting is months
+/// away), one or two projects on a ballot.
+fn green_settings() -> EditionSettings {
+    EditionSettings {
+        voting: VotingRule::Approval { min: 1, max: 2 },
+        identity: IdentityMode::NameAddress,
+        ..EditionSettings::default()
+    }
+}
+
+fn green_pool() -> Pool {
+    Pool {
+        signatures_required: GREEN_SIGNATURES,
+        ..wide_pool(GREEN_ZLOTY, GREEN_RESIDENTS, CountingRule::Greedy { min_votes: 1 })
+    }
+}
+
+/// This year's green budget, in its submission phase (see the module's
+/// comment).
+async fn submission_edition(store: &dyn Store, keys: &BudgetKeys, now: DateTime<Utc>) -> StoreResult<()> {
+    let year = now.with_timezone(&LOCAL_TZ).year();
+    let dates = submission_dates(now);
+    let e = store
+        .create_edition(
+            official(),
+            NewEdition {
+                year,
+                title: format!("Zielony Budżet Obywatelski Siechnic {year}"),
+                dates,
+                settings: green_settings(),
+            },
+            dates.submission_from - Duration::days(20),
+        )
+        .await?;
+    let pool = store
+        .upsert_pool(
+            official(),
+            e.id,
+            green_pool(),
+            dates.submission_from - Duration::days(20),
+        )
+        .await?;
+    let key = keys.edition(store.gmina_scope(), e.id);
+    let mut signer = 0;
+    for (i, (dp, signatures)) in GREEN.iter().enumerate() {
+        let id = submit(
+            store,
+            e.id,
+            pool.id,
+            dp,
+            &format!("demo-proposer-green-{year}-{i}"),
+            &dates,
+        )
+        .await?;
+        for k in 0..*signatures {
+            let normal = normalise(IdentityMode::NameAddress, &signer_identity(signer))
+                .map_err(|e| StoreError::backend(format!("demo signer: {e:?}")))?;
+            signer += 1;
+            // The signer's key as `budget::routes::sign` derives it (the
+            // voter key, then "sign:{project}"), so a demo signer signing
+            // again from the app is told they have signed already.
+            let mut bytes = key.voter(&normal).as_bytes().to_vec();
+            bytes.extend_from_slice(format!("sign:{id}").as_bytes());
+            let signer_key = sha256_hex(&bytes).into_bytes();
+            let at = dates.submission_from + Duration::days(6) + Duration::hours(i64::from(k) * 5);
+            store
+                .add_signature(id, signer_key, BallotChannel::Online, at)
+                .await?;
+        }
+        if i == 0 {
+            // With the department: the assessment so far, no decision yet.
+            store
+                .verify_project(
+                    official(),
+                    id,
+                    Verification {
+                        legal: true,
+                        feasible: true,
+                        estimate_grosze: None,
+                        department: Some("Wydział Ochrony Środowiska".into()),
+                        decision: Decision::Review,
+                    },
+                    now - Duration::days(2),
+                )
+                .await?;
+        }
     }
     Ok(())
 }
@@ -1132,13 +1322,26 @@ mod tests {
         assert_eq!(a, voter_pesels());
     }
 
+    /// The green budget's pool and dates pass the checks an official's
+    /// form would (the store does not run them): a pool asking for more
+    /// signatures than 0.1 % of its residents, or phases out of order,
+    /// would be refused in the back office.
+    #[test]
+    fn the_green_budget_is_an_edition_an_official_could_have_saved() {
+        use mm_protocol::budget::model::{max_signatures, validate_settings};
+        assert!(GREEN_SIGNATURES <= max_signatures(GREEN_RESIDENTS));
+        validate_settings(&green_settings(), &[green_pool()]).unwrap();
+        submission_dates(Utc::now()).validate().unwrap();
+    }
+
     #[test]
     fn costs_are_whole_zloty_and_points_inside_the_gmina() {
         let all = WIDE_2025
             .iter()
             .chain(&NORTH_2025)
             .chain(&WEST_2025)
-            .chain(PROJECTS_2026.iter().map(|(_, p)| p));
+            .chain(PROJECTS_2026.iter().map(|(_, p)| p))
+            .chain(GREEN.iter().map(|(p, _)| p));
         for dp in all {
             assert!(dp.zloty > 0);
             assert!(

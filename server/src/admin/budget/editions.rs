@@ -5,7 +5,9 @@
 //! - `GET|POST /admin/budget/editions/{id}/settings`: its title, dated
 //!   phases and settings, while voting has not started (the store refuses
 //!   after: `Conflict::EditionLocked`, the ballot must not change under
-//!   the voters).
+//!   the voters);
+//! - [`public_results_url`]: the edition page's link to the public results
+//!   page once they are published.
 //!
 //! Checked by `PhaseDates::validate` and `validate_settings` (the
 //! protocol's, the same the apps trust); every field that does not parse
@@ -24,6 +26,7 @@ use mm_protocol::budget::count::TieKey;
 use mm_protocol::budget::model::{
     DuplicatePolicy, EditionSettings, IdentityMode, PhaseDates, SettingsReason, VotingRule, validate_settings,
 };
+use mm_protocol::gmina::Teryt;
 
 use super::{Errors, MAX_TEXT, edition_or_404, local_input, parse_local, permit, say};
 use crate::admin::session::{Form, Staff};
@@ -328,6 +331,16 @@ fn form_page(staff: &Staff, status: StatusCode, id: i64, form: EditionForm, erro
     };
     let ctx = PageCtx::new(staff, path, title);
     Page::with_status(status, FormPage { ctx, id, form, errors, locked, date_labels, tie_keys }).into_response()
+}
+
+/// The public results page of edition `id` (`budget::page`), for the
+/// edition page's link once the results are published. It names the
+/// gmina by its TERYT because a deployment serving several gminas cannot
+/// tell whose edition an id is otherwise (`tenant::resolve`, no session on
+/// a public page); `gmina` is the official's session's gmina, which the
+/// `Staff` extractor has checked is the one the request is scoped to.
+pub(super) fn public_results_url(gmina: &Teryt, id: i64) -> String {
+    format!("/budget/editions/{id}?gmina={gmina}")
 }
 
 /// `GET /admin/budget/editions/new`: next year's edition, with the

@@ -219,6 +219,8 @@ struct EditionPage<'a> {
     pools: Vec<PoolView>,
     voting_over: bool,
     published: bool,
+    /// Once published: the public results page (`?gmina=` the session's).
+    public_results: Option<String>,
     notice: Option<(String, bool)>,
 }
 
@@ -311,6 +313,7 @@ async fn edition_page(
         pools,
         voting_over: now >= e.dates.voting_to,
         published: e.published_results,
+        public_results: e.published_results.then(|| editions::public_results_url(state.store.gmina_scope(), id)),
         notice,
     };
     Ok(Page::with_status(status, page).into_response())
