@@ -7,6 +7,7 @@
 //! | one, with its questions and my draft | `consultation(id)` |
 //! | answering | `consultation_set_answer(id, question, value)`, `consultation_clear(id, question)`, `consultation_draft(id)` |
 //! | send | `consultation_submit(id)` → queued or sent (through the outbox) |
+//! | send as a person (per-person consultations) | `consultation_request_sms_code(id, identity, phone)` (online, when `sms_required`), `consultation_submit_as(id, identity, sms)` |
 //! | my response, the summary | `consultation_response(id)`, `consultation_summary(id)` |
 //!
 //! Mapping only: statuses, hints, problems, labels and percentages are the core's.
@@ -14,6 +15,7 @@
 use mm_core as core;
 use mm_protocol::consultations as pc;
 
+use crate::budget::{BudgetIdentity, BudgetIdentityMode, BudgetSmsProof, BudgetSmsRequest};
 use crate::error::MmError;
 use crate::object::{MmCore, one};
 use crate::records::ms;
@@ -296,6 +298,13 @@ pub struct ConsultationDetail {
     pub attachments: Vec<Attachment>,
     pub anonymous: bool,
     pub respondents: RespondentRule,
+    /// What identifies a respondent (per-person consultations); `None`:
+    /// one answer per device, and no personal data is asked.
+    pub identity: Option<BudgetIdentityMode>,
+    /// A code by SMS must come with the answers.
+    pub sms_required: bool,
+    /// What to give before sending, in words; empty per device.
+    pub identity_text: String,
     /// "Jedna odpowiedź z urządzenia; odpowiedzi są anonimowe."
     pub rules_text: String,
     pub questions: Vec<QuestionView>,
@@ -315,6 +324,9 @@ impl From<core::ConsultationDetail> for ConsultationDetail {
                 .collect(),
             anonymous: d.anonymous,
             respondents: d.respondents.into(),
+            identity: d.identity.map(Into::into),
+            sms_required: d.sms_required,
+            identity_text: d.identity_text,
             rules_text: d.rules_text,
             questions: d.questions.into_iter().map(Into::into).collect(),
             draft: d.draft.into(),
@@ -418,6 +430,31 @@ impl MmCore {
     /// Sends the draft through the outbox (once); offline: queued.
     pub async fn consultation_submit(&self, id: i64) -> Result<MyResponse, MmError> {
         one(self.core.consultations().submit(id).await)
+    }
+
+    /// Asks the server to text a one-time code to `phone` for this person
+    /// (online; per-person consultations with `sms_required`). The
+    /// identity and the phone are checked first (`invalid_identity`).
+    pub async fn consultation_request_sms_code(
+        &self,
+        id: i64,
+        identity: BudgetIdentity,
+        phone: String,
+    ) -> Result<BudgetSmsRequest, MmError> {
+        one(self.core.consultations().request_sms_code(id, identity.into(), &phone).await)
+    }
+
+    /// Sends the draft of a per-person consultation with who answers:
+    /// checked first (`invalid_identity` with the field, `invalid_input`
+    /// on `sms`), then queued and sent once; the identity is kept only in
+    /// the outbox item until the server answers.
+    pub async fn consultation_submit_as(
+        &self,
+        id: i64,
+        identity: BudgetIdentity,
+        sms: Option<BudgetSmsProof>,
+    ) -> Result<MyResponse, MmError> {
+        one(self.core.consultations().submit_as(id, identity.into(), sms.map(Into::into)).await)
     }
 
     pub fn consultation_response(&self, id: i64) -> Result<Option<MyResponse>, MmError> {

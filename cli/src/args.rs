@@ -155,7 +155,10 @@ pub enum Command {
     },
     /// Answer a consultation's survey (once from this device): flags per
     /// question and/or `--answers FILE` (JSON `{"answers": [...]}`); the
-    /// answers are checked, then sent through the outbox.
+    /// answers are checked, then sent through the outbox. A consultation
+    /// answered once per person also takes who answers (`--pesel` with the
+    /// names, or the names with the address, as it asks) and, when it asks
+    /// for one, the code `mm consultations sms-code` had sent.
     Survey {
         /// The consultation's id.
         id: i64,
@@ -177,6 +180,14 @@ pub enum Command {
         /// A JSON file of answers (`mm_protocol::consultations::Answers`).
         #[arg(long)]
         answers: Option<PathBuf>,
+        #[command(flatten)]
+        identity: SurveyIdentityArgs,
+        /// The request id `mm consultations sms-code` printed.
+        #[arg(long, requires = "sms_code")]
+        sms_request: Option<String>,
+        /// The code from the SMS.
+        #[arg(long, requires = "sms_request")]
+        sms_code: Option<String>,
     },
 }
 
@@ -187,6 +198,13 @@ pub enum ConsultationsAction {
     Show { id: i64 },
     /// The published summary of a closed consultation.
     Summary { id: i64 },
+    /// Ask for a one-time code by SMS to `--phone` (consultations answered
+    /// once per person that need one): who answers, as for `mm survey`.
+    SmsCode {
+        id: i64,
+        #[command(flatten)]
+        identity: IdentityArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -329,6 +347,53 @@ pub struct IdentityArgs {
     /// A Polish mobile number.
     #[arg(long)]
     pub phone: Option<String>,
+}
+
+/// Who answers a survey: as [`IdentityArgs`], but all absent for a
+/// consultation answered once per device. (A flattened
+/// `Option<IdentityArgs>` would still demand the names: clap #5092.)
+#[derive(Clone, Default, clap::Args)]
+pub struct SurveyIdentityArgs {
+    #[arg(long, requires = "first_name")]
+    pub pesel: Option<String>,
+    #[arg(long, requires = "last_name")]
+    pub first_name: Option<String>,
+    #[arg(long, requires = "first_name")]
+    pub last_name: Option<String>,
+    /// The locality's id.
+    #[arg(long, conflicts_with = "pesel", requires_all = ["house", "first_name"])]
+    pub locality: Option<i64>,
+    #[arg(long, requires = "locality")]
+    pub street: Option<String>,
+    #[arg(long, requires = "locality")]
+    pub house: Option<String>,
+    #[arg(long, requires = "house")]
+    pub flat: Option<String>,
+    #[arg(long, requires = "first_name")]
+    pub phone: Option<String>,
+}
+
+impl SurveyIdentityArgs {
+    /// The identity when one was given (the names are then present).
+    pub fn given(self) -> Option<IdentityArgs> {
+        let (first_name, last_name) = (self.first_name?, self.last_name?);
+        Some(IdentityArgs {
+            pesel: self.pesel,
+            first_name,
+            last_name,
+            locality: self.locality,
+            street: self.street,
+            house: self.house,
+            flat: self.flat,
+            phone: self.phone,
+        })
+    }
+}
+
+impl std::fmt::Debug for SurveyIdentityArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SurveyIdentityArgs(***)")
+    }
 }
 
 impl std::fmt::Debug for IdentityArgs {
@@ -685,5 +750,33 @@ mod tests {
         assert_eq!((id, single.len(), multiple.len(), text[0].as_str()), (3, 1, 1, "nazwa=Park nad Odrą"));
         assert_eq!((matrix[0].as_str(), answers.is_some()), ("ocena=0:1,1:2", true));
         assert!(Args::try_parse_from(["mm", "survey"]).is_err());
+        // Without identity flags there is no identity.
+        let a = Args::try_parse_from(["mm", "survey", "3", "--single", "q=1"]).unwrap();
+        let Command::Survey { identity, sms_request: None, .. } = a.command else { panic!("survey") };
+        assert!(identity.given().is_none());
+        let a = Args::try_parse_from([
+            "mm", "survey", "4", "--single", "q=1", "--pesel", "44051401359", "--first-name", "Jan", "--last-name",
+            "Kowalski", "--sms-request", "r-1", "--sms-code", "123456",
+        ])
+        .unwrap();
+        assert!(!format!("{a:?}").contains("44051401359"), "the identity is never printed");
+        let Command::Survey { identity, sms_request, sms_code, .. } = a.command else { panic!("survey") };
+        let identity = identity.given().expect("an identity");
+        assert_eq!((identity.pesel.as_deref(), identity.last_name.as_str()), (Some("44051401359"), "Kowalski"));
+        assert_eq!((sms_request.as_deref(), sms_code.as_deref()), (Some("r-1"), Some("123456")));
+        // A PESEL without the names, or a code without its request, is refused.
+        assert!(Args::try_parse_from(["mm", "survey", "4", "--pesel", "44051401359"]).is_err());
+        assert!(Args::try_parse_from(["mm", "survey", "4", "--sms-code", "1"]).is_err());
+        assert!(Args::try_parse_from(["mm", "survey", "4", "--first-name", "Jan"]).is_err());
+        assert!(Args::try_parse_from(["mm", "survey", "4", "--first-name", "J", "--last-name", "K", "--locality", "3"]).is_err());
+        let a = Args::try_parse_from([
+            "mm", "consultations", "sms-code", "4", "--phone", "600100200", "--first-name", "Jan", "--last-name", "K",
+            "--locality", "3", "--house", "1",
+        ])
+        .unwrap();
+        let Command::Consultations { action: Some(ConsultationsAction::SmsCode { id: 4, identity }) } = a.command else {
+            panic!("sms-code")
+        };
+        assert_eq!((identity.phone.as_deref(), identity.locality), (Some("600100200"), Some(3)));
     }
 }

@@ -1,6 +1,9 @@
 //! `mm consultations`, `mm consultations show ID`, `mm consultations
-//! summary ID`, `mm survey ID [--single Q=N] [--multiple Q=N,N] [--ranking
-//! Q=N,N] [--matrix Q=R:C,R:C] [--text Q=TEXT] [--answers FILE]`.
+//! summary ID`, `mm consultations sms-code ID --phone P IDENTITY`, `mm
+//! survey ID [--single Q=N] [--multiple Q=N,N] [--ranking Q=N,N] [--matrix
+//! Q=R:C,R:C] [--text Q=TEXT] [--answers FILE] [IDENTITY [--sms-request R
+//! --sms-code C]]`, IDENTITY being `--first-name F --last-name L` with
+//! `--pesel P` or `--locality ID --street S --house H [--flat F]`.
 //!
 //! Every rule is the core's: this file turns flags into answers and prints
 //! what `core.consultations()` hands back.
@@ -8,9 +11,10 @@
 use std::path::PathBuf;
 
 use mm_core::{ConsultationSummary, Core, CoreError, Message, MyResponse};
+use mm_protocol::budget::model::{Address, IdentityInput, SmsProof};
 use mm_protocol::consultations::{AnswerValue, Answers, MatrixCell, QuestionKind};
 
-use crate::args::ConsultationsAction;
+use crate::args::{ConsultationsAction, IdentityArgs};
 use crate::output::Output;
 
 pub async fn consultations(core: &Core, out: &Output, action: Option<ConsultationsAction>) -> Result<(), CoreError> {
@@ -84,6 +88,21 @@ pub async fn consultations(core: &Core, out: &Output, action: Option<Consultatio
             out.show(&s, show_summary);
             Ok(())
         }
+        Some(ConsultationsAction::SmsCode { id, identity }) => {
+            let Some(phone) = identity.phone.clone() else {
+                return Err(CoreError::InvalidIdentity {
+                    field: "phone".into(),
+                    message: Message::new("Podaj numer telefonu (--phone).", "Give the phone number (--phone)."),
+                });
+            };
+            let issued = c.request_sms_code(id, identity_input(identity), &phone).await?;
+            out.show(&issued, |i| {
+                println!("Kod wysłano SMS-em. Identyfikator prośby: {}", i.request_id);
+                println!("Kod ważny do {}.", mm_core::display::datetime_text(i.expires_at, mm_core::Language::Polish));
+                println!("Odpowiedz z: mm survey {id} … --sms-request {} --sms-code KOD", i.request_id);
+            });
+            Ok(())
+        }
     }
 }
 
@@ -95,6 +114,10 @@ pub struct SurveyFlags {
     pub matrix: Vec<String>,
     pub text: Vec<String>,
     pub answers: Option<PathBuf>,
+    /// Who answers (per-person consultations only); never printed.
+    pub identity: Option<IdentityArgs>,
+    /// The SMS request id and the code from the SMS.
+    pub sms: Option<(String, String)>,
 }
 
 pub async fn survey(core: &Core, out: &Output, id: i64, flags: SurveyFlags) -> Result<(), CoreError> {
@@ -126,9 +149,30 @@ pub async fn survey(core: &Core, out: &Output, id: i64, flags: SurveyFlags) -> R
     for (q, v) in pairs(&flags.text)? {
         c.set_answer(id, &q, AnswerValue::Text { text: v })?;
     }
-    let r = c.submit(id).await?;
+    let r = match flags.identity {
+        Some(identity) => {
+            let sms = flags.sms.map(|(request_id, code)| SmsProof { request_id, code });
+            c.submit_as(id, identity_input(identity), sms).await?
+        }
+        None => c.submit(id).await?,
+    };
     out.show(&r, show_response);
     Ok(())
+}
+
+fn identity_input(a: IdentityArgs) -> IdentityInput {
+    IdentityInput {
+        first_name: a.first_name,
+        last_name: a.last_name,
+        pesel: a.pesel,
+        address: a.locality.map(|locality| Address {
+            locality,
+            street: a.street.unwrap_or_default(),
+            house: a.house.unwrap_or_default(),
+            flat: a.flat,
+        }),
+        phone: a.phone,
+    }
 }
 
 /// The server's newest list when it can be reached; the stored one otherwise.

@@ -82,8 +82,17 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::Taxes { action, as_of } => taxes::taxes(&core, out, action, as_of).await,
         Command::Budget { action } => budget::budget(&core, out, action).await,
         Command::Consultations { action } => consultations::consultations(&core, out, action).await,
-        Command::Survey { id, single, multiple, ranking, matrix, text, answers } => {
-            let flags = consultations::SurveyFlags { single, multiple, ranking, matrix, text, answers };
+        Command::Survey { id, single, multiple, ranking, matrix, text, answers, identity, sms_request, sms_code } => {
+            let flags = consultations::SurveyFlags {
+                single,
+                multiple,
+                ranking,
+                matrix,
+                text,
+                answers,
+                identity: identity.given(),
+                sms: sms_request.zip(sms_code),
+            };
             consultations::survey(&core, out, id, flags).await
         }
     }

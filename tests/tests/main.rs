@@ -8,6 +8,7 @@ mod budget_core_e2e;
 mod budget_demo_pb;
 mod budget_privacy_e2e;
 mod calendar_feeds;
+mod consultations_verified_e2e;
 mod ezd_bridge;
 mod ezd_dead_letters;
 mod gminas_e2e;

@@ -3,6 +3,9 @@
 //! once through the outbox, my response, the published summary.
 
 use chrono::Utc;
+use mm_protocol::budget::identity;
+use mm_protocol::budget::model::{IdentityInput, IdentityMode, SmsProof};
+use mm_protocol::budget::wire::{SmsCodeIssued, SmsCodeRequest};
 use mm_protocol::consultations::wire::PublicSummary;
 use mm_protocol::consultations::{
     Answer, AnswerReason, AnswerValue, Answers, Consultation, ConsultationStatus, QuestionKind, RespondentRule, Tally,
@@ -107,6 +110,9 @@ impl ConsultationsApi<'_> {
             attachments: k.attachments.clone(),
             anonymous: k.anonymous,
             respondents: k.respondents,
+            identity: (k.respondents == RespondentRule::PerVerifiedPerson).then_some(k.verification.identity),
+            sms_required: k.respondents == RespondentRule::PerVerifiedPerson && k.verification.sms,
+            identity_text: identity_text(&k, lang),
             rules_text: rules_text(&k, lang),
             questions,
             draft: review(&k, &draft, response.as_ref(), lang),
@@ -205,12 +211,87 @@ impl ConsultationsApi<'_> {
 
     // ---- sending ----
 
-    /// Sends the draft: checked whole by `check_answers` first (nothing
-    /// invalid is queued), then one outbox item and my response (`queued`)
-    /// in one transaction, then an attempt to send. A second response from
-    /// this device is `already_answered` before anything is queued; outside
-    /// the consultation's dates `phase_closed`. Offline it stays queued.
+    /// Sends the draft of a per-device consultation: checked whole by
+    /// `check_answers` first (nothing invalid is queued), then one outbox
+    /// item and my response (`queued`) in one transaction, then an attempt
+    /// to send. A second response from this device is `already_answered`
+    /// before anything is queued; outside the consultation's dates
+    /// `phase_closed`; a per-person consultation `invalid_identity` on
+    /// `identity` (use [`ConsultationsApi::submit_as`]). Offline it stays
+    /// queued.
     pub async fn submit(&self, id: i64) -> Result<MyResponse, CoreError> {
+        self.send(id, None, None).await
+    }
+
+    /// Sends the draft of a per-person consultation with who answers, as
+    /// [`ConsultationsApi::submit`] does. The identity is checked first as
+    /// the consultation asks (`identity::normalise`, the budget ballot's
+    /// rule: PESEL checksum, names, address; `invalid_identity` with the
+    /// field), and the SMS proof when it asks for one (`invalid_input` on
+    /// `sms`); nothing is queued until all is right. The identity lives
+    /// only in the outbox item, deleted with `secure_delete` once the
+    /// server answers for good. A per-device consultation refuses it
+    /// (`invalid_input` on `identity`): no personal data where none is
+    /// asked.
+    pub async fn submit_as(
+        &self,
+        id: i64,
+        identity: IdentityInput,
+        sms: Option<SmsProof>,
+    ) -> Result<MyResponse, CoreError> {
+        self.send(id, Some(identity), sms).await
+    }
+
+    /// Asks the server to send a one-time code to `phone` for this person
+    /// (online only; per-person consultations that ask for one, while they
+    /// take answers). The identity and the phone are checked first
+    /// (`invalid_identity` with the field); nothing is stored. The answer's
+    /// `request_id` and the code from the SMS go to
+    /// [`ConsultationsApi::submit_as`].
+    pub async fn request_sms_code(
+        &self,
+        id: i64,
+        identity: IdentityInput,
+        phone: &str,
+    ) -> Result<SmsCodeIssued, CoreError> {
+        let (k, _, _) = self.load(id)?;
+        if k.respondents != RespondentRule::PerVerifiedPerson || !k.verification.sms {
+            return Err(CoreError::InvalidInput {
+                field: "phone".into(),
+                message: Message::new(
+                    "Te konsultacje nie wymagają kodu SMS.",
+                    "This consultation does not ask for an SMS code.",
+                ),
+            });
+        }
+        let mut identity = identity;
+        identity.phone = Some(phone.to_owned());
+        identity::normalise(k.verification.identity, &identity).map_err(identity_error)?;
+        if let Some(e) = closed_problem(&k) {
+            return Err(e);
+        }
+        let tenant = self.core.store.get()?;
+        let base = self.core.server_url();
+        let token = match tenant.store.read(crate::devices::token)? {
+            Some(t) => t,
+            None => {
+                // Registration goes first through the outbox.
+                self.core.flush(&tenant, &base).await?;
+                tenant.store.read(crate::devices::token)?.ok_or_else(|| CoreError::Network {
+                    detail: "the device is not registered yet".into(),
+                })?
+            }
+        };
+        let body = SmsCodeRequest { identity, phone: phone.to_owned() };
+        Ok(sync::request_sms(&tenant.http, &base, &token, id, &body).await.map_err(Error::from)?)
+    }
+
+    async fn send(
+        &self,
+        id: i64,
+        identity: Option<IdentityInput>,
+        sms: Option<SmsProof>,
+    ) -> Result<MyResponse, CoreError> {
         let lang = self.core.language();
         let (k, draft, response) = self.load(id)?;
         if let Some(r) = &response
@@ -225,10 +306,18 @@ impl ConsultationsApi<'_> {
             let field = e.field();
             CoreError::InvalidInput { field, message: Message::new(e.reason.pl(), e.reason.en()) }
         })?;
+        let (identity, sms) = respondent(&k, identity, sms)?;
+        let holds_identity = identity.is_some();
         let tenant = self.core.store.get()?;
         tenant.store.write(|tx| {
             let now = Utc::now();
-            let payload = AnswerPayload { consultation: id, answers: Answers { answers: normal.answers.clone() } };
+            if holds_identity {
+                // A refused response's earlier item, rewritten or deleted
+                // from here on, leaves no copy in free pages.
+                crate::budget::store::secure_delete(tx)?;
+            }
+            let payload =
+                AnswerPayload { consultation: id, answers: Answers { answers: normal.answers.clone() }, identity, sms };
             let outbox_id = outbox::enqueue(tx, outbox::Kind::ConsultationAnswers, &payload, now)?;
             // The draft stays until the server takes the answers: a refusal
             // (closed meanwhile) leaves them to look at.
@@ -286,16 +375,6 @@ fn already_answered() -> CoreError {
 /// Why answers are not taken now, if they are not.
 fn closed_problem(k: &Consultation) -> Option<CoreError> {
     let now = Utc::now();
-    if k.respondents == RespondentRule::PerVerifiedPerson {
-        return Some(CoreError::Server {
-            code: ErrorCode::Conflict,
-            message: Message::new(
-                "Ta konsultacja wymaga potwierdzenia tożsamości, którego aplikacja jeszcze nie obsługuje.",
-                "This consultation requires a verified identity, which the app does not support yet.",
-            ),
-            field: None,
-        });
-    }
     if !k.accepts_answers_at(now) {
         return Some(CoreError::Server {
             code: ErrorCode::PhaseClosed,
@@ -308,6 +387,93 @@ fn closed_problem(k: &Consultation) -> Option<CoreError> {
         });
     }
     None
+}
+
+/// Who answers, as the consultation asks: nothing per device (an
+/// identity given is refused: no personal data where none is asked);
+/// per person the identity checked by the budget ballot's rule
+/// (`identity::normalise`) and, when asked, a non-empty SMS proof. The
+/// phone is left out of what is sent: the SMS request already bound it.
+fn respondent(
+    k: &Consultation,
+    identity: Option<IdentityInput>,
+    sms: Option<SmsProof>,
+) -> Result<(Option<IdentityInput>, Option<SmsProof>), CoreError> {
+    match (k.respondents, identity) {
+        (RespondentRule::PerDevice, None) => Ok((None, None)),
+        (RespondentRule::PerDevice, Some(_)) => Err(CoreError::InvalidInput {
+            field: "identity".into(),
+            message: Message::new(
+                "Te konsultacje nie sprawdzają tożsamości: nie podawaj danych osobowych.",
+                "This consultation does not verify identity: give no personal data.",
+            ),
+        }),
+        (RespondentRule::PerVerifiedPerson, None) => Err(CoreError::InvalidIdentity {
+            field: "identity".into(),
+            message: identity_needed(k.verification.identity),
+        }),
+        (RespondentRule::PerVerifiedPerson, Some(mut identity)) => {
+            identity::normalise(k.verification.identity, &identity).map_err(identity_error)?;
+            identity.phone = None;
+            if k.verification.identity == IdentityMode::Pesel {
+                identity.address = None;
+            } else {
+                identity.pesel = None;
+            }
+            if !k.verification.sms {
+                return Ok((Some(identity), None));
+            }
+            match sms {
+                Some(p) if !p.request_id.trim().is_empty() && !p.code.trim().is_empty() => {
+                    Ok((Some(identity), Some(SmsProof { request_id: p.request_id.trim().to_owned(), code: p.code.trim().to_owned() })))
+                }
+                _ => Err(CoreError::InvalidInput {
+                    field: "sms".into(),
+                    message: Message::new(
+                        "Podaj kod z SMS-a (najpierw poproś o kod).",
+                        "Enter the code from the SMS (ask for a code first).",
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+fn identity_error(e: identity::IdentityError) -> CoreError {
+    CoreError::InvalidIdentity { field: e.field.to_owned(), message: e.message() }
+}
+
+fn identity_needed(mode: IdentityMode) -> Message {
+    match mode {
+        IdentityMode::Pesel => Message::new(
+            "Te konsultacje wymagają potwierdzenia tożsamości: podaj imię, nazwisko i PESEL.",
+            "This consultation verifies identity: give your first name, last name and PESEL.",
+        ),
+        IdentityMode::NameAddress => Message::new(
+            "Te konsultacje wymagają potwierdzenia tożsamości: podaj imię, nazwisko i adres zamieszkania.",
+            "This consultation verifies identity: give your first name, last name and home address.",
+        ),
+    }
+}
+
+/// What the respondent gives before sending, in words; empty per device.
+fn identity_text(k: &Consultation, lang: Language) -> String {
+    if k.respondents != RespondentRule::PerVerifiedPerson {
+        return String::new();
+    }
+    let m = identity_needed(k.verification.identity);
+    let who = lang.pick(&m.pl, &m.en).to_owned();
+    if k.verification.sms {
+        format!(
+            "{who} {}",
+            lang.pick(
+                "Potrzebny jest też kod wysłany SMS-em na Twój numer.",
+                "A code sent by SMS to your number is needed too."
+            )
+        )
+    } else {
+        who
+    }
 }
 
 fn not_found(id: i64) -> CoreError {

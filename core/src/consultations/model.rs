@@ -3,6 +3,7 @@
 //! response's state, the summary with option labels and percentages.
 
 use chrono::{DateTime, Utc};
+use mm_protocol::budget::model::IdentityMode;
 use mm_protocol::consultations::{AnswerValue, Attachment, ConsultationStatus, QuestionKind, RespondentRule};
 use mm_protocol::error::Message;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,15 @@ pub struct ConsultationDetail {
     pub attachments: Vec<Attachment>,
     pub anonymous: bool,
     pub respondents: RespondentRule,
+    /// What identifies the respondent of a per-person consultation (PESEL
+    /// and names, or names and address); `None`: one answer per device,
+    /// and no personal data is sent.
+    pub identity: Option<IdentityMode>,
+    /// A code by SMS (`request_sms_code`) must come with the answers.
+    pub sms_required: bool,
+    /// What to give before sending, in words ("Podaj imię, nazwisko i
+    /// PESEL oraz kod z SMS-a."); empty per device.
+    pub identity_text: String,
     /// "Jedna odpowiedź z urządzenia; odpowiedzi są anonimowe."
     pub rules_text: String,
     pub questions: Vec<QuestionView>,

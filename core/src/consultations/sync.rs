@@ -1,10 +1,13 @@
 //! The consultations on the wire (`/api/v1/consultations/...`): the
-//! public list and summaries the core caches, and the answers the outbox
-//! sends.
+//! public list and summaries the core caches, the answers the outbox
+//! sends (with who answers, for a per-person consultation), and the
+//! request for an SMS code.
 
 use chrono::Utc;
 use mm_protocol::consultations::wire::{AnswerReceipt, PublicSummary};
-use mm_protocol::consultations::{Answers, Consultation};
+use mm_protocol::budget::model::{IdentityInput, SmsProof};
+use mm_protocol::budget::wire::{SmsCodeIssued, SmsCodeRequest};
+use mm_protocol::consultations::{AnswerSubmission, Answers, Consultation};
 use mm_protocol::error::ErrorCode;
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
@@ -15,11 +18,19 @@ use crate::error::{CoreError, Error};
 use crate::outbox::Item;
 use crate::sync::client::{Http, HttpError};
 
-/// Outbox payload: the consultation and the answers as checked.
+/// Outbox payload: the consultation, the answers as checked and, for a
+/// per-person consultation, the identity and the SMS proof. The identity
+/// lives only here (never in `consultation_responses`), so the item is
+/// deleted with `secure_delete` on once answered (`Kind::holds_identity`).
+/// Items queued before the identity existed read with none.
 #[derive(Serialize, Deserialize)]
 pub struct AnswerPayload {
     pub consultation: i64,
     pub answers: Answers,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<SmsProof>,
 }
 
 pub enum SendError {
@@ -50,9 +61,11 @@ pub async fn summary(http: &Http, base: &str, id: i64) -> Result<Option<PublicSu
 /// The outbox sends the answers: `POST /consultations/{id}/responses`
 /// with the item's `Idempotency-Key` → 201 `AnswerReceipt`.
 pub async fn send(http: &Http, base: &str, token: &str, item: &Item) -> Result<(i64, AnswerReceipt), SendError> {
-    let AnswerPayload { consultation, answers } =
+    let AnswerPayload { consultation, answers, identity, sms } =
         serde_json::from_str(&item.payload).map_err(|e| SendError::Local(e.into()))?;
-    let body = serde_json::to_string(&answers).map_err(|e| SendError::Local(e.into()))?;
+    // Per device the body is the answers alone, as before the identity.
+    let submission = AnswerSubmission { answers: answers.answers, identity, sms };
+    let body = serde_json::to_string(&submission).map_err(|e| SendError::Local(e.into()))?;
     let text = http
         .post(base, &format!("/consultations/{consultation}/responses"), &item.idempotency_key, Some(token), &body)
         .await
@@ -61,12 +74,38 @@ pub async fn send(http: &Http, base: &str, token: &str, item: &Item) -> Result<(
     Ok((consultation, receipt))
 }
 
-/// Refusals the generic rule would retry but that will not change.
+/// `POST /consultations/{id}/sms-codes` → 202 `SmsCodeIssued`. Not
+/// through the outbox: the resident waits for the SMS, and a code asked
+/// offline would arrive when no one looks. A fresh key per request: a
+/// retried request gets the first answer, not a second SMS.
+pub async fn request_sms(
+    http: &Http,
+    base: &str,
+    token: &str,
+    id: i64,
+    body: &SmsCodeRequest,
+) -> Result<SmsCodeIssued, HttpError> {
+    let body = serde_json::to_string(body).map_err(|e| HttpError::Network(format!("body: {:?}", e.classify())))?;
+    let key = uuid::Uuid::new_v4().to_string();
+    let text = http.post(base, &format!("/consultations/{id}/sms-codes"), &key, Some(token), &body).await?;
+    serde_json::from_str(&text).map_err(bad_answer("sms code"))
+}
+
+/// Refusals the generic rule would retry but that will not change: the
+/// same identity or SMS code sent again is refused again (a locked code,
+/// 429 `sms_locked`, too: the person asks for a new one).
 pub fn is_final(e: &HttpError) -> bool {
     match e {
-        HttpError::Status { api: Some(api), .. } => {
-            matches!(api.code, ErrorCode::AlreadyAnswered | ErrorCode::PhaseClosed | ErrorCode::InvalidAnswer)
-                || !e.is_transient()
+        HttpError::Status { api: Some(api), .. } | HttpError::Throttled { api: Some(api), .. } => {
+            matches!(
+                api.code,
+                ErrorCode::AlreadyAnswered
+                    | ErrorCode::PhaseClosed
+                    | ErrorCode::InvalidAnswer
+                    | ErrorCode::InvalidIdentity
+                    | ErrorCode::InvalidSmsCode
+                    | ErrorCode::SmsLocked
+            ) || !e.is_transient()
         }
         _ => !e.is_transient(),
     }

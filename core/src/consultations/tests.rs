@@ -238,3 +238,170 @@ async fn the_servers_refusal_is_final_and_kept() {
     let c: Consultation = serde_json::from_value(consultation(1, "open", true)).unwrap();
     assert_eq!(c.questions.len(), 4);
 }
+
+// ---- per-person consultations (identity and SMS code) ----
+
+const PESEL: &str = "44051401359";
+
+/// Consultation 3: one answer per person, PESEL and names, SMS code.
+fn verified() -> Value {
+    let mut c = consultation(3, "open", true);
+    c["respondents"] = json!("per_verified_person");
+    c["verification"] = json!({"identity": "pesel", "sms": true});
+    c
+}
+
+async fn fetched_verified(dir: &tempfile::TempDir, server: &FakeServer) -> Core {
+    server
+        .reply(Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"})))
+        .reply(Reply::Json(200, json!([consultation(1, "open", true), verified()])));
+    let core = Core::open(config(dir, &server.url)).unwrap();
+    core.consultations().refresh().await.unwrap();
+    core
+}
+
+fn person(pesel: &str) -> mm_protocol::budget::model::IdentityInput {
+    mm_protocol::budget::model::IdentityInput {
+        first_name: "Jan".into(),
+        last_name: "Kowalski".into(),
+        pesel: Some(pesel.into()),
+        address: None,
+        phone: None,
+    }
+}
+
+/// Every byte of the store's files (the database, its WAL and shm).
+fn store_bytes(dir: &tempfile::TempDir) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.path().to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.extend(std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_per_person_answer_carries_the_checked_identity_and_sms_code_and_leaves_no_pesel() {
+    use mm_protocol::budget::model::{IdentityMode, SmsProof};
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let core = fetched_verified(&dir, &server).await;
+    let c = core.consultations();
+    let d = c.detail(3).unwrap();
+    assert_eq!((d.identity, d.sms_required), (Some(IdentityMode::Pesel), true));
+    assert!(d.identity_text.contains("PESEL") && d.identity_text.contains("SMS"), "{}", d.identity_text);
+    let d1 = c.detail(1).unwrap();
+    assert_eq!((d1.identity, d1.sms_required, d1.identity_text.as_str()), (None, false, ""));
+    c.set_answer(3, "czestosc", AnswerValue::Single { option: 2 }).unwrap();
+    assert!(c.draft(3).unwrap().ok, "{:?}", c.draft(3).unwrap().problems);
+
+    // Each refused before anything is queued or sent.
+    let e = c.submit(3).await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidIdentity { field, .. } if field == "identity"), "{e:?}");
+    assert!(e.message().pl.contains("PESEL"));
+    let proof = || Some(SmsProof { request_id: "req-1".into(), code: "123456".into() });
+    let e = c.submit_as(3, person("44051401358"), proof()).await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidIdentity { field, .. } if field == "pesel"), "{e:?}");
+    let mut nameless = person(PESEL);
+    nameless.first_name = " ".into();
+    let e = c.submit_as(3, nameless, proof()).await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidIdentity { field, .. } if field == "first_name"), "{e:?}");
+    let e = c.submit_as(3, person(PESEL), None).await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidInput { field, .. } if field == "sms"), "{e:?}");
+    // A per-device consultation takes no personal data.
+    c.set_answer(1, "czestosc", AnswerValue::Single { option: 0 }).unwrap();
+    let e = c.submit_as(1, person(PESEL), None).await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidInput { field, .. } if field == "identity"), "{e:?}");
+    let e = c.request_sms_code(1, person(PESEL), "600100200").await.unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    // The phone is checked before anything goes out.
+    let e = c.request_sms_code(3, person(PESEL), "12").await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidIdentity { field, .. } if field == "phone"), "{e:?}");
+    assert_eq!(core.status().unwrap().pending_writes, 0);
+    let sent_so_far = server.requests().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(sent_so_far, 1, "only the device's registration");
+
+    // The code is asked online, with the identity and the phone.
+    let expires = Utc::now() + Duration::minutes(10);
+    server.reply(Reply::Json(202, json!({"request_id": "req-1", "expires_at": expires})));
+    let issued = c.request_sms_code(3, person(PESEL), "600 100 200").await.unwrap();
+    assert_eq!(issued.request_id, "req-1");
+    let reqs = server.requests();
+    let sms = reqs.iter().find(|r| r.target == "/api/v1/consultations/3/sms-codes").unwrap();
+    assert_eq!(sms.header("authorization"), Some("Bearer tok-1"));
+    assert!(sms.header("idempotency-key").is_some());
+    let body: Value = serde_json::from_str(&sms.body).unwrap();
+    assert_eq!((body["phone"].as_str(), body["identity"]["pesel"].as_str()), (Some("600 100 200"), Some(PESEL)));
+
+    // A 503 first (the item is rewritten for the retry), then the 201.
+    server.reply(Reply::Status(503)).reply(Reply::Json(201, json!({"id": "r-3", "replayed": false})));
+    let r = c.submit_as(3, person(PESEL), proof()).await.unwrap();
+    assert_eq!(r.state, ResponseState::Queued);
+    assert!(contains(&store_bytes(&dir), PESEL.as_bytes()), "queued: the PESEL is in the outbox");
+    due_now(&core);
+    let f = core.flush_outbox().await.unwrap();
+    assert_eq!((f.sent, f.pending, f.failed), (1, 0, 0));
+    let posts: Vec<Recorded> =
+        server.requests().into_iter().filter(|r| r.target == "/api/v1/consultations/3/responses").collect();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[0].header("idempotency-key"), posts[1].header("idempotency-key"));
+    let body: Value = serde_json::from_str(&posts[1].body).unwrap();
+    assert_eq!(body["identity"]["pesel"], PESEL);
+    assert_eq!(body["identity"]["first_name"], "Jan");
+    assert!(body["identity"].get("phone").is_none(), "the phone went with the SMS request only");
+    assert_eq!(body["sms"], json!({"request_id": "req-1", "code": "123456"}));
+    assert_eq!(body["answers"][0]["value"], json!({"type": "single", "option": 2}));
+    let r = c.response(3).unwrap().unwrap();
+    assert_eq!((r.state, r.receipt_id.as_deref()), (ResponseState::Sent, Some("r-3")));
+    let bytes = store_bytes(&dir);
+    assert!(!contains(&bytes, PESEL.as_bytes()), "the PESEL is still in the store's files");
+    assert!(!contains(&bytes, b"Kowalski"), "the name is still in the store's files");
+    drop(core);
+    assert!(!contains(&store_bytes(&dir), PESEL.as_bytes()));
+}
+
+#[tokio::test]
+async fn the_servers_refusal_of_a_person_is_final_typed_and_leaves_no_identity() {
+    use mm_protocol::budget::model::SmsProof;
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let core = fetched_verified(&dir, &server).await;
+    let c = core.consultations();
+    c.set_answer(3, "czestosc", AnswerValue::Single { option: 0 }).unwrap();
+    let proof = || Some(SmsProof { request_id: "req-1".into(), code: "000000".into() });
+    server.reply(Reply::Json(
+        400,
+        json!({"code": "invalid_sms_code", "field": "sms.code",
+               "message": {"pl": "Nieprawidłowy kod SMS.", "en": "Wrong SMS code."}}),
+    ));
+    let e = c.submit_as(3, person(PESEL), proof()).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_sms_code");
+    let s = core.status().unwrap();
+    assert_eq!((s.pending_writes, s.failed_writes), (0, 0), "final: not retried");
+    assert!(!contains(&store_bytes(&dir), PESEL.as_bytes()));
+    // Refused: a corrected answer may be sent; the same person answered
+    // already elsewhere comes back as the server words it.
+    server.reply(Reply::Json(
+        409,
+        json!({"code": "already_answered",
+               "message": {"pl": "Ta osoba już odpowiedziała w tej konsultacji.", "en": "This person has already answered."}}),
+    ));
+    let e = c.submit_as(3, person(PESEL), proof()).await.unwrap_err();
+    assert_eq!((e.code(), e.message().pl.as_str()), ("already_answered", "Ta osoba już odpowiedziała w tej konsultacji."));
+    let r = c.response(3).unwrap().unwrap();
+    assert_eq!((r.state, r.error_code.as_deref()), (ResponseState::Refused, Some("already_answered")));
+    let posts = server.requests().into_iter().filter(|r| r.target == "/api/v1/consultations/3/responses").count();
+    assert_eq!(posts, 2, "each sent once");
+    assert!(!contains(&store_bytes(&dir), PESEL.as_bytes()));
+}

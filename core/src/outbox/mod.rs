@@ -101,7 +101,10 @@ impl Kind {
     /// Its payload holds a person's identity: deleted with `secure_delete`
     /// on, and the WAL truncated once it is answered.
     fn holds_identity(self) -> bool {
-        matches!(self, Kind::BudgetBallot | Kind::BudgetSignature | Kind::BudgetBallotChange)
+        matches!(
+            self,
+            Kind::BudgetBallot | Kind::BudgetSignature | Kind::BudgetBallotChange | Kind::ConsultationAnswers
+        )
     }
 
     /// Whether the request carries the device's bearer token.
@@ -426,7 +429,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                                 ballot_done |= kind.holds_identity();
                             }
                             Done::ConsultationAnswers(answer) => {
-                                consultations::sync::sent(tx, answer.0, &answer.1, Utc::now())?
+                                // A per-person consultation's item holds the identity.
+                                consultations::sync::sent(tx, answer.0, &answer.1, Utc::now())?;
+                                ballot_done = true;
                             }
                             Done::Nothing => {}
                         }
