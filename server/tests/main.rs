@@ -28,6 +28,7 @@ mod admin_taxes;
 mod api;
 mod bad_input;
 mod budget_api;
+mod budget_ballot_device;
 mod budget_bad_input;
 mod budget_paper;
 mod budget_pb;

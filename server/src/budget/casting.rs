@@ -13,6 +13,10 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 
 use chrono::{DateTime, Utc};
 use mm_protocol::budget::identity::{IdentityError, IdentityKey, NormalIdentity, normalise};
@@ -21,7 +25,10 @@ use mm_protocol::error::ErrorCode;
 use mm_protocol::budget::rules::{BallotError, NormalBallot, check_ballot};
 use mm_protocol::gmina::Teryt;
 
-use crate::auth::token::sha256_hex;
+use crate::auth::extract::bearer;
+use crate::auth::token::{hash_token, sha256_hex};
+use crate::devices::auth::device_by_token;
+use crate::state::AppState;
 use crate::budget::identity::{BudgetKeys, EditionKey, VoterKey, sms_code_hash};
 use crate::error::AppError;
 use crate::store::ballots::{BallotChoice, BallotIdempotency, BallotPolicy, CastOutcome, NewBallot, SmsCheck, SmsUse};
@@ -31,8 +38,11 @@ use crate::store::{Actor, Store, StoreError};
 /// Who casts, and how.
 #[derive(Debug, Clone)]
 pub enum Channel {
-    /// A resident's device; `idempotency` is its `Idempotency-Key`.
-    Online { device: String, idempotency: Option<String> },
+    /// A resident's device; `idempotency` is its `Idempotency-Key`;
+    /// `token_hash` the hash of the token the request came with, checked
+    /// again in the cast's transaction (`VotingDevice`: the device may
+    /// come from a cache). `None`: the device was read just now.
+    Online { device: String, idempotency: Option<String>, token_hash: Option<String> },
     /// A paper card typed in by `official` (no SMS; duplicates per the
     /// edition's `duplicates` policy).
     Paper { official: Actor },
@@ -71,6 +81,10 @@ impl Refusal {
             Refusal::Identity(e) => e.into(),
             Refusal::Locality => locality_error(),
             Refusal::SmsMissing => AppError::invalid_sms_code().with_field("sms"),
+            // The cast's transaction found the device gone or its token
+            // replaced: the token is no longer valid (as the `Device`
+            // extractor answers an unknown token).
+            Refusal::Store(StoreError::UnknownReference { field: DEVICE }) => AppError::unauthorized(),
             Refusal::Store(e) => e.into(),
         }
     }
@@ -134,7 +148,24 @@ pub async fn load(store: &dyn Store, edition: i64, now: DateTime<Utc>) -> Result
 #[derive(Default)]
 pub struct VotingCache {
     entries: std::sync::Mutex<HashMap<(Teryt, i64), Arc<Ballot>>>,
+    /// The voting devices by their token's hash ([`VotingDevice`]).
+    devices: std::sync::Mutex<HashMap<(Teryt, String), (String, Instant)>>,
 }
+
+/// The store's `UnknownReference` field of a device the cast's
+/// transaction no longer finds under the request's token.
+const DEVICE: &str = "device";
+
+/// How long a device read for a ballot is used without reading it again.
+/// Not what keeps a revoked token out (the cast's transaction checks the
+/// token on every ballot, `BallotStore::cast_online_ballot_at`): it keeps
+/// `last_seen_at` moving (`devices::auth`, a day's granularity) and the
+/// held entries few.
+const DEVICE_TTL: Duration = Duration::from_secs(300);
+
+/// Held devices at most; all are dropped when full (each is read again
+/// once, at the cost of one read).
+const DEVICES_HELD: usize = 100_000;
 
 impl VotingCache {
     fn get(&self, gmina: &Teryt, edition: i64, now: DateTime<Utc>) -> Option<Arc<Ballot>> {
@@ -167,6 +198,37 @@ impl VotingCache {
         entries.remove(&(gmina.clone(), edition));
     }
 
+    fn device(&self, gmina: &Teryt, token_hash: &str) -> Option<String> {
+        let mut devices = self.devices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (gmina.clone(), token_hash.to_owned());
+        match devices.get(&key) {
+            Some((id, at)) if at.elapsed() < DEVICE_TTL => Some(id.clone()),
+            Some(_) => {
+                devices.remove(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn remember_device(&self, gmina: &Teryt, token_hash: &str, id: &str) {
+        let mut devices = self.devices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if devices.len() >= DEVICES_HELD {
+            devices.clear();
+        }
+        devices.insert((gmina.clone(), token_hash.to_owned()), (id.to_owned(), Instant::now()));
+    }
+
+    fn forget_device(&self, gmina: &Teryt, token_hash: &str) {
+        let mut devices = self.devices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        devices.remove(&(gmina.clone(), token_hash.to_owned()));
+    }
+
+    /// How many devices are held (tests).
+    pub fn devices_held(&self) -> usize {
+        self.devices.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
     /// How many editions are held (tests).
     pub fn len(&self) -> usize {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
@@ -174,6 +236,38 @@ impl VotingCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The device of an online ballot, by the request's bearer token, as the
+/// `Device` extractor finds it but held in `AppState::voting` for
+/// [`DEVICE_TTL`]: a ballot then makes no read before the register's
+/// transaction (docs/BENCHMARKS.md "Participatory budget": one reader
+/// hand-off, or one PostgreSQL round trip, per ballot before). A held
+/// device is never trusted on its own: the cast's transaction checks that
+/// the device still holds this token (`Channel::Online::token_hash`), so a
+/// deleted device or a replaced token is refused at once and dropped here.
+#[derive(Debug, Clone)]
+pub struct VotingDevice {
+    pub id: String,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for VotingDevice {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?.to_owned();
+        let tenant = crate::tenant::resolve(parts, state).await?;
+        let state = &tenant.state;
+        let gmina = state.store.gmina_scope();
+        let token_hash = hash_token(&token);
+        if let Some(id) = state.voting.device(gmina, &token_hash) {
+            return Ok(VotingDevice { id, token_hash });
+        }
+        let device = device_by_token(state, &token).await?.ok_or_else(AppError::unauthorized)?;
+        state.voting.remember_device(gmina, &token_hash, &device.id);
+        Ok(VotingDevice { id: device.id, token_hash })
     }
 }
 
@@ -316,6 +410,12 @@ async fn cast_with(
         };
         let checked = tries < FRESH_TRIES;
         match cast_loaded(store, keys, gmina, &ballot, input, channel.clone(), now, checked).await {
+            Err(refusal @ Refusal::Store(StoreError::UnknownReference { field: DEVICE })) => {
+                if let (Some(c), Channel::Online { token_hash: Some(h), .. }) = (cache, &channel) {
+                    c.forget_device(gmina, h);
+                }
+                return Err(refusal);
+            }
             // Refused on what the cache held: refuse only on a fresh load.
             Err(_) if from_cache => continue,
             Err(refusal) => return Err(refusal),
@@ -362,8 +462,10 @@ async fn cast_loaded(
         (None, true) => return Err(Refusal::SmsMissing),
         (Some(p), true) => Some(SmsUse { request_id: p.request_id.clone(), code_hash: sms_code_hash(&p.request_id, &p.code) }),
     };
+    let mut token_hash = None;
     let (device, entered_by, idempotency, wire_channel) = match channel {
-        Channel::Online { device, idempotency } => {
+        Channel::Online { device, idempotency, token_hash: h } => {
+            token_hash = h;
             let idem = idempotency.map(|k| BallotIdempotency {
                 key: k,
                 request_hash: request_hash(&voter_key, &normal, input.residence_declared),
@@ -387,8 +489,14 @@ async fn cast_loaded(
         sms,
         now,
     };
+    // Unchecked (`FRESH_TRIES` generations moved on under this request)
+    // casts without the device's check too: each try before checked it.
     let outcome = if checked {
-        match store.cast_ballot_at(new, ballot.generation).await? {
+        let cast = match token_hash {
+            Some(h) => store.cast_online_ballot_at(new, ballot.generation, h).await?,
+            None => store.cast_ballot_at(new, ballot.generation).await?,
+        };
+        match cast {
             Some(o) => o,
             None => return Ok(None),
         }

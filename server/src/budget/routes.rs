@@ -358,7 +358,7 @@ pub async fn sms_code(
         (status = 429, description = "sms_locked, rate_limited", body = ApiError)))]
 pub async fn cast_ballot(
     Tenant(state): Tenant,
-    device: Device,
+    device: casting::VotingDevice,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(input): Json<BallotInput>,
@@ -368,7 +368,7 @@ pub async fn cast_ballot(
         .await?;
     let now = state.clock.now();
     let gmina = state.store.gmina_scope().clone();
-    let channel = Channel::Online { device: device.id.clone(), idempotency: Some(key) };
+    let channel = Channel::Online { device: device.id.clone(), idempotency: Some(key), token_hash: Some(device.token_hash) };
     let cast = casting::cast_cached(state.store.as_ref(), &state.voting, &state.budget_keys, &gmina, id, &input, channel, now)
         .await
         .map_err(|r| r.into_error(&input))?;

@@ -396,6 +396,18 @@ pub trait BallotStore: Send + Sync {
     ///
     /// [`generation`]: BallotStore::edition_generation
     async fn cast_ballot_at(&self, ballot: NewBallot, generation: i64) -> StoreResult<Option<CastOutcome>>;
+    /// `cast_ballot_at` for an online ballot whose device (`ballot.device`)
+    /// the caller may have taken from a cache (`casting::VotingCache`):
+    /// the same transaction also checks that the device still exists in
+    /// the gmina under `token_hash`, so a deleted device or a replaced
+    /// token is refused at once (`UnknownReference { field: "device" }`,
+    /// nothing written).
+    async fn cast_online_ballot_at(
+        &self,
+        ballot: NewBallot,
+        generation: i64,
+        token_hash: String,
+    ) -> StoreResult<Option<CastOutcome>>;
     /// The edition's generation: a number that moves on with every update
     /// or delete of the edition, its pools or its projects (not an insert:
     /// see migration SQLite 0018), by any writer (database triggers,

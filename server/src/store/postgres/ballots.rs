@@ -198,6 +198,121 @@ async fn cast_at(tx: &Tx<'_>, g: &str, b: &NewBallot, expected: i64) -> StoreRes
     }
 }
 
+/// `cast_at` for an online ballot in fewer round trips (each one is a
+/// wait on a 2-core machine shared with PostgreSQL's backends,
+/// docs/BENCHMARKS.md): one statement reads the edition's generation,
+/// checks that the device still holds `token_hash` (the caller may have
+/// taken the device from a cache), looks up the retry key and draws the
+/// new ballot's id (a draw that goes unused leaves a gap, as a register
+/// conflict always did). Then, with no SMS code and no phone cap to apply,
+/// one statement inserts the register row and, only when it was inserted,
+/// the ballot and its choices; otherwise `cast_checked`'s steps.
+async fn cast_online_at(
+    tx: &Tx<'_>,
+    g: &str,
+    b: &NewBallot,
+    expected: i64,
+    token_hash: &str,
+) -> StoreResult<Option<CastOutcome>> {
+    let Some(device) = b.device.as_deref() else {
+        return Err(StoreError::UnknownReference { field: "device" });
+    };
+    let idem_key = b.idempotency.as_ref().map(|i| i.key.as_str());
+    let st = tx
+        .c
+        .prepare_cached(
+            "SELECT e.generation,
+                    EXISTS (SELECT 1 FROM devices d WHERE d.id = $3 AND d.gmina = $1 AND d.token_hash = $4),
+                    b.id, b.request_hash, b.cast_at,
+                    nextval(pg_get_serial_sequence('budget_ballots', 'id'))
+               FROM budget_editions e
+               LEFT JOIN budget_ballots b
+                 ON b.gmina = e.gmina AND b.edition = e.id AND b.device = $3 AND b.idem_key = $5
+              WHERE e.gmina = $1 AND e.id = $2",
+        )
+        .await?;
+    let Some(row) = tx.c.query_opt(&st, &[&g, &b.edition, &device, &token_hash, &idem_key]).await? else {
+        return Err(StoreError::NotFound);
+    };
+    if !row.get::<_, bool>(1) {
+        return Err(StoreError::UnknownReference { field: "device" });
+    }
+    if row.get::<_, i64>(0) != expected {
+        return Ok(None);
+    }
+    if let (Some(first), Some(idem)) = (row.get::<_, Option<i64>>(2), &b.idempotency) {
+        if row.get::<_, Option<&str>>(3) != Some(idem.request_hash.as_str()) {
+            return Err(StoreError::IdempotencyConflict);
+        }
+        let cast_at: Option<&str> = row.get(4);
+        let cast_at = parse_time(cast_at.ok_or_else(|| bad("ballot time"))?)?;
+        return Ok(Some(CastOutcome::Replayed { ballot_id: first, cast_at }));
+    }
+    if b.sms.is_some() || b.phone_key.is_some() || b.channel != BallotChannel::Online {
+        // The SMS code and the phone cap decide between the register and
+        // the ballot: the general steps (the retry key is known unused).
+        return cast_after_replay(tx, g, b).await.map(Some);
+    }
+    let id: i64 = row.get(5);
+    let pools: Vec<i64> = b.choices.iter().map(|c| c.pool).collect();
+    let projects: Vec<i64> = b.choices.iter().map(|c| c.project).collect();
+    let points: Vec<i64> = b.choices.iter().map(|c| i64::from(c.points)).collect();
+    let (key, hash) = match &b.idempotency {
+        Some(i) => (Some(i.key.as_str()), Some(i.request_hash.as_str())),
+        None => (None, None),
+    };
+    // The register's row decides (one of any number of concurrent casts
+    // gets it); the ballot and its choices are inserted only from its
+    // RETURNING, so a voter already registered writes nothing.
+    let st = tx
+        .c
+        .prepare_cached(
+            "WITH r AS (
+                 INSERT INTO budget_register (gmina, edition, voter_key, state, ballot, phone_key, first_channel, first_at)
+                 VALUES ($1::TEXT, $2::BIGINT, $3::BYTEA, 'counted', $4::BIGINT, NULL, $5::TEXT, $6::TEXT)
+                 ON CONFLICT DO NOTHING RETURNING ballot
+             ), ins AS (
+                 INSERT INTO budget_ballots (id, gmina, edition, voter_key, channel, state, device, entered_by,
+                     residence_declared, receipt_hash, idem_key, request_hash, cast_at)
+                 OVERRIDING SYSTEM VALUE
+                 SELECT r.ballot, $1::TEXT, $2::BIGINT, $3::BYTEA, $5::TEXT, 'counted', $7::TEXT, NULL,
+                        $8::BIGINT, $9::TEXT, $10::TEXT, $11::TEXT, $6::TEXT FROM r
+             ), ch AS (
+                 INSERT INTO budget_ballot_choices (gmina, ballot, pool, project, points)
+                 SELECT $1::TEXT, r.ballot, u.pool, u.project, u.points
+                   FROM r, UNNEST($12::BIGINT[], $13::BIGINT[], $14::BIGINT[]) AS u (pool, project, points)
+             )
+             SELECT ballot FROM r",
+        )
+        .await?;
+    let inserted = tx
+        .c
+        .query_opt(
+            &st,
+            &[
+                &g,
+                &b.edition,
+                &b.voter_key.as_bytes(),
+                &id,
+                &channel_str(b.channel),
+                &ts(b.now),
+                &device,
+                &i64::from(b.residence_declared),
+                &b.receipt_key.receipt_hash(id),
+                &key,
+                &hash,
+                &pools,
+                &projects,
+                &points,
+            ],
+        )
+        .await?;
+    if inserted.is_some() {
+        return Ok(Some(CastOutcome::Counted { ballot_id: id, cast_at: b.now }));
+    }
+    registered_before(tx, g, b).await.map(Some)
+}
+
 async fn cast(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     edition_exists(&tx.c, g, b.edition).await?;
     cast_checked(tx, g, b).await
@@ -220,6 +335,11 @@ async fn cast_checked(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOu
             return Ok(CastOutcome::Replayed { ballot_id: r.get(0), cast_at: parse_time(r.get(2))? });
         }
     }
+    cast_after_replay(tx, g, b).await
+}
+
+/// `cast_checked` once the retry key is known unused.
+async fn cast_after_replay(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     let mut phone = b.phone_key;
     if let Some(sms) = &b.sms {
         match check_sms(tx, g, b.edition, &sms.request_id, &b.voter_key, &sms.code_hash, b.now).await? {
@@ -268,6 +388,12 @@ async fn cast_checked(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOu
         audit_paper(tx, g, b, id, BallotState::Counted).await?;
         return Ok(CastOutcome::Counted { ballot_id: id, cast_at: b.now });
     }
+    registered_before(tx, g, b).await
+}
+
+/// The cast of a voter the register already holds: online `AlreadyVoted`
+/// (nothing written), paper per `policy.duplicates`.
+async fn registered_before(tx: &Tx<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     let st = tx
         .c
         .prepare_cached(
@@ -420,6 +546,15 @@ impl BallotStore for PostgresStore {
 
     async fn cast_ballot_at(&self, ballot: NewBallot, generation_: i64) -> StoreResult<Option<CastOutcome>> {
         write_tx!(self, |tx, g| { cast_at(tx, g, &ballot, generation_).await })
+    }
+
+    async fn cast_online_ballot_at(
+        &self,
+        ballot: NewBallot,
+        generation_: i64,
+        token_hash: String,
+    ) -> StoreResult<Option<CastOutcome>> {
+        write_tx!(self, |tx, g| { cast_online_at(tx, g, &ballot, generation_, &token_hash).await })
     }
 
     async fn edition_generation(&self, edition: i64) -> StoreResult<Option<i64>> {

@@ -181,6 +181,31 @@ fn cast_at(tx: &Transaction<'_>, g: &str, b: &NewBallot, expected: i64) -> Store
     }
 }
 
+/// `cast_at` for an online ballot, and only while `b.device` still holds
+/// `token_hash` in the gmina (the device may come from the caller's cache:
+/// a deleted device or a replaced token is refused here, in the cast's own
+/// transaction, by one primary-key read in the writer).
+fn cast_online_at(
+    tx: &Transaction<'_>,
+    g: &str,
+    b: &NewBallot,
+    expected: i64,
+    token_hash: &str,
+) -> StoreResult<Option<CastOutcome>> {
+    let device_ok = match &b.device {
+        Some(device) => tx
+            .prepare_cached("SELECT 1 FROM devices WHERE id = ?1 AND gmina = ?2 AND token_hash = ?3")?
+            .query_row(params![device, g, token_hash], |_| Ok(()))
+            .optional()?
+            .is_some(),
+        None => false,
+    };
+    if !device_ok {
+        return Err(StoreError::UnknownReference { field: "device" });
+    }
+    cast_at(tx, g, b, expected)
+}
+
 fn cast(tx: &Transaction<'_>, g: &str, b: &NewBallot) -> StoreResult<CastOutcome> {
     edition_exists(tx, g, b.edition)?;
     cast_checked(tx, g, b)
@@ -411,6 +436,16 @@ impl BallotStore for SqliteStore {
     async fn cast_ballot_at(&self, ballot: NewBallot, generation_: i64) -> StoreResult<Option<CastOutcome>> {
         let g = self.scope();
         self.write(move |tx| cast_at(tx, &g, &ballot, generation_)).await
+    }
+
+    async fn cast_online_ballot_at(
+        &self,
+        ballot: NewBallot,
+        generation_: i64,
+        token_hash: String,
+    ) -> StoreResult<Option<CastOutcome>> {
+        let g = self.scope();
+        self.write(move |tx| cast_online_at(tx, &g, &ballot, generation_, &token_hash)).await
     }
 
     async fn edition_generation(&self, edition: i64) -> StoreResult<Option<i64>> {
