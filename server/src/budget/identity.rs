@@ -148,6 +148,16 @@ impl EditionKey {
         self.voter_key(&register_message(self.edition, identity))
     }
 
+    /// A support signature's key of a normalised identity for project
+    /// `project`: the voter key hashed with "sign:{project}", so a
+    /// signature and a ballot never share a key, and one person signs a
+    /// project once.
+    pub fn signer(&self, identity: &NormalIdentity, project: i64) -> Vec<u8> {
+        let mut bytes = self.voter(identity).as_bytes().to_vec();
+        bytes.extend_from_slice(format!("sign:{project}").as_bytes());
+        crate::auth::token::sha256_hex(&bytes).into_bytes()
+    }
+
     /// The phone cap's key of a normalised phone number.
     pub fn phone(&self, phone: &NormalPhone) -> PhoneKey {
         self.phone_key(&phone_message(self.edition, phone))

@@ -217,13 +217,8 @@ pub async fn sign(
     let e = the_edition(&state, p.edition).await?;
     let identity = normalise(e.settings.identity, &input.identity)?;
     casting::require_locality(state.store.as_ref(), &identity).await?;
-    // The signer's key: the voter key under a key of its own per project
-    // ("sign:" edition key), so a signature and a ballot never share one.
-    let signer = state.budget_keys.edition(state.store.gmina_scope(), e.id).voter(&identity);
+    let signer_key = state.budget_keys.edition(state.store.gmina_scope(), e.id).signer(&identity, id);
     drop(identity);
-    let mut key = signer.as_bytes().to_vec();
-    key.extend_from_slice(format!("sign:{id}").as_bytes());
-    let signer_key = sha256_hex(&key).into_bytes();
     // A retry is the same signer for the same project; its hash is of the
     // signer's key, never of the identity typed (a PESEL's hash can be
     // brute-forced).

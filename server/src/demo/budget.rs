@@ -57,7 +57,6 @@ use mm_protocol::budget::model::{
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::taxes::Grosze;
 
-use crate::auth::token::sha256_hex;
 use crate::budget::identity::BudgetKeys;
 use crate::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
 use crate::store::budget::{
@@ -918,12 +917,9 @@ async fn submission_edition(store: &dyn Store, keys: &BudgetKeys, now: DateTime<
             let normal = normalise(IdentityMode::NameAddress, &signer_identity(signer))
                 .map_err(|e| StoreError::backend(format!("demo signer: {e:?}")))?;
             signer += 1;
-            // The signer's key as `budget::routes::sign` derives it (the
-            // voter key, then "sign:{project}"), so a demo signer signing
+            // The key the signature route derives, so a demo signer signing
             // again from the app is told they have signed already.
-            let mut bytes = key.voter(&normal).as_bytes().to_vec();
-            bytes.extend_from_slice(format!("sign:{id}").as_bytes());
-            let signer_key = sha256_hex(&bytes).into_bytes();
+            let signer_key = key.signer(&normal, id);
             let at = dates.submission_from + Duration::days(6) + Duration::hours(i64::from(k) * 5);
             store
                 .add_signature(id, signer_key, BallotChannel::Online, at)
