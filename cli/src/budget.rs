@@ -239,7 +239,9 @@ async fn refresh(core: &Core) {
     }
 }
 
-fn identity_input(a: IdentityArgs) -> IdentityInput {
+/// The core's identity from the command line's flags (`mm budget` and
+/// `mm survey`).
+pub(crate) fn identity_input(a: IdentityArgs) -> IdentityInput {
     IdentityInput {
         first_name: a.first_name,
         last_name: a.last_name,

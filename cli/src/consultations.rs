@@ -11,10 +11,11 @@
 use std::path::PathBuf;
 
 use mm_core::{ConsultationSummary, Core, CoreError, Message, MyResponse};
-use mm_protocol::budget::model::{Address, IdentityInput, SmsProof};
+use mm_protocol::budget::model::SmsProof;
 use mm_protocol::consultations::{AnswerValue, Answers, MatrixCell, QuestionKind};
 
 use crate::args::{ConsultationsAction, IdentityArgs};
+use crate::budget::identity_input;
 use crate::output::Output;
 
 pub async fn consultations(core: &Core, out: &Output, action: Option<ConsultationsAction>) -> Result<(), CoreError> {
@@ -158,21 +159,6 @@ pub async fn survey(core: &Core, out: &Output, id: i64, flags: SurveyFlags) -> R
     };
     out.show(&r, show_response);
     Ok(())
-}
-
-fn identity_input(a: IdentityArgs) -> IdentityInput {
-    IdentityInput {
-        first_name: a.first_name,
-        last_name: a.last_name,
-        pesel: a.pesel,
-        address: a.locality.map(|locality| Address {
-            locality,
-            street: a.street.unwrap_or_default(),
-            house: a.house.unwrap_or_default(),
-            flat: a.flat,
-        }),
-        phone: a.phone,
-    }
 }
 
 /// The server's newest list when it can be reached; the stored one otherwise.

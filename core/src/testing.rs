@@ -217,3 +217,25 @@ pub fn gmina_summary(teryt: &str, name: &str, powiat: &str, bbox: [f64; 4]) -> V
         "center": {"lat": (bbox[0] + bbox[2]) / 2.0, "lon": (bbox[1] + bbox[3]) / 2.0},
         "branding": {"primary_color": "#1d4f91", "on_primary_color": "#ffffff"}})
 }
+
+/// Every byte of the store's files under `dir` (the database, its WAL and
+/// shm), for the tests that check no personal data is left in them.
+pub fn store_bytes(dir: &tempfile::TempDir) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.path().to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.extend(std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}

@@ -170,27 +170,6 @@ fn ballot_posts(server: &FakeServer) -> Vec<Recorded> {
     server.requests().into_iter().filter(|r| r.target == "/api/v1/budget/editions/7/ballots").collect()
 }
 
-/// Every byte of the store's files (the database, its WAL and shm).
-fn store_bytes(dir: &tempfile::TempDir) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.path().to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.extend(std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 #[tokio::test]
 async fn editions_and_projects_are_fetched_with_the_gmina_and_read_offline() {
     let dir = tempfile::tempdir().unwrap();

@@ -158,26 +158,6 @@ fn to(server: &FakeServer, target: &str) -> Vec<Recorded> {
     server.requests().into_iter().filter(|r| r.target == target).collect()
 }
 
-fn store_bytes(dir: &tempfile::TempDir) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.path().to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.extend(std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 fn due_now(core: &Core) {
     core.store.write(|tx| Ok(tx.execute("UPDATE outbox SET next_attempt_at = 0", [])?)).unwrap();
 }

@@ -270,27 +270,6 @@ fn person(pesel: &str) -> mm_protocol::budget::model::IdentityInput {
     }
 }
 
-/// Every byte of the store's files (the database, its WAL and shm).
-fn store_bytes(dir: &tempfile::TempDir) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.path().to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.extend(std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 #[tokio::test]
 async fn a_per_person_answer_carries_the_checked_identity_and_sms_code_and_leaves_no_pesel() {
     use mm_protocol::budget::model::{IdentityMode, SmsProof};

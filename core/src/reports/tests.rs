@@ -107,10 +107,6 @@ fn jpeg_with_exif(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 // ---- normalisation ----
 
 #[test]
