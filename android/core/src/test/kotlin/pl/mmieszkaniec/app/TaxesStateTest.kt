@@ -1,5 +1,7 @@
 package pl.mmieszkaniec.app
 
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import pl.mmieszkaniec.app.state.Load
@@ -105,6 +107,11 @@ class TaxesStateTest {
                         val paid = assertNotNull(detail.state.value.payment?.valueOrNull)
                         assertEquals(pl.mmieszkaniec.core.TaxPaymentStatus.PAID, paid.status, "$paid")
                         assertTrue(paid.receiptAvailable && !paid.booked, "$paid")
+                        // Closed while it loads (Back on the heading): the answer does not open it again.
+                        val loading = launch(start = CoroutineStart.UNDISPATCHED) { detail.loadReceipt() }
+                        detail.closeReceipt()
+                        loading.join()
+                        assertNull(detail.state.value.receipt, "closed while loading stays closed")
                         detail.loadReceipt()
                         val receipt = assertNotNull(detail.state.value.receipt?.valueOrNull, "${detail.state.value.receipt}")
                         assertTrue(receipt.contains(paid.amountText.substringBefore(" zł")), receipt)

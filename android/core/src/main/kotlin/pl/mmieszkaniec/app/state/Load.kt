@@ -39,3 +39,23 @@ abstract class StateHolder<S>(initial: S) {
     val state: StateFlow<S> = mutable.asStateFlow()
     protected fun update(change: (S) -> S) = mutable.update(change)
 }
+
+/**
+ * A piece the resident opens (an item, a card, a confirmation) and may close,
+ * or replace by opening another, while it loads: only the latest opening's
+ * answer lands, and none after a close. Without it, Back pressed on a loading
+ * item was undone when the answer came.
+ */
+class Opening {
+    private val latest = java.util.concurrent.atomic.AtomicLong()
+
+    /** A new opening; the earlier ones' answers are dropped from now on. */
+    fun start(): Long = latest.incrementAndGet()
+
+    /** Closed: every opening's answer is dropped. */
+    fun close() {
+        latest.incrementAndGet()
+    }
+
+    fun isLatest(ticket: Long): Boolean = latest.get() == ticket
+}

@@ -189,11 +189,14 @@ class MapModel(
         update { if (it.searchText == query) it.copy(hits = hits) else it }
     }
 
+    private val cardOpening = Opening()
+
     /** Opens a place's card, evaluated now ("open now", today's hours). */
     suspend fun select(id: Long) {
+        val ticket = cardOpening.start()
         update { it.copy(selected = Load.Loading) }
         val card = load { repo.place(id, now()) }
-        update { it.copy(selected = card) }
+        update { if (cardOpening.isLatest(ticket)) it.copy(selected = card) else it }
     }
 
     /** A search hit: its card, and the map centred on it. */
@@ -202,7 +205,10 @@ class MapModel(
         centreOn(hit.point)
     }
 
-    fun closeCard() = update { it.copy(selected = null) }
+    fun closeCard() {
+        cardOpening.close()
+        update { it.copy(selected = null) }
+    }
 
     private companion object {
         /** About 50 m: closer than this the map shows nothing more. */

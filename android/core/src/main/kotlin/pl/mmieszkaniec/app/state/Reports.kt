@@ -248,13 +248,19 @@ class MyReportsModel(private val repo: Repository) : StateHolder<MyReportsState>
         load()
     }
 
+    private val opening = Opening()
+
     suspend fun open(localId: Long) {
+        val ticket = opening.start()
         update { it.copy(open = Load.Loading) }
         val report = load { repo.myReport(localId) }
-        update { it.copy(open = report) }
+        update { if (opening.isLatest(ticket)) it.copy(open = report) else it }
     }
 
-    fun close() = update { it.copy(open = null) }
+    fun close() {
+        opening.close()
+        update { it.copy(open = null) }
+    }
 
     /** Drops a refused (or not yet sent) report. */
     suspend fun discard(localId: Long) {

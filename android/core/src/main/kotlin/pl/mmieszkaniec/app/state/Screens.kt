@@ -63,13 +63,19 @@ class NewsModel(private val repo: Repository) : StateHolder<NewsState>(NewsState
         update { it.copy(list = list) }
     }
 
+    private val opening = Opening()
+
     suspend fun open(id: Long) {
+        val ticket = opening.start()
         update { it.copy(open = Load.Loading) }
         val item = load { repo.newsItem(id) }
-        update { it.copy(open = item) }
+        update { if (opening.isLatest(ticket)) it.copy(open = item) else it }
     }
 
-    fun closeItem() = update { it.copy(open = null) }
+    fun closeItem() {
+        opening.close()
+        update { it.copy(open = null) }
+    }
 }
 
 data class EventsState(

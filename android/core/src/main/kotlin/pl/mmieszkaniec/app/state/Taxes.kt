@@ -174,14 +174,20 @@ class TaxDetailModel(
         }
     }
 
+    private val receiptOpening = Opening()
+
     suspend fun loadReceipt() {
         val id = state.value.paymentId ?: return
+        val ticket = receiptOpening.start()
         update { it.copy(receipt = Load.Loading) }
         val receipt = load { repo.taxReceipt(id) }
-        update { it.copy(receipt = receipt) }
+        update { if (receiptOpening.isLatest(ticket)) it.copy(receipt = receipt) else it }
     }
 
-    fun closeReceipt() = update { it.copy(receipt = null) }
+    fun closeReceipt() {
+        receiptOpening.close()
+        update { it.copy(receipt = null) }
+    }
 
     companion object {
         private const val POLL_MS = 500L
