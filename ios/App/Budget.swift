@@ -130,35 +130,6 @@ final class BudgetProjectModel {
     }
 }
 
-/// The identity form as typed; which fields show is the edition's setting
-/// (`BallotScreen.identity`, `smsRequired`), what is valid is the core's.
-struct IdentityForm: Equatable {
-    var firstName = ""
-    var lastName = ""
-    var pesel = ""
-    var locality: Int64?
-    var street = ""
-    var house = ""
-    var flat = ""
-    var phone = ""
-
-    /// What crosses to the core: the fields of `mode`, the phone when codes are texted.
-    func identity(_ mode: BudgetIdentityMode, smsRequired: Bool) -> BudgetIdentity {
-        var address: BudgetAddress?
-        var number: String?
-        switch mode {
-        case .pesel:
-            number = pesel
-        case .nameAddress:
-            if let locality {
-                address = BudgetAddress(locality: locality, street: street, house: house, flat: flat.isEmpty ? nil : flat)
-            }
-        }
-        return BudgetIdentity(firstName: firstName, lastName: lastName, pesel: number, address: address,
-                              phone: smsRequired ? phone : nil)
-    }
-}
-
 /// The vote: the draft, the review, the identity and SMS step, the cast, my ballot.
 @MainActor
 @Observable
@@ -646,21 +617,7 @@ struct IdentitySection: View {
             Text(t("Dane służą tylko do sprawdzenia, że głosujesz raz. Nie są zapisywane w telefonie po wysłaniu głosu.",
                    "Your details only prove that you vote once. They are not kept on the phone once the vote is sent."))
                 .font(.subheadline).foregroundStyle(.secondary)
-            TextField(t("Imię", "First name"), text: $model.form.firstName).textContentType(.givenName)
-            TextField(t("Nazwisko", "Last name"), text: $model.form.lastName).textContentType(.familyName)
-            switch screen.identity {
-            case .pesel:
-                TextField(t("PESEL", "PESEL"), text: $model.form.pesel).keyboardType(.numberPad)
-            case .nameAddress:
-                Picker(t("Miejscowość", "Locality"), selection: $model.form.locality) {
-                    Text(t("Wybierz", "Choose")).tag(Int64?.none)
-                    ForEach(model.localities, id: \.id) { l in Text(l.name).tag(Int64?.some(l.id)) }
-                }
-                TextField(t("Ulica (puste, jeśli miejscowość nie ma ulic)", "Street (empty if the locality has no streets)"),
-                          text: $model.form.street)
-                TextField(t("Numer domu", "House number"), text: $model.form.house)
-                TextField(t("Numer mieszkania (jeśli jest)", "Flat number (if any)"), text: $model.form.flat)
-            }
+            IdentityFields(form: $model.form, mode: screen.identity, localities: model.localities)
         } header: {
             Text(t("Twoje dane", "Your details")).accessibilityAddTraits(.isHeader)
         }
@@ -687,17 +644,9 @@ struct VoteSection: View {
     var body: some View {
         if screen.smsRequired {
             Section {
-                TextField(t("Numer telefonu komórkowego", "Mobile phone number"), text: $model.form.phone)
-                    .keyboardType(.phonePad).textContentType(.telephoneNumber)
-                ErrorLine(error: model.smsError)
-                Button(model.requestingSms ? t("Wysyłanie kodu…", "Sending the code…") : t("Wyślij kod SMS", "Send the SMS code")) {
+                SmsCodeFields(phone: $model.form.phone, code: $model.smsCode, sent: model.smsRequestId != nil,
+                              sending: model.requestingSms, error: model.smsError) {
                     Task { await model.requestSms() }
-                }
-                .disabled(model.requestingSms)
-                if model.smsRequestId != nil {
-                    Text(t("Kod wysłany SMS-em. Wpisz go poniżej.", "The code was sent by SMS. Type it below."))
-                    TextField(t("Kod z SMS-a", "Code from the SMS"), text: $model.smsCode)
-                        .keyboardType(.numberPad).textContentType(.oneTimeCode)
                 }
             }
         }

@@ -6,7 +6,10 @@
 // shown under the question —, a ranking with up and down buttons, a matrix
 // of choices per row, short and long text), "Wyślij odpowiedzi" through the
 // outbox (queued while offline), my response ("already answered"), and a
-// closed one's published summary. Every status, hint, problem, refusal and
+// closed one's published summary; a per-person consultation asks who
+// answers (the core's `identityText`, the fields of Identity.swift shared
+// with the ballot, the SMS code when it asks for one) and sends the answers
+// with it (`consultationSubmitAs`). Every status, hint, problem, refusal and
 // percentage is the core's. Not compiled in CI (no Swift toolchain on
 // Linux): `make test-swift` parses it and checks its calls into the bindings.
 import Foundation
@@ -64,8 +67,16 @@ final class SurveyModel {
     /// The free texts as typed, by question id; read by "Wyślij odpowiedzi".
     var texts: [String: String] = [:]
     var sending = false
-    /// The send was refused: the core's words.
+    /// The send was refused: the core's words (a field of the identity, the code…).
     var sendError: UserError?
+    /// Per-person consultations (`detail.identity`): who answers, as typed;
+    /// kept after a refusal, dropped once the answers are taken.
+    var form = IdentityForm()
+    var localities: [Locality] = []
+    var smsRequestId: String?
+    var smsCode = ""
+    var requestingSms = false
+    var smsError: UserError?
 
     init(core: MmCore, consultationId: Int64) {
         self.core = core
@@ -81,6 +92,9 @@ final class SurveyModel {
                 if texts[q.id] == nil, case let .text(text)? = q.answer { texts[q.id] = text }
             }
             summary = try await offMain { [core] in try core.consultationSummary(id: id) }
+            if d.identity != nil, localities.isEmpty {
+                localities = (try? await offMain { [core] in try core.localities() }) ?? []
+            }
             error = nil
         } catch {
             self.error = UserError(error)
@@ -146,7 +160,18 @@ final class SurveyModel {
             }
         }
         do {
-            _ = try await core.consultationSubmit(id: id)
+            if let mode = d.identity {
+                // Checked by the core (the identity, the code) before it is queued.
+                let proof = smsRequestId.map { BudgetSmsProof(requestId: $0, code: smsCode) }
+                _ = try await core.consultationSubmitAs(id: id, identity: form.identity(mode, smsRequired: d.smsRequired),
+                                                        sms: proof)
+                // Queued or sent: nothing typed is kept.
+                form = IdentityForm()
+                smsRequestId = nil
+                smsCode = ""
+            } else {
+                _ = try await core.consultationSubmit(id: id)
+            }
             refusedQuestion = nil
             refusal = nil
         } catch {
@@ -154,6 +179,22 @@ final class SurveyModel {
         }
         sending = false
         await load()
+    }
+
+    /// "Wyślij kod SMS": the core checks the identity and the phone, the server texts the code.
+    func requestSms() async {
+        guard let mode = detail?.identity, !requestingSms else { return }
+        requestingSms = true
+        smsError = nil
+        do {
+            let issued = try await core.consultationRequestSmsCode(id: consultationId,
+                                                                   identity: form.identity(mode, smsRequired: true),
+                                                                   phone: form.phone)
+            smsRequestId = issued.requestId
+        } catch {
+            smsError = UserError(error)
+        }
+        requestingSms = false
     }
 
     /// A queued response: sync (sends the outbox; once the server answers,
@@ -293,6 +334,7 @@ struct SurveyView: View {
                 if let s = model.summary { SummarySection(summary: s) }
                 if d.card.acceptsAnswers, Self.mayAnswer(d.response) {
                     ForEach(d.questions, id: \.id) { q in QuestionSection(q: q, model: model) }
+                    if let mode = d.identity { RespondentSection(model: model, detail: d, mode: mode) }
                     Section {
                         Text(t("Odpowiedzi: \(d.draft.answered) z \(d.questions.count)",
                                "Answered: \(d.draft.answered) of \(d.questions.count)"))
@@ -319,6 +361,31 @@ struct SurveyView: View {
         switch state {
         case .refused: return true
         case .queued, .sent: return false
+        }
+    }
+}
+
+/// A per-person consultation's respondent: the core's words on what to give,
+/// the fields the consultation asks for, the SMS code when it asks for one.
+struct RespondentSection: View {
+    @Bindable var model: SurveyModel
+    let detail: ConsultationDetail
+    let mode: BudgetIdentityMode
+
+    var body: some View {
+        Section {
+            Text(detail.identityText).font(.subheadline).foregroundStyle(.secondary)
+            IdentityFields(form: $model.form, mode: mode, localities: model.localities)
+        } header: {
+            Text(t("Twoje dane", "Your details")).accessibilityAddTraits(.isHeader)
+        }
+        if detail.smsRequired {
+            Section {
+                SmsCodeFields(phone: $model.form.phone, code: $model.smsCode, sent: model.smsRequestId != nil,
+                              sending: model.requestingSms, error: model.smsError) {
+                    Task { await model.requestSms() }
+                }
+            }
         }
     }
 }
