@@ -18,6 +18,8 @@ use mm_protocol::budget::rules::BallotError;
 use mm_protocol::error::{ApiError, ErrorCode, Message};
 use mm_protocol::validation::FieldError;
 
+use crate::admin::view::local;
+use crate::store::budget::Deciding;
 use crate::store::{Conflict, StoreError};
 
 /// A failed request, ready to be answered: what the client reads, and the
@@ -272,6 +274,21 @@ impl From<FieldError> for AppError {
 impl Conflict {
     pub fn message(self) -> Message {
         let (pl, en) = match self {
+            // Dates in Warsaw time, as the edition's form shows them.
+            Conflict::DecisionClosed { decision, until } => {
+                let (pl, en) = match decision {
+                    Deciding::Verification => (
+                        "Weryfikacja projektów tej edycji zakończyła się",
+                        "The verification of this edition's projects ended on",
+                    ),
+                    Deciding::Appeal => (
+                        "Odwołania można było rozpatrywać do rozpoczęcia głosowania:",
+                        "Appeals could be decided until the vote opened:",
+                    ),
+                };
+                let until = local(until);
+                return Message::new(format!("{pl} {until}."), format!("{en} {until}."));
+            }
             Conflict::CategoryExists => {
                 ("Kategoria o tym identyfikatorze już istnieje.", "A category with this id already exists.")
             }

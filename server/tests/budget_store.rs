@@ -19,7 +19,7 @@ use mm_protocol::budget::model::{
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::gmina::Teryt;
 use mm_server::store::budget::{
-    Decision, NewEdition, NewProject, PoolCount, ProjectFilter, ProposerContact, Submitted, Verification,
+    Decision, Deciding, NewEdition, NewProject, PoolCount, ProjectFilter, ProposerContact, Submitted, Verification,
 };
 use mm_server::store::{Actor, Conflict, IdempotencyKey, Store, StoreError};
 
@@ -329,6 +329,63 @@ async fn refused_moves_change_nothing() {
     let late = a.add_signature(p.id, vec![9; 32], BallotChannel::Online, at(4, 5)).await.unwrap_err();
     assert!(matches!(late, StoreError::Conflict(Conflict::PhaseClosed)), "{late:?}");
     assert_eq!(a.project(p.id).await.unwrap().unwrap().1.signatures, 0);
+}
+
+/// The edition's dates bound the department's decisions in the store
+/// itself (`decision_closed`): a verification until `verification_to`, an
+/// appeal's decision until `voting_from`; a refusal names the date and
+/// changes nothing, audit included.
+#[tokio::test]
+async fn decisions_keep_to_the_editions_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, _) = gminas(root.as_ref()).await;
+    let (e, wide, _) = edition(a.as_ref()).await;
+    let [p, q, r] = [
+        submit(a.as_ref(), "dev-p", e, wide, "Ławki").await,
+        submit(a.as_ref(), "dev-q", e, wide, "Park").await,
+        submit(a.as_ref(), "dev-r", e, wide, "Ścieżka").await,
+    ];
+    let second = Duration::seconds(1);
+    let closed = |e: StoreError, decision: Deciding, until: DateTime<Utc>| {
+        assert!(
+            matches!(e, StoreError::Conflict(Conflict::DecisionClosed { decision: d, until: u }) if d == decision && u == until),
+            "{e:?}"
+        );
+    };
+
+    // Verification: allowed up to a second before `verification_to`.
+    for x in [&q, &r] {
+        let reject = assessment(Decision::Reject { reason: "Teren prywatny".into() });
+        a.verify_project(official(), x.id, reject, dates().verification_to - second).await.unwrap();
+    }
+    let before = a.project(p.id).await.unwrap().unwrap();
+    let audit = a.list_audit(500).await.unwrap().len();
+    for decision in [Decision::Review, Decision::OnBallot, Decision::Reject { reason: "x".into() }] {
+        for now in [dates().verification_to, dates().appeal_to, dates().voting_to + Duration::days(1)] {
+            let refused = a.verify_project(official(), p.id, assessment(decision.clone()), now).await.unwrap_err();
+            closed(refused, Deciding::Verification, dates().verification_to);
+        }
+    }
+    assert_eq!(a.project(p.id).await.unwrap().unwrap(), before, "nothing changed");
+    assert_eq!(a.list_audit(500).await.unwrap().len(), audit, "nothing audited");
+
+    // Appeals: lodged until `appeal_to`, decided until `voting_from`.
+    a.appeal("dev-q", q.id, "Teren jest gminny.".into(), dates().appeal_to - second).await.unwrap();
+    a.appeal("dev-r", r.id, "Teren jest gminny.".into(), dates().appeal_to - second).await.unwrap();
+    let upheld = a.decide_appeal(official(), q.id, true, None, dates().voting_from - second).await.unwrap();
+    assert_eq!(upheld.status, ProjectStatus::OnBallot);
+    let before = a.project(r.id).await.unwrap().unwrap();
+    let audit = a.list_audit(500).await.unwrap().len();
+    for (accept, reason) in [(true, None), (false, Some("Podtrzymano".to_owned()))] {
+        for now in [dates().voting_from, dates().voting_to] {
+            let refused = a.decide_appeal(official(), r.id, accept, reason.clone(), now).await.unwrap_err();
+            closed(refused, Deciding::Appeal, dates().voting_from);
+        }
+    }
+    assert_eq!(a.project(r.id).await.unwrap().unwrap(), before, "nothing changed");
+    assert_eq!(before.0.status, ProjectStatus::Appealed);
+    assert_eq!(a.list_audit(500).await.unwrap().len(), audit, "nothing audited");
 }
 
 #[tokio::test]

@@ -234,7 +234,9 @@ pub trait BudgetStore: Send + Sync {
     /// (two history rows). On the ballot: the estimate becomes the cost,
     /// the project takes the edition's next ballot number, and
     /// `Conflict::NotEnoughSignatures` while its pool requires more.
-    /// `Conflict::ProjectStatus` for a move `may_move` refuses.
+    /// `Conflict::ProjectStatus` for a move `may_move` refuses;
+    /// `Conflict::DecisionClosed` from the edition's `verification_to` on
+    /// ([`decision_closed`]), nothing written.
     async fn verify_project(
         &self,
         actor: Actor,
@@ -252,6 +254,8 @@ pub trait BudgetStore: Send + Sync {
     async fn appeal(&self, device: &str, id: i64, text: String, now: DateTime<Utc>) -> StoreResult<Project>;
     /// Accepts an appeal (on the ballot, numbered) or refuses it (rejected
     /// again, `reason` published). Audited (`budget.appeal`).
+    /// `Conflict::DecisionClosed` from the edition's `voting_from` on
+    /// ([`decision_closed`]), nothing written.
     async fn decide_appeal(
         &self,
         actor: Actor,
@@ -298,6 +302,40 @@ pub fn retention_end(dates: &PhaseDates, settings: &EditionSettings) -> DateTime
 /// as they are (the ballot must not change under the voters).
 pub fn edition_locked(dates: &PhaseDates, now: DateTime<Utc>) -> bool {
     now >= dates.voting_from
+}
+
+/// A decision of the department that keeps to the edition's dates (the
+/// council's resolution sets them, art. 5a ust. 7 pkt 2 u.s.g.).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deciding {
+    /// Into verification, on the ballot or rejected: until
+    /// `verification_to` (the list of admitted projects is due then, and
+    /// the appeal window counts from it; deciding early, while submission
+    /// runs, shortens nobody's time).
+    Verification,
+    /// Upheld or dismissed: until `voting_from` (an appeal may come until
+    /// `appeal_to`, so one lodged on the last day must still be
+    /// decidable; from the vote on the ballot is fixed).
+    Appeal,
+}
+
+/// The one rule for both the store and the back office's early refusal:
+/// when `what` stopped being decidable, or `None` while it still is at
+/// `now`. The store refuses with `Conflict::DecisionClosed` naming it.
+pub fn decision_closed(dates: &PhaseDates, what: Deciding, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let until = match what {
+        Deciding::Verification => dates.verification_to,
+        Deciding::Appeal => dates.voting_from,
+    };
+    (now >= until).then_some(until)
+}
+
+/// [`decision_closed`] as the store's refusal.
+pub fn check_decision_open(dates: &PhaseDates, what: Deciding, now: DateTime<Utc>) -> StoreResult<()> {
+    match decision_closed(dates, what, now) {
+        Some(until) => Err(StoreError::Conflict(super::Conflict::DecisionClosed { decision: what, until })),
+        None => Ok(()),
+    }
 }
 
 /// A project status as `budget_projects.status` and the history hold it

@@ -117,6 +117,9 @@ pub enum Conflict {
     AlreadySigned,
     /// The project's status does not allow this move (`may_move`).
     ProjectStatus,
+    /// The edition's date for this decision has passed
+    /// (`budget::decision_closed`); `until` is that date.
+    DecisionClosed { decision: budget::Deciding, until: DateTime<Utc> },
     /// The project has fewer support signatures than its pool requires.
     NotEnoughSignatures,
     /// The pool's lot was drawn already.

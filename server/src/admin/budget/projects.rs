@@ -25,22 +25,23 @@
 //! shortens nobody's time); an appeal's decision until `voting_from` (an
 //! appeal may come until `appeal_to`, so one lodged on the last day must
 //! still be decidable; from the vote on the ballot is fixed). Outside
-//! them: 409 with the dates, nothing changed.
+//! them: 409 with the dates, nothing changed. The rule is the store's
+//! (`store::budget::decision_closed`, checked in the decision's
+//! transaction); the forms ask it before reading their fields.
 
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
-use mm_protocol::budget::model::{Edition, Project, ProjectStatus, validate_amount};
+use mm_protocol::budget::model::{Project, ProjectStatus, validate_amount};
 
 use super::{Errors, MAX_LONG_TEXT, MAX_TEXT, edition_or_404, parse_zloty, permit, say, zloty_input};
 use crate::admin::session::{Form, Staff};
 use crate::admin::taxes::zl;
 use crate::admin::view::{AdminError, AdminResult, Lang, Page, PageCtx, local};
 use crate::state::AppState;
-use crate::store::budget::{Decision, ProjectFilter, ProjectPrivate, Verification, appealed_before, parse_status, status_name};
+use crate::store::budget::{Decision, Deciding, ProjectFilter, check_decision_open, ProjectPrivate, Verification, appealed_before, parse_status, status_name};
 use crate::store::{Conflict, StoreError};
 use crate::tenant::Tenant;
 
@@ -219,52 +220,22 @@ pub async fn page(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>) -> A
 /// A move the store refused, as the project's page with the reason (409).
 async fn refused(state: &AppState, staff: &Staff, id: i64, e: StoreError, form: Option<VerifyForm>) -> AdminResult<Response> {
     let lang = staff.lang;
-    let text = match &e {
+    let text: String = match &e {
         StoreError::Conflict(Conflict::ProjectStatus) => lang.t(
             "Projekt w tym stanie nie może przejść do wybranego (np. odwołanie już rozpatrzono albo projekt jest już na karcie).",
             "The project's status does not allow this (e.g. the appeal was decided already, or it is on the ballot).",
-        ),
+        )
+        .into(),
         StoreError::Conflict(Conflict::NotEnoughSignatures) => lang
-            .t("Projekt ma za mało podpisów poparcia, by trafić na kartę.", "The project has too few support signatures for the ballot."),
+            .t("Projekt ma za mało podpisów poparcia, by trafić na kartę.", "The project has too few support signatures for the ballot.").into(),
         StoreError::Conflict(Conflict::EditionLocked | Conflict::PhaseClosed) => {
-            lang.t("Ten etap edycji jest już zamknięty.", "This phase of the edition is closed.")
+            lang.t("Ten etap edycji jest już zamknięty.", "This phase of the edition is closed.").into()
         }
+        StoreError::Conflict(c @ Conflict::DecisionClosed { .. }) => say(lang, &c.message()),
         StoreError::NotFound => return Err(AdminError::not_found("Nie ma takiego projektu.", "No such project.")),
         _ => return Err(e.into()),
     };
-    project_page(state, staff, id, StatusCode::CONFLICT, form, Errors::new(), Some((text.to_owned(), true))).await
-}
-
-/// Which decision a date check is about.
-#[derive(Clone, Copy)]
-enum Deciding {
-    Verification,
-    Appeal,
-}
-
-/// Why `what` may not be decided at `now` in `e`, or `None` while it may
-/// (the module's doc: verification until `verification_to`, an appeal
-/// until `voting_from`). Dates in Warsaw time, as the edition's form.
-fn past_deadline(lang: Lang, e: &Edition, what: Deciding, now: DateTime<Utc>) -> Option<String> {
-    match what {
-        Deciding::Verification if now >= e.dates.verification_to => Some(format!(
-            "{} {}.",
-            lang.t(
-                "Weryfikacja projektów tej edycji zakończyła się",
-                "The verification of this edition's projects ended on",
-            ),
-            local(e.dates.verification_to)
-        )),
-        Deciding::Appeal if now >= e.dates.voting_from => Some(format!(
-            "{} {}.",
-            lang.t(
-                "Odwołania można było rozpatrywać do rozpoczęcia głosowania:",
-                "Appeals could be decided until the vote opened:",
-            ),
-            local(e.dates.voting_from)
-        )),
-        _ => None,
-    }
+    project_page(state, staff, id, StatusCode::CONFLICT, form, Errors::new(), Some((text, true))).await
 }
 
 /// A reason as typed: required (`field`), at most [`MAX_LONG_TEXT`].
@@ -304,8 +275,10 @@ pub async fn verify(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, bo
     };
     let now = state.clock.now();
     let e = edition_or_404(&state, p.edition, now).await?;
-    if let Some(text) = past_deadline(lang, &e, Deciding::Verification, now) {
-        return project_page(&state, &staff, id, StatusCode::CONFLICT, Some(form), Errors::new(), Some((text, true))).await;
+    // The store refuses it too; first, so that nobody mends the form's
+    // fields for a decision that can no longer be taken.
+    if let Err(e) = check_decision_open(&e.dates, Deciding::Verification, now) {
+        return refused(&state, &staff, id, e, Some(form)).await;
     }
     let mut errors = Errors::new();
     let estimate = if form.estimate.is_empty() {
@@ -370,8 +343,8 @@ pub async fn appeal(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>, bo
     let lang = staff.lang;
     let now = state.clock.now();
     let e = edition_or_404(&state, p.edition, now).await?;
-    if let Some(text) = past_deadline(lang, &e, Deciding::Appeal, now) {
-        return project_page(&state, &staff, id, StatusCode::CONFLICT, None, Errors::new(), Some((text, true))).await;
+    if let Err(e) = check_decision_open(&e.dates, Deciding::Appeal, now) {
+        return refused(&state, &staff, id, e, None).await;
     }
     let mut errors = Errors::new();
     let decided = match f.get("decision") {

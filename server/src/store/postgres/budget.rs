@@ -18,9 +18,9 @@ use super::devices::{remember, replay};
 use super::publish::audit;
 use super::{PostgresStore, Tx, opt_time, parse_time, ts, write_tx};
 use crate::store::budget::{
-    BudgetStore, Decision, Lot, NewEdition, NewProject, PoolCount, ProjectFilter, ProjectPrivate, StoredCount,
+    BudgetStore, Deciding, Decision, Lot, NewEdition, NewProject, PoolCount, ProjectFilter, ProjectPrivate, StoredCount,
     appealed_before,
-    Submitted, Verification, VerificationRecord, channel_name, edition_locked, join_outcome, kind_name, lot_matches,
+    Submitted, Verification, VerificationRecord, channel_name, check_decision_open, edition_locked, join_outcome, kind_name, lot_matches,
     parse_kind, parse_status, retention_end, split_outcome, status_name, verification_moves,
 };
 use crate::store::{Actor, Conflict, IdempotencyKey, StoreError, StoreResult, StoredResponse};
@@ -403,6 +403,8 @@ async fn insert_project(tx: &Tx<'_>, g: &str, device: &str, p: &NewProject, now:
 async fn verify(tx: &Tx<'_>, g: &str, actor: &Actor, id: i64, v: &Verification, now: DateTime<Utc>) -> StoreResult<Project> {
     lock(tx, g).await?;
     let (project, private) = project_or_not_found(&tx.c, g, id).await?;
+    let e = edition_or_not_found(&tx.c, g, project.edition).await?;
+    check_decision_open(&e.dates, Deciding::Verification, now)?;
     let moves = verification_moves(project.status, &v.decision)?;
     let record = VerificationRecord {
         legal: v.legal,
@@ -454,6 +456,8 @@ async fn decide(
 ) -> StoreResult<Project> {
     lock(tx, g).await?;
     let (project, _) = project_or_not_found(&tx.c, g, id).await?;
+    let e = edition_or_not_found(&tx.c, g, project.edition).await?;
+    check_decision_open(&e.dates, Deciding::Appeal, now)?;
     let to = if accept { ProjectStatus::OnBallot } else { ProjectStatus::Rejected };
     move_status(tx, g, id, project.status, to, reason, Some(actor), now).await?;
     if accept {

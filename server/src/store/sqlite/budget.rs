@@ -16,9 +16,9 @@ use super::devices::{remember, replay};
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
 use crate::store::budget::{
-    BudgetStore, Decision, Lot, NewEdition, NewProject, PoolCount, ProjectFilter, ProjectPrivate, StoredCount,
+    BudgetStore, Deciding, Decision, Lot, NewEdition, NewProject, PoolCount, ProjectFilter, ProjectPrivate, StoredCount,
     appealed_before,
-    Submitted, Verification, VerificationRecord, channel_name, edition_locked, join_outcome, kind_name, lot_matches,
+    Submitted, Verification, VerificationRecord, channel_name, check_decision_open, edition_locked, join_outcome, kind_name, lot_matches,
     parse_kind, parse_status, retention_end, split_outcome, status_name, verification_moves,
 };
 use crate::store::{Actor, Conflict, StoreError, StoreResult, StoredResponse};
@@ -405,6 +405,8 @@ fn insert_project(tx: &Transaction<'_>, g: &str, device: &str, p: &NewProject, n
 
 fn verify(tx: &Transaction<'_>, g: &str, actor: &Actor, id: i64, v: &Verification, now: DateTime<Utc>) -> StoreResult<Project> {
     let (project, private) = project_or_not_found(tx, g, id)?;
+    let e = edition_or_not_found(tx, g, project.edition)?;
+    check_decision_open(&e.dates, Deciding::Verification, now)?;
     let moves = verification_moves(project.status, &v.decision)?;
     let record = VerificationRecord {
         legal: v.legal,
@@ -455,6 +457,8 @@ fn decide(
     now: DateTime<Utc>,
 ) -> StoreResult<Project> {
     let (project, _) = project_or_not_found(tx, g, id)?;
+    let e = edition_or_not_found(tx, g, project.edition)?;
+    check_decision_open(&e.dates, Deciding::Appeal, now)?;
     let to = if accept { ProjectStatus::OnBallot } else { ProjectStatus::Rejected };
     move_status(tx, g, id, project.status, to, reason, Some(actor), now)?;
     if accept {
