@@ -16,41 +16,6 @@ import Foundation
 import MmCore
 import SwiftUI
 
-/// The editions list: the stored copy first (offline too), then a refresh.
-@MainActor
-@Observable
-final class BudgetModel {
-    let core: MmCore
-    var editions: BudgetEditions?
-    var loadError: UserError?
-    var refreshing = false
-    /// The last refresh failed; the stored copy still shows.
-    var refreshError: UserError?
-
-    init(core: MmCore) { self.core = core }
-
-    func load() async {
-        do {
-            editions = try await offMain { [core] in try core.budgetEditions() }
-            loadError = nil
-        } catch {
-            loadError = UserError(error)
-        }
-    }
-
-    func refresh() async {
-        refreshing = true
-        do {
-            try await core.budgetRefresh()
-            refreshError = nil
-        } catch {
-            refreshError = UserError(error)
-        }
-        refreshing = false
-        await load()
-    }
-}
-
 /// One edition, and the projects of the pool chosen (nil: all pools).
 @MainActor
 @Observable
@@ -309,75 +274,40 @@ final class BallotModel {
     }
 }
 
-/// Published results; nil: not published yet.
-@MainActor
-@Observable
-final class BudgetResultsModel {
+// MARK: - Views
+
+/// The editions, each with its phase in the core's words: the stored copy, then a refresh.
+struct BudgetView: View {
     let core: MmCore
-    let editionId: Int64
-    var results: BudgetResults?
-    var loaded = false
-    var error: UserError?
 
-    init(core: MmCore, editionId: Int64) {
-        self.core = core
-        self.editionId = editionId
-    }
-
-    func load() async {
-        let id = editionId
-        do {
-            results = try await offMain { [core] in try core.budgetResults(edition: id) }
-            error = nil
-        } catch {
-            self.error = UserError(error)
+    var body: some View {
+        Loaded(read: { [core] in try core.budgetEditions() }, refresh: { [core] in try await core.budgetRefresh() }) { list in
+            EditionsSection(list: list)
         }
-        loaded = true
+        .navigationTitle(t("Budżet obywatelski", "Participatory budget"))
     }
 }
 
-// MARK: - Views
-
-/// The editions, each with its phase in the core's words.
-struct BudgetView: View {
-    @State private var model: BudgetModel
-    @State private var refreshed = false
-
-    init(core: MmCore) { _model = State(initialValue: BudgetModel(core: core)) }
+struct EditionsSection: View {
+    let list: BudgetEditions
 
     var body: some View {
-        List {
-            if model.refreshing { ProgressView(t("Synchronizacja…", "Syncing…")) }
-            ErrorLine(error: model.refreshError)
-            ErrorLine(error: model.loadError)
-            if let list = model.editions {
-                Section {
-                    Text(list.fetchedText).font(.subheadline).foregroundStyle(.secondary)
-                    if list.editions.isEmpty {
-                        Text(t("Brak edycji budżetu obywatelskiego.", "No participatory budget editions."))
+        Section {
+            Text(list.fetchedText).font(.subheadline).foregroundStyle(.secondary)
+            if list.editions.isEmpty {
+                Text(t("Brak edycji budżetu obywatelskiego.", "No participatory budget editions."))
+            }
+            ForEach(list.editions, id: \.id) { e in
+                NavigationLink(value: Route.budgetEdition(e.id)) {
+                    VStack(alignment: .leading) {
+                        Text(e.title).font(.headline)
+                        Text(e.phaseText).font(.subheadline)
                     }
-                    ForEach(list.editions, id: \.id) { e in
-                        NavigationLink(value: Route.budgetEdition(e.id)) {
-                            VStack(alignment: .leading) {
-                                Text(e.title).font(.headline)
-                                Text(e.phaseText).font(.subheadline)
-                            }
-                            .accessibilityElement(children: .combine)
-                        }
-                    }
-                } header: {
-                    Text(t("Edycje", "Editions")).accessibilityAddTraits(.isHeader)
+                    .accessibilityElement(children: .combine)
                 }
             }
-        }
-        .navigationTitle(t("Budżet obywatelski", "Participatory budget"))
-        .refreshable { await model.refresh() }
-        .task {
-            await model.load()
-            if !refreshed {
-                refreshed = true
-                await model.refresh()
-            }
+        } header: {
+            Text(t("Edycje", "Editions")).accessibilityAddTraits(.isHeader)
         }
     }
 }
@@ -666,42 +596,47 @@ struct VoteSection: View {
 
 /// Published results per pool: ballots, amounts, the projects (selected first), the count's trace.
 struct BudgetResultsView: View {
-    @State private var model: BudgetResultsModel
-
-    init(core: MmCore, id: Int64) { _model = State(initialValue: BudgetResultsModel(core: core, editionId: id)) }
+    let core: MmCore
+    let id: Int64
 
     var body: some View {
-        List {
-            ErrorLine(error: model.error)
-            if let r = model.results {
-                Text(r.fetchedText).font(.subheadline).foregroundStyle(.secondary)
-                ForEach(r.pools, id: \.pool) { pool in
-                    Section {
-                        Text(t("Liczba oddanych kart: \(pool.ballots)", "Ballots cast: \(pool.ballots)"))
-                        LabeledContent(t("Kwota puli", "The pool's amount"), value: pool.budgetText)
-                        LabeledContent(t("Przyznano", "Awarded"), value: pool.spentText)
-                        ForEach(pool.projects, id: \.project) { p in
-                            VStack(alignment: .leading) {
-                                Text(p.title)
-                                Text([p.costText, t("Głosy: \(p.votes)", "Votes: \(p.votes)"),
-                                      p.selected ? t("Wybrany do realizacji", "Selected for funding") : t("Niewybrany", "Not selected")]
-                                    .joined(separator: " · "))
-                                    .font(.subheadline).foregroundStyle(.secondary)
-                            }
-                            .accessibilityElement(children: .combine)
-                        }
-                        ForEach(Array(pool.trace.enumerated()), id: \.offset) { _, line in
-                            Text(line).font(.footnote).foregroundStyle(.secondary)
-                        }
-                    } header: {
-                        Text(pool.name).accessibilityAddTraits(.isHeader)
-                    }
-                }
-            } else if model.loaded, model.error == nil {
+        Loaded(read: { [core, id] in try core.budgetResults(edition: id) }) { results in
+            if let r = results {
+                ResultsSections(r: r)
+            } else {
                 Text(t("Wyniki nie zostały jeszcze ogłoszone.", "The results have not been published yet."))
             }
         }
         .navigationTitle(t("Wyniki", "Results"))
-        .task { await model.load() }
+    }
+}
+
+struct ResultsSections: View {
+    let r: BudgetResults
+
+    var body: some View {
+        Text(r.fetchedText).font(.subheadline).foregroundStyle(.secondary)
+        ForEach(r.pools, id: \.pool) { pool in
+            Section {
+                Text(t("Liczba oddanych kart: \(pool.ballots)", "Ballots cast: \(pool.ballots)"))
+                LabeledContent(t("Kwota puli", "The pool's amount"), value: pool.budgetText)
+                LabeledContent(t("Przyznano", "Awarded"), value: pool.spentText)
+                ForEach(pool.projects, id: \.project) { p in
+                    VStack(alignment: .leading) {
+                        Text(p.title)
+                        Text([p.costText, t("Głosy: \(p.votes)", "Votes: \(p.votes)"),
+                              p.selected ? t("Wybrany do realizacji", "Selected for funding") : t("Niewybrany", "Not selected")]
+                            .joined(separator: " · "))
+                            .font(.subheadline).foregroundStyle(.secondary)
+                    }
+                    .accessibilityElement(children: .combine)
+                }
+                ForEach(Array(pool.trace.enumerated()), id: \.offset) { _, line in
+                    Text(line).font(.footnote).foregroundStyle(.secondary)
+                }
+            } header: {
+                Text(pool.name).accessibilityAddTraits(.isHeader)
+            }
+        }
     }
 }

@@ -16,41 +16,6 @@ import Foundation
 import MmCore
 import SwiftUI
 
-/// The list: the stored copy first (offline too), then a refresh.
-@MainActor
-@Observable
-final class ConsultationsModel {
-    let core: MmCore
-    var list: ConsultationList?
-    var loadError: UserError?
-    var refreshing = false
-    /// The last refresh failed; the stored copy still shows.
-    var refreshError: UserError?
-
-    init(core: MmCore) { self.core = core }
-
-    func load() async {
-        do {
-            list = try await offMain { [core] in try core.consultations() }
-            loadError = nil
-        } catch {
-            loadError = UserError(error)
-        }
-    }
-
-    func refresh() async {
-        refreshing = true
-        do {
-            try await core.consultationsRefresh()
-            refreshError = nil
-        } catch {
-            refreshError = UserError(error)
-        }
-        refreshing = false
-        await load()
-    }
-}
-
 /// One consultation: its questions with my draft, sending, my response, the summary.
 @MainActor
 @Observable
@@ -256,35 +221,28 @@ enum AnswerEdit {
 
 // MARK: - Views
 
-/// The consultations, grouped as the core says of each: taking answers, upcoming, closed.
+/// The consultations, grouped as the core says of each: taking answers, upcoming, closed
+/// (the stored copy, then a refresh).
 struct ConsultationsView: View {
-    @State private var model: ConsultationsModel
-    @State private var refreshed = false
-
-    init(core: MmCore) { _model = State(initialValue: ConsultationsModel(core: core)) }
+    let core: MmCore
 
     var body: some View {
-        List {
-            if model.refreshing { ProgressView(t("Synchronizacja…", "Syncing…")) }
-            ErrorLine(error: model.refreshError)
-            ErrorLine(error: model.loadError)
-            if let list = model.list {
-                Text(list.fetchedText).font(.subheadline).foregroundStyle(.secondary)
-                if list.consultations.isEmpty { Text(t("Brak konsultacji.", "No consultations.")) }
-                group(t("Otwarte", "Open"), list.consultations.filter { $0.acceptsAnswers })
-                group(t("Zapowiedziane", "Upcoming"), list.consultations.filter { !$0.acceptsAnswers && !Self.ended($0) })
-                group(t("Zakończone", "Closed"), list.consultations.filter { !$0.acceptsAnswers && Self.ended($0) })
-            }
+        Loaded(read: { [core] in try core.consultations() }, refresh: { [core] in try await core.consultationsRefresh() }) { list in
+            ConsultationGroups(list: list)
         }
         .navigationTitle(t("Konsultacje społeczne", "Public consultations"))
-        .refreshable { await model.refresh() }
-        .task {
-            await model.load()
-            if !refreshed {
-                refreshed = true
-                await model.refresh()
-            }
-        }
+    }
+}
+
+struct ConsultationGroups: View {
+    let list: ConsultationList
+
+    var body: some View {
+        Text(list.fetchedText).font(.subheadline).foregroundStyle(.secondary)
+        if list.consultations.isEmpty { Text(t("Brak konsultacji.", "No consultations.")) }
+        group(t("Otwarte", "Open"), list.consultations.filter { $0.acceptsAnswers })
+        group(t("Zapowiedziane", "Upcoming"), list.consultations.filter { !$0.acceptsAnswers && !Self.ended($0) })
+        group(t("Zakończone", "Closed"), list.consultations.filter { !$0.acceptsAnswers && Self.ended($0) })
     }
 
     private static func ended(_ c: ConsultationCard) -> Bool {

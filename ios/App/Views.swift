@@ -1,7 +1,8 @@
 // The app, its five tabs and the screens of "Start" (home with alerts,
 // news, search, the way to "Podatki i opłaty") and "Ustawienia" (with the
 // tax reminder days). System fonts (Dynamic Type), system colours, headings
-// and combined VoiceOver elements. Not compiled in CI:
+// and combined VoiceOver elements; `Loaded`, the list of one core value
+// that the budget and consultations screens share. Not compiled in CI:
 // `make test-swift` parses it and checks its calls into the bindings.
 import MmCore
 import SwiftUI
@@ -146,6 +147,79 @@ struct ErrorLine: View {
         .onChange(of: error) { _, now in
             if let now { AccessibilityNotification.Announcement(now.message).post() }
         }
+    }
+}
+
+/// A list showing one value of the core: the stored copy read off the main
+/// thread (offline too), then once per screen a fetch from the server
+/// (`refresh`, when there is one) and the stored copy again; pull to refresh
+/// does both. A progress line until the first read, the failure of either in
+/// the core's words (a failed fetch leaves the stored copy showing), then
+/// `content`'s rows. The screens of one value (editions, consultations,
+/// results) share it; the title and the rest are the caller's modifiers.
+struct Loaded<T: Sendable, Content: View>: View {
+    let read: @Sendable () throws -> T
+    let refresh: (@Sendable () async throws -> Void)?
+    let content: (T) -> Content
+    @State private var value: T?
+    @State private var error: UserError?
+    @State private var refreshing = false
+    /// The last fetch failed; the stored copy still shows.
+    @State private var refreshError: UserError?
+    @State private var refreshed = false
+
+    init(read: @escaping @Sendable () throws -> T, refresh: (@Sendable () async throws -> Void)? = nil,
+         @ViewBuilder content: @escaping (T) -> Content) {
+        self.read = read
+        self.refresh = refresh
+        self.content = content
+    }
+
+    var body: some View {
+        List {
+            if refreshing {
+                ProgressView(t("Synchronizacja…", "Syncing…"))
+            } else if value == nil, error == nil {
+                ProgressView(t("Wczytywanie…", "Loading…"))
+            }
+            ErrorLine(error: refreshError)
+            ErrorLine(error: error)
+            if let value { content(value) }
+        }
+        .refreshable { await fetch() }
+        .task {
+            await load()
+            // Back from a screen below: the stored copy again, no second fetch.
+            if !refreshed {
+                refreshed = true
+                await fetch()
+            }
+        }
+    }
+
+    @MainActor
+    private func load() async {
+        do {
+            value = try await offMain(read)
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    @MainActor
+    private func fetch() async {
+        if let refresh {
+            refreshing = true
+            do {
+                try await refresh()
+                refreshError = nil
+            } catch {
+                refreshError = UserError(error)
+            }
+            refreshing = false
+        }
+        await load()
     }
 }
 
