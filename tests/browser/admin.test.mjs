@@ -3,34 +3,14 @@
 // real `mm` CLI. Run with `make test-browser` (or `node --test tests/browser/`
 // from the repository root after `npm ci` in web/ and `cargo build --workspace --bins`).
 // The README's screenshots are taken by office.test.mjs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { useServer, base, browser, work, signIn, logIn, MM, PASS } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const SERVER = join(target, 'debug', 'mm-server');
-const MM = join(target, 'debug', 'mm');
-const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-const PASS = 'correct horse battery';
-
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI === 'true') throw new Error(`chromium missing at ${CHROMIUM} (CI=true: failing, not skipping)`);
-}
-
-let server, base, dataDir, browser, work;
-
-function addUser(login, role) {
-  execFileSync(SERVER, ['user', 'add', '--login', login, '--role', role, '--password-stdin', '--data-dir', dataDir],
-    { input: PASS + '\n' });
-}
+useServer({ users: [['admin1', 'admin'], ['disp1', 'dispatcher'], ['dept1', 'department'], ['editor1', 'editor'],
+  ['locked1', 'dispatcher']] });
 
 function mm(dir, ...args) {
   const out = execFileSync(MM, ['--server', base, '--data-dir', dir, '--json', ...args], { encoding: 'utf8' });
@@ -51,51 +31,6 @@ function residentReport(dir, description) {
   const hit = list.find((x) => JSON.stringify(x).includes(description));
   const id = r.server_id ?? (hit && (hit.server_id ?? hit.report?.id));
   return { raw: r, id };
-}
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mm-browser-'));
-  dataDir = join(work, 'server');
-  mkdirSync(dataDir);
-  // Accounts first: the CLI opens the same database file.
-  addUser('admin1', 'admin');
-  addUser('disp1', 'dispatcher');
-  addUser('dept1', 'department');
-  addUser('editor1', 'editor');
-  addUser('locked1', 'dispatcher');
-  server = spawn(SERVER, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MM_LOG: 'warn' } });
-  base = await new Promise((resolve, reject) => {
-    let buf = '';
-    server.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/mm-server listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (c) => reject(new Error(`mm-server exited ${c}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    // playwright gives every launch a fresh temporary user-data-dir.
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-async function signIn(login) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Hasło').fill(PASS);
-  await page.getByRole('button', { name: 'Zaloguj' }).click();
-  await page.waitForLoadState();
-  return { ctx, page };
 }
 
 /// Every visible form control has a <label> (or aria-label).
@@ -239,20 +174,10 @@ test('a form posted without the CSRF token is refused', async () => {
 test('wrong passwords lock the account', async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  for (let i = 0; i < 5; i++) {
-    await page.goto(`${base}/admin/login`);
-    await page.getByLabel('Login').fill('locked1');
-    await page.getByLabel('Hasło').fill('wrong password ' + i);
-    await page.getByRole('button', { name: 'Zaloguj' }).click();
-    await page.waitForLoadState();
-  }
+  for (let i = 0; i < 5; i++) await logIn(page, 'locked1', 'wrong password ' + i);
   assert.match(await page.locator('main').innerText(), /zablokowane/);
   // Even the right password is refused now.
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Login').fill('locked1');
-  await page.getByLabel('Hasło').fill(PASS);
-  await page.getByRole('button', { name: 'Zaloguj' }).click();
-  await page.waitForLoadState();
+  await logIn(page, 'locked1', PASS);
   assert.match(page.url(), /\/admin\/login$/);
   assert.match(await page.locator('main').innerText(), /zablokowane/);
   await ctx.close();

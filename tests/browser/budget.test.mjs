@@ -6,84 +6,14 @@
 // twice: the second time the register refuses it. Run with
 // `MM_CHROMIUM=/usr/bin/chromium node --test tests/browser/budget.test.mjs`
 // from the repository root after `cargo build -p mm-server -p mm-cli --bins`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { useServer, base, signIn, api, log as serverLog } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const SERVER = join(target, 'debug', 'mm-server');
-const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-const PASS = 'correct horse battery';
 const TITLE = 'Budżet testowy przeglądarki';
 const REASON = 'Projekt dotyczy działki prywatnej.';
 
-if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
-  throw new Error(`chromium missing at ${CHROMIUM} (CI=true: failing, not skipping)`);
-}
-
-let server, base, dataDir, browser, work, serverLog = '';
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mm-browser-budget-'));
-  dataDir = join(work, 'server');
-  mkdirSync(dataDir);
-  execFileSync(SERVER, ['user', 'add', '--login', 'admin1', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
-    { input: PASS + '\n' });
-  server = spawn(SERVER, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_LOG: 'info' } });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  base = await new Promise((resolve, reject) => {
-    let buf = '';
-    server.stdout.on('data', (d) => {
-      buf += d;
-      serverLog += d;
-      const m = buf.match(/mm-server listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (c) => reject(new Error(`mm-server exited ${c}: ${serverLog}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-async function signIn(login, password = PASS) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Hasło').fill(password);
-  await page.getByRole('button', { name: 'Zaloguj' }).click();
-  await page.waitForLoadState();
-  return { ctx, page };
-}
-
-async function api(method, path, body, token, key = crypto.randomUUID()) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(method === 'POST' ? { 'idempotency-key': key } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
+useServer({ name: 'mm-browser-budget-', users: [['admin1', 'admin']], env: { MM_LOG: 'info' }, log: true });
 
 /// `days` from now as `<input type="datetime-local">` takes it (the server
 /// reads it as Warsaw time; the phases are days apart, so the offset does

@@ -11,78 +11,30 @@
 //
 // The browser reaches only the server under test (no tiles from outside),
 // so the map shows the gmina's boundary and localities under the markers.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { useServer, base, serverOnly, apiOk, SHOTS } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const SERVER = join(target, 'debug', 'mm-server');
-const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = join(root, 'docs', 'screenshots');
+let edition, results;
 
-if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
-  throw new Error(`chromium missing at ${CHROMIUM} (CI=true: failing, not skipping)`);
-}
+const api = (path) => apiOk('GET', path);
 
-let server, base, work, browser, edition, results;
-let stderr = '';
+useServer({ name: 'mm-browser-budget-', env: { NO_COLOR: '1' }, log: true, ready });
 
-async function api(path) {
-  const r = await fetch(`${base}${path}`);
-  const text = await r.text();
-  assert.ok(r.ok, `GET ${path}: ${r.status} ${text}`);
-  return JSON.parse(text);
-}
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mm-browser-budget-'));
-  const dataDir = join(work, 'server');
-  mkdirSync(dataDir);
-  server = spawn(SERVER, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_LOG: 'warn', NO_COLOR: '1' } });
-  server.stderr.on('data', (d) => { stderr += d; });
-  base = await new Promise((resolve, reject) => {
-    let buf = '';
-    server.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/mm-server listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (c) => reject(new Error(`mm-server exited ${c}: ${stderr}`)));
-  });
+async function ready() {
   const editions = await api('/api/v1/budget/editions');
   edition = editions.find((e) => e.year === 2025 && e.published_results);
   assert.ok(edition, `the demo's published 2025 edition: ${JSON.stringify(editions.map((e) => [e.year, e.phase]))}`);
   results = await api(`/api/v1/budget/editions/${edition.id}/results`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
   mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+}
 
 /// A context that reaches only the server; page errors, dialogs and CSP
 /// refusals are collected to be asserted empty.
 async function context(options = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const host = new URL(base).host;
-  await ctx.route('**/*', (route) => (new URL(route.request().url()).host === host ? route.continue() : route.abort()));
-  const page = await ctx.newPage();
+  const { ctx, page } = await serverOnly({ viewport: { width: 1280, height: 900 }, ...options });
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('dialog', async (d) => { page.problems.push(`dialog: ${d.message()}`); await d.dismiss(); });

@@ -12,74 +12,15 @@
 // Publishing waits for the closing date (`Consultation::may_move_at`), and
 // the form takes minutes: the consultation closes at the first whole
 // minute at least 75 s after the test starts, and the test waits for it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { useServer, base, browser, signIn, api } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const SERVER = join(target, 'debug', 'mm-server');
-const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-const PASS = 'correct horse battery';
 const OFFICIAL_PASS = 'konsultacje 2026';
 const APPROVED = 'Więcej drzew i ławek w cieniu, proszę.';
 const REJECTED = 'Jan Kowalski z ul. Łąkowej 5 ma zawsze rację';
 
-if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
-  throw new Error(`chromium missing at ${CHROMIUM} (CI=true: failing, not skipping)`);
-}
-
-let server, base, dataDir, browser, work;
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mm-browser-consultations-'));
-  dataDir = join(work, 'server');
-  mkdirSync(dataDir);
-  execFileSync(SERVER, ['user', 'add', '--login', 'admin1', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
-    { input: PASS + '\n' });
-  server = spawn(SERVER, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_LOG: 'warn' } });
-  let err = '';
-  server.stderr.on('data', (d) => { err += d; });
-  base = await new Promise((resolve, reject) => {
-    let buf = '';
-    server.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/mm-server listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (c) => reject(new Error(`mm-server exited ${c}: ${err}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-async function signIn(login, password = PASS) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Hasło').fill(password);
-  await page.getByRole('button', { name: 'Zaloguj' }).click();
-  await page.waitForLoadState();
-  return { ctx, page };
-}
+useServer({ name: 'mm-browser-consultations-', users: [['admin1', 'admin']], log: true });
 
 /// `YYYY-MM-DDTHH:MM` in Warsaw time, as the form's datetime-local takes it.
 function warsaw(ms) {
@@ -88,19 +29,6 @@ function warsaw(ms) {
     hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   });
   return f.format(new Date(ms)).replace(' ', 'T');
-}
-
-/// A resident's request, as the app sends it: a device token and, for a
-/// write, an Idempotency-Key.
-async function api(method, path, body, token, key = crypto.randomUUID()) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(method === 'POST' ? { 'idempotency-key': key } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
 }
 
 // Every kind, as the form takes it: [kind, id, text, options or rows, columns, limit].

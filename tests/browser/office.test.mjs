@@ -9,73 +9,29 @@
 // The browser reaches only the server under test: map tiles from outside
 // are refused, so the maps show what they show without internet (the
 // gmina's boundary and localities) and the run does not depend on it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { useServer, base, serverOnly, logIn, until, apiOk as api, log as stderr, SHOTS } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const SERVER = join(target, 'debug', 'mm-server');
-const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = join(root, 'docs', 'screenshots');
 const SCRIPT = '<script>alert(1)</script><img src=x onerror=alert(1)>';
 
-if (!existsSync(CHROMIUM) && process.env.CI === 'true') {
-  throw new Error(`chromium missing at ${CHROMIUM} (CI=true: failing, not skipping)`);
-}
+let password;
 
-let server, base, work, browser, password;
-let stderr = '';
-
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mm-browser-office-'));
-  const dataDir = join(work, 'server');
-  mkdirSync(dataDir);
-  server = spawn(SERVER, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_LOG: 'warn', NO_COLOR: '1' } });
-  server.stderr.on('data', (d) => { stderr += d; });
-  base = await new Promise((resolve, reject) => {
-    let buf = '';
-    server.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/mm-server listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (c) => reject(new Error(`mm-server exited ${c}: ${stderr}`)));
-  });
-  // The password comes on stderr right after the listening line.
-  for (let i = 0; i < 100 && !password; i++) {
-    password = stderr.match(/hasło \/ password: (\S+)/)?.[1];
-    if (!password) await new Promise((r) => setTimeout(r, 50));
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
+useServer({
+  name: 'mm-browser-office-', env: { NO_COLOR: '1' }, log: true,
+  ready: async () => {
+    // The password comes on stderr right after the listening line.
+    password = await until(() => stderr.match(/hasło \/ password: (\S+)/)?.[1], 5000);
+    mkdirSync(SHOTS, { recursive: true });
+  },
 });
 
 /// A browser context that reaches only the server, and fails the test on
 /// any dialog (an alert() that ran) or page error.
 async function context(viewport = { width: 1440, height: 900 }) {
-  const ctx = await browser.newContext({ viewport });
-  const host = new URL(base).host;
-  await ctx.route('**/*', (route) => (new URL(route.request().url()).host === host ? route.continue() : route.abort()));
-  const page = await ctx.newPage();
+  const { ctx, page } = await serverOnly({ viewport });
   page.dialogs = [];
   page.on('dialog', async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
   return { ctx, page };
@@ -83,24 +39,8 @@ async function context(viewport = { width: 1440, height: 900 }) {
 
 async function signInAdmin() {
   const { ctx, page } = await context();
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Login').fill('admin');
-  await page.getByLabel('Hasło').fill(password);
-  await page.getByRole('button', { name: 'Zaloguj' }).click();
-  await page.waitForLoadState();
+  await logIn(page, 'admin', password);
   return { ctx, page };
-}
-
-async function api(method, path, body, token) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
 }
 
 test('a first `--demo` start prints the admin password once, and it signs in to a full office', async () => {

@@ -5,76 +5,25 @@
 // reports only, and reaches none of the other gmina's by its address or by
 // naming the other gmina. Run with `make test-browser` (or
 // `node --test tests/browser/` after `npm ci` in web/ and `cargo build --workspace --bins`).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { useServer, base, signIn as signInWith, until, log } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const SERVER = join(target, 'debug', 'mm-server');
-const CHROMIUM = process.env.MM_CHROMIUM || '/usr/bin/chromium';
-
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI === 'true') throw new Error(`chromium missing at ${CHROMIUM} (CI=true: failing, not skipping)`);
-}
-
-let server, base, work, browser;
 /** login -> the one-time password the server printed. */
 const passwords = {};
 
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'mm-tenancy-'));
-  server = spawn(SERVER, ['--addr', '127.0.0.1:0', '--data-dir', work, '--ezd', 'off', '--demo', '--demo-neighbour'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MM_LOG: 'warn' },
-  });
-  let err = '';
-  server.stderr.on('data', (d) => {
-    err += d;
-    for (const m of err.matchAll(/login: (\S+)\s+hasło \/ password: (\S+)/g)) passwords[m[1]] = m[2];
-  });
-  base = await new Promise((resolve, reject) => {
-    let buf = '';
-    server.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/mm-server listening on (http:\/\/[\d.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (c) => reject(new Error(`mm-server exited ${c}: ${err}`)));
-  });
+useServer({
+  name: 'mm-tenancy-', args: ['--ezd', 'off', '--demo-neighbour'], log: true, ownDir: true,
   // The passwords are printed right after the listening line.
-  for (let i = 0; i < 100 && !(passwords.admin && passwords['admin-czernica']); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
+  ready: () => until(() => {
+    for (const m of log.matchAll(/login: (\S+)\s+hasło \/ password: (\S+)/g)) passwords[m[1]] = m[2];
+    return passwords.admin && passwords['admin-czernica'];
+  }, 5000),
 });
 
 async function signIn(login) {
   assert.ok(passwords[login], `the server printed ${login}'s password`);
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Login').fill(login);
-  await page.getByLabel('Hasło').fill(passwords[login]);
-  await page.getByRole('button', { name: 'Zaloguj' }).click();
-  await page.waitForLoadState();
+  const { ctx, page } = await signInWith(login, passwords[login]);
   assert.match(page.url(), /\/admin\/reports$/, `${login} signed in`);
   return { ctx, page };
 }
