@@ -95,6 +95,10 @@ final class BudgetProjectModel {
     }
 }
 
+/// A project's points on a cumulative ballot as the bindings carry them
+/// (Swift's `UInt16`; named here, as it is not in tests/swift-check's platform names).
+typealias BallotPoints = UInt16
+
 /// The vote: the draft, the review, the identity and SMS step, the cast, my ballot.
 @MainActor
 @Observable
@@ -160,6 +164,20 @@ final class BallotModel {
         let id = editionId
         do {
             ballot = try await offMain { [core] in try core.budgetToggle(edition: id, project: project) }
+            pickError = nil
+        } catch {
+            pickError = UserError(error)
+        }
+        review = nil
+        projects = (try? await offMain { [core] in try core.budgetProjects(edition: id, pool: nil) }.projects) ?? projects
+    }
+
+    /// Cumulative editions: `points` to a project (0 takes it off); points the
+    /// rule refuses (over the project's maximum, over the pool's) leave the draft and say why.
+    func setPoints(_ project: Int64, _ points: BallotPoints) async {
+        let id = editionId
+        do {
+            ballot = try await offMain { [core] in try core.budgetSetPoints(edition: id, project: project, points: points) }
             pickError = nil
         } catch {
             pickError = UserError(error)
@@ -519,9 +537,17 @@ struct BallotDraft: View {
                     LabeledContent(t("Punkty do rozdania", "Points left"), value: "\(points)")
                 }
                 ForEach(model.projects.filter { $0.pool == pool.pool }, id: \.id) { p in
-                    // The toggle shows the core's draft: a tap asks the core, its answer redraws it.
-                    Toggle(isOn: Binding(get: { p.chosen }, set: { _ in Task { await model.toggle(p.id) } })) {
-                        Text([p.number.map { "\($0)." }, p.title, "(\(p.costText))"].compactMap { $0 }.joined(separator: " "))
+                    let label = [p.number.map { "\($0)." }, p.title, "(\(p.costText))"].compactMap { $0 }.joined(separator: " ")
+                    if pool.remainingPoints != nil {
+                        // Cumulative (the core gives points left only then): points per project.
+                        PointsStepper(label: label, points: pool.chosen.first { $0.project == p.id }?.points ?? 0) { points in
+                            Task { await model.setPoints(p.id, points) }
+                        }
+                    } else {
+                        // The toggle shows the core's draft: a tap asks the core, its answer redraws it.
+                        Toggle(isOn: Binding(get: { p.chosen }, set: { _ in Task { await model.toggle(p.id) } })) {
+                            Text(label)
+                        }
                     }
                 }
             } header: {
@@ -533,6 +559,39 @@ struct BallotDraft: View {
                 Button(t("Wyczyść kartę", "Clear the ballot"), role: .destructive) { Task { await model.clear() } }
             }
             Button(t("Dalej: sprawdź kartę", "Next: check the ballot")) { Task { await model.checkBallot() } }
+        }
+    }
+}
+
+/// A project's points on a cumulative ballot: − and + ask the core for one
+/// point less or more; the value shown is the core's draft (a refused step
+/// leaves it and the refusal is announced). VoiceOver reads the project, then
+/// its points, and adjusts them by swiping up and down.
+struct PointsStepper: View {
+    let label: String
+    let points: BallotPoints
+    let set: (BallotPoints) -> Void
+
+    var body: some View {
+        Stepper {
+            VStack(alignment: .leading) {
+                Text(label)
+                Text(t("Punkty: \(points)", "Points: \(points)")).font(.subheadline).foregroundStyle(.secondary)
+            }
+        } onIncrement: {
+            if points < BallotPoints.max { set(points + 1) }
+        } onDecrement: {
+            if points > 0 { set(points - 1) }
+        }
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel(label)
+        .accessibilityValue(t("Punkty: \(points)", "Points: \(points)"))
+        .accessibilityAdjustableAction { direction in
+            switch direction {
+            case .increment: if points < BallotPoints.max { set(points + 1) }
+            case .decrement: if points > 0 { set(points - 1) }
+            @unknown default: break
+            }
         }
     }
 }
