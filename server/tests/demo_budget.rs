@@ -19,7 +19,7 @@ use common::backend::sqlite_only;
 use mm_protocol::LOCAL_TZ;
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{IdentityMode, Phase, ProjectStatus};
-use mm_protocol::consultations::ConsultationStatus;
+use mm_protocol::consultations::{ConsultationStatus, RespondentRule};
 use mm_protocol::gmina::Teryt;
 use axum::http::StatusCode;
 use mm_server::store::Store;
@@ -202,14 +202,23 @@ async fn the_demo_has_a_published_edition_and_one_in_voting() {
         );
     }
 
-    // Consultations: one open, one published, with answers and moderated texts.
+    // Consultations: one open per device, one open per person, one published, with answers and moderated texts.
     let cs = s.consultations(false).await.unwrap();
-    assert_eq!(cs.len(), 2);
+    assert_eq!(cs.len(), 3);
     let open = cs
         .iter()
         .find(|c| c.accepts_answers_at(now))
         .expect("an open consultation");
     assert!(open.anonymous);
+    assert_eq!(open.respondents, RespondentRule::PerDevice, "the per-device one found first");
+    let per_person = cs
+        .iter()
+        .find(|c| c.respondents == RespondentRule::PerVerifiedPerson)
+        .expect("a per-person consultation");
+    assert!(per_person.accepts_answers_at(now));
+    assert_eq!(per_person.verification.identity, IdentityMode::NameAddress);
+    assert!(!per_person.verification.sms, "the demo texts no codes");
+    assert!(s.responses(per_person.id).await.unwrap().is_empty());
     let published = cs
         .iter()
         .find(|c| c.status == ConsultationStatus::Published)

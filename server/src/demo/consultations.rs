@@ -1,7 +1,9 @@
 //! The demo's consultations (issue 15, item 9) in Siechnice: one open now
-//! (every question kind, anonymous, one answer per device) and one closed
-//! last month with its summary published, some answers and their free
-//! texts moderated (approved and pending). **Fictional answers.**
+//! (every question kind, anonymous, one answer per device), one open now
+//! with one answer per person (name and address, no SMS: the identity
+//! form of the phones), and one closed last month with its summary
+//! published, some answers and their free texts moderated (approved and
+//! pending). **Fictional answers.**
 //!
 //! Loaded once: nothing when the gmina has a consultation already.
 //! Respondents are demo devices (`demo-device-N`) keyed as the API keys a
@@ -10,9 +12,10 @@
 //! `check_answers` as the API checks them.
 
 use chrono::{DateTime, Duration, Utc};
+use mm_protocol::budget::model::IdentityMode;
 use mm_protocol::consultations::{
     Answer, AnswerValue, Answers, Consultation, ConsultationStatus, MatrixCell, Question,
-    QuestionKind, RespondentRule, check_answers, validate_consultation,
+    QuestionKind, RespondentRule, Verification, check_answers, validate_consultation,
 };
 
 use crate::budget::identity::BudgetKeys;
@@ -116,6 +119,37 @@ fn consultation(
         verification: Default::default(),
         anonymous: true,
         status: ConsultationStatus::Draft,
+    }
+}
+
+/// A short one answered once per resident: who answers is given as for
+/// the budget's ballot (names and address in the gmina), kept as an HMAC.
+fn per_person(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> Consultation {
+    Consultation {
+        questions: vec![question(
+            "lokalizacja",
+            "Gdzie powinna stanąć nowa biblioteka gminna?",
+            true,
+            QuestionKind::Single {
+                options: strings(&[
+                    "Siechnice, rynek",
+                    "Radwanice, przy szkole",
+                    "Święta Katarzyna, przy urzędzie",
+                ]),
+            },
+        )],
+        respondents: RespondentRule::PerVerifiedPerson,
+        verification: Verification {
+            identity: IdentityMode::NameAddress,
+            sms: false,
+        },
+        anonymous: false,
+        ..consultation(
+            "Nowa biblioteka gminna: gdzie?",
+            "Jedna odpowiedź na mieszkańca gminy: podaj imię, nazwisko i adres zamieszkania.",
+            opens_at,
+            closes_at,
+        )
     }
 }
 
@@ -265,5 +299,10 @@ pub async fn load(store: &dyn Store, keys: &BudgetKeys, now: DateTime<Utc>) -> S
     )
     .await?;
     answer_all(store, keys, &open, 12, opens + Duration::hours(2)).await?;
+    // One answer per resident (name and address, no SMS), open for five
+    // weeks more; opened before the one above and closing after it, so
+    // that one stays first both in the server's list and the phone's.
+    let opens = now - Duration::days(10);
+    save(store, per_person(opens, now + Duration::days(35)), opens).await?;
     Ok(true)
 }

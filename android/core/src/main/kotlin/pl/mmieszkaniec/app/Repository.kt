@@ -351,6 +351,22 @@ class Repository(
     /** Sends the draft through the outbox, once; offline it stays queued. */
     suspend fun consultationSubmit(id: Long): MyResponse = core.consultationSubmit(id)
 
+    /**
+     * Per-person consultations with a code by SMS: texts it to [phone]
+     * (network); the identity and the phone are checked first.
+     */
+    suspend fun consultationRequestSms(id: Long, identity: BudgetIdentity, phone: String): BudgetSmsRequest =
+        core.consultationRequestSmsCode(id, identity, phone)
+
+    /**
+     * Per-person consultations: sends the draft with who answers (checked
+     * first, `invalid_identity` naming the field), through the outbox,
+     * once; the identity stays only in the outbox item until the server
+     * answers.
+     */
+    suspend fun consultationSubmitAs(id: Long, identity: BudgetIdentity, sms: BudgetSmsProof?): MyResponse =
+        core.consultationSubmitAs(id, identity, sms)
+
     /** Null: nothing sent from this phone. */
     suspend fun consultationResponse(id: Long): MyResponse? = withContext(io) { core.consultationResponse(id) }
 

@@ -3,12 +3,14 @@ package pl.mmieszkaniec.app
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import pl.mmieszkaniec.app.state.ConsultationsModel
+import pl.mmieszkaniec.app.state.IdentityForm
 import pl.mmieszkaniec.app.state.SurveyModel
 import pl.mmieszkaniec.app.state.matrixTapped
 import pl.mmieszkaniec.app.state.movedInRanking
 import pl.mmieszkaniec.app.state.rankedLast
 import pl.mmieszkaniec.app.state.toggledOption
 import pl.mmieszkaniec.core.AnswerValue
+import pl.mmieszkaniec.core.BudgetIdentityMode
 import pl.mmieszkaniec.core.MatrixCell
 import pl.mmieszkaniec.core.MmException
 import pl.mmieszkaniec.core.QuestionKind
@@ -136,6 +138,78 @@ class ConsultationsStateTest {
             val sent = assertNotNull(survey.state.value.detail.valueOrNull?.response)
             assertEquals(ResponseState.SENT, sent.state, "$sent")
             assertEquals(1u, sent.answered)
+        }
+    }
+
+    /**
+     * The demo's per-person consultation (name and address, no SMS): the
+     * core says which fields; without the address the core refuses with
+     * its words and what was typed stays; with it, sent and the identity
+     * cleared from the state; the same person from another phone is the
+     * server's refusal ("already answered"), in its words.
+     */
+    @Test
+    fun `a per-person consultation sent with the identity the core asks for, refused without it, once per person`() = runBlocking<Unit> {
+        val dir = tempDir()
+        val (id, localities) = openRepository(dir, TestServer.shared.url).use { repo ->
+            // The gmina's localities (the address) come with a sync, as on a phone.
+            repo.sync()
+            ConsultationsModel(repo).refresh()
+            val cards = repo.consultations().consultations.filter { it.acceptsAnswers }
+            val perPerson = cards.map { repo.consultation(it.id) }.firstOrNull { it.identity != null }
+                ?: fail("a per-person consultation in the demo: $cards")
+            assertEquals(BudgetIdentityMode.NAME_ADDRESS, perPerson.identity)
+            assertFalse(perPerson.smsRequired)
+            assertTrue(perPerson.identityText.isNotBlank())
+            perPerson.card.id to repo.localities()
+        }
+        assertTrue(localities.size > 1, "$localities")
+        fun person(form: IdentityForm) = form.copy(
+            firstName = "Jan",
+            lastName = "Stanowy",
+            locality = localities[1].id,
+            street = "Opolska",
+            house = "12",
+        )
+
+        openRepository(dir, TestServer.shared.url).use { repo ->
+            val survey = SurveyModel(repo, id)
+            survey.load()
+            assertEquals(localities, survey.state.value.localities)
+            val question = survey.state.value.detail.valueOrNull!!.questions.single()
+            survey.answer(question.id, AnswerValue.Single(1u))
+
+            // No address: the core's refusal naming the field; what was typed stays.
+            survey.editForm { person(it).copy(locality = null) }
+            assertFalse(survey.submit())
+            val refused = assertNotNull(survey.state.value.sendError)
+            assertEquals("invalid_identity", refused.code, "$refused")
+            assertTrue(refused.messagePl.isNotBlank() && refused.field != null, "$refused")
+            assertEquals("Jan", survey.state.value.form.firstName)
+            assertNull(survey.state.value.detail.valueOrNull?.response, "nothing queued")
+
+            survey.editForm(::person)
+            assertTrue(survey.submit(), "${survey.state.value.sendError}")
+            assertEquals(IdentityForm(), survey.state.value.form, "the identity is not kept once sent")
+            assertFalse(survey.state.value.toString().contains("Stanowy"))
+            val sent = assertNotNull(survey.state.value.detail.valueOrNull?.response)
+            assertEquals(ResponseState.SENT, sent.state, "$sent")
+        }
+
+        // The same person from another phone: the server's refusal, in its words.
+        openRepository(tempDir(), TestServer.shared.url).use { repo ->
+            repo.refreshConsultations()
+            val survey = SurveyModel(repo, id)
+            survey.load()
+            val question = survey.state.value.detail.valueOrNull!!.questions.single()
+            survey.answer(question.id, AnswerValue.Single(0u))
+            survey.editForm(::person)
+            assertFalse(survey.submit())
+            val again = assertNotNull(survey.state.value.sendError)
+            assertEquals("already_answered", again.code, "$again")
+            assertTrue(again.messagePl.isNotBlank())
+            assertEquals("Stanowy", survey.state.value.form.lastName, "kept after a refusal")
+            assertEquals(ResponseState.REFUSED, survey.state.value.detail.valueOrNull?.response?.state)
         }
     }
 }

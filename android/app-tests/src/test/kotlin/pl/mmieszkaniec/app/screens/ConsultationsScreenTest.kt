@@ -2,9 +2,12 @@ package pl.mmieszkaniec.app.screens
 
 import android.content.Intent
 import android.widget.CheckBox
+import android.widget.EditText
 import android.widget.RadioButton
+import android.widget.Spinner
 import kotlinx.coroutines.runBlocking
 import org.junit.Test
+import pl.mmieszkaniec.app.state.IdentityForm
 import pl.mmieszkaniec.app.toUserError
 import pl.mmieszkaniec.app.ui.ConsultationsActivity
 import pl.mmieszkaniec.app.ui.HomeActivity
@@ -144,6 +147,78 @@ class ConsultationsScreenTest : ScreenTest() {
         assertTrue(findView("Wyślij odpowiedzi", exact = true) == null, "closed: no form")
         TalkBack.check(root, headings = listOf(closed.title, "Wyniki konsultacji") + summary.questions.map { it.text })
         screenshot("survey-summary")
+    }
+
+    /**
+     * The demo's per-person consultation (name and address): "Twoje dane"
+     * with the ballot's identity form and the core's words for what is
+     * needed; a send without the last name is the core's refusal, shown in
+     * its words with what was typed kept; then sent, and the form gone.
+     */
+    @Test
+    fun `a per-person consultation asks for the identity the core names, keeps it after a refusal, sends it once`() {
+        val detail = offMain {
+            // The gmina's localities (the address) come with the sync the app runs at start.
+            app.repository.sync()
+            app.repository.refreshConsultations()
+            app.repository.consultations().consultations.filter { it.acceptsAnswers }
+                .map { app.repository.consultation(it.id) }
+                .firstOrNull { it.identity != null } ?: fail("a per-person consultation in the demo")
+        }
+        val id = detail.card.id
+        launch(SurveyActivity::class.java, Intent().putExtra(SurveyActivity.EXTRA_CONSULTATION, id))
+        waitFor(detail.identityText, exact = true)
+        waitFor("Twoje dane", exact = true)
+        assertTrue(findView("PESEL", exact = true) == null, "a name-and-address consultation asks for no PESEL")
+        assertTrue(findView("Wyślij kod SMS", exact = true) == null, "no code by SMS")
+
+        val question = detail.questions.single()
+        val options = (question.kind as QuestionKind.Single).options
+        click(options[1], exact = true)
+        waitUntil("the second option chosen") { (findView(options[1], exact = true) as RadioButton).isChecked }
+
+        // Only the first name: the core's refusal, in its words; the name stays typed.
+        val localities = offMain { app.repository.localities() }
+        val reason = offMain {
+            try {
+                app.repository.consultationSubmitAs(
+                    id,
+                    IdentityForm(firstName = "Maria", locality = localities[0].id).identity(detail.identity!!, false),
+                    null,
+                )
+                fail("the core took an identity without the last name")
+            } catch (e: MmException) {
+                e.toUserError().messagePl
+            }
+        }
+        type("Imię", "Maria")
+        click("Wyślij odpowiedzi", exact = true)
+        val shown = waitFor(reason, exact = true)
+        assertEquals(android.view.View.ACCESSIBILITY_LIVE_REGION_ASSERTIVE, shown.accessibilityLiveRegion)
+        val firstName = shownViews().filterIsInstance<EditText>().first { labelOf(it) == "Imię" }
+        assertEquals("Maria", firstName.text.toString(), "kept after the refusal")
+        assertEquals(null, offMain { app.repository.consultationResponse(id) }, "nothing queued")
+
+        type("Nazwisko", "Ankietowa")
+        val spinner = shownViews().filterIsInstance<Spinner>().single()
+        assertEquals(localities.size, spinner.adapter.count)
+        spinner.setSelection(1)
+        idleMain()
+        type("Ulica", "Opolska")
+        type("Numer domu", "9")
+        shownViews().filterIsInstance<EditText>().forEach { assertTrue(labelOf(it) != null, "a field without a label") }
+        TalkBack.check(root, headings = listOf(detail.card.title, "Twoje dane"))
+        scrollToTop(findView("Twoje dane", exact = true)!!)
+        screenshot("survey-identity")
+
+        click("Wyślij odpowiedzi", exact = true)
+        waitUntil("sent", timeoutMs = 30_000) {
+            offMain { app.repository.consultationResponse(id) }?.state == ResponseState.SENT
+        }
+        val response = assertNotNull(offMain { app.repository.consultationResponse(id) })
+        waitFor(response.stateText, exact = true)
+        assertTrue(shownViews().filterIsInstance<EditText>().isEmpty(), "the form is gone once sent")
+        TalkBack.check(root, headings = listOf(detail.card.title, "Moja odpowiedź"))
     }
 
     private fun answerOf(consultation: Long, question: String): AnswerValue? =

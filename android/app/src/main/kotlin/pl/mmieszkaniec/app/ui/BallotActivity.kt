@@ -3,19 +3,12 @@ package pl.mmieszkaniec.app.ui
 import android.os.Bundle
 import android.text.InputType
 import android.util.TypedValue
-import android.view.View
-import android.widget.AdapterView
-import android.widget.ArrayAdapter
 import android.widget.CheckBox
-import android.widget.EditText
-import android.widget.LinearLayout
-import android.widget.Spinner
 import pl.mmieszkaniec.app.state.BallotModel
 import pl.mmieszkaniec.app.state.BallotState
 import pl.mmieszkaniec.app.state.IdentityForm
 import pl.mmieszkaniec.core.BallotPool
 import pl.mmieszkaniec.core.BallotScreen
-import pl.mmieszkaniec.core.BudgetIdentityMode
 import pl.mmieszkaniec.core.BudgetProject
 import pl.mmieszkaniec.core.CastState
 import pl.mmieszkaniec.core.MyBallotState
@@ -35,6 +28,7 @@ class BallotActivity : ScreenActivity() {
     private lateinit var model: BallotModel
     private lateinit var content: Section
     private var announced: String? = null
+    private val identityFields = IdentityFields(this, "budget")
 
     override fun onCreateScreen(savedInstanceState: Bundle?) {
         val id = intent.getLongExtra(EXTRA_EDITION, -1)
@@ -108,8 +102,8 @@ class BallotActivity : ScreenActivity() {
     /** A ballot cast on another phone: found by its receipt code. */
     private fun Section.Builder.findByReceipt() {
         heading(t(Texts.FIND_BY_RECEIPT), key = "find")
-        field("receipt", Texts.RECEIPT_CODE_FIELD, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS)
-        button(t(Texts.CHECK_VOTE), key = "check-receipt") { act { model.checkMyBallot(text("receipt")) } }
+        identityFields.field(this, "receipt", Texts.RECEIPT_CODE_FIELD, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS)
+        button(t(Texts.CHECK_VOTE), key = "check-receipt") { act { model.checkMyBallot(identityFields.text("receipt")) } }
     }
 
     private fun Section.Builder.draft(s: BallotState, screen: BallotScreen) {
@@ -154,16 +148,8 @@ class BallotActivity : ScreenActivity() {
     private fun Section.Builder.identity(s: BallotState, screen: BallotScreen) {
         heading(t(Texts.YOUR_DETAILS), key = "details")
         body(t(Texts.IDENTITY_ABOUT), secondary = true, key = "details-about")
-        field("first-name", Texts.FIRST_NAME, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_PERSON_NAME or InputType.TYPE_TEXT_FLAG_CAP_WORDS)
-        field("last-name", Texts.LAST_NAME, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_PERSON_NAME or InputType.TYPE_TEXT_FLAG_CAP_WORDS)
-        when (screen.identity) {
-            BudgetIdentityMode.PESEL -> field("pesel", Texts.PESEL, InputType.TYPE_CLASS_NUMBER)
-            BudgetIdentityMode.NAME_ADDRESS -> {
-                localityField(s)
-                field("street", Texts.STREET, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_POSTAL_ADDRESS)
-                field("house", Texts.HOUSE, InputType.TYPE_CLASS_TEXT)
-                field("flat", Texts.FLAT, InputType.TYPE_CLASS_TEXT)
-            }
+        identityFields.build(this, screen.identity, s.localities, s.form.locality) { locality ->
+            if (locality != model.state.value.form.locality) model.editForm { it.copy(locality = locality) }
         }
         // A change is the same voter's: names and address (or PESEL) only, no new code nor declaration.
         if (s.changing) {
@@ -175,15 +161,9 @@ class BallotActivity : ScreenActivity() {
             return
         }
         if (screen.smsRequired) {
-            field("phone", Texts.PHONE, InputType.TYPE_CLASS_PHONE)
-            s.sms.error?.let { error(it, key = "sms-error") }
-            button(if (s.sms.requesting) t(Texts.SENDING_SMS) else t(Texts.SEND_SMS), key = "send-sms", enabled = !s.sms.requesting) {
+            identityFields.sms(this, s.sms) {
                 model.editForm(::readForm)
                 act { model.requestSms() }
-            }
-            if (s.sms.requestId != null) {
-                body(t(Texts.SMS_SENT), key = "sms-sent", live = true)
-                field("sms-code", Texts.SMS_CODE, InputType.TYPE_CLASS_NUMBER)
             }
         }
         if (screen.residenceRequired) {
@@ -203,54 +183,8 @@ class BallotActivity : ScreenActivity() {
         s.castError?.let { error(it, key = "cast-error") }
         button(if (s.casting) t(Texts.CASTING) else t(Texts.CAST_VOTE), key = "cast", enabled = !s.casting) {
             model.editForm(::readForm)
-            model.editSmsCode(text("sms-code"))
+            model.editSmsCode(identityFields.text("sms-code"))
             act { if (model.cast()) model.checkMyBallot() }
-        }
-    }
-
-    /** A labelled text field; what is typed stays in the view until "Wyślij kod" or "Oddaj głos" reads it. */
-    private fun Section.Builder.field(key: String, label: Text, type: Int) {
-        val fieldId = stableId("budget-$key")
-        view("label", "$key-label", { this@BallotActivity.body(t(label)).apply { labelFor = fieldId } }) {
-            it.setTextIfChanged(t(label))
-        }
-        view("field", key, {
-            EditText(this@BallotActivity).apply {
-                inputType = type
-                setTextSize(TypedValue.COMPLEX_UNIT_SP, 18f)
-                minimumHeight = dp(48)
-                id = fieldId
-                layoutParams = LinearLayout.LayoutParams(LinearLayout.LayoutParams.MATCH_PARENT, LinearLayout.LayoutParams.WRAP_CONTENT)
-            }
-        })
-    }
-
-    private fun Section.Builder.localityField(s: BallotState) {
-        val fieldId = stableId("budget-locality")
-        view("label", "locality-label", { this@BallotActivity.body(t(Texts.LOCALITY)).apply { labelFor = fieldId } })
-        view("spinner", "locality", {
-            Spinner(this@BallotActivity).apply {
-                id = fieldId
-                minimumHeight = dp(48)
-                contentDescription = t(Texts.LOCALITY)
-            }
-        }) { spinner ->
-            val names = s.localities.map { it.name }
-            @Suppress("UNCHECKED_CAST")
-            val current = (spinner.adapter as? ArrayAdapter<String>)?.let { a -> (0 until a.count).map { a.getItem(it) } }
-            if (current != names) {
-                spinner.adapter = ArrayAdapter(this@BallotActivity, android.R.layout.simple_spinner_dropdown_item, names)
-            }
-            val chosen = s.localities.indexOfFirst { it.id == s.form.locality }
-            if (chosen >= 0 && spinner.selectedItemPosition != chosen) spinner.setSelection(chosen)
-            spinner.onItemSelectedListener = object : AdapterView.OnItemSelectedListener {
-                override fun onItemSelected(parent: AdapterView<*>?, view: View?, position: Int, id: Long) {
-                    val locality = s.localities.getOrNull(position)?.id
-                    if (locality != model.state.value.form.locality) model.editForm { it.copy(locality = locality) }
-                }
-
-                override fun onNothingSelected(parent: AdapterView<*>?) = Unit
-            }
         }
     }
 
@@ -262,20 +196,8 @@ class BallotActivity : ScreenActivity() {
         }
     }
 
-    private fun text(key: String): String = findViewById<EditText>(stableId("budget-$key"))?.text?.toString().orEmpty()
-
     /** What the fields hold now (a field the edition does not ask for reads as empty). */
-    private fun readForm(form: IdentityForm): IdentityForm = form.copy(
-        firstName = text("first-name"),
-        lastName = text("last-name"),
-        pesel = text("pesel"),
-        locality = findViewById<Spinner>(stableId("budget-locality"))?.selectedItemPosition
-            ?.let { model.state.value.localities.getOrNull(it)?.id } ?: form.locality,
-        street = text("street"),
-        house = text("house"),
-        flat = text("flat"),
-        phone = text("phone"),
-    )
+    private fun readForm(form: IdentityForm): IdentityForm = identityFields.read(form, model.state.value.localities)
 
     companion object {
         const val EXTRA_EDITION = "pl.mmieszkaniec.ballot_edition"

@@ -11,6 +11,7 @@ import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.RadioButton
 import android.widget.TextView
+import pl.mmieszkaniec.app.state.IdentityForm
 import pl.mmieszkaniec.app.state.SurveyModel
 import pl.mmieszkaniec.app.state.SurveyState
 import pl.mmieszkaniec.app.state.matrixTapped
@@ -20,6 +21,7 @@ import pl.mmieszkaniec.app.state.ranking
 import pl.mmieszkaniec.app.state.toggledOption
 import pl.mmieszkaniec.app.state.unranked
 import pl.mmieszkaniec.core.AnswerValue
+import pl.mmieszkaniec.core.BudgetIdentityMode
 import pl.mmieszkaniec.core.ConsultationDetail
 import pl.mmieszkaniec.core.ConsultationSummary
 import pl.mmieszkaniec.core.MatrixCell
@@ -35,7 +37,10 @@ import pl.mmieszkaniec.core.ResponseState
  * with the maximum in the core's hint (a tick over it is refused and the
  * core's reason is announced under the question), a ranking with up and
  * down buttons, a matrix of radio buttons per row, short and long text
- * fields; "Wyślij odpowiedzi" (through the outbox: queued offline). Once
+ * fields; a per-person one then "Twoje dane" with the fields the core
+ * says it asks for (the ballot's identity form) and the SMS step when a
+ * code is needed (what is typed is kept after a refusal, cleared once
+ * taken); "Wyślij odpowiedzi" (through the outbox: queued offline). Once
  * sent: my response's state in the core's words ("already answered").
  * A closed one with its summary published: the summary, line by line.
  * Every tap asks the core; the controls show the core's draft, not the tap.
@@ -44,6 +49,7 @@ class SurveyActivity : ScreenActivity() {
     private lateinit var model: SurveyModel
     private lateinit var content: Section
     private var announced: String? = null
+    private val identityFields = IdentityFields(this, "survey-identity")
 
     override fun onCreateScreen(savedInstanceState: Bundle?) {
         val id = intent.getLongExtra(EXTRA_CONSULTATION, -1)
@@ -103,13 +109,39 @@ class SurveyActivity : ScreenActivity() {
         d.questions.forEach { q -> question(s, q) }
         body(t(Texts.answeredCount(d.draft.answered, d.questions.size)), key = "answered", live = true)
         d.draft.problems.forEachIndexed { i, p -> body(p.text, secondary = true, key = "problem-$i") }
+        d.identity?.let { mode -> identity(s, d, mode) }
         s.sendError?.let { error(it, key = "send-error") }
         button(if (s.sending) t(Texts.SENDING_ANSWERS) else t(Texts.SEND_ANSWERS), key = "send", enabled = !s.sending) {
             val texts = d.questions.filter { it.kind is QuestionKind.ShortText || it.kind is QuestionKind.LongText }
                 .associate { it.id to textOf(it.id) }
+            model.editForm(::readForm)
+            model.editSmsCode(identityFields.text("sms-code"))
             act { model.submit(texts) }
         }
     }
+
+    /**
+     * Per-person: who answers, the fields the core says this consultation
+     * asks for (as the budget's ballot: the same views), the SMS step when
+     * it asks for a code. The core's words say what is needed and why.
+     */
+    private fun Section.Builder.identity(s: SurveyState, d: ConsultationDetail, mode: BudgetIdentityMode) {
+        heading(t(Texts.YOUR_DETAILS), key = "details")
+        body(d.identityText, key = "details-needed")
+        body(t(Texts.IDENTITY_ABOUT_SURVEY), secondary = true, key = "details-about")
+        identityFields.build(this, mode, s.localities, s.form.locality) { locality ->
+            if (locality != model.state.value.form.locality) model.editForm { it.copy(locality = locality) }
+        }
+        if (d.smsRequired) {
+            identityFields.sms(this, s.sms) {
+                model.editForm(::readForm)
+                act { model.requestSms() }
+            }
+        }
+    }
+
+    /** What the identity fields hold now (a field not asked for reads as empty). */
+    private fun readForm(form: IdentityForm): IdentityForm = identityFields.read(form, model.state.value.localities)
 
     private fun Section.Builder.question(s: SurveyState, q: QuestionView) {
         val title = "${q.index + 1u}. ${q.text}" + if (q.required) t(Texts.REQUIRED) else ""

@@ -410,6 +410,10 @@ object Texts {
     fun matrixCell(row: String, column: String) = Text("$row: $column", "$row: $column")
     val CLEAR_ANSWER = Text("Wyczyść odpowiedź", "Clear the answer")
     fun answeredCount(n: UInt, of: Int) = Text("Odpowiedzi: $n z $of", "Answered: $n of $of")
+    val IDENTITY_ABOUT_SURVEY = Text(
+        "Dane służą tylko do sprawdzenia, że odpowiadasz raz. Nie są zapisywane w telefonie po wysłaniu odpowiedzi.",
+        "Your details only prove that you answer once. They are not kept on the phone once the answers are sent.",
+    )
     val SEND_ANSWERS = Text("Wyślij odpowiedzi", "Send the answers")
     val SENDING_ANSWERS = Text("Wysyłanie odpowiedzi…", "Sending the answers…")
     val SUMMARY = Text("Wyniki konsultacji", "Results of the consultation")

@@ -7,9 +7,11 @@ import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.toUserError
 import pl.mmieszkaniec.core.AnswerValue
+import pl.mmieszkaniec.core.BudgetSmsProof
 import pl.mmieszkaniec.core.ConsultationDetail
 import pl.mmieszkaniec.core.ConsultationList
 import pl.mmieszkaniec.core.ConsultationSummary
+import pl.mmieszkaniec.core.Locality
 import pl.mmieszkaniec.core.MatrixCell
 
 /*
@@ -20,6 +22,12 @@ import pl.mmieszkaniec.core.MatrixCell
  * whether it may be sent, my response's state, every percentage. An answer
  * the core refuses (more options than the question allows…) is its
  * `invalid_input` error, shown under that question as it comes.
+ *
+ * A per-person consultation (the detail's `identity`) is sent with who
+ * answers, as a budget ballot is ([IdentityForm], [SmsStep]): the core
+ * checks the identity (`invalid_identity` naming the field) and the SMS
+ * code before queueing; a refusal keeps what was typed, a send that the
+ * core took clears it (PESEL included) from the state.
  */
 
 /** The consultations list. */
@@ -64,8 +72,14 @@ data class SurveyState(
     /** The last answer was refused (over the maximum, too long…): the question and the core's reason. */
     val refused: RefusedAnswer? = null,
     val sending: Boolean = false,
-    /** The send was refused (the draft's problems, already answered, closed…): the core's words. */
+    /** The send was refused (the draft's problems, already answered, closed, a field of the identity…): the core's words. */
     val sendError: UserError? = null,
+    /** Per-person consultations: who answers, as typed (which fields: the detail's `identity`). */
+    val form: IdentityForm = IdentityForm(),
+    /** The gmina's localities, for the address. */
+    val localities: List<Locality> = emptyList(),
+    /** Per-person consultations with `smsRequired`: the code asked for, and the one typed. */
+    val sms: SmsStep = SmsStep(),
 )
 
 class SurveyModel(private val repo: Repository, val consultationId: Long) : StateHolder<SurveyState>(SurveyState()) {
@@ -73,7 +87,31 @@ class SurveyModel(private val repo: Repository, val consultationId: Long) : Stat
     suspend fun load() {
         val detail = load { repo.consultation(consultationId) }
         val summary = load { repo.consultationSummary(consultationId) }
-        update { it.copy(detail = detail, summary = summary) }
+        val localities = load { repo.localities() }.valueOrNull.orEmpty()
+        update { it.copy(detail = detail, summary = summary, localities = localities) }
+    }
+
+    /** The identity as typed (read from the fields before a code is asked for or the answers sent). */
+    fun editForm(change: (IdentityForm) -> IdentityForm) = update { it.copy(form = change(it.form), sendError = null) }
+
+    fun editSmsCode(code: String) = update { it.copy(sms = it.sms.copy(code = code, error = null)) }
+
+    /** "Wyślij kod SMS": the core checks the identity and the phone, the server texts the code. */
+    suspend fun requestSms() {
+        val s = state.value
+        val mode = s.detail.valueOrNull?.identity ?: return
+        update { it.copy(sms = it.sms.copy(requesting = true, error = null)) }
+        val r = load { repo.consultationRequestSms(consultationId, s.form.identity(mode, true), s.form.phone) }
+        update {
+            it.copy(
+                sms = it.sms.copy(
+                    requesting = false,
+                    requestId = r.valueOrNull?.requestId ?: it.sms.requestId,
+                    expiresAtMs = r.valueOrNull?.expiresAtMs ?: it.sms.expiresAtMs,
+                    error = r.errorOrNull,
+                ),
+            )
+        }
     }
 
     /** Taps one after another: each builds on the answer the one before left in the core. */
@@ -105,8 +143,10 @@ class SurveyModel(private val repo: Repository, val consultationId: Long) : Stat
 
     /**
      * The free-text answers as typed ([texts]: question id to text; blank
-     * clears it), then "Wyślij": the core checks the draft and sends it
-     * through the outbox (queued while offline). True when the core took it.
+     * clears it), then "Wyślij": the core checks the draft (and, per
+     * person, the identity in [SurveyState.form] and the SMS code) and
+     * sends it through the outbox (queued while offline). True when the
+     * core took it; the identity typed is then cleared.
      */
     suspend fun submit(texts: Map<String, String> = emptyMap()): Boolean {
         if (state.value.sending) return false
@@ -124,10 +164,30 @@ class SurveyModel(private val repo: Repository, val consultationId: Long) : Stat
                 return false
             }
         }
-        val r = load { repo.consultationSubmit(consultationId) }
-        update { it.copy(sending = false, sendError = r.errorOrNull, refused = null) }
+        val s = state.value
+        val detail = s.detail.valueOrNull
+        val mode = detail?.identity
+        val r = load {
+            if (detail == null || mode == null) {
+                repo.consultationSubmit(consultationId)
+            } else {
+                val proof = s.sms.requestId?.takeIf { detail.smsRequired }?.let { BudgetSmsProof(it, s.sms.code) }
+                repo.consultationSubmitAs(consultationId, s.form.identity(mode, detail.smsRequired), proof)
+            }
+        }
+        // Taken (sent or queued): what was typed is not kept; refused: kept to be fixed.
+        val taken = r is Load.Ready
+        update {
+            it.copy(
+                sending = false,
+                sendError = r.errorOrNull,
+                refused = null,
+                form = if (taken) IdentityForm() else it.form,
+                sms = if (taken) SmsStep() else it.sms,
+            )
+        }
         reloadDetail()
-        return r is Load.Ready
+        return taken
     }
 
     /**
