@@ -171,6 +171,14 @@ fn insert_ballot(tx: &Transaction<'_>, g: &str, id: i64, b: &NewBallot, state: B
     insert_choices(tx, g, id, &b.choices)
 }
 
+/// The register's row of `b`'s voter, inserted by this cast, names its
+/// counted ballot `id` (inserted just before: the foreign key holds at once).
+fn link_register(tx: &Transaction<'_>, g: &str, b: &NewBallot, id: i64) -> StoreResult<()> {
+    tx.prepare_cached("UPDATE budget_register SET ballot = ?4 WHERE gmina = ?1 AND edition = ?2 AND voter_key = ?3")?
+        .execute(params![g, b.edition, b.voter_key.as_bytes(), id])?;
+    Ok(())
+}
+
 /// `cast`, only while the edition's generation is `expected` (`None`:
 /// it moved on, nothing written).
 fn cast_at(tx: &Transaction<'_>, g: &str, b: &NewBallot, expected: i64) -> StoreResult<Option<CastOutcome>> {
@@ -236,16 +244,22 @@ fn cast_checked(tx: &Transaction<'_>, g: &str, b: &NewBallot) -> StoreResult<Cas
         }
     }
     let id = next_ballot_id(tx)?;
+    // The register's row names its ballot only once the ballot exists
+    // (`link_register`): a row naming a ballot not yet inserted is a
+    // pending deferred foreign-key violation, and while one is pending
+    // SQLite resolves it on each insert into `budget_ballots` by scanning
+    // `budget_register` whole (no index on its `ballot`): a scan of every
+    // voter so far per ballot, most of the server's CPU at 20,000 ballots
+    // (docs/BENCHMARKS.md "Participatory budget").
     let inserted = tx
         .prepare_cached(
             "INSERT INTO budget_register (gmina, edition, voter_key, state, ballot, phone_key, first_channel, first_at)
-             VALUES (?1, ?2, ?3, 'counted', ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+             VALUES (?1, ?2, ?3, 'counted', NULL, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             g,
             b.edition,
             b.voter_key.as_bytes(),
-            id,
             phone.as_ref().map(|p| p.as_bytes()),
             channel_str(b.channel),
             ts(b.now)
@@ -270,6 +284,7 @@ fn cast_checked(tx: &Transaction<'_>, g: &str, b: &NewBallot) -> StoreResult<Cas
             }
         }
         insert_ballot(tx, g, id, b, BallotState::Counted)?;
+        link_register(tx, g, b, id)?;
         audit_paper(tx, g, b, id, BallotState::Counted)?;
         return Ok(CastOutcome::Counted { ballot_id: id, cast_at: b.now });
     }
