@@ -210,6 +210,24 @@ pub fn siechnice() -> mm_protocol::gmina::Teryt {
     mm_protocol::gmina::Teryt::parse("0223083").unwrap()
 }
 
+/// A core's configuration for the tests: its store under `dir`, Siechnice,
+/// the server at `url`, the CLI's platform, Polish.
+pub fn config(dir: &tempfile::TempDir, url: &str) -> crate::CoreConfig {
+    crate::CoreConfig {
+        data_dir: dir.path().join("data"),
+        gmina: Some(siechnice()),
+        server_url: Some(url.into()),
+        platform: mm_protocol::devices::Platform::Cli,
+        app_version: "1.2.3".into(),
+        locale: Some("pl-PL".into()),
+    }
+}
+
+/// The device registration's answer (token `tok-1`).
+pub fn registered() -> Reply {
+    Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))
+}
+
 /// A directory entry as the server sends it.
 pub fn gmina_summary(teryt: &str, name: &str, powiat: &str, bbox: [f64; 4]) -> Value {
     json!({"teryt": teryt, "name": name, "powiat": powiat, "voivodeship": "dolnośląskie",

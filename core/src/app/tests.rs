@@ -10,21 +10,6 @@ use chrono::NaiveDate;
 use crate::{CoreError, EventDetail, MonthDay, Recurrence, RecurrenceDay, RecurrenceFrequency, Notification, OutboxSummary, SearchKind, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 use crate::testing::*;
 
-fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
-    CoreConfig {
-        data_dir: dir.path().join("data"),
-        gmina: Some(crate::testing::siechnice()),
-        server_url: Some(url.into()),
-        platform: Platform::Cli,
-        app_version: "1.2.3".into(),
-        locale: Some("pl-PL".into()),
-    }
-}
-
-fn registered() -> Reply {
-    Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))
-}
-
 fn api_error(status: u16, code: &str) -> Reply {
     Reply::Json(
         status,

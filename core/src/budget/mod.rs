@@ -35,6 +35,8 @@ pub(crate) mod writes;
 pub use api::BudgetApi;
 
 #[cfg(test)]
+mod test_fixture;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod writes_tests;

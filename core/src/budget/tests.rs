@@ -1,44 +1,19 @@
 //! The budget in the core against a loopback HTTP server speaking the
 //! plan's routes (`mm_protocol::budget::wire`), with a real store file.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{
-    BallotChannel, BallotReceipt, Choice, Edition, EditionSettings, IdentityInput, IdentityMode, Phase, PhaseDates, Pool,
-    PoolChoice, PoolKind, Project, ProjectStatus, VotingRule,
+    BallotChannel, BallotReceipt, Choice, Edition, EditionSettings, IdentityMode, Phase, Pool, PoolChoice, PoolKind,
+    Project, ProjectStatus, VotingRule,
 };
 use mm_protocol::budget::rules::PickHint;
-use mm_protocol::devices::Platform;
 use serde_json::{Value, json};
 
 use super::model::CastState;
+use super::test_fixture::*;
 use crate::testing::*;
-use crate::{Core, CoreConfig, CoreError};
-
-/// A valid PESEL (checksum and date), fictional.
-const PESEL: &str = "44051401359";
-
-fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
-    CoreConfig {
-        data_dir: dir.path().join("data"),
-        gmina: Some(siechnice()),
-        server_url: Some(url.into()),
-        platform: Platform::Cli,
-        app_version: "1.2.3".into(),
-        locale: Some("pl-PL".into()),
-    }
-}
-
-fn dates(voting_from: DateTime<Utc>) -> PhaseDates {
-    PhaseDates {
-        submission_from: voting_from - Duration::days(90),
-        submission_to: voting_from - Duration::days(60),
-        verification_to: voting_from - Duration::days(20),
-        appeal_to: voting_from - Duration::days(10),
-        voting_from,
-        voting_to: voting_from + Duration::days(14),
-    }
-}
+use crate::{Core, CoreError};
 
 fn pool(id: i64, kind: PoolKind, amount_zl: i64) -> Pool {
     Pool {
@@ -117,10 +92,6 @@ fn projects_of(edition: i64) -> Vec<Project> {
     }
 }
 
-fn registered() -> Reply {
-    Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))
-}
-
 fn api_error(status: u16, code: &str, field: Option<&str>) -> Reply {
     Reply::Json(
         status,
@@ -139,33 +110,6 @@ fn receipt(pools: Vec<PoolChoice>) -> Value {
     .unwrap()
 }
 
-fn voter() -> IdentityInput {
-    IdentityInput {
-        first_name: "Jan".into(),
-        last_name: "Kowalski".into(),
-        pesel: Some(PESEL.into()),
-        address: None,
-        phone: None,
-    }
-}
-
-/// Queues the answers of a refresh: registration, editions, the projects
-/// of 7 and 8.
-fn refresh_replies(server: &FakeServer) {
-    server
-        .reply(registered())
-        .reply(Reply::Json(200, serde_json::to_value(editions()).unwrap()))
-        .reply(Reply::Json(200, serde_json::to_value(projects_of(7)).unwrap()))
-        .reply(Reply::Json(200, serde_json::to_value(projects_of(8)).unwrap()));
-}
-
-async fn fetched(dir: &tempfile::TempDir, server: &FakeServer) -> Core {
-    refresh_replies(server);
-    let core = Core::open(config(dir, &server.url)).unwrap();
-    core.budget().refresh().await.unwrap();
-    core
-}
-
 fn ballot_posts(server: &FakeServer) -> Vec<Recorded> {
     server.requests().into_iter().filter(|r| r.target == "/api/v1/budget/editions/7/ballots").collect()
 }
@@ -174,7 +118,7 @@ fn ballot_posts(server: &FakeServer) -> Vec<Recorded> {
 async fn editions_and_projects_are_fetched_with_the_gmina_and_read_offline() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     let reqs = server.requests();
     let list = reqs.iter().find(|r| r.target == "/api/v1/budget/editions").unwrap();
     assert_eq!(list.method, "GET");
@@ -209,7 +153,7 @@ async fn editions_and_projects_are_fetched_with_the_gmina_and_read_offline() {
 async fn the_rule_is_enforced_as_you_pick() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     let b = core.budget();
 
     // Too few: one of at least two.
@@ -259,7 +203,7 @@ async fn the_rule_is_enforced_as_you_pick() {
 async fn the_draft_survives_reopening_the_core() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     core.budget().toggle(7, 12).unwrap();
     core.budget().toggle(7, 21).unwrap();
     drop(core);
@@ -275,7 +219,7 @@ async fn the_draft_survives_reopening_the_core() {
 async fn an_invalid_pesel_or_ballot_never_reaches_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     let b = core.budget();
     b.toggle(7, 11).unwrap();
     // Too few chosen: the ballot's field.
@@ -301,7 +245,7 @@ async fn an_invalid_pesel_or_ballot_never_reaches_the_outbox() {
 async fn a_ballot_cast_offline_is_sent_once_with_the_same_key_after_a_500() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     core.budget().toggle(7, 11).unwrap();
     core.budget().toggle(7, 12).unwrap();
     drop(core);
@@ -363,7 +307,7 @@ async fn a_ballot_cast_offline_is_sent_once_with_the_same_key_after_a_500() {
 async fn already_voted_is_a_typed_error_and_leaves_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     core.budget().toggle(7, 11).unwrap();
     core.budget().toggle(7, 12).unwrap();
     server.reply(api_error(409, "already_voted", None));
@@ -392,7 +336,7 @@ async fn already_voted_is_a_typed_error_and_leaves_the_outbox() {
 async fn no_pesel_is_left_in_the_store_files_after_sending() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     core.budget().toggle(7, 11).unwrap();
     core.budget().toggle(7, 12).unwrap();
     let pools = vec![PoolChoice {
@@ -419,7 +363,7 @@ async fn no_pesel_is_left_in_the_store_files_after_sending() {
 async fn the_sms_code_is_asked_online_after_the_identity_checks_out() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     // A wrong phone never reaches the server.
     let e = core.budget().request_sms(7, voter(), "12345").await.unwrap_err();
     assert!(matches!(&e, CoreError::InvalidIdentity { field, .. } if field == "phone"), "{e:?}");
@@ -462,12 +406,8 @@ async fn points_are_given_under_the_cumulative_rule_and_results_read_offline() {
             {"project": 32, "votes": 70, "points": 80, "cost_grosze": 5_000_000, "selected": false},
             {"project": 33, "votes": 30, "points": 60, "cost_grosze": 3_000_000, "selected": true}],
         "trace": [{"pl": "Projekt 31 wybrany.", "en": "Project 31 selected."}]}]});
-    server
-        .reply(registered())
-        .reply(Reply::Json(200, serde_json::to_value(&list).unwrap()))
-        .reply(Reply::Json(200, serde_json::to_value(projects_of(7)).unwrap()))
-        .reply(Reply::Json(200, serde_json::to_value(projects_of(8)).unwrap()))
-        .reply(Reply::Json(200, results));
+    refresh_replies(&server, &list, projects_of);
+    server.reply(Reply::Json(200, results));
     let core = Core::open(config(&dir, &server.url)).unwrap();
     core.budget().refresh().await.unwrap();
     drop(core);

@@ -2,43 +2,19 @@
 //! and appeals in the core, against a loopback HTTP server speaking the
 //! plan's routes, with a real store file.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{
-    BallotChannel, BallotReceipt, Choice, Edition, EditionSettings, IdentityInput, IdentityMode, PhaseDates, Pool,
-    PoolChoice, PoolKind, Project, ProjectStatus, VotingRule,
+    BallotChannel, BallotReceipt, Choice, Edition, EditionSettings, IdentityMode, PhaseDates, Pool, PoolChoice, PoolKind,
+    Project, ProjectStatus, VotingRule,
 };
-use mm_protocol::devices::Platform;
 use mm_protocol::geo::GeoPoint;
 use serde_json::{Value, json};
 
 use super::model::{BudgetWriteKind, CastState, ProjectSubmission, WriteState};
+use super::test_fixture::*;
 use crate::testing::*;
-use crate::{Core, CoreConfig};
-
-const PESEL: &str = "44051401359";
-
-fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
-    CoreConfig {
-        data_dir: dir.path().join("data"),
-        gmina: Some(siechnice()),
-        server_url: Some(url.into()),
-        platform: Platform::Cli,
-        app_version: "1.2.3".into(),
-        locale: Some("pl-PL".into()),
-    }
-}
-
-fn dates(voting_from: DateTime<Utc>) -> PhaseDates {
-    PhaseDates {
-        submission_from: voting_from - Duration::days(90),
-        submission_to: voting_from - Duration::days(60),
-        verification_to: voting_from - Duration::days(20),
-        appeal_to: voting_from - Duration::days(10),
-        voting_from,
-        voting_to: voting_from + Duration::days(14),
-    }
-}
+use crate::Core;
 
 fn pool(id: i64) -> Pool {
     Pool {
@@ -111,16 +87,6 @@ fn projects_of(edition: i64) -> Vec<Project> {
     }
 }
 
-fn voter() -> IdentityInput {
-    IdentityInput {
-        first_name: "Jan".into(),
-        last_name: "Kowalski".into(),
-        pesel: Some(PESEL.into()),
-        address: None,
-        phone: None,
-    }
-}
-
 fn api_error(status: u16, code: &str) -> Reply {
     Reply::Json(status, json!({"code": code, "message": {"pl": "Błąd po polsku.", "en": "Error in English."}}))
 }
@@ -140,18 +106,6 @@ fn receipt(edition: i64, projects: &[i64]) -> BallotReceipt {
 
 fn my_ballot(edition: i64, projects: &[i64], may_change: bool) -> Value {
     json!({"edition": edition, "receipt": receipt(edition, projects), "may_change": may_change})
-}
-
-async fn fetched(dir: &tempfile::TempDir, server: &FakeServer) -> Core {
-    server
-        .reply(Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"})))
-        .reply(Reply::Json(200, serde_json::to_value(editions()).unwrap()));
-    for e in [7, 8, 9] {
-        server.reply(Reply::Json(200, serde_json::to_value(projects_of(e)).unwrap()));
-    }
-    let core = Core::open(config(dir, &server.url)).unwrap();
-    core.budget().refresh().await.unwrap();
-    core
 }
 
 fn to(server: &FakeServer, target: &str) -> Vec<Recorded> {
@@ -175,7 +129,7 @@ async fn cast(core: &Core, server: &FakeServer, edition: i64, projects: &[i64]) 
 async fn my_ballot_comes_from_the_server_with_its_receipt_and_reads_offline() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     // None cast here, none on the server: 404.
     server.reply(api_error(404, "not_found"));
     assert!(core.budget().check_my_ballot(7, None).await.unwrap().is_none());
@@ -219,7 +173,7 @@ async fn my_ballot_comes_from_the_server_with_its_receipt_and_reads_offline() {
 async fn a_change_follows_the_rules_and_is_sent_once_with_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
 
     // Not cast yet: nothing to change.
     core.budget().toggle(7, 71).unwrap();
@@ -302,7 +256,7 @@ fn submission(pool: i64) -> ProjectSubmission {
 async fn a_project_is_checked_then_submitted_once_with_its_photo() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     // Voting, not submission.
     assert_eq!(core.budget().submit_project(7, submission(70)).await.unwrap_err().code(), "phase_closed");
     for (bad, field) in [
@@ -351,7 +305,7 @@ async fn a_project_is_checked_then_submitted_once_with_its_photo() {
 async fn a_signature_and_an_appeal_each_go_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
-    let core = fetched(&dir, &server).await;
+    let core = fetched(&dir, &server, &editions(), projects_of).await;
     // On the ballot: too late to sign; not rejected: no appeal.
     assert_eq!(core.budget().sign(71, voter(), None, true).await.unwrap_err().code(), "phase_closed");
     assert_eq!(core.budget().appeal(91, "Proszę o ponowną ocenę.").await.unwrap_err().code(), "conflict");

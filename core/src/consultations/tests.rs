@@ -3,23 +3,11 @@
 
 use chrono::{Duration, Utc};
 use mm_protocol::consultations::{Answer, AnswerValue, Answers, Consultation, MatrixCell};
-use mm_protocol::devices::Platform;
 use serde_json::{Value, json};
 
 use super::model::ResponseState;
 use crate::testing::*;
-use crate::{Core, CoreConfig, CoreError};
-
-fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
-    CoreConfig {
-        data_dir: dir.path().join("data"),
-        gmina: Some(siechnice()),
-        server_url: Some(url.into()),
-        platform: Platform::Cli,
-        app_version: "1.2.3".into(),
-        locale: Some("pl-PL".into()),
-    }
-}
+use crate::{Core, CoreError};
 
 /// JSON as the server sends it (fields the wire adds later default).
 fn consultation(id: i64, status: &str, open: bool) -> Value {

@@ -11,18 +11,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::testing::*;
-use crate::{Core, CoreConfig, GeoPoint, MyReportState, Platform, ReportDraftUpdate, SyncOptions};
-
-fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
-    CoreConfig {
-        data_dir: dir.path().join("data"),
-        gmina: Some(crate::testing::siechnice()),
-        server_url: Some(url.into()),
-        platform: Platform::Cli,
-        app_version: "1.2.3".into(),
-        locale: Some("pl-PL".into()),
-    }
-}
+use crate::{Core, GeoPoint, MyReportState, ReportDraftUpdate, SyncOptions};
 
 fn registered(n: u32) -> Reply {
     Reply::Json(201, json!({"device_id": format!("dev-{n}"), "token": format!("tok-{n}")}))

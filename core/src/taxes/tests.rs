@@ -2,7 +2,6 @@
 //! JSON (`mm_protocol::taxes::wire`), with a real store file.
 
 use chrono::NaiveDate;
-use mm_protocol::devices::Platform;
 use mm_protocol::taxes::statement::{statement, view};
 use mm_protocol::taxes::{
     LiabilitiesResponse, LiabilityKind, LiabilityRecord, LiabilityStatus, Payment, PaymentStatus, TaxRecipient,
@@ -12,24 +11,13 @@ use serde_json::{Value, json};
 
 use super::model::TaxPaymentStatus;
 use crate::testing::*;
-use crate::{Core, CoreConfig, CoreError};
+use crate::{Core, CoreError};
 
 const ACCOUNT: &str = "61109010140000071219812874";
 const CODE: &str = "KD7M-2WQX-H9PT";
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn config(dir: &tempfile::TempDir, url: &str) -> CoreConfig {
-    CoreConfig {
-        data_dir: dir.path().join("data"),
-        gmina: Some(siechnice()),
-        server_url: Some(url.into()),
-        platform: Platform::Cli,
-        app_version: "1.2.3".into(),
-        locale: Some("pl-PL".into()),
-    }
 }
 
 fn record(id: &str, taxpayer: &str, kind: LiabilityKind, due: NaiveDate, amount: i64) -> LiabilityRecord {
@@ -80,10 +68,6 @@ fn answer(as_of: NaiveDate, taxpayers: &[&str], payments_enabled: bool) -> Value
         payments_enabled,
     };
     serde_json::to_value(resp).unwrap()
-}
-
-fn registered() -> Reply {
-    Reply::Json(201, json!({"device_id": "dev-1", "token": "tok-1"}))
 }
 
 fn api_error(status: u16, code: &str) -> Reply {
