@@ -3,7 +3,9 @@
 // state holders (android/core/…/state/Budget.kt): the editions, an edition's
 // pools and projects, one project added to the ballot from its page, the
 // ballot with the edition's rule enforced by the core at every pick (a pick
-// it refuses stays off and its reason is shown and announced), the core's
+// it refuses stays off and its reason is shown and announced; a cumulative
+// edition's points by a stepper per project), the projects on a map in the
+// edition and results screens (BudgetMap.swift), the core's
 // review, the identity form with the fields the edition asks for, the SMS
 // code, the declaration of residence, the vote cast (or queued while offline,
 // sent later) with its receipt code, and the published results with the
@@ -362,6 +364,15 @@ struct BudgetEditionView: View {
                 } header: {
                     Text(t("Pule", "Pools")).accessibilityAddTraits(.isHeader)
                 }
+                let pins = ProjectPin.of(model.projects)
+                if !pins.isEmpty {
+                    Section {
+                        ProjectsMap(pins: pins, summary: t("Mapa projektów: \(pins.count). Wybierz projekt z listy poniżej.",
+                                                           "Map of the projects: \(pins.count). Pick a project from the list below."))
+                    } header: {
+                        Text(t("Projekty na mapie", "Projects on the map")).accessibilityAddTraits(.isHeader)
+                    }
+                }
                 Section {
                     ForEach(model.projects, id: \.id) { p in
                         NavigationLink(value: Route.budgetProject(p.id)) { BudgetProjectRow(p: p) }
@@ -659,9 +670,13 @@ struct BudgetResultsView: View {
     let id: Int64
 
     var body: some View {
-        Loaded(read: { [core, id] in try core.budgetResults(edition: id) }) { results in
-            if let r = results {
-                ResultsSections(r: r)
+        Loaded(read: { [core, id] in
+            // The edition's projects too, for their places on the map (none stored: no map).
+            ResultsScreen(results: try core.budgetResults(edition: id),
+                          projects: (try? core.budgetProjects(edition: id, pool: nil).projects) ?? [])
+        }) { screen in
+            if let r = screen.results {
+                ResultsSections(r: r, projects: screen.projects)
             } else {
                 Text(t("Wyniki nie zostały jeszcze ogłoszone.", "The results have not been published yet."))
             }
@@ -670,11 +685,32 @@ struct BudgetResultsView: View {
     }
 }
 
+/// The results with the edition's projects (their places).
+struct ResultsScreen: Sendable {
+    let results: BudgetResults?
+    let projects: [BudgetProject]
+}
+
 struct ResultsSections: View {
     let r: BudgetResults
+    let projects: [BudgetProject]
 
     var body: some View {
         Text(r.fetchedText).font(.subheadline).foregroundStyle(.secondary)
+        let pins = ProjectPin.of(r, projects)
+        if !pins.isEmpty {
+            let selected = pins.filter { $0.filled }.count
+            Section {
+                ProjectsMap(pins: pins, summary: t(
+                    "Mapa wyników: wybrane do realizacji \(selected) (wypełnione koła), niewybrane \(pins.count - selected) (puste koła).",
+                    "Map of the results: selected \(selected) (filled circles), not selected \(pins.count - selected) (hollow circles)."))
+                Text(t("● wypełnione koło: wybrany do realizacji · ○ puste koło: niewybrany",
+                       "● filled circle: selected · ○ hollow circle: not selected"))
+                    .font(.footnote).foregroundStyle(.secondary)
+            } header: {
+                Text(t("Projekty na mapie", "Projects on the map")).accessibilityAddTraits(.isHeader)
+            }
+        }
         ForEach(r.pools, id: \.pool) { pool in
             Section {
                 Text(t("Liczba oddanych kart: \(pool.ballots)", "Ballots cast: \(pool.ballots)"))
