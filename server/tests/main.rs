@@ -22,6 +22,7 @@ mod admin;
 mod admin_budget;
 mod admin_budget_forms;
 mod admin_consultations;
+mod admin_department_settings;
 mod admin_forms;
 mod admin_pages;
 mod admin_taxes;

@@ -19,9 +19,9 @@
 //! - `GET /consultations/{id}?gmina=`: the public summary once published
 //!   (404 before): counts, charts of the choice questions, approved texts.
 //!
-//! Who: admins and the officials of the department named
-//! [`DEFAULT_CONSULTATIONS_DEPARTMENT`] (as the budget decides its own);
-//! everyone else 403, another gmina's consultation 404 (the store is
+//! Who: admins and the officials of the department the gmina's settings
+//! name (`GminaSettings::consultations_department`, by default
+//! "Konsultacje społeczne"; `/admin/settings`); everyone else 403, another gmina's consultation 404 (the store is
 //! scoped). Every form carries the CSRF token; the store writes the audit
 //! log in the same transaction (ids only).
 
@@ -34,7 +34,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
-use mm_protocol::auth::Role;
 use mm_protocol::budget::model::IdentityMode;
 use mm_protocol::consultations::csv::{UTF8_BOM, csv_header, csv_line_with, csv_row};
 use mm_protocol::consultations::{
@@ -47,12 +46,8 @@ use super::session::{Form, Staff};
 use super::view::{AdminError, AdminResult, Lang, Page, PageCtx, local};
 use crate::state::AppState;
 use crate::store::consultations::{ModerationState, TextAnswer};
+use crate::store::directory::GminaSettings;
 use crate::tenant::Tenant;
-
-/// The department whose officials run consultations besides admins. (The
-/// plan's gmina setting is not in `GminaSettings` yet; until it is, this
-/// name.)
-pub const DEFAULT_CONSULTATIONS_DEPARTMENT: &str = "Konsultacje społeczne";
 
 /// The CSV's separator: `;`, as Excel in a Polish locale splits columns.
 const CSV_SEPARATOR: char = ';';
@@ -62,15 +57,7 @@ const EMPTY_SLOTS: usize = 1;
 
 /// Admins, and officials of the consultations department.
 async fn permit(state: &AppState, staff: &Staff) -> AdminResult<()> {
-    let ok = match (staff.role, staff.department) {
-        (Role::Admin, _) => true,
-        (Role::Department, Some(mine)) => {
-            let departments = state.store.list_departments().await?;
-            departments.iter().any(|d| d.id == mine && d.name.trim() == DEFAULT_CONSULTATIONS_DEPARTMENT)
-        }
-        _ => false,
-    };
-    staff.permit(ok)
+    super::settings::permit_department(state, staff, GminaSettings::consultations_department).await
 }
 
 fn not_found() -> AdminError {

@@ -102,6 +102,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/disable", post(accounts::disable))
         .route("/admin/accounts/{id}/delete", post(accounts::delete))
         .route("/admin/settings", get(settings::get).post(settings::post))
+        .route("/admin/settings/departments", post(settings::departments))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         // The participatory budget's counting: admins and the budget department (issue 15).
         .route("/admin/budget", get(budget::editions))

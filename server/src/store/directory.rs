@@ -106,16 +106,41 @@ pub struct GminaSettings {
     /// Minutes between two pulls (`None`: [`DEFAULT_TAX_PULL_MINUTES`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_pull_minutes: Option<u32>,
+    /// The department whose officials run the participatory budget's
+    /// back-office pages besides admins (`None`:
+    /// [`DEFAULT_BUDGET_DEPARTMENT`]). In the JSON column: an absent key
+    /// keeps the default, so stored gminas need no migration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_department: Option<String>,
+    /// The same for consultations (`None`:
+    /// [`DEFAULT_CONSULTATIONS_DEPARTMENT`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consultations_department: Option<String>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.
 pub const DEFAULT_TAX_DEPARTMENT: &str = "Podatki i opłaty";
+/// The department of a gmina's budget officials unless its settings say another.
+pub const DEFAULT_BUDGET_DEPARTMENT: &str = "Budżet obywatelski";
+/// The department of a gmina's consultations officials unless its settings say another.
+pub const DEFAULT_CONSULTATIONS_DEPARTMENT: &str = "Konsultacje społeczne";
+/// The longest department name a gmina's settings take (characters), as
+/// the taxes page's.
+pub const DEPARTMENT_NAME_MAX: usize = 100;
 /// How often the tax system is pulled unless a gmina's settings say otherwise.
 pub const DEFAULT_TAX_PULL_MINUTES: u32 = 60;
 
 impl GminaSettings {
     pub fn tax_department(&self) -> &str {
         self.tax_department.as_deref().unwrap_or(DEFAULT_TAX_DEPARTMENT)
+    }
+
+    pub fn budget_department(&self) -> &str {
+        self.budget_department.as_deref().unwrap_or(DEFAULT_BUDGET_DEPARTMENT)
+    }
+
+    pub fn consultations_department(&self) -> &str {
+        self.consultations_department.as_deref().unwrap_or(DEFAULT_CONSULTATIONS_DEPARTMENT)
     }
 
     pub fn tax_pull_minutes(&self) -> u32 {

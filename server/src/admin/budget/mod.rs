@@ -18,8 +18,9 @@
 //! gmina-wide and area pools), [`projects`] (the queue, verification,
 //! rejection, the ballot, appeals) and [`paper`] (paper ballots typed in).
 //!
-//! Who: admins and the officials of the department named
-//! [`DEFAULT_BUDGET_DEPARTMENT`] (as taxes decide theirs); everyone else
+//! Who: admins and the officials of the department the gmina's settings
+//! name (`GminaSettings::budget_department`, by default "Budżet
+//! obywatelski"; `/admin/settings`, as taxes name theirs); everyone else
 //! 403, another gmina's edition 404 (the store is scoped). Every form
 //! carries the CSRF token; the store writes the audit log (`budget.lot`,
 //! `budget.count`, `budget.publish`, `budget.edition`, `budget.pool`,
@@ -36,7 +37,6 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use mm_protocol::auth::Role;
 use mm_protocol::budget::count::{CountingRule, Lang as CountLang, describe};
 use mm_protocol::budget::model::{Edition, Phase, ProjectStatus};
 use rand::TryRngCore;
@@ -48,25 +48,13 @@ use super::view::{AdminError, AdminResult, Lang, Page, PageCtx, local};
 use crate::budget::count::{CountPoolError, count_pool};
 use crate::state::AppState;
 use crate::store::budget::ProjectFilter;
+use crate::store::directory::GminaSettings;
 use crate::store::{Conflict, StoreError};
 use crate::tenant::Tenant;
 
-/// The department whose officials run the budget besides admins. (The
-/// plan's gmina setting `budget_department` is not in `GminaSettings`
-/// yet; until it is, this name.)
-pub const DEFAULT_BUDGET_DEPARTMENT: &str = "Budżet obywatelski";
-
 /// Admins, and officials of the budget department.
 async fn permit(state: &AppState, staff: &Staff) -> AdminResult<()> {
-    let ok = match (staff.role, staff.department) {
-        (Role::Admin, _) => true,
-        (Role::Department, Some(mine)) => {
-            let departments = state.store.list_departments().await?;
-            departments.iter().any(|d| d.id == mine && d.name.trim() == DEFAULT_BUDGET_DEPARTMENT)
-        }
-        _ => false,
-    };
-    staff.permit(ok)
+    super::settings::permit_department(state, staff, GminaSettings::budget_department).await
 }
 
 /// The form field → its message, in the page's language.
