@@ -581,7 +581,7 @@ struct BallotDraft: View {
 struct PointsStepper: View {
     let label: String
     let points: BallotPoints
-    let set: (BallotPoints) -> Void
+    let change: (BallotPoints) -> Void
 
     var body: some View {
         Stepper {
@@ -590,17 +590,17 @@ struct PointsStepper: View {
                 Text(t("Punkty: \(points)", "Points: \(points)")).font(.subheadline).foregroundStyle(.secondary)
             }
         } onIncrement: {
-            if points < BallotPoints.max { set(points + 1) }
+            if points < BallotPoints.max { change(points + 1) }
         } onDecrement: {
-            if points > 0 { set(points - 1) }
+            if points > 0 { change(points - 1) }
         }
         .accessibilityElement(children: .ignore)
         .accessibilityLabel(label)
         .accessibilityValue(t("Punkty: \(points)", "Points: \(points)"))
         .accessibilityAdjustableAction { direction in
             switch direction {
-            case .increment: if points < BallotPoints.max { set(points + 1) }
-            case .decrement: if points > 0 { set(points - 1) }
+            case .increment: if points < BallotPoints.max { change(points + 1) }
+            case .decrement: if points > 0 { change(points - 1) }
             @unknown default: break
             }
         }
