@@ -7,6 +7,7 @@ import pl.mmieszkaniec.app.state.BudgetEditionModel
 import pl.mmieszkaniec.app.state.BudgetModel
 import pl.mmieszkaniec.app.state.BudgetProjectModel
 import pl.mmieszkaniec.app.state.BudgetResultsModel
+import pl.mmieszkaniec.app.state.pointsGiven
 import pl.mmieszkaniec.core.BallotHint
 import pl.mmieszkaniec.core.BudgetEdition
 import pl.mmieszkaniec.core.BudgetIdentityMode
@@ -294,6 +295,59 @@ class BudgetStateTest {
             }
         } finally {
             server.close()
+        }
+    }
+
+    /**
+     * A cumulative edition (the demo's voting edition switched to 5 points,
+     * at most 3 a project, while its own server is down, as the e2e tests
+     * add what the demo lacks): the points stepped up and down through the
+     * state holder as the "−" / "+" buttons do, the points left as the core
+     * counts them, one point over the maximum refused in the core's words.
+     */
+    @Test
+    fun `cumulative points stepped up and down, the points left the core's, over the maximum refused`() = runBlocking<Unit> {
+        val first = TestServer.start()
+        first.stop()
+        val db = java.io.File(first.dir, "mm.sqlite")
+        val sql = "UPDATE budget_editions SET settings = json_set(settings, '$.voting', " +
+            "json('{\"kind\":\"cumulative\",\"points\":5,\"min_projects\":1,\"max_per_project\":3}')) " +
+            "WHERE json_extract(settings, '$.allow_change') = 1"
+        val p = ProcessBuilder("sqlite3", db.path, sql).redirectErrorStream(true).start()
+        val out = p.inputStream.bufferedReader().readText()
+        assertEquals(0, p.waitFor(), out)
+        first.restart().use { server ->
+            openRepository(tempDir(), server.url).use { repo ->
+                val (voting, _) = editions(BudgetModel(repo))
+                val ballot = BallotModel(repo, voting.id)
+                ballot.load()
+                val screen = assertNotNull(ballot.state.value.ballot.valueOrNull)
+                assertTrue(screen.pools.all { it.remainingPoints == 5.toUShort() }, "${screen.pools}")
+                val pool = screen.pools.first()
+                val project = assertNotNull(ballot.state.value.projects.valueOrNull).projects.first { it.pool == pool.pool }
+                fun given() = pointsGiven(ballot.state.value.ballot.valueOrNull, project.id)
+                fun left() = ballot.state.value.ballot.valueOrNull!!.pools.first { it.pool == pool.pool }.remainingPoints
+
+                repeat(3) { ballot.stepPoints(project.id, +1) }
+                assertNull(ballot.state.value.pickError, "${ballot.state.value.pickError}")
+                assertEquals(3, given())
+                assertEquals(2.toUShort(), left())
+
+                // A fourth point to one project: the core's refusal, the points as they were.
+                ballot.stepPoints(project.id, +1)
+                val refused = assertNotNull(ballot.state.value.pickError)
+                assertEquals("ballot_rule", refused.code, "$refused")
+                assertTrue(refused.messagePl.isNotBlank())
+                assertEquals(3, given())
+
+                ballot.stepPoints(project.id, -1)
+                assertNull(ballot.state.value.pickError)
+                assertEquals(2, given())
+                assertEquals(3.toUShort(), left())
+                repeat(3) { ballot.stepPoints(project.id, -1) }
+                assertEquals(0, given(), "never below none")
+                assertEquals(5.toUShort(), left())
+            }
         }
     }
 }

@@ -3,7 +3,12 @@ package pl.mmieszkaniec.app.ui
 import android.os.Bundle
 import android.text.InputType
 import android.util.TypedValue
+import android.view.Gravity
+import android.view.View
+import android.widget.Button
 import android.widget.CheckBox
+import android.widget.LinearLayout
+import android.widget.TextView
 import pl.mmieszkaniec.app.state.BallotModel
 import pl.mmieszkaniec.app.state.BallotState
 import pl.mmieszkaniec.app.state.IdentityForm
@@ -17,7 +22,8 @@ import pl.mmieszkaniec.core.MyBallotState
  * Voting in an edition of the participatory budget: per pool the core's
  * rule, what is left and its hint, the projects as check boxes (a tap asks
  * the core; a pick the rule refuses stays unticked and the core's reason is
- * announced), "Dalej" for the core's review, then the identity form with
+ * announced) or, under the cumulative rule, a "−" / points / "+" control per
+ * project, "Dalej" for the core's review, then the identity form with
  * the fields the edition asks for (names with PESEL, or with the address),
  * the SMS code when the edition sends one, the declaration of residence
  * when it asks for one, and "Oddaj głos". Then my ballot: queued (sent
@@ -124,6 +130,11 @@ class BallotActivity : ScreenActivity() {
         pool.remainingPoints?.let { body(t(Texts.POINTS_LEFT) + it, key = "pool-points-${pool.pool}") }
         projects.forEach { p ->
             val label = listOfNotNull(p.number?.let { "$it." }, p.title, "(${p.costText})").joinToString(" ")
+            // The cumulative rule (the core gives the points left): points per project, not a tick.
+            if (pool.remainingPoints != null) {
+                points(p, label, pool.chosen.firstOrNull { it.project == p.id }?.points?.toInt() ?: 0)
+                return@forEach
+            }
             view("pick", "pick-${p.id}", {
                 CheckBox(this@BallotActivity).apply {
                     setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
@@ -142,6 +153,47 @@ class BallotActivity : ScreenActivity() {
                 }
             }
         }
+    }
+
+    /**
+     * The points control of one project: "−", the points the core's draft
+     * gives it, "+" (each 48 dp, read with the project's title); the value
+     * is a live region, so TalkBack says the new points after a tap. A step
+     * the rule refuses leaves the points and the core's reason is announced.
+     */
+    private fun Section.Builder.points(p: BudgetProject, label: String, given: Int) {
+        view("points", "points-${p.id}", { pointsRow(p.id) }) { row ->
+            (row.getChildAt(0) as TextView).setTextIfChanged(label)
+            (row.getChildAt(2) as TextView).apply {
+                setTextIfChanged(given.toString())
+                contentDescription = t(Texts.pointsFor(p.title, given))
+            }
+            (row.getChildAt(1) as Button).apply {
+                contentDescription = t(Texts.pointLess(p.title))
+                isEnabled = given > 0
+                setOnClickListener { act { model.stepPoints(p.id, -1) } }
+            }
+            (row.getChildAt(3) as Button).apply {
+                contentDescription = t(Texts.pointMore(p.title))
+                setOnClickListener { act { model.stepPoints(p.id, +1) } }
+            }
+        }
+    }
+
+    private fun pointsRow(project: Long): LinearLayout = LinearLayout(this).apply {
+        orientation = LinearLayout.HORIZONTAL
+        gravity = Gravity.CENTER_VERTICAL
+        id = stableId("points-$project")
+        minimumHeight = dp(48)
+        addView(body("").apply { layoutParams = LinearLayout.LayoutParams(0, LinearLayout.LayoutParams.WRAP_CONTENT, 1f) })
+        addView(button("−") {}.apply { minimumWidth = dp(48); minWidth = dp(48); minimumHeight = dp(48); minHeight = dp(48) })
+        addView(body("").apply {
+            gravity = Gravity.CENTER
+            minWidth = dp(40)
+            setTextSize(TypedValue.COMPLEX_UNIT_SP, 20f)
+            accessibilityLiveRegion = View.ACCESSIBILITY_LIVE_REGION_POLITE
+        })
+        addView(button("+") {}.apply { minimumWidth = dp(48); minWidth = dp(48); minimumHeight = dp(48); minHeight = dp(48) })
     }
 
     /** The identity form: the fields of the edition's setting, the SMS step, the declaration, "Oddaj głos". */

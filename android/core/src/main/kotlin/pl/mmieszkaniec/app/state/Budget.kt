@@ -1,6 +1,7 @@
 package pl.mmieszkaniec.app.state
 
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.sync.withLock
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.toUserError
@@ -194,6 +195,19 @@ class BallotModel(private val repo: Repository, val editionId: Long) : StateHold
         applyPick(r)
     }
 
+    /** Taps one after another: each builds on the points the one before left in the core. */
+    private val stepping = kotlinx.coroutines.sync.Mutex()
+
+    /**
+     * "−" / "+" of the points control: [by] points more (or fewer) than
+     * the core's draft gives [project] now (not as last drawn); whether
+     * that is allowed is the core's answer ([BallotState.pickError]).
+     */
+    suspend fun stepPoints(project: Long, by: Int) = stepping.withLock {
+        val now = pointsGiven(state.value.ballot.valueOrNull, project)
+        setPoints(project, (now + by).coerceAtLeast(0))
+    }
+
     suspend fun clear(pool: Long? = null) {
         val r = load { repo.budgetClear(editionId, pool) }
         applyPick(r)
@@ -330,6 +344,10 @@ class BallotModel(private val repo: Repository, val editionId: Long) : StateHold
         update { it.copy(myBallot = mine) }
     }
 }
+
+/** The points the core's draft gives [project] (cumulative rule; 0: none, or not that rule). */
+fun pointsGiven(screen: BallotScreen?, project: Long): Int =
+    screen?.pools?.flatMap { it.chosen }?.firstOrNull { it.project == project }?.points?.toInt() ?: 0
 
 /**
  * Published results of an edition; null inside Ready: not published yet.
