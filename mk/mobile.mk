@@ -44,7 +44,7 @@ MM_ANDROID := $(MM_ROOT)/android
 MM_MVN := cd $(MM_ANDROID) && $(MVN) $(MVN_FLAGS) \
 	-Dmm.server.bin=$(MM_SERVER_BIN) -Dmm.generated.dir=$(BINDINGS_OUT)/kotlin
 
-.PHONY: bindings bindings-debug bindings-mobile mm-server-debug test-kotlin compile-android \
+.PHONY: bindings bindings-debug bindings-mobile mm-server-debug test-kotlin kotlin-test-deps compile-android \
 	test-android android-test-deps test-swift ios bench-kotlin bench-lib-size
 
 # Generation reads UniFFI's metadata from the symbols of the unstripped
@@ -74,8 +74,17 @@ mm-server-debug:
 	$(CARGO) build --workspace
 
 # Surefire writes android/core/target/surefire-reports/.
-test-kotlin: bindings-debug mm-server-debug
+# BudgetStateTest switches a stopped demo server's edition to cumulative points
+# with the sqlite3 shell (the demo has no cumulative edition): installed here
+# when it can be, and a clear failure before Maven when it cannot.
+test-kotlin: bindings-debug mm-server-debug kotlin-test-deps
 	$(MM_MVN) -Dmm.lib.dir=$(MM_TARGET_DIR)/debug -pl core test
+
+kotlin-test-deps:
+	@if ! command -v sqlite3 >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sqlite3; \
+	fi
+	@command -v sqlite3 >/dev/null || { echo "test-kotlin: the sqlite3 shell is missing (Debian package sqlite3)"; exit 1; }
 
 # Type-checks the Android screens against the Android 14 framework
 # (org.robolectric:android-all, provided). No APK: no Android SDK here.
