@@ -1,8 +1,7 @@
 //! The consultations' HTTP answers that [`super::model`] and
 //! [`super::summary`] do not already define, for the core to read what
-//! `/api/v1/consultations/...` sends (the server's routes answer these
-//! shapes; `server/src/consultations/routes.rs` keeps its own copies until
-//! it takes these).
+//! `/api/v1/consultations/...` sends and the server's routes
+//! (`server/src/consultations/routes.rs`) answer: one definition for both.
 
 use serde::{Deserialize, Serialize};
 

@@ -19,12 +19,13 @@ use chrono::{DateTime, Utc};
 use mm_protocol::budget::identity::{IdentityError, normalise, normalise_phone};
 use mm_protocol::budget::wire::{SmsCodeIssued, SmsCodeRequest};
 use mm_protocol::consultations::{
-    AnswerError, AnswerSubmission, Consultation, ConsultationStatus, NormalAnswers, RespondentRule, Summary,
+    AnswerError, AnswerSubmission, Consultation, ConsultationStatus, NormalAnswers, RespondentRule,
     check_answers, tally,
 };
+// One definition of the answers on both sides (the core reads these).
+use mm_protocol::consultations::wire::{AnswerReceipt, PublicSummary, PublicText};
 use mm_protocol::error::{ApiError, ErrorCode, Message};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -57,31 +58,6 @@ pub const SMS_PER_PHONE_HOUR: u32 = 3;
 /// Answers one device may send to verified-person consultations in an
 /// hour: each tells whether that person has answered, so the tries are few.
 pub const VERIFIED_ANSWERS_PER_DEVICE_HOUR: u32 = 30;
-
-/// What an answer's 201 (and its replay) says. `id` is absent in
-/// anonymous mode on a replay: nothing leads from the device to its answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AnswerReceipt {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The same request came before; nothing new was stored.
-    pub replayed: bool,
-}
-
-/// A free-text answer a moderator approved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PublicText {
-    /// The question's id.
-    pub question: String,
-    pub text: String,
-}
-
-/// The published summary: counts, and approved texts only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PublicSummary {
-    pub summary: Summary,
-    pub texts: Vec<PublicText>,
-}
 
 /// As residents see it: the status the dates give (`status_at`).
 fn public_view(mut c: Consultation, now: DateTime<Utc>) -> Consultation {
