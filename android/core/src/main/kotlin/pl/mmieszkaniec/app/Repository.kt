@@ -13,6 +13,7 @@ import pl.mmieszkaniec.core.BudgetEdition
 import pl.mmieszkaniec.core.BudgetEditions
 import pl.mmieszkaniec.core.BudgetIdentity
 import pl.mmieszkaniec.core.BudgetProject
+import pl.mmieszkaniec.core.BudgetProjectSubmission
 import pl.mmieszkaniec.core.BudgetProjects
 import pl.mmieszkaniec.core.BudgetResults
 import pl.mmieszkaniec.core.BudgetSmsProof
@@ -322,6 +323,17 @@ class Repository(
     /** Changes a ballot already cast to the draft's choices (the edition allows it, voting open); through the outbox. */
     suspend fun budgetChangeBallot(edition: Long, identity: BudgetIdentity, receiptCode: String? = null): MyBallotState =
         core.budgetChangeBallot(edition, identity, receiptCode)
+
+    /** Submits a project (submission phase only; the core checks it), through the outbox: queued offline. */
+    suspend fun budgetSubmitProject(edition: Long, project: BudgetProjectSubmission): BudgetWrite =
+        core.budgetSubmitProject(edition, project)
+
+    /** Signs a submitted project (support signatures), once from this phone; through the outbox. */
+    suspend fun budgetSign(project: Long, identity: BudgetIdentity, sms: BudgetSmsProof?, residenceDeclared: Boolean): BudgetWrite =
+        core.budgetSign(project, identity, sms, residenceDeclared)
+
+    /** Appeals against my project's rejection (until the edition's appeal date); through the outbox. */
+    suspend fun budgetAppeal(project: Long, text: String): BudgetWrite = core.budgetAppeal(project, text)
 
     /** My submissions, signatures, appeals and ballot changes, newest first. */
     suspend fun budgetWrites(edition: Long? = null): List<BudgetWrite> = withContext(io) { core.budgetWrites(edition) }

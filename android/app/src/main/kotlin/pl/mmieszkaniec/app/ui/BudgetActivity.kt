@@ -8,6 +8,7 @@ import pl.mmieszkaniec.app.state.BudgetEditionState
 import pl.mmieszkaniec.app.state.BudgetModel
 import pl.mmieszkaniec.app.state.BudgetState
 import pl.mmieszkaniec.core.BudgetEdition
+import pl.mmieszkaniec.core.BudgetPhase
 import pl.mmieszkaniec.core.BudgetProject
 
 /**
@@ -15,7 +16,8 @@ import pl.mmieszkaniec.core.BudgetProject
  * with [EXTRA_EDITION], one edition: its phase and rule, its pools (a pool
  * narrows the projects), its projects (each opening its page), "Głosuj"
  * while the core says voting is open and "Wyniki" once it says they are
- * published. Every phase, rule, amount and status is the core's text.
+ * published, "Zgłoś projekt" in the submission phase, and my proposals,
+ * signatures and appeals of the edition with their state. Every phase, rule, amount and status is the core's text.
  */
 class BudgetActivity : ScreenActivity() {
     private lateinit var content: Section
@@ -86,11 +88,24 @@ class BudgetActivity : ScreenActivity() {
                 list.projects.forEach { project(it) }
                 if (list.projects.isEmpty()) body(t(Texts.NO_PROJECTS), secondary = true, key = "no-projects")
             }
+            if (s.writes.isNotEmpty()) {
+                heading(t(Texts.MY_BUDGET_WRITES), key = "writes")
+                s.writes.forEach { budgetWrite(this@BudgetActivity, it, "write-${it.id}") }
+            }
         }
     }
 
-    /** What the core says can be done now: vote while voting is open, read the results once published. */
+    /**
+     * What the core says can be done now: propose a project in the
+     * submission phase (the core's phase; the core refuses a proposal
+     * otherwise), vote while voting is open, read the results once published.
+     */
     private fun Section.Builder.actions(e: BudgetEdition) {
+        if (e.phase == BudgetPhase.SUBMISSION) {
+            button(t(Texts.PROPOSE_PROJECT), key = "propose") {
+                open(BudgetProposalActivity::class.java) { putExtra(BudgetProposalActivity.EXTRA_EDITION, e.id) }
+            }
+        }
         if (e.votingOpen) {
             button(t(Texts.VOTE), key = "vote") { open(BallotActivity::class.java) { putExtra(BallotActivity.EXTRA_EDITION, e.id) } }
         }

@@ -1,39 +1,61 @@
 package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
+import android.text.InputType
+import android.util.TypedValue
+import android.widget.CheckBox
 import pl.mmieszkaniec.app.state.BudgetProjectModel
 import pl.mmieszkaniec.app.state.BudgetProjectState
+import pl.mmieszkaniec.app.state.ProjectWritesModel
+import pl.mmieszkaniec.app.state.ProjectWritesState
+import pl.mmieszkaniec.app.state.appealOffered
+import pl.mmieszkaniec.app.state.signingOffered
+import pl.mmieszkaniec.core.BudgetEdition
+import pl.mmieszkaniec.core.BudgetProject
 
 /**
  * One project of the participatory budget: its number on the ballot, pool,
  * cost, status (and why it was rejected), description; while voting is
  * open, "Dodaj do karty" / "Usuń z karty" (the core refuses a pick the rule
- * does not allow, and its reason is shown and announced) and "Głosuj".
+ * does not allow, and its reason is shown and announced) and "Głosuj";
+ * while it collects support signatures, "Poprzyj projekt" (the identity
+ * form as the edition asks, the core's refusal with what was typed kept,
+ * then the signature's state and count); for my rejected project, "Odwołaj
+ * się" with the appeal's text. Which of them shows: see [signingOffered].
  */
 class BudgetProjectActivity : ScreenActivity() {
     private lateinit var model: BudgetProjectModel
+    private lateinit var writes: ProjectWritesModel
     private lateinit var content: Section
     private var resumedBefore = false
+    private val identityFields = IdentityFields(this, "sign")
 
     override fun onCreateScreen(savedInstanceState: Bundle?) {
         val id = intent.getLongExtra(EXTRA_PROJECT, -1)
         check(id >= 0) { "BudgetProjectActivity needs $EXTRA_PROJECT" }
         title = t(Texts.BUDGET)
         model = holder { BudgetProjectModel(repo, id) }
+        writes = holder { ProjectWritesModel(repo, id) }
         content = Section(this)
         column.addView(content.layout)
-        collect(model.state, ::show)
-        if (!restored) act { model.load() }
+        collect(model.state) { show(it, writes.state.value) }
+        collect(writes.state) { show(model.state.value, it) }
+        if (!restored) act { loadAll() }
+    }
+
+    private suspend fun loadAll() {
+        model.load()
+        model.state.value.project.valueOrNull?.let { writes.load(it.edition) }
     }
 
     /** Back from the ballot (the project taken off there): chosen or not, again. */
     override fun onResume() {
         super.onResume()
-        if (resumedBefore) act { model.load() }
+        if (resumedBefore) act { loadAll() }
         resumedBefore = true
     }
 
-    private fun show(s: BudgetProjectState) = content.show {
+    private fun show(s: BudgetProjectState, w: ProjectWritesState) = content.show {
         load(s.project, key = "project") { p ->
             heading(p.title, level = 1, key = "title")
             p.number?.let { body(t(Texts.projectNumber(it)), key = "number") }
@@ -51,6 +73,56 @@ class BudgetProjectActivity : ScreenActivity() {
                 button(label, "$label: ${p.title}", key = "toggle") { act { model.toggle() } }
                 button(t(Texts.VOTE), key = "vote") { open(BallotActivity::class.java) { putExtra(BallotActivity.EXTRA_EDITION, p.edition) } }
             }
+            signature(p, s.edition.valueOrNull, w)
+            appeal(p, w)
+        }
+    }
+
+    /** My signature's state once given; else, while signing is open, "Poprzyj projekt" and the form. */
+    private fun Section.Builder.signature(p: BudgetProject, e: BudgetEdition?, w: ProjectWritesState) {
+        w.signed?.let { budgetWrite(this@BudgetProjectActivity, it, "signed") }
+        if (e == null || !signingOffered(p, e, w.writes)) return
+        if (!w.signing) {
+            button(t(Texts.SIGN_PROJECT), "${t(Texts.SIGN_PROJECT)}: ${p.title}", key = "sign-start") { writes.startSigning() }
+            return
+        }
+        heading(t(Texts.SIGN_PROJECT), key = "sign-title")
+        body(t(Texts.SIGN_ABOUT), secondary = true, key = "sign-about")
+        identityFields.build(this, e.identity, w.localities, w.form.locality) { locality ->
+            if (locality != writes.state.value.form.locality) writes.editForm { it.copy(locality = locality) }
+        }
+        if (e.residenceRequired) {
+            view("residence", "sign-residence", {
+                CheckBox(this@BudgetProjectActivity).apply {
+                    setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
+                    setTextColor(Palette.TEXT)
+                    minimumHeight = dp(48)
+                    id = stableId("sign-residence")
+                }
+            }) { box ->
+                box.setTextIfChanged(t(Texts.RESIDENCE))
+                if (box.isChecked != w.residenceDeclared) box.isChecked = w.residenceDeclared
+                box.setOnClickListener { writes.declareResidence(box.isChecked) }
+            }
+        }
+        w.signError?.let { error(it, key = "sign-error") }
+        button(if (w.sending) t(Texts.SENDING) else t(Texts.SIGN), "${t(Texts.SIGN)}: ${p.title}", key = "sign", enabled = !w.sending) {
+            writes.editForm { identityFields.read(it, writes.state.value.localities) }
+            act { writes.sign(e) }
+        }
+        button(t(Texts.CANCEL), key = "sign-cancel") { writes.startSigning(false) }
+    }
+
+    /** My appeal's state once sent; else, for my rejected project, the appeal's text and "Wyślij odwołanie". */
+    private fun Section.Builder.appeal(p: BudgetProject, w: ProjectWritesState) {
+        w.appealed?.let { budgetWrite(this@BudgetProjectActivity, it, "appealed") }
+        if (!appealOffered(p, w.writes)) return
+        heading(t(Texts.APPEAL), key = "appeal-title")
+        identityFields.field(this, "appeal-text", Texts.APPEAL_TEXT, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE)
+        w.appealError?.let { error(it, key = "appeal-error") }
+        button(if (w.sending) t(Texts.SENDING) else t(Texts.SEND_APPEAL), key = "appeal", enabled = !w.sending) {
+            writes.editAppeal(identityFields.text("appeal-text"))
+            act { if (writes.appeal(p.edition)) identityFields.setText("appeal-text", "") }
         }
     }
 

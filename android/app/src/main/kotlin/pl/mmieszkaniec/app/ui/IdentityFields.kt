@@ -111,6 +111,11 @@ class IdentityFields(private val screen: ScreenActivity, private val prefix: Str
     /** What the field [key] holds now (empty when not shown). */
     fun text(key: String): String = screen.findViewById<EditText>(id(key))?.text?.toString().orEmpty()
 
+    /** Sets the field [key] (emptied once the core took what was typed). */
+    fun setText(key: String, value: String) {
+        screen.findViewById<EditText>(id(key))?.setText(value)
+    }
+
     /** What the fields hold now (a field not asked for reads as empty). */
     fun read(form: IdentityForm, localities: List<Locality>): IdentityForm = form.copy(
         firstName = text("first-name"),

@@ -363,6 +363,37 @@ object Texts {
         "Keep this code: it lets you check that your vote was counted.",
     )
     val SEND_NOW = Text("Wyślij teraz", "Send now")
+    // ---- the budget's resident writes: proposing, signing, appealing (every check and state text: the core's) ----
+    val PROPOSE_PROJECT = Text("Zgłoś projekt", "Propose a project")
+    val PROPOSAL_ABOUT = Text(
+        "Opisz, co i gdzie ma powstać, i ile może kosztować. Dane kontaktowe trafią tylko do urzędu, nie będą opublikowane.",
+        "Describe what should be built and where, and what it may cost. Your contact details go to the office only and are not published.",
+    )
+    val PROJECT_TITLE = Text("Tytuł projektu", "Project title")
+    val PROJECT_DESCRIPTION = Text("Opis projektu", "Project description")
+    val PROJECT_COST = Text("Szacowany koszt w złotych", "Estimated cost in złoty")
+    val PROJECT_CATEGORY_FIELD = Text("Kategoria (opcjonalnie)", "Category (optional)")
+    val CONTACT = Text("Kontakt do wnioskodawcy", "The proposer's contact")
+    val CONTACT_NAME = Text("Imię i nazwisko", "Name")
+    val CONTACT_EMAIL = Text("E-mail (opcjonalnie)", "Email (optional)")
+    val CONTACT_PHONE = Text("Telefon (opcjonalnie)", "Phone (optional)")
+    fun poolChosen(name: String) = Text("Pula: $name (wybrana)", "Pool: $name (chosen)")
+    fun choosePool(name: String) = Text("Wybierz pulę: $name", "Choose the pool: $name")
+    val SEND_PROPOSAL = Text("Wyślij projekt", "Send the project")
+    val SENDING = Text("Wysyłanie…", "Sending…")
+    val SIGN_PROJECT = Text("Poprzyj projekt", "Support the project")
+    val SIGN_ABOUT = Text(
+        "Podpis poparcia: projekt trafi na kartę do głosowania, gdy zbierze wymaganą liczbę podpisów. Dane nie są zapisywane w telefonie po wysłaniu.",
+        "A support signature: the project goes on the ballot once it has the signatures it needs. Your details are not kept on the phone once sent.",
+    )
+    val SIGN = Text("Podpisz", "Sign")
+    val CANCEL = Text("Anuluj", "Cancel")
+    fun signatures(have: UInt, need: UInt) = Text("Podpisy: $have z $need", "Signatures: $have of $need")
+    val APPEAL = Text("Odwołaj się", "Appeal")
+    val APPEAL_TEXT = Text("Treść odwołania", "Your appeal")
+    val SEND_APPEAL = Text("Wyślij odwołanie", "Send the appeal")
+    val MY_BUDGET_WRITES = Text("Moje zgłoszenia, podpisy i odwołania", "My proposals, signatures and appeals")
+    val BACK_TO_EDITION = Text("Wróć do edycji", "Back to the edition")
     val BACK_TO_BUDGET = Text("Wróć do budżetu obywatelskiego", "Back to the participatory budget")
     val RESULTS_NOT_PUBLISHED = Text("Wyniki nie zostały jeszcze ogłoszone.", "The results have not been published yet.")
     fun ballotsCounted(n: UInt) = Text("Liczba oddanych kart: $n", "Ballots cast: $n")

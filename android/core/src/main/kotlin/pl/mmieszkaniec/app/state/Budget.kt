@@ -16,6 +16,7 @@ import pl.mmieszkaniec.core.BudgetProject
 import pl.mmieszkaniec.core.BudgetProjects
 import pl.mmieszkaniec.core.BudgetResults
 import pl.mmieszkaniec.core.BudgetSmsProof
+import pl.mmieszkaniec.core.BudgetWrite
 import pl.mmieszkaniec.core.Locality
 import pl.mmieszkaniec.core.MyBallotState
 
@@ -64,6 +65,8 @@ data class BudgetEditionState(
     val edition: Load<BudgetEdition> = Load.Loading,
     val pool: Long? = null,
     val projects: Load<BudgetProjects> = Load.Loading,
+    /** My proposals, signatures and appeals of this edition, newest first, each with the core's state text. */
+    val writes: List<BudgetWrite> = emptyList(),
 )
 
 class BudgetEditionModel(private val repo: Repository, val editionId: Long) :
@@ -72,7 +75,8 @@ class BudgetEditionModel(private val repo: Repository, val editionId: Long) :
     suspend fun load() {
         val edition = load { repo.budgetEdition(editionId) }
         val projects = load { repo.budgetProjects(editionId, state.value.pool) }
-        update { it.copy(edition = edition, projects = projects) }
+        val writes = load { repo.budgetWrites(editionId) }.valueOrNull.orEmpty()
+        update { it.copy(edition = edition, projects = projects, writes = writes) }
     }
 
     suspend fun choosePool(pool: Long?) {
