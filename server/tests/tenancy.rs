@@ -1138,6 +1138,20 @@ async fn every_route_keeps_gminas_apart() {
     assert!(w.a_page("/admin/settings").await.text().contains("alfa.example"), "A's setting is A's");
     let r = w.send("GET", "/admin/settings", Req { cookie: Some(&b.cookie), ..Default::default() }).await;
     assert!(!r.text().contains("alfa.example"), "A's setting reached B");
+    // The budget's and consultations' departments (issue 15): A's admin may
+    // name only A's departments; B's is unknown to A, and B's settings stay.
+    w.cover("POST /admin/settings/departments");
+    let b_department = format!("{B_MARK} wydział");
+    let b_before = w.t.store.gmina_record(&Teryt::parse(B).unwrap()).await.unwrap().unwrap().settings;
+    let r = w
+        .a_post("/admin/settings/departments", &format!("budget_department={}&consultations_department={}", enc(&b_department), enc(&b_department)))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    let r = w.a_post("/admin/settings/departments", "budget_department=nowy-alfa&consultations_department=nowy-alfa").await;
+    assert!(r.status.is_success() || r.status.is_redirection(), "A's own department: {} {}", r.status, r.text());
+    let b_after = w.t.store.gmina_record(&Teryt::parse(B).unwrap()).await.unwrap().unwrap().settings;
+    assert_eq!(b_before, b_after, "A's choice changed B's settings");
+    assert_eq!(b_after.budget_department(), "Budżet obywatelski");
     // Taxes (issue 14): A's admin sees A's import runs, rates, search and
     // payments only; B's taxpayer is a 404 to every page and form.
     for page in ["/admin/taxes", "/admin/taxes/payments", "/admin/taxes/taxpayers"] {
