@@ -165,6 +165,8 @@ pub struct BudgetEdition {
     pub phase_text: String,
     pub dates: BudgetPhaseDates,
     pub voting_open: bool,
+    /// Residents may propose projects now (`budget_submit_project`).
+    pub submission_open: bool,
     pub results_published: bool,
     /// The voting rule in words ("Wybierz od 1 do 3 projektów.").
     pub rule_text: String,
@@ -187,6 +189,7 @@ impl From<core::BudgetEdition> for BudgetEdition {
             phase_text: e.phase_text,
             dates: e.dates.into(),
             voting_open: e.voting_open,
+            submission_open: e.submission_open,
             results_published: e.results_published,
             rule_text: e.rule_text,
             identity: e.identity.into(),
@@ -270,6 +273,11 @@ pub struct BudgetProject {
     pub history: Vec<BudgetHistoryEntry>,
     /// In this edition's ballot draft.
     pub chosen: bool,
+    /// "Poprzyj projekt" is offered: this device may sign it now.
+    pub can_sign: bool,
+    /// "Odwołaj się" is offered: this device proposed it, it was rejected,
+    /// and the appeal time is open with no appeal sent from here.
+    pub can_appeal: bool,
 }
 
 impl From<core::BudgetProject> for BudgetProject {
@@ -297,6 +305,8 @@ impl From<core::BudgetProject> for BudgetProject {
                 .map(|h| BudgetHistoryEntry { at_ms: ms(h.at), status: h.status.into(), note: h.note })
                 .collect(),
             chosen: p.chosen,
+            can_sign: p.can_sign,
+            can_appeal: p.can_appeal,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use mm_protocol::budget::identity;
 use mm_protocol::budget::model::{
-    BallotInput, Choice, Edition, IdentityInput, Phase, PoolChoice, Project, SmsProof, VotingRule, phase_at,
+    BallotInput, Choice, Edition, IdentityInput, Phase, PoolChoice, Project, ProjectStatus, SmsProof, VotingRule, phase_at,
 };
 use mm_protocol::budget::rules::{self, BallotError, PickHint};
 use mm_protocol::budget::wire::{
@@ -44,6 +44,8 @@ struct Loaded {
     server: Option<(MyBallot, chrono::DateTime<Utc>)>,
     /// The newest change of the ballot not refused, else the newest.
     change: Option<writes::StoredWrite>,
+    /// My writes about this edition (what this device proposed, signed, appealed).
+    writes: Vec<writes::StoredWrite>,
 }
 
 impl BudgetApi<'_> {
@@ -600,27 +602,8 @@ impl BudgetApi<'_> {
     ) -> Result<BudgetWrite, CoreError> {
         let p = self.core.store.read(|c| store::project(c, project))?.ok_or_else(|| CoreError::not_found(format!("project {project}")))?;
         let l = self.load(p.edition)?;
-        if !matches!(p.status, mm_protocol::budget::model::ProjectStatus::Submitted | mm_protocol::budget::model::ProjectStatus::UnderVerification)
-            || !matches!(phase(&l.edition), Phase::Submission | Phase::Verification)
-        {
-            return Err(CoreError::Server {
-                code: ErrorCode::PhaseClosed,
-                message: Message::new(
-                    "Tego projektu nie można już poprzeć podpisem.",
-                    "This project can no longer be signed.",
-                ),
-                field: None,
-            });
-        }
-        if self.core.store.read(|c| writes::live(c, BudgetWriteKind::Signature, None, Some(project)))?.is_some() {
-            return Err(CoreError::Server {
-                code: ErrorCode::Conflict,
-                message: Message::new(
-                    "Ten projekt już poparto podpisem z tego urządzenia.",
-                    "This project was already signed from this device.",
-                ),
-                field: None,
-            });
+        if let Some(refusal) = sign_refusal(&p, &l) {
+            return Err(refusal);
         }
         identity::normalise(l.edition.settings.identity, &identity).map_err(identity_error)?;
         if l.edition.settings.declaration_of_residence && !residence_declared {
@@ -646,29 +629,8 @@ impl BudgetApi<'_> {
     pub async fn appeal(&self, project: i64, text: &str) -> Result<BudgetWrite, CoreError> {
         let p = self.core.store.read(|c| store::project(c, project))?.ok_or_else(|| CoreError::not_found(format!("project {project}")))?;
         let l = self.load(p.edition)?;
-        if p.status != mm_protocol::budget::model::ProjectStatus::Rejected {
-            return Err(CoreError::Server {
-                code: ErrorCode::Conflict,
-                message: Message::new(
-                    "Odwołać się można tylko od odrzucenia projektu.",
-                    "Only a rejected project can be appealed.",
-                ),
-                field: None,
-            });
-        }
-        if Utc::now() >= l.edition.dates.appeal_to {
-            return Err(CoreError::Server {
-                code: ErrorCode::PhaseClosed,
-                message: Message::new("Termin na odwołanie minął.", "The time for appeals is over."),
-                field: None,
-            });
-        }
-        if self.core.store.read(|c| writes::live(c, BudgetWriteKind::Appeal, None, Some(project)))?.is_some() {
-            return Err(CoreError::Server {
-                code: ErrorCode::Conflict,
-                message: Message::new("Od tej decyzji już się odwołano.", "This decision was already appealed."),
-                field: None,
-            });
+        if let Some(refusal) = appeal_refusal(&p, &l) {
+            return Err(refusal);
         }
         text_field("text", text, 10_000)?;
         let appeal = AppealInput { text: text.trim().to_owned() };
@@ -728,13 +690,15 @@ impl BudgetApi<'_> {
     fn load(&self, edition: i64) -> Result<Loaded, CoreError> {
         self.core.store.read(|c| {
             let Some(e) = store::edition(c, edition)? else { return Ok(Err(not_found_edition(edition))) };
+            let mine = writes::list(c, Some(edition))?;
             Ok(Ok(Loaded {
                 edition: e,
                 projects: store::projects(c, edition)?,
                 draft: store::draft(c, edition)?,
                 cast: store::cast(c, edition)?,
                 server: writes::my_ballot(c, edition)?,
-                change: writes::list(c, Some(edition))?.into_iter().find(|w| w.kind == BudgetWriteKind::Change),
+                change: mine.iter().find(|w| w.kind == BudgetWriteKind::Change).cloned(),
+                writes: mine,
             }))
         })?
     }
@@ -864,6 +828,7 @@ fn edition_card(e: &Edition, lang: Language) -> BudgetEdition {
         phase_text: phase_text(phase, &e.dates, e.published_results, lang),
         dates: e.dates,
         voting_open: phase == Phase::Voting,
+        submission_open: phase == Phase::Submission,
         results_published: e.published_results,
         rule_text: rule_text(e, lang),
         identity: e.settings.identity,
@@ -891,8 +856,79 @@ fn project_card(p: &Project, l: &Loaded, lang: Language) -> BudgetProject {
         cost_text: display::money_text(p.cost_grosze, lang),
         status_text: status_text(p.status, lang).to_owned(),
         chosen: l.draft.iter().any(|pc| pc.projects.iter().any(|c| c.project == p.id)),
+        can_sign: sign_refusal(p, l).is_none(),
+        can_appeal: appeal_refusal(p, l).is_none() && proposed_here(p.id, l),
         project: p.clone(),
     }
+}
+
+/// A write of `kind` about `project` from this device that the server has
+/// not refused (queued, sent or done).
+fn live_write(l: &Loaded, kind: BudgetWriteKind, project: i64) -> bool {
+    l.writes.iter().any(|w| w.kind == kind && w.project == Some(project) && w.state != WriteState::Refused)
+}
+
+/// This device proposed `project` (its submission's answer named it). The
+/// server takes an appeal only from the proposer's device, so only there
+/// is "appeal" offered.
+fn proposed_here(project: i64, l: &Loaded) -> bool {
+    live_write(l, BudgetWriteKind::Project, project)
+}
+
+/// Why [`BudgetApi::sign`] refuses `p` now, before the signer's identity is
+/// looked at; `None` is the project's `can_sign`. Support is collected
+/// while a project waits for its verification (submitted or under
+/// verification) and the edition is in submission or verification.
+fn sign_refusal(p: &Project, l: &Loaded) -> Option<CoreError> {
+    if !matches!(p.status, ProjectStatus::Submitted | ProjectStatus::UnderVerification)
+        || !matches!(phase(&l.edition), Phase::Submission | Phase::Verification)
+    {
+        return Some(CoreError::Server {
+            code: ErrorCode::PhaseClosed,
+            message: Message::new("Tego projektu nie można już poprzeć podpisem.", "This project can no longer be signed."),
+            field: None,
+        });
+    }
+    if live_write(l, BudgetWriteKind::Signature, p.id) {
+        return Some(CoreError::Server {
+            code: ErrorCode::Conflict,
+            message: Message::new(
+                "Ten projekt już poparto podpisem z tego urządzenia.",
+                "This project was already signed from this device.",
+            ),
+            field: None,
+        });
+    }
+    None
+}
+
+/// Why [`BudgetApi::appeal`] refuses `p` now, before the text is looked at:
+/// only a rejection, until the edition's `appeal_to`, once (art. 5a ust. 7
+/// pkt 2 of the act on gmina self-government leaves the appeal's terms to
+/// the council's resolution; ours are the edition's dates).
+fn appeal_refusal(p: &Project, l: &Loaded) -> Option<CoreError> {
+    if p.status != ProjectStatus::Rejected {
+        return Some(CoreError::Server {
+            code: ErrorCode::Conflict,
+            message: Message::new("Odwołać się można tylko od odrzucenia projektu.", "Only a rejected project can be appealed."),
+            field: None,
+        });
+    }
+    if Utc::now() >= l.edition.dates.appeal_to {
+        return Some(CoreError::Server {
+            code: ErrorCode::PhaseClosed,
+            message: Message::new("Termin na odwołanie minął.", "The time for appeals is over."),
+            field: None,
+        });
+    }
+    if live_write(l, BudgetWriteKind::Appeal, p.id) {
+        return Some(CoreError::Server {
+            code: ErrorCode::Conflict,
+            message: Message::new("Od tej decyzji już się odwołano.", "This decision was already appealed."),
+            field: None,
+        });
+    }
+    None
 }
 
 fn choice_lines(pools: &[PoolChoice], projects: &[Project], only: Option<i64>, lang: Language) -> Vec<BallotChoiceLine> {

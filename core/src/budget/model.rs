@@ -32,6 +32,8 @@ pub struct BudgetEdition {
     pub phase_text: String,
     pub dates: PhaseDates,
     pub voting_open: bool,
+    /// Residents may propose projects now (`submit_project`).
+    pub submission_open: bool,
     pub results_published: bool,
     /// The voting rule in words ("Wybierz od 1 do 3 projektów.").
     pub rule_text: String,
@@ -72,6 +74,12 @@ pub struct BudgetProject {
     pub status_text: String,
     /// In this edition's ballot draft.
     pub chosen: bool,
+    /// This device may support it with a signature now (`sign` would not
+    /// refuse it before looking at the signer).
+    pub can_sign: bool,
+    /// This device proposed it, it was rejected, and the appeal time is
+    /// open with no appeal sent from here (`appeal`).
+    pub can_appeal: bool,
 }
 
 /// The ballot as the resident picks (`ballot`, `toggle`, `set_points`).

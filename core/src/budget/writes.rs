@@ -323,27 +323,6 @@ pub fn list(c: &Connection, edition: Option<i64>) -> Result<Vec<StoredWrite>, Er
     Ok(out)
 }
 
-/// The newest write of `kind` about `project` (or `edition`) not refused.
-pub fn live(
-    c: &Connection,
-    kind: BudgetWriteKind,
-    edition: Option<i64>,
-    project: Option<i64>,
-) -> Result<Option<StoredWrite>, Error> {
-    let r = c
-        .query_row(
-            &format!(
-                "SELECT {COLUMNS} FROM budget_writes WHERE kind = ?1 AND state != 'refused'
-                    AND (?2 IS NULL OR edition = ?2) AND (?3 IS NULL OR project = ?3)
-                 ORDER BY id DESC LIMIT 1"
-            ),
-            params![kind.as_str(), edition, project],
-            row,
-        )
-        .optional()?;
-    r.map(stored_write).transpose()
-}
-
 // ---- my ballot as the server keeps it ----
 
 pub fn save_my_ballot(tx: &Transaction<'_>, b: &MyBallot, now: DateTime<Utc>) -> Result<(), Error> {

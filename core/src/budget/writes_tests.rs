@@ -297,6 +297,13 @@ async fn a_project_is_checked_then_submitted_once_with_its_photo() {
 
     let w = core.budget().write(w.id).unwrap();
     assert_eq!((w.state, w.project, w.project_status), (WriteState::Done, Some(93), Some(ProjectStatus::Submitted)));
+    // Proposed here: once rejected (an official's decision, fetched), this device is offered the appeal.
+    assert!(core.budget().editions().unwrap().editions.iter().any(|e| e.id == 9 && e.submission_open));
+    assert!(!core.budget().project(93).unwrap().can_appeal, "not rejected");
+    let mut rejected = answer.clone();
+    rejected.status = ProjectStatus::Rejected;
+    core.store.write(|tx| crate::budget::store::save_projects(tx, 9, &[rejected.clone()], Utc::now())).unwrap();
+    assert!(core.budget().project(93).unwrap().can_appeal, "mine and rejected");
     // The answer joins the edition's list (offline too).
     assert!(core.budget().projects(9, None).unwrap().projects.iter().any(|p| p.project.id == 93));
 }
@@ -306,7 +313,11 @@ async fn a_signature_and_an_appeal_each_go_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = FakeServer::start().await;
     let core = fetched(&dir, &server, &editions(), projects_of).await;
-    // On the ballot: too late to sign; not rejected: no appeal.
+    // On the ballot: too late to sign; not rejected: no appeal. What the
+    // project offers is what `sign` and `appeal` would say.
+    assert!(!core.budget().project(71).unwrap().can_sign);
+    assert!(core.budget().project(91).unwrap().can_sign);
+    assert!(!core.budget().project(92).unwrap().can_appeal, "rejected, but not proposed from here");
     assert_eq!(core.budget().sign(71, voter(), None, true).await.unwrap_err().code(), "phase_closed");
     assert_eq!(core.budget().appeal(91, "Proszę o ponowną ocenę.").await.unwrap_err().code(), "conflict");
     // The residence must be declared (the edition's setting).
@@ -317,8 +328,9 @@ async fn a_signature_and_an_appeal_each_go_once() {
     server.reply(Reply::Json(201, json!({"project": 91, "signed_at": Utc::now(), "signatures": 4, "required": 10})));
     let w = core.budget().sign(91, voter(), None, true).await.unwrap();
     assert_eq!((w.state, w.signatures, w.signatures_required), (WriteState::Done, Some(4), Some(10)));
-    // Signed from here already: refused before anything is queued.
+    // Signed from here already: refused before anything is queued, and no longer offered.
     assert_eq!(core.budget().sign(91, voter(), None, true).await.unwrap_err().code(), "conflict");
+    assert!(!core.budget().project(91).unwrap().can_sign);
     let bytes = store_bytes(&dir);
     assert!(!contains(&bytes, PESEL.as_bytes()), "the signer's PESEL stays in the store's files");
 

@@ -8,7 +8,6 @@ import pl.mmieszkaniec.app.state.BudgetProjectModel
 import pl.mmieszkaniec.app.state.ProjectWritesModel
 import pl.mmieszkaniec.app.state.ProposalModel
 import pl.mmieszkaniec.app.state.grosze
-import pl.mmieszkaniec.app.state.signingOffered
 import pl.mmieszkaniec.core.BudgetPhase
 import pl.mmieszkaniec.core.BudgetWriteKind
 import pl.mmieszkaniec.core.WriteState
@@ -95,7 +94,9 @@ class BudgetWritesStateTest {
                 val writes = ProjectWritesModel(repo, six.id)
                 writes.load(green.id)
                 val sixPage = page.state.value.project.valueOrNull!!
-                assertTrue(signingOffered(sixPage, page.state.value.edition.valueOrNull, writes.state.value.writes))
+                assertTrue(sixPage.canSign, "the core offers signing: $sixPage")
+                assertFalse(sixPage.canAppeal, "not rejected, not mine")
+                assertTrue(green.submissionOpen)
                 writes.startSigning()
                 val locality = writes.state.value.localities.first()
 
@@ -117,7 +118,8 @@ class BudgetWritesStateTest {
                 assertEquals(15u, signed.signaturesRequired)
                 assertEquals("", writes.state.value.form.firstName, "taken: not kept")
                 assertFalse(writes.state.value.signing)
-                assertFalse(signingOffered(sixPage, page.state.value.edition.valueOrNull, writes.state.value.writes), "signed here")
+                page.load()
+                assertFalse(page.state.value.project.valueOrNull!!.canSign, "signed here: the core no longer offers it")
 
                 // A second signature from this phone: the core's refusal.
                 writes.startSigning()

@@ -8,7 +8,6 @@ import pl.mmieszkaniec.app.state.BudgetEditionState
 import pl.mmieszkaniec.app.state.BudgetModel
 import pl.mmieszkaniec.app.state.BudgetState
 import pl.mmieszkaniec.core.BudgetEdition
-import pl.mmieszkaniec.core.BudgetPhase
 import pl.mmieszkaniec.core.BudgetProject
 
 /**
@@ -101,7 +100,7 @@ class BudgetActivity : ScreenActivity() {
      * otherwise), vote while voting is open, read the results once published.
      */
     private fun Section.Builder.actions(e: BudgetEdition) {
-        if (e.phase == BudgetPhase.SUBMISSION) {
+        if (e.submissionOpen) {
             button(t(Texts.PROPOSE_PROJECT), key = "propose") {
                 open(BudgetProposalActivity::class.java) { putExtra(BudgetProposalActivity.EXTRA_EDITION, e.id) }
             }

@@ -8,8 +8,6 @@ import pl.mmieszkaniec.app.state.BudgetProjectModel
 import pl.mmieszkaniec.app.state.BudgetProjectState
 import pl.mmieszkaniec.app.state.ProjectWritesModel
 import pl.mmieszkaniec.app.state.ProjectWritesState
-import pl.mmieszkaniec.app.state.appealOffered
-import pl.mmieszkaniec.app.state.signingOffered
 import pl.mmieszkaniec.core.BudgetEdition
 import pl.mmieszkaniec.core.BudgetProject
 
@@ -21,7 +19,9 @@ import pl.mmieszkaniec.core.BudgetProject
  * while it collects support signatures, "Poprzyj projekt" (the identity
  * form as the edition asks, the core's refusal with what was typed kept,
  * then the signature's state and count); for my rejected project, "Odwołaj
- * się" with the appeal's text. Which of them shows: see [signingOffered].
+ * się" with the appeal's text. Which of them shows is the core's answer
+ * (`canSign`, `canAppeal` on the project); after a signature or an appeal
+ * the project is read again, so the offer goes.
  */
 class BudgetProjectActivity : ScreenActivity() {
     private lateinit var model: BudgetProjectModel
@@ -81,7 +81,7 @@ class BudgetProjectActivity : ScreenActivity() {
     /** My signature's state once given; else, while signing is open, "Poprzyj projekt" and the form. */
     private fun Section.Builder.signature(p: BudgetProject, e: BudgetEdition?, w: ProjectWritesState) {
         w.signed?.let { budgetWrite(this@BudgetProjectActivity, it, "signed") }
-        if (e == null || !signingOffered(p, e, w.writes)) return
+        if (e == null || !p.canSign) return
         if (!w.signing) {
             button(t(Texts.SIGN_PROJECT), "${t(Texts.SIGN_PROJECT)}: ${p.title}", key = "sign-start") { writes.startSigning() }
             return
@@ -108,7 +108,7 @@ class BudgetProjectActivity : ScreenActivity() {
         w.signError?.let { error(it, key = "sign-error") }
         button(if (w.sending) t(Texts.SENDING) else t(Texts.SIGN), "${t(Texts.SIGN)}: ${p.title}", key = "sign", enabled = !w.sending) {
             writes.editForm { identityFields.read(it, writes.state.value.localities) }
-            act { writes.sign(e) }
+            act { if (writes.sign(e)) model.load() }
         }
         button(t(Texts.CANCEL), key = "sign-cancel") { writes.startSigning(false) }
     }
@@ -116,13 +116,18 @@ class BudgetProjectActivity : ScreenActivity() {
     /** My appeal's state once sent; else, for my rejected project, the appeal's text and "Wyślij odwołanie". */
     private fun Section.Builder.appeal(p: BudgetProject, w: ProjectWritesState) {
         w.appealed?.let { budgetWrite(this@BudgetProjectActivity, it, "appealed") }
-        if (!appealOffered(p, w.writes)) return
+        if (!p.canAppeal) return
         heading(t(Texts.APPEAL), key = "appeal-title")
         identityFields.field(this, "appeal-text", Texts.APPEAL_TEXT, InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE)
         w.appealError?.let { error(it, key = "appeal-error") }
         button(if (w.sending) t(Texts.SENDING) else t(Texts.SEND_APPEAL), key = "appeal", enabled = !w.sending) {
             writes.editAppeal(identityFields.text("appeal-text"))
-            act { if (writes.appeal(p.edition)) identityFields.setText("appeal-text", "") }
+            act {
+                if (writes.appeal(p.edition)) {
+                    identityFields.setText("appeal-text", "")
+                    model.load()
+                }
+            }
         }
     }
 

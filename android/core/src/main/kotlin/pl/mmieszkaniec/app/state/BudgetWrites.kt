@@ -3,15 +3,11 @@ package pl.mmieszkaniec.app.state
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.core.BudgetEdition
-import pl.mmieszkaniec.core.BudgetPhase
-import pl.mmieszkaniec.core.BudgetProject
-import pl.mmieszkaniec.core.BudgetProjectStatus
 import pl.mmieszkaniec.core.BudgetProjectSubmission
 import pl.mmieszkaniec.core.BudgetWrite
 import pl.mmieszkaniec.core.BudgetWriteKind
 import pl.mmieszkaniec.core.GeoPoint
 import pl.mmieszkaniec.core.Locality
-import pl.mmieszkaniec.core.WriteState
 import java.math.BigDecimal
 
 /*
@@ -109,31 +105,6 @@ class ProposalModel(private val repo: Repository, val editionId: Long) : StateHo
         return taken
     }
 }
-
-/**
- * Whether to offer "Poprzyj projekt". STOPGAP: the core gives no such flag
- * on [BudgetProject] (nor the signatures so far); this is the core's own
- * check in `Budget::sign` (a submitted or verified project, in the
- * submission or verification phase, no signature of it from this phone
- * queued or sent), which refuses anything else in its words anyway. To be
- * replaced by a `can_sign` from the core.
- */
-fun signingOffered(p: BudgetProject, e: BudgetEdition?, mine: List<BudgetWrite>): Boolean =
-    e != null &&
-        p.status in setOf(BudgetProjectStatus.SUBMITTED, BudgetProjectStatus.UNDER_VERIFICATION) &&
-        e.phase in setOf(BudgetPhase.SUBMISSION, BudgetPhase.VERIFICATION) &&
-        mine.none { it.kind == BudgetWriteKind.SIGNATURE && it.project == p.id && it.state != WriteState.REFUSED }
-
-/**
- * Whether to offer "Odwołaj się". STOPGAP as [signingOffered]: the core has
- * no `can_appeal` on [BudgetProject]; a rejected project this phone
- * proposed (the core's list of my writes names it), not appealed from here
- * yet. The deadline is the core's refusal.
- */
-fun appealOffered(p: BudgetProject, mine: List<BudgetWrite>): Boolean =
-    p.status == BudgetProjectStatus.REJECTED &&
-        mine.any { it.kind == BudgetWriteKind.PROJECT && it.project == p.id } &&
-        mine.none { it.kind == BudgetWriteKind.APPEAL && it.project == p.id && it.state != WriteState.REFUSED }
 
 /** The signer's part of a project's page: the identity form, the signature, the appeal. */
 data class ProjectWritesState(
