@@ -27,6 +27,8 @@ final class BudgetEditionModel {
     var edition: BudgetEdition?
     var pool: Int64?
     var projects: [BudgetProject] = []
+    /// My proposals, signatures and appeals in this edition, with the core's state texts.
+    var writes: [BudgetWrite] = []
     var error: UserError?
 
     init(core: MmCore, editionId: Int64) {
@@ -40,6 +42,7 @@ final class BudgetEditionModel {
         do {
             edition = try await offMain { [core] in try core.budgetEdition(id: id) }
             projects = try await offMain { [core] in try core.budgetProjects(edition: id, pool: pool) }.projects
+            writes = (try? await offMain { [core] in try core.budgetWrites(edition: id) }) ?? writes
             error = nil
         } catch {
             self.error = UserError(error)
@@ -350,6 +353,20 @@ struct BudgetEditionView: View {
                     }
                     if e.resultsPublished {
                         NavigationLink(t("Wyniki", "Results"), value: Route.budgetResults(e.id))
+                    }
+                    // The submission phase is the core's answer for the edition.
+                    if e.submissionOpen {
+                        NavigationLink(t("Zgłoś projekt", "Propose a project")) {
+                            BudgetProposalView(core: model.core, edition: e)
+                        }
+                    }
+                }
+                if !model.writes.isEmpty {
+                    Section {
+                        ForEach(model.writes, id: \.id) { w in BudgetWriteRow(w: w) }
+                    } header: {
+                        Text(t("Moje zgłoszenia, podpisy i odwołania", "My proposals, signatures and appeals"))
+                            .accessibilityAddTraits(.isHeader)
                     }
                 }
                 Section {
@@ -734,4 +751,173 @@ struct ResultsSections: View {
             }
         }
     }
+}
+
+// MARK: - The resident's writes: propose, sign, appeal (mirroring Android's
+// BudgetProposalActivity, BudgetProjectActivity and BudgetWrites.kt). Each
+// goes through the core's outbox (queued offline, sent when the server can be
+// reached); the core checks what was typed and refuses in its words, naming
+// the field; what was typed stays until the core took it.
+
+/// The proposal form as typed. The contact reaches the office only (never
+/// published) and is never logged. (`description` is the project's text here.)
+struct ProposalForm: Equatable {
+    var pool: Int64?
+    var title = ""
+    var description = ""
+    /// Złoty as typed ("12000", "12 000", "12000,50": the core says whole złoty only).
+    var cost = ""
+    var category = ""
+    var contactName = ""
+    var contactEmail = ""
+    var contactPhone = ""
+
+    /// What crosses to the core; the core checks every field (`invalid_input` names it).
+    var submission: BudgetProjectSubmission {
+        BudgetProjectSubmission(pool: pool ?? 0, title: title, description: description,
+                                costGrosze: grosze(cost), category: category.isEmpty ? nil : category,
+                                location: nil, photos: [], contactName: contactName,
+                                contactEmail: contactEmail.isEmpty ? nil : contactEmail,
+                                contactPhone: contactPhone.isEmpty ? nil : contactPhone)
+    }
+}
+
+/// Złoty as typed to grosze, exactly (Decimal, no floating point) and unchecked:
+/// the core decides what is allowed. As Android's `grosze`: spaces dropped, a
+/// comma or a dot for the decimal point, sub-grosz digits cut toward zero;
+/// not a number, or too large, is 0 grosze, which the core refuses as not
+/// positive; "12,50" is 1250, which it refuses as not whole złoty.
+func grosze(_ zloty: String) -> Int64 {
+    let typed = zloty.replacingOccurrences(of: " ", with: "")
+        .replacingOccurrences(of: "\u{00a0}", with: "")
+        .replacingOccurrences(of: ",", with: ".")
+    guard !typed.isEmpty, let value = Decimal(string: typed, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN
+    else { return 0 }
+    // Decimal's description is plain digits with a dot: its whole part is the grosze, cut toward zero.
+    let whole = "\(value * 100)".split(separator: ".").first.map(String.init) ?? ""
+    return Int64(whole) ?? 0
+}
+
+/// "Zgłoś projekt": the edition's pools, the form, what became of the proposal.
+@MainActor
+@Observable
+final class ProposalModel {
+    let core: MmCore
+    let edition: BudgetEdition
+    var form = ProposalForm()
+    var sending = false
+    /// Refused (a field to fix, submissions closed…): the core's words; the form stays as typed.
+    var error: UserError?
+    /// Taken by the core: queued or sent, with its state text.
+    var sent: BudgetWrite?
+
+    init(core: MmCore, edition: BudgetEdition) {
+        self.core = core
+        self.edition = edition
+        // The first pool until one is picked (an edition often has one pool only).
+        form.pool = edition.pools.first?.id
+    }
+
+    /// "Wyślij projekt": taken (sent, or queued), the form is emptied; refused, it stays.
+    func submit() async {
+        guard !sending else { return }
+        sending = true
+        error = nil
+        do {
+            sent = try await core.budgetSubmitProject(edition: edition.id, project: form.submission)
+            form = ProposalForm(pool: form.pool)
+        } catch {
+            self.error = UserError(error)
+        }
+        sending = false
+    }
+}
+
+struct BudgetProposalView: View {
+    @State private var model: ProposalModel
+
+    init(core: MmCore, edition: BudgetEdition) {
+        _model = State(initialValue: ProposalModel(core: core, edition: edition))
+    }
+
+    var body: some View {
+        Form {
+            Section {
+                Text(model.edition.title).font(.headline).accessibilityAddTraits(.isHeader)
+                // What became of the last proposal, above the (emptied) form.
+                if let w = model.sent { BudgetWriteRow(w: w) }
+                Text(t("Opisz, co i gdzie ma powstać, i ile może kosztować. Dane kontaktowe trafią tylko do urzędu, nie będą opublikowane.",
+                       "Describe what should be built and where, and what it may cost. Your contact details go to the office only and are not published."))
+                    .font(.subheadline).foregroundStyle(.secondary)
+            }
+            Section {
+                Picker(t("Pula", "Pool"), selection: $model.form.pool) {
+                    ForEach(model.edition.pools, id: \.id) { p in
+                        Text("\(p.name) · \(p.kindText) · \(p.amountText)").tag(Int64?.some(p.id))
+                    }
+                }
+                .accessibilityLabel(t("Pula", "Pool"))
+                TextField(t("Tytuł projektu", "Project title"), text: $model.form.title)
+                    .accessibilityLabel(t("Tytuł projektu", "Project title"))
+                TextField(t("Opis projektu", "Project description"), text: $model.form.description, axis: .vertical)
+                    .lineLimit(4...12)
+                    .accessibilityLabel(t("Opis projektu", "Project description"))
+                TextField(t("Szacowany koszt w złotych", "Estimated cost in złoty"), text: $model.form.cost)
+                    .keyboardType(.decimalPad)
+                    .accessibilityLabel(t("Szacowany koszt w złotych", "Estimated cost in złoty"))
+                TextField(t("Kategoria (opcjonalnie)", "Category (optional)"), text: $model.form.category)
+                    .accessibilityLabel(t("Kategoria (opcjonalnie)", "Category (optional)"))
+            } header: {
+                Text(t("Projekt", "The project")).accessibilityAddTraits(.isHeader)
+            }
+            Section {
+                TextField(t("Imię i nazwisko", "Name"), text: $model.form.contactName)
+                    .textContentType(.name)
+                    .accessibilityLabel(t("Imię i nazwisko", "Name"))
+                TextField(t("E-mail (opcjonalnie)", "Email (optional)"), text: $model.form.contactEmail)
+                    .keyboardType(.emailAddress).textContentType(.emailAddress)
+                    .textInputAutocapitalization(.never).autocorrectionDisabled()
+                    .accessibilityLabel(t("E-mail (opcjonalnie)", "Email (optional)"))
+                TextField(t("Telefon (opcjonalnie)", "Phone (optional)"), text: $model.form.contactPhone)
+                    .keyboardType(.phonePad).textContentType(.telephoneNumber)
+                    .accessibilityLabel(t("Telefon (opcjonalnie)", "Phone (optional)"))
+            } header: {
+                Text(t("Kontakt do wnioskodawcy", "The proposer's contact")).accessibilityAddTraits(.isHeader)
+            }
+            Section {
+                ErrorLine(error: model.error)
+                Button(model.sending ? t("Wysyłanie…", "Sending…") : t("Wyślij projekt", "Send the project")) {
+                    Task { await model.submit() }
+                }
+                .disabled(model.sending)
+                .accessibilityLabel(model.sending ? t("Wysyłanie…", "Sending…") : t("Wyślij projekt", "Send the project"))
+            }
+        }
+        .navigationTitle(t("Zgłoś projekt", "Propose a project"))
+        .onChange(of: model.sent?.stateText) { _, now in
+            // VoiceOver hears what became of the proposal once the core took it.
+            if let now { AccessibilityNotification.Announcement(now).post() }
+        }
+    }
+}
+
+/// One of my budget writes as the core describes it: what it is and about
+/// which project, its state, a signature's count, a refusal's reason; read as one sentence.
+struct BudgetWriteRow: View {
+    let w: BudgetWrite
+
+    var body: some View {
+        VStack(alignment: .leading) {
+            Text("\(w.kindText): \(w.title)")
+            Text([w.stateText, signatureCount(w), w.errorText].compactMap { $0 }.joined(separator: " · "))
+                .font(.subheadline).foregroundStyle(.secondary)
+        }
+        .accessibilityElement(children: .combine)
+    }
+}
+
+/// "Podpisy: n z m" when the write carries the project's count (a signature's).
+func signatureCount(_ w: BudgetWrite) -> String? {
+    guard let have = w.signatures, let need = w.signaturesRequired else { return nil }
+    return t("Podpisy: \(have) z \(need)", "Signatures: \(have) of \(need)")
 }
