@@ -55,7 +55,7 @@ final class BudgetEditionModel {
     }
 }
 
-/// One project, and adding it to the ballot from its page.
+/// One project, adding it to the ballot from its page, signing it, appealing its rejection.
 @MainActor
 @Observable
 final class BudgetProjectModel {
@@ -67,6 +67,21 @@ final class BudgetProjectModel {
     var error: UserError?
     /// The last pick was refused: the core's reason.
     var pickError: UserError?
+    /// "Poprzyj projekt" pressed: the identity form shows.
+    var signing = false
+    var form = IdentityForm()
+    var localities: [Locality] = []
+    var residenceDeclared = false
+    /// A signature or an appeal is on its way to the core.
+    var sending = false
+    /// The signature was refused (a field to fix, already signed…): the core's words, the form as typed.
+    var signError: UserError?
+    /// What became of my signature: its state, the signatures the project has now.
+    var signed: BudgetWrite?
+    var appealText = ""
+    /// The appeal was refused: the core's words, the text kept.
+    var appealError: UserError?
+    var appealed: BudgetWrite?
 
     init(core: MmCore, projectId: Int64) {
         self.core = core
@@ -81,8 +96,61 @@ final class BudgetProjectModel {
             let editionId = p.edition
             edition = try await offMain { [core] in try core.budgetEdition(id: editionId) }
             error = nil
+            // My signature and appeal of this project, as the core keeps them.
+            if let writes = try? await offMain({ [core] in try core.budgetWrites(edition: editionId) }) {
+                signed = writes.first { $0.kind == .signature && $0.project == id } ?? signed
+                appealed = writes.first { $0.kind == .appeal && $0.project == id } ?? appealed
+            }
         } catch {
             self.error = UserError(error)
+        }
+    }
+
+    /// "Poprzyj projekt": the identity form, with the gmina's localities for an address.
+    func startSigning(_ on: Bool = true) async {
+        signing = on
+        signError = nil
+        if on && localities.isEmpty {
+            localities = (try? await offMain { [core] in try core.localities() }) ?? []
+        }
+    }
+
+    /// "Podpisz": the core checks the identity as the edition asks and queues
+    /// the signature (sent at once online). Taken: what was typed is forgotten
+    /// and the project read again (the offer goes). Refused: the core's words.
+    func sign() async {
+        guard let e = edition, !sending else { return }
+        sending = true
+        signError = nil
+        do {
+            signed = try await core.budgetSign(project: projectId,
+                                               identity: form.identity(e.identity, smsRequired: e.smsRequired),
+                                               sms: nil, residenceDeclared: residenceDeclared)
+            form = IdentityForm()
+            residenceDeclared = false
+            signing = false
+            sending = false
+            await load()
+        } catch {
+            signError = UserError(error)
+            sending = false
+        }
+    }
+
+    /// "Wyślij odwołanie": taken, the text is emptied and the project read again; refused, it stays.
+    func appeal() async {
+        guard !sending else { return }
+        sending = true
+        appealError = nil
+        let text = appealText
+        do {
+            appealed = try await core.budgetAppeal(project: projectId, text: text)
+            appealText = ""
+            sending = false
+            await load()
+        } catch {
+            appealError = UserError(error)
+            sending = false
         }
     }
 
@@ -420,7 +488,8 @@ struct BudgetProjectRow: View {
     }
 }
 
-/// One project: its words, and "Dodaj do karty" / "Usuń z karty" while voting is open.
+/// One project: its words, "Dodaj do karty" / "Usuń z karty" while voting is open,
+/// "Poprzyj projekt" and "Odwołaj się" when the core offers them.
 struct BudgetProjectView: View {
     @State private var model: BudgetProjectModel
 
@@ -451,10 +520,104 @@ struct BudgetProjectView: View {
                         NavigationLink(t("Głosuj", "Vote"), value: Route.ballot(p.edition))
                     }
                 }
+                SignatureSection(model: model, project: p)
+                AppealSection(model: model, project: p)
             }
         }
         .navigationTitle(model.project?.title ?? "")
         .task { await model.load() }
+        .onChange(of: model.signed?.stateText) { _, now in
+            // VoiceOver hears what became of the signature, and the count.
+            if let now, let w = model.signed {
+                AccessibilityNotification.Announcement([now, signatureCount(w)].compactMap { $0 }.joined(separator: ". ")).post()
+            }
+        }
+        .onChange(of: model.appealed?.stateText) { _, now in
+            if let now { AccessibilityNotification.Announcement(now).post() }
+        }
+    }
+}
+
+/// My signature's state once given; else, while the core offers it (`canSign`),
+/// "Poprzyj projekt" and the identity form the edition asks for.
+struct SignatureSection: View {
+    @Bindable var model: BudgetProjectModel
+    let project: BudgetProject
+
+    var body: some View {
+        if let w = model.signed {
+            Section {
+                Text(w.stateText)
+                if let count = signatureCount(w) { Text(count) }
+                if let why = w.errorText { Text(why) }
+            } header: {
+                Text(t("Mój podpis poparcia", "My support signature")).accessibilityAddTraits(.isHeader)
+            }
+        }
+        if let e = model.edition, project.canSign {
+            if model.signing {
+                Section {
+                    Text(t("Podpis poparcia: projekt trafi na kartę do głosowania, gdy zbierze wymaganą liczbę podpisów. Dane nie są zapisywane w telefonie po wysłaniu.",
+                           "A support signature: the project goes on the ballot once it has the signatures it needs. Your details are not kept on the phone once sent."))
+                        .font(.subheadline).foregroundStyle(.secondary)
+                    IdentityFields(form: $model.form, mode: e.identity, localities: model.localities)
+                    if e.residenceRequired {
+                        Toggle(t("Oświadczam, że mieszkam na terenie gminy.", "I declare that I live in the municipality."),
+                               isOn: $model.residenceDeclared)
+                    }
+                    ErrorLine(error: model.signError)
+                    Button(model.sending ? t("Wysyłanie…", "Sending…") : t("Podpisz", "Sign")) {
+                        Task { await model.sign() }
+                    }
+                    .disabled(model.sending)
+                    .accessibilityLabel(model.sending ? t("Wysyłanie…", "Sending…")
+                                                      : t("Podpisz: \(project.title)", "Sign: \(project.title)"))
+                    Button(t("Anuluj", "Cancel")) { Task { await model.startSigning(false) } }
+                        .accessibilityLabel(t("Anuluj podpis", "Cancel the signature"))
+                } header: {
+                    Text(t("Poprzyj projekt", "Support the project")).accessibilityAddTraits(.isHeader)
+                }
+            } else {
+                Section {
+                    Button(t("Poprzyj projekt", "Support the project")) { Task { await model.startSigning() } }
+                        .accessibilityLabel(t("Poprzyj projekt: \(project.title)", "Support the project: \(project.title)"))
+                }
+            }
+        }
+    }
+}
+
+/// My appeal's state once sent; else, for my rejected project (`canAppeal`),
+/// the appeal's text and "Wyślij odwołanie".
+struct AppealSection: View {
+    @Bindable var model: BudgetProjectModel
+    let project: BudgetProject
+
+    var body: some View {
+        if let w = model.appealed {
+            Section {
+                Text(w.stateText)
+                if let why = w.errorText { Text(why) }
+            } header: {
+                Text(t("Moje odwołanie", "My appeal")).accessibilityAddTraits(.isHeader)
+            }
+        }
+        if project.canAppeal {
+            Section {
+                TextField(t("Treść odwołania", "Your appeal"), text: $model.appealText, axis: .vertical)
+                    .lineLimit(4...12)
+                    .accessibilityLabel(t("Treść odwołania", "Your appeal"))
+                ErrorLine(error: model.appealError)
+                Button(model.sending ? t("Wysyłanie…", "Sending…") : t("Wyślij odwołanie", "Send the appeal")) {
+                    Task { await model.appeal() }
+                }
+                .disabled(model.sending)
+                .accessibilityLabel(model.sending ? t("Wysyłanie…", "Sending…")
+                                                  : t("Wyślij odwołanie: \(project.title)", "Send the appeal: \(project.title)"))
+            } header: {
+                Text(t("Odwołaj się", "Appeal")).accessibilityAddTraits(.isHeader)
+            }
+        }
     }
 }
 
