@@ -9,7 +9,10 @@
 // review, the identity form with the fields the edition asks for, the SMS
 // code, the declaration of residence, the vote cast (or queued while offline,
 // sent later) with its receipt code, and the published results with the
-// count step by step. Every phase, rule, hint, amount, status and refusal is
+// count step by step; the resident's writes (propose a project in the
+// submission phase, sign one, appeal my rejected one, my writes with their
+// state), mirroring BudgetProposalActivity and BudgetWrites.kt, offered
+// only when the core says so. Every phase, rule, hint, amount, status and refusal is
 // the core's. What is typed into the identity form is personal: never
 // logged, and dropped once the vote is taken. Not compiled in CI (no Swift
 // toolchain on Linux): `make test-swift` parses it and checks its calls into
@@ -561,10 +564,7 @@ struct SignatureSection: View {
                            "A support signature: the project goes on the ballot once it has the signatures it needs. Your details are not kept on the phone once sent."))
                         .font(.subheadline).foregroundStyle(.secondary)
                     IdentityFields(form: $model.form, mode: e.identity, localities: model.localities)
-                    if e.residenceRequired {
-                        Toggle(t("Oświadczam, że mieszkam na terenie gminy.", "I declare that I live in the municipality."),
-                               isOn: $model.residenceDeclared)
-                    }
+                    if e.residenceRequired { ResidenceToggle(declared: $model.residenceDeclared) }
                     ErrorLine(error: model.signError)
                     Button(model.sending ? t("Wysyłanie…", "Sending…") : t("Podpisz", "Sign")) {
                         Task { await model.sign() }
@@ -831,10 +831,7 @@ struct VoteSection: View {
             }
         }
         Section {
-            if screen.residenceRequired {
-                Toggle(t("Oświadczam, że mieszkam na terenie gminy.", "I declare that I live in the municipality."),
-                       isOn: $model.residenceDeclared)
-            }
+            if screen.residenceRequired { ResidenceToggle(declared: $model.residenceDeclared) }
             ErrorLine(error: model.castError)
             Button(model.casting ? t("Wysyłanie głosu…", "Sending the vote…") : t("Oddaj głos", "Cast the vote")) {
                 Task { await model.cast() }

@@ -1,5 +1,5 @@
 // The person behind a vote or an answer, as typed: shared by the budget's
-// ballot (Budget.swift) and a per-person consultation's survey
+// ballot and a support signature (Budget.swift) and a per-person consultation's survey
 // (Consultations.swift). Which fields show is the edition's or the
 // consultation's setting (`BudgetIdentityMode`, `smsRequired`), what is
 // valid is the core's (`invalid_identity` names the field; the refusal is
@@ -70,6 +70,16 @@ struct IdentityFields: View {
             TextField(t("Numer domu", "House number"), text: $form.house)
             TextField(t("Numer mieszkania (jeśli jest)", "Flat number (if any)"), text: $form.flat)
         }
+    }
+}
+
+/// The declaration of living in the gmina (an edition's setting, `residenceRequired`):
+/// shared by the ballot and a support signature (Budget.swift).
+struct ResidenceToggle: View {
+    @Binding var declared: Bool
+
+    var body: some View {
+        Toggle(t("Oświadczam, że mieszkam na terenie gminy.", "I declare that I live in the municipality."), isOn: $declared)
     }
 }
 
