@@ -218,20 +218,7 @@ class BallotActivity : ScreenActivity() {
                 act { model.requestSms() }
             }
         }
-        if (screen.residenceRequired) {
-            view("residence", "residence", {
-                CheckBox(this@BallotActivity).apply {
-                    setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-                    setTextColor(Palette.TEXT)
-                    minimumHeight = dp(48)
-                    id = stableId("budget-residence")
-                }
-            }) { box ->
-                box.setTextIfChanged(t(Texts.RESIDENCE))
-                showChecked(box, s.residenceDeclared)
-                box.setOnClickListener { model.declareResidence(box.isChecked) }
-            }
-        }
+        if (screen.residenceRequired) identityFields.residence(this, s.residenceDeclared, model::declareResidence)
         s.castError?.let { error(it, key = "cast-error") }
         button(if (s.casting) t(Texts.CASTING) else t(Texts.CAST_VOTE), key = "cast", enabled = !s.casting) {
             model.editForm(::readForm)

@@ -2,8 +2,6 @@ package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
 import android.text.InputType
-import android.util.TypedValue
-import android.widget.CheckBox
 import pl.mmieszkaniec.app.state.BudgetProjectModel
 import pl.mmieszkaniec.app.state.BudgetProjectState
 import pl.mmieszkaniec.app.state.ProjectWritesModel
@@ -91,20 +89,7 @@ class BudgetProjectActivity : ScreenActivity() {
         identityFields.build(this, e.identity, w.localities, w.form.locality) { locality ->
             if (locality != writes.state.value.form.locality) writes.editForm { it.copy(locality = locality) }
         }
-        if (e.residenceRequired) {
-            view("residence", "sign-residence", {
-                CheckBox(this@BudgetProjectActivity).apply {
-                    setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
-                    setTextColor(Palette.TEXT)
-                    minimumHeight = dp(48)
-                    id = stableId("sign-residence")
-                }
-            }) { box ->
-                box.setTextIfChanged(t(Texts.RESIDENCE))
-                if (box.isChecked != w.residenceDeclared) box.isChecked = w.residenceDeclared
-                box.setOnClickListener { writes.declareResidence(box.isChecked) }
-            }
-        }
+        if (e.residenceRequired) identityFields.residence(this, w.residenceDeclared, writes::declareResidence)
         w.signError?.let { error(it, key = "sign-error") }
         button(if (w.sending) t(Texts.SENDING) else t(Texts.SIGN), "${t(Texts.SIGN)}: ${p.title}", key = "sign", enabled = !w.sending) {
             writes.editForm { identityFields.read(it, writes.state.value.localities) }

@@ -5,6 +5,7 @@ import android.util.TypedValue
 import android.view.View
 import android.widget.AdapterView
 import android.widget.ArrayAdapter
+import android.widget.CheckBox
 import android.widget.EditText
 import android.widget.LinearLayout
 import android.widget.Spinner
@@ -60,6 +61,25 @@ class IdentityFields(private val screen: ScreenActivity, private val prefix: Str
         if (sms.requestId != null) {
             b.body(screen.t(Texts.SMS_SENT), key = "sms-sent", live = true)
             field(b, "sms-code", Texts.SMS_CODE, InputType.TYPE_CLASS_NUMBER)
+        }
+    }
+
+    /** The declaration of living in the gmina (an edition's setting), ticked as the state says; [onChange] with the tick. */
+    fun residence(b: Section.Builder, declared: Boolean, onChange: (Boolean) -> Unit) {
+        b.view("residence", "residence", {
+            CheckBox(screen).apply {
+                setTextSize(TypedValue.COMPLEX_UNIT_SP, 17f)
+                setTextColor(Palette.TEXT)
+                minimumHeight = screen.dp(48)
+                id = id("residence")
+            }
+        }) { box ->
+            box.setTextIfChanged(screen.t(Texts.RESIDENCE))
+            if (box.isChecked != declared) {
+                box.isChecked = declared
+                box.jumpDrawablesToCurrentState()
+            }
+            box.setOnClickListener { onChange(box.isChecked) }
         }
     }
 
