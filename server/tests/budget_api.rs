@@ -17,8 +17,7 @@ use chrono::Duration;
 use common::logs::Logs;
 use common::{Resp, TestApp};
 use fake_sms::FakeSms;
-use mm_protocol::budget::count::CountingRule;
-use mm_protocol::budget::model::{EditionSettings, IdentityMode, PhaseDates, Pool, PoolKind};
+use mm_protocol::budget::model::{EditionSettings, IdentityMode, PhaseDates};
 use mm_server::sms::smsapi::{Credentials, SmsApi};
 use mm_server::store::Actor;
 use mm_server::store::budget::{Decision, NewEdition, NewProject, ProposerContact, Submitted, Verification};
@@ -64,16 +63,7 @@ async fn edition(t: &TestApp, settings: EditionSettings, proposer: &str) -> Fixt
         voting_to: now + day * 5,
     };
     let e = s.create_edition(official(), NewEdition { year: 2026, title: "BO 2026".into(), dates, settings }, now).await.unwrap();
-    let pool = Pool {
-        id: 0,
-        kind: PoolKind::GminaWide,
-        name: "Ogólnogminna".into(),
-        amount_grosze: 100_000_000,
-        localities: vec![],
-        residents: 9000,
-        signatures_required: 0,
-        counting: CountingRule::Greedy { min_votes: 1 },
-    };
+    let pool = common::budget::gmina_wide_pool("Ogólnogminna");
     let pool = s.upsert_pool(official(), e.id, pool, now).await.unwrap().id;
     let mut ids = Vec::new();
     for title in ["Ławki", "Plac zabaw", "Odrzucony"] {

@@ -15,8 +15,7 @@ use axum::http::{Request, StatusCode};
 use chrono::Duration;
 use common::{Resp, TestApp};
 use fake_sms::FakeSms;
-use mm_protocol::budget::count::CountingRule;
-use mm_protocol::budget::model::{EditionSettings, IdentityMode, PhaseDates, Pool, PoolKind};
+use mm_protocol::budget::model::{EditionSettings, IdentityMode, PhaseDates};
 use mm_protocol::gmina::Teryt;
 use mm_server::gmina::setup::{self, NewGmina};
 use mm_server::sms::smsapi::{Credentials, SmsApi};
@@ -57,16 +56,7 @@ async fn edition(s: &dyn Store, now: chrono::DateTime<chrono::Utc>, voting_in: D
     let e = s.create_edition(official(), NewEdition { year: 2026, title: "BO".into(), dates, settings }, created).await.unwrap();
     let mut out = Vec::new();
     for name in ["Ogólnogminna", "Osiedle"] {
-        let pool = Pool {
-            id: 0,
-            kind: PoolKind::GminaWide,
-            name: name.into(),
-            amount_grosze: 100_000_000,
-            localities: vec![],
-            residents: 9000,
-            signatures_required: 0,
-            counting: CountingRule::Greedy { min_votes: 1 },
-        };
+        let pool = common::budget::gmina_wide_pool(name);
         let pool = s.upsert_pool(official(), e.id, pool, created).await.unwrap().id;
         let p = NewProject {
             edition: e.id,

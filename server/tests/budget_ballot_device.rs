@@ -13,8 +13,7 @@ use axum::http::{Request, StatusCode};
 use chrono::Duration;
 use common::backend::SqlValue;
 use common::{Resp, TestApp};
-use mm_protocol::budget::count::CountingRule;
-use mm_protocol::budget::model::{EditionSettings, IdentityMode, PhaseDates, Pool, PoolKind};
+use mm_protocol::budget::model::{EditionSettings, IdentityMode, PhaseDates};
 use mm_server::store::Actor;
 use mm_server::store::budget::{Decision, NewEdition, NewProject, Submitted, Verification};
 use serde_json::{Value, json};
@@ -44,16 +43,7 @@ async fn voting_edition(t: &TestApp) -> (i64, i64, i64) {
     };
     let settings = EditionSettings { identity: IdentityMode::Pesel, ..EditionSettings::default() };
     let e = s.create_edition(official(), NewEdition { year: 2026, title: "BO 2026".into(), dates, settings }, now).await.unwrap();
-    let pool = Pool {
-        id: 0,
-        kind: PoolKind::GminaWide,
-        name: "Ogólnogminna".into(),
-        amount_grosze: 100_000_000,
-        localities: vec![],
-        residents: 9000,
-        signatures_required: 0,
-        counting: CountingRule::Greedy { min_votes: 1 },
-    };
+    let pool = common::budget::gmina_wide_pool("Ogólnogminna");
     let pool = s.upsert_pool(official(), e.id, pool, now).await.unwrap().id;
     let p = NewProject {
         edition: e.id,
