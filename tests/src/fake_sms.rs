@@ -104,6 +104,19 @@ impl Drop for FakeSms {
 }
 
 impl FakeSms {
+    /// The environment that makes `mm-server` send through this fake
+    /// (`MM_SMS=smsapi`, its URL, and a credentials file with [`TOKEN`]
+    /// written into `dir`).
+    pub fn server_env(&self, dir: &std::path::Path) -> Vec<(&'static str, String)> {
+        let credentials = dir.join("smsapi.json");
+        std::fs::write(&credentials, json!({"token": TOKEN}).to_string()).unwrap();
+        vec![
+            ("MM_SMS", "smsapi".to_owned()),
+            ("MM_SMS_URL", self.url.clone()),
+            ("MM_SMS_CREDENTIALS", credentials.to_string_lossy().into_owned()),
+        ]
+    }
+
     /// Starts on the current tokio runtime.
     pub async fn start() -> FakeSms {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Datelike, Duration, Utc};
-use mm_e2e::fake_sms::{FakeSms, TOKEN};
+use mm_e2e::fake_sms::FakeSms;
 use mm_e2e::{DEMO_GMINA, Mm, Server};
 use mm_protocol::budget::count::CountingRule;
 use mm_protocol::budget::model::{EditionSettings, PhaseDates, Pool, PoolKind};
@@ -111,10 +111,8 @@ fn vote_change_submit_and_answer_through_mm() {
     let data = dir.path().join("server");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sms = rt.block_on(FakeSms::start());
-    let credentials = dir.path().join("smsapi.json");
-    std::fs::write(&credentials, serde_json::json!({"token": TOKEN}).to_string()).unwrap();
-    let credentials = credentials.to_string_lossy().into_owned();
-    let env = [("MM_SMS", "smsapi"), ("MM_SMS_URL", sms.url.as_str()), ("MM_SMS_CREDENTIALS", credentials.as_str())];
+    let env = sms.server_env(dir.path());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     // First run: the demo loads; the second device caches the consultations.
     let first = Server::start_with(&data, true, &env).unwrap();
