@@ -59,6 +59,13 @@ pub async fn budget(core: &Core, out: &Output, action: Option<BudgetAction>) -> 
                 if let Some(reason) = &p.project.rejection_reason {
                     println!("Powód odrzucenia: {reason}");
                 }
+                // What the core offers this device, as the phones show it.
+                if p.can_sign {
+                    println!("Zbiera podpisy poparcia: mm budget sign {} …", p.project.id);
+                }
+                if p.can_appeal {
+                    println!("Możesz się odwołać: mm budget appeal {} --text …", p.project.id);
+                }
                 println!();
                 println!("{}", p.project.description);
             });

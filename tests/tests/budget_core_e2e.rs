@@ -268,6 +268,8 @@ fn vote_change_submit_and_answer_through_mm() {
     let project = submitted["project"].as_i64().unwrap();
     let p = json(&app.run(&["budget", "project", &project.to_string()]).unwrap());
     assert_eq!(p["project"]["title"], "Ławki nad Odrą");
+    // Collecting signatures; not rejected, so nothing to appeal (the core's flags, as the phones show them).
+    assert_eq!((p["can_sign"].as_bool(), p["can_appeal"].as_bool()), (Some(true), Some(false)), "{p}");
     let public: Value = mm_e2e::reqwest::blocking_client()
         .get(format!("{}/api/v1/budget/projects/{project}", server.url))
         .header("MM-Gmina", DEMO_GMINA)
