@@ -369,6 +369,46 @@ async fn the_sms_code_confirms_a_ballot_and_caps_a_phone() {
     assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "sms_unavailable".into()), "{}", r.text());
 }
 
+/// A proposal's photos: ids uploaded by `POST /api/v1/photos`, listed back
+/// as the URLs that serve them; an id never uploaded is refused on
+/// `photos`, and nothing is stored for it.
+#[tokio::test]
+async fn a_proposal_lists_its_uploaded_photos_as_urls() {
+    let t = TestApp::new().await;
+    let proposer = device(&t).await;
+    let f = edition(&t, pesel_settings(), "another-device").await;
+    let img = image::RgbImage::from_fn(4, 3, |x, y| image::Rgb([x as u8 * 60, y as u8 * 80, 100]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/photos")
+        .header("authorization", format!("Bearer {proposer}"))
+        .header("content-type", "image/jpeg")
+        .body(Body::from(jpeg.into_inner()))
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["photo_id"].as_str().unwrap().to_owned();
+    let uri = format!("/api/v1/budget/editions/{}/projects", f.edition);
+    let new = |photos: Vec<String>| {
+        json!({"pool": f.pool, "title": "Plac zabaw", "description": "Huśtawki.", "cost_grosze": 500_000,
+            "photos": photos, "contact": {"name": "Anna Nowak"}})
+    };
+    for bad in ["f".repeat(64), "../../admin".into()] {
+        let r = write(&t, "POST", &uri, &proposer, &format!("bad-{}", bad.len()), new(vec![id.clone(), bad])).await;
+        assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "invalid_field".into()), "{}", r.text());
+        assert_eq!(r.json()["field"], "photos");
+    }
+    let r = write(&t, "POST", &uri, &proposer, "p1", new(vec![id.clone(), id.clone()])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let url = format!("/api/v1/photos/{id}");
+    assert_eq!(r.json()["photos"], json!([url]), "each photo once, as its URL");
+    let r = t.get(&url).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "image/jpeg");
+}
+
 #[tokio::test]
 async fn residents_submit_sign_and_appeal() {
     let t = TestApp::new().await;

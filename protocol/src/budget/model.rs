@@ -177,7 +177,8 @@ pub struct Project {
     pub category: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ProjectLocation>,
-    /// Photo URLs (the server's content-addressed photos).
+    /// Photo URLs: paths on the gmina's server (`/api/v1/photos/{id}`, the
+    /// content-addressed photos of `POST /api/v1/photos`).
     #[serde(default)]
     pub photos: Vec<String>,
     pub status: ProjectStatus,

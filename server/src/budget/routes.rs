@@ -22,6 +22,7 @@ use mm_protocol::budget::wire::{
     SmsCodeRequest,
 };
 use mm_protocol::error::{ApiError, ErrorCode};
+use mm_protocol::reports::MAX_PHOTOS;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +33,7 @@ use super::identity::{new_sms_code, receipt_hash, sms_code_hash};
 use crate::auth::token::sha256_hex;
 use crate::devices::{Device, idempotency};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
+use crate::reports::model::photo_url;
 use crate::reports::ratelimit::WriteError;
 use crate::sms::codes::{CodeFor, send_code};
 use crate::state::AppState;
@@ -153,6 +155,37 @@ fn text_field(field: &str, value: &str, max: usize) -> ApiResult<()> {
     Ok(())
 }
 
+/// The proposal's photo ids (uploaded by `POST /api/v1/photos`, cleaned
+/// there) as the URLs a project lists: at most `reports::MAX_PHOTOS`, each
+/// one uploaded (`invalid_field` on `photos` otherwise), each once.
+async fn project_photos(state: &AppState, ids: &[String]) -> ApiResult<Vec<String>> {
+    if ids.len() > MAX_PHOTOS {
+        return Err(AppError::new(
+            ErrorCode::InvalidField,
+            format!("Najwyżej {MAX_PHOTOS} zdjęć."),
+            format!("At most {MAX_PHOTOS} photos."),
+        )
+        .with_field("photos"));
+    }
+    let mut urls: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let content_addressed = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        if !content_addressed || !state.store.photo_exists(id).await? {
+            return Err(AppError::new(
+                ErrorCode::InvalidField,
+                "Nie znaleziono przesłanego zdjęcia; prześlij je ponownie.",
+                "A photo was not uploaded; upload it again.",
+            )
+            .with_field("photos"));
+        }
+        let url = photo_url(id);
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    Ok(urls)
+}
+
 /// A resident's proposal, in the submission phase only (`phase_closed`
 /// otherwise). The contact stays private. Needs an `Idempotency-Key`.
 #[utoipa::path(post, path = "/budget/editions/{id}/projects", tag = "budget", request_body = NewProject,
@@ -184,7 +217,7 @@ pub async fn submit_project(
         cost_grosze: input.cost_grosze,
         category: input.category.clone(),
         location: input.location.clone(),
-        photos: input.photos.clone(),
+        photos: project_photos(&state, &input.photos).await?,
         contact: Some(ProposerContact { name: input.contact.name.clone(), email: input.contact.email.clone(), phone: input.contact.phone.clone() }),
     };
     match state.store.submit_project(&device.id, p, Some(key), state.clock.now()).await.map_err(store_error)? {
