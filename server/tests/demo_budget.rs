@@ -527,3 +527,42 @@ async fn the_green_budget_takes_projects_and_signatures_now() {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert_eq!(s.project(signed).await.unwrap().unwrap().1.signatures, GREEN_SIGNED + 1, "nothing added");
 }
+
+/// The demo's projects come with photos (a playground, a park, a bike
+/// path) in last year's edition and in this year's, listed as URLs on the
+/// gmina's server that answer a JPEG to anyone.
+#[tokio::test]
+async fn demo_projects_have_photos_that_the_api_serves() {
+    let t = started().await;
+    let s = siechnice(&t);
+    let now = Utc::now();
+    let year = now.with_timezone(&LOCAL_TZ).year();
+    let teryt = mm_server::demo::czernica::siechnice_record().teryt;
+    let editions = s.editions(now).await.unwrap();
+    for y in [year - 1, year] {
+        let e = editions
+            .iter()
+            .find(|e| e.year == y && e.phase != Phase::Submission)
+            .expect("the edition");
+        let r = t.get(&format!("/api/v1/budget/editions/{}/projects?gmina={teryt}", e.id)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let projects = r.json().as_array().unwrap().clone();
+        let with: Vec<&Value> = projects.iter().filter(|p| !p["photos"].as_array().unwrap().is_empty()).collect();
+        assert!(with.len() >= 3, "{y}: {} projects with photos", with.len());
+        assert!(with.len() < projects.len(), "{y}: not every project has a photo");
+        assert!(with.iter().any(|p| p["photos"].as_array().unwrap().len() == 2), "{y}: one with two");
+        let mut seen = HashSet::new();
+        for p in &with {
+            for url in p["photos"].as_array().unwrap() {
+                let url = url.as_str().unwrap();
+                assert!(url.starts_with("/api/v1/photos/"), "{url}");
+                assert!(seen.insert(url.to_owned()), "{url} twice: every photo differs");
+            }
+        }
+        let first = with[0]["photos"][0].as_str().unwrap();
+        let r = t.get(&format!("{first}?gmina={teryt}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{first}");
+        assert_eq!(r.headers["content-type"], "image/jpeg");
+        assert_eq!(&r.bytes[..3], &[0xFF, 0xD8, 0xFF], "a JPEG");
+    }
+}

@@ -57,7 +57,9 @@ use mm_protocol::budget::model::{
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::taxes::Grosze;
 
+use super::{office, pictures};
 use crate::budget::identity::BudgetKeys;
+use crate::reports::model::photo_url;
 use crate::store::ballots::{BallotChoice, BallotPolicy, CastOutcome, NewBallot};
 use crate::store::budget::{
     Decision, NewEdition, NewProject, PoolCount, ProjectFilter, Submitted, Verification,
@@ -700,7 +702,7 @@ async fn submit(
             lat: dp.at.0,
             lon: dp.at.1,
         })),
-        photos: vec![],
+        photos: project_photos(store, dp, device, dates.submission_from).await?,
         contact: None,
     };
     match store
@@ -715,6 +717,43 @@ async fn submit(
         Submitted::New(p) => Ok(p.id),
         Submitted::Replayed(_) => Err(StoreError::backend("demo budget: a project was replayed")),
     }
+}
+
+/// Which drawings (`pictures::photo`) a project comes with: a playground
+/// for the children's projects, a park for the green ones, a bike path for
+/// the cyclists'; none for the others (a resident need not add a photo).
+fn photo_kinds(dp: &DemoProject) -> &'static [&'static str] {
+    let title = dp.title.to_lowercase();
+    if title.contains("ścieżka rowerowa") {
+        &["bike_path", "park"]
+    } else if title.contains("rower") {
+        &["bike_path"]
+    } else if dp.category == "dla-dzieci" && title.contains("park") {
+        &["playground", "park"]
+    } else if dp.category == "dla-dzieci" {
+        &["playground"]
+    } else if title.contains("ścieżka") {
+        &["park", "park"]
+    } else if dp.category == "zieleń" || dp.category == "ekologia" {
+        &["park"]
+    } else {
+        &[]
+    }
+}
+
+/// The project's photos drawn (seeded by its device name, so each project
+/// differs and every start draws the same) and stored as an upload stores
+/// them; their URLs (`GET /api/v1/photos/{id}`), as a project lists them.
+async fn project_photos(store: &dyn Store, dp: &DemoProject, device: &str, at: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    // FNV-1a of the device name.
+    let seed = device.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let mut urls = Vec::new();
+    for (k, kind) in photo_kinds(dp).iter().enumerate() {
+        let jpeg = pictures::photo(kind, seed.wrapping_add(k as u64));
+        let id = office::save_photo(store, jpeg, at).await?;
+        urls.push(photo_url(&id));
+    }
+    Ok(urls)
 }
 
 /// An edition in voting at `now`: submission four months ago, voting from

@@ -407,7 +407,7 @@ async fn draw_pictures(reports: &[DemoReport]) -> StoreResult<Vec<Vec<u8>>> {
 /// A photo as an upload stores it, named by the SHA-256 of its bytes. The
 /// pictures are drawn here as plain JPEGs within the upload limits, with no
 /// metadata, so they need no cleaning (`reports::photos::clean`).
-async fn save_photo(store: &dyn Store, jpeg: Vec<u8>, at: DateTime<Utc>) -> StoreResult<String> {
+pub(super) async fn save_photo(store: &dyn Store, jpeg: Vec<u8>, at: DateTime<Utc>) -> StoreResult<String> {
     let id = crate::auth::token::sha256_hex(&jpeg);
     let (width, height) = pictures::SIZE;
     let meta = PhotoMeta { id: id.clone(), content_type: "image/jpeg".into(), bytes: jpeg.len() as u64, width, height, created_at: at };

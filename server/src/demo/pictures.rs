@@ -1,6 +1,8 @@
-//! The demo reports' photos, drawn here rather than committed: small
-//! JPEGs (400 × 300) of a dark street lamp, a pothole, steps without a
-//! ramp or litter on a lawn, each a little different (its `seed`), so the
+//! The demo reports' and budget projects' photos, drawn here rather than
+//! committed: small JPEGs (400 × 300) of a dark street lamp, a pothole,
+//! steps without a ramp or litter on a lawn (reports), a playground, a
+//! bench in a park or a bike path (budget projects), each a little
+//! different (its `seed`), so the
 //! repository stays small and every photo is a plain picture with no
 //! metadata to strip. Drawn a row span at a time: the demo loads at every
 //! first start, debug builds included.
@@ -158,7 +160,77 @@ fn other(c: &mut Canvas, n: &mut Noise) {
     }
 }
 
-/// A JPEG for a report of `category`; `seed` varies it.
+/// A playground on sand: a slide, a swing frame and a sandpit.
+fn playground(c: &mut Canvas, n: &mut Noise) {
+    c.textured(0, H / 3, |_| [170, 205, 240], 3, n);
+    c.textured(H / 3, H, |_| [215, 190, 140], 10, n);
+    // The swing: two posts, a beam, two seats on their chains.
+    let sx = 30 + n.below(60);
+    c.rect(sx, 90, sx + 8, 230, [200, 60, 50]);
+    c.rect(sx + 150, 90, sx + 158, 230, [200, 60, 50]);
+    c.rect(sx, 84, sx + 158, 94, [200, 60, 50]);
+    for seat in [sx + 40, sx + 100] {
+        c.rect(seat, 94, seat + 2, 180, [80, 80, 80]);
+        c.rect(seat + 18, 94, seat + 20, 180, [80, 80, 80]);
+        c.rect(seat - 4, 180, seat + 24, 188, [40, 110, 200]);
+    }
+    // The slide: a tower and its chute.
+    let tx = 260 + n.below(40);
+    c.rect(tx, 110, tx + 60, 120, [60, 160, 70]);
+    c.rect(tx, 120, tx + 8, 240, [120, 80, 45]);
+    c.rect(tx + 52, 120, tx + 60, 240, [120, 80, 45]);
+    for k in 0..12 {
+        let y = 120 + k * 10;
+        let x = tx - 10 - k * 9;
+        c.rect(x, y, x + 30, y + 10, [245, 200, 40]);
+    }
+    c.ellipse(f64::from(tx) - 20.0, 265.0, 60.0, 16.0, [235, 215, 170]);
+}
+
+/// A park: a path between trees, a bench and a litter bin.
+fn park(c: &mut Canvas, n: &mut Noise) {
+    c.textured(0, H / 3, |_| [175, 210, 240], 3, n);
+    c.textured(H / 3, H, |_| [80, 150, 65], 10, n);
+    for y in H / 3..H {
+        let half = 10 + (y - H / 3) / 2;
+        c.span(y, 200 - half, 200 + half, [190, 180, 160]);
+    }
+    for k in 0..4 {
+        let x = f64::from(30 + k * 110 + n.below(30));
+        c.rect(x as u32 - 5, 60, x as u32 + 5, 130, [100, 70, 40]);
+        c.ellipse(x, 55.0, 38.0, 42.0, [40 + (k * 10) as u8, 120, 50]);
+    }
+    let bx = 40 + n.below(60);
+    c.rect(bx, 190, bx + 110, 200, [150, 100, 55]);
+    c.rect(bx, 172, bx + 110, 180, [150, 100, 55]);
+    c.rect(bx + 8, 200, bx + 16, 225, [50, 50, 50]);
+    c.rect(bx + 94, 200, bx + 102, 225, [50, 50, 50]);
+    c.rect(320, 185, 345, 225, [60, 60, 65]);
+}
+
+/// A red bike path along a road, its markings and a lamp post.
+fn bike_path(c: &mut Canvas, n: &mut Noise) {
+    c.textured(0, H * 2 / 5, |_| [165, 200, 235], 3, n);
+    c.textured(H * 2 / 5, H, |_| [85, 145, 70], 8, n);
+    let top = H * 2 / 5;
+    for y in top..H {
+        let d = y - top;
+        let (mid, half) = (150 + d / 3, 12 + d * 2 / 3);
+        c.span(y, mid.saturating_sub(half), mid + half, [175, 70, 60]);
+        if d % 24 < 12 {
+            c.span(y, mid - 1 - d / 60, mid + 1 + d / 60, [240, 240, 235]);
+        }
+    }
+    let lx = 300 + n.below(50);
+    c.rect(lx, 60, lx + 8, 250, [90, 95, 100]);
+    c.ellipse(f64::from(lx) + 4.0, 58.0, 16.0, 7.0, [230, 230, 200]);
+    // A bicycle sign painted on the path.
+    c.ellipse(175.0, 250.0, 12.0, 8.0, [240, 240, 235]);
+    c.ellipse(215.0, 250.0, 12.0, 8.0, [240, 240, 235]);
+}
+
+/// A JPEG for a report of `category`, or for a budget project
+/// (`playground`, `park`, `bike_path`); `seed` varies it.
 pub fn photo(category: &str, seed: u64) -> Vec<u8> {
     let mut canvas = Canvas::new();
     let mut n = Noise(seed);
@@ -166,6 +238,9 @@ pub fn photo(category: &str, seed: u64) -> Vec<u8> {
         "street_lamp" => street_lamp(&mut canvas, &mut n, seed),
         "road_damage" => road(&mut canvas, &mut n),
         "barrier" => barrier(&mut canvas, &mut n),
+        "playground" => playground(&mut canvas, &mut n),
+        "park" => park(&mut canvas, &mut n),
+        "bike_path" => bike_path(&mut canvas, &mut n),
         _ => other(&mut canvas, &mut n),
     }
     let mut out = Vec::new();
@@ -187,7 +262,7 @@ mod tests {
         assert_eq!(&a[..3], &[0xFF, 0xD8, 0xFF], "a JPEG");
         assert_ne!(a, b);
         assert_eq!(a, photo("road_damage", 1), "the same seed, the same picture");
-        for c in ["street_lamp", "road_damage", "barrier", "other"] {
+        for c in ["street_lamp", "road_damage", "barrier", "other", "playground", "park", "bike_path"] {
             let p = photo(c, 7);
             assert!(p.len() < 60_000, "{c}: {} bytes", p.len());
             let img = image::load_from_memory(&p).unwrap();
