@@ -27,6 +27,7 @@ pub mod opening_hours;
 pub mod taxes;
 pub mod budget;
 pub mod consultations;
+pub mod notifications;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
 /// all-day events) are evaluated here, never in UTC.
