@@ -24,6 +24,7 @@ pub mod ezd;
 pub mod jobs;
 pub mod limits;
 pub mod migrate_from_sqlite;
+pub mod notifications;
 pub mod postgres;
 pub mod sqlite;
 pub mod taxes;
@@ -53,6 +54,7 @@ pub use consultations::ConsultationStore;
 pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
+pub use notifications::NotificationStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use taxes::TaxStore;
@@ -700,6 +702,7 @@ pub trait Store:
     + BallotStore
     + BudgetStore
     + ConsultationStore
+    + NotificationStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -724,6 +727,7 @@ impl<
         + BallotStore
         + BudgetStore
         + ConsultationStore
+        + NotificationStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T

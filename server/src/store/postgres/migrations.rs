@@ -36,6 +36,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0007_consultations.sql"),
     sql!("0008_budget_ballot_speed.sql"),
     sql!("0009_consultation_sms.sql"),
+    sql!("0010_notifications.sql"),
 ];
 
 /// The schema version this server runs at.

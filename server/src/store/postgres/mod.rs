@@ -27,6 +27,7 @@ mod limits;
 mod listener;
 mod maintenance;
 mod migrations;
+mod notifications;
 mod places;
 mod publish;
 mod reports;

@@ -41,6 +41,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0017_consultations.sql"),
     sql!("0018_budget_ballot_speed.sql"),
     sql!("0019_consultation_sms.sql"),
+    sql!("0020_notifications.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had

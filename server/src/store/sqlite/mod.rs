@@ -17,6 +17,7 @@ mod ezd;
 mod jobs;
 mod limits;
 mod maintenance;
+mod notifications;
 mod migrations;
 mod places;
 mod publish;

@@ -1,0 +1,187 @@
+//! What notifications keep (issue 16, docs/plans/issue-16.md §2): each
+//! device's subscription and push registration, the notifications
+//! officials send, and one delivery per (notification, device), which is
+//! also that device's feed.
+//!
+//! Recipients are chosen by SQL over the subscriptions (topic, event
+//! category, gmina), never by the push services' topics; only the areas'
+//! geometry (a circle against a circle or a locality's point) is finished
+//! in Rust by `protocol::notifications::matches`, the pure reference, on
+//! the rows the SQL kept ([`choose_recipients`]).
+//!
+//! A fan-out is idempotent: deliveries are unique per (notification,
+//! device), so a fan-out retried after a crash adds nothing. Scoped to the
+//! handle's gmina like every tenant table; an official's send is audited
+//! in the same transaction, with ids only.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::gmina::Locality;
+use mm_protocol::notifications::{
+    Area, FeedItem, Lang, Link, NotificationClass, PushRegistration, QuietHours, Subscription, Target, Topic, matches,
+};
+
+use super::{Actor, StoreResult};
+
+/// A notification to store (`create_notification`), already validated
+/// (`NotificationDraft::validate`, `check_payload`).
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub class: NotificationClass,
+    pub target: Target,
+    pub title: String,
+    pub body: String,
+    pub link: Option<Link>,
+    /// When it goes (the fan-out job's `run_at`); `now` for "send now".
+    pub send_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// Where a notification is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationStatus {
+    /// Waiting for `send_at`.
+    Scheduled,
+    /// Recipients chosen, deliveries written.
+    Sent,
+    /// Withdrawn before it went.
+    Cancelled,
+}
+
+impl NotificationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationStatus::Scheduled => "scheduled",
+            NotificationStatus::Sent => "sent",
+            NotificationStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationStatus> {
+        [NotificationStatus::Scheduled, NotificationStatus::Sent, NotificationStatus::Cancelled]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// How many deliveries of a notification are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub pending: u32,
+    pub delivered: u32,
+    pub failed: u32,
+    pub dead: u32,
+    /// No push registration: the feed only.
+    pub feed: u32,
+    pub read: u32,
+}
+
+/// A stored notification, as the back office lists it.
+#[derive(Debug, Clone)]
+pub struct StoredNotification {
+    pub id: i64,
+    pub class: NotificationClass,
+    pub target: Target,
+    pub title: String,
+    pub body: String,
+    pub link: Option<Link>,
+    pub send_at: DateTime<Utc>,
+    pub status: NotificationStatus,
+    /// Set once sent.
+    pub recipients: Option<u32>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub counts: DeliveryCounts,
+}
+
+/// A device the SQL kept for a target: its subscription's areas (empty =
+/// the whole gmina, also for a device with no subscription).
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub device_id: String,
+    pub areas: Vec<Area>,
+    /// When ordinary notifications wait (`deliver_at`).
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// What `fan_out` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FanOut {
+    /// Deliveries written now: how many, and how many of them go to a push
+    /// service (the rest are feed only).
+    Sent { recipients: u32, to_push: u32 },
+    /// Sent before (a retried job): nothing written.
+    AlreadySent,
+    /// Cancelled before it went: nothing written.
+    Cancelled,
+}
+
+/// One recipient chosen for a notification, with when it may be pushed
+/// (quiet hours, computed by the caller with `deliver_at`).
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub device_id: String,
+    pub not_before: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Replaces the device's subscription (validated by the caller).
+    async fn put_subscription(&self, device: &str, sub: Subscription, now: DateTime<Utc>) -> StoreResult<()>;
+    /// The device's subscription; `None` = never set (the default applies).
+    async fn subscription(&self, device: &str) -> StoreResult<Option<Subscription>>;
+    /// Replaces the device's push registration (validated by the caller).
+    async fn put_push_registration(&self, device: &str, reg: PushRegistration, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Removes it; true when there was one.
+    async fn delete_push_registration(&self, device: &str) -> StoreResult<bool>;
+    async fn push_registration(&self, device: &str) -> StoreResult<Option<PushRegistration>>;
+    /// Drops `reg` after its service said the token is dead, unless the
+    /// device has registered another since (true when dropped).
+    async fn drop_dead_registration(&self, device: &str, reg: &PushRegistration) -> StoreResult<bool>;
+
+    /// Stores a notification (scheduled), audited as `notification.create`.
+    async fn create_notification(&self, actor: Actor, n: NewNotification) -> StoreResult<i64>;
+    async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>>;
+    /// The newest first.
+    async fn notifications(&self, limit: u32) -> StoreResult<Vec<StoredNotification>>;
+    /// Cancels a scheduled notification (false when it already went).
+    async fn cancel_notification(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// The gmina's devices whose subscription wants `target`'s topic (and
+    /// event category), with their areas; the caller finishes the areas
+    /// with [`choose_recipients`].
+    async fn candidates(&self, target: &Target) -> StoreResult<Vec<Candidate>>;
+    /// Writes one delivery per recipient and marks the notification sent,
+    /// in one transaction (idempotent: see [`FanOut`]).
+    async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut>;
+
+    /// The device's feed after `after` (a delivery id), oldest first, at
+    /// most `limit`, with whether more follow.
+    async fn feed(&self, device: &str, after: i64, limit: u32) -> StoreResult<(Vec<(i64, FeedItem)>, bool)>;
+    /// Marks these notifications read on the device (ids not in its feed
+    /// are ignored); how many changed.
+    async fn mark_read(&self, device: &str, ids: Vec<i64>, now: DateTime<Utc>) -> StoreResult<u32>;
+}
+
+/// The candidates a target's areas reach (`matches`' area rule, topic
+/// already decided by the SQL), given the gmina's localities for their
+/// points.
+pub fn choose_recipients(target: &Target, candidates: Vec<Candidate>, localities: &[Locality]) -> Vec<Candidate> {
+    let point = |id: i64| -> Option<GeoPoint> { localities.iter().find(|l| l.id == id).map(|l| l.point) };
+    candidates
+        .into_iter()
+        .filter(|c| {
+            // The topic was decided by the SQL: ask `matches` about the areas only.
+            let sub = Subscription {
+                topics: vec![Topic::Alerts, target.topic],
+                event_categories: Vec::new(),
+                areas: c.areas.clone(),
+                quiet_hours: None,
+                lang: Lang::Pl,
+            };
+            matches(&sub, target, point)
+        })
+        .collect()
+}

@@ -1,0 +1,246 @@
+//! The notifications' store (issue 16, `store/notifications.rs`) on the
+//! test backend (SQLite, or PostgreSQL with `MM_TEST_BACKEND=postgres`):
+//! recipients chosen by topic, event category and area (devices with no
+//! subscription get everything; alerts reach those who turned news off), a
+//! fan-out written once however often it runs and never to another
+//! gmina's device, a cancelled notification never sent, the feed's cursor
+//! and read marks per device, and a dead token dropped only while it is
+//! still the device's.
+
+use crate::common;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::backend::open_store;
+use mm_protocol::devices::{Platform, RegisterDevice};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::gmina::{Locality, LocalityKind, Teryt};
+use mm_protocol::notifications::{
+    ApnsEnvironment, Area, Lang, NotificationClass, PushRegistration, QuietHours, Subscription, Target, Topic,
+};
+use mm_server::store::notifications::{FanOut, NewNotification, NotificationStatus, Recipient, choose_recipients};
+use mm_server::store::{Actor, NewDevice, Store, StoredResponse};
+
+const A: &str = "0223083";
+const B: &str = "0223011";
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2027, 1, 12, 9, 0, 0).unwrap()
+}
+
+fn official() -> Actor {
+    Actor("notification-official".into())
+}
+
+async fn gminas(root: &dyn Store) -> (Arc<dyn Store>, Arc<dyn Store>) {
+    root.add_gmina(official(), common::gmina_record(A, "Siechnice"), t0()).await.unwrap();
+    root.add_gmina(official(), common::gmina_record(B, "Kobierzyce"), t0()).await.unwrap();
+    (root.for_gmina(&Teryt::parse(A).unwrap()), root.for_gmina(&Teryt::parse(B).unwrap()))
+}
+
+async fn device(store: &Arc<dyn Store>, id: &str) {
+    let d = NewDevice {
+        id: id.into(),
+        token_hash: format!("hash-{id}"),
+        input: RegisterDevice {
+            platform: Platform::Cli,
+            app_version: "1.0.0".into(),
+            locale: None,
+            os_version: None,
+            push_token: None,
+        },
+        created_at: t0(),
+    };
+    store.register_device(None, d, StoredResponse::created("{}".into())).await.unwrap();
+}
+
+fn sub(topics: &[Topic], categories: &[&str], areas: Vec<Area>) -> Subscription {
+    Subscription {
+        topics: topics.to_vec(),
+        event_categories: categories.iter().map(|c| c.to_string()).collect(),
+        areas,
+        quiet_hours: None,
+        lang: Lang::Pl,
+    }
+}
+
+fn target(topic: Topic, category: Option<&str>, areas: Vec<Area>) -> Target {
+    Target { topic, event_category: category.map(str::to_owned), areas }
+}
+
+async fn ids(store: &Arc<dyn Store>, t: &Target, localities: &[Locality]) -> Vec<String> {
+    let mut out: Vec<String> =
+        choose_recipients(t, store.candidates(t).await.unwrap(), localities).into_iter().map(|c| c.device_id).collect();
+    out.sort();
+    out
+}
+
+fn locality(id: i64, lat: f64, lon: f64) -> Locality {
+    Locality { id, name: format!("L{id}"), kind: LocalityKind::Village, point: GeoPoint { lat, lon } }
+}
+
+fn notification(t: Target) -> NewNotification {
+    NewNotification {
+        class: t.topic.class(),
+        target: t,
+        title: "Przerwa w dostawie wody".into(),
+        body: "Radwanice, ul. Główna, 10:00–14:00.".into(),
+        link: None,
+        send_at: t0(),
+        now: t0(),
+    }
+}
+
+fn now_for(devices: &[&str]) -> Vec<Recipient> {
+    devices.iter().map(|d| Recipient { device_id: d.to_string(), not_before: t0() }).collect()
+}
+
+#[tokio::test]
+async fn recipients_follow_topics_categories_and_areas() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    for d in ["news-only", "sport", "all-events", "default", "locality-5", "around"] {
+        device(&a, d).await;
+    }
+    device(&b, "other-gmina").await;
+    a.put_subscription("news-only", sub(&[Topic::News], &[], vec![]), t0()).await.unwrap();
+    a.put_subscription("sport", sub(&[Topic::Events], &["sport"], vec![]), t0()).await.unwrap();
+    a.put_subscription("all-events", sub(&[Topic::Events], &[], vec![]), t0()).await.unwrap();
+    a.put_subscription("locality-5", sub(&[Topic::News], &[], vec![Area::Locality { id: 5 }]), t0()).await.unwrap();
+    let home = GeoPoint { lat: 51.03, lon: 17.15 };
+    a.put_subscription("around", sub(&[Topic::News], &[], vec![Area::Around { point: home, radius_m: 1_000 }]), t0())
+        .await
+        .unwrap();
+    // Locality 5's point 500 m from home, locality 6's 5 km away.
+    let localities = [locality(5, 51.0345, 17.15), locality(6, 51.075, 17.15)];
+
+    let news = target(Topic::News, None, vec![]);
+    assert_eq!(ids(&a, &news, &localities).await, ["around", "default", "locality-5", "news-only"]);
+    // Alerts cannot be turned off: every device of the gmina, none of B's.
+    let alert = target(Topic::Alerts, None, vec![]);
+    assert_eq!(ids(&a, &alert, &localities).await, ["all-events", "around", "default", "locality-5", "news-only", "sport"]);
+    assert_eq!(ids(&b, &alert, &localities).await, ["other-gmina"]);
+    // A category narrows only those who named categories.
+    let sport = target(Topic::Events, Some("sport"), vec![]);
+    assert_eq!(ids(&a, &sport, &localities).await, ["all-events", "default", "sport"]);
+    let culture = target(Topic::Events, Some("kultura"), vec![]);
+    assert_eq!(ids(&a, &culture, &localities).await, ["all-events", "default"]);
+    // Areas: the same locality, a circle holding the locality's point, and
+    // everyone who listens to the whole gmina.
+    let in_5 = target(Topic::News, None, vec![Area::Locality { id: 5 }]);
+    assert_eq!(ids(&a, &in_5, &localities).await, ["around", "default", "locality-5", "news-only"]);
+    let in_6 = target(Topic::News, None, vec![Area::Locality { id: 6 }]);
+    assert_eq!(ids(&a, &in_6, &localities).await, ["default", "news-only"]);
+    let near_home = target(Topic::News, None, vec![Area::Around { point: GeoPoint { lat: 51.04, lon: 17.15 }, radius_m: 200 }]);
+    assert_eq!(ids(&a, &near_home, &localities).await, ["around", "default", "news-only"]);
+
+    // A subscription replaced, not added to; quiet hours read back.
+    let quiet = Subscription {
+        quiet_hours: Some(QuietHours { from: "22:00:00".parse().unwrap(), to: "07:00:00".parse().unwrap() }),
+        ..sub(&[Topic::Waste], &[], vec![])
+    };
+    a.put_subscription("news-only", quiet.clone(), t0()).await.unwrap();
+    assert_eq!(a.subscription("news-only").await.unwrap(), Some(quiet.clone()));
+    assert_eq!(ids(&a, &news, &localities).await, ["around", "default", "locality-5"]);
+    let waste = a.candidates(&target(Topic::Waste, None, vec![])).await.unwrap();
+    let q = waste.iter().find(|c| c.device_id == "news-only").unwrap();
+    assert_eq!(q.quiet_hours, quiet.quiet_hours);
+    // Another gmina's handle sees none of it.
+    assert_eq!(b.subscription("news-only").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_fan_out_is_written_once_and_only_to_the_gminas_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    for d in ["phone-1", "phone-2", "phone-3"] {
+        device(&a, d).await;
+    }
+    device(&b, "other-gmina").await;
+    let apns = PushRegistration::Apns { token_hex: "ab".repeat(32), environment: ApnsEnvironment::Production };
+    a.put_push_registration("phone-1", apns.clone(), t0()).await.unwrap();
+    a.put_push_registration("phone-2", PushRegistration::Fcm { token: "fcm-token".into() }, t0()).await.unwrap();
+
+    let id = a.create_notification(official(), notification(target(Topic::Alerts, None, vec![]))).await.unwrap();
+    let stored = a.notification(id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.class, stored.recipients), (NotificationStatus::Scheduled, NotificationClass::Alert, None));
+    assert!(b.notification(id).await.unwrap().is_none(), "another gmina does not see it");
+
+    // B's device slipped into the list is not written.
+    let recipients = now_for(&["phone-1", "phone-2", "phone-3", "other-gmina"]);
+    assert_eq!(a.fan_out(id, recipients.clone(), t0()).await.unwrap(), FanOut::Sent { recipients: 3, to_push: 2 });
+    // The job again (a crash after COMMIT): nothing more.
+    assert_eq!(a.fan_out(id, recipients, t0()).await.unwrap(), FanOut::AlreadySent);
+    let sent = a.notification(id).await.unwrap().unwrap();
+    assert_eq!((sent.status, sent.recipients), (NotificationStatus::Sent, Some(3)));
+    assert_eq!((sent.counts.pending, sent.counts.feed), (2, 1));
+    assert!(b.feed("other-gmina", 0, 10).await.unwrap().0.is_empty());
+
+    // Cancelled before it goes: never sent.
+    let later = a.create_notification(official(), notification(target(Topic::News, None, vec![]))).await.unwrap();
+    assert!(a.cancel_notification(official(), later, t0()).await.unwrap());
+    assert_eq!(a.fan_out(later, now_for(&["phone-1"]), t0()).await.unwrap(), FanOut::Cancelled);
+    assert!(!a.cancel_notification(official(), id, t0()).await.unwrap(), "a sent one cannot be cancelled");
+    // B cannot fan out or cancel A's notification.
+    assert!(b.fan_out(later, now_for(&["other-gmina"]), t0()).await.is_err());
+    assert!(!b.cancel_notification(official(), id, t0()).await.unwrap());
+    let listed: Vec<i64> = a.notifications(10).await.unwrap().iter().map(|n| n.id).collect();
+    assert_eq!(listed, [later, id]);
+}
+
+#[tokio::test]
+async fn the_feed_pages_by_cursor_and_read_marks_are_the_devices_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, _b) = gminas(root.as_ref()).await;
+    device(&a, "mine").await;
+    device(&a, "theirs").await;
+    let mut sent = vec![];
+    for i in 0..5 {
+        let mut n = notification(target(Topic::News, None, vec![]));
+        n.title = format!("Wiadomość {i}");
+        n.now = t0() + Duration::minutes(i);
+        let id = a.create_notification(official(), n).await.unwrap();
+        a.fan_out(id, now_for(&["mine", "theirs"]), t0() + Duration::minutes(i)).await.unwrap();
+        sent.push(id);
+    }
+    let (page, more) = a.feed("mine", 0, 3).await.unwrap();
+    assert!(more);
+    assert_eq!(page.iter().map(|(_, f)| f.id).collect::<Vec<_>>(), sent[..3]);
+    assert_eq!(page[0].1.title, "Wiadomość 0");
+    let cursor = page.last().unwrap().0;
+    let (rest, more) = a.feed("mine", cursor, 3).await.unwrap();
+    assert!(!more);
+    assert_eq!(rest.iter().map(|(_, f)| f.id).collect::<Vec<_>>(), sent[3..]);
+
+    // Marking read: only this device's deliveries, once.
+    assert_eq!(a.mark_read("mine", vec![sent[0], sent[1], 999_999], t0()).await.unwrap(), 2);
+    assert_eq!(a.mark_read("mine", vec![sent[0]], t0()).await.unwrap(), 0);
+    let (page, _) = a.feed("mine", 0, 10).await.unwrap();
+    assert_eq!(page.iter().map(|(_, f)| f.read).collect::<Vec<_>>(), [true, true, false, false, false]);
+    let (theirs, _) = a.feed("theirs", 0, 10).await.unwrap();
+    assert!(theirs.iter().all(|(_, f)| !f.read), "another device's marks are untouched");
+    assert_eq!(a.notification(sent[0]).await.unwrap().unwrap().counts.read, 1);
+}
+
+#[tokio::test]
+async fn a_dead_token_is_dropped_only_while_it_is_still_the_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    device(&a, "phone").await;
+    let old = PushRegistration::Fcm { token: "old".into() };
+    let new = PushRegistration::Fcm { token: "new".into() };
+    a.put_push_registration("phone", old.clone(), t0()).await.unwrap();
+    a.put_push_registration("phone", new.clone(), t0()).await.unwrap();
+    // The service's answer about the old token came after the new one.
+    assert!(!a.drop_dead_registration("phone", &old).await.unwrap());
+    assert_eq!(a.push_registration("phone").await.unwrap(), Some(new.clone()));
+    assert!(!b.drop_dead_registration("phone", &new).await.unwrap(), "another gmina cannot drop it");
+    assert!(a.drop_dead_registration("phone", &new).await.unwrap());
+    assert_eq!(a.push_registration("phone").await.unwrap(), None);
+    assert!(!a.delete_push_registration("phone").await.unwrap());
+}
