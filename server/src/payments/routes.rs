@@ -120,14 +120,7 @@ pub async fn create_payment(
     headers: HeaderMap,
     Json(input): Json<CreatePayment>,
 ) -> ApiResult<Response> {
-    let key = idempotency::key(&headers, &scope(&device.id), &input)?.ok_or_else(|| {
-        AppError::new(
-            ErrorCode::InvalidField,
-            "Brak nagłówka Idempotency-Key.",
-            "The Idempotency-Key header is required.",
-        )
-        .with_field("Idempotency-Key")
-    })?;
+    let key = idempotency::key(&headers, &scope(&device.id), &input)?.ok_or_else(idempotency::required)?;
     // The device's own liability first: another's is 404 whatever the gateway.
     let (record, app_payments) = own_liability(&state, &device, &input.liability).await?;
     let gateway = state.payments.clone().ok_or_else(disabled)?;

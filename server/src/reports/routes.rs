@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use mm_protocol::auth::Role;
-use mm_protocol::error::{ApiError, ErrorCode};
+use mm_protocol::error::ApiError;
 use axum::response::{IntoResponse, Response};
 use mm_protocol::reports::{
     NearQuery, NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest,
@@ -62,14 +62,7 @@ pub async fn create_report(
     headers: HeaderMap,
     Json(input): Json<NewReport>,
 ) -> Result<Response, WriteError> {
-    let key = idempotency::key(&headers, &scope(&device.id), &input)?.ok_or_else(|| {
-        AppError::new(
-            ErrorCode::InvalidField,
-            "Brak nagłówka Idempotency-Key.",
-            "The Idempotency-Key header is required.",
-        )
-        .with_field("Idempotency-Key")
-    })?;
+    let key = idempotency::key(&headers, &scope(&device.id), &input)?.ok_or_else(idempotency::required)?;
     precheck(&state, &input).await?;
     charge(&state, Some(&device.id), ip, Some(&key)).await?;
     Ok(match submit(&state, Some(device.id), Some(key), input).await? {
