@@ -17,6 +17,8 @@ pub enum Reply {
     WithHeaders(u16, Vec<(&'static str, String)>, Value),
     /// A bare status, no body.
     Status(u16),
+    /// Status, content type, raw body (a photo).
+    Bytes(u16, &'static str, Vec<u8>),
     /// Read the request, then close without answering.
     Drop,
 }
@@ -66,25 +68,26 @@ impl FakeServer {
                         404,
                         json!({"code": "not_found", "message": {"pl": "Brak odpowiedzi.", "en": "No canned reply."}}),
                     ));
-                    let (status, headers, body) = match reply {
+                    let (status, headers, body, content_type) = match reply {
                         Reply::Drop => return,
-                        Reply::Status(s) => (s, vec![], String::new()),
-                        Reply::Json(s, v) => (s, vec![], v.to_string()),
-                        Reply::WithHeaders(s, h, v) => (s, h, v.to_string()),
+                        Reply::Status(s) => (s, vec![], vec![], "application/json"),
+                        Reply::Json(s, v) => (s, vec![], v.to_string().into_bytes(), "application/json"),
+                        Reply::WithHeaders(s, h, v) => (s, h, v.to_string().into_bytes(), "application/json"),
+                        Reply::Bytes(s, ct, b) => (s, vec![], b, ct),
                     };
                     let mut head = format!(
                         "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
                         body.len()
                     );
                     if !body.is_empty() {
-                        head.push_str("content-type: application/json\r\n");
+                        head.push_str(&format!("content-type: {content_type}\r\n"));
                     }
                     for (k, v) in headers {
                         head.push_str(&format!("{k}: {v}\r\n"));
                     }
                     head.push_str("\r\n");
                     let _ = sock.write_all(head.as_bytes()).await;
-                    let _ = sock.write_all(body.as_bytes()).await;
+                    let _ = sock.write_all(&body).await;
                     let _ = sock.shutdown().await;
                 });
             }

@@ -22,6 +22,7 @@ use super::model::{
     BudgetPoolResult, BudgetProject, BudgetProjectResult, BudgetProjects, BudgetResults, BudgetWrite, BudgetWriteKind,
     CastState, MyBallotState, ProjectSubmission, WriteState, kind_text, phase_text, status_text,
 };
+use super::photos;
 use super::writes::{self, WritePayload};
 use super::store::{self, LocalCast};
 use crate::display::{self, Language};
@@ -46,6 +47,13 @@ struct Loaded {
     change: Option<writes::StoredWrite>,
     /// My writes about this edition (what this device proposed, signed, appealed).
     writes: Vec<writes::StoredWrite>,
+    /// The gmina's files (the projects' photos under it).
+    data_dir: std::path::PathBuf,
+}
+
+/// The gmina's directory of files beside its store.
+fn data_dir(tenant: &Tenant) -> std::path::PathBuf {
+    tenant.store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default()
 }
 
 impl BudgetApi<'_> {
@@ -65,16 +73,34 @@ impl BudgetApi<'_> {
         let token = token.as_deref();
         let editions = fetch::editions(&tenant.http, &base, token).await.map_err(Error::from)?;
         tenant.store.write(|tx| store::save_editions(tx, &editions, Utc::now()))?;
+        // The ballot's photos first: editions in voting, then the others.
+        let mut photo_urls: [Vec<String>; 2] = Default::default();
         for e in &editions {
             let projects = fetch::projects(&tenant.http, &base, token, e.id).await.map_err(Error::from)?;
             tenant.store.write(|tx| store::save_projects(tx, e.id, &projects, Utc::now()))?;
+            let urls = &mut photo_urls[usize::from(phase(e) != Phase::Voting)];
+            urls.extend(projects.iter().flat_map(|p| p.photos.iter().cloned()));
             if e.published_results
                 && let Some(results) = fetch::results(&tenant.http, &base, token, e.id).await.map_err(Error::from)?
             {
                 tenant.store.write(|tx| store::save_results(tx, &results, Utc::now()))?;
             }
         }
+        photos::prefetch(&tenant.http, &base, &data_dir(&tenant), &photo_urls.concat()).await;
         Ok(())
+    }
+
+    /// The file of a project's photo (`index` in `project.photos`): the one
+    /// kept on the device, else fetched now from the gmina's server and
+    /// kept. A photo elsewhere is refused unfetched (`invalid_input` on
+    /// `photos`); an answer that is no JPEG/PNG (`unsupported_media_type`)
+    /// or too large (`payload_too_large`) is not kept.
+    pub async fn project_photo(&self, project: i64, index: u32) -> Result<String, CoreError> {
+        let p = self.core.store.read(|c| store::project(c, project))?.ok_or_else(|| CoreError::not_found(format!("project {project}")))?;
+        let url = p.photos.get(index as usize).ok_or_else(|| CoreError::not_found(format!("photo {index} of project {project}")))?;
+        let tenant = self.core.store.get()?;
+        let path = photos::fetch(&tenant.http, &self.core.server_url(), &data_dir(&tenant), url).await?;
+        Ok(path.to_string_lossy().into_owned())
     }
 
     // ---- reading (offline) ----
@@ -560,7 +586,7 @@ impl BudgetApi<'_> {
             })?;
         }
         let tenant = self.core.store.get()?;
-        let data_dir = tenant.store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let data_dir = data_dir(&tenant);
         let mut photo_ids = Vec::with_capacity(p.photos.len());
         for bytes in &p.photos {
             let n = crate::reports::photos::normalise(bytes)?;
@@ -688,6 +714,7 @@ impl BudgetApi<'_> {
     }
 
     fn load(&self, edition: i64) -> Result<Loaded, CoreError> {
+        let data_dir = data_dir(&*self.core.store.get()?);
         self.core.store.read(|c| {
             let Some(e) = store::edition(c, edition)? else { return Ok(Err(not_found_edition(edition))) };
             let mine = writes::list(c, Some(edition))?;
@@ -699,6 +726,7 @@ impl BudgetApi<'_> {
                 server: writes::my_ballot(c, edition)?,
                 change: mine.iter().find(|w| w.kind == BudgetWriteKind::Change).cloned(),
                 writes: mine,
+                data_dir,
             }))
         })?
     }
@@ -858,6 +886,12 @@ fn project_card(p: &Project, l: &Loaded, lang: Language) -> BudgetProject {
         chosen: l.draft.iter().any(|pc| pc.projects.iter().any(|c| c.project == p.id)),
         can_sign: sign_refusal(p, l).is_none(),
         can_appeal: appeal_refusal(p, l).is_none() && proposed_here(p.id, l),
+        photo_paths: p
+            .photos
+            .iter()
+            .filter_map(|url| photos::cached(&l.data_dir, url))
+            .map(|path| path.to_string_lossy().into_owned())
+            .collect(),
         project: p.clone(),
     }
 }

@@ -11,6 +11,7 @@
 //!   wire`) and what the outbox sends (a ballot).
 //! - `writes`: a project submitted, a support signature, an appeal, a
 //!   ballot's change: each one outbox item and one `budget_writes` row.
+//! - `photos`: the projects' photos kept for offline reading.
 //! - `api`: `core.budget()`.
 //!
 //! A ballot's life on the device: `cast` checks the ballot
@@ -29,6 +30,7 @@
 mod api;
 pub(crate) mod fetch;
 pub mod model;
+pub(crate) mod photos;
 pub(crate) mod store;
 pub(crate) mod writes;
 

@@ -80,6 +80,10 @@ pub struct BudgetProject {
     /// This device proposed it, it was rejected, and the appeal time is
     /// open with no appeal sent from here (`appeal`).
     pub can_appeal: bool,
+    /// The files of its photos kept on the device (`refresh` fetches
+    /// them, `project_photo` one on demand), in the order of
+    /// `project.photos`; a photo not fetched yet is not listed.
+    pub photo_paths: Vec<String>,
 }
 
 /// The ballot as the resident picks (`ballot`, `toggle`, `set_points`).

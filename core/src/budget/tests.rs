@@ -447,3 +447,74 @@ async fn points_are_given_under_the_cumulative_rule_and_results_read_offline() {
     assert_eq!(e.code(), "phase_closed");
     assert_eq!(core.status().unwrap().pending_writes, 0);
 }
+
+fn with_photos(edition: i64) -> Vec<Project> {
+    let mut list = projects_of(edition);
+    let photo = |c: char| format!("/api/v1/photos/{}", c.to_string().repeat(64));
+    for p in &mut list {
+        p.photos = match p.id {
+            11 => vec![photo('a'), photo('b')],
+            12 => vec![photo('c')],
+            13 => vec![photo('d')],
+            31 => vec![format!("https://evil.example/api/v1/photos/{}", "e".repeat(64))],
+            _ => vec![],
+        };
+    }
+    list
+}
+
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1];
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+/// One refresh keeps the ballot's photos on the device (in the projects'
+/// order), refusing an answer that is no photo or too large and never
+/// asking another host; they read offline afterwards, and a photo not
+/// kept is fetched on demand with the same checks.
+#[tokio::test]
+async fn project_photos_are_kept_at_refresh_and_read_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    refresh_replies(&server, &editions(), with_photos);
+    server
+        .reply(Reply::Bytes(200, "image/jpeg", JPEG.to_vec()))
+        .reply(Reply::Bytes(200, "image/png", PNG.to_vec()))
+        .reply(Reply::Bytes(200, "text/html", b"<html>not a photo</html>".to_vec()))
+        .reply(Reply::Bytes(200, "image/jpeg", [JPEG, &vec![0; super::photos::PHOTO_MAX_BYTES][..]].concat()));
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    core.budget().refresh().await.unwrap();
+    let photo_gets: Vec<String> =
+        server.requests().into_iter().map(|r| r.target).filter(|t| t.contains("/photos/")).collect();
+    assert_eq!(photo_gets.len(), 4, "{photo_gets:?}");
+    assert!(photo_gets.iter().all(|t| !t.contains("eeee")), "another host's photo is not fetched");
+
+    let p = core.budget().project(11).unwrap();
+    assert_eq!(p.photo_paths.len(), 2);
+    assert_eq!(std::fs::read(&p.photo_paths[0]).unwrap(), JPEG);
+    assert_eq!(std::fs::read(&p.photo_paths[1]).unwrap(), PNG);
+    assert!(p.photo_paths[0].starts_with(dir.path().to_str().unwrap()));
+    assert!(core.budget().project(12).unwrap().photo_paths.is_empty(), "HTML is not kept");
+    assert!(core.budget().project(13).unwrap().photo_paths.is_empty(), "too large is not kept");
+    assert!(core.budget().project(31).unwrap().photo_paths.is_empty());
+
+    // On demand: another host refused unasked; a bad answer refused again.
+    let asked = server.requests().len();
+    let e = core.budget().project_photo(31, 0).await.unwrap_err();
+    assert!(matches!(&e, CoreError::InvalidInput { field, .. } if field == "photos"), "{e:?}");
+    assert_eq!(server.requests().len(), asked, "nothing fetched");
+    server.reply(Reply::Bytes(200, "image/jpeg", b"<html>".to_vec()));
+    let e = core.budget().project_photo(12, 0).await.unwrap_err();
+    assert_eq!(e.code(), "unsupported_media_type", "{e:?}");
+    server.reply(Reply::Bytes(200, "image/jpeg", JPEG.to_vec()));
+    let path = core.budget().project_photo(13, 0).await.unwrap();
+    assert_eq!(core.budget().project(13).unwrap().photo_paths, vec![path]);
+    assert!(matches!(core.budget().project_photo(13, 1).await, Err(CoreError::NotFound { .. })));
+    drop(core);
+    drop(server);
+
+    // Offline: the server gone, the kept photos still there, no fetch.
+    let core = Core::open(config(&dir, "http://127.0.0.1:9")).unwrap();
+    let p = core.budget().project(11).unwrap();
+    assert_eq!(p.photo_paths.len(), 2);
+    assert_eq!(core.budget().project_photo(11, 1).await.unwrap(), p.photo_paths[1]);
+    assert!(matches!(core.budget().project_photo(12, 0).await, Err(CoreError::Network { .. })));
+}

@@ -243,6 +243,42 @@ impl Http {
     }
 }
 
+/// A binary answer (`Http::get_bytes`).
+pub(crate) enum Fetched {
+    Body { content_type: String, bytes: Vec<u8> },
+    /// Longer than the caller's limit: not read further.
+    TooLarge,
+}
+
+impl Http {
+    /// A public binary read of a whole `url` (a photo), read only up to
+    /// `max` bytes: a longer answer is `TooLarge`, by its `Content-Length`
+    /// before any byte is read, or once the bytes pass `max`.
+    pub async fn get_bytes(&self, url: &str, max: usize) -> Result<Fetched, HttpError> {
+        let mut resp = self.client.get(url).send().await.map_err(network)?;
+        if !resp.status().is_success() {
+            return Err(body_of(resp).await.err().unwrap_or(HttpError::Network("no error body".into())));
+        }
+        if resp.content_length().is_some_and(|n| n > max as u64) {
+            return Ok(Fetched::TooLarge);
+        }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(network)? {
+            if bytes.len() + chunk.len() > max {
+                return Ok(Fetched::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body { content_type, bytes })
+    }
+}
+
 fn network(e: reqwest::Error) -> HttpError {
     // Without the URL: it is in our logs already and may carry a query.
     HttpError::Network(e.without_url().to_string())
