@@ -267,6 +267,9 @@ pub struct BudgetProject {
     pub location: Option<BudgetProjectLocation>,
     /// Photo URLs on the server.
     pub photos: Vec<String>,
+    /// The photos' files kept on the device (`budget_refresh` fetches
+    /// them; a photo not fetched yet is not listed): what the screens show.
+    pub photo_paths: Vec<String>,
     pub status: BudgetProjectStatus,
     pub status_text: String,
     pub rejection_reason: Option<String>,
@@ -296,6 +299,7 @@ impl From<core::BudgetProject> for BudgetProject {
             category: pr.category,
             location: pr.location.map(Into::into),
             photos: pr.photos,
+            photo_paths: p.photo_paths,
             status: pr.status.into(),
             status_text: p.status_text,
             rejection_reason: pr.rejection_reason,
@@ -892,6 +896,12 @@ impl MmCore {
 
     pub fn budget_project(&self, id: i64) -> Result<BudgetProject, MmError> {
         one(self.core.budget().project(id))
+    }
+
+    /// The file of a project's photo (`index` in `photos`): kept on the
+    /// device, else fetched now from the gmina's server and kept.
+    pub async fn budget_project_photo(&self, project: i64, index: u32) -> Result<String, MmError> {
+        Ok(self.core.budget().project_photo(project, index).await?)
     }
 
     /// Published results as last fetched; `None` before publication.
