@@ -52,7 +52,15 @@ pub async fn budget(core: &Core, out: &Output, action: Option<BudgetAction>) -> 
             Ok(())
         }
         Some(BudgetAction::Project { id }) => {
-            let p = core.budget().project(id)?;
+            let b = core.budget();
+            // Every photo kept on the device: fetched now when it is not yet.
+            let mut not_kept = Vec::new();
+            for i in 0..b.project(id)?.project.photos.len() {
+                if let Err(e) = b.project_photo(id, i as u32).await {
+                    not_kept.push((i, e));
+                }
+            }
+            let p = b.project(id)?;
             out.show(&p, |p| {
                 println!("{} (projekt {})", p.project.title, p.project.id);
                 println!("Pula: {}; koszt: {}; status: {}", p.pool_name, p.cost_text, p.status_text);
@@ -65,6 +73,15 @@ pub async fn budget(core: &Core, out: &Output, action: Option<BudgetAction>) -> 
                 }
                 if p.can_appeal {
                     println!("Możesz się odwołać: mm budget appeal {} --text …", p.project.id);
+                }
+                if !p.project.photos.is_empty() {
+                    println!("Zdjęcia:");
+                    for path in &p.photo_paths {
+                        println!("  {path}");
+                    }
+                    for (i, e) in &not_kept {
+                        println!("  {} — nie pobrano: {}", p.project.photos[*i], e.message().pl);
+                    }
                 }
                 println!();
                 println!("{}", p.project.description);
