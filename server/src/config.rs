@@ -92,6 +92,11 @@ pub struct ServeArgs {
     /// to name its gmina. `MM_DEMO_NEIGHBOUR` takes 1/0, true/false, yes/no.
     #[arg(long, env = "MM_DEMO_NEIGHBOUR", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub demo_neighbour: bool,
+    /// Tests only: devices may register `http://127.0.0.1:…` (and `[::1]`,
+    /// `localhost`) Web Push endpoints, which the SSRF rule refuses
+    /// otherwise (https to public addresses only).
+    #[arg(long, env = "MM_PUSH_ALLOW_LOOPBACK", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub push_allow_loopback: bool,
     /// Residents' writes (reports, photos, follows) per device per hour.
     #[arg(long, env = "MM_RATE_DEVICE_PER_HOUR", default_value_t = 30, global = true)]
     pub rate_device_per_hour: u32,

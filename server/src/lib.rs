@@ -9,6 +9,7 @@
 //! - [`auth`], [`devices`], [`news`], [`events`], [`sync`],
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
 //! - [`taxes`], [`payments`]: local taxes from the gmina's tax system, paid by QR transfer or a gateway;
+//! - [`notifications`]: notifications to phones (subscriptions, feed, fan-out);
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
 //! - [`jobs`]: the one persisted job queue for outside systems and its worker;
@@ -42,6 +43,7 @@ pub mod health;
 pub mod jobs;
 pub mod maintenance;
 pub mod news;
+pub mod notifications;
 pub mod open311;
 pub mod openapi;
 pub mod payments;
@@ -84,6 +86,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(consultations::routes::router())
         .merge(budget::routes::router())
         .merge(budget::results::router())
+        .merge(notifications::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }

@@ -290,6 +290,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let mut worker = mm_server::jobs::Worker::new(store.clone(), state.clock.clone());
     let poller = start_ezd_bridge(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
     let tax_schedule = start_tax_pull(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
+    start_notifications(&args, &mut state, store.clone(), &mut worker);
     let worker = worker.spawn(until_stopped());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -447,6 +448,14 @@ fn start_tax_pull(
     let ctx = TaxContext::new(store.clone(), clock.clone(), cfg.clone()).context("cannot start the tax pull")?;
     worker.register::<PullTaxes>(Arc::new(ctx), 2, retry);
     Ok(spawn_schedule(store, clock, cfg, shutdown))
+}
+
+/// Notifications (issue 16): the fan-out job, and which Web Push endpoints
+/// devices may register.
+fn start_notifications(args: &ServeArgs, state: &mut AppState, store: Arc<dyn Store>, worker: &mut mm_server::jobs::Worker) {
+    state.push_endpoints = mm_protocol::notifications::EndpointPolicy { allow_loopback: args.push_allow_loopback };
+    let ctx = mm_server::notifications::fanout::FanOutContext { store, clock: state.clock.clone() };
+    worker.register::<mm_server::notifications::fanout::FanOutJob>(Arc::new(ctx), 1, mm_server::jobs::RetryPolicy::default());
 }
 
 /// The payment gateway (`--payments none|sandbox|p24`): the sandbox is

@@ -29,6 +29,7 @@ use crate::state::AppState;
         (name = "taxes", description = "Local taxes: a household's liabilities, activation codes, payments through the gateway"),
         (name = "budget", description = "Participatory budget (budżet obywatelski): editions, projects, ballots, published results"),
         (name = "consultations", description = "Consultations (surveys): questions, one answer per device or per verified person, published summaries"),
+        (name = "notifications", description = "Notifications: a device's subscription (alerts always on), push registration (APNs, FCM, Web Push) and feed"),
     )
 )]
 pub struct ApiDoc;

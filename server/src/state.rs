@@ -75,6 +75,9 @@ pub struct AppState {
     pub budget_keys: Arc<BudgetKeys>,
     /// The budget's editions in voting, for online ballots (`budget::casting`).
     pub voting: Arc<crate::budget::casting::VotingCache>,
+    /// Which Web Push endpoints a device may register: https to public
+    /// addresses only, unless `--push-allow-loopback` (tests).
+    pub push_endpoints: mm_protocol::notifications::EndpointPolicy,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             sms: Arc::new(NoSms),
             budget_keys: Arc::new(BudgetKeys::ephemeral()),
             voting: Arc::default(),
+            push_endpoints: Default::default(),
         }
     }
 }

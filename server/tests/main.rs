@@ -50,6 +50,7 @@ mod limits_postgres;
 mod maintenance_sms_codes;
 mod migrate_from_sqlite;
 mod migrations;
+mod notifications_api;
 mod notifications_store;
 mod open311;
 mod openapi;

@@ -19,6 +19,7 @@ use mm_protocol::gmina::{Locality, LocalityKind, Teryt};
 use mm_protocol::notifications::{
     ApnsEnvironment, Area, Lang, NotificationClass, PushRegistration, QuietHours, Subscription, Target, Topic,
 };
+use mm_server::notifications::fanout::FanOutJob;
 use mm_server::store::notifications::{FanOut, NewNotification, NotificationStatus, Recipient, choose_recipients};
 use mm_server::store::{Actor, NewDevice, Store, StoredResponse};
 
@@ -89,6 +90,7 @@ fn notification(t: Target) -> NewNotification {
         link: None,
         send_at: t0(),
         now: t0(),
+        fan_out_job: FanOutJob::for_notification,
     }
 }
 

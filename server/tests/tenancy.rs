@@ -556,6 +556,64 @@ async fn consultations_keep_gminas_apart(w: &World, (open, done): (i64, i64)) {
     assert!(b.responses(open).await.unwrap().is_empty());
 }
 
+/// Notifications (issue 16, server/tests/notifications_api.rs tests them
+/// within a gmina): B sends an alert to its devices. A's device's feed
+/// never shows it, and B's device's token is no token in A; A's read mark
+/// of B's id changes nothing of B's. Made before B's snapshot; its id.
+async fn notifications_of_b(w: &World) -> i64 {
+    use mm_protocol::notifications::{NotificationClass, Target, Topic};
+    use mm_server::notifications::fanout::{FanOutJob, fan_out};
+    use mm_server::store::notifications::NewNotification;
+    let b = w.b_store();
+    let now = chrono::Utc::now();
+    let n = NewNotification {
+        class: NotificationClass::Alert,
+        target: Target { topic: Topic::Alerts, event_category: None, areas: vec![] },
+        title: format!("{B_MARK} alert"),
+        body: B_MARK.into(),
+        link: None,
+        send_at: now,
+        now,
+        fan_out_job: FanOutJob::for_notification,
+    };
+    let id = b.create_notification(mm_server::store::Actor("test".into()), n).await.unwrap();
+    fan_out(b.as_ref(), id, now).await.unwrap();
+    id
+}
+
+/// A's checks of B's notifications (`notifications_of_b`).
+async fn notifications_keep_gminas_apart(w: &World, id: i64) {
+    let b = w.b_store();
+    let before = format!("{:?}", b.notification(id).await.unwrap());
+    let as_b_in = |gmina| Req { gmina: Some(gmina), token: Some(&w.b.device), ..Default::default() };
+    // Positive control: B's device reads B's alert in B.
+    w.cover("GET /api/v1/notifications/feed");
+    assert!(w.send("GET", "/api/v1/notifications/feed", as_b_in(B)).await.text().contains(B_MARK));
+    let r = w.send("GET", "/api/v1/notifications/feed", Req { gmina: Some(A), token: Some(&w.a.device), ..Default::default() }).await;
+    no_b("A's device's feed", &r);
+    refused("B's device's feed in A", &w.send("GET", "/api/v1/notifications/feed", as_b_in(A)).await);
+    w.cover("POST /api/v1/notifications/feed/read");
+    let read = |token| Req { gmina: Some(A), token: Some(token), json: Some(json!({"ids": [id]})), ..Default::default() };
+    let r = w.send("POST", "/api/v1/notifications/feed/read", read(&w.a.device)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "A's read mark of an id not in its feed is ignored: {}", r.text());
+    refused("B's device marking in A", &w.send("POST", "/api/v1/notifications/feed/read", read(&w.b.device)).await);
+    w.cover("GET /api/v1/notifications/subscription");
+    refused("B's device's subscription in A", &w.send("GET", "/api/v1/notifications/subscription", as_b_in(A)).await);
+    w.cover("PUT /api/v1/notifications/subscription");
+    let sub = json!({"topics": ["alerts"], "lang": "pl"});
+    let r = w
+        .send("PUT", "/api/v1/notifications/subscription", Req { json: Some(sub), ..as_b_in(A) })
+        .await;
+    refused("B's device subscribing in A", &r);
+    w.cover("PUT /api/v1/push/registration");
+    let reg = json!({"transport": "fcm", "token": "tenancy-token"});
+    refused("B's device registering in A", &w.send("PUT", "/api/v1/push/registration", Req { json: Some(reg), ..as_b_in(A) }).await);
+    w.cover("DELETE /api/v1/push/registration");
+    refused("B's device unregistering in A", &w.send("DELETE", "/api/v1/push/registration", as_b_in(A)).await);
+    assert_eq!(format!("{:?}", b.notification(id).await.unwrap()), before, "B's notification changed");
+    assert_eq!(b.notification(id).await.unwrap().unwrap().counts.read, 0);
+}
+
 /// A's checks of B's consultations in the back office and on the public
 /// page (server/src/admin/consultations.rs): A's admin neither sees, edits,
 /// moves, exports nor moderates B's; A's public page does not show B's
@@ -841,6 +899,7 @@ async fn every_route_keeps_gminas_apart() {
     let (a, b) = (&w.a, &w.b);
     let (b_code, b_payment) = taxes_of_b(&w).await;
     let consultations = consultations_of_b(&w).await;
+    let notifications = notifications_of_b(&w).await;
     let budget = budget_of_b(&w).await;
     let budget_results = budget_results_of_b(&w).await;
     let before = snapshot(w.b_store().as_ref(), b).await;
@@ -1223,6 +1282,7 @@ async fn every_route_keeps_gminas_apart() {
     assert_eq!(paid.status, mm_protocol::taxes::PaymentStatus::Pending, "B's payment did not move");
     consultations_keep_gminas_apart(&w, consultations).await;
     admin_consultations_keep_gminas_apart(&w, consultations).await;
+    notifications_keep_gminas_apart(&w, notifications).await;
     budget_keeps_gminas_apart(&w, budget).await;
     budget_results_keep_gminas_apart(&w, budget_results).await;
     budget_pb_keeps_gminas_apart(&w, budget_results).await;

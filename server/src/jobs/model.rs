@@ -24,10 +24,13 @@ pub enum JobKind {
     /// A gmina's tax system pulled for what changed (`taxes::pull`), once
     /// per time slot.
     TaxesPull,
+    /// A notification's recipients chosen and its deliveries written
+    /// (`notifications::fanout`), at its send time.
+    PushFanout,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::EzdRegister, JobKind::EzdOpenCase, JobKind::TaxesPull];
+    pub const ALL: [JobKind; 4] = [JobKind::EzdRegister, JobKind::EzdOpenCase, JobKind::TaxesPull, JobKind::PushFanout];
 
     /// `<system>.<what>`: the system before the dot names the outside
     /// system (the audit log's `<system>.retry`).
@@ -36,6 +39,7 @@ impl JobKind {
             JobKind::EzdRegister => "ezd.register",
             JobKind::EzdOpenCase => "ezd.open_case",
             JobKind::TaxesPull => "taxes.pull",
+            JobKind::PushFanout => "push.fanout",
         }
     }
 
@@ -49,6 +53,7 @@ impl JobKind {
             JobKind::EzdRegister => ("EZD: rejestracja zgłoszenia", "EZD: registering a report"),
             JobKind::EzdOpenCase => ("EZD: założenie sprawy", "EZD: opening a case"),
             JobKind::TaxesPull => ("Podatki: pobranie z systemu dziedzinowego", "Taxes: pulling the tax system"),
+            JobKind::PushFanout => ("Powiadomienia: wybór odbiorców", "Notifications: choosing the recipients"),
         }
     }
 }

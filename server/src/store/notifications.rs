@@ -22,6 +22,7 @@ use mm_protocol::notifications::{
     Area, FeedItem, Lang, Link, NotificationClass, PushRegistration, QuietHours, Subscription, Target, Topic, matches,
 };
 
+use super::jobs::NewJob;
 use super::{Actor, StoreResult};
 
 /// A notification to store (`create_notification`), already validated
@@ -33,9 +34,13 @@ pub struct NewNotification {
     pub title: String,
     pub body: String,
     pub link: Option<Link>,
-    /// When it goes (the fan-out job's `run_at`); `now` for "send now".
+    /// When it goes (the fan-out job's due time); `now` for "send now".
     pub send_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
+    /// The fan-out job for the new notification's id, enqueued in the same
+    /// transaction, due at `send_at`: a notification is never stored
+    /// without the job that sends it.
+    pub fan_out_job: fn(i64) -> NewJob,
 }
 
 /// Where a notification is in its life.
@@ -141,7 +146,8 @@ pub trait NotificationStore: Send + Sync {
     /// device has registered another since (true when dropped).
     async fn drop_dead_registration(&self, device: &str, reg: &PushRegistration) -> StoreResult<bool>;
 
-    /// Stores a notification (scheduled), audited as `notification.create`.
+    /// Stores a notification (scheduled) and enqueues its fan-out job,
+    /// audited as `notification.create`.
     async fn create_notification(&self, actor: Actor, n: NewNotification) -> StoreResult<i64>;
     async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>>;
     /// The newest first.

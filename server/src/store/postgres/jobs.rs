@@ -25,13 +25,17 @@ pub(super) const DEFAULT_LEASE: chrono::Duration = chrono::Duration::minutes(10)
 /// key exists already (in any state) is not enqueued again. True when new.
 /// The job is gmina `g`'s, and so are its dedupe key and the one it waits for.
 pub(super) async fn enqueue(tx: &Tx<'_>, g: &str, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
-    let now = ts(now);
+    enqueue_at(tx, g, job, now, now).await
+}
+
+/// [`enqueue`], due at `due` (a notification sent at a set time).
+pub(super) async fn enqueue_at(tx: &Tx<'_>, g: &str, job: &NewJob, now: DateTime<Utc>, due: DateTime<Utc>) -> StoreResult<bool> {
     let n = tx
         .c
         .execute(
             "INSERT INTO jobs (gmina, kind, payload, dedupe_key, waits_for, next_attempt_at, created_at, updated_at)
-             VALUES ($6, $1, $2, $3, $4, $5, $5, $5) ON CONFLICT (gmina, dedupe_key) DO NOTHING",
-            &[&job.kind, &job.payload, &job.dedupe_key, &job.waits_for, &now, &g],
+             VALUES ($6, $1, $2, $3, $4, $7, $5, $5) ON CONFLICT (gmina, dedupe_key) DO NOTHING",
+            &[&job.kind, &job.payload, &job.dedupe_key, &job.waits_for, &ts(now), &g, &ts(due)],
         )
         .await?;
     if n > 0 {

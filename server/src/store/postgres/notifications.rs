@@ -13,6 +13,7 @@ use mm_protocol::notifications::{
 use serde_json::json;
 use tokio_postgres::Row;
 
+use super::jobs::enqueue_at;
 use super::publish::audit;
 use super::{PostgresStore, Tx, opt_time, parse_time, ts, write_tx};
 use crate::store::notifications::{
@@ -261,6 +262,7 @@ async fn create_notification(tx: &Tx<'_>, g: &str, actor: &Actor, n: &NewNotific
         )
         .await?;
     let id: i64 = row.get(0);
+    enqueue_at(tx, g, &(n.fan_out_job)(id), n.now, n.send_at.max(n.now)).await?;
     let detail = json!({ "topic": n.target.topic.as_str(), "areas": n.target.areas.len() });
     audit(tx, g, actor, n.now, "notification.create", "notification", Some(&id.to_string()), detail).await?;
     Ok(id)

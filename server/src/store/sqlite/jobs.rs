@@ -18,13 +18,17 @@ use crate::store::{Actor, StoreError, StoreResult};
 /// key exists already (in any state) is not enqueued again. True when new.
 /// The job is gmina `g`'s, and so are its dedupe key and the one it waits for.
 pub(super) fn enqueue(tx: &Transaction<'_>, g: &str, job: &NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
-    let now = ts(now);
+    enqueue_at(tx, g, job, now, now)
+}
+
+/// [`enqueue`], due at `due` (a notification sent at a set time).
+pub(super) fn enqueue_at(tx: &Transaction<'_>, g: &str, job: &NewJob, now: DateTime<Utc>, due: DateTime<Utc>) -> StoreResult<bool> {
     let n = tx
         .prepare_cached(
             "INSERT INTO jobs (gmina, kind, payload, dedupe_key, waits_for, next_attempt_at, created_at, updated_at)
-             VALUES (?6, ?1, ?2, ?3, ?4, ?5, ?5, ?5) ON CONFLICT (gmina, dedupe_key) DO NOTHING",
+             VALUES (?6, ?1, ?2, ?3, ?4, ?7, ?5, ?5) ON CONFLICT (gmina, dedupe_key) DO NOTHING",
         )?
-        .execute(params![job.kind, job.payload, job.dedupe_key, job.waits_for, now, g])?;
+        .execute(params![job.kind, job.payload, job.dedupe_key, job.waits_for, ts(now), g, ts(due)])?;
     Ok(n > 0)
 }
 

@@ -11,6 +11,7 @@ use mm_protocol::notifications::{
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
+use super::jobs::enqueue_at;
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
 use crate::store::notifications::{
@@ -249,6 +250,7 @@ fn create_notification(tx: &Transaction<'_>, g: &str, actor: &Actor, n: &NewNoti
         ts(n.now)
     ])?;
     let id = tx.last_insert_rowid();
+    enqueue_at(tx, g, &(n.fan_out_job)(id), n.now, n.send_at.max(n.now))?;
     audit(tx, g, actor, n.now, "notification.create", "notification", Some(&id.to_string()), json!({
         "topic": n.target.topic.as_str(),
         "areas": n.target.areas.len(),

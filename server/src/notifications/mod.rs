@@ -1,0 +1,12 @@
+//! Notifications that reach the phone (issue 16, docs/plans/issue-16.md):
+//! what a device subscribes to and how it is reached, the feed of what it
+//! was sent, and the fan-out that turns one notification into deliveries.
+//!
+//! - [`routes`]: `/api/v1/notifications/...` and `/api/v1/push/registration`
+//!   for devices;
+//! - [`fanout`]: the `push.fanout` job: recipients chosen by SQL over the
+//!   subscriptions (`store::notifications`), quiet hours applied, one
+//!   delivery per device written once.
+
+pub mod fanout;
+pub mod routes;
