@@ -33,8 +33,9 @@ pub struct FeedItem {
 
 /// `GET /api/v1/notifications/feed?after=CURSOR&limit=N`: oldest first
 /// after the cursor; `next_cursor` goes into the next request; `more` says
-/// whether to ask again now. A read mark changes an item's `read`, and the
-/// item comes again after a cursor older than the mark.
+/// whether to ask again now. `read` is as of the fetch: only the device
+/// itself marks its items read (`FeedRead`), so an item is not sent again
+/// when it is marked; the device keeps its own marks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedPage {
