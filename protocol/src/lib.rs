@@ -28,6 +28,7 @@ pub mod taxes;
 pub mod budget;
 pub mod consultations;
 pub mod notifications;
+pub mod waste;
 
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
 /// all-day events) are evaluated here, never in UTC.
