@@ -1,5 +1,9 @@
 package pl.mmieszkaniec.app
 
+import java.awt.image.BufferedImage
+import java.io.ByteArrayOutputStream
+import java.io.File
+import javax.imageio.ImageIO
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import pl.mmieszkaniec.app.state.BudgetEditionModel
@@ -9,10 +13,13 @@ import pl.mmieszkaniec.app.state.ProjectWritesModel
 import pl.mmieszkaniec.app.state.ProposalModel
 import pl.mmieszkaniec.app.state.grosze
 import pl.mmieszkaniec.core.BudgetPhase
+import pl.mmieszkaniec.core.BudgetProjectLocation
+import pl.mmieszkaniec.core.GeoPoint
 import pl.mmieszkaniec.core.BudgetWriteKind
 import pl.mmieszkaniec.core.WriteState
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
+import kotlin.test.assertIs
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -26,6 +33,16 @@ import kotlin.test.assertTrue
  * signature makes the 6 a 7; the edition's list of my writes has both.
  */
 class BudgetWritesStateTest {
+
+    /** A small real JPEG (the core decodes and re-encodes what it is given). */
+    private fun jpeg(): ByteArray {
+        val img = BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB)
+        for (x in 0 until 64) for (y in 0 until 48) img.setRGB(x, y, (x * 4 shl 16) or (y * 5 shl 8) or 0x60)
+        return ByteArrayOutputStream().use { out ->
+            check(ImageIO.write(img, "jpg", out))
+            out.toByteArray()
+        }
+    }
 
     @Test
     fun `zloty as typed to grosze, the rest for the core to refuse`() {
@@ -74,7 +91,10 @@ class BudgetWritesStateTest {
                 assertEquals("title", proposal.state.value.error?.field)
                 assertEquals("Anna Zielińska", proposal.state.value.form.contactName)
 
+                // With a photo and a place: both reach the server.
                 proposal.edit { it.copy(title = "Budki lęgowe dla jerzyków") }
+                proposal.addPhoto(jpeg())
+                proposal.setLocation(GeoPoint(51.0335, 17.1505))
                 assertTrue(proposal.submit(), "${proposal.state.value.error}")
                 val sent = assertNotNull(proposal.state.value.sent)
                 assertEquals(BudgetWriteKind.PROJECT, sent.kind)
@@ -83,6 +103,21 @@ class BudgetWritesStateTest {
                 assertTrue(sent.stateText.isNotBlank() && sent.kindText.isNotBlank(), "$sent")
                 assertEquals("", proposal.state.value.form.title, "taken: the form is emptied")
                 assertEquals(green.pools.first().id, proposal.state.value.form.pool)
+                assertTrue(proposal.state.value.form.photos.isEmpty() && proposal.state.value.form.location == null)
+
+                // Refreshed, the project lists its photo as the server's URL, kept on the phone, and its place.
+                budget.refresh()
+                val proposedPage = BudgetProjectModel(repo, assertNotNull(sent.project))
+                proposedPage.load()
+                val proposed = proposedPage.state.value.project.valueOrNull!!
+                assertEquals(1, proposed.photos.size, "$proposed")
+                assertTrue(proposed.photos[0].startsWith("/api/v1/photos/"), proposed.photos[0])
+                assertEquals(1, proposed.photoPaths.size, "fetched at the refresh")
+                val kept = File(proposed.photoPaths[0]).readBytes()
+                assertEquals(listOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte()), kept.take(3), "a JPEG")
+                val place = assertIs<BudgetProjectLocation.Point>(proposed.location).point
+                assertEquals(51.0335, place.lat, 1e-9)
+                assertEquals(17.1505, place.lon, 1e-9)
 
                 // Signing the project with 6 of 15 signatures.
                 val edition = BudgetEditionModel(repo, green.id)

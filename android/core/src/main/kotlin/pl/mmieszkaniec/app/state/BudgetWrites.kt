@@ -2,6 +2,7 @@ package pl.mmieszkaniec.app.state
 
 import pl.mmieszkaniec.app.Repository
 import pl.mmieszkaniec.app.UserError
+import pl.mmieszkaniec.core.BoundingBox
 import pl.mmieszkaniec.core.BudgetEdition
 import pl.mmieszkaniec.core.BudgetProjectSubmission
 import pl.mmieszkaniec.core.BudgetWrite
@@ -31,6 +32,8 @@ data class ProposalForm(
     val contactName: String = "",
     val contactEmail: String = "",
     val contactPhone: String = "",
+    /** Photos as picked (JPEG or PNG bytes); the core strips their metadata and checks how many. */
+    val photos: List<ByteArray> = emptyList(),
 ) {
     /** What crosses to the core; the core checks every field (`invalid_input` names it). */
     fun submission(): BudgetProjectSubmission = BudgetProjectSubmission(
@@ -40,13 +43,13 @@ data class ProposalForm(
         costGrosze = grosze(cost),
         category = category.ifBlank { null },
         location = location,
-        photos = emptyList(),
+        photos = photos,
         contactName = contactName,
         contactEmail = contactEmail.ifBlank { null },
         contactPhone = contactPhone.ifBlank { null },
     )
 
-    override fun toString(): String = "ProposalForm(pool=$pool, title=$title)"
+    override fun toString(): String = "ProposalForm(pool=$pool, title=$title, photos=${photos.size})"
 }
 
 /**
@@ -72,20 +75,31 @@ data class ProposalState(
     val error: UserError? = null,
     /** Taken by the core: queued or sent, with its state text. */
     val sent: BudgetWrite? = null,
+    /** The gmina's box (the map a place is marked on); null before the first sync. */
+    val box: BoundingBox? = null,
 )
 
 class ProposalModel(private val repo: Repository, val editionId: Long) : StateHolder<ProposalState>(ProposalState()) {
 
     suspend fun load() {
         val edition = load { repo.budgetEdition(editionId) }
+        val box = runCatching { repo.gminaBbox() }.getOrNull()
         update {
             // The first pool until one is picked (an edition often has one pool only).
             val pool = it.form.pool ?: edition.valueOrNull?.pools?.firstOrNull()?.id
-            it.copy(edition = edition, form = it.form.copy(pool = pool))
+            it.copy(edition = edition, form = it.form.copy(pool = pool), box = box)
         }
     }
 
     fun edit(change: (ProposalForm) -> ProposalForm) = update { it.copy(form = change(it.form), error = null) }
+
+    /** A photo picked (camera or gallery, as JPEG or PNG). */
+    fun addPhoto(bytes: ByteArray) = edit { it.copy(photos = it.photos + listOf(bytes)) }
+
+    fun removePhoto(index: Int) = edit { f -> f.copy(photos = f.photos.filterIndexed { i, _ -> i != index }) }
+
+    /** Where the project would be (the map's pin, or the phone's position); null: nowhere in particular. */
+    fun setLocation(point: GeoPoint?) = edit { it.copy(location = point) }
 
     /** "Wyślij projekt": true when the core took it (sent, or queued); the form is then emptied. */
     suspend fun submit(): Boolean {
