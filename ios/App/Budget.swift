@@ -19,6 +19,7 @@
 // the bindings.
 import Foundation
 import MmCore
+import PhotosUI
 import SwiftUI
 
 /// One edition, and the projects of the pool chosen (nil: all pools).
@@ -512,6 +513,22 @@ struct BudgetProjectView: View {
                     }
                     if let category = p.category { LabeledContent(t("Kategoria", "Category"), value: category) }
                     Text(p.description)
+                    // The photos the core keeps on the device (fetched at the budget's refresh).
+                    ForEach(Array(p.photoPaths.enumerated()), id: \.element) { index, path in
+                        if let img = UIImage(contentsOfFile: path)?.preparingThumbnail(of: CGSize(width: 1200, height: 900)) {
+                            Image(uiImage: img).resizable().scaledToFit().frame(maxHeight: 240)
+                                .accessibilityLabel(t("Zdjęcie \(index + 1) projektu „\(p.title)”",
+                                                      "Photo \(index + 1) of the project “\(p.title)”"))
+                        }
+                    }
+                }
+                if let place = p.location {
+                    Section {
+                        ProjectsMap(pins: [ProjectPin(id: p.id, title: p.title, location: place, filled: true)],
+                                    summary: t("Mapa: miejsce projektu „\(p.title)”.", "Map: the place of “\(p.title)”."))
+                    } header: {
+                        Text(t("Miejsce realizacji", "Where it would be")).accessibilityAddTraits(.isHeader)
+                    }
                 }
                 if model.edition?.votingOpen == true {
                     Section {
@@ -931,12 +948,24 @@ struct ProposalForm: Equatable {
     var contactName = ""
     var contactEmail = ""
     var contactPhone = ""
+    /// Photos as picked (JPEG or PNG data); the core strips their metadata and checks how many.
+    var photos: [Data] = []
+    /// The place as typed ("51.0345", "51,0345"); both or neither.
+    var latitude = ""
+    var longitude = ""
+
+    /// The typed place, when both numbers read; the core checks that it is a valid point.
+    var location: GeoPoint? {
+        let number = { (typed: String) in Double(typed.replacingOccurrences(of: ",", with: ".").trimmingCharacters(in: .whitespaces)) }
+        guard let lat = number(latitude), let lon = number(longitude) else { return nil }
+        return GeoPoint(lat: lat, lon: lon)
+    }
 
     /// What crosses to the core; the core checks every field (`invalid_input` names it).
     var submission: BudgetProjectSubmission {
         BudgetProjectSubmission(pool: pool ?? 0, title: title, description: description,
                                 costGrosze: grosze(cost), category: category.isEmpty ? nil : category,
-                                location: nil, photos: [], contactName: contactName,
+                                location: location, photos: photos, contactName: contactName,
                                 contactEmail: contactEmail.isEmpty ? nil : contactEmail,
                                 contactPhone: contactPhone.isEmpty ? nil : contactPhone)
     }
@@ -995,6 +1024,7 @@ final class ProposalModel {
 
 struct BudgetProposalView: View {
     @State private var model: ProposalModel
+    @State private var picked: [PhotosPickerItem] = []
 
     init(core: MmCore, edition: BudgetEdition) {
         _model = State(initialValue: ProposalModel(core: core, edition: edition))
@@ -1031,6 +1061,32 @@ struct BudgetProposalView: View {
                 Text(t("Projekt", "The project")).accessibilityAddTraits(.isHeader)
             }
             Section {
+                ForEach(Array(model.form.photos.enumerated()), id: \.offset) { index, data in
+                    HStack {
+                        if let img = UIImage(data: data)?.preparingThumbnail(of: CGSize(width: 320, height: 240)) {
+                            Image(uiImage: img).resizable().scaledToFit().frame(height: 120)
+                                .accessibilityLabel(t("Zdjęcie \(index + 1)", "Photo \(index + 1)"))
+                        }
+                        Button(t("Usuń", "Remove"), role: .destructive) { model.form.photos.remove(at: index) }
+                            .accessibilityLabel(t("Usuń zdjęcie \(index + 1)", "Remove photo \(index + 1)"))
+                    }
+                }
+                PhotosPicker(t("Dodaj zdjęcie z biblioteki", "Add a photo from the library"), selection: $picked,
+                             maxSelectionCount: 1, matching: .images, preferredItemEncoding: .compatible)
+            } header: {
+                Text(t("Zdjęcia (nieobowiązkowe)", "Photos (optional)")).accessibilityAddTraits(.isHeader)
+            }
+            Section {
+                TextField(t("Szerokość geograficzna", "Latitude"), text: $model.form.latitude)
+                    .keyboardType(.decimalPad)
+                    .accessibilityLabel(t("Szerokość geograficzna", "Latitude"))
+                TextField(t("Długość geograficzna", "Longitude"), text: $model.form.longitude)
+                    .keyboardType(.decimalPad)
+                    .accessibilityLabel(t("Długość geograficzna", "Longitude"))
+            } header: {
+                Text(t("Miejsce realizacji (nieobowiązkowe)", "Where it would be (optional)")).accessibilityAddTraits(.isHeader)
+            }
+            Section {
                 TextField(t("Imię i nazwisko", "Name"), text: $model.form.contactName)
                     .textContentType(.name)
                     .accessibilityLabel(t("Imię i nazwisko", "Name"))
@@ -1054,6 +1110,15 @@ struct BudgetProposalView: View {
             }
         }
         .navigationTitle(t("Zgłoś projekt", "Propose a project"))
+        .onChange(of: picked) { _, items in
+            Task {
+                // The library's photo as JPEG (`.compatible`); the core normalises it when the proposal is sent.
+                for item in items {
+                    if let data = try? await item.loadTransferable(type: Data.self) { model.form.photos.append(data) }
+                }
+                picked = []
+            }
+        }
         .onChange(of: model.sent?.stateText) { _, now in
             // VoiceOver hears what became of the proposal once the core took it.
             if let now { AccessibilityNotification.Announcement(now).post() }
