@@ -578,6 +578,13 @@ impl BudgetApi<'_> {
             let m = e.message();
             CoreError::InvalidInput { field: "cost_grosze".into(), message: m }
         })?;
+        if p.photos.len() > mm_protocol::reports::MAX_PHOTOS {
+            let max = mm_protocol::reports::MAX_PHOTOS;
+            return Err(CoreError::InvalidInput {
+                field: "photos".into(),
+                message: Message::new(format!("Najwyżej {max} zdjęć."), format!("At most {max} photos.")),
+            });
+        }
         if let Some(point) = &p.location {
             use mm_protocol::validation::Validate;
             point.validate().map_err(|_| CoreError::InvalidInput {

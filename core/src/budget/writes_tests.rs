@@ -265,6 +265,7 @@ async fn a_project_is_checked_then_submitted_once_with_its_photo() {
         (ProjectSubmission { contact_name: String::new(), ..submission(90) }, "contact.name"),
         (ProjectSubmission { location: Some(GeoPoint { lon: 200.0, lat: 51.0 }), ..submission(90) }, "location"),
         (submission(70), "pool"),
+        (ProjectSubmission { photos: vec![vec![0xFF, 0xD8, 0xFF]; 6], ..submission(90) }, "photos"),
     ] {
         let e = core.budget().submit_project(9, bad).await.unwrap_err();
         assert!(matches!(&e, crate::CoreError::InvalidInput { field: f, .. } if f == field), "{field}: {e:?}");
