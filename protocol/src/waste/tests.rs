@@ -526,3 +526,25 @@ proptest! {
         }
     }
 }
+
+/// The examples in `docs/WASTE.md` import as they stand.
+#[test]
+fn the_documented_examples_import() {
+    let doc = include_str!("../../../docs/WASTE.md");
+    let blocks: Vec<&str> = doc.split("```csv\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+    assert_eq!(blocks.len(), 5);
+    let input = ImportInput {
+        zones: Some(blocks[0].as_bytes()),
+        rules: Some(blocks[1].as_bytes()),
+        pickups: Some(blocks[2].as_bytes()),
+        dictionary: Some(blocks[3].as_bytes()),
+        pszok: Some(blocks[4].as_bytes()),
+    };
+    let import = parse_import(&input).unwrap_or_else(|e| panic!("{e:#?}"));
+    let rules = import.rules.unwrap();
+    let zone = |street: &str, n: &str, b| resolve(&rules, &addr("Siechnice", Some(street), n, b)).unwrap();
+    assert_eq!(zone("Kolejowa", "7", Some(BuildingType::SingleFamily)), "C");
+    assert_eq!(zone("Kolejowa", "8", Some(BuildingType::SingleFamily)), "A");
+    assert_eq!(zone("Lipowa", "8", Some(BuildingType::MultiFamily)), "E");
+    assert_eq!(import.pszok.unwrap()[0].accepts.len(), 4);
+}
