@@ -246,3 +246,32 @@ async fn a_dead_token_is_dropped_only_while_it_is_still_the_devices() {
     assert_eq!(a.push_registration("phone").await.unwrap(), None);
     assert!(!a.delete_push_registration("phone").await.unwrap());
 }
+
+#[tokio::test]
+async fn an_alert_news_item_notifies_by_itself_once() {
+    use mm_protocol::news::{NewsInput, Priority};
+    use mm_protocol::notifications::Link;
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    let input = |title: &str, priority| NewsInput {
+        title: title.into(),
+        body: "Awaria wodociągu: Radwanice bez wody do 14:00.".into(),
+        priority,
+        published_at: None,
+        expires_at: None,
+    };
+    a.create_news(official(), input("Komunikat", Priority::Normal), t0()).await.unwrap();
+    assert!(a.notifications(10).await.unwrap().is_empty(), "ordinary news sends nothing");
+    let alert = a.create_news(official(), input("Brak wody", Priority::Alert), t0()).await.unwrap();
+    let sent = a.notifications(10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    let n = &sent[0];
+    assert_eq!((n.class, n.target.topic, n.status), (NotificationClass::Alert, Topic::Alerts, NotificationStatus::Scheduled));
+    assert_eq!((n.title.as_str(), n.link.clone()), ("Brak wody", Some(Link::News { id: alert.id })));
+    assert!(n.target.areas.is_empty(), "the whole gmina");
+    // Edited: not sent again. Another gmina: nothing.
+    a.update_news(official(), alert.id, input("Brak wody (aktualizacja)", Priority::Alert), t0()).await.unwrap();
+    assert_eq!(a.notifications(10).await.unwrap().len(), 1);
+    assert!(b.notifications(10).await.unwrap().is_empty());
+}

@@ -6,7 +6,9 @@
 //!   for devices;
 //! - [`fanout`]: the `push.fanout` job: recipients chosen by SQL over the
 //!   subscriptions (`store::notifications`), quiet hours applied, one
-//!   delivery per device written once.
+//!   delivery per device written once;
+//! - [`news`]: the notification an alert news item sends by itself.
 
 pub mod fanout;
+pub mod news;
 pub mod routes;

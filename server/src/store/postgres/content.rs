@@ -154,6 +154,9 @@ impl ContentStore for PostgresStore {
         write_tx!(self, |tx, g| {
             publish::lock(tx).await?;
             let news = write_news(tx, g, None, input, now).await?;
+            if let Some(n) = crate::notifications::news::notification_for(&news, now) {
+                super::notifications::create_notification(tx, g, &actor, &n).await?;
+            }
             audit(tx, g, &actor, now, "news.create", "news", Some(&news.id.to_string()), json!({"title": news.title})).await?;
             Ok(news)
         })

@@ -232,7 +232,8 @@ async fn candidates(c: &impl GenericClient, g: &str, target: &Target) -> StoreRe
     Ok(out)
 }
 
-async fn create_notification(tx: &Tx<'_>, g: &str, actor: &Actor, n: &NewNotification) -> StoreResult<i64> {
+/// Also for an alert news item, in its own transaction (`content.rs`).
+pub(super) async fn create_notification(tx: &Tx<'_>, g: &str, actor: &Actor, n: &NewNotification) -> StoreResult<i64> {
     let st = tx
         .c
         .prepare_cached(

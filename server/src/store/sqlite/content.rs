@@ -200,6 +200,9 @@ impl ContentStore for SqliteStore {
         let g = self.scope();
         self.write(move |tx| {
             let news = write_news(tx, &g, None, input, now)?;
+            if let Some(n) = crate::notifications::news::notification_for(&news, now) {
+                super::notifications::create_notification(tx, &g, &actor, &n)?;
+            }
             audit(
                 tx,
                 &g,

@@ -230,7 +230,8 @@ fn candidates(c: &Connection, g: &str, target: &Target) -> StoreResult<Vec<Candi
     Ok(out)
 }
 
-fn create_notification(tx: &Transaction<'_>, g: &str, actor: &Actor, n: &NewNotification) -> StoreResult<i64> {
+/// Also for an alert news item, in its own transaction (`content.rs`).
+pub(super) fn create_notification(tx: &Transaction<'_>, g: &str, actor: &Actor, n: &NewNotification) -> StoreResult<i64> {
     tx.prepare_cached(
         "INSERT INTO notifications (gmina, class, topic, event_category, title, body, link, areas, send_at, status,
                                     created_by, created_at)
