@@ -48,6 +48,7 @@ pub mod open311;
 pub mod openapi;
 pub mod payments;
 pub mod places;
+pub mod push;
 pub mod reports;
 pub mod sms;
 pub mod sync;
