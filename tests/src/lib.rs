@@ -3,10 +3,13 @@
 //! the API as an official would.
 
 pub mod balancer;
+pub mod fake_apns;
 pub mod fake_ezd;
+pub mod fake_fcm;
 pub mod fake_p24;
 pub mod fake_sms;
 pub mod fake_tax;
+pub mod fake_webpush;
 pub mod fake_sync;
 pub mod pg;
 pub mod proxy;
