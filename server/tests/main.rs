@@ -17,6 +17,12 @@ mod taxes_support;
 mod fake_p24;
 #[path = "../../tests/src/fake_sms.rs"]
 mod fake_sms;
+#[path = "../../tests/src/fake_apns.rs"]
+mod fake_apns;
+#[path = "../../tests/src/fake_fcm.rs"]
+mod fake_fcm;
+#[path = "../../tests/src/fake_webpush.rs"]
+mod fake_webpush;
 
 mod admin;
 mod admin_budget;
@@ -57,6 +63,7 @@ mod openapi;
 mod payments;
 mod photos_s3;
 mod places;
+mod push_transports;
 mod reports;
 mod security_auth;
 mod security_devices;
