@@ -10,6 +10,7 @@
 //! - [`ics`]: the ICS feed of an address.
 //! - [`reminders`]: local reminders in Europe/Warsaw time.
 //! - [`dictionary`]: "what goes where" search without diacritics.
+//! - [`wire`]: the residents' routes' bodies.
 
 pub mod model;
 pub mod address;
@@ -17,6 +18,7 @@ pub mod csv;
 pub mod ics;
 pub mod reminders;
 pub mod dictionary;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;
@@ -27,3 +29,4 @@ pub use dictionary::search;
 pub use ics::{schedule_ics, WasteIcsOptions};
 pub use model::{BinColour, BuildingType, DictionaryEntry, Fraction, Parity, Pickup, Pszok, Zone, ZoneId};
 pub use reminders::{reminders, AddressSchedule, Reminder, ReminderPrefs};
+pub use wire::{ScheduleQuery, ScheduleResponse, StreetsResponse};

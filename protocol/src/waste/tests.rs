@@ -548,3 +548,35 @@ fn the_documented_examples_import() {
     assert_eq!(zone("Lipowa", "8", Some(BuildingType::MultiFamily)), "E");
     assert_eq!(import.pszok.unwrap()[0].accepts.len(), 4);
 }
+
+#[test]
+fn schedule_queries_become_addresses() {
+    use super::wire::ScheduleQuery;
+    let q = ScheduleQuery { locality: "Siechnice".into(), street: Some("ul. Kolejowa".into()), number: "7 B/2".into(), building: None };
+    let a = q.address().unwrap();
+    assert_eq!(a.number, HouseNumber { number: 7, suffix: "b".into() });
+    assert_eq!(resolve(&siechnice_rules(), &a), Ok("D".into()), "7b is in Kolejowa 1–20");
+    let blank_street = ScheduleQuery { street: Some(" ".into()), number: "3".into(), ..q.clone() };
+    assert_eq!(blank_street.address().unwrap().street, None);
+    assert_eq!(ScheduleQuery { number: "x".into(), ..q.clone() }.address().unwrap_err().field, "number");
+    assert_eq!(ScheduleQuery { locality: String::new(), ..q }.address().unwrap_err().field, "locality");
+}
+
+proptest! {
+    /// Whatever the day and the chosen time, a reminder falls on the
+    /// Warsaw wall clock at that time `days_before` days earlier (or just
+    /// after the spring gap).
+    #[test]
+    fn reminders_keep_their_wall_clock_time(day in 0i64..1500, minutes in 0u32..1440, before in 1u8..=3) {
+        let pickup_date = date("2026-01-01") + chrono::Days::new(day as u64);
+        let at = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).unwrap();
+        let prefs = ReminderPrefs { days_before: before, at, ..Default::default() };
+        let s = schedule(&[(&pickup_date.to_string(), Fraction::Paper)]);
+        let r = reminders(&s, &prefs, utc("2025-01-01T00:00:00Z"), utc("2031-01-01T00:00:00Z"));
+        prop_assert_eq!(r.len(), 1);
+        let local = r[0].at_utc.with_timezone(&crate::LOCAL_TZ);
+        prop_assert_eq!(local.date_naive() + chrono::Days::new(u64::from(before)), pickup_date);
+        let gap = local.time() != at;
+        prop_assert!(!gap || (local.time() - at) == chrono::Duration::hours(1), "{} vs {}", local, at);
+    }
+}
