@@ -79,7 +79,8 @@ impl MaintenanceStore for PostgresStore {
     async fn collect_orphan_photos(&self, uploaded_before: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         let (rows, unnamed) = write_tx!(self, |tx| {
             // A gmina's photo row is an orphan when none of that gmina's
-            // reports names it (from the reports' own JSON).
+            // reports names it (from the reports' own JSON), nor any of its
+            // budget projects (their URLs, `/api/v1/photos/{id}`).
             let gone: Vec<(String, String, String)> = tx
                 .c
                 .query(
@@ -87,7 +88,10 @@ impl MaintenanceStore for PostgresStore {
                      WHERE created_at < $1 AND (gmina, id) NOT IN (
                          SELECT r.gmina, p->>'id'
                          FROM reports r, jsonb_array_elements(COALESCE(r.data::JSONB->'photos', '[]'::JSONB)) p
-                         WHERE p->>'id' IS NOT NULL)
+                         WHERE p->>'id' IS NOT NULL
+                         UNION
+                         SELECT b.gmina, regexp_replace(u, '^/api/v1/photos/', '')
+                         FROM budget_projects b, jsonb_array_elements_text(COALESCE(b.photos::JSONB, '[]'::JSONB)) u)
                      LIMIT $2 FOR UPDATE",
                     &[&ts(uploaded_before), &i64::from(limit)],
                 )

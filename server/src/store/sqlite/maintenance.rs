@@ -87,14 +87,19 @@ impl MaintenanceStore for SqliteStore {
             // The photos reports name, from the reports' own JSON (a scan of
             // every report, once a pass: milliseconds at a gmina's scale).
             // A gmina's photo row is an orphan when none of that gmina's
-            // reports names it.
+            // reports names it, nor any of its budget projects (their URLs,
+            // `/api/v1/photos/{id}`; a raw id in rows from before).
             let gone: Vec<(String, String, String)> = tx
                 .prepare_cached(
                     "SELECT gmina, id, content_type FROM photos
                      WHERE created_at < ?1 AND (gmina, id) NOT IN (
                          SELECT r.gmina, json_extract(j.value, '$.id')
                          FROM reports r, json_each(r.data, '$.photos') j
-                         WHERE json_extract(j.value, '$.id') IS NOT NULL)
+                         WHERE json_extract(j.value, '$.id') IS NOT NULL
+                         UNION
+                         SELECT b.gmina, CASE WHEN j.value LIKE '/api/v1/photos/%' THEN substr(j.value, 16) ELSE j.value END
+                         FROM budget_projects b, json_each(b.photos) j
+                         WHERE j.value IS NOT NULL)
                      LIMIT ?2",
                 )?
                 .query_map(params![ts(uploaded_before), limit], |r| {
