@@ -88,6 +88,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(budget::routes::router())
         .merge(budget::results::router())
         .merge(notifications::routes::router())
+        .merge(notifications::official::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }

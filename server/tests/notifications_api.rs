@@ -217,3 +217,67 @@ async fn an_alert_reaches_a_device_that_turned_news_off_and_the_feed_pages_and_m
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     }
 }
+
+/// An official of gmina A (through A's handle), signed in; the token.
+async fn official(t: &TestApp, a: &Arc<dyn Store>, role: mm_protocol::auth::Role) -> String {
+    let login = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4());
+    let hash = mm_server::auth::password::hash("hasło-testowe-1").unwrap();
+    a.create_user(Actor("test".into()), &login, role, &hash).await.unwrap();
+    let r = send(t, "POST", "/api/v1/auth/login", None, Some(json!({"login": login, "password": "hasło-testowe-1"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_official_sends_checked_notifications_and_sees_their_deliveries() {
+    use mm_protocol::auth::Role;
+    let (t, a) = app().await;
+    let editor = official(&t, &a, Role::Editor).await;
+    let phone = device(&t).await;
+    let uri = "/api/v1/notifications";
+    let alert = json!({"title": "Brak wody", "body": "Radwanice do 14:00.", "topic": "alerts",
+                       "areas": [{"kind": "locality", "id": 5}], "link": {"kind": "url", "url": "https://siechnice.gmina.pl/"}});
+    // No official, a device's token, a role that does not publish: refused.
+    assert_eq!(send(&t, "POST", uri, None, Some(alert.clone())).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&t, "POST", uri, Some(&phone), Some(alert.clone())).await.status, StatusCode::UNAUTHORIZED);
+    let clerk = official(&t, &a, Role::Dispatcher).await;
+    assert_eq!(send(&t, "POST", uri, Some(&clerk), Some(alert.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&t, "GET", uri, Some(&clerk), None).await.status, StatusCode::FORBIDDEN);
+
+    // Bad drafts: the field named, nothing stored.
+    let with = |k: &str, v: Value| {
+        let mut d = alert.clone();
+        d[k] = v;
+        d
+    };
+    let later = (t.state.clock.now() + chrono::Duration::days(400)).to_rfc3339();
+    for (draft, field) in [
+        (with("title", json!("")), "title"),
+        (with("areas", json!([{"kind": "locality", "id": 99}])), "areas[0].id"),
+        (with("link", json!({"kind": "url", "url": "http://example.org"})), "link.url"),
+        (with("event_category", json!("sport")), "event_category"),
+        (with("send_at", json!(later)), "send_at"),
+    ] {
+        let r = send(&t, "POST", uri, Some(&editor), Some(draft.clone())).await;
+        assert_eq!((r.status, r.json()["field"].as_str().map(str::to_owned)), (StatusCode::BAD_REQUEST, Some(field.into())), "{draft}");
+    }
+    // Text no push service would carry (emoji are 4 bytes each): 413.
+    let r = send(&t, "POST", uri, Some(&editor), Some(with("body", json!("🚰".repeat(1000))))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into()), "{}", r.text());
+    assert!(a.notifications(10).await.unwrap().is_empty(), "nothing stored");
+
+    let r = send(&t, "POST", uri, Some(&editor), Some(alert)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!((r.json()["status"].as_str(), r.json()["class"].as_str()), (Some("scheduled"), Some("alert")));
+    // The job the server's worker runs; here by hand.
+    fan_out(a.as_ref(), id, t.state.clock.now()).await.unwrap();
+    let r = send(&t, "GET", uri, Some(&editor), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let listed = &r.json()[0];
+    assert_eq!((listed["id"].as_i64(), listed["status"].as_str()), (Some(id), Some("sent")));
+    // The phone has no subscription (the whole gmina): it gets it, feed only.
+    assert_eq!((listed["recipients"].as_u64(), listed["feed_only"].as_u64()), (Some(1), Some(1)));
+    let feed = send(&t, "GET", "/api/v1/notifications/feed", Some(&phone), None).await;
+    assert_eq!(feed.json()["items"][0]["link"]["url"], "https://siechnice.gmina.pl/");
+}

@@ -76,6 +76,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/push/registration"),
     ("get", "/api/v1/notifications/feed"),
     ("post", "/api/v1/notifications/feed/read"),
+    ("get", "/api/v1/notifications"),
+    ("post", "/api/v1/notifications"),
     ("get", "/api/v1/budget/editions"),
     ("get", "/api/v1/budget/editions/{id}"),
     ("get", "/api/v1/budget/editions/{id}/projects"),

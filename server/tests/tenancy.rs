@@ -610,6 +610,23 @@ async fn notifications_keep_gminas_apart(w: &World, id: i64) {
     refused("B's device registering in A", &w.send("PUT", "/api/v1/push/registration", Req { json: Some(reg), ..as_b_in(A) }).await);
     w.cover("DELETE /api/v1/push/registration");
     refused("B's device unregistering in A", &w.send("DELETE", "/api/v1/push/registration", as_b_in(A)).await);
+    // Officials: A's list shows none of B's; B's admin's token is no token
+    // in A; what A's admin sends reaches only A's devices (B's feed as it was).
+    w.cover("GET /api/v1/notifications");
+    assert!(w.send("GET", "/api/v1/notifications", Req { gmina: Some(B), token: Some(&w.b.token), ..Default::default() }).await.text().contains(B_MARK));
+    no_b("A's notifications", &w.a_official("GET", "/api/v1/notifications", None).await);
+    w.cover("POST /api/v1/notifications");
+    let draft = json!({"title": "Komunikat gminy A", "topic": "alerts"});
+    let r = w.send("POST", "/api/v1/notifications", Req { gmina: Some(A), token: Some(&w.b.token), json: Some(draft.clone()), ..Default::default() }).await;
+    refused("B's official sending in A", &r);
+    let b_feed = w.send("GET", "/api/v1/notifications/feed", as_b_in(B)).await.text();
+    let r = w.a_official("POST", "/api/v1/notifications", Some(draft)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let sent = r.json()["id"].as_i64().unwrap();
+    let a_store = w.t.store.for_gmina(&mm_protocol::gmina::Teryt::parse(A).unwrap());
+    mm_server::notifications::fanout::fan_out(a_store.as_ref(), sent, chrono::Utc::now()).await.unwrap();
+    assert_eq!(w.send("GET", "/api/v1/notifications/feed", as_b_in(B)).await.text(), b_feed, "A's alert reached B's device");
+    assert!(b.notification(sent).await.unwrap().is_none());
     assert_eq!(format!("{:?}", b.notification(id).await.unwrap()), before, "B's notification changed");
     assert_eq!(b.notification(id).await.unwrap().unwrap().counts.read, 0);
 }

@@ -7,8 +7,11 @@
 //! - [`fanout`]: the `push.fanout` job: recipients chosen by SQL over the
 //!   subscriptions (`store::notifications`), quiet hours applied, one
 //!   delivery per device written once;
+//! - [`official`]: `/api/v1/notifications` for officials: send now or at a
+//!   time, and the list with each one's deliveries;
 //! - [`news`]: the notification an alert news item sends by itself.
 
 pub mod fanout;
 pub mod news;
+pub mod official;
 pub mod routes;

@@ -60,19 +60,7 @@ pub async fn put_subscription(
     Json(input): Json<SubscriptionPut>,
 ) -> ApiResult<Json<Subscription>> {
     input.validate()?;
-    let (_, localities) = state.store.gmina().await?;
-    for (i, a) in input.areas.iter().enumerate() {
-        if let Area::Locality { id } = a {
-            if !localities.iter().any(|l| l.id == *id) {
-                return Err(FieldError::new(
-                    &format!("areas[{i}].id"),
-                    "Nie ma takiej miejscowości w gminie.",
-                    "No such locality in the gmina.",
-                )
-                .into());
-            }
-        }
-    }
+    localities_are_the_gminas(&state, &input.areas).await?;
     state.store.put_subscription(&device.id, input.clone(), state.clock.now()).await?;
     tracing::info!(gmina = %state.store.gmina_scope(), topics = input.topics.len(), areas = input.areas.len(), "subscription set");
     Ok(Json(input))
@@ -142,4 +130,22 @@ pub async fn mark_read(Tenant(state): Tenant, device: Device, Json(input): Json<
     debug_assert!(input.ids.len() <= FEED_READ_MAX);
     state.store.mark_read(&device.id, input.ids, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// 400 naming the first area whose locality is not this gmina's.
+pub(super) async fn localities_are_the_gminas(state: &AppState, areas: &[Area]) -> ApiResult<()> {
+    let (_, localities) = state.store.gmina().await?;
+    for (i, a) in areas.iter().enumerate() {
+        if let Area::Locality { id } = a {
+            if !localities.iter().any(|l| l.id == *id) {
+                return Err(FieldError::new(
+                    &format!("areas[{i}].id"),
+                    "Nie ma takiej miejscowości w gminie.",
+                    "No such locality in the gmina.",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
