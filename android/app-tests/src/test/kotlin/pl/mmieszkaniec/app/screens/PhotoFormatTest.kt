@@ -10,7 +10,7 @@ import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import pl.mmieszkaniec.app.ui.Outbox
 import pl.mmieszkaniec.app.ui.OutboxJobService
-import pl.mmieszkaniec.app.ui.ReportActivity
+import pl.mmieszkaniec.app.ui.PhotoPicker
 import pl.mmieszkaniec.core.GeoPoint
 import pl.mmieszkaniec.core.MyReportState
 import pl.mmieszkaniec.core.ReportDraftUpdate
@@ -35,9 +35,9 @@ class PhotoFormatTest : ScreenTest() {
         @Suppress("DEPRECATION")
         val webp = encode(Bitmap.CompressFormat.WEBP)
 
-        assertTrue(jpeg.contentEquals(ReportActivity.asJpegOrPng(jpeg)))
-        assertTrue(png.contentEquals(ReportActivity.asJpegOrPng(png)))
-        val converted = assertNotNull(ReportActivity.asJpegOrPng(webp), "WebP decoded by the platform")
+        assertTrue(jpeg.contentEquals(PhotoPicker.asJpegOrPng(jpeg)))
+        assertTrue(png.contentEquals(PhotoPicker.asJpegOrPng(png)))
+        val converted = assertNotNull(PhotoPicker.asJpegOrPng(webp), "WebP decoded by the platform")
         assertEquals(0xFF.toByte(), converted[0])
         assertEquals(0xD8.toByte(), converted[1])
         val back = assertNotNull(BitmapFactory.decodeByteArray(converted, 0, converted.size))
@@ -50,6 +50,6 @@ class PhotoFormatTest : ScreenTest() {
             assertEquals(1, app.repository.reportDraft(d.id).photos.size)
         }
         // Not an image at all: null, so the screen says it could not read it.
-        assertEquals(null, ReportActivity.asJpegOrPng("not a photo".toByteArray()))
+        assertEquals(null, PhotoPicker.asJpegOrPng("not a photo".toByteArray()))
     }
 }

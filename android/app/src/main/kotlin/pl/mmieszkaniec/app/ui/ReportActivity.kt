@@ -3,18 +3,14 @@ package pl.mmieszkaniec.app.ui
 import android.Manifest
 import android.content.Intent
 import android.content.pm.PackageManager
-import android.graphics.Bitmap
 import android.graphics.BitmapFactory
-import android.graphics.ImageDecoder
 import android.location.Location
 import android.location.LocationListener
 import android.location.LocationManager
-import android.net.Uri
 import android.os.Build
 import android.os.Bundle
 import android.os.CancellationSignal
 import android.os.Looper
-import android.provider.MediaStore
 import android.text.InputType
 import android.util.TypedValue
 import android.view.View
@@ -23,8 +19,6 @@ import android.widget.ImageView
 import android.widget.LinearLayout
 import android.widget.RadioButton
 import android.widget.RadioGroup
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.withContext
 import pl.mmieszkaniec.app.UserError
 import pl.mmieszkaniec.app.state.ReportFlow
 import pl.mmieszkaniec.app.state.ReportFlowState
@@ -38,8 +32,6 @@ import pl.mmieszkaniec.core.ReportDraft
 import pl.mmieszkaniec.core.ReportReview
 import pl.mmieszkaniec.core.ReportStep
 import pl.mmieszkaniec.core.nudgePoint
-import java.io.ByteArrayOutputStream
-import java.nio.ByteBuffer
 import java.util.Locale
 
 /**
@@ -56,7 +48,7 @@ import java.util.Locale
 class ReportActivity : ScreenActivity() {
     private lateinit var model: ReportFlow
     private lateinit var content: Section
-    private var cameraFile: String? = null
+    private val picker = PhotoPicker(this, "zgloszenie")
     private var locating: CancellationSignal? = null
     private var shownStep: Any? = null
 
@@ -66,7 +58,7 @@ class ReportActivity : ScreenActivity() {
     override fun onCreateScreen(savedInstanceState: Bundle?) {
         title = t(Texts.REPORT_PROBLEM)
         model = holder { ReportFlow(repo) }
-        cameraFile = savedInstanceState?.getString(STATE_CAMERA_FILE)
+        picker.restore(savedInstanceState)
         content = Section(this)
         column.addView(content.layout)
         collect(model.state, ::show)
@@ -88,7 +80,7 @@ class ReportActivity : ScreenActivity() {
     override fun onSaveInstanceState(outState: Bundle) {
         super.onSaveInstanceState(outState)
         model.state.value.draft?.let { outState.putString(EXTRA_DRAFT_ID, it.id) }
-        cameraFile?.let { outState.putString(STATE_CAMERA_FILE, it) }
+        picker.save(outState)
     }
 
     override fun onDestroy() {
@@ -331,60 +323,19 @@ class ReportActivity : ScreenActivity() {
             button(t(Texts.removePhoto(n)), key = "remove-${p.id}") { act { model.removePhoto(p.id) } }
         }
         if (s.canAddPhoto) {
-            button(t(Texts.TAKE_PHOTO)) { takePhoto() }
-            button(t(Texts.FROM_GALLERY)) {
-                val pick = Intent(Intent.ACTION_GET_CONTENT).setType("image/*").addCategory(Intent.CATEGORY_OPENABLE)
-                @Suppress("DEPRECATION")
-                startActivityForResult(pick, REQUEST_GALLERY)
-            }
+            button(t(Texts.TAKE_PHOTO)) { picker.takePhoto() }
+            button(t(Texts.FROM_GALLERY)) { picker.fromGallery() }
         }
         button(if (draft.photos.isEmpty()) t(Texts.NEXT_WITHOUT_PHOTO) else t(Texts.NEXT), key = "next") { act { model.next() } }
-    }
-
-    /**
-     * The camera writes into a file in this app's cache, shared through
-     * [AppFiles] for the capture only: nothing lands in the gallery (the
-     * camera's GPS EXIF included), no storage permission on any version.
-     */
-    private fun takePhoto() {
-        val name = "zgloszenie-${System.currentTimeMillis()}.jpg"
-        val uri = AppFiles.uri(AppFiles.CAPTURE, name)
-        val intent = AppFiles.grant(Intent(MediaStore.ACTION_IMAGE_CAPTURE).putExtra(MediaStore.EXTRA_OUTPUT, uri), uri, write = true)
-        cameraFile = name
-        try {
-            @Suppress("DEPRECATION")
-            startActivityForResult(intent, REQUEST_CAMERA)
-            showProblem(null)
-        } catch (_: android.content.ActivityNotFoundException) {
-            cameraFile = null
-            showProblem(Texts.NO_CAMERA)
-        }
     }
 
     @Deprecated("Framework activity results; no AndroidX here.")
     override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
         @Suppress("DEPRECATION")
         super.onActivityResult(requestCode, resultCode, data)
-        val read: () -> ByteArray? = when (requestCode) {
-            REQUEST_CAMERA -> {
-                val f = cameraFile?.let { AppFiles.fileOf(this, AppFiles.CAPTURE, it) }
-                cameraFile = null
-                if (f == null) return
-                if (resultCode != RESULT_OK) {
-                    f.delete()
-                    return
-                }
-                { runCatching { f.readBytes() }.getOrNull().also { f.delete() } }
-            }
-            REQUEST_GALLERY -> {
-                val uri: Uri = data?.data ?: return
-                if (resultCode != RESULT_OK) return
-                { runCatching { contentResolver.openInputStream(uri)?.use { it.readBytes() } }.getOrNull() }
-            }
-            else -> return
-        }
+        val photo = picker.onActivityResult(requestCode, resultCode, data) ?: return
         act {
-            val bytes = withContext(Dispatchers.IO) { read()?.let(::asJpegOrPng) }
+            val bytes = photo()
             if (bytes == null) showProblem(Texts.PHOTO_UNREADABLE) else model.addPhoto(bytes)
         }
     }
@@ -531,35 +482,9 @@ class ReportActivity : ScreenActivity() {
 
         /** How far one nudge moves the pin. */
         private const val NUDGE_M = 5.0
-        private const val STATE_CAMERA_FILE = "camera_file"
         private const val REQUEST_LOCATION = 1
-        private const val REQUEST_CAMERA = 2
-        private const val REQUEST_GALLERY = 3
         private const val REQUEST_NOTIFICATIONS = 4
         private const val NUMBER = InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_DECIMAL or InputType.TYPE_NUMBER_FLAG_SIGNED
         private const val DESCRIPTION = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_MULTI_LINE or InputType.TYPE_TEXT_FLAG_CAP_SENTENCES
-
-        /**
-         * The core takes JPEG and PNG. Whatever else the camera or the
-         * gallery gives (HEIF/HEIC on many phones, WebP, AVIF) is decoded by
-         * the platform ([ImageDecoder], API 28) and re-encoded as JPEG;
-         * null when the platform cannot decode it either.
-         */
-        fun asJpegOrPng(bytes: ByteArray): ByteArray? {
-            val jpeg = bytes.size > 3 && bytes[0] == 0xFF.toByte() && bytes[1] == 0xD8.toByte() && bytes[2] == 0xFF.toByte()
-            val png = bytes.size > 8 && bytes[0] == 0x89.toByte() && bytes[1] == 'P'.code.toByte() && bytes[2] == 'N'.code.toByte()
-            if (jpeg || png) return bytes
-            val bitmap = runCatching {
-                ImageDecoder.decodeBitmap(ImageDecoder.createSource(ByteBuffer.wrap(bytes))) { decoder, _, _ ->
-                    // A software bitmap: hardware ones cannot be compressed.
-                    decoder.allocator = ImageDecoder.ALLOCATOR_SOFTWARE
-                }
-            }.getOrNull() ?: return null
-            return ByteArrayOutputStream().use { out ->
-                if (!bitmap.compress(Bitmap.CompressFormat.JPEG, 90, out)) return null
-                bitmap.recycle()
-                out.toByteArray()
-            }
-        }
     }
 }
