@@ -3,6 +3,7 @@ package pl.mmieszkaniec.app.screens
 import android.content.Intent
 import android.os.SystemClock
 import android.view.MotionEvent
+import android.widget.ImageView
 import org.junit.Test
 import pl.mmieszkaniec.app.ui.BudgetActivity
 import pl.mmieszkaniec.app.ui.BudgetMapView
@@ -46,6 +47,26 @@ class BudgetMapScreenTest : ScreenTest() {
             e.recycle()
         }
         idleMain()
+    }
+
+    @Test
+    fun `a project's page shows its photos kept by the core and its place on the map`() {
+        val (voting, _) = editions()
+        val project = offMain { app.repository.budgetProjects(voting.id) }.projects.first { it.photos.size == 2 }
+        assertEquals(2, project.photoPaths.size, "the refresh kept both photos: $project")
+        launch(BudgetProjectActivity::class.java, Intent().putExtra(BudgetProjectActivity.EXTRA_PROJECT, project.id))
+        waitFor(project.title, exact = true)
+        val photos = { shownViews().filterIsInstance<ImageView>().filter { it.contentDescription?.startsWith("Zdjęcie") == true } }
+        waitUntil("the project's photos") { photos().size == 2 }
+        assertEquals(listOf(1, 2).map { "Zdjęcie $it projektu „${project.title}”" }, photos().map { it.contentDescription })
+        assertTrue(photos().all { it.drawable != null }, "decoded from the core's files")
+        val point = assertNotNull(BudgetMapView.pointOf(project.location))
+        val map = map()
+        assertEquals(String.format(java.util.Locale.ROOT, "Mapa: miejsce projektu w punkcie %.5f, %.5f.", point.lat, point.lon), map.contentDescription)
+        assertNotNull(map.markerAt(project.id), "its marker drawn")
+        TalkBack.check(root, headings = listOf(project.title, "Miejsce realizacji"))
+        scrollToTop(waitFor(project.title, exact = true))
+        screenshot("budget-project-photos")
     }
 
     @Test

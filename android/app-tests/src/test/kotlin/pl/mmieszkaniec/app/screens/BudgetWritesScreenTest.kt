@@ -1,19 +1,29 @@
 package pl.mmieszkaniec.app.screens
 
+import android.app.Activity
 import android.content.Intent
+import android.graphics.Bitmap
+import android.graphics.Canvas
+import android.graphics.Color
+import android.net.Uri
 import android.widget.EditText
 import android.widget.Spinner
 import org.junit.Test
+import org.robolectric.Shadows.shadowOf
+import java.io.ByteArrayInputStream
+import java.io.ByteArrayOutputStream
 import pl.mmieszkaniec.app.state.ProposalForm
 import pl.mmieszkaniec.app.ui.BudgetActivity
 import pl.mmieszkaniec.app.ui.BudgetProjectActivity
 import pl.mmieszkaniec.app.ui.BudgetProposalActivity
 import pl.mmieszkaniec.core.BudgetEdition
 import pl.mmieszkaniec.core.BudgetPhase
+import pl.mmieszkaniec.core.BudgetProjectLocation
 import pl.mmieszkaniec.core.BudgetWriteKind
 import pl.mmieszkaniec.core.MmException
 import pl.mmieszkaniec.core.WriteState
 import kotlin.test.assertEquals
+import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 import kotlin.test.fail
 
@@ -33,6 +43,16 @@ class BudgetWritesScreenTest : ScreenTest() {
         app.repository.refreshBudget()
         app.repository.budgetEditions()
     }.editions.single { it.phase == BudgetPhase.SUBMISSION }
+
+    /** A small JPEG drawn by the Android graphics stack. */
+    private fun smallJpeg(): ByteArray {
+        val bitmap = Bitmap.createBitmap(320, 240, Bitmap.Config.ARGB_8888)
+        Canvas(bitmap).drawColor(Color.rgb(0x4C, 0x8C, 0x3C))
+        return ByteArrayOutputStream().use { out ->
+            check(bitmap.compress(Bitmap.CompressFormat.JPEG, 90, out))
+            out.toByteArray()
+        }
+    }
 
     @Test
     fun `a project proposed (a refused cost kept as typed), a project signed, my writes with their state`() {
@@ -72,10 +92,34 @@ class BudgetWritesScreenTest : ScreenTest() {
         TalkBack.check(root, headings = listOf("Zgłoś projekt", "Pule", "Kontakt do wnioskodawcy"))
 
         type("Szacowany koszt", "8000")
+        // A photo from the gallery (the report form's picker) and the place typed in.
+        val form = current
+        click("Wybierz z galerii", exact = true)
+        val pick = shadowOf(form).nextStartedActivityForResult
+        assertEquals(Intent.ACTION_GET_CONTENT, pick.intent.action)
+        val photo = Uri.parse("content://media/picker/0/com.android.providers.media.photopicker/media/2000")
+        shadowOf(app.contentResolver).registerInputStreamSupplier(photo) { ByteArrayInputStream(smallJpeg()) }
+        shadowOf(form).receiveResult(pick.intent, Activity.RESULT_OK, Intent().setData(photo))
+        waitFor("Usuń zdjęcie 1", exact = true)
+        assertTrue(shownViews().any { it.contentDescription == "Zdjęcie 1" }, "its thumbnail")
+        type("Szerokość geograficzna", "51.0335")
+        type("Długość geograficzna", "17.1505")
+        click("Ustaw współrzędne", exact = true)
+        waitFor("Mapa gminy: wskazane miejsce 51.03350, 17.15050.", exact = true)
+        TalkBack.check(root, headings = listOf("Zdjęcia (nieobowiązkowe)", "Miejsce realizacji"))
         click("Wyślij projekt", exact = true)
         waitFor(": Budki lęgowe dla jerzyków")
         val sent = offMain { app.repository.budgetWrites(green.id) }.single { it.kind == BudgetWriteKind.PROJECT }
         assertEquals(WriteState.DONE, sent.state, sent.stateText)
+        // On the server with its photo and place, and the photo kept on the phone at the next refresh.
+        val proposed = offMain {
+            app.repository.refreshBudget()
+            app.repository.budgetProject(assertNotNull(sent.project))
+        }
+        assertEquals(1, proposed.photos.size, "$proposed")
+        assertEquals(1, proposed.photoPaths.size)
+        val place = (proposed.location as BudgetProjectLocation.Point).point
+        assertEquals(51.0335 to 17.1505, place.lat to place.lon)
         waitFor("${sent.kindText}: Budki lęgowe dla jerzyków\n${sent.stateText}", exact = true)
         assertEquals("", fieldText("Tytuł projektu"), "taken: the form is empty again")
         TalkBack.check(root, headings = listOf("Zgłoś projekt", "Pule", "Kontakt do wnioskodawcy"))

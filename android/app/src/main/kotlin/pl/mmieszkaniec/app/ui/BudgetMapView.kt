@@ -31,6 +31,9 @@ class BudgetMapView(context: Context) : View(context) {
     /** Called with the tapped project's id. */
     var onProjectTapped: (Long) -> Unit = {}
 
+    /** Set: a tap anywhere is a place (a proposal's pin), not a project. */
+    var onMapTapped: ((GeoPoint) -> Unit)? = null
+
     private val density = resources.displayMetrics.density
     private val fill = Paint(Paint.ANTI_ALIAS_FLAG).apply {
         style = Paint.Style.FILL
@@ -84,7 +87,10 @@ class BudgetMapView(context: Context) : View(context) {
     override fun onTouchEvent(event: MotionEvent): Boolean {
         if (event.action == MotionEvent.ACTION_UP) {
             val b = box
-            if (b != null) {
+            val place = onMapTapped
+            if (b != null && place != null && width > 0 && height > 0) {
+                place(GeoPoint(b.maxLat - event.y / height * (b.maxLat - b.minLat), b.minLon + event.x / width * (b.maxLon - b.minLon)))
+            } else if (b != null) {
                 val hit = markers.minByOrNull { hypot(x(it.point.lon, b) - event.x, y(it.point.lat, b) - event.y) }
                 if (hit != null && hypot(x(hit.point.lon, b) - event.x, y(hit.point.lat, b) - event.y) <= 24 * density) {
                     onProjectTapped(hit.project)

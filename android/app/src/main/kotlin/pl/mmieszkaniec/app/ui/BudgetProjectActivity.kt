@@ -2,16 +2,22 @@ package pl.mmieszkaniec.app.ui
 
 import android.os.Bundle
 import android.text.InputType
+import android.view.ViewGroup
+import android.widget.ImageView
+import android.widget.LinearLayout
 import pl.mmieszkaniec.app.state.BudgetProjectModel
 import pl.mmieszkaniec.app.state.BudgetProjectState
 import pl.mmieszkaniec.app.state.ProjectWritesModel
 import pl.mmieszkaniec.app.state.ProjectWritesState
 import pl.mmieszkaniec.core.BudgetEdition
 import pl.mmieszkaniec.core.BudgetProject
+import pl.mmieszkaniec.core.BudgetProjectLocation
 
 /**
  * One project of the participatory budget: its number on the ballot, pool,
- * cost, status (and why it was rejected), description; while voting is
+ * cost, status (and why it was rejected), description, its photos (the
+ * core's files, kept at the budget's refresh) and its place on a drawn map;
+ * while voting is
  * open, "Dodaj do karty" / "Usuń z karty" (the core refuses a pick the rule
  * does not allow, and its reason is shown and announced) and "Głosuj";
  * while it collects support signatures, "Poprzyj projekt" (the identity
@@ -63,6 +69,8 @@ class BudgetProjectActivity : ScreenActivity() {
             p.rejectionReason?.let { body(t(Texts.REJECTION_REASON) + it, key = "rejection") }
             p.category?.let { body(t(Texts.PROJECT_CATEGORY) + it, secondary = true, key = "category") }
             p.description.split("\n\n").forEachIndexed { i, para -> body(para, key = "description-$i") }
+            photos(p)
+            place(p)
             if (p.chosen) body(t(Texts.ON_MY_BALLOT), key = "chosen", live = true)
             s.pickError?.let { error(it, key = "pick") }
             // Voting open is the core's answer for the edition; the pick itself is checked by the core.
@@ -73,6 +81,34 @@ class BudgetProjectActivity : ScreenActivity() {
             }
             signature(p, s.edition.valueOrNull, w)
             appeal(p, w)
+        }
+    }
+
+    /** The photos the core keeps on the device (fetched at the budget's refresh), downsampled to the screen. */
+    private fun Section.Builder.photos(p: BudgetProject) {
+        p.photoPaths.forEachIndexed { i, path ->
+            view("photo", "photo-$path", {
+                ImageView(this@BudgetProjectActivity).apply {
+                    // Decoded once, when the photo first shows (not at every render).
+                    setImageBitmap(decodeDownsampled(path, resources.displayMetrics.widthPixels))
+                    adjustViewBounds = true
+                    maxHeight = dp(240)
+                }
+            }) { it.contentDescription = t(Texts.projectPhoto(i + 1, p.title)) }
+        }
+    }
+
+    /** Its point (or its area's middle) on the drawn map, said in words for TalkBack. */
+    private fun Section.Builder.place(p: BudgetProject) {
+        val point = BudgetMapView.pointOf(p.location) ?: return
+        heading(t(Texts.PROJECT_PLACE), level = 3, key = "place-title")
+        view("map", "project-map", {
+            BudgetMapView(this@BudgetProjectActivity).apply {
+                layoutParams = LinearLayout.LayoutParams(ViewGroup.LayoutParams.MATCH_PARENT, dp(200))
+            }
+        }) { map ->
+            map.show(null, listOf(BudgetMapView.Marker(p.id, point)))
+            map.contentDescription = t(Texts.projectPlace(point.lat, point.lon, p.location is BudgetProjectLocation.Area))
         }
     }
 

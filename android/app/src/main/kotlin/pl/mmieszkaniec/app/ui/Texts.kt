@@ -412,6 +412,24 @@ object Texts {
     val RECEIPT_CODE_FIELD = Text("Kod potwierdzenia głosu", "The vote's receipt code")
     val CHECK_VOTE = Text("Sprawdź głos", "Check the vote")
     val PROJECTS_MAP = Text("Projekty na mapie", "Projects on the map")
+    fun projectPhoto(n: Int, title: String) = Text("Zdjęcie $n projektu „$title”", "Photo $n of the project “$title”")
+    val PROJECT_PLACE = Text("Miejsce realizacji", "Where it would be")
+    val PROPOSAL_PHOTOS = Text("Zdjęcia (nieobowiązkowe)", "Photos (optional)")
+    val PROPOSAL_PLACE_ABOUT = Text(
+        "Dotknij mapy gminy, by wskazać miejsce, albo wpisz współrzędne.",
+        "Tap the gmina's map to mark the place, or type the coordinates.",
+    )
+    fun proposalPlace(lat: Double?, lon: Double?): Text {
+        if (lat == null || lon == null) return Text("Mapa gminy: miejsce nie jest wskazane.", "The gmina's map: no place marked.")
+        val at = String.format(java.util.Locale.ROOT, "%.5f, %.5f", lat, lon)
+        return Text("Mapa gminy: wskazane miejsce $at.", "The gmina's map: the place marked at $at.")
+    }
+    val CLEAR_PLACE = Text("Usuń wskazane miejsce", "Clear the place")
+    fun projectPlace(lat: Double, lon: Double, area: Boolean): Text {
+        val at = String.format(java.util.Locale.ROOT, "%.5f, %.5f", lat, lon)
+        return if (area) Text("Mapa: obszar projektu, jego środek w punkcie $at.", "Map: the project's area, its middle at $at.")
+        else Text("Mapa: miejsce projektu w punkcie $at.", "Map: the project's place at $at.")
+    }
     fun projectsMapSummary(n: Int) = Text(
         "Mapa projektów: $n. Wybierz projekt z listy poniżej.",
         "Map of the projects: $n. Pick a project from the list below.",
