@@ -9,7 +9,7 @@
 //! - [`auth`], [`devices`], [`news`], [`events`], [`sync`],
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
 //! - [`taxes`], [`payments`]: local taxes from the gmina's tax system, paid by QR transfer or a gateway;
-//! - [`notifications`]: notifications to phones (subscriptions, feed, fan-out);
+//! - [`notifications`], [`push`]: notifications to phones (subscriptions, feed, fan-out; APNs, FCM, Web Push);
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
 //! - [`jobs`]: the one persisted job queue for outside systems and its worker;

@@ -136,15 +136,15 @@ pub async fn mark_read(Tenant(state): Tenant, device: Device, Json(input): Json<
 pub(super) async fn localities_are_the_gminas(state: &AppState, areas: &[Area]) -> ApiResult<()> {
     let (_, localities) = state.store.gmina().await?;
     for (i, a) in areas.iter().enumerate() {
-        if let Area::Locality { id } = a {
-            if !localities.iter().any(|l| l.id == *id) {
-                return Err(FieldError::new(
-                    &format!("areas[{i}].id"),
-                    "Nie ma takiej miejscowości w gminie.",
-                    "No such locality in the gmina.",
-                )
-                .into());
-            }
+        if let Area::Locality { id } = a
+            && !localities.iter().any(|l| l.id == *id)
+        {
+            return Err(FieldError::new(
+                format!("areas[{i}].id"),
+                "Nie ma takiej miejscowości w gminie.",
+                "No such locality in the gmina.",
+            )
+            .into());
         }
     }
     Ok(())
