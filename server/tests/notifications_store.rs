@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::backend::open_store;
-use mm_protocol::devices::{Platform, RegisterDevice};
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::gmina::{Locality, LocalityKind, Teryt};
 use mm_protocol::notifications::{
@@ -21,7 +20,7 @@ use mm_protocol::notifications::{
 };
 use mm_server::notifications::fanout::FanOutJob;
 use mm_server::store::notifications::{FanOut, NewNotification, NotificationStatus, Recipient, choose_recipients};
-use mm_server::store::{Actor, NewDevice, Store, StoredResponse};
+use mm_server::store::{Actor, Store};
 
 const A: &str = "0223083";
 const B: &str = "0223011";
@@ -41,19 +40,7 @@ async fn gminas(root: &dyn Store) -> (Arc<dyn Store>, Arc<dyn Store>) {
 }
 
 async fn device(store: &Arc<dyn Store>, id: &str) {
-    let d = NewDevice {
-        id: id.into(),
-        token_hash: format!("hash-{id}"),
-        input: RegisterDevice {
-            platform: Platform::Cli,
-            app_version: "1.0.0".into(),
-            locale: None,
-            os_version: None,
-            push_token: None,
-        },
-        created_at: t0(),
-    };
-    store.register_device(None, d, StoredResponse::created("{}".into())).await.unwrap();
+    common::store_contract::device(store.as_ref(), id).await;
 }
 
 fn sub(topics: &[Topic], categories: &[&str], areas: Vec<Area>) -> Subscription {

@@ -82,6 +82,20 @@ pub struct DeliveryCounts {
     pub read: u32,
 }
 
+impl DeliveryCounts {
+    /// Adds `n` deliveries in `status` (the stored word), `read` of them read.
+    pub fn add(&mut self, status: &str, n: u32, read: u32) {
+        self.read += read;
+        match status {
+            "pending" => self.pending += n,
+            "delivered" => self.delivered += n,
+            "failed" => self.failed += n,
+            "dead" => self.dead += n,
+            _ => self.feed += n,
+        }
+    }
+}
+
 /// A stored notification, as the back office lists it.
 #[derive(Debug, Clone)]
 pub struct StoredNotification {

@@ -52,7 +52,8 @@ fn official() -> Actor {
     Actor("contract-official".into())
 }
 
-async fn device(s: &dyn Store, id: &str) -> String {
+/// A registered device with this id (its token hash `hash-<id>`).
+pub async fn device(s: &dyn Store, id: &str) -> String {
     let d = NewDevice {
         id: id.into(),
         token_hash: format!("hash-{id}"),

@@ -89,15 +89,7 @@ async fn counts(c: &impl GenericClient, id: i64) -> StoreResult<DeliveryCounts> 
     let mut out = DeliveryCounts::default();
     for row in c.query(&st, &[&id]).await? {
         let (status, n, read): (String, i64, i64) = (row.get(0), row.get(1), row.get(2));
-        let n = n as u32;
-        out.read += read as u32;
-        match status.as_str() {
-            "pending" => out.pending += n,
-            "delivered" => out.delivered += n,
-            "failed" => out.failed += n,
-            "dead" => out.dead += n,
-            _ => out.feed += n,
-        }
+        out.add(&status, n as u32, read as u32);
     }
     Ok(out)
 }

@@ -143,15 +143,7 @@ fn counts(c: &Connection, id: i64) -> StoreResult<DeliveryCounts> {
     let rows = st.query_map(params![id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
     for row in rows {
         let (status, n, read) = row?;
-        let n = n as u32;
-        out.read += read as u32;
-        match status.as_str() {
-            "pending" => out.pending += n,
-            "delivered" => out.delivered += n,
-            "failed" => out.failed += n,
-            "dead" => out.dead += n,
-            _ => out.feed += n,
-        }
+        out.add(&status, n as u32, read as u32);
     }
     Ok(out)
 }
