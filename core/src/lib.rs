@@ -35,6 +35,8 @@ mod gmina;
 /// Many gminas: the directory, the chosen one, one store per gmina.
 mod gminas;
 mod news;
+/// Notifications: what the core raised, the server's feed merged with
+/// them, the subscription and the push registration through the outbox.
 mod notifications;
 /// Persistent queue of writes, retried with backoff.
 mod outbox;
@@ -95,6 +97,12 @@ pub use reports::model::{
     ReportError, ReportReview, ReportSummary,
 };
 pub use notifications::{Notification, NotificationLink};
+pub use notifications::model::{
+    NotificationSettings, PushState, PushStatus, SettingsState, SubscriptionEdit, TopicSetting, topic_label,
+};
+pub use mm_protocol::notifications::{
+    ApnsEnvironment, Area, Lang, Link, PushRegistration, QuietHours, Subscription, Topic, Transport,
+};
 pub use places::card::{CardLine, CardLineKind, layer_label, need_label, tri_label, wheelchair_label};
 pub use places::model::{
     AccessNeed, BikePathSummary, BoundingBox, PlaceDetail, PlaceFilter, PlaceSummary,

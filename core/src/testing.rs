@@ -44,6 +44,16 @@ pub struct FakeServer {
     pub url: String,
     replies: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    /// The notification routes (`/api/v1/notifications/…`, `/api/v1/push/…`)
+    /// have their own queue and record: every sync ends with two of them
+    /// (the subscription and the feed), and a test of another feature
+    /// should see only the requests it is about. Unanswered: 404.
+    note_replies: Arc<Mutex<VecDeque<Reply>>>,
+    note_requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+fn is_notification_route(target: &str) -> bool {
+    target.starts_with("/api/v1/notifications") || target.starts_with("/api/v1/push/")
 }
 
 impl FakeServer {
@@ -52,17 +62,22 @@ impl FakeServer {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let replies: Arc<Mutex<VecDeque<Reply>>> = Arc::default();
         let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
+        let note_replies: Arc<Mutex<VecDeque<Reply>>> = Arc::default();
+        let note_requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let (r, q) = (replies.clone(), requests.clone());
+        let (nr, nq) = (note_replies.clone(), note_requests.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((mut sock, _)) = listener.accept().await else {
                     return;
                 };
                 let (r, q) = (r.clone(), q.clone());
+                let (nr, nq) = (nr.clone(), nq.clone());
                 tokio::spawn(async move {
                     let Some(req) = read_request(&mut sock).await else {
                         return;
                     };
+                    let (r, q) = if is_notification_route(&req.target) { (nr, nq) } else { (r, q) };
                     q.lock().unwrap().push(req);
                     let reply = r.lock().unwrap().pop_front().unwrap_or(Reply::Json(
                         404,
@@ -96,7 +111,20 @@ impl FakeServer {
             url,
             replies,
             requests,
+            note_replies,
+            note_requests,
         }
+    }
+
+    /// A reply for the next request to a notification route.
+    pub fn note_reply(&self, reply: Reply) -> &Self {
+        self.note_replies.lock().unwrap().push_back(reply);
+        self
+    }
+
+    /// The requests to the notification routes.
+    pub fn note_requests(&self) -> Vec<Recorded> {
+        self.note_requests.lock().unwrap().clone()
     }
 
     pub fn reply(&self, reply: Reply) -> &Self {

@@ -1,12 +1,29 @@
 //! Notifications the core raised for the resident: an alert arrived by
 //! sync now; a report changed status later. One per (kind, entity), so a
 //! re-sent alert never notifies twice.
+//!
+//! Issue 16 adds what the server sends (plan §4), one module per feature:
+//! - `subscription`: what the device wants to hear about, kept here and
+//!   sent through the outbox (`PUT /api/v1/notifications/subscription`);
+//! - `registration`: how the server pushes to the device (an APNs or FCM
+//!   token, or a UnifiedPush endpoint), sent through the outbox;
+//! - `feed`: every notification the device was sent, pulled by cursor with
+//!   the sync and merged into this list (an alert's feed item is the local
+//!   alert of the same news item), read marks sent through the outbox;
+//! - `outbox`: what those outbox items send and how their answers land.
 
 mod api;
+pub(crate) mod feed;
+pub mod model;
+pub(crate) mod outbox;
+pub(crate) mod registration;
+pub(crate) mod subscription;
 
+pub(crate) use api::refresh;
 pub use api::NotificationsApi;
 
 use chrono::{DateTime, Utc};
+use mm_protocol::notifications::Link;
 use rusqlite::{Connection, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +31,9 @@ use crate::error::Error;
 use crate::store::{from_ts, ts};
 
 pub const KIND_ALERT: &str = "alert";
+/// A notification from the server's feed that is not an alert about a
+/// news item (`entity_id` = the server's notification id).
+pub const KIND_FEED: &str = "feed";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -26,11 +46,18 @@ pub struct Notification {
     pub read: bool,
     /// The entity to open, e.g. the news id of an alert.
     pub entity_id: Option<String>,
+    /// The server's notification id when it came (also) through the feed:
+    /// marking it read tells the server.
+    #[serde(default)]
+    pub feed_id: Option<i64>,
+    /// Where the server's notification leads, as the feed said.
+    #[serde(default)]
+    pub feed_link: Option<Link>,
 }
 
 /// Where opening a notification leads: the core reads its kind and
 /// entity so that no shell parses `entity_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotificationLink {
     /// A kind this core version does not know, or an entity it cannot read.
     Nowhere,
@@ -38,11 +65,39 @@ pub enum NotificationLink {
     NewsItem { news_id: i64 },
     /// A report's status change: the report, by its server id.
     Report { report_id: i64 },
+    /// An event (from the feed).
+    Event { event_id: i64 },
+    /// A consultation (from the feed).
+    Consultation { consultation_id: i64 },
+    /// A page outside the app; always `https://` (the protocol's `Link`
+    /// validation; anything else leads nowhere).
+    Url { url: String },
+}
+
+impl From<&Link> for NotificationLink {
+    fn from(l: &Link) -> Self {
+        use mm_protocol::validation::Validate;
+        // The server validated it; checked again so that a shell never
+        // opens a non-https address whatever a server sends.
+        if l.validate().is_err() {
+            return NotificationLink::Nowhere;
+        }
+        match l {
+            Link::News { id } => NotificationLink::NewsItem { news_id: *id },
+            Link::Event { id } => NotificationLink::Event { event_id: *id },
+            Link::Report { id } => NotificationLink::Report { report_id: *id },
+            Link::Consultation { id } => NotificationLink::Consultation { consultation_id: *id },
+            Link::Url { url } => NotificationLink::Url { url: url.clone() },
+        }
+    }
 }
 
 impl Notification {
     /// Where it leads when opened (see [`NotificationLink`]).
     pub fn link(&self) -> NotificationLink {
+        if let Some(l) = &self.feed_link {
+            return l.into();
+        }
         let entity = self.entity_id.as_deref().unwrap_or_default();
         let id = |text: &str| text.parse::<i64>().ok();
         match self.kind.as_str() {
@@ -89,10 +144,15 @@ pub fn create(
         created_at: from_ts(ts(created_at)),
         read: false,
         entity_id: entity_id.map(str::to_owned),
+        feed_id: None,
+        feed_link: None,
     }))
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
+/// The columns [`from_row`] reads, in order.
+pub(crate) const COLUMNS: &str = "id, kind, title, body, created_at, read, entity_id, feed_id, link";
+
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
     Ok(Notification {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -101,14 +161,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
         created_at: from_ts(r.get(4)?),
         read: r.get(5)?,
         entity_id: r.get(6)?,
+        feed_id: r.get(7)?,
+        // A link this build cannot read leads nowhere rather than failing the list.
+        feed_link: r.get::<_, Option<String>>(8)?.and_then(|l| serde_json::from_str(&l).ok()),
     })
 }
 
 /// Newest first.
 pub fn list(conn: &Connection) -> Result<Vec<Notification>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, title, body, created_at, read, entity_id FROM notifications ORDER BY created_at DESC, id DESC",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notifications ORDER BY created_at DESC, id DESC"
+    ))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -129,7 +192,10 @@ pub fn unread_count(conn: &Connection) -> Result<u32, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
     use super::*;
     use crate::store::Store;
 
@@ -143,6 +209,8 @@ mod tests {
             created_at: Utc::now(),
             read: false,
             entity_id: entity.map(str::to_owned),
+            feed_id: None,
+            feed_link: None,
         };
         assert_eq!(n(KIND_ALERT, Some("7")).link(), NotificationLink::NewsItem { news_id: 7 });
         assert!(n(KIND_ALERT, Some("7")).is_urgent());

@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::devices;
 use crate::error::{CoreError, Error};
 use crate::store::{Store, ts};
-use crate::{budget, consultations, reports, taxes};
+use crate::{budget, consultations, notifications, reports, taxes};
 use crate::sync::client::{Http, HttpError};
 
 /// What a queued write does; the string is stored, so never rename one.
@@ -54,6 +54,16 @@ pub enum Kind {
     BudgetBallotChange,
     /// A consultation's answers (payload: `consultations::sync::AnswerPayload`).
     ConsultationAnswers,
+    /// The device's notification subscription (payload: the whole
+    /// `Subscription`; a newer edit replaces a queued one).
+    PutSubscription,
+    /// The push registration (payload: the `PushRegistration`, a
+    /// capability: never logged, deleted with the item).
+    PushRegister,
+    /// The push registration's removal.
+    PushUnregister,
+    /// Feed items read on the device (payload: `FeedRead`).
+    FeedRead,
 }
 
 impl Kind {
@@ -71,6 +81,10 @@ impl Kind {
             Kind::BudgetAppeal => "budget_appeal",
             Kind::BudgetBallotChange => "budget_ballot_change",
             Kind::ConsultationAnswers => "consultation_answers",
+            Kind::PutSubscription => "notification_subscription",
+            Kind::PushRegister => "push_register",
+            Kind::PushUnregister => "push_unregister",
+            Kind::FeedRead => "notification_read",
         }
     }
 
@@ -88,6 +102,10 @@ impl Kind {
             "budget_appeal" => Some(Kind::BudgetAppeal),
             "budget_ballot_change" => Some(Kind::BudgetBallotChange),
             "consultation_answers" => Some(Kind::ConsultationAnswers),
+            "notification_subscription" => Some(Kind::PutSubscription),
+            "push_register" => Some(Kind::PushRegister),
+            "push_unregister" => Some(Kind::PushUnregister),
+            "notification_read" => Some(Kind::FeedRead),
             _ => None,
         }
     }
@@ -96,6 +114,11 @@ impl Kind {
     /// A budget write other than the ballot (`budget::writes`).
     fn is_budget_write(self) -> bool {
         matches!(self, Kind::BudgetProject | Kind::BudgetSignature | Kind::BudgetAppeal | Kind::BudgetBallotChange)
+    }
+
+    /// A notifications write (`notifications::outbox`).
+    fn is_notifications(self) -> bool {
+        matches!(self, Kind::PutSubscription | Kind::PushRegister | Kind::PushUnregister | Kind::FeedRead)
     }
 
     /// Its payload holds a person's identity: deleted with `secure_delete`
@@ -286,6 +309,7 @@ enum Done {
     BudgetWrite(Box<budget::writes::Answered>),
     /// The consultation and the server's receipt.
     ConsultationAnswers(Box<(i64, mm_protocol::consultations::wire::AnswerReceipt)>),
+    Notifications(notifications::outbox::Sent),
     Nothing,
 }
 
@@ -364,6 +388,15 @@ async fn send(
                 consultations::sync::SendError::Http(e) => Failure::Http(e),
                 consultations::sync::SendError::Local(e) => Failure::Local(e),
             }),
+        Kind::PutSubscription | Kind::PushRegister | Kind::PushUnregister | Kind::FeedRead => {
+            notifications::outbox::send(http, base, token.unwrap_or_default(), kind, item)
+                .await
+                .map(Done::Notifications)
+                .map_err(|e| match e {
+                    notifications::outbox::SendError::Http(e) => Failure::Http(e),
+                    notifications::outbox::SendError::Local(e) => Failure::Local(e),
+                })
+        }
     }
 }
 
@@ -433,6 +466,7 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                                 consultations::sync::sent(tx, answer.0, &answer.1, Utc::now())?;
                                 ballot_done = true;
                             }
+                            Done::Notifications(sent) => notifications::outbox::done(tx, sent, Utc::now())?,
                             Done::Nothing => {}
                         }
                         tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
@@ -467,6 +501,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         }
                         if kind == Kind::ConsultationAnswers {
                             return consultations::sync::refused(tx, &item, &error);
+                        }
+                        if kind.is_notifications() {
+                            return notifications::outbox::refused(tx, kind, &item, &error);
                         }
                         mark_failed(tx, &item, &error.to_string())
                     })?;
@@ -525,6 +562,9 @@ pub async fn flush(store: &Store, http: &Http, base: &str) -> Result<Flushed, Er
                         }
                         if kind == Kind::ConsultationAnswers {
                             return consultations::sync::refused(tx, &item, &error);
+                        }
+                        if kind.is_notifications() {
+                            return notifications::outbox::refused(tx, kind, &item, &error);
                         }
                         mark_failed(tx, &item, &error.to_string())
                     })?;

@@ -15,6 +15,9 @@ pub const OCCURRENCE_ANCHOR: &str = "occurrence_anchor";
 /// Set when sync brought a withheld report of mine: its reporter's view
 /// is then fetched with the device token (`reports::sync::refresh_mine`).
 pub const REFRESH_MY_REPORTS: &str = "refresh_my_reports";
+/// `next_cursor` of the last applied page of the device's notification
+/// feed (`GET /api/v1/notifications/feed?after=`).
+pub const FEED_CURSOR: &str = "notifications_feed_cursor";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, Error> {
     Ok(conn

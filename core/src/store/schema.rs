@@ -332,6 +332,38 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     );
     "#,
+    // 7: notifications that reach the phone (issue 16): the server's feed
+    // joins the notifications raised here (`feed_id` = the server's
+    // notification id; `link` = its wire `Link` JSON), the device's
+    // subscription as the resident last set it, and the push registration's
+    // state. The push token itself lives only in the outbox item's payload
+    // (a capability: whoever holds it can push to the phone).
+    r#"
+    ALTER TABLE notifications ADD COLUMN feed_id INTEGER;
+    ALTER TABLE notifications ADD COLUMN link TEXT;
+    CREATE UNIQUE INDEX notifications_by_feed_id ON notifications (feed_id);
+
+    -- The subscription as the resident last set it: queued (its outbox
+    -- item `outbox_id`), synced (the server holds it), refused (`error`).
+    CREATE TABLE notification_subscription (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        body TEXT NOT NULL,                 -- Subscription JSON
+        state TEXT NOT NULL CHECK (state IN ('queued', 'synced', 'refused')),
+        outbox_id INTEGER,
+        error TEXT,                         -- {code, message} JSON
+        updated_at INTEGER NOT NULL
+    );
+
+    -- Whether and how the server can push to this device (no token here).
+    CREATE TABLE push_registration (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        transport TEXT,                     -- apns, fcm, web_push; NULL once removed
+        state TEXT NOT NULL CHECK (state IN ('queued', 'registered', 'refused', 'removing', 'removed')),
+        outbox_id INTEGER,
+        error TEXT,                         -- {code, message} JSON
+        updated_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
