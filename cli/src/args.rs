@@ -91,8 +91,17 @@ pub enum Command {
     },
     /// One event as an iCalendar file.
     Ics { id: i64 },
-    /// Notifications, newest first.
-    Notifications,
+    /// Notifications, newest first (• = unread): what the app raised and
+    /// what the gmina sent; `read ID…`, `settings [flags]`.
+    Notifications {
+        #[command(subcommand)]
+        action: Option<NotificationsAction>,
+    },
+    /// Push notifications to this device: `register`, `unregister`, `status`.
+    Push {
+        #[command(subcommand)]
+        action: PushAction,
+    },
     /// A report: `mm report new …`, `mm report follow ID`, or `mm report ID`
     /// (the server's id; one of mine prints as my report, with its history).
     #[command(args_conflicts_with_subcommands = true)]
@@ -205,6 +214,95 @@ pub enum ConsultationsAction {
         #[command(flatten)]
         identity: IdentityArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsAction {
+    /// Mark notifications read (their numbers from `mm notifications`).
+    Read {
+        #[arg(required = true, num_args = 1..)]
+        ids: Vec<i64>,
+    },
+    /// Show what this device subscribes to; with flags, change it (sent
+    /// through the outbox). Alerts cannot be turned off.
+    Settings(SettingsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SettingsArgs {
+    /// TOPIC=on|off (news, events, my_reports, followed_reports, taxes,
+    /// budget, consultations, waste); repeatable.
+    #[arg(long = "topic", value_parser = parse_topic_switch)]
+    pub topics: Vec<(mm_core::Topic, bool)>,
+    /// Only these event categories (repeatable); replaces the list.
+    #[arg(long = "event-category")]
+    pub event_categories: Vec<String>,
+    /// Every event category again.
+    #[arg(long, conflicts_with = "event_categories")]
+    pub all_event_categories: bool,
+    /// A locality by name or id (repeatable); with `--around`, replaces the areas.
+    #[arg(long = "locality")]
+    pub localities: Vec<String>,
+    /// LAT,LON,RADIUS_M: around a point (100 m to 20 km).
+    #[arg(long, value_parser = parse_around, allow_negative_numbers = true)]
+    pub around: Option<(f64, f64, u32)>,
+    /// The whole gmina again (no areas).
+    #[arg(long, conflicts_with_all = ["localities", "around"])]
+    pub whole_gmina: bool,
+    /// HH:MM-HH:MM, Warsaw time (e.g. 22:00-07:00); alerts ignore it.
+    #[arg(long, value_parser = parse_quiet)]
+    pub quiet: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
+    /// No quiet hours.
+    #[arg(long, conflicts_with = "quiet")]
+    pub no_quiet: bool,
+    /// The language notifications come in: pl or en.
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<mm_core::Lang>,
+}
+
+impl SettingsArgs {
+    /// Whether any change was asked for (else the settings are shown).
+    pub fn changes(&self) -> bool {
+        !self.topics.is_empty()
+            || !self.event_categories.is_empty()
+            || self.all_event_categories
+            || !self.localities.is_empty()
+            || self.around.is_some()
+            || self.whole_gmina
+            || self.quiet.is_some()
+            || self.no_quiet
+            || self.lang.is_some()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PushAction {
+    /// Register this device for pushes: a UnifiedPush (Web Push) endpoint
+    /// with its keys, an FCM token or an APNs token.
+    Register {
+        /// The UnifiedPush endpoint (https).
+        #[arg(long, group = "transport", requires_all = ["p256dh", "auth"])]
+        unifiedpush: Option<String>,
+        /// The subscription's P-256 public key, base64url.
+        #[arg(long, requires = "unifiedpush")]
+        p256dh: Option<String>,
+        /// The subscription's 16-byte auth secret, base64url.
+        #[arg(long, requires = "unifiedpush")]
+        auth: Option<String>,
+        /// An FCM registration token.
+        #[arg(long, group = "transport")]
+        fcm: Option<String>,
+        /// An APNs device token, hex.
+        #[arg(long, group = "transport")]
+        apns: Option<String>,
+        /// The APNs token is of a development build.
+        #[arg(long, requires = "apns")]
+        apns_sandbox: bool,
+    },
+    /// Stop pushes to this device (the feed still comes with `mm sync`).
+    Unregister,
+    /// Whether the server pushes to this device.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -498,6 +596,41 @@ fn parse_point(s: &str) -> Result<(f64, f64), String> {
     Ok((a.trim().parse().map_err(|_| err())?, b.trim().parse().map_err(|_| err())?))
 }
 
+fn parse_topic_switch(s: &str) -> Result<(mm_core::Topic, bool), String> {
+    let err = || format!("oczekiwano TEMAT=on|off / expected TOPIC=on|off, got `{s}`");
+    let (topic, switch) = s.split_once('=').ok_or_else(err)?;
+    let topic = mm_core::Topic::parse(topic.trim()).ok_or_else(err)?;
+    match switch.trim() {
+        "on" | "wł" | "tak" => Ok((topic, true)),
+        "off" | "wył" | "nie" => Ok((topic, false)),
+        _ => Err(err()),
+    }
+}
+
+fn parse_around(s: &str) -> Result<(f64, f64, u32), String> {
+    let err = || format!("oczekiwano SZER,DŁUG,PROMIEŃ_M / expected LAT,LON,RADIUS_M, got `{s}`");
+    let mut parts = s.split(',').map(str::trim);
+    let (Some(lat), Some(lon), Some(r), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(err());
+    };
+    Ok((lat.parse().map_err(|_| err())?, lon.parse().map_err(|_| err())?, r.parse().map_err(|_| err())?))
+}
+
+fn parse_quiet(s: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+    let err = || format!("oczekiwano GG:MM-GG:MM / expected HH:MM-HH:MM, got `{s}`");
+    let (a, b) = s.split_once('-').ok_or_else(err)?;
+    let t = |x: &str| chrono::NaiveTime::parse_from_str(x.trim(), "%H:%M").map_err(|_| err());
+    Ok((t(a)?, t(b)?))
+}
+
+fn parse_lang(s: &str) -> Result<mm_core::Lang, String> {
+    match s {
+        "pl" => Ok(mm_core::Lang::Pl),
+        "en" => Ok(mm_core::Lang::En),
+        _ => Err(format!("oczekiwano pl lub en / expected pl or en, got `{s}`")),
+    }
+}
+
 fn parse_box(s: &str) -> Result<[f64; 4], String> {
     let err = || format!("oczekiwano MINSZER,MINDŁUG,MAXSZER,MAXDŁUG / expected MINLAT,MINLON,MAXLAT,MAXLON, got `{s}`");
     let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| err())?;
@@ -739,6 +872,22 @@ mod tests {
     fn consultation_commands_parse() {
         let a = Args::try_parse_from(["mm", "consultations"]).unwrap();
         assert!(matches!(a.command, Command::Consultations { action: None }));
+        let a = Args::try_parse_from([
+            "mm", "notifications", "settings", "--topic", "news=off", "--topic", "events=on", "--locality", "Siechnice",
+            "--around", "51.1,17.1,1500", "--quiet", "22:00-07:00", "--lang", "en",
+        ])
+        .unwrap();
+        let Command::Notifications { action: Some(NotificationsAction::Settings(s)) } = a.command else { panic!("settings") };
+        assert_eq!(s.topics, vec![(mm_core::Topic::News, false), (mm_core::Topic::Events, true)]);
+        assert_eq!((s.around, s.localities.len(), s.lang), (Some((51.1, 17.1, 1500)), 1, Some(mm_core::Lang::En)));
+        assert!(s.changes());
+        assert!(Args::try_parse_from(["mm", "notifications", "settings", "--topic", "news=maybe"]).is_err());
+        assert!(Args::try_parse_from(["mm", "notifications", "settings", "--quiet", "22-7"]).is_err());
+        assert!(Args::try_parse_from(["mm", "notifications", "settings", "--quiet", "22:00-07:00", "--no-quiet"]).is_err());
+        assert!(Args::try_parse_from(["mm", "push", "register", "--unifiedpush", "https://x/y"]).is_err(), "keys needed");
+        assert!(Args::try_parse_from(["mm", "push", "register", "--fcm", "a", "--apns", "00"]).is_err(), "one transport");
+        let a = Args::try_parse_from(["mm", "notifications", "read", "3", "4"]).unwrap();
+        assert!(matches!(a.command, Command::Notifications { action: Some(NotificationsAction::Read { ids }) } if ids == [3, 4]));
         let a = Args::try_parse_from(["mm", "consultations", "show", "3"]).unwrap();
         assert!(matches!(a.command, Command::Consultations { action: Some(ConsultationsAction::Show { id: 3 }) }));
         let a = Args::try_parse_from([

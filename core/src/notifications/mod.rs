@@ -57,7 +57,8 @@ pub struct Notification {
 
 /// Where opening a notification leads: the core reads its kind and
 /// entity so that no shell parses `entity_id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NotificationLink {
     /// A kind this core version does not know, or an entity it cannot read.
     Nowhere,
