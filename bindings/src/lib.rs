@@ -49,6 +49,9 @@ mod taxes;
 mod budget;
 /// Consultations: the list, one with its questions and my draft, sending, the summary.
 mod consultations;
+/// Notifications that reach the phone: subscription settings, the push
+/// registration (the feed is `notifications()` in `news`).
+mod notifications;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -63,6 +66,7 @@ pub use gminas::{GminaChoice, GminaList, GminaSummary};
 pub use taxes::*;
 pub use budget::*;
 pub use consultations::*;
+pub use notifications::*;
 
 #[cfg(test)]
 mod tests;

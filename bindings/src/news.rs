@@ -71,16 +71,24 @@ pub struct Notification {
     /// Post it on the loudest channel (an alert: Android's high-importance
     /// channel, iOS's time-sensitive level).
     pub urgent: bool,
+    /// It came (also) from the gmina's feed: marking it read tells the server.
+    pub from_server: bool,
 }
 
 /// Where opening a notification leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum NotificationLink {
     /// A kind this core version does not know: opening only marks it read.
     Nowhere,
     NewsItem { news_id: i64 },
     /// A report, by its server id (one of mine or one I follow).
     Report { report_id: i64 },
+    /// An event (from the gmina's feed).
+    Event { event_id: i64 },
+    /// A consultation (from the gmina's feed).
+    Consultation { consultation_id: i64 },
+    /// A page outside the app: always https (the core leads nowhere otherwise).
+    Url { url: String },
 }
 
 impl From<core::NotificationLink> for NotificationLink {
@@ -89,6 +97,11 @@ impl From<core::NotificationLink> for NotificationLink {
             core::NotificationLink::Nowhere => NotificationLink::Nowhere,
             core::NotificationLink::NewsItem { news_id } => NotificationLink::NewsItem { news_id },
             core::NotificationLink::Report { report_id } => NotificationLink::Report { report_id },
+            core::NotificationLink::Event { event_id } => NotificationLink::Event { event_id },
+            core::NotificationLink::Consultation { consultation_id } => {
+                NotificationLink::Consultation { consultation_id }
+            }
+            core::NotificationLink::Url { url } => NotificationLink::Url { url },
         }
     }
 }
@@ -98,6 +111,7 @@ impl From<core::Notification> for Notification {
         Notification {
             link: n.link().into(),
             urgent: n.is_urgent(),
+            from_server: n.feed_id.is_some(),
             id: n.id,
             kind: n.kind,
             title: n.title,

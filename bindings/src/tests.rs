@@ -85,6 +85,8 @@ fn a_failing_listener_is_called_and_its_errors_stay_here() {
         created_at: chrono::Utc::now(),
         read: false,
         entity_id: None,
+        feed_id: None,
+        feed_link: None,
     });
     assert_eq!(l.0.load(Ordering::SeqCst), 2);
 }
@@ -282,4 +284,66 @@ fn the_gmina_choice_crosses_as_a_state_and_an_error() {
     drop(core);
     let bad = MmCore::new(CoreConfig { gmina: Some("02230".into()), ..config(dir.path(), "http://127.0.0.1:9") });
     assert!(matches!(bad, Err(MmError::InvalidInput { field, .. }) if field == "teryt"));
+}
+
+#[test]
+fn notification_settings_and_push_cross_and_the_core_checks_them() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let core = MmCore::new(config(dir.path(), "http://127.0.0.1:1")).unwrap();
+    let s = core.notification_settings().unwrap();
+    assert_eq!(s.state, SubscriptionState::Default);
+    assert_eq!(s.topics[0].topic, NotificationTopic::Alerts);
+    assert!(s.topics.iter().all(|t| t.on) && !s.topics[0].can_turn_off);
+    assert!(!s.alerts_note.is_empty());
+
+    let edit = NotificationSettingsEdit {
+        topics: vec![NotificationTopic::Events],
+        event_categories: vec!["kultura".into()],
+        localities: vec![3],
+        around: vec![AroundArea { point: GeoPoint { lat: 51.1, lon: 17.1 }, radius_m: 1500 }],
+        quiet_hours: Some(QuietHoursSetting { from_minute: 22 * 60, to_minute: 7 * 60 }),
+        language: NotificationLanguage::English,
+    };
+    let s = core.set_notification_settings(edit.clone()).unwrap();
+    assert_eq!(s.state, SubscriptionState::Queued);
+    let on: Vec<_> = s.topics.iter().filter(|t| t.on).map(|t| t.topic).collect();
+    assert_eq!(on, [NotificationTopic::Alerts, NotificationTopic::Events], "alerts stay on");
+    assert_eq!((s.localities, s.around.len(), s.quiet_hours), (vec![3], 1, edit.quiet_hours));
+    assert_eq!(s.language, NotificationLanguage::English);
+
+    let mut bad = edit.clone();
+    bad.around[0].radius_m = 50;
+    let e = core.set_notification_settings(bad).unwrap_err();
+    assert!(matches!(&e, MmError::InvalidInput { field, .. } if field == "areas[1].radius_m"), "{e:?}");
+    let mut bad = edit;
+    bad.quiet_hours = Some(QuietHoursSetting { from_minute: 1440, to_minute: 0 });
+    assert!(matches!(core.set_notification_settings(bad), Err(MmError::InvalidInput { .. })));
+
+    assert_eq!(core.push_status().unwrap().state, PushState::None);
+    let e = core
+        .register_push(PushRegistrationInput::UnifiedPush {
+            endpoint: "http://push.example.org/1".into(),
+            p256dh: "x".into(),
+            auth: "y".into(),
+        })
+        .unwrap_err();
+    assert!(matches!(&e, MmError::InvalidInput { field, .. } if field == "endpoint"), "{e:?}");
+    let s = core.register_push(PushRegistrationInput::Fcm { token: "fcm-1".into() }).unwrap();
+    assert_eq!((s.state, s.transport), (PushState::Queued, Some(PushTransport::Fcm)));
+    assert_eq!(core.unregister_push().unwrap().state, PushState::Removing);
+}
+
+#[test]
+fn every_link_of_the_feed_crosses() {
+    let link = |l: mm_core::NotificationLink| NotificationLink::from(l);
+    assert_eq!(link(mm_core::NotificationLink::Event { event_id: 4 }), NotificationLink::Event { event_id: 4 });
+    assert_eq!(
+        link(mm_core::NotificationLink::Consultation { consultation_id: 5 }),
+        NotificationLink::Consultation { consultation_id: 5 }
+    );
+    assert_eq!(
+        link(mm_core::NotificationLink::Url { url: "https://x.pl/".into() }),
+        NotificationLink::Url { url: "https://x.pl/".into() }
+    );
 }

@@ -1,5 +1,7 @@
 package pl.mmieszkaniec.app.ui
 
+import android.content.Intent
+import android.net.Uri
 import android.os.Bundle
 import pl.mmieszkaniec.app.state.NotificationTarget
 import pl.mmieszkaniec.app.state.NotificationsModel
@@ -49,6 +51,14 @@ class NotificationsActivity : ScreenActivity() {
         is NotificationTarget.NewsItem -> open(NewsActivity::class.java) { putExtra(NewsActivity.EXTRA_ID, target.id) }
         is NotificationTarget.Report -> open(MyReportsActivity::class.java) {
             target.localId?.let { putExtra(MyReportsActivity.EXTRA_LOCAL_ID, it) }
+        }
+        is NotificationTarget.Event -> open(EventDetailActivity::class.java) { putExtra(EventDetailActivity.EXTRA_ID, target.id) }
+        is NotificationTarget.Consultation -> open(SurveyActivity::class.java) {
+            putExtra(SurveyActivity.EXTRA_CONSULTATION, target.id)
+        }
+        is NotificationTarget.Url -> {
+            startOutside(Intent(Intent.ACTION_VIEW, Uri.parse(target.url)).addCategory(Intent.CATEGORY_BROWSABLE))
+            Unit
         }
         NotificationTarget.Nowhere -> Unit
     }

@@ -226,6 +226,10 @@ sealed interface NotificationTarget {
     data class NewsItem(val id: Long) : NotificationTarget
     /** [localId]: the report in My reports when it was made on this phone (a followed one is not). */
     data class Report(val serverId: Long, val localId: Long?) : NotificationTarget
+    data class Event(val id: Long) : NotificationTarget
+    data class Consultation(val id: Long) : NotificationTarget
+    /** An https page (the core leads nowhere otherwise). */
+    data class Url(val url: String) : NotificationTarget
     data object Nowhere : NotificationTarget
 }
 
@@ -255,6 +259,9 @@ class NotificationsModel(private val repo: Repository) : StateHolder<Notificatio
                 val mine = load { repo.myReports() }.valueOrNull.orEmpty().firstOrNull { it.serverId == link.reportId }
                 NotificationTarget.Report(link.reportId, mine?.localId)
             }
+            is NotificationLink.Event -> NotificationTarget.Event(link.eventId)
+            is NotificationLink.Consultation -> NotificationTarget.Consultation(link.consultationId)
+            is NotificationLink.Url -> NotificationTarget.Url(link.url)
             NotificationLink.Nowhere -> NotificationTarget.Nowhere
         }
     }
