@@ -28,6 +28,7 @@ mod admin;
 mod admin_budget;
 mod admin_budget_forms;
 mod admin_consultations;
+mod admin_notifications;
 mod admin_department_settings;
 mod admin_forms;
 mod admin_pages;

@@ -610,6 +610,19 @@ async fn notifications_keep_gminas_apart(w: &World, id: i64) {
     refused("B's device registering in A", &w.send("PUT", "/api/v1/push/registration", Req { json: Some(reg), ..as_b_in(A) }).await);
     w.cover("DELETE /api/v1/push/registration");
     refused("B's device unregistering in A", &w.send("DELETE", "/api/v1/push/registration", as_b_in(A)).await);
+    // The back office (server/src/admin/notifications.rs): A's admin
+    // neither sees nor cancels B's notification, and A's form offers none
+    // of B's localities or items to link.
+    w.cover("GET /admin/notifications");
+    no_b("A's notifications page", &w.a_page("/admin/notifications").await);
+    w.cover("GET /admin/notifications/new");
+    no_b("A's compose form", &w.a_page("/admin/notifications/new").await);
+    w.cover("POST /admin/notifications");
+    no_b("A's preview", &w.a_post("/admin/notifications", "key=tenancy&title=x&class=normal&topic=news&action=preview").await);
+    w.cover("GET /admin/notifications/{id}");
+    not_found("B's notification's page", &w.a_page(&format!("/admin/notifications/{id}")).await);
+    w.cover("POST /admin/notifications/{id}/cancel");
+    not_found("cancelling B's notification", &w.a_post(&format!("/admin/notifications/{id}/cancel"), "").await);
     // Officials: A's list shows none of B's; B's admin's token is no token
     // in A; what A's admin sends reaches only A's devices (B's feed as it was).
     w.cover("GET /api/v1/notifications");

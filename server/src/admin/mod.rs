@@ -23,6 +23,8 @@
 //!   lots, counts and publication;
 //! - [`consultations`]: consultations' forms, status, results (SVG
 //!   charts, CSV), moderation of free texts, and their public summary;
+//! - [`notifications`]: notifications to residents' phones: compose with
+//!   the recipient preview, the sent and scheduled list, cancel (issue 16);
 //! - [`html`], [`view`]: what the templates' handlers share;
 //! - here: departments, the audit log, static assets.
 
@@ -35,6 +37,7 @@ pub mod consultations;
 pub mod content;
 pub mod html;
 pub mod jobs;
+pub mod notifications;
 pub mod reports;
 pub mod session;
 pub mod settings;
@@ -144,6 +147,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/taxes/taxpayers/{id}/code", post(taxes::code_issue))
         .route("/admin/taxes/taxpayers/{id}/revoke", post(taxes::codes_revoke))
         .route("/admin/taxes/payments", get(taxes::payments))
+        // Notifications to residents' phones: whoever may publish news (issue 16).
+        .route("/admin/notifications", get(notifications::list).post(notifications::create))
+        .route("/admin/notifications/new", get(notifications::new))
+        .route("/admin/notifications/{id}", get(notifications::detail))
+        .route("/admin/notifications/{id}/cancel", post(notifications::cancel))
         .route("/admin/assets/{*path}", get(asset))
         .route("/transparency", get(transparency::page).layer(axum::Extension(transparency::TransparencyCache::default())))
         // Below every route: an `AdminError` becomes its page, and is logged.
@@ -242,6 +250,7 @@ const ADMIN_CSS: &str = include_str!("../../assets/admin.css");
 const ADMIN_MAP_JS: &str = include_str!("../../assets/admin-map.js");
 const ADMIN_REPORT_JS: &str = include_str!("../../assets/admin-report.js");
 const BUDGET_RESULTS_MAP_JS: &str = include_str!("../../assets/budget-results-map.js");
+const ADMIN_NOTIFY_JS: &str = include_str!("../../assets/admin-notify.js");
 
 /// Where vendored files live: `MM_ASSETS_DIR`, else the source tree's
 /// `server/assets` (filled by `npm ci` in `web/`).
@@ -262,6 +271,7 @@ async fn asset(Path(path): Path<String>) -> Response {
         "admin-map.js" => return typed("text/javascript; charset=utf-8", ADMIN_MAP_JS.as_bytes().to_vec()),
         "admin-report.js" => return typed("text/javascript; charset=utf-8", ADMIN_REPORT_JS.as_bytes().to_vec()),
         "budget-results-map.js" => return typed("text/javascript; charset=utf-8", BUDGET_RESULTS_MAP_JS.as_bytes().to_vec()),
+        "admin-notify.js" => return typed("text/javascript; charset=utf-8", ADMIN_NOTIFY_JS.as_bytes().to_vec()),
         _ => {}
     }
     let ok = path.starts_with("vendor/")

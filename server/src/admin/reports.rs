@@ -415,7 +415,7 @@ pub async fn csv(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -
 /// The gmina's boundary (outer ring, `[lon, lat]`) and localities for the
 /// maps, drawn whether or not tiles load: inert JSON for a
 /// `<script type="application/json">` block.
-async fn gmina_json(state: &AppState) -> AdminResult<String> {
+pub(super) async fn gmina_json(state: &AppState) -> AdminResult<String> {
     let (gmina, localities) = state.store.gmina().await?;
     let data = serde_json::json!({
         "name": gmina.as_ref().map(|g| g.name.clone()),

@@ -147,6 +147,7 @@ impl<'a> PageCtx<'a> {
         if s.role.can_publish() {
             links.push(("/admin/news", t("Aktualności", "News")));
             links.push(("/admin/events", t("Wydarzenia", "Events")));
+            links.push(("/admin/notifications", t("Powiadomienia", "Notifications")));
         }
         if s.taxes {
             links.push(("/admin/taxes", t("Podatki", "Taxes")));

@@ -78,3 +78,12 @@ pub async fn fan_out(store: &dyn Store, id: i64, now: chrono::DateTime<chrono::U
         .collect();
     store.fan_out(id, recipients, now).await
 }
+
+/// How many devices a notification for `target` would reach now: the same
+/// choice as [`fan_out`] (the SQL's candidates, the areas by
+/// `choose_recipients`), writing nothing. The back office's "reaches about
+/// N devices": devices subscribe and leave until the send time.
+pub async fn count_recipients(store: &dyn Store, target: &mm_protocol::notifications::Target) -> Result<usize, StoreError> {
+    let (_, localities) = store.gmina().await?;
+    Ok(choose_recipients(target, store.candidates(target).await?, &localities).len())
+}

@@ -23,7 +23,7 @@ use mm_protocol::notifications::{
 };
 
 use super::jobs::NewJob;
-use super::{Actor, StoreResult};
+use super::{Actor, IdempotencyKey, StoreResult};
 
 /// A notification to store (`create_notification`), already validated
 /// (`NotificationDraft::validate`, `check_payload`).
@@ -163,6 +163,12 @@ pub trait NotificationStore: Send + Sync {
     /// Stores a notification (scheduled) and enqueues its fan-out job,
     /// audited as `notification.create`.
     async fn create_notification(&self, actor: Actor, n: NewNotification) -> StoreResult<i64>;
+    /// As [`NotificationStore::create_notification`], once per `key` (the
+    /// back office's form carries one): a form posted again (a double
+    /// click, a reload, a retry after a timeout) answers the first
+    /// notification's id and stores nothing; `created` says which. The
+    /// key with another request is `IdempotencyConflict`.
+    async fn create_notification_once(&self, actor: Actor, n: NewNotification, key: IdempotencyKey) -> StoreResult<(i64, bool)>;
     async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>>;
     /// The newest first.
     async fn notifications(&self, limit: u32) -> StoreResult<Vec<StoredNotification>>;

@@ -20,7 +20,7 @@ use crate::store::notifications::{
     Candidate, DeliveryCounts, FanOut, NewNotification, NotificationStatus, NotificationStore, Recipient,
     StoredNotification,
 };
-use crate::store::{Actor, StoreError, StoreResult};
+use crate::store::{Actor, IdempotencyKey, StoreError, StoreResult, StoredResponse};
 
 fn bad(what: &str) -> StoreError {
     StoreError::backend(format!("a stored {what} does not parse"))
@@ -358,6 +358,18 @@ impl NotificationStore for PostgresStore {
 
     async fn create_notification(&self, actor: Actor, n: NewNotification) -> StoreResult<i64> {
         write_tx!(self, |tx, g| { create_notification(tx, g, &actor, &n).await })
+    }
+
+    async fn create_notification_once(&self, actor: Actor, n: NewNotification, key: IdempotencyKey) -> StoreResult<(i64, bool)> {
+        write_tx!(self, |tx, g| {
+            // `replay` takes the key's advisory lock: two racing posts cannot both create.
+            if let Some(stored) = super::devices::replay(tx, g, &key).await? {
+                return Ok((stored.body.parse().map_err(|_| bad("idempotent answer"))?, false));
+            }
+            let id = create_notification(tx, g, &actor, &n).await?;
+            super::devices::remember(tx, g, &key, &StoredResponse::created(id.to_string())).await?;
+            Ok((id, true))
+        })
     }
 
     async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>> {

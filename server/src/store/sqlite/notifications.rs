@@ -18,7 +18,7 @@ use crate::store::notifications::{
     Candidate, DeliveryCounts, FanOut, NewNotification, NotificationStatus, NotificationStore, Recipient,
     StoredNotification,
 };
-use crate::store::{Actor, StoreError, StoreResult};
+use crate::store::{Actor, IdempotencyKey, StoreError, StoreResult, StoredResponse};
 
 fn bad(what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unreadable {what}").into())
@@ -381,6 +381,20 @@ impl NotificationStore for SqliteStore {
     async fn create_notification(&self, actor: Actor, n: NewNotification) -> StoreResult<i64> {
         let g = self.scope();
         self.write(move |tx| create_notification(tx, &g, &actor, &n)).await
+    }
+
+    async fn create_notification_once(&self, actor: Actor, n: NewNotification, key: IdempotencyKey) -> StoreResult<(i64, bool)> {
+        let g = self.scope();
+        self.write(move |tx| {
+            // In the write's transaction, so two racing posts cannot both create.
+            if let Some(stored) = super::devices::replay(tx, &g, &key)? {
+                return Ok((stored.body.parse().map_err(|_| bad("idempotent answer"))?, false));
+            }
+            let id = create_notification(tx, &g, &actor, &n)?;
+            super::devices::remember(tx, &g, &key, &StoredResponse::created(id.to_string()))?;
+            Ok((id, true))
+        })
+        .await
     }
 
     async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>> {
