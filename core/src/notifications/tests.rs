@@ -387,8 +387,7 @@ async fn the_feed_syncs_by_cursor_dedupes_with_a_local_alert_and_sends_read_mark
     let last = server
         .note_requests()
         .into_iter()
-        .filter(|r| r.target.starts_with("/api/v1/notifications/feed"))
-        .last()
+        .rfind(|r| r.target.starts_with("/api/v1/notifications/feed"))
         .unwrap();
     assert_eq!(last.target, "/api/v1/notifications/feed?after=9&limit=100");
     assert_eq!(core.notifications().list().unwrap().len(), 5);
