@@ -5,7 +5,9 @@
 # for the demo's .pb files) runs with MM_PABU_PYTHON set and
 # MM_REQUIRE_PABUTOOLS=1: a missing venv fails the suite instead of
 # skipping the cross-check. A plain `cargo test` without MM_PABU_PYTHON
-# skips it with a note.
+# skips it with a note. The same venv holds icalendar (pinned), the
+# independent parser of the waste schedule's ICS feed (issue 16): passed as
+# MM_ICS_PYTHON; under MM_REQUIRE_PABUTOOLS=1 its absence fails too.
 
 PABU_VENV ?= target/pabu-venv
 
@@ -17,3 +19,4 @@ pabu-venv:
 test-rust test-e2e: pabu-venv
 test-rust test-e2e: export MM_PABU_PYTHON := $(abspath $(PABU_VENV))/bin/python
 test-rust test-e2e: export MM_REQUIRE_PABUTOOLS := 1
+test-rust test-e2e: export MM_ICS_PYTHON := $(abspath $(PABU_VENV))/bin/python

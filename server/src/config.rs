@@ -38,6 +38,9 @@ pub enum Command {
     /// Local taxes: import the tax system's export, issue activation codes.
     #[command(subcommand)]
     Taxes(TaxesCommand),
+    /// The waste-collection schedule (docs/WASTE.md).
+    #[command(subcommand)]
+    Waste(WasteCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -442,6 +445,20 @@ pub enum TaxesCommand {
         /// The CSV to create (never overwritten).
         #[arg(long, value_name = "FILE.csv")]
         out: PathBuf,
+        #[arg(long)]
+        gmina: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WasteCommand {
+    /// Import the schedule from a directory holding zones.csv, rules.csv,
+    /// pickups.csv, dictionary.csv, pszok.csv (whichever are there; each
+    /// replaces its kind). A file with any bad line refuses the whole
+    /// import, each bad line on stderr, exit code 1.
+    Import {
+        dir: PathBuf,
+        /// The gmina's TERYT code (default: the deployment's first gmina).
         #[arg(long)]
         gmina: Option<String>,
     },

@@ -10,6 +10,7 @@
 //!   [`audit`], [`reports`], [`places`]: one module per feature, each with its routes;
 //! - [`taxes`], [`payments`]: local taxes from the gmina's tax system, paid by QR transfer or a gateway;
 //! - [`notifications`], [`push`]: notifications to phones (subscriptions, feed, fan-out; APNs, FCM, Web Push);
+//! - [`waste`]: the waste-collection schedule (zones, address rules, dated pickups, ICS, dictionary, import);
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
 //! - [`jobs`]: the one persisted job queue for outside systems and its worker;
@@ -54,6 +55,7 @@ pub mod sms;
 pub mod sync;
 pub mod taxes;
 pub mod tenant;
+pub mod waste;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -89,6 +91,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(budget::results::router())
         .merge(notifications::routes::router())
         .merge(notifications::official::router())
+        .merge(waste::routes::router())
         .merge(openapi::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest(mm_protocol::API_PREFIX, v1)
 }

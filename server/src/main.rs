@@ -18,6 +18,7 @@ use clap::Parser;
 use mm_protocol::auth::Role;
 use mm_server::config::{
     Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
+    WasteCommand,
 };
 use mm_server::state::AppState;
 use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
@@ -52,7 +53,21 @@ async fn main() -> Result<()> {
         }
         Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
         Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
+        Some(Command::Waste(command)) => waste(&cli.serve.data, command).await,
     }
+}
+
+/// `mm-server waste import DIR` (`mm_server::waste::cli`).
+async fn waste(data: &DataArgs, command: WasteCommand) -> Result<()> {
+    let WasteCommand::Import { dir, gmina } = command;
+    let store = open_store(data).await?;
+    let out = match mm_server::taxes::cli::gmina_store(store.clone(), gmina.as_deref()).await {
+        Ok(s) => mm_server::waste::cli::import_dir(s.as_ref(), &dir).await,
+        Err(e) => Err(e),
+    };
+    store.close().await.ok();
+    println!("{}", out?);
+    Ok(())
 }
 
 /// `mm-server taxes import|codes` (`mm_server::taxes::cli`).

@@ -30,6 +30,7 @@ use crate::state::AppState;
         (name = "budget", description = "Participatory budget (budżet obywatelski): editions, projects, ballots, published results"),
         (name = "consultations", description = "Consultations (surveys): questions, one answer per device or per verified person, published summaries"),
         (name = "notifications", description = "Notifications: a device's subscription (alerts always on), push registration (APNs, FCM, Web Push) and feed"),
+        (name = "waste", description = "Waste-collection schedule (harmonogram odbioru odpadów): streets, an address's pickups as JSON or ICS, the \"what goes where\" dictionary"),
     )
 )]
 pub struct ApiDoc;

@@ -78,6 +78,8 @@ mod sms;
 mod store_contract;
 mod store_contract_postgres;
 mod sync;
+mod waste_api;
+mod waste_import;
 mod sync_race_postgres;
 mod taxes_api;
 mod taxes_import;

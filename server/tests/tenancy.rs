@@ -923,6 +923,64 @@ async fn budget_pb_keeps_gminas_apart(w: &World, edition: i64) {
     not_found("B's .pb from A", &w.public(&path, A).await);
 }
 
+/// The waste schedule of B (issue 16, server/tests/waste_api.rs tests it
+/// whole): its zone, street and dictionary carry the mark.
+async fn waste_of_b(w: &World) {
+    use mm_server::waste::import::{ImportFiles, import};
+    let now = w.t.state.clock.now();
+    let day = mm_server::store::waste::local_today(now).succ_opt().unwrap();
+    let b_files = ImportFiles {
+        zones: Some(format!("zone;name\nZB;{B_MARK} rejon\n").into_bytes()),
+        rules: Some(format!("locality;street;zone\nBetowo;{B_MARK} ulica;ZB\n").into_bytes()),
+        pickups: Some(format!("zone;date;fraction\nZB;{day};papier\n").into_bytes()),
+        dictionary: Some(format!("item;fraction\n{B_MARK} karton;papier\n").into_bytes()),
+        pszok: None,
+    };
+    import(w.b_store().as_ref(), mm_server::store::Actor("test".into()), b_files, now).await.unwrap();
+}
+
+/// A's waste routes never answer with B's schedule, and A's admin's
+/// import never lands in B.
+async fn waste_keeps_gminas_apart(w: &World) {
+    let b_schedule = format!("locality=Betowo&street={B_MARK}%20ulica&number=1");
+    let snapshot = || async {
+        let b = w.b_store();
+        (b.waste_zones().await.unwrap(), b.waste_rules(None).await.unwrap(), b.waste_dictionary().await.unwrap(), b.waste_updated_at().await.unwrap())
+    };
+    let before = snapshot().await;
+
+    w.cover("GET /api/v1/waste/streets");
+    assert!(w.public("/api/v1/waste/streets?locality=Betowo", B).await.text().contains(B_MARK));
+    no_b("A's streets", &w.public("/api/v1/waste/streets?locality=Betowo", A).await);
+    w.cover("GET /api/v1/waste/schedule");
+    assert!(w.public(&format!("/api/v1/waste/schedule?{b_schedule}"), B).await.text().contains(B_MARK));
+    not_found("B's address asked of A", &w.public(&format!("/api/v1/waste/schedule?{b_schedule}"), A).await);
+    w.cover("GET /api/v1/waste/schedule.ics");
+    assert!(w.public(&format!("/api/v1/waste/schedule.ics?{b_schedule}"), B).await.status.is_success());
+    not_found("B's ICS asked of A", &w.public(&format!("/api/v1/waste/schedule.ics?{b_schedule}"), A).await);
+    w.cover("GET /api/v1/waste/dictionary");
+    assert!(w.public("/api/v1/waste/dictionary", B).await.text().contains(B_MARK));
+    no_b("A's dictionary", &w.public("/api/v1/waste/dictionary", A).await);
+
+    w.cover("GET /admin/waste");
+    no_b("A's waste page", &w.a_page("/admin/waste").await);
+    w.cover("POST /admin/waste/import");
+    let boundary = "tenancyWaste";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"dictionary\"; filename=\"dictionary.csv\"\r\n\r\nitem;fraction\nalfa;papier\n\r\n--{boundary}--\r\n",
+        w.a.csrf
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    // A's admin naming B: refused; in A's own gmina: A's dictionary only.
+    let r = w.send("POST", "/admin/waste/import", Req { gmina: Some(B), cookie: Some(&w.a.cookie), raw: Some((&ct, body.clone().into_bytes())), ..Default::default() }).await;
+    refused("A's admin importing into B", &r);
+    let r = w.send("POST", "/admin/waste/import", Req { cookie: Some(&w.a.cookie), raw: Some((&ct, body.into_bytes())), ..Default::default() }).await;
+    assert_eq!(r.status, StatusCode::OK, "A's own import: {}", r.text());
+    assert!(w.public("/api/v1/waste/dictionary", A).await.text().contains("alfa"));
+    assert_eq!(snapshot().await, before, "B's schedule changed");
+}
+
 #[tokio::test]
 async fn every_route_keeps_gminas_apart() {
     let w = two_gminas().await;
@@ -930,6 +988,7 @@ async fn every_route_keeps_gminas_apart() {
     let (b_code, b_payment) = taxes_of_b(&w).await;
     let consultations = consultations_of_b(&w).await;
     let notifications = notifications_of_b(&w).await;
+    waste_of_b(&w).await;
     let budget = budget_of_b(&w).await;
     let budget_results = budget_results_of_b(&w).await;
     let before = snapshot(w.b_store().as_ref(), b).await;
@@ -1316,6 +1375,7 @@ async fn every_route_keeps_gminas_apart() {
     budget_keeps_gminas_apart(&w, budget).await;
     budget_results_keep_gminas_apart(&w, budget_results).await;
     budget_pb_keeps_gminas_apart(&w, budget_results).await;
+    waste_keeps_gminas_apart(&w).await;
 
     // B is exactly as it was, and its official still signs in.
     assert_eq!(snapshot(w.b_store().as_ref(), b).await, before, "gmina B changed");

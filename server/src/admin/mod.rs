@@ -25,6 +25,7 @@
 //!   charts, CSV), moderation of free texts, and their public summary;
 //! - [`notifications`]: notifications to residents' phones: compose with
 //!   the recipient preview, the sent and scheduled list, cancel (issue 16);
+//! - [`waste`]: the waste-collection schedule's import, zones, dictionary;
 //! - [`html`], [`view`]: what the templates' handlers share;
 //! - here: departments, the audit log, static assets.
 
@@ -45,6 +46,7 @@ pub mod signin;
 pub mod taxes;
 pub mod transparency;
 pub mod view;
+pub mod waste;
 
 use askama::Template;
 use axum::Router;
@@ -152,6 +154,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/notifications/new", get(notifications::new))
         .route("/admin/notifications/{id}", get(notifications::detail))
         .route("/admin/notifications/{id}/cancel", post(notifications::cancel))
+        // The waste-collection schedule: admins and editors (issue 16).
+        .route("/admin/waste", get(waste::get))
+        .route("/admin/waste/import", post(waste::import_post).layer(axum::extract::DefaultBodyLimit::max(waste::UPLOAD_MAX)))
         .route("/admin/assets/{*path}", get(asset))
         .route("/transparency", get(transparency::page).layer(axum::Extension(transparency::TransparencyCache::default())))
         // Below every route: an `AdminError` becomes its page, and is logged.

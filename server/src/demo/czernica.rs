@@ -51,7 +51,7 @@ const BOUNDARY: [[f64; 2]; 18] = [
 ];
 
 /// `(name, lat, lon)`, approximate; ids from 101, apart from Siechnice's.
-const LOCALITIES: [(&str, f64, f64); 8] = [
+pub(crate) const LOCALITIES: [(&str, f64, f64); 8] = [
     ("Czernica", 51.0480, 17.2440),
     ("Jeszkowice", 51.0850, 17.1650),
     ("Dobrzykowice", 51.0900, 17.2050),

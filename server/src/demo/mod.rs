@@ -12,6 +12,8 @@
 //!   department's official and an activation code to try;
 //! - [`budget`]: the participatory budget (issue 15): a finished edition
 //!   with its ballots and published results, one open for voting;
+//! - [`waste`]: the waste-collection schedule of both gminas (issue 16),
+//!   loaded through the importer;
 //! - [`start`]: what `mm-server --demo` does: the above, and on the first
 //!   start a demo admin account (login `admin`) with a random password
 //!   that only this start knows; then [`start_neighbour`]: Czernica.
@@ -25,6 +27,7 @@ mod pictures;
 pub mod places;
 mod siechnice;
 pub mod taxes;
+pub mod waste;
 
 use std::sync::Arc;
 
@@ -51,6 +54,9 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<bool> {
     let loaded = store.load_demo(data, now).await?;
     // Places have their own flag, so older demo databases gain them too.
     let places = store.load_demo_places(places::siechnice_places(), now).await?;
+    // After the places: its PSZOK links to the map's. Once per database
+    // (a schedule already there stays), through the importer.
+    waste::load_siechnice(store, now).await?;
     Ok(loaded || places)
 }
 
@@ -103,6 +109,7 @@ pub async fn start_neighbour(store: Arc<dyn Store>, clock: Clock, with_reports: 
     let czernica = store.for_gmina(&czernica::record().teryt);
     taxes::load_czernica(czernica.as_ref(), clock.now()).await?;
     budget::load_czernica(czernica.as_ref(), clock.now()).await?;
+    waste::load_czernica(czernica.as_ref(), clock.now()).await?;
     Ok(password)
 }
 

@@ -29,7 +29,11 @@ const SPORTS_HOURS: &str = "Mo-Fr 08:00-22:00; Sa,Su 09:00-21:00";
 const PLAYGROUND_HOURS: &str = "08:00-20:00";
 const TOILET_HOURS: &str = "Mo-Su 07:00-21:00";
 const ALWAYS: &str = "24/7";
-const PSZOK_HOURS: &str = "Tu-Fr 10:00-18:00; Sa 08:00-14:00; PH off";
+/// The demo PSZOK, also imported with the waste schedule (`demo::waste`),
+/// which links it to this place by name.
+pub(crate) const PSZOK_HOURS: &str = "Tu-Fr 10:00-18:00; Sa 08:00-14:00; PH off";
+pub(crate) const PSZOK_NAME: &str = "PSZOK – Punkt Selektywnej Zbiórki Odpadów Komunalnych";
+pub(crate) const PSZOK_POINT: (f64, f64) = (51.0270, 17.1620);
 
 /// A place under construction.
 struct P(PlaceInput);
@@ -375,7 +379,7 @@ pub fn siechnice_places() -> Vec<PlaceInput> {
             .desc("Punkt ładowania AC przy parkingu stacyjnym.", "AC charging point at the station car park.")
             .tag("socket:type2", "2"),
         // --- Waste -------------------------------------------------------
-        infra("waste_point", "PSZOK – Punkt Selektywnej Zbiórki Odpadów Komunalnych", 51.0270, 17.1620)
+        infra("waste_point", PSZOK_NAME, PSZOK_POINT.0, PSZOK_POINT.1)
             .addr("Siechnice")
             .hours(PSZOK_HOURS)
             .desc(

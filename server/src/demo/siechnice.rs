@@ -107,7 +107,7 @@ fn gmina() -> Gmina {
 }
 
 /// The 23 localities (DOMAIN.md), ids 1..=23; `(name, lat, lon)`, approximate.
-const LOCALITIES: [(&str, f64, f64); 23] = [
+pub(crate) const LOCALITIES: [(&str, f64, f64); 23] = [
     ("Siechnice", 51.0335, 17.1500),
     ("Biestrzyków", 51.0070, 17.0720),
     ("Blizanowice", 51.0640, 17.1390),

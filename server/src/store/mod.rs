@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod postgres;
 pub mod sqlite;
 pub mod taxes;
+pub mod waste;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -58,6 +59,7 @@ pub use notifications::NotificationStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use taxes::TaxStore;
+pub use waste::WasteStore;
 
 /// Why a store call failed, whatever the backend: what the caller may act
 /// on, plus `Backend` for everything else (the database, the disk), whose
@@ -703,6 +705,7 @@ pub trait Store:
     + BudgetStore
     + ConsultationStore
     + NotificationStore
+    + WasteStore
     + crate::maintenance::MaintenanceStore
     + limits::LimitStore
 {
@@ -728,6 +731,7 @@ impl<
         + BudgetStore
         + ConsultationStore
         + NotificationStore
+        + WasteStore
         + crate::maintenance::MaintenanceStore
         + limits::LimitStore,
 > Store for T

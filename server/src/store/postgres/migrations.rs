@@ -37,6 +37,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0008_budget_ballot_speed.sql"),
     sql!("0009_consultation_sms.sql"),
     sql!("0010_notifications.sql"),
+    sql!("0011_waste.sql"),
 ];
 
 /// The schema version this server runs at.

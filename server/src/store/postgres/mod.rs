@@ -34,6 +34,7 @@ mod reports;
 mod sync;
 mod taxes;
 mod transparency;
+mod waste;
 
 use std::path::Path;
 use std::str::FromStr;

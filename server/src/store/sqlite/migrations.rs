@@ -42,6 +42,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0018_budget_ballot_speed.sql"),
     sql!("0019_consultation_sms.sql"),
     sql!("0020_notifications.sql"),
+    sql!("0021_waste.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had

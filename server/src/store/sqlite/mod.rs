@@ -24,6 +24,7 @@ mod publish;
 mod reports;
 mod sync;
 mod taxes;
+mod waste;
 mod writer;
 mod transparency;
 
