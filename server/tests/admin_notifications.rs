@@ -492,6 +492,10 @@ async fn another_gminas_notification_is_not_found_and_a_scheduled_one_is_cancell
     );
 }
 
+/// A refused form: the fields set, its error's element id, a word of the
+/// message, and a typed value that must come back.
+type Refused<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, &'a str);
+
 #[tokio::test]
 async fn refused_forms_come_back_with_the_fields_message_and_store_nothing() {
     let t = world().await;
@@ -506,7 +510,7 @@ async fn refused_forms_come_back_with_the_fields_message_and_store_nothing() {
         .with_timezone(&mm_protocol::LOCAL_TZ)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let cases: [(&[(&str, &str)], &str, &str, &str); 5] = [
+    let cases: [Refused; 5] = [
         (
             &[("title", "Woda"), ("body", &long)],
             "n-body-error",

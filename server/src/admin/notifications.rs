@@ -629,7 +629,7 @@ async fn compose_page(
         .collect();
     let pick = |label: &str| (String::new(), format!("— {label} —"));
     let mut news = state.store.list_news().await?;
-    news.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+    news.sort_by_key(|n| std::cmp::Reverse(n.published_at));
     let news = items(
         std::iter::once(pick(lang.t("wybierz", "choose"))).chain(
             news.into_iter().take(RECENT_MAX).map(|n| {
@@ -642,7 +642,7 @@ async fn compose_page(
         form.link_news.trim(),
     );
     let mut events = state.store.list_events(None).await?;
-    events.sort_by(|a, b| b.starts_at.cmp(&a.starts_at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.starts_at));
     let events = items(
         std::iter::once(pick(lang.t("wybierz", "choose"))).chain(
             events.into_iter().take(RECENT_MAX).map(|e| {
