@@ -7,6 +7,16 @@ export CARGO_TERM_COLOR ?= never
 # No incremental caches: `make test` builds each crate once, and the caches
 # (3.4 GB for the test build) are what a fresh CI machine has no room for.
 export CARGO_INCREMENTAL ?= 0
+# One build of the workspace for every target (test-rust, the PostgreSQL
+# and S3 runs, the scale-out, the mobile and browser suites): libraries,
+# binaries and tests together, `--workspace`. Cargo picks dependency
+# features from the packages and targets it is asked for: `-p mm-server`,
+# or binaries without the tests (whose dev-dependencies add features to
+# url, regex, serde...), each built most of the tree again, five times in
+# all in `make test` (docs/BENCHMARKS.md, "CI time"). Any target that runs
+# a part of the tests selects it with `--workspace --test NAME`, which
+# keeps the same features, so what this built is reused as it is.
+MM_CARGO_BUILD ?= $(CARGO) build --workspace --lib --bins --tests
 
 .PHONY: web-assets
 .PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count bench-budget-ballots setup build clean-data help
@@ -46,13 +56,13 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
-	$(CARGO) build --workspace --bins
+	$(MM_CARGO_BUILD)
 	$(CARGO) test --workspace --no-fail-fast
 
 ## Cross-process tests alone (real mm-server and mm binaries).
 test-e2e:
-	$(CARGO) build --workspace --bins
-	$(CARGO) test -p mm-e2e
+	$(MM_CARGO_BUILD)
+	$(CARGO) test --workspace --test e2e
 
 build:
 	$(CARGO) build --workspace --release

@@ -12,6 +12,8 @@ CARGO ?= cargo
 NPM ?= npm
 NODE ?= node
 MM_CHROMIUM ?= /usr/bin/chromium
+# The main Makefile's one build (same features: nothing is compiled again).
+MM_CARGO_BUILD ?= $(CARGO) build --workspace --lib --bins --tests
 
 .PHONY: test-browser browser-deps
 
@@ -29,6 +31,6 @@ browser-deps:
 
 test-browser: browser-deps
 	@if [ -x "$(MM_CHROMIUM)" ]; then \
-	  cd $(MM_BROWSER_ROOT) && $(CARGO) build --workspace --bins && \
+	  cd $(MM_BROWSER_ROOT) && $(MM_CARGO_BUILD) && \
 	  MM_CHROMIUM=$(MM_CHROMIUM) $(NODE) --test --test-concurrency=1 tests/browser/; \
 	fi

@@ -29,6 +29,11 @@ MM_TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),$(MM_ROOT)/target)
 MM_SERVER_BIN ?= $(MM_TARGET_DIR)/debug/mm-server
 BINDINGS_OUT ?= $(MM_ROOT)/bindings/generated
 BENCH_ITERATIONS ?= 200000
+# The main Makefile's one build: libraries, binaries and tests with one
+# feature set, so `make test` compiles the workspace once (`--workspace`
+# alone, without the tests' dev-dependencies, unifies features differently
+# and built much of the tree again; docs/BENCHMARKS.md, "CI time").
+MM_CARGO_BUILD ?= $(CARGO) build --workspace --lib --bins --tests
 
 ifeq ($(shell uname -s),Darwin)
 MM_LIB_EXT := dylib
@@ -49,11 +54,11 @@ MM_MVN := cd $(MM_ANDROID) && $(MVN) $(MVN_FLAGS) \
 
 # Generation reads UniFFI's metadata from the symbols of the unstripped
 # library; the API is the same in every profile, so the debug lib serves.
-# `--workspace`: the same feature set as the main Makefile's builds, so CI
+# MM_CARGO_BUILD: the same feature set as the main Makefile's builds, so CI
 # compiles the shared dependencies once (`-p mm-bindings -p uniffi-bindgen`
 # would unify features differently and rebuild them).
 bindings-debug:
-	$(CARGO) build --workspace
+	$(MM_CARGO_BUILD)
 	rm -rf $(BINDINGS_OUT)/kotlin $(BINDINGS_OUT)/swift
 	$(UNIFFI_BINDGEN) generate --no-format --library $(MM_DEBUG_LIB) --language kotlin --out-dir $(BINDINGS_OUT)/kotlin
 	$(UNIFFI_BINDGEN) generate --no-format --library $(MM_DEBUG_LIB) --language swift --out-dir $(BINDINGS_OUT)/swift
@@ -71,7 +76,7 @@ bindings-mobile:
 bindings: bindings-debug bindings-mobile
 
 mm-server-debug:
-	$(CARGO) build --workspace
+	$(MM_CARGO_BUILD)
 
 # Surefire writes android/core/target/surefire-reports/.
 # BudgetStateTest switches a stopped demo server's edition to cumulative points

@@ -18,6 +18,8 @@
 # is thrown away after, so it need not survive a crash: no fsync.
 
 CARGO ?= cargo
+# The main Makefile's one build (same features: nothing is compiled again).
+MM_CARGO_BUILD ?= $(CARGO) build --workspace --lib --bins --tests
 
 # The suites that need PostgreSQL, each a file (a module of the one
 # integration test binary) in server/tests/.
@@ -33,18 +35,23 @@ postgres-deps:
 	@command -v pg_virtualenv >/dev/null 2>&1 || { echo "test-postgres: pg_virtualenv missing (apt-get install postgresql)"; exit 1; }
 
 test-postgres: postgres-deps
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-server --test integration -- $(foreach t,$(MM_POSTGRES_SUITES),$(t)::)
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test integration -- $(foreach t,$(MM_POSTGRES_SUITES),$(t)::)
 
 # Three instances over one database behind a balancer, one killed with
 # SIGKILL mid-load (tests/tests/scale_out.rs): the binaries first.
 test-scale-out: postgres-deps
-	$(CARGO) build -p mm-server -p mm-cli
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test -p mm-e2e --test e2e scale_out::
+	$(MM_CARGO_BUILD)
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test e2e scale_out::
 
 # Every server test on PostgreSQL (server/tests/common/backend.rs), the
-# PostgreSQL-only suites above among them.
+# PostgreSQL-only suites above among them: the two test binaries whose
+# TestApp opens the store MM_TEST_BACKEND names. mm-server's unit tests
+# and doctests never read it (nothing under server/src does) and test-rust
+# has run them already.
 test-rust-postgres: postgres-deps
-	MM_TEST_BACKEND=postgres MM_REQUIRE_POSTGRES=1 pg_virtualenv -t $(MM_PG_THROWAWAY) -- $(CARGO) test -p mm-server --no-fail-fast
+	$(MM_CARGO_BUILD)
+	MM_TEST_BACKEND=postgres MM_REQUIRE_POSTGRES=1 pg_virtualenv -t $(MM_PG_THROWAWAY) -- \
+		$(CARGO) test --workspace --test integration --test security_amplifiers --no-fail-fast
 # Many gminas, PostgreSQL, several instances (issue 13): figures in
 # docs/BENCHMARKS.md. `-t`: a cluster in a temporary directory even as
 # root, so it never collides with another run's "regress" cluster;
