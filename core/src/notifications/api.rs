@@ -121,6 +121,18 @@ pub(crate) async fn refresh(
                 }
             }
         }
+        // The server does not know this install (its database was restored,
+        // the device collected): as for a write (`outbox`), the dead token is
+        // dropped and a registration queued, so the next sync has a feed.
+        Err(Error::Http(h)) if h.is_unauthorized() => {
+            tracing::warn!("the server does not know this device; registering again");
+            if let Err(e) = store.write(|tx| devices::replace_dead_token(tx, Utc::now())) {
+                tracing::warn!(
+                    code = CoreError::from(&e).code(),
+                    "cannot queue a new registration"
+                );
+            }
+        }
         Err(e) => tracing::warn!(
             code = CoreError::from(&e).code(),
             "cannot fetch the notification feed; will retry"

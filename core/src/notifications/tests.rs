@@ -440,3 +440,31 @@ fn a_feed_alert_first_and_the_local_alert_after_are_one() {
     assert!(again.is_none());
     assert_eq!(store.read(super::list).unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_feed_refused_with_401_registers_the_device_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    server
+        .reply(registered())
+        .reply(Reply::Json(200, page(vec![], "c1", false)));
+    let unauthorized = || {
+        Reply::Json(
+            401,
+            json!({"code": "unauthorized", "message": {"pl": "x", "en": "x"}}),
+        )
+    };
+    server
+        .note_reply(Reply::Json(
+            200,
+            serde_json::to_value(news_off().to_subscription()).unwrap(),
+        ))
+        .note_reply(unauthorized());
+    core.sync(SyncOptions::default(), None).await.unwrap();
+    assert_eq!(
+        queued(&core, "register_device"),
+        1,
+        "the server forgot this device: a new registration waits"
+    );
+}
