@@ -222,6 +222,8 @@ fn print_settings(s: &NotificationSettings) {
 }
 
 pub async fn push(core: &Core, out: &Output, action: PushAction) -> Result<(), CoreError> {
+    // `status` only shows; a register or unregister the server refused fails.
+    let wrote = !matches!(action, PushAction::Status);
     match action {
         PushAction::Register {
             unifiedpush,
@@ -270,7 +272,7 @@ pub async fn push(core: &Core, out: &Output, action: PushAction) -> Result<(), C
     refusal(
         &s.error_code,
         &s.error_text,
-        s.state == mm_core::PushState::Refused,
+        wrote && s.state == mm_core::PushState::Refused,
     )
 }
 

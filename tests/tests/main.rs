@@ -13,6 +13,7 @@ mod ezd_bridge;
 mod ezd_dead_letters;
 mod gminas_e2e;
 mod killed_sync;
+mod notifications_e2e;
 mod offline_and_delta;
 mod payments_e2e;
 mod places_e2e;
