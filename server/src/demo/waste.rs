@@ -772,10 +772,18 @@ mod tests {
                 "a pickup moved from {from}"
             );
         }
-        // Zone C collects on Fridays: 2026-12-25 moves to Thursday the 24th.
-        assert!(pickups.iter().any(|p| p.zone == "C"
-            && p.date == day("2026-12-24")
-            && p.fraction == Fraction::Mixed));
+        // Zone C collects on Fridays: its paper of 2026-12-25 moves to
+        // Thursday the 24th (the 26th is a holiday too), its mixed waste of
+        // 2027-01-01 to Saturday the 2nd; zone D's (Saturdays) of
+        // 2026-12-26 to Monday the 28th (the 27th is a Sunday).
+        let at = |zone: &str, date: &str, f: Fraction| {
+            pickups
+                .iter()
+                .any(|p| p.zone == zone && p.date == day(date) && p.fraction == f)
+        };
+        assert!(at("C", "2026-12-24", Fraction::Paper));
+        assert!(at("C", "2027-01-02", Fraction::Mixed));
+        assert!(at("D", "2026-12-28", Fraction::Mixed));
         // Ash only November to March, never for blocks.
         assert!(
             pickups
