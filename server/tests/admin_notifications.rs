@@ -510,7 +510,7 @@ async fn refused_forms_come_back_with_the_fields_message_and_store_nothing() {
         .with_timezone(&mm_protocol::LOCAL_TZ)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let cases: [Refused; 5] = [
+    let cases: [Refused<'_>; 5] = [
         (
             &[("title", "Woda"), ("body", &long)],
             "n-body-error",
