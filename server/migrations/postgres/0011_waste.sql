@@ -36,7 +36,7 @@ CREATE TABLE waste_rules (
     building TEXT NOT NULL,
     zone TEXT NOT NULL,
     PRIMARY KEY (gmina, n),
-    FOREIGN KEY (gmina, zone) REFERENCES waste_zones (gmina, zone) ON DELETE CASCADE
+    FOREIGN KEY (gmina, zone) REFERENCES waste_zones (gmina, zone) ON DELETE CASCADE DEFERRABLE
 );
 CREATE INDEX waste_rules_locality ON waste_rules (gmina, locality_key);
 CREATE INDEX waste_rules_zone ON waste_rules (gmina, zone);
@@ -49,7 +49,7 @@ CREATE TABLE waste_pickups (
     fraction TEXT NOT NULL,
     note TEXT,
     PRIMARY KEY (gmina, zone, date, fraction),
-    FOREIGN KEY (gmina, zone) REFERENCES waste_zones (gmina, zone) ON DELETE CASCADE
+    FOREIGN KEY (gmina, zone) REFERENCES waste_zones (gmina, zone) ON DELETE CASCADE DEFERRABLE
 );
 
 CREATE TABLE waste_dictionary (
