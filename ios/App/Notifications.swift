@@ -21,13 +21,17 @@ let notificationsLog = Logger(subsystem: "pl.mmieszkaniec.app", category: "notif
 
 /// Where a notification leads when opened, if anywhere: the core reads it
 /// (`link`). A report opens nothing yet on iOS (no screen for one report by
-/// its server id): it is only marked read, like a kind the core does not know.
+/// its server id), nor does a web page (the inbox has no browser hand-off
+/// yet): they are only marked read, like a kind the core does not know.
 /// (`self.` so that `make test-swift` checks the field names.)
 extension CoreNotification {
     var route: Route? {
         switch self.link {
         case .newsItem(let newsId): return Route.news(newsId)
+        case .event(let eventId): return Route.event(eventId)
+        case .consultation(let consultationId): return Route.survey(consultationId)
         case .report: return nil
+        case .url: return nil
         case .nowhere: return nil
         }
     }
