@@ -41,6 +41,9 @@ pub enum Command {
     /// The waste-collection schedule (docs/WASTE.md).
     #[command(subcommand)]
     Waste(WasteCommand),
+    /// Push services' keys (docs/NOTIFICATIONS.md).
+    #[command(subcommand)]
+    Push(PushCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -48,6 +51,17 @@ pub enum Command {
         /// The SQLite deployment's data directory (holding `mm.sqlite`).
         #[arg(long, value_name = "DIR")]
         from_sqlite: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PushCommand {
+    /// Make a Web Push (VAPID, RFC 8292) key: its PEM goes to FILE (created
+    /// with mode 0600, never overwritten; name it as `vapid_key_file` in the
+    /// push credentials file); its public key is printed, for the apps.
+    VapidKeygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

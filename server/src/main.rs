@@ -18,7 +18,7 @@ use clap::Parser;
 use mm_protocol::auth::Role;
 use mm_server::config::{
     Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
-    WasteCommand,
+    PushCommand, WasteCommand,
 };
 use mm_server::state::AppState;
 use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
@@ -54,7 +54,22 @@ async fn main() -> Result<()> {
         Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
         Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
         Some(Command::Waste(command)) => waste(&cli.serve.data, command).await,
+        Some(Command::Push(command)) => push(command),
     }
+}
+
+/// `mm-server push vapid-keygen --out FILE`.
+fn push(command: PushCommand) -> Result<()> {
+    let PushCommand::VapidKeygen { out } = command;
+    let (pem, public) = mm_server::push::webpush::vapid_keygen().context("cannot make a VAPID key")?;
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    let mut f = file.open(&out).with_context(|| format!("cannot create {} (it must not exist yet)", out.display()))?;
+    std::io::Write::write_all(&mut f, pem.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{public}");
+    Ok(())
 }
 
 /// `mm-server waste import DIR` (`mm_server::waste::cli`).

@@ -148,7 +148,10 @@ impl GminaPush {
         };
         let mut out = GminaPush::default();
         if let Some(a) = creds.apns {
+            // One provider token per key and team, kept across restarts.
+            let cache = options.data_dir.join("push-state").join(format!("apns-{}-{}.json", a.team_id, a.key_id));
             let mut cfg = ApnsConfig::new(read(&a.key_file)?, a.key_id, a.team_id, a.topic);
+            cfg.token_cache = Some(cache);
             if let Some(url) = &options.apns_url {
                 cfg = cfg.with_base_url(url);
             }
