@@ -41,6 +41,9 @@ pub enum Command {
     /// The waste-collection schedule (docs/WASTE.md).
     #[command(subcommand)]
     Waste(WasteCommand),
+    /// Push services' keys (docs/NOTIFICATIONS.md).
+    #[command(subcommand)]
+    Push(PushCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -48,6 +51,17 @@ pub enum Command {
         /// The SQLite deployment's data directory (holding `mm.sqlite`).
         #[arg(long, value_name = "DIR")]
         from_sqlite: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PushCommand {
+    /// Make a Web Push (VAPID, RFC 8292) key: its PEM goes to FILE (created
+    /// with mode 0600, never overwritten; name it as `vapid_key_file` in the
+    /// push credentials file); its public key is printed, for the apps.
+    VapidKeygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 
@@ -147,6 +161,44 @@ pub struct ServeArgs {
     pub payments: PaymentArgs,
     #[command(flatten)]
     pub sms: SmsArgs,
+    #[command(flatten)]
+    pub push: PushArgs,
+}
+
+/// The push services (`crate::notifications::transports`): each gmina's
+/// credentials file is named by its `push_credentials` setting (relative to
+/// the data directory); `--push-credentials` serves gminas that name none.
+/// The URLs replace the services' own only for tests and benches (the fakes
+/// in `tests/`).
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// JSON naming the APNs key, the FCM service account and the VAPID key
+    /// (format in `notifications/transports.rs` and docs/NOTIFICATIONS.md).
+    #[arg(long, env = "MM_PUSH_CREDENTIALS", value_name = "FILE", global = true)]
+    pub push_credentials: Option<PathBuf>,
+    /// Replaces `https://api.push.apple.com` (tests).
+    #[arg(long, env = "MM_APNS_URL", global = true)]
+    pub apns_url: Option<String>,
+    /// Replaces `https://fcm.googleapis.com` (tests).
+    #[arg(long, env = "MM_FCM_URL", global = true)]
+    pub fcm_url: Option<String>,
+    /// Replaces the service account's `token_uri` (tests).
+    #[arg(long, env = "MM_FCM_TOKEN_URL", global = true)]
+    pub fcm_token_url: Option<String>,
+    /// A PEM certificate trusted besides the web PKI, for the fakes' TLS.
+    #[arg(long, env = "MM_PUSH_CA", value_name = "FILE", global = true)]
+    pub push_ca: Option<PathBuf>,
+    /// Sends in flight per service of a gmina (per host for Web Push).
+    #[arg(long, env = "MM_PUSH_CONCURRENCY", default_value_t = crate::notifications::transports::DEFAULT_CONCURRENCY, global = true)]
+    pub push_concurrency: usize,
+    /// One send's timeout, in milliseconds.
+    #[arg(long, env = "MM_PUSH_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    pub push_timeout_ms: u64,
+    /// How long a sender holds the deliveries it claimed, in milliseconds:
+    /// after a crash, they are sent again this long after they were claimed
+    /// (`notifications::deliver::LEASE`; tests shorten it).
+    #[arg(long, env = "MM_PUSH_LEASE_MS", default_value_t = 120_000, global = true)]
+    pub push_lease_ms: u64,
 }
 
 /// The HTTP adapter of the tax systems (`crate::taxes::pull`): a gmina whose

@@ -18,7 +18,7 @@ use clap::Parser;
 use mm_protocol::auth::Role;
 use mm_server::config::{
     Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
-    WasteCommand,
+    PushCommand, WasteCommand,
 };
 use mm_server::state::AppState;
 use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
@@ -54,7 +54,22 @@ async fn main() -> Result<()> {
         Some(Command::Migrate { from_sqlite }) => migrate(&cli.serve.data, &from_sqlite).await,
         Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
         Some(Command::Waste(command)) => waste(&cli.serve.data, command).await,
+        Some(Command::Push(command)) => push(command),
     }
+}
+
+/// `mm-server push vapid-keygen --out FILE`.
+fn push(command: PushCommand) -> Result<()> {
+    let PushCommand::VapidKeygen { out } = command;
+    let (pem, public) = mm_server::push::webpush::vapid_keygen().context("cannot make a VAPID key")?;
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    let mut f = file.open(&out).with_context(|| format!("cannot create {} (it must not exist yet)", out.display()))?;
+    std::io::Write::write_all(&mut f, pem.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{public}");
+    Ok(())
 }
 
 /// `mm-server waste import DIR` (`mm_server::waste::cli`).
@@ -305,7 +320,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let mut worker = mm_server::jobs::Worker::new(store.clone(), state.clock.clone());
     let poller = start_ezd_bridge(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
     let tax_schedule = start_tax_pull(&args, store.clone(), state.clock.clone(), &mut worker, until_stopped())?;
-    start_notifications(&args, &mut state, store.clone(), &mut worker);
+    start_notifications(&args, &mut state, store.clone(), &mut worker)?;
     let worker = worker.spawn(until_stopped());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -465,12 +480,37 @@ fn start_tax_pull(
     Ok(spawn_schedule(store, clock, cfg, shutdown))
 }
 
-/// Notifications (issue 16): the fan-out job, and which Web Push endpoints
-/// devices may register.
-fn start_notifications(args: &ServeArgs, state: &mut AppState, store: Arc<dyn Store>, worker: &mut mm_server::jobs::Worker) {
+/// Notifications (issue 16): the fan-out and delivery jobs, which Web Push
+/// endpoints devices may register, and the push services each gmina sends
+/// through.
+fn start_notifications(args: &ServeArgs, state: &mut AppState, store: Arc<dyn Store>, worker: &mut mm_server::jobs::Worker) -> anyhow::Result<()> {
+    use mm_server::notifications::{deliver, fanout, transports};
     state.push_endpoints = mm_protocol::notifications::EndpointPolicy { allow_loopback: args.push_allow_loopback };
-    let ctx = mm_server::notifications::fanout::FanOutContext { store, clock: state.clock.clone() };
-    worker.register::<mm_server::notifications::fanout::FanOutJob>(Arc::new(ctx), 1, mm_server::jobs::RetryPolicy::default());
+    let p = &args.push;
+    let mut options = transports::PushOptions::new(args.data.data_dir.clone());
+    options.default_credentials = p.push_credentials.clone();
+    options.apns_url = p.apns_url.clone();
+    options.fcm_url = p.fcm_url.clone();
+    options.fcm_token_url = p.fcm_token_url.clone();
+    options.extra_root_pem = match &p.push_ca {
+        Some(f) => Some(std::fs::read(f).with_context(|| format!("cannot read --push-ca {}", f.display()))?),
+        None => None,
+    };
+    options.allow_loopback = args.push_allow_loopback;
+    options.concurrency = p.push_concurrency.max(1);
+    options.timeout = std::time::Duration::from_millis(p.push_timeout_ms.max(100));
+    let push = Arc::new(transports::PushTransports::new(options));
+    // A broken default credentials file is a deployment error: say so now,
+    // not at the first alert.
+    if p.push_credentials.is_some() {
+        push.of(store.gmina_scope(), None).context("cannot open --push-credentials")?;
+    }
+    let ctx = fanout::FanOutContext { store: store.clone(), clock: state.clock.clone() };
+    worker.register::<fanout::FanOutJob>(Arc::new(ctx), 1, mm_server::jobs::RetryPolicy::default());
+    let mut ctx = deliver::DeliverContext::new(store, state.clock.clone(), push);
+    ctx.lease = std::time::Duration::from_millis(p.push_lease_ms.max(1000));
+    worker.register::<deliver::DeliverJob>(Arc::new(ctx), 4, mm_server::jobs::RetryPolicy::default());
+    Ok(())
 }
 
 /// The payment gateway (`--payments none|sandbox|p24`): the sandbox is

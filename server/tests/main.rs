@@ -64,6 +64,7 @@ mod openapi;
 mod payments;
 mod photos_s3;
 mod places;
+mod push_deliver;
 mod push_transports;
 mod reports;
 mod security_auth;

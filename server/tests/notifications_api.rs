@@ -58,8 +58,15 @@ async fn device(t: &TestApp) -> String {
     r.json()["token"].as_str().unwrap().to_owned()
 }
 
+/// A real P-256 public key, uncompressed (RFC 8291 §3.1).
 fn p256dh() -> String {
-    // 0x04 then X and Y: the shape RFC 8291 asks for (the curve check is the sender's).
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+    let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    base64url(secret.public_key().to_encoded_point(false).as_bytes())
+}
+
+/// 0x04 then X and Y of the right length, not on the curve.
+fn off_curve() -> String {
     let mut k = vec![4u8];
     k.extend(std::iter::repeat_n(7u8, 64));
     base64url(&k)
@@ -132,6 +139,7 @@ async fn push_registrations_refuse_what_could_reach_inside_or_is_malformed() {
         web("https://[::1]/abc"),
         web("https://169.254.169.254/latest/meta-data"),
         json!({"transport": "web_push", "endpoint": "https://push.example.org/abc", "p256dh": "AAAA", "auth": base64url(&[1u8; 16])}),
+        json!({"transport": "web_push", "endpoint": "https://push.example.org/abc", "p256dh": off_curve(), "auth": base64url(&[1u8; 16])}),
         json!({"transport": "web_push", "endpoint": "https://push.example.org/abc", "p256dh": p256dh(), "auth": base64url(&[1u8; 8])}),
         json!({"transport": "apns", "token_hex": "zz", "environment": "production"}),
         json!({"transport": "fcm", "token": ""}),

@@ -121,6 +121,40 @@ async fn apns_provider_token_is_reused_then_renewed() {
 }
 
 #[tokio::test]
+async fn apns_provider_token_outlives_a_restart_through_its_file() {
+    let fake = fake_apns::FakeApns::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("push-state/apns.json");
+    let (c, offset) = clock();
+    let transport = |c: Clock| {
+        let mut cfg = ApnsConfig::new(fake.key_pem.clone(), fake_apns::KEY_ID, fake_apns::TEAM_ID, fake_apns::TOPIC).with_base_url(&fake.url);
+        cfg.http = http(Some(&fake.ca_pem), 5000);
+        cfg.clock = c;
+        cfg.token_cache = Some(cache.clone());
+        Apns::new(cfg).unwrap()
+    };
+    let alert = message(NotificationClass::Alert);
+    assert_eq!(transport(c.clone()).send(&apns_reg(APNS_TOKEN), &alert).await, Outcome::Delivered);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o600, "a credential");
+    }
+    // "Restarted" five minutes later: the kept token, not a new one that
+    // Apple would refuse as TooManyProviderTokenUpdates.
+    offset.store(5 * 60, Ordering::SeqCst);
+    assert_eq!(transport(c.clone()).send(&apns_reg(APNS_TOKEN), &alert).await, Outcome::Delivered);
+    let got = fake.received();
+    assert_eq!(got.len(), 2, "{:?}", fake.refusals());
+    assert_eq!(got[0].jwt, got[1].jwt);
+    // A file that is not a token is ignored: a new one is signed.
+    std::fs::write(&cache, "not json").unwrap();
+    offset.store(25 * 60, Ordering::SeqCst);
+    assert_eq!(transport(c).send(&apns_reg(APNS_TOKEN), &alert).await, Outcome::Delivered);
+    assert_ne!(fake.received()[2].jwt, got[0].jwt);
+}
+
+#[tokio::test]
 async fn apns_dead_tokens_and_failures() {
     let fake = fake_apns::FakeApns::start().await;
     let (c, _) = clock();

@@ -17,6 +17,7 @@ mod notifications_e2e;
 mod offline_and_delta;
 mod payments_e2e;
 mod places_e2e;
+mod push_fanout_e2e;
 mod reports_core_e2e;
 mod reports_server_kill9;
 mod scale_out;

@@ -27,10 +27,14 @@ pub enum JobKind {
     /// A notification's recipients chosen and its deliveries written
     /// (`notifications::fanout`), at its send time.
     PushFanout,
+    /// A notification's pushes sent through the push services
+    /// (`notifications::deliver`), when due.
+    PushDeliver,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [JobKind::EzdRegister, JobKind::EzdOpenCase, JobKind::TaxesPull, JobKind::PushFanout];
+    pub const ALL: [JobKind; 5] =
+        [JobKind::EzdRegister, JobKind::EzdOpenCase, JobKind::TaxesPull, JobKind::PushFanout, JobKind::PushDeliver];
 
     /// `<system>.<what>`: the system before the dot names the outside
     /// system (the audit log's `<system>.retry`).
@@ -40,6 +44,7 @@ impl JobKind {
             JobKind::EzdOpenCase => "ezd.open_case",
             JobKind::TaxesPull => "taxes.pull",
             JobKind::PushFanout => "push.fanout",
+            JobKind::PushDeliver => "push.deliver",
         }
     }
 
@@ -54,6 +59,7 @@ impl JobKind {
             JobKind::EzdOpenCase => ("EZD: założenie sprawy", "EZD: opening a case"),
             JobKind::TaxesPull => ("Podatki: pobranie z systemu dziedzinowego", "Taxes: pulling the tax system"),
             JobKind::PushFanout => ("Powiadomienia: wybór odbiorców", "Notifications: choosing the recipients"),
+            JobKind::PushDeliver => ("Powiadomienia: wysyłka push", "Notifications: sending the pushes"),
         }
     }
 }

@@ -10,6 +10,7 @@ use mm_protocol::gmina::Teryt;
 use mm_protocol::notifications::deliver_at;
 use serde::{Deserialize, Serialize};
 
+use super::deliver::DeliverJob;
 use crate::jobs::{Job, JobContext, JobError, JobKind, new_job};
 use crate::state::Clock;
 use crate::store::jobs::NewJob;
@@ -52,15 +53,23 @@ impl Job for FanOutJob {
     }
 
     async fn run(&self, ctx: &FanOutContext) -> Result<(), JobError> {
-        match fan_out(ctx.store.as_ref(), self.notification_id, ctx.clock.now()).await {
-            Ok(FanOut::Sent { recipients, to_push }) => {
+        let db = |e: StoreError| match e {
+            StoreError::NotFound => JobError::Rejected("the notification is gone".into()),
+            e => JobError::temporary(format!("database: {e}")),
+        };
+        match fan_out(ctx.store.as_ref(), self.notification_id, ctx.clock.now()).await.map_err(db)? {
+            FanOut::Sent { recipients, to_push } => {
                 tracing::info!(notification = self.notification_id, recipients, to_push, "notification fanned out");
-                Ok(())
             }
-            Ok(FanOut::AlreadySent | FanOut::Cancelled) => Ok(()),
-            Err(StoreError::NotFound) => Err(JobError::Rejected("the notification is gone".into())),
-            Err(e) => Err(JobError::temporary(format!("database: {e}"))),
+            FanOut::Cancelled => return Ok(()),
+            // A retry after a crash: the pushes may not be scheduled yet.
+            FanOut::AlreadySent => {}
         }
+        // The pushes, as their own job: the fan-out's rows are committed,
+        // so a crash from here on loses nothing (`deliver`'s dedupe key
+        // makes this idempotent).
+        ctx.store.schedule_deliveries(self.notification_id, DeliverJob::at, ctx.clock.now()).await.map_err(db)?;
+        Ok(())
     }
 }
 

@@ -7,11 +7,16 @@
 //! - [`fanout`]: the `push.fanout` job: recipients chosen by SQL over the
 //!   subscriptions (`store::notifications`), quiet hours applied, one
 //!   delivery per device written once;
+//! - [`deliver`]: the `push.deliver` job: the pending deliveries sent
+//!   through the push services of the gmina ([`transports`]), results
+//!   recorded, dead tokens dropped, retries honouring `Retry-After`;
 //! - [`official`]: `/api/v1/notifications` for officials: send now or at a
 //!   time, and the list with each one's deliveries;
 //! - [`news`]: the notification an alert news item sends by itself.
 
+pub mod deliver;
 pub mod fanout;
 pub mod news;
 pub mod official;
 pub mod routes;
+pub mod transports;

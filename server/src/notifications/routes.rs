@@ -78,6 +78,17 @@ pub async fn put_registration(
     Json(input): Json<PushRegistration>,
 ) -> ApiResult<Response> {
     input.validate_with(state.push_endpoints)?;
+    // The shape was checked above; a key that is not a point on P-256
+    // would fail every send (RFC 8291 §3.1), so it is refused now.
+    if let PushRegistration::WebPush { p256dh, auth, .. } = &input {
+        crate::push::webpush::check_subscription_keys(p256dh, auth).map_err(|_| {
+            FieldError::new(
+                "p256dh",
+                "Klucz p256dh nie jest punktem krzywej P-256.",
+                "p256dh is not a point on the P-256 curve.",
+            )
+        })?;
+    }
     let reg = input.normalised();
     let transport = reg.transport();
     state.store.put_push_registration(&device.id, reg, state.clock.now()).await?;

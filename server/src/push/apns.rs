@@ -57,6 +57,11 @@ pub struct ApnsConfig {
     pub sandbox_url: String,
     /// How long one provider token is reused (20–55 minutes).
     pub token_refresh: Duration,
+    /// Where the provider token is kept between runs (mode 0600): a
+    /// restarted server signing a new token within 20 minutes of the last
+    /// is refused by Apple (`429 TooManyProviderTokenUpdates`), so it
+    /// reuses the one it had. `None`: in memory only.
+    pub token_cache: Option<std::path::PathBuf>,
     pub http: HttpOptions,
     pub clock: Clock,
 }
@@ -72,6 +77,7 @@ impl ApnsConfig {
             production_url: PRODUCTION_URL.into(),
             sandbox_url: SANDBOX_URL.into(),
             token_refresh: DEFAULT_TOKEN_REFRESH,
+            token_cache: None,
             http: HttpOptions::default(),
             clock: system_clock(),
         }
@@ -106,9 +112,38 @@ struct ProviderClaims<'a> {
     iat: u64,
 }
 
+#[derive(Serialize, Deserialize)]
 struct ProviderToken {
     jwt: String,
     iat: u64,
+}
+
+impl ProviderToken {
+    /// The token kept by an earlier run, if it is there and readable.
+    fn load(path: &std::path::Path) -> Option<ProviderToken> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// Keeps the token for the next run: written beside, then renamed, so a
+    /// crash leaves the old file or the new one. A failure only costs the
+    /// reuse, so it is logged, not returned.
+    fn store(&self, path: &std::path::Path) {
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tmp = path.with_extension("tmp");
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(&mut options.open(&tmp)?, &serde_json::to_vec(self).unwrap_or_default())?;
+            std::fs::rename(&tmp, path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(error = %e, "cannot keep the APNs provider token for the next run");
+        }
+    }
 }
 
 /// The APNs transport of one set of credentials.
@@ -123,6 +158,7 @@ pub struct Apns {
     clock: Clock,
     client: reqwest::Client,
     token: Mutex<Option<ProviderToken>>,
+    token_cache: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Apns {
@@ -171,7 +207,8 @@ impl Apns {
             token_refresh: cfg.token_refresh,
             clock: cfg.clock,
             client,
-            token: Mutex::new(None),
+            token: Mutex::new(cfg.token_cache.as_deref().and_then(ProviderToken::load)),
+            token_cache: cfg.token_cache,
         })
     }
 
@@ -193,7 +230,11 @@ impl Apns {
             tracing::error!("cannot sign the APNs provider token");
             Outcome::Rejected { reason: "cannot sign the APNs provider token".into() }
         })?;
-        *slot = Some(ProviderToken { jwt: jwt.clone(), iat: now });
+        let token = ProviderToken { jwt: jwt.clone(), iat: now };
+        if let Some(path) = &self.token_cache {
+            token.store(path);
+        }
+        *slot = Some(token);
         Ok(jwt)
     }
 

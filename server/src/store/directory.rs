@@ -116,6 +116,11 @@ pub struct GminaSettings {
     /// [`DEFAULT_CONSULTATIONS_DEPARTMENT`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consultations_department: Option<String>,
+    /// The name of the gmina's push credentials file under the data
+    /// directory (`notifications::transports`: APNs key, FCM service
+    /// account, VAPID key); none: the deployment's `--push-credentials`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push_credentials: Option<String>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.

@@ -87,7 +87,9 @@ impl DeliveryCounts {
     pub fn add(&mut self, status: &str, n: u32, read: u32) {
         self.read += read;
         match status {
-            "pending" => self.pending += n,
+            // `sending`: claimed by a sender now (or by one that crashed,
+            // until its lease runs out): still on its way.
+            "pending" | "sending" => self.pending += n,
             "delivered" => self.delivered += n,
             "failed" => self.failed += n,
             "dead" => self.dead += n,
@@ -145,6 +147,40 @@ pub struct Recipient {
     pub not_before: DateTime<Utc>,
 }
 
+/// A delivery claimed for sending (`claim_deliveries`), with how to reach
+/// its device now (`None`: the registration was removed since the fan-out).
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub device_id: String,
+    /// Sends tried before this one.
+    pub attempts: u32,
+    pub registration: Option<PushRegistration>,
+}
+
+/// What became of one send (`record_deliveries`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryResult {
+    /// The service took it.
+    Delivered,
+    /// Try again, not before `at` (backoff or the service's `Retry-After`).
+    Retry { at: DateTime<Utc>, error: String },
+    /// Given up: our fault, no transport, or too many attempts.
+    Failed { error: String },
+    /// The service said the registration is dead: the delivery ends and
+    /// `registration` (the one used) is removed unless the device has
+    /// registered another since; audited as `push.dead_token` (no token).
+    Dead { error: String, registration: PushRegistration },
+}
+
+/// One delivery's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryOutcome {
+    pub id: i64,
+    pub device_id: String,
+    pub result: DeliveryResult,
+}
+
 #[async_trait]
 pub trait NotificationStore: Send + Sync {
     /// Replaces the device's subscription (validated by the caller).
@@ -182,6 +218,30 @@ pub trait NotificationStore: Send + Sync {
     /// Writes one delivery per recipient and marks the notification sent,
     /// in one transaction (idempotent: see [`FanOut`]).
     async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut>;
+
+    /// Claims up to `limit` of notification `id`'s deliveries due for a
+    /// push (`pending` with `not_before` ≤ `now`, or `sending` whose
+    /// claimer's lease ran out: it crashed), oldest first: each becomes
+    /// `sending` with `not_before = lease_until`, so no other sender takes
+    /// it meanwhile, and a crashed sender's claims come back by themselves.
+    async fn claim_deliveries(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records sends' results in one transaction (a retry counts an attempt).
+    async fn record_deliveries(&self, outcomes: Vec<DeliveryOutcome>, now: DateTime<Utc>) -> StoreResult<()>;
+    /// When notification `id`'s next delivery comes due (the earliest
+    /// `not_before` of its `pending` and `sending` ones), with `job(id, at)`
+    /// enqueued for then in the same transaction; `None`: nothing left.
+    async fn schedule_deliveries(
+        &self,
+        id: i64,
+        job: fn(i64, DateTime<Utc>) -> NewJob,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
 
     /// The device's feed after `after` (a delivery id), oldest first, at
     /// most `limit`, with whether more follow.

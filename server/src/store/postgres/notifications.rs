@@ -16,9 +16,10 @@ use tokio_postgres::Row;
 use super::jobs::enqueue_at;
 use super::publish::audit;
 use super::{PostgresStore, Tx, opt_time, parse_time, ts, write_tx};
+use crate::store::jobs::NewJob;
 use crate::store::notifications::{
-    Candidate, DeliveryCounts, FanOut, NewNotification, NotificationStatus, NotificationStore, Recipient,
-    StoredNotification,
+    Candidate, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryResult, FanOut, NewNotification,
+    NotificationStatus, NotificationStore, Recipient, StoredNotification,
 };
 use crate::store::{Actor, IdempotencyKey, StoreError, StoreResult, StoredResponse};
 
@@ -302,6 +303,112 @@ async fn fan_out(tx: &Tx<'_>, g: &str, id: i64, recipients: &[Recipient], now: D
     Ok(FanOut::Sent { recipients: written, to_push: to_push as u32 })
 }
 
+async fn claim_deliveries(
+    tx: &Tx<'_>,
+    g: &str,
+    id: i64,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<ClaimedDelivery>> {
+    // `SKIP LOCKED`: senders on other instances claim other rows, none waits.
+    let rows = tx
+        .c
+        .query(
+            "WITH due AS (
+                 SELECT id FROM notification_deliveries
+                 WHERE gmina = $1 AND notification = $2 AND status IN ('pending', 'sending') AND not_before <= $3
+                 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+             UPDATE notification_deliveries d SET status = 'sending', not_before = $5
+             FROM due WHERE d.id = due.id
+             RETURNING d.id, d.device_id, d.attempts,
+                       (SELECT r.data FROM push_registrations r WHERE r.device_id = d.device_id AND r.gmina = d.gmina)",
+            &[&g, &id, &ts(now), &i64::from(limit), &ts(lease_until)],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let data: Option<String> = r.get(3);
+        let registration = match data {
+            Some(d) => Some(serde_json::from_str(&d)?),
+            None => None,
+        };
+        out.push(ClaimedDelivery { id: r.get(0), device_id: r.get(1), attempts: r.get::<_, i32>(2) as u32, registration });
+    }
+    out.sort_by_key(|d| d.id);
+    Ok(out)
+}
+
+async fn record_deliveries(tx: &Tx<'_>, g: &str, outcomes: &[DeliveryOutcome], now: DateTime<Utc>) -> StoreResult<()> {
+    let c = &tx.c;
+    let done = c
+        .prepare_cached(
+            "UPDATE notification_deliveries SET status = $3, delivered_at = $4, last_error = $5, attempts = attempts + 1
+             WHERE gmina = $1 AND id = $2",
+        )
+        .await?;
+    let retry = c
+        .prepare_cached(
+            "UPDATE notification_deliveries SET status = 'pending', not_before = $3, last_error = $4, attempts = attempts + 1
+             WHERE gmina = $1 AND id = $2",
+        )
+        .await?;
+    for o in outcomes {
+        match &o.result {
+            DeliveryResult::Delivered => {
+                c.execute(&done, &[&g, &o.id, &"delivered", &Some(ts(now)), &None::<String>]).await?;
+            }
+            DeliveryResult::Retry { at, error } => {
+                c.execute(&retry, &[&g, &o.id, &ts(*at), error]).await?;
+            }
+            DeliveryResult::Failed { error } => {
+                c.execute(&done, &[&g, &o.id, &"failed", &None::<String>, error]).await?;
+            }
+            DeliveryResult::Dead { error, registration: used } => {
+                c.execute(&done, &[&g, &o.id, &"dead", &None::<String>, error]).await?;
+                if registration(c, g, &o.device_id, "FOR UPDATE").await?.as_ref() == Some(used) {
+                    c.execute("DELETE FROM push_registrations WHERE gmina = $1 AND device_id = $2", &[&g, &o.device_id])
+                        .await?;
+                    audit(
+                        tx,
+                        g,
+                        &Actor("system:push".into()),
+                        now,
+                        "push.dead_token",
+                        "device",
+                        Some(&o.device_id),
+                        json!({ "transport": used.transport().as_str(), "delivery": o.id }),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn schedule_deliveries(
+    tx: &Tx<'_>,
+    g: &str,
+    id: i64,
+    job: fn(i64, DateTime<Utc>) -> NewJob,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let next: Option<String> = tx
+        .c
+        .query_one(
+            "SELECT MIN(not_before) FROM notification_deliveries
+             WHERE gmina = $1 AND notification = $2 AND status IN ('pending', 'sending')",
+            &[&g, &id],
+        )
+        .await?
+        .get(0);
+    let Some(next) = next else { return Ok(None) };
+    let at = parse_time(&next)?;
+    enqueue_at(tx, g, &job(id, at), now, at.max(now)).await?;
+    Ok(Some(at))
+}
+
 #[async_trait]
 impl NotificationStore for PostgresStore {
     async fn put_subscription(&self, device: &str, sub: Subscription, now: DateTime<Utc>) -> StoreResult<()> {
@@ -420,6 +527,29 @@ impl NotificationStore for PostgresStore {
 
     async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut> {
         write_tx!(self, |tx, g| { fan_out(tx, g, id, &recipients, now).await })
+    }
+
+    async fn claim_deliveries(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        write_tx!(self, |tx, g| { claim_deliveries(tx, g, id, now, lease_until, limit).await })
+    }
+
+    async fn record_deliveries(&self, outcomes: Vec<DeliveryOutcome>, now: DateTime<Utc>) -> StoreResult<()> {
+        write_tx!(self, |tx, g| { record_deliveries(tx, g, &outcomes, now).await })
+    }
+
+    async fn schedule_deliveries(
+        &self,
+        id: i64,
+        job: fn(i64, DateTime<Utc>) -> NewJob,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        write_tx!(self, |tx, g| { schedule_deliveries(tx, g, id, job, now).await })
     }
 
     async fn feed(&self, device: &str, after: i64, limit: u32) -> StoreResult<(Vec<(i64, FeedItem)>, bool)> {

@@ -14,9 +14,10 @@ use serde_json::json;
 use super::jobs::enqueue_at;
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, ts};
+use crate::store::jobs::NewJob;
 use crate::store::notifications::{
-    Candidate, DeliveryCounts, FanOut, NewNotification, NotificationStatus, NotificationStore, Recipient,
-    StoredNotification,
+    Candidate, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryResult, FanOut, NewNotification,
+    NotificationStatus, NotificationStore, Recipient, StoredNotification,
 };
 use crate::store::{Actor, IdempotencyKey, StoreError, StoreResult, StoredResponse};
 
@@ -283,6 +284,100 @@ fn fan_out(tx: &Transaction<'_>, g: &str, id: i64, recipients: &[Recipient], now
     Ok(FanOut::Sent { recipients: written, to_push: to_push as u32 })
 }
 
+fn claim_deliveries(
+    tx: &Transaction<'_>,
+    g: &str,
+    id: i64,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<ClaimedDelivery>> {
+    let claimed = tx
+        .prepare_cached(
+            "SELECT d.id, d.device_id, d.attempts, r.data
+             FROM notification_deliveries d
+             LEFT JOIN push_registrations r ON r.device_id = d.device_id AND r.gmina = d.gmina
+             WHERE d.gmina = ?1 AND d.notification = ?2 AND d.status IN ('pending', 'sending') AND d.not_before <= ?3
+             ORDER BY d.id LIMIT ?4",
+        )?
+        .query_map(params![g, id, ts(now), limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, Option<String>>(3)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut lease = tx.prepare_cached("UPDATE notification_deliveries SET status = 'sending', not_before = ?2 WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(claimed.len());
+    for (delivery, device_id, attempts, data) in claimed {
+        lease.execute(params![delivery, ts(lease_until)])?;
+        let registration = match data {
+            Some(d) => Some(serde_json::from_str(&d)?),
+            None => None,
+        };
+        out.push(ClaimedDelivery { id: delivery, device_id, attempts, registration });
+    }
+    Ok(out)
+}
+
+fn record_deliveries(tx: &Transaction<'_>, g: &str, outcomes: &[DeliveryOutcome], now: DateTime<Utc>) -> StoreResult<()> {
+    let mut done = tx.prepare_cached(
+        "UPDATE notification_deliveries SET status = ?3, delivered_at = ?4, last_error = ?5, attempts = attempts + 1
+         WHERE gmina = ?1 AND id = ?2",
+    )?;
+    let mut retry = tx.prepare_cached(
+        "UPDATE notification_deliveries SET status = 'pending', not_before = ?3, last_error = ?4, attempts = attempts + 1
+         WHERE gmina = ?1 AND id = ?2",
+    )?;
+    for o in outcomes {
+        match &o.result {
+            DeliveryResult::Delivered => {
+                done.execute(params![g, o.id, "delivered", Some(ts(now)), None::<String>])?;
+            }
+            DeliveryResult::Retry { at, error } => {
+                retry.execute(params![g, o.id, ts(*at), error])?;
+            }
+            DeliveryResult::Failed { error } => {
+                done.execute(params![g, o.id, "failed", None::<String>, error])?;
+            }
+            DeliveryResult::Dead { error, registration: used } => {
+                done.execute(params![g, o.id, "dead", None::<String>, error])?;
+                if registration(tx, g, &o.device_id)?.as_ref() == Some(used) {
+                    tx.prepare_cached("DELETE FROM push_registrations WHERE gmina = ?1 AND device_id = ?2")?
+                        .execute(params![g, o.device_id])?;
+                    audit(
+                        tx,
+                        g,
+                        &Actor("system:push".into()),
+                        now,
+                        "push.dead_token",
+                        "device",
+                        Some(&o.device_id),
+                        json!({ "transport": used.transport().as_str(), "delivery": o.id }),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn schedule_deliveries(
+    tx: &Transaction<'_>,
+    g: &str,
+    id: i64,
+    job: fn(i64, DateTime<Utc>) -> NewJob,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let next: Option<String> = tx
+        .prepare_cached(
+            "SELECT MIN(not_before) FROM notification_deliveries
+             WHERE gmina = ?1 AND notification = ?2 AND status IN ('pending', 'sending')",
+        )?
+        .query_row(params![g, id], |r| r.get(0))?;
+    let Some(next) = next else { return Ok(None) };
+    let at = parse_ts(&next)?;
+    enqueue_at(tx, g, &job(id, at), now, at.max(now))?;
+    Ok(Some(at))
+}
+
 fn feed(c: &Connection, g: &str, device: &str, after: i64, limit: u32) -> StoreResult<(Vec<(i64, FeedItem)>, bool)> {
     let mut st = c.prepare_cached(&format!(
         "SELECT d.id, d.read_at IS NOT NULL, COALESCE(n.sent_at, n.created_at), {NOTIFICATION_COLUMNS}
@@ -380,12 +475,16 @@ impl NotificationStore for SqliteStore {
 
     async fn create_notification(&self, actor: Actor, n: NewNotification) -> StoreResult<i64> {
         let g = self.scope();
-        self.write(move |tx| create_notification(tx, &g, &actor, &n)).await
+        let id = self.write(move |tx| create_notification(tx, &g, &actor, &n)).await?;
+        // Its fan-out job is due (now, or at its time: the worker wakes to
+        // sleep until then).
+        self.shared.jobs_ready.notify_one();
+        Ok(id)
     }
 
     async fn create_notification_once(&self, actor: Actor, n: NewNotification, key: IdempotencyKey) -> StoreResult<(i64, bool)> {
         let g = self.scope();
-        self.write(move |tx| {
+        let created = self.write(move |tx| {
             // In the write's transaction, so two racing posts cannot both create.
             if let Some(stored) = super::devices::replay(tx, &g, &key)? {
                 return Ok((stored.body.parse().map_err(|_| bad("idempotent answer"))?, false));
@@ -394,7 +493,9 @@ impl NotificationStore for SqliteStore {
             super::devices::remember(tx, &g, &key, &StoredResponse::created(id.to_string()))?;
             Ok((id, true))
         })
-        .await
+        .await?;
+        self.shared.jobs_ready.notify_one();
+        Ok(created)
     }
 
     async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>> {
@@ -444,6 +545,36 @@ impl NotificationStore for SqliteStore {
     async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut> {
         let g = self.scope();
         self.write(move |tx| fan_out(tx, &g, id, &recipients, now)).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let g = self.scope();
+        self.write(move |tx| claim_deliveries(tx, &g, id, now, lease_until, limit)).await
+    }
+
+    async fn record_deliveries(&self, outcomes: Vec<DeliveryOutcome>, now: DateTime<Utc>) -> StoreResult<()> {
+        let g = self.scope();
+        self.write(move |tx| record_deliveries(tx, &g, &outcomes, now)).await
+    }
+
+    async fn schedule_deliveries(
+        &self,
+        id: i64,
+        job: fn(i64, DateTime<Utc>) -> NewJob,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let g = self.scope();
+        let at = self.write(move |tx| schedule_deliveries(tx, &g, id, job, now)).await?;
+        if at.is_some() {
+            self.shared.jobs_ready.notify_one();
+        }
+        Ok(at)
     }
 
     async fn feed(&self, device: &str, after: i64, limit: u32) -> StoreResult<(Vec<(i64, FeedItem)>, bool)> {
