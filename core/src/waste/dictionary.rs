@@ -4,7 +4,8 @@
 //! and the app rank the same way).
 
 use chrono::{DateTime, Duration, Utc};
-use mm_protocol::waste::{DictionaryEntry, search as protocol_search};
+use mm_protocol::text::fold;
+use mm_protocol::waste::{DictionaryEntry, Fraction, search as protocol_search};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::model::{DictionaryHit, FractionView};
@@ -50,10 +51,34 @@ pub fn is_stale(c: &Connection, now: DateTime<Utc>) -> Result<bool, Error> {
     Ok(fetched_at(c)?.is_none_or(|at| now - at >= Duration::hours(MAX_AGE_HOURS)))
 }
 
-/// Best first, at most `limit`; "szklo" finds "szkło".
+/// Best first, at most `limit`; "szklo" finds "szkło". The items that
+/// match come first, in the protocol's ranking; then, when the query names
+/// a fraction ("szkło", "papier", "plastik"), the rest of what goes into
+/// that bin, alphabetically: a resident who types a bin's name asks what
+/// belongs there, and few items carry the bin's name themselves.
 pub fn search(entries: &[DictionaryEntry], query: &str, limit: usize, lang: Language) -> Vec<DictionaryHit> {
-    protocol_search(entries, query, limit)
-        .into_iter()
+    let mut hits: Vec<&DictionaryEntry> = protocol_search(entries, query, limit);
+    if let Some(f) = fraction_named(query) {
+        let mut same: Vec<&DictionaryEntry> =
+            entries.iter().filter(|e| e.fraction == f && !hits.iter().any(|h| std::ptr::eq(*h, *e))).collect();
+        same.sort_by_cached_key(|e| fold(&e.item));
+        hits.extend(same);
+        hits.truncate(limit);
+    }
+    hits.into_iter()
         .map(|e| DictionaryHit { item: e.item.clone(), fraction: FractionView::of(&e.fraction, lang), note: e.note.clone() })
         .collect()
+}
+
+/// The fraction a query names: a code or Polish name the protocol reads
+/// ("plastik", "metale i tworzywa"), or the start (3 letters at least) of
+/// a standard fraction's Polish or English label, folded.
+fn fraction_named(query: &str) -> Option<Fraction> {
+    let q = fold(query).split_whitespace().collect::<Vec<_>>().join(" ");
+    if q.chars().count() < 3 {
+        return None;
+    }
+    Fraction::parse(&q).filter(|f| !matches!(f, Fraction::Custom(_))).or_else(|| {
+        Fraction::STANDARD.into_iter().find(|f| fold(f.label_pl()).starts_with(&q) || fold(f.label_en()).starts_with(&q))
+    })
 }

@@ -194,11 +194,21 @@ async fn an_address_added_offline_is_checked_by_the_next_sync() {
     core.sync(SyncOptions::default(), None).await.unwrap();
     let a = core.waste().address(a.id).unwrap();
     assert_eq!((a.check, a.zone.as_deref(), a.check_text.as_str()), (AddressCheck::Known, Some("B"), ""));
-    // "szklo" finds "szkło" (and not "szklana": every letter counts).
+    // "szklo" finds "szkło"; then, as it names the glass bin, what goes
+    // there ("szklana" is not "szkło" by itself).
     let hits = core.waste().search("szklo", 5).unwrap();
-    assert_eq!(hits.iter().map(|h| h.item.as_str()).collect::<Vec<_>>(), ["szkło okienne"]);
+    assert_eq!(
+        hits.iter().map(|h| h.item.as_str()).collect::<Vec<_>>(),
+        ["szkło okienne", "butelka szklana", "słoik po dżemie"]
+    );
     assert_eq!(hits[0].fraction.label, "Odpady zmieszane");
     assert_eq!(hits[0].note.as_deref(), Some("nie do pojemnika na szkło"));
+    assert_eq!((hits[1].fraction.label.as_str(), hits[1].fraction.bin_text.as_str()), ("Szkło", "zielony"));
+    assert_eq!(core.waste().search("SZKLO", 1).unwrap().len(), 1, "the limit holds");
+    // A bin by another name, or an item: nothing else is added.
+    assert_eq!(core.waste().search("plastik", 5).unwrap()[0].item, "karton po mleku");
+    assert_eq!(core.waste().search("dzem", 5).unwrap().len(), 1);
+    assert!(core.waste().search("bi", 5).unwrap().is_empty(), "two letters name no bin");
 
     // The gmina changes its rules: the next sync marks the address and
     // drops its dates (no reminder for a day that is not its own); the
