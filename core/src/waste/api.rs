@@ -76,7 +76,7 @@ impl WasteApi<'_> {
             None => tenant.store.write(|tx| addresses::insert(tx, &a))?,
         };
         // The first address brings the dictionary, for searching offline.
-        if tenant.store.read(|c| dictionary::fetched_at(c))?.is_none()
+        if tenant.store.read(dictionary::fetched_at)?.is_none()
             && let Err(e) = refresh_dictionary(&tenant, &base).await
         {
             tracing::info!(code = CoreError::from(&e).code(), "waste: the dictionary waits for the next sync");
