@@ -63,6 +63,15 @@ impl From<CoreError> for MmError {
             CoreError::BallotRule { field, .. } => MmError::Server { code, message_pl, message_en, field },
             CoreError::InvalidIdentity { field, .. } => MmError::InvalidInput { code, message_pl, message_en, field },
             CoreError::SmsLocked { .. } => MmError::Server { code, message_pl, message_en, field: None },
+            // The waste schedule's: the address form shows them on the
+            // address (`waste_address_unknown`) or the building-type
+            // choice (`waste_building_type_needed`).
+            CoreError::WasteAddressUnknown => {
+                MmError::InvalidInput { code, message_pl, message_en, field: "address".into() }
+            }
+            CoreError::WasteBuildingTypeNeeded => {
+                MmError::InvalidInput { code, message_pl, message_en, field: "building".into() }
+            }
         }
     }
 }

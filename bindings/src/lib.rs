@@ -52,6 +52,9 @@ mod consultations;
 /// Notifications that reach the phone: subscription settings, the push
 /// registration (the feed is `notifications()` in `news`).
 mod notifications;
+/// The waste-collection schedule: my addresses, next collections, the
+/// dictionary, reminders to schedule locally, the ICS.
+mod waste;
 
 pub use error::{ListenerError, MmError};
 pub use listener::CoreListener;
@@ -67,6 +70,7 @@ pub use taxes::*;
 pub use budget::*;
 pub use consultations::*;
 pub use notifications::*;
+pub use waste::*;
 
 #[cfg(test)]
 mod tests;

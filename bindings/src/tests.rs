@@ -34,6 +34,8 @@ fn every_core_error_keeps_its_code_and_both_messages() {
         CoreError::GminaNotChosen,
         CoreError::ActivationLocked { minutes: 15 },
         CoreError::TaxesNotLinked,
+        CoreError::WasteAddressUnknown,
+        CoreError::WasteBuildingTypeNeeded,
     ];
     for e in cases {
         let (code, message) = (e.code(), e.message());
@@ -332,6 +334,29 @@ fn notification_settings_and_push_cross_and_the_core_checks_them() {
     let s = core.register_push(PushRegistrationInput::Fcm { token: "fcm-1".into() }).unwrap();
     assert_eq!((s.state, s.transport), (PushState::Queued, Some(PushTransport::Fcm)));
     assert_eq!(core.unregister_push().unwrap().state, PushState::Removing);
+}
+
+#[test]
+fn waste_prefs_screen_and_errors_cross() {
+    let _turn = CORES.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let core = MmCore::new(config(dir.path(), "http://127.0.0.1:1")).unwrap();
+    let p = core.waste_reminder_prefs().unwrap();
+    assert_eq!((p.enabled, p.days_before, p.at_minute, p.muted.len()), (true, 1, 18 * 60, 0), "the evening before, 18:00");
+    let edit = WasteReminderPrefs { enabled: true, days_before: 2, at_minute: 7 * 60 + 30, muted: vec!["paper".into(), "custom:choinki".into()] };
+    core.set_waste_reminder_prefs(edit.clone()).unwrap();
+    assert_eq!(core.waste_reminder_prefs().unwrap(), edit);
+    let e = core.set_waste_reminder_prefs(WasteReminderPrefs { days_before: 4, ..edit.clone() }).unwrap_err();
+    assert!(matches!(&e, MmError::InvalidInput { field, .. } if field == "days_before"), "{e:?}");
+    let e = core.set_waste_reminder_prefs(WasteReminderPrefs { muted: vec!["papeir".into()], ..edit.clone() }).unwrap_err();
+    assert!(matches!(&e, MmError::InvalidInput { field, .. } if field == "reminder"), "{e:?}");
+    assert!(core.waste_screen("2026-12-03".into(), 5).unwrap().addresses.is_empty());
+    assert!(matches!(core.waste_screen("3.12.2026".into(), 5), Err(MmError::InvalidInput { .. })));
+    assert!(core.waste_search("szklo".into(), 5).unwrap().is_empty(), "nothing fetched yet");
+    assert!(core.waste_reminders(0, 1_900_000_000_000).unwrap().is_empty());
+    assert!(matches!(core.waste_ics(1), Err(MmError::NotFound { .. })));
+    let e = MmError::from(CoreError::WasteBuildingTypeNeeded);
+    assert!(matches!(&e, MmError::InvalidInput { code, field, .. } if code == "waste_building_type_needed" && field == "building"));
 }
 
 #[test]

@@ -149,6 +149,17 @@ pub enum Command {
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },
+    /// The waste-collection schedule (harmonogram odbioru odpadów): the
+    /// next collections at my addresses (offline too); `address add|list|
+    /// remove`, `ics`, `search`, `reminders`, `refresh`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Waste {
+        #[command(subcommand)]
+        action: Option<WasteAction>,
+        /// Collections shown per address.
+        #[arg(long, default_value_t = 8)]
+        limit: u32,
+    },
     /// The participatory budget (budżet obywatelski): editions with their
     /// phase and pools; `projects`, `project`, `vote`, `sms`, `ballot`,
     /// `change`, `submit`, `sign`, `appeal`, `mine`, `results`.
@@ -214,6 +225,108 @@ pub enum ConsultationsAction {
         #[command(flatten)]
         identity: IdentityArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WasteAction {
+    /// My addresses: `add`, `list`, `remove ID`.
+    Address {
+        #[command(subcommand)]
+        action: WasteAddressAction,
+    },
+    /// One address's collections as an iCalendar file (from the copy on
+    /// this device, offline too); the feed's URL to subscribe to goes to
+    /// stderr (in the JSON with `--json`).
+    Ics {
+        /// The address's number from `mm waste address list` [default: the only one].
+        #[arg(long)]
+        address: Option<i64>,
+    },
+    /// What goes where (co gdzie wyrzucić), offline; Polish letters optional.
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Reminders before collections: the settings and the coming ones;
+    /// with flags, change the settings.
+    Reminders(WasteRemindersArgs),
+    /// Fetch the schedules and the dictionary now (`mm sync` does too).
+    Refresh,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WasteAddressAction {
+    /// Add an address; the server checks it when it can be reached.
+    Add {
+        /// Miejscowość, e.g. Siechnice.
+        #[arg(long)]
+        locality: String,
+        /// Ulica (none in a village without street names).
+        #[arg(long)]
+        street: Option<String>,
+        /// House number: 12, 12a, 12/3.
+        #[arg(long)]
+        number: String,
+        /// single (a house) or multi (a block of flats); needed where they differ.
+        #[arg(long, value_parser = parse_building)]
+        building: Option<mm_core::BuildingType>,
+        /// What to call it ("Dom").
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// My addresses with their zone.
+    List,
+    /// Forget an address (this device only).
+    Remove { id: i64 },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WasteRemindersArgs {
+    /// Days before the collection, 1–3.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub days: Option<u8>,
+    /// HH:MM, Warsaw time (default 18:00).
+    #[arg(long, value_parser = parse_hhmm)]
+    pub at: Option<chrono::NaiveTime>,
+    /// No reminders for this fraction (papier, szkło, bio, …); repeatable.
+    #[arg(long, value_parser = parse_fraction)]
+    pub mute: Vec<mm_core::Fraction>,
+    /// Reminders for this fraction again; repeatable.
+    #[arg(long, value_parser = parse_fraction)]
+    pub unmute: Vec<mm_core::Fraction>,
+    /// No reminders at all.
+    #[arg(long, conflicts_with = "on")]
+    pub off: bool,
+    /// Reminders on.
+    #[arg(long)]
+    pub on: bool,
+    /// How many days ahead to list [default: 14].
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub ahead: u32,
+}
+
+impl WasteRemindersArgs {
+    pub fn changes(&self) -> bool {
+        self.days.is_some() || self.at.is_some() || !self.mute.is_empty() || !self.unmute.is_empty() || self.off || self.on
+    }
+}
+
+fn parse_building(s: &str) -> Result<mm_core::BuildingType, String> {
+    match s.trim() {
+        "single" | "single_family" | "jednorodzinna" | "dom" => Ok(mm_core::BuildingType::SingleFamily),
+        "multi" | "multi_family" | "wielorodzinna" | "blok" => Ok(mm_core::BuildingType::MultiFamily),
+        _ => Err(format!("oczekiwano single (dom) lub multi (blok) / expected single (a house) or multi (a block of flats), got `{s}`")),
+    }
+}
+
+fn parse_hhmm(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| format!("oczekiwano GG:MM / expected HH:MM, got `{s}`"))
+}
+
+fn parse_fraction(s: &str) -> Result<mm_core::Fraction, String> {
+    mm_core::Fraction::parse(s).ok_or_else(|| {
+        format!("nieznana frakcja / unknown fraction `{s}` (zmieszane, papier, szkło, metale_i_tworzywa, bio, gabaryty, elektroodpady, popiół, tekstylia)")
+    })
 }
 
 #[derive(Debug, Subcommand)]

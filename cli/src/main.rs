@@ -21,6 +21,7 @@ mod reports;
 mod search;
 mod sync;
 mod taxes;
+mod waste;
 
 use std::process::ExitCode;
 
@@ -81,6 +82,7 @@ async fn run(args: Args, out: &Output) -> Result<(), CoreError> {
         Command::Place { id } => places::place(&core, out, id),
         Command::BikePaths { bbox } => places::bike_paths(&core, out, bbox),
         Command::Taxes { action, as_of } => taxes::taxes(&core, out, action, as_of).await,
+        Command::Waste { action, limit } => waste::waste(&core, out, action, limit).await,
         Command::Budget { action } => budget::budget(&core, out, action).await,
         Command::Consultations { action } => consultations::consultations(&core, out, action).await,
         Command::Survey { id, single, multiple, ranking, matrix, text, answers, identity, sms_request, sms_code } => {

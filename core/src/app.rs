@@ -1,7 +1,7 @@
 //! The facade: [`Core`], what it is opened with, and the screens that span
 //! features (home, status). Each feature hands out its own object with its
 //! own records (`core.events()`, `core.news()`, `core.reports()`,
-//! `core.places()`, `core.notifications()`; sync and search in
+//! `core.places()`, `core.notifications()`, `core.waste()`; sync and search in
 //! `sync::api` and `search::api`), one call per screen's data, so the FFI
 //! boundary stays coarse.
 
@@ -180,6 +180,12 @@ impl Core {
     /// Consultations (konsultacje społeczne): surveys, answers, summaries.
     pub fn consultations(&self) -> crate::consultations::ConsultationsApi<'_> {
         crate::consultations::ConsultationsApi { core: self }
+    }
+
+    /// The waste-collection schedule (harmonogram odbioru odpadów): my
+    /// addresses, their next collections, the dictionary, reminders.
+    pub fn waste(&self) -> crate::waste::WasteApi<'_> {
+        crate::waste::WasteApi { core: self }
     }
 
     /// What the core raised for the resident (the bell).

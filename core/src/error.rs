@@ -138,6 +138,14 @@ pub enum CoreError {
     /// in `minutes`.
     #[error("sms locked for {minutes} min")]
     SmsLocked { minutes: u32 },
+    /// No collection zone of the gmina covers the address (the server's
+    /// schedule route answered 404): check the locality, street and number.
+    #[error("no waste-collection zone for this address")]
+    WasteAddressUnknown,
+    /// A house and a block of flats at this address are collected on
+    /// different days: add it again with its building type.
+    #[error("the waste-collection zone depends on the building type")]
+    WasteBuildingTypeNeeded,
 }
 
 impl CoreError {
@@ -161,6 +169,8 @@ impl CoreError {
             CoreError::BallotRule { .. } => "ballot_rule",
             CoreError::InvalidIdentity { .. } => "invalid_identity",
             CoreError::SmsLocked { .. } => "sms_locked",
+            CoreError::WasteAddressUnknown => "waste_address_unknown",
+            CoreError::WasteBuildingTypeNeeded => "waste_building_type_needed",
         }
     }
 
@@ -208,6 +218,14 @@ impl CoreError {
             CoreError::SmsLocked { minutes } => Message::new(
                 format!("Zbyt wiele błędnych kodów SMS. Spróbuj ponownie za {minutes} min."),
                 format!("Too many wrong SMS codes. Try again in {minutes} min."),
+            ),
+            CoreError::WasteAddressUnknown => Message::new(
+                "Gmina nie ma harmonogramu odbioru odpadów dla tego adresu. Sprawdź miejscowość, ulicę i numer.",
+                "The municipality has no waste-collection schedule for this address. Check the locality, street and number.",
+            ),
+            CoreError::WasteBuildingTypeNeeded => Message::new(
+                "Pod tym adresem domy i bloki mają różne terminy odbioru: podaj rodzaj zabudowy (jednorodzinna czy wielorodzinna).",
+                "Houses and blocks of flats at this address are collected on different days: say which it is.",
             ),
         }
     }
@@ -416,6 +434,8 @@ mod tests {
             (CoreError::BallotRule { field: Some("pools[0]".into()), message: m.clone() }, "ballot_rule"),
             (CoreError::InvalidIdentity { field: "pesel".into(), message: m.clone() }, "invalid_identity"),
             (CoreError::SmsLocked { minutes: 10 }, "sms_locked"),
+            (CoreError::WasteAddressUnknown, "waste_address_unknown"),
+            (CoreError::WasteBuildingTypeNeeded, "waste_building_type_needed"),
             (
                 CoreError::Internal {
                     detail: "bug".into(),

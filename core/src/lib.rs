@@ -52,6 +52,9 @@ mod sync;
 /// Local taxes: the household's liabilities with interest to today
 /// (offline too), the transfer QR, payments through the gateway, reminders.
 mod taxes;
+/// The waste-collection schedule: the resident's addresses, their pickups
+/// cached for offline, the "what goes where" search, local reminders.
+mod waste;
 
 #[cfg(test)]
 mod testing;
@@ -87,6 +90,12 @@ pub use taxes::model::{
 };
 pub use mm_protocol::taxes::{LiabilityKind, LiabilityStatus, LiabilityView, Taxpayer};
 pub use search::model::{SearchHit, SearchKind};
+pub use waste::WasteApi;
+pub use waste::model::{
+    AddressCheck, AddressPickups, DictionaryHit, FractionView, WasteAddress, WasteAddressInput, WasteIcs, WastePickup,
+    WasteReminder, WasteScreen,
+};
+pub use mm_protocol::waste::{BinColour, BuildingType, Fraction, ReminderPrefs};
 pub use sync::model::{OutboxSummary, SyncListener, SyncOptions, SyncProgress, SyncSummary};
 pub use display::Language;
 pub use error::CoreError;

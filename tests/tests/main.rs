@@ -28,3 +28,4 @@ mod security_privacy_e2e;
 mod security_reliability;
 mod taxes_e2e;
 mod taxes_pull;
+mod waste_e2e;

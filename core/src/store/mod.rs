@@ -140,6 +140,9 @@ mod tests {
             "device",
             "notifications",
             "search_index",
+            "waste_addresses",
+            "waste_schedules",
+            "waste_dictionary",
         ] {
             let n: i64 = store
                 .read(|c| {

@@ -364,6 +364,32 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     );
     "#,
+    // 8: the waste-collection schedule (issue 16 §5–§6): the resident's
+    // addresses (this device's data only: the server keeps none, so no
+    // outbox), each one's schedule as last fetched, the dictionary. The
+    // reminder preferences are a `meta` row (`waste_reminder_prefs`).
+    r#"
+    CREATE TABLE waste_addresses (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL,
+        locality TEXT NOT NULL,
+        street TEXT,
+        number TEXT NOT NULL,               -- as typed: 12, 12a, 12/3
+        building TEXT CHECK (building IN ('single_family', 'multi_family')),
+        state TEXT NOT NULL CHECK (state IN ('unchecked', 'known', 'unknown', 'building_type_needed')),
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE waste_schedules (
+        address INTEGER PRIMARY KEY REFERENCES waste_addresses(id) ON DELETE CASCADE,
+        body TEXT NOT NULL,                 -- ScheduleResponse JSON
+        fetched_at INTEGER NOT NULL
+    );
+    CREATE TABLE waste_dictionary (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        body TEXT NOT NULL,                 -- Vec<DictionaryEntry> JSON
+        fetched_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -36,6 +36,8 @@ impl Core {
         }
         // Tax figures are personal: never in the feed, fetched with the token.
         crate::taxes::refresh_if_linked(&tenant, &base).await;
+        // The resident's waste addresses' schedules (public reads, no token).
+        crate::waste::refresh_if_any(&tenant, &base).await;
         // The device's own notification feed and subscription (issue 16).
         crate::notifications::refresh(&tenant.store, &tenant.http, &base, listener.as_ref()).await;
         Ok(summary)

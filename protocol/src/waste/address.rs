@@ -191,8 +191,8 @@ pub enum ResolveError {
     /// No rule covers the address.
     #[error("no collection zone covers this address")]
     Unresolved,
-    /// The most specific rules differ only in building type and the
-    /// address does not say which it is.
+    /// A house and a block of flats at this address are in different
+    /// zones (`zones`, sorted), and the address does not say which it is.
     #[error("the zone depends on the building type")]
     BuildingTypeNeeded { zones: Vec<ZoneId> },
     /// Two equally specific rules name different zones (an import refuses
@@ -221,18 +221,45 @@ impl ResolveError {
 
 /// The zone of `address`: among the rules that cover it, the most specific
 /// ([`AddressRule::specificity`]); equally specific rules must agree.
+///
+/// An address that does not say its building type is resolved as a house
+/// and as a block of flats: when the two answers differ, the resident is
+/// asked (`BuildingTypeNeeded`) rather than given the zone of whichever
+/// rule happens to be more specific. With "Siechnice → A" and "Siechnice,
+/// wielorodzinna → E", a plain "Siechnice 5" is a question, not E: the
+/// block-of-flats rule is more specific only for blocks. When only one of
+/// the two has a zone (the gmina lists blocks only), that zone is the
+/// answer: nothing else is on offer.
 pub fn resolve(rules: &[AddressRule], address: &Address) -> Result<ZoneId, ResolveError> {
+    if matches!(address.building, Some(BuildingType::SingleFamily | BuildingType::MultiFamily)) {
+        return resolve_exact(rules, address);
+    }
+    let as_kind = |b| resolve_exact(rules, &Address { building: Some(b), ..address.clone() });
+    match (as_kind(BuildingType::SingleFamily), as_kind(BuildingType::MultiFamily)) {
+        (Ok(a), Ok(b)) if a == b => Ok(a),
+        (Ok(a), Ok(b)) => {
+            let mut zones = vec![a, b];
+            zones.sort();
+            Err(ResolveError::BuildingTypeNeeded { zones })
+        }
+        (Err(e @ ResolveError::Ambiguous { .. }), _) | (_, Err(e @ ResolveError::Ambiguous { .. })) => Err(e),
+        (Ok(z), Err(_)) | (Err(_), Ok(z)) => Ok(z),
+        (Err(e), Err(_)) => Err(e),
+    }
+}
+
+/// [`resolve`] for an address of a known building type.
+fn resolve_exact(rules: &[AddressRule], address: &Address) -> Result<ZoneId, ResolveError> {
     let covering: Vec<&AddressRule> = rules.iter().filter(|r| r.covers(address)).collect();
     let Some(best) = covering.iter().map(|r| r.specificity()).max() else {
         return Err(ResolveError::Unresolved);
     };
-    let top: Vec<&&AddressRule> = covering.iter().filter(|r| r.specificity() == best).collect();
-    let mut zones: Vec<ZoneId> = top.iter().map(|r| r.zone.clone()).collect();
+    let mut zones: Vec<ZoneId> =
+        covering.iter().filter(|r| r.specificity() == best).map(|r| r.zone.clone()).collect();
     zones.sort();
     zones.dedup();
     match zones.len() {
         1 => Ok(zones.remove(0)),
-        _ if address.building.is_none() && best.3 => Err(ResolveError::BuildingTypeNeeded { zones }),
         _ => Err(ResolveError::Ambiguous { zones }),
     }
 }

@@ -140,6 +140,70 @@ fn the_most_specific_rule_wins() {
     );
 }
 
+#[test]
+fn ranges_sides_and_building_types() {
+    use BuildingType::*;
+    use Parity::*;
+    let rules = vec![
+        rule("Iwiny", None, None, None, All, Any, "A"),
+        rule("Iwiny", Some("Lipowa"), Some("1"), Some("9"), All, Any, "R"),
+        rule("Iwiny", Some("Lipowa"), Some("10b"), Some("30"), Odd, Any, "S"),
+        rule("Iwiny", Some("Lipowa"), None, None, Even, Any, "T"),
+    ];
+    let r = |street: &str, n: &str| resolve(&rules, &addr("Iwiny", Some(street), n, None));
+    // The range's ends are in it; "to 9" takes 9a.
+    assert_eq!(r("Lipowa", "1"), Ok("R".into()));
+    assert_eq!(r("Lipowa", "9a"), Ok("R".into()));
+    // A range with a lettered start: 10a is before it, 10b and 11 in it
+    // when odd; 10a and 10b are even (the number decides the side).
+    assert_eq!(r("Lipowa", "10a"), Ok("T".into()));
+    assert_eq!(r("Lipowa", "11"), Ok("S".into()));
+    assert_eq!(r("Lipowa", "29"), Ok("S".into()));
+    assert_eq!(r("Lipowa", "31"), Ok("A".into()), "past the range, odd: the locality");
+    assert_eq!(r("Lipowa", "32"), Ok("T".into()), "past the range, even: the side");
+    assert_eq!(r("Brzozowa", "4"), Ok("A".into()));
+    // Every building type agrees here, so any may be given.
+    assert_eq!(resolve(&rules, &addr("Iwiny", Some("Lipowa"), "11", Some(MultiFamily))), Ok("S".into()));
+}
+
+#[test]
+fn a_building_type_rule_over_a_plain_one_asks_which_it_is() {
+    use BuildingType::*;
+    use Parity::*;
+    // Issue 16 §5: "whole locality → A" and "whole locality, blocks → E".
+    // An address that does not say used to get E (the blocks' rule is the
+    // more specific); a house owner would then put the bins out on the
+    // wrong days.
+    let rules = vec![
+        rule("Siechnice", None, None, None, All, Any, "A"),
+        rule("Siechnice", None, None, None, All, MultiFamily, "E"),
+    ];
+    let r = |b: Option<BuildingType>| resolve(&rules, &addr("Siechnice", Some("Lipowa"), "5", b));
+    assert_eq!(r(None), Err(ResolveError::BuildingTypeNeeded { zones: vec!["A".into(), "E".into()] }));
+    assert_eq!(r(Some(Any)), r(None), "`any` says nothing either");
+    assert_eq!(r(Some(SingleFamily)), Ok("A".into()));
+    assert_eq!(r(Some(MultiFamily)), Ok("E".into()));
+    // A street rule more specific than both answers for either kind, so it
+    // needs no building type.
+    let mut street = rules.clone();
+    street.push(rule("Siechnice", Some("Kolejowa"), None, None, Odd, Any, "C"));
+    assert_eq!(resolve(&street, &addr("Siechnice", Some("Kolejowa"), "5", None)), Ok("C".into()));
+    assert_eq!(
+        resolve(&street, &addr("Siechnice", Some("Kolejowa"), "6", None)),
+        Err(ResolveError::BuildingTypeNeeded { zones: vec!["A".into(), "E".into()] })
+    );
+    // Blocks only: the one zone there is.
+    let blocks = vec![rule("Siechnice", None, None, None, All, MultiFamily, "E")];
+    assert_eq!(resolve(&blocks, &addr("Siechnice", None, "5", None)), Ok("E".into()));
+    assert_eq!(resolve(&blocks, &addr("Siechnice", None, "5", Some(SingleFamily))), Err(ResolveError::Unresolved));
+    // Two building-type rules naming the same zone: no question.
+    let same = vec![
+        rule("Siechnice", None, None, None, All, SingleFamily, "A"),
+        rule("Siechnice", None, None, None, All, MultiFamily, "A"),
+    ];
+    assert_eq!(resolve(&same, &addr("Siechnice", None, "5", None)), Ok("A".into()));
+}
+
 // --- CSV -------------------------------------------------------------------
 
 const ZONES: &str = "\u{FEFF}zone;name;description\r\nA;Siechnice – zabudowa jednorodzinna;\r\nB;Radwanice;\"Wieś; także Przecławice\"\r\nC;Kolejowa nieparzyste;\r\nD;Kolejowa 1–20;\r\nE;Siechnice – bloki;\r\n";
