@@ -19,7 +19,7 @@ export CARGO_INCREMENTAL ?= 0
 MM_CARGO_BUILD ?= $(CARGO) build --workspace --lib --bins --tests
 
 .PHONY: web-assets
-.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count bench-budget-ballots setup build clean-data help
+.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count bench-budget-ballots bench-push setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the demo data of Siechnice and Czernica (./data)"
@@ -67,7 +67,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin bench-budget-count bench-budget-ballots
+bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin bench-budget-count bench-budget-ballots bench-push
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
@@ -84,6 +84,12 @@ bench-reports: bench-build
 ## Map queries over 100,000 places in the core (issue 7).
 bench-places: bench-build
 	./target/release/mm-bench-places
+
+## Push (issue 16): an alert to 25,000 devices through the three fakes
+## answering in 20 ms (target under 10 s, server RSS under 150 MB), and the
+## recipients' resolution over their subscriptions (target under 50 ms).
+bench-push: bench-build
+	MM_E2E_PROFILE=release ./target/release/mm-bench-push
 
 ## The job queue against the accepted write rate: EZD registrations per
 ## second through the package adapter under report load (issue 11).

@@ -10,6 +10,7 @@ pub mod fake_p24;
 pub mod fake_sms;
 pub mod fake_tax;
 pub mod fake_webpush;
+pub mod push_env;
 pub mod fake_sync;
 pub mod pg;
 pub mod proxy;

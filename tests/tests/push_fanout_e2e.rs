@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use mm_e2e::reqwest::Method;
-use mm_e2e::{Mm, Server, bin, fake_apns, fake_fcm, fake_webpush};
+use mm_e2e::{Mm, Server, fake_apns, fake_fcm, fake_webpush};
 use serde_json::{Value, json};
 
 struct Fakes {
@@ -56,43 +56,6 @@ impl Fakes {
     fn received(&self) -> usize {
         self.apns.received().len() + self.fcm.received().len() + self.web.received().len()
     }
-}
-
-/// The credentials file and its keys, as a deployment keeps them, and the
-/// server's environment pointing the services at the fakes.
-fn push_env(dir: &Path, fakes: &Fakes) -> Result<Vec<(String, String)>> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("apns.p8"), &fakes.apns.key_pem)?;
-    std::fs::write(dir.join("fcm.json"), fakes.fcm.service_account_json().to_string())?;
-    std::fs::write(dir.join("fake-ca.pem"), &fakes.apns.ca_pem)?;
-    let out = std::process::Command::new(bin("mm-server"))
-        .args(["push", "vapid-keygen", "--out"])
-        .arg(dir.join("vapid.pem"))
-        .output()?;
-    if !out.status.success() {
-        bail!("vapid-keygen: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let public = String::from_utf8(out.stdout)?.trim().to_owned();
-    fakes.web.require_vapid(&public);
-    // A second keygen never overwrites the key.
-    let again = std::process::Command::new(bin("mm-server")).args(["push", "vapid-keygen", "--out"]).arg(dir.join("vapid.pem")).output()?;
-    assert!(!again.status.success(), "an existing key is never overwritten");
-    let credentials = json!({
-        "apns": {"key_file": "apns.p8", "key_id": fake_apns::KEY_ID, "team_id": fake_apns::TEAM_ID, "topic": fake_apns::TOPIC},
-        "fcm": {"service_account_file": "fcm.json"},
-        "web_push": {"vapid_key_file": "vapid.pem", "contact": "mailto:it@siechnice.gmina.pl"}
-    });
-    std::fs::write(dir.join("credentials.json"), serde_json::to_string_pretty(&credentials)?)?;
-    Ok(vec![
-        ("MM_PUSH_CREDENTIALS".into(), dir.join("credentials.json").display().to_string()),
-        ("MM_APNS_URL".into(), fakes.apns.url.clone()),
-        ("MM_FCM_URL".into(), fakes.fcm.url.clone()),
-        ("MM_PUSH_CA".into(), dir.join("fake-ca.pem").display().to_string()),
-        ("MM_PUSH_ALLOW_LOOPBACK".into(), "1".into()),
-        // Hundreds of test devices from one address.
-        ("MM_RATE_REGISTRATIONS_PER_HOUR".into(), "100000".into()),
-        ("MM_RATE_IP_PER_HOUR".into(), "1000000".into()),
-    ])
 }
 
 fn start(data: &Path, env: &[(String, String)], addr: &str) -> Result<Server> {
@@ -176,7 +139,7 @@ fn listed(official: &mm_e2e::Official, id: i64) -> Result<Value> {
 fn an_alert_for_one_locality_reaches_its_devices_on_every_service_once() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let fakes = Fakes::start();
-    let env = push_env(&tmp.path().join("push"), &fakes)?;
+    let env = mm_e2e::push_env::server_env(&tmp.path().join("push"), &fakes.apns, &fakes.fcm, &fakes.web)?;
     let server = start(&tmp.path().join("server"), &env, "127.0.0.1:0")?;
     let names = localities(&server)?;
     let mut ids = names.values().copied();
@@ -254,7 +217,7 @@ fn a_server_killed_in_a_fan_out_delivers_to_every_device_once_after_a_restart() 
     const PER_SERVICE: usize = 100;
     let tmp = tempfile::tempdir()?;
     let fakes = Fakes::start();
-    let mut env = push_env(&tmp.path().join("push"), &fakes)?;
+    let mut env = mm_e2e::push_env::server_env(&tmp.path().join("push"), &fakes.apns, &fakes.fcm, &fakes.web)?;
     // Few sends at once and slow services: the fan-out takes seconds, so
     // the kill lands in its middle; a short lease, so the dead process's
     // claims come back within the test.

@@ -140,7 +140,7 @@ impl GminaPush {
         let err = |what: &str| PushError::Config(format!("{what} ({})", file.display()));
         let text = std::fs::read_to_string(file).map_err(|_| err("cannot read the push credentials file"))?;
         let creds: CredentialsFile =
-            serde_json::from_str(&text).map_err(|e| PushError::Config(format!("{} (line {}): {}", file.display(), e.line(), format!("{:?}", e.classify()))))?;
+            serde_json::from_str(&text).map_err(|e| PushError::Config(format!("{} (line {}): {:?}", file.display(), e.line(), e.classify())))?;
         let dir = file.parent().unwrap_or(Path::new("."));
         let read = |name: &Path| {
             let path = dir.join(name);
@@ -222,13 +222,16 @@ impl Lane {
     }
 }
 
+/// A gmina and the credentials file its settings named.
+type OpenedKey = (Teryt, Option<String>);
+
 /// Every gmina's transports, opened on first use (again when its settings
 /// name another file), and the lanes.
 pub struct PushTransports {
     options: PushOptions,
     /// Tests hand transports in directly; then settings are not read.
     fixed: Option<GminaPush>,
-    opened: Mutex<HashMap<(Teryt, Option<String>), Arc<GminaPush>>>,
+    opened: Mutex<HashMap<OpenedKey, Arc<GminaPush>>>,
     lanes: Mutex<HashMap<String, Arc<Lane>>>,
 }
 
