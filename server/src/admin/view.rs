@@ -148,6 +148,7 @@ impl<'a> PageCtx<'a> {
             links.push(("/admin/news", t("Aktualności", "News")));
             links.push(("/admin/events", t("Wydarzenia", "Events")));
             links.push(("/admin/notifications", t("Powiadomienia", "Notifications")));
+            links.push(("/admin/waste", t("Odpady", "Waste")));
         }
         if s.taxes {
             links.push(("/admin/taxes", t("Podatki", "Taxes")));
