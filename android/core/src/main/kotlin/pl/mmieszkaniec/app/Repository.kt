@@ -36,6 +36,16 @@ import pl.mmieszkaniec.core.GminaList
 import pl.mmieszkaniec.core.MyReport
 import pl.mmieszkaniec.core.Notification
 import pl.mmieszkaniec.core.OutboxSummary
+import pl.mmieszkaniec.core.WasteAddress
+import pl.mmieszkaniec.core.WasteAddressInput
+import pl.mmieszkaniec.core.WasteScreen
+import pl.mmieszkaniec.core.WasteDictionaryHit
+import pl.mmieszkaniec.core.WasteReminderPrefs
+import pl.mmieszkaniec.core.WasteReminder
+import pl.mmieszkaniec.core.NotificationSettings
+import pl.mmieszkaniec.core.NotificationSettingsEdit
+import pl.mmieszkaniec.core.PushStatus
+import pl.mmieszkaniec.core.PushRegistrationInput
 import pl.mmieszkaniec.core.PhotoInfo
 import pl.mmieszkaniec.core.PlaceDetail
 import pl.mmieszkaniec.core.PlaceFilter
@@ -387,6 +397,49 @@ class Repository(
 
     /** Sends what is queued (reports made offline) without pulling. */
     suspend fun flushOutbox(): OutboxSummary = core.flushOutbox()
+
+    // ---- notification settings and push (issue 16) ----
+
+    /** The subscription as the settings screen shows it: the core's switches, labels, state and the alerts sentence. */
+    suspend fun notificationSettings(): NotificationSettings = withContext(io) { core.notificationSettings() }
+
+    /** Queues the edit in the outbox (the core checks it and keeps alerts on); [flushOutbox] or a sync sends it. */
+    suspend fun setNotificationSettings(edit: NotificationSettingsEdit): NotificationSettings =
+        withContext(io) { core.setNotificationSettings(edit) }
+
+    /** The push registration's state (never the token). */
+    suspend fun pushStatus(): PushStatus = withContext(io) { core.pushStatus() }
+
+    /** Queues the push service's registration (UnifiedPush endpoint and keys, or an FCM token). */
+    suspend fun registerPush(registration: PushRegistrationInput): PushStatus = withContext(io) { core.registerPush(registration) }
+
+    /** Queues the removal of the push registration. */
+    suspend fun unregisterPush(): PushStatus = withContext(io) { core.unregisterPush() }
+
+    // ---- the waste schedule (harmonogram odbioru odpadów) ----
+
+    /** Adds an address; online the server gives its zone, or the core says what it needs (a building type). */
+    suspend fun wasteAddAddress(input: WasteAddressInput): WasteAddress = core.wasteAddAddress(input)
+
+    suspend fun wasteRemoveAddress(id: Long) = withContext(io) { core.wasteRemoveAddress(id) }
+
+    /** Every address with its next [limit] collections from [today] (Warsaw). */
+    suspend fun wasteScreen(today: LocalDate, limit: Int = 5): WasteScreen =
+        withContext(io) { core.wasteScreen(today.toString(), limit.toUInt()) }
+
+    /** Fetches the schedules and the dictionary (network). */
+    suspend fun wasteRefresh() = core.wasteRefresh()
+
+    /** "What goes where": the gmina's dictionary, searched offline. */
+    suspend fun wasteSearch(text: String, limit: Int = 20): List<WasteDictionaryHit> =
+        withContext(io) { core.wasteSearch(text, limit.toUInt()) }
+
+    suspend fun wasteReminderPrefs(): WasteReminderPrefs = withContext(io) { core.wasteReminderPrefs() }
+
+    suspend fun setWasteReminderPrefs(prefs: WasteReminderPrefs) = withContext(io) { core.setWasteReminderPrefs(prefs) }
+
+    /** The local reminders due in [fromMs, toMs): the core computes the instants, the app only schedules them. */
+    suspend fun wasteReminders(fromMs: Long, toMs: Long): List<WasteReminder> = withContext(io) { core.wasteReminders(fromMs, toMs) }
 
     /** Releases the native core now rather than when the GC gets to it. */
     override fun close() = core.close()

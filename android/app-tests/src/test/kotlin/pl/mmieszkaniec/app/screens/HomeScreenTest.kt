@@ -20,7 +20,7 @@ class HomeScreenTest : ScreenTest() {
 
         // The notification channels exist (named in the phone's language) for the notifications to come.
         val channels = app.getSystemService(android.app.NotificationManager::class.java).notificationChannels.associate { it.id to it.name.toString() }
-        assertEquals(mapOf("alerts" to "Alerty", "reports" to "Zgłoszenia", "tax_reminders" to "Przypomnienia o podatkach"), channels)
+        assertEquals(mapOf("alerts" to "Alerty", "reports" to "Zgłoszenia", "general" to "Ogólne", "waste" to "Odbiór odpadów", "tax_reminders" to "Przypomnienia o podatkach"), channels)
     }
 
     @Test

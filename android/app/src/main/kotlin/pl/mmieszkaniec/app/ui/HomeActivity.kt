@@ -31,6 +31,7 @@ class HomeActivity : ScreenActivity() {
         nav.addView(button(t(Texts.EVENTS)) { open(EventsActivity::class.java) })
         nav.addView(button(t(Texts.CALENDAR)) { open(CalendarActivity::class.java) })
         nav.addView(button(t(Texts.SEARCH)) { open(SearchActivity::class.java) })
+        nav.addView(button(t(Texts.WASTE)) { open(WasteActivity::class.java) })
         nav.addView(button(t(Texts.SETTINGS)) { open(SettingsActivity::class.java) })
         column.addView(title)
         column.addView(notifications)

@@ -31,6 +31,9 @@ class MmApplication : Application() {
     /** Posts the core's due-date reminders of local taxes after every sync, refresh and change of the days. */
     val taxReminders: TaxReminderNotifier by lazy { TaxReminderNotifier(this, notifier) }
 
+    /** Schedules the core's waste collection reminders as alarms after every sync and change. */
+    val wasteReminders: WasteReminderScheduler by lazy { WasteReminderScheduler(this) }
+
     /** Where the core keeps its store (and the device token). */
     val coreDir: File get() = File(filesDir, "core")
 
@@ -47,7 +50,11 @@ class MmApplication : Application() {
                 appVersion = packageManager.getPackageInfo(packageName, 0).versionName ?: "0.1.0",
                 locale = resources.configuration.locales[0].toLanguageTag(),
                 syncListener = notifier,
-                afterTaxesChange = { taxReminders.postDue(it) },
+                // After every sync (and tax change): the tax reminders posted, the waste reminders rescheduled.
+                afterTaxesChange = {
+                    taxReminders.postDue(it)
+                    wasteReminders.reschedule(it)
+                },
             ).also {
                 opened = it
                 openFailure = null
@@ -91,8 +98,8 @@ class MmApplication : Application() {
     /**
      * The channels the resident sees (and can silence one by one) in the
      * system settings: alerts at high importance (they may interrupt),
-     * report status changes and the due-date reminders of local taxes at
-     * default. Their names follow the phone's language.
+     * report status changes, the gmina's feed ("Ogólne") and the due-date
+     * reminders of local taxes at default. Their names follow the phone's language.
      */
     private fun createNotificationChannels() {
         val language = resources.configuration.locales[0].language
@@ -103,6 +110,10 @@ class MmApplication : Application() {
                     .apply { description = Texts.CHANNEL_ALERTS_ABOUT.of(language) },
                 NotificationChannel(CHANNEL_REPORTS, Texts.CHANNEL_REPORTS.of(language), NotificationManager.IMPORTANCE_DEFAULT)
                     .apply { description = Texts.CHANNEL_REPORTS_ABOUT.of(language) },
+                NotificationChannel(CHANNEL_GENERAL, Texts.CHANNEL_GENERAL.of(language), NotificationManager.IMPORTANCE_DEFAULT)
+                    .apply { description = Texts.CHANNEL_GENERAL_ABOUT.of(language) },
+                NotificationChannel(CHANNEL_WASTE, Texts.CHANNEL_WASTE.of(language), NotificationManager.IMPORTANCE_DEFAULT)
+                    .apply { description = Texts.CHANNEL_WASTE_ABOUT.of(language) },
                 NotificationChannel(CHANNEL_TAXES, Texts.CHANNEL_TAXES.of(language), NotificationManager.IMPORTANCE_DEFAULT)
                     .apply {
                         description = Texts.CHANNEL_TAXES_ABOUT.of(language)
@@ -117,5 +128,8 @@ class MmApplication : Application() {
         const val CHANNEL_ALERTS = "alerts"
         const val CHANNEL_REPORTS = "reports"
         const val CHANNEL_TAXES = "tax_reminders"
+        /** Everything else the gmina's feed brings (news, events, consultations): default importance. */
+        const val CHANNEL_GENERAL = "general"
+        const val CHANNEL_WASTE = "waste"
     }
 }

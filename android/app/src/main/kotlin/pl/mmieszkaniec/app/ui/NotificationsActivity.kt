@@ -25,6 +25,7 @@ class NotificationsActivity : ScreenActivity() {
         val title = heading(t(Texts.NOTIFICATIONS))
         content = Section(this)
         column.addView(title)
+        column.addView(button(t(Texts.NOTIFICATION_SETTINGS)) { open(NotificationSettingsActivity::class.java) })
         column.addView(content.layout)
         collect(model.state, ::show)
         if (!restored) act { model.load() }

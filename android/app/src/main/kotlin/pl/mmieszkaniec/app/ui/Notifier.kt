@@ -55,7 +55,14 @@ class Notifier(private val context: Context) : CoreListener {
                 .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP),
             PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
         )
-        val built = Notification.Builder(context, if (alert) MmApplication.CHANNEL_ALERTS else MmApplication.CHANNEL_REPORTS)
+        // The core says what is urgent ("Alerty", high importance); a report's status
+        // change has its own channel; the rest of the feed goes on the general one.
+        val channel = when {
+            alert -> MmApplication.CHANNEL_ALERTS
+            n.link is pl.mmieszkaniec.core.NotificationLink.Report -> MmApplication.CHANNEL_REPORTS
+            else -> MmApplication.CHANNEL_GENERAL
+        }
+        val built = Notification.Builder(context, channel)
             // Framework icons: the app ships no drawables of its own yet (no Gradle resource pipeline in CI).
             .setSmallIcon(if (alert) android.R.drawable.stat_sys_warning else android.R.drawable.stat_notify_more)
             .setContentTitle(n.title)

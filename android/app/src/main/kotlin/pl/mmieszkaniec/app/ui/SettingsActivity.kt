@@ -28,6 +28,9 @@ class SettingsActivity : ScreenActivity() {
         column.addView(button(t(Texts.CHANGE_GMINA)) {
             open(GminaPickerActivity::class.java) { putExtra(GminaPickerActivity.EXTRA_SWITCH, true) }
         }.apply { id = stableId("change-gmina") })
+        column.addView(button(t(Texts.NOTIFICATION_SETTINGS)) {
+            open(NotificationSettingsActivity::class.java)
+        }.apply { id = stableId("notification-settings") })
         val label = body(t(Texts.SERVER_ADDRESS))
         input = EditText(this).apply {
             inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_URI

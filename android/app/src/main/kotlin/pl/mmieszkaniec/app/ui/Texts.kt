@@ -219,6 +219,10 @@ object Texts {
     val CHANNEL_ALERTS_ABOUT = Text("Pilne komunikaty gminy", "Urgent messages from the municipality")
     val CHANNEL_REPORTS = Text("Zgłoszenia", "Reports")
     val CHANNEL_REPORTS_ABOUT = Text("Zmiany statusu Twoich zgłoszeń", "Status changes of your reports")
+    val CHANNEL_WASTE = Text("Odbiór odpadów", "Waste collection")
+    val CHANNEL_WASTE_ABOUT = Text("Przypomnienia o terminach odbioru odpadów", "Reminders of waste collection days")
+    val CHANNEL_GENERAL = Text("Ogólne", "General")
+    val CHANNEL_GENERAL_ABOUT = Text("Aktualności, wydarzenia i konsultacje gminy", "News, events and consultations of the municipality")
     val CHANNEL_TAXES = Text("Przypomnienia o podatkach", "Tax reminders")
     val CHANNEL_TAXES_ABOUT = Text("Zbliżające się terminy płatności podatków i opłat lokalnych", "Upcoming due dates of local taxes and fees")
 
@@ -233,6 +237,50 @@ object Texts {
     /** Before an unread notification's title: a word, not only a colour. */
     val UNREAD_MARK = Text("Nowe: ", "New: ")
     val UNREAD_SPOKEN = Text("Nieprzeczytane. ", "Unread. ")
+
+    // ---- the waste schedule (issue 16); fractions, dates, "jutro", the core's questions are the core's ----
+    val WASTE = Text("Odpady", "Waste")
+    val WASTE_ADD_ADDRESS = Text("Dodaj adres", "Add an address")
+    val WASTE_LOCALITY = Text("Miejscowość", "Locality")
+    val WASTE_STREET = Text("Ulica (jeśli jest)", "Street (if any)")
+    val WASTE_NUMBER = Text("Numer domu", "House number")
+    val WASTE_BUILDING_UNSAID = Text("Rodzaj zabudowy: nie podaję", "Building type: not given")
+    val WASTE_HOUSE = Text("Dom jednorodzinny", "Single-family house")
+    val WASTE_FLATS = Text("Budynek wielorodzinny (blok)", "Block of flats")
+    val WASTE_ADD = Text("Dodaj", "Add")
+    val WASTE_WHAT_WHERE = Text("Co gdzie wyrzucić", "What goes where")
+    val WASTE_SEARCH_HINT = Text("Czego szukasz, np. słoik", "What are you looking for, e.g. jar")
+    val WASTE_NO_ADDRESS = Text("Dodaj adres, aby zobaczyć terminy odbioru.", "Add an address to see the collection days.")
+    val WASTE_REMOVE = Text("Usuń adres", "Remove the address")
+    val WASTE_REMINDERS = Text("Przypomnienia o odbiorze", "Collection reminders")
+    val WASTE_REMINDERS_ON = Text("Przypominaj o odbiorze odpadów", "Remind me of collections")
+    fun wasteDaysBefore(n: Int) = if (n == 1) Text("Dzień przed odbiorem", "The day before") else Text("$n dni przed odbiorem", "$n days before")
+    val WASTE_REMINDER_AT = Text("Godzina przypomnienia (GG:MM)", "Reminder time (HH:MM)")
+    val WASTE_SAVE_TIME = Text("Zapisz godzinę", "Save the time")
+    fun wasteMute(fraction: String) = Text("Bez przypomnień: $fraction", "No reminders: $fraction")
+
+    // ---- notification settings (issue 16); the switches' labels, their state and the alerts sentence are the core's ----
+    val NOTIFICATION_SETTINGS = Text("Ustawienia powiadomień", "Notification settings")
+    val NOTIFICATIONS_BLOCKED = Text(
+        "Telefon nie pozwala tej aplikacji wyświetlać powiadomień. Alerty i przypomnienia zobaczysz tylko w aplikacji.",
+        "The phone does not let this app show notifications. You will see alerts and reminders only in the app.",
+    )
+    val ALLOW_NOTIFICATIONS = Text("Zezwól na powiadomienia", "Allow notifications")
+    val TOPICS = Text("Tematy", "Topics")
+    val LOCALITIES = Text("Miejscowości", "Localities")
+    val LOCALITIES_HINT = Text("Żadna nie zaznaczona: cała gmina.", "None ticked: the whole municipality.")
+    val QUIET_HOURS = Text("Cisza nocna", "Quiet hours")
+    val QUIET_HOURS_ON = Text("Wstrzymuj zwykłe powiadomienia w tych godzinach", "Hold ordinary notifications in these hours")
+    val QUIET_FROM = Text("Od (GG:MM)", "From (HH:MM)")
+    val QUIET_TO = Text("Do (GG:MM)", "To (HH:MM)")
+    val QUIET_HOURS_FORMAT = Text("Godzinę wpisz jako GG:MM, np. 22:00.", "Enter the time as HH:MM, e.g. 22:00.")
+    val SAVE_SETTINGS = Text("Zapisz ustawienia", "Save settings")
+    val PUSH = Text("Powiadomienia push", "Push notifications")
+    val CONNECT_UNIFIEDPUSH = Text("Połącz z UnifiedPush", "Connect to UnifiedPush")
+    val NO_UNIFIEDPUSH = Text(
+        "W telefonie nie ma aplikacji UnifiedPush (np. ntfy). Powiadomienia przyjdą przy każdej synchronizacji.",
+        "There is no UnifiedPush app (e.g. ntfy) on this phone. Notifications come with each sync.",
+    )
 
     // ---- the core could not be opened (launch) ----
     val RECOVERY_TITLE = Text("Nie można otworzyć danych aplikacji", "The app's data cannot be opened")
