@@ -56,7 +56,7 @@ fn subscription(i: usize, localities: &[(i64, f64, f64)]) -> Value {
     json!({"topics": topics, "event_categories": categories, "areas": areas, "lang": "pl"})
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let apns = fake_apns::FakeApns::start().await;
@@ -121,7 +121,8 @@ async fn main() -> Result<()> {
     apns.set_fault(fake_apns::Fault::Slow(ANSWER));
     fcm.set_fault(fake_fcm::Fault::Slow(ANSWER));
     web.set_fault(fake_webpush::Fault::Slow(ANSWER));
-    let official = server.official("redaktor", "editor")?;
+    // The test helpers' blocking client, off the runtime's async context.
+    let official = tokio::task::block_in_place(|| server.official("redaktor", "editor"))?;
     let sent = Instant::now();
     let (code, body) = tokio::task::block_in_place(|| {
         official.request(
@@ -149,7 +150,7 @@ async fn main() -> Result<()> {
     if got != DEVICES || refusals > 0 {
         bail!("{got} of {DEVICES} received, {refusals} refused by the fakes");
     }
-    server.stop()?;
+    tokio::task::block_in_place(|| server.stop())?;
 
     // Recipients' resolution over the same database, in process.
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data)?);
