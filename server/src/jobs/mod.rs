@@ -20,3 +20,17 @@ pub mod worker;
 
 pub use model::{Job, JobContext, JobError, JobKind, new_job};
 pub use worker::{RetryPolicy, Worker, backoff};
+
+/// Gmina `gmina`'s settings (the defaults when it has none stored), for a
+/// job context's `for_gmina`: a database error is temporary.
+pub async fn gmina_settings(
+    store: &dyn crate::store::Store,
+    gmina: &mm_protocol::gmina::Teryt,
+) -> Result<crate::store::GminaSettings, JobError> {
+    Ok(store
+        .gmina_record(gmina)
+        .await
+        .map_err(|e| JobError::temporary(format!("database: {e}")))?
+        .map(|g| g.settings)
+        .unwrap_or_default())
+}

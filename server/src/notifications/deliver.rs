@@ -74,12 +74,7 @@ impl DeliverContext {
 impl JobContext for DeliverContext {
     async fn for_gmina(&self, gmina: &Teryt) -> Result<Arc<DeliverContext>, JobError> {
         let store = self.store.for_gmina(gmina);
-        let settings = store
-            .gmina_record(gmina)
-            .await
-            .map_err(|e| JobError::temporary(format!("database: {e}")))?
-            .map(|g| g.settings)
-            .unwrap_or_default();
+        let settings = crate::jobs::gmina_settings(store.as_ref(), gmina).await?;
         let push = self
             .transports
             .of(gmina, settings.push_credentials.as_deref())

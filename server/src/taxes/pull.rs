@@ -116,12 +116,7 @@ impl TaxContext {
 impl JobContext for TaxContext {
     async fn for_gmina(&self, gmina: &Teryt) -> Result<Arc<TaxContext>, JobError> {
         let store = self.store.for_gmina(gmina);
-        let settings = store
-            .gmina_record(gmina)
-            .await
-            .map_err(|e| JobError::temporary(format!("database: {e}")))?
-            .map(|g| g.settings)
-            .unwrap_or_default();
+        let settings = crate::jobs::gmina_settings(store.as_ref(), gmina).await?;
         let source = source_of(&self.cfg, gmina, &settings)
             .map_err(|e| JobError::Rejected(format!("cannot use the gmina's tax source: {e}")))?;
         Ok(Arc::new(TaxContext { store, clock: self.clock.clone(), http: self.http.clone(), cfg: self.cfg.clone(), source }))
