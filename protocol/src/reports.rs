@@ -308,6 +308,14 @@ impl ReportStatus {
     }
 }
 
+/// The title of what a status change tells the report's reporter and
+/// followers, the same from the server's push as from the app's own
+/// notification raised by a sync: the app shows the two as one (the core
+/// merges them by report and title).
+pub fn status_notification_title(id: i64, status: ReportStatus) -> String {
+    format!("Zgłoszenie nr {id}: {}", status.label_pl())
+}
+
 /// One step of a report's history, as the public sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -417,6 +417,7 @@ async fn another_gminas_notification_is_not_found_and_a_scheduled_one_is_cancell
         title: title.into(),
         body: "Treść".into(),
         link: None,
+        report: None,
         send_at: now + Duration::days(1),
         now,
         fan_out_job: FanOutJob::for_notification,

@@ -180,6 +180,7 @@ async fn an_alert_reaches_a_device_that_turned_news_off_and_the_feed_pages_and_m
         title: title.into(),
         body: "Treść".into(),
         link: None,
+        report: None,
         send_at: now,
         now,
         fan_out_job: FanOutJob::for_notification,

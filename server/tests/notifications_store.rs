@@ -59,7 +59,7 @@ fn target(topic: Topic, category: Option<&str>, areas: Vec<Area>) -> Target {
 
 async fn ids(store: &Arc<dyn Store>, t: &Target, localities: &[Locality]) -> Vec<String> {
     let mut out: Vec<String> =
-        choose_recipients(t, store.candidates(t).await.unwrap(), localities).into_iter().map(|c| c.device_id).collect();
+        choose_recipients(t, store.candidates(t, None).await.unwrap(), localities).into_iter().map(|c| c.device_id).collect();
     out.sort();
     out
 }
@@ -75,6 +75,7 @@ fn notification(t: Target) -> NewNotification {
         title: "Przerwa w dostawie wody".into(),
         body: "Radwanice, ul. Główna, 10:00–14:00.".into(),
         link: None,
+        report: None,
         send_at: t0(),
         now: t0(),
         fan_out_job: FanOutJob::for_notification,
@@ -133,7 +134,7 @@ async fn recipients_follow_topics_categories_and_areas() {
     a.put_subscription("news-only", quiet.clone(), t0()).await.unwrap();
     assert_eq!(a.subscription("news-only").await.unwrap(), Some(quiet.clone()));
     assert_eq!(ids(&a, &news, &localities).await, ["around", "default", "locality-5"]);
-    let waste = a.candidates(&target(Topic::Waste, None, vec![])).await.unwrap();
+    let waste = a.candidates(&target(Topic::Waste, None, vec![]), None).await.unwrap();
     let q = waste.iter().find(|c| c.device_id == "news-only").unwrap();
     assert_eq!(q.quiet_hours, quiet.quiet_hours);
     // Another gmina's handle sees none of it.
@@ -261,4 +262,150 @@ async fn an_alert_news_item_notifies_by_itself_once() {
     a.update_news(official(), alert.id, input("Brak wody (aktualizacja)", Priority::Alert), t0()).await.unwrap();
     assert_eq!(a.notifications(10).await.unwrap().len(), 1);
     assert!(b.notifications(10).await.unwrap().is_empty());
+}
+
+/// The notification id of the newest `push.fanout` job.
+async fn newest_fan_out(store: &Arc<dyn Store>) -> i64 {
+    use mm_server::store::jobs::JobFilter;
+    store
+        .jobs(JobFilter { state: None, kind: Some("push.fanout".into()), limit: 1_000 })
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|j| serde_json::from_str::<serde_json::Value>(&j.payload).ok()?.get("notification_id")?.as_i64())
+        .max()
+        .expect("a fan-out job")
+}
+
+async fn titles(store: &Arc<dyn Store>, device: &str) -> Vec<String> {
+    store.feed(device, 0, 100).await.unwrap().0.into_iter().map(|(_, f)| f.title).collect()
+}
+
+#[tokio::test]
+async fn a_report_status_change_tells_its_reporter_and_followers_as_they_subscribed() {
+    use mm_protocol::notifications::Link;
+    use mm_protocol::reports::{NewReport, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest};
+    use mm_server::notifications::fanout::fan_out;
+    use mm_server::store::{Created, NewReportRecord};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    for d in ["reporter", "follower", "follower-muted", "bystander"] {
+        device(&a, d).await;
+    }
+    device(&b, "elsewhere").await;
+    a.put_subscription("follower-muted", sub(&[Topic::News], &[], vec![]), t0()).await.unwrap();
+    let input = NewReport {
+        category: "other".into(),
+        point: GeoPoint { lat: 51.0335, lon: 17.15 },
+        location_source: Default::default(),
+        accuracy_m: None,
+        address: Some("ul. Kolejowa 1".into()),
+        description: "Lampa nie świeci od tygodnia.".into(),
+        answers: Default::default(),
+        photo_ids: vec![],
+        contact: None,
+    };
+    let rec = NewReportRecord { device_id: Some("reporter".into()), idempotency: None, input, now: t0() };
+    let Created::New(report) = a.create_report(rec).await.unwrap() else { panic!("created") };
+    for d in ["follower", "follower-muted"] {
+        a.set_following(d, report.id, true, t0()).await.unwrap();
+    }
+    let change = |status, reply: Option<&str>| StatusChangeRequest {
+        status,
+        public_reply: reply.map(str::to_owned),
+        internal_note: Some("Wewnętrzna notatka.".into()),
+        duplicate_of: None,
+    };
+    let audits = a.list_audit(1_000).await.unwrap().len();
+
+    a.change_report_status(official(), report.id, change(ReportStatus::Accepted, Some("Naprawimy w tym tygodniu.")), t0())
+        .await
+        .unwrap();
+    let id = newest_fan_out(&a).await;
+    let n = a.notification(id).await.unwrap().unwrap();
+    assert_eq!((n.report, n.link.clone(), n.target.topic), (Some(report.id), Some(Link::Report { id: report.id }), Topic::MyReports));
+    assert_eq!(n.title, format!("Zgłoszenie nr {}: Przyjęte", report.id));
+    assert_eq!(n.body, "Naprawimy w tym tygodniu.");
+    assert!(!n.body.contains("Lampa") && !n.body.contains("Wewnętrzna"), "no description, no internal note");
+    assert!(a.notifications(10).await.unwrap().is_empty(), "not listed with the officials' broadcasts");
+    assert_eq!(a.list_audit(1_000).await.unwrap().len(), audits + 1, "audited once, as the status change");
+    assert_eq!(fan_out(a.as_ref(), id, t0()).await.unwrap(), FanOut::Sent { recipients: 2, to_push: 0 });
+    assert_eq!(titles(&a, "reporter").await, std::slice::from_ref(&n.title));
+    assert_eq!(titles(&a, "follower").await, std::slice::from_ref(&n.title));
+    for quiet in ["follower-muted", "bystander"] {
+        assert!(titles(&a, quiet).await.is_empty(), "{quiet}");
+    }
+    assert!(b.feed("elsewhere", 0, 10).await.unwrap().0.is_empty());
+
+    // The reporter turned "my reports" off: the next change reaches the follower only.
+    a.put_subscription("reporter", sub(&[Topic::News], &[], vec![]), t0()).await.unwrap();
+    a.change_report_status(official(), report.id, change(ReportStatus::InProgress, None), t0()).await.unwrap();
+    let id = newest_fan_out(&a).await;
+    assert_eq!(fan_out(a.as_ref(), id, t0()).await.unwrap(), FanOut::Sent { recipients: 1, to_push: 0 });
+    assert_eq!(titles(&a, "follower").await.len(), 2);
+    assert_eq!(a.notification(id).await.unwrap().unwrap().body, "Trwają prace.");
+
+    // Withheld from the public: its followers hear nothing more, the reporter does.
+    a.put_subscription("reporter", sub(&[Topic::MyReports], &[], vec![]), t0()).await.unwrap();
+    let hide = VisibilityChangeRequest { visibility: Visibility::Hidden, reason: "Dane osobowe na zdjęciu.".into() };
+    a.set_report_visibility(official(), report.id, hide, t0()).await.unwrap();
+    a.change_report_status(official(), report.id, change(ReportStatus::Resolved, None), t0()).await.unwrap();
+    let id = newest_fan_out(&a).await;
+    assert_eq!(fan_out(a.as_ref(), id, t0()).await.unwrap(), FanOut::Sent { recipients: 1, to_push: 0 });
+    assert_eq!(titles(&a, "reporter").await.len(), 2);
+    assert_eq!(titles(&a, "follower").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_new_device_finds_the_last_weeks_broadcasts_in_its_feed() {
+    use mm_protocol::devices::{Platform, RegisterDevice};
+    use mm_server::store::{NewDevice, StoredResponse};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    let register = |store: Arc<dyn Store>, id: &'static str, at: DateTime<Utc>| async move {
+        let d = NewDevice {
+            id: id.into(),
+            token_hash: format!("hash-{id}"),
+            input: RegisterDevice { platform: Platform::Android, app_version: "1.0.0".into(), locale: None, os_version: None, push_token: None },
+            created_at: at,
+        };
+        store.register_device(None, d, StoredResponse::created("{}".into())).await.unwrap();
+    };
+    register(a.clone(), "early", t0() - Duration::days(30)).await;
+    // 30 broadcasts, one every 6 hours (the first over a week old), and one
+    // scheduled, not yet sent.
+    let mut sent = Vec::new();
+    for i in 0..30 {
+        let at = t0() - Duration::hours(6 * (29 - i));
+        let mut n = notification(target(Topic::News, None, vec![]));
+        n.title = format!("Wiadomość {i}");
+        n.now = at;
+        n.send_at = at;
+        let id = a.create_notification(official(), n).await.unwrap();
+        a.fan_out(id, now_for(&["early"]), at).await.unwrap();
+        sent.push((id, at));
+    }
+    let mut later = notification(target(Topic::News, None, vec![]));
+    later.send_at = t0() + Duration::days(1);
+    let scheduled = a.create_notification(official(), later).await.unwrap();
+
+    register(a.clone(), "new", t0()).await;
+    let (feed, more) = a.feed("new", 0, 100).await.unwrap();
+    let week: Vec<i64> = sent.iter().filter(|(_, at)| *at >= t0() - Duration::days(7)).map(|(id, _)| *id).collect();
+    assert!(week.len() > 20 && week.len() < 30, "the test's premise: {} in the week", week.len());
+    let expected = &week[week.len().saturating_sub(20)..];
+    assert!(!more);
+    assert_eq!(feed.iter().map(|(_, f)| f.id).collect::<Vec<_>>(), expected, "the newest 20 of the week, oldest first");
+    assert!(feed.iter().all(|(_, f)| !f.read));
+    assert!(!feed.iter().any(|(_, f)| f.id == scheduled));
+    // Only in the feed: nothing to push to it.
+    let counts = a.notification(*expected.last().unwrap()).await.unwrap().unwrap().counts;
+    assert_eq!(counts.feed, 2, "`early` had no push registration either");
+    // Another gmina's new device gets nothing of A's.
+    register(b.clone(), "neighbour", t0()).await;
+    assert!(b.feed("neighbour", 0, 100).await.unwrap().0.is_empty());
 }

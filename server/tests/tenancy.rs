@@ -572,6 +572,7 @@ async fn notifications_of_b(w: &World) -> i64 {
         title: format!("{B_MARK} alert"),
         body: B_MARK.into(),
         link: None,
+        report: None,
         send_at: now,
         now,
         fan_out_job: FanOutJob::for_notification,

@@ -186,6 +186,22 @@ fn hundred_reports_while_ezd_is_down_then_cases_and_closure_reach_the_core() {
     let my = mm.json(&["reports"]).unwrap().to_string();
     assert!(my.contains("resolved"), "{my}");
 
+    // The server told the resident of each status change (what a push
+    // carries, and the feed): in the app, one notification per step, the
+    // one its own sync raised, now carrying the feed's id.
+    let told = |status: &str| -> Option<Value> {
+        let title = format!("Zgłoszenie nr {mine_id}: {status}");
+        let list = mm.json(&["notifications"]).unwrap();
+        let found: Vec<Value> = list.as_array().unwrap().iter().filter(|n| n["title"] == json!(title)).cloned().collect();
+        assert!(found.len() <= 1, "{title} once: {list}");
+        found.into_iter().next().filter(|n| n["feed_id"].is_i64())
+    };
+    wait("the status changes from the server's feed", 30, || {
+        mm.json(&["sync"]).unwrap();
+        told("Przyjęte").is_some() && told("Załatwione").is_some()
+    });
+    assert!(told("Załatwione").unwrap()["body"].as_str().unwrap().contains(&my_znak));
+
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 

@@ -44,7 +44,19 @@ fn a_device_sets_its_subscription_registers_for_push_and_gets_a_sent_notificatio
     let tmp = tempfile::tempdir()?;
     let server = Server::start(&tmp.path().join("server"), true)?;
     let mm = Mm::new(&tmp.path().join("app"), &server.url);
+    let editor = server.official("redaktor", "editor")?;
+
+    // The demo's notifications went at the server's start; a device that
+    // registers afterwards finds them in its feed (the welcome feed),
+    // unread, the alert's one with the alert its sync raised.
     mm.json(&["sync"])?;
+    let welcome = mm.json(&["notifications"])?;
+    let welcome = welcome.as_array().unwrap();
+    for title in ["Przerwa w dostawie wody w Zębicach", "Choinki odbierzemy w styczniu"] {
+        let found: Vec<&Value> = welcome.iter().filter(|n| n["title"] == json!(title)).collect();
+        assert_eq!(found.len(), 1, "{title} once: {welcome:?}");
+        assert!(found[0]["feed_id"].is_i64() && found[0]["read"] == json!(false), "{title}: {:?}", found[0]);
+    }
 
     // A new device has the server's default: every topic.
     let s = mm.json(&["notifications", "settings"])?;
@@ -140,7 +152,6 @@ fn a_device_sets_its_subscription_registers_for_push_and_gets_a_sent_notificatio
     assert_eq!(mm.json(&["push", "status"])?["state"], json!("removed"));
 
     // An official sends news (this device turned news off), then an alert.
-    let editor = server.official("redaktor", "editor")?;
     let (status, body) = editor.request(
         mm_e2e::reqwest::Method::POST,
         "/api/v1/notifications",

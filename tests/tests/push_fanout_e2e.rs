@@ -141,6 +141,7 @@ fn an_alert_for_one_locality_reaches_its_devices_on_every_service_once() -> Resu
     let fakes = Fakes::start();
     let env = mm_e2e::push_env::server_env(&tmp.path().join("push"), &fakes.apns, &fakes.fcm, &fakes.web)?;
     let server = start(&tmp.path().join("server"), &env, "127.0.0.1:0")?;
+    let editor = server.official("redaktor", "editor")?;
     let names = localities(&server)?;
     let mut ids = names.values().copied();
     let (here, there) = (ids.next().context("a locality")?, ids.next().context("another")?);
@@ -169,7 +170,6 @@ fn an_alert_for_one_locality_reaches_its_devices_on_every_service_once() -> Resu
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(mm.json(&["push", "status"])?["state"], json!("registered"));
 
-    let editor = server.official("redaktor", "editor")?;
     let news = send(&editor, json!({"title": "Nowy chodnik na ul. Lipowej", "body": "Prace skończone.", "topic": "news",
                                    "areas": [{"kind": "locality", "id": here}]}))?;
     let alert = send(&editor, json!({"title": "Brak wody — awaria wodociągu", "body": "Woda wróci około 18:00. Żółć, źdźbło, ąę.",
@@ -226,6 +226,7 @@ fn a_server_killed_in_a_fan_out_delivers_to_every_device_once_after_a_restart() 
     let data = tmp.path().join("server");
     let server = start(&data, &env, "127.0.0.1:0")?;
     let addr = server.addr();
+    let editor = server.official("redaktor", "editor")?;
 
     let sub = json!({"topics": ["alerts"], "lang": "pl"});
     let (mut apns, mut fcm, mut web) = (vec![], vec![], vec![]);
@@ -241,7 +242,6 @@ fn a_server_killed_in_a_fan_out_delivers_to_every_device_once_after_a_restart() 
         web.push(s.id);
     }
     fakes.set_slow(Duration::from_millis(40));
-    let editor = server.official("redaktor", "editor")?;
     let alert = send(&editor, json!({"title": "Ostrzeżenie przed burzą", "body": "IMGW: burze z gradem do 22:00.", "topic": "alerts"}))?;
 
     // Kill it once a fifth of the pushes went out.

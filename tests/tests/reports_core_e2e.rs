@@ -319,19 +319,28 @@ fn status_changes_and_public_replies_come_back_as_notifications() -> Result<()> 
         "internal notes stay internal"
     );
 
-    let notes = mm.json(&["notifications"])?;
-    let report_notes: Vec<&Value> = notes
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["kind"] == "report_status")
-        .collect();
-    ensure!(!report_notes.is_empty(), "{notes}");
-    ensure!(
-        report_notes[0]["entity_id"]
-            .as_str()
-            .is_some_and(|e| e.starts_with(&format!("{id}:")))
-    );
+    // The sync raised the step it saw (resolved); the server's feed tells
+    // both steps (its fan-out runs as a job, so a sync or two later): the
+    // resolved one joins the raised one, the accepted one is its own.
+    let step = |notes: &Value, title: &str| -> Vec<Value> {
+        notes.as_array().unwrap().iter().filter(|n| n["title"] == json!(title)).cloned().collect()
+    };
+    let (accepted, resolved) = (format!("Zgłoszenie nr {id}: Przyjęte"), format!("Zgłoszenie nr {id}: Załatwione"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let notes = loop {
+        let notes = mm.json(&["notifications"])?;
+        let told = [&accepted, &resolved].iter().all(|t| step(&notes, t).iter().any(|n| n["feed_id"].is_i64()));
+        if told {
+            break notes;
+        }
+        ensure!(Instant::now() < deadline, "the server's feed never told both steps: {notes}");
+        std::thread::sleep(Duration::from_millis(200));
+        mm.json(&["sync"])?;
+    };
+    ensure!(step(&notes, &accepted).len() == 1 && step(&notes, &resolved).len() == 1, "each step once: {notes}");
+    let raised = &step(&notes, &resolved)[0];
+    ensure!(raised["kind"] == "report_status", "{raised}");
+    ensure!(raised["entity_id"].as_str().is_some_and(|e| e.starts_with(&format!("{id}:"))), "{raised}");
     // Nothing changed since: no second notification.
     mm.json(&["sync"])?;
     let again = mm.json(&["notifications"])?;

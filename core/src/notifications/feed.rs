@@ -8,7 +8,10 @@
 //! item of class alert that links to news item N is the alert this core
 //! raised (or will raise) when N arrived by sync as an alert, so the
 //! resident sees it once; the row then carries the feed's id, and marking
-//! it read tells the server. Any other item is its own row (`feed`, its id).
+//! it read tells the server. So is a report's status change: the feed's
+//! item and the `report_status` notification a sync raised here carry the
+//! same title (`reports::status_notification_title`), and whichever comes
+//! second joins the first. Any other item is its own row (`feed`, its id).
 //!
 //! Read marks go through the outbox (`POST .../feed/read`: a set
 //! operation, so a retry is harmless).
@@ -54,6 +57,12 @@ pub(crate) fn apply_item(
     }
     let (kind, entity) = identity(item);
     let link = item.link.as_ref().map(serde_json::to_string).transpose()?;
+    if let (NotificationClass::Normal, Some(Link::Report { id })) = (item.class, &item.link)
+        && let Some(local) = local_report_status(tx, *id, &item.title)?
+    {
+        merge(tx, local, item, link.as_deref(), now)?;
+        return Ok(None);
+    }
     let inserted = tx.execute(
         "INSERT OR IGNORE INTO notifications (kind, title, body, created_at, read, entity_id, feed_id, link)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -76,17 +85,49 @@ pub(crate) fn apply_item(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    if let Some((id, read_here)) = local {
-        tx.execute(
-            "UPDATE notifications SET feed_id = ?2, link = coalesce(link, ?3), read = read OR ?4 WHERE id = ?1",
-            params![id, item.id, link, item.read],
-        )?;
-        // Read here before the server's copy arrived: tell the server.
-        if read_here && !item.read {
-            outbox::enqueue(tx, Kind::FeedRead, &FeedRead { ids: vec![item.id] }, now)?;
-        }
+    if let Some(local) = local {
+        merge(tx, local, item, link.as_deref(), now)?;
     }
     Ok(None)
+}
+
+/// The status notification a sync raised here for report `id` that no
+/// feed item has claimed yet, by its title (`status_notification_title`:
+/// the server's push about the same step says the same words), newest first.
+fn local_report_status(tx: &Transaction<'_>, id: i64, title: &str) -> Result<Option<(i64, bool)>, Error> {
+    Ok(tx
+        .query_row(
+            "SELECT id, read FROM notifications
+             WHERE kind = ?1 AND entity_id LIKE ?2 AND feed_id IS NULL AND title = ?3
+             ORDER BY id DESC LIMIT 1",
+            params![crate::reports::KIND_REPORT_STATUS, format!("{id}:%"), title],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Makes the local notification `(id, read here)` the feed item's too.
+fn merge(tx: &Transaction<'_>, (id, read_here): (i64, bool), item: &FeedItem, link: Option<&str>, now: DateTime<Utc>) -> Result<(), Error> {
+    tx.execute(
+        "UPDATE notifications SET feed_id = ?2, link = coalesce(link, ?3), read = read OR ?4 WHERE id = ?1",
+        params![id, item.id, link, item.read],
+    )?;
+    // Read here before the server's copy arrived: tell the server.
+    if read_here && !item.read {
+        outbox::enqueue(tx, Kind::FeedRead, &FeedRead { ids: vec![item.id] }, now)?;
+    }
+    Ok(())
+}
+
+/// Whether the server's feed already brought report `id`'s status change
+/// titled `title` (a push came before the sync that raises it here).
+pub(crate) fn has_report_status(tx: &Transaction<'_>, id: i64, title: &str) -> Result<bool, Error> {
+    let link = serde_json::to_string(&Link::Report { id })?;
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM notifications WHERE kind = ?1 AND link = ?2 AND title = ?3)",
+        params![KIND_FEED, link, title],
+        |r| r.get(0),
+    )?)
 }
 
 /// Applies one page and stores its cursor, in `tx`.
@@ -105,6 +146,10 @@ pub(crate) fn apply_page(
 
 /// Pulls the feed from the stored cursor on; the notifications new to the
 /// resident. Nothing to pull before the device is registered.
+///
+/// An install's first pull (no cursor yet) brings what was sent before it
+/// existed, the server's welcome feed (a week's broadcasts): stored unread
+/// in the list, but none is new, so a first start does not ring for each.
 pub(crate) async fn pull(
     store: &Store,
     http: &Http,
@@ -113,6 +158,7 @@ pub(crate) async fn pull(
     let Some(token) = store.read(devices::token)? else {
         return Ok(Vec::new());
     };
+    let history = store.read(|c| meta::get(c, meta::FEED_CURSOR))?.is_none();
     let mut new = Vec::new();
     for _ in 0..MAX_PAGES {
         let cursor = store
@@ -132,7 +178,10 @@ pub(crate) async fn pull(
                 "bad feed page: {e}"
             )))
         })?;
-        new.extend(store.write(|tx| apply_page(tx, &page, Utc::now()))?);
+        let fresh = store.write(|tx| apply_page(tx, &page, Utc::now()))?;
+        if !history {
+            new.extend(fresh);
+        }
         if !page.more {
             return Ok(new);
         }

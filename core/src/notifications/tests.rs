@@ -468,3 +468,76 @@ async fn a_feed_refused_with_401_registers_the_device_again() {
         "the server forgot this device: a new registration waits"
     );
 }
+
+/// Listens as a shell does: every notification the sync calls new.
+#[derive(Default)]
+struct Rung(std::sync::Mutex<Vec<String>>);
+
+impl crate::SyncListener for Rung {
+    fn on_progress(&self, _: crate::SyncProgress) {}
+    fn on_notification(&self, n: crate::Notification) {
+        self.0.lock().unwrap().push(n.title);
+    }
+}
+
+#[tokio::test]
+async fn an_installs_first_feed_is_listed_unread_without_ringing_and_later_items_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let rung = std::sync::Arc::new(Rung::default());
+    let listener: std::sync::Arc<dyn crate::SyncListener> = rung.clone();
+    // The welcome feed: what the gmina sent in the week before this install.
+    server.reply(registered()).reply(Reply::Json(200, page(vec![], "c1", false)));
+    server
+        .note_reply(Reply::Json(200, serde_json::to_value(news_off().to_subscription()).unwrap()))
+        .note_reply(Reply::Json(200, json!({"items": [
+            feed_item(301, "normal", "events", "Jarmark", json!({"kind": "event", "id": 12})),
+            feed_item(302, "normal", "waste", "Choinki", Value::Null),
+        ], "next_cursor": "7", "more": false})));
+    core.sync(SyncOptions::default(), Some(listener.clone())).await.unwrap();
+    assert!(rung.0.lock().unwrap().is_empty(), "history rings nothing: {:?}", rung.0.lock().unwrap());
+    assert_eq!(core.notifications().unread_count().unwrap(), 2, "but it is in the inbox, unread");
+
+    // Sent after the install: rings.
+    server.reply(Reply::Json(200, page(vec![], "c1", false)));
+    server
+        .note_reply(Reply::Json(200, serde_json::to_value(news_off().to_subscription()).unwrap()))
+        .note_reply(Reply::Json(200, json!({"items": [
+            feed_item(303, "normal", "news", "Nowy chodnik", json!({"kind": "news", "id": 9})),
+        ], "next_cursor": "8", "more": false})));
+    core.sync(SyncOptions::default(), Some(listener)).await.unwrap();
+    assert_eq!(*rung.0.lock().unwrap(), ["Nowy chodnik"]);
+}
+
+#[test]
+fn a_reports_status_from_the_feed_and_from_a_sync_are_one_in_either_order() {
+    use crate::reports::KIND_REPORT_STATUS;
+    use mm_protocol::reports::{ReportStatus, status_notification_title};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::Store::open(&dir.path().join("s.db")).unwrap();
+    let now = Utc::now();
+    let accepted = status_notification_title(5, ReportStatus::Accepted);
+    let item = |id: i64, title: &str| -> mm_protocol::notifications::FeedItem {
+        serde_json::from_value(feed_item(id, "normal", "my_reports", title, json!({"kind": "report", "id": 5}))).unwrap()
+    };
+
+    // The sync raised it first: the feed's item joins it.
+    store.write(|tx| super::create(tx, KIND_REPORT_STATUS, &accepted, "Przyjęte.", now, Some("5:2"))).unwrap().unwrap();
+    assert!(store.write(|tx| super::feed::apply_item(tx, &item(401, &accepted), now)).unwrap().is_none());
+    let list = store.read(super::list).unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!((list[0].kind.as_str(), list[0].feed_id), (KIND_REPORT_STATUS, Some(401)));
+
+    // The push came first (the next step): the sync's raise is the feed's.
+    let done = status_notification_title(5, ReportStatus::Resolved);
+    assert!(store.write(|tx| super::feed::apply_item(tx, &item(402, &done), now)).unwrap().is_some());
+    assert!(store.write(|tx| super::feed::has_report_status(tx, 5, &done)).unwrap());
+    assert!(!store.write(|tx| super::feed::has_report_status(tx, 6, &done)).unwrap(), "another report");
+    assert!(
+        !store.write(|tx| super::feed::has_report_status(tx, 5, &status_notification_title(5, ReportStatus::Rejected))).unwrap(),
+        "another step"
+    );
+    assert_eq!(store.read(super::list).unwrap().len(), 2);
+}

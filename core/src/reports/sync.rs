@@ -48,13 +48,17 @@ pub fn apply_report(
     if !changed || !(store::is_mine(tx, r.id)? || store::is_followed(tx, r.id)?) {
         return Ok(None);
     }
-    let title = format!("Zgłoszenie nr {}: {}", r.id, r.status.label_pl());
+    let title = mm_protocol::reports::status_notification_title(r.id, r.status);
     let body = r
         .history
         .last()
         .and_then(|h| h.public_reply.clone())
         .map(|s| s.chars().take(300).collect())
         .unwrap_or_else(|| format!("Nowy status zgłoszenia: {}.", r.status.label_pl()));
+    // The server's push about this step came first, through the feed.
+    if notifications::feed::has_report_status(tx, r.id, &title)? {
+        return Ok(None);
+    }
     let entity = format!("{}:{}", r.id, r.history.len());
     notifications::create(tx, KIND_REPORT_STATUS, &title, &body, now, Some(&entity))
 }

@@ -848,6 +848,7 @@ pub async fn create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminRe
         title: draft.title.clone(),
         body: draft.body.clone(),
         link: draft.link.clone(),
+        report: None,
         send_at,
         now,
         fan_out_job: FanOutJob::for_notification,

@@ -13,7 +13,8 @@
 //! - [`budget`]: the participatory budget (issue 15): a finished edition
 //!   with its ballots and published results, one open for voting;
 //! - [`waste`]: the waste-collection schedule of both gminas (issue 16),
-//!   loaded through the importer;
+//!   loaded through the importer; [`notifications`]: a few sent ones, which
+//!   a device finds in its feed when it registers;
 //! - [`start`]: what `mm-server --demo` does: the above, and on the first
 //!   start a demo admin account (login `admin`) with a random password
 //!   that only this start knows; then [`start_neighbour`]: Czernica.
@@ -22,6 +23,7 @@ pub mod budget;
 pub mod consultations;
 pub mod czernica;
 mod ezd;
+pub mod notifications;
 pub mod office;
 mod pictures;
 pub mod places;
@@ -96,6 +98,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Clock, keys: &BudgetKeys, with_
     let taxes = taxes::load_siechnice(store.as_ref(), clock.now()).await?;
     budget::load_siechnice(store.clone(), keys, clock.now()).await?;
     consultations::load(store.as_ref(), keys, clock.now()).await?;
+    // After the content they link to.
+    notifications::load_siechnice(store.as_ref(), clock.now()).await?;
     Ok(Started { loaded: content || office, admin_password, taxes })
 }
 

@@ -80,7 +80,7 @@ impl Job for FanOutJob {
 pub async fn fan_out(store: &dyn Store, id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<FanOut, StoreError> {
     let n = store.notification(id).await?.ok_or(StoreError::NotFound)?;
     let (_, localities) = store.gmina().await?;
-    let chosen = choose_recipients(&n.target, store.candidates(&n.target).await?, &localities);
+    let chosen = choose_recipients(&n.target, store.candidates(&n.target, n.report).await?, &localities);
     let recipients = chosen
         .into_iter()
         .map(|c| Recipient { not_before: deliver_at(c.quiet_hours.as_ref(), n.class, now), device_id: c.device_id })
@@ -94,5 +94,5 @@ pub async fn fan_out(store: &dyn Store, id: i64, now: chrono::DateTime<chrono::U
 /// N devices": devices subscribe and leave until the send time.
 pub async fn count_recipients(store: &dyn Store, target: &mm_protocol::notifications::Target) -> Result<usize, StoreError> {
     let (_, localities) = store.gmina().await?;
-    Ok(choose_recipients(target, store.candidates(target).await?, &localities).len())
+    Ok(choose_recipients(target, store.candidates(target, None).await?, &localities).len())
 }

@@ -12,11 +12,14 @@
 //!   recorded, dead tokens dropped, retries honouring `Retry-After`;
 //! - [`official`]: `/api/v1/notifications` for officials: send now or at a
 //!   time, and the list with each one's deliveries;
-//! - [`news`]: the notification an alert news item sends by itself.
+//! - [`news`]: the notification an alert news item sends by itself;
+//! - [`reports`]: the one a report's status change sends its reporter and
+//!   followers.
 
 pub mod deliver;
 pub mod fanout;
 pub mod news;
 pub mod official;
+pub mod reports;
 pub mod routes;
 pub mod transports;

@@ -27,13 +27,14 @@ pub fn notification_for(news: &News, now: DateTime<Utc>) -> Option<NewNotificati
         title: news.title.chars().take(120).collect(),
         body: shortened(&news.body),
         link: Some(Link::News { id: news.id }),
+        report: None,
         send_at: news.published_at.max(now),
         now,
         fan_out_job: FanOutJob::for_notification,
     })
 }
 
-fn shortened(body: &str) -> String {
+pub(crate) fn shortened(body: &str) -> String {
     let body = body.trim();
     if body.chars().count() <= BODY_CHARS {
         return body.to_owned();

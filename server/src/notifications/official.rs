@@ -127,6 +127,7 @@ pub async fn send(
         title: draft.title.trim().to_owned(),
         body: draft.body.trim().to_owned(),
         link: draft.link.clone(),
+        report: None,
         send_at: send_at.max(now),
         now,
         fan_out_job: FanOutJob::for_notification,

@@ -34,6 +34,10 @@ pub struct NewNotification {
     pub title: String,
     pub body: String,
     pub link: Option<Link>,
+    /// About one report (a status change, `notifications::reports`): its
+    /// recipients are the report's reporter and followers, not the gmina's
+    /// subscribers. `None`: an official's broadcast.
+    pub report: Option<i64>,
     /// When it goes (the fan-out job's due time); `now` for "send now".
     pub send_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
@@ -107,6 +111,8 @@ pub struct StoredNotification {
     pub title: String,
     pub body: String,
     pub link: Option<Link>,
+    /// See [`NewNotification::report`].
+    pub report: Option<i64>,
     pub send_at: DateTime<Utc>,
     pub status: NotificationStatus,
     /// Set once sent.
@@ -206,15 +212,19 @@ pub trait NotificationStore: Send + Sync {
     /// key with another request is `IdempotencyConflict`.
     async fn create_notification_once(&self, actor: Actor, n: NewNotification, key: IdempotencyKey) -> StoreResult<(i64, bool)>;
     async fn notification(&self, id: i64) -> StoreResult<Option<StoredNotification>>;
-    /// The newest first.
+    /// Officials' broadcasts (and alert news items'), the newest first; a
+    /// report's status notifications are the report's history, not listed.
     async fn notifications(&self, limit: u32) -> StoreResult<Vec<StoredNotification>>;
     /// Cancels a scheduled notification (false when it already went).
     async fn cancel_notification(&self, actor: Actor, id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
 
     /// The gmina's devices whose subscription wants `target`'s topic (and
     /// event category), with their areas; the caller finishes the areas
-    /// with [`choose_recipients`].
-    async fn candidates(&self, target: &Target) -> StoreResult<Vec<Candidate>>;
+    /// with [`choose_recipients`]. With `report`: that report's reporter if
+    /// it wants `my_reports` and its other followers if they want
+    /// `followed_reports` (a withheld report's followers are told nothing:
+    /// they may no longer see it), whatever their areas.
+    async fn candidates(&self, target: &Target, report: Option<i64>) -> StoreResult<Vec<Candidate>>;
     /// Writes one delivery per recipient and marks the notification sent,
     /// in one transaction (idempotent: see [`FanOut`]).
     async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut>;
@@ -250,6 +260,17 @@ pub trait NotificationStore: Send + Sync {
     /// are ignored); how many changed.
     async fn mark_read(&self, device: &str, ids: Vec<i64>, now: DateTime<Utc>) -> StoreResult<u32>;
 }
+
+/// What a device finds in its feed the moment it registers: the gmina's
+/// broadcasts sent in the last `WELCOME_FEED_DAYS` days, at most
+/// `WELCOME_FEED_MAX` (the newest), as feed entries that are not pushed. A
+/// resident who installs the app during a water cut sees the alert that
+/// went an hour before; a new device otherwise only hears what is sent
+/// after it registered. A report's notifications were someone else's and
+/// never come.
+pub const WELCOME_FEED_DAYS: i64 = 7;
+/// See [`WELCOME_FEED_DAYS`].
+pub const WELCOME_FEED_MAX: i64 = 20;
 
 /// The candidates a target's areas reach (`matches`' area rule, topic
 /// already decided by the SQL), given the gmina's localities for their

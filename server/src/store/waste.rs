@@ -147,6 +147,7 @@ pub fn change_notifications(
                     name.chars().take(100).collect::<String>()
                 ),
                 link: None,
+                report: None,
                 send_at: now,
                 now,
                 fan_out_job: FanOutJob::for_notification,

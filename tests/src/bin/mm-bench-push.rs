@@ -76,6 +76,8 @@ async fn main() -> Result<()> {
         .map(|l| (l["id"].as_i64().unwrap(), l["point"]["lat"].as_f64().unwrap(), l["point"]["lon"].as_f64().unwrap()))
         .collect();
     let localities = Arc::new(localities);
+    // The test helpers' blocking client, off the runtime's async context.
+    let official = tokio::task::block_in_place(|| server.official("redaktor", "editor"))?;
 
     // The devices, over 16 connections, as phones register.
     let subs: Vec<fake_webpush::Subscription> = (0..DEVICES / 3 + 1).map(|_| web.subscribe()).collect();
@@ -121,8 +123,6 @@ async fn main() -> Result<()> {
     apns.set_fault(fake_apns::Fault::Slow(ANSWER));
     fcm.set_fault(fake_fcm::Fault::Slow(ANSWER));
     web.set_fault(fake_webpush::Fault::Slow(ANSWER));
-    // The test helpers' blocking client, off the runtime's async context.
-    let official = tokio::task::block_in_place(|| server.official("redaktor", "editor"))?;
     let sent = Instant::now();
     let (code, body) = tokio::task::block_in_place(|| {
         official.request(
@@ -168,7 +168,7 @@ async fn main() -> Result<()> {
         let mut n = 0;
         for _ in 0..9 {
             let t = Instant::now();
-            n = choose_recipients(&target, store.candidates(&target).await?, &gmina_localities).len();
+            n = choose_recipients(&target, store.candidates(&target, None).await?, &gmina_localities).len();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);

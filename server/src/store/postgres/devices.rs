@@ -77,6 +77,7 @@ impl DeviceStore for PostgresStore {
                 ],
             )
             .await?;
+            super::notifications::welcome_feed(tx, g, &device.id, device.created_at).await?;
             if let Some(k) = &idempotency {
                 remember(tx, g, k, &response).await?;
             }

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0009_consultation_sms.sql"),
     sql!("0010_notifications.sql"),
     sql!("0011_waste.sql"),
+    sql!("0012_report_notifications.sql"),
 ];
 
 /// The schema version this server runs at.

@@ -19,7 +19,7 @@ use super::{PostgresStore, Tx, opt_time, parse_time, ts, write_tx};
 use crate::store::jobs::NewJob;
 use crate::store::notifications::{
     Candidate, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryResult, FanOut, NewNotification,
-    NotificationStatus, NotificationStore, Recipient, StoredNotification,
+    NotificationStatus, NotificationStore, Recipient, StoredNotification, WELCOME_FEED_DAYS, WELCOME_FEED_MAX,
 };
 use crate::store::{Actor, IdempotencyKey, StoreError, StoreResult, StoredResponse};
 
@@ -51,7 +51,7 @@ fn parse_clock(s: &str) -> StoreResult<NaiveTime> {
 }
 
 const NOTIFICATION_COLUMNS: &str = "n.id, n.class, n.topic, n.event_category, n.title, n.body, n.link, n.areas, n.send_at, \
-     n.status, n.recipients, n.sent_at, n.created_by, n.created_at";
+     n.status, n.recipients, n.sent_at, n.created_by, n.created_at, n.report";
 
 /// A notification from [`NOTIFICATION_COLUMNS`] starting at column `at`.
 fn notification_at(r: &Row, at: usize) -> StoreResult<StoredNotification> {
@@ -77,6 +77,7 @@ fn notification_at(r: &Row, at: usize) -> StoreResult<StoredNotification> {
         sent_at: opt_time(r.get(at + 11))?,
         created_by: r.get(at + 12),
         created_at: parse_time(&r.get::<_, String>(at + 13))?,
+        report: r.get(at + 14),
         counts: DeliveryCounts::default(),
     })
 }
@@ -167,7 +168,10 @@ async fn put_subscription(tx: &Tx<'_>, g: &str, device: &str, sub: &Subscription
     Ok(())
 }
 
-async fn candidates(c: &impl GenericClient, g: &str, target: &Target) -> StoreResult<Vec<Candidate>> {
+async fn candidates(c: &impl GenericClient, g: &str, target: &Target, report: Option<i64>) -> StoreResult<Vec<Candidate>> {
+    if let Some(report) = report {
+        return report_candidates(c, g, report).await;
+    }
     // A device with no subscription row wants everything, everywhere.
     let st = c
         .prepare_cached(
@@ -225,14 +229,65 @@ async fn candidates(c: &impl GenericClient, g: &str, target: &Target) -> StoreRe
     Ok(out)
 }
 
+/// A report's reporter (if it wants `my_reports`) and its other followers
+/// (if they want `followed_reports`; none for a withheld report), the
+/// whole gmina being their area (`NotificationStore::candidates`).
+async fn report_candidates(c: &impl GenericClient, g: &str, report: i64) -> StoreResult<Vec<Candidate>> {
+    let st = c
+        .prepare_cached(
+            "SELECT d.id, s.quiet_from, s.quiet_to FROM reports r
+             JOIN devices d ON d.gmina = r.gmina
+                  AND (d.id = r.device_id
+                       OR (r.visibility <> 'hidden'
+                           AND d.id IN (SELECT f.device_id FROM report_followers f WHERE f.report_id = r.id)))
+             LEFT JOIN notification_subscriptions s ON s.device_id = d.id
+             WHERE r.gmina = $1 AND r.id = $2
+               AND (s.device_id IS NULL
+                    OR EXISTS (SELECT 1 FROM notification_subscription_topics t WHERE t.device_id = d.id
+                               AND t.topic = CASE WHEN d.id = r.device_id THEN 'my_reports' ELSE 'followed_reports' END))
+             ORDER BY d.id",
+        )
+        .await?;
+    let mut out = Vec::new();
+    for row in c.query(&st, &[&g, &report]).await? {
+        let (from, to): (Option<String>, Option<String>) = (row.get(1), row.get(2));
+        let quiet_hours = match (from, to) {
+            (Some(f), Some(t)) => Some(QuietHours { from: parse_clock(&f)?, to: parse_clock(&t)? }),
+            _ => None,
+        };
+        out.push(Candidate { device_id: row.get(0), areas: Vec::new(), quiet_hours });
+    }
+    Ok(out)
+}
+
+/// A new device's welcome feed (`WELCOME_FEED_DAYS`), in the transaction
+/// that registers it. Its delivery ids may interleave with a fan-out
+/// committing meanwhile: harmless, the device has no cursor yet.
+pub(super) async fn welcome_feed(tx: &Tx<'_>, g: &str, device: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    let st = tx
+        .c
+        .prepare_cached(
+            "INSERT INTO notification_deliveries (gmina, notification, device_id, transport, status, not_before)
+             SELECT $1, id, $2, NULL, 'feed', sent_at FROM
+                 (SELECT id, sent_at FROM notifications
+                  WHERE gmina = $1 AND status = 'sent' AND report IS NULL AND sent_at >= $3
+                  ORDER BY sent_at DESC, id DESC LIMIT $4) AS recent
+             ORDER BY sent_at, id",
+        )
+        .await?;
+    let since = ts(now - chrono::Duration::days(WELCOME_FEED_DAYS));
+    tx.c.execute(&st, &[&g, &device, &since, &WELCOME_FEED_MAX]).await?;
+    Ok(())
+}
+
 /// Also for an alert news item, in its own transaction (`content.rs`).
 pub(super) async fn create_notification(tx: &Tx<'_>, g: &str, actor: &Actor, n: &NewNotification) -> StoreResult<i64> {
     let st = tx
         .c
         .prepare_cached(
             "INSERT INTO notifications (gmina, class, topic, event_category, title, body, link, areas, send_at, status,
-                                        created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $11) RETURNING id",
+                                        created_by, created_at, report)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $11, $12) RETURNING id",
         )
         .await?;
     let link = n.link.as_ref().map(serde_json::to_string).transpose()?;
@@ -252,13 +307,18 @@ pub(super) async fn create_notification(tx: &Tx<'_>, g: &str, actor: &Actor, n: 
                 &ts(n.send_at),
                 &actor.0,
                 &ts(n.now),
+                &n.report,
             ],
         )
         .await?;
     let id: i64 = row.get(0);
     enqueue_at(tx, g, &(n.fan_out_job)(id), n.now, n.send_at.max(n.now)).await?;
-    let detail = json!({ "topic": n.target.topic.as_str(), "areas": n.target.areas.len() });
-    audit(tx, g, actor, n.now, "notification.create", "notification", Some(&id.to_string()), detail).await?;
+    // A report's notification is part of its status change, audited as
+    // `report.status` in this transaction.
+    if n.report.is_none() {
+        let detail = json!({ "topic": n.target.topic.as_str(), "areas": n.target.areas.len() });
+        audit(tx, g, actor, n.now, "notification.create", "notification", Some(&id.to_string()), detail).await?;
+    }
     Ok(id)
 }
 
@@ -494,7 +554,8 @@ impl NotificationStore for PostgresStore {
 
     async fn notifications(&self, limit: u32) -> StoreResult<Vec<StoredNotification>> {
         let c = self.reader().await?;
-        let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications n WHERE n.gmina = $1 ORDER BY n.id DESC LIMIT $2");
+        let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications n WHERE n.gmina = $1 AND n.report IS NULL \
+             ORDER BY n.id DESC LIMIT $2");
         let mut out = Vec::new();
         for row in c.query(&sql, &[&self.scope(), &i64::from(limit)]).await? {
             let mut n = notification_at(&row, 0)?;
@@ -521,8 +582,8 @@ impl NotificationStore for PostgresStore {
         })
     }
 
-    async fn candidates(&self, target: &Target) -> StoreResult<Vec<Candidate>> {
-        candidates(&self.reader().await?, &self.scope(), target).await
+    async fn candidates(&self, target: &Target, report: Option<i64>) -> StoreResult<Vec<Candidate>> {
+        candidates(&self.reader().await?, &self.scope(), target, report).await
     }
 
     async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut> {

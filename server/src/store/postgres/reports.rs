@@ -299,6 +299,8 @@ pub(super) async fn change_status(
         .await?;
     }
     audit(tx, g, actor, now, "report.status", "report", Some(&id.to_string()), m.audit).await?;
+    let told = crate::notifications::reports::notification_for(&m.report, now);
+    super::notifications::create_notification(tx, g, actor, &told).await?;
     Ok(m.report)
 }
 

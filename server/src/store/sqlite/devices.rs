@@ -88,6 +88,7 @@ impl DeviceStore for SqliteStore {
                     g
                 ],
             )?;
+            super::notifications::welcome_feed(tx, &g, &device.id, device.created_at)?;
             if let Some(k) = &idempotency {
                 remember(tx, &g, k, &response)?;
             }

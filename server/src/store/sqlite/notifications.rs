@@ -17,7 +17,7 @@ use super::{SqliteStore, parse_ts, ts};
 use crate::store::jobs::NewJob;
 use crate::store::notifications::{
     Candidate, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryResult, FanOut, NewNotification,
-    NotificationStatus, NotificationStore, Recipient, StoredNotification,
+    NotificationStatus, NotificationStore, Recipient, StoredNotification, WELCOME_FEED_DAYS, WELCOME_FEED_MAX,
 };
 use crate::store::{Actor, IdempotencyKey, StoreError, StoreResult, StoredResponse};
 
@@ -100,7 +100,7 @@ fn registration(c: &Connection, g: &str, device: &str) -> StoreResult<Option<Pus
 }
 
 const NOTIFICATION_COLUMNS: &str = "n.id, n.class, n.topic, n.event_category, n.title, n.body, n.link, n.areas, n.send_at, \
-     n.status, n.recipients, n.sent_at, n.created_by, n.created_at";
+     n.status, n.recipients, n.sent_at, n.created_by, n.created_at, n.report";
 
 fn notification_row(r: &Row<'_>) -> rusqlite::Result<StoredNotification> {
     notification_at(r, 0)
@@ -132,6 +132,7 @@ fn notification_at(r: &Row<'_>, at: usize) -> rusqlite::Result<StoredNotificatio
         sent_at: sent_at.as_deref().map(parse_ts).transpose()?,
         created_by: r.get(at + 12)?,
         created_at: parse_ts(&r.get::<_, String>(at + 13)?)?,
+        report: r.get(at + 14)?,
         counts: DeliveryCounts::default(),
     })
 }
@@ -176,7 +177,10 @@ fn area_row(r: &Row<'_>) -> rusqlite::Result<(String, Area)> {
     Ok((r.get(0)?, area))
 }
 
-fn candidates(c: &Connection, g: &str, target: &Target) -> StoreResult<Vec<Candidate>> {
+fn candidates(c: &Connection, g: &str, target: &Target, report: Option<i64>) -> StoreResult<Vec<Candidate>> {
+    if let Some(report) = report {
+        return report_candidates(c, g, report);
+    }
     // A device with no subscription row wants everything, everywhere.
     let mut st = c.prepare_cached(
         "SELECT d.id, s.whole_gmina, s.quiet_from, s.quiet_to FROM devices d
@@ -223,12 +227,56 @@ fn candidates(c: &Connection, g: &str, target: &Target) -> StoreResult<Vec<Candi
     Ok(out)
 }
 
+/// A report's reporter (if it wants `my_reports`) and its other followers
+/// (if they want `followed_reports`; none for a withheld report), the
+/// whole gmina being their area (`NotificationStore::candidates`).
+fn report_candidates(c: &Connection, g: &str, report: i64) -> StoreResult<Vec<Candidate>> {
+    let mut st = c.prepare_cached(
+        "SELECT d.id, s.quiet_from, s.quiet_to FROM reports r
+         JOIN devices d ON d.gmina = r.gmina
+              AND (d.id = r.device_id
+                   OR (r.visibility <> 'hidden'
+                       AND d.id IN (SELECT f.device_id FROM report_followers f WHERE f.report_id = r.id)))
+         LEFT JOIN notification_subscriptions s ON s.device_id = d.id
+         WHERE r.gmina = ?1 AND r.id = ?2
+           AND (s.device_id IS NULL
+                OR EXISTS (SELECT 1 FROM notification_subscription_topics t WHERE t.device_id = d.id
+                           AND t.topic = CASE WHEN d.id = r.device_id THEN 'my_reports' ELSE 'followed_reports' END))
+         ORDER BY d.id",
+    )?;
+    let rows = st.query_map(params![g, report], |r| {
+        let from: Option<String> = r.get(1)?;
+        let to: Option<String> = r.get(2)?;
+        let quiet_hours = match (from, to) {
+            (Some(f), Some(t)) => Some(QuietHours { from: parse_time(&f)?, to: parse_time(&t)? }),
+            _ => None,
+        };
+        Ok(Candidate { device_id: r.get(0)?, areas: Vec::new(), quiet_hours })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A new device's welcome feed (`WELCOME_FEED_DAYS`), in the transaction
+/// that registers it.
+pub(super) fn welcome_feed(tx: &Transaction<'_>, g: &str, device: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO notification_deliveries (gmina, notification, device_id, transport, status, not_before)
+         SELECT ?1, id, ?2, NULL, 'feed', sent_at FROM
+             (SELECT id, sent_at FROM notifications
+              WHERE gmina = ?1 AND status = 'sent' AND report IS NULL AND sent_at >= ?3
+              ORDER BY sent_at DESC, id DESC LIMIT ?4)
+         ORDER BY sent_at, id",
+    )?
+    .execute(params![g, device, ts(now - chrono::Duration::days(WELCOME_FEED_DAYS)), WELCOME_FEED_MAX])?;
+    Ok(())
+}
+
 /// Also for an alert news item, in its own transaction (`content.rs`).
 pub(super) fn create_notification(tx: &Transaction<'_>, g: &str, actor: &Actor, n: &NewNotification) -> StoreResult<i64> {
     tx.prepare_cached(
         "INSERT INTO notifications (gmina, class, topic, event_category, title, body, link, areas, send_at, status,
-                                    created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'scheduled', ?10, ?11)",
+                                    created_by, created_at, report)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'scheduled', ?10, ?11, ?12)",
     )?
     .execute(params![
         g,
@@ -241,14 +289,19 @@ pub(super) fn create_notification(tx: &Transaction<'_>, g: &str, actor: &Actor, 
         serde_json::to_string(&n.target.areas)?,
         ts(n.send_at),
         actor.0,
-        ts(n.now)
+        ts(n.now),
+        n.report
     ])?;
     let id = tx.last_insert_rowid();
     enqueue_at(tx, g, &(n.fan_out_job)(id), n.now, n.send_at.max(n.now))?;
-    audit(tx, g, actor, n.now, "notification.create", "notification", Some(&id.to_string()), json!({
-        "topic": n.target.topic.as_str(),
-        "areas": n.target.areas.len(),
-    }))?;
+    // A report's notification is part of its status change, audited as
+    // `report.status` in this transaction.
+    if n.report.is_none() {
+        audit(tx, g, actor, n.now, "notification.create", "notification", Some(&id.to_string()), json!({
+            "topic": n.target.topic.as_str(),
+            "areas": n.target.areas.len(),
+        }))?;
+    }
     Ok(id)
 }
 
@@ -508,7 +561,8 @@ impl NotificationStore for SqliteStore {
         self.read(move |c| {
             let mut list = c
                 .prepare_cached(&format!(
-                    "SELECT {NOTIFICATION_COLUMNS} FROM notifications n WHERE n.gmina = ?1 ORDER BY n.id DESC LIMIT ?2"
+                    "SELECT {NOTIFICATION_COLUMNS} FROM notifications n WHERE n.gmina = ?1 AND n.report IS NULL
+                     ORDER BY n.id DESC LIMIT ?2"
                 ))?
                 .query_map(params![g, limit], notification_row)?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -537,9 +591,9 @@ impl NotificationStore for SqliteStore {
         .await
     }
 
-    async fn candidates(&self, target: &Target) -> StoreResult<Vec<Candidate>> {
+    async fn candidates(&self, target: &Target, report: Option<i64>) -> StoreResult<Vec<Candidate>> {
         let (g, target) = (self.scope(), target.clone());
-        self.read(move |c| candidates(c, &g, &target)).await
+        self.read(move |c| candidates(c, &g, &target, report)).await
     }
 
     async fn fan_out(&self, id: i64, recipients: Vec<Recipient>, now: DateTime<Utc>) -> StoreResult<FanOut> {

@@ -437,6 +437,8 @@ pub(super) fn change_status(
         )?;
     }
     audit(tx, g, actor, now, "report.status", "report", Some(&id.to_string()), m.audit)?;
+    let told = crate::notifications::reports::notification_for(&m.report, now);
+    super::notifications::create_notification(tx, g, actor, &told)?;
     Ok(m.report)
 }
 

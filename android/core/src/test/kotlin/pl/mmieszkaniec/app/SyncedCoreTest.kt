@@ -167,7 +167,11 @@ class SyncedCoreTest {
             assertFalse(progress.last().hasMore, "the last page says so")
             assertTrue(notified.any { it.kind == "alert" }, "alerts notify: $notified")
             assertTrue(notified.filter { it.kind == "alert" }.all { it.urgent && it.link is NotificationLink.NewsItem }, "$notified")
-            assertEquals(notified.map { it.id }.toSet(), fresh.core.notifications().map { it.id }.toSet())
+            // The server's welcome feed (the demo's broadcasts of the week before
+            // this install) is listed unread but rings nothing; the rest rang.
+            val listed = fresh.core.notifications()
+            assertEquals(notified.map { it.id }.toSet(), listed.filter { it.kind != "feed" }.map { it.id }.toSet())
+            assertTrue(listed.any { it.kind == "feed" && !it.read }, "the welcome feed is listed: $listed")
         }
     }
 }

@@ -16,7 +16,8 @@ import kotlin.test.assertTrue
  * The core's notifications on the phone: the demo server's two alerts
  * arrive with Home's first sync; the core calls `onNotification` for each,
  * and the app posts them on the alerts channel, but only when the resident
- * lets it. The inbox lists them, opening one marks it read, opens the news
+ * lets it. The server's welcome feed (the demo's other broadcasts, sent
+ * before this install) joins the inbox unread and is never posted. The inbox lists them, opening one marks it read, opens the news
  * item it points to, and Home's count drops.
  */
 class NotificationsScreenTest : ScreenTest() {
@@ -49,10 +50,13 @@ class NotificationsScreenTest : ScreenTest() {
         assertEquals(NotificationsActivity::class.java.name, tap.component?.className)
 
         // Home's badge: the core's unread count.
-        click("Powiadomienia (2)", exact = true)
+        // Both alerts and the server's welcome feed: the week's other broadcasts,
+        // unread in the inbox but never posted (they went before this install).
+        click("Powiadomienia (5)", exact = true)
         followTo(NotificationsActivity::class.java)
         waitFor("Nowe: Przerwa w dostawie wody w Zębicach")
         waitFor("Nowe: Ostrzeżenie hydrologiczne")
+        waitFor("Nowe: Choinki odbierzemy w styczniu")
         TalkBack.check(root, headings = listOf("Powiadomienia"))
         assertNotNull(findView("Nieprzeczytane. Przerwa w dostawie wody w Zębicach."), "TalkBack hears that it is unread")
         screenshot("notifications")
@@ -70,9 +74,9 @@ class NotificationsScreenTest : ScreenTest() {
 
         // Back on Home the count has dropped.
         leaveScreen()
-        waitFor("Powiadomienia (1)", exact = true)
-        val badge = findView("Powiadomienia (1)", exact = true)!!
-        assertEquals("Powiadomienia, nieprzeczytane: 1", badge.contentDescription?.toString())
+        waitFor("Powiadomienia (4)", exact = true)
+        val badge = findView("Powiadomienia (4)", exact = true)!!
+        assertEquals("Powiadomienia, nieprzeczytane: 4", badge.contentDescription?.toString())
         assertEquals(2, posted().size, "nothing posted twice")
     }
 
@@ -81,7 +85,7 @@ class NotificationsScreenTest : ScreenTest() {
         // Robolectric runs Android 16: the run-time permission is not granted by default.
         syncOnHome()
         assertEquals(emptyList(), posted())
-        click("Powiadomienia (2)", exact = true)
+        click("Powiadomienia (5)", exact = true)
         followTo(NotificationsActivity::class.java)
         waitFor("Nowe: Przerwa w dostawie wody w Zębicach")
     }
@@ -91,7 +95,7 @@ class NotificationsScreenTest : ScreenTest() {
         shadowOf(app).grantPermissions(Manifest.permission.POST_NOTIFICATIONS)
         shadowOf(manager).setNotificationsEnabled(false)
         syncOnHome()
-        waitFor("Powiadomienia (2)", exact = true)
+        waitFor("Powiadomienia (5)", exact = true)
         assertEquals(emptyList(), posted())
     }
 }
