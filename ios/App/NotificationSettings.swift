@@ -140,7 +140,8 @@ struct NotificationSettingsView: View {
                             Toggle(l.name, isOn: Binding(
                                 get: { model.localitiesOn.contains(l.id) },
                                 set: { on in
-                                    if on { model.localitiesOn.insert(l.id) } else { model.localitiesOn.remove(l.id) }
+                                    // `_ =`: both branches Void, so the `if` is no expression of mismatched types.
+                                    if on { _ = model.localitiesOn.insert(l.id) } else { _ = model.localitiesOn.remove(l.id) }
                                 }))
                         }
                     } header: {
