@@ -137,6 +137,10 @@ enum Route: Hashable {
     /// "Konsultacje społeczne" (Consultations.swift): the list, one survey (or a closed one's summary).
     case consultations
     case survey(Int64)
+    /// "Ustawienia powiadomień" (NotificationSettings.swift).
+    case notificationSettings
+    /// "Odpady" (Waste.swift): the addresses, the collections, what goes where, the reminders.
+    case waste
 }
 
 /// Home, news, events, the month, search and settings: one call per screen,
@@ -195,6 +199,8 @@ final class AppModel {
         }
         // The sync refreshed the linked taxes: the due-date reminders as of today.
         await TaxReminders.postDue(core: core)
+        // And the waste schedules: the collection reminders scheduled ahead follow.
+        await WasteReminders.reschedule(core: core)
         await loadHome()
     }
 

@@ -20,17 +20,19 @@ import UserNotifications
 let notificationsLog = Logger(subsystem: "pl.mmieszkaniec.app", category: "notifications")
 
 /// Where a notification leads when opened, if anywhere: the core reads it
-/// (`link`). A report opens nothing yet on iOS (no screen for one report by
-/// its server id), nor does a web page (the inbox has no browser hand-off
-/// yet): they are only marked read, like a kind the core does not know.
-/// (`self.` so that `make test-swift` checks the field names.)
+/// (`link`). A report opens by its server id the screen the followed and
+/// nearby lists open (`PublicReportView`, the core's stored copy;
+/// `NotificationsModel.open` swaps in "my report" when it was sent from this
+/// phone, as Android does). A web page opens nothing yet (the inbox has no
+/// browser hand-off): it is only marked read, like a kind the core does not
+/// know. (`self.` so that `make test-swift` checks the field names.)
 extension CoreNotification {
     var route: Route? {
         switch self.link {
         case .newsItem(let newsId): return Route.news(newsId)
         case .event(let eventId): return Route.event(eventId)
         case .consultation(let consultationId): return Route.survey(consultationId)
-        case .report: return nil
+        case .report(let reportId): return Route.report(reportId)
         case .url: return nil
         case .nowhere: return nil
         }
@@ -65,6 +67,11 @@ final class NotificationSignals {
     var tapped: Int64?
     /// The liability of a tapped due-date reminder (`TaxReminders`), until it is opened.
     var taxTapped: String?
+    /// A tapped push (Push.swift): the inbox opens. Its id is the server's,
+    /// not the inbox row's, so the inbox, not one row.
+    var pushTapped = false
+    /// A tapped waste-collection reminder (`WasteReminders`): "Odpady" opens.
+    var wasteTapped = false
 }
 
 /// Local notifications (UNUserNotificationCenter) and the app icon's badge.
@@ -84,9 +91,9 @@ enum LocalNotifications {
         // An alert (komunikat: a storm, a water cut-off) is time-sensitive: it
         // breaks through a Focus and a scheduled summary. That needs the Time
         // Sensitive Notifications capability
-        // (`com.apple.developer.usernotifications.time-sensitive`); without
-        // the entitlement iOS ignores the level and delivers it as `.active`,
-        // like everything else here.
+        // (`com.apple.developer.usernotifications.time-sensitive`, in
+        // App/Support/Mieszkaniec.entitlements); without it iOS ignores the
+        // level and delivers it as `.active`, like everything else here.
         content.interruptionLevel = n.urgent ? .timeSensitive : .active
         // One request id per notification: the core raises each once, and a
         // repeat would replace, not duplicate.
@@ -125,7 +132,10 @@ enum LocalNotifications {
     @discardableResult
     static func requestAuthorization() async -> Bool {
         do {
-            return try await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .sound, .badge])
+            let granted = try await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .sound, .badge])
+            // Allowed: now the APNs token is worth having (Push.swift hands it to the core).
+            if granted { await Push.registerIfAllowed() }
+            return granted
         } catch {
             notificationsLog.error("authorization request failed: \(error.localizedDescription, privacy: .public)")
             return false
@@ -141,10 +151,15 @@ enum LocalNotifications {
 final class NotificationTaps: NSObject, UNUserNotificationCenterDelegate, @unchecked Sendable {
     static let shared = NotificationTaps()
 
-    /// While the app is open a new notification shows as a banner too (and in the list).
+    /// While the app is open a new notification shows as a banner too (and
+    /// in the list). A push also makes the app sync, so the inbox has it
+    /// (not awaited: the banner does not wait for the network).
     func userNotificationCenter(_ center: UNUserNotificationCenter,
                                 willPresent notification: UNNotification) async -> UNNotificationPresentationOptions {
-        [.banner, .list, .sound]
+        if Push.serverId(notification.request.content.userInfo) != nil {
+            Task { @MainActor in await PushSync.shared.run() }
+        }
+        return [.banner, .list, .sound]
     }
 
     func userNotificationCenter(_ center: UNUserNotificationCenter,
@@ -154,6 +169,13 @@ final class NotificationTaps: NSObject, UNUserNotificationCenterDelegate, @unche
             await MainActor.run { NotificationSignals.shared.tapped = id }
         } else if let liability = info[TaxReminders.liabilityKey] as? String {
             await MainActor.run { NotificationSignals.shared.taxTapped = liability }
+        } else if info[WasteReminders.keyKey] is String {
+            await MainActor.run { NotificationSignals.shared.wasteTapped = true }
+        } else if Push.serverId(info) != nil {
+            // The inbox first, then the sync that brings the pushed one into it
+            // (not awaited: the tap's handling ends before the network answers).
+            await MainActor.run { NotificationSignals.shared.pushTapped = true }
+            Task { @MainActor in await PushSync.shared.run() }
         }
     }
 }
@@ -205,6 +227,9 @@ final class NotificationsModel {
     }
 
     /// Opening marks it read and goes where it points, if it points somewhere.
+    /// A report sent from this phone opens as "my report" (its local id, the
+    /// screen with its actions), found by its server id among the core's
+    /// `myReports`; any other, as a public report.
     func open(_ n: CoreNotification) async {
         if !n.read {
             let id = n.id
@@ -215,10 +240,30 @@ final class NotificationsModel {
             }
             await load()
         }
-        if let route = n.route {
+        if var route = n.route {
+            if case let .report(serverId) = route {
+                let mine: [MyReport] = (try? await offMain { [core] in try core.myReports() }) ?? []
+                for sent in mine where sent.serverId == serverId { route = .myReport(sent.localId) }
+            }
             tab = .home
             homePath.append(route)
         }
+    }
+
+    /// A tapped push: the inbox (the sync it started brings the new one in).
+    func openPushTapped() {
+        guard NotificationSignals.shared.pushTapped else { return }
+        NotificationSignals.shared.pushTapped = false
+        tab = .home
+        homePath = [.notifications]
+    }
+
+    /// A tapped waste-collection reminder: "Odpady".
+    func openWasteTapped() {
+        guard NotificationSignals.shared.wasteTapped else { return }
+        NotificationSignals.shared.wasteTapped = false
+        tab = .home
+        homePath = [.waste]
     }
 
     /// A tap on a posted notification: the inbox, then what it points to.
@@ -266,6 +311,12 @@ struct NotificationsView: View {
                     if let url = URL(string: UIApplication.openNotificationSettingsURLString) {
                         Link(t("Otwórz ustawienia powiadomień", "Open notification settings"), destination: url)
                     }
+                }
+            }
+            Section {
+                // Which topics, where, quiet hours (NotificationSettings.swift); also in Ustawienia.
+                NavigationLink(value: Route.notificationSettings) {
+                    Label(t("Ustawienia powiadomień", "Notification settings"), systemImage: "slider.horizontal.3")
                 }
             }
             if inbox.items.isEmpty {

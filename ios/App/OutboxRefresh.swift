@@ -34,6 +34,8 @@ enum OutboxRefresh {
         await LocalNotifications.setBadge(from: core)
         // The instalments due within the resident's days (Taxes.swift), posted once each.
         await TaxReminders.postDue(core: core)
+        // The collection schedule may have moved: the waste reminders follow (Waste.swift).
+        await WasteReminders.reschedule(core: core)
         UserDefaults.standard.set(Date().ms, forKey: lastRunKey)
         if let sent, sent.pending > 0 { schedule() }
     }

@@ -1,6 +1,7 @@
 // The app, its five tabs and the screens of "Start" (home with alerts,
-// news, search, the way to "Podatki i opłaty") and "Ustawienia" (with the
-// tax reminder days). System fonts (Dynamic Type), system colours, headings
+// news, search, the way to "Podatki i opłaty" and "Odpady") and
+// "Ustawienia" (with the tax reminder days, the notification settings and
+// "Odpady"). System fonts (Dynamic Type), system colours, headings
 // and combined VoiceOver elements; `Loaded`, the list of one core value
 // that the budget and consultations screens share. Not compiled in CI:
 // `make test-swift` parses it and checks its calls into the bindings.
@@ -11,6 +12,8 @@ import UserNotifications
 @main
 struct MieszkaniecApp: App {
     @Environment(\.scenePhase) private var phase
+    /// UIKit's delegate, for the APNs device token (Push.swift).
+    @UIApplicationDelegateAdaptor(AppDelegate.self) private var appDelegate
 
     init() {
         // Before launch finishes, so a tap on a notification that launched the app reaches it.
@@ -99,6 +102,18 @@ struct RootView: View {
         .onChange(of: NotificationSignals.shared.taxTapped, initial: true) {
             // A tapped due-date reminder opens its liability (Taxes.swift).
             inbox.openTaxReminderTapped()
+        }
+        .onChange(of: NotificationSignals.shared.pushTapped, initial: true) {
+            // A tapped push opens the inbox (Push.swift syncs it in).
+            inbox.openPushTapped()
+        }
+        .onChange(of: NotificationSignals.shared.wasteTapped, initial: true) {
+            // A tapped collection reminder opens "Odpady" (Waste.swift).
+            inbox.openWasteTapped()
+        }
+        .task {
+            // At start (and for a newly chosen gmina): the collection reminders as the core lists them now.
+            await WasteReminders.reschedule(core: model.core)
         }
         .task {
             let model = self.model
@@ -258,6 +273,8 @@ struct RouteDestination: View {
         case let .budgetResults(id): BudgetResultsView(core: model.core, id: id)
         case .consultations: ConsultationsView(core: model.core)
         case let .survey(id): SurveyView(core: model.core, id: id)
+        case .notificationSettings: NotificationSettingsView(core: model.core)
+        case .waste: WasteView(core: model.core)
         }
     }
 }
@@ -292,6 +309,9 @@ struct HomeView: View {
                     }
                     NavigationLink(value: Route.consultations) {
                         Label(t("Konsultacje społeczne", "Public consultations"), systemImage: "list.bullet.clipboard")
+                    }
+                    NavigationLink(value: Route.waste) {
+                        Label(t("Odpady", "Waste"), systemImage: "trash")
                     }
                 }
                 Section {
@@ -399,6 +419,15 @@ struct SettingsView: View {
                 ErrorLine(error: model.error)
             } header: { Text(t("Serwer", "Server")).accessibilityAddTraits(.isHeader) }
             TaxReminderDaysSection()
+            Section {
+                // The Settings stack has no route table: these links carry their screens.
+                NavigationLink { NotificationSettingsView(core: model.core) } label: {
+                    Label(t("Ustawienia powiadomień", "Notification settings"), systemImage: "bell.badge")
+                }
+                NavigationLink { WasteView(core: model.core) } label: {
+                    Label(t("Odpady: adresy i przypomnienia", "Waste: addresses and reminders"), systemImage: "trash")
+                }
+            } header: { Text(t("Powiadomienia", "Notifications")).accessibilityAddTraits(.isHeader) }
             if let s = model.status {
                 Section {
                     Text(s.deviceRegistered ? t("Urządzenie zarejestrowane", "Device registered")
