@@ -35,6 +35,15 @@ pub const KIND_ALERT: &str = "alert";
 /// news item (`entity_id` = the server's notification id).
 pub const KIND_FEED: &str = "feed";
 
+/// Whether the server pushes what a notification of this kind says: every
+/// alert news item sends an alert, and a report's status change tells its
+/// reporter and followers (the server's `notifications::reports`). A device
+/// the server pushes to was rung by the push, so the sync that raises the
+/// same here lists it and rings nothing.
+pub(crate) fn told_by_push(kind: &str) -> bool {
+    kind == KIND_ALERT || kind == crate::reports::KIND_REPORT_STATUS
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: i64,

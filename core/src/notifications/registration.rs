@@ -159,13 +159,17 @@ fn status_row(c: &Connection) -> Result<Option<Row>, Error> {
 }
 
 /// Whether the server pushes to this device (or will once the queued
-/// registration is sent): then the phone shows each notification itself,
-/// and the feed's items are not passed to the shell to post again.
+/// registration is sent) through a service whose message the phone shows
+/// by itself: APNs and FCM carry a displayed notification, so the feed's
+/// items and what a sync raises that the server also sends are not passed
+/// to the shell to post again. A Web Push (UnifiedPush) message is only
+/// data to the app, which syncs and posts what the core passes it: there
+/// the core passes everything, as without push.
 pub(crate) fn pushes(c: &Connection) -> Result<bool, Error> {
-    Ok(
-        status_row(c)?
-            .is_some_and(|r| matches!(r.state, PushState::Registered | PushState::Queued)),
-    )
+    Ok(status_row(c)?.is_some_and(|r| {
+        matches!(r.state, PushState::Registered | PushState::Queued)
+            && matches!(r.transport, Some(Transport::Apns | Transport::Fcm))
+    }))
 }
 
 pub(crate) fn status(c: &Connection, lang: Language) -> Result<PushStatus, Error> {

@@ -541,3 +541,34 @@ fn a_reports_status_from_the_feed_and_from_a_sync_are_one_in_either_order() {
     );
     assert_eq!(store.read(super::list).unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_synced_alert_rings_unless_a_displayed_push_rang_it_already() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeServer::start().await;
+    let core = Core::open(config(&dir, &server.url)).unwrap();
+    let rung = std::sync::Arc::new(Rung::default());
+    let listener: std::sync::Arc<dyn crate::SyncListener> = rung.clone();
+    let published = (Utc::now() - Duration::minutes(5)).to_rfc3339();
+    // The server pushes to this phone through FCM, whose message the phone
+    // shows by itself: the alert's push rang it already.
+    core.notifications().register_push(PushRegistration::Fcm { token: "fcm-token-1".into() }).unwrap();
+    server.note_reply(Reply::Status(204));
+    server.reply(registered()).reply(Reply::Json(
+        200,
+        page(vec![upsert(1, "news", news(7, "Brak wody", "alert", &published))], "c1", false),
+    ));
+    core.sync(SyncOptions::default(), Some(listener.clone())).await.unwrap();
+    assert!(rung.0.lock().unwrap().is_empty(), "{:?}", rung.0.lock().unwrap());
+    let alerts: Vec<_> = core.notifications().list().unwrap().into_iter().filter(|n| n.kind == KIND_ALERT).collect();
+    assert_eq!(alerts.len(), 1, "in the inbox, unread");
+    assert!(!alerts[0].read);
+
+    // Through UnifiedPush the message is data for the app, which syncs and
+    // posts what the core passes it: the next alert rings.
+    let reg = PushRegistration::WebPush { endpoint: "https://push.example.org/up/abc".into(), p256dh: p256dh(), auth: base64url(&[7u8; 16]) };
+    core.notifications().register_push(reg).unwrap();
+    server.reply(Reply::Json(200, page(vec![upsert(2, "news", news(8, "Burza", "alert", &published))], "c2", false)));
+    core.sync(SyncOptions::default(), Some(listener)).await.unwrap();
+    assert_eq!(*rung.0.lock().unwrap(), ["Burza"]);
+}

@@ -185,6 +185,10 @@ pub(crate) async fn pull(
         cursor: String::new(),
     };
     let mut prefetched: Option<Prefetch> = None;
+    // What the server also pushes rang the phone already when it pushes to
+    // this device: raised here (the inbox has it), not rung again.
+    let pushed = store.read(crate::notifications::registration::pushes).unwrap_or(false);
+    let rings = |n: &crate::notifications::Notification| !(pushed && crate::notifications::told_by_push(&n.kind));
     loop {
         let fetched = match prefetched.take() {
             Some(mut next) => (&mut next.0)
@@ -253,7 +257,7 @@ pub(crate) async fn pull(
                 applied_total: summary.applied,
                 has_more: page.has_more,
             });
-            for n in outcome.notifications {
+            for n in outcome.notifications.into_iter().filter(rings) {
                 l.on_notification(n);
             }
         }
@@ -273,7 +277,7 @@ pub(crate) async fn pull(
     // next sync tries again.
     match reports::sync::refresh_mine(store, http, base, Utc::now()).await {
         Ok(notes) => {
-            for n in notes {
+            for n in notes.into_iter().filter(rings) {
                 if let Some(l) = listener {
                     l.on_notification(n);
                 }
