@@ -24,7 +24,7 @@ pub use model::{
     Topic, Transport, MAX_AREAS, RADIUS_MAX_M, RADIUS_MIN_M,
 };
 pub use rules::{
-    check_payload, deliver_at, fits, in_quiet_hours, is_public_ip, limit, local_to_utc, matches, payload_bytes,
+    areas_reach, check_payload, deliver_at, fits, in_quiet_hours, is_public_ip, limit, local_to_utc, matches, payload_bytes,
     validate_endpoint, EndpointPolicy, PayloadTooLarge,
 };
 pub use wire::{FeedItem, FeedPage, FeedRead, NotificationDraft, SubscriptionPut};

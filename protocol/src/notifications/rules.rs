@@ -529,10 +529,17 @@ pub fn matches(sub: &Subscription, target: &Target, locality_point: impl Fn(i64)
     {
         return false;
     }
-    if sub.areas.is_empty() || target.areas.is_empty() {
+    areas_reach(&sub.areas, &target.areas, locality_point)
+}
+
+/// The areas half of [`matches`]: whether a subscription's areas and a
+/// target's meet (none on either side: the whole gmina). The server's
+/// fan-out asks only this of the rows its SQL kept by topic.
+pub fn areas_reach(sub: &[Area], target: &[Area], locality_point: impl Fn(i64) -> Option<GeoPoint>) -> bool {
+    if sub.is_empty() || target.is_empty() {
         return true;
     }
-    sub.areas.iter().any(|s| target.areas.iter().any(|t| areas_meet(s, t, &locality_point)))
+    sub.iter().any(|s| target.iter().any(|t| areas_meet(s, t, &locality_point)))
 }
 
 fn areas_meet(a: &Area, b: &Area, locality_point: &impl Fn(i64) -> Option<GeoPoint>) -> bool {

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use mm_protocol::geo::GeoPoint;
 use mm_protocol::gmina::Locality;
 use mm_protocol::notifications::{
-    Area, FeedItem, Lang, Link, NotificationClass, PushRegistration, QuietHours, Subscription, Target, Topic, matches,
+    Area, FeedItem, Link, NotificationClass, PushRegistration, QuietHours, Subscription, Target, areas_reach,
 };
 
 use super::jobs::NewJob;
@@ -272,23 +272,13 @@ pub const WELCOME_FEED_DAYS: i64 = 7;
 /// See [`WELCOME_FEED_DAYS`].
 pub const WELCOME_FEED_MAX: i64 = 20;
 
-/// The candidates a target's areas reach (`matches`' area rule, topic
-/// already decided by the SQL), given the gmina's localities for their
-/// points.
+/// The candidates a target's areas reach (`protocol::notifications::
+/// areas_reach`, the area half of `matches`; topic and category were
+/// decided by the SQL), given the gmina's localities for their points.
 pub fn choose_recipients(target: &Target, candidates: Vec<Candidate>, localities: &[Locality]) -> Vec<Candidate> {
+    if target.areas.is_empty() {
+        return candidates;
+    }
     let point = |id: i64| -> Option<GeoPoint> { localities.iter().find(|l| l.id == id).map(|l| l.point) };
-    candidates
-        .into_iter()
-        .filter(|c| {
-            // The topic was decided by the SQL: ask `matches` about the areas only.
-            let sub = Subscription {
-                topics: vec![Topic::Alerts, target.topic],
-                event_categories: Vec::new(),
-                areas: c.areas.clone(),
-                quiet_hours: None,
-                lang: Lang::Pl,
-            };
-            matches(&sub, target, point)
-        })
-        .collect()
+    candidates.into_iter().filter(|c| areas_reach(&c.areas, &target.areas, point)).collect()
 }

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0010_notifications.sql"),
     sql!("0011_waste.sql"),
     sql!("0012_report_notifications.sql"),
+    sql!("0013_notification_reach.sql"),
 ];
 
 /// The schema version this server runs at.

@@ -172,59 +172,57 @@ async fn candidates(c: &impl GenericClient, g: &str, target: &Target, report: Op
     if let Some(report) = report {
         return report_candidates(c, g, report).await;
     }
-    // A device with no subscription row wants everything, everywhere.
+    // As SQLite's (`sqlite/notifications.rs` `candidates`, indexes in
+    // 0013); a device's area rows may come apart here, so they are
+    // gathered by device.
+    let with_areas = !target.areas.is_empty();
+    let (area_columns, area_join) = if with_areas {
+        ("a.kind, a.locality, a.lat, a.lon, a.radius_m", "LEFT JOIN notification_subscription_areas a ON NOT s.whole_gmina AND a.device_id = s.device_id")
+    } else {
+        ("NULL::TEXT, NULL::BIGINT, NULL::DOUBLE PRECISION, NULL::DOUBLE PRECISION, NULL::INTEGER", "")
+    };
     let st = c
-        .prepare_cached(
-            "SELECT d.id, s.whole_gmina, s.quiet_from, s.quiet_to FROM devices d
-             LEFT JOIN notification_subscriptions s ON s.device_id = d.id
-             WHERE d.gmina = $1
-               AND (s.device_id IS NULL OR $2 = 'alerts'
-                    OR EXISTS (SELECT 1 FROM notification_subscription_topics t WHERE t.device_id = d.id AND t.topic = $2))
-               AND (s.device_id IS NULL OR $2 <> 'events' OR $3::TEXT IS NULL
-                    OR NOT EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = d.id)
-                    OR EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = d.id AND k.category = $3))
-             ORDER BY d.id",
-        )
+        .prepare_cached(&format!(
+            "SELECT s.device_id, s.whole_gmina, s.quiet_from, s.quiet_to, {area_columns}
+             FROM notification_subscriptions s
+             JOIN notification_subscription_topics t ON t.device_id = s.device_id AND t.topic = $2
+             {area_join}
+             WHERE s.gmina = $1
+               AND ($2 <> 'events' OR $3::TEXT IS NULL
+                    OR NOT EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = s.device_id)
+                    OR EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = s.device_id AND k.category = $3))
+             UNION ALL
+             SELECT d.id, TRUE, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM devices d
+             WHERE d.gmina = $1 AND NOT EXISTS (SELECT 1 FROM notification_subscriptions s WHERE s.device_id = d.id)"
+        ))
         .await?;
     let topic = target.topic.as_str();
-    let mut out = Vec::new();
-    let mut with_areas = std::collections::HashMap::new();
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for row in c.query(&st, &[&g, &topic, &target.event_category]).await? {
         let device_id: String = row.get(0);
-        let whole: Option<bool> = row.get(1);
+        let area = match row.get::<_, Option<String>>(4).as_deref() {
+            None => None,
+            Some("locality") => Some(Area::Locality { id: row.get(5) }),
+            Some("around") => Some(Area::Around {
+                point: GeoPoint { lat: row.get(6), lon: row.get(7) },
+                radius_m: row.get::<_, i32>(8) as u32,
+            }),
+            Some(_) => return Err(bad("area")),
+        };
+        if let Some(&i) = seen.get(&device_id) {
+            out[i].areas.extend(area);
+            continue;
+        }
         let (from, to): (Option<String>, Option<String>) = (row.get(2), row.get(3));
         let quiet_hours = match (from, to) {
             (Some(f), Some(t)) => Some(QuietHours { from: parse_clock(&f)?, to: parse_clock(&t)? }),
             _ => None,
         };
-        if !whole.unwrap_or(true) && !target.areas.is_empty() {
-            with_areas.insert(device_id.clone(), out.len());
+        if area.is_some() {
+            seen.insert(device_id.clone(), out.len());
         }
-        out.push(Candidate { device_id, areas: Vec::new(), quiet_hours });
-    }
-    if !with_areas.is_empty() {
-        let st = c
-            .prepare_cached(
-                "SELECT a.device_id, a.kind, a.locality, a.lat, a.lon, a.radius_m FROM notification_subscription_areas a
-                 JOIN notification_subscriptions s ON s.device_id = a.device_id
-                 WHERE s.gmina = $1 AND NOT s.whole_gmina ORDER BY a.device_id, a.n",
-            )
-            .await?;
-        for row in c.query(&st, &[&g]).await? {
-            let device: String = row.get(0);
-            let kind: String = row.get(1);
-            let area = match kind.as_str() {
-                "locality" => Area::Locality { id: row.get(2) },
-                "around" => Area::Around {
-                    point: GeoPoint { lat: row.get(3), lon: row.get(4) },
-                    radius_m: row.get::<_, i32>(5) as u32,
-                },
-                _ => return Err(bad("area")),
-            };
-            if let Some(&i) = with_areas.get(&device) {
-                out[i].areas.push(area);
-            }
-        }
+        out.push(Candidate { device_id, areas: area.into_iter().collect(), quiet_hours });
     }
     Ok(out)
 }

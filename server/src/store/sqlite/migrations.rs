@@ -44,6 +44,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0020_notifications.sql"),
     sql!("0021_waste.sql"),
     sql!("0022_report_notifications.sql"),
+    sql!("0023_notification_reach.sql"),
 ];
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had

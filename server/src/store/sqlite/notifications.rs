@@ -164,65 +164,64 @@ fn get_notification(c: &Connection, g: &str, id: i64) -> StoreResult<Option<Stor
     }
 }
 
-fn area_row(r: &Row<'_>) -> rusqlite::Result<(String, Area)> {
-    let kind: String = r.get(1)?;
-    let area = match kind.as_str() {
-        "locality" => Area::Locality { id: r.get(2)? },
-        "around" => Area::Around {
-            point: GeoPoint { lat: r.get(3)?, lon: r.get(4)? },
-            radius_m: r.get::<_, i64>(5)? as u32,
-        },
-        _ => return Err(bad("area")),
-    };
-    Ok((r.get(0)?, area))
-}
+/// The area columns of `candidates`, or as many NULLs when the target has
+/// no areas (every device is reached wherever it listens).
+const AREA_COLUMNS: &str = "a.kind, a.locality, a.lat, a.lon, a.radius_m";
+const NO_AREA_COLUMNS: &str = "NULL, NULL, NULL, NULL, NULL";
 
 fn candidates(c: &Connection, g: &str, target: &Target, report: Option<i64>) -> StoreResult<Vec<Candidate>> {
     if let Some(report) = report {
         return report_candidates(c, g, report);
     }
-    // A device with no subscription row wants everything, everywhere.
-    let mut st = c.prepare_cached(
-        "SELECT d.id, s.whole_gmina, s.quiet_from, s.quiet_to FROM devices d
-         LEFT JOIN notification_subscriptions s ON s.device_id = d.id
-         WHERE d.gmina = ?1
-           AND (s.device_id IS NULL OR ?2 = 'alerts'
-                OR EXISTS (SELECT 1 FROM notification_subscription_topics t WHERE t.device_id = d.id AND t.topic = ?2))
-           AND (s.device_id IS NULL OR ?2 <> 'events' OR ?3 IS NULL
-                OR NOT EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = d.id)
-                OR EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = d.id AND k.category = ?3))
-         ORDER BY d.id",
-    )?;
-    let rows = st.query_map(params![g, target.topic.as_str(), target.event_category], |r| {
-        let from: Option<String> = r.get(2)?;
-        let to: Option<String> = r.get(3)?;
-        let quiet_hours = match (from, to) {
+    // Driven by the subscriptions of the gmina (a covering index, 0023)
+    // and the topic's row (every subscription has its `alerts` row); the
+    // areas joined only when the target has some and the device is not
+    // whole-gmina. A device with no subscription row wants everything,
+    // everywhere. A device's area rows come together: the join is a nested
+    // loop over the subscription.
+    let with_areas = !target.areas.is_empty();
+    // Two statements, not a flag in the join: SQLite plans `ON ?4 AND …`
+    // as a scan of the areas per row.
+    let (area_columns, area_join) = if with_areas {
+        (AREA_COLUMNS, "LEFT JOIN notification_subscription_areas a ON s.whole_gmina = 0 AND a.device_id = s.device_id")
+    } else {
+        (NO_AREA_COLUMNS, "")
+    };
+    let mut st = c.prepare_cached(&format!(
+        "SELECT s.device_id, s.whole_gmina, s.quiet_from, s.quiet_to, {area_columns}
+         FROM notification_subscriptions s
+         JOIN notification_subscription_topics t ON t.device_id = s.device_id AND t.topic = ?2
+         {area_join}
+         WHERE s.gmina = ?1
+           AND (?2 <> 'events' OR ?3 IS NULL
+                OR NOT EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = s.device_id)
+                OR EXISTS (SELECT 1 FROM notification_subscription_categories k WHERE k.device_id = s.device_id AND k.category = ?3))
+         UNION ALL
+         SELECT d.id, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM devices d
+         WHERE d.gmina = ?1 AND NOT EXISTS (SELECT 1 FROM notification_subscriptions s WHERE s.device_id = d.id)"
+    ))?;
+    let mut rows = st.query(params![g, target.topic.as_str(), target.event_category])?;
+    let mut out: Vec<Candidate> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let device_id: String = r.get(0)?;
+        let area = match r.get::<_, Option<String>>(4)?.as_deref() {
+            None => None,
+            Some("locality") => Some(Area::Locality { id: r.get(5)? }),
+            Some("around") => Some(Area::Around {
+                point: GeoPoint { lat: r.get(6)?, lon: r.get(7)? },
+                radius_m: r.get::<_, i64>(8)? as u32,
+            }),
+            Some(_) => return Err(bad("area").into()),
+        };
+        if let Some(last) = out.last_mut().filter(|c| c.device_id == device_id) {
+            last.areas.extend(area);
+            continue;
+        }
+        let quiet_hours = match (r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?) {
             (Some(f), Some(t)) => Some(QuietHours { from: parse_time(&f)?, to: parse_time(&t)? }),
             _ => None,
         };
-        Ok((r.get::<_, String>(0)?, r.get::<_, Option<bool>>(1)?.unwrap_or(true), quiet_hours))
-    })?;
-    let mut out = Vec::new();
-    let mut with_areas = std::collections::HashMap::new();
-    for row in rows {
-        let (device_id, whole, quiet_hours) = row?;
-        if !whole && !target.areas.is_empty() {
-            with_areas.insert(device_id.clone(), out.len());
-        }
-        out.push(Candidate { device_id, areas: Vec::new(), quiet_hours });
-    }
-    if !with_areas.is_empty() {
-        let mut st = c.prepare_cached(
-            "SELECT a.device_id, a.kind, a.locality, a.lat, a.lon, a.radius_m FROM notification_subscription_areas a
-             JOIN notification_subscriptions s ON s.device_id = a.device_id
-             WHERE s.gmina = ?1 AND s.whole_gmina = 0 ORDER BY a.device_id, a.n",
-        )?;
-        for row in st.query_map(params![g], area_row)? {
-            let (device, area) = row?;
-            if let Some(&i) = with_areas.get(&device) {
-                out[i].areas.push(area);
-            }
-        }
+        out.push(Candidate { device_id, areas: area.into_iter().collect(), quiet_hours });
     }
     Ok(out)
 }

@@ -40,6 +40,7 @@ import pl.mmieszkaniec.core.WasteAddress
 import pl.mmieszkaniec.core.WasteAddressInput
 import pl.mmieszkaniec.core.WasteScreen
 import pl.mmieszkaniec.core.WasteDictionaryHit
+import pl.mmieszkaniec.core.WasteIcs
 import pl.mmieszkaniec.core.WasteReminderPrefs
 import pl.mmieszkaniec.core.WasteReminder
 import pl.mmieszkaniec.core.NotificationSettings
@@ -437,6 +438,9 @@ class Repository(
     suspend fun wasteReminderPrefs(): WasteReminderPrefs = withContext(io) { core.wasteReminderPrefs() }
 
     suspend fun setWasteReminderPrefs(prefs: WasteReminderPrefs) = withContext(io) { core.setWasteReminderPrefs(prefs) }
+
+    /** An address's collections as an iCalendar file, from the stored schedule (offline), and the server's feed URL. */
+    suspend fun wasteIcs(id: Long): WasteIcs = withContext(io) { core.wasteIcs(id) }
 
     /** The local reminders due in [fromMs, toMs): the core computes the instants, the app only schedules them. */
     suspend fun wasteReminders(fromMs: Long, toMs: Long): List<WasteReminder> = withContext(io) { core.wasteReminders(fromMs, toMs) }

@@ -1,18 +1,21 @@
 package pl.mmieszkaniec.app.screens
 
 import android.app.AlarmManager
+import android.content.Intent
 import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import org.robolectric.Shadows.shadowOf
 import pl.mmieszkaniec.app.ui.HomeActivity
 import pl.mmieszkaniec.app.ui.WasteActivity
+import pl.mmieszkaniec.app.ui.WasteRemindersRestore
+import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 
 /**
  * The waste schedule against the demo server: ul. Kolejowa 5 in Siechnice
  * gets its zone and next collections; ul. Szkolna 1 without the building
  * type gets the core's question; "szklo" finds the glass items offline;
- * the core's reminders become alarms.
+ * the core's reminders become alarms, set again after a reboot.
  */
 class WasteScreenTest : ScreenTest() {
 
@@ -32,6 +35,18 @@ class WasteScreenTest : ScreenTest() {
         waitFor("Odpady zmieszane: ", timeoutMs = 30_000)
         TalkBack.check(root, headings = listOf("Odpady"))
         screenshot("waste")
+
+        // The address's dates as an .ics file, from the core's stored schedule.
+        click("Terminy do kalendarza (.ics)", exact = true)
+        val chooser = nextStartedIntent("share the waste .ics")
+        assertEquals(Intent.ACTION_CHOOSER, chooser.action)
+        @Suppress("DEPRECATION")
+        val send = chooser.getParcelableExtra<Intent>(Intent.EXTRA_INTENT)!!
+        assertEquals("text/calendar", send.type)
+        @Suppress("DEPRECATION")
+        val file = send.getParcelableExtra<android.net.Uri>(Intent.EXTRA_STREAM)!!
+        val ics = app.contentResolver.openInputStream(file)!!.use { it.readBytes().decodeToString() }
+        assertTrue(ics.startsWith("BEGIN:VCALENDAR") && "BEGIN:VEVENT" in ics && "Odpady zmieszane" in ics.replace("\r\n ", ""), ics.take(400))
 
         // A block of flats on Szkolna: the zone depends on the building type; the core asks.
         type("Ulica (jeśli jest)", "Szkolna")
@@ -54,5 +69,17 @@ class WasteScreenTest : ScreenTest() {
         }
         assertTrue(expected.isNotEmpty(), "the core has reminders for the next two weeks")
         assertTrue(alarms.scheduledAlarms.map { it.triggerAtTime }.toSet().containsAll(expected.map { it.atMs }), "an alarm per reminder")
+
+        // A reboot clears every alarm: BOOT_COMPLETED sets them again from the
+        // core's list; a broadcast of any other action changes nothing.
+        val manager = app.getSystemService(AlarmManager::class.java)
+        alarms.scheduledAlarms.toList().forEach { manager.cancel(it.operation) }
+        assertTrue(alarms.scheduledAlarms.isEmpty(), "rebooted")
+        WasteRemindersRestore().onReceive(app, Intent("pl.example.FAKE_BOOT"))
+        Thread.sleep(300)
+        assertTrue(alarms.scheduledAlarms.isEmpty(), "not for another action")
+        WasteRemindersRestore().onReceive(app, Intent(Intent.ACTION_BOOT_COMPLETED))
+        waitUntil("the reminders to be set again") { alarms.scheduledAlarms.size >= expected.size }
+        assertTrue(alarms.scheduledAlarms.map { it.triggerAtTime }.toSet().containsAll(expected.map { it.atMs }), "every reminder back")
     }
 }

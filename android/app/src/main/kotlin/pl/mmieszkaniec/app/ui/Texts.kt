@@ -252,6 +252,7 @@ object Texts {
     val WASTE_SEARCH_HINT = Text("Czego szukasz, np. słoik", "What are you looking for, e.g. jar")
     val WASTE_NO_ADDRESS = Text("Dodaj adres, aby zobaczyć terminy odbioru.", "Add an address to see the collection days.")
     val WASTE_REMOVE = Text("Usuń adres", "Remove the address")
+    val WASTE_SHARE_ICS = Text("Terminy do kalendarza (.ics)", "Dates to the calendar (.ics)")
     val WASTE_REMINDERS = Text("Przypomnienia o odbiorze", "Collection reminders")
     val WASTE_REMINDERS_ON = Text("Przypominaj o odbiorze odpadów", "Remind me of collections")
     fun wasteDaysBefore(n: Int) = if (n == 1) Text("Dzień przed odbiorem", "The day before") else Text("$n dni przed odbiorem", "$n days before")

@@ -1,5 +1,6 @@
 package pl.mmieszkaniec.app.ui
 
+import android.content.Intent
 import android.graphics.Color
 import android.os.Bundle
 import android.text.InputType
@@ -84,6 +85,15 @@ class WasteActivity : ScreenActivity() {
         }
     }
 
+    /** The address's collections as an .ics file for a calendar app (a file, as for an event: apps import files). */
+    private suspend fun shareIcs(id: Long) {
+        val ics = repo.wasteIcs(id)
+        val uri = AppFiles.share(this, "odpady-$id.ics", ics.ics)
+        val send = AppFiles.grant(Intent(Intent.ACTION_SEND).setType("text/calendar").putExtra(Intent.EXTRA_STREAM, uri), uri, write = false)
+        val chooser = AppFiles.grant(Intent.createChooser(send, t(Texts.WASTE_SHARE_ICS)), uri, write = false)
+        showProblem(if (startOutside(chooser)) null else Texts.NO_APP)
+    }
+
     private suspend fun rescheduled() = (application as MmApplication).wasteReminders.reschedule(repo)
 
     private fun field(key: String, label: String): EditText {
@@ -119,6 +129,11 @@ class WasteActivity : ScreenActivity() {
                     addr.zoneName?.let { body(it, secondary = true, key = "zone-${addr.id}") }
                     a.pickups.forEachIndexed { i, p ->
                         fractionRow("pickup-${addr.id}-$i", p.fraction, "${p.fraction.label}: ${p.whenText}", "${p.dateText}${p.note?.let { " · $it" } ?: ""}")
+                    }
+                    if (a.pickups.isNotEmpty()) {
+                        button(t(Texts.WASTE_SHARE_ICS), description = t(Texts.WASTE_SHARE_ICS) + ": " + addr.label, key = "ics-${addr.id}") {
+                            act { shareIcs(addr.id) }
+                        }
                     }
                     button(t(Texts.WASTE_REMOVE), description = t(Texts.WASTE_REMOVE) + ": " + addr.label, key = "remove-${addr.id}") {
                         act {

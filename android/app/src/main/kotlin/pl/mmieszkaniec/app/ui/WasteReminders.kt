@@ -9,6 +9,10 @@ import android.content.Context
 import android.content.Intent
 import android.util.Log
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
 import pl.mmieszkaniec.app.Repository
 
 /**
@@ -93,5 +97,32 @@ class WasteReminderReceiver : BroadcastReceiver() {
 
     companion object {
         const val NOTIFICATION_ID = 16
+    }
+}
+
+/**
+ * Alarms do not survive a reboot or an update of the app: the reminders
+ * are set again from the core's list (which needs no network: the schedule
+ * is on the phone). Exported because the system sends these broadcasts;
+ * they are protected, so no other app can, and anything else is ignored.
+ */
+class WasteRemindersRestore : BroadcastReceiver() {
+    override fun onReceive(context: Context, intent: Intent) {
+        if (intent.action !in RESTORE_ON) return
+        val app = context.applicationContext as MmApplication
+        // Null when onReceive is called directly rather than through a broadcast.
+        val pending: PendingResult? = goAsync()
+        scope.launch {
+            try {
+                app.openCore()?.let { app.wasteReminders.reschedule(it) }
+            } finally {
+                pending?.finish()
+            }
+        }
+    }
+
+    companion object {
+        val RESTORE_ON = setOf(Intent.ACTION_BOOT_COMPLETED, Intent.ACTION_MY_PACKAGE_REPLACED)
+        private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
     }
 }
