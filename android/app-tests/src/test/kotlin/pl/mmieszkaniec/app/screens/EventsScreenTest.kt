@@ -76,14 +76,7 @@ class EventsScreenTest : ScreenTest() {
 
         // Shared as a file (calendar and file apps import files, not text).
         click("Udostępnij jako plik .ics", exact = true)
-        val chooser = nextStartedIntent("share .ics")
-        assertEquals(Intent.ACTION_CHOOSER, chooser.action)
-        @Suppress("DEPRECATION")
-        val send = chooser.getParcelableExtra<Intent>(Intent.EXTRA_INTENT)!!
-        assertEquals("text/calendar", send.type)
-        @Suppress("DEPRECATION")
-        val file = send.getParcelableExtra<android.net.Uri>(Intent.EXTRA_STREAM)!!
-        val ics = app.contentResolver.openInputStream(file)!!.use { it.readBytes().decodeToString() }
+        val ics = sharedFile("share .ics", "text/calendar")
         assertTrue(ics.startsWith("BEGIN:VCALENDAR") && chosen.title.take(20) in ics.replace("\r\n ", ""), ics)
     }
 

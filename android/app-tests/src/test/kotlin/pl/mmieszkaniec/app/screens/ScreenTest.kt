@@ -209,6 +209,21 @@ abstract class ScreenTest {
     }
 
     /**
+     * The file a share sheet carries: the next started chooser's `ACTION_SEND`
+     * of [type] and its `EXTRA_STREAM`, read as the receiving app would.
+     */
+    protected fun sharedFile(what: String, type: String): String {
+        val chooser = nextStartedIntent(what)
+        kotlin.test.assertEquals(Intent.ACTION_CHOOSER, chooser.action)
+        @Suppress("DEPRECATION")
+        val send = chooser.getParcelableExtra<Intent>(Intent.EXTRA_INTENT)!!
+        kotlin.test.assertEquals(type, send.type)
+        @Suppress("DEPRECATION")
+        val file = send.getParcelableExtra<android.net.Uri>(Intent.EXTRA_STREAM)!!
+        return app.contentResolver.openInputStream(file)!!.use { it.readBytes().decodeToString() }
+    }
+
+    /**
      * The system Back (gesture or button) on the current screen, as the
      * system delivers it to an app with `enableOnBackInvokedCallback`: from
      * API 33 to the top [android.window.OnBackInvokedCallback] the screen

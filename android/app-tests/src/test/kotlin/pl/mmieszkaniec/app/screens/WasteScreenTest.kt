@@ -8,7 +8,6 @@ import org.robolectric.Shadows.shadowOf
 import pl.mmieszkaniec.app.ui.HomeActivity
 import pl.mmieszkaniec.app.ui.WasteActivity
 import pl.mmieszkaniec.app.ui.WasteRemindersRestore
-import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 
 /**
@@ -38,14 +37,7 @@ class WasteScreenTest : ScreenTest() {
 
         // The address's dates as an .ics file, from the core's stored schedule.
         click("Terminy do kalendarza (.ics)", exact = true)
-        val chooser = nextStartedIntent("share the waste .ics")
-        assertEquals(Intent.ACTION_CHOOSER, chooser.action)
-        @Suppress("DEPRECATION")
-        val send = chooser.getParcelableExtra<Intent>(Intent.EXTRA_INTENT)!!
-        assertEquals("text/calendar", send.type)
-        @Suppress("DEPRECATION")
-        val file = send.getParcelableExtra<android.net.Uri>(Intent.EXTRA_STREAM)!!
-        val ics = app.contentResolver.openInputStream(file)!!.use { it.readBytes().decodeToString() }
+        val ics = sharedFile("share the waste .ics", "text/calendar")
         assertTrue(ics.startsWith("BEGIN:VCALENDAR") && "BEGIN:VEVENT" in ics && "Odpady zmieszane" in ics.replace("\r\n ", ""), ics.take(400))
 
         // A block of flats on Szkolna: the zone depends on the building type; the core asks.
