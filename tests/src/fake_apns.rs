@@ -258,24 +258,33 @@ async fn push(
     let Some(jwt) = bearer else {
         return refuse(st, StatusCode::FORBIDDEN, "MissingProviderToken");
     };
-    let Ok(head) = jsonwebtoken::decode_header(&jwt) else {
-        return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
-    };
-    if head.alg != Algorithm::ES256 || head.kid.as_deref() != Some(KEY_ID) {
-        return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
-    }
-    let mut v = Validation::new(Algorithm::ES256);
-    v.required_spec_claims = HashSet::new();
-    v.validate_exp = false;
-    v.validate_aud = false;
-    let Ok(data) = jsonwebtoken::decode::<serde_json::Value>(&jwt, &sh.verify, &v) else {
-        return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
-    };
-    if data.claims["iss"] != TEAM_ID {
-        return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
-    }
-    let Some(iat) = data.claims["iat"].as_u64() else {
-        return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
+    // The connection's current token was verified when it came first
+    // (APNs too keeps it: the provider may send it for up to an hour).
+    let current = st.lock().unwrap().last_token.as_ref().filter(|(last, _)| *last == jwt).map(|(_, iat)| *iat);
+    let iat = match current {
+        Some(iat) => iat,
+        None => {
+            let Ok(head) = jsonwebtoken::decode_header(&jwt) else {
+                return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
+            };
+            if head.alg != Algorithm::ES256 || head.kid.as_deref() != Some(KEY_ID) {
+                return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
+            }
+            let mut v = Validation::new(Algorithm::ES256);
+            v.required_spec_claims = HashSet::new();
+            v.validate_exp = false;
+            v.validate_aud = false;
+            let Ok(data) = jsonwebtoken::decode::<serde_json::Value>(&jwt, &sh.verify, &v) else {
+                return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
+            };
+            if data.claims["iss"] != TEAM_ID {
+                return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
+            }
+            let Some(iat) = data.claims["iat"].as_u64() else {
+                return refuse(st, StatusCode::FORBIDDEN, "InvalidProviderToken");
+            };
+            iat
+        }
     };
     if now().saturating_sub(iat) > 3600 {
         return refuse(st, StatusCode::FORBIDDEN, "ExpiredProviderToken");

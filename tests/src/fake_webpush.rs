@@ -77,6 +77,7 @@ pub struct Received {
     pub vapid_sub: String,
 }
 
+#[derive(Clone)]
 struct Keys {
     secret: p256::SecretKey,
     auth: [u8; 16],
@@ -94,6 +95,10 @@ struct St {
     refusals: Vec<String>,
     requests: u32,
     seen_jwts: HashSet<String>,
+    /// VAPID JWTs whose signature was checked, with their `k` and claims:
+    /// a sender reuses one per origin for hours (RFC 8292 §2), and a
+    /// reused token is checked again only for its claims.
+    verified: HashMap<(String, String), serde_json::Value>,
 }
 
 pub struct FakeWebPush {
@@ -232,17 +237,30 @@ async fn push(State(sh): State<Arc<Shared>>, Path(id): Path<u32>, headers: Heade
     if required.is_some_and(|r| r != k) {
         return refuse(st, StatusCode::FORBIDDEN, "not the VAPID key of the registration");
     }
-    let verify = DecodingKey::from_ec_components(&URL_SAFE_NO_PAD.encode(&raw[1..33]), &URL_SAFE_NO_PAD.encode(&raw[33..65])).unwrap();
-    let mut v = Validation::new(Algorithm::ES256);
-    v.set_audience(&[sh.origin.as_str()]);
-    v.set_required_spec_claims(&["exp", "aud", "sub"]);
-    v.leeway = 0;
-    let claims = match jsonwebtoken::decode::<serde_json::Value>(&t, &verify, &v) {
-        Ok(d) => d.claims,
-        Err(e) => return refuse(st, StatusCode::UNAUTHORIZED, &format!("VAPID JWT: {e}")),
+    let known = st.lock().unwrap().verified.get(&(t.clone(), k.clone())).cloned();
+    let claims = match known {
+        Some(claims) => claims,
+        None => {
+            let verify = DecodingKey::from_ec_components(&URL_SAFE_NO_PAD.encode(&raw[1..33]), &URL_SAFE_NO_PAD.encode(&raw[33..65])).unwrap();
+            let mut v = Validation::new(Algorithm::ES256);
+            v.set_audience(&[sh.origin.as_str()]);
+            v.set_required_spec_claims(&["exp", "aud", "sub"]);
+            v.validate_exp = false;
+            let claims = match jsonwebtoken::decode::<serde_json::Value>(&t, &verify, &v) {
+                Ok(d) => d.claims,
+                Err(e) => return refuse(st, StatusCode::UNAUTHORIZED, &format!("VAPID JWT: {e}")),
+            };
+            st.lock().unwrap().verified.insert((t.clone(), k.clone()), claims.clone());
+            claims
+        }
     };
-    // RFC 8292 §2: `exp` no more than 24 hours from the request.
-    if claims["exp"].as_u64().is_none_or(|exp| exp > now() + 24 * 3600) {
+    // RFC 8292 §2: `exp` in the future (no leeway), and no more than 24
+    // hours from the request; checked at every request.
+    let exp = claims["exp"].as_u64();
+    if exp.is_none_or(|exp| exp < now()) {
+        return refuse(st, StatusCode::UNAUTHORIZED, "VAPID JWT: ExpiredSignature");
+    }
+    if exp.is_none_or(|exp| exp > now() + 24 * 3600) {
         return refuse(st, StatusCode::UNAUTHORIZED, "VAPID exp more than 24 h ahead");
     }
     let sub = claims["sub"].as_str().unwrap_or("").to_owned();
@@ -267,13 +285,19 @@ async fn push(State(sh): State<Arc<Shared>>, Path(id): Path<u32>, headers: Heade
         return refuse(st, StatusCode::PAYLOAD_TOO_LARGE, "over 4096 bytes");
     }
 
-    let mut s = st.lock().unwrap();
-    if let Some(status) = s.gone.get(&id) {
-        return StatusCode::from_u16(*status).unwrap().into_response();
-    }
-    let Some(keys) = s.keys.get(&id) else { return StatusCode::NOT_FOUND.into_response() };
+    let keys = {
+        let s = st.lock().unwrap();
+        if let Some(status) = s.gone.get(&id) {
+            return StatusCode::from_u16(*status).unwrap().into_response();
+        }
+        let Some(keys) = s.keys.get(&id) else { return StatusCode::NOT_FOUND.into_response() };
+        keys.clone()
+    };
+    // Outside the lock: concurrent requests decrypt in parallel.
     let auth = web_push_native::Auth::clone_from_slice(&keys.auth);
-    let cleartext = match web_push_native::decrypt(body.to_vec(), &keys.secret, &auth) {
+    let decrypted = web_push_native::decrypt(body.to_vec(), &keys.secret, &auth);
+    let mut s = st.lock().unwrap();
+    let cleartext = match decrypted {
         Ok(c) => c,
         Err(e) => {
             s.refusals.push(format!("cannot decrypt: {e}"));

@@ -5,7 +5,7 @@
 //! harmless and the last edit wins; an edit supersedes one still queued.
 
 use chrono::{DateTime, Utc};
-use mm_protocol::notifications::{Lang, Subscription};
+use mm_protocol::notifications::{Lang, Subscription, Topic};
 use mm_protocol::validation::Validate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -44,6 +44,14 @@ pub(crate) fn get(c: &Connection) -> Result<Option<Stored>, Error> {
         })
     })
     .transpose()
+}
+
+/// Whether this device wants notifications of `topic`, as its settings
+/// stand here (queued edits included): the server's default (every topic)
+/// until it has any. What the core raises by itself follows it as the
+/// server's fan-out does (`NotificationStore::candidates`).
+pub(crate) fn wants(c: &Connection, topic: Topic) -> Result<bool, Error> {
+    Ok(get(c)?.is_none_or(|s| s.subscription.topics.contains(&topic)))
 }
 
 /// Checks the edit with the protocol's rules (the server checks again),

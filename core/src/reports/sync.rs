@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use mm_protocol::notifications::Topic;
 use mm_protocol::reports::{PhotoUploaded, Report, ReportStatus};
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ pub struct FollowPayload {
 }
 
 /// Applies a public report from sync; a status change of one of mine or a
-/// followed one raises a notification.
+/// followed one raises a notification, if the device's topics want it.
 pub fn apply_report(
     tx: &Transaction<'_>,
     r: &Report,
@@ -45,7 +46,19 @@ pub fn apply_report(
         Some(o) => o != r.status,
         None => r.status != ReportStatus::New,
     };
-    if !changed || !(store::is_mine(tx, r.id)? || store::is_followed(tx, r.id)?) {
+    if !changed {
+        return Ok(None);
+    }
+    // As the server chooses whom to push it to: the reporter by "my
+    // reports", a follower by "followed reports".
+    let topic = if store::is_mine(tx, r.id)? {
+        Topic::MyReports
+    } else if store::is_followed(tx, r.id)? {
+        Topic::FollowedReports
+    } else {
+        return Ok(None);
+    };
+    if !notifications::subscription::wants(tx, topic)? {
         return Ok(None);
     }
     let title = mm_protocol::reports::status_notification_title(r.id, r.status);

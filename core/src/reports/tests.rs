@@ -802,3 +802,53 @@ async fn the_review_names_the_step_to_fix_and_answers_are_normalised() {
     assert_eq!(reports.mine().unwrap()[0].state_text, "Czeka na wysłanie");
     assert_eq!(reports.rules().max_photos, 5);
 }
+
+#[test]
+fn a_status_change_is_raised_only_if_the_devices_topics_want_it() {
+    use mm_protocol::notifications::{Lang, Topic};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    // Report 61 is mine (sent from here), 62 a followed one.
+    store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO my_reports (state, server_id, request, created_at) VALUES ('sent', 61, '{}', 0)",
+                [],
+            )?;
+            store::set_followed(tx, 62, true, now())
+        })
+        .unwrap();
+    let step = |seq: u64, id: i64, status: &str| {
+        let mut r = report_json(id, "street_lamp", 51.05, 17.1, status);
+        r["history"] = json!([{"status": "new", "at": "2026-03-01T10:00:00Z"}, {"status": status, "at": "2026-03-02T10:00:00Z"}]);
+        let p = parse_page(page(vec![upsert(seq, "reports", r)], &seq.to_string(), false));
+        store.write(|tx| crate::sync::apply_page(tx, &p, now())).unwrap().notifications
+    };
+    let settings = |topics: Vec<Topic>| {
+        let edit = crate::SubscriptionEdit {
+            topics,
+            event_categories: vec![],
+            areas: vec![],
+            quiet_hours: None,
+            lang: Lang::Pl,
+        };
+        store.write(|tx| crate::notifications::subscription::queue(tx, &edit, now())).unwrap();
+    };
+
+    // "My reports" off, "followed reports" on: only the followed one.
+    settings(vec![Topic::News, Topic::FollowedReports]);
+    assert!(step(10, 61, "accepted").is_empty(), "mine, muted");
+    let raised = step(11, 62, "accepted");
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].entity_id.as_deref(), Some("62:2"));
+
+    // The other way round.
+    settings(vec![Topic::MyReports]);
+    assert_eq!(step(12, 61, "in_progress").len(), 1, "mine");
+    assert!(step(13, 62, "in_progress").is_empty(), "followed, muted");
+
+    // Muting kept the status: the report shows its step all the same.
+    let shown = store.read(|c| store::followed(c)).unwrap();
+    assert_eq!(shown.iter().find(|r| r.id == 62).map(|r| r.status), Some(mm_protocol::reports::ReportStatus::InProgress));
+}

@@ -8,8 +8,8 @@
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1 with an OAuth2 access token
 //!   from a service account (RS256 JWT grant, RFC 7523);
 //! - [`webpush`]: Web Push (RFC 8030) for UnifiedPush and browsers, the
-//!   body encrypted per RFC 8291 (`aes128gcm`, RFC 8188) and signed per
-//!   RFC 8292 (VAPID);
+//!   body encrypted per RFC 8291 (`aes128gcm`, RFC 8188; [`ece`]) and
+//!   signed per RFC 8292 (VAPID);
 //! - [`ssrf`]: which Web Push endpoints the server may call.
 //!
 //! A transport answers every send with an [`Outcome`]; what to do with it
@@ -18,6 +18,7 @@
 //! one table, [`mm_protocol::notifications::knobs`].
 
 pub mod apns;
+pub mod ece;
 pub mod fcm;
 pub mod ssrf;
 pub mod webpush;

@@ -7,7 +7,7 @@
 //!   an undelivered one); `201 Created` on acceptance;
 //! - RFC 8291: the body encrypted to the subscription's `p256dh` key with
 //!   its 16-byte `auth` secret, in the RFC 8188 `aes128gcm` content coding
-//!   (`web-push-native`'s `encrypt`, RustCrypto);
+//!   ([`super::ece`], on ring);
 //! - RFC 8292 (VAPID): `Authorization: vapid t=<JWT>, k=<public key>`, the
 //!   JWT ES256 with `aud` = the endpoint's origin (port included, RFC 6454
 //!   §6.2), `exp` at most 24 hours ahead, `sub` a contact URI;
@@ -27,6 +27,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use serde::Serialize;
 
+use super::ece::{self, EceError};
 use super::ssrf::{self, GuardedResolver};
 use super::{
     Clock, HttpOptions, Message, Outcome, PushError, PushTransport, b64url, common_retry, config, network_failure,
@@ -217,8 +218,9 @@ impl PushTransport for WebPush {
             Ok(u) => u,
             Err(r) => return Outcome::Rejected { reason: format!("endpoint refused: {r}") },
         };
-        let Ok((ua_public, auth)) = check_subscription_keys(p256dh, auth) else {
-            return Outcome::Rejected { reason: "the subscription's p256dh or auth is not a valid key".into() };
+        let bad_keys = || Outcome::Rejected { reason: "the subscription's p256dh or auth is not a valid key".into() };
+        let (Some(ua_public), Some(auth)) = (base64url_decode(p256dh), base64url_decode(auth)) else {
+            return bad_keys();
         };
         let cleartext = match serde_json::to_vec(&message.fields()) {
             Ok(c) => c,
@@ -229,9 +231,12 @@ impl PushTransport for WebPush {
                 reason: format!("payload_too_large: {} bytes, Web Push takes {MAX_CLEARTEXT}", cleartext.len()),
             };
         }
-        let body = match web_push_native::encrypt(cleartext, &ua_public, web_push_native::Auth::from_slice(&auth)) {
+        let body = match ece::encrypt(&cleartext, &ua_public, &auth) {
             Ok(b) => b,
-            Err(_) => return Outcome::Rejected { reason: "RFC 8291 encryption failed".into() },
+            Err(EceError::BadSubscriptionKey) => return bad_keys(),
+            Err(EceError::TooLong | EceError::Crypto) => {
+                return Outcome::Rejected { reason: "RFC 8291 encryption failed".into() };
+            }
         };
         let authorization = match self.vapid_header(&url.origin().ascii_serialization()) {
             Ok(a) => a,
