@@ -67,6 +67,11 @@ pub enum AuditCommand {
         /// Only this gmina's chain (its TERYT code; default: every gmina's).
         #[arg(long)]
         gmina: Option<String>,
+        /// A head an earlier run printed and someone recorded (its sha256);
+        /// it must still be an entry of a chain that verifies, else the
+        /// log was rewritten or cut since (exit code 1). Repeatable.
+        #[arg(long, value_name = "SHA256")]
+        expect_head: Vec<String>,
     },
 }
 

@@ -56,13 +56,16 @@ async fn main() -> Result<()> {
         Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
         Some(Command::Waste(command)) => waste(&cli.serve.data, command).await,
         Some(Command::Push(command)) => push(command),
-        Some(Command::Audit(AuditCommand::Verify { gmina })) => audit_verify(&cli.serve.data, gmina.as_deref()).await,
+        Some(Command::Audit(AuditCommand::Verify { gmina, expect_head })) => {
+            audit_verify(&cli.serve.data, gmina.as_deref(), &expect_head).await
+        }
     }
 }
 
-/// `mm-server audit verify [--gmina TERYT]` (`mm_server::audit::verify`):
-/// a line per gmina on stdout; exit code 1 when any chain is broken.
-async fn audit_verify(data: &DataArgs, gmina: Option<&str>) -> Result<()> {
+/// `mm-server audit verify [--gmina TERYT] [--expect-head SHA256]…`
+/// (`mm_server::audit::verify`): a line per gmina on stdout; exit code 1
+/// when a chain is broken or a recorded head is not found.
+async fn audit_verify(data: &DataArgs, gmina: Option<&str>, recorded: &[String]) -> Result<()> {
     let teryt = match gmina {
         Some(code) => Some(
             mm_protocol::gmina::Teryt::parse(code)
@@ -71,15 +74,16 @@ async fn audit_verify(data: &DataArgs, gmina: Option<&str>) -> Result<()> {
         None => None,
     };
     let store = open_store(data).await?;
-    let reports = mm_server::audit::verify::verify(store.clone(), teryt.as_ref()).await;
+    let verification = mm_server::audit::verify::verify(store.clone(), teryt.as_ref(), recorded).await;
     store.close().await.ok();
-    let reports = reports.context("cannot read the audit log")?;
-    for r in &reports {
-        println!("{r}");
-    }
-    let broken = reports.iter().filter(|r| !r.intact()).count();
-    if broken > 0 {
-        bail!("dziennik zdarzeń naruszony / the audit log was tampered with: {broken} broken chain(s)");
+    let verification = verification.context("cannot read the audit log")?;
+    print!("{verification}");
+    if !verification.intact() {
+        let broken = verification.chains.iter().filter(|r| !r.intact()).count();
+        bail!(
+            "dziennik zdarzeń naruszony / the audit log was tampered with: {broken} broken chain(s), {} recorded head(s) missing",
+            verification.missing.len()
+        );
     }
     Ok(())
 }

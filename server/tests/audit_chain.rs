@@ -2,8 +2,10 @@
 //! `mm_server::audit::chain`), on both stores: written through the store
 //! it verifies; an edit or a deletion made with SQL behind the server's
 //! back is named on the entry it hit; writers running at once (several
-//! transactions on PostgreSQL) still make one chain per gmina; and the
-//! rows of a database from before the chain are chained by its migration.
+//! transactions on PostgreSQL) still make one chain per gmina; a chain
+//! rewritten whole passes the walk but loses the head recorded before;
+//! and the rows of a database from before the chain are chained by its
+//! migration.
 
 use crate::common;
 
@@ -140,6 +142,51 @@ async fn a_row_inserted_behind_the_servers_back_is_named() {
     assert_eq!(r.checked, 2);
 }
 
+/// What the chain cannot catch alone: someone with write access to the
+/// database edits an entry and recomputes every hash after it. The walk
+/// passes; the head recorded before the rewrite is no longer in the chain.
+#[tokio::test]
+async fn a_rewritten_chain_verifies_but_loses_the_recorded_head() {
+    let t = TestApp::new().await;
+    write_news(t.store.as_ref(), 3).await;
+    let recorded = verify_chain(t.store.as_ref()).await.unwrap().head.unwrap().hash;
+    write_news(t.store.as_ref(), 2).await;
+    let v = verify(t.store.clone(), None, &[recorded.to_uppercase()]).await.unwrap();
+    assert!(v.intact(), "{v}");
+    assert_eq!(v.chains[0].recorded.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![3]);
+    assert!(v.to_string().contains(&format!("recorded head sha256 {recorded} found")), "{v}");
+
+    // The rewrite: entry 2's details changed, then 2..5 hashed again.
+    let mut prev = mm_server::audit::chain::GENESIS.to_owned();
+    for mut e in t.store.audit_chain_page(0, 100).await.unwrap() {
+        let seq = e.seq.unwrap();
+        if seq == 2 {
+            e.details = "{\"title\":\"Przepisany\"}".into();
+        }
+        let fields = mm_server::audit::chain::Fields {
+            gmina: &e.gmina,
+            seq,
+            at: &e.at,
+            actor: &e.actor,
+            action: &e.action,
+            entity: &e.entity,
+            entity_id: e.entity_id.as_deref(),
+            details: &e.details,
+        };
+        let hash = mm_server::audit::chain::entry_hash(&fields, &prev);
+        t.sql().execute(
+            "UPDATE audit_log SET details = ?1, prev_hash = ?2, hash = ?3 WHERE id = ?4",
+            &[SqlValue::from(&e.details), SqlValue::from(&prev), SqlValue::from(&hash), SqlValue::Int(e.id)],
+        );
+        prev = hash;
+    }
+    assert!(verify_chain(t.store.as_ref()).await.unwrap().intact(), "a full rewrite passes the walk");
+    let v = verify(t.store.clone(), None, std::slice::from_ref(&recorded)).await.unwrap();
+    assert!(!v.intact());
+    assert_eq!(v.missing, vec![recorded.clone()]);
+    assert!(v.to_string().contains("recorded_head_missing"), "{v}");
+}
+
 /// Many audited writes at once, in two gminas: on PostgreSQL each is a
 /// transaction of its own on its own connection, all racing for the same
 /// chain heads; every chain must still come out whole, one entry per write.
@@ -178,7 +225,7 @@ async fn concurrent_audited_writes_make_one_valid_chain_per_gmina() {
     for h in handles {
         h.await.unwrap();
     }
-    let reports = verify(t.store.clone(), None).await.unwrap();
+    let reports = verify(t.store.clone(), None, &[]).await.unwrap().chains;
     assert_eq!(reports.len(), 2, "{reports:?}");
     for r in &reports {
         assert!(r.intact(), "{r}");
@@ -216,7 +263,7 @@ async fn the_migration_chains_the_entries_already_there() {
         }
     }
     let store: Arc<dyn Store> = Arc::new(mm_server::store::SqliteStore::open(dir.path()).unwrap());
-    let reports = verify(store.clone(), None).await.unwrap();
+    let reports = verify(store.clone(), None, &[]).await.unwrap().chains;
     let checked: Vec<(String, u64, bool)> = reports.iter().map(|r| (r.gmina.to_string(), r.checked, r.intact())).collect();
     assert_eq!(checked, vec![(CZERNICA.into(), 2, true), (SIECHNICE.into(), 3, true)]);
     write_news(store.as_ref(), 2).await;

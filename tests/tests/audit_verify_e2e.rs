@@ -3,7 +3,9 @@
 //! (an account added by `mm-server user add`, its sign-in, news through
 //! the API). Intact, it exits 0 and prints the head to record; after one
 //! entry's details are edited with SQL, it exits non-zero and names that
-//! entry. Neither output carries a login or a detail.
+//! entry. A head recorded from its output is found again with
+//! `--expect-head`; one not in the chain fails. No output carries a login
+//! or a detail.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -13,12 +15,9 @@ use mm_e2e::{DEMO_GMINA, Server, bin};
 use reqwest::Method;
 use serde_json::json;
 
-fn verify(data_dir: &Path, gmina: Option<&str>) -> Result<Output> {
+fn verify(data_dir: &Path, args: &[&str]) -> Result<Output> {
     let mut cmd = Command::new(bin("mm-server"));
-    cmd.args(["audit", "verify", "--data-dir"]).arg(data_dir).env("MM_LOG", "warn");
-    if let Some(g) = gmina {
-        cmd.args(["--gmina", g]);
-    }
+    cmd.args(["audit", "verify", "--data-dir"]).arg(data_dir).args(args).env("MM_LOG", "warn");
     cmd.output().context("run mm-server audit verify")
 }
 
@@ -43,14 +42,18 @@ fn audit_verify_passes_on_the_servers_log_and_names_the_entry_edited_behind_its_
     // Stopped first: the check reads a log no one is writing to.
     assert!(server.stop()?.success());
 
-    let before = verify(data, None)?;
+    let before = verify(data, &[])?;
     let out = text(&before);
     assert!(before.status.success(), "{out}");
     // user.add, auth.login and three news.create.
     assert!(out.contains(&format!("gmina {DEMO_GMINA}: 5 entries checked, chain intact")), "{out}");
-    assert!(out.contains("head: entry id ") && out.contains("sha256 "), "{out}");
+    let head = out.split("sha256 ").nth(1).context("a head hash")?.split_whitespace().next().unwrap_or("").to_owned();
+    assert_eq!(head.len(), 64, "{out}");
     assert!(!out.contains("audytor-e2e") && !out.contains("Tajny"), "no login or detail: {out}");
-    assert!(verify(data, Some(DEMO_GMINA))?.status.success());
+    let again = verify(data, &["--gmina", DEMO_GMINA, "--expect-head", &head])?;
+    assert!(again.status.success() && text(&again).contains("found"), "{}", text(&again));
+    let unknown = verify(data, &["--expect-head", &"ab".repeat(32)])?;
+    assert!(!unknown.status.success(), "a recorded head not in the chain fails: {}", text(&unknown));
 
     let db = rusqlite::Connection::open(data.join(mm_server::store::sqlite::DB_FILE))?;
     let victim: i64 = db.query_row(
@@ -61,7 +64,7 @@ fn audit_verify_passes_on_the_servers_log_and_names_the_entry_edited_behind_its_
     db.execute("UPDATE audit_log SET details = '{\"title\":\"Inny komunikat\"}' WHERE id = ?1", [victim])?;
     drop(db);
 
-    let after = verify(data, None)?;
+    let after = verify(data, &[])?;
     let out = text(&after);
     assert!(!after.status.success(), "tampering must fail the check: {out}");
     assert!(out.contains(&format!("BROKEN at entry id {victim} ")), "{out}");
