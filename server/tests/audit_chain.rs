@@ -271,3 +271,36 @@ async fn the_migration_chains_the_entries_already_there() {
     assert!(r.intact(), "{r}");
     assert_eq!((r.checked, r.head.unwrap().seq), (5, 5));
 }
+
+/// PostgreSQL's migration 14 on a database from before it: the chain
+/// columns dropped and the version set back to 13 (as that server left
+/// the schema), entries of two gminas written without a hash; reopened,
+/// the store chains them in id order.
+#[tokio::test]
+async fn the_postgres_migration_chains_the_entries_already_there() {
+    if common::backend::backend() != common::backend::Backend::Postgres {
+        eprintln!("skipped: PostgreSQL's migration 14 (run with MM_TEST_BACKEND=postgres)");
+        return;
+    }
+    let t = TestApp::new().await;
+    t.sql().batch(
+        "ALTER TABLE audit_log DROP COLUMN chain_seq, DROP COLUMN prev_hash, DROP COLUMN hash;
+         UPDATE mm_schema_version SET version = 13;",
+    );
+    for (i, g) in [SIECHNICE, CZERNICA, SIECHNICE, SIECHNICE, CZERNICA].iter().enumerate() {
+        t.sql().execute(
+            "INSERT INTO audit_log (gmina, at, actor, action, entity, entity_id, details)
+             VALUES (?1, ?2, 'admin', 'news.create', 'news', ?3, '{\"title\":\"x\"}')",
+            &[SqlValue::from(*g), SqlValue::from(format!("2026-01-0{}T10:00:00.000000Z", i + 1)), SqlValue::from(i.to_string())],
+        );
+    }
+    let t = t.restart().await;
+    assert_eq!(t.sql().int("SELECT version FROM mm_schema_version", &[]), mm_server::store::postgres::SCHEMA_VERSION as i64);
+    let reports = verify(t.store.clone(), None, &[]).await.unwrap().chains;
+    let checked: Vec<(String, u64, bool)> = reports.iter().map(|r| (r.gmina.to_string(), r.checked, r.intact())).collect();
+    assert_eq!(checked, vec![(CZERNICA.into(), 2, true), (SIECHNICE.into(), 3, true)]);
+    write_news(t.store.as_ref(), 2).await;
+    let r = verify_chain(t.store.as_ref()).await.unwrap();
+    assert!(r.intact(), "{r}");
+    assert_eq!((r.checked, r.head.unwrap().seq), (5, 5));
+}

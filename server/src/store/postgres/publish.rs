@@ -185,6 +185,8 @@ pub(crate) async fn append_audit(tx: &Tx<'_>, entries: Vec<PendingAudit>) -> Sto
 /// Chains the entries written before the log was a chain (migration 14),
 /// each gmina's in id order. Runs under the migration lock, which every
 /// instance takes before it serves, so nothing appends meanwhile.
+/// Written for the schema of that migration: a later change to
+/// `audit_log`'s columns must keep a copy of this as it shipped.
 pub(crate) async fn chain_unchained(tx: &Tx<'_>) -> StoreResult<u64> {
     let gminas: Vec<String> = tx
         .c

@@ -87,6 +87,8 @@ fn chain_head(c: &Connection, g: &str) -> StoreResult<Option<(Option<i64>, Optio
 
 /// Chains the entries written before the log was a chain (migration 24),
 /// each gmina's in id order, which was their commit order (one writer).
+/// Written for the schema of that migration: a later change to
+/// `audit_log`'s columns must keep a copy of this as it shipped.
 pub fn chain_unchained(tx: &Transaction<'_>) -> StoreResult<u64> {
     let gminas: Vec<String> = tx
         .prepare("SELECT DISTINCT gmina FROM audit_log WHERE hash IS NULL ORDER BY gmina")?
