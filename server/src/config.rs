@@ -44,6 +44,9 @@ pub enum Command {
     /// Push services' keys (docs/NOTIFICATIONS.md).
     #[command(subcommand)]
     Push(PushCommand),
+    /// The officials' audit log (docs/SECURITY.md, "Audit log integrity").
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Copy a SQLite deployment (its DATA_DIR) into the PostgreSQL database
     /// that `--database` names, which must be empty; every table is
     /// compared afterwards.
@@ -51,6 +54,24 @@ pub enum Command {
         /// The SQLite deployment's data directory (holding `mm.sqlite`).
         #[arg(long, value_name = "DIR")]
         from_sqlite: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk each gmina's audit chain: prints how many entries were checked
+    /// and the head (last entry's id, place and hash) to record elsewhere;
+    /// at the first entry edited, deleted or out of its chain, prints its
+    /// id, time, action and the check it failed, and exits with 1.
+    Verify {
+        /// Only this gmina's chain (its TERYT code; default: every gmina's).
+        #[arg(long)]
+        gmina: Option<String>,
+        /// A head an earlier run printed and someone recorded (its sha256);
+        /// it must still be an entry of a chain that verifies, else the
+        /// log was rewritten or cut since (exit code 1). Repeatable.
+        #[arg(long, value_name = "SHA256")]
+        expect_head: Vec<String>,
     },
 }
 

@@ -1,4 +1,5 @@
-//! `mm-server`: serve the API, or manage officials' accounts.
+//! `mm-server`: serve the API, or manage the deployment (officials'
+//! accounts, gminas, places, taxes, waste, push keys, the audit log).
 //!
 //! Start-up order: parse the command line, set up logging, open and
 //! migrate the database, load the demo data if asked, start the job
@@ -17,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use mm_protocol::auth::Role;
 use mm_server::config::{
-    Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
+    AuditCommand, Cli, Command, DataArgs, GminaCommand, PlacesCommand, PublicUrl, ServeArgs, TaxesCommand, UserCommand,
     PushCommand, WasteCommand,
 };
 use mm_server::state::AppState;
@@ -55,7 +56,36 @@ async fn main() -> Result<()> {
         Some(Command::Taxes(command)) => taxes(&cli.serve.data, command).await,
         Some(Command::Waste(command)) => waste(&cli.serve.data, command).await,
         Some(Command::Push(command)) => push(command),
+        Some(Command::Audit(AuditCommand::Verify { gmina, expect_head })) => {
+            audit_verify(&cli.serve.data, gmina.as_deref(), &expect_head).await
+        }
     }
+}
+
+/// `mm-server audit verify [--gmina TERYT] [--expect-head SHA256]…`
+/// (`mm_server::audit::verify`): a line per gmina on stdout; exit code 1
+/// when a chain is broken or a recorded head is not found.
+async fn audit_verify(data: &DataArgs, gmina: Option<&str>, recorded: &[String]) -> Result<()> {
+    let teryt = match gmina {
+        Some(code) => Some(
+            mm_protocol::gmina::Teryt::parse(code)
+                .map_err(|_| anyhow::anyhow!("--gmina {code}: not a TERYT code (7 digits)"))?,
+        ),
+        None => None,
+    };
+    let store = open_store(data).await?;
+    let verification = mm_server::audit::verify::verify(store.clone(), teryt.as_ref(), recorded).await;
+    store.close().await.ok();
+    let verification = verification.context("cannot read the audit log")?;
+    print!("{verification}");
+    if !verification.intact() {
+        let broken = verification.chains.iter().filter(|r| !r.intact()).count();
+        bail!(
+            "dziennik zdarzeń naruszony / the audit log was tampered with: {broken} broken chain(s), {} recorded head(s) missing",
+            verification.missing.len()
+        );
+    }
+    Ok(())
 }
 
 /// `mm-server push vapid-keygen --out FILE`.

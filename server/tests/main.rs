@@ -34,6 +34,7 @@ mod admin_forms;
 mod admin_pages;
 mod admin_taxes;
 mod api;
+mod audit_chain;
 mod bad_input;
 mod budget_api;
 mod budget_ballot_device;

@@ -42,6 +42,7 @@ use mm_protocol::reports::{
     NewReport, Report, ReportCategory, ReportStatus, StatusChangeRequest, VisibilityChangeRequest,
 };
 
+use crate::audit::chain::StoredEntry;
 use crate::audit::model::AuditEntry;
 use crate::auth::signin::{Admission, SignInCounters, SignInPolicy, SignInStep};
 use crate::demo::DemoData;
@@ -544,6 +545,13 @@ pub trait SyncStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// Every gmina with entries in the audit log, deployment-wide, in
+    /// TERYT order (`audit verify` walks each one's chain).
+    async fn audit_chains(&self) -> StoreResult<Vec<Teryt>>;
+    /// Up to `limit` of the handle's gmina's entries with an id above
+    /// `after`, oldest first, as stored, chain columns included
+    /// (`crate::audit::chain`).
+    async fn audit_chain_page(&self, after: i64, limit: u32) -> StoreResult<Vec<StoredEntry>>;
 }
 
 /// A unit of the town hall that handles reports (wydział, referat).

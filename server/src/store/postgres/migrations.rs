@@ -11,10 +11,14 @@ use crate::store::directory::FALLBACK_GMINA;
 use crate::store::StoreResult;
 
 /// One schema step: SQL, or Rust for steps that must also publish to the
-/// sync log (which needs the wire JSON).
+/// sync log (which needs the wire JSON) or compute in Rust.
 enum Step {
     Sql(&'static str),
     Seed,
+    /// SQL, then the audit entries already there chained in Rust
+    /// (`publish::chain_unchained`): PostgreSQL's SHA-256 would do, but
+    /// the encoding is the Rust code's (`audit::chain`), kept in one place.
+    AuditChain(&'static str),
 }
 
 macro_rules! sql {
@@ -40,6 +44,8 @@ const MIGRATIONS: &[Step] = &[
     sql!("0011_waste.sql"),
     sql!("0012_report_notifications.sql"),
     sql!("0013_notification_reach.sql"),
+    // 14: the audit log's chain columns, existing rows chained.
+    Step::AuditChain(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres/0014_audit_chain.sql"))),
 ];
 
 /// The schema version this server runs at.
@@ -63,6 +69,11 @@ pub async fn run(client: &mut Client) -> StoreResult<()> {
         match step {
             Step::Sql(sql) => tx.c.batch_execute(sql).await?,
             Step::Seed => super::reports::seed_default_categories(&tx, FALLBACK_GMINA).await?,
+            Step::AuditChain(sql) => {
+                tx.c.batch_execute(sql).await?;
+                let chained = super::publish::chain_unchained(&tx).await?;
+                tracing::info!(entries = chained, "audit log chained");
+            }
         }
         let version = i64::try_from(i + 1).unwrap_or(i64::MAX);
         tx.c.execute("UPDATE mm_schema_version SET version = $1", &[&version]).await?;

@@ -48,6 +48,7 @@ use mm_protocol::gmina::Teryt;
 
 use super::directory::FALLBACK_GMINA;
 use super::{AuditStore, HealthStore, Store, StoreError, StoreResult, Tenancy};
+use crate::audit::chain::StoredEntry;
 use crate::audit::model::AuditEntry;
 
 pub use migrations::VERSION as SCHEMA_VERSION;
@@ -108,6 +109,8 @@ pub(crate) struct Tx<'a> {
     job_ready: AtomicBool,
     /// It changed a gmina's report categories or directory row.
     reference_changed: AtomicBool,
+    /// Its audit entries, written at COMMIT (`publish::append_audit`).
+    audits: std::sync::Mutex<Vec<publish::PendingAudit>>,
 }
 
 impl Tx<'_> {
@@ -121,6 +124,10 @@ impl Tx<'_> {
 
     fn reference_changed(&self) {
         self.reference_changed.store(true, Ordering::SeqCst);
+    }
+
+    fn audit(&self, entry: publish::PendingAudit) {
+        self.audits.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
     }
 }
 
@@ -191,13 +198,23 @@ pub(crate) use write_tx;
 
 impl<'a> Tx<'a> {
     pub(crate) fn new(c: deadpool_postgres::Transaction<'a>) -> Tx<'a> {
-        Tx { c, published: AtomicU64::new(0), job_ready: AtomicBool::new(false), reference_changed: AtomicBool::new(false) }
+        Tx {
+            c,
+            published: AtomicU64::new(0),
+            job_ready: AtomicBool::new(false),
+            reference_changed: AtomicBool::new(false),
+            audits: std::sync::Mutex::default(),
+        }
     }
 
-    /// COMMIT; what the transaction published, whether it queued a job,
-    /// and whether it changed reference data (`write_tx!` then moves
-    /// `reference_version` on).
+    /// Its audit entries, then COMMIT; what the transaction published,
+    /// whether it queued a job, and whether it changed reference data
+    /// (`write_tx!` then moves `reference_version` on).
     pub(crate) async fn commit(self) -> StoreResult<(u64, bool, bool)> {
+        let audits = std::mem::take(&mut *self.audits.lock().unwrap_or_else(|p| p.into_inner()));
+        if !audits.is_empty() {
+            publish::append_audit(&self, audits).await?;
+        }
         let reference_changed = self.reference_changed.load(Ordering::SeqCst);
         let published = self.published.load(Ordering::SeqCst);
         let job_ready = self.job_ready.load(Ordering::SeqCst);
@@ -332,6 +349,14 @@ pub(crate) fn count(n: i64) -> u64 {
 impl AuditStore for PostgresStore {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         publish::list_audit(&self.reader().await?, &self.scope(), limit).await
+    }
+
+    async fn audit_chains(&self) -> StoreResult<Vec<Teryt>> {
+        publish::chain_gminas(&self.reader().await?).await?.iter().map(|g| teryt(g)).collect()
+    }
+
+    async fn audit_chain_page(&self, after: i64, limit: u32) -> StoreResult<Vec<StoredEntry>> {
+        publish::chain_page(&self.reader().await?, &self.scope(), after, limit).await
     }
 }
 

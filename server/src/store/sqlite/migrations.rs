@@ -8,7 +8,7 @@ use rusqlite::{Connection, Transaction};
 use crate::store::StoreResult;
 
 /// One schema step: SQL, or Rust for steps that must also publish to the
-/// sync log (which needs the wire JSON).
+/// sync log (which needs the wire JSON) or compute what SQL cannot.
 enum Step {
     Sql(&'static str),
     Code(fn(&Transaction<'_>) -> StoreResult<()>),
@@ -45,7 +45,19 @@ const MIGRATIONS: &[Step] = &[
     sql!("0021_waste.sql"),
     sql!("0022_report_notifications.sql"),
     sql!("0023_notification_reach.sql"),
+    // 24: the audit log's chain columns, and the rows already there
+    // chained in Rust (SQLite has no SHA-256).
+    Step::Code(audit_chain_v24),
 ];
+
+/// Migration 24: `0024_audit_chain.sql`, then every existing entry chained
+/// (`publish::chain_unchained`, the encoding version 1 of `audit::chain`).
+fn audit_chain_v24(tx: &Transaction<'_>) -> StoreResult<()> {
+    tx.execute_batch(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite/0024_audit_chain.sql")))?;
+    let chained = super::publish::chain_unchained(tx)?;
+    tracing::info!(entries = chained, "audit log chained");
+    Ok(())
+}
 
 /// Migration 3 as it shipped, on the schema of its time (before tables had
 /// a `gmina`): the default categories, published to the sync log. A new

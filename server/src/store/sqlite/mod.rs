@@ -40,6 +40,7 @@ use mm_protocol::gmina::Teryt;
 
 use super::directory::FALLBACK_GMINA;
 use super::{AuditStore, HealthStore, Store, StoreError, StoreResult, Tenancy};
+use crate::audit::chain::StoredEntry;
 use crate::audit::model::AuditEntry;
 
 #[doc(hidden)]
@@ -283,6 +284,19 @@ impl AuditStore for SqliteStore {
     async fn list_audit(&self, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         let g = self.scope();
         self.read(move |c| publish::list_audit(c, &g, limit)).await
+    }
+
+    async fn audit_chains(&self) -> StoreResult<Vec<Teryt>> {
+        let gminas = self.read(publish::chain_gminas).await?;
+        gminas
+            .iter()
+            .map(|g| Teryt::parse(g).map_err(|_| StoreError::backend(format!("a stored TERYT code does not parse: {g:?}"))))
+            .collect()
+    }
+
+    async fn audit_chain_page(&self, after: i64, limit: u32) -> StoreResult<Vec<StoredEntry>> {
+        let g = self.scope();
+        self.read(move |c| publish::chain_page(c, &g, after, limit)).await
     }
 }
 

@@ -1,0 +1,8 @@
+-- The audit log as a hash chain per gmina (issue 17, item 5;
+-- server/src/audit/chain.rs), as SQLite's 0024: each entry's place in its
+-- gmina's chain, the previous entry's hash and its own, SHA-256 as 64 hex
+-- digits. NULL only until migration 14's Rust step chains the rows
+-- already here.
+ALTER TABLE audit_log ADD COLUMN chain_seq BIGINT;
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_log ADD COLUMN hash TEXT;
