@@ -46,6 +46,7 @@ const MIGRATIONS: &[Step] = &[
     sql!("0013_notification_reach.sql"),
     // 14: the audit log's chain columns, existing rows chained.
     Step::AuditChain(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres/0014_audit_chain.sql"))),
+    sql!("0015_delivery_queue.sql"),
 ];
 
 /// The schema version this server runs at.

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Step] = &[
     // 24: the audit log's chain columns, and the rows already there
     // chained in Rust (SQLite has no SHA-256).
     Step::Code(audit_chain_v24),
+    sql!("0025_delivery_queue.sql"),
 ];
 
 /// Migration 24: `0024_audit_chain.sql`, then every existing entry chained
