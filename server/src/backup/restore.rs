@@ -42,7 +42,7 @@ pub fn restore(from: &Path, target: &Path, force: bool) -> Result<RestoreReport>
     if !from.is_file() {
         bail!("nie ma pliku {} / no file {}", from.display(), from.display());
     }
-    let exists = match std::fs::symlink_metadata(target) {
+    let exists = match std::fs::metadata(target) {
         Ok(m) if m.is_dir() => true,
         Ok(_) => bail!("{} nie jest katalogiem / is not a directory", target.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
