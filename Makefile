@@ -27,7 +27,7 @@ help:
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
-	@echo "make test-scale-out - three instances over one PostgreSQL, one killed mid-load (pg_virtualenv)"
+	@echo "make test-scale-out - three instances over one PostgreSQL, one killed mid-load; the pg_dump/pg_restore backup test (pg_virtualenv)"
 	@echo "make test-rust-postgres - every server test on PostgreSQL (MM_TEST_BACKEND=postgres) on a throwaway cluster"
 	@echo "make bench-scale - many gminas, PostgreSQL, several instances (pg_virtualenv; part of make bench)"
 

@@ -38,10 +38,12 @@ test-postgres: postgres-deps
 	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test integration -- $(foreach t,$(MM_POSTGRES_SUITES),$(t)::)
 
 # Three instances over one database behind a balancer, one killed with
-# SIGKILL mid-load (tests/tests/scale_out.rs): the binaries first.
+# SIGKILL mid-load (tests/tests/scale_out.rs), and docs/OPERATIONS.md's
+# pg_dump/pg_restore commands (tests/tests/backup_restore.rs): the
+# binaries first.
 test-scale-out: postgres-deps
 	$(MM_CARGO_BUILD)
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test e2e scale_out::
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test e2e scale_out:: backup_restore::postgres
 
 # Every server test on PostgreSQL (server/tests/common/backend.rs), the
 # PostgreSQL-only suites above among them: the two test binaries whose

@@ -55,6 +55,25 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         from_sqlite: PathBuf,
     },
+    /// Back up a SQLite deployment into one file (mode 0600) while its
+    /// server keeps running: the database's snapshot, the key files and
+    /// the photos (docs/OPERATIONS.md). PostgreSQL: pg_dump -Fc.
+    Backup {
+        /// The backup file to write; never replaced without `--force`.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restore a backup into `--data-dir`, which must be absent or empty
+    /// (`--force` replaces what it holds) and unused by any server; the
+    /// backup is checked whole before anything is moved.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,7 @@
 //! - [`store`]: persistence behind async traits, SQLite today;
 //! - [`blobs`]: where photo bytes live (a directory, or an S3-compatible store);
 //! - [`maintenance`]: the periodic clean-up (raw photos, orphans, old rows);
+//! - [`backup`]: `mm-server backup|restore` of a SQLite deployment, and the data directory's lock;
 //! - [`demo`]: the demo data (Siechnice and its neighbour Czernica); [`openapi`]: the generated document.
 
 // A library logs (tracing) or returns; its binaries and tests print.
@@ -31,6 +32,7 @@ pub mod store;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod budget;
 pub mod consultations;

@@ -1,9 +1,10 @@
 //! `mm-server`: serve the API, or manage the deployment (officials'
-//! accounts, gminas, places, taxes, waste, push keys, the audit log).
+//! accounts, gminas, places, taxes, waste, push keys, the audit log,
+//! backups).
 //!
-//! Start-up order: parse the command line, set up logging, open and
-//! migrate the database, load the demo data if asked, start the job
-//! queue's worker (with the EZD's jobs and case polling when configured),
+//! Start-up order: parse the command line, set up logging, lock the data
+//! directory (SQLite), open and migrate the database, load the demo data
+//! if asked, start the job queue's worker (with the EZD's jobs and case polling when configured),
 //! bind, announce the address on stdout (tests read it), serve until
 //! SIGTERM/SIGINT ([`connections`]: timeouts, a connection limit), then let
 //! in-flight requests finish until the shutdown deadline, stop the worker
@@ -59,6 +60,75 @@ async fn main() -> Result<()> {
         Some(Command::Audit(AuditCommand::Verify { gmina, expect_head })) => {
             audit_verify(&cli.serve.data, gmina.as_deref(), &expect_head).await
         }
+        Some(Command::Backup { to, force }) => backup(&cli.serve, to, force),
+        Some(Command::Restore { from, force }) => restore(&cli.serve.data, &from, force),
+    }
+}
+
+/// `mm-server backup --to FILE [--force]` (`mm_server::backup`): SQLite
+/// only; a PostgreSQL deployment is dumped with pg_dump.
+fn backup(args: &ServeArgs, to: std::path::PathBuf, force: bool) -> Result<()> {
+    use mm_server::blobs::PhotoLocation;
+    if args.data.database.is_some() {
+        bail!(
+            "na PostgreSQL kopię robi pg_dump -Fc (docs/OPERATIONS.md) / on PostgreSQL, back up with pg_dump -Fc \
+             (docs/OPERATIONS.md); keep the key files of DATA_DIR (or MM_DEVICE_TOKEN_KEY, MM_BUDGET_KEY) with it"
+        );
+    }
+    let photos_elsewhere = match &args.photos {
+        Some(PhotoLocation::Dir(dir)) => Some(dir.clone()),
+        Some(PhotoLocation::S3 { .. }) => {
+            eprintln!("photos are in S3: not in this backup (the bucket's versioning or replication keeps them)");
+            None
+        }
+        None => None,
+    };
+    let options = mm_server::backup::BackupOptions { data_dir: args.data.data_dir.clone(), photos_elsewhere, to, force };
+    let r = mm_server::backup::backup(&options).context("the backup failed; nothing was written")?;
+    println!("wrote {} ({})", r.file.display(), size(r.bytes));
+    println!(
+        "database: schema {}, {} tables, {} rows ({})",
+        r.schema_version,
+        r.tables,
+        r.rows,
+        size(r.database_bytes)
+    );
+    println!("photos: {} files ({})", r.photos, size(r.photo_bytes));
+    println!("other files: {} ({})", r.other_files.len(), r.other_files.join(", "));
+    Ok(())
+}
+
+/// `mm-server restore --from FILE [--force]` (`mm_server::backup::restore`).
+fn restore(data: &DataArgs, from: &std::path::Path, force: bool) -> Result<()> {
+    if data.database.is_some() {
+        bail!("na PostgreSQL odtwarza pg_restore (docs/OPERATIONS.md) / on PostgreSQL, restore with pg_restore (docs/OPERATIONS.md)");
+    }
+    let r = mm_server::backup::restore(from, &data.data_dir, force)?;
+    if r.replaced > 0 {
+        println!("removed what {} held before ({} entries)", r.data_dir.display(), r.replaced);
+    }
+    println!(
+        "restored the backup of {} into {}: schema {}, {} tables, {} rows, {} photos, {} other files ({}); \
+         integrity_check ok",
+        r.created_at,
+        r.data_dir.display(),
+        r.schema_version,
+        r.tables,
+        r.rows,
+        r.photos,
+        r.other_files,
+        size(r.bytes)
+    );
+    Ok(())
+}
+
+/// A byte count for people: `12.3 MiB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
     }
 }
 
@@ -236,6 +306,20 @@ fn restrict_data_dir(data_dir: &std::path::Path) {
     }
 }
 
+/// The shared lock a SQLite server holds on its data directory. A file
+/// system without flock(2) only costs restore's check: warned, not fatal.
+fn lock_data_dir(dir: &std::path::Path) -> Result<Option<mm_server::backup::lock::DirLock>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    match mm_server::backup::lock::shared(dir) {
+        Ok(Some(lock)) => Ok(Some(lock)),
+        Ok(None) => bail!("{} jest właśnie odtwarzany z kopii / {} is being restored from a backup", dir.display(), dir.display()),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot lock the data directory: `mm-server restore` will not see this server");
+            Ok(None)
+        }
+    }
+}
+
 /// The store of a command other than serving: photos under the data dir.
 async fn open_store(data: &DataArgs) -> Result<Arc<dyn Store>> {
     let photos = mm_server::blobs::open(None, &data.data_dir).await?;
@@ -262,6 +346,13 @@ async fn open_store_with(data: &DataArgs, photos: Arc<dyn mm_server::blobs::Phot
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    // On SQLite, the data directory's lock, held until the process ends:
+    // `mm-server restore` refuses a directory a server uses
+    // (`mm_server::backup::lock`).
+    let _data_dir_lock = match args.data.database {
+        Some(_) => None,
+        None => lock_data_dir(&args.data.data_dir)?,
+    };
     // The SMS gateway (`--sms`): its flags are checked before anything starts.
     let sms = mm_server::sms::from_args(&args.sms, args.demo).context("cannot use the SMS gateway (--sms)")?;
     let photos = mm_server::blobs::open(args.photos.as_ref(), &args.data.data_dir)

@@ -5,6 +5,7 @@
 //! One suite alone: `cargo test -p mm-e2e --test e2e scale_out::`.
 
 mod audit_verify_e2e;
+mod backup_restore;
 mod budget_core_e2e;
 mod budget_demo_pb;
 mod budget_privacy_e2e;
