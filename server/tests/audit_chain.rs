@@ -163,16 +163,7 @@ async fn a_rewritten_chain_verifies_but_loses_the_recorded_head() {
         if seq == 2 {
             e.details = "{\"title\":\"Przepisany\"}".into();
         }
-        let fields = mm_server::audit::chain::Fields {
-            gmina: &e.gmina,
-            seq,
-            at: &e.at,
-            actor: &e.actor,
-            action: &e.action,
-            entity: &e.entity,
-            entity_id: e.entity_id.as_deref(),
-            details: &e.details,
-        };
+        let fields = e.fields(seq);
         let hash = mm_server::audit::chain::entry_hash(&fields, &prev);
         t.sql().execute(
             "UPDATE audit_log SET details = ?1, prev_hash = ?2, hash = ?3 WHERE id = ?4",

@@ -120,7 +120,8 @@ pub struct StoredEntry {
 }
 
 impl StoredEntry {
-    fn fields(&self, seq: i64) -> Fields<'_> {
+    /// What its hash covers, at place `seq` in its chain.
+    pub fn fields(&self, seq: i64) -> Fields<'_> {
         Fields {
             gmina: &self.gmina,
             seq,

@@ -201,19 +201,7 @@ pub(crate) async fn chain_unchained(tx: &Tx<'_>) -> StoreResult<u64> {
         for mut e in chain_page(&tx.c, &g, 0, u32::MAX).await? {
             if e.hash.is_none() {
                 let (seq, prev_hash) = chain::next_link(head.clone());
-                let hash = chain::entry_hash(
-                    &chain::Fields {
-                        gmina: &e.gmina,
-                        seq,
-                        at: &e.at,
-                        actor: &e.actor,
-                        action: &e.action,
-                        entity: &e.entity,
-                        entity_id: e.entity_id.as_deref(),
-                        details: &e.details,
-                    },
-                    &prev_hash,
-                );
+                let hash = chain::entry_hash(&e.fields(seq), &prev_hash);
                 tx.c.execute(
                     "UPDATE audit_log SET chain_seq = $1, prev_hash = $2, hash = $3 WHERE id = $4",
                     &[&seq, &prev_hash, &hash, &e.id],

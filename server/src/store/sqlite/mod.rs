@@ -52,13 +52,17 @@ pub(crate) use reports::decode as decode_report;
 pub(crate) use ballots::past_retention as ballots_past_retention;
 
 const READERS: usize = 4;
-/// How much of the file the readers map (`PRAGMA mmap_size`). A reader's
-/// page cache (2 MB by default) is dropped whenever the writer commits
-/// (WAL), and every page then comes back through `pread`; mapped, the four
-/// readers share the operating system's one copy of each page. This took
-/// a notification's recipients (25,000 devices) from 130-200 ms to 25-45
-/// ms (`make bench-push`). The writer keeps `pread`: a mapped page written
-/// while a query runs is what SQLite's documentation warns about.
+/// How much of the file the readers map (`PRAGMA mmap_size`). In WAL mode
+/// a reader drops its page cache (2 MB by default) at its first read after
+/// any commit, so under writes every query read its pages again through
+/// `pread`, and a notification's recipients (four indexes walked together,
+/// 25,000 devices) took 130-260 ms; mapped, 35-46 ms (`make bench-push`).
+/// The trade: RSS counts the mapped pages of the kernel's page cache (with
+/// 64 KB read around each fault, once per connection), +57 MB at the
+/// bench's peak. A 16 MB cache per reader instead kept RSS lower but left
+/// the largest target at 55-66 ms (docs/BENCHMARKS.md). The writer keeps
+/// `pread`: a mapped page written while a query runs is what SQLite's
+/// documentation warns about.
 const READER_MMAP_BYTES: i64 = 1 << 30;
 pub const DB_FILE: &str = "mm.sqlite";
 

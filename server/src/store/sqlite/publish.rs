@@ -101,19 +101,7 @@ pub fn chain_unchained(tx: &Transaction<'_>) -> StoreResult<u64> {
         for mut e in rows {
             if e.hash.is_none() {
                 let (seq, prev_hash) = chain::next_link(head.clone());
-                let hash = chain::entry_hash(
-                    &chain::Fields {
-                        gmina: &e.gmina,
-                        seq,
-                        at: &e.at,
-                        actor: &e.actor,
-                        action: &e.action,
-                        entity: &e.entity,
-                        entity_id: e.entity_id.as_deref(),
-                        details: &e.details,
-                    },
-                    &prev_hash,
-                );
+                let hash = chain::entry_hash(&e.fields(seq), &prev_hash);
                 tx.execute(
                     "UPDATE audit_log SET chain_seq = ?1, prev_hash = ?2, hash = ?3 WHERE id = ?4",
                     params![seq, prev_hash, hash, e.id],
