@@ -849,6 +849,6 @@ fn a_status_change_is_raised_only_if_the_devices_topics_want_it() {
     assert!(step(13, 62, "in_progress").is_empty(), "followed, muted");
 
     // Muting kept the status: the report shows its step all the same.
-    let shown = store.read(|c| store::followed(c)).unwrap();
+    let shown = store.read(store::followed).unwrap();
     assert_eq!(shown.iter().find(|r| r.id == 62).map(|r| r.status), Some(mm_protocol::reports::ReportStatus::InProgress));
 }
