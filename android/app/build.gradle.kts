@@ -29,6 +29,24 @@ android {
         ndk { abiFilters += listOf("arm64-v8a", "armeabi-v7a", "x86_64") }
     }
 
+    // How pushes reach the phone. `unifiedpush` (the default, and what CI
+    // compiles through Maven): any UnifiedPush distributor, no Google
+    // services. `fcm`: Firebase Cloud Messaging (`src/fcm`: FcmService and
+    // its manifest entry), for phones with Google Play services. Firebase
+    // is on Google's Maven, not Maven Central, so this machine and CI cannot
+    // build the `fcm` flavour; it needs `src/fcm/google-services.json` from
+    // the gmina's Firebase project (not in the repository).
+    flavorDimensions += "push"
+    productFlavors {
+        create("unifiedpush") {
+            dimension = "push"
+            isDefault = true
+        }
+        create("fcm") {
+            dimension = "push"
+        }
+    }
+
     sourceSets["main"].apply {
         // The platform-free layer (Maven module `core`) and the generated bindings.
         java.srcDirs("../core/src/main/kotlin", "${repoRoot}/bindings/generated/kotlin")
@@ -52,6 +70,16 @@ kotlin {
 dependencies {
     implementation("net.java.dev.jna:jna:5.17.0@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    // From google() (settings.gradle.kts); the `fcm` flavour only.
+    "fcmImplementation"(platform("com.google.firebase:firebase-bom:34.0.0"))
+    "fcmImplementation"("com.google.firebase:firebase-messaging")
+}
+
+// The Google services plugin turns google-services.json into the Firebase
+// app's resources. Applied only when the file is there, so the default
+// flavour builds without a Firebase project.
+if (file("src/fcm/google-services.json").exists()) {
+    apply(plugin = "com.google.gms.google-services")
 }
 
 // The Rust core for each ABI, size-optimised (`--profile mobile`). Only the
