@@ -43,7 +43,7 @@ test-postgres: postgres-deps
 # binaries first.
 test-scale-out: postgres-deps
 	$(MM_CARGO_BUILD)
-	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test e2e scale_out:: backup_restore::postgres
+	MM_REQUIRE_POSTGRES=1 pg_virtualenv -t -- $(CARGO) test --workspace --test e2e -- scale_out:: backup_restore::postgres
 
 # Every server test on PostgreSQL (server/tests/common/backend.rs), the
 # PostgreSQL-only suites above among them: the two test binaries whose

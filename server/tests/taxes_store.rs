@@ -415,3 +415,33 @@ async fn officials_reads_are_audited_by_id_only() {
         assert!(!all.contains(secret), "{secret} in the audit log");
     }
 }
+
+/// A pull still retrying when the next slot begins (a `Retry-After` from
+/// the tax system, or an outage longer than the slot) is not joined by a
+/// second pull beside it: the next slot's job is enqueued only once the
+/// first is done, and the other gmina's schedule is not held up by it.
+#[tokio::test]
+async fn the_next_slots_pull_waits_for_the_unfinished_one() {
+    use mm_server::jobs::new_job;
+    use mm_server::taxes::pull::PullTaxes;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _guard) = open_store(dir.path()).await;
+    let (a, b) = gminas(root.as_ref()).await;
+    let slot = |minutes_later: i64| new_job(&PullTaxes::for_time(t0() + Duration::minutes(minutes_later), 60));
+
+    assert!(a.enqueue_tax_job(slot(0), t0()).await.unwrap(), "the first slot's pull");
+    assert!(!a.enqueue_tax_job(slot(1), t0()).await.unwrap(), "the same slot: deduplicated");
+    let first = root.due_jobs(vec!["taxes.pull"], t0(), 10).await.unwrap().jobs;
+    assert_eq!(first.len(), 1);
+    // The tax system answered 429 with a long Retry-After: the job waits.
+    root.job_failed(first[0].id, "HTTP 429".into(), Some(t0() + Duration::minutes(75)), t0()).await.unwrap();
+
+    let next = t0() + Duration::minutes(61);
+    assert!(!a.enqueue_tax_job(slot(61), next).await.unwrap(), "the next slot, while the first still retries");
+    assert!(b.enqueue_tax_job(slot(61), next).await.unwrap(), "another gmina is not held up");
+    assert_eq!(root.due_jobs(vec!["taxes.pull"], t0() + Duration::minutes(80), 10).await.unwrap().jobs.len(), 2);
+
+    root.job_done(first[0].id, t0() + Duration::minutes(76)).await.unwrap();
+    assert!(a.enqueue_tax_job(slot(61), t0() + Duration::minutes(76)).await.unwrap(), "after it, the next slot");
+}

@@ -248,7 +248,8 @@ pub trait TaxStore: Send + Sync {
     async fn stale_pending_payments(&self, before: DateTime<Utc>) -> StoreResult<Vec<PaymentRecord>>;
     /// Enqueues a job of the taxes feature with no business write of its
     /// own (the scheduled `taxes.pull`): true when new (its dedupe key
-    /// was free in this gmina).
+    /// was free in this gmina, and no job of its kind was still pending
+    /// there: a pull retrying into the next slot is not joined by another).
     async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool>;
 }
 

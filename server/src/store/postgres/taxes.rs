@@ -884,6 +884,24 @@ impl TaxStore for PostgresStore {
     }
 
     async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
-        write_tx!(self, |tx, g| { enqueue(tx, g, &job, now).await })
+        write_tx!(self, |tx, g| {
+            // One unfinished job of a kind per gmina (see the SQLite store);
+            // the lock keeps two instances' schedulers from each seeing none
+            // at a slot's boundary and enqueueing two slots.
+            tx.c.execute("SELECT pg_advisory_xact_lock(hashtext('mm_tax_job:' || $1 || ':' || $2))", &[&g, &job.kind])
+                .await?;
+            let unfinished: bool = tx
+                .c
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM jobs WHERE gmina = $1 AND kind = $2 AND state = 'pending')",
+                    &[&g, &job.kind],
+                )
+                .await?
+                .get(0);
+            if unfinished {
+                return Ok(false);
+            }
+            enqueue(tx, g, &job, now).await
+        })
     }
 }

@@ -776,6 +776,20 @@ impl TaxStore for SqliteStore {
 
     async fn enqueue_tax_job(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<bool> {
         let g = self.scope();
-        self.write(move |tx| enqueue(tx, &g, &job, now)).await
+        self.write(move |tx| {
+            // One unfinished job of a kind per gmina: a pull still waiting
+            // out a `Retry-After` when the next slot begins is not joined
+            // by a second one beside it (the slot is pulled after it).
+            let unfinished: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM jobs WHERE gmina = ?1 AND kind = ?2 AND state = 'pending')",
+                )?
+                .query_row(params![g, job.kind], |r| r.get(0))?;
+            if unfinished {
+                return Ok(false);
+            }
+            enqueue(tx, &g, &job, now)
+        })
+        .await
     }
 }
