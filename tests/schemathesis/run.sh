@@ -68,9 +68,9 @@ export MM_ST_OFFICIAL_TOKEN MM_ST_DEVICE_TOKEN
 export SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
 
 run() {
-  local name="$1"; shift
+  local name="$1" config="$2"; shift 2
   echo "schemathesis: $name"
-  "$st" --no-color --config-file "$here/schemathesis.toml" run "$@" --url "$url" \
+  "$st" --no-color --config-file "$here/$config" run "$@" --url "$url" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$max_examples" --seed "$seed" --workers 2 --phases examples,coverage,fuzzing \
     --continue-on-failure --generation-database none \
@@ -81,8 +81,10 @@ status=0
 # Logout is left out: it would end the official's session for the rest of
 # the run (every later official call a 401); its own tests are in
 # server/tests/security_auth.rs.
-run api "$url/api/v1/openapi.json" --exclude-path /api/v1/auth/logout || status=1
-run open311 "$here/open311.yaml" || status=1
+run api "schemathesis.toml" "$url/api/v1/openapi.json" --exclude-path /api/v1/auth/logout || status=1
+run api-known-ids "known-ids.toml" "$url/api/v1/openapi.json" --exclude-path /api/v1/auth/logout \
+  --include-path-regex '\{' || status=1
+run open311 "schemathesis.toml" "$here/open311.yaml" || status=1
 if grep -q "panicked" "$data/server.err"; then
   echo "schemathesis: the server panicked:" >&2
   grep -A3 "panicked" "$data/server.err" >&2
