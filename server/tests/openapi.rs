@@ -218,7 +218,7 @@ async fn fraction_is_documented_as_its_code() {
         Fraction::Ash,
         Fraction::Textiles,
     ] {
-        let code = serde_json::to_value(&f).unwrap();
+        let code = serde_json::to_value(f).unwrap();
         let code = code.as_str().unwrap();
         assert!(
             pattern.contains(&format!("({code}|")) || pattern.contains(&format!("|{code}|")),
