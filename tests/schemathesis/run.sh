@@ -81,6 +81,9 @@ run() {
     --report junit --report-junit-path "$reports/$name.xml"
 }
 
+# Schemathesis keeps a cache (.schemathesis/) in its working directory:
+# the run's temp dir, so each run starts clean and the tree stays clean.
+cd "$data"
 status=0
 # Logout is left out: it would end the official's session for the rest of
 # the run (every later official call a 401); its own tests are in
