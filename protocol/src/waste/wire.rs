@@ -11,7 +11,7 @@ use crate::validation::{optional_text, required_text, FieldError, Validate};
 /// Query of `GET /api/v1/waste/schedule` and `GET /api/v1/waste/schedule.ics`
 /// (public: an ICS subscription carries no device token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ScheduleQuery {
     pub locality: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
