@@ -29,6 +29,7 @@ help:
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
 	@echo "make test-scale-out - three instances over one PostgreSQL, one killed mid-load; the pg_dump/pg_restore backup test (pg_virtualenv)"
 	@echo "make test-rust-postgres - every server test on PostgreSQL (MM_TEST_BACKEND=postgres) on a throwaway cluster"
+	@echo "make test-schemathesis - Schemathesis against the OpenAPI document and Open311 on a demo server: no 5xx, every answer as documented"
 	@echo "make bench-scale - many gminas, PostgreSQL, several instances (pg_virtualenv; part of make bench)"
 
 setup:
@@ -47,7 +48,7 @@ web-assets:
 	  cd web && npm ci --no-audit --no-fund; fi
 
 ## Every suite. Under CI=true a suite that cannot run fails the build instead of being skipped.
-test: setup lint test-rust test-rust-postgres test-scale-out test-s3 test-kotlin compile-android test-android test-swift test-browser
+test: setup lint test-rust test-schemathesis test-rust-postgres test-scale-out test-s3 test-kotlin compile-android test-android test-swift test-browser
 	@echo "make test: all suites passed"
 
 ## The workspace's lints (`[workspace.lints]` in Cargo.toml, clippy's

@@ -683,7 +683,7 @@ impl Place {
 
 /// Query of `GET /api/v1/places`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PlaceListQuery {
     /// `infrastructure`, `attractions`, `monuments` or `bike_paths`.
     pub layer: Option<String>,
@@ -693,7 +693,7 @@ pub struct PlaceListQuery {
 
 /// Query of `GET /api/v1/map/places.geojson`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PlaceMapQuery {
     /// `minlon,minlat,maxlon,maxlat` (WGS84); places whose geometry
     /// touches the box.

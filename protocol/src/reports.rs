@@ -517,7 +517,7 @@ impl Validate for StatusChangeRequest {
 
 /// Query of `GET /api/v1/reports/near`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct NearQuery {
     pub lat: f64,
     pub lon: f64,

@@ -19,7 +19,7 @@ pub const SYNC_MAX_LIMIT: u32 = 2000;
 
 /// Query of `GET /api/v1/sync`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct SyncQuery {
     /// `next_cursor` of the previous page; absent for a first sync.
     pub cursor: Option<String>,

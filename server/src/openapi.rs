@@ -62,6 +62,7 @@ pub fn document() -> &'static Document {
     DOC.get_or_init(|| {
         let mut doc = crate::api_router().split_for_parts().1;
         name_the_gmina(&mut doc);
+        the_edge_answers(&mut doc);
         doc
     })
 }
@@ -98,4 +99,59 @@ fn name_the_gmina(doc: &mut Document) {
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
     axum::Json(document()).into_response()
+}
+
+/// The answers that come from the edge before a handler runs, added to
+/// every operation they can come from (where the handler's own attribute
+/// does not list them already): the gmina's resolution (400
+/// `gmina_required`/`invalid_gmina`, 404 `unknown_gmina`) on every
+/// gmina-scoped path, and the JSON body's rejections (400 `malformed_json`,
+/// 413 `payload_too_large`, 415 `unsupported_media_type`,
+/// `AppError: From<JsonRejection>`) on every operation that takes one.
+/// Schemathesis found them missing (docs/SECURITY.md, "Schema-driven API
+/// testing").
+fn the_edge_answers(doc: &mut Document) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let answer = |what: &str| {
+        ResponseBuilder::new()
+            .description(what)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let scoped = !DEPLOYMENT_PATHS.contains(&path.as_str());
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let json_body = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.keys().any(|k| k.starts_with("application/json")));
+            let mut add = |status: &str, what: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| answer(what).into());
+            };
+            if scoped {
+                add("400", "gmina_required, invalid_gmina (the MM-Gmina header), or the request is not valid");
+                add("404", "unknown_gmina: the server does not serve that gmina");
+            }
+            if json_body {
+                add("400", "malformed_json: the body is not the JSON this operation takes");
+                add("413", "payload_too_large");
+                add("415", "unsupported_media_type: the body must be application/json");
+            }
+        }
+    }
 }

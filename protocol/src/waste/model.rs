@@ -21,7 +21,6 @@ pub fn valid_zone_id(id: &str) -> bool {
 /// collect (u.c.p.g. art. 3 ust. 2 pkt 6; textiles separate since
 /// 2025-01-01); a gmina may add its own (`custom:` in the CSV).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub enum Fraction {
     /// odpady zmieszane (niesegregowane)
@@ -235,6 +234,29 @@ impl From<Fraction> for String {
         f.code()
     }
 }
+
+/// On the wire a fraction is its code (`Fraction::code`): `paper`,
+/// `metals_plastics`, ..., or `custom:LABEL`. A derived schema would list
+/// the variants' Rust names (`Paper`), which the API never sends.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Fraction {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "mixed, paper, glass, metals_plastics, bio, bulky, electronics, ash, textiles, \
+                 or a gmina's own fraction as custom:LABEL",
+            ))
+            .pattern(Some(
+                "^(mixed|paper|glass|metals_plastics|bio|bulky|electronics|ash|textiles|custom:[\\s\\S]+)$",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Fraction {}
 
 /// The kind of building an address rule applies to: gminas publish one
 /// schedule for houses (zabudowa jednorodzinna) and another for blocks of

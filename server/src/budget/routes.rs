@@ -91,6 +91,7 @@ pub async fn edition(Tenant(state): Tenant, Path(id): Path<i64>) -> ApiResult<Js
 
 /// `?pool=&status=` as strings, parsed strictly.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectsParams {
     /// A pool of the edition.
@@ -425,6 +426,7 @@ fn outcome_name(o: &crate::store::ballots::CastOutcome) -> &'static str {
 
 /// `?receipt=` (a ballot's receipt code, from another device).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptParams {
     pub receipt: Option<String>,

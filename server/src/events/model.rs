@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::AppError;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// First day (YYYY-MM-DD, Warsaw time), inclusive.
@@ -22,6 +23,7 @@ pub struct EventsQuery {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarQuery {
     /// Only this category's events.

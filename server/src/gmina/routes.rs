@@ -32,6 +32,7 @@ pub async fn get_gmina(Tenant(state): Tenant) -> ApiResult<Json<GminaInfo>> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GminasQuery {
     /// Name, powiat or TERYT code, with or without Polish letters

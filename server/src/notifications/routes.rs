@@ -106,6 +106,7 @@ pub async fn delete_registration(Tenant(state): Tenant, device: Device) -> ApiRe
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// `next_cursor` of the previous page; none for the first.
     pub after: Option<String>,

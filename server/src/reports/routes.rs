@@ -72,6 +72,7 @@ pub async fn create_report(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// new, accepted, in_progress, resolved, rejected, duplicate.

@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `?as_of=YYYY-MM-DD` (default: today in Warsaw).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AsOfQuery {
     /// The day the balance and interest are computed for, `YYYY-MM-DD`.
