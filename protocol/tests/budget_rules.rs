@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mm_protocol::budget::count::{CountingRule, TieKey};
 use mm_protocol::budget::identity::{
-    normalise, normalise_phone, phone_message, register_message, IdentityKey, NormalIdentity,
+    normalise, normalise_phone, phone_message, MOBILE_PREFIXES, register_message, IdentityKey, NormalIdentity,
 };
 use mm_protocol::budget::model::*;
 use mm_protocol::budget::rules::{check_ballot, pool_state, BallotError, NormalBallot, PickHint};
@@ -401,8 +401,8 @@ proptest! {
 
     /// Every accepted form of one number normalises the same.
     #[test]
-    fn a_phone_in_any_accepted_form_normalises_the_same(first in 1u32..10, rest in 0u32..100_000_000, form in 0usize..7) {
-        let d = format!("{first}{rest:08}");
+    fn a_phone_in_any_accepted_form_normalises_the_same(range in 0usize..13, rest in 0u32..10_000_000, form in 0usize..7) {
+        let d = format!("{}{rest:07}", MOBILE_PREFIXES[range]);
         let typed = match form {
             0 => d.clone(),
             1 => format!("{} {} {}", &d[..3], &d[3..6], &d[6..]),
@@ -553,6 +553,14 @@ fn phones_in_every_accepted_form() {
     }
     for bad in ["", "60123456", "6012345678", "0601234567", "060123456", "+49601234567", "+4860123456x", "601.234.567", "+48 0601234567"] {
         assert!(normalise_phone(bad).is_none(), "{bad}");
+    }
+    // Not mobile numbers: a Wrocław landline, premium-rate 703, free-phone
+    // 800, and the unassigned 99x (SMS-pumping targets and dead ends).
+    for not_mobile in ["71 123 45 67", "+48 703 123 456", "800 123 456", "991234567", "123456789"] {
+        assert!(normalise_phone(not_mobile).is_none(), "{not_mobile}");
+    }
+    for mobile in ["450 123 456", "500 600 700", "889 123 456", "730 000 000"] {
+        assert!(normalise_phone(mobile).is_some(), "{mobile}");
     }
     let p = normalise_phone("601 234 567").unwrap();
     assert_eq!(phone_message(3, &p), b"mm-bo-v1\x1f3\x1fphone\x1f+48601234567");

@@ -511,3 +511,33 @@ async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
     assert!(stderr.contains(SHORT_PL) && stderr.contains("The password needs at least 8 characters."), "{stderr}");
     assert!(store.find_user("cli.user").await.unwrap().is_none());
 }
+
+/// The reports export (docs/SECURITY.md, "Probes of the second batch"): a
+/// resident's text that a spreadsheet would run as a formula is defused
+/// the way the consultations' and the budget's exports defuse it, also
+/// behind a tab, a space or in full-width form (OWASP "CSV Injection").
+#[tokio::test]
+async fn the_reports_csv_defuses_every_formula_form() {
+    let (app, store, _d) = app().await;
+    let texts = [
+        "=HYPERLINK(\"http://x\",\"lampa\")",
+        "\t=1+1 lampa nie świeci",
+        "  +1+1 lampa nie świeci",
+        "＝1+1 lampa nie świeci",
+        "@SUM(A1) lampa nie świeci",
+        "-2+3 lampa nie świeci",
+        "zwykły opis: lampa nie świeci",
+    ];
+    for t in texts {
+        new_report(store.as_ref(), t).await;
+    }
+    let (ck, _) = staff(&app, "disp1").await;
+    let (status, _, csv) = send(&app, "GET", "/admin/reports.csv", &ck, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let cells: Vec<&str> = csv.lines().skip(1).map(|l| l.split(",\"").nth(4).expect("the description")).collect();
+    assert_eq!(cells.len(), texts.len(), "{csv}");
+    for cell in cells {
+        let first = cell.chars().next().unwrap();
+        assert!(first == '\'' || cell.starts_with("zwykły"), "a live formula in {cell:?}");
+    }
+}

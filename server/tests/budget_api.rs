@@ -695,3 +695,148 @@ async fn a_signature_replayed_by_its_key_counts_once() {
     let r = write(&t, "POST", &sign, &d2, "k1", json!({"identity": identity(7)})).await;
     assert_eq!(r.json()["signatures"], 3, "{}", r.text());
 }
+
+/// `write` from a client address (what the listener's `ConnectInfo` says).
+async fn write_from(t: &TestApp, ip: &str, uri: &str, token: &str, key: &str, body: Value) -> Resp {
+    let addr = std::net::SocketAddr::new(ip.parse().unwrap(), 40000);
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    t.send(req).await
+}
+
+/// SMS pumping (docs/SECURITY.md, "Probes of the second batch"): codes
+/// cost the gmina money, and a device is free to make. One client address
+/// (an IPv6 /64) gets at most `SMS_PER_ADDRESS_HOUR` codes across its
+/// devices; the gmina at most its `sms_per_hour`, reached with an error
+/// in the log; numbers that are not mobile (landlines, premium-rate 70x,
+/// free-phone 80x) get no code at all. Each refusal sends nothing.
+#[tokio::test]
+async fn sms_codes_are_bounded_per_address_and_per_gmina_and_go_only_to_mobiles() {
+    use mm_server::sms::codes::SMS_PER_ADDRESS_HOUR;
+    let (logs, _guard) = Logs::capture_with("info");
+    let fake = FakeSms::start().await;
+    let t = with_fake_sms(TestApp::new().await, &fake).await;
+    let f = edition(
+        &t,
+        EditionSettings {
+            sms: true,
+            ..pesel_settings()
+        },
+        "d",
+    )
+    .await;
+    to_voting(&t);
+    tracing::callsite::rebuild_interest_cache();
+    let uri = format!("/api/v1/budget/editions/{}/sms-codes", f.edition);
+    let ask = |n: u32| json!({"identity": identity(n), "phone": format!("600 2{:02} {:03}", n / 1000, n % 1000)});
+
+    for landline in ["71 123 45 67", "+48 703 123 456", "800 123 456"] {
+        let dev = device(&t).await;
+        let r = write_from(
+            &t,
+            "198.51.100.9",
+            &uri,
+            &dev,
+            "l",
+            json!({"identity": identity(1), "phone": landline}),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::BAD_REQUEST, "invalid_identity".into()),
+            "{landline}: {}",
+            r.text()
+        );
+    }
+    assert_eq!(fake.requests(), 0, "no code to a number that is not mobile");
+
+    // One address, fresh devices (each under its own limit of 10).
+    let mut sent = 0;
+    let mut n = 0;
+    let refused = loop {
+        let dev = device(&t).await;
+        let mut answer = None;
+        for _ in 0..5 {
+            n += 1;
+            let r = write_from(&t, "2001:db8:1:2::7", &uri, &dev, &format!("k{n}"), ask(n)).await;
+            if r.status != StatusCode::ACCEPTED {
+                answer = Some(r);
+                break;
+            }
+            sent += 1;
+        }
+        if let Some(r) = answer {
+            break r;
+        }
+    };
+    assert_eq!(
+        sent, SMS_PER_ADDRESS_HOUR,
+        "codes sent to one address's devices"
+    );
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.text()
+    );
+    // Another address of the same /64 is the same client.
+    let dev = device(&t).await;
+    let r = write_from(&t, "2001:db8:1:2:ffff::1", &uri, &dev, "same-64", ask(900)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(fake.accepted().len() as u32, SMS_PER_ADDRESS_HOUR);
+
+    // The gmina's ceiling: 2 more this hour, whoever asks.
+    let scope = t.store.gmina_scope().clone();
+    let mut record = match t.store.gmina_record(&scope).await.unwrap() {
+        Some(r) => r,
+        None => t
+            .store
+            .add_gmina(
+                Actor("test".into()),
+                common::gmina_record(scope.as_str(), "Siechnice"),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap(),
+    };
+    // A token bucket: lowered to 2, at most 2 are left now.
+    record.settings.sms_per_hour = Some(2);
+    t.store
+        .update_gmina(Actor("test".into()), record, chrono::Utc::now())
+        .await
+        .unwrap();
+    t.state.gminas.invalidate();
+    let mut answers = Vec::new();
+    for (i, ip) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+        .into_iter()
+        .enumerate()
+    {
+        let dev = device(&t).await;
+        answers.push(
+            write_from(&t, ip, &uri, &dev, &format!("g{i}"), ask(950 + i as u32))
+                .await
+                .status,
+        );
+    }
+    assert_eq!(
+        answers,
+        [
+            StatusCode::ACCEPTED,
+            StatusCode::ACCEPTED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    assert_eq!(fake.accepted().len() as u32, SMS_PER_ADDRESS_HOUR + 2);
+    assert!(
+        logs.text().contains("hourly ceiling was reached"),
+        "the operators are told"
+    );
+}

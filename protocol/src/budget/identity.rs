@@ -205,9 +205,18 @@ pub fn normalise_pesel(pesel: &str) -> Option<String> {
     pesel_valid(&digits).then_some(digits)
 }
 
-/// A Polish number (9 digits, not starting with 0) as `+48…`, typed as
-/// `601 234 567`, `601-234-567`, `+48 601…`, `0048 601…` or `48601…`.
-/// Foreign numbers are refused: codes go through a Polish SMS gateway.
+/// The first two digits of Polish mobile numbers (the numbering plan's
+/// PLMN ranges, Rozporządzenie Ministra Infrastruktury w sprawie planu
+/// numeracji krajowej; a ported number keeps its range). A code sent to a
+/// landline, a premium-rate 70x or a free-phone 80x number never reaches
+/// a phone's inbox and costs the gmina money: SMS-pumping fraud sends codes
+/// to exactly such numbers.
+pub const MOBILE_PREFIXES: [&str; 13] = ["45", "50", "51", "53", "57", "60", "66", "69", "72", "73", "78", "79", "88"];
+
+/// A Polish mobile number (9 digits in a [`MOBILE_PREFIXES`] range) as
+/// `+48…`, typed as `601 234 567`, `601-234-567`, `+48 601…`, `0048 601…`
+/// or `48601…`. Foreign numbers are refused: codes go through a Polish SMS
+/// gateway.
 pub fn normalise_phone(phone: &str) -> Option<NormalPhone> {
     let compact: String = phone.chars().filter(|c| !(c.is_whitespace() || matches!(c, '-' | '(' | ')'))).collect();
     let national = if let Some(rest) = compact.strip_prefix("+48") {
@@ -219,7 +228,9 @@ pub fn normalise_phone(phone: &str) -> Option<NormalPhone> {
     } else {
         &compact
     };
-    let ok = national.len() == 9 && national.bytes().all(|b| b.is_ascii_digit()) && !national.starts_with('0');
+    let ok = national.len() == 9
+        && national.bytes().all(|b| b.is_ascii_digit())
+        && MOBILE_PREFIXES.iter().any(|p| national.starts_with(p));
     ok.then(|| NormalPhone(format!("+48{national}")))
 }
 

@@ -11,6 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use mm_protocol::LOCAL_TZ;
+use mm_protocol::consultations::csv::csv_cell_escape;
 use mm_protocol::reports::{LocationSource, Report, ReportCategory, ReportStatus, StatusChangeRequest, Visibility, VisibilityChangeRequest};
 use mm_protocol::validation::Validate;
 
@@ -370,10 +371,11 @@ pub async fn list(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) 
     Ok(Page::ok(page).into_response())
 }
 
-/// A CSV cell: quoted, and a leading `= + - @` defused (spreadsheet formulas).
+/// A CSV cell: quoted, and a formula defused the one way every export
+/// does (`csv_cell_escape`: a leading `= + - @`, their full-width forms,
+/// or a tab or CR, also after leading spaces; OWASP "CSV Injection").
 fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
-    format!("\"{}\"", s.replace('"', "\"\""))
+    format!("\"{}\"", csv_cell_escape(s).replace('"', "\"\""))
 }
 
 pub async fn csv(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {

@@ -34,7 +34,8 @@ use crate::auth::token::sha256_hex;
 use crate::devices::{Device, idempotency};
 use crate::error::{ApiResult, AppError, Json, Path, Query};
 use crate::reports::model::photo_url;
-use crate::reports::ratelimit::WriteError;
+use crate::reports::ratelimit::{ClientIp, WriteError};
+use crate::sms;
 use crate::sms::codes::{CodeFor, send_code};
 use crate::state::AppState;
 use crate::store::ballots::{
@@ -315,6 +316,7 @@ pub const BALLOTS_PER_DEVICE_HOUR: u32 = 30;
 pub async fn sms_code(
     Tenant(state): Tenant,
     device: Device,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(input): Json<SmsCodeRequest>,
@@ -342,7 +344,9 @@ pub async fn sms_code(
     drop(identity);
     let phone_key = key.phone(&phone);
     let phone_bucket = format!("sms-phone:{}:{}", e.id, sha256_hex(phone_key.as_bytes()));
-    charge(&state, vec![(format!("sms-device:{}", device.id), SMS_PER_DEVICE_HOUR)], None).await?;
+    let mut asker = vec![(format!("sms-device:{}", device.id), SMS_PER_DEVICE_HOUR)];
+    asker.extend(sms::codes::address_bucket(ip));
+    charge(&state, asker, None).await?;
     // A phone the cap would refuse at the cast gets no code (and costs no
     // SMS); the cast checks the cap again in its transaction. After the
     // device's limit, so asking cannot probe phones quickly; before the
@@ -354,6 +358,7 @@ pub async fn sms_code(
         return Err(AppError::phone_limit().into());
     }
     charge(&state, vec![(phone_bucket, SMS_PER_PHONE_HOUR)], None).await?;
+    sms::codes::charge_gmina_ceiling(&state).await?;
     let request_id = uuid::Uuid::new_v4().to_string();
     let code = new_sms_code();
     state

@@ -34,7 +34,8 @@ use crate::auth::token::sha256_hex;
 use crate::budget::identity::{new_sms_code, sms_code_hash};
 use crate::devices::{Device, idempotency};
 use crate::error::{ApiResult, AppError, Json, Path};
-use crate::reports::ratelimit::WriteError;
+use crate::reports::ratelimit::{ClientIp, WriteError};
+use crate::sms;
 use crate::sms::codes::{CodeFor, send_code};
 use crate::state::AppState;
 use crate::store::ballots::SmsUse;
@@ -257,6 +258,7 @@ pub async fn answer(
 pub async fn sms_code(
     Tenant(state): Tenant,
     device: Device,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(input): Json<SmsCodeRequest>,
@@ -276,12 +278,10 @@ pub async fn sms_code(
     let who = key.person(&person);
     drop(person);
     let phone_bucket = format!("sms-phone:c{}:{}", c.id, sha256_hex(&key.phone(&phone)));
-    charge(
-        &state,
-        vec![(format!("sms-device:{}", device.id), SMS_PER_DEVICE_HOUR), (phone_bucket, SMS_PER_PHONE_HOUR)],
-        None,
-    )
-    .await?;
+    let mut buckets = vec![(format!("sms-device:{}", device.id), SMS_PER_DEVICE_HOUR), (phone_bucket, SMS_PER_PHONE_HOUR)];
+    buckets.extend(sms::codes::address_bucket(ip));
+    charge(&state, buckets, None).await?;
+    sms::codes::charge_gmina_ceiling(&state).await?;
     let request_id = uuid::Uuid::new_v4().to_string();
     let code = new_sms_code();
     state

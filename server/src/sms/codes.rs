@@ -8,6 +8,8 @@
 //! `SmsCodeIssued`, or 503 `sms_unavailable` (the stored hash is useless
 //! without the code, so nothing needs taking back).
 
+use std::net::IpAddr;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -17,8 +19,10 @@ use mm_protocol::error::ErrorCode;
 
 use super::SmsMessage;
 use crate::error::{AppError, Json};
+use crate::reports::ratelimit::{WriteError, address_key};
 use crate::state::AppState;
 use crate::store::ballots::SMS_CODE_MINUTES;
+use crate::store::directory::DEFAULT_SMS_PER_HOUR;
 
 /// What a code confirms: its text, its log lines and the refusal's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,35 @@ impl CodeFor {
             ),
         }
     }
+}
+
+/// Codes one client address (an IPv6 /64, [`address_key`]) may ask for per
+/// hour, across devices and purposes: devices are free to register, so
+/// the per-device limit alone does not bound one client.
+pub const SMS_PER_ADDRESS_HOUR: u32 = 20;
+
+/// The address's bucket (`sms-address:…`), when the listener saw one.
+pub fn address_bucket(ip: Option<IpAddr>) -> Option<(String, u32)> {
+    ip.map(|ip| (format!("sms-address:{}", address_key(ip)), SMS_PER_ADDRESS_HOUR))
+}
+
+/// Charges the gmina's hourly SMS ceiling (`GminaSettings::sms_per_hour`,
+/// a token bucket like every limit) for one code about to be sent: the
+/// last check before a code is issued, so only codes sent count. Reaching
+/// it is logged as an error for the operators (a campaign far above any
+/// vote's rate, or abuse).
+pub async fn charge_gmina_ceiling(state: &AppState) -> Result<(), WriteError> {
+    let gmina = state.store.gmina_scope();
+    let per_hour = state
+        .gminas
+        .find(state.store.as_ref(), gmina)
+        .await?
+        .map_or(DEFAULT_SMS_PER_HOUR, |g| g.settings.sms_per_hour());
+    let bucket = vec![(format!("sms-gmina:{gmina}"), per_hour)];
+    state.limits.admit_buckets(bucket, None, state.clock.now()).await.map_err(|wait| {
+        tracing::error!(%gmina, per_hour, "SMS codes: the gmina's hourly ceiling was reached; codes refused");
+        WriteError::RateLimited(wait)
+    })
 }
 
 /// Sends `code` (whose hash the caller stored under `request_id`) to

@@ -121,6 +121,10 @@ pub struct GminaSettings {
     /// account, VAPID key); none: the deployment's `--push-credentials`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub push_credentials: Option<String>,
+    /// One-time SMS codes the gmina sends per hour at most (`None`:
+    /// [`DEFAULT_SMS_PER_HOUR`]): a ceiling on what SMS pumping can cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_per_hour: Option<u32>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.
@@ -134,6 +138,9 @@ pub const DEFAULT_CONSULTATIONS_DEPARTMENT: &str = "Konsultacje społeczne";
 pub const DEPARTMENT_NAME_MAX: usize = 100;
 /// How often the tax system is pulled unless a gmina's settings say otherwise.
 pub const DEFAULT_TAX_PULL_MINUTES: u32 = 60;
+/// SMS codes per hour a gmina sends unless its settings say otherwise:
+/// about twice the busiest hour of a 25,000-resident gmina's budget vote.
+pub const DEFAULT_SMS_PER_HOUR: u32 = 600;
 
 impl GminaSettings {
     pub fn tax_department(&self) -> &str {
@@ -150,6 +157,10 @@ impl GminaSettings {
 
     pub fn tax_pull_minutes(&self) -> u32 {
         self.tax_pull_minutes.unwrap_or(DEFAULT_TAX_PULL_MINUTES).max(1)
+    }
+
+    pub fn sms_per_hour(&self) -> u32 {
+        self.sms_per_hour.unwrap_or(DEFAULT_SMS_PER_HOUR)
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::{Duration, Utc};
+use mm_protocol::consultations::csv::csv_cell_escape;
 use mm_protocol::gmina::Teryt;
 use mm_protocol::taxes::activation::{CODE_VALID_DAYS, format_code};
 
@@ -107,7 +108,10 @@ fn owner_only_new_file(path: &Path) -> Result<std::fs::File> {
     options.open(path).with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))
 }
 
-/// RFC 4180: quoted when it holds a comma, a quote or a line break.
+/// RFC 4180: quoted when it holds a comma, a quote or a line break; a
+/// name from the tax system that reads as a formula is defused
+/// (`csv_cell_escape`): the letters are merged in a spreadsheet.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    let s = csv_cell_escape(s);
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
