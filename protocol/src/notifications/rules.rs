@@ -291,8 +291,43 @@ fn authority(rest: &str) -> Option<&str> {
 fn host_ip(host: &str) -> Option<IpAddr> {
     match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         Some(v6) => v6.parse::<Ipv6Addr>().ok().map(IpAddr::V6),
-        None => host.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
+        None => whatwg_ipv4(host).map(IpAddr::V4),
     }
+}
+
+/// An IPv4 host as the WHATWG URL Standard's IPv4 parser reads it (§3.5),
+/// which is what the sender's `url` crate and browsers connect to: parts
+/// in decimal, `0x` hex or `0` octal, the last one filling the remaining
+/// bytes, so `0x7f000001`, `2130706433`, `0177.0.0.1` and `127.1` are all
+/// 127.0.0.1. Reading only dotted decimal here let such an endpoint past
+/// the check at registration (the send-time check refused it).
+fn whatwg_ipv4(host: &str) -> Option<Ipv4Addr> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() > 4 || parts.last().is_none_or(|l| !l.starts_with(|c: char| c.is_ascii_digit())) {
+        return None;
+    }
+    let mut numbers = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let (digits, radix) = if let Some(h) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+            (h, 16)
+        } else if part.len() > 1 && part.starts_with('0') {
+            (&part[1..], 8)
+        } else {
+            (*part, 10)
+        };
+        let n = if digits.is_empty() { 0 } else { u64::from_str_radix(digits, radix).ok()? };
+        numbers.push(n);
+    }
+    let (last, first) = numbers.split_last()?;
+    if first.iter().any(|&n| n > 255) || *last >= 256u64.pow(5 - numbers.len() as u32) {
+        return None;
+    }
+    let mut value = *last;
+    for (i, n) in first.iter().enumerate() {
+        value += n << (8 * (3 - i));
+    }
+    u32::try_from(value).ok().map(Ipv4Addr::from)
 }
 
 /// Whether the server may send to this address: not loopback, private
@@ -560,4 +595,56 @@ fn areas_meet(a: &Area, b: &Area, locality_point: &impl Fn(i64) -> Option<GeoPoi
 pub(crate) fn validate_texts(title: &str, body: &str) -> Result<(), FieldError> {
     required_text("title", title, 120)?;
     optional_text("body", body, 1000)
+}
+
+#[cfg(test)]
+mod ipv4_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the `url` crate (the sender's parser) makes of `host`.
+    fn url_crate(host: &str) -> Option<Ipv4Addr> {
+        match url::Url::parse(&format!("https://{host}/")).ok()?.host()? {
+            url::Host::Ipv4(v4) => Some(v4),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_an_address_reads_as_the_url_standard_reads_it() {
+        for (host, ip) in [
+            ("0x7f000001", "127.0.0.1"),
+            ("2130706433", "127.0.0.1"),
+            ("0177.0.0.1", "127.0.0.1"),
+            ("127.1", "127.0.0.1"),
+            ("0x0a.0.0.1", "10.0.0.1"),
+            ("169.254.169.254.", "169.254.169.254"),
+            ("8.8.8.8", "8.8.8.8"),
+        ] {
+            assert_eq!(whatwg_ipv4(host), Some(ip.parse().unwrap()), "{host}");
+            assert_eq!(url_crate(host), Some(ip.parse().unwrap()), "{host}");
+        }
+        for name in ["push.example.org", "1.2.3.4.5", "256.1.1.1", "0x1g", "example.1a"] {
+            assert_eq!(whatwg_ipv4(name), None, "{name}");
+        }
+        assert!(validate_endpoint("https://0x7f000001/x", EndpointPolicy::default()).is_err());
+        assert!(validate_endpoint("https://push.example.org/x", EndpointPolicy::default()).is_ok());
+    }
+
+    proptest! {
+        /// Random dotted hosts of decimal, hex and octal parts: whenever
+        /// the `url` crate sees an IPv4 address, so does the check.
+        #[test]
+        fn the_check_reads_every_host_the_url_crate_reads_as_ipv4(
+            parts in proptest::collection::vec((0u64..70_000, 0usize..3), 1..5)
+        ) {
+            let host: Vec<String> = parts.iter().map(|(n, form)| match form {
+                0 => n.to_string(),
+                1 => format!("0x{n:x}"),
+                _ => format!("0{n:o}"),
+            }).collect();
+            let host = host.join(".");
+            prop_assert_eq!(whatwg_ipv4(&host), url_crate(&host), "{}", host);
+        }
+    }
 }
