@@ -389,6 +389,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         &args.data.data_dir,
         args.device_token_key.as_deref(),
     )?);
+    // Officials' second factors: the key that seals TOTP secrets.
+    state.factor_key = Arc::new(mm_server::auth::factor_key::FactorKey::load(
+        &args.data.data_dir,
+        args.two_factor_key.as_deref(),
+    )?);
     // The budget's identity key: voter keys of one edition must not change
     // between instances or restarts (a second vote would pass the register).
     let budget_key = std::env::var("MM_BUDGET_KEY").ok().filter(|k| !k.trim().is_empty());
@@ -715,7 +720,7 @@ async fn add_user(
     } else {
         (auth::password::generate(), true)
     };
-    if let Err(e) = auth::password::check_new(&password) {
+    if let Err(e) = auth::password_policy::check_new(login, &password) {
         bail!("{} / {}", e.pl, e.en);
     }
     let hash =

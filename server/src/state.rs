@@ -56,6 +56,9 @@ pub struct AppState {
     pub reference: Arc<ReferenceCache>,
     /// Derives device tokens (`devices::tokens`); `main` loads the key.
     pub device_tokens: Arc<DeviceTokens>,
+    /// Seals officials' TOTP secrets and hashes their recovery codes
+    /// (`auth::factor_key`); `main` loads the key, tests keep an ephemeral one.
+    pub factor_key: Arc<crate::auth::factor_key::FactorKey>,
     /// Where residents and officials reach this server (`--public-url`).
     pub public_url: PublicUrl,
     /// Bounds concurrent Argon2 work (every password hash and check).
@@ -91,6 +94,7 @@ impl AppState {
             boundary: Arc::new(BoundaryCache::default()),
             reference: Arc::new(ReferenceCache::default()),
             device_tokens: Arc::new(DeviceTokens::ephemeral()),
+            factor_key: Arc::new(crate::auth::factor_key::FactorKey::ephemeral()),
             public_url: PublicUrl::for_addr(([127, 0, 0, 1], 8080).into()),
             passwords: Arc::new(PasswordGate::default()),
             sign_in: SignInPolicy::default(),

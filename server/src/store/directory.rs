@@ -121,6 +121,11 @@ pub struct GminaSettings {
     /// account, VAPID key); none: the deployment's `--push-credentials`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub push_credentials: Option<String>,
+    /// Whether officials of every role must sign in with a second factor
+    /// (`auth::second_factor`); admins must whatever this says. `None`:
+    /// no (an absent key keeps it, so stored gminas need no migration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub two_factor_for_all: Option<bool>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.
