@@ -511,6 +511,17 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Enrol an official in two-step sign-in (TOTP, RFC 6238) from the
+    /// server's console, e.g. the first admin of a server reached only by
+    /// API: prints the `otpauth://` URI, the secret (base32) and 10
+    /// recovery codes, once. Audited as the CLI's enrolment.
+    TwoFactor {
+        #[arg(long)]
+        login: String,
+        /// Replace an enrolment that exists (its recovery codes end too).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

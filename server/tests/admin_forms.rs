@@ -37,7 +37,9 @@ async fn app() -> (axum::Router, Arc<dyn Store>, (tempfile::TempDir, common::bac
     let green = store.create_department(Actor("test".into()), "Zieleń", Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept1", Some(roads.id), Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept2", Some(green.id), Utc::now()).await.unwrap();
-    let state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone());
+    // Written before the second factor: admins sign in with a password (tests/two_factor.rs has it on).
+    state.second_factor_for_admins = false;
     (mm_server::app(state), store, (dir, guard))
 }
 

@@ -156,8 +156,11 @@ impl Server {
     }
 
     /// Adds an official's account through `mm-server user add` and signs in.
+    /// An admin must have a second factor: enrolled with `mm-server user
+    /// two-factor`, signed in with one of the recovery codes it prints.
     pub fn official(&self, login: &str, role: &str) -> Result<Official> {
-        let password = format!("{login}-Haslo-2026!");
+        // The password policy refuses one containing the login.
+        let password = "Zielony-Ogrod-2026!".to_owned();
         let mut child = Command::new(bin("mm-server"))
             .args(["user", "add", "--login", login, "--role", role, "--password-stdin"])
             .arg("--data-dir")
@@ -171,10 +174,25 @@ impl Server {
         if !out.status.success() {
             bail!("user add failed: {}", String::from_utf8_lossy(&out.stderr));
         }
+        let mut login_body = serde_json::json!({"login": login, "password": password});
+        if role == "admin" {
+            let out = Command::new(bin("mm-server"))
+                .args(["user", "two-factor", "--login", login])
+                .arg("--data-dir")
+                .arg(&self.data_dir)
+                .output()?;
+            if !out.status.success() {
+                bail!("user two-factor failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            // Lines: the otpauth URI, the secret, then the recovery codes.
+            let text = String::from_utf8(out.stdout)?;
+            let recovery = text.lines().nth(2).context("a recovery code")?.to_owned();
+            login_body["one_time_code"] = recovery.into();
+        }
         let http = reqwest::blocking_client();
         let resp: serde_json::Value = http
             .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&serde_json::json!({"login": login, "password": password}))
+            .json(&login_body)
             .send()?
             .error_for_status()?
             .json()?;

@@ -51,7 +51,7 @@ fn counter_key(login: &str) -> String {
 
 /// Whether an official of `role` in `gmina` must have a second factor.
 pub async fn required(state: &AppState, role: Role, gmina: &Teryt) -> StoreResult<bool> {
-    if role == Role::Admin {
+    if role == Role::Admin && state.second_factor_for_admins {
         return Ok(true);
     }
     let record = state.gminas.find(state.store.as_ref(), gmina).await?;
