@@ -464,21 +464,21 @@ async fn a_category_edited_in_the_form_is_in_the_next_open311_answer() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-/// One password rule (`auth::password::check_new`) wherever a password is
-/// set: the new-account form, an admin's reset, the official's own change and
-/// `mm-server user add`. Too short or too long is refused in the rule's
-/// words and changes nothing.
+/// One password policy (`auth::password_policy::check_new`) wherever a
+/// password is set: the new-account form, an admin's reset, the official's
+/// own change and `mm-server user add`. Too short or too long is refused in
+/// the policy's words and changes nothing.
 #[tokio::test]
 async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
-    const SHORT_PL: &str = "Hasło musi mieć co najmniej 8 znaków.";
+    const SHORT_PL: &str = "Hasło musi mieć co najmniej 12 znaków.";
     let (app, store, (dir, guard)) = app().await;
     let (ck, csrf) = staff(&app, "admin1").await;
-    let long = "a".repeat(1001);
+    let long = "a".repeat(129);
     for bad in ["krótkie", long.as_str()] {
         let p = enc(bad);
         let (s, _, page) = send(&app, "POST", "/admin/accounts", &ck, &format!("csrf={csrf}&login=nowy&role=editor&password={p}&repeat={p}")).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "new account");
-        assert!(page.contains(if bad.len() > 1000 { "najwyżej 1000 bajtów" } else { SHORT_PL }), "{page}");
+        assert!(page.contains(if bad.len() > 128 { "najwyżej 128 znaków" } else { SHORT_PL }), "{page}");
         assert!(store.find_user("nowy").await.unwrap().is_none());
 
         let ed = store.find_user("ed1").await.unwrap().unwrap();
@@ -488,7 +488,7 @@ async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
 
         let (s, _, page) = send(&app, "POST", "/admin/password", &ck, &format!("csrf={csrf}&current={}&new={p}&repeat={p}", enc(PASS))).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "own change");
-        assert!(page.contains(if bad.len() > 1000 { "najwyżej 1000 bajtów" } else { SHORT_PL }), "{page}");
+        assert!(page.contains(if bad.len() > 128 { "najwyżej 128 znaków" } else { SHORT_PL }), "{page}");
     }
     assert!(login(&app, "admin1", PASS).await.is_some(), "the password is unchanged");
 
@@ -510,6 +510,6 @@ async fn every_place_that_sets_a_password_refuses_one_the_rule_refuses() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains(SHORT_PL) && stderr.contains("The password needs at least 8 characters."), "{stderr}");
+    assert!(stderr.contains(SHORT_PL) && stderr.contains("The password needs at least 12 characters."), "{stderr}");
     assert!(store.find_user("cli.user").await.unwrap().is_none());
 }
