@@ -124,6 +124,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/sessions/revoke", post(sessions::revoke_of_account))
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/settings/departments", post(settings::departments))
+        .route("/admin/settings/two-factor", post(settings::two_factor))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         // The participatory budget's counting: admins and the budget department (issue 15).
         .route("/admin/budget", get(budget::editions))
