@@ -63,6 +63,8 @@ async fn app() -> App {
     for (l, r) in [("admin1", Role::Admin), ("disp1", Role::Dispatcher), ("disp2", Role::Dispatcher)] {
         store.create_user(Actor("test".into()), l, r, &hash).await.unwrap();
     }
+    // The test store's own gmina, with its name (the TOTP issuer) and settings.
+    store.add_gmina(Actor("test".into()), mm_server::demo::czernica::siechnice_record(), chrono::Utc::now()).await.unwrap();
     let state = AppState::new(store);
     assert!(state.second_factor_for_admins, "on unless a test turns it off");
     App { app: mm_server::app(state.clone()), state, _dir: dir, _guard: guard }
@@ -284,14 +286,20 @@ async fn the_api_sign_in_asks_for_the_code() {
 #[tokio::test]
 async fn a_gmina_can_require_it_of_every_official() {
     let t = app().await;
-    let (_, next) = t.password("disp1", [192, 0, 2, 1]).await;
+    let (disp, next) = t.password("disp1", [192, 0, 2, 1]).await;
     assert_eq!(next, "/admin", "not required of a dispatcher by default");
-    let mut record = t.state.store.gmina_record(t.state.store.gmina_scope()).await.unwrap().expect("the default gmina");
-    record.settings.two_factor_for_all = Some(true);
-    t.state.store.update_gmina(Actor("test".into()), record, chrono::Utc::now()).await.unwrap();
-    t.state.gminas.invalidate();
+    assert_eq!(t.post("/admin/settings/two-factor", &disp, "two_factor_for_all=1").await.status, StatusCode::FORBIDDEN, "admins only");
+    let secret = b"ssssssssssssssssssss";
+    t.enrol("admin1", secret).await;
+    let (admin, _) = t.password("admin1", [192, 0, 2, 1]).await;
+    t.post("/admin/login/code", &admin, &format!("code={}", totp::code(secret, now_step()))).await;
+    assert!(t.get("/admin/settings", &admin).await.body.contains("id=\"two_factor_for_all\""));
+    let r = t.send("POST", "/admin/settings/two-factor", Some(&admin), "two_factor_for_all=1", [192, 0, 2, 1]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "without the CSRF token");
+    assert_eq!(t.post("/admin/settings/two-factor", &admin, "two_factor_for_all=1").await.status, StatusCode::OK);
     let (_, next) = t.password("disp1", [192, 0, 2, 1]).await;
-    assert_eq!(next, "/admin/two-factor/enrol");
+    assert_eq!(next, "/admin/two-factor/enrol", "now every official enrols");
+    assert_eq!(t.get("/admin/reports", &disp).await.status, StatusCode::OK, "a session made before keeps working until it ends");
 }
 
 #[tokio::test]
