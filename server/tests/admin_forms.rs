@@ -124,9 +124,9 @@ const NEW_POSTS: &[(&str, &str)] = &[
     ("/admin/categories/street_lamp", "name_pl=A&name_en=A&active=1"),
     ("/admin/event-categories", "id=zz&name_pl=A&name_en=A"),
     ("/admin/event-categories/kultura", "name_pl=A&name_en=A"),
-    ("/admin/accounts", "login=evil&role=admin&password=12345678&repeat=12345678"),
+    ("/admin/accounts", "login=evil&role=admin&password=zielone-drzewo-12&repeat=zielone-drzewo-12"),
     ("/admin/accounts/1", "role=editor"),
-    ("/admin/accounts/1/password", "password=12345678&repeat=12345678"),
+    ("/admin/accounts/1/password", "password=zielone-drzewo-12&repeat=zielone-drzewo-12"),
     ("/admin/accounts/1/disable", "disabled=1"),
     ("/admin/accounts/1/delete", "confirm=1"),
     ("/admin/settings", "tile_url=https%3A%2F%2Fevil.example%2F%7Bz%7D%2F%7Bx%7D%2F%7By%7D.png"),
@@ -332,7 +332,7 @@ async fn an_account_made_in_the_form_signs_in_with_its_role_and_every_change_is_
     assert_eq!(send(&app, "POST", &format!("/admin/accounts/{}", me.id), &ck, &format!("csrf={csrf}&role=editor&department=")).await.0, StatusCode::CONFLICT);
 
     // A duplicate login is refused.
-    let (s, _, _) = send(&app, "POST", "/admin/accounts", &ck, &format!("csrf={csrf}&login=jan.kowalski&role=editor&password=12345678&repeat=12345678")).await;
+    let (s, _, _) = send(&app, "POST", "/admin/accounts", &ck, &format!("csrf={csrf}&login=jan.kowalski&role=editor&password=zielone-drzewo-12&repeat=zielone-drzewo-12")).await;
     assert_eq!(s, StatusCode::CONFLICT);
 
     // Delete.
