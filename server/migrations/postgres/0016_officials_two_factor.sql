@@ -1,8 +1,8 @@
 -- 16 (SQLite 26): officials' second factor (TOTP, RFC 6238) and their recovery codes;
 -- sessions get a stage (a sign-in half done grants nothing), what the
 -- sessions page lists, and an id to revoke one by. Sessions made before
--- have none of that: they end here, as SQLite's migration 9 ended them, and
--- everyone signs in again.
+-- stay signed in (stage full) until they expire, at most 12 h, with a
+-- random id each and nothing else to list.
 
 CREATE TABLE official_totp (
     user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE DEFERRABLE,
@@ -22,9 +22,9 @@ CREATE TABLE official_recovery_codes (
     PRIMARY KEY (user_id, code_hash)
 );
 
-DELETE FROM sessions;
 ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';
 ALTER TABLE sessions ADD COLUMN public_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN last_seen_at TEXT;
 ALTER TABLE sessions ADD COLUMN user_agent TEXT;
 ALTER TABLE sessions ADD COLUMN address TEXT;
+UPDATE sessions SET public_id = substr(md5(random()::text || token_hash), 1, 16);
