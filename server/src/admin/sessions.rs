@@ -69,9 +69,9 @@ pub fn short_user_agent(ua: &str) -> String {
     }
 }
 
-fn when(lang: Lang, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| t.with_timezone(&mm_protocol::LOCAL_TZ).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| lang.t("—", "—").to_owned())
+/// Warsaw time to the minute; a dash when never.
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.with_timezone(&mm_protocol::LOCAL_TZ).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".to_owned())
 }
 
 fn rows(lang: Lang, sessions: Vec<SessionInfo>) -> Vec<SessionRow> {
@@ -84,8 +84,8 @@ fn rows(lang: Lang, sessions: Vec<SessionInfo>) -> Vec<SessionRow> {
                 SessionKind::BackOffice => lang.t("panel", "back office"),
                 SessionKind::Api => "API",
             },
-            created: when(lang, Some(s.created_at)),
-            last_seen: when(lang, s.last_seen_at),
+            created: when(Some(s.created_at)),
+            last_seen: when(s.last_seen_at),
             browser: s.user_agent.as_deref().map(short_user_agent).unwrap_or_default(),
             address: s.address.unwrap_or_default(),
             public_id: s.public_id,
