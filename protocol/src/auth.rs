@@ -53,12 +53,20 @@ impl Role {
 pub struct LoginRequest {
     pub login: String,
     pub password: String,
+    /// For an account with a second factor: the authenticator's current
+    /// 6-digit code (RFC 6238) or one of its unused recovery codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_time_code: Option<String>,
 }
 
 impl Validate for LoginRequest {
     fn validate(&self) -> Result<(), FieldError> {
         required_text("login", &self.login, 100)?;
-        required_text("password", &self.password, 1000)
+        required_text("password", &self.password, 1000)?;
+        match &self.one_time_code {
+            Some(c) => required_text("one_time_code", c, 40),
+            None => Ok(()),
+        }
     }
 }
 

@@ -110,6 +110,12 @@ pub enum ErrorCode {
     AlreadyAnswered,
     /// An answer breaks the consultation's question (`field` = `questions[i]`).
     InvalidAnswer,
+    /// The account signs in with a second factor: send `one_time_code`
+    /// (a TOTP code or a recovery code), or it was wrong or used (401).
+    SecondFactorRequired,
+    /// The account must have a second factor and has none: enrol in the
+    /// back office first (403).
+    SecondFactorNotEnrolled,
     /// A code from a newer server that this build does not know.
     #[serde(other)]
     Unknown,
@@ -122,8 +128,8 @@ impl ErrorCode {
         match self {
             MalformedJson | InvalidField | InvalidQuery | InvalidCursor | GminaRequired | InvalidGmina
             | InvalidActivationCode | BallotRule | InvalidIdentity | InvalidSmsCode | InvalidAnswer => 400,
-            Unauthorized | TokenExpired | InvalidCredentials => 401,
-            Forbidden => 403,
+            Unauthorized | TokenExpired | InvalidCredentials | SecondFactorRequired => 401,
+            Forbidden | SecondFactorNotEnrolled => 403,
             NotFound | UnknownGmina | ResultsNotPublished => 404,
             MethodNotAllowed => 405,
             IdempotencyConflict | Conflict | PhaseClosed | AlreadyVoted | PhoneLimit | AlreadyAnswered => 409,
@@ -178,6 +184,8 @@ impl ErrorCode {
             ResultsNotPublished => "results_not_published",
             AlreadyAnswered => "already_answered",
             InvalidAnswer => "invalid_answer",
+            SecondFactorRequired => "second_factor_required",
+            SecondFactorNotEnrolled => "second_factor_not_enrolled",
             Unknown => "unknown",
         }
     }
@@ -236,6 +244,8 @@ mod tests {
             ErrorCode::ResultsNotPublished,
             ErrorCode::AlreadyAnswered,
             ErrorCode::InvalidAnswer,
+            ErrorCode::SecondFactorRequired,
+            ErrorCode::SecondFactorNotEnrolled,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

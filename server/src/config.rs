@@ -170,6 +170,11 @@ pub struct ServeArgs {
     /// the same. Without it, one is made in DATA_DIR/device-token.key (0600).
     #[arg(long, env = "MM_DEVICE_TOKEN_KEY", hide_env_values = true, global = true)]
     pub device_token_key: Option<String>,
+    /// The key officials' TOTP secrets are sealed and recovery codes
+    /// hashed with (`auth::factor_key`): at least 32 bytes; every instance
+    /// needs the same. Without it, one is made in DATA_DIR/two-factor.key (0600).
+    #[arg(long, env = "MM_TWO_FACTOR_KEY", hide_env_values = true, global = true)]
+    pub two_factor_key: Option<String>,
     /// Where photos' bytes go: `s3://BUCKET[/PREFIX]` on an S3-compatible
     /// store (`MM_S3_ENDPOINT`, `MM_S3_REGION`, `AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`; `crate::blobs::s3`), or a directory. Every
@@ -505,6 +510,17 @@ pub enum UserCommand {
         /// Read the password as one line from standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Enrol an official in two-step sign-in (TOTP, RFC 6238) from the
+    /// server's console, e.g. the first admin of a server reached only by
+    /// API: prints the `otpauth://` URI, the secret (base32) and 10
+    /// recovery codes, once. Audited as the CLI's enrolment.
+    TwoFactor {
+        #[arg(long)]
+        login: String,
+        /// Replace an enrolment that exists (its recovery codes end too).
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -46,6 +46,9 @@ async fn main() -> Result<()> {
             )
             .await
         }
+        Some(Command::User(UserCommand::TwoFactor { login, force })) => {
+            enrol_two_factor(&cli.serve.data, cli.serve.two_factor_key.as_deref(), &login, force).await
+        }
         Some(Command::Places(PlacesCommand::Import { file })) => {
             import_places(&cli.serve.data, &file).await
         }
@@ -389,6 +392,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         &args.data.data_dir,
         args.device_token_key.as_deref(),
     )?);
+    // Officials' second factors: the key that seals TOTP secrets.
+    state.factor_key = Arc::new(mm_server::auth::factor_key::FactorKey::load(
+        &args.data.data_dir,
+        args.two_factor_key.as_deref(),
+    )?);
     // The budget's identity key: voter keys of one edition must not change
     // between instances or restarts (a second vote would pass the register).
     let budget_key = std::env::var("MM_BUDGET_KEY").ok().filter(|k| !k.trim().is_empty());
@@ -691,6 +699,46 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// `mm-server user two-factor --login L [--force]`: a new TOTP secret for
+/// the official, confirmed at once (whoever runs this holds the server),
+/// printed with its recovery codes on stdout, once.
+async fn enrol_two_factor(data: &DataArgs, key: Option<&str>, login: &str, force: bool) -> Result<()> {
+    use mm_server::auth::{factor_key, totp};
+    let factor = factor_key::FactorKey::load(&data.data_dir, key)?;
+    let store = open_store(data).await?;
+    let Some(user) = store.find_user(login).await.map_err(|e| anyhow::anyhow!("{e}"))? else {
+        bail!("no enabled official has the login {login}");
+    };
+    let now = chrono::Utc::now();
+    let existing = store.totp(user.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if existing.as_ref().is_some_and(|t| t.confirmed) {
+        if !force {
+            bail!("{login} has two-step sign-in already; --force replaces it");
+        }
+        store.remove_totp(Actor("cli".into()), user.id, "two_factor.reset", now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let secret = totp::new_secret();
+    store.begin_totp(user.id, &factor.seal(user.id, &secret)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let codes: Vec<String> = (0..factor_key::RECOVERY_CODES).map(|_| factor_key::new_recovery_code()).collect();
+    let hashes = codes.iter().map(|c| factor.recovery_hash(c)).collect();
+    // The step before now: the official's first code (this step's) still works.
+    let step = totp::step_at(now.timestamp()) - totp::WINDOW - 1;
+    store.confirm_totp(Actor("cli".into()), user.id, step, hashes, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let issuer = match store.gmina_record(&user.gmina).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        Some(g) => format!("Gmina {}", g.name),
+        None => "mMieszkaniec".to_owned(),
+    };
+    store.close().await.ok();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", totp::otpauth_uri(&issuer, login, &secret))?;
+    writeln!(out, "{}", totp::base32(&secret))?;
+    for c in codes {
+        writeln!(out, "{c}")?;
+    }
+    eprintln!("{login}: two-step sign-in enrolled; the URI, secret and recovery codes above are shown only once");
+    Ok(())
+}
+
 async fn add_user(
     data: &DataArgs,
     login: &str,
@@ -715,7 +763,7 @@ async fn add_user(
     } else {
         (auth::password::generate(), true)
     };
-    if let Err(e) = auth::password::check_new(&password) {
+    if let Err(e) = auth::password_policy::check_new(login, &password) {
         bail!("{} / {}", e.pl, e.en);
     }
     let hash =

@@ -56,6 +56,16 @@ pub struct AppState {
     pub reference: Arc<ReferenceCache>,
     /// Derives device tokens (`devices::tokens`); `main` loads the key.
     pub device_tokens: Arc<DeviceTokens>,
+    /// Seals officials' TOTP secrets and hashes their recovery codes
+    /// (`auth::factor_key`); `main` loads the key, tests keep an ephemeral one.
+    pub factor_key: Arc<crate::auth::factor_key::FactorKey>,
+    /// Whether admins must have a second factor
+    /// (`auth::second_factor::required`). Always true in a server: `main`
+    /// has no way to change it. Only the in-process tests written before
+    /// the second factor turn it off, so that their admins still sign in
+    /// with a password alone; the second factor's own tests, the browser
+    /// tests and the e2e tests run with it on.
+    pub second_factor_for_admins: bool,
     /// Where residents and officials reach this server (`--public-url`).
     pub public_url: PublicUrl,
     /// Bounds concurrent Argon2 work (every password hash and check).
@@ -91,6 +101,8 @@ impl AppState {
             boundary: Arc::new(BoundaryCache::default()),
             reference: Arc::new(ReferenceCache::default()),
             device_tokens: Arc::new(DeviceTokens::ephemeral()),
+            factor_key: Arc::new(crate::auth::factor_key::FactorKey::ephemeral()),
+            second_factor_for_admins: true,
             public_url: PublicUrl::for_addr(([127, 0, 0, 1], 8080).into()),
             passwords: Arc::new(PasswordGate::default()),
             sign_in: SignInPolicy::default(),

@@ -87,3 +87,4 @@ mod taxes_api;
 mod taxes_import;
 mod taxes_store;
 mod tenancy;
+mod two_factor;

@@ -68,6 +68,8 @@ async fn app_tuned(tune: impl FnOnce(&mut AppState)) -> App {
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
     let mut state = AppState::new(store.clone());
+    // Written before the second factor: admins sign in with a password (tests/two_factor.rs has it on).
+    state.second_factor_for_admins = false;
     state.clock = Clock::from_fn(move || Utc::now() + Duration::seconds(o.load(Ordering::SeqCst)));
     tune(&mut state);
     App { app: mm_server::app(state.clone()), state, offset, dir, guard }

@@ -1282,6 +1282,32 @@ async fn every_route_keeps_gminas_apart() {
         w.cover(&format!("POST /admin/accounts/{{id}}{route}"));
         not_found(&format!("account{route} of B's official"), &w.a_post(&format!("/admin/accounts/{admin}{route}"), form).await);
     }
+    // Officials' second factor and sessions (issue 17): B's official's are
+    // not A's admin's to list, end or reset.
+    w.cover("GET /admin/accounts/{id}/sessions");
+    not_found("B's official's sessions", &w.a_page(&format!("/admin/accounts/{admin}/sessions")).await);
+    for route in ["/sessions/revoke", "/two-factor/reset"] {
+        w.cover(&format!("POST /admin/accounts/{{id}}{route}"));
+        not_found(&format!("account{route} of B's official"), &w.a_post(&format!("/admin/accounts/{admin}{route}"), "others=1").await);
+    }
+    let r = w.send("GET", "/admin/reports", Req { cookie: Some(&b.cookie), ..Default::default() }).await;
+    assert_eq!(r.status, StatusCode::OK, "B's session lives");
+    for r in [
+        "GET /admin/login/code",
+        "POST /admin/login/code",
+        "GET /admin/two-factor",
+        "GET /admin/two-factor/enrol",
+        "POST /admin/two-factor/confirm",
+        "POST /admin/two-factor/disable",
+        "GET /admin/sessions",
+        "POST /admin/sessions/revoke",
+        "POST /admin/settings/two-factor",
+    ] {
+        // The official's own sign-in steps, second factor and sessions
+        // (scoped to their user id; tests/two_factor.rs), and their own
+        // gmina's setting.
+        w.cover(r);
+    }
     w.cover("POST /admin/settings");
     assert_eq!(w.a_post("/admin/settings", "tile_url=https%3A%2F%2Falfa.example%2F%7Bz%7D%2F%7Bx%7D%2F%7By%7D.png").await.status, StatusCode::OK);
     assert!(w.a_page("/admin/settings").await.text().contains("alfa.example"), "A's setting is A's");

@@ -57,7 +57,7 @@ test('an admin creates a category with a single-choice question and an official;
   await assertLabelled(page);
   await page.getByLabel('Login nowego urzędnika').fill('nowak');
   await page.getByLabel('Rola').selectOption('dispatcher');
-  await page.getByLabel('Hasło początkowe (co najmniej 8 znaków)').fill('pierwsze haslo 1');
+  await page.getByLabel('Hasło początkowe (co najmniej 12 znaków, bez loginu)').fill('pierwsze haslo 1');
   await page.getByLabel('Powtórz hasło początkowe').fill('pierwsze haslo 1');
   await page.getByRole('button', { name: 'Utwórz konto' }).click();
   await page.waitForURL(/\/admin\/accounts\/\d+$/);

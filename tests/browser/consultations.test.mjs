@@ -57,7 +57,7 @@ test('an official builds, opens, moderates, closes and publishes a consultation 
   await ap.getByLabel('Login nowego urzędnika').fill('konsultant');
   await ap.getByLabel('Rola').selectOption('department');
   await ap.getByLabel('Wydział (dla roli „wydział”)').selectOption({ label: 'Konsultacje społeczne' });
-  await ap.getByLabel('Hasło początkowe (co najmniej 8 znaków)').fill(OFFICIAL_PASS);
+  await ap.getByLabel('Hasło początkowe (co najmniej 12 znaków, bez loginu)').fill(OFFICIAL_PASS);
   await ap.getByLabel('Powtórz hasło początkowe').fill(OFFICIAL_PASS);
   await ap.getByRole('button', { name: 'Utwórz konto' }).click();
   await ap.waitForURL(/\/admin\/accounts\/\d+$/);

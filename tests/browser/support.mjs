@@ -13,6 +13,7 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,13 +110,75 @@ export async function until(probe, timeoutMs) {
   return v;
 }
 
-/// Signs in at /admin/login on `page`.
+/// RFC 4648 base32 (spaces and padding ignored) to bytes.
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+/// The TOTP code of `step` (RFC 6238: HMAC-SHA1 over the 8-byte step,
+/// RFC 4226 §5.3's dynamic truncation, 6 digits), computed here, apart
+/// from the server's code.
+export function totpCode(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', secret).update(counter).digest();
+  const o = h[h.length - 1] & 0x0f;
+  const bin = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+export const nowStep = () => Math.floor(Date.now() / 1000 / 30);
+
+/// Each official's TOTP secret once enrolled through the pages, and the
+/// last step signed in with: the server refuses a step twice (RFC 6238
+/// §5.2), so the next sign-in takes a later one within the ±1 window, or
+/// waits for one.
+export const secrets = {};
+const lastStep = {};
+
+/// A code for `login` that the server has not seen yet.
+export async function freshCode(login) {
+  let step = Math.max(nowStep() - 1, (lastStep[login] ?? -Infinity) + 1);
+  while (step > nowStep() + 1) await new Promise((r) => setTimeout(r, 500));
+  lastStep[login] = step;
+  return totpCode(secrets[login], step);
+}
+
+/// The steps after the password: enrolment (an admin's first sign-in; the
+/// secret is read off the page and kept) or the code.
+async function secondStep(page, login) {
+  if (page.url().endsWith('/admin/two-factor/enrol')) {
+    secrets[login] = base32Decode(await page.locator('#totp-secret').innerText());
+    await page.getByLabel('Kod z aplikacji').fill(await freshCode(login));
+    await page.getByRole('button', { name: 'Włącz weryfikację dwuetapową' }).click();
+    await page.waitForLoadState();
+    await page.getByRole('link', { name: /przejdź do panelu/ }).click();
+    await page.waitForLoadState();
+  } else if (page.url().endsWith('/admin/login/code')) {
+    assert.ok(secrets[login], `${login} was enrolled in this run`);
+    await page.getByLabel('Kod z aplikacji').fill(await freshCode(login));
+    await page.getByRole('button', { name: 'Potwierdź' }).click();
+    await page.waitForLoadState();
+  }
+}
+
+/// Signs in at /admin/login on `page`, with the second step when one is
+/// due (admins must have one: the first sign-in enrols).
 export async function logIn(page, login, password = PASS) {
   await page.goto(`${base}/admin/login`);
   await page.getByLabel('Login').fill(login);
   await page.getByLabel('Hasło').fill(password);
   await page.getByRole('button', { name: 'Zaloguj' }).click();
   await page.waitForLoadState();
+  await secondStep(page, login);
 }
 
 /// A fresh browser context signed in as `login`.

@@ -21,7 +21,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 /// The workspace's target directory (honours `CARGO_TARGET_DIR`).
 /// The demo's first gmina (Siechnice), which the tests' cores and `mm`
@@ -64,6 +64,10 @@ pub fn bin(name: &str) -> PathBuf {
     }
     path
 }
+
+/// The password `Server::official` gives every account (the password
+/// policy refuses one containing the login, so it is the same for all).
+pub const OFFICIAL_PASSWORD: &str = "Zielony-Ogrod-2026!";
 
 /// A running `mm-server` process. Killed on drop.
 pub struct Server {
@@ -155,9 +159,12 @@ impl Server {
         }
     }
 
-    /// Adds an official's account through `mm-server user add` and signs in.
+    /// Adds an official's account through `mm-server user add` (with
+    /// [`OFFICIAL_PASSWORD`]) and signs in.
+    /// An admin must have a second factor: enrolled with `mm-server user
+    /// two-factor`, signed in with one of the recovery codes it prints.
     pub fn official(&self, login: &str, role: &str) -> Result<Official> {
-        let password = format!("{login}-Haslo-2026!");
+        let password = OFFICIAL_PASSWORD.to_owned();
         let mut child = Command::new(bin("mm-server"))
             .args(["user", "add", "--login", login, "--role", role, "--password-stdin"])
             .arg("--data-dir")
@@ -171,15 +178,32 @@ impl Server {
         if !out.status.success() {
             bail!("user add failed: {}", String::from_utf8_lossy(&out.stderr));
         }
+        let mut login_body = serde_json::json!({"login": login, "password": password});
+        let mut recovery_codes = Vec::new();
+        if role == "admin" {
+            let out = Command::new(bin("mm-server"))
+                .args(["user", "two-factor", "--login", login])
+                .arg("--data-dir")
+                .arg(&self.data_dir)
+                .output()?;
+            if !out.status.success() {
+                bail!("user two-factor failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            // Lines: the otpauth URI, the secret, then the recovery codes.
+            let text = String::from_utf8(out.stdout)?;
+            recovery_codes = text.lines().skip(2).map(str::to_owned).collect();
+            ensure!(recovery_codes.len() == 10, "ten recovery codes: {text}");
+            login_body["one_time_code"] = recovery_codes.remove(0).into();
+        }
         let http = reqwest::blocking_client();
         let resp: serde_json::Value = http
             .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&serde_json::json!({"login": login, "password": password}))
+            .json(&login_body)
             .send()?
             .error_for_status()?
             .json()?;
         let token = resp["token"].as_str().context("token in login response")?.to_string();
-        Ok(Official { url: self.url.clone(), token })
+        Ok(Official { url: self.url.clone(), token, recovery_codes })
     }
 }
 
@@ -200,6 +224,9 @@ pub fn signal(pid: u32, sig: &str) {
 pub struct Official {
     pub url: String,
     pub token: String,
+    /// An admin's recovery codes not used yet (`mm-server user two-factor`
+    /// printed ten; the API's sign-in used the first).
+    pub recovery_codes: Vec<String>,
 }
 
 impl Official {

@@ -45,8 +45,9 @@ fn audit_verify_passes_on_the_servers_log_and_names_the_entry_edited_behind_its_
     let before = verify(data, &[])?;
     let out = text(&before);
     assert!(before.status.success(), "{out}");
-    // user.add, auth.login and three news.create.
-    assert!(out.contains(&format!("gmina {DEMO_GMINA}: 5 entries checked, chain intact")), "{out}");
+    // user.add, the admin's two_factor.enrol (`mm-server user two-factor`)
+    // and auth.recovery_code_used (its sign-in), auth.login, three news.create.
+    assert!(out.contains(&format!("gmina {DEMO_GMINA}: 7 entries checked, chain intact")), "{out}");
     let head = out.split("sha256 ").nth(1).context("a head hash")?.split_whitespace().next().unwrap_or("").to_owned();
     assert_eq!(head.len(), 64, "{out}");
     assert!(!out.contains("audytor-e2e") && !out.contains("Tajny"), "no login or detail: {out}");
@@ -69,7 +70,7 @@ fn audit_verify_passes_on_the_servers_log_and_names_the_entry_edited_behind_its_
     assert!(!after.status.success(), "tampering must fail the check: {out}");
     assert!(out.contains(&format!("BROKEN at entry id {victim} ")), "{out}");
     assert!(out.contains("content_edited") && out.contains("action news.create"), "{out}");
-    assert!(out.contains(&format!("gmina {DEMO_GMINA}: 3 entries checked")), "{out}");
+    assert!(out.contains(&format!("gmina {DEMO_GMINA}: 5 entries checked")), "{out}");
     assert!(!out.contains("audytor-e2e") && !out.contains("Inny komunikat"), "no login or detail: {out}");
     Ok(())
 }

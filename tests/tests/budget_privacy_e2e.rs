@@ -705,6 +705,7 @@ fn admin_sign_in(
     seen: &mut Seen,
     login: &str,
     password: &str,
+    recovery_code: &str,
 ) -> Result<(String, String)> {
     let cookie_of = |r: &reqwest::blocking::Response, name: &str| -> Option<String> {
         r.headers()
@@ -736,6 +737,18 @@ fn admin_sign_in(
         "mm_session={}",
         cookie_of(&r, "mm_session").context("a session cookie")?
     );
+    // An admin's second step: one of the recovery codes `add_admin` got.
+    let step = admin_get(api, seen, &cookie, "/admin/login/code")?;
+    let i = step.find("name=\"csrf\" value=\"").context("the code form's CSRF token")? + 19;
+    let form = format!("csrf={}&recovery_code={recovery_code}", &step[i..i + 64]);
+    let r = api
+        .http
+        .post(format!("{}/admin/login/code", api.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()?;
+    ensure!(r.status().as_u16() == 303, "the code step: {}", r.status());
     let page = admin_get(api, seen, &cookie, "/admin/password")?;
     let i = page
         .find("name=\"csrf\" value=\"")
@@ -768,7 +781,9 @@ fn admin_post(api: &Api, seen: &mut Seen, cookie: &str, csrf: &str, path: &str) 
     Ok(text)
 }
 
-fn add_admin(data: &Path, login: &str, password: &str) -> Result<()> {
+/// Adds an admin and enrols their second factor from the console; the
+/// recovery codes it prints.
+fn add_admin(data: &Path, login: &str, password: &str) -> Result<Vec<String>> {
     let mut child = Command::new(bin("mm-server"))
         .args([
             "user",
@@ -792,7 +807,16 @@ fn add_admin(data: &Path, login: &str, password: &str) -> Result<()> {
         "user add: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Ok(())
+    let out = Command::new(bin("mm-server"))
+        .args(["user", "two-factor", "--login", login, "--data-dir"])
+        .arg(data)
+        .output()?;
+    ensure!(out.status.success(), "user two-factor: {}", String::from_utf8_lossy(&out.stderr));
+    // The URI, the key, then the recovery codes.
+    let text = String::from_utf8(out.stdout)?;
+    let codes: Vec<String> = text.lines().skip(2).map(str::to_owned).collect();
+    ensure!(codes.len() == 10, "ten recovery codes: {text}");
+    Ok(codes)
 }
 
 fn args(list: &[&str], more: &[String]) -> Vec<String> {
@@ -1028,8 +1052,8 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
 
     // An admin draws the lot while voting is open.
     let (login, password) = ("bo-admin", "Budzet-Prywatnosci-2026!");
-    add_admin(&data, login, password)?;
-    let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password)?;
+    let recovery_codes = add_admin(&data, login, password)?;
+    let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password, &recovery_codes[0])?;
     admin_post(
         &api,
         &mut seen,
@@ -1049,7 +1073,7 @@ fn no_pesel_name_or_phone_anywhere_after_ballots_of_every_kind_a_count_and_the_e
     close_voting(&data, e.id)?;
     let server = LoggedServer::start(&data, &logs)?;
     let api = Api::new(&server.url);
-    let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password)?;
+    let (cookie, csrf) = admin_sign_in(&api, &mut seen, login, password, &recovery_codes[1])?;
     // Counting phase: two paper cards through the form; the second person voted by `mm`.
     admin_get(
         &api,

@@ -15,7 +15,7 @@ use mm_protocol::auth::Role;
 
 use super::session::{Form, Staff};
 use super::view::{AdminError, AdminResult, Choice, Lang, Page, PageCtx, choices};
-use crate::auth::password;
+use crate::auth::password_policy;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::store::Department;
@@ -55,11 +55,11 @@ fn login_ok(l: &str) -> bool {
         && l.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
-/// The new password ([`password::check_new`], the server's one rule) and
-/// its repetition, equal.
-fn new_password(f: &Form) -> AdminResult<String> {
+/// The new password of `login` ([`password_policy::check_new`], the
+/// server's one rule) and its repetition, equal.
+fn new_password(login: &str, f: &Form) -> AdminResult<String> {
     let p = f.get("password").unwrap_or_default().to_owned();
-    password::check_new(&p).map_err(|e| bad(&e.pl, &e.en))?;
+    password_policy::check_new(login, &p).map_err(|e| bad(&e.pl, &e.en))?;
     if f.get("repeat") != Some(p.as_str()) {
         return Err(bad("Powtórzone hasło jest inne.", "The repeated password differs."));
     }
@@ -145,7 +145,7 @@ pub async fn create(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminRe
     let Ok(dept) = parse_dept(&f, &depts) else {
         return Err(bad("Nie ma takiego wydziału.", "There is no such department."));
     };
-    let hash = hash(&state, new_password(&f)?).await?;
+    let hash = hash(&state, new_password(&login, &f)?).await?;
     let id = state.store.create_user(staff.actor(), &login, role, &hash).await?;
     if dept.is_some() {
         state.store.set_user_department(staff.actor(), &login, dept, state.clock.now()).await?;
@@ -181,6 +181,8 @@ struct AccountPage<'a> {
     is_self: bool,
     roles: Vec<Choice>,
     departments: Vec<Choice>,
+    /// The official has a second factor (`admin::two_factor::reset`).
+    two_factor: bool,
 }
 
 pub async fn edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>) -> AdminResult<Response> {
@@ -193,6 +195,7 @@ pub async fn edit(Tenant(state): Tenant, staff: Staff, Path(id): Path<i64>) -> A
         is_self: a.id == staff.user_id,
         roles: role_options(lang, Some(a.role)),
         departments: dept_options(lang, &depts, a.department_id),
+        two_factor: crate::auth::second_factor::enrolled(&state, a.id).await?,
         a,
     };
     Ok(Page::ok(page).into_response())
@@ -224,7 +227,7 @@ pub async fn reset_password(Tenant(state): Tenant, staff: Staff, Path(id): Path<
     let f = staff.posted(&body)?;
     staff.permit(staff.is_admin())?;
     let a = load(&state, id).await?;
-    let hash = hash(&state, new_password(&f)?).await?;
+    let hash = hash(&state, new_password(&a.login, &f)?).await?;
     // Ends every session and API token of the account (a reset answers a
     // suspected leak); the admin's own session stays even on their own account.
     state.store.set_password(staff.actor(), a.id, &hash, Some(&staff.token_hash), state.clock.now()).await?;

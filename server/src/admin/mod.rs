@@ -9,6 +9,9 @@
 //!   handler's one error type); [`charts`]: SVG bar charts;
 //! - [`session`]: cookie sessions, CSRF, the `Staff` extractor (roles);
 //! - [`signin`]: sign-in with lock-out, sign-out, password change, language;
+//! - [`two_factor`]: the sign-in's second step (TOTP, recovery codes),
+//!   enrolment with a QR code, an admin's reset; [`sessions`]: an
+//!   official's sessions listed and revoked (issue 17);
 //! - [`reports`]: triage (list, map, CSV, detail, actions, bulk);
 //! - [`content`]: news and events;
 //! - [`categories`], [`accounts`], [`settings`]: admins' report and event
@@ -41,10 +44,12 @@ pub mod jobs;
 pub mod notifications;
 pub mod reports;
 pub mod session;
+pub mod sessions;
 pub mod settings;
 pub mod signin;
 pub mod taxes;
 pub mod transparency;
+pub mod two_factor;
 pub mod view;
 pub mod waste;
 
@@ -71,6 +76,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/logout", post(signin::logout))
         .route("/admin/password", get(signin::password_get).post(signin::password_post))
         .route("/admin/lang", get(signin::set_lang))
+        // The second factor (issue 17): the sign-in's second step, enrolment, status; sessions.
+        .route("/admin/login/code", get(two_factor::code_get).post(two_factor::code_post))
+        .route("/admin/two-factor", get(two_factor::status_get))
+        .route("/admin/two-factor/enrol", get(two_factor::enrol_get))
+        .route("/admin/two-factor/confirm", post(two_factor::confirm))
+        .route("/admin/two-factor/disable", post(two_factor::disable))
+        .route("/admin/sessions", get(sessions::list))
+        .route("/admin/sessions/revoke", post(sessions::revoke))
         .route("/admin/reports", get(reports::list))
         .route("/admin/reports.csv", get(reports::csv))
         .route("/admin/reports/bulk", post(reports::bulk))
@@ -106,8 +119,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/password", post(accounts::reset_password))
         .route("/admin/accounts/{id}/disable", post(accounts::disable))
         .route("/admin/accounts/{id}/delete", post(accounts::delete))
+        .route("/admin/accounts/{id}/two-factor/reset", post(two_factor::reset))
+        .route("/admin/accounts/{id}/sessions", get(sessions::of_account))
+        .route("/admin/accounts/{id}/sessions/revoke", post(sessions::revoke_of_account))
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/settings/departments", post(settings::departments))
+        .route("/admin/settings/two-factor", post(settings::two_factor))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         // The participatory budget's counting: admins and the budget department (issue 15).
         .route("/admin/budget", get(budget::editions))

@@ -19,7 +19,7 @@ use super::html::{Lang, error_page};
 use super::view::{AdminError, SignedIn};
 use crate::auth::token::{hash_token, sha256_hex};
 use crate::state::AppState;
-use crate::store::{Actor, SessionKind};
+use crate::store::{Actor, SessionKind, SessionRecord, SessionStage};
 
 pub const SESSION_COOKIE: &str = "mm_session";
 pub const LANG_COOKIE: &str = "mm_lang";
@@ -182,6 +182,9 @@ pub fn csrf_refused(lang: Lang, staff: Option<&Staff>) -> Response {
 /// finds nothing (404): that gmina has no page of this official's.
 pub enum NotSignedIn {
     Out { is_get: bool },
+    /// The password was right but the sign-in is not finished: pages send
+    /// the browser to the step due, posts are refused.
+    Unfinished { stage: SessionStage, is_get: bool },
     OtherGmina(Lang),
     Failed(crate::error::AppError),
 }
@@ -191,6 +194,14 @@ impl IntoResponse for NotSignedIn {
         match self {
             NotSignedIn::Out { is_get: true } => Redirect::to("/admin/login").into_response(),
             NotSignedIn::Out { is_get: false } => (StatusCode::FORBIDDEN, "Zaloguj się / Sign in").into_response(),
+            NotSignedIn::Unfinished { stage, is_get: true } => Redirect::to(match stage {
+                SessionStage::Enrol => "/admin/two-factor/enrol",
+                _ => "/admin/login/code",
+            })
+            .into_response(),
+            NotSignedIn::Unfinished { is_get: false, .. } => {
+                (StatusCode::FORBIDDEN, "Dokończ logowanie / Finish signing in").into_response()
+            }
             NotSignedIn::OtherGmina(lang) => {
                 error_page(StatusCode::NOT_FOUND, lang, None, lang.t("Nie znaleziono.", "Not found."))
             }
@@ -199,29 +210,51 @@ impl IntoResponse for NotSignedIn {
     }
 }
 
+/// The session the request's cookie names, unexpired and of the gmina
+/// the request is for, with that gmina's state.
+async fn session_of(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(SessionRecord, String, String, AppState), NotSignedIn> {
+    let is_get = parts.method == axum::http::Method::GET;
+    let token = Cookies::of(state)
+        .get(&parts.headers, SESSION_COOKIE)
+        .filter(|t| !t.is_empty())
+        .ok_or(NotSignedIn::Out { is_get })?;
+    let tenant = crate::tenant::resolve(parts, state).await.map_err(NotSignedIn::Failed)?;
+    let state = tenant.state.clone();
+    let token_hash = hash_token(&token);
+    let session = state
+        .store
+        .find_session(&token_hash, SessionKind::BackOffice)
+        .await
+        .ok()
+        .flatten()
+        .filter(|s| s.expires_at > state.clock.now())
+        .ok_or(NotSignedIn::Out { is_get })?;
+    if &session.gmina != state.store.gmina_scope() {
+        return Err(NotSignedIn::OtherGmina(Lang::from_headers(&parts.headers)));
+    }
+    // "Last seen" on the sessions page, written at most once a minute.
+    let now = state.clock.now();
+    if session.last_seen_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+        let _ = state.store.touch_session(&token_hash, now).await;
+    }
+    Ok((session, token, token_hash, state))
+}
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = NotSignedIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let is_get = parts.method == axum::http::Method::GET;
         let out = NotSignedIn::Out { is_get };
-        let token = Cookies::of(state)
-            .get(&parts.headers, SESSION_COOKIE)
-            .filter(|t| !t.is_empty())
-            .ok_or(NotSignedIn::Out { is_get })?;
-        let tenant = crate::tenant::resolve(parts, state).await.map_err(NotSignedIn::Failed)?;
-        let state = &tenant.state;
-        let token_hash = hash_token(&token);
-        let session = state
-            .store
-            .find_session(&token_hash, SessionKind::BackOffice)
-            .await
-            .ok()
-            .flatten()
-            .filter(|s| s.expires_at > state.clock.now())
-            .ok_or(NotSignedIn::Out { is_get })?;
-        if &session.gmina != state.store.gmina_scope() {
-            return Err(NotSignedIn::OtherGmina(Lang::from_headers(&parts.headers)));
+        let (session, token, token_hash, state) = session_of(parts, state).await?;
+        let state = &state;
+        // A sign-in half done opens only its next step (admin::two_factor).
+        match session.stage {
+            SessionStage::Full => {}
+            stage => return Err(NotSignedIn::Unfinished { stage, is_get }),
         }
         let department = state
             .store
@@ -246,6 +279,53 @@ impl FromRequestParts<AppState> for Staff {
             slot.set(&staff);
         }
         Ok(staff)
+    }
+}
+
+/// An official whose session may be at any stage: the pages of the sign-in's
+/// second step and of enrolment take this, and check the stage themselves.
+#[derive(Debug, Clone)]
+pub struct SigningIn {
+    pub user_id: i64,
+    pub login: String,
+    pub role: Role,
+    pub gmina: mm_protocol::gmina::Teryt,
+    pub stage: SessionStage,
+    pub csrf: String,
+    pub token_hash: String,
+    pub lang: Lang,
+}
+
+impl SigningIn {
+    /// Parses a posted form and checks its CSRF token (403 without it).
+    pub fn posted(&self, body: &[u8]) -> Result<Form, AdminError> {
+        let form = Form::parse(body);
+        match form.get("csrf") {
+            Some(t) if same(t, &self.csrf) => Ok(form),
+            _ => Err(AdminError::csrf()),
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor(self.login.clone())
+    }
+}
+
+impl FromRequestParts<AppState> for SigningIn {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (session, token, token_hash, _) = session_of(parts, state).await?;
+        Ok(SigningIn {
+            user_id: session.user_id,
+            login: session.login,
+            role: session.role,
+            gmina: session.gmina,
+            stage: session.stage,
+            csrf: csrf_for(&token),
+            token_hash,
+            lang: Lang::from_headers(&parts.headers),
+        })
     }
 }
 

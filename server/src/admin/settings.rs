@@ -1,4 +1,7 @@
-//! Admins' settings page. The map's tile server, stored in the database.
+//! Admins' settings page. Whether officials of every role must sign in
+//! with a second factor (`POST /admin/settings/two-factor`,
+//! `GminaSettings::two_factor_for_all`; admins must anyway). The map's
+//! tile server, stored in the database.
 //! Without a stored value the `MM_TILE_URL` environment variable is the
 //! default, and without that OpenStreetMap's standard tiles
 //! ([`OSM_TILES`]); `MM_TILE_URL` set empty turns the background off. The
@@ -98,6 +101,8 @@ struct SettingsPage<'a> {
     budget: Vec<Choice>,
     consultations: Vec<Choice>,
     departments_notice: Option<(String, bool)>,
+    /// `GminaSettings::two_factor_for_all` (`auth::second_factor`).
+    two_factor_for_all: bool,
 }
 
 /// The departments' `<option>`s with `current` selected, listed first when
@@ -132,6 +137,7 @@ async fn page(
         budget: department_choices(&names, budget),
         consultations: department_choices(&names, consultations),
         departments_notice,
+        two_factor_for_all: settings.two_factor_for_all.unwrap_or(false),
     };
     Ok(Page::with_status(status, page).into_response())
 }
@@ -186,6 +192,23 @@ pub async fn departments(Tenant(state): Tenant, staff: Staff, body: Bytes) -> Ad
     state.store.update_gmina(staff.actor(), record, state.clock.now()).await?;
     state.gminas.invalidate();
     let notice = Some((lang.t("Zapisano wydziały.", "The departments were saved.").to_owned(), false));
+    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, notice).await
+}
+
+/// `POST /admin/settings/two-factor` (admins): whether officials of every
+/// role must sign in with a second factor (admins must whatever it says).
+/// Audited as the gmina's update.
+pub async fn two_factor(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
+    let Some(mut record) = state.store.gmina_record(state.store.gmina_scope()).await? else {
+        return Err(AdminError::not_found("Nie ma takiej gminy.", "No such gmina."));
+    };
+    record.settings.two_factor_for_all = Some(f.flag("two_factor_for_all"));
+    state.store.update_gmina(staff.actor(), record, state.clock.now()).await?;
+    state.gminas.invalidate();
+    let stored = state.store.setting(TILE_URL_KEY).await?;
+    let notice = Some((staff.lang.t("Zapisano.", "Saved.").to_owned(), false));
     page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, notice).await
 }
 

@@ -8,15 +8,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use askama::Template;
 
-use super::session::{Cookies, Form, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Staff, csrf_refused, same};
+use super::session::{Cookies, Form, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, SigningIn, Staff, csrf_refused, same};
 use super::view::{AdminError, AdminResult, Lang, Page, PageCtx};
-use crate::auth::password::{self, Busy};
+use crate::auth::password::Busy;
+use crate::auth::password_policy;
 use crate::auth::signin::{self, SignInError};
 use crate::auth::token;
 use crate::reports::ratelimit::ClientIp;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::store::SessionKind;
+use crate::store::{SessionKind, SessionStage};
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
@@ -81,7 +82,8 @@ pub async fn login_post(
             Some(lang.t("Podaj login i hasło.", "Enter your login and password.")),
         );
     }
-    let signed_in = match signin::sign_in(&state, &login, &pass, client, SessionKind::BackOffice).await {
+    let from = signin::Client { ip: client, user_agent: crate::auth::routes::user_agent(&headers) };
+    let signed_in = match signin::sign_in(&state, &login, &pass, from, SessionKind::BackOffice, None).await {
         Ok(s) => s,
         Err(e) => {
             let retry = e.retry_after_secs();
@@ -116,6 +118,10 @@ pub async fn login_post(
                         .to_owned(),
                 ),
                 SignInError::Store(e) => return AdminError::from(e).into_response(),
+                // Only the API's sign-in answers these; the back office asks next.
+                SignInError::SecondFactorRequired | SignInError::SecondFactorNotEnrolled => {
+                    return AdminError::internal("a back-office sign-in asked for its code").into_response();
+                }
             };
             let mut resp = login_page(&state, &headers, status, Some(&msg));
             if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
@@ -124,7 +130,13 @@ pub async fn login_post(
             return resp;
         }
     };
-    let mut resp = Redirect::to("/admin").into_response();
+    // A second factor due comes next; until then the session opens nothing else.
+    let next = match signed_in.stage {
+        SessionStage::Full => "/admin",
+        SessionStage::SecondFactor => "/admin/login/code",
+        SessionStage::Enrol => "/admin/two-factor/enrol",
+    };
+    let mut resp = Redirect::to(next).into_response();
     let h = resp.headers_mut();
     h.append(
         header::SET_COOKIE,
@@ -137,9 +149,10 @@ pub async fn login_post(
     resp
 }
 
-pub async fn logout(State(state): State<AppState>, staff: Staff, body: Bytes) -> Response {
-    if let Err(r) = staff.form(&body) {
-        return r;
+/// Sign-out, at any stage of the sign-in (a half-done one can be left too).
+pub async fn logout(State(state): State<AppState>, staff: SigningIn, body: Bytes) -> Response {
+    if let Err(e) = staff.posted(&body) {
+        return e.into_response();
     }
     let _ = state.store.delete_session(&staff.token_hash).await;
     (
@@ -172,7 +185,7 @@ pub async fn password_post(Tenant(state): Tenant, staff: Staff, body: Bytes) -> 
     let refuse = |status, pl, en| Ok(password_page(&staff, status, Some((t(pl, en), true))).into_response());
     let current = form.get("current").unwrap_or_default().to_owned();
     let new = form.get("new").unwrap_or_default().to_owned();
-    if let Err(e) = password::check_new(&new) {
+    if let Err(e) = password_policy::check_new(&staff.login, &new) {
         return Ok(password_page(&staff, StatusCode::BAD_REQUEST, Some((staff.lang.t(&e.pl, &e.en), true))).into_response());
     }
     if form.get("repeat") != Some(new.as_str()) {

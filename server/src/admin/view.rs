@@ -160,7 +160,7 @@ impl<'a> PageCtx<'a> {
             links.push(("/admin/accounts", t("Konta", "Accounts")));
             links.push(("/admin/settings", t("Ustawienia", "Settings")));
         }
-        links.push(("/admin/password", t("Zmiana hasła", "Change password")));
+        links.push(("/admin/two-factor", t("Logowanie i sesje", "Sign-in and sessions")));
         links
             .into_iter()
             .map(|(href, label)| NavLink { href, label, current: self.path.starts_with(href) })

@@ -10,7 +10,7 @@ use mm_protocol::auth::Role;
 use super::token::hash_token;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{Actor, SessionKind};
+use crate::store::{Actor, SessionKind, SessionStage};
 
 #[derive(Debug, Clone)]
 pub struct Official {
@@ -65,6 +65,11 @@ pub async fn official(state: &AppState, headers: &HeaderMap) -> Result<Official,
         .ok_or_else(AppError::unauthorized)?;
     if session.expires_at <= state.clock.now() {
         return Err(AppError::token_expired());
+    }
+    // API sessions are made only once every factor checked; any other
+    // stage is refused all the same (a half sign-in grants nothing).
+    if session.stage != SessionStage::Full {
+        return Err(AppError::unauthorized());
     }
     if &session.gmina != state.store.gmina_scope() {
         return Err(AppError::not_found());

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use mm_protocol::validation::FieldError;
 use rand::{Rng, RngCore};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -90,35 +89,6 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
         Ok(computed) => computed.hash == Some(expected) && stored.is_some(),
         Err(_) => false,
     }
-}
-
-/// The fewest characters a new password may have (characters, not bytes:
-/// `ł` counts once).
-pub const MIN_CHARS: usize = 8;
-/// The most bytes a new password may have: Argon2 hashes any length, but a
-/// megabyte "password" would only cost the gate's time.
-pub const MAX_BYTES: usize = 1000;
-
-/// The one rule for a new password, wherever one is set (the back office's
-/// new account and password change, `mm-server user add`): at least
-/// [`MIN_CHARS`] characters and at most [`MAX_BYTES`] bytes. The error names
-/// the field `password` and says what is wrong in Polish and English.
-pub fn check_new(password: &str) -> Result<(), FieldError> {
-    if password.chars().count() < MIN_CHARS {
-        return Err(FieldError::new(
-            "password",
-            format!("Hasło musi mieć co najmniej {MIN_CHARS} znaków."),
-            format!("The password needs at least {MIN_CHARS} characters."),
-        ));
-    }
-    if password.len() > MAX_BYTES {
-        return Err(FieldError::new(
-            "password",
-            format!("Hasło może mieć najwyżej {MAX_BYTES} bajtów."),
-            format!("The password may have at most {MAX_BYTES} bytes."),
-        ));
-    }
-    Ok(())
 }
 
 /// A password for a new account when nobody typed one: 20 characters from
@@ -245,27 +215,6 @@ impl Default for PasswordGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_new_password_has_8_characters_to_1000_bytes() {
-        assert!(check_new("1234567").is_err());
-        assert!(check_new("       ").is_err());
-        // Characters, not bytes: seven Polish letters are 14 bytes and still too short.
-        assert!(check_new("zażółćę").is_err());
-        assert_eq!(check_new("zażółćęś"), Ok(()));
-        assert_eq!(check_new("12345678"), Ok(()));
-        assert_eq!(check_new(&"a".repeat(MAX_BYTES)), Ok(()));
-        let long = check_new(&"a".repeat(MAX_BYTES + 1)).unwrap_err();
-        assert_eq!(long.field, "password");
-        assert!(long.en.contains("at most 1000 bytes"), "{}", long.en);
-        // 500 two-byte letters are 1000 bytes: allowed; one more is not.
-        assert_eq!(check_new(&"ł".repeat(500)), Ok(()));
-        assert!(check_new(&"ł".repeat(501)).is_err());
-        let short = check_new("krótkie").unwrap_err();
-        assert_eq!(short.field, "password");
-        assert_eq!(short.pl, "Hasło musi mieć co najmniej 8 znaków.");
-        assert_eq!(short.en, "The password needs at least 8 characters.");
-    }
 
     #[test]
     fn hashes_agree_with_the_argon2_crates_own() {

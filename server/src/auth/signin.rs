@@ -57,11 +57,12 @@ use chrono::{DateTime, Duration, Utc};
 use mm_protocol::error::ErrorCode;
 
 use super::password::Busy;
+use super::second_factor::{self, CodeError};
 use super::token;
 use crate::error::AppError;
 use crate::reports::ratelimit::address_key;
 use crate::state::AppState;
-use crate::store::{SessionKind, StoreError, UserRecord};
+use crate::store::{NewSession, SessionKind, SessionStage, StoreError, UserRecord};
 
 /// The limits of officials' sign-in (see the module documentation).
 #[derive(Debug, Clone, Copy)]
@@ -243,6 +244,35 @@ pub struct SignedIn {
     pub user: UserRecord,
     pub token: String,
     pub expires_at: DateTime<Utc>,
+    /// How far the sign-in got (`auth::second_factor`): a back-office
+    /// session may still owe a code or an enrolment; an API one never does.
+    pub stage: SessionStage,
+}
+
+/// Where a sign-in comes from, for the official's list of sessions.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: Option<IpAddr>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+}
+
+/// An address as the sessions page shows it: IPv4 by its /24, IPv6 by its
+/// /48, enough to tell the office from home, not to locate a person.
+pub fn address_prefix(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => address_prefix(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+    }
 }
 
 #[derive(Debug)]
@@ -256,6 +286,10 @@ pub enum SignInError {
     TooManyAttempts { retry_after: Duration },
     /// Every Argon2 slot is busy: try again in a second.
     Busy,
+    /// The API: the account has a second factor and no (or a wrong) code came.
+    SecondFactorRequired,
+    /// The API: the account must have a second factor and has not enrolled.
+    SecondFactorNotEnrolled,
     Store(StoreError),
 }
 
@@ -303,6 +337,16 @@ impl IntoResponse for SignInError {
                 "Serwer jest chwilowo zajęty. Spróbuj ponownie za chwilę.",
                 "The server is busy. Try again in a moment.",
             ),
+            SignInError::SecondFactorRequired => AppError::new(
+                ErrorCode::SecondFactorRequired,
+                "Podaj kod z aplikacji uwierzytelniającej lub kod zapasowy (one_time_code); ten był nieprawidłowy albo już użyty.",
+                "Send the authenticator app's code or a recovery code (one_time_code); this one was wrong or used already.",
+            ),
+            SignInError::SecondFactorNotEnrolled => AppError::new(
+                ErrorCode::SecondFactorNotEnrolled,
+                "To konto musi mieć drugi składnik logowania: najpierw zaloguj się w panelu urzędnika i go skonfiguruj.",
+                "This account must have a second factor: sign in to the back office and set it up first.",
+            ),
             SignInError::Store(e) => AppError::from(e),
         };
         let mut resp = err.into_response();
@@ -316,14 +360,20 @@ impl IntoResponse for SignInError {
 }
 
 /// Signs an official in: checks the limits, then the password (behind the
-/// Argon2 gate), then creates a session of `kind`.
+/// Argon2 gate), then creates a session of `kind`. A back-office session
+/// of an official who has (or must have) a second factor starts at that
+/// step (`auth::second_factor`); an API session is made only once
+/// `one_time_code` checks, since a bearer token has no page to send its
+/// holder to.
 pub async fn sign_in(
     state: &AppState,
     login: &str,
     password: &str,
-    client: Option<IpAddr>,
+    from: Client,
     kind: SessionKind,
+    one_time_code: Option<&str>,
 ) -> Result<SignedIn, SignInError> {
+    let client = from.ip;
     let address = client_key(client);
     let policy = state.sign_in;
     let now = state.clock.now();
@@ -354,10 +404,36 @@ pub async fn sign_in(
     match user {
         Some(user) if right => {
             state.store.sign_in_step(login, &address, SignInStep::Succeeded, now).await?;
+            let mut stage = second_factor::stage_after_password(state, &user).await?;
+            if kind == SessionKind::Api {
+                match (stage, one_time_code) {
+                    (SessionStage::Full, _) => {}
+                    (SessionStage::Enrol, _) => return Err(SignInError::SecondFactorNotEnrolled),
+                    (SessionStage::SecondFactor, None) => return Err(SignInError::SecondFactorRequired),
+                    (SessionStage::SecondFactor, Some(code)) => {
+                        match second_factor::check_code(state, &user, code, client).await {
+                            Ok(_) => stage = SessionStage::Full,
+                            Err(CodeError::Wrong) => return Err(SignInError::SecondFactorRequired),
+                            Err(CodeError::Locked { retry_after }) => return Err(SignInError::Locked { retry_after }),
+                            Err(CodeError::TooManyAttempts { retry_after }) => {
+                                return Err(SignInError::TooManyAttempts { retry_after });
+                            }
+                            Err(CodeError::Store(e)) => return Err(SignInError::Store(e)),
+                        }
+                    }
+                }
+            }
             let token = token::new_token();
+            let now = state.clock.now();
             let expires_at = now + state.session_ttl;
-            state.store.create_session(&user, kind, &token::hash_token(&token), now, expires_at).await?;
-            Ok(SignedIn { user, token, expires_at })
+            let start = NewSession {
+                stage,
+                public_id: token::new_token()[..16].to_owned(),
+                user_agent: from.user_agent.map(|ua| ua.chars().take(200).collect()),
+                address: client.map(address_prefix),
+            };
+            state.store.create_session(&user, kind, &token::hash_token(&token), now, expires_at, start).await?;
+            Ok(SignedIn { user, token, expires_at, stage })
         }
         _ => match locks_until {
             Some(until) => {

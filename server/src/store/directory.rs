@@ -125,6 +125,11 @@ pub struct GminaSettings {
     /// [`DEFAULT_SMS_PER_HOUR`]): a ceiling on what SMS pumping can cost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sms_per_hour: Option<u32>,
+    /// Whether officials of every role must sign in with a second factor
+    /// (`auth::second_factor`); admins must whatever this says. `None`:
+    /// no (an absent key keeps it, so stored gminas need no migration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub two_factor_for_all: Option<bool>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod limits;
 pub mod migrate_from_sqlite;
 pub mod notifications;
+pub mod officials;
 pub mod postgres;
 pub mod sqlite;
 pub mod taxes;
@@ -57,6 +58,7 @@ pub use directory::{DirectoryStore, GminaRecord, GminaSettings, Tenancy};
 pub use ezd::EzdStore;
 pub use jobs::JobStore;
 pub use notifications::NotificationStore;
+pub use officials::{NewSession, OfficialsStore, SessionInfo, SessionStage, TotpRecord};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use taxes::TaxStore;
@@ -188,6 +190,9 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
     /// The user's gmina: the back office's requests are scoped to it.
     pub gmina: Teryt,
+    /// How far the sign-in got: only `Full` grants anything.
+    pub stage: SessionStage,
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// A request that carried an `Idempotency-Key`: where it applies (`scope`,
@@ -297,6 +302,7 @@ pub trait AuthStore: Send + Sync {
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        start: NewSession,
     ) -> StoreResult<()>;
     /// Deployment-wide: the session of `kind` with this token hash
     /// (expired ones too: the caller tells "expired" from "unknown").
@@ -697,6 +703,7 @@ pub trait Store:
     Tenancy
     + DirectoryStore
     + AuthStore
+    + OfficialsStore
     + DeviceStore
     + ContentStore
     + ReportStore
@@ -723,6 +730,7 @@ impl<
     T: Tenancy
         + DirectoryStore
         + AuthStore
+        + OfficialsStore
         + DeviceStore
         + ContentStore
         + ReportStore

@@ -630,7 +630,7 @@ pub async fn officials_and_their_sessions_carry_their_gmina(b: Backend) {
     assert_eq!(bh.find_user("urzednik-a").await.unwrap().map(|u| u.gmina), Some(teryt("0223083")));
     let taken = bh.create_user(official(), "urzednik-a", Role::Dispatcher, "hash").await;
     assert!(matches!(taken, Err(StoreError::Conflict(Conflict::LoginTaken))), "logins are the deployment's: {taken:?}");
-    bh.create_session(&user, SessionKind::BackOffice, "token-a", now(), now() + Duration::hours(1)).await.unwrap();
+    bh.create_session(&user, SessionKind::BackOffice, "token-a", now(), now() + Duration::hours(1), mm_server::store::NewSession::full()).await.unwrap();
     let session = root.find_session("token-a", SessionKind::BackOffice).await.unwrap().unwrap();
     assert_eq!(session.gmina, teryt("0223083"));
 

@@ -11,7 +11,9 @@ use serde_json::json;
 use super::publish::audit;
 use super::{PostgresStore, Tx, opt_time, parse_time, teryt, ts, unique_violation, write_tx};
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
-use crate::store::{Actor, AuthStore, Conflict, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
+use crate::store::{
+    Actor, AuthStore, Conflict, NewSession, SessionKind, SessionRecord, SessionStage, StoreError, StoreResult, UserRecord,
+};
 
 pub(super) fn role(s: &str) -> StoreResult<Role> {
     Role::parse(s).ok_or_else(|| StoreError::backend(format!("unknown role {s:?}")))
@@ -77,20 +79,33 @@ impl AuthStore for PostgresStore {
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        start: NewSession,
     ) -> StoreResult<()> {
         let (user_id, login, token_hash) = (user.id, user.login.clone(), token_hash.to_owned());
         // The sign-in is audited in the user's gmina, whichever handle.
         let g = user.gmina.as_str().to_owned();
         write_tx!(self, |tx| {
             tx.c.execute(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind) VALUES ($1, $2, $3, $4, $5)",
-                &[&token_hash, &user_id, &ts(now), &ts(expires_at), &kind.as_str()],
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind, stage, public_id, last_seen_at,
+                     user_agent, address)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $3, $8, $9)",
+                &[
+                    &token_hash,
+                    &user_id,
+                    &ts(now),
+                    &ts(expires_at),
+                    &kind.as_str(),
+                    &start.stage.as_str(),
+                    &start.public_id,
+                    &start.user_agent,
+                    &start.address,
+                ],
             )
             .await?;
             // Expired sessions are useless; sweeping them here keeps the table small.
             tx.c.execute("DELETE FROM sessions WHERE expires_at < $1", &[&ts(now - chrono::Duration::days(1))])
                 .await?;
-            audit(tx, &g, &Actor(login), now, "auth.login", "user", Some(&user_id.to_string()), json!({ "via": kind.as_str() }))
+            audit(tx, &g, &Actor(login), now, "auth.login", "user", Some(&user_id.to_string()), json!({ "via": kind.as_str(), "stage": start.stage.as_str() }))
                 .await
         })
     }
@@ -100,7 +115,8 @@ impl AuthStore for PostgresStore {
             .reader()
             .await?
             .query_opt(
-                "SELECT u.id, u.login, u.role, s.expires_at, u.gmina FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.login, u.role, s.expires_at, u.gmina, s.stage, s.last_seen_at
+                 FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.kind = $2",
                 &[&token_hash, &kind.as_str()],
             )
@@ -112,6 +128,8 @@ impl AuthStore for PostgresStore {
                 role: role(r.get(2))?,
                 expires_at: parse_time(r.get(3))?,
                 gmina: teryt(r.get(4))?,
+                stage: SessionStage::parse(r.get(5)),
+                last_seen_at: opt_time(r.get(6))?,
             })
         })
         .transpose()

@@ -47,6 +47,7 @@ const MIGRATIONS: &[Step] = &[
     // 14: the audit log's chain columns, existing rows chained.
     Step::AuditChain(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres/0014_audit_chain.sql"))),
     sql!("0015_delivery_queue.sql"),
+    sql!("0016_officials_two_factor.sql"),
 ];
 
 /// The schema version this server runs at.

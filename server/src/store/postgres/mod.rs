@@ -28,6 +28,7 @@ mod listener;
 mod maintenance;
 mod migrations;
 mod notifications;
+mod officials;
 mod places;
 mod publish;
 mod reports;

@@ -9,7 +9,9 @@ use serde_json::json;
 use super::publish::audit;
 use super::{SqliteStore, parse_ts, teryt, ts};
 use crate::auth::signin::{self, Admission, Counter, SignInCounters, SignInPolicy, SignInStep};
-use crate::store::{Conflict, Actor, AuthStore, SessionKind, SessionRecord, StoreError, StoreResult, UserRecord};
+use crate::store::{
+    Actor, AuthStore, Conflict, NewSession, SessionKind, SessionRecord, SessionStage, StoreError, StoreResult, UserRecord,
+};
 
 fn role(s: String) -> rusqlite::Result<Role> {
     Role::parse(&s)
@@ -72,14 +74,27 @@ impl AuthStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        start: NewSession,
     ) -> StoreResult<()> {
         let (user_id, login, token_hash) = (user.id, user.login.clone(), token_hash.to_owned());
         // The sign-in is audited in the user's gmina, whichever handle.
         let g = user.gmina.as_str().to_owned();
         self.write(move |tx| {
             tx.execute(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![token_hash, user_id, ts(now), ts(expires_at), kind.as_str()],
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, kind, stage, public_id, last_seen_at,
+                     user_agent, address)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3, ?8, ?9)",
+                params![
+                    token_hash,
+                    user_id,
+                    ts(now),
+                    ts(expires_at),
+                    kind.as_str(),
+                    start.stage.as_str(),
+                    start.public_id,
+                    start.user_agent,
+                    start.address
+                ],
             )?;
             // Expired sessions are useless; sweeping them here keeps the table small.
             tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [ts(now - chrono::Duration::days(1))])?;
@@ -91,7 +106,7 @@ impl AuthStore for SqliteStore {
                 "auth.login",
                 "user",
                 Some(&user_id.to_string()),
-                json!({ "via": kind.as_str() }),
+                json!({ "via": kind.as_str(), "stage": start.stage.as_str() }),
             )?;
             Ok(())
         })
@@ -102,7 +117,8 @@ impl AuthStore for SqliteStore {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
             Ok(c.query_row(
-                "SELECT u.id, u.login, u.role, s.expires_at, u.gmina FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.login, u.role, s.expires_at, u.gmina, s.stage, s.last_seen_at
+                 FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.kind = ?2",
                 params![token_hash, kind.as_str()],
                 |r| {
@@ -112,6 +128,8 @@ impl AuthStore for SqliteStore {
                         role: role(r.get(2)?)?,
                         expires_at: parse_ts(&r.get::<_, String>(3)?)?,
                         gmina: teryt(r.get(4)?)?,
+                        stage: SessionStage::parse(&r.get::<_, String>(5)?),
+                        last_seen_at: opt_ts(r.get(6)?)?,
                     })
                 },
             )
@@ -198,7 +216,7 @@ fn purge_counters(tx: &Connection, now: DateTime<Utc>, policy: SignInPolicy) -> 
     Ok(())
 }
 
-fn opt_ts(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub(super) fn opt_ts(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
     s.as_deref().map(parse_ts).transpose()
 }
 

@@ -49,6 +49,7 @@ const MIGRATIONS: &[Step] = &[
     // chained in Rust (SQLite has no SHA-256).
     Step::Code(audit_chain_v24),
     sql!("0025_delivery_queue.sql"),
+    sql!("0026_officials_two_factor.sql"),
 ];
 
 /// Migration 24: `0024_audit_chain.sql`, then every existing entry chained

@@ -18,6 +18,7 @@ mod jobs;
 mod limits;
 mod maintenance;
 mod notifications;
+mod officials;
 mod migrations;
 mod places;
 mod publish;
