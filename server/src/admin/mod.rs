@@ -13,6 +13,7 @@
 //! - [`content`]: news and events;
 //! - [`categories`], [`accounts`], [`settings`]: admins' report and event
 //!   categories, officials' accounts, the map's tile server;
+//! - [`statement`]: the gmina's accessibility statement (deklaracja dostępności);
 //! - [`assignee`]: a report's person in charge;
 //! - [`transparency`]: the public statistics with their charts;
 //! - [`jobs`]: the job queue's dead letters of every kind, with retry;
@@ -43,6 +44,7 @@ pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod signin;
+pub mod statement;
 pub mod taxes;
 pub mod transparency;
 pub mod view;
@@ -108,6 +110,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/delete", post(accounts::delete))
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/settings/departments", post(settings::departments))
+        .route("/admin/settings/accessibility", get(statement::get).post(statement::post))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         // The participatory budget's counting: admins and the budget department (issue 15).
         .route("/admin/budget", get(budget::editions))

@@ -121,6 +121,10 @@ pub struct GminaSettings {
     /// account, VAPID key); none: the deployment's `--push-credentials`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub push_credentials: Option<String>,
+    /// The gmina's accessibility statement (deklaracja dostępności,
+    /// `accessibility`), edited by its admins; none: not yet published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<crate::accessibility::AccessibilityStatement>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.
