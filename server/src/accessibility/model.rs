@@ -263,10 +263,13 @@ mod tests {
         assert_eq!(good().problems(day("2026-12-03")), vec![]);
     }
 
+    /// What spoils one field of a good statement.
+    type Spoil = Box<dyn Fn(&mut AccessibilityStatement)>;
+
     #[test]
     fn each_bad_field_is_named() {
         let today = day("2026-12-03");
-        let cases: Vec<(&str, Box<dyn Fn(&mut AccessibilityStatement)>)> = vec![
+        let cases: Vec<(&str, Spoil)> = vec![
             ("entity", Box::new(|s| s.entity = String::new())),
             ("entity", Box::new(|s| s.entity = "x".repeat(LINE_MAX + 1))),
             ("entity", Box::new(|s| s.entity = "Gmina\u{7}".into())),
