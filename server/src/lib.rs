@@ -13,6 +13,7 @@
 //! - [`waste`]: the waste-collection schedule (zones, address rules, dated pickups, ICS, dictionary, import);
 //! - [`open311`]: Open311 GeoReport v2 over the same reports;
 //! - [`admin`]: the officials' web back office (`/admin`) and `/transparency`;
+//! - [`accessibility`]: the gmina's accessibility statement (`/deklaracja-dostepnosci`);
 //! - [`jobs`]: the one persisted job queue for outside systems and its worker;
 //! - [`ezd`]: the EZD bridge (its jobs, case polling, Integrator API and package adapters);
 //! - [`store`]: persistence behind async traits, SQLite today;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod state;
 pub mod store;
 
+pub mod accessibility;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -106,7 +108,8 @@ pub fn app(state: AppState) -> Router {
         .merge(payments::routes::pages())
         .merge(payments::sandbox::router())
         .merge(admin::router())
-        .fallback(|| async { AppError::not_found() })
+        .merge(accessibility::page::router())
+        .fallback(admin::view::not_found)
         .method_not_allowed_fallback(|| async { AppError::method_not_allowed() })
         .layer(middleware::from_fn(error::log_app_errors))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))

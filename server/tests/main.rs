@@ -29,6 +29,7 @@ mod admin_budget;
 mod admin_budget_forms;
 mod admin_consultations;
 mod admin_notifications;
+mod accessibility_statement;
 mod admin_department_settings;
 mod admin_forms;
 mod admin_pages;

@@ -464,6 +464,8 @@ async fn served_routes(w: &World) -> BTreeSet<String> {
             }
         }
     }
+    // The accessibility statement's page (its router names it by the constant).
+    routes.insert(format!("GET {}", mm_server::accessibility::page::PATH));
     routes
 }
 
@@ -982,6 +984,15 @@ async fn waste_keeps_gminas_apart(w: &World) {
     assert_eq!(snapshot().await, before, "B's schedule changed");
 }
 
+/// B's accessibility statement, marked.
+async fn statement_of_b(w: &World) {
+    let store = w.b_store();
+    let mut record = store.gmina_record(&Teryt::parse(B).unwrap()).await.unwrap().unwrap();
+    record.settings.accessibility =
+        Some(mm_server::accessibility::AccessibilityStatement { entity: format!("Gmina {B_MARK}"), ..mm_server::accessibility::demo::siechnice() });
+    store.update_gmina(mm_server::store::Actor("test".into()), record, chrono::Utc::now()).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_route_keeps_gminas_apart() {
     let w = two_gminas().await;
@@ -992,6 +1003,7 @@ async fn every_route_keeps_gminas_apart() {
     waste_of_b(&w).await;
     let budget = budget_of_b(&w).await;
     let budget_results = budget_results_of_b(&w).await;
+    statement_of_b(&w).await;
     let before = snapshot(w.b_store().as_ref(), b).await;
 
     // Positive controls: B's own requests do see B's data (the marks are
@@ -1357,6 +1369,35 @@ async fn every_route_keeps_gminas_apart() {
     no_b("transparency", &w.send("GET", &format!("/transparency?gmina={A}"), Req::default()).await);
     let r = w.send("GET", "/transparency", Req::default()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "two gminas, none named: {}", r.text());
+    // The accessibility statement: A's admin publishes A's, which does not
+    // reach B; B's is on B's page only.
+    w.cover("POST /admin/settings/accessibility");
+    let s = mm_server::accessibility::demo::siechnice();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("entity", "Gmina A"),
+            ("website_name", "A"),
+            ("website_url", "https://a.example.pl"),
+            ("published", "2020-01-02"),
+            ("status", "full"),
+            ("prepared", "2020-01-02"),
+            ("contact_name", "A"),
+            ("contact_email", "a@a.example.pl"),
+            ("contact_phone", "+48 71 000 00 00"),
+            ("architecture", s.architecture.as_str()),
+        ])
+        .finish();
+    let r = w.a_post("/admin/settings/accessibility", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let b_record = w.b_store().gmina_record(&Teryt::parse(B).unwrap()).await.unwrap().unwrap();
+    assert!(b_record.settings.accessibility.unwrap().entity.contains(B_MARK), "A's statement reached B");
+    w.cover("GET /deklaracja-dostepnosci");
+    assert!(w.send("GET", &format!("/deklaracja-dostepnosci?gmina={B}"), Req::default()).await.text().contains(B_MARK));
+    no_b("statement", &w.send("GET", &format!("/deklaracja-dostepnosci?gmina={A}"), Req::default()).await);
+    let r = w.send("GET", "/deklaracja-dostepnosci", Req::default()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "two gminas, none named: {}", r.text());
+    w.cover("GET /admin/settings/accessibility");
+    no_b("statement form", &w.a_page("/admin/settings/accessibility").await);
 
     // Local taxes and payments (issue 14; server/tests/taxes_api.rs tests
     // them in depth): B's taxpayer, liability, code and payment, aimed at

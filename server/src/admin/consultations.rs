@@ -657,7 +657,7 @@ pub async fn public(Tenant(state): Tenant, Path(id): Path<i64>, headers: HeaderM
         .filter(|q| q.kind.is_text())
         .map(|q| (q.text.clone(), approved.iter().filter(|a| a.question == q.id).map(|a| a.text.clone()).collect()))
         .collect();
-    let ctx = PageCtx::public(lang, format!("/consultations/{id}"), c.title.clone());
+    let ctx = PageCtx::public(lang, format!("/consultations/{id}"), c.title.clone()).of_gmina(state.store.gmina_scope());
     let page = PublicPage {
         ctx,
         description: c.description.clone(),

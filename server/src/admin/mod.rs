@@ -16,6 +16,7 @@
 //! - [`content`]: news and events;
 //! - [`categories`], [`accounts`], [`settings`]: admins' report and event
 //!   categories, officials' accounts, the map's tile server;
+//! - [`statement`]: the gmina's accessibility statement (deklaracja dostępności);
 //! - [`assignee`]: a report's person in charge;
 //! - [`transparency`]: the public statistics with their charts;
 //! - [`jobs`]: the job queue's dead letters of every kind, with retry;
@@ -47,6 +48,7 @@ pub mod session;
 pub mod sessions;
 pub mod settings;
 pub mod signin;
+pub mod statement;
 pub mod taxes;
 pub mod transparency;
 pub mod two_factor;
@@ -125,6 +127,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/settings/departments", post(settings::departments))
         .route("/admin/settings/two-factor", post(settings::two_factor))
+        .route("/admin/settings/accessibility", get(statement::get).post(statement::post))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         // The participatory budget's counting: admins and the budget department (issue 15).
         .route("/admin/budget", get(budget::editions))

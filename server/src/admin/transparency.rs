@@ -226,6 +226,6 @@ pub async fn page(
                 .collect::<Vec<_>>(),
         ));
     }
-    let ctx = PageCtx::public(lang, "/transparency", t("Przejrzystość: zgłoszenia", "Transparency: reports")).wide();
+    let ctx = PageCtx::public(lang, "/transparency", t("Przejrzystość: zgłoszenia", "Transparency: reports")).wide().of_gmina(state.store.gmina_scope());
     Ok(Page::ok(TransparencyPage { ctx, charts, categories_empty: active.is_empty(), rows, months }).into_response())
 }

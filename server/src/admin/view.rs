@@ -108,21 +108,39 @@ pub struct PageCtx<'a> {
     /// Wider than reading width (the report with its photos and actions,
     /// the map).
     pub wide: bool,
+    /// The gmina a public page is of: its footer's link to the gmina's
+    /// accessibility statement names it (a deployment of several needs it).
+    pub gmina: Option<String>,
 }
 
 impl<'a> PageCtx<'a> {
     pub fn new(staff: &'a Staff, path: impl Into<String>, title: impl Into<String>) -> PageCtx<'a> {
-        PageCtx { lang: staff.lang, staff: Some(staff), path: path.into(), title: title.into(), wide: false }
+        PageCtx { lang: staff.lang, staff: Some(staff), path: path.into(), title: title.into(), wide: false, gmina: None }
     }
 
     /// A page for anyone (sign-in, transparency).
     pub fn public(lang: Lang, path: impl Into<String>, title: impl Into<String>) -> PageCtx<'a> {
-        PageCtx { lang, staff: None, path: path.into(), title: title.into(), wide: false }
+        PageCtx { lang, staff: None, path: path.into(), title: title.into(), wide: false, gmina: None }
     }
 
     pub fn wide(mut self) -> PageCtx<'a> {
         self.wide = true;
         self
+    }
+
+    /// A public page of `gmina` (its footer links the gmina's statement).
+    pub fn of_gmina(mut self, gmina: &mm_protocol::gmina::Teryt) -> PageCtx<'a> {
+        self.gmina = Some(gmina.to_string());
+        self
+    }
+
+    /// The footer's link to the accessibility statement (deklaracja
+    /// dostępności), with the page's gmina when it has one.
+    pub fn statement_href(&self) -> String {
+        match &self.gmina {
+            Some(g) => format!("{}?gmina={g}", crate::accessibility::page::PATH),
+            None => crate::accessibility::page::PATH.to_owned(),
+        }
     }
 
     /// The signed-in official's CSRF token, for the page's forms.
@@ -357,7 +375,7 @@ pub fn error_response(status: StatusCode, lang: Lang, staff: Option<&Staff>, mes
         StatusCode::NOT_FOUND => lang.t("Nie znaleziono", "Not found"),
         _ => lang.t("Nie udało się", "That did not work"),
     };
-    let ctx = PageCtx { lang, staff, path: "/admin".into(), title: title.into(), wide: false };
+    let ctx = PageCtx { lang, staff, path: "/admin".into(), title: title.into(), wide: false, gmina: None };
     match (ErrorPage { ctx, message }).render() {
         Ok(html) => (status, HtmlBody(html)).into_response(),
         Err(e) => {
@@ -365,6 +383,21 @@ pub fn error_response(status: StatusCode, lang: Lang, staff: Option<&Staff>, mes
             (status, "Błąd / Error").into_response()
         }
     }
+}
+
+/// The app's fallback: a browser asking for a page that does not exist
+/// gets the back office's 404 page (with a title, the language, a way
+/// back), an API client the JSON error.
+pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let wants_html = !path.starts_with("/api/")
+        && !path.starts_with("/open311")
+        && headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return AppError::not_found().into_response();
+    }
+    let lang = Lang::from_headers(&headers);
+    error_response(StatusCode::NOT_FOUND, lang, None, lang.t("Nie ma takiej strony.", "There is no such page."))
 }
 
 /// One `<option>` of a `<select>`.

@@ -206,7 +206,7 @@ pub async fn results_page(
     let map = map_projects(lang, &p);
     let located = map.len();
     let title = format!("{} — {}", p.edition.title, lang.t("wyniki", "results"));
-    let ctx = PageCtx::public(lang, format!("/budget/editions/{id}{q}"), title).wide();
+    let ctx = PageCtx::public(lang, format!("/budget/editions/{id}{q}"), title).wide().of_gmina(state.store.gmina_scope());
     let page = ResultsPage {
         ctx,
         published_at: crate::admin::view::local(p.results.published_at),

@@ -86,7 +86,7 @@ pub fn siechnice_record() -> GminaRecord {
         boundary: Some(data.gmina.boundary),
         center: Some(data.gmina.center),
         branding: Branding { coat_of_arms_url: None, primary_color: "#1d4f91".into(), on_primary_color: "#ffffff".into() },
-        settings: Default::default(),
+        settings: crate::store::GminaSettings { accessibility: Some(crate::accessibility::demo::siechnice()), ..Default::default() },
     }
 }
 

@@ -130,6 +130,10 @@ pub struct GminaSettings {
     /// no (an absent key keeps it, so stored gminas need no migration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub two_factor_for_all: Option<bool>,
+    /// The gmina's accessibility statement (deklaracja dostępności,
+    /// `accessibility`), edited by its admins; none: not yet published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<crate::accessibility::AccessibilityStatement>,
 }
 
 /// The department of a gmina's tax officials unless its settings say another.

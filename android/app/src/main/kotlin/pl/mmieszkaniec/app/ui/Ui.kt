@@ -46,9 +46,9 @@ object Palette {
     val TEXT = Color.rgb(0x1A, 0x1A, 0x1A)
     /** #595959 on white: 7.0:1. */
     val SECONDARY = Color.rgb(0x59, 0x59, 0x59)
-    /** White on #B00020: 6.9:1. */
+    /** White on #B00020: 7.3:1. */
     val ALERT_BG = Color.rgb(0xB0, 0x00, 0x20)
-    /** #0B4F8A (links, buttons) on white: 8.6:1. */
+    /** #0B4F8A (links, buttons) on white: 8.4:1. */
     val ACCENT = Color.rgb(0x0B, 0x4F, 0x8A)
     val BACKGROUND = Color.WHITE
 }
