@@ -59,6 +59,9 @@ pub mod taxes;
 pub mod tenant;
 pub mod waste;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
