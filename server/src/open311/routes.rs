@@ -345,7 +345,12 @@ impl PostForm {
                 .filter(|v| !v.is_empty())
         };
         let jurisdiction = field("jurisdiction_id").or_else(|| {
-            parse_query(query.unwrap_or("")).remove("jurisdiction_id").filter(|j| !j.trim().is_empty())
+            // Trimmed as the form's fields are (found by the fuzzer: a
+            // query's ` 0223083` named no gmina).
+            parse_query(query.unwrap_or(""))
+                .remove("jurisdiction_id")
+                .map(|j| j.trim().to_owned())
+                .filter(|j| !j.is_empty())
         });
         PostForm { api_key: field("api_key"), jurisdiction, report: Self::report(&form, &field, format) }
     }
