@@ -29,6 +29,8 @@ mod consultations;
 mod devices;
 /// Public errors with stable codes and Polish + English messages.
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod events;
 // Feature modules: persistence and queries of what sync brings.
 mod gmina;

@@ -30,6 +30,9 @@ pub mod consultations;
 pub mod notifications;
 pub mod waste;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 /// The time zone of every Polish gmina: calendar rules (recurrence, "today",
 /// all-day events) are evaluated here, never in UTC.
 pub const LOCAL_TZ: chrono_tz::Tz = chrono_tz::Europe::Warsaw;

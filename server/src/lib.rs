@@ -61,6 +61,9 @@ pub mod taxes;
 pub mod tenant;
 pub mod waste;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;

@@ -275,7 +275,9 @@ pub fn read_strict(text: &str) -> Result<PbInstance, PbError> {
     let (Some(m0), Some(p0), Some(v0)) = (find("META"), find("PROJECTS"), find("VOTES")) else {
         return Err(err(1, "META, PROJECTS and VOTES sections needed"));
     };
-    if m0 != 0 || !(m0 < p0 && p0 < v0) {
+    // Each section has at least its header line (found by the fuzzer:
+    // PROJECTS right before VOTES sliced rows[p0 + 2..v0] backwards).
+    if m0 != 0 || !(m0 + 2 <= p0 && p0 + 2 <= v0 && v0 + 1 < rows.len()) {
         return Err(err(1, "sections out of order"));
     }
     let meta: std::collections::HashMap<&str, (usize, &str)> = rows[m0 + 2..p0]

@@ -185,42 +185,19 @@ impl RpApi {
         if status == StatusCode::UNAUTHORIZED {
             self.forget_token().await;
         }
-        let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str::<Value>(&text) };
-        match parsed {
-            Ok(body) if status.is_success() => Ok(body),
-            Ok(body) => Err(with_retry_after(classify(status, &body), status, retry_after)),
-            // A success that is not JSON (a proxy's or the EZD's HTML
-            // maintenance page answering 200) says nothing about the
-            // request: an error for this attempt, never an answer.
-            Err(_) if status.is_success() => Err(EzdError::Temporary(format!(
-                "HTTP {} with an unparseable body (not JSON)",
-                status.as_u16()
-            ))),
-            Err(_) => Err(with_retry_after(classify(status, &Value::Null), status, retry_after)),
-        }
+        answer(status, &text, retry_after)
     }
 
     /// The RPW entry with our reference, if any: (number, document id, the
     /// names of its attachments).
-    async fn find_rpw(&self, reference: &str) -> Result<Option<(String, Option<String>, Vec<String>)>, EzdError> {
+    async fn find_rpw(&self, reference: &str) -> Result<Option<RpwEntry>, EzdError> {
         let mut page = 1;
         loop {
             let body = self
                 .call(Method::POST, "/rpw/_search", Some(json!({"searchValue": reference, "page": page, "pageSize": 50})))
                 .await?;
-            let lista = body["lista"].as_array().ok_or_else(|| temporary("no lista in the RPW search answer"))?;
-            for e in lista {
-                if e["czyUsuniety"].as_bool() == Some(true) || !e["tytul"].as_str().unwrap_or("").contains(reference) {
-                    continue;
-                }
-                let names = e["zalaczniki"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|z| z["nazwa"].as_str().map(str::to_owned))
-                    .collect();
-                let numer = e["numerRPW"].as_str().unwrap_or_default().to_owned();
-                return Ok(Some((numer, e["idPismo"].as_str().map(str::to_owned), names)));
+            if let Some(found) = rpw_in_page(&body, reference)? {
+                return Ok(Some(found));
             }
             if body["pageInfo"]["isNextPageExists"].as_bool() != Some(true) || page >= 20 {
                 return Ok(None);
@@ -228,6 +205,46 @@ impl RpApi {
             page += 1;
         }
     }
+}
+
+/// An EZD RP answer: the status and body as received (and the wait a 429
+/// or 503 named) into the JSON answer or the error to retry or report.
+pub fn answer(status: StatusCode, text: &str, retry_after: Option<Duration>) -> Result<Value, EzdError> {
+    let parsed = if text.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str::<Value>(text) };
+    match parsed {
+        Ok(body) if status.is_success() => Ok(body),
+        Ok(body) => Err(with_retry_after(classify(status, &body), status, retry_after)),
+        // A success that is not JSON (a proxy's or the EZD's HTML
+        // maintenance page answering 200) says nothing about the
+        // request: an error for this attempt, never an answer.
+        Err(_) if status.is_success() => Err(EzdError::Temporary(format!(
+            "HTTP {} with an unparseable body (not JSON)",
+            status.as_u16()
+        ))),
+        Err(_) => Err(with_retry_after(classify(status, &Value::Null), status, retry_after)),
+    }
+}
+
+/// The entry with `reference` in one page of `POST /rpw/_search`, if any:
+/// (RPW number, document id, the names of its attachments).
+pub type RpwEntry = (String, Option<String>, Vec<String>);
+
+pub fn rpw_in_page(body: &Value, reference: &str) -> Result<Option<RpwEntry>, EzdError> {
+    let lista = body["lista"].as_array().ok_or_else(|| temporary("no lista in the RPW search answer"))?;
+    for e in lista {
+        if e["czyUsuniety"].as_bool() == Some(true) || !e["tytul"].as_str().unwrap_or("").contains(reference) {
+            continue;
+        }
+        let names = e["zalaczniki"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|z| z["nazwa"].as_str().map(str::to_owned))
+            .collect();
+        let numer = e["numerRPW"].as_str().unwrap_or_default().to_owned();
+        return Ok(Some((numer, e["idPismo"].as_str().map(str::to_owned), names)));
+    }
+    Ok(None)
 }
 
 /// `RPW/{n}/{yyyy}` into its path parts.

@@ -323,6 +323,102 @@ async fn token(Jurisdiction(state): Jurisdiction, Path(file): Path<String>) -> O
     Ok(respond(StatusCode::OK, format, "service_requests", &v))
 }
 
+/// A GeoReport v2 `POST requests` body (`application/x-www-form-urlencoded`)
+/// as read before anything is looked up: the key, the jurisdiction named,
+/// and the report, or why the form does not make one. The report's error
+/// waits until the key has been checked, so an unknown caller learns
+/// nothing about the form.
+pub struct PostForm {
+    pub api_key: Option<String>,
+    /// The form's (GeoReport v2 posts it in the body), else the query's.
+    pub jurisdiction: Option<String>,
+    pub report: Result<NewReport, Open311Error>,
+}
+
+impl PostForm {
+    pub fn read(body: &[u8], query: Option<&str>, format: Format) -> PostForm {
+        let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+        let field = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let jurisdiction = field("jurisdiction_id").or_else(|| {
+            // Trimmed as the form's fields are (found by the fuzzer: a
+            // query's ` 0223083` named no gmina).
+            parse_query(query.unwrap_or(""))
+                .remove("jurisdiction_id")
+                .map(|j| j.trim().to_owned())
+                .filter(|j| !j.is_empty())
+        });
+        PostForm { api_key: field("api_key"), jurisdiction, report: Self::report(&form, &field, format) }
+    }
+
+    fn report(
+        form: &[(String, String)],
+        field: &dyn Fn(&str) -> Option<String>,
+        format: Format,
+    ) -> Result<NewReport, Open311Error> {
+        let service_code = field("service_code")
+            .ok_or_else(|| Open311Error::bad("service_code is required.", format))?;
+        let coord = |name: &str| -> Result<f64, Open311Error> {
+            field(name)
+                .ok_or_else(|| {
+                    Open311Error::bad(
+                        format!("{name} is required (lat and long locate the problem)."),
+                        format,
+                    )
+                })?
+                .parse::<f64>()
+                .map_err(|_| Open311Error::bad(format!("{name} must be a number."), format))
+        };
+        let point = GeoPoint {
+            lat: coord("lat")?,
+            lon: coord("long")?,
+        };
+        let mut answers = BTreeMap::new();
+        for (k, v) in form {
+            if let Some(code) = k
+                .strip_prefix("attribute[")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                answers.insert(code.to_owned(), v.trim().to_owned());
+            }
+        }
+        // Only our own photos can be attached (we do not fetch foreign URLs).
+        let photo_ids = field("media_url")
+            .and_then(|u| {
+                u.rsplit_once("/api/v1/photos/")
+                    .map(|(_, id)| id.split('?').next().unwrap_or_default().to_owned())
+            })
+            .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+            .into_iter()
+            .collect();
+        let name = [field("first_name"), field("last_name")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let contact = Contact {
+            name: Some(name).filter(|n| !n.is_empty()),
+            email: field("email"),
+            phone: field("phone"),
+        };
+        Ok(NewReport {
+            category: service_code,
+            point,
+            location_source: Default::default(),
+            accuracy_m: None,
+            address: field("address_string"),
+            description: field("description").unwrap_or_default(),
+            answers,
+            photo_ids,
+            contact: (contact != Contact::default()).then_some(contact),
+        })
+    }
+}
+
 /// `POST /open311/v2/requests.json|xml`, form-encoded.
 async fn post_request(
     State(state): State<AppState>,
@@ -339,27 +435,17 @@ async fn post_request(
             format,
         ));
     }
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let api_key = field("api_key")
+    let form = PostForm::read(&body, query.as_deref(), format);
+    let api_key = form
+        .api_key
         .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "api_key is required.", format))?;
-    // The jurisdiction: the form's (GeoReport v2 posts it in the body),
-    // the query's, else the device's gmina.
-    let named = field("jurisdiction_id").or_else(|| {
-        parse_query(query.as_deref().unwrap_or("")).remove("jurisdiction_id").filter(|j| !j.trim().is_empty())
-    });
     let device_gmina = state
         .store
         .find_device(&crate::auth::token::hash_token(&api_key))
         .await
         .map_err(internal(format))?
         .map(|d| d.gmina);
-    let state = tenant::resolve_named(&state, named.as_deref(), device_gmina.as_ref())
+    let state = tenant::resolve_named(&state, form.jurisdiction.as_deref(), device_gmina.as_ref())
         .await
         .map_err(|e| from_app(e, format))?;
     // A device of another gmina than the named one: its key is not valid here.
@@ -367,62 +453,7 @@ async fn post_request(
         .await
         .map_err(|e| from_app(e, format))?
         .ok_or_else(|| Open311Error::new(StatusCode::FORBIDDEN, "Invalid api_key.", format))?;
-    let service_code = field("service_code")
-        .ok_or_else(|| Open311Error::bad("service_code is required.", format))?;
-    let coord = |name: &str| -> Result<f64, Open311Error> {
-        field(name)
-            .ok_or_else(|| {
-                Open311Error::bad(
-                    format!("{name} is required (lat and long locate the problem)."),
-                    format,
-                )
-            })?
-            .parse::<f64>()
-            .map_err(|_| Open311Error::bad(format!("{name} must be a number."), format))
-    };
-    let point = GeoPoint {
-        lat: coord("lat")?,
-        lon: coord("long")?,
-    };
-    let mut answers = BTreeMap::new();
-    for (k, v) in &form {
-        if let Some(code) = k
-            .strip_prefix("attribute[")
-            .and_then(|r| r.strip_suffix(']'))
-        {
-            answers.insert(code.to_owned(), v.trim().to_owned());
-        }
-    }
-    // Only our own photos can be attached (we do not fetch foreign URLs).
-    let photo_ids = field("media_url")
-        .and_then(|u| {
-            u.rsplit_once("/api/v1/photos/")
-                .map(|(_, id)| id.split('?').next().unwrap_or_default().to_owned())
-        })
-        .filter(|id| id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-        .into_iter()
-        .collect();
-    let name = [field("first_name"), field("last_name")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let contact = Contact {
-        name: Some(name).filter(|n| !n.is_empty()),
-        email: field("email"),
-        phone: field("phone"),
-    };
-    let input = NewReport {
-        category: service_code,
-        point,
-        location_source: Default::default(),
-        accuracy_m: None,
-        address: field("address_string"),
-        description: field("description").unwrap_or_default(),
-        answers,
-        photo_ids,
-        contact: (contact != Contact::default()).then_some(contact),
-    };
+    let input = form.report?;
     precheck(&state, &input)
         .await
         .map_err(|e| from_app(e, format))?;

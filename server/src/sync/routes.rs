@@ -37,7 +37,7 @@ fn invalid_cursor() -> AppError {
     .with_field("cursor")
 }
 
-fn digits(s: &str) -> Option<u64> {
+pub(crate) fn digits(s: &str) -> Option<u64> {
     // u64::from_str accepts a leading '+'; a cursor is plain digits only.
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
