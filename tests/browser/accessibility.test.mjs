@@ -19,7 +19,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { useServer, base, browser, logIn, apiOk, root } from './support.mjs';
+import { createHmac } from 'node:crypto';
+import { useServer, base, browser, logIn, apiOk, root, PASS } from './support.mjs';
 
 const AXE = join(root, 'web', 'node_modules', 'axe-core', 'axe.min.js');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -27,7 +28,7 @@ const SIECHNICE = '0223083';
 
 useServer({
   name: 'mm-browser-a11y-', args: ['--ezd', 'off'],
-  users: [['admin1', 'admin'], ['disp1', 'dispatcher'], ['dept1', 'department'], ['editor1', 'editor']],
+  users: [['admin1', 'admin'], ['disp1', 'dispatcher'], ['dept1', 'department'], ['editor1', 'editor'], ['enrol1', 'department']],
 });
 
 /// Every GET route that answers an HTML page: [path as the router names it,
@@ -49,6 +50,13 @@ export const PAGES = [
   ['/taxes/payments/{id}/return', null, { url: `/taxes/payments/no-such-payment/return?gmina=${SIECHNICE}`, status: 404 }],
   // The back office as an admin (every section).
   ['/admin/password', 'admin1'],
+  // Signing in and its sessions (the code step after the password is
+  // checked in the forms test: it needs a half-signed-in browser).
+  ['/admin/two-factor', 'admin1'],
+  ['/admin/two-factor', 'dept1'],
+  ['/admin/two-factor/enrol', 'dept1'],
+  ['/admin/sessions', 'admin1'],
+  ['/admin/accounts/{id}/sessions', 'admin1', { from: '/admin/accounts/{id}' }],
   ['/admin/reports', 'admin1'],
   ['/admin/reports/{id}', 'admin1', { from: '/admin/reports' }],
   ['/admin/map', 'admin1'],
@@ -113,6 +121,7 @@ const NOT_PAGES = {
   '/admin': 'redirects to the role\'s first page',
   '/admin/': 'redirects to the role\'s first page',
   '/admin/lang': 'sets the language cookie and redirects back',
+  '/admin/login/code': 'a page, checked by "forms with errors" (it needs a browser signed in halfway: the password, not the code)',
   '/admin/ezd': 'the old address, redirects to /admin/jobs',
   '/admin/reports.csv': 'CSV',
   '/admin/reports/{id}/photos/{photo}': 'a JPEG',
@@ -266,6 +275,20 @@ test('axe-core: 0 violations on every page of the back office and the public pag
   assert.equal(problems.length, 0, `violations:\n${problems.join('\n')}`);
 });
 
+/// The current RFC 6238 code of a base32 secret (as the test's own
+/// authenticator app).
+function totpNow(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[19] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
 /// A form's errors are announced: a role=alert summary, and every field
 /// marked aria-invalid names its message with aria-describedby.
 async function assertErrorsAnnounced(page, label) {
@@ -284,6 +307,41 @@ test('forms with errors: announced, and 0 violations', async () => {
   await assertErrorsAnnounced(anon, 'sign-in');
   await check('sign-in with a wrong password', anon);
   await anon.context().close();
+
+  // The second step: the code page after the password, a wrong code.
+  const half = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await pageAs('admin1'); // enrolled by its first sign-in
+  await half.goto(`${base}/admin/login`);
+  await half.getByLabel('Login').fill('admin1');
+  await half.getByLabel('Hasło').fill(PASS);
+  await half.getByRole('button', { name: 'Zaloguj' }).click();
+  await half.waitForLoadState();
+  assert.ok(half.url().endsWith('/admin/login/code'), `the code step: ${half.url()}`);
+  await check('/admin/login/code (after the password)', half);
+  await half.getByLabel('Kod z aplikacji').fill('000000');
+  await half.getByRole('button', { name: 'Potwierdź' }).click();
+  await half.waitForLoadState();
+  await assertErrorsAnnounced(half, 'the code step');
+  await check('/admin/login/code with a wrong code', half);
+  await half.context().close();
+
+  // Enrolling: the page with the key, a wrong code, then the recovery
+  // codes shown once.
+  const enrol = await (await browser.newContext({ bypassCSP: true })).newPage();
+  await logIn(enrol, 'enrol1');
+  await enrol.goto(`${base}/admin/two-factor/enrol`);
+  await enrol.getByLabel('Kod z aplikacji').fill('000000');
+  await enrol.getByRole('button', { name: 'Włącz weryfikację dwuetapową' }).click();
+  await enrol.waitForLoadState();
+  await assertErrorsAnnounced(enrol, 'enrolment');
+  await check('/admin/two-factor/enrol with a wrong code', enrol);
+  await enrol.goto(`${base}/admin/two-factor/enrol`);
+  await enrol.getByLabel('Kod z aplikacji').fill(totpNow(await enrol.locator('#totp-secret').innerText()));
+  await enrol.getByRole('button', { name: 'Włącz weryfikację dwuetapową' }).click();
+  await enrol.waitForLoadState();
+  assert.ok(await enrol.getByRole('link', { name: /przejdź do panelu/ }).count(), 'the recovery codes page');
+  await check('the recovery codes, shown once', enrol);
+  await enrol.context().close();
 
   const page = await pageAs('admin1');
   // A budget edition with nothing filled in: errors by field.
