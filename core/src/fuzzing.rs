@@ -10,8 +10,11 @@ use mm_protocol::reports::{PHOTO_MAX_BYTES, PHOTO_MAX_EDGE, PHOTO_MAX_PIXELS};
 use crate::error::Error;
 use crate::reports::photos;
 
-/// The targets of this crate, by the names of `fuzz/fuzz_targets/*.rs`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("photo_core", photo_core)];
+/// A fuzz target: its name (the file in `fuzz/fuzz_targets/`) and its entry point.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// The targets of this crate.
+pub const TARGETS: &[Target] = &[("photo_core", photo_core)];
 
 /// A photo picked on the phone ([`photos::normalise`]): a header that
 /// declares more than [`PHOTO_MAX_PIXELS`] is refused with the pixel

@@ -17,7 +17,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-fn replay(targets: &[(&str, fn(&[u8]))], crate_path: &str) {
+fn replay(targets: &[mm_protocol::fuzzing::Target], crate_path: &str) {
     let fuzz = fuzz_dir();
     for (name, run) in targets {
         assert!(fuzz.join("fuzz_targets").join(format!("{name}.rs")).is_file(), "fuzz/fuzz_targets/{name}.rs is missing");

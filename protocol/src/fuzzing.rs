@@ -23,8 +23,11 @@ use crate::sync::{Change, SyncPage};
 use crate::waste::address::HouseNumber;
 use crate::waste::csv::{ImportInput, parse_import};
 
-/// The targets of this crate, by the names of `fuzz/fuzz_targets/*.rs`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target: its name (the file in `fuzz/fuzz_targets/`) and its entry point.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// The targets of this crate.
+pub const TARGETS: &[Target] = &[
     ("rrule", rrule),
     ("ics", ics),
     ("opening_hours", opening_hours),

@@ -27,8 +27,11 @@ use crate::places::osm;
 use crate::reports::photos;
 use crate::taxes::import::Reader;
 
-/// The targets of this crate, by the names of `fuzz/fuzz_targets/*.rs`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target: its name (the file in `fuzz/fuzz_targets/`) and its entry point.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// The targets of this crate.
+pub const TARGETS: &[Target] = &[
     ("sync_cursor", sync_cursor),
     ("open311_form", open311_form),
     ("admin_form", admin_form),
