@@ -53,7 +53,6 @@ mod demo;
 mod demo_budget;
 mod devices;
 mod ezd_package;
-mod fuzz_replay;
 mod jobs;
 mod jobs_postgres;
 mod limits_postgres;

@@ -13,6 +13,7 @@ mod calendar_feeds;
 mod consultations_verified_e2e;
 mod ezd_bridge;
 mod ezd_dead_letters;
+mod fuzz_replay;
 mod gminas_e2e;
 mod killed_sync;
 mod notifications_e2e;
