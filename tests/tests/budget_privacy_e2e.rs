@@ -99,11 +99,12 @@ fn pesel(rng: &mut Rng) -> String {
 /// The first five digits of every phone the test uses. Drawn from the
 /// whole 5–8 range, a phone could turn up by chance inside a longer
 /// number the server stores or logs (a timestamp, an amount, an account
-/// number), about once in 1,000 runs. `59` starts no mobile number (it
-/// is Słupsk's landline area code, so no demo phone has it), and `59999`
-/// starts no date, time, TERYT code or amount in whole złoty the demo
-/// holds; the serial digit after it keeps a run's phones distinct.
-const PHONE_PREFIX: &str = "59999";
+/// number), about once in 1,000 runs. Codes go only to mobile numbers
+/// (`identity::MOBILE_PREFIXES`); `88` is such a range that no demo phone
+/// uses, and `88999` starts no date, time, TERYT code or amount in whole
+/// złoty the demo holds; the serial digit after it keeps a run's phones
+/// distinct.
+const PHONE_PREFIX: &str = "88999";
 
 /// A national number (9 digits) for the test's voter `serial` (0–9):
 /// [`PHONE_PREFIX`], the serial, three random digits.
