@@ -53,7 +53,8 @@ done
 
 # An admin (every official route) through `mm-server user add`, as the e2e
 # tests' Server::official does, then signed in; a device registered.
-password="Schemathesis-Haslo-2026!"
+# The password policy refuses a password containing the login.
+password="Kontrola-Schematu-2026!"
 printf '%s\n' "$password" | "$server" user add --login schemathesis --role admin --password-stdin --data-dir "$data" >/dev/null
 json_field() { "$venv/bin/python" -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 post() { "$venv/bin/python" - "$url$1" "$2" <<'PY'
