@@ -19,13 +19,14 @@ export CARGO_INCREMENTAL ?= 0
 MM_CARGO_BUILD ?= $(CARGO) build --workspace --lib --bins --tests
 
 .PHONY: web-assets
-.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count bench-budget-ballots bench-push setup build clean-data help
+.PHONY: run test lint test-rust test-e2e bench bench-build bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-budget-count bench-budget-ballots bench-push bench-soak soak setup build clean-data help
 
 help:
 	@echo "make run    - back office + API on http://127.0.0.1:8080 with the demo data of Siechnice and Czernica (./data)"
 	@echo "make test   - the lints, then every test suite (Rust on SQLite and PostgreSQL, S3 photos, Kotlin on the JVM, Android sources compiled and screens run under Robolectric, iOS Swift checked, browser)"
 	@echo "make lint   - clippy over the workspace, every target, warnings as errors ([workspace.lints])"
 	@echo "make bench  - benchmarks, printing figures"
+	@echo "make soak   - 30 minutes of mixed load at 70% of the measured maximum; RSS, open files, p50/p99 every 10 s, plotted to docs/soak.svg"
 	@echo "make test-postgres - the PostgreSQL store's suites on a throwaway cluster (pg_virtualenv)"
 	@echo "make test-scale-out - three instances over one PostgreSQL, one killed mid-load; the pg_dump/pg_restore backup test (pg_virtualenv)"
 	@echo "make test-rust-postgres - every server test on PostgreSQL (MM_TEST_BACKEND=postgres) on a throwaway cluster"
@@ -68,7 +69,7 @@ test-e2e:
 build:
 	$(CARGO) build --workspace --release
 
-bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin bench-budget-count bench-budget-ballots bench-push
+bench: setup bench-core bench-reports bench-places bench-jobs bench-taxes-import bench-taxes-api bench-taxes-core bench-scale bench-kotlin bench-budget-count bench-budget-ballots bench-push bench-soak
 
 bench-build:
 	$(CARGO) build --release -p mm-server -p mm-cli -p mm-e2e --bins
@@ -127,6 +128,18 @@ bench-budget-count:
 ## on PostgreSQL with fsync on (pg_virtualenv, as bench-taxes-import).
 bench-budget-ballots: bench-build postgres-deps
 	MM_E2E_PROFILE=release pg_virtualenv -t -o fsync=on -- ./target/release/mm-bench-budget-ballots
+
+## The soak (issue 17): a release server under mixed load (syncs, reports
+## with photos, Open311 listings, ballots, back-office pages, an alert to
+## 2,000 phones every 3 minutes) at 70% of the rate calibrated first;
+## fails on an error answer, a lost write or open files growing.
+## `make soak` runs 30 minutes and redraws docs/soak.svg; `bench-soak`, in
+## `make bench`, 3 minutes into target/soak/.
+soak: bench-build
+	MM_SOAK_SECONDS=$${MM_SOAK_SECONDS:-1800} MM_SOAK_SVG=docs/soak.svg ./target/release/mm-soak
+
+bench-soak: bench-build
+	MM_SOAK_SECONDS=180 MM_SOAK_CALIBRATE=30 ./target/release/mm-soak
 
 clean-data:
 	rm -rf ./data

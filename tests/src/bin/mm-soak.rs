@@ -1,0 +1,942 @@
+//! `mm-soak`: mixed load at about 70 % of the measured maximum against a
+//! release `mm-server --demo`, for a long time, recording whether anything
+//! grows (issue 17 item 3; design in `docs/plans/issue-17.md` §3).
+//!
+//! 1. The server starts on a fresh data directory with the demo's two
+//!    gminas (Siechnice and Czernica), pushing through the three fakes
+//!    (APNs, FCM, Web Push) which answer after 20 ms; 2,000 phones register
+//!    for alerts, a third per service.
+//! 2. **Calibration**: a closed loop of the mix with 16 workers for
+//!    `MM_SOAK_CALIBRATE` seconds gives the mix's maximum rate here.
+//! 3. **The soak**: `MM_SOAK_SECONDS` of the same mix **open loop** at
+//!    70 % of that rate: request *n* is due at `n / rate` and its latency is
+//!    counted from then, so a stalled server shows as latency and not as a
+//!    lower rate (no coordinated omission). Every 3 minutes an official
+//!    sends an alert to the whole gmina and the fakes must receive it on
+//!    every phone.
+//! 4. **Every 10 s** it records the server's RSS (`VmRSS`), open files
+//!    (`/proc/PID/fd`), threads, the window's p50/p99 overall and per kind,
+//!    requests done and errors, into `target/soak/soak.csv`, and at the end
+//!    draws them as an SVG (`MM_SOAK_SVG`, default `target/soak/soak.svg`).
+//!
+//! "Flat" as figures: the least-squares slope of RSS and of open files over
+//! the second half, per hour, and p99 of the first and the last 5 minutes
+//! after the warm-up (the first 10 %, at least 30 s). It exits 1 on any
+//! error answer (every request of the mix is a legitimate one), on an
+//! acknowledged report or ballot missing from the database at the end, on
+//! an alert that did not reach every phone, or on open files growing by
+//! more than 50.
+//!
+//! The load generator and the fakes run in this process on the same two
+//! cores as the server: the maximum is that of the whole machine.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use mm_e2e::{DEMO_GMINA, OFFICIAL_PASSWORD, Server, fake_apns, fake_fcm, fake_webpush, push_env};
+use serde_json::{Value, json};
+
+/// Workers of the calibration's closed loop.
+const CALIBRATION_WORKERS: usize = 16;
+/// The soak's share of the calibrated maximum.
+const LOAD_SHARE: f64 = 0.7;
+/// Requests of the open loop in flight at most (a bound on this process's
+/// memory if the server stalls; the latency still counts from the due time).
+const MAX_IN_FLIGHT: usize = 512;
+const SAMPLE_EVERY: Duration = Duration::from_secs(10);
+const PUSH_DEVICES: usize = 2_000;
+const FAN_OUT_EVERY: Duration = Duration::from_secs(180);
+const FAKES_ANSWER: Duration = Duration::from_millis(20);
+/// Ballots one device casts before the next is registered (the server
+/// allows 30 per device per hour).
+const BALLOTS_PER_DEVICE: usize = 25;
+
+/// What a request of the mix does, with its weight (per 100 requests):
+/// residents read far more than they write, officials page through reports.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Kind {
+    SyncFirst,
+    SyncCursor,
+    Open311,
+    ReportWithPhoto,
+    Ballot,
+    AdminReports,
+    AdminReport,
+    AdminMap,
+}
+
+const MIX: [(Kind, u32); 8] = [
+    (Kind::SyncFirst, 8),
+    (Kind::SyncCursor, 30),
+    (Kind::Open311, 20),
+    (Kind::ReportWithPhoto, 6),
+    (Kind::Ballot, 10),
+    (Kind::AdminReports, 12),
+    (Kind::AdminReport, 10),
+    (Kind::AdminMap, 4),
+];
+
+impl Kind {
+    /// The `n`-th request's kind: a fixed interleaving with the mix's weights.
+    fn nth(n: u64) -> Kind {
+        let total: u64 = MIX.iter().map(|(_, w)| u64::from(*w)).sum();
+        // A multiplicative scramble of n, so kinds interleave instead of
+        // coming in runs of their weight.
+        let mut r = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        r %= total;
+        for (kind, w) in MIX {
+            if r < u64::from(w) {
+                return kind;
+            }
+            r -= u64::from(w);
+        }
+        unreachable!("r is below the total")
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::SyncFirst => "sync_first",
+            Kind::SyncCursor => "sync_cursor",
+            Kind::Open311 => "open311_list",
+            Kind::ReportWithPhoto => "report_photo",
+            Kind::Ballot => "ballot",
+            Kind::AdminReports => "admin_reports",
+            Kind::AdminReport => "admin_report",
+            Kind::AdminMap => "admin_map",
+        }
+    }
+}
+
+/// One answered (or failed) request.
+struct Outcome {
+    kind: Kind,
+    latency_ms: f64,
+    error: Option<String>,
+}
+
+/// Everything the workers share.
+struct Load {
+    url: String,
+    /// Siechnice's app requests, and Czernica's (its edition is the one in
+    /// voting without SMS).
+    siechnice: reqwest::Client,
+    czernica: reqwest::Client,
+    /// Back-office pages without redirects, with the dispatcher's cookie.
+    office: reqwest::Client,
+    office_cookie: String,
+    report_devices: Vec<String>,
+    photo: Vec<u8>,
+    cursor: Mutex<String>,
+    edition: i64,
+    pool: i64,
+    projects: Vec<i64>,
+    czernica_localities: Vec<i64>,
+    ballot_devices: tokio::sync::Mutex<Vec<String>>,
+    ballots: AtomicU64,
+    reports_made: AtomicU64,
+    acknowledged_reports: Mutex<Vec<i64>>,
+    acknowledged_ballots: Mutex<Vec<i64>>,
+    outcomes: Mutex<Vec<Outcome>>,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    if std::env::var_os("MM_E2E_PROFILE").is_none() {
+        // SAFETY: set before any thread of ours reads the environment.
+        unsafe { std::env::set_var("MM_E2E_PROFILE", "release") };
+    }
+    let seconds: u64 = env_number("MM_SOAK_SECONDS", 1800)?;
+    let calibrate: u64 = env_number("MM_SOAK_CALIBRATE", 60)?;
+    let out_dir = mm_e2e::target_dir().join("soak");
+    std::fs::create_dir_all(&out_dir)?;
+    let svg_path = std::env::var_os("MM_SOAK_SVG").map(PathBuf::from).unwrap_or_else(|| out_dir.join("soak.svg"));
+
+    let dir = tempfile::tempdir()?;
+    let apns = Arc::new(fake_apns::FakeApns::start().await);
+    let fcm = Arc::new(fake_fcm::FakeFcm::start().await);
+    let web = Arc::new(fake_webpush::FakeWebPush::start().await);
+    let mut env = push_env::server_env(&dir.path().join("push"), &apns, &fcm, &web)?;
+    // One client address sends what thousands of residents would.
+    for (k, v) in [("MM_RATE_DEVICE_PER_HOUR", "100000000"), ("MM_RATE_IP_PER_HOUR", "100000000"), ("MM_DEMO_NEIGHBOUR", "1")] {
+        env.push((k.into(), v.into()));
+    }
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let data = dir.path().join("server");
+    let server = Server::start_with(&data, true, &pairs)?;
+    let pid = server.pid();
+    println!(
+        "soak: release mm-server (pid {pid}), {} cores, load average {}; calibration {calibrate} s, soak {seconds} s",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        load_average()
+    );
+
+    let editor = tokio::task::block_in_place(|| server.official("redaktor", "editor"))?;
+    tokio::task::block_in_place(|| server.official("dyspozytor", "dispatcher"))?;
+    let load = Arc::new(prepare(&server.url).await?);
+    register_push_devices(&load, &web).await?;
+    apns.set_fault(fake_apns::Fault::Slow(FAKES_ANSWER));
+    fcm.set_fault(fake_fcm::Fault::Slow(FAKES_ANSWER));
+    web.set_fault(fake_webpush::Fault::Slow(FAKES_ANSWER));
+
+    // 2. Calibration.
+    let max_rate = calibrate_rate(&load, Duration::from_secs(calibrate)).await;
+    load.outcomes.lock().unwrap().clear();
+    let rate = max_rate * LOAD_SHARE;
+    println!("calibration: {max_rate:.0} requests/s closed loop ({CALIBRATION_WORKERS} workers); the soak runs open loop at {rate:.0}/s");
+
+    // 3. The soak, with the sampler and the fan-outs beside it.
+    let duration = Duration::from_secs(seconds);
+    let start = Instant::now();
+    let sampler = tokio::spawn(sample(load.clone(), pid, start, duration));
+    let received = {
+        let (apns, fcm, web) = (apns.clone(), fcm.clone(), web.clone());
+        move || apns.received().len() + fcm.received().len() + web.received().len()
+    };
+    let fan_outs = tokio::spawn(fan_outs(load.url.clone(), editor.token.clone(), start, duration, received.clone()));
+    open_loop(&load, rate, start, duration).await;
+    let samples = sampler.await?;
+    let fan_outs = fan_outs.await??;
+
+    // 4. What was acknowledged is in the database.
+    let refused_by_fakes = apns.refusals().len() + fcm.refusals().len() + web.refusals().len();
+    let stop_status = tokio::task::block_in_place(|| server.stop())?;
+    let (reports, ballots) = (load.acknowledged_reports.lock().unwrap().clone(), load.acknowledged_ballots.lock().unwrap().clone());
+    let missing = missing_writes(&data.join("mm.sqlite"), &reports, &ballots)?;
+
+    write_csv(&out_dir.join("soak.csv"), &samples)?;
+    std::fs::write(&svg_path, svg(&samples, rate, seconds))?;
+    let verdict = report(&samples, &fan_outs, warm_up_seconds(seconds), (reports.len(), ballots.len()), &missing);
+    println!("CSV: {}; plot: {}", out_dir.join("soak.csv").display(), svg_path.display());
+
+    let mut failures = verdict;
+    if !stop_status.success() {
+        failures.push(format!("the server exited {stop_status} after SIGTERM"));
+    }
+    if refused_by_fakes > 0 {
+        failures.push(format!("the push fakes refused {refused_by_fakes} requests"));
+    }
+    if !failures.is_empty() {
+        for f in &failures {
+            eprintln!("soak failed: {f}");
+        }
+        std::process::exit(1);
+    }
+    println!("soak passed");
+    Ok(())
+}
+
+/// The clients, the dispatcher's session, devices and the Czernica edition.
+async fn prepare(url: &str) -> Result<Load> {
+    let client = |gmina: &str| -> Result<reqwest::Client> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("MM-Gmina", gmina.parse()?);
+        Ok(reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(64).timeout(Duration::from_secs(60)).build()?)
+    };
+    let siechnice = client(DEMO_GMINA)?;
+    let gminas: Value = siechnice.get(format!("{url}/api/v1/gminas")).send().await?.error_for_status()?.json().await?;
+    let czernica_code = gminas["gminas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["teryt"].as_str())
+        .find(|t| *t != DEMO_GMINA)
+        .context("the demo's neighbour gmina")?
+        .to_owned();
+    let czernica = client(&czernica_code)?;
+    let gmina: Value = czernica.get(format!("{url}/api/v1/gmina")).send().await?.error_for_status()?.json().await?;
+    let czernica_localities: Vec<i64> = gmina["localities"].as_array().into_iter().flatten().filter_map(|l| l["id"].as_i64()).collect();
+    ensure!(!czernica_localities.is_empty(), "Czernica's localities: {gmina}");
+
+    let editions: Value = czernica.get(format!("{url}/api/v1/budget/editions")).send().await?.error_for_status()?.json().await?;
+    let edition = editions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["phase"] == "voting")
+        .and_then(|e| e["id"].as_i64())
+        .with_context(|| format!("an edition in voting in Czernica: {editions}"))?;
+    let e: Value = czernica.get(format!("{url}/api/v1/budget/editions/{edition}")).send().await?.error_for_status()?.json().await?;
+    ensure!(e["settings"]["sms"] != true, "Czernica's edition asks for no SMS: {e}");
+    let pool = e["pools"][0]["id"].as_i64().with_context(|| format!("a pool: {e}"))?;
+    let projects: Value =
+        czernica.get(format!("{url}/api/v1/budget/editions/{edition}/projects?status=on_ballot")).send().await?.error_for_status()?.json().await?;
+    let projects: Vec<i64> = projects
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["pool"].as_i64().is_none_or(|p| p == pool))
+        .filter_map(|p| p["id"].as_i64())
+        .collect();
+    ensure!(!projects.is_empty(), "projects on Czernica's ballot");
+
+    let mut report_devices = vec![];
+    for _ in 0..32 {
+        report_devices.push(register_device(&siechnice, url).await?);
+    }
+    let (office, office_cookie) = sign_in_office(url, "dyspozytor").await?;
+    let first: Value = siechnice.get(format!("{url}/api/v1/sync?limit=2000")).send().await?.error_for_status()?.json().await?;
+    let cursor = first["next_cursor"].as_str().context("a cursor")?.to_owned();
+    Ok(Load {
+        url: url.to_owned(),
+        siechnice,
+        czernica,
+        office,
+        office_cookie,
+        report_devices,
+        photo: photo_jpeg(),
+        cursor: Mutex::new(cursor),
+        edition,
+        pool,
+        projects,
+        czernica_localities,
+        ballot_devices: tokio::sync::Mutex::new(vec![]),
+        ballots: AtomicU64::new(0),
+        reports_made: AtomicU64::new(0),
+        acknowledged_reports: Mutex::new(vec![]),
+        acknowledged_ballots: Mutex::new(vec![]),
+        outcomes: Mutex::new(vec![]),
+    })
+}
+
+async fn register_device(http: &reqwest::Client, url: &str) -> Result<String> {
+    let r: Value =
+        http.post(format!("{url}/api/v1/devices")).json(&json!({"platform": "android", "app_version": "1.0.0"})).send().await?.error_for_status()?.json().await?;
+    Ok(r["token"].as_str().context("a device token")?.to_owned())
+}
+
+/// 2,000 phones subscribed to alerts over the whole gmina, a third per
+/// push service, as `mm-bench-push` registers them.
+async fn register_push_devices(load: &Load, web: &fake_webpush::FakeWebPush) -> Result<()> {
+    let subs: Vec<fake_webpush::Subscription> = (0..PUSH_DEVICES / 3 + 1).map(|_| web.subscribe()).collect();
+    for i in 0..PUSH_DEVICES {
+        let token = register_device(&load.siechnice, &load.url).await?;
+        let registration = match i % 3 {
+            0 => json!({"transport": "apns", "token_hex": format!("{:064x}", i + 1), "environment": "production"}),
+            1 => json!({"transport": "fcm", "token": format!("soak-{i}")}),
+            _ => {
+                let s = &subs[i / 3];
+                json!({"transport": "web_push", "endpoint": s.endpoint, "p256dh": s.p256dh, "auth": s.auth})
+            }
+        };
+        let subscription = json!({"topics": ["alerts", "news"], "event_categories": [], "areas": [], "lang": "pl"});
+        for (path, body) in [("/api/v1/notifications/subscription", subscription), ("/api/v1/push/registration", registration)] {
+            let r = load.siechnice.put(format!("{}{path}", load.url)).bearer_auth(&token).json(&body).send().await?;
+            ensure!(r.status().is_success(), "{path}: {}", r.status());
+        }
+    }
+    Ok(())
+}
+
+/// The back office's sign-in form, as a browser submits it: the
+/// session cookie (`name=value`).
+async fn sign_in_office(url: &str, login: &str) -> Result<(reqwest::Client, String)> {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(60)).build()?;
+    let page = http.get(format!("{url}/admin/login")).send().await?;
+    let login_cookie = set_cookie(&page, "mm_login_csrf").context("the sign-in CSRF cookie")?;
+    let html = page.text().await?;
+    let at = html.find(r#"name="csrf" value=""#).context("a CSRF field")? + r#"name="csrf" value=""#.len();
+    let csrf = html[at..].split('"').next().unwrap_or_default().to_owned();
+    let form = format!("csrf={csrf}&login={login}&password={}", OFFICIAL_PASSWORD.replace('!', "%21"));
+    let r = http
+        .post(format!("{url}/admin/login"))
+        .header("cookie", login_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await?;
+    ensure!(r.status().is_redirection(), "sign-in answered {}", r.status());
+    let session = set_cookie(&r, "mm_session").context("a session cookie")?;
+    Ok((http, session))
+}
+
+fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// A camera-like JPEG of about 200 KB (noise compresses badly), which the
+/// server decodes and re-encodes like any photo.
+fn photo_jpeg() -> Vec<u8> {
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let img = image::RgbImage::from_fn(800, 600, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let noise = (seed & 0x3f) as u8;
+        image::Rgb([(x / 4) as u8 ^ noise, (y / 3) as u8, 120u8.wrapping_add(noise)])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).expect("a JPEG encodes");
+    out.into_inner()
+}
+
+/// One request of kind `kind`; the error says what went wrong.
+async fn one(load: &Load, kind: Kind, n: u64) -> Result<(), String> {
+    let url = &load.url;
+    let check = |r: reqwest::Response| async move {
+        let status = r.status();
+        let body = r.bytes().await.map_err(|e| e.to_string())?;
+        if status.is_success() || status.is_redirection() {
+            Ok(body)
+        } else {
+            Err(format!("{status} {}", String::from_utf8_lossy(&body[..body.len().min(200)])))
+        }
+    };
+    let send = |rb: reqwest::RequestBuilder| async move { rb.send().await.map_err(|e| format!("transport: {e}")) };
+    match kind {
+        Kind::SyncFirst => {
+            check(send(load.siechnice.get(format!("{url}/api/v1/sync?limit=500"))).await?).await?;
+        }
+        Kind::SyncCursor => {
+            let cursor = load.cursor.lock().unwrap().clone();
+            let body = check(send(load.siechnice.get(format!("{url}/api/v1/sync?cursor={cursor}"))).await?).await?;
+            // The next device starts where this one stopped, as phones that
+            // synced a moment ago do.
+            if let Some(next) = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["next_cursor"].as_str().map(str::to_owned)) {
+                *load.cursor.lock().unwrap() = next;
+            }
+        }
+        Kind::Open311 => {
+            check(send(load.siechnice.get(format!("{url}/open311/v2/requests.json?jurisdiction_id={DEMO_GMINA}&page_size=50"))).await?).await?;
+        }
+        Kind::ReportWithPhoto => {
+            let made = load.reports_made.fetch_add(1, Ordering::Relaxed);
+            let token = &load.report_devices[made as usize % load.report_devices.len()];
+            let body = check(
+                send(load.siechnice.post(format!("{url}/api/v1/photos")).bearer_auth(token).header("content-type", "image/jpeg").body(load.photo.clone()))
+                    .await?,
+            )
+            .await?;
+            let photo = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["photo_id"].as_str().map(str::to_owned)).ok_or("no photo_id")?;
+            let report = json!({
+                "category": "other",
+                "point": {"lat": 51.03 + (n % 200) as f64 * 1e-4, "lon": 17.14 + (n % 97) as f64 * 1e-4},
+                "description": format!("Zgłoszenie z testu długotrwałego nr {made}"),
+                "photo_ids": [photo],
+            });
+            let body = check(
+                send(load.siechnice.post(format!("{url}/api/v1/reports")).bearer_auth(token).header("idempotency-key", format!("soak-report-{made}")).json(&report))
+                    .await?,
+            )
+            .await?;
+            let id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["id"].as_i64()).ok_or("no report id")?;
+            load.acknowledged_reports.lock().unwrap().push(id);
+        }
+        Kind::Ballot => {
+            let b = load.ballots.fetch_add(1, Ordering::Relaxed) as usize;
+            let token = ballot_device(load, b / BALLOTS_PER_DEVICE).await?;
+            let project = load.projects[b % load.projects.len()];
+            let ballot = json!({
+                "identity": {
+                    "first_name": "Anna",
+                    "last_name": voter_surname(b),
+                    "address": {"locality": load.czernica_localities[b % load.czernica_localities.len()], "street": "", "house": format!("{}", b % 300 + 1)},
+                },
+                "residence_declared": true,
+                "pools": [{"pool": load.pool, "projects": [{"project": project}]}],
+            });
+            let body = check(
+                send(
+                    load.czernica
+                        .post(format!("{url}/api/v1/budget/editions/{}/ballots", load.edition))
+                        .bearer_auth(token)
+                        .header("idempotency-key", format!("soak-ballot-{b}"))
+                        .json(&ballot),
+                )
+                .await?,
+            )
+            .await?;
+            let id = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["ballot_id"].as_i64()).ok_or("no ballot_id")?;
+            load.acknowledged_ballots.lock().unwrap().push(id);
+        }
+        Kind::AdminReports | Kind::AdminReport | Kind::AdminMap => {
+            let path = match kind {
+                Kind::AdminReports => "/admin/reports".to_owned(),
+                Kind::AdminMap => "/admin/map".to_owned(),
+                _ => {
+                    // A report this soak made (ids are shared by the gminas,
+                    // so a demo id may be Czernica's and not the dispatcher's).
+                    let made = load.acknowledged_reports.lock().unwrap();
+                    match made.len() {
+                        0 => "/admin/reports".to_owned(),
+                        len => format!("/admin/reports/{}", made[n as usize % len]),
+                    }
+                }
+            };
+            let r = send(load.office.get(format!("{url}{path}")).header("cookie", &load.office_cookie)).await?;
+            if r.status() != 200 {
+                return Err(format!("{path}: {}", r.status()));
+            }
+            r.bytes().await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// The device casting ballot number `index * BALLOTS_PER_DEVICE …`,
+/// registered when first needed.
+async fn ballot_device(load: &Load, index: usize) -> Result<String, String> {
+    let mut devices = load.ballot_devices.lock().await;
+    while devices.len() <= index {
+        devices.push(register_device(&load.czernica, &load.url).await.map_err(|e| format!("device: {e}"))?);
+    }
+    Ok(devices[index].clone())
+}
+
+/// A distinct surname per voter (letters only, as names are).
+fn voter_surname(mut b: usize) -> String {
+    let mut s = String::from("Kowal");
+    loop {
+        s.push(char::from(b'a' + (b % 26) as u8));
+        b /= 26;
+        if b == 0 {
+            return s;
+        }
+    }
+}
+
+async fn timed(load: &Load, kind: Kind, n: u64, due: Instant) {
+    let result = one(load, kind, n).await;
+    let latency_ms = due.elapsed().as_secs_f64() * 1e3;
+    load.outcomes.lock().unwrap().push(Outcome { kind, latency_ms, error: result.err() });
+}
+
+/// Closed loop: each worker sends its next request when the last is
+/// answered; requests per second done.
+async fn calibrate_rate(load: &Arc<Load>, length: Duration) -> f64 {
+    let next = Arc::new(AtomicU64::new(1_000_000_000));
+    let start = Instant::now();
+    let mut workers = vec![];
+    for _ in 0..CALIBRATION_WORKERS {
+        let (load, next) = (load.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            while start.elapsed() < length {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                timed(&load, Kind::nth(n), n, Instant::now()).await;
+            }
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    let outcomes = load.outcomes.lock().unwrap();
+    let errors: Vec<&Outcome> = outcomes.iter().filter(|o| o.error.is_some()).collect();
+    for e in errors.iter().take(5) {
+        eprintln!("calibration: {}: {}", e.kind.name(), e.error.as_deref().unwrap_or_default());
+    }
+    outcomes.len() as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Open loop: request `n` is due at `start + n / rate`, whatever happened
+/// to the ones before it.
+async fn open_loop(load: &Arc<Load>, rate: f64, start: Instant, duration: Duration) {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let mut n: u64 = 0;
+    loop {
+        let due = start + Duration::from_secs_f64(n as f64 / rate);
+        if due >= start + duration {
+            break;
+        }
+        tokio::time::sleep_until(due.into()).await;
+        let permit = in_flight.clone().acquire_owned().await.expect("the semaphore stays open");
+        let load = load.clone();
+        tokio::spawn(async move {
+            timed(&load, Kind::nth(n), n, due).await;
+            drop(permit);
+        });
+        n += 1;
+    }
+    // Every request answered before the figures are taken.
+    let _ = in_flight.acquire_many(MAX_IN_FLIGHT as u32).await;
+}
+
+/// One 10-second window.
+#[derive(Clone, Debug)]
+struct Sample {
+    at_s: f64,
+    rss_mb: f64,
+    open_files: usize,
+    threads: usize,
+    done: usize,
+    errors: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    p99_by_kind: BTreeMap<Kind, f64>,
+}
+
+async fn sample(load: Arc<Load>, pid: u32, start: Instant, duration: Duration) -> Vec<Sample> {
+    let mut samples = vec![];
+    let mut tick = tokio::time::interval_at((start + SAMPLE_EVERY).into(), SAMPLE_EVERY);
+    let mut shown_errors = 0;
+    loop {
+        tick.tick().await;
+        let window: Vec<Outcome> = std::mem::take(&mut *load.outcomes.lock().unwrap());
+        for o in window.iter().filter(|o| o.error.is_some()) {
+            if shown_errors < 10 {
+                eprintln!("  error: {}: {}", o.kind.name(), o.error.as_deref().unwrap_or_default());
+                shown_errors += 1;
+            }
+        }
+        let mut all: Vec<f64> = window.iter().map(|o| o.latency_ms).collect();
+        let mut by_kind: BTreeMap<Kind, Vec<f64>> = BTreeMap::new();
+        for o in &window {
+            by_kind.entry(o.kind).or_default().push(o.latency_ms);
+        }
+        let s = Sample {
+            at_s: start.elapsed().as_secs_f64(),
+            rss_mb: kb(pid, "VmRSS") as f64 / 1024.0,
+            open_files: std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0),
+            threads: kb(pid, "Threads") as usize,
+            done: window.len(),
+            errors: window.iter().filter(|o| o.error.is_some()).count(),
+            p50_ms: quantile(&mut all, 0.5),
+            p99_ms: quantile(&mut all, 0.99),
+            p99_by_kind: by_kind.into_iter().map(|(k, mut v)| (k, quantile(&mut v, 0.99))).collect(),
+        };
+        println!(
+            "  {:>6.0} s  RSS {:>6.1} MB  files {:>4}  threads {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms",
+            s.at_s, s.rss_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms
+        );
+        samples.push(s);
+        if start.elapsed() >= duration + SAMPLE_EVERY {
+            // The window after the last request was due: the stragglers.
+            return samples;
+        }
+    }
+}
+
+/// An alert to the whole gmina every 3 minutes (from the first minute):
+/// how long until the last phone had it.
+async fn fan_outs(url: String, token: String, start: Instant, duration: Duration, received: impl Fn() -> usize) -> Result<Vec<(f64, f64)>> {
+    let http = reqwest::Client::new();
+    let mut done = vec![];
+    let every = FAN_OUT_EVERY.min(duration / 3);
+    let mut at = Duration::from_secs(30).min(duration / 4);
+    while at + Duration::from_secs(30) < duration {
+        tokio::time::sleep_until((start + at).into()).await;
+        let before = received();
+        let sent = Instant::now();
+        let r = http
+            .post(format!("{url}/api/v1/notifications"))
+            .bearer_auth(&token)
+            .json(&json!({"title": "Komunikat: przerwa w dostawie wody", "body": "Test długotrwały: przerwa w dostawie wody do 14:00.", "topic": "alerts"}))
+            .send()
+            .await?;
+        ensure!(r.status() == 201, "an alert: {}", r.status());
+        while received() < before + PUSH_DEVICES && sent.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let got = received() - before;
+        ensure!(got == PUSH_DEVICES, "the alert at {:.0} s reached {got} of {PUSH_DEVICES} phones", at.as_secs_f64());
+        done.push((start.elapsed().as_secs_f64(), sent.elapsed().as_secs_f64()));
+        at += every;
+    }
+    Ok(done)
+}
+
+/// Acknowledged writes not in the database (the server stopped).
+fn missing_writes(db: &Path, reports: &[i64], ballots: &[i64]) -> Result<Vec<String>> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut missing = vec![];
+    for (table, ids) in [("reports", reports), ("budget_ballots", ballots)] {
+        let mut q = conn.prepare(&format!("SELECT count(*) FROM {table} WHERE id = ?1"))?;
+        for id in ids {
+            let n: i64 = q.query_row([id], |r| r.get(0))?;
+            if n != 1 {
+                missing.push(format!("{table} {id}"));
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// The first 10 % of the run, at least 30 s, is not judged.
+fn warm_up_seconds(seconds: u64) -> f64 {
+    (seconds as f64 * 0.1).max(30.0)
+}
+
+/// Prints the figures; returns what failed.
+fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowledged: (usize, usize), missing: &[String]) -> Vec<String> {
+    let mut failures = vec![];
+    let after: Vec<&Sample> = samples.iter().filter(|s| s.at_s > warm_up_s).collect();
+    let half = after.len() / 2;
+    let second_half = &after[half..];
+    let hours = |s: &Sample| s.at_s / 3600.0;
+    let rss_slope = slope(second_half.iter().map(|s| (hours(s), s.rss_mb)));
+    let files_slope = slope(second_half.iter().map(|s| (hours(s), s.open_files as f64)));
+    let done: usize = samples.iter().map(|s| s.done).sum();
+    let errors: usize = samples.iter().map(|s| s.errors).sum();
+    let first_5: Vec<&Sample> = after.iter().copied().filter(|s| s.at_s <= warm_up_s + 300.0).collect();
+    let last_end = samples.last().map(|s| s.at_s).unwrap_or(0.0);
+    let last_5: Vec<&Sample> = after.iter().copied().filter(|s| s.at_s > last_end - 300.0).collect();
+    let max = |v: &[&Sample], f: fn(&Sample) -> f64| v.iter().map(|s| f(s)).fold(0.0, f64::max);
+    let median_of = |v: &[&Sample], f: fn(&Sample) -> f64| {
+        let mut x: Vec<f64> = v.iter().map(|s| f(s)).collect();
+        quantile(&mut x, 0.5)
+    };
+    println!("figures (after a warm-up of {:.0} s):", warm_up_s);
+    println!("  requests answered: {done}, errors: {errors}");
+    println!(
+        "  RSS: {:.1} MB after the warm-up, {:.1} MB at the end, peak {:.1} MB; slope over the second half {rss_slope:+.1} MB/h",
+        after.first().map(|s| s.rss_mb).unwrap_or(0.0),
+        after.last().map(|s| s.rss_mb).unwrap_or(0.0),
+        samples.iter().map(|s| s.rss_mb).fold(0.0, f64::max)
+    );
+    // Medians of windows, since sockets of requests in flight come and go.
+    let files_first = median_of(&first_5, |s| s.open_files as f64) as usize;
+    let files_last = median_of(&last_5, |s| s.open_files as f64) as usize;
+    println!(
+        "  open files (median of the first and of the last 5 min): {files_first}, then {files_last}; most {}; slope over the second half {files_slope:+.1} per hour",
+        samples.iter().map(|s| s.open_files).max().unwrap_or(0)
+    );
+    println!(
+        "  threads: {} to {}",
+        samples.iter().map(|s| s.threads).min().unwrap_or(0),
+        samples.iter().map(|s| s.threads).max().unwrap_or(0)
+    );
+    println!(
+        "  p50 / p99 (median of the 10-s windows): first 5 min {:.1} / {:.1} ms, last 5 min {:.1} / {:.1} ms; worst window p99 {:.1} ms",
+        median_of(&first_5, |s| s.p50_ms),
+        median_of(&first_5, |s| s.p99_ms),
+        median_of(&last_5, |s| s.p50_ms),
+        median_of(&last_5, |s| s.p99_ms),
+        max(&after, |s| s.p99_ms)
+    );
+    let mut kinds = String::new();
+    for (kind, _) in MIX {
+        let mut v: Vec<f64> = after.iter().filter_map(|s| s.p99_by_kind.get(&kind).copied()).collect();
+        let _ = write!(kinds, " {} {:.0} ms;", kind.name(), quantile(&mut v, 0.5));
+    }
+    println!("  p99 per kind (median of windows):{kinds}");
+    println!(
+        "  alerts to {PUSH_DEVICES} phones: {} sent, each received everywhere in {}",
+        fan_outs.len(),
+        fan_outs.iter().map(|(_, took)| format!("{took:.1} s")).collect::<Vec<_>>().join(", ")
+    );
+    println!("  acknowledged: {} reports with a photo, {} ballots; missing from the database: {}", acknowledged.0, acknowledged.1, missing.len());
+    if errors > 0 {
+        failures.push(format!("{errors} requests failed"));
+    }
+    if !missing.is_empty() {
+        failures.push(format!("acknowledged writes missing: {}", missing.iter().take(5).cloned().collect::<Vec<_>>().join(", ")));
+    }
+    if files_last > files_first + 50 {
+        failures.push(format!("open files grew from {files_first} to {files_last}"));
+    }
+    if fan_outs.is_empty() {
+        failures.push("no alert was sent".into());
+    }
+    failures
+}
+
+fn write_csv(path: &Path, samples: &[Sample]) -> Result<()> {
+    let mut out = String::from("seconds,rss_mb,open_files,threads,done,errors,p50_ms,p99_ms");
+    for (kind, _) in MIX {
+        let _ = write!(out, ",p99_{}_ms", kind.name());
+    }
+    out.push('\n');
+    for s in samples {
+        let _ = write!(out, "{:.0},{:.1},{},{},{},{},{:.2},{:.2}", s.at_s, s.rss_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms);
+        for (kind, _) in MIX {
+            let _ = write!(out, ",{:.2}", s.p99_by_kind.get(&kind).copied().unwrap_or(f64::NAN));
+        }
+        out.push('\n');
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
+/// A line of a panel: its name, colour and values (one per sample).
+type Series<'a> = (&'a str, &'a str, Vec<f64>);
+
+/// Three panels over time (RSS, open files, p50 and p99), drawn by hand:
+/// a few polylines need no plotting library.
+fn svg(samples: &[Sample], rate: f64, seconds: u64) -> String {
+    const W: f64 = 880.0;
+    const PANEL: f64 = 170.0;
+    const LEFT: f64 = 70.0;
+    const TOP: f64 = 50.0;
+    const GAP: f64 = 45.0;
+    let end = samples.last().map(|s| s.at_s).unwrap_or(1.0).max(1.0);
+    let x = |t: f64| LEFT + t / end * (W - LEFT - 20.0);
+    let mut out = String::new();
+    let height = TOP + 3.0 * (PANEL + GAP) + 10.0;
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" viewBox="0 0 {W} {height}" font-family="sans-serif" font-size="12">
+<title>mm-soak: {minutes:.0} min at {rate:.0} requests/s</title>
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="{LEFT}" y="24" font-size="15" fill="#111111">mm-soak: {minutes:.0} min of mixed load at {rate:.0} requests/s (70 % of the measured maximum), a sample every 10 s</text>
+"##,
+        minutes = seconds as f64 / 60.0
+    );
+    let panels: [(&str, Vec<Series<'_>>); 3] = [
+        ("server RSS (MB)", vec![("VmRSS", "#1f5fa8", samples.iter().map(|s| s.rss_mb).collect())]),
+        ("open files", vec![("/proc/PID/fd", "#2e7d32", samples.iter().map(|s| s.open_files as f64).collect())]),
+        (
+            "latency (ms, from the due time)",
+            vec![("p50", "#6a1b9a", samples.iter().map(|s| s.p50_ms).collect()), ("p99", "#c62828", samples.iter().map(|s| s.p99_ms).collect())],
+        ),
+    ];
+    for (i, (label, series)) in panels.iter().enumerate() {
+        let top = TOP + i as f64 * (PANEL + GAP);
+        let max = series.iter().flat_map(|(_, _, v)| v.iter().copied()).filter(|v| v.is_finite()).fold(0.0, f64::max);
+        let y_max = nice_ceiling(max * 1.1);
+        let y = |v: f64| top + PANEL - v / y_max * PANEL;
+        let _ = write!(
+            out,
+            r##"<text x="{LEFT}" y="{}" fill="#111111">{label}</text>
+<rect x="{LEFT}" y="{top}" width="{}" height="{PANEL}" fill="none" stroke="#777777"/>
+"##,
+            top - 6.0,
+            W - LEFT - 20.0
+        );
+        for step in 0..=4 {
+            let v = y_max * f64::from(step) / 4.0;
+            let _ = writeln!(
+                out,
+                r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#dddddd"/><text x="{}" y="{:.1}" text-anchor="end" fill="#333333">{v:.0}</text>"##,
+                W - 20.0,
+                LEFT - 6.0,
+                y(v) + 4.0,
+                y = y(v)
+            );
+        }
+        for (j, (name, colour, values)) in series.iter().enumerate() {
+            let points: Vec<String> = samples
+                .iter()
+                .zip(values)
+                .filter(|(_, v)| v.is_finite())
+                .map(|(s, v)| format!("{:.1},{:.1}", x(s.at_s), y(*v)))
+                .collect();
+            let _ = writeln!(out, r##"<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{}"/>"##, points.join(" "));
+            let _ = writeln!(
+                out,
+                r##"<text x="{}" y="{}" fill="{colour}" text-anchor="end">{name}</text>"##,
+                W - 26.0 - j as f64 * 60.0,
+                top + 16.0
+            );
+        }
+        // Minutes along the bottom of each panel.
+        let step = (end / 60.0 / 6.0).ceil().max(1.0);
+        let mut m = 0.0;
+        while m * 60.0 <= end {
+            let _ = writeln!(
+                out,
+                r##"<text x="{:.1}" y="{}" text-anchor="middle" fill="#333333">{m:.0} min</text>"##,
+                x(m * 60.0),
+                top + PANEL + 15.0
+            );
+            m += step;
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// 1, 2 or 5 times a power of ten, at least `v`.
+fn nice_ceiling(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 1.0;
+    }
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * p).find(|c| *c >= v).unwrap_or(10.0 * p)
+}
+
+/// Least-squares slope of y over x.
+fn slope(points: impl Iterator<Item = (f64, f64)>) -> f64 {
+    let p: Vec<(f64, f64)> = points.collect();
+    let n = p.len() as f64;
+    if p.len() < 2 {
+        return 0.0;
+    }
+    let (mx, my) = (p.iter().map(|q| q.0).sum::<f64>() / n, p.iter().map(|q| q.1).sum::<f64>() / n);
+    let (num, den) = p.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + (x - mx) * (y - my), b + (x - mx) * (x - mx)));
+    if den == 0.0 { 0.0 } else { num / den }
+}
+
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 * q) as usize).min(v.len() - 1)]
+}
+
+/// A `/proc/PID/status` figure (kB, or a count).
+fn kb(pid: u32, field: &str) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))
+        .and_then(|l| l[field.len() + 1..].trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|_| anyhow::anyhow!("{name}={v} is not a number")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(at_s: f64, rss_mb: f64, open_files: usize, errors: usize) -> Sample {
+        Sample { at_s, rss_mb, open_files, threads: 10, done: 100, errors, p50_ms: 2.0, p99_ms: 20.0, p99_by_kind: BTreeMap::new() }
+    }
+
+    #[test]
+    fn the_mix_keeps_its_weights() {
+        let mut counts: BTreeMap<Kind, u32> = BTreeMap::new();
+        for n in 0..100_000 {
+            *counts.entry(Kind::nth(n)).or_default() += 1;
+        }
+        for (kind, weight) in MIX {
+            let share = f64::from(counts[&kind]) / 1000.0;
+            assert!((share - f64::from(weight)).abs() < 0.5, "{kind:?}: {share} % against {weight} %");
+        }
+        // Interleaved, not in runs: the first 20 requests hold four kinds or more.
+        let first: std::collections::BTreeSet<Kind> = (0..20).map(Kind::nth).collect();
+        assert!(first.len() >= 4, "{first:?}");
+    }
+
+    #[test]
+    fn a_growing_series_has_a_slope_and_a_flat_one_none() {
+        let growing = (0..10).map(|i| (f64::from(i) / 6.0, 100.0 + 12.0 * f64::from(i) / 6.0));
+        assert!((slope(growing) - 12.0).abs() < 1e-9);
+        assert_eq!(slope((0..10).map(|i| (f64::from(i), 50.0))), 0.0);
+        assert_eq!(nice_ceiling(137.0), 200.0);
+        assert_eq!(nice_ceiling(0.7), 1.0);
+    }
+
+    #[test]
+    fn errors_lost_writes_and_leaking_files_fail_the_soak() {
+        let flat: Vec<Sample> = (1..=60).map(|i| sample(f64::from(i) * 10.0, 120.0, 40, 0)).collect();
+        let alerts = [(100.0, 1.5)];
+        assert!(report(&flat, &alerts, 60.0, (10, 10), &[]).is_empty());
+        let mut failing = flat.clone();
+        failing[30].errors = 1;
+        assert_eq!(report(&failing, &alerts, 60.0, (10, 10), &[]).len(), 1);
+        assert_eq!(report(&flat, &alerts, 60.0, (10, 10), &["reports 7".into()]).len(), 1);
+        let leaking: Vec<Sample> = (1..=60).map(|i| sample(f64::from(i) * 10.0, 120.0, 40 + i as usize * 4, 0)).collect();
+        assert_eq!(report(&leaking, &alerts, 60.0, (10, 10), &[]).len(), 1);
+        assert_eq!(report(&flat, &[], 60.0, (10, 10), &[]).len(), 1, "no alert sent");
+        let drawn = svg(&flat, 30.0, 600);
+        assert!(drawn.starts_with("<svg") && drawn.trim_end().ends_with("</svg>") && drawn.matches("<polyline").count() == 4);
+    }
+}
