@@ -35,4 +35,12 @@ impl SyncStore for SqliteStore {
         })
         .await
     }
+
+    /// The writer sets `max_seq` after its COMMIT, so a reader can serve a
+    /// row (and a cursor naming it) a moment before the counter moves; a
+    /// phone asking at once with that cursor must not be told it is invalid.
+    async fn committed_max_seq(&self) -> StoreResult<u64> {
+        let max = self.read(|c| super::publish::max_seq(c)).await?;
+        Ok(self.shared.max_seq.fetch_max(max, Ordering::SeqCst).max(max))
+    }
 }
