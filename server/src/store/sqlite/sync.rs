@@ -40,7 +40,7 @@ impl SyncStore for SqliteStore {
     /// row (and a cursor naming it) a moment before the counter moves; a
     /// phone asking at once with that cursor must not be told it is invalid.
     async fn committed_max_seq(&self) -> StoreResult<u64> {
-        let max = self.read(|c| super::publish::max_seq(c)).await?;
+        let max = self.read(super::publish::max_seq).await?;
         Ok(self.shared.max_seq.fetch_max(max, Ordering::SeqCst).max(max))
     }
 }
