@@ -99,15 +99,19 @@ async fn device(t: &TestApp) -> String {
 }
 
 async fn write(t: &TestApp, method: &str, uri: &str, token: &str, key: &str, body: Value) -> Resp {
-    let req = Request::builder()
+    t.send(write_request(method, uri, token, key, body)).await
+}
+
+/// A device's write with its idempotency key, as the app's outbox sends it.
+fn write_request(method: &str, uri: &str, token: &str, key: &str, body: Value) -> Request<Body> {
+    Request::builder()
         .method(method)
         .uri(uri)
         .header("authorization", format!("Bearer {token}"))
         .header("idempotency-key", key)
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
-        .unwrap();
-    t.send(req).await
+        .unwrap()
 }
 
 fn ballot(f: &Fixture, who: Value, projects: &[i64]) -> Value {
@@ -699,14 +703,7 @@ async fn a_signature_replayed_by_its_key_counts_once() {
 /// `write` from a client address (what the listener's `ConnectInfo` says).
 async fn write_from(t: &TestApp, ip: &str, uri: &str, token: &str, key: &str, body: Value) -> Resp {
     let addr = std::net::SocketAddr::new(ip.parse().unwrap(), 40000);
-    let mut req = Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"))
-        .header("idempotency-key", key)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
+    let mut req = write_request("POST", uri, token, key, body);
     req.extensions_mut()
         .insert(axum::extract::ConnectInfo(addr));
     t.send(req).await
