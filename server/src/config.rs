@@ -299,6 +299,16 @@ pub struct ConnectionArgs {
     /// the remaining connections are dropped, in milliseconds.
     #[arg(long, env = "MM_SHUTDOWN_DEADLINE_MS", default_value_t = 10_000, global = true)]
     pub shutdown_deadline_ms: u64,
+    /// Requests handled at once across all connections. Beyond it a
+    /// request waits for a turn; one that waits longer than
+    /// `--overload-wait-ms` is answered 503 with Retry-After (load
+    /// shedding), so an overload costs the excess requests and not
+    /// everyone's latency, threads and memory.
+    #[arg(long, env = "MM_MAX_IN_FLIGHT", default_value_t = 256, global = true)]
+    pub max_in_flight: usize,
+    /// How long a request may wait for a turn before it is shed, in milliseconds.
+    #[arg(long, env = "MM_OVERLOAD_WAIT_MS", default_value_t = 2_000, global = true)]
+    pub overload_wait_ms: u64,
 }
 
 /// The periodic clean-up (`crate::maintenance`).

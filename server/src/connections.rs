@@ -12,6 +12,13 @@
 //! - a connection limit: a semaphore permit is taken before `accept`, so
 //!   clients beyond the limit wait in the kernel's listen queue and are
 //!   served as connections close;
+//! - load shedding: at most `max_in_flight` requests are handled at once;
+//!   one that waits longer than `overload_wait` for its turn is answered
+//!   503 with Retry-After. Without it an overload grows a queue behind
+//!   the database (threads of the blocking pool, memory, every client's
+//!   latency) until nobody is served in time; with it the excess is
+//!   refused quickly and the rest keep their latency. The soak found the
+//!   queue (docs/BENCHMARKS.md, "Soak");
 //! - a shutdown deadline: after the signal no new connection is accepted,
 //!   requests under way may finish, and whatever is still open at the
 //!   deadline is dropped.
@@ -21,7 +28,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -38,6 +47,8 @@ pub struct ConnectionLimits {
     pub body_read_timeout: Duration,
     pub max_connections: usize,
     pub shutdown_deadline: Duration,
+    pub max_in_flight: usize,
+    pub overload_wait: Duration,
 }
 
 impl From<&mm_server::config::ConnectionArgs> for ConnectionLimits {
@@ -47,14 +58,43 @@ impl From<&mm_server::config::ConnectionArgs> for ConnectionLimits {
             body_read_timeout: Duration::from_millis(a.body_read_timeout_ms.max(1)),
             max_connections: a.max_connections.max(1),
             shutdown_deadline: Duration::from_millis(a.shutdown_deadline_ms),
+            max_in_flight: a.max_in_flight.max(1),
+            overload_wait: Duration::from_millis(a.overload_wait_ms),
         }
     }
+}
+
+/// `app` with at most `max_in_flight` requests handled at once; a request
+/// that waits `wait` without a turn is shed (503, Retry-After: 1).
+fn with_load_shedding(app: Router, max_in_flight: usize, wait: Duration) -> Router {
+    let turns = Arc::new(Semaphore::new(max_in_flight));
+    app.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+        let turns = turns.clone();
+        async move {
+            // A load balancer's health check still answers: the process
+            // is alive and serving, only busy.
+            if request.uri().path() == "/healthz" {
+                return next.run(request).await;
+            }
+            match tokio::time::timeout(wait, turns.acquire_owned()).await {
+                Ok(Ok(_turn)) => next.run(request).await,
+                _ => shed(),
+            }
+        }
+    }))
+}
+
+fn shed() -> Response {
+    // Not a warning per request: an overload would flood the log.
+    tracing::debug!("no turn within the overload wait; shed with 503");
+    mm_server::error::AppError::overloaded(1)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains the
 /// open connections for at most `limits.shutdown_deadline`.
 pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits, shutdown: impl Future<Output = ()>) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let app = with_load_shedding(app, limits.max_in_flight, limits.overload_wait);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -107,4 +147,80 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
         connections.abort_all();
     }
     while connections.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tokio::sync::Notify;
+
+    /// A server whose `/slow` holds its turn until `release` is notified.
+    async fn slow_server(max_in_flight: usize, wait: Duration) -> (String, Arc<Notify>) {
+        let release = Arc::new(Notify::new());
+        let held = release.clone();
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(move || {
+                    let held = held.clone();
+                    async move {
+                        held.notified().await;
+                        "done"
+                    }
+                }),
+            )
+            .route("/fast", get(|| async { "fast" }))
+            .route("/healthz", get(|| async { "ok" }));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(5),
+            body_read_timeout: Duration::from_secs(5),
+            max_connections: 64,
+            shutdown_deadline: Duration::from_secs(1),
+            max_in_flight,
+            overload_wait: wait,
+        };
+        tokio::spawn(serve(listener, app, limits, std::future::pending()));
+        (url, release)
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_turn_is_shed_with_503_and_retry_after_and_the_next_is_served() {
+        let (url, release) = slow_server(2, Duration::from_millis(100)).await;
+        let http = reqwest::Client::new();
+        let held: Vec<_> = (0..2).map(|_| tokio::spawn(http.get(format!("{url}/slow")).send())).collect();
+        // Both turns taken (the handlers are waiting on `release`).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        let r = http.get(format!("{url}/fast")).send().await.unwrap();
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "1");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "unavailable", "{body}");
+        assert!(body["message"]["pl"].as_str().unwrap().contains("przeciążony"), "{body}");
+        // The health check is not shed.
+        assert_eq!(http.get(format!("{url}/healthz")).send().await.unwrap().status(), 200);
+
+        release.notify_waiters();
+        for h in held {
+            assert_eq!(h.await.unwrap().unwrap().text().await.unwrap(), "done");
+        }
+        let r = http.get(format!("{url}/fast")).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.text().await.unwrap()), (200, "fast".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_request_that_gets_a_turn_within_the_wait_is_served_not_shed() {
+        let (url, release) = slow_server(1, Duration::from_secs(10)).await;
+        let http = reqwest::Client::new();
+        let held = tokio::spawn(http.get(format!("{url}/slow")).send());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let waiting = tokio::spawn(http.get(format!("{url}/fast")).send());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        release.notify_waiters();
+        assert_eq!(held.await.unwrap().unwrap().status(), 200);
+        assert_eq!(waiting.await.unwrap().unwrap().text().await.unwrap(), "fast");
+    }
 }

@@ -110,6 +110,20 @@ impl AppError {
         )
     }
 
+    /// 503 with Retry-After: the server sheds a request it has no turn
+    /// for (`--max-in-flight`). The code is `unavailable`, which the core
+    /// already retries from its outbox.
+    pub fn overloaded(retry_after_secs: u32) -> Response {
+        let mut r = Self::new(
+            ErrorCode::Unavailable,
+            "Serwer jest chwilowo przeciążony. Nic nie zostało zmienione; spróbuj ponownie za chwilę.",
+            "The server is overloaded for the moment. Nothing was changed; try again shortly.",
+        )
+        .into_response();
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        r
+    }
+
     pub fn method_not_allowed() -> Self {
         Self::new(
             ErrorCode::MethodNotAllowed,
