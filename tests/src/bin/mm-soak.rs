@@ -6,8 +6,14 @@
 //!    gminas (Siechnice and Czernica), pushing through the three fakes
 //!    (APNs, FCM, Web Push) which answer after 20 ms; 2,000 phones register
 //!    for alerts, a third per service.
-//! 2. **Calibration**: a closed loop of the mix with 16 workers for
-//!    `MM_SOAK_CALIBRATE` seconds gives the mix's maximum rate here.
+//! 2. **Calibration**, the mix's maximum *sustained* rate here: a closed
+//!    loop of 16 workers for 10 s gives a first figure, which overstates
+//!    it (a closed loop waits for answers, so a queue never builds; the
+//!    first soaks at 70 % of it fell behind). Then the open loop steps up
+//!    from 40 % of that figure by 10 % for `MM_SOAK_STEP` seconds each
+//!    (15): a step holds if every request was answered without an error,
+//!    p99 stayed under 500 ms and the requests were done at 95 % of the
+//!    rate offered or better. The highest step that held is the maximum.
 //! 3. **The soak**: `MM_SOAK_SECONDS` of the same mix **open loop** at
 //!    70 % of that rate: request *n* is due at `n / rate` and its latency is
 //!    counted from then, so a stalled server shows as latency and not as a
@@ -43,6 +49,16 @@ use serde_json::{Value, json};
 
 /// Workers of the calibration's closed loop.
 const CALIBRATION_WORKERS: usize = 16;
+/// The closed loop's length: its figure only sets where the steps start.
+const CLOSED_LOOP: Duration = Duration::from_secs(10);
+/// The open-loop steps, as shares of the closed loop's figure.
+const FIRST_STEP: f64 = 0.4;
+const STEP_BY: f64 = 0.1;
+const LAST_STEP: f64 = 2.0;
+/// A step holds with p99 under this, no errors, and this share of the
+/// offered rate done.
+const STEP_P99_MS: f64 = 500.0;
+const STEP_DONE_SHARE: f64 = 0.95;
 /// The soak's share of the calibrated maximum.
 const LOAD_SHARE: f64 = 0.7;
 /// Requests of the open loop in flight at most (a bound on this process's
@@ -156,7 +172,7 @@ async fn main() -> Result<()> {
         unsafe { std::env::set_var("MM_E2E_PROFILE", "release") };
     }
     let seconds: u64 = env_number("MM_SOAK_SECONDS", 1800)?;
-    let calibrate: u64 = env_number("MM_SOAK_CALIBRATE", 60)?;
+    let step: u64 = env_number("MM_SOAK_STEP", 15)?;
     let out_dir = mm_e2e::target_dir().join("soak");
     std::fs::create_dir_all(&out_dir)?;
     let svg_path = std::env::var_os("MM_SOAK_SVG").map(PathBuf::from).unwrap_or_else(|| out_dir.join("soak.svg"));
@@ -175,7 +191,7 @@ async fn main() -> Result<()> {
     let server = Server::start_with(&data, true, &pairs)?;
     let pid = server.pid();
     println!(
-        "soak: release mm-server (pid {pid}), {} cores, load average {}; calibration {calibrate} s, soak {seconds} s",
+        "soak: release mm-server (pid {pid}), {} cores, load average {}; calibration steps of {step} s, soak {seconds} s",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         load_average()
     );
@@ -189,10 +205,15 @@ async fn main() -> Result<()> {
     web.set_fault(fake_webpush::Fault::Slow(FAKES_ANSWER));
 
     // 2. Calibration.
-    let max_rate = calibrate_rate(&load, Duration::from_secs(calibrate)).await;
+    let closed = calibrate_rate(&load, CLOSED_LOOP).await;
+    load.outcomes.lock().unwrap().clear();
+    println!("calibration: {closed:.0} requests/s closed loop ({CALIBRATION_WORKERS} workers); open-loop steps of {step} s:");
+    let max_rate = sustained_rate(&load, closed, Duration::from_secs(step)).await?;
+    // The steps' backlog and writes settle before the soak starts.
+    tokio::time::sleep(Duration::from_secs(5)).await;
     load.outcomes.lock().unwrap().clear();
     let rate = max_rate * LOAD_SHARE;
-    println!("calibration: {max_rate:.0} requests/s closed loop ({CALIBRATION_WORKERS} workers); the soak runs open loop at {rate:.0}/s");
+    println!("calibration: {max_rate:.0} requests/s sustained; the soak runs open loop at {rate:.0}/s");
 
     // 3. The soak, with the sampler and the fan-outs beside it.
     let duration = Duration::from_secs(seconds);
@@ -541,9 +562,73 @@ async fn calibrate_rate(load: &Arc<Load>, length: Duration) -> f64 {
     outcomes.len() as f64 / start.elapsed().as_secs_f64()
 }
 
+/// The highest open-loop rate that holds (see the module's comment),
+/// stepping up from a share of the closed loop's figure.
+async fn sustained_rate(load: &Arc<Load>, closed: f64, step: Duration) -> Result<f64> {
+    // Request numbers of the steps follow the closed loop's and each
+    // other's, so reports and ballots stay distinct.
+    let mut first_n = 2_000_000_000;
+    let mut held = None;
+    let mut share = FIRST_STEP;
+    while share <= LAST_STEP + 1e-9 {
+        let rate = closed * share;
+        load.outcomes.lock().unwrap().clear();
+        let start = Instant::now();
+        let sent = open_loop_from(load, rate, start, step, first_n).await;
+        let elapsed = start.elapsed().as_secs_f64();
+        let window: Vec<Outcome> = std::mem::take(&mut *load.outcomes.lock().unwrap());
+        first_n += sent;
+        let verdict = StepVerdict::of(&window, elapsed);
+        println!(
+            "  step {:>3.0} %: {rate:>6.0}/s offered, {:>6.0}/s done, p99 {:>7.1} ms, {} errors: {}",
+            share * 100.0,
+            verdict.done_rate,
+            verdict.p99_ms,
+            verdict.errors,
+            if verdict.holds(rate) { "holds" } else { "does not hold" }
+        );
+        if !verdict.holds(rate) {
+            break;
+        }
+        held = Some(rate);
+        share += STEP_BY;
+        // The queue of the step before drains before the next one starts.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    held.with_context(|| format!("not even {:.0} requests/s ({:.0} % of the closed loop) held", closed * FIRST_STEP, FIRST_STEP * 100.0))
+}
+
+/// What one calibration step did.
+struct StepVerdict {
+    done_rate: f64,
+    p99_ms: f64,
+    errors: usize,
+}
+
+impl StepVerdict {
+    /// `elapsed`: from the first request's due time until the last answer.
+    fn of(window: &[Outcome], elapsed: f64) -> StepVerdict {
+        let mut latencies: Vec<f64> = window.iter().map(|o| o.latency_ms).collect();
+        StepVerdict {
+            done_rate: window.len() as f64 / elapsed.max(1e-3),
+            p99_ms: quantile(&mut latencies, 0.99),
+            errors: window.iter().filter(|o| o.error.is_some()).count(),
+        }
+    }
+
+    fn holds(&self, offered: f64) -> bool {
+        self.errors == 0 && self.p99_ms <= STEP_P99_MS && self.done_rate >= offered * STEP_DONE_SHARE
+    }
+}
+
 /// Open loop: request `n` is due at `start + n / rate`, whatever happened
 /// to the ones before it.
 async fn open_loop(load: &Arc<Load>, rate: f64, start: Instant, duration: Duration) {
+    open_loop_from(load, rate, start, duration, 0).await;
+}
+
+/// [`open_loop`] numbering its requests from `first_n`; how many it sent.
+async fn open_loop_from(load: &Arc<Load>, rate: f64, start: Instant, duration: Duration, first_n: u64) -> u64 {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut n: u64 = 0;
     loop {
@@ -554,14 +639,16 @@ async fn open_loop(load: &Arc<Load>, rate: f64, start: Instant, duration: Durati
         tokio::time::sleep_until(due.into()).await;
         let permit = in_flight.clone().acquire_owned().await.expect("the semaphore stays open");
         let load = load.clone();
+        let number = first_n + n;
         tokio::spawn(async move {
-            timed(&load, Kind::nth(n), n, due).await;
+            timed(&load, Kind::nth(number), number, due).await;
             drop(permit);
         });
         n += 1;
     }
     // Every request answered before the figures are taken.
     let _ = in_flight.acquire_many(MAX_IN_FLIGHT as u32).await;
+    n
 }
 
 /// One 10-second window.
@@ -927,6 +1014,23 @@ mod tests {
         assert_eq!(slope((0..10).map(|i| (f64::from(i), 50.0))), 0.0);
         assert_eq!(nice_ceiling(137.0), 200.0);
         assert_eq!(nice_ceiling(0.7), 1.0);
+    }
+
+    #[test]
+    fn a_step_holds_only_without_errors_with_a_bounded_p99_and_the_rate_done() {
+        let answered = |latency_ms: f64, error: Option<&str>| Outcome { kind: Kind::SyncCursor, latency_ms, error: error.map(str::to_owned) };
+        // 1,000 answers in 10 s at 100/s offered, p99 20 ms: holds.
+        let good: Vec<Outcome> = (0..1000).map(|i| answered(5.0 + (i % 100) as f64 * 0.2, None)).collect();
+        assert!(StepVerdict::of(&good, 10.0).holds(100.0));
+        // The same answers draining for 12 s: 83/s done of 100 offered.
+        assert!(!StepVerdict::of(&good, 12.0).holds(100.0));
+        // A backlog: the last 2 % waited over a second.
+        let slow: Vec<Outcome> = (0..1000).map(|i| answered(if i >= 980 { 1500.0 } else { 5.0 }, None)).collect();
+        assert!(!StepVerdict::of(&slow, 10.0).holds(100.0));
+        // One error is enough.
+        let mut failed: Vec<Outcome> = (0..999).map(|_| answered(5.0, None)).collect();
+        failed.push(answered(5.0, Some("503 overloaded")));
+        assert!(!StepVerdict::of(&failed, 10.0).holds(100.0));
     }
 
     #[test]
