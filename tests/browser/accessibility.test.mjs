@@ -155,7 +155,9 @@ function getRoutes() {
   walk(join(root, 'server', 'src'));
   const routes = new Set();
   for (const f of files) {
-    const src = readFileSync(f, 'utf8');
+    // A file's unit tests (`#[cfg(test)] mod tests`, at its end) build
+    // routers of their own that the server never serves.
+    const src = readFileSync(f, 'utf8').split('#[cfg(test)]\nmod ')[0];
     for (const m of src.matchAll(/\.route\(\s*(?:"([^"]+)"|&format!\("([^"]+)"\)|([A-Z][A-Z0-9_]*))\s*,\s*(?:axum::routing::)?get\(/g)) {
       let path = m[1] ?? m[2]?.replace('{PREFIX}', '/sandbox/p24').replaceAll('{{', '{').replaceAll('}}', '}');
       // A path named by a constant of the same file.
