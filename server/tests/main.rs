@@ -31,6 +31,7 @@ mod admin_consultations;
 mod admin_notifications;
 mod accessibility_statement;
 mod admin_department_settings;
+mod admin_sms_settings;
 mod admin_forms;
 mod admin_pages;
 mod admin_taxes;

@@ -1339,6 +1339,11 @@ async fn every_route_keeps_gminas_apart() {
     let b_after = w.t.store.gmina_record(&Teryt::parse(B).unwrap()).await.unwrap().unwrap().settings;
     assert_eq!(b_before, b_after, "A's choice changed B's settings");
     assert_eq!(b_after.budget_department(), "Budżet obywatelski");
+    // The SMS codes' ceiling (issue 17): A's admin sets A's, B's stays.
+    w.cover("POST /admin/settings/sms");
+    let r = w.a_post("/admin/settings/sms", "sms_per_hour=3").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(w.t.store.gmina_record(&Teryt::parse(B).unwrap()).await.unwrap().unwrap().settings, b_after, "A's ceiling changed B's settings");
     // Taxes (issue 14): A's admin sees A's import runs, rates, search and
     // payments only; B's taxpayer is a 404 to every page and form.
     for page in ["/admin/taxes", "/admin/taxes/payments", "/admin/taxes/taxpayers"] {

@@ -73,6 +73,17 @@ test('an admin creates a category with a single-choice question and an official;
   await page.getByRole('button', { name: 'Zapisz ustawienia' }).click();
   await page.waitForLoadState();
   assert.match(await page.locator('[role=status]').innerText(), /Zapisano/);
+  // The gmina's ceiling on SMS codes an hour: the browser refuses 0 by the
+  // field's own bounds; 250 is saved and shown again.
+  const sms = page.getByLabel('Najwięcej kodów SMS na godzinę');
+  await sms.fill('0');
+  assert.equal(await sms.evaluate((e) => e.checkValidity()), false, 'min=1');
+  await sms.fill('250');
+  await page.getByRole('button', { name: 'Zapisz limit' }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator('#sms-form').evaluate((f) => f.previousElementSibling?.innerText ?? ''), /Zapisano limit kodów SMS/);
+  await page.goto(`${base}/admin/settings`);
+  assert.equal(await page.getByLabel('Najwięcej kodów SMS na godzinę').inputValue(), '250');
   await ctx.close();
 
   // The new official signs in and lands on the report list as a dispatcher.

@@ -144,9 +144,12 @@ export const nowStep = () => Math.floor(Date.now() / 1000 / 30);
 export const secrets = {};
 const lastStep = {};
 
-/// A code for `login` that the server has not seen yet.
+/// A code for `login` that the server has not seen yet. Never the
+/// previous step, though the server takes it: under load the next step
+/// can begin between this and the server's check, which then refuses a
+/// code two steps old (a fresh-clone run failed so).
 export async function freshCode(login) {
-  let step = Math.max(nowStep() - 1, (lastStep[login] ?? -Infinity) + 1);
+  let step = Math.max(nowStep(), (lastStep[login] ?? -Infinity) + 1);
   while (step > nowStep() + 1) await new Promise((r) => setTimeout(r, 500));
   lastStep[login] = step;
   return totpCode(secrets[login], step);

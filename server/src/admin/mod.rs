@@ -127,6 +127,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings", get(settings::get).post(settings::post))
         .route("/admin/settings/departments", post(settings::departments))
         .route("/admin/settings/two-factor", post(settings::two_factor))
+        .route("/admin/settings/sms", post(settings::sms))
         .route("/admin/settings/accessibility", get(statement::get).post(statement::post))
         .route("/admin/reports/{id}/assign-person", post(assignee::assign_person))
         // The participatory budget's counting: admins and the budget department (issue 15).

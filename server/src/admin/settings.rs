@@ -16,6 +16,11 @@
 //! at most [`DEPARTMENT_NAME_MAX`] characters; a refusal saves nothing.
 //! Officials of that department, and admins, get its back-office pages
 //! ([`permit_department`]).
+//!
+//! And the gmina's ceiling on one-time SMS codes an hour
+//! (`GminaSettings::sms_per_hour`, `sms::codes`): `POST
+//! /admin/settings/sms`, 1 to [`SMS_PER_HOUR_MAX`], empty for the
+//! default ([`DEFAULT_SMS_PER_HOUR`]); a refusal saves nothing.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -28,7 +33,7 @@ use super::session::Staff;
 use super::view::{AdminError, AdminResult, Choice, Page, PageCtx, choices};
 use crate::state::AppState;
 use crate::store::backoffice::TILE_URL_KEY;
-use crate::store::directory::{DEPARTMENT_NAME_MAX, GminaSettings};
+use crate::store::directory::{DEFAULT_SMS_PER_HOUR, DEPARTMENT_NAME_MAX, GminaSettings, SMS_PER_HOUR_MAX};
 use crate::tenant::Tenant;
 
 /// OpenStreetMap's standard tile layer. Its tile usage policy
@@ -103,6 +108,18 @@ struct SettingsPage<'a> {
     departments_notice: Option<(String, bool)>,
     /// `GminaSettings::two_factor_for_all` (`auth::second_factor`).
     two_factor_for_all: bool,
+    /// `GminaSettings::sms_per_hour` as stored or typed (empty: the default).
+    sms_per_hour: String,
+    sms_default: u32,
+    sms_max: u32,
+    sms_notice: Option<(String, bool)>,
+}
+
+/// The SMS form as posted: the value typed and, if refused or saved, what to say.
+#[derive(Default)]
+struct SmsForm<'a> {
+    typed: Option<&'a str>,
+    notice: Option<(String, bool)>,
 }
 
 /// The departments' `<option>`s with `current` selected, listed first when
@@ -123,6 +140,7 @@ async fn page(
     tiles: (Option<&str>, Option<(&str, bool)>),
     typed: Option<(&str, &str)>,
     departments_notice: Option<(String, bool)>,
+    sms: SmsForm<'_>,
 ) -> AdminResult<Response> {
     let ctx = PageCtx::new(staff, "/admin/settings", staff.lang.t("Ustawienia", "Settings"));
     let settings = gmina_settings(state).await?;
@@ -138,6 +156,10 @@ async fn page(
         consultations: department_choices(&names, consultations),
         departments_notice,
         two_factor_for_all: settings.two_factor_for_all.unwrap_or(false),
+        sms_per_hour: sms.typed.map_or_else(|| settings.sms_per_hour.map(|n| n.to_string()).unwrap_or_default(), str::to_owned),
+        sms_default: DEFAULT_SMS_PER_HOUR,
+        sms_max: SMS_PER_HOUR_MAX,
+        sms_notice: sms.notice,
     };
     Ok(Page::with_status(status, page).into_response())
 }
@@ -145,7 +167,7 @@ async fn page(
 pub async fn get(Tenant(state): Tenant, staff: Staff) -> AdminResult<Response> {
     staff.permit(staff.is_admin())?;
     let stored = state.store.setting(TILE_URL_KEY).await?;
-    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, None).await
+    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, None, SmsForm::default()).await
 }
 
 /// `POST /admin/settings/departments` (admins): `budget_department` and
@@ -182,7 +204,7 @@ pub async fn departments(Tenant(state): Tenant, staff: Staff, body: Bytes) -> Ad
     if let Some(problem) = problem {
         let typed = Some((budget.as_str(), consultations.as_str()));
         let notice = Some((problem.to_owned(), true));
-        return page(&state, &staff, StatusCode::BAD_REQUEST, (stored.as_deref(), None), typed, notice).await;
+        return page(&state, &staff, StatusCode::BAD_REQUEST, (stored.as_deref(), None), typed, notice, SmsForm::default()).await;
     }
     let Some(mut record) = state.store.gmina_record(state.store.gmina_scope()).await? else {
         return Err(AdminError::not_found("Nie ma takiej gminy.", "No such gmina."));
@@ -192,7 +214,7 @@ pub async fn departments(Tenant(state): Tenant, staff: Staff, body: Bytes) -> Ad
     state.store.update_gmina(staff.actor(), record, state.clock.now()).await?;
     state.gminas.invalidate();
     let notice = Some((lang.t("Zapisano wydziały.", "The departments were saved.").to_owned(), false));
-    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, notice).await
+    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, notice, SmsForm::default()).await
 }
 
 /// `POST /admin/settings/two-factor` (admins): whether officials of every
@@ -209,7 +231,42 @@ pub async fn two_factor(Tenant(state): Tenant, staff: Staff, body: Bytes) -> Adm
     state.gminas.invalidate();
     let stored = state.store.setting(TILE_URL_KEY).await?;
     let notice = Some((staff.lang.t("Zapisano.", "Saved.").to_owned(), false));
-    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, notice).await
+    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, notice, SmsForm::default()).await
+}
+
+/// `POST /admin/settings/sms` (admins): `sms_per_hour`, the gmina's
+/// ceiling on one-time SMS codes an hour, a whole number from 1 to
+/// [`SMS_PER_HOUR_MAX`], or empty for [`DEFAULT_SMS_PER_HOUR`]; anything
+/// else (or no such field) 400 and nothing saved. Audited as the gmina's
+/// update.
+pub async fn sms(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
+    let f = staff.posted(&body)?;
+    staff.permit(staff.is_admin())?;
+    let lang = staff.lang;
+    let typed = f.get("sms_per_hour").map(str::trim);
+    let value = match typed {
+        Some("") => Some(None),
+        Some(t) if t.bytes().all(|b| b.is_ascii_digit()) => t.parse::<u32>().ok().filter(|n| (1..=SMS_PER_HOUR_MAX).contains(n)).map(Some),
+        _ => None,
+    };
+    let stored = state.store.setting(TILE_URL_KEY).await?;
+    let Some(value) = value else {
+        let problem = lang.t(
+            &format!("Podaj liczbę całkowitą od 1 do {SMS_PER_HOUR_MAX} albo zostaw pole puste (domyślnie {DEFAULT_SMS_PER_HOUR})."),
+            &format!("Give a whole number from 1 to {SMS_PER_HOUR_MAX}, or leave it empty (the default, {DEFAULT_SMS_PER_HOUR})."),
+        )
+        .to_owned();
+        let sms = SmsForm { typed: Some(typed.unwrap_or_default()), notice: Some((problem, true)) };
+        return page(&state, &staff, StatusCode::BAD_REQUEST, (stored.as_deref(), None), None, None, sms).await;
+    };
+    let Some(mut record) = state.store.gmina_record(state.store.gmina_scope()).await? else {
+        return Err(AdminError::not_found("Nie ma takiej gminy.", "No such gmina."));
+    };
+    record.settings.sms_per_hour = value;
+    state.store.update_gmina(staff.actor(), record, state.clock.now()).await?;
+    state.gminas.invalidate();
+    let sms = SmsForm { typed: None, notice: Some((lang.t("Zapisano limit kodów SMS.", "The SMS codes' ceiling was saved.").to_owned(), false)) };
+    page(&state, &staff, StatusCode::OK, (stored.as_deref(), None), None, None, sms).await
 }
 
 pub async fn post(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResult<Response> {
@@ -221,8 +278,8 @@ pub async fn post(Tenant(state): Tenant, staff: Staff, body: Bytes) -> AdminResu
         && !tile_url_ok(v)
     {
         let notice = (lang.t("Adres musi zaczynać się od https:// (lub http://) i zawierać {z}, {x} i {y}.", "The URL must start with https:// (or http://) and contain {z}, {x} and {y}."), true);
-        return page(&state, &staff, StatusCode::BAD_REQUEST, (Some(v), Some(notice)), None, None).await;
+        return page(&state, &staff, StatusCode::BAD_REQUEST, (Some(v), Some(notice)), None, None, SmsForm::default()).await;
     }
     state.store.put_setting(staff.actor(), TILE_URL_KEY, value.clone(), state.clock.now()).await?;
-    page(&state, &staff, StatusCode::OK, (value.as_deref(), Some((lang.t("Zapisano.", "Saved."), false))), None, None).await
+    page(&state, &staff, StatusCode::OK, (value.as_deref(), Some((lang.t("Zapisano.", "Saved."), false))), None, None, SmsForm::default()).await
 }

@@ -150,6 +150,10 @@ pub const DEFAULT_TAX_PULL_MINUTES: u32 = 60;
 /// SMS codes per hour a gmina sends unless its settings say otherwise:
 /// about twice the busiest hour of a 25,000-resident gmina's budget vote.
 pub const DEFAULT_SMS_PER_HOUR: u32 = 600;
+/// The highest ceiling the back office takes: far above any vote, and low
+/// enough that a slip of the keyboard cannot lift the bound on what SMS
+/// pumping can cost (a 0 more is a tenfold bill).
+pub const SMS_PER_HOUR_MAX: u32 = 20_000;
 
 impl GminaSettings {
     pub fn tax_department(&self) -> &str {
