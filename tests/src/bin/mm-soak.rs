@@ -20,10 +20,15 @@
 //!    lower rate (no coordinated omission). Every 3 minutes an official
 //!    sends an alert to the whole gmina and the fakes must receive it on
 //!    every phone.
-//! 4. **Every 10 s** it records the server's RSS (`VmRSS`), open files
-//!    (`/proc/PID/fd`), threads, the window's p50/p99 overall and per kind,
-//!    requests done and errors, into `target/soak/soak.csv`, and at the end
-//!    draws them as an SVG (`MM_SOAK_SVG`, default `target/soak/soak.svg`).
+//! 4. **Every 10 s** it records the server's RSS (`VmRSS`, and its two
+//!    parts: private memory `RssAnon` and mapped files `RssFile`, which
+//!    holds the database pages the SQLite readers map), the database's size
+//!    on disk, open files (`/proc/PID/fd`), threads, the window's p50/p99
+//!    overall and per kind, requests done and errors, into
+//!    `target/soak/soak.csv`, and at the end draws them as an SVG
+//!    (`MM_SOAK_SVG`, default `target/soak/soak.svg`). `MM_SOAK_KEEP=DIR`
+//!    keeps the server's data directory there afterwards, to replay pages
+//!    against the grown database.
 //!
 //! "Flat" as figures: the least-squares slope of RSS and of open files over
 //! the second half, per hour, and p99 of the first and the last 5 minutes
@@ -204,6 +209,8 @@ async fn main() -> Result<()> {
     fcm.set_fault(fake_fcm::Fault::Slow(FAKES_ANSWER));
     web.set_fault(fake_webpush::Fault::Slow(FAKES_ANSWER));
 
+    let unloaded_before = unloaded(&load).await;
+
     // 2. Calibration.
     let closed = calibrate_rate(&load, CLOSED_LOOP).await;
     load.outcomes.lock().unwrap().clear();
@@ -218,7 +225,7 @@ async fn main() -> Result<()> {
     // 3. The soak, with the sampler and the fan-outs beside it.
     let duration = Duration::from_secs(seconds);
     let start = Instant::now();
-    let sampler = tokio::spawn(sample(load.clone(), pid, start, duration));
+    let sampler = tokio::spawn(sample(load.clone(), pid, data.clone(), start, duration));
     let received = {
         let (apns, fcm, web) = (apns.clone(), fcm.clone(), web.clone());
         move || apns.received().len() + fcm.received().len() + web.received().len()
@@ -227,12 +234,19 @@ async fn main() -> Result<()> {
     open_loop(&load, rate, start, duration).await;
     let samples = sampler.await?;
     let fan_outs = fan_outs.await??;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let unloaded_after = unloaded(&load).await;
+    print_unloaded(&unloaded_before, &unloaded_after);
 
     // 4. What was acknowledged is in the database.
     let refused_by_fakes = apns.refusals().len() + fcm.refusals().len() + web.refusals().len();
     let stop_status = tokio::task::block_in_place(|| server.stop())?;
     let (reports, ballots) = (load.acknowledged_reports.lock().unwrap().clone(), load.acknowledged_ballots.lock().unwrap().clone());
     let missing = missing_writes(&data.join("mm.sqlite"), &reports, &ballots)?;
+    if let Some(keep) = std::env::var_os("MM_SOAK_KEEP").map(PathBuf::from) {
+        copy_dir(&data, &keep)?;
+        println!("the server's data directory is kept in {}", keep.display());
+    }
 
     write_csv(&out_dir.join("soak.csv"), &samples)?;
     std::fs::write(&svg_path, svg(&samples, rate, seconds))?;
@@ -536,6 +550,37 @@ async fn timed(load: &Load, kind: Kind, n: u64, due: Instant) {
     load.outcomes.lock().unwrap().push(Outcome { kind, latency_ms, error: result.err() });
 }
 
+/// Requests of each reading kind one after another on an otherwise idle
+/// server, before the calibration and after the soak: how much of the
+/// latency's drift is the cost of a request on the grown data rather
+/// than the load.
+const UNLOADED_REQUESTS: u64 = 30;
+const READING_KINDS: [Kind; 6] = [Kind::SyncFirst, Kind::SyncCursor, Kind::Open311, Kind::AdminReports, Kind::AdminReport, Kind::AdminMap];
+
+/// The median milliseconds of [`UNLOADED_REQUESTS`] of each reading kind.
+async fn unloaded(load: &Load) -> BTreeMap<Kind, f64> {
+    let mut out = BTreeMap::new();
+    for kind in READING_KINDS {
+        let mut took = vec![];
+        for n in 0..UNLOADED_REQUESTS {
+            let at = Instant::now();
+            if one(load, kind, 2_000_000_000 + n).await.is_ok() {
+                took.push(at.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        out.insert(kind, quantile(&mut took, 0.5));
+    }
+    out
+}
+
+fn print_unloaded(before: &BTreeMap<Kind, f64>, after: &BTreeMap<Kind, f64>) {
+    println!("  one request at a time on the idle server (median of {UNLOADED_REQUESTS}), before the calibration and after the soak:");
+    for kind in READING_KINDS {
+        let (b, a) = (before.get(&kind).copied().unwrap_or(f64::NAN), after.get(&kind).copied().unwrap_or(f64::NAN));
+        println!("    {:<14} {b:>7.1} ms -> {a:>7.1} ms", kind.name());
+    }
+}
+
 /// Closed loop: each worker sends its next request when the last is
 /// answered; requests per second done.
 async fn calibrate_rate(load: &Arc<Load>, length: Duration) -> f64 {
@@ -656,6 +701,12 @@ async fn open_loop_from(load: &Arc<Load>, rate: f64, start: Instant, duration: D
 struct Sample {
     at_s: f64,
     rss_mb: f64,
+    /// The two parts of `rss_mb`: private memory (heap, stacks) and mapped
+    /// files (the binary's code and the database pages the readers map).
+    anon_mb: f64,
+    file_mb: f64,
+    /// `mm.sqlite` and its WAL on disk.
+    db_mb: f64,
     open_files: usize,
     threads: usize,
     done: usize,
@@ -665,7 +716,7 @@ struct Sample {
     p99_by_kind: BTreeMap<Kind, f64>,
 }
 
-async fn sample(load: Arc<Load>, pid: u32, start: Instant, duration: Duration) -> Vec<Sample> {
+async fn sample(load: Arc<Load>, pid: u32, data: PathBuf, start: Instant, duration: Duration) -> Vec<Sample> {
     let mut samples = vec![];
     let mut tick = tokio::time::interval_at((start + SAMPLE_EVERY).into(), SAMPLE_EVERY);
     let mut shown_errors = 0;
@@ -686,6 +737,13 @@ async fn sample(load: Arc<Load>, pid: u32, start: Instant, duration: Duration) -
         let s = Sample {
             at_s: start.elapsed().as_secs_f64(),
             rss_mb: kb(pid, "VmRSS") as f64 / 1024.0,
+            anon_mb: kb(pid, "RssAnon") as f64 / 1024.0,
+            file_mb: kb(pid, "RssFile") as f64 / 1024.0,
+            db_mb: ["mm.sqlite", "mm.sqlite-wal"]
+                .iter()
+                .filter_map(|f| std::fs::metadata(data.join(f)).ok())
+                .map(|m| m.len() as f64 / 1_048_576.0)
+                .sum(),
             open_files: std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0),
             threads: kb(pid, "Threads") as usize,
             done: window.len(),
@@ -695,8 +753,8 @@ async fn sample(load: Arc<Load>, pid: u32, start: Instant, duration: Duration) -
             p99_by_kind: by_kind.into_iter().map(|(k, mut v)| (k, quantile(&mut v, 0.99))).collect(),
         };
         println!(
-            "  {:>6.0} s  RSS {:>6.1} MB  files {:>4}  threads {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms",
-            s.at_s, s.rss_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms
+            "  {:>6.0} s  RSS {:>6.1} MB (private {:>5.1}, files {:>5.1}; db {:>5.1} MB)  files {:>4}  threads {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms",
+            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms
         );
         samples.push(s);
         if start.elapsed() >= duration + SAMPLE_EVERY {
@@ -764,6 +822,9 @@ fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowled
     let second_half = &after[half..];
     let hours = |s: &Sample| s.at_s / 3600.0;
     let rss_slope = slope(second_half.iter().map(|s| (hours(s), s.rss_mb)));
+    let anon_slope = slope(second_half.iter().map(|s| (hours(s), s.anon_mb)));
+    let file_slope = slope(second_half.iter().map(|s| (hours(s), s.file_mb)));
+    let db_slope = slope(second_half.iter().map(|s| (hours(s), s.db_mb)));
     let files_slope = slope(second_half.iter().map(|s| (hours(s), s.open_files as f64)));
     let done: usize = samples.iter().map(|s| s.done).sum();
     let errors: usize = samples.iter().map(|s| s.errors).sum();
@@ -782,6 +843,12 @@ fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowled
         after.first().map(|s| s.rss_mb).unwrap_or(0.0),
         after.last().map(|s| s.rss_mb).unwrap_or(0.0),
         samples.iter().map(|s| s.rss_mb).fold(0.0, f64::max)
+    );
+    let (first, last) = (after.first().copied(), after.last().copied());
+    let ends = |f: fn(&Sample) -> f64| (first.map(f).unwrap_or(0.0), last.map(f).unwrap_or(0.0));
+    let ((a0, a1), (f0, f1), (d0, d1)) = (ends(|s| s.anon_mb), ends(|s| s.file_mb), ends(|s| s.db_mb));
+    println!(
+        "  of which private (RssAnon) {a0:.1} -> {a1:.1} MB, slope {anon_slope:+.1} MB/h; mapped files (RssFile) {f0:.1} -> {f1:.1} MB, slope {file_slope:+.1} MB/h; the database on disk {d0:.1} -> {d1:.1} MB, slope {db_slope:+.1} MB/h"
     );
     // Medians of windows, since sockets of requests in flight come and go.
     let files_first = median_of(&first_5, |s| s.open_files as f64) as usize;
@@ -831,13 +898,17 @@ fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowled
 }
 
 fn write_csv(path: &Path, samples: &[Sample]) -> Result<()> {
-    let mut out = String::from("seconds,rss_mb,open_files,threads,done,errors,p50_ms,p99_ms");
+    let mut out = String::from("seconds,rss_mb,rss_anon_mb,rss_file_mb,db_mb,open_files,threads,done,errors,p50_ms,p99_ms");
     for (kind, _) in MIX {
         let _ = write!(out, ",p99_{}_ms", kind.name());
     }
     out.push('\n');
     for s in samples {
-        let _ = write!(out, "{:.0},{:.1},{},{},{},{},{:.2},{:.2}", s.at_s, s.rss_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms);
+        let _ = write!(
+            out,
+            "{:.0},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{:.2},{:.2}",
+            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms
+        );
         for (kind, _) in MIX {
             let _ = write!(out, ",{:.2}", s.p99_by_kind.get(&kind).copied().unwrap_or(f64::NAN));
         }
@@ -872,7 +943,15 @@ fn svg(samples: &[Sample], rate: f64, seconds: u64) -> String {
         minutes = seconds as f64 / 60.0
     );
     let panels: [(&str, Vec<Series<'_>>); 3] = [
-        ("server RSS (MB)", vec![("VmRSS", "#1f5fa8", samples.iter().map(|s| s.rss_mb).collect())]),
+        (
+            "server memory and database (MB)",
+            vec![
+                ("VmRSS", "#1f5fa8", samples.iter().map(|s| s.rss_mb).collect()),
+                ("private", "#00838f", samples.iter().map(|s| s.anon_mb).collect()),
+                ("mapped", "#ef6c00", samples.iter().map(|s| s.file_mb).collect()),
+                ("db file", "#555555", samples.iter().map(|s| s.db_mb).collect()),
+            ],
+        ),
         ("open files", vec![("/proc/PID/fd", "#2e7d32", samples.iter().map(|s| s.open_files as f64).collect())]),
         (
             "latency (ms, from the due time)",
@@ -914,7 +993,7 @@ fn svg(samples: &[Sample], rate: f64, seconds: u64) -> String {
             let _ = writeln!(
                 out,
                 r##"<text x="{}" y="{}" fill="{colour}" text-anchor="end">{name}</text>"##,
-                W - 26.0 - j as f64 * 60.0,
+                W - 26.0 - j as f64 * 70.0,
                 top + 16.0
             );
         }
@@ -973,6 +1052,21 @@ fn kb(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// `from`'s files (the data directory is flat but for `photos/…`), copied.
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
     match std::env::var(name) {
         Ok(v) => v.parse().map_err(|_| anyhow::anyhow!("{name}={v} is not a number")),
@@ -989,7 +1083,20 @@ mod tests {
     use super::*;
 
     fn sample(at_s: f64, rss_mb: f64, open_files: usize, errors: usize) -> Sample {
-        Sample { at_s, rss_mb, open_files, threads: 10, done: 100, errors, p50_ms: 2.0, p99_ms: 20.0, p99_by_kind: BTreeMap::new() }
+        Sample {
+            at_s,
+            rss_mb,
+            anon_mb: rss_mb * 0.6,
+            file_mb: rss_mb * 0.4,
+            db_mb: 20.0,
+            open_files,
+            threads: 10,
+            done: 100,
+            errors,
+            p50_ms: 2.0,
+            p99_ms: 20.0,
+            p99_by_kind: BTreeMap::new(),
+        }
     }
 
     #[test]
@@ -1046,6 +1153,6 @@ mod tests {
         assert_eq!(report(&leaking, &alerts, 60.0, (10, 10), &[]).len(), 1);
         assert_eq!(report(&flat, &[], 60.0, (10, 10), &[]).len(), 1, "no alert sent");
         let drawn = svg(&flat, 30.0, 600);
-        assert!(drawn.starts_with("<svg") && drawn.trim_end().ends_with("</svg>") && drawn.matches("<polyline").count() == 4);
+        assert!(drawn.starts_with("<svg") && drawn.trim_end().ends_with("</svg>") && drawn.matches("<polyline").count() == 7);
     }
 }
