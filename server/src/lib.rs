@@ -117,7 +117,11 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(error::log_app_errors))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(CompressionLayer::new())
+        // The fastest level, as nginx's default (gzip_comp_level 1): pages
+        // are made per request, and level 6 cost the soak's largest page
+        // (the map, 170 KB) 2.5 ms of CPU where level 1 costs 0.9 ms, for
+        // 21.8 KB sent instead of 18.3 KB.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -376,8 +376,9 @@ async fn list(c: &impl GenericClient, g: &str, f: &ReportFilter) -> StoreResult<
     if let Some(e) = f.end {
         sql += &format!(" AND created_at < {}", args.push(ts(e)));
     }
-    // Ids grow with time: id order is creation order.
-    sql += &format!(" ORDER BY id DESC LIMIT {}", args.push(i64::from(f.limit)));
+    // Newest first, in the order of the index (gmina, created_at), as on
+    // SQLite (`store/sqlite/reports.rs`, `list`).
+    sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {}", args.push(i64::from(f.limit)));
     sql += &format!(" OFFSET {}", args.push(i64::from(f.offset)));
     let rows = c.query(sql.as_str(), &args.refs()).await?;
     let reports = rows.iter().map(|r| decode(r.get(0))).collect::<StoreResult<Vec<_>>>()?;

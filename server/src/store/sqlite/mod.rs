@@ -9,6 +9,7 @@ mod auth;
 mod backoffice;
 mod ballots;
 mod budget;
+mod checkpoint;
 mod consultations;
 mod content;
 mod directory;
@@ -138,6 +139,7 @@ impl SqliteStore {
                 Ok(Mutex::new(c))
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        let readers = Arc::new(readers);
         let writer = Arc::new(Mutex::new(writer));
         let max_seq = Arc::new(AtomicU64::new(max as u64));
         let jobs_ready = Arc::new(tokio::sync::Notify::new());
@@ -154,11 +156,13 @@ impl SqliteStore {
             .name("mm-writer".into())
             .spawn(move || writer::run(w, m, rx))
             .map_err(|e| StoreError::backend(format!("cannot start the writer: {e}")))?;
+        checkpoint::start(Arc::downgrade(&writer), Arc::downgrade(&readers))
+            .map_err(|e| StoreError::backend(format!("cannot start the checkpointer: {e}")))?;
         let gmina = Teryt::parse(default.as_deref().unwrap_or(FALLBACK_GMINA))
             .map_err(|_| StoreError::backend("the deployment's default gmina is not a TERYT code"))?;
         let shared = Shared {
             writer,
-            readers: Arc::new(readers),
+            readers,
             next_reader: AtomicUsize::new(0),
             max_seq,
             reports: tx,
@@ -253,8 +257,11 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// How long a connection waits for another's lock (`configure`).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn configure(c: &Connection) -> rusqlite::Result<()> {
-    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    c.busy_timeout(BUSY_TIMEOUT)?;
     c.pragma_update(None, "foreign_keys", "ON")?;
     // FULL: once the server answered 2xx, the change survives a power cut.
     c.pragma_update(None, "synchronous", "FULL")?;

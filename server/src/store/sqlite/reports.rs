@@ -511,8 +511,12 @@ fn list(c: &Connection, g: &str, f: &ReportFilter) -> StoreResult<Vec<Report>> {
         sql.push_str(" AND created_at < ?");
         args.push(ts(e).into());
     }
-    // Ids grow with time: id order is creation order.
-    sql.push_str(" ORDER BY id DESC LIMIT ? OFFSET ?");
+    // Newest first, in the order of the index (gmina, created_at) that
+    // finds the dates: the first `limit` rows end the search. `ORDER BY id`
+    // (the same order: ids grow with time) made SQLite read and sort every
+    // report of the window, 90 days by default, for each page: Open311's
+    // listing cost grew with the reports (1.4 -> 3.6 ms after 800 in a soak).
+    sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?");
     args.push(i64::from(f.limit).into());
     args.push(i64::from(f.offset).into());
     let mut stmt = c.prepare_cached(&sql)?;
