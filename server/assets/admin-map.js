@@ -64,26 +64,35 @@
 
   var el = document.getElementById('map');
   if (el) {
-    var data = json('map-data', []);
+    // [id, lat, lon, status, category, overdue]; the two labels by index.
+    var data = json('map-data', {});
+    var statuses = data.statuses || [], categories = data.categories || [];
     var map = L.map(el, { keyboard: true, zoomSnap: 0.25 }).setView(centre, 12);
     addTiles(map, el);
     var boundary = drawGmina(map, gmina, true);
     var pts = [];
-    data.forEach(function (r) {
-      var m = L.circleMarker([r.lat, r.lon], { radius: 8, color: r.overdue ? '#b00020' : '#0b5cad', weight: 2, fillOpacity: 0.6 });
-      var a = document.createElement('a');
-      a.href = '/admin/reports/' + r.id;
-      a.textContent = '#' + r.id + ' ' + r.category + ' (' + r.status + ')';
-      m.bindPopup(a).addTo(map);
-      pts.push([r.lat, r.lon]);
+    // One canvas for every marker: 2,000 SVG circles would each be a node.
+    var canvas = L.canvas({ padding: 0.5 });
+    (data.points || []).forEach(function (p) {
+      var id = p[0], at = [p[1], p[2]];
+      var m = L.circleMarker(at, { renderer: canvas, radius: 8, color: p[5] ? '#b00020' : '#0b5cad', weight: 2, fillOpacity: 0.6 });
+      // The popup is built when opened, not 2,000 times at load.
+      m.bindPopup(function () {
+        var a = document.createElement('a');
+        a.href = '/admin/reports/' + id;
+        a.textContent = '#' + id + ' ' + (categories[p[4]] || '') + ' (' + (statuses[p[3]] || '') + ')';
+        return a;
+      }).addTo(map);
+      pts.push(at);
     });
-    // Many reports: the whole gmina with them; a few: just them.
+    // Many reports: the whole gmina with them; a few: just them. Placed at
+    // once: a zoom animating at load only delays the map.
     if (pts.length > 20 && boundary.length) {
-      map.fitBounds(boundary[0].getBounds().extend(L.latLngBounds(pts)), { padding: [10, 10] });
+      map.fitBounds(boundary[0].getBounds().extend(L.latLngBounds(pts)), { padding: [10, 10], animate: false });
     } else if (pts.length) {
-      map.fitBounds(pts, { padding: [30, 30], maxZoom: 16 });
+      map.fitBounds(pts, { padding: [30, 30], maxZoom: 16, animate: false });
     } else if (boundary.length) {
-      map.fitBounds(boundary[0].getBounds(), { padding: [10, 10] });
+      map.fitBounds(boundary[0].getBounds(), { padding: [10, 10], animate: false });
     }
     el.setAttribute('data-ready', String(pts.length));
   }

@@ -543,3 +543,94 @@ async fn the_reports_csv_defuses_every_formula_form() {
         assert!(first == '\'' || cell.starts_with("zwykły"), "a live formula in {cell:?}");
     }
 }
+
+/// The map's inline data: `{statuses, categories, points: [[id, lat, lon,
+/// status, category, overdue], ...]}`.
+fn map_data(html: &str) -> serde_json::Value {
+    let open = r#"<script type="application/json" id="map-data">"#;
+    let start = html.find(open).expect("the map data") + open.len();
+    serde_json::from_str(&html[start..start + html[start..].find("</script>").unwrap()]).unwrap()
+}
+
+fn table_rows(html: &str) -> usize {
+    html.matches(r#"<tr><td><a href="/admin/reports/"#).count()
+}
+
+/// The map draws every report the filters find as a short marker (no
+/// description), its table shows them 50 at a time, a department's
+/// official sees only the department's, and past 2,000 it says so.
+#[tokio::test]
+async fn the_map_draws_compact_markers_with_a_paged_table_within_the_officials_reach() {
+    let (app, store, _d) = app().await;
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        ids.push(new_report(store.as_ref(), &format!("opis-niejawny-{i}")).await);
+    }
+    let roads = store.list_departments().await.unwrap().into_iter().find(|d| d.name == "Drogi").unwrap();
+    let theirs: Vec<i64> = ids.iter().copied().step_by(17).collect();
+    for id in &theirs {
+        store.assign_report(Actor("test".into()), *id, Some(roads.id), None, Utc::now()).await.unwrap();
+    }
+
+    let (ck, _) = staff(&app, "disp1").await;
+    let (s, _, html) = send(&app, "GET", "/admin/map", &ck, "").await;
+    assert_eq!(s, StatusCode::OK);
+    let data = map_data(&html);
+    let points = data["points"].as_array().unwrap();
+    assert_eq!(points.len(), 120);
+    // Newest first, as the list; each label once, indexed.
+    let got: Vec<i64> = points.iter().map(|p| p[0].as_i64().unwrap()).collect();
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(got, newest_first);
+    assert_eq!(points[0][1], 51.0335);
+    assert_eq!(points[0][2], 17.15);
+    assert_eq!(data["statuses"][points[0][3].as_u64().unwrap() as usize], "Nowe");
+    assert_eq!(data["categories"].as_array().unwrap().len(), 1);
+    assert_eq!(points[0][5], 0, "a report of a minute ago is not overdue");
+    assert!(!html.contains("opis-niejawny"), "the map carries no description");
+    assert!(html.contains("Na mapie: 120") && !html.contains("Zawęź filtry"));
+
+    // The table: 50 rows a page, in the map's order; past the last, the last.
+    assert_eq!(table_rows(&html), 50);
+    assert!(html.contains("strona 1 / 3"));
+    assert!(html.contains(&format!(r#"href="/admin/reports/{}""#, newest_first[0])));
+    assert!(html.contains("/admin/map?") && html.contains("page=2\" rel=\"next\""));
+    let (_, _, p3) = send(&app, "GET", "/admin/map?page=3", &ck, "").await;
+    assert_eq!(table_rows(&p3), 20);
+    assert!(p3.contains(&format!(r#"href="/admin/reports/{}""#, ids[0])) && p3.contains("rel=\"prev\""));
+    let (s, _, past) = send(&app, "GET", "/admin/map?page=99", &ck, "").await;
+    assert_eq!((s, table_rows(&past)), (StatusCode::OK, 20));
+    let (s, _, junk) = send(&app, "GET", "/admin/map?page=-1&sort=%00&status=bogus", &ck, "").await;
+    assert_eq!((s, table_rows(&junk)), (StatusCode::OK, 50));
+
+    // The filters narrow the map as they narrow the list.
+    let (_, _, mine) = send(&app, "GET", &format!("/admin/map?department={}", roads.id), &ck, "").await;
+    let found: Vec<i64> = map_data(&mine)["points"].as_array().unwrap().iter().map(|p| p[0].as_i64().unwrap()).collect();
+    assert_eq!(found.len(), theirs.len());
+    assert!(found.iter().all(|id| theirs.contains(id)));
+    assert!(!mine.contains("class=\"pages\""), "one page: no paging");
+
+    // A department's official: only their department's, whatever they ask.
+    let (ck1, _) = staff(&app, "dept1").await;
+    for uri in ["/admin/map", "/admin/map?department=", "/admin/map?department=none"] {
+        let (_, _, html) = send(&app, "GET", uri, &ck1, "").await;
+        assert_eq!(map_data(&html)["points"].as_array().unwrap().len(), theirs.len(), "{uri}");
+    }
+    let (ck2, _) = staff(&app, "dept2").await;
+    let (_, _, html) = send(&app, "GET", "/admin/map", &ck2, "").await;
+    assert!(map_data(&html)["points"].as_array().unwrap().is_empty());
+    assert_eq!(table_rows(&html), 0);
+    let (ed, _) = staff(&app, "ed1").await;
+    assert_eq!(send(&app, "GET", "/admin/map", &ed, "").await.0, StatusCode::FORBIDDEN);
+
+    // More than the map draws: the newest 2,000, and the page says so.
+    for i in 120..2001 {
+        new_report(store.as_ref(), &format!("latarnia nr {i}")).await;
+    }
+    let (_, _, html) = send(&app, "GET", "/admin/map", &ck, "").await;
+    let points = map_data(&html)["points"].as_array().unwrap().len();
+    assert_eq!(points, 2000);
+    assert!(html.contains("Na mapie: 2000") && html.contains("Zawęź filtry"));
+    assert!(html.contains("strona 1 / 40"));
+}

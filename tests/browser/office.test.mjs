@@ -107,13 +107,29 @@ test('the map draws the gmina and the reports, and says when its background cann
   await page.locator('#map[data-ready]').waitFor();
   const points = Number(await page.locator('#map').getAttribute('data-ready'));
   assert.ok(points >= 55, `${points} reports on the map`);
-  // The boundary (a dashed polygon) and the localities' names are drawn.
-  assert.ok(await page.locator('#map path.leaflet-interactive, #map svg path').count() > points, 'the boundary and the points');
+  // The markers, from the page's compact data, on one canvas; the boundary
+  // (a dashed polygon) and the localities' names are drawn beside them.
+  const data = JSON.parse(await page.locator('#map-data').textContent());
+  assert.equal(points, data.points.length);
+  assert.equal(await page.locator('#map canvas').count(), 1, 'one canvas for the markers');
+  assert.ok(await page.locator('#map svg path').count() >= 1, 'the boundary');
+  // The table beside the map is its text alternative, 50 rows a page.
+  assert.equal(await page.locator('main table tbody tr').count(), Math.min(points, 50));
   assert.ok(await page.locator('.leaflet-tooltip.locality', { hasText: 'Radwanice' }).count() === 1);
   // Tiles were refused here: the note says so, the boundary stays.
   await page.locator('#map[data-tiles-failed]').waitFor({ timeout: 15000 });
   assert.match(await page.locator('.map-note').innerText(), /granicę gminy/);
   await page.screenshot({ path: join(SHOTS, 'admin-map.png'), fullPage: false });
+  // One report: the map centres on it, and its marker opens a link to it.
+  const [id, , , status, category] = data.points[0];
+  await page.goto(`${base}/admin/map?q=${id}`);
+  await page.locator('#map[data-ready="1"]').waitFor();
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const link = page.locator('.leaflet-popup-content a');
+  await link.waitFor();
+  assert.equal(await link.getAttribute('href'), `/admin/reports/${id}`);
+  assert.equal(await link.innerText(), `#${id} ${data.categories[category]} (${data.statuses[status]})`);
   await ctx.close();
 });
 

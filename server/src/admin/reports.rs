@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::jobs::JobKind;
 use crate::store::jobs::{JobFilter, JobState};
-use crate::store::{AdminReportFilter, AdminReportPage, AdminReportSort, Department};
+use crate::store::{AdminReportFilter, AdminReportPage, AdminReportSort, Department, ReportMarker};
 
 const PAGE_SIZE: usize = 50;
 /// The most rows one CSV export carries (the newest by the chosen order);
@@ -72,11 +72,21 @@ fn status_view(lang: Lang, r: &Report) -> StatusView {
 
 /// Open and older than its category's target time.
 pub fn is_overdue(r: &Report, cats: &HashMap<String, ReportCategory>, now: DateTime<Utc>) -> bool {
-    r.status.is_open()
+    overdue(r.status, &r.category, r.created_at, cats, now)
+}
+
+fn overdue(
+    status: ReportStatus,
+    category: &str,
+    created_at: DateTime<Utc>,
+    cats: &HashMap<String, ReportCategory>,
+    now: DateTime<Utc>,
+) -> bool {
+    status.is_open()
         && cats
-            .get(&r.category)
+            .get(category)
             .and_then(|c| c.target_hours)
-            .is_some_and(|h| r.created_at + chrono::Duration::hours(i64::from(h)) < now)
+            .is_some_and(|h| created_at + chrono::Duration::hours(i64::from(h)) < now)
 }
 
 /// The list's query, as typed in the filter form.
@@ -157,6 +167,14 @@ async fn filtered(
     offset: usize,
     limit: Option<usize>,
 ) -> Result<AdminReportPage, crate::store::StoreError> {
+    let window = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let filter = AdminReportFilter { offset: window(offset), limit: limit.map(window), ..list_filter(state, staff, q, cats) };
+    state.store.admin_reports(filter).await
+}
+
+/// The filters and the order an official chose, over every report they
+/// may see (no window).
+fn list_filter(state: &AppState, staff: &Staff, q: &ListQuery, cats: &HashMap<String, ReportCategory>) -> AdminReportFilter {
     let department = if staff.all_reports() {
         match q.department.as_str() {
             "" => None,
@@ -181,8 +199,7 @@ async fn filtered(
         "category" => AdminReportSort::Category,
         _ => AdminReportSort::Newest,
     };
-    let window = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let filter = AdminReportFilter {
+    AdminReportFilter {
         statuses: ReportStatus::parse(&q.status).into_iter().collect(),
         category: Some(q.category.clone()).filter(|c| !c.is_empty()),
         department,
@@ -192,10 +209,9 @@ async fn filtered(
         overdue_before,
         assignee: q.mine.then_some(staff.user_id),
         sort,
-        offset: window(offset),
-        limit: limit.map(window),
-    };
-    state.store.admin_reports(filter).await
+        offset: 0,
+        limit: None,
+    }
 }
 
 async fn lookups(state: &AppState) -> AdminResult<(HashMap<String, ReportCategory>, Vec<Department>)> {
@@ -443,10 +459,53 @@ struct MapPage<'a> {
     filters: Filters,
     /// The tile template (empty: no background).
     tiles: String,
-    /// The points, as inert JSON.
+    /// The markers (`MapData`), as inert JSON.
     points: String,
     gmina: String,
+    /// The markers drawn; `cut`: more matched than the map draws.
+    shown: usize,
+    cut: bool,
+    max: usize,
+    /// One page of the table beside the map, in the map's order.
     rows: Vec<MapRow>,
+    /// The filters' query without `page`.
+    qs: String,
+    page: usize,
+    pages: usize,
+}
+
+/// The map's data: each label once, and each marker as a short array
+/// `[id, lat, lon, status, category, overdue]` whose status and category
+/// index the label lists. 2,000 markers stay about 70 KB, a tenth of the
+/// same points as objects with their labels repeated.
+#[derive(serde::Serialize)]
+struct MapData {
+    statuses: Vec<&'static str>,
+    categories: Vec<String>,
+    points: Vec<(i64, f64, f64, usize, usize, u8)>,
+}
+
+impl MapData {
+    fn new(lang: Lang, cats: &HashMap<String, ReportCategory>, markers: &[ReportMarker], now: DateTime<Utc>) -> MapData {
+        let statuses = ALL_STATUSES.iter().map(|s| status_label(lang, *s)).collect();
+        let mut categories: Vec<String> = Vec::new();
+        let mut category_at: HashMap<&str, usize> = HashMap::new();
+        // Six decimals of a degree: 11 cm, finer than any phone's GPS.
+        let round = |x: f64| (x * 1e6).round() / 1e6;
+        let points = markers
+            .iter()
+            .map(|m| {
+                let category = *category_at.entry(m.category.as_str()).or_insert_with(|| {
+                    categories.push(cat_name(lang, cats, &m.category));
+                    categories.len() - 1
+                });
+                let status = ALL_STATUSES.iter().position(|s| *s == m.status).unwrap_or(0);
+                let overdue = overdue(m.status, &m.category, m.created_at, cats, now);
+                (m.id, round(m.point.lat), round(m.point.lon), status, category, u8::from(overdue))
+            })
+            .collect();
+        MapData { statuses, categories, points }
+    }
 }
 
 pub async fn map(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -> AdminResult<Response> {
@@ -454,17 +513,26 @@ pub async fn map(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -
     let lang = staff.lang;
     let q = ListQuery::parse(raw.as_deref());
     let (cats, depts) = lookups(&state).await?;
-    let rows = filtered(&state, &staff, &q, &cats, 0, Some(MAP_MAX_POINTS)).await?.rows;
-    let now = state.clock.now();
-    let points: Vec<_> = rows
+    // One more than drawn, to say when the filters matched more.
+    let mut filter = list_filter(&state, &staff, &q, &cats);
+    filter.limit = Some(u32::try_from(MAP_MAX_POINTS + 1).unwrap_or(u32::MAX));
+    let mut markers = state.store.admin_report_markers(filter).await?;
+    let cut = markers.len() > MAP_MAX_POINTS;
+    markers.truncate(MAP_MAX_POINTS);
+    let data = MapData::new(lang, &cats, &markers, state.clock.now());
+    // The table is the map's text alternative, a page at a time; past the
+    // last page, the last page.
+    let pages = markers.len().div_ceil(PAGE_SIZE).max(1);
+    let page = q.page.min(pages);
+    let rows = markers
         .iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": r.report.id, "lat": r.report.point.lat, "lon": r.report.point.lon,
-                "status": status_label(lang, r.report.status),
-                "category": cat_name(lang, &cats, &r.report.category),
-                "overdue": is_overdue(&r.report, &cats, now),
-            })
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(|m| MapRow {
+            id: m.id,
+            category: cat_name(lang, &cats, &m.category),
+            status: status_label(lang, m.status),
+            location: format!("{:.5}, {:.5}", m.point.lat, m.point.lon),
         })
         .collect();
     let page = MapPage {
@@ -472,17 +540,15 @@ pub async fn map(Tenant(state): Tenant, staff: Staff, RawQuery(raw): RawQuery) -
         filters: filters(&staff, &q, &cats, &depts, "/admin/map"),
         tiles: super::settings::tile_url(&state).await,
         // Category names are an admin's text: the JSON must not leave its <script>.
-        points: json_for_script(&points),
+        points: json_for_script(&data),
         gmina: gmina_json(&state).await?,
-        rows: rows
-            .iter()
-            .map(|r| MapRow {
-                id: r.report.id,
-                category: cat_name(lang, &cats, &r.report.category),
-                status: status_label(lang, r.report.status),
-                location: format!("{:.5}, {:.5}", r.report.point.lat, r.report.point.lon),
-            })
-            .collect(),
+        shown: markers.len(),
+        cut,
+        max: MAP_MAX_POINTS,
+        rows,
+        qs: q.to_query(),
+        page,
+        pages,
     };
     Ok(Page::ok(page).into_response())
 }
@@ -521,8 +587,9 @@ async fn next_open(state: &AppState, staff: &Staff, r: &Report) -> AdminResult<O
         ..Default::default()
     };
     for end in [Some(r.created_at), None] {
-        let page = state.store.admin_reports(filter(end)).await?;
-        if let Some(next) = page.rows.iter().map(|x| x.report.id).find(|id| *id != r.id) {
+        // Markers: two short rows, no count of every open report.
+        let two = state.store.admin_report_markers(filter(end)).await?;
+        if let Some(next) = two.iter().map(|m| m.id).find(|id| *id != r.id) {
             return Ok(Some(next));
         }
     }

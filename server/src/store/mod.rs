@@ -36,6 +36,7 @@ use chrono::{DateTime, Utc};
 use mm_protocol::auth::Role;
 use mm_protocol::devices::RegisterDevice;
 use mm_protocol::events::{Event, EventCategory, EventInput};
+use mm_protocol::geo::GeoPoint;
 use mm_protocol::gmina::{Gmina, Locality, Teryt};
 use mm_protocol::news::{News, NewsInput};
 use mm_protocol::places::{Layer, Place, PlaceImportReport, PlaceInput};
@@ -608,6 +609,17 @@ pub struct AdminReportPage {
     pub total: u64,
 }
 
+/// The list's order as SQL, the same on both stores.
+pub(crate) fn admin_report_order(sort: AdminReportSort) -> &'static str {
+    match sort {
+        AdminReportSort::Newest => "id DESC",
+        AdminReportSort::Oldest => "id ASC",
+        AdminReportSort::RecentlyUpdated => "updated_at DESC, id DESC",
+        AdminReportSort::Status => "status ASC, id DESC",
+        AdminReportSort::Category => "category ASC, id DESC",
+    }
+}
+
 /// `/transparency` for one category: reports received in the window, how
 /// many of them are resolved, and the median minutes from receipt to the
 /// first resolution.
@@ -636,6 +648,18 @@ pub struct MonthReportStats {
 pub struct AdminReport {
     pub report: Report,
     pub department_id: Option<i64>,
+}
+
+/// A report as the back office's map draws it: its own columns, never the
+/// stored document (description, photos, history), so a map of 2,000
+/// reports reads 2,000 short rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportMarker {
+    pub id: i64,
+    pub category: String,
+    pub status: ReportStatus,
+    pub point: GeoPoint,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The back office's own persistence: departments, assignment, password
@@ -677,6 +701,8 @@ pub trait AdminStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn report_department(&self, id: i64) -> StoreResult<Option<i64>>;
     async fn admin_reports(&self, filter: AdminReportFilter) -> StoreResult<AdminReportPage>;
+    /// The same filters, order and window as `admin_reports`, as markers.
+    async fn admin_report_markers(&self, filter: AdminReportFilter) -> StoreResult<Vec<ReportMarker>>;
     /// Per category with reports created since `since`, by SQL aggregates.
     async fn report_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CategoryReportStats>>;
     /// Per month `(start, end)`, in the order given, by SQL aggregates.

@@ -4,6 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::reports::ReportStatus;
 use serde_json::json;
 
 use super::publish::audit;
@@ -11,8 +13,8 @@ use super::reports::Args;
 use super::{PostgresStore, count, ts, unique_violation, write_tx};
 use crate::store::sqlite::decode_report;
 use crate::store::{
-    Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminReportSort, AdminStore, CategoryReportStats, Conflict,
-    Department, MonthReportStats, StoreError, StoreResult,
+    Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminStore, CategoryReportStats, Conflict,
+    Department, MonthReportStats, ReportMarker, StoreError, StoreResult,
 };
 
 async fn department_exists(c: &impl GenericClient, g: &str, id: i64) -> StoreResult<bool> {
@@ -169,13 +171,7 @@ impl AdminStore for PostgresStore {
         let mut args = Args::default();
         let filter = admin_report_conditions(&self.scope(), &f, &mut args);
         let total: i64 = c.query_one(&format!("SELECT COUNT(*) FROM reports WHERE {filter}"), &args.refs()).await?.get(0);
-        let order = match f.sort {
-            AdminReportSort::Newest => "id DESC",
-            AdminReportSort::Oldest => "id ASC",
-            AdminReportSort::RecentlyUpdated => "updated_at DESC, id DESC",
-            AdminReportSort::Status => "status ASC, id DESC",
-            AdminReportSort::Category => "category ASC, id DESC",
-        };
+        let order = crate::store::admin_report_order(f.sort);
         // LIMIT NULL: no limit.
         let limit = args.push(f.limit.map(i64::from));
         let offset = args.push(i64::from(f.offset));
@@ -190,6 +186,37 @@ impl AdminStore for PostgresStore {
             .map(|r| Ok(AdminReport { report: decode_report(r.get(0))?, department_id: r.get(1) }))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(AdminReportPage { rows, total: count(total) })
+    }
+
+    async fn admin_report_markers(&self, f: AdminReportFilter) -> StoreResult<Vec<ReportMarker>> {
+        let c = self.reader().await?;
+        let mut args = Args::default();
+        let filter = admin_report_conditions(&self.scope(), &f, &mut args);
+        let order = crate::store::admin_report_order(f.sort);
+        let limit = args.push(f.limit.map(i64::from));
+        let offset = args.push(i64::from(f.offset));
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT id, category, status, lat, lon, created_at FROM reports
+                     WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+                ),
+                &args.refs(),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let status: &str = r.get(2);
+                Ok(ReportMarker {
+                    id: r.get(0),
+                    category: r.get(1),
+                    status: ReportStatus::parse(status)
+                        .ok_or_else(|| StoreError::backend(format!("unknown report status {status:?}")))?,
+                    point: GeoPoint { lat: r.get(3), lon: r.get(4) },
+                    created_at: super::parse_time(r.get(5))?,
+                })
+            })
+            .collect()
     }
 
     async fn report_stats(&self, since: DateTime<Utc>) -> StoreResult<Vec<CategoryReportStats>> {

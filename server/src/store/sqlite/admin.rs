@@ -5,13 +5,15 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
+use mm_protocol::geo::GeoPoint;
+use mm_protocol::reports::ReportStatus;
 use serde_json::json;
 
 use super::publish::audit;
 use super::{SqliteStore, ts};
 use crate::store::{Conflict, 
-    Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminReportSort, AdminStore,
-    CategoryReportStats, Department, MonthReportStats, StoreError, StoreResult,
+    Actor, AdminReport, AdminReportFilter, AdminReportPage, AdminStore,
+    CategoryReportStats, Department, MonthReportStats, ReportMarker, StoreError, StoreResult,
 };
 
 fn department_exists(c: &rusqlite::Connection, g: &str, id: i64) -> StoreResult<bool> {
@@ -234,13 +236,7 @@ impl AdminStore for SqliteStore {
                 rusqlite::params_from_iter(args.iter()),
                 |r| r.get(0),
             )?;
-            let order = match f.sort {
-                AdminReportSort::Newest => "id DESC",
-                AdminReportSort::Oldest => "id ASC",
-                AdminReportSort::RecentlyUpdated => "updated_at DESC, id DESC",
-                AdminReportSort::Status => "status ASC, id DESC",
-                AdminReportSort::Category => "category ASC, id DESC",
-            };
+            let order = crate::store::admin_report_order(f.sort);
             // LIMIT -1: no limit (SQLite).
             args.push(f.limit.map_or(-1, i64::from).into());
             args.push(i64::from(f.offset).into());
@@ -262,6 +258,36 @@ impl AdminStore for SqliteStore {
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
             Ok(AdminReportPage { rows, total: total as u64 })
+        })
+        .await
+    }
+
+    async fn admin_report_markers(&self, f: AdminReportFilter) -> StoreResult<Vec<ReportMarker>> {
+        let g = self.scope();
+        self.read(move |c| {
+            let (filter, mut args) = admin_report_conditions(&g, &f);
+            let order = crate::store::admin_report_order(f.sort);
+            args.push(f.limit.map_or(-1, i64::from).into());
+            args.push(i64::from(f.offset).into());
+            let mut stmt = c.prepare(&format!(
+                "SELECT id, category, status, lat, lon, created_at FROM reports
+                 WHERE {filter} ORDER BY {order} LIMIT ? OFFSET ?"
+            ))?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), |r| {
+                    let status: String = r.get(2)?;
+                    Ok(ReportMarker {
+                        id: r.get(0)?,
+                        category: r.get(1)?,
+                        status: ReportStatus::parse(&status).ok_or_else(|| {
+                            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, status.into())
+                        })?,
+                        point: GeoPoint { lat: r.get(3)?, lon: r.get(4)? },
+                        created_at: super::parse_ts(&r.get::<_, String>(5)?)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
     }
