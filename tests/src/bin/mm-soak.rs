@@ -24,7 +24,9 @@
 //! 4. **Every 10 s** it records the server's RSS (`VmRSS`, and its two
 //!    parts: private memory `RssAnon` and mapped files `RssFile`, which
 //!    holds the database pages the SQLite readers map), the database's size
-//!    on disk, open files (`/proc/PID/fd`), threads, the window's p50/p99
+//!    on disk, open files (`/proc/PID/fd`; of them the sockets of
+//!    connections it serves and of those it opened, from `/proc/PID/net`),
+//!    threads, the load's requests in flight, the window's p50/p99
 //!    overall and per kind, requests done and errors, into
 //!    `target/soak/soak.csv`, and at the end draws them as an SVG
 //!    (`MM_SOAK_SVG`, default `target/soak/soak.svg`). `MM_SOAK_KEEP=DIR`
@@ -36,8 +38,14 @@
 //! after the warm-up (the first 10 %, at least 30 s). It exits 1 on any
 //! error answer (every request of the mix is a legitimate one), on an
 //! acknowledged report or ballot missing from the database at the end, on
-//! an alert that did not reach every phone, or on open files growing by
-//! more than 50.
+//! an alert that did not reach every phone, on a p99 over 100 ms in the
+//! last 5 minutes (the median of their windows: the server fell behind
+//! the rate it held in the calibration), on files other than sockets
+//! growing by more than 10 under load, or on open files not coming back
+//! to within 50 of their count at rest before the load once it stops (a
+//! socket under load is a connection in use: their number follows the
+//! load's concurrency and the push services' pools, which close after
+//! 90 s idle, so the leak to catch is one that stays when the load goes).
 //!
 //! The load generator and the fakes run in this process on the same two
 //! cores as the server: the maximum is that of the whole machine.
@@ -45,7 +53,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -77,6 +85,17 @@ const SAMPLE_EVERY: Duration = Duration::from_secs(10);
 const PUSH_DEVICES: usize = 2_000;
 const FAN_OUT_EVERY: Duration = Duration::from_secs(180);
 const FAKES_ANSWER: Duration = Duration::from_millis(20);
+/// Open files may stay above their count at rest before the load by this
+/// much once it stops, and files other than sockets grow by
+/// `OTHER_FILES_GROWTH` under load.
+const AT_REST_SLACK: usize = 50;
+const OTHER_FILES_GROWTH: usize = 10;
+/// How long the open files may take to come back once the load stops: the
+/// push clients' pools keep idle connections for 90 s.
+const AT_REST_WAIT: Duration = Duration::from_secs(150);
+/// The load's clients close connections idle this long, so that after the
+/// load the server's open files show what it keeps by itself.
+const CLIENT_IDLE: Duration = Duration::from_secs(5);
 /// Ballots one device casts before the next is registered (the server
 /// allows 30 per device per hour).
 const BALLOTS_PER_DEVICE: usize = 25;
@@ -176,6 +195,8 @@ struct Load {
     acknowledged_reports: Mutex<Vec<i64>>,
     acknowledged_ballots: Mutex<Vec<i64>>,
     outcomes: Mutex<Vec<Outcome>>,
+    /// Requests of the load sent and not yet answered.
+    in_flight: AtomicUsize,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -218,6 +239,9 @@ async fn main() -> Result<()> {
     web.set_fault(fake_webpush::Fault::Slow(FAKES_ANSWER));
 
     let unloaded_before = unloaded(&load).await;
+    let port = server_port(&server.url)?;
+    tokio::time::sleep(CLIENT_IDLE + Duration::from_secs(2)).await;
+    let rest_before = open_files(pid, port).total;
 
     // 2. Calibration.
     let closed = calibrate_rate(&load, CLOSED_LOOP).await;
@@ -233,7 +257,7 @@ async fn main() -> Result<()> {
     // 3. The soak, with the sampler and the fan-outs beside it.
     let duration = Duration::from_secs(seconds);
     let start = Instant::now();
-    let sampler = tokio::spawn(sample(load.clone(), pid, data.clone(), start, duration));
+    let sampler = tokio::spawn(sample(load.clone(), pid, port, data.clone(), start, duration));
     let received = {
         let (apns, fcm, web) = (apns.clone(), fcm.clone(), web.clone());
         move || apns.received().len() + fcm.received().len() + web.received().len()
@@ -245,6 +269,7 @@ async fn main() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let unloaded_after = unloaded(&load).await;
     print_unloaded(&unloaded_before, &unloaded_after);
+    let rest_after = at_rest(pid, port, rest_before).await;
 
     // 4. What was acknowledged is in the database.
     let refused_by_fakes = apns.refusals().len() + fcm.refusals().len() + web.refusals().len();
@@ -258,7 +283,7 @@ async fn main() -> Result<()> {
 
     write_csv(&out_dir.join("soak.csv"), &samples)?;
     std::fs::write(&svg_path, svg(&samples, rate, seconds))?;
-    let verdict = report(&samples, &fan_outs, warm_up_seconds(seconds), (reports.len(), ballots.len()), &missing);
+    let verdict = report(&samples, &fan_outs, warm_up_seconds(seconds), (reports.len(), ballots.len()), &missing, (rest_before, rest_after));
     println!("CSV: {}; plot: {}", out_dir.join("soak.csv").display(), svg_path.display());
 
     let mut failures = verdict;
@@ -283,7 +308,7 @@ async fn prepare(url: &str) -> Result<Load> {
     let client = |gmina: &str| -> Result<reqwest::Client> {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("MM-Gmina", gmina.parse()?);
-        Ok(reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(64).timeout(Duration::from_secs(60)).build()?)
+        Ok(reqwest::Client::builder().default_headers(headers).pool_max_idle_per_host(64).pool_idle_timeout(CLIENT_IDLE).timeout(Duration::from_secs(60)).build()?)
     };
     let siechnice = client(DEMO_GMINA)?;
     let gminas: Value = siechnice.get(format!("{url}/api/v1/gminas")).send().await?.error_for_status()?.json().await?;
@@ -348,6 +373,7 @@ async fn prepare(url: &str) -> Result<Load> {
         acknowledged_reports: Mutex::new(vec![]),
         acknowledged_ballots: Mutex::new(vec![]),
         outcomes: Mutex::new(vec![]),
+        in_flight: AtomicUsize::new(0),
     })
 }
 
@@ -383,7 +409,7 @@ async fn register_push_devices(load: &Load, web: &fake_webpush::FakeWebPush) -> 
 /// The back office's sign-in form, as a browser submits it: the
 /// session cookie (`name=value`).
 async fn sign_in_office(url: &str, login: &str) -> Result<(reqwest::Client, String)> {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(60)).build()?;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_idle_timeout(CLIENT_IDLE).timeout(Duration::from_secs(60)).build()?;
     let page = http.get(format!("{url}/admin/login")).send().await?;
     let login_cookie = set_cookie(&page, "mm_login_csrf").context("the sign-in CSRF cookie")?;
     let html = page.text().await?;
@@ -553,7 +579,9 @@ fn voter_surname(mut b: usize) -> String {
 }
 
 async fn timed(load: &Load, kind: Kind, n: u64, due: Instant) {
+    load.in_flight.fetch_add(1, Ordering::Relaxed);
     let result = one(load, kind, n).await;
+    load.in_flight.fetch_sub(1, Ordering::Relaxed);
     let latency_ms = due.elapsed().as_secs_f64() * 1e3;
     load.outcomes.lock().unwrap().push(Outcome { kind, latency_ms, error: result.err() });
 }
@@ -726,7 +754,13 @@ struct Sample {
     /// `mm.sqlite` and its WAL on disk.
     db_mb: f64,
     open_files: usize,
+    /// Of `open_files`, the sockets of connections the server accepted
+    /// and of those it opened (the push services, the EZD).
+    served: usize,
+    outgoing: usize,
     threads: usize,
+    /// The load's requests in flight at the sample.
+    in_flight: usize,
     done: usize,
     errors: usize,
     p50_ms: f64,
@@ -734,7 +768,7 @@ struct Sample {
     p99_by_kind: BTreeMap<Kind, f64>,
 }
 
-async fn sample(load: Arc<Load>, pid: u32, data: PathBuf, start: Instant, duration: Duration) -> Vec<Sample> {
+async fn sample(load: Arc<Load>, pid: u32, port: u16, data: PathBuf, start: Instant, duration: Duration) -> Vec<Sample> {
     let mut samples = vec![];
     let mut tick = tokio::time::interval_at((start + SAMPLE_EVERY).into(), SAMPLE_EVERY);
     let mut shown_errors = 0;
@@ -752,6 +786,7 @@ async fn sample(load: Arc<Load>, pid: u32, data: PathBuf, start: Instant, durati
         for o in &window {
             by_kind.entry(o.kind).or_default().push(o.latency_ms);
         }
+        let files = open_files(pid, port);
         let s = Sample {
             at_s: start.elapsed().as_secs_f64(),
             rss_mb: kb(pid, "VmRSS") as f64 / 1024.0,
@@ -762,8 +797,11 @@ async fn sample(load: Arc<Load>, pid: u32, data: PathBuf, start: Instant, durati
                 .filter_map(|f| std::fs::metadata(data.join(f)).ok())
                 .map(|m| m.len() as f64 / 1_048_576.0)
                 .sum(),
-            open_files: std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0),
+            open_files: files.total,
+            served: files.served,
+            outgoing: files.outgoing,
             threads: kb(pid, "Threads") as usize,
+            in_flight: load.in_flight.load(Ordering::Relaxed),
             done: window.len(),
             errors: window.iter().filter(|o| o.error.is_some()).count(),
             p50_ms: quantile(&mut all, 0.5),
@@ -771,8 +809,8 @@ async fn sample(load: Arc<Load>, pid: u32, data: PathBuf, start: Instant, durati
             p99_by_kind: by_kind.into_iter().map(|(k, mut v)| (k, quantile(&mut v, 0.99))).collect(),
         };
         println!(
-            "  {:>6.0} s  RSS {:>6.1} MB (private {:>5.1}, files {:>5.1}; db {:>5.1} MB)  files {:>4}  threads {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms",
-            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms
+            "  {:>6.0} s  RSS {:>6.1} MB (private {:>5.1}, files {:>5.1}; db {:>5.1} MB)  files {:>4} (served {:>3}, out {:>3})  threads {:>3}  in flight {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms",
+            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.served, s.outgoing, s.threads, s.in_flight, s.done, s.errors, s.p50_ms, s.p99_ms
         );
         samples.push(s);
         if start.elapsed() >= duration + SAMPLE_EVERY {
@@ -839,7 +877,16 @@ fn warm_up_seconds(seconds: u64) -> f64 {
 }
 
 /// Prints the figures; returns what failed.
-fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowledged: (usize, usize), missing: &[String]) -> Vec<String> {
+/// The figures, and what failed. `at_rest`: the server's open files at
+/// rest before the load and once it stopped ([`at_rest`]).
+fn report(
+    samples: &[Sample],
+    fan_outs: &[(f64, f64)],
+    warm_up_s: f64,
+    acknowledged: (usize, usize),
+    missing: &[String],
+    at_rest: (usize, usize),
+) -> Vec<String> {
     let mut failures = vec![];
     let after: Vec<&Sample> = samples.iter().filter(|s| s.at_s > warm_up_s).collect();
     let half = after.len() / 2;
@@ -877,14 +924,28 @@ fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowled
     // Medians of windows, since sockets of requests in flight come and go.
     let files_first = median_of(&first_5, |s| s.open_files as f64) as usize;
     let files_last = median_of(&last_5, |s| s.open_files as f64) as usize;
+    let other = |s: &Sample| s.open_files.saturating_sub(s.served + s.outgoing) as f64;
+    let (other_first, other_last) = (median_of(&first_5, other) as usize, median_of(&last_5, other) as usize);
     println!(
         "  open files (median of the first and of the last 5 min): {files_first}, then {files_last}; most {}; slope over the second half {files_slope:+.1} per hour",
         samples.iter().map(|s| s.open_files).max().unwrap_or(0)
     );
     println!(
-        "  threads: {} to {}",
+        "    of them sockets served (median, first and last 5 min) {} and {}, opened {} and {}, other files {other_first} and {other_last}; at rest {} before the load, {} after",
+        median_of(&first_5, |s| s.served as f64),
+        median_of(&last_5, |s| s.served as f64),
+        median_of(&first_5, |s| s.outgoing as f64),
+        median_of(&last_5, |s| s.outgoing as f64),
+        at_rest.0,
+        at_rest.1
+    );
+    println!(
+        "  threads: {} to {}; the load's requests in flight (median, first and last 5 min) {} and {}, most {}",
         samples.iter().map(|s| s.threads).min().unwrap_or(0),
-        samples.iter().map(|s| s.threads).max().unwrap_or(0)
+        samples.iter().map(|s| s.threads).max().unwrap_or(0),
+        median_of(&first_5, |s| s.in_flight as f64),
+        median_of(&last_5, |s| s.in_flight as f64),
+        samples.iter().map(|s| s.in_flight).max().unwrap_or(0)
     );
     println!(
         "  p50 / p99 (median of the 10-s windows): first 5 min {:.1} / {:.1} ms, last 5 min {:.1} / {:.1} ms; worst window p99 {:.1} ms",
@@ -912,8 +973,15 @@ fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowled
     if !missing.is_empty() {
         failures.push(format!("acknowledged writes missing: {}", missing.iter().take(5).cloned().collect::<Vec<_>>().join(", ")));
     }
-    if files_last > files_first + 50 {
-        failures.push(format!("open files grew from {files_first} to {files_last}"));
+    let p99_last = median_of(&last_5, |s| s.p99_ms);
+    if p99_last > STEP_P99_MS {
+        failures.push(format!("the server fell behind: p99 {p99_last:.0} ms in the last 5 minutes (a calibration step holds under {STEP_P99_MS:.0} ms)"));
+    }
+    if other_last > other_first + OTHER_FILES_GROWTH {
+        failures.push(format!("open files other than sockets grew from {other_first} to {other_last}"));
+    }
+    if at_rest.1 > at_rest.0 + AT_REST_SLACK {
+        failures.push(format!("open files at rest: {} before the load, {} after it", at_rest.0, at_rest.1));
     }
     if fan_outs.is_empty() {
         failures.push("no alert was sent".into());
@@ -922,7 +990,7 @@ fn report(samples: &[Sample], fan_outs: &[(f64, f64)], warm_up_s: f64, acknowled
 }
 
 fn write_csv(path: &Path, samples: &[Sample]) -> Result<()> {
-    let mut out = String::from("seconds,rss_mb,rss_anon_mb,rss_file_mb,db_mb,open_files,threads,done,errors,p50_ms,p99_ms");
+    let mut out = String::from("seconds,rss_mb,rss_anon_mb,rss_file_mb,db_mb,open_files,sockets_served,sockets_opened,threads,in_flight,done,errors,p50_ms,p99_ms");
     for (kind, _) in MIX {
         let _ = write!(out, ",p99_{}_ms", kind.name());
     }
@@ -930,8 +998,8 @@ fn write_csv(path: &Path, samples: &[Sample]) -> Result<()> {
     for s in samples {
         let _ = write!(
             out,
-            "{:.0},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{:.2},{:.2}",
-            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.threads, s.done, s.errors, s.p50_ms, s.p99_ms
+            "{:.0},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{},{},{},{:.2},{:.2}",
+            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.served, s.outgoing, s.threads, s.in_flight, s.done, s.errors, s.p50_ms, s.p99_ms
         );
         for (kind, _) in MIX {
             let _ = write!(out, ",{:.2}", s.p99_by_kind.get(&kind).copied().unwrap_or(f64::NAN));
@@ -1098,6 +1166,65 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
     }
 }
 
+/// A process's open files, and which of them are TCP sockets on the
+/// server's port (connections it serves) or on another (ones it opened).
+#[derive(Default)]
+struct OpenFiles {
+    total: usize,
+    served: usize,
+    outgoing: usize,
+}
+
+fn open_files(pid: u32, port: u16) -> OpenFiles {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return OpenFiles::default();
+    };
+    // The socket inodes' local ports (proc(5), /proc/net/tcp: `local_address`
+    // is ADDR:PORT in hex, the inode the tenth column).
+    let mut local_port: BTreeMap<u64, u16> = BTreeMap::new();
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let port = cols.get(1).and_then(|a| a.rsplit(':').next()).and_then(|p| u16::from_str_radix(p, 16).ok());
+            if let (Some(port), Some(inode)) = (port, cols.get(9).and_then(|i| i.parse().ok())) {
+                local_port.insert(inode, port);
+            }
+        }
+    }
+    let mut out = OpenFiles::default();
+    for fd in fds.flatten() {
+        out.total += 1;
+        let target = std::fs::read_link(fd.path()).unwrap_or_default();
+        let inode = target.to_str().and_then(|t| t.strip_prefix("socket:[")).and_then(|t| t.strip_suffix(']')).and_then(|i| i.parse().ok());
+        match inode.and_then(|i| local_port.get(&i)) {
+            Some(p) if *p == port => out.served += 1,
+            Some(_) => out.outgoing += 1,
+            None => {}
+        }
+    }
+    out
+}
+
+fn server_port(url: &str) -> Result<u16> {
+    url.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()).with_context(|| format!("no port in {url}"))
+}
+
+/// The server's open files once the load has stopped: polled until they
+/// are back within [`AT_REST_SLACK`] of `before`, for [`AT_REST_WAIT`] at
+/// most (the load's clients close idle connections after [`CLIENT_IDLE`],
+/// the push clients after 90 s).
+async fn at_rest(pid: u32, port: u16, before: usize) -> usize {
+    let until = Instant::now() + AT_REST_WAIT;
+    loop {
+        let now = open_files(pid, port).total;
+        if now <= before + AT_REST_SLACK || Instant::now() >= until {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
 }
@@ -1114,13 +1241,34 @@ mod tests {
             file_mb: rss_mb * 0.4,
             db_mb: 20.0,
             open_files,
+            served: 0,
+            outgoing: 0,
             threads: 10,
+            in_flight: 3,
             done: 100,
             errors,
             p50_ms: 2.0,
             p99_ms: 20.0,
             p99_by_kind: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn open_files_tell_the_sockets_served_from_those_opened() {
+        let pid = std::process::id();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let before = open_files(pid, port);
+        let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let after = open_files(pid, port);
+        // The listener was there before; the accepted end is on its port,
+        // the client's end on another.
+        assert_eq!((before.served, after.served), (1, 2));
+        assert_eq!(after.outgoing, before.outgoing + 1);
+        assert_eq!(after.total, before.total + 2);
+        assert_eq!(server_port("http://127.0.0.1:8080").unwrap(), 8080);
+        drop((client, accepted));
     }
 
     #[test]
@@ -1168,14 +1316,28 @@ mod tests {
     fn errors_lost_writes_and_leaking_files_fail_the_soak() {
         let flat: Vec<Sample> = (1..=60).map(|i| sample(f64::from(i) * 10.0, 120.0, 40, 0)).collect();
         let alerts = [(100.0, 1.5)];
-        assert!(report(&flat, &alerts, 60.0, (10, 10), &[]).is_empty());
+        let rest = (30, 45);
+        assert!(report(&flat, &alerts, 60.0, (10, 10), &[], rest).is_empty());
         let mut failing = flat.clone();
         failing[30].errors = 1;
-        assert_eq!(report(&failing, &alerts, 60.0, (10, 10), &[]).len(), 1);
-        assert_eq!(report(&flat, &alerts, 60.0, (10, 10), &["reports 7".into()]).len(), 1);
+        assert_eq!(report(&failing, &alerts, 60.0, (10, 10), &[], rest).len(), 1);
+        assert_eq!(report(&flat, &alerts, 60.0, (10, 10), &["reports 7".into()], rest).len(), 1);
+        // Files other than sockets growing under load.
         let leaking: Vec<Sample> = (1..=60).map(|i| sample(f64::from(i) * 10.0, 120.0, 40 + i as usize * 4, 0)).collect();
-        assert_eq!(report(&leaking, &alerts, 60.0, (10, 10), &[]).len(), 1);
-        assert_eq!(report(&flat, &[], 60.0, (10, 10), &[]).len(), 1, "no alert sent");
+        assert_eq!(report(&leaking, &alerts, 60.0, (10, 10), &[], rest).len(), 1);
+        // Sockets growing with the connections in use are the load's, as
+        // long as they go when it goes.
+        let busier: Vec<Sample> = (1..=60)
+            .map(|i| Sample { served: i as usize * 4, ..sample(f64::from(i) * 10.0, 120.0, 40 + i as usize * 4, 0) })
+            .collect();
+        assert!(report(&busier, &alerts, 60.0, (10, 10), &[], rest).is_empty());
+        assert_eq!(report(&busier, &alerts, 60.0, (10, 10), &[], (30, 81)).len(), 1, "sockets kept after the load");
+        assert_eq!(report(&flat, &[], 60.0, (10, 10), &[], rest).len(), 1, "no alert sent");
+        // Fell behind: the last 5 minutes' windows wait seconds.
+        let behind: Vec<Sample> = (1..=60)
+            .map(|i| Sample { p99_ms: if i > 40 { 5000.0 } else { 20.0 }, ..sample(f64::from(i) * 10.0, 120.0, 40, 0) })
+            .collect();
+        assert_eq!(report(&behind, &alerts, 60.0, (10, 10), &[], rest).len(), 1, "fell behind");
         let drawn = svg(&flat, 30.0, 600);
         assert!(drawn.starts_with("<svg") && drawn.trim_end().ends_with("</svg>") && drawn.matches("<polyline").count() == 7);
     }
