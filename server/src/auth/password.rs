@@ -57,10 +57,11 @@ fn compute<'a>(
 }
 
 /// Gives the pages of `blocks` back to the kernel and keeps the allocation
-/// (`madvise(MADV_DONTNEED)`, madvise(2)): their next use reads zeros. The
-/// two gate threads' 19 MiB each were 38 MB of the server's resident
-/// private memory between sign-ins (a third of it at rest, `make
-/// bench-push`); faulting them in again costs about a millisecond of the
+/// (`madvise(MADV_DONTNEED)`, madvise(2)): their next use reads zeros.
+/// Every thread that had hashed a password held its 19 MiB resident (the
+/// gate's, and the demo's start-up): most of the server's private memory
+/// between sign-ins (`make bench-push`: 87-95 MB at the alert's peak, 31-34
+/// with this). Faulting them in again costs about a millisecond of the
 /// hash's tens. It also wipes what the hash left in them.
 fn release(blocks: &mut [Block]) {
     #[cfg(target_os = "linux")]
