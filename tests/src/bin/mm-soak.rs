@@ -761,6 +761,11 @@ struct Sample {
     threads: usize,
     /// The load's requests in flight at the sample.
     in_flight: usize,
+    /// CPU time per request answered in the window (user and system), of
+    /// the server and of this process (the load and the push fakes): which
+    /// of the two got dearer when a run falls behind.
+    server_cpu_ms: f64,
+    load_cpu_ms: f64,
     done: usize,
     errors: usize,
     p50_ms: f64,
@@ -772,6 +777,7 @@ async fn sample(load: Arc<Load>, pid: u32, port: u16, data: PathBuf, start: Inst
     let mut samples = vec![];
     let mut tick = tokio::time::interval_at((start + SAMPLE_EVERY).into(), SAMPLE_EVERY);
     let mut shown_errors = 0;
+    let mut cpu = (cpu_ms(&pid.to_string()), cpu_ms("self"));
     loop {
         tick.tick().await;
         let window: Vec<Outcome> = std::mem::take(&mut *load.outcomes.lock().unwrap());
@@ -787,6 +793,10 @@ async fn sample(load: Arc<Load>, pid: u32, port: u16, data: PathBuf, start: Inst
             by_kind.entry(o.kind).or_default().push(o.latency_ms);
         }
         let files = open_files(pid, port);
+        let now = (cpu_ms(&pid.to_string()), cpu_ms("self"));
+        let per_request = |spent: f64| spent / window.len().max(1) as f64;
+        let (server_cpu_ms, load_cpu_ms) = (per_request(now.0 - cpu.0), per_request(now.1 - cpu.1));
+        cpu = now;
         let s = Sample {
             at_s: start.elapsed().as_secs_f64(),
             rss_mb: kb(pid, "VmRSS") as f64 / 1024.0,
@@ -802,6 +812,8 @@ async fn sample(load: Arc<Load>, pid: u32, port: u16, data: PathBuf, start: Inst
             outgoing: files.outgoing,
             threads: kb(pid, "Threads") as usize,
             in_flight: load.in_flight.load(Ordering::Relaxed),
+            server_cpu_ms,
+            load_cpu_ms,
             done: window.len(),
             errors: window.iter().filter(|o| o.error.is_some()).count(),
             p50_ms: quantile(&mut all, 0.5),
@@ -809,8 +821,8 @@ async fn sample(load: Arc<Load>, pid: u32, port: u16, data: PathBuf, start: Inst
             p99_by_kind: by_kind.into_iter().map(|(k, mut v)| (k, quantile(&mut v, 0.99))).collect(),
         };
         println!(
-            "  {:>6.0} s  RSS {:>6.1} MB (private {:>5.1}, files {:>5.1}; db {:>5.1} MB)  files {:>4} (served {:>3}, out {:>3})  threads {:>3}  in flight {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms",
-            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.served, s.outgoing, s.threads, s.in_flight, s.done, s.errors, s.p50_ms, s.p99_ms
+            "  {:>6.0} s  RSS {:>6.1} MB (private {:>5.1}, files {:>5.1}; db {:>5.1} MB)  files {:>4} (served {:>3}, out {:>3})  threads {:>3}  in flight {:>3}  {:>5} done  {} errors  p50 {:>6.1} ms  p99 {:>7.1} ms  CPU per request: server {:.3} ms, load {:.3} ms",
+            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.served, s.outgoing, s.threads, s.in_flight, s.done, s.errors, s.p50_ms, s.p99_ms, s.server_cpu_ms, s.load_cpu_ms
         );
         samples.push(s);
         if start.elapsed() >= duration + SAMPLE_EVERY {
@@ -990,7 +1002,7 @@ fn report(
 }
 
 fn write_csv(path: &Path, samples: &[Sample]) -> Result<()> {
-    let mut out = String::from("seconds,rss_mb,rss_anon_mb,rss_file_mb,db_mb,open_files,sockets_served,sockets_opened,threads,in_flight,done,errors,p50_ms,p99_ms");
+    let mut out = String::from("seconds,rss_mb,rss_anon_mb,rss_file_mb,db_mb,open_files,sockets_served,sockets_opened,threads,in_flight,done,errors,p50_ms,p99_ms,server_cpu_ms_per_request,load_cpu_ms_per_request");
     for (kind, _) in MIX {
         let _ = write!(out, ",p99_{}_ms", kind.name());
     }
@@ -998,8 +1010,8 @@ fn write_csv(path: &Path, samples: &[Sample]) -> Result<()> {
     for s in samples {
         let _ = write!(
             out,
-            "{:.0},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{},{},{},{:.2},{:.2}",
-            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.served, s.outgoing, s.threads, s.in_flight, s.done, s.errors, s.p50_ms, s.p99_ms
+            "{:.0},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{},{},{},{:.2},{:.2},{:.3},{:.3}",
+            s.at_s, s.rss_mb, s.anon_mb, s.file_mb, s.db_mb, s.open_files, s.served, s.outgoing, s.threads, s.in_flight, s.done, s.errors, s.p50_ms, s.p99_ms, s.server_cpu_ms, s.load_cpu_ms
         );
         for (kind, _) in MIX {
             let _ = write!(out, ",{:.2}", s.p99_by_kind.get(&kind).copied().unwrap_or(f64::NAN));
@@ -1135,6 +1147,21 @@ fn quantile(v: &mut [f64], q: f64) -> f64 {
     v[((v.len() as f64 * q) as usize).min(v.len() - 1)]
 }
 
+/// CPU time a process has used (user and system, `/proc/PID/stat` fields
+/// 14 and 15, in clock ticks of 10 ms: `getconf CLK_TCK` is 100 on Linux).
+fn cpu_ms(pid: &str) -> f64 {
+    cpu_ms_of(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+}
+
+fn cpu_ms_of(stat: &str) -> f64 {
+    // The command name (field 2) may hold spaces; the fields after it may not.
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // `after_name` starts at field 3, so fields 14 and 15 are its 11th and 12th.
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 /// A `/proc/PID/status` figure (kB, or a count).
 fn kb(pid: u32, field: &str) -> u64 {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -1245,12 +1272,28 @@ mod tests {
             outgoing: 0,
             threads: 10,
             in_flight: 3,
+            server_cpu_ms: 0.3,
+            load_cpu_ms: 0.1,
             done: 100,
             errors,
             p50_ms: 2.0,
             p99_ms: 20.0,
             p99_by_kind: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn cpu_time_is_read_past_a_command_name_with_spaces_and_grows_with_work() {
+        let before = cpu_ms("self");
+        let mut x = 0u64;
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let spent = cpu_ms("self") - before;
+        assert!((200.0..2_000.0).contains(&spent), "300 ms of work counted as {spent} ms");
+        // utime 250 and stime 50 ticks, after a name with a space and a parenthesis.
+        assert_eq!(cpu_ms_of("42 (tokio (rt) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0"), 3_000.0);
     }
 
     #[test]

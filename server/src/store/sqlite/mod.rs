@@ -23,6 +23,7 @@ mod officials;
 mod migrations;
 mod places;
 mod publish;
+mod readers;
 mod reports;
 mod sync;
 mod taxes;
@@ -31,7 +32,7 @@ mod writer;
 mod transparency;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -81,8 +82,8 @@ pub struct SqliteStore {
 /// and what they keep in memory.
 struct Shared {
     writer: Arc<Mutex<Connection>>,
-    readers: Arc<Vec<Mutex<Connection>>>,
-    next_reader: AtomicUsize,
+    /// The reader connections, lent to one read at a time (`readers.rs`).
+    readers: readers::Readers,
     /// Highest committed seq; lets an unchanged sync answer without the DB.
     max_seq: Arc<AtomicU64>,
     /// New reports, for the group-commit writer thread (`reports::group_commit`).
@@ -162,8 +163,7 @@ impl SqliteStore {
             .map_err(|_| StoreError::backend("the deployment's default gmina is not a TERYT code"))?;
         let shared = Shared {
             writer,
-            readers,
-            next_reader: AtomicUsize::new(0),
+            readers: readers::Readers::new(readers),
             max_seq,
             reports: tx,
             writes,
@@ -233,14 +233,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let readers = self.shared.readers.clone();
-        let i = self.shared.next_reader.fetch_add(1, Ordering::Relaxed) % readers.len();
-        tokio::task::spawn_blocking(move || {
-            let conn = readers[i].lock().unwrap_or_else(|p| p.into_inner());
-            f(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::backend(format!("blocking task failed: {e}")))?
+        self.shared.readers.read(f).await
     }
 }
 
