@@ -65,6 +65,11 @@ struct Inner {
     buckets: HashMap<String, Bucket>,
     /// Idempotency keys already charged (device/key -> when).
     charged: HashMap<String, Instant>,
+    /// The size past which the next write forgets entries older than an
+    /// hour (see [`prune_if_large`]).
+    prune_above: usize,
+    /// How many times it did (tests read it).
+    prunes: u64,
 }
 
 impl Default for Inner {
@@ -74,6 +79,8 @@ impl Default for Inner {
             registrations_per_hour: REGISTRATIONS_PER_HOUR,
             buckets: HashMap::new(),
             charged: HashMap::new(),
+            prune_above: PRUNE_AT,
+            prunes: 0,
         }
     }
 }
@@ -86,7 +93,8 @@ pub struct RateLimiter {
 }
 
 const HOUR: f64 = 3600.0;
-/// Above this many tracked buckets, full ones are forgotten.
+/// Above this many tracked buckets or charged keys, those older than an
+/// hour (full buckets, retries past their window) are forgotten.
 const PRUNE_AT: usize = 100_000;
 
 impl RateLimiter {
@@ -323,12 +331,28 @@ fn take(
     if let Some(id) = retry_id {
         g.charged.insert(id, now);
     }
-    if g.buckets.len() > PRUNE_AT || g.charged.len() > PRUNE_AT {
-        let hour = Duration::from_secs(3600);
-        g.charged.retain(|_, at| now.duration_since(*at) < hour);
-        g.buckets.retain(|_, b| now.duration_since(b.at) < hour);
-    }
+    prune_if_large(g, now);
     Ok(())
+}
+
+/// Forgets the entries older than an hour once the maps hold more than
+/// `prune_above`, then waits until they have doubled before looking
+/// again: each entry is visited a bounded number of times, however many
+/// are younger than an hour. With a fixed threshold, once more entries
+/// than that were younger than an hour every write walked both maps and
+/// removed nothing: 270,000 ballots in the 30-minute soak made every
+/// resident's write (and the mutex every other one waits on) cost a walk
+/// of 100,000+ entries, and the server fell behind (`docs/BENCHMARKS.md`,
+/// "Soak"). The same many keys sent on purpose would do it too.
+fn prune_if_large(g: &mut Inner, now: Instant) {
+    if g.buckets.len().max(g.charged.len()) <= g.prune_above {
+        return;
+    }
+    let hour = Duration::from_secs(3600);
+    g.charged.retain(|_, at| now.duration_since(*at) < hour);
+    g.buckets.retain(|_, b| now.duration_since(b.at) < hour);
+    g.prune_above = PRUNE_AT.max(2 * g.buckets.len().max(g.charged.len()));
+    g.prunes += 1;
 }
 
 /// The key a client address is counted under: an IPv4 address as it is,
@@ -419,6 +443,36 @@ impl From<FieldError> for WriteError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// More than `PRUNE_AT` keys younger than an hour: the maps are walked
+    /// once when they pass it and again only when they have doubled, not
+    /// on every write; entries older than an hour go at that walk.
+    #[test]
+    fn many_young_keys_are_walked_once_per_doubling_not_on_every_write() {
+        let r = RateLimiter::new(Limits { device_per_hour: 1_000_000, ip_per_hour: 1_000_000 });
+        let now = Instant::now();
+        {
+            let mut g = r.inner.lock().unwrap();
+            let old = now.checked_sub(Duration::from_secs(7200)).unwrap();
+            for i in 0..1000 {
+                g.charged.insert(format!("old-{i}"), old);
+            }
+        }
+        let write = |i: usize| take(&mut r.inner.lock().unwrap(), &[("d:one".to_owned(), 1_000_000)], Some(format!("d:one/{i}")), now);
+        for i in 0..PRUNE_AT - 1000 {
+            write(i).unwrap();
+        }
+        assert_eq!(r.inner.lock().unwrap().prunes, 0, "not yet past the threshold");
+        for i in PRUNE_AT - 1000..PRUNE_AT + 5000 {
+            write(i).unwrap();
+        }
+        let g = r.inner.lock().unwrap();
+        assert_eq!(g.prunes, 1, "one walk for 6,000 writes past the threshold");
+        assert!(!g.charged.contains_key("old-0"), "the hour-old retries went at that walk");
+        assert_eq!(g.charged.len(), PRUNE_AT + 5000, "every young key kept");
+        // The walk came at the 100,001st entry and left 99,001 young ones.
+        assert_eq!(g.prune_above, 2 * (PRUNE_AT - 1000 + 1), "the next walk when they have doubled");
+    }
 
     #[test]
     fn buckets_empty_and_retries_pass_free() {
