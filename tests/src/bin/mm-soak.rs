@@ -27,7 +27,8 @@
 //!    on disk, open files (`/proc/PID/fd`; of them the sockets of
 //!    connections it serves and of those it opened, from `/proc/PID/net`),
 //!    threads, the load's requests in flight, the window's p50/p99
-//!    overall and per kind, requests done and errors, into
+//!    overall and per kind, requests done and errors, and the CPU time
+//!    per request of the server and of this process, into
 //!    `target/soak/soak.csv`, and at the end draws them as an SVG
 //!    (`MM_SOAK_SVG`, default `target/soak/soak.svg`). `MM_SOAK_KEEP=DIR`
 //!    keeps the server's data directory there afterwards, to replay pages
