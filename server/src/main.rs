@@ -26,6 +26,15 @@ use mm_server::state::AppState;
 use mm_server::store::{Actor, PostgresStore, SqliteStore, Store};
 use mm_server::{auth, demo};
 
+/// mimalloc instead of glibc's malloc. Under the 30-minute soak glibc's
+/// malloc took 15-20 % of the server's CPU (`malloc_consolidate`,
+/// `unlink_chunk`: signs of a fragmented heap), and after each burst of requests the
+/// CPU per request and the private memory rose and stayed, until the server
+/// fell behind; `MALLOC_ARENA_MAX=2` did not change that. With mimalloc the
+/// same run stayed flat (`docs/BENCHMARKS.md`, "Soak", runs I, K and L).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();

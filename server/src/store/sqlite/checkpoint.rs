@@ -30,6 +30,8 @@ const EVERY: Duration = Duration::from_secs(1);
 /// Also the busy timeout of the RESTART itself, for another process's
 /// reader (`mm-server backup`).
 const READERS_WAIT: Duration = Duration::from_millis(50);
+/// A passive checkpoint that holds the writer this long is logged.
+const SLOW_COPY: Duration = Duration::from_millis(100);
 
 /// Starts the checkpointer; it ends within a second of the store.
 pub(super) fn start(writer: Weak<Mutex<Connection>>, readers: Weak<Vec<Mutex<Connection>>>) -> std::io::Result<()> {
@@ -68,14 +70,25 @@ pub(super) fn restart_if_long(
     readers: &[Mutex<Connection>],
     limit: i64,
 ) -> rusqlite::Result<Option<Checkpoint>> {
-    let passive = checkpoint(&lock(writer), "PASSIVE")?;
+    let passive = {
+        let w = lock(writer);
+        let copying = Instant::now();
+        let passive = checkpoint(&w, "PASSIVE")?;
+        // Writes wait for this (it holds the writer): a slow disk shows here.
+        if copying.elapsed() >= SLOW_COPY {
+            let ms = copying.elapsed().as_millis() as u64;
+            tracing::warn!(frames = passive.frames, copied = passive.copied, ms, "slow WAL checkpoint");
+        }
+        passive
+    };
     if passive.frames < limit {
         return Ok(None);
     }
     // Readers first, the writer last: a write is not held up while the
     // reads in flight finish. (Nothing else takes a reader and then the
     // writer, so the order cannot deadlock.)
-    let deadline = Instant::now() + READERS_WAIT;
+    let started = Instant::now();
+    let deadline = started + READERS_WAIT;
     let mut held: Vec<MutexGuard<'_, Connection>> = Vec::with_capacity(readers.len());
     for r in readers {
         loop {
@@ -87,11 +100,23 @@ pub(super) fn restart_if_long(
             }
         }
     }
+    let readers_waited = started.elapsed();
     let w = lock(writer);
     w.busy_timeout(READERS_WAIT)?;
     let restarted = checkpoint(&w, "RESTART");
     w.busy_timeout(super::BUSY_TIMEOUT)?;
     drop(held);
+    // Every read and write waited for this: an operator (and the soak)
+    // can line a slow second up with it.
+    if let Ok(done) = &restarted {
+        tracing::info!(
+            frames = done.frames,
+            copied = done.copied,
+            readers_wait_ms = readers_waited.as_millis() as u64,
+            held_ms = started.elapsed().as_millis() as u64,
+            "WAL restarted"
+        );
+    }
     restarted.map(Some)
 }
 
