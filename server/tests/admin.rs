@@ -25,9 +25,9 @@ async fn app() -> (axum::Router, Arc<dyn Store>, (tempfile::TempDir, common::bac
     }
     let d = store.create_department(Actor("test".into()), "Drogi", Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept1", Some(d.id), Utc::now()).await.unwrap();
-    let mut state = AppState::new(store.clone());
-    // Written before the second factor: admins sign in with a password (tests/two_factor.rs has it on).
-    state.second_factor_for_admins = false;
+    let state = AppState::new(store.clone());
+    // Admins sign in with a code too (`login` sends it).
+    common::enrol_admin(&state, "admin1").await;
     (mm_server::app(state), store, (dir, guard))
 }
 
@@ -76,6 +76,9 @@ async fn session_cookie_is_httponly_strict_and_forms_need_csrf() {
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
     let tok = cookie_value(&c, "mm_session").unwrap();
     let ck = format!("mm_session={tok}");
+    // An admin's code step (`common::enrol_admin`), with the session's own token.
+    let code = format!("csrf={}&code={}", mm_server::admin::session::csrf_for(&tok), common::admin_code("admin1", Utc::now()));
+    assert_eq!(send(&app, "POST", "/admin/login/code", &ck, &code).await.0, StatusCode::SEE_OTHER);
     let (s, _, page) = send(&app, "GET", "/admin/departments", &ck, "").await;
     assert_eq!(s, StatusCode::OK);
     let (s, _, _) = send(&app, "POST", "/admin/departments", &ck, "name=Zielen").await;

@@ -136,6 +136,7 @@ async fn bad_input_other_officials_and_another_gminas_admin_change_nothing() {
     let cz = t.store.for_gmina(&czernica());
     let hash = mm_server::auth::password::hash(PASS).unwrap();
     cz.create_user(Actor("test".into()), "admin-czernica-test", Role::Admin, &hash).await.unwrap();
+    common::enrol_admin(&t.state, "admin-czernica-test").await;
     let (cz_admin, cz_csrf) = sign_in(&t, "admin-czernica-test").await;
     let r = form_post(&t, FORM, &cz_admin, &form(&cz_csrf, "Partycypacja", "Konsultacje społeczne")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());

@@ -37,9 +37,9 @@ async fn app() -> (axum::Router, Arc<dyn Store>, (tempfile::TempDir, common::bac
     let green = store.create_department(Actor("test".into()), "Zieleń", Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept1", Some(roads.id), Utc::now()).await.unwrap();
     store.set_user_department(Actor("test".into()), "dept2", Some(green.id), Utc::now()).await.unwrap();
-    let mut state = AppState::new(store.clone());
-    // Written before the second factor: admins sign in with a password (tests/two_factor.rs has it on).
-    state.second_factor_for_admins = false;
+    let state = AppState::new(store.clone());
+    // Admins sign in with a code too (`login` sends it).
+    common::enrol_admin(&state, "admin1").await;
     (mm_server::app(state), store, (dir, guard))
 }
 
@@ -71,7 +71,18 @@ async fn login(app: &axum::Router, login: &str, pass: &str) -> Option<String> {
     let (_, c, _) = send(app, "GET", "/admin/login", "", "").await;
     let pre = cookie_value(&c, "mm_login_csrf").unwrap();
     let (_, c, _) = send(app, "POST", "/admin/login", &format!("mm_login_csrf={pre}"), &format!("csrf={pre}&login={}&password={}", enc(login), enc(pass))).await;
-    cookie_value(&c, "mm_session").filter(|v| !v.is_empty()).map(|t| format!("mm_session={t}"))
+    let cookie = cookie_value(&c, "mm_session").filter(|v| !v.is_empty()).map(|t| format!("mm_session={t}"))?;
+    if login == "admin1" {
+        second_factor(app, &cookie, login).await;
+    }
+    Some(cookie)
+}
+
+/// The code step of an admin's sign-in (`common::enrol_admin`).
+async fn second_factor(app: &axum::Router, cookie: &str, login: &str) {
+    let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
+    let (s, _, body) = send(app, "POST", "/admin/login/code", cookie, &format!("csrf={csrf}&code={}", common::admin_code(login, Utc::now()))).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{login}'s code: {body}");
 }
 
 fn csrf_of(html: &str) -> String {

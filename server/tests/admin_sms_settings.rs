@@ -115,6 +115,7 @@ async fn bad_input_other_officials_and_another_gminas_admin_change_nothing() {
     let cz = t.store.for_gmina(&czernica());
     let hash = mm_server::auth::password::hash(PASS).unwrap();
     cz.create_user(Actor("test".into()), "admin-czernica-sms", Role::Admin, &hash).await.unwrap();
+    common::enrol_admin(&t.state, "admin-czernica-sms").await;
     let (cz_admin, cz_csrf) = sign_in(&t, "admin-czernica-sms").await;
     let r = form_post(&t, FORM, &cz_admin, &format!("csrf={cz_csrf}&sms_per_hour=7")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());

@@ -75,7 +75,9 @@ async fn all_reports(store: &dyn Store) -> Vec<mm_server::store::AdminReport> {
 }
 
 /// Signs in through the back office's own form; the session cookie.
-async fn office_login(t: &TestApp, login: &str, password: &str) -> Option<String> {
+/// The password step of the back office's sign-in: the session cookie and
+/// where the server sends it next (the code step, or enrolment first).
+async fn office_login(t: &TestApp, login: &str, password: &str) -> Option<(String, String)> {
     let form = t.send(Request::builder().uri("/admin/login").body(Body::empty()).unwrap()).await;
     let set = form.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
     let pre = set.trim_start_matches("mm_login_csrf=").split(';').next().unwrap().to_owned();
@@ -93,13 +95,32 @@ async fn office_login(t: &TestApp, login: &str, password: &str) -> Option<String
                 .unwrap(),
         )
         .await;
+    let next = r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
     r.headers
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|c| c.strip_prefix("mm_session=").map(|v| v.split(';').next().unwrap().to_owned()))
         .filter(|v| !v.is_empty())
-        .map(|v| format!("mm_session={v}"))
+        .map(|v| (format!("mm_session={v}"), next))
+}
+
+/// The code step of an admin's sign-in (enrolled by `common::enrol_admin`).
+async fn office_code(t: &TestApp, cookie: &str, login: &str) {
+    let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
+    let body = format!("csrf={csrf}&code={}", common::admin_code(login, chrono::Utc::now()));
+    let r = t
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/admin/login/code")
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin"), "{login}'s code: {}", r.text());
 }
 
 async fn page(t: &TestApp, uri: &str, cookie: &str) -> (StatusCode, String) {
@@ -168,7 +189,14 @@ async fn a_first_demo_start_loads_a_living_office_and_an_admin_who_can_sign_in()
     assert!(image::load_from_memory(&photo.bytes).is_ok());
 
     // The admin signs in with the printed password and sees them all.
-    let cookie = office_login(&t, "admin", &password).await.expect("the demo admin signs in");
+    // An admin enrols a second factor before anything else (the pages'
+    // enrolment is tests/two_factor.rs'; here it is done behind their back).
+    let (_, next) = office_login(&t, "admin", &password).await.expect("the demo admin's password");
+    assert_eq!(next, "/admin/two-factor/enrol");
+    common::enrol_admin(&t.state, "admin").await;
+    let (cookie, next) = office_login(&t, "admin", &password).await.expect("the demo admin's password");
+    assert_eq!(next, "/admin/login/code");
+    office_code(&t, &cookie, "admin").await;
     let (status, list) = page(&t, "/admin/reports", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(list.contains(&format!("Znalezione zgłoszenia: {}.", rows.len())), "the triage list");

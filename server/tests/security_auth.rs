@@ -68,7 +68,11 @@ async fn app_tuned(tune: impl FnOnce(&mut AppState)) -> App {
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
     let mut state = AppState::new(store.clone());
-    // Written before the second factor: admins sign in with a password (tests/two_factor.rs has it on).
+    // These probes are of the password step and its limits, and sign one
+    // account in many times a minute: more than the three codes a TOTP
+    // window holds. The second factor is off here; its own limits are
+    // probed in tests/two_factor.rs, every other suite signs admins in
+    // with a code (`common::enrol_admin`).
     state.second_factor_for_admins = false;
     state.clock = Clock::from_fn(move || Utc::now() + Duration::seconds(o.load(Ordering::SeqCst)));
     tune(&mut state);

@@ -263,6 +263,12 @@ async fn back_office(t: &World, login: &str, password: &str) -> (String, String)
         )
         .await;
     let cookie = format!("mm_session={}", set_cookie(&r, "mm_session").unwrap_or_else(|| panic!("{login} signs in: {}", r.text())));
+    // Admins (enrolled by `common::enrol_admin`) give their code next.
+    assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin/login/code"), "{login} is an enrolled admin");
+    let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
+    let code = t.t.one_time_code(login).await;
+    let r = t.send("POST", "/admin/login/code", Req { cookie: Some(&cookie), form: Some(format!("csrf={csrf}&code={code}")), ..Default::default() }).await;
+    assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin"), "{login}'s code: {}", r.text());
     let page = t.send("GET", "/admin/password", Req { cookie: Some(&cookie), ..Default::default() }).await.text();
     let i = page.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
     (cookie, page[i..i + 64].to_owned())
@@ -286,7 +292,11 @@ async fn side(w: &mut World, teryt: &'static str, name: &str, mark: &'static str
     .unwrap();
     w.t.state.gminas.invalidate();
     let (login, password) = (added.admin_login.clone(), added.admin_password.clone());
-    let r = w.send("POST", "/api/v1/auth/login", Req { json: Some(json!({"login": login, "password": password})), ..Default::default() }).await;
+    // The new gmina's admin enrols a second factor (behind the pages' back:
+    // tests/two_factor.rs goes through them) and signs in with codes.
+    common::enrol_admin(&w.t.state, &login).await;
+    let code = w.t.one_time_code(&login).await;
+    let r = w.send("POST", "/api/v1/auth/login", Req { json: Some(json!({"login": login, "password": password, "one_time_code": code})), ..Default::default() }).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let token = r.json()["token"].as_str().unwrap().to_owned();
     let (cookie, csrf) = back_office(w, &login, &password).await;
@@ -1452,7 +1462,8 @@ async fn every_route_keeps_gminas_apart() {
 
     // B is exactly as it was, and its official still signs in.
     assert_eq!(snapshot(w.b_store().as_ref(), b).await, before, "gmina B changed");
-    let r = w.send("POST", "/api/v1/auth/login", Req { json: Some(json!({"login": b.admin_login, "password": b.admin_password})), ..Default::default() }).await;
+    let code = w.t.one_time_code(&b.admin_login).await;
+    let r = w.send("POST", "/api/v1/auth/login", Req { json: Some(json!({"login": b.admin_login, "password": b.admin_password, "one_time_code": code})), ..Default::default() }).await;
     assert_eq!(r.status, StatusCode::OK, "B's official signs in: {}", r.text());
 
     let served = served_routes(&w).await;
@@ -1626,6 +1637,7 @@ async fn the_demo_shows_two_gminas_kept_apart() {
     let gmina = w.public("/api/v1/gmina", B).await.json();
     assert_eq!(gmina["localities"].as_array().unwrap().len(), 8);
     // Czernica's admin signs in to Czernica's back office.
+    common::enrol_admin(&w.t.state, mm_server::demo::czernica::ADMIN_LOGIN).await;
     let (cookie, _) = back_office(&w, mm_server::demo::czernica::ADMIN_LOGIN, &password).await;
     let page = w.send("GET", "/admin/reports", Req { cookie: Some(&cookie), ..Default::default() }).await.text();
     assert!(page.contains("Znalezione zgłoszenia: 5."), "Czernica's five reports, not Siechnice's sixty: {page}");
@@ -1680,8 +1692,11 @@ async fn mm_server_gmina_add_checks_the_boundary_and_prints_the_first_admins_pas
     let t = TestApp::reopen(dir, guard).await;
     let g = &t.get("/api/v1/gminas?lat=51.06&lon=17.3").await.json()["gminas"];
     assert_eq!(g[0]["teryt"], B);
+    // The printed password is right (a wrong one is `invalid_credentials`);
+    // a new admin sets up a second factor before anything else.
     let r = t.call("POST", "/api/v1/auth/login", None, Some(json!({"login": "admin-czernica", "password": password}))).await;
-    assert_eq!(r.status, StatusCode::OK, "the printed password signs in: {}", r.text());
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(r.json()["code"], "second_factor_not_enrolled", "the printed password is accepted: {}", r.text());
 }
 
 #[tokio::test]

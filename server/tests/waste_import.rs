@@ -417,6 +417,7 @@ async fn the_back_office_form_imports_reports_and_refuses() {
     cz.create_user(Actor("test".into()), &cz_login, Role::Admin, &hash)
         .await
         .unwrap();
+    common::enrol_admin(&t.state, &cz_login).await;
     let (cz_cookie, cz_csrf) = sign_in(&t, &cz_login).await;
     let (ct, body) = good(Some(&cz_csrf));
     let r = upload(&t, &cz_cookie, Some(SIECHNICE), &ct, body).await;

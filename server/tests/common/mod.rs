@@ -17,10 +17,48 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{Duration, Utc};
 use mm_protocol::auth::Role;
+use mm_server::auth::totp;
 use mm_server::state::{AppState, Clock};
 use mm_server::store::{Actor, Store};
 use serde_json::Value;
 use tower::ServiceExt;
+
+/// The TOTP secret of every admin [`TestApp::add_user`] and [`enrol_admin`] enrol.
+pub const ADMIN_TOTP_SECRET: &[u8] = b"admins-test-secret-1";
+
+thread_local! {
+    /// The last TOTP step each admin enrolled by [`enrol_admin`] used, for
+    /// the tests that build their own app and sign in through the router
+    /// alone. A test's body runs on its own thread, with its one app.
+    static LAST_STEPS: std::cell::RefCell<std::collections::HashMap<String, i64>> = Default::default();
+}
+
+/// Enrols `login` (in `state`'s store) with [`ADMIN_TOTP_SECRET`], behind
+/// the pages' back (tests/two_factor.rs goes through the pages).
+pub async fn enrol_admin(state: &AppState, login: &str) {
+    let id = state.store.find_user(login).await.unwrap().expect("the official exists").id;
+    state.store.begin_totp(id, &state.factor_key.seal(id, ADMIN_TOTP_SECRET)).await.unwrap();
+    let now = state.clock.now();
+    // Confirmed with a step before the window, so the window's three codes are all unused.
+    let confirmed = totp::step_at(now.timestamp()) - 2;
+    assert!(state.store.confirm_totp(Actor("test".into()), id, confirmed, vec![], now).await.unwrap());
+    LAST_STEPS.with(|s| s.borrow_mut().insert(login.to_owned(), confirmed));
+}
+
+/// A code for the next sign-in of `login` (enrolled by [`enrol_admin`] on
+/// this thread) at `now`: the first step of the accepted window (±1 step,
+/// RFC 6238 §5.2) after the last one used, since a used step is refused.
+pub fn admin_code(login: &str, now: chrono::DateTime<Utc>) -> String {
+    let now = totp::step_at(now.timestamp());
+    let step = LAST_STEPS.with(|s| {
+        let mut steps = s.borrow_mut();
+        let last = steps.get_mut(login).unwrap_or_else(|| panic!("{login} was not enrolled on this thread"));
+        *last = (*last + 1).max(now - 1);
+        *last
+    });
+    assert!(step <= now + 1, "{login} signed in more than three times in one 30-s step");
+    totp::code(ADMIN_TOTP_SECRET, step)
+}
 
 pub struct TestApp {
     pub app: Router,
@@ -81,8 +119,6 @@ impl TestApp {
         let offset = Arc::new(AtomicI64::new(0));
         let o = offset.clone();
         let mut state = AppState::new(store.clone());
-        // Written before the second factor: admins sign in with a password (tests/two_factor.rs has it on).
-        state.second_factor_for_admins = false;
         state.clock =
             Clock::from_fn(move || Utc::now() + Duration::seconds(o.load(Ordering::SeqCst)));
         let app = mm_server::app(state.clone());
@@ -148,26 +184,40 @@ impl TestApp {
         self.call("GET", uri, None, None).await
     }
 
+    /// A new official; an admin enrolled with [`ADMIN_TOTP_SECRET`], as
+    /// admins must be before they may sign in.
     pub async fn add_user(&self, login: &str, role: Role, password: &str) {
         let hash = mm_server::auth::password::hash(password).unwrap();
         self.store
             .create_user(Actor("test".into()), login, role, &hash)
             .await
             .unwrap();
+        if role == Role::Admin {
+            enrol_admin(&self.state, login).await;
+        }
     }
 
-    /// A signed-in official of `role`; returns the token.
+    /// A code for `login`'s next sign-in: the first step of the accepted
+    /// window (±1 step, RFC 6238 §5.2) after the last one used (read from
+    /// the store), since a used step is refused.
+    pub async fn one_time_code(&self, login: &str) -> String {
+        let id = self.store.find_user(login).await.unwrap().expect("the official exists").id;
+        let enrolled = self.store.totp(id).await.unwrap().expect("enrolled (`add_user`)");
+        let now = totp::step_at(self.state.clock.now().timestamp());
+        let step = enrolled.last_step.map_or(now - 1, |last| (last + 1).max(now - 1));
+        assert!(step <= now + 1, "{login} signed in more than three times in one 30-s step");
+        totp::code(ADMIN_TOTP_SECRET, step)
+    }
+
+    /// A signed-in official of `role` (an admin with their code); returns the token.
     pub async fn official(&self, role: Role) -> String {
         let login = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4());
         self.add_user(&login, role, "hasło-testowe-1").await;
-        let r = self
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(serde_json::json!({"login": login, "password": "hasło-testowe-1"})),
-            )
-            .await;
+        let mut body = serde_json::json!({"login": login, "password": "hasło-testowe-1"});
+        if role == Role::Admin {
+            body["one_time_code"] = self.one_time_code(&login).await.into();
+        }
+        let r = self.call("POST", "/api/v1/auth/login", None, Some(body)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         r.json()["token"].as_str().unwrap().to_owned()
     }
