@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use super::readers::lock;
+
 /// WAL frames (pages, 4 KB) past which the WAL is restarted: 16 MB.
 pub(super) const RESTART_FRAMES: i64 = 4096;
 const EVERY: Duration = Duration::from_secs(1);
@@ -118,10 +120,6 @@ pub(super) fn restart_if_long(
         );
     }
     restarted.map(Some)
-}
-
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

@@ -77,7 +77,10 @@ impl Drop for Lease {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A mutex's value even if a holder panicked: the connection outlives a
+/// panicking holder (rusqlite's transaction guards roll back as they
+/// unwind). The checkpointer locks with it too.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
