@@ -105,10 +105,11 @@ async fn office_login(t: &TestApp, login: &str, password: &str) -> Option<(Strin
         .map(|v| (format!("mm_session={v}"), next))
 }
 
-/// The code step of an admin's sign-in (enrolled by `common::enrol_admin`).
+/// The code step of an admin's sign-in (enrolled by `common::enrol_admin`;
+/// the code from the step the store last saw used).
 async fn office_code(t: &TestApp, cookie: &str, login: &str) {
     let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
-    let body = format!("csrf={csrf}&code={}", common::admin_code(login, chrono::Utc::now()));
+    let body = format!("csrf={csrf}&code={}", t.one_time_code(login).await);
     let r = t
         .send(
             Request::builder()
