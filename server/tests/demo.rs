@@ -105,25 +105,6 @@ async fn office_login(t: &TestApp, login: &str, password: &str) -> Option<(Strin
         .map(|v| (format!("mm_session={v}"), next))
 }
 
-/// The code step of an admin's sign-in (enrolled by `common::enrol_admin`;
-/// the code from the step the store last saw used).
-async fn office_code(t: &TestApp, cookie: &str, login: &str) {
-    let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
-    let body = format!("csrf={csrf}&code={}", t.one_time_code(login).await);
-    let r = t
-        .send(
-            Request::builder()
-                .method("POST")
-                .uri("/admin/login/code")
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin"), "{login}'s code: {}", r.text());
-}
-
 async fn page(t: &TestApp, uri: &str, cookie: &str) -> (StatusCode, String) {
     let r = t.send(Request::builder().uri(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await;
     (r.status, r.text())
@@ -197,7 +178,7 @@ async fn a_first_demo_start_loads_a_living_office_and_an_admin_who_can_sign_in()
     common::enrol_admin(&t.state, "admin").await;
     let (cookie, next) = office_login(&t, "admin", &password).await.expect("the demo admin's password");
     assert_eq!(next, "/admin/login/code");
-    office_code(&t, &cookie, "admin").await;
+    t.answer_code(&cookie, "admin").await;
     let (status, list) = page(&t, "/admin/reports", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(list.contains(&format!("Znalezione zgłoszenia: {}.", rows.len())), "the triage list");

@@ -73,10 +73,7 @@ async fn office(t: &TestApp, login: &str, role: Role, cookie_name: &str) -> Stri
     let cookie = format!("{cookie_name}={}", value(&set));
     if role == Role::Admin {
         // Admins sign in with a code too (`TestApp::add_user` enrolled this one).
-        let csrf = mm_server::admin::session::csrf_for(&value(&set));
-        let body = format!("csrf={csrf}&code={}", t.one_time_code(login).await);
-        let r = req(t, "POST", "/admin/login/code", &[("cookie", &cookie), ("content-type", "application/x-www-form-urlencoded")], &body).await;
-        assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin"), "{}", r.text());
+        t.answer_code(&cookie, login).await;
     }
     cookie
 }

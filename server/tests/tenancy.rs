@@ -265,10 +265,7 @@ async fn back_office(t: &World, login: &str, password: &str) -> (String, String)
     let cookie = format!("mm_session={}", set_cookie(&r, "mm_session").unwrap_or_else(|| panic!("{login} signs in: {}", r.text())));
     // Admins (enrolled by `common::enrol_admin`) give their code next.
     assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin/login/code"), "{login} is an enrolled admin");
-    let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
-    let code = t.t.one_time_code(login).await;
-    let r = t.send("POST", "/admin/login/code", Req { cookie: Some(&cookie), form: Some(format!("csrf={csrf}&code={code}")), ..Default::default() }).await;
-    assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin"), "{login}'s code: {}", r.text());
+    t.t.answer_code(&cookie, login).await;
     let page = t.send("GET", "/admin/password", Req { cookie: Some(&cookie), ..Default::default() }).await.text();
     let i = page.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
     (cookie, page[i..i + 64].to_owned())

@@ -209,6 +209,28 @@ impl TestApp {
         totp::code(ADMIN_TOTP_SECRET, step)
     }
 
+    /// The back office's code step for `login` (enrolled by [`Self::add_user`]
+    /// or [`enrol_admin`]), on the session `cookie` (`NAME=TOKEN`) that the
+    /// password step set; asserts it lands on `/admin`.
+    pub async fn answer_code(&self, cookie: &str, login: &str) {
+        let token = cookie.split_once('=').map_or(cookie, |(_, token)| token);
+        let csrf = mm_server::admin::session::csrf_for(token);
+        let code = self.one_time_code(login).await;
+        let r = self
+            .send(
+                Request::builder()
+                    .method("POST")
+                    .uri("/admin/login/code")
+                    .header("cookie", cookie)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(format!("csrf={csrf}&code={code}")))
+                    .unwrap(),
+            )
+            .await;
+        let location = r.headers.get("location").map(|l| l.to_str().unwrap_or_default());
+        assert_eq!(location, Some("/admin"), "{login}'s code: {}", r.text());
+    }
+
     /// A signed-in official of `role` (an admin with their code); returns the token.
     pub async fn official(&self, role: Role) -> String {
         let login = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4());

@@ -191,10 +191,7 @@ pub async fn sign_in(t: &TestApp, login: &str) -> (String, String) {
     let cookie = format!("mm_session={}", set_cookie(&r, "mm_session").expect("a session cookie"));
     if r.headers.get(header::LOCATION).is_some_and(|l| l == "/admin/login/code") {
         // An admin (enrolled by `add_user`): the code step.
-        let csrf = mm_server::admin::session::csrf_for(cookie.trim_start_matches("mm_session="));
-        let code = t.one_time_code(login).await;
-        let r = form_post(t, "/admin/login/code", &cookie, &format!("csrf={csrf}&code={code}")).await;
-        assert_eq!(r.headers.get(header::LOCATION).map(|l| l.to_str().unwrap()), Some("/admin"), "{login}'s code: {}", r.text());
+        t.answer_code(&cookie, login).await;
     }
     let page = page_get(t, "/admin/password", &cookie).await.text();
     let i = page.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
